@@ -1,0 +1,327 @@
+//! Pending events, ordered by time, with O(1) cancellation.
+//!
+//! # Ordering contract
+//!
+//! Every implementation of [`EventQueue`] pops events in increasing `(time, insertion sequence)`
+//! order: the earliest time first, and among events with the same time, the one pushed first.
+//! Same-time events therefore run first-in first-out, as in ns-3, which makes a run a pure
+//! function of its inputs. Pushing an event earlier than the last popped time is a logic error
+//! (the simulated past cannot change) and panics.
+//!
+//! # Cancellation
+//!
+//! [`EventQueue::push`] returns an [`EventId`]; [`EventQueue::cancel`] marks that event dead in
+//! O(1) through a generation-checked slot (a tombstone). The dead entry stays in the queue and is
+//! discarded when it reaches the front, so a cancel never scans. A cancelled event never pops,
+//! and cancelling an event that has already popped (or was cancelled before) returns `false`.
+//!
+//! # Implementations
+//!
+//! * [`BinaryHeapQueue`]: a binary heap keyed by `(time, sequence)`.
+//! * [`RadixQueue`]: a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan 1990) keyed by time. It relies
+//!   on the queue being *monotone* — no push earlier than the last pop — which a discrete-event
+//!   simulation guarantees, and moves each entry between buckets at most 64 times, so it stays
+//!   fast with very many pending events. Equal times keep their insertion order because all
+//!   entries with one key always share one bucket, appended in order.
+//!
+//! [`QueueKind::default`] is the one chosen by the `event_queue` benchmark (see the README's
+//! performance section).
+
+mod binary_heap;
+mod radix;
+
+pub use binary_heap::BinaryHeapQueue;
+pub use radix::RadixQueue;
+
+use crate::SimTime;
+
+/// A handle to a scheduled event, for cancelling it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EventId {
+    slot: u32,
+    generation: u32,
+}
+
+/// A priority queue of timed events; see the [module docs](self) for the ordering contract.
+pub trait EventQueue<E> {
+    /// Schedules `event` at `time`. Panics if `time` is earlier than the last popped time.
+    fn push(&mut self, time: SimTime, event: E) -> EventId;
+    /// Removes and returns the earliest live event.
+    fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.pop_until(SimTime::MAX)
+    }
+    /// Removes and returns the earliest live event if its time is at most `limit`. Leaves the
+    /// queue able to accept pushes at any time from the last popped one on.
+    fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)>;
+    /// The time of the earliest live event, discarding cancelled ones at the front.
+    fn peek_time(&mut self) -> Option<SimTime>;
+    /// Cancels a pending event; `false` if it already ran or was cancelled.
+    fn cancel(&mut self, id: EventId) -> bool;
+    /// Number of live (not cancelled) pending events.
+    fn len(&self) -> usize;
+    /// No live pending events.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Which implementation a [`crate::Scheduler`] uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueueKind {
+    /// [`BinaryHeapQueue`].
+    BinaryHeap,
+    /// [`RadixQueue`] — the default, chosen by measurement.
+    #[default]
+    Radix,
+}
+
+/// Liveness bookkeeping shared by the implementations: one slot per pending entry, reused
+/// through a free list, with a generation that makes stale [`EventId`]s harmless.
+#[derive(Debug, Default)]
+pub(crate) struct Slots {
+    generation: Vec<u32>,
+    live: Vec<bool>,
+    free: Vec<u32>,
+    live_count: usize,
+}
+
+impl Slots {
+    /// A new live slot and its id.
+    pub(crate) fn alloc(&mut self) -> EventId {
+        self.live_count += 1;
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.generation.push(0);
+                self.live.push(false);
+                u32::try_from(self.generation.len() - 1).expect("more than 2^32 pending events")
+            }
+        };
+        self.live[slot as usize] = true;
+        EventId {
+            slot,
+            generation: self.generation[slot as usize],
+        }
+    }
+
+    /// Retires the slot of an entry that left the queue; returns whether it was live.
+    pub(crate) fn retire(&mut self, slot: u32) -> bool {
+        let i = slot as usize;
+        let was_live = self.live[i];
+        if was_live {
+            self.live_count -= 1;
+        }
+        self.live[i] = false;
+        self.generation[i] = self.generation[i].wrapping_add(1);
+        self.free.push(slot);
+        was_live
+    }
+
+    pub(crate) fn is_live(&self, slot: u32) -> bool {
+        self.live[slot as usize]
+    }
+
+    pub(crate) fn cancel(&mut self, id: EventId) -> bool {
+        let i = id.slot as usize;
+        if i < self.live.len() && self.live[i] && self.generation[i] == id.generation {
+            self.live[i] = false;
+            self.live_count -= 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(crate) fn live_count(&self) -> usize {
+        self.live_count
+    }
+}
+
+/// Either implementation, dispatched by a `match` so that the hot path stays inlinable.
+#[derive(Debug)]
+pub enum AnyQueue<E> {
+    /// See [`BinaryHeapQueue`].
+    BinaryHeap(BinaryHeapQueue<E>),
+    /// See [`RadixQueue`].
+    Radix(RadixQueue<E>),
+}
+
+impl<E> AnyQueue<E> {
+    /// An empty queue of the given kind.
+    pub fn new(kind: QueueKind) -> Self {
+        match kind {
+            QueueKind::BinaryHeap => AnyQueue::BinaryHeap(BinaryHeapQueue::new()),
+            QueueKind::Radix => AnyQueue::Radix(RadixQueue::new()),
+        }
+    }
+}
+
+impl<E> EventQueue<E> for AnyQueue<E> {
+    #[inline]
+    fn push(&mut self, time: SimTime, event: E) -> EventId {
+        match self {
+            AnyQueue::BinaryHeap(q) => q.push(time, event),
+            AnyQueue::Radix(q) => q.push(time, event),
+        }
+    }
+    #[inline]
+    fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
+        match self {
+            AnyQueue::BinaryHeap(q) => q.pop_until(limit),
+            AnyQueue::Radix(q) => q.pop_until(limit),
+        }
+    }
+    #[inline]
+    fn peek_time(&mut self) -> Option<SimTime> {
+        match self {
+            AnyQueue::BinaryHeap(q) => q.peek_time(),
+            AnyQueue::Radix(q) => q.peek_time(),
+        }
+    }
+    #[inline]
+    fn cancel(&mut self, id: EventId) -> bool {
+        match self {
+            AnyQueue::BinaryHeap(q) => q.cancel(id),
+            AnyQueue::Radix(q) => q.cancel(id),
+        }
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            AnyQueue::BinaryHeap(q) => q.len(),
+            AnyQueue::Radix(q) => q.len(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A scripted operation on a queue.
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Push at (last popped time + delta).
+        Push(u64),
+        Pop,
+        /// Pop only if the earliest time is at most (last popped + delta), then push at the
+        /// last popped time (the engine does this after `run_until`).
+        PopUntil(u64),
+        /// Cancel the k-th id handed out so far (modulo their number).
+        Cancel(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (0u64..8).prop_map(Op::Push), // small deltas make many equal times
+            1 => (0u64..1u64 << 40).prop_map(Op::Push),
+            3 => Just(Op::Pop),
+            1 => (0u64..16).prop_map(Op::PopUntil),
+            1 => any::<usize>().prop_map(Op::Cancel),
+        ]
+    }
+
+    /// Runs `ops` on `q` and checks it against the contract: pops in (time, seq) order, FIFO
+    /// among equal times, cancelled events never pop, and `len` counts live events.
+    fn check_contract(mut q: impl EventQueue<u64>, ops: &[Op]) {
+        let mut now = 0u64;
+        let mut ids: Vec<(EventId, u64)> = Vec::new();
+        // Model: live events as (time, seq), in a BTreeSet (ordered, deterministic).
+        let mut model = std::collections::BTreeSet::<(u64, u64)>::new();
+        let mut seq = 0u64;
+        for op in ops {
+            match *op {
+                Op::Push(d) => {
+                    let t = now + d;
+                    let id = q.push(SimTime::from_ps(t), seq);
+                    ids.push((id, seq));
+                    model.insert((t, seq));
+                    seq += 1;
+                }
+                Op::Pop => {
+                    let got = q.pop().map(|(t, s)| (t.as_ps(), s));
+                    let want = model.pop_first();
+                    assert_eq!(got, want, "pop order differs from (time, seq) order");
+                    if let Some((t, _)) = got {
+                        assert!(t >= now, "time went backwards");
+                        now = t;
+                    }
+                }
+                Op::PopUntil(d) => {
+                    let limit = now + d;
+                    let got = q.pop_until(SimTime::from_ps(limit)).map(|(t, s)| (t.as_ps(), s));
+                    let want = match model.first() {
+                        Some(&(t, _)) if t <= limit => model.pop_first(),
+                        _ => None,
+                    };
+                    assert_eq!(got, want, "pop_until({limit})");
+                    if let Some((t, _)) = got {
+                        now = t;
+                    }
+                    // Pushing at the current time must still be accepted.
+                    let id = q.push(SimTime::from_ps(now), seq);
+                    ids.push((id, seq));
+                    model.insert((now, seq));
+                    seq += 1;
+                    assert_eq!(q.peek_time().map(SimTime::as_ps), model.first().map(|e| e.0));
+                }
+                Op::Cancel(k) => {
+                    if ids.is_empty() {
+                        continue;
+                    }
+                    let (id, s) = ids[k % ids.len()];
+                    let pending = model.iter().find(|&&(_, x)| x == s).copied();
+                    let cancelled = q.cancel(id);
+                    assert_eq!(cancelled, pending.is_some(), "cancel result for seq {s}");
+                    if let Some(e) = pending {
+                        model.remove(&e);
+                    }
+                }
+            }
+            assert_eq!(q.len(), model.len(), "live count");
+        }
+        // Drain: the rest comes out in order too.
+        while let Some((t, s)) = q.pop() {
+            assert_eq!(Some((t.as_ps(), s)), model.pop_first());
+        }
+        assert!(model.is_empty(), "queue lost events");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// The binary heap honours the ordering and cancellation contract.
+        #[test]
+        fn binary_heap_contract(ops in proptest::collection::vec(op(), 0..400)) {
+            check_contract(BinaryHeapQueue::new(), &ops);
+        }
+        /// The radix heap honours the ordering and cancellation contract.
+        #[test]
+        fn radix_contract(ops in proptest::collection::vec(op(), 0..400)) {
+            check_contract(RadixQueue::new(), &ops);
+        }
+    }
+
+    /// A stale id (its slot reused by a later event) cancels nothing.
+    #[test]
+    fn stale_id_is_harmless() {
+        for kind in [QueueKind::BinaryHeap, QueueKind::Radix] {
+            let mut q = AnyQueue::new(kind);
+            let a = q.push(SimTime::from_ps(1), 'a');
+            assert_eq!(q.pop(), Some((SimTime::from_ps(1), 'a')));
+            let _b = q.push(SimTime::from_ps(2), 'b');
+            assert!(!q.cancel(a), "{kind:?}: stale id cancelled a live event");
+            assert_eq!(q.pop(), Some((SimTime::from_ps(2), 'b')));
+        }
+    }
+
+    /// Pushing into the past is a logic error for both implementations.
+    #[test]
+    #[should_panic(expected = "past")]
+    fn radix_rejects_the_past() {
+        let mut q = RadixQueue::new();
+        q.push(SimTime::from_ps(10), ());
+        q.pop();
+        q.push(SimTime::from_ps(9), ());
+    }
+}

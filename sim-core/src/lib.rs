@@ -1,0 +1,41 @@
+//! # sim-core — netsim's discrete-event engine
+//!
+//! Nothing here knows about networks. This crate owns:
+//!
+//! * **time** — [`SimTime`], integer picoseconds in a `u64`, parsed from and displayed as unit
+//!   strings ("25us", "1.5s");
+//! * **quantities** — [`DataRate`] with exact, rounded-up transmission times and a drift-free
+//!   [`RatePacer`] for periodic sources; [`ByteSize`]; [`QueueLimit`];
+//! * **the event queue** — [`event_queue`], with a written ordering contract
+//!   (`(time, insertion sequence)`, FIFO among equal times) and O(1) cancellation, in two
+//!   implementations (binary heap, radix heap);
+//! * **run control** — [`Simulation`] = [`Scheduler`] (clock + queue) + your [`Model`]; run until
+//!   a time, stop, step, count events, report progress every N events;
+//! * **randomness** — [`RngStreams`]: one master seed, one independent `rand_pcg` stream per
+//!   named entity.
+//!
+//! ```text
+//!   Simulation ── run_until(t) ──► pop (time, event) ──► Model::handle(&mut Scheduler, event)
+//!        ▲                                                          │
+//!        └────────────── schedule_at / schedule_in / cancel ◄───────┘
+//! ```
+//!
+//! There are no globals: a simulation is a value, so a sweep runs many side by side.
+#![warn(missing_docs)]
+
+mod decimal;
+pub mod event_queue;
+mod rate;
+mod rng;
+mod scheduler;
+mod serde_impl;
+mod size;
+mod time;
+
+pub use decimal::QuantityError;
+pub use event_queue::{EventId, EventQueue, QueueKind};
+pub use rate::{DataRate, RatePacer};
+pub use rng::{RngStream, RngStreams};
+pub use scheduler::{Model, Progress, RunOutcome, Scheduler, Simulation};
+pub use size::{ByteSize, QueueLimit};
+pub use time::SimTime;
