@@ -250,7 +250,9 @@ mod tests {
                 }
                 Op::PopUntil(d) => {
                     let limit = now + d;
-                    let got = q.pop_until(SimTime::from_ps(limit)).map(|(t, s)| (t.as_ps(), s));
+                    let got = q
+                        .pop_until(SimTime::from_ps(limit))
+                        .map(|(t, s)| (t.as_ps(), s));
                     let want = match model.first() {
                         Some(&(t, _)) if t <= limit => model.pop_first(),
                         _ => None,
@@ -264,7 +266,10 @@ mod tests {
                     ids.push((id, seq));
                     model.insert((now, seq));
                     seq += 1;
-                    assert_eq!(q.peek_time().map(SimTime::as_ps), model.first().map(|e| e.0));
+                    assert_eq!(
+                        q.peek_time().map(SimTime::as_ps),
+                        model.first().map(|e| e.0)
+                    );
                 }
                 Op::Cancel(k) => {
                     if ids.is_empty() {

@@ -135,9 +135,18 @@ mod tests {
         assert_eq!("10Gbps".parse::<DataRate>().unwrap().bps(), 10_000_000_000);
         assert_eq!("1.5Gbps".parse::<DataRate>().unwrap().bps(), 1_500_000_000);
         assert_eq!("64kbps".parse::<DataRate>().unwrap().bps(), 64_000);
-        assert!(matches!("0Mbps".parse::<DataRate>(), Err(QuantityError::Zero { .. })));
-        assert!(matches!("5MB/s".parse::<DataRate>(), Err(QuantityError::Unit { .. })));
-        assert_eq!("1.5Gbps".parse::<DataRate>().unwrap().to_string(), "1.5Gbps");
+        assert!(matches!(
+            "0Mbps".parse::<DataRate>(),
+            Err(QuantityError::Zero { .. })
+        ));
+        assert!(matches!(
+            "5MB/s".parse::<DataRate>(),
+            Err(QuantityError::Unit { .. })
+        ));
+        assert_eq!(
+            "1.5Gbps".parse::<DataRate>().unwrap().to_string(),
+            "1.5Gbps"
+        );
     }
 
     /// Transmission time is exact where it can be and rounds up where it cannot.

@@ -131,7 +131,10 @@ mod tests {
         let mut s = RngStreams::new(42).stream("frozen");
         let first = s.next_u64();
         // Recorded when the derivation was written.
-        assert_eq!(first, 1_279_200_828_612_528_015, "the RNG stream derivation changed");
+        assert_eq!(
+            first, 1_279_200_828_612_528_015,
+            "the RNG stream derivation changed"
+        );
     }
 
     /// Bernoulli draws hit the requested probability within sampling error.
@@ -142,7 +145,10 @@ mod tests {
         let hits = (0..n).filter(|_| s.bernoulli(0.01)).count() as f64;
         let expected = n as f64 * 0.01;
         // 5 standard deviations of a binomial(n, 0.01).
-        assert!((hits - expected).abs() < 5.0 * (expected * 0.99).sqrt(), "{hits}");
+        assert!(
+            (hits - expected).abs() < 5.0 * (expected * 0.99).sqrt(),
+            "{hits}"
+        );
         assert!((0..1000).all(|_| !s.bernoulli(0.0)));
     }
 

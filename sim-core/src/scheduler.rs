@@ -240,24 +240,36 @@ mod tests {
     /// clock at the end time; a later push before the next pending event is still accepted.
     #[test]
     fn run_until_is_inclusive_and_resumable() {
-        let mut sim = Simulation::new(Recorder { log: vec![], stop_at: None });
+        let mut sim = Simulation::new(Recorder {
+            log: vec![],
+            stop_at: None,
+        });
         for (t, e) in [(5, 1), (10, 2), (10, 3), (20, 4)] {
             sim.scheduler.schedule_at(SimTime::from_ps(t), e);
         }
         assert_eq!(sim.run_until(SimTime::from_ps(10)), RunOutcome::ReachedEnd);
-        assert_eq!(sim.model.log.iter().map(|x| x.1).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(
+            sim.model.log.iter().map(|x| x.1).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
         assert_eq!(sim.scheduler.now(), SimTime::from_ps(10));
         sim.run_until(SimTime::from_ps(15));
         sim.scheduler.schedule_at(SimTime::from_ps(16), 5);
         sim.run_until(SimTime::from_ps(100));
-        assert_eq!(sim.model.log.iter().map(|x| x.1).collect::<Vec<_>>(), [1, 2, 3, 5, 4]);
+        assert_eq!(
+            sim.model.log.iter().map(|x| x.1).collect::<Vec<_>>(),
+            [1, 2, 3, 5, 4]
+        );
         assert_eq!(sim.scheduler.executed(), 5);
     }
 
     /// stop() returns right after the stopping event, with later events still pending.
     #[test]
     fn stop_returns_early() {
-        let mut sim = Simulation::new(Recorder { log: vec![], stop_at: Some(2) });
+        let mut sim = Simulation::new(Recorder {
+            log: vec![],
+            stop_at: Some(2),
+        });
         for (t, e) in [(1, 1), (2, 2), (3, 3)] {
             sim.scheduler.schedule_at(SimTime::from_ps(t), e);
         }
@@ -269,7 +281,10 @@ mod tests {
     /// The progress hook fires every N events plus once at the end, not per event.
     #[test]
     fn progress_every_n_events() {
-        let mut sim = Simulation::new(Recorder { log: vec![], stop_at: None });
+        let mut sim = Simulation::new(Recorder {
+            log: vec![],
+            stop_at: None,
+        });
         for t in 0..1000 {
             sim.scheduler.schedule_at(SimTime::from_ps(t), 0);
         }

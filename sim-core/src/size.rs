@@ -59,7 +59,11 @@ impl fmt::Display for ByteSize {
     /// otherwise: "4MiB", "200KB", "1500B".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let binary = self.0 >= 1024 && self.0 % 1024 == 0 && self.0 % 1000 != 0;
-        let units = if binary { DISPLAY_BINARY } else { DISPLAY_UNITS };
+        let units = if binary {
+            DISPLAY_BINARY
+        } else {
+            DISPLAY_UNITS
+        };
         f.write_str(&decimal::format(self.0, units))
     }
 }
@@ -155,9 +159,15 @@ mod tests {
     /// Queue limits take packets or bytes, never zero.
     #[test]
     fn parses_queue_limits() {
-        assert_eq!("100p".parse::<QueueLimit>().unwrap(), QueueLimit::Packets(100));
+        assert_eq!(
+            "100p".parse::<QueueLimit>().unwrap(),
+            QueueLimit::Packets(100)
+        );
         assert_eq!("8".parse::<QueueLimit>().unwrap(), QueueLimit::Packets(8));
-        assert_eq!("150KB".parse::<QueueLimit>().unwrap(), QueueLimit::Bytes(150_000));
+        assert_eq!(
+            "150KB".parse::<QueueLimit>().unwrap(),
+            QueueLimit::Bytes(150_000)
+        );
         assert!("0p".parse::<QueueLimit>().is_err());
         assert!("xp".parse::<QueueLimit>().is_err());
         assert_eq!(QueueLimit::default(), QueueLimit::Packets(100));

@@ -144,7 +144,10 @@ impl fmt::Debug for SimTime {
     }
 }
 
-crate::serde_as_string!(SimTime, "a time such as \"25us\", \"1.5s\" or a number of seconds");
+crate::serde_as_string!(
+    SimTime,
+    "a time such as \"25us\", \"1.5s\" or a number of seconds"
+);
 
 #[cfg(test)]
 mod tests {
@@ -154,7 +157,10 @@ mod tests {
     #[test]
     fn parses_units_exactly() {
         assert_eq!("25us".parse::<SimTime>().unwrap().as_ps(), 25_000_000);
-        assert_eq!("1.5s".parse::<SimTime>().unwrap().as_ps(), 1_500_000_000_000);
+        assert_eq!(
+            "1.5s".parse::<SimTime>().unwrap().as_ps(),
+            1_500_000_000_000
+        );
         assert_eq!("200ms".parse::<SimTime>().unwrap(), SimTime::from_ms(200));
         assert_eq!("10 ns".parse::<SimTime>().unwrap(), SimTime::from_ns(10));
         assert_eq!("2".parse::<SimTime>().unwrap(), SimTime::from_secs(2));
@@ -165,13 +171,34 @@ mod tests {
     /// Bad strings are errors that say why, never a rounding.
     #[test]
     fn rejects_bad_times() {
-        assert!(matches!("0.5ps".parse::<SimTime>(), Err(QuantityError::TooFine { .. })));
-        assert!(matches!("5 parsecs".parse::<SimTime>(), Err(QuantityError::Unit { .. })));
-        assert!(matches!("-1s".parse::<SimTime>(), Err(QuantityError::Syntax { .. })));
-        assert!(matches!("".parse::<SimTime>(), Err(QuantityError::Empty { .. })));
-        assert!(matches!("1.2.3s".parse::<SimTime>(), Err(QuantityError::Syntax { .. })));
-        assert!(matches!("1e9s".parse::<SimTime>(), Err(QuantityError::Unit { .. })));
-        assert!(matches!("99999999999s".parse::<SimTime>(), Err(QuantityError::Overflow { .. })));
+        assert!(matches!(
+            "0.5ps".parse::<SimTime>(),
+            Err(QuantityError::TooFine { .. })
+        ));
+        assert!(matches!(
+            "5 parsecs".parse::<SimTime>(),
+            Err(QuantityError::Unit { .. })
+        ));
+        assert!(matches!(
+            "-1s".parse::<SimTime>(),
+            Err(QuantityError::Syntax { .. })
+        ));
+        assert!(matches!(
+            "".parse::<SimTime>(),
+            Err(QuantityError::Empty { .. })
+        ));
+        assert!(matches!(
+            "1.2.3s".parse::<SimTime>(),
+            Err(QuantityError::Syntax { .. })
+        ));
+        assert!(matches!(
+            "1e9s".parse::<SimTime>(),
+            Err(QuantityError::Unit { .. })
+        ));
+        assert!(matches!(
+            "99999999999s".parse::<SimTime>(),
+            Err(QuantityError::Overflow { .. })
+        ));
     }
 
     /// Display picks the largest exact unit and round-trips through parsing.

@@ -148,7 +148,9 @@ impl<E> EventQueue<E> for RadixQueue<E> {
         if !self.refill_front(limit.as_ps()) {
             return None;
         }
-        let e = self.buckets[0].pop_front().expect("refilled with a live entry");
+        let e = self.buckets[0]
+            .pop_front()
+            .expect("refilled with a live entry");
         self.stored -= 1;
         self.slots.retire(e.slot);
         Some((SimTime::from_ps(e.time), e.event))

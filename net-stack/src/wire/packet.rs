@@ -1,0 +1,222 @@
+//! Ethernet, IPv4, ARP, UDP and ICMP headers, and [`Packet`].
+
+use std::net::Ipv4Addr;
+
+use sim_core::SimTime;
+
+use super::{MacAddr, TcpRepr};
+
+/// EtherType values netsim uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EtherType {
+    /// 0x0800.
+    Ipv4,
+    /// 0x0806.
+    Arp,
+}
+
+impl EtherType {
+    /// The 16-bit value on the wire.
+    pub fn value(self) -> u16 {
+        match self {
+            EtherType::Ipv4 => 0x0800,
+            EtherType::Arp => 0x0806,
+        }
+    }
+}
+
+/// An Ethernet II header, with an optional 802.1Q tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EthernetRepr {
+    /// Destination MAC.
+    pub dst: MacAddr,
+    /// Source MAC.
+    pub src: MacAddr,
+    /// 802.1Q VLAN id (12 bits), if tagged.
+    pub vlan: Option<u16>,
+    /// Type of the payload.
+    pub ethertype: EtherType,
+}
+
+impl EthernetRepr {
+    /// Header length: 14 bytes, 18 with a VLAN tag.
+    pub fn header_len(&self) -> usize {
+        if self.vlan.is_some() { 18 } else { 14 }
+    }
+}
+
+/// IP protocol numbers netsim uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IpProtocol {
+    /// 1.
+    Icmp,
+    /// 6.
+    Tcp,
+    /// 17.
+    Udp,
+}
+
+impl IpProtocol {
+    /// The 8-bit protocol number.
+    pub fn number(self) -> u8 {
+        match self {
+            IpProtocol::Icmp => 1,
+            IpProtocol::Tcp => 6,
+            IpProtocol::Udp => 17,
+        }
+    }
+}
+
+/// An IPv4 header without options (20 bytes). The total length is derived from the layers
+/// above, never stored, so it cannot disagree with them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ipv4Repr {
+    /// Source address.
+    pub src: Ipv4Addr,
+    /// Destination address.
+    pub dst: Ipv4Addr,
+    /// Protocol of the payload.
+    pub protocol: IpProtocol,
+    /// Time to live; routers decrement it.
+    pub ttl: u8,
+    /// Identification field (the sender's per-packet counter).
+    pub ident: u16,
+    /// DSCP and ECN bits.
+    pub tos: u8,
+}
+
+/// ARP operation (RFC 826).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArpOp {
+    /// 1.
+    Request,
+    /// 2.
+    Reply,
+}
+
+/// An ARP packet for IPv4 over Ethernet (28 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArpRepr {
+    /// Request or reply.
+    pub op: ArpOp,
+    /// Sender hardware address.
+    pub sender_mac: MacAddr,
+    /// Sender protocol address.
+    pub sender_ip: Ipv4Addr,
+    /// Target hardware address (zero in a request).
+    pub target_mac: MacAddr,
+    /// Target protocol address.
+    pub target_ip: Ipv4Addr,
+}
+
+/// A UDP header (8 bytes); length and checksum are derived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UdpRepr {
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+}
+
+/// The ICMP messages netsim speaks (8-byte header).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IcmpRepr {
+    /// Type 8.
+    EchoRequest {
+        /// Identifier.
+        ident: u16,
+        /// Sequence number.
+        seq: u16,
+    },
+    /// Type 0.
+    EchoReply {
+        /// Identifier.
+        ident: u16,
+        /// Sequence number.
+        seq: u16,
+    },
+}
+
+/// The network layer of a packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum L3 {
+    /// IPv4.
+    Ipv4(Ipv4Repr),
+    /// ARP.
+    Arp(ArpRepr),
+}
+
+/// The transport layer of an IPv4 packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum L4 {
+    /// UDP.
+    Udp(UdpRepr),
+    /// TCP.
+    Tcp(TcpRepr),
+    /// ICMP.
+    Icmp(IcmpRepr),
+    /// Nothing above the network layer (ARP).
+    None,
+}
+
+impl L4 {
+    /// Header length in bytes.
+    pub fn header_len(&self) -> usize {
+        match self {
+            L4::Udp(_) => 8,
+            L4::Tcp(t) => t.header_len(),
+            L4::Icmp(_) => 8,
+            L4::None => 0,
+        }
+    }
+}
+
+/// Simulation metadata that rides beside the headers, never inside them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketMeta {
+    /// Unique per packet in a run, in creation order.
+    pub uid: u64,
+    /// Index of the flow (scenario `[[flow]]` or application) that created the packet.
+    pub flow: u32,
+    /// When the packet was created.
+    pub created: SimTime,
+}
+
+/// A packet in flight: headers, a payload length, and metadata.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Packet {
+    /// Link layer.
+    pub eth: EthernetRepr,
+    /// Network layer.
+    pub l3: L3,
+    /// Transport layer.
+    pub l4: L4,
+    /// Bytes of application payload (virtual: zero-filled when written to a pcap).
+    pub payload_len: u32,
+    /// Simulation metadata.
+    pub meta: PacketMeta,
+}
+
+impl Packet {
+    /// Bytes above the Ethernet header: the IPv4 total length, or 28 for ARP.
+    pub fn l3_len(&self) -> usize {
+        match self.l3 {
+            L3::Ipv4(_) => 20 + self.l4.header_len() + self.payload_len as usize,
+            L3::Arp(_) => 28,
+        }
+    }
+
+    /// The Ethernet frame length without preamble and FCS: what a link serialises and what a
+    /// pcap records as the original length.
+    pub fn frame_len(&self) -> usize {
+        self.eth.header_len() + self.l3_len()
+    }
+
+    /// The IPv4 header, if this is an IPv4 packet.
+    pub fn ipv4(&self) -> Option<&Ipv4Repr> {
+        match &self.l3 {
+            L3::Ipv4(ip) => Some(ip),
+            L3::Arp(_) => None,
+        }
+    }
+}
