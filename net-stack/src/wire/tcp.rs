@@ -113,7 +113,7 @@ pub struct TcpOptions {
 impl TcpOptions {
     /// Bytes the options take in the header, padded to a multiple of 4 with NOPs.
     pub fn len(&self) -> usize {
-        let raw = self.mss.map_or(0, |_| 4)
+        let raw: usize = self.mss.map_or(0, |_| 4)
             + self.window_scale.map_or(0, |_| 3)
             + self.timestamps.map_or(0, |_| 10)
             + if self.sack_permitted { 2 } else { 0 };
