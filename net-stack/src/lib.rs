@@ -1,7 +1,31 @@
 //! # net-stack — netsim's network model
 //!
-//! Nodes with devices, point-to-point links with a transmit state machine and shallow drop-tail
-//! queues, Ethernet/IPv4/UDP/ICMP/TCP headers, host IP routing, applications and pcap taps.
+//! Nodes with devices, full-duplex point-to-point links with a transmit state machine and
+//! shallow drop-tail queues, Ethernet/IPv4/UDP/ICMP headers, hosts with applications, static
+//! shortest-path routing, and pcap taps.
+//!
+//! ```text
+//!  Application ──AppCtx──► host IP layer ──route──► Device: queue ─► wire (rate, delay, loss)
+//!                                                                         │
+//!  Application ◄── host (UDP port / ICMP) ◄── router: TTL, route ◄─────────┘
+//! ```
+//!
+//! A [`Network`] is a [`sim_core::Model`]: build one with a [`NetworkBuilder`], wrap it in a
+//! [`sim_core::Simulation`], call [`Network::schedule_apps`], and run.
 #![warn(missing_docs)]
 
+pub mod app;
+pub mod apps;
+mod builder;
+pub mod device;
+pub mod drop_tail;
+mod ids;
+mod network;
+pub mod node;
+pub mod pcap;
+pub mod routing;
 pub mod wire;
+
+pub use builder::{BuildError, NetworkBuilder};
+pub use ids::{AppId, DeviceId, LinkId, NodeId, PacketId};
+pub use network::{Event, Network, PacketFates};

@@ -1,0 +1,120 @@
+//! Applications: traffic sources and sinks installed on hosts.
+//!
+//! An application is a small state machine. The host calls it with an [`AppCtx`] — the current
+//! time, the host's address, and a buffer for its outputs (packets to send, timers to set) — and
+//! carries the outputs out afterwards, so an application never touches the event queue or other
+//! nodes directly.
+
+use std::any::Any;
+use std::net::Ipv4Addr;
+
+use sim_core::SimTime;
+
+use crate::wire::{IcmpRepr, L4, Packet, UdpRepr};
+
+/// What an application asks its host to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppAction {
+    /// Send an IPv4 packet with this transport header and payload length.
+    Send {
+        /// Destination address.
+        dst: Ipv4Addr,
+        /// Transport header.
+        l4: L4,
+        /// Payload bytes (virtual).
+        payload_len: u32,
+    },
+    /// Call [`Application::on_timer`] with `token` at `at`.
+    Timer {
+        /// When.
+        at: SimTime,
+        /// Passed back to the application.
+        token: u64,
+    },
+}
+
+/// The application's view of its host during one call.
+pub struct AppCtx<'a> {
+    now: SimTime,
+    local_ip: Ipv4Addr,
+    actions: &'a mut Vec<AppAction>,
+}
+
+impl<'a> AppCtx<'a> {
+    /// A context collecting outputs into `actions`.
+    pub fn new(now: SimTime, local_ip: Ipv4Addr, actions: &'a mut Vec<AppAction>) -> Self {
+        AppCtx {
+            now,
+            local_ip,
+            actions,
+        }
+    }
+    /// The current simulated time.
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    /// The host's IPv4 address.
+    pub fn local_ip(&self) -> Ipv4Addr {
+        self.local_ip
+    }
+    /// Sends a UDP datagram of `payload_len` bytes.
+    #[inline]
+    pub fn send_udp(&mut self, dst: Ipv4Addr, src_port: u16, dst_port: u16, payload_len: u32) {
+        self.actions.push(AppAction::Send {
+            dst,
+            l4: L4::Udp(UdpRepr { src_port, dst_port }),
+            payload_len,
+        });
+    }
+    /// Sends an ICMP message with `payload_len` bytes of data.
+    pub fn send_icmp(&mut self, dst: Ipv4Addr, icmp: IcmpRepr, payload_len: u32) {
+        self.actions.push(AppAction::Send {
+            dst,
+            l4: L4::Icmp(icmp),
+            payload_len,
+        });
+    }
+    /// Asks for [`Application::on_timer`] with `token` at `at` (not before now).
+    #[inline]
+    pub fn set_timer(&mut self, at: SimTime, token: u64) {
+        self.actions.push(AppAction::Timer {
+            at: at.max(self.now),
+            token,
+        });
+    }
+}
+
+/// Counters an application reports for `summary.json`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AppReport {
+    /// Packets handed to the network.
+    pub packets_sent: u64,
+    /// Payload bytes handed to the network.
+    pub bytes_sent: u64,
+    /// Packets received by this application.
+    pub packets_received: u64,
+    /// Payload bytes received by this application.
+    pub bytes_received: u64,
+    /// Time of the first packet received.
+    pub first_rx: Option<SimTime>,
+    /// Time of the last packet received.
+    pub last_rx: Option<SimTime>,
+}
+
+/// A traffic source or sink on a host.
+pub trait Application: Any {
+    /// Called at the application's start time.
+    fn start(&mut self, ctx: &mut AppCtx<'_>);
+    /// Called at the application's stop time, if it has one; it must send nothing afterwards.
+    fn stop(&mut self, _ctx: &mut AppCtx<'_>) {}
+    /// A timer set through [`AppCtx::set_timer`] fired.
+    fn on_timer(&mut self, _ctx: &mut AppCtx<'_>, _token: u64) {}
+    /// A packet addressed to this application arrived (UDP to its port, ICMP echo reply to its
+    /// identifier).
+    fn on_receive(&mut self, _ctx: &mut AppCtx<'_>, _pkt: &Packet) {}
+    /// Counters for reports.
+    fn report(&self) -> AppReport;
+    /// For downcasting to the concrete type (reports specific to one kind, tests).
+    fn as_any(&self) -> &dyn Any;
+}

@@ -1,0 +1,59 @@
+//! A receiver that counts what arrives (ns-3's `PacketSink`).
+
+use std::any::Any;
+
+use crate::app::{AppCtx, AppReport, Application};
+use crate::wire::Packet;
+
+use sim_core::SimTime;
+
+/// Counts packets and payload bytes delivered to it, and their one-way delays.
+#[derive(Debug, Default)]
+pub struct PacketSink {
+    report: AppReport,
+    delay_min: Option<SimTime>,
+    delay_max: SimTime,
+    delay_sum_ps: u128,
+}
+
+impl PacketSink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Smallest and largest one-way delay (creation at the sender → delivery here).
+    pub fn delay_range(&self) -> Option<(SimTime, SimTime)> {
+        self.delay_min.map(|min| (min, self.delay_max))
+    }
+
+    /// Mean one-way delay.
+    pub fn mean_delay(&self) -> Option<SimTime> {
+        let n = self.report.packets_received as u128;
+        (n > 0).then(|| SimTime::from_ps((self.delay_sum_ps / n) as u64))
+    }
+}
+
+impl Application for PacketSink {
+    fn start(&mut self, _ctx: &mut AppCtx<'_>) {}
+
+    fn on_receive(&mut self, ctx: &mut AppCtx<'_>, pkt: &Packet) {
+        let r = &mut self.report;
+        r.packets_received += 1;
+        r.bytes_received += pkt.payload_len as u64;
+        r.first_rx.get_or_insert(ctx.now());
+        r.last_rx = Some(ctx.now());
+        let delay = ctx.now() - pkt.meta.created;
+        self.delay_min = Some(self.delay_min.map_or(delay, |m| m.min(delay)));
+        self.delay_max = self.delay_max.max(delay);
+        self.delay_sum_ps += delay.as_ps() as u128;
+    }
+
+    fn report(&self) -> AppReport {
+        self.report.clone()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,156 @@
+//! ICMP echo, like `ping -i INTERVAL -s SIZE`.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::net::Ipv4Addr;
+
+use sim_core::SimTime;
+
+use crate::app::{AppCtx, AppReport, Application};
+use crate::wire::{IcmpRepr, L4, Packet};
+
+/// Parameters of a [`Ping`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PingConfig {
+    /// Host to ping.
+    pub dst: Ipv4Addr,
+    /// ICMP identifier (distinguishes pings from one host).
+    pub ident: u16,
+    /// Time between echo requests.
+    pub interval: SimTime,
+    /// ICMP data bytes per request (ping's `-s`, 56 by default).
+    pub size: u32,
+}
+
+/// Round-trip statistics as `ping` prints them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RttStats {
+    /// Smallest RTT [s].
+    pub min_s: f64,
+    /// Mean RTT [s].
+    pub avg_s: f64,
+    /// Largest RTT [s].
+    pub max_s: f64,
+    /// Standard deviation (ping's "mdev": √(mean(rtt²) − mean(rtt)²)) [s].
+    pub stddev_s: f64,
+}
+
+/// Sends an echo request every `interval` and matches the replies.
+#[derive(Debug)]
+pub struct Ping {
+    cfg: PingConfig,
+    running: bool,
+    next_seq: u64,
+    /// Requests not yet answered: (sequence number, send time), oldest first.
+    outstanding: VecDeque<(u64, SimTime)>,
+    rtt_count: u64,
+    rtt_sum_ps: u128,
+    rtt_sum_sq_ps: u128,
+    rtt_min: SimTime,
+    rtt_max: SimTime,
+    report: AppReport,
+}
+
+impl Ping {
+    /// A ping with `cfg`, idle until started.
+    pub fn new(cfg: PingConfig) -> Self {
+        Ping {
+            cfg,
+            running: false,
+            next_seq: 0,
+            outstanding: VecDeque::new(),
+            rtt_count: 0,
+            rtt_sum_ps: 0,
+            rtt_sum_sq_ps: 0,
+            rtt_min: SimTime::MAX,
+            rtt_max: SimTime::ZERO,
+            report: AppReport::default(),
+        }
+    }
+
+    /// RTT statistics over the replies received, if any.
+    pub fn rtt_stats(&self) -> Option<RttStats> {
+        if self.rtt_count == 0 {
+            return None;
+        }
+        let n = self.rtt_count as f64;
+        let mean_ps = self.rtt_sum_ps as f64 / n;
+        let var = (self.rtt_sum_sq_ps as f64 / n - mean_ps * mean_ps).max(0.0);
+        Some(RttStats {
+            min_s: self.rtt_min.as_secs_f64(),
+            avg_s: mean_ps / 1e12,
+            max_s: self.rtt_max.as_secs_f64(),
+            stddev_s: var.sqrt() / 1e12,
+        })
+    }
+
+    /// Requests that got no reply, not counting those sent after `cutoff` (still in flight
+    /// when the run ended).
+    pub fn lost(&self, cutoff: SimTime) -> u64 {
+        self.outstanding
+            .iter()
+            .filter(|&&(_, t)| t <= cutoff)
+            .count() as u64
+    }
+
+    fn send(&mut self, ctx: &mut AppCtx<'_>) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let icmp = IcmpRepr::EchoRequest {
+            ident: self.cfg.ident,
+            seq: seq as u16,
+        };
+        ctx.send_icmp(self.cfg.dst, icmp, self.cfg.size);
+        self.outstanding.push_back((seq, ctx.now()));
+        self.report.packets_sent += 1;
+        self.report.bytes_sent += self.cfg.size as u64;
+        ctx.set_timer(ctx.now() + self.cfg.interval, 0);
+    }
+}
+
+impl Application for Ping {
+    fn start(&mut self, ctx: &mut AppCtx<'_>) {
+        self.running = true;
+        self.send(ctx);
+    }
+
+    fn stop(&mut self, _ctx: &mut AppCtx<'_>) {
+        self.running = false;
+    }
+
+    fn on_timer(&mut self, ctx: &mut AppCtx<'_>, _token: u64) {
+        if self.running {
+            self.send(ctx);
+        }
+    }
+
+    fn on_receive(&mut self, ctx: &mut AppCtx<'_>, pkt: &Packet) {
+        let L4::Icmp(IcmpRepr::EchoReply { seq, .. }) = pkt.l4 else {
+            return;
+        };
+        // Match the 16-bit sequence number against the outstanding requests (oldest first).
+        let Some(i) = self.outstanding.iter().position(|&(s, _)| s as u16 == seq) else {
+            return; // a duplicate or very late reply
+        };
+        let (_, sent) = self.outstanding.remove(i).expect("found");
+        let rtt = ctx.now() - sent;
+        self.rtt_count += 1;
+        self.rtt_sum_ps += rtt.as_ps() as u128;
+        self.rtt_sum_sq_ps += (rtt.as_ps() as u128).pow(2);
+        self.rtt_min = self.rtt_min.min(rtt);
+        self.rtt_max = self.rtt_max.max(rtt);
+        let r = &mut self.report;
+        r.packets_received += 1;
+        r.bytes_received += pkt.payload_len as u64;
+        r.first_rx.get_or_insert(ctx.now());
+        r.last_rx = Some(ctx.now());
+    }
+
+    fn report(&self) -> AppReport {
+        self.report.clone()
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,264 @@
+//! Assembling a [`Network`]: nodes, links, applications, traces; then static routes.
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use sim_core::{RngStreams, SimTime};
+use thiserror::Error;
+
+use crate::app::Application;
+use crate::device::{Device, LinkParams, WireStats};
+use crate::drop_tail::DropTailQueue;
+use crate::network::{AppSlot, Network};
+use crate::node::{Host, Node, NodeKind};
+use crate::pcap::PcapTap;
+use crate::routing::{Ecmp, RoutingTable};
+use crate::wire::MacAddr;
+use crate::{AppId, DeviceId, LinkId, NodeId};
+
+/// A network that cannot be built as described.
+#[derive(Debug, Error)]
+pub enum BuildError {
+    /// Two nodes share a name.
+    #[error("two nodes are called `{0}`")]
+    DuplicateName(String),
+    /// Two hosts share an address.
+    #[error("nodes `{0}` and `{1}` have the same address {2}")]
+    DuplicateAddress(String, String, Ipv4Addr),
+    /// A host cannot reach another.
+    #[error("the network is not connected: `{from}` has no path to `{to}`")]
+    Disconnected {
+        /// A node without a path.
+        from: String,
+        /// The host it cannot reach.
+        to: String,
+    },
+    /// A port is bound twice on one host.
+    #[error("port {port} on `{node}` is bound twice")]
+    PortInUse {
+        /// Host name.
+        node: String,
+        /// UDP port or ICMP identifier.
+        port: u16,
+    },
+    /// A pcap file could not be created.
+    #[error("cannot create pcap file `{path}`: {source}")]
+    Pcap {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Builds a [`Network`] step by step, like ns-3's helpers.
+#[derive(Default)]
+pub struct NetworkBuilder {
+    nodes: Vec<Node>,
+    devices: Vec<Device>,
+    links: u32,
+    apps: Vec<AppSlot>,
+    schedule: Vec<(AppId, SimTime, Option<SimTime>)>,
+    taps: Vec<(DeviceId, PcapTap)>,
+    ecmp: Ecmp,
+    streams: Option<RngStreams>,
+}
+
+impl NetworkBuilder {
+    /// An empty network whose random streams derive from `streams`.
+    pub fn new(streams: RngStreams) -> Self {
+        NetworkBuilder {
+            streams: Some(streams),
+            ..Default::default()
+        }
+    }
+
+    /// Chooses how forwarding nodes pick among equal-cost paths.
+    pub fn ecmp(&mut self, ecmp: Ecmp) -> &mut Self {
+        self.ecmp = ecmp;
+        self
+    }
+
+    fn add_node(&mut self, name: &str, ip: Option<Ipv4Addr>, kind: NodeKind) -> NodeId {
+        self.nodes.push(Node {
+            name: name.to_string(),
+            ip,
+            devices: Vec::new(),
+            kind,
+        });
+        NodeId(self.nodes.len() as u32 - 1)
+    }
+
+    /// Adds an end host with address `ip`.
+    pub fn add_host(&mut self, name: &str, ip: Ipv4Addr) -> NodeId {
+        self.add_node(name, Some(ip), NodeKind::Host(Host::default()))
+    }
+
+    /// Adds an IP forwarding node.
+    pub fn add_router(&mut self, name: &str) -> NodeId {
+        self.add_node(name, None, NodeKind::Router)
+    }
+
+    /// Looks a node up by name.
+    pub fn node(&self, name: &str) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .position(|n| n.name == name)
+            .map(|i| NodeId(i as u32))
+    }
+
+    /// The nodes so far.
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    /// Connects `a` and `b` with a full-duplex link; each gets a new device (the next port).
+    pub fn connect(&mut self, a: NodeId, b: NodeId, params: LinkParams) -> LinkId {
+        let link = LinkId(self.links);
+        self.links += 1;
+        let streams = self.streams.expect("NetworkBuilder::new sets the streams");
+        let da = DeviceId(self.devices.len() as u32);
+        let db = DeviceId(da.0 + 1);
+        for (dev, node, peer) in [(da, a, db), (db, b, da)] {
+            let n = &mut self.nodes[node.index()];
+            let port = n.devices.len() as u16;
+            n.devices.push(dev);
+            let rng = streams.stream(&format!("link/{}/{}", n.name, port));
+            self.devices.push(Device {
+                node,
+                port,
+                mac: MacAddr::from_index(dev.0 + 1),
+                peer,
+                link,
+                params,
+                queue: DropTailQueue::new(params.queue),
+                sending: None,
+                in_flight: Default::default(),
+                loss_rng: rng,
+                up: true,
+                tap: None,
+                wire: WireStats::default(),
+            });
+        }
+        link
+    }
+
+    /// Installs `app` on host `node`; it starts at `start` and stops at `stop`. `flow` tags the
+    /// packets it sends (the scenario's flow index).
+    pub fn add_app(
+        &mut self,
+        node: NodeId,
+        flow: u32,
+        app: Box<dyn Application>,
+        start: SimTime,
+        stop: Option<SimTime>,
+    ) -> AppId {
+        let id = AppId(self.apps.len() as u32);
+        self.apps.push(AppSlot { node, flow, app });
+        self.schedule.push((id, start, stop));
+        id
+    }
+
+    fn host_mut(&mut self, node: NodeId) -> (&str, &mut Host) {
+        let n = &mut self.nodes[node.index()];
+        match &mut n.kind {
+            NodeKind::Host(h) => (&n.name, h),
+            NodeKind::Router => panic!("`{}` is not a host", n.name),
+        }
+    }
+
+    /// Delivers UDP datagrams for `port` on the app's host to `app`.
+    pub fn bind_udp(&mut self, app: AppId, port: u16) -> Result<(), BuildError> {
+        let node = self.apps[app.index()].node;
+        let (name, host) = self.host_mut(node);
+        if host.udp_ports.insert(port, app).is_some() {
+            return Err(BuildError::PortInUse {
+                node: name.to_string(),
+                port,
+            });
+        }
+        Ok(())
+    }
+
+    /// Delivers ICMP echo replies with identifier `ident` on the app's host to `app`.
+    pub fn bind_icmp(&mut self, app: AppId, ident: u16) -> Result<(), BuildError> {
+        let node = self.apps[app.index()].node;
+        let (name, host) = self.host_mut(node);
+        if host.icmp_idents.insert(ident, app).is_some() {
+            return Err(BuildError::PortInUse {
+                node: name.to_string(),
+                port: ident,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records every frame that device `port` of `node` sends or receives into `path`.
+    pub fn trace(
+        &mut self,
+        node: NodeId,
+        port: u16,
+        path: &Path,
+        snaplen: usize,
+    ) -> Result<(), BuildError> {
+        let dev = self.nodes[node.index()].devices[port as usize];
+        let tap = PcapTap::create(path, snaplen).map_err(|source| BuildError::Pcap {
+            path: path.display().to_string(),
+            source,
+        })?;
+        self.devices[dev.index()].tap = Some(self.taps.len() as u32);
+        self.taps.push((dev, tap));
+        Ok(())
+    }
+
+    /// Checks names and addresses, computes the static routes, and returns the network.
+    pub fn build(self) -> Result<Network, BuildError> {
+        let mut names: Vec<(&str, usize)> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.as_str(), i))
+            .collect();
+        names.sort();
+        if let Some(w) = names.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(BuildError::DuplicateName(w[0].0.to_string()));
+        }
+        let mut ips: Vec<(Ipv4Addr, &str)> = self
+            .nodes
+            .iter()
+            .filter_map(|n| n.ip.map(|ip| (ip, n.name.as_str())))
+            .collect();
+        ips.sort();
+        if let Some(w) = ips.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(BuildError::DuplicateAddress(
+                w[0].1.to_string(),
+                w[1].1.to_string(),
+                w[0].0,
+            ));
+        }
+        let (routes, unreachable) = RoutingTable::compute(&self.nodes, &self.devices);
+        if let Some(u) = unreachable {
+            return Err(BuildError::Disconnected {
+                from: self.nodes[u.from.index()].name.clone(),
+                to: self.nodes[u.to.index()].name.clone(),
+            });
+        }
+        let streams = self.streams.expect("NetworkBuilder::new sets the streams");
+        let ecmp_rngs = self
+            .nodes
+            .iter()
+            .map(|n| streams.stream(&format!("ecmp/{}", n.name)))
+            .collect();
+        let mut net = Network::from_parts(
+            self.nodes,
+            self.devices,
+            self.apps,
+            self.schedule,
+            routes,
+            self.ecmp,
+            ecmp_rngs,
+        );
+        net.taps = self.taps;
+        Ok(net)
+    }
+}

@@ -1,0 +1,104 @@
+//! A device: one end of a full-duplex point-to-point link, with its output queue and the
+//! transmit state machine of its direction of the wire.
+//!
+//! ```text
+//!            enqueue                 TxDone (after rate × frame)          Arrive (after delay)
+//!  node ──► [drop-tail queue] ──► wire: READY ⇄ BUSY ──► in-flight FIFO ──► peer device's node
+//! ```
+//!
+//! A device keeps at most one pending transmit event and one pending arrival event, whatever
+//! the number of packets on the wire: packets on a wire arrive in the order they were sent (the
+//! delay is constant), so only the head of the in-flight FIFO needs an event (htsim's trick).
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+use sim_core::{DataRate, QueueLimit, RngStream, SimTime};
+
+use crate::drop_tail::DropTailQueue;
+use crate::wire::MacAddr;
+use crate::{DeviceId, LinkId, NodeId, PacketId};
+
+/// Parameters of one link (both directions share them; loss is drawn per direction).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LinkParams {
+    /// Serialisation rate [bit/s].
+    pub rate: DataRate,
+    /// One-way propagation delay.
+    pub delay: SimTime,
+    /// Output queue limit at each end.
+    pub queue: QueueLimit,
+    /// Probability that a frame is lost on the wire, per direction, in [0, 1].
+    pub loss: f64,
+}
+
+impl Default for LinkParams {
+    /// 1 Gbit/s, 1 µs, 100 packets, lossless.
+    fn default() -> Self {
+        LinkParams {
+            rate: DataRate::gbps(1),
+            delay: SimTime::from_us(1),
+            queue: QueueLimit::default(),
+            loss: 0.0,
+        }
+    }
+}
+
+/// Counters of one direction of a wire.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct WireStats {
+    /// Frames whose serialisation completed.
+    pub tx_packets: u64,
+    /// Frame bytes whose serialisation completed.
+    pub tx_bytes: u64,
+    /// Frames lost to random loss.
+    pub lost_packets: u64,
+    /// Frames dropped because the link was down.
+    pub down_drops: u64,
+}
+
+/// One end of a link.
+#[derive(Debug)]
+pub struct Device {
+    /// The node that owns this device.
+    pub node: NodeId,
+    /// Index among the node's devices, from 0, in the order its links were built.
+    pub port: u16,
+    /// This device's MAC address.
+    pub mac: MacAddr,
+    /// The device at the other end of the link.
+    pub peer: DeviceId,
+    /// The link this device belongs to.
+    pub link: LinkId,
+    /// Link parameters.
+    pub params: LinkParams,
+    /// Output queue.
+    pub queue: DropTailQueue,
+    /// The frame being serialised (BUSY) or `None` (READY).
+    pub(crate) sending: Option<PacketId>,
+    /// Frames on the wire towards the peer, with their arrival times, oldest first.
+    pub(crate) in_flight: VecDeque<(SimTime, PacketId)>,
+    /// Random loss of this direction.
+    pub(crate) loss_rng: RngStream,
+    /// Whether the link is up.
+    pub(crate) up: bool,
+    /// Index of this device's pcap tap, if traced.
+    pub(crate) tap: Option<u32>,
+    /// Wire counters.
+    pub wire: WireStats,
+}
+
+impl Device {
+    /// Whether the wire is serialising a frame.
+    pub fn is_busy(&self) -> bool {
+        self.sending.is_some()
+    }
+    /// Frames on the wire in this direction.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+    /// Whether the link is up.
+    pub fn is_up(&self) -> bool {
+        self.up
+    }
+}

@@ -1,0 +1,459 @@
+//! The network as a simulation [`Model`]: nodes, devices, packets and applications, and the
+//! events that move packets between them.
+
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+use sim_core::{Model, Scheduler, SimTime};
+use slotmap::SlotMap;
+
+use crate::app::{AppAction, AppCtx, Application};
+use crate::device::Device;
+use crate::node::{Node, NodeKind};
+use crate::pcap::PcapTap;
+use crate::routing::{Ecmp, RoutingTable, device_at};
+use crate::wire::{
+    EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet, PacketMeta,
+};
+use crate::{AppId, DeviceId, NodeId, PacketId};
+
+/// Everything that happens in a network simulation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The device finished serialising its current frame.
+    TxDone(DeviceId),
+    /// The oldest frame on the device's wire reaches the peer device.
+    Arrive(DeviceId),
+    /// An application starts.
+    AppStart(AppId),
+    /// An application stops.
+    AppStop(AppId),
+    /// An application's timer fires.
+    AppTimer(AppId, u64),
+}
+
+/// Where every packet ended up. At any time,
+/// `created = delivered + queue_drops + wire_losses + link_down_drops + unroutable + ttl_expired
+/// + no_listener + in_flight`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PacketFates {
+    /// Packets created by hosts.
+    pub created: u64,
+    /// Packets consumed by the host they were addressed to.
+    pub delivered: u64,
+    /// Refused by a full output queue.
+    pub queue_drops: u64,
+    /// Lost to random loss on a wire.
+    pub wire_losses: u64,
+    /// Dropped because a link was down.
+    pub link_down_drops: u64,
+    /// No route to the destination, or a host received a packet for another address.
+    pub unroutable: u64,
+    /// TTL reached zero.
+    pub ttl_expired: u64,
+    /// Addressed to a host port nobody listens on.
+    pub no_listener: u64,
+}
+
+/// An installed application and where it lives.
+pub(crate) struct AppSlot {
+    pub node: NodeId,
+    pub flow: u32,
+    pub app: Box<dyn Application>,
+}
+
+/// The network model.
+pub struct Network {
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) devices: Vec<Device>,
+    pub(crate) packets: SlotMap<PacketId, Packet>,
+    pub(crate) apps: Vec<AppSlot>,
+    pub(crate) app_schedule: Vec<(AppId, SimTime, Option<SimTime>)>,
+    pub(crate) routes: RoutingTable,
+    pub(crate) ecmp: Ecmp,
+    pub(crate) ecmp_rngs: Vec<sim_core::RngStream>,
+    pub(crate) taps: Vec<(DeviceId, PcapTap)>,
+    pub(crate) tap_error: Option<(usize, std::io::Error)>,
+    pub(crate) fates: PacketFates,
+    next_uid: u64,
+    actions: Vec<AppAction>,
+}
+
+impl Network {
+    pub(crate) fn from_parts(
+        nodes: Vec<Node>,
+        devices: Vec<Device>,
+        apps: Vec<AppSlot>,
+        app_schedule: Vec<(AppId, SimTime, Option<SimTime>)>,
+        routes: RoutingTable,
+        ecmp: Ecmp,
+        ecmp_rngs: Vec<sim_core::RngStream>,
+    ) -> Self {
+        Network {
+            nodes,
+            devices,
+            packets: SlotMap::with_key(),
+            apps,
+            app_schedule,
+            routes,
+            ecmp,
+            ecmp_rngs,
+            taps: Vec::new(),
+            tap_error: None,
+            fates: PacketFates::default(),
+            next_uid: 0,
+            actions: Vec::new(),
+        }
+    }
+
+    /// Schedules the start and stop of every application. Call once before running.
+    pub fn schedule_apps(&self, sched: &mut Scheduler<Event>) {
+        for &(app, start, stop) in &self.app_schedule {
+            sched.schedule_at(start, Event::AppStart(app));
+            if let Some(stop) = stop {
+                sched.schedule_at(stop, Event::AppStop(app));
+            }
+        }
+    }
+
+    /// All nodes, by [`NodeId`].
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+    /// All devices, by [`DeviceId`].
+    pub fn devices(&self) -> &[Device] {
+        &self.devices
+    }
+    /// The node called `name`.
+    pub fn node_by_name(&self, name: &str) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .position(|n| n.name == name)
+            .map(|i| NodeId(i as u32))
+    }
+    /// An installed application.
+    pub fn app(&self, id: AppId) -> &dyn Application {
+        self.apps[id.index()].app.as_ref()
+    }
+    /// The node an application runs on.
+    pub fn app_node(&self, id: AppId) -> NodeId {
+        self.apps[id.index()].node
+    }
+    /// Where packets ended up so far.
+    pub fn fates(&self) -> PacketFates {
+        self.fates
+    }
+    /// Packets currently in queues, on wires or being serialised.
+    pub fn packets_in_flight(&self) -> usize {
+        self.packets.len()
+    }
+    /// The routing table.
+    pub fn routes(&self) -> &RoutingTable {
+        &self.routes
+    }
+
+    /// Flushes every pcap tap and reports the first write error, naming the tap's device.
+    pub fn finish_taps(&mut self) -> Result<(), (DeviceId, std::io::Error)> {
+        if let Some((i, e)) = self.tap_error.take() {
+            return Err((self.taps[i].0, e));
+        }
+        for (dev, tap) in &mut self.taps {
+            tap.flush().map_err(|e| (*dev, e))?;
+        }
+        Ok(())
+    }
+
+    // ---- packets leaving a host --------------------------------------------------------------
+
+    fn host_send(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        flow: u32,
+        dst: Ipv4Addr,
+        l4: L4,
+        payload_len: u32,
+    ) {
+        let n = &mut self.nodes[node.index()];
+        let src = n.ip.expect("hosts have addresses");
+        let NodeKind::Host(host) = &mut n.kind else {
+            unreachable!("only hosts run applications")
+        };
+        let ident = host.next_ip_ident;
+        host.next_ip_ident = ident.wrapping_add(1);
+        let protocol = match l4 {
+            L4::Udp(_) => IpProtocol::Udp,
+            L4::Tcp(_) => IpProtocol::Tcp,
+            L4::Icmp(_) => IpProtocol::Icmp,
+            L4::None => unreachable!("IPv4 packets carry a transport header"),
+        };
+        let pkt = Packet {
+            eth: EthernetRepr {
+                dst: Default::default(),
+                src: Default::default(),
+                vlan: None,
+                ethertype: EtherType::Ipv4,
+            },
+            l3: L3::Ipv4(Ipv4Repr {
+                src,
+                dst,
+                protocol,
+                ttl: 64,
+                ident,
+                tos: 0,
+            }),
+            l4,
+            payload_len,
+            meta: PacketMeta {
+                uid: self.next_uid,
+                flow,
+                created: sched.now(),
+            },
+        };
+        self.next_uid += 1;
+        self.fates.created += 1;
+        let id = self.packets.insert(pkt);
+        self.route_and_send(sched, node, id);
+    }
+
+    /// Picks the output port for an IPv4 packet at `node` and hands it to that device, with
+    /// the Ethernet addresses of this hop (point-to-point: the peer device's MAC).
+    fn route_and_send(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
+        let pkt = &self.packets[id];
+        let Some(ip) = pkt.ipv4() else {
+            self.drop_packet(id, |f| &mut f.unroutable);
+            return;
+        };
+        let hops = match self.routes.dest(ip.dst) {
+            Some(d) => self.routes.next_hops(node, d),
+            None => &[],
+        };
+        let port = match (hops.len(), self.ecmp) {
+            (0, _) => {
+                self.drop_packet(id, |f| &mut f.unroutable);
+                return;
+            }
+            (1, _) | (_, Ecmp::Off) => hops[0],
+            (n, Ecmp::PerFlow) => hops[(flow_hash(pkt, node) % n as u64) as usize],
+            (n, Ecmp::PerPacket) => hops[self.ecmp_rngs[node.index()].below(n as u64) as usize],
+        };
+        let dev = device_at(&self.nodes, node, port);
+        let peer_mac = self.devices[self.devices[dev.index()].peer.index()].mac;
+        let pkt = &mut self.packets[id];
+        pkt.eth.src = self.devices[dev.index()].mac;
+        pkt.eth.dst = peer_mac;
+        self.device_send(sched, dev, id);
+    }
+
+    // ---- the transmit state machine ----------------------------------------------------------
+
+    /// Offers a frame to a device: straight onto an idle wire, else into the queue (or dropped).
+    fn device_send(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId) {
+        let d = &mut self.devices[dev.index()];
+        if !d.up {
+            d.wire.down_drops += 1;
+            self.drop_packet(id, |f| &mut f.link_down_drops);
+            return;
+        }
+        if d.sending.is_none() {
+            d.queue.count_bypass();
+            self.start_tx(sched, dev, id);
+        } else {
+            let len = self.packets[id].frame_len() as u32;
+            if !self.devices[dev.index()].queue.enqueue(id, len) {
+                self.drop_packet(id, |f| &mut f.queue_drops);
+            }
+        }
+    }
+
+    fn start_tx(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId) {
+        let d = &mut self.devices[dev.index()];
+        let len = self.packets[id].frame_len() as u64;
+        d.sending = Some(id);
+        sched.schedule_in(d.params.rate.tx_time(len), Event::TxDone(dev));
+        if let Some(tap) = d.tap {
+            self.capture(tap, sched.now(), id);
+        }
+    }
+
+    fn on_tx_done(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId) {
+        let d = &mut self.devices[dev.index()];
+        let id = d.sending.take().expect("TxDone on an idle device");
+        let len = self.packets[id].frame_len() as u64;
+        d.wire.tx_packets += 1;
+        d.wire.tx_bytes += len;
+        if d.loss_rng.bernoulli(d.params.loss) {
+            d.wire.lost_packets += 1;
+            self.drop_packet(id, |f| &mut f.wire_losses);
+        } else {
+            let at = sched.now() + d.params.delay;
+            if d.in_flight.is_empty() {
+                sched.schedule_at(at, Event::Arrive(dev));
+            }
+            d.in_flight.push_back((at, id));
+        }
+        let d = &mut self.devices[dev.index()];
+        if let Some(next) = d.queue.dequeue() {
+            self.start_tx(sched, dev, next);
+        }
+    }
+
+    fn on_arrive(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId) {
+        let d = &mut self.devices[dev.index()];
+        let (_, id) = d.in_flight.pop_front().expect("Arrive with an empty wire");
+        if let Some(&(next, _)) = d.in_flight.front() {
+            sched.schedule_at(next, Event::Arrive(dev));
+        }
+        let peer = d.peer;
+        let (tap, node) = (
+            self.devices[peer.index()].tap,
+            self.devices[peer.index()].node,
+        );
+        if let Some(tap) = tap {
+            self.capture(tap, sched.now(), id);
+        }
+        self.node_receive(sched, node, id);
+    }
+
+    // ---- packets arriving at a node ----------------------------------------------------------
+
+    fn node_receive(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
+        if self.nodes[node.index()].is_host() {
+            self.host_receive(sched, node, id);
+            return;
+        }
+        // Router: IPv4 forwarding.
+        let Some(L3::Ipv4(ip)) = self.packets.get_mut(id).map(|p| &mut p.l3) else {
+            self.drop_packet(id, |f| &mut f.unroutable);
+            return;
+        };
+        if ip.ttl <= 1 {
+            self.drop_packet(id, |f| &mut f.ttl_expired);
+            return;
+        }
+        ip.ttl -= 1;
+        self.route_and_send(sched, node, id);
+    }
+
+    fn host_receive(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
+        let n = &self.nodes[node.index()];
+        let pkt = self.packets[id];
+        let NodeKind::Host(host) = &n.kind else {
+            unreachable!()
+        };
+        let Some(ip) = pkt.ipv4() else {
+            self.drop_packet(id, |f| &mut f.unroutable);
+            return;
+        };
+        if Some(ip.dst) != n.ip {
+            // Hosts do not forward.
+            self.drop_packet(id, |f| &mut f.unroutable);
+            return;
+        }
+        let target = match pkt.l4 {
+            L4::Udp(u) => host.udp_ports.get(&u.dst_port).copied(),
+            L4::Icmp(IcmpRepr::EchoReply { ident, .. }) => host.icmp_idents.get(&ident).copied(),
+            L4::Icmp(IcmpRepr::EchoRequest { ident, seq }) => {
+                // The host's IP layer answers (RFC 792): same identifier, sequence and data.
+                let src = ip.src;
+                self.packets.remove(id);
+                self.fates.delivered += 1;
+                let reply = L4::Icmp(IcmpRepr::EchoReply { ident, seq });
+                self.host_send(sched, node, pkt.meta.flow, src, reply, pkt.payload_len);
+                return;
+            }
+            L4::Tcp(_) | L4::None => None,
+        };
+        let Some(app) = target else {
+            self.drop_packet(id, |f| &mut f.no_listener);
+            return;
+        };
+        self.packets.remove(id);
+        self.fates.delivered += 1;
+        self.call_app(sched, app, |a, ctx| a.on_receive(ctx, &pkt));
+    }
+
+    fn drop_packet(&mut self, id: PacketId, counter: impl FnOnce(&mut PacketFates) -> &mut u64) {
+        self.packets.remove(id);
+        *counter(&mut self.fates) += 1;
+    }
+
+    // ---- applications ------------------------------------------------------------------------
+
+    fn call_app(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        app: AppId,
+        f: impl FnOnce(&mut dyn Application, &mut AppCtx<'_>),
+    ) {
+        let mut actions = std::mem::take(&mut self.actions);
+        let slot = &mut self.apps[app.index()];
+        let node = slot.node;
+        let flow = slot.flow;
+        let ip = self.nodes[node.index()].ip.expect("hosts have addresses");
+        f(
+            slot.app.as_mut(),
+            &mut AppCtx::new(sched.now(), ip, &mut actions),
+        );
+        for action in actions.drain(..) {
+            match action {
+                AppAction::Send {
+                    dst,
+                    l4,
+                    payload_len,
+                } => self.host_send(sched, node, flow, dst, l4, payload_len),
+                AppAction::Timer { at, token } => {
+                    sched.schedule_at(at, Event::AppTimer(app, token));
+                }
+            }
+        }
+        self.actions = actions;
+    }
+
+    fn capture(&mut self, tap: u32, now: SimTime, id: PacketId) {
+        if self.tap_error.is_some() {
+            return;
+        }
+        if let Err(e) = self.taps[tap as usize].1.write(now, &self.packets[id]) {
+            self.tap_error = Some((tap as usize, e));
+        }
+    }
+}
+
+/// A stable hash of the 5-tuple, salted with the node so that successive switches do not all
+/// make the same choice (hash polarisation).
+fn flow_hash(pkt: &Packet, node: NodeId) -> u64 {
+    let (src, dst, proto) = match pkt.l3 {
+        L3::Ipv4(ip) => (u32::from(ip.src), u32::from(ip.dst), ip.protocol.number()),
+        L3::Arp(_) => (0, 0, 0),
+    };
+    let (sp, dp) = match pkt.l4 {
+        L4::Udp(u) => (u.src_port, u.dst_port),
+        L4::Tcp(t) => (t.src_port, t.dst_port),
+        _ => (0, 0),
+    };
+    let mut h = (src as u64) << 32 | dst as u64;
+    h ^= ((sp as u64) << 24 | (dp as u64) << 8 | proto as u64).rotate_left(17);
+    h ^= (node.0 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    // SplitMix64 finaliser.
+    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+impl Model for Network {
+    type Event = Event;
+
+    #[inline]
+    fn handle(&mut self, sched: &mut Scheduler<Event>, event: Event) {
+        match event {
+            Event::TxDone(dev) => self.on_tx_done(sched, dev),
+            Event::Arrive(dev) => self.on_arrive(sched, dev),
+            Event::AppStart(app) => self.call_app(sched, app, |a, ctx| a.start(ctx)),
+            Event::AppStop(app) => self.call_app(sched, app, |a, ctx| a.stop(ctx)),
+            Event::AppTimer(app, token) => {
+                self.call_app(sched, app, |a, ctx| a.on_timer(ctx, token))
+            }
+        }
+    }
+}
