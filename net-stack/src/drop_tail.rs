@@ -136,7 +136,7 @@ mod tests {
         assert!(q.enqueue(ids.insert(()), 1500));
         assert!(q.enqueue(ids.insert(()), 1500));
         assert!(!q.enqueue(ids.insert(()), 1), "full to the byte");
-        assert_eq!(q.dequeue().is_some(), true);
+        assert!(q.dequeue().is_some());
         assert!(q.enqueue(ids.insert(()), 1500));
     }
 }
