@@ -13,7 +13,10 @@
 //! ```
 //!
 //! Lengths and checksums are correct for the zero-filled payload, so a capture opens in
-//! Wireshark without "bad checksum" or "malformed" warnings. Header bytes and checksums come
+//! Wireshark without "bad checksum" or "malformed" warnings. (One caveat is Wireshark's, not
+//! ours: a heuristic dissector may claim a zero UDP payload on a port with no registered
+//! dissector — TAPA does for 4 bytes — and call it malformed; "Decode As… data" or
+//! `--disable-heuristic` silences it.) Header bytes and checksums come
 //! from `etherparse`; the hot path reuses one frame buffer per tap and one shared static zero
 //! buffer, and allocates nothing per packet.
 
@@ -68,6 +71,8 @@ pub fn serialize_frame(pkt: &Packet, snaplen: usize, buf: &mut Vec<u8>) -> usize
         snaplen.min(frame_len)
     };
 
+    // The EtherType follows the L3 variant rather than `pkt.eth.ethertype`, so the bytes can
+    // never announce one protocol and carry another.
     let ethertype = match pkt.l3 {
         L3::Ipv4(_) => etherparse::EtherType::IPV4,
         L3::Arp(_) => etherparse::EtherType::ARP,
