@@ -1,0 +1,56 @@
+//! Hold-model throughput of the event queues: with N events pending, each operation pops the
+//! earliest and pushes one at that time plus a random increment (exponential, mean 1 µs), so
+//! the queue size stays N. Reported as time per pop+push pair (criterion "elements" = holds).
+//!
+//! `cargo bench -p sim-core --bench event_queue`
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sim_core::event_queue::{BinaryHeapQueue, EventQueue, RadixQueue};
+use sim_core::{RngStreams, SimTime};
+
+const HOLDS: usize = 1 << 16;
+
+fn increments() -> Vec<u64> {
+    let mut rng = RngStreams::new(1).stream("bench");
+    (0..HOLDS)
+        .map(|_| {
+            let u = rng.next_f64().max(1e-12);
+            (-u.ln() * 1e6) as u64 // picoseconds, mean 1 µs
+        })
+        .collect()
+}
+
+fn fill<Q: EventQueue<u64>>(q: &mut Q, n: usize, inc: &[u64]) {
+    for i in 0..n {
+        q.push(SimTime::from_ps(inc[i % inc.len()] * 4), i as u64);
+    }
+}
+
+fn hold<Q: EventQueue<u64>>(q: &mut Q, inc: &[u64]) {
+    for &d in inc {
+        let (t, e) = q.pop().expect("queue stays full");
+        q.push(t + SimTime::from_ps(d), e);
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let inc = increments();
+    let mut g = c.benchmark_group("hold");
+    g.throughput(Throughput::Elements(HOLDS as u64));
+    for &n in &[1_000usize, 100_000, 1_000_000] {
+        g.bench_with_input(BenchmarkId::new("binary_heap", n), &n, |b, &n| {
+            let mut q = BinaryHeapQueue::new();
+            fill(&mut q, n, &inc);
+            b.iter(|| hold(&mut q, &inc));
+        });
+        g.bench_with_input(BenchmarkId::new("radix", n), &n, |b, &n| {
+            let mut q = RadixQueue::new();
+            fill(&mut q, n, &inc);
+            b.iter(|| hold(&mut q, &inc));
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
