@@ -1,1 +1,16 @@
+//! # netsim — scenario files, composition, the command line, and results
+//!
+//! The root package of the workspace: it reads a scenario file ([`scenario`]), builds the
+//! simulation from the crates below ([`build`], [`topology`]), runs it ([`run`]) and writes the
+//! results directory ([`summary`]).
+//!
+//! ```text
+//! sim-core  <-  net-stack  <-  netsim (this package: scenario → build → run → results)
+//! ```
+#![warn(missing_docs)]
 
+pub mod build;
+pub mod run;
+pub mod scenario;
+pub mod summary;
+pub mod topology;

@@ -1,0 +1,273 @@
+//! From a validated [`Scenario`] to a runnable simulation: topology, applications, traces.
+
+use std::path::Path;
+
+use net_stack::apps::{OnOff, OnOffConfig, PacketSink, Ping, PingConfig};
+use net_stack::{AppId, Network, NetworkBuilder, NodeId};
+use sim_core::{RngStreams, SimTime, Simulation};
+use toml::Spanned;
+
+use crate::scenario::{
+    ControllerApp, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError,
+    ScenarioSource, TopologyShape,
+};
+use crate::topology::{dumbbell, link_params};
+
+/// UDP port of flow `i`'s receiver.
+fn sink_port(i: usize) -> u16 {
+    5000 + i as u16
+}
+/// UDP source port of flow `i`'s sender.
+fn source_port(i: usize) -> u16 {
+    10_000 + i as u16
+}
+
+/// One scenario flow and the applications that carry it.
+#[derive(Debug, Clone)]
+pub struct FlowHandle {
+    /// The flow's name.
+    pub name: String,
+    /// Its kind.
+    pub kind: FlowKind,
+    /// Source host name.
+    pub src: String,
+    /// Destination host name.
+    pub dst: String,
+    /// Start time.
+    pub start: SimTime,
+    /// Stop time, if any.
+    pub stop: Option<SimTime>,
+    /// The sending application.
+    pub sender: AppId,
+    /// The receiving application, if the flow has one (pings are answered by the host).
+    pub receiver: Option<AppId>,
+}
+
+/// A simulation ready to run.
+pub struct Built {
+    /// The simulation, with application starts scheduled.
+    pub sim: Simulation<Network>,
+    /// The scenario's flows, in file order.
+    pub flows: Vec<FlowHandle>,
+}
+
+/// Builds the scenario. Pcap files are created under `out/pcap/`. Errors point into `source`.
+pub fn build(
+    scenario: &Scenario,
+    source: &ScenarioSource,
+    out: &Path,
+) -> Result<Built, ScenarioError> {
+    let unsupported = |span: std::ops::Range<usize>, what: &str| {
+        source.error_at(
+            span,
+            format!("{what} is not implemented yet in this version of netsim"),
+            Some("see the README's \"Status\" section for what runs today".into()),
+        )
+    };
+    let mut b = NetworkBuilder::new(RngStreams::new(scenario.seed));
+    b.ecmp(match scenario.controller.ecmp {
+        crate::scenario::Ecmp::Off => net_stack::routing::Ecmp::Off,
+        crate::scenario::Ecmp::PerFlow => net_stack::routing::Ecmp::PerFlow,
+        crate::scenario::Ecmp::PerPacket => net_stack::routing::Ecmp::PerPacket,
+    });
+    let topo = &scenario.topology;
+    match &topo.shape {
+        TopologyShape::Dumbbell { pairs, bottleneck } => dumbbell(
+            &mut b,
+            *pairs,
+            link_params(&topo.link),
+            link_params(bottleneck),
+        ),
+        other => {
+            return Err(unsupported(
+                topo.span.clone(),
+                &format!("topology kind `{}`", other.kind().as_str()),
+            ));
+        }
+    }
+    if scenario.controller.app != ControllerApp::None {
+        return Err(source.error_at(
+            0..0,
+            "OpenFlow controllers (`controller.app` other than \"none\") are not implemented yet",
+            Some("use app = \"none\" (static shortest-path routing)".into()),
+        ));
+    }
+    if let Some(vm) = scenario.vms.first() {
+        return Err(unsupported(vm.name.span(), "`[[vm]]`"));
+    }
+    if let Some(m) = scenario.migrations.first() {
+        return Err(unsupported(m.vm.span(), "`[[migration]]`"));
+    }
+    if let Some(e) = scenario.events.first() {
+        return Err(unsupported(e.link.span(), "`[[event]]`"));
+    }
+    for h in &scenario.hosts {
+        host_named(&b, source, &h.name)?;
+    }
+
+    let mut flows = Vec::with_capacity(scenario.flows.len());
+    for (i, f) in scenario.flows.iter().enumerate() {
+        let src = host_named(&b, source, &f.src)?;
+        let dst = host_named(&b, source, &f.dst)?;
+        let dst_ip = b.nodes()[dst.index()].ip.expect("hosts have addresses");
+        let flow = i as u32;
+        let (sender, receiver) = match f.kind {
+            FlowKindSpec::UdpCbr { rate, packet_size } | FlowKindSpec::UdpOnOff { rate, packet_size, .. } => {
+                let (on, off) = match f.kind {
+                    FlowKindSpec::UdpOnOff { on, off, .. } => (Some(on), off),
+                    _ => (None, SimTime::ZERO),
+                };
+                let cfg = OnOffConfig {
+                    dst: dst_ip,
+                    src_port: source_port(i),
+                    dst_port: sink_port(i),
+                    rate,
+                    packet_size,
+                    on,
+                    off,
+                    max_bytes: None,
+                };
+                let sender = b.add_app(src, flow, Box::new(OnOff::new(cfg)), f.start, f.stop);
+                let sink = b.add_app(dst, flow, Box::new(PacketSink::new()), SimTime::ZERO, None);
+                b.bind_udp(sink, sink_port(i))
+                    .map_err(|e| source.error_at(f.dst.span(), e.to_string(), None))?;
+                (sender, Some(sink))
+            }
+            FlowKindSpec::Ping { interval, size } => {
+                let ident = i as u16 + 1;
+                let cfg = PingConfig {
+                    dst: dst_ip,
+                    ident,
+                    interval,
+                    size,
+                };
+                let app = b.add_app(src, flow, Box::new(Ping::new(cfg)), f.start, f.stop);
+                b.bind_icmp(app, ident)
+                    .map_err(|e| source.error_at(f.src.span(), e.to_string(), None))?;
+                (app, None)
+            }
+            FlowKindSpec::TcpBulk { .. } | FlowKindSpec::RequestResponse { .. } => {
+                return Err(unsupported(
+                    f.name.span(),
+                    &format!("flow kind `{}`", f.kind.kind().as_str()),
+                ));
+            }
+        };
+        flows.push(FlowHandle {
+            name: f.name.get_ref().clone(),
+            kind: f.kind.kind(),
+            src: f.src.get_ref().clone(),
+            dst: f.dst.get_ref().clone(),
+            start: f.start,
+            stop: f.stop,
+            sender,
+            receiver,
+        });
+    }
+
+    add_traces(&mut b, scenario, source, out)?;
+    let net = b.build().map_err(|e| source.error_at(topo.span.clone(), e.to_string(), None))?;
+    let mut sim = Simulation::new(net);
+    sim.model.schedule_apps(&mut sim.scheduler);
+    Ok(Built { sim, flows })
+}
+
+/// Validates everything a build checks (node names, topology, supported features) without
+/// creating any file.
+pub fn check(scenario: &Scenario, source: &ScenarioSource) -> Result<(), ScenarioError> {
+    let mut probe = scenario.clone();
+    probe.trace.pcap = PcapSelection::None;
+    if let PcapSelection::Nodes(names) = &scenario.trace.pcap {
+        // Still check the traced node names.
+        let b = {
+            let mut b = NetworkBuilder::new(RngStreams::new(0));
+            if let TopologyShape::Dumbbell { pairs, bottleneck } = &scenario.topology.shape {
+                dumbbell(&mut b, *pairs, link_params(&scenario.topology.link), link_params(bottleneck));
+            }
+            b
+        };
+        for n in names {
+            node_named(&b, source, n)?;
+        }
+    }
+    build(&probe, source, Path::new("")).map(|_| ())
+}
+
+/// The node called `name`, or an error at the name listing the nodes that exist.
+fn node_named(
+    b: &NetworkBuilder,
+    source: &ScenarioSource,
+    name: &Spanned<String>,
+) -> Result<NodeId, ScenarioError> {
+    b.node(name.get_ref()).ok_or_else(|| {
+        source.error_at(
+            name.span(),
+            format!("unknown node `{}`", name.get_ref()),
+            Some(format!("this topology's nodes are {}", node_list(b))),
+        )
+    })
+}
+
+/// Like [`node_named`], and the node must be a host.
+fn host_named(
+    b: &NetworkBuilder,
+    source: &ScenarioSource,
+    name: &Spanned<String>,
+) -> Result<NodeId, ScenarioError> {
+    let id = node_named(b, source, name)?;
+    if !b.nodes()[id.index()].is_host() {
+        return Err(source.error_at(
+            name.span(),
+            format!("`{}` is a forwarding node, not a host", name.get_ref()),
+            Some(format!("this topology's nodes are {}", node_list(b))),
+        ));
+    }
+    Ok(id)
+}
+
+/// A short list of node names for hints: the first few and the last.
+fn node_list(b: &NetworkBuilder) -> String {
+    let names: Vec<&str> = b.nodes().iter().map(|n| n.name.as_str()).collect();
+    if names.len() <= 12 {
+        return names.join(", ");
+    }
+    format!("{}, …, {}", names[..10].join(", "), names[names.len() - 1])
+}
+
+fn add_traces(
+    b: &mut NetworkBuilder,
+    scenario: &Scenario,
+    source: &ScenarioSource,
+    out: &Path,
+) -> Result<(), ScenarioError> {
+    let nodes: Vec<NodeId> = match &scenario.trace.pcap {
+        PcapSelection::None => return Ok(()),
+        PcapSelection::Hosts => (0..b.nodes().len() as u32)
+            .map(NodeId)
+            .filter(|n| b.nodes()[n.index()].is_host())
+            .collect(),
+        PcapSelection::All => (0..b.nodes().len() as u32).map(NodeId).collect(),
+        PcapSelection::Nodes(names) => names
+            .iter()
+            .map(|n| node_named(b, source, n))
+            .collect::<Result<_, _>>()?,
+    };
+    let dir = out.join("pcap");
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        source.error_at(
+            0..0,
+            format!("cannot create `{}`: {e}", dir.display()),
+            None,
+        )
+    })?;
+    for n in nodes {
+        let node = &b.nodes()[n.index()];
+        let (name, ports) = (node.name.clone(), node.devices.len());
+        for port in 0..ports as u16 {
+            let path = dir.join(format!("{name}-{port}.pcap"));
+            b.trace(n, port, &path, scenario.trace.snaplen as usize)
+                .map_err(|e| source.error_at(0..0, e.to_string(), None))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! Running a scenario to a results directory.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use sim_core::SimTime;
+use thiserror::Error;
+
+use crate::build::build;
+use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
+use crate::summary::{Summary, collect};
+
+/// Anything that stops a run. Each is a user error (exit code 1).
+#[derive(Debug, Error, miette::Diagnostic)]
+pub enum RunError {
+    /// The scenario is invalid.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// An output file could not be written.
+    #[error("cannot write `{}`: {source}", path.display())]
+    Output {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Results directory.
+    pub out: PathBuf,
+    /// Show a progress bar (only if stderr is a terminal).
+    pub progress: bool,
+}
+
+/// What a finished run produced.
+pub struct RunResult {
+    /// The summary as written to `summary.json`.
+    pub summary: Summary,
+}
+
+fn output_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+    move |source| RunError::Output {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Builds and runs `scenario`, writing `summary.json`, `flows.csv` and the pcaps into
+/// `opts.out`. `summary.json` is written last: a directory without it is not a finished run.
+pub fn run(
+    scenario: &Scenario,
+    source: &ScenarioSource,
+    opts: &RunOptions,
+) -> Result<RunResult, RunError> {
+    std::fs::create_dir_all(&opts.out).map_err(output_err(&opts.out))?;
+    let summary_path = opts.out.join("summary.json");
+    match std::fs::remove_file(&summary_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(output_err(&summary_path)(e));
+        }
+        _ => {}
+    }
+    let mut built = build(scenario, source, &opts.out)?;
+    let end = scenario.duration;
+    let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| progress_bar(end));
+    let wall = Instant::now();
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        let started = Instant::now();
+        built.sim.set_progress(1 << 16, move |p| {
+            bar.set_position(p.now.as_ps() / 1_000_000);
+            let rate = p.executed as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            bar.set_message(format!("{:.2} M events/s", rate / 1e6));
+        });
+    }
+    built.sim.run_until(end);
+    let wall_time_s = wall.elapsed().as_secs_f64();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let net = &mut built.sim.model;
+    net.finish_taps().map_err(|(dev, e)| {
+        let d = &net.devices()[dev.index()];
+        let name = &net.nodes()[d.node.index()].name;
+        output_err(&opts.out.join("pcap").join(format!("{name}-{}.pcap", d.port)))(e)
+    })?;
+    let summary = collect(
+        &scenario.name,
+        scenario.seed,
+        net,
+        &built.flows,
+        end,
+        built.sim.scheduler.executed(),
+        wall_time_s,
+    );
+    let csv_path = opts.out.join("flows.csv");
+    std::fs::write(&csv_path, flows_csv(&summary)).map_err(output_err(&csv_path))?;
+    let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
+    std::fs::write(&summary_path, json).map_err(output_err(&summary_path))?;
+    Ok(RunResult { summary })
+}
+
+fn progress_bar(end: SimTime) -> ProgressBar {
+    let bar = ProgressBar::new(end.as_ps() / 1_000_000);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} sim {pos}/{len} µs [{bar:30}] wall {elapsed_precise} {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// `flows.csv`: one row per flow with the headline counters.
+fn flows_csv(s: &Summary) -> String {
+    let mut out = String::from(
+        "name,kind,src,dst,start_s,end_s,packets_sent,packets_delivered,bytes_sent,bytes_delivered,goodput_bps\n",
+    );
+    for f in &s.flows {
+        out += &format!(
+            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            f.name,
+            f.kind,
+            f.src,
+            f.dst,
+            f.start_s,
+            f.end_s.map(|e| e.to_string()).unwrap_or_default(),
+            f.packets_sent,
+            f.packets_delivered,
+            f.bytes_sent,
+            f.bytes_delivered,
+            f.goodput_bps
+        );
+    }
+    out
+}

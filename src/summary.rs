@@ -1,0 +1,226 @@
+//! `summary.json` (schema `netsim.summary/1`): the contract of DESIGN.md's "Results directory".
+//!
+//! Field names are part of the contract. Fields that exist only for some flow kinds are omitted
+//! for the others. Lists are in a fixed order (flows as in the scenario; queues by node, then
+//! port), so the same scenario and seed give byte-identical files apart from `wall_time_s`.
+
+use net_stack::apps::{PacketSink, Ping};
+use net_stack::{Network, PacketFates};
+use serde::Serialize;
+use sim_core::SimTime;
+
+use crate::build::FlowHandle;
+use crate::scenario::FlowKind;
+
+/// The schema identifier.
+pub const SCHEMA: &str = "netsim.summary/1";
+
+/// The whole file.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// Scenario name.
+    pub name: String,
+    /// Master seed of the run.
+    pub seed: u64,
+    /// Simulated time [s].
+    pub sim_time_s: f64,
+    /// Wall-clock time of the run [s] (the only field that differs between identical runs).
+    pub wall_time_s: f64,
+    /// Events executed.
+    pub events: u64,
+    /// One entry per `[[flow]]`.
+    pub flows: Vec<FlowSummary>,
+    /// Every device queue, hosts' included.
+    pub queues: Vec<QueueSummary>,
+    /// OpenFlow switches (none until the openflow crate exists).
+    pub switches: Vec<serde_json::Value>,
+    /// VM migrations (none until the vm crate exists).
+    pub migrations: Vec<serde_json::Value>,
+    /// Where every packet ended up (extension): created = delivered + drops + in flight.
+    pub packets: PacketSummary,
+}
+
+/// One flow.
+#[derive(Debug, Serialize)]
+pub struct FlowSummary {
+    /// Flow name.
+    pub name: String,
+    /// Flow kind.
+    pub kind: &'static str,
+    /// Source host.
+    pub src: String,
+    /// Destination host.
+    pub dst: String,
+    /// Start [s].
+    pub start_s: f64,
+    /// When the flow finished [s]; null while unfinished.
+    pub end_s: Option<f64>,
+    /// Packets the sending application handed down.
+    pub packets_sent: u64,
+    /// Packets that reached the receiving application.
+    pub packets_delivered: u64,
+    /// Payload bytes the sending application handed down.
+    pub bytes_sent: u64,
+    /// Payload bytes that reached the receiving application.
+    pub bytes_delivered: u64,
+    /// bytes_delivered × 8 / ((end_s or the end of the run) − start_s).
+    pub goodput_bps: f64,
+    /// Ping: smallest RTT [s].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_min_s: Option<f64>,
+    /// Ping: mean RTT [s].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_avg_s: Option<f64>,
+    /// Ping: largest RTT [s].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_max_s: Option<f64>,
+    /// Ping: RTT standard deviation [s].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_stddev_s: Option<f64>,
+    /// Ping: requests sent at least one second before the end that got no reply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lost: Option<u64>,
+}
+
+/// One device's output queue and wire.
+#[derive(Debug, Serialize)]
+pub struct QueueSummary {
+    /// Node name.
+    pub node: String,
+    /// Port index on the node.
+    pub port: u16,
+    /// Name of the node at the other end of the link.
+    pub peer: String,
+    /// Packets accepted (straight to the wire or into the queue).
+    pub enqueued_packets: u64,
+    /// Packets refused because the queue was full.
+    pub dropped_packets: u64,
+    /// Most packets waiting at once.
+    pub peak_packets: u32,
+    /// Most frame bytes waiting at once.
+    pub peak_bytes: u64,
+    /// Frames serialised onto the wire (extension).
+    pub tx_packets: u64,
+    /// Frames lost to random loss on the wire (extension).
+    pub lost_packets: u64,
+}
+
+/// Packet fates over the whole network (extension).
+#[derive(Debug, Serialize)]
+pub struct PacketSummary {
+    /// Counters by fate.
+    #[serde(flatten)]
+    pub fates: PacketFates,
+    /// Still queued or on a wire when the run ended.
+    pub in_flight: u64,
+}
+
+/// How long a ping request may stay unanswered at the end of a run and still count as in
+/// flight rather than lost.
+const PING_GRACE: SimTime = SimTime::from_secs(1);
+
+/// Collects the summary of a finished run.
+pub fn collect(
+    name: &str,
+    seed: u64,
+    net: &Network,
+    flows: &[FlowHandle],
+    end: SimTime,
+    events: u64,
+    wall_time_s: f64,
+) -> Summary {
+    Summary {
+        schema: SCHEMA,
+        name: name.to_string(),
+        seed,
+        sim_time_s: end.as_secs_f64(),
+        wall_time_s,
+        events,
+        flows: flows.iter().map(|f| flow_summary(net, f, end)).collect(),
+        queues: queue_summaries(net),
+        switches: Vec::new(),
+        migrations: Vec::new(),
+        packets: PacketSummary {
+            fates: net.fates(),
+            in_flight: net.packets_in_flight() as u64,
+        },
+    }
+}
+
+fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
+    let sent = net.app(f.sender).report();
+    let end_s = f.stop.filter(|&s| s <= end).map(SimTime::as_secs_f64);
+    let mut s = FlowSummary {
+        name: f.name.clone(),
+        kind: f.kind.as_str(),
+        src: f.src.clone(),
+        dst: f.dst.clone(),
+        start_s: f.start.as_secs_f64(),
+        end_s,
+        packets_sent: sent.packets_sent,
+        packets_delivered: 0,
+        bytes_sent: sent.bytes_sent,
+        bytes_delivered: 0,
+        goodput_bps: 0.0,
+        rtt_min_s: None,
+        rtt_avg_s: None,
+        rtt_max_s: None,
+        rtt_stddev_s: None,
+        lost: None,
+    };
+    match f.kind {
+        FlowKind::Ping => {
+            // Replies are what the pinging application receives back.
+            let ping: &Ping = net.app(f.sender).as_any().downcast_ref().expect("a Ping");
+            s.packets_delivered = sent.packets_received;
+            s.bytes_delivered = sent.bytes_received;
+            if let Some(r) = ping.rtt_stats() {
+                s.rtt_min_s = Some(r.min_s);
+                s.rtt_avg_s = Some(r.avg_s);
+                s.rtt_max_s = Some(r.max_s);
+                s.rtt_stddev_s = Some(r.stddev_s);
+            }
+            s.lost = Some(ping.lost(end.saturating_sub(PING_GRACE)));
+        }
+        _ => {
+            if let Some(rx) = f.receiver {
+                let sink: &PacketSink = net.app(rx).as_any().downcast_ref().expect("a PacketSink");
+                let r = net_stack::app::Application::report(sink);
+                s.packets_delivered = r.packets_received;
+                s.bytes_delivered = r.bytes_received;
+            }
+        }
+    }
+    let until = f.stop.filter(|&t| t <= end).unwrap_or(end);
+    let span = until.saturating_sub(f.start).as_secs_f64();
+    if span > 0.0 {
+        s.goodput_bps = s.bytes_delivered as f64 * 8.0 / span;
+    }
+    s
+}
+
+fn queue_summaries(net: &Network) -> Vec<QueueSummary> {
+    let nodes = net.nodes();
+    let devices = net.devices();
+    nodes
+        .iter()
+        .flat_map(|n| n.devices.iter())
+        .map(|&d| {
+            let dev = &devices[d.index()];
+            let q = dev.queue.stats();
+            QueueSummary {
+                node: nodes[dev.node.index()].name.clone(),
+                port: dev.port,
+                peer: nodes[devices[dev.peer.index()].node.index()].name.clone(),
+                enqueued_packets: q.enqueued_packets,
+                dropped_packets: q.dropped_packets,
+                peak_packets: q.peak_packets,
+                peak_bytes: q.peak_bytes,
+                tx_packets: dev.wire.tx_packets,
+                lost_packets: dev.wire.lost_packets,
+            }
+        })
+        .collect()
+}
