@@ -8,6 +8,7 @@
 //! increasing order, so forwarding is two array indexings.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::net::Ipv4Addr;
 
 use crate::device::Device;
@@ -30,7 +31,7 @@ pub enum Ecmp {
 #[derive(Debug, Default)]
 pub struct RoutingTable {
     /// Host address → destination index. Only looked up, never iterated.
-    dest_of: HashMap<Ipv4Addr, u32>,
+    dest_of: HashMap<u32, u32, BuildHasherDefault<AddrHasher>>,
     dests: usize,
     /// `offsets[node * (dests + 1) + d] .. offsets[node * (dests + 1) + d + 1]` indexes `ports`.
     offsets: Vec<u32>,
@@ -55,10 +56,10 @@ impl RoutingTable {
             .filter(|n| nodes[n.index()].is_host())
             .collect();
         let dests = hosts.len();
-        let mut dest_of = HashMap::with_capacity(dests);
+        let mut dest_of = HashMap::with_capacity_and_hasher(dests, Default::default());
         for (d, h) in hosts.iter().enumerate() {
             if let Some(ip) = nodes[h.index()].ip {
-                dest_of.insert(ip, d as u32);
+                dest_of.insert(u32::from(ip), d as u32);
             }
         }
         // dist[d][n]: hops from node n to host d.
@@ -130,7 +131,7 @@ impl RoutingTable {
     /// The destination index of a host address.
     #[inline]
     pub fn dest(&self, ip: Ipv4Addr) -> Option<u32> {
-        self.dest_of.get(&ip).copied()
+        self.dest_of.get(&u32::from(ip)).copied()
     }
 
     /// Ports of `node` one hop closer to destination `dest`, in increasing order (empty if none).
@@ -145,4 +146,24 @@ impl RoutingTable {
 #[inline]
 pub(crate) fn device_at(nodes: &[Node], node: NodeId, port: u16) -> DeviceId {
     nodes[node.index()].devices[port as usize]
+}
+
+/// A multiplicative hash for 32-bit addresses: the routing lookup is on the per-packet path, and
+/// the keys are ours (no adversary), so SipHash's protection is not worth its cost.
+#[derive(Default)]
+struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u32(b as u32);
+        }
+    }
+    #[inline]
+    fn write_u32(&mut self, v: u32) {
+        self.0 = (self.0.rotate_left(5) ^ v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }

@@ -77,63 +77,74 @@ pub enum QueueKind {
 
 /// Liveness bookkeeping shared by the implementations: one slot per pending entry, reused
 /// through a free list, with a generation that makes stale [`EventId`]s harmless.
+///
+/// An entry remembers the generation its slot had when it was pushed; it is live while the slot
+/// still has that generation. Cancelling bumps the generation (the entry is now dead) but keeps
+/// the slot allocated until the dead entry leaves the queue, so a reused slot can never make a
+/// dead entry look live again.
 #[derive(Debug, Default)]
 pub(crate) struct Slots {
     generation: Vec<u32>,
-    live: Vec<bool>,
     free: Vec<u32>,
     live_count: usize,
 }
 
 impl Slots {
     /// A new live slot and its id.
+    #[inline]
     pub(crate) fn alloc(&mut self) -> EventId {
         self.live_count += 1;
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
                 self.generation.push(0);
-                self.live.push(false);
                 u32::try_from(self.generation.len() - 1).expect("more than 2^32 pending events")
             }
         };
-        self.live[slot as usize] = true;
         EventId {
             slot,
             generation: self.generation[slot as usize],
         }
     }
 
-    /// Retires the slot of an entry that left the queue; returns whether it was live.
-    pub(crate) fn retire(&mut self, slot: u32) -> bool {
-        let i = slot as usize;
-        let was_live = self.live[i];
+    /// Whether the entry with this id is still live.
+    #[inline]
+    pub(crate) fn is_live(&self, id: EventId) -> bool {
+        self.generation[id.slot as usize] == id.generation
+    }
+
+    /// Frees the slot of an entry that left the queue; returns whether it was live.
+    #[inline]
+    pub(crate) fn retire(&mut self, id: EventId) -> bool {
+        let g = &mut self.generation[id.slot as usize];
+        let was_live = *g == id.generation;
         if was_live {
+            *g = g.wrapping_add(1);
             self.live_count -= 1;
         }
-        self.live[i] = false;
-        self.generation[i] = self.generation[i].wrapping_add(1);
-        self.free.push(slot);
+        self.free.push(id.slot);
         was_live
     }
 
-    pub(crate) fn is_live(&self, slot: u32) -> bool {
-        self.live[slot as usize]
-    }
-
     pub(crate) fn cancel(&mut self, id: EventId) -> bool {
-        let i = id.slot as usize;
-        if i < self.live.len() && self.live[i] && self.generation[i] == id.generation {
-            self.live[i] = false;
-            self.live_count -= 1;
-            true
-        } else {
-            false
+        match self.generation.get_mut(id.slot as usize) {
+            Some(g) if *g == id.generation => {
+                *g = g.wrapping_add(1);
+                self.live_count -= 1;
+                true
+            }
+            _ => false,
         }
     }
 
     pub(crate) fn live_count(&self) -> usize {
         self.live_count
+    }
+
+    /// Whether any cancelled entry is still stored (allocated slots exceed live ones).
+    #[inline]
+    pub(crate) fn has_dead(&self) -> bool {
+        self.generation.len() - self.free.len() > self.live_count
     }
 }
 

@@ -10,7 +10,7 @@ use crate::SimTime;
 struct Entry<E> {
     time: SimTime,
     seq: u64,
-    slot: u32,
+    id: EventId,
     event: E,
 }
 
@@ -60,11 +60,11 @@ impl<E> BinaryHeapQueue<E> {
 
     fn discard_dead_front(&mut self) {
         while let Some(top) = self.heap.peek() {
-            if self.slots.is_live(top.slot) {
+            if self.slots.is_live(top.id) {
                 return;
             }
             let dead = self.heap.pop().expect("peeked");
-            self.slots.retire(dead.slot);
+            self.slots.retire(dead.id);
         }
     }
 }
@@ -80,7 +80,7 @@ impl<E> EventQueue<E> for BinaryHeapQueue<E> {
         self.heap.push(Entry {
             time,
             seq: self.next_seq,
-            slot: id.slot,
+            id,
             event,
         });
         self.next_seq += 1;
@@ -93,7 +93,7 @@ impl<E> EventQueue<E> for BinaryHeapQueue<E> {
             return None;
         }
         let e = self.heap.pop().expect("peeked");
-        self.slots.retire(e.slot);
+        self.slots.retire(e.id);
         self.last_popped = e.time;
         Some((e.time, e.event))
     }

@@ -1,38 +1,43 @@
 //! A radix heap for monotone event queues.
 //!
-//! Bucket 0 holds entries whose time equals `last` (the time of the last minimum extracted);
-//! bucket `b ≥ 1` holds entries whose time first differs from `last` in bit `b − 1` (counting from
-//! the least significant bit). Extracting the minimum from an empty bucket 0 finds the first
-//! non-empty bucket, makes its smallest time the new `last`, and redistributes that bucket into
-//! lower ones. Each entry moves at most 64 times over its life, and pushes are O(1).
+//! Bucket 0 (the *front*) holds entries whose time equals `last`, the time of the last minimum
+//! extracted; bucket `b ≥ 1` holds entries whose time first differs from `last` in bit `b − 1`
+//! (counting from the least significant bit). When the front is empty, the first non-empty
+//! bucket (found with one `trailing_zeros` on a bit mask) is redistributed around its smallest
+//! time, which becomes the new `last`. Each entry moves at most 64 times over its life, and a
+//! push is O(1).
 //!
 //! FIFO among equal times: an entry's bucket depends only on its time and on `last`, and a change
 //! of `last` to a time in bucket `b` leaves the bucket of every time in a higher bucket unchanged.
 //! So all entries with one time are always in one bucket, in push order, and redistribution walks a
 //! bucket front to back.
+//!
+//! Cancelled entries are not searched for; they are discarded when they reach the front or when
+//! their bucket is redistributed.
 
 use std::collections::VecDeque;
 
 use super::{EventId, EventQueue, Slots};
 use crate::SimTime;
 
-const BUCKETS: usize = 65;
-
 #[derive(Debug)]
 struct Entry<E> {
     time: u64,
-    slot: u32,
+    id: EventId,
     event: E,
 }
 
 /// A radix heap of events; see [`super`] for the contract.
 #[derive(Debug)]
 pub struct RadixQueue<E> {
-    buckets: Vec<VecDeque<Entry<E>>>,
-    /// Time of the last extracted minimum; every pending time is at least this.
+    /// Bucket 0: entries with time `last`, in push order.
+    front: VecDeque<Entry<E>>,
+    /// Buckets 1…64, at indices 0…63.
+    buckets: Vec<Vec<Entry<E>>>,
+    /// Bit `b − 1` is set when bucket `b` is non-empty.
+    mask: u64,
+    /// Time of the last extracted minimum; every stored time is at least this.
     last: u64,
-    /// Entries in all buckets, dead ones included.
-    stored: usize,
     slots: Slots,
 }
 
@@ -42,6 +47,7 @@ impl<E> Default for RadixQueue<E> {
     }
 }
 
+/// Bucket of `time` relative to `last` (0 when equal).
 #[inline]
 fn bucket_of(time: u64, last: u64) -> usize {
     (64 - (time ^ last).leading_zeros()) as usize
@@ -51,76 +57,77 @@ impl<E> RadixQueue<E> {
     /// An empty queue.
     pub fn new() -> Self {
         RadixQueue {
-            buckets: (0..BUCKETS).map(|_| VecDeque::new()).collect(),
+            front: VecDeque::new(),
+            buckets: (0..64).map(|_| Vec::new()).collect(),
+            mask: 0,
             last: 0,
-            stored: 0,
             slots: Slots::default(),
         }
     }
 
-    /// Drops dead entries from the front of bucket 0; true if a live one is there.
-    fn clean_front(&mut self) -> bool {
-        while let Some(front) = self.buckets[0].front() {
-            if self.slots.is_live(front.slot) {
-                return true;
-            }
-            let dead = self.buckets[0].pop_front().expect("front");
-            self.stored -= 1;
-            self.slots.retire(dead.slot);
-        }
-        false
-    }
-
-    /// The first non-empty bucket above 0 and the smallest live time in it, dropping buckets
-    /// that hold only dead entries. Does not change `last`.
-    fn next_bucket(&mut self) -> Option<(usize, u64)> {
-        while self.stored > self.buckets[0].len() {
-            let b = (1..BUCKETS)
-                .find(|&b| !self.buckets[b].is_empty())
-                .expect("stored entries but every bucket is empty");
-            let min = self.buckets[b]
-                .iter()
-                .filter(|e| self.slots.is_live(e.slot))
-                .map(|e| e.time)
-                .min();
-            if let Some(min) = min {
-                return Some((b, min));
-            }
-            for e in self.buckets[b].drain(..) {
-                self.slots.retire(e.slot);
-                self.stored -= 1;
+    #[inline]
+    fn insert(&mut self, e: Entry<E>) {
+        match bucket_of(e.time, self.last) {
+            0 => self.front.push_back(e),
+            b => {
+                self.buckets[b - 1].push(e);
+                self.mask |= 1 << (b - 1);
             }
         }
-        None
     }
 
-    /// Makes a live entry with time ≤ `limit` the front of bucket 0, if there is one.
+    /// Refills the front from the first non-empty bucket if the front is empty and that
+    /// bucket's smallest time is at most `limit`. Returns whether the front has entries.
     ///
-    /// `last` moves only when an entry is about to be extracted, so a caller that stops at
+    /// `last` moves only when entries are about to be extracted, so a caller that stops at
     /// `limit` may still push anything at or after the last extracted time.
+    #[inline]
     fn refill_front(&mut self, limit: u64) -> bool {
-        if self.clean_front() {
+        if !self.front.is_empty() {
             return true;
         }
-        let Some((b, min)) = self.next_bucket() else {
-            return false;
-        };
-        if min > limit {
-            return false;
-        }
-        let mut moving = std::mem::take(&mut self.buckets[b]);
-        self.last = min;
-        for e in moving.drain(..) {
-            if self.slots.is_live(e.slot) {
-                self.buckets[bucket_of(e.time, min)].push_back(e);
-            } else {
-                self.slots.retire(e.slot);
-                self.stored -= 1;
+        while self.mask != 0 {
+            let i = self.mask.trailing_zeros() as usize;
+            // The smallest *live* time: a cancelled entry must not move `last` past times
+            // that may still be pushed. Without cancelled entries (the common case) no
+            // liveness lookups are needed.
+            let any_dead = self.slots.has_dead();
+            let min = self.buckets[i]
+                .iter()
+                .filter(|e| !any_dead || self.slots.is_live(e.id))
+                .map(|e| e.time)
+                .min();
+            let Some(min) = min else {
+                for e in self.buckets[i].drain(..) {
+                    self.slots.retire(e.id);
+                }
+                self.mask &= !(1 << i);
+                continue;
+            };
+            if min > limit {
+                return false;
             }
+            let mut moving = std::mem::take(&mut self.buckets[i]);
+            self.mask &= !(1 << i);
+            self.last = min;
+            if any_dead {
+                for e in moving.drain(..) {
+                    if self.slots.is_live(e.id) {
+                        self.insert(e);
+                    } else {
+                        self.slots.retire(e.id);
+                    }
+                }
+            } else {
+                for e in moving.drain(..) {
+                    self.insert(e);
+                }
+            }
+            // Keep the allocation for the next time this bucket fills.
+            self.buckets[i] = moving;
+            return true;
         }
-        // Keep the allocation for the next time this bucket fills.
-        self.buckets[b] = moving;
-        true
+        false
     }
 }
 
@@ -134,33 +141,44 @@ impl<E> EventQueue<E> for RadixQueue<E> {
             SimTime::from_ps(self.last)
         );
         let id = self.slots.alloc();
-        self.buckets[bucket_of(t, self.last)].push_back(Entry {
-            time: t,
-            slot: id.slot,
-            event,
-        });
-        self.stored += 1;
+        self.insert(Entry { time: t, id, event });
         id
     }
 
     #[inline]
     fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        if !self.refill_front(limit.as_ps()) {
-            return None;
+        while self.refill_front(limit.as_ps()) {
+            let e = self.front.pop_front().expect("refilled");
+            if self.slots.retire(e.id) {
+                return Some((SimTime::from_ps(e.time), e.event));
+            }
         }
-        let e = self.buckets[0]
-            .pop_front()
-            .expect("refilled with a live entry");
-        self.stored -= 1;
-        self.slots.retire(e.slot);
-        Some((SimTime::from_ps(e.time), e.event))
+        None
     }
 
     fn peek_time(&mut self) -> Option<SimTime> {
-        if self.clean_front() {
-            return Some(SimTime::from_ps(self.last));
+        while let Some(e) = self.front.front() {
+            if self.slots.is_live(e.id) {
+                return Some(SimTime::from_ps(e.time));
+            }
+            let dead = self.front.pop_front().expect("front");
+            self.slots.retire(dead.id);
         }
-        self.next_bucket().map(|(_, min)| SimTime::from_ps(min))
+        // Rare (once per `run_until`): scan the buckets in order for the smallest live time.
+        let mut mask = self.mask;
+        while mask != 0 {
+            let i = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let min = self.buckets[i]
+                .iter()
+                .filter(|e| self.slots.is_live(e.id))
+                .map(|e| e.time)
+                .min();
+            if let Some(min) = min {
+                return Some(SimTime::from_ps(min));
+            }
+        }
+        None
     }
 
     fn cancel(&mut self, id: EventId) -> bool {
