@@ -4,4 +4,5 @@
 //! queues, Ethernet/IPv4/UDP/ICMP/TCP headers, host IP routing, applications and pcap taps.
 #![warn(missing_docs)]
 
+pub mod tcp;
 pub mod wire;
