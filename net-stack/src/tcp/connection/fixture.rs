@@ -61,12 +61,23 @@ pub fn established_iss(cfg: TcpConfig, iss: SeqNum) -> Fx {
     let (ack, len) = c.poll_transmit(HANDSHAKE_RTT).expect("handshake ACK");
     assert_eq!((ack.flags, len), (TcpFlags::ACK, 0), "pure ACK");
     assert_eq!(c.poll_event(), Some(TcpEvent::Connected), "connected");
-    Fx {
+    let mut fx = Fx {
         c,
         iss,
         peer_nxt: PEER_ISS + 1,
         peer_window: 65_535,
-    }
+    };
+    // The peer's first non-SYN segment scales its window (RFC 7323 §2.2), so that later
+    // duplicate ACKs do not count as window updates.
+    fx.ack(HANDSHAKE_RTT, 0);
+    let shift = if cfg.window_shift().is_some() { 7 } else { 0 };
+    assert_eq!(
+        fx.c.snd_wnd(),
+        65_535 << shift,
+        "peer window, scaled iff we offered"
+    );
+    assert!(fx.drain(HANDSHAKE_RTT).is_empty(), "nothing to send yet");
+    fx
 }
 
 impl Fx {

@@ -288,7 +288,7 @@ impl TcpConnection {
 
     /// Arms the persist timer when the peer's zero window blocks data with nothing in flight,
     /// and disarms it when the window opens.
-    fn update_persist(&mut self, now: SimTime) {
+    pub(crate) fn update_persist(&mut self, now: SimTime) {
         let blocked = self.snd_wnd == 0
             && self.snd_una == self.snd_max
             && self.snd_nxt < self.data_end() + u32::from(self.fin_queued);
@@ -368,5 +368,311 @@ impl TcpConnection {
         self.state = TcpState::TimeWait;
         self.timers = [None; 4];
         self.timers[Timer::TimeWait as usize] = Some(now + self.cfg.time_wait);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sim_core::SimTime;
+
+    use super::super::fixture::{Fx, established};
+    use crate::tcp::{CcVariant, TcpConfig, TcpEvent, TcpState};
+    use crate::wire::TcpFlags;
+
+    const MSS: u32 = 1448;
+
+    fn ms(v: u64) -> SimTime {
+        SimTime::from_ms(v)
+    }
+
+    fn cfg(variant: CcVariant) -> TcpConfig {
+        TcpConfig {
+            variant,
+            ..TcpConfig::default()
+        }
+    }
+
+    /// A fixture with 100 segments written and the initial window (10 segments) sent at 10 ms.
+    fn ten_in_flight(variant: CcVariant) -> Fx {
+        let mut fx = established(cfg(variant));
+        assert_eq!(
+            fx.c.write(100 * u64::from(MSS)),
+            100 * u64::from(MSS),
+            "accepted"
+        );
+        let sent = fx.drain_offsets(ms(10));
+        let want: Vec<_> = (0..10).map(|i| (i * MSS, MSS)).collect();
+        assert_eq!(sent, want, "initial window of 10 segments");
+        fx
+    }
+
+    /// Slow start: every ACK of one segment adds one SMSS and releases two segments; an ACK of
+    /// two segments still adds only one SMSS (RFC 5681 eq. 2, cwnd += min(N, SMSS)).
+    #[test]
+    fn slow_start_growth_per_ack() {
+        let mut fx = ten_in_flight(CcVariant::NewReno);
+        assert_eq!(fx.c.cwnd(), 10 * MSS, "IW = 10 segments");
+        fx.ack(ms(20), MSS);
+        assert_eq!(fx.c.cwnd(), 11 * MSS, "+SMSS");
+        assert_eq!(
+            fx.drain_offsets(ms(20)),
+            [(10 * MSS, MSS), (11 * MSS, MSS)],
+            "one ACK releases two segments"
+        );
+        fx.ack(ms(21), 3 * MSS);
+        assert_eq!(fx.c.cwnd(), 12 * MSS, "N = 2·SMSS still adds one SMSS");
+        assert_eq!(fx.c.ssthresh(), u32::MAX, "ssthresh untouched");
+        assert_eq!(fx.c.stats().max_cwnd_bytes, 12 * MSS, "max cwnd tracked");
+    }
+
+    /// Reno: the third duplicate ACK sets ssthresh = FlightSize/2 and cwnd = ssthresh + 3·SMSS
+    /// and retransmits the first unacknowledged segment; further duplicates inflate by SMSS and
+    /// release new data; the ACK of new data deflates to ssthresh; then congestion avoidance
+    /// adds SMSS²/cwnd per ACK.
+    #[test]
+    fn reno_fast_retransmit_and_recovery() {
+        let mut fx = ten_in_flight(CcVariant::Reno);
+        for i in 1..=2 {
+            fx.ack(ms(20), 0);
+            assert!(fx.drain(ms(20)).is_empty(), "dup {i}: nothing sent");
+        }
+        fx.ack(ms(20), 0);
+        assert_eq!(fx.c.ssthresh(), 5 * MSS, "FlightSize/2 = 5 segments");
+        assert_eq!(fx.c.cwnd(), 8 * MSS, "ssthresh + 3·SMSS");
+        assert_eq!(
+            fx.drain_offsets(ms(20)),
+            [(0, MSS)],
+            "the first unacked segment"
+        );
+        let st = *fx.c.stats();
+        assert_eq!((st.fast_retransmits, st.retransmissions), (1, 1), "counted");
+        for _ in 0..2 {
+            fx.ack(ms(21), 0);
+        }
+        assert_eq!(fx.c.cwnd(), 10 * MSS, "inflated twice");
+        assert!(fx.drain(ms(21)).is_empty(), "cwnd = flight: nothing new");
+        fx.ack(ms(21), 0);
+        assert_eq!(fx.c.cwnd(), 11 * MSS, "inflated again");
+        assert_eq!(fx.drain_offsets(ms(21)), [(10 * MSS, MSS)], "new data");
+        fx.ack(ms(30), 10 * MSS);
+        assert_eq!(fx.c.cwnd(), 5 * MSS, "deflated to ssthresh");
+        assert!(!fx.c.in_recovery(), "recovery over");
+        assert_eq!(
+            fx.drain_offsets(ms(30)).len(),
+            4,
+            "cwnd 5 − 1 in flight = 4 segments"
+        );
+        fx.ack(ms(40), 11 * MSS);
+        assert_eq!(
+            fx.c.cwnd(),
+            5 * MSS + MSS * MSS / (5 * MSS),
+            "CA: + SMSS·SMSS/cwnd"
+        );
+    }
+
+    /// NewReno: with segments 0 and 5 lost, the ACK for the retransmitted 0 is partial (it stops
+    /// at 5): cwnd is deflated by the 5 acked segments plus one SMSS added back, segment 5 is
+    /// retransmitted at once and recovery continues; the full ACK sets cwnd =
+    /// min(ssthresh, max(FlightSize, SMSS) + SMSS).
+    #[test]
+    fn newreno_partial_then_full_ack() {
+        let mut fx = ten_in_flight(CcVariant::NewReno);
+        // Segments 1–4 and 6–9 arrive: eight duplicates of ACK 0.
+        let mut sent = vec![];
+        for _ in 0..8 {
+            fx.ack(ms(20), 0);
+            sent.extend(fx.drain_offsets(ms(20)));
+        }
+        assert_eq!(fx.c.ssthresh(), 5 * MSS, "ssthresh");
+        assert_eq!(fx.c.cwnd(), 13 * MSS, "8 + 5 inflations");
+        assert_eq!(
+            sent,
+            [(0, MSS), (10 * MSS, MSS), (11 * MSS, MSS), (12 * MSS, MSS)],
+            "fast retransmit, then new data at the 6th–8th duplicates"
+        );
+        let rto_before = fx.c.poll_timeout();
+        fx.ack(ms(30), 5 * MSS);
+        assert!(fx.c.in_recovery(), "partial ACK keeps recovery");
+        assert_eq!(fx.c.cwnd(), 13 * MSS - 5 * MSS + MSS, "deflate + SMSS");
+        assert_eq!(
+            fx.drain_offsets(ms(30)),
+            [(5 * MSS, MSS), (13 * MSS, MSS)],
+            "the next hole, then one new segment (flight 8, cwnd 9)"
+        );
+        assert_ne!(
+            fx.c.poll_timeout(),
+            rto_before,
+            "first partial ACK resets the RTO"
+        );
+        assert_eq!(fx.c.stats().fast_retransmits, 1, "only one fast retransmit");
+        assert_eq!(fx.c.stats().retransmissions, 2, "two retransmissions");
+        fx.ack(ms(40), 13 * MSS);
+        assert!(!fx.c.in_recovery(), "full ACK ends recovery");
+        assert_eq!(
+            fx.c.cwnd(),
+            2 * MSS,
+            "min(5·SMSS, max(1·SMSS, SMSS) + SMSS)"
+        );
+    }
+
+    /// NewReno, same single loss as the Reno test: the full ACK deflates to
+    /// min(ssthresh, FlightSize + SMSS) rather than to ssthresh.
+    #[test]
+    fn newreno_full_ack_deflation() {
+        let mut fx = ten_in_flight(CcVariant::NewReno);
+        for _ in 0..6 {
+            fx.ack(ms(20), 0);
+        }
+        assert_eq!(fx.c.cwnd(), 11 * MSS, "8 + 3 inflations");
+        assert_eq!(
+            fx.drain_offsets(ms(20)),
+            [(0, MSS), (10 * MSS, MSS)],
+            "retransmission and one new segment"
+        );
+        fx.ack(ms(30), 10 * MSS);
+        assert_eq!(fx.c.cwnd(), 2 * MSS, "min(5, max(1, 1) + 1) segments");
+        fx.ack(ms(40), 11 * MSS);
+        assert_eq!(fx.c.cwnd(), 3 * MSS, "cwnd < ssthresh again: slow start");
+    }
+
+    /// RFC 6298 from a connection: the handshake gives the first sample (10 ms → SRTT 10 ms,
+    /// RTTVAR 5 ms, RTO 30 ms with no floor), a data ACK after 14 ms the second
+    /// (RTTVAR 4.75 ms, SRTT 10.5 ms, RTO 29.5 ms), and with the 200 ms floor RTO stays 200 ms.
+    #[test]
+    fn rtt_samples_exact() {
+        let mut fx = established(TcpConfig {
+            min_rto: SimTime::ZERO,
+            ..TcpConfig::default()
+        });
+        assert_eq!(fx.c.srtt(), Some(ms(10)), "SRTT = R");
+        assert_eq!(fx.c.rttvar(), ms(5), "RTTVAR = R/2");
+        assert_eq!(fx.c.rto(), ms(30), "RTO = 10 + 4·5 ms");
+        fx.c.write(u64::from(MSS));
+        let _ = fx.drain(ms(10));
+        fx.ack(ms(24), MSS);
+        assert_eq!(fx.c.rttvar().as_ps(), 4_750_000_000, "RTTVAR");
+        assert_eq!(fx.c.srtt().unwrap().as_ps(), 10_500_000_000, "SRTT");
+        assert_eq!(fx.c.rto().as_ps(), 29_500_000_000, "RTO");
+        assert_eq!(fx.c.stats().rtt_samples, 2, "two samples");
+        assert_eq!(
+            fx.c.stats().mean_rtt(),
+            Some(ms(12)),
+            "mean of 10 and 14 ms"
+        );
+        let fx = established(TcpConfig::default());
+        assert_eq!(fx.c.rto(), ms(200), "min_rto floor");
+    }
+
+    /// Receiver: in-order data is delivered and ACKed at once (no delayed ACK); a segment above
+    /// RCV.NXT is buffered and answered by an immediate duplicate ACK; the segment that fills the
+    /// hole delivers everything in order and is ACKed at once (RFC 5681 §4.2).
+    #[test]
+    fn receiver_out_of_order() {
+        let mut fx = established(TcpConfig::default());
+        let base = fx.peer_nxt;
+        fx.peer_data(ms(20), 0, 1000, 0);
+        assert_eq!(fx.events(), [TcpEvent::Delivered(1000)], "in order");
+        let out = fx.drain(ms(20));
+        assert_eq!(out.len(), 1, "one ACK");
+        assert_eq!(out[0].0.ack, base + 1000, "ACK 1000");
+        fx.peer_data(ms(21), 2000, 1000, 0);
+        fx.peer_data(ms(21), 4000, 500, 0);
+        assert!(fx.events().is_empty(), "nothing delivered past a hole");
+        let out = fx.drain(ms(21));
+        assert_eq!(out.len(), 1, "ACKs coalesce within one poll");
+        assert_eq!(out[0].0.ack, base + 1000, "duplicate ACK at the hole");
+        assert_eq!(fx.c.stats().out_of_order_segments, 2, "two buffered");
+        fx.peer_data(ms(22), 1000, 1000, 0);
+        assert_eq!(fx.events(), [TcpEvent::Delivered(2000)], "hole filled");
+        assert_eq!(
+            fx.drain(ms(22))[0].0.ack,
+            base + 3000,
+            "ACK up to next hole"
+        );
+        fx.peer_data(ms(23), 3000, 1000, 0);
+        assert_eq!(fx.events(), [TcpEvent::Delivered(1500)], "rest delivered");
+        assert_eq!(fx.drain(ms(23))[0].0.ack, base + 4500, "ACK all");
+        fx.peer_data(ms(24), 0, 1000, 0);
+        assert!(fx.events().is_empty(), "a duplicate is not delivered twice");
+        assert_eq!(fx.drain(ms(24))[0].0.ack, base + 4500, "but ACKed");
+        assert_eq!(fx.c.stats().bytes_delivered, 4500, "exactly once");
+    }
+
+    /// Delayed ACKs: the first in-order segment arms the 200 ms timer and sends nothing; the
+    /// second is ACKed at once; a lone third segment is ACKed when the timer fires; an
+    /// out-of-order segment is still ACKed at once.
+    #[test]
+    fn delayed_ack_every_second_segment_or_timer() {
+        let mut fx = established(TcpConfig {
+            delayed_ack: true,
+            ..TcpConfig::default()
+        });
+        let base = fx.peer_nxt;
+        fx.peer_data(ms(20), 0, MSS, 0);
+        assert!(fx.drain(ms(20)).is_empty(), "first segment: ACK delayed");
+        assert_eq!(fx.c.poll_timeout(), Some(ms(220)), "delayed-ACK timer");
+        fx.peer_data(ms(21), MSS, MSS, 0);
+        let out = fx.drain(ms(21));
+        assert_eq!(out.len(), 1, "second segment: ACK");
+        assert_eq!(out[0].0.ack, base + 2 * MSS, "covers both");
+        assert_eq!(fx.c.poll_timeout(), None, "timer cancelled");
+        fx.peer_data(ms(30), 2 * MSS, MSS, 0);
+        assert!(fx.drain(ms(30)).is_empty(), "third: delayed");
+        fx.c.handle_timeout(ms(229));
+        assert!(fx.drain(ms(229)).is_empty(), "early timeout call ignored");
+        fx.c.handle_timeout(ms(230));
+        let out = fx.drain(ms(230));
+        assert_eq!(out.len(), 1, "timer fired");
+        assert_eq!(out[0].0.ack, base + 3 * MSS, "ACK on timer");
+        fx.peer_data(ms(240), 4 * MSS, MSS, 0);
+        assert_eq!(fx.drain(ms(240)).len(), 1, "out of order: immediate");
+    }
+
+    /// Flow control at the receiver: with the application paused, in-order data fills the
+    /// 4000-byte buffer and the advertised window falls to 0; data beyond it is dropped but
+    /// ACKed; resuming delivers the buffered bytes and sends a window update.
+    #[test]
+    fn receiver_window_closes_and_reopens() {
+        let mut fx = established(TcpConfig {
+            rcv_buf: 4000,
+            ..TcpConfig::default()
+        });
+        let base = fx.peer_nxt;
+        fx.c.set_receive_paused(true);
+        fx.peer_data(ms(20), 0, 3000, 0);
+        let out = fx.drain(ms(20));
+        assert_eq!(
+            out[0].0.window, 1000,
+            "window = buffer − unread (no scaling)"
+        );
+        fx.peer_data(ms(21), 3000, 2000, 0);
+        let out = fx.drain(ms(21));
+        assert_eq!(
+            (out[0].0.ack, out[0].0.window),
+            (base + 4000, 0),
+            "accepted up to the right edge only"
+        );
+        assert!(fx.events().is_empty(), "nothing delivered while paused");
+        fx.c.set_receive_paused(false);
+        assert_eq!(
+            fx.events(),
+            [TcpEvent::Delivered(4000)],
+            "buffer handed over"
+        );
+        let out = fx.drain(ms(22));
+        assert_eq!(out[0].0.window, 4000, "window update");
+    }
+
+    /// An in-window RST ends the connection with Reset then Closed.
+    #[test]
+    fn rst_in_window_resets() {
+        let mut fx = established(TcpConfig::default());
+        let mut rst = fx.peer_seg(0);
+        rst.flags = TcpFlags::RST;
+        fx.c.handle_segment(ms(20), &rst, 0);
+        assert_eq!(fx.c.state(), TcpState::Closed, "closed");
+        assert_eq!(fx.events(), [TcpEvent::Reset, TcpEvent::Closed], "events");
+        assert!(fx.drain(ms(20)).is_empty(), "silent after reset");
+        assert_eq!(fx.c.poll_timeout(), None, "no timers");
     }
 }

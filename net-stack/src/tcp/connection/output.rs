@@ -45,6 +45,9 @@ impl TcpConnection {
             let repr = self.header(now, self.snd_max, TcpFlags::ACK);
             return Some(self.finish(now, repr, 0));
         }
+        // Data blocked by a zero window with nothing in flight needs the persist timer, also
+        // when the data was written after the window closed.
+        self.update_persist(now);
         None
     }
 
