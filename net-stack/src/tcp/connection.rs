@@ -569,3 +569,266 @@ impl TcpConnection {
         self.remote_port
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::fixture::established;
+    use super::*;
+    use crate::wire::TcpFlags;
+
+    const MSS: u32 = 1448;
+
+    fn ms(v: u64) -> SimTime {
+        SimTime::from_ms(v)
+    }
+
+    /// Moves everything `from` sends at `now` into `to`; returns the segments.
+    fn xfer(from: &mut TcpConnection, to: &mut TcpConnection, now: SimTime) -> Vec<(TcpRepr, u32)> {
+        let out: Vec<_> = std::iter::from_fn(|| from.poll_transmit(now)).collect();
+        for (seg, len) in &out {
+            to.handle_segment(now, seg, *len);
+        }
+        out
+    }
+
+    fn events(c: &mut TcpConnection) -> Vec<TcpEvent> {
+        std::iter::from_fn(|| c.poll_event()).collect()
+    }
+
+    /// Runs a lossless handshake at t = 0 (client ISS 100, server ISS 9000).
+    fn pair(a_cfg: TcpConfig, b_cfg: TcpConfig) -> (TcpConnection, TcpConnection) {
+        let mut a = TcpConnection::connect(SimTime::ZERO, &a_cfg, 5000, 80, SeqNum(100));
+        let (syn, _) = a.poll_transmit(SimTime::ZERO).expect("SYN");
+        let mut b = TcpConnection::accept(SimTime::ZERO, &b_cfg, &syn, SeqNum(9000));
+        xfer(&mut b, &mut a, SimTime::ZERO);
+        xfer(&mut a, &mut b, SimTime::ZERO);
+        assert_eq!(a.state(), TcpState::Established, "client open");
+        assert_eq!(b.state(), TcpState::Established, "server open");
+        assert_eq!(events(&mut a), [TcpEvent::Connected], "client event");
+        assert_eq!(events(&mut b), [TcpEvent::Connected], "server event");
+        (a, b)
+    }
+
+    /// With a 4 MiB buffer the SYN and SYN-ACK carry MSS 1448 and window scale 7 and an unscaled
+    /// window of 65535; after the handshake the client sees the server's window as
+    /// 32768 << 7 = 4 MiB, far beyond 64 KiB (RFC 7323 §2).
+    #[test]
+    fn handshake_negotiates_window_scale() {
+        let cfg = TcpConfig::default();
+        let mut a = TcpConnection::connect(SimTime::ZERO, &cfg, 5000, 80, SeqNum(100));
+        let (syn, len) = a.poll_transmit(SimTime::ZERO).expect("SYN");
+        assert_eq!((syn.flags, len), (TcpFlags::SYN, 0), "bare SYN");
+        assert_eq!(syn.options.mss, Some(1448), "MSS option");
+        assert_eq!(syn.options.window_scale, Some(7), "4 MiB needs shift 7");
+        assert_eq!(syn.options.timestamps, None, "timestamps off by default");
+        assert_eq!(syn.window, 65_535, "SYN window is unscaled");
+        let mut b = TcpConnection::accept(SimTime::ZERO, &cfg, &syn, SeqNum(9000));
+        let (synack, _) = b.poll_transmit(SimTime::ZERO).expect("SYN-ACK");
+        assert_eq!(synack.flags, TcpFlags::SYN | TcpFlags::ACK, "SYN-ACK");
+        assert_eq!(synack.ack, SeqNum(101), "acks the SYN");
+        assert_eq!(synack.options.window_scale, Some(7), "echoes scaling");
+        a.handle_segment(ms(1), &synack, 0);
+        xfer(&mut a, &mut b, ms(2));
+        assert_eq!(b.state(), TcpState::Established, "server open");
+        assert_eq!(b.snd_wnd(), 4 << 20, "server sees the client's 4 MiB");
+        a.write(u64::from(MSS));
+        xfer(&mut a, &mut b, ms(3));
+        let acks = xfer(&mut b, &mut a, ms(4));
+        assert_eq!(acks[0].0.window, 32_768, "scaled field");
+        assert_eq!(a.snd_wnd(), 4 << 20, "window opens beyond 64 KiB");
+    }
+
+    /// A buffer of 65 535 needs no scaling: no option is sent, the server answers without one,
+    /// and windows stay unscaled on both sides.
+    #[test]
+    fn handshake_without_window_scale() {
+        let small = TcpConfig {
+            rcv_buf: 65_535,
+            ..TcpConfig::default()
+        };
+        let (mut a, mut b) = pair(small, TcpConfig::default());
+        assert_eq!(a.rcv_shift, 0, "client does not scale");
+        assert_eq!(
+            b.rcv_shift, 0,
+            "server may not scale either (RFC 7323 §2.2)"
+        );
+        a.write(u64::from(MSS));
+        xfer(&mut a, &mut b, ms(1));
+        xfer(&mut b, &mut a, ms(2));
+        assert_eq!(a.snd_wnd(), 65_535, "capped, unscaled");
+    }
+
+    /// Timestamps: offered on the SYN when enabled (options 4 + 3 + 10 → 20 bytes), then carried
+    /// on every segment (12 bytes) with TSval = now in ms and TSecr echoing the peer; not used
+    /// when only one side enables them.
+    #[test]
+    fn timestamps_option() {
+        let ts = TcpConfig {
+            timestamps: true,
+            ..TcpConfig::default()
+        };
+        let mut a = TcpConnection::connect(SimTime::ZERO, &ts, 5000, 80, SeqNum(100));
+        let (syn, _) = a.poll_transmit(SimTime::ZERO).unwrap();
+        assert_eq!(syn.options.timestamps, Some((0, 0)), "TSval 0 at t = 0");
+        assert_eq!(syn.options.len(), 20, "MSS + WS + TS, padded");
+        let mut b = TcpConnection::accept(ms(5), &ts, &syn, SeqNum(9000));
+        let (synack, _) = b.poll_transmit(ms(5)).unwrap();
+        assert_eq!(synack.options.timestamps, Some((5, 0)), "server's TSval");
+        a.handle_segment(ms(10), &synack, 0);
+        a.write(u64::from(MSS));
+        let (data, _) = a.poll_transmit(ms(12)).unwrap();
+        assert_eq!(data.options.timestamps, Some((12, 5)), "TSval, TSecr");
+        assert_eq!(data.header_len(), 32, "20 + 12 bytes");
+        let (a, _) = pair(ts, TcpConfig::default());
+        assert!(!a.ts_enabled, "needs both sides");
+    }
+
+    /// The server resends its SYN-ACK on a repeated SYN and on RTO; the handshake then completes
+    /// with an initial window of one segment (RFC 5681 §3.1, SYN-ACK was lost).
+    #[test]
+    fn syn_ack_retransmission() {
+        let cfg = TcpConfig::default();
+        let mut a = TcpConnection::connect(SimTime::ZERO, &cfg, 5000, 80, SeqNum(100));
+        let (syn, _) = a.poll_transmit(SimTime::ZERO).unwrap();
+        let mut b = TcpConnection::accept(SimTime::ZERO, &cfg, &syn, SeqNum(9000));
+        let _lost = b.poll_transmit(SimTime::ZERO).unwrap();
+        b.handle_segment(ms(500), &syn, 0);
+        let (again, _) = b.poll_transmit(ms(500)).expect("SYN-ACK on repeated SYN");
+        assert!(again.flags.contains(TcpFlags::SYN), "a SYN-ACK");
+        assert_eq!(
+            b.poll_timeout(),
+            Some(SimTime::from_secs(1)),
+            "RTO still 1 s"
+        );
+        b.handle_timeout(SimTime::from_secs(1));
+        let (synack, _) = b
+            .poll_transmit(SimTime::from_secs(1))
+            .expect("SYN-ACK on RTO");
+        assert_eq!(b.stats().retransmissions, 2, "both counted");
+        a.handle_segment(ms(1010), &synack, 0);
+        xfer(&mut a, &mut b, ms(1010));
+        assert_eq!(b.state(), TcpState::Established, "server open");
+        assert_eq!(b.cwnd(), MSS, "IW = 1 segment after a SYN-ACK loss");
+        assert_eq!(a.cwnd(), 10 * MSS, "client's SYN was not lost: IW = 10");
+    }
+
+    /// A SYN-SENT endpoint resets on an acceptable RST and answers a SYN-ACK with a wrong ACK
+    /// number with `<SEQ=SEG.ACK><CTL=RST>` (RFC 9293 §3.10.7.3).
+    #[test]
+    fn syn_sent_resets() {
+        let cfg = TcpConfig::default();
+        let mut a = TcpConnection::connect(SimTime::ZERO, &cfg, 5000, 80, SeqNum(100));
+        let _ = a.poll_transmit(SimTime::ZERO);
+        let bad = TcpRepr {
+            src_port: 80,
+            dst_port: 5000,
+            seq: SeqNum(1),
+            ack: SeqNum(555),
+            flags: TcpFlags::SYN | TcpFlags::ACK,
+            ..TcpRepr::default()
+        };
+        a.handle_segment(ms(1), &bad, 0);
+        let (rst, _) = a.poll_transmit(ms(1)).expect("RST");
+        assert_eq!((rst.flags, rst.seq), (TcpFlags::RST, SeqNum(555)), "RST");
+        assert_eq!(a.state(), TcpState::SynSent, "still waiting");
+        let refuse = TcpRepr {
+            ack: SeqNum(101),
+            flags: TcpFlags::RST | TcpFlags::ACK,
+            ..bad
+        };
+        a.handle_segment(ms(2), &refuse, 0);
+        assert_eq!(
+            events(&mut a),
+            [TcpEvent::Reset, TcpEvent::Closed],
+            "refused"
+        );
+    }
+
+    /// FIN teardown: the closer goes FIN-WAIT-1 → FIN-WAIT-2 → TIME-WAIT → CLOSED (after
+    /// `time_wait`), the other side CLOSE-WAIT → LAST-ACK → CLOSED, with PeerClosed and Closed
+    /// events.
+    #[test]
+    fn fin_teardown_both_sides() {
+        let (mut a, mut b) = pair(TcpConfig::default(), TcpConfig::default());
+        a.write(1000);
+        a.close();
+        assert_eq!(a.state(), TcpState::FinWait1, "closing");
+        let segs = xfer(&mut a, &mut b, ms(1));
+        assert_eq!(segs.len(), 1, "FIN rides on the data");
+        assert!(segs[0].0.flags.contains(TcpFlags::FIN), "FIN set");
+        assert_eq!(b.state(), TcpState::CloseWait, "server saw FIN");
+        assert_eq!(
+            events(&mut b),
+            [TcpEvent::Delivered(1000), TcpEvent::PeerClosed],
+            "server events"
+        );
+        xfer(&mut b, &mut a, ms(2));
+        assert_eq!(a.state(), TcpState::FinWait2, "FIN acked");
+        b.close();
+        assert_eq!(b.state(), TcpState::LastAck, "server closing");
+        xfer(&mut b, &mut a, ms(3));
+        assert_eq!(a.state(), TcpState::TimeWait, "client lingers");
+        xfer(&mut a, &mut b, ms(4));
+        assert_eq!(b.state(), TcpState::Closed, "server closed");
+        assert_eq!(
+            events(&mut b),
+            [TcpEvent::Closed],
+            "server wrote nothing: only Closed"
+        );
+        assert_eq!(
+            a.poll_timeout(),
+            Some(ms(3) + a.cfg.time_wait),
+            "TIME-WAIT timer"
+        );
+        a.handle_timeout(ms(3) + a.cfg.time_wait);
+        assert_eq!(a.state(), TcpState::Closed, "client closed");
+        assert_eq!(
+            events(&mut a),
+            [
+                TcpEvent::AllSent,
+                TcpEvent::AllAcked,
+                TcpEvent::PeerClosed,
+                TcpEvent::Closed
+            ],
+            "client events"
+        );
+    }
+
+    /// AllSent fires when the last written byte is first transmitted, before any ACK; AllAcked
+    /// when it is acknowledged; both re-arm after a further write.
+    #[test]
+    fn all_sent_and_all_acked_events() {
+        let mut fx = established(TcpConfig::default());
+        fx.c.write(3 * u64::from(MSS));
+        assert!(fx.events().is_empty(), "nothing sent yet");
+        assert_eq!(fx.drain(ms(10)).len(), 3, "three segments");
+        assert_eq!(fx.events(), [TcpEvent::AllSent], "all sent, none acked");
+        fx.ack(ms(20), 2 * MSS);
+        assert!(fx.events().is_empty(), "partially acked");
+        fx.ack(ms(21), 3 * MSS);
+        assert_eq!(fx.events(), [TcpEvent::AllAcked], "all acked");
+        fx.c.write(10);
+        let _ = fx.drain(ms(22));
+        assert_eq!(fx.events(), [TcpEvent::AllSent], "re-armed by write");
+    }
+
+    /// `write` accepts at most snd_buf − (unsent + unacked) and nothing after `close`.
+    #[test]
+    fn write_respects_send_buffer() {
+        let mut fx = established(TcpConfig {
+            snd_buf: 10_000,
+            ..TcpConfig::default()
+        });
+        assert_eq!(fx.c.write(25_000), 10_000, "buffer full");
+        assert_eq!(fx.c.write(1), 0, "no room");
+        let _ = fx.drain(ms(10));
+        fx.ack(ms(20), 2 * MSS);
+        assert_eq!(
+            fx.c.write(25_000),
+            u64::from(2 * MSS),
+            "room freed by the ACK"
+        );
+        fx.c.close();
+        assert_eq!(fx.c.write(1), 0, "closed for writing");
+    }
+}

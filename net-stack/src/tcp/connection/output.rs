@@ -246,3 +246,209 @@ impl TcpConnection {
 fn ts_clock(now: SimTime) -> u32 {
     (now.as_ps() / 1_000_000_000) as u32
 }
+
+#[cfg(test)]
+mod tests {
+    use sim_core::SimTime;
+
+    use super::super::fixture::{Fx, established, established_iss};
+    use crate::tcp::{CcVariant, TcpConfig, TcpEvent, TcpState};
+    use crate::wire::{SeqNum, TcpFlags};
+
+    const MSS: u32 = 1448;
+
+    fn ms(v: u64) -> SimTime {
+        SimTime::from_ms(v)
+    }
+
+    fn ten_in_flight(cfg: TcpConfig) -> Fx {
+        let mut fx = established(cfg);
+        fx.c.write(100 * u64::from(MSS));
+        assert_eq!(fx.drain(ms(10)).len(), 10, "initial window");
+        fx
+    }
+
+    /// RTO expiry (RFC 6298 §5.4–5.6, RFC 5681 §3.1): early calls do nothing; at the deadline
+    /// ssthresh = FlightSize/2, cwnd = 1 SMSS, the first unacked segment is resent and the RTO
+    /// doubles; a second expiry keeps ssthresh and doubles again; the ACK of the twice-sent
+    /// segment gives no RTT sample (Karn) and keeps the backed-off RTO; slow start then resends
+    /// from SND.NXT = SND.UNA (go-back-N).
+    #[test]
+    fn timeout_backoff_karn_go_back_n() {
+        let mut fx = ten_in_flight(TcpConfig::default());
+        assert_eq!(
+            fx.c.poll_timeout(),
+            Some(ms(210)),
+            "RTO armed at first send"
+        );
+        fx.c.handle_timeout(ms(209));
+        assert!(fx.drain(ms(209)).is_empty(), "early call ignored");
+        assert_eq!(fx.c.stats().timeouts, 0, "no expiry yet");
+        fx.c.handle_timeout(ms(210));
+        assert_eq!(fx.c.ssthresh(), 5 * MSS, "FlightSize/2");
+        assert_eq!(fx.c.cwnd(), MSS, "loss window");
+        assert_eq!(fx.drain_offsets(ms(210)), [(0, MSS)], "resend from SND.UNA");
+        assert_eq!(fx.c.rto(), ms(400), "doubled");
+        assert_eq!(fx.c.poll_timeout(), Some(ms(610)), "restarted with new RTO");
+        fx.c.handle_timeout(ms(610));
+        assert_eq!(fx.c.ssthresh(), 5 * MSS, "second expiry keeps ssthresh");
+        assert_eq!(fx.drain_offsets(ms(610)), [(0, MSS)], "resent again");
+        assert_eq!(fx.c.poll_timeout(), Some(ms(1410)), "800 ms");
+        fx.ack(ms(700), MSS);
+        assert_eq!(
+            fx.c.stats().rtt_samples,
+            1,
+            "Karn: no sample (only the handshake's)"
+        );
+        assert_eq!(fx.c.rto(), ms(800), "back-off kept until a valid sample");
+        assert_eq!(fx.c.cwnd(), 2 * MSS, "slow start from the loss window");
+        assert_eq!(
+            fx.drain_offsets(ms(700)),
+            [(MSS, MSS), (2 * MSS, MSS)],
+            "go-back-N resends"
+        );
+        let st = *fx.c.stats();
+        assert_eq!((st.timeouts, st.retransmissions), (2, 4), "counters");
+        assert_eq!(
+            fx.c.poll_timeout(),
+            Some(ms(1500)),
+            "timer restarted by the ACK"
+        );
+    }
+
+    /// NewReno after a timeout: recover = SND.MAX, so three duplicate ACKs for data sent before
+    /// the timeout do not start a fast retransmit (RFC 6582 §3.2); Reno has no such guard.
+    #[test]
+    fn no_fast_retransmit_after_timeout_below_recover() {
+        for (variant, want) in [(CcVariant::NewReno, 0), (CcVariant::Reno, 1)] {
+            let mut fx = ten_in_flight(TcpConfig {
+                variant,
+                ..TcpConfig::default()
+            });
+            fx.c.handle_timeout(ms(210));
+            let _ = fx.drain(ms(210));
+            for _ in 0..3 {
+                fx.ack(ms(215), 0);
+            }
+            assert_eq!(
+                fx.c.stats().fast_retransmits,
+                want,
+                "{variant:?}: fast retransmits below recover"
+            );
+        }
+    }
+
+    /// SYN retransmission backs off 1, 2, 4, 8, 16, 32, then 60 s (capped); after
+    /// `max_retransmissions` the connection gives up with Reset and Closed.
+    #[test]
+    fn syn_backoff_sequence_and_give_up() {
+        let cfg = TcpConfig::default();
+        let mut c = crate::tcp::TcpConnection::connect(SimTime::ZERO, &cfg, 1, 2, SeqNum(7));
+        let (syn, _) = c.poll_transmit(SimTime::ZERO).expect("SYN");
+        assert!(c.poll_transmit(SimTime::ZERO).is_none(), "one SYN");
+        let mut gaps = vec![];
+        let mut last = SimTime::ZERO;
+        for _ in 0..15 {
+            let t = c.poll_timeout().expect("RTO armed");
+            gaps.push((t - last).as_ps() / 1_000_000_000_000);
+            last = t;
+            c.handle_timeout(t);
+            let (again, _) = c.poll_transmit(t).expect("SYN resent");
+            assert_eq!(again.seq, syn.seq, "same ISS");
+            assert!(again.flags.contains(TcpFlags::SYN), "a SYN");
+        }
+        assert_eq!(
+            gaps,
+            [1, 2, 4, 8, 16, 32, 60, 60, 60, 60, 60, 60, 60, 60, 60],
+            "RTO sequence [s]"
+        );
+        assert_eq!(c.stats().retransmissions, 15, "SYN retransmissions counted");
+        let t = c.poll_timeout().unwrap();
+        c.handle_timeout(t);
+        assert_eq!(c.state(), TcpState::Closed, "gave up");
+        let ev: Vec<_> = std::iter::from_fn(|| c.poll_event()).collect();
+        assert_eq!(ev, [TcpEvent::Reset, TcpEvent::Closed], "events");
+    }
+
+    /// Zero window: with data queued and nothing in flight the persist timer fires after one RTO
+    /// and sends a probe (SND.UNA − 1, no payload), then backs off; a window update releases the
+    /// data and stops probing.
+    #[test]
+    fn zero_window_probe() {
+        let mut fx = established(TcpConfig::default());
+        fx.peer_window = 0;
+        fx.ack(ms(20), 0);
+        assert_eq!(fx.c.snd_wnd(), 0, "window closed");
+        fx.c.write(10 * u64::from(MSS));
+        assert!(fx.drain(ms(20)).is_empty(), "blocked");
+        assert_eq!(fx.c.poll_timeout(), Some(ms(220)), "persist timer");
+        fx.c.handle_timeout(ms(220));
+        let out = fx.drain(ms(220));
+        assert_eq!(out.len(), 1, "one probe");
+        assert_eq!(
+            (out[0].0.seq, out[0].1),
+            (fx.seq(0) - 1, 0),
+            "old seq, no data"
+        );
+        assert_eq!(fx.c.poll_timeout(), Some(ms(620)), "probe interval doubles");
+        fx.peer_window = 65_535;
+        fx.ack(ms(300), 0);
+        assert_eq!(fx.drain(ms(300)).len(), 10, "window open: IW sent");
+        assert_eq!(fx.c.poll_timeout(), Some(ms(500)), "only the RTO now");
+    }
+
+    /// Restart after idle (RFC 5681 §4.1), when enabled, cuts cwnd back to IW after an idle
+    /// period longer than RTO; by default the grown window is kept (seed 002's bursts).
+    #[test]
+    fn restart_after_idle() {
+        for (restart, want) in [(true, 10), (false, 20)] {
+            let mut fx = established(TcpConfig {
+                restart_after_idle: restart,
+                ..TcpConfig::default()
+            });
+            fx.c.write(10 * u64::from(MSS));
+            let _ = fx.drain(ms(10));
+            for i in 1..=10 {
+                fx.ack(ms(20), i * MSS);
+            }
+            assert_eq!(fx.c.cwnd(), 20 * MSS, "grown");
+            fx.c.write(30 * u64::from(MSS));
+            assert_eq!(
+                fx.drain(ms(1020)).len(),
+                want,
+                "restart_after_idle = {restart}"
+            );
+        }
+    }
+
+    /// A transfer whose sequence numbers wrap past 2³² mid-stream is sent, acknowledged and
+    /// reported complete like any other.
+    #[test]
+    fn sequence_wraparound() {
+        let iss = SeqNum(u32::MAX - 3 * MSS);
+        let mut fx = established_iss(TcpConfig::default(), iss);
+        let total = 30 * MSS;
+        fx.c.write(u64::from(total));
+        let mut t = 10;
+        let mut acked = 0;
+        let mut wrapped = false;
+        while acked < total {
+            for (seg, len) in fx.drain(ms(t)) {
+                wrapped |= seg.seq.0 < iss.0;
+                assert!(len <= MSS, "segment size");
+            }
+            t += 10;
+            acked = (acked + 2 * MSS).min(total);
+            fx.ack(ms(t), acked);
+        }
+        assert!(wrapped, "some segment was sent after the wrap");
+        assert_eq!(fx.c.unacked_bytes(), 0, "all acknowledged");
+        assert_eq!(fx.c.stats().bytes_acked, u64::from(total), "bytes acked");
+        assert!(fx.events().contains(&TcpEvent::AllAcked), "AllAcked");
+        assert_eq!(
+            fx.c.stats().retransmissions,
+            0,
+            "no spurious retransmission"
+        );
+    }
+}
