@@ -46,6 +46,10 @@ pub struct TcpConfig {
     pub timestamps: bool,
     /// Congestion-control algorithm.
     pub variant: CcVariant,
+    /// Congestion avoidance by byte counting (RFC 5681 §3.1's RECOMMENDED method, as Linux and
+    /// ns-3 do it: +1 SMSS per cwnd of acknowledged bytes, exactly one SMSS per RTT) instead of
+    /// eq. 3 (+SMSS·SMSS/cwnd per ACK, slightly less than one SMSS per RTT). Off by default.
+    pub ca_byte_counting: bool,
     /// Reset cwnd to min(IW, cwnd) after an idle period longer than one RTO (RFC 5681 §4.1).
     /// Off by default, like Linux with `tcp_slow_start_after_idle = 0`; seed 002's bursty
     /// pre-copy rounds depend on this choice.
@@ -74,6 +78,7 @@ impl Default for TcpConfig {
             snd_buf: 4 << 20,
             timestamps: false,
             variant: CcVariant::NewReno,
+            ca_byte_counting: false,
             restart_after_idle: false,
             time_wait: SimTime::from_secs(1),
             max_retransmissions: 15,

@@ -289,7 +289,8 @@ impl TcpConnection {
         } else {
             self.cfg.initial_cwnd.max(1) * self.smss
         };
-        self.cc = Cc::new(self.cfg.variant, self.smss, iw, self.iss);
+        self.cc = Cc::new(self.cfg.variant, self.smss, iw, self.iss)
+            .with_byte_counting(self.cfg.ca_byte_counting);
         self.stats.max_cwnd_bytes = self.stats.max_cwnd_bytes.max(iw);
         self.state = if self.fin_queued {
             TcpState::FinWait1
@@ -319,12 +320,14 @@ impl TcpConnection {
         accepted
     }
 
-    /// Closes our direction: a FIN follows all written data. Closing in SYN-SENT abandons the
-    /// connection at once.
+    /// Closes our direction: a FIN follows all written data. Closing in SYN-SENT with nothing
+    /// written abandons the connection at once (RFC 9293 §3.10.4); with data written, the FIN is
+    /// queued behind it and sent once the handshake completes (RFC 793's permitted "queue until
+    /// ESTABLISHED"), so a host may write and close straight after `connect`.
     pub fn close(&mut self) {
         match self.state {
-            TcpState::SynSent => self.enter_closed(),
-            TcpState::SynReceived => self.fin_queued = true,
+            TcpState::SynSent if self.written == 0 => self.enter_closed(),
+            TcpState::SynSent | TcpState::SynReceived => self.fin_queued = true,
             TcpState::Established => {
                 self.fin_queued = true;
                 self.state = TcpState::FinWait1;

@@ -35,6 +35,13 @@ impl NewReno {
     }
 }
 
+impl NewReno {
+    /// The shared window state.
+    pub fn window_mut(&mut self) -> &mut Window {
+        &mut self.w
+    }
+}
+
 impl CongestionControl for NewReno {
     fn cwnd(&self) -> u32 {
         self.w.cwnd

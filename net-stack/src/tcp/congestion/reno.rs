@@ -24,6 +24,13 @@ impl Reno {
     }
 }
 
+impl Reno {
+    /// The shared window state.
+    pub fn window_mut(&mut self) -> &mut Window {
+        &mut self.w
+    }
+}
+
 impl CongestionControl for Reno {
     fn cwnd(&self) -> u32 {
         self.w.cwnd
