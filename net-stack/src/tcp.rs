@@ -22,7 +22,37 @@
 //! congestion avoidance, fast retransmit/recovery (Reno or NewReno), RTO with Karn's rule and
 //! exponential back-off, go-back-N after a timeout; FIN teardown with a short TIME-WAIT; RST.
 //! Not modelled: SACK, limited transmit (RFC 3042), simultaneous open, urgent data, Nagle's
-//! algorithm, RTT sampling from timestamps, RFC 5961 challenge-ACK rules for RST.
+//! algorithm, RTT sampling from timestamps, RFC 5961 challenge-ACK rules for RST, receiver-side
+//! silly-window avoidance.
+//!
+//! Simplifications worth knowing: the delayed ACK counts segments (every second in-order
+//! segment, whatever its size); TIME-WAIT lasts [`TcpConfig::time_wait`] (1 s by default, not
+//! 2·MSL); the application reads instantly unless paused with
+//! [`TcpConnection::set_receive_paused`], and `PeerClosed` is reported when the FIN arrives even
+//! if paused data is still unread; a sender keeps one timed segment at a time for RTT samples.
+//!
+//! A minimal driver loop (what the host node does with the engine's events):
+//!
+//! ```
+//! use net_stack::tcp::{TcpConfig, TcpConnection, TcpEvent};
+//! use net_stack::wire::SeqNum;
+//! use sim_core::SimTime;
+//!
+//! let cfg = TcpConfig::default();
+//! let now = SimTime::ZERO;
+//! let mut client = TcpConnection::connect(now, &cfg, 40_000, 80, SeqNum(1));
+//! let (syn, _) = client.poll_transmit(now).expect("SYN first");
+//! let mut server = TcpConnection::accept(now, &cfg, &syn, SeqNum(7));
+//! let (syn_ack, _) = server.poll_transmit(now).expect("SYN-ACK");
+//! client.handle_segment(now, &syn_ack, 0);
+//! assert_eq!(client.poll_event(), Some(TcpEvent::Connected));
+//! client.write(10_000);
+//! while let Some((seg, len)) = client.poll_transmit(now) {
+//!     server.handle_segment(now, &seg, len); // the ACK of the handshake, then data
+//! }
+//! assert_eq!(server.poll_event(), Some(TcpEvent::Connected));
+//! assert_eq!(server.poll_event(), Some(TcpEvent::Delivered(10_000)));
+//! ```
 
 mod assembler;
 mod config;

@@ -20,7 +20,7 @@ pub struct TcpConfig {
     /// SMSS is the smaller of this and the peer's MSS option (536 if the peer sends none,
     /// RFC 9293 §3.7.1). Options (timestamps) do not reduce it: netsim treats `mss` as payload.
     pub mss: u32,
-    /// Initial window [segments] (RFC 6928 recommends 10). One segment if the SYN or SYN-ACK had
+    /// Initial window (segments) (RFC 6928 recommends 10). One segment if the SYN or SYN-ACK had
     /// to be retransmitted (RFC 5681 §3.1).
     pub initial_cwnd: u32,
     /// Lower bound of the retransmission timeout (RFC 6298 §2.4 says 1 s; Linux uses 200 ms).
@@ -36,10 +36,10 @@ pub struct TcpConfig {
     pub delayed_ack: bool,
     /// The delayed-ACK timer (ns-3 200 ms, Linux 40 ms; RFC 5681 §4.2 requires < 500 ms).
     pub delayed_ack_timeout: SimTime,
-    /// Receive buffer [bytes]: the most this endpoint advertises (capped at 2³⁰, the largest
+    /// Receive buffer (bytes): the most this endpoint advertises (capped at 2³⁰, the largest
     /// scaled window, RFC 7323 §2.3). Above 65 535 a window-scale option is sent on the SYN.
     pub rcv_buf: u64,
-    /// Send buffer [bytes]: `write` accepts bytes while unsent + unacknowledged stays below this.
+    /// Send buffer (bytes): `write` accepts bytes while unsent + unacknowledged stays below this.
     pub snd_buf: u64,
     /// Offer the RFC 7323 timestamps option (TSval in milliseconds of `now`). Used only when both
     /// ends offer it. RTT samples still come from one timed segment at a time (Karn), not TSecr.

@@ -20,9 +20,9 @@ use super::CcVariant;
 pub struct AckInfo {
     /// The cumulative acknowledgment number (the new SND.UNA).
     pub ack: SeqNum,
-    /// Sequence space newly acknowledged by this ACK [bytes] (N in RFC 5681 §3.1).
+    /// Sequence space newly acknowledged by this ACK (bytes) (N in RFC 5681 §3.1).
     pub acked: u32,
-    /// FlightSize after this ACK: SND.MAX − SND.UNA [bytes] (RFC 5681 §2).
+    /// FlightSize after this ACK: SND.MAX − SND.UNA (bytes) (RFC 5681 §2).
     pub flight_size: u32,
 }
 
@@ -34,7 +34,7 @@ pub struct DupAckInfo {
     pub count: u32,
     /// The (unchanged) cumulative acknowledgment number.
     pub ack: SeqNum,
-    /// FlightSize: SND.MAX − SND.UNA [bytes].
+    /// FlightSize: SND.MAX − SND.UNA (bytes).
     pub flight_size: u32,
     /// The highest sequence number sent so far, plus one (SND.MAX).
     pub snd_max: SeqNum,
@@ -78,11 +78,11 @@ pub trait CongestionControl {
 /// The window state every loss-based algorithm shares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
-    /// Congestion window [bytes].
+    /// Congestion window (bytes).
     pub cwnd: u32,
-    /// Slow-start threshold [bytes]; "arbitrarily high" at first (RFC 5681 §3.1).
+    /// Slow-start threshold (bytes); "arbitrarily high" at first (RFC 5681 §3.1).
     pub ssthresh: u32,
-    /// Sender maximum segment size [bytes].
+    /// Sender maximum segment size (bytes).
     pub smss: u32,
     /// Congestion avoidance by byte counting instead of eq. 3 (see [`TcpConfig::ca_byte_counting`](super::TcpConfig::ca_byte_counting)).
     pub byte_counting: bool,
@@ -182,7 +182,7 @@ pub enum Cc {
 }
 
 impl Cc {
-    /// A fresh algorithm of `variant` with SMSS `smss`, initial window `iw` [bytes] and
+    /// A fresh algorithm of `variant` with SMSS `smss`, initial window `iw` (bytes) and
     /// `recover` initialised to the initial send sequence number (RFC 6582 §3.2 step 1).
     pub fn new(variant: CcVariant, smss: u32, iw: u32, iss: SeqNum) -> Self {
         match variant {

@@ -1,7 +1,8 @@
 //! One TCP connection as a sans-IO state machine (RFC 9293 §3.3.2 states).
 //!
-//! The state lives here with the constructors, accessors and timers; segment input is in
-//! [`input`](self) (`connection/input.rs`), segment output in `connection/output.rs`.
+//! The state lives here with the constructors, accessors and timers; segment input
+//! (`handle_segment`) is in `connection/input.rs`, segment output (`poll_transmit`) in
+//! `connection/output.rs`.
 //!
 //! Sequence bookkeeping: the data stream's byte at offset `k` (0-based, counted as `u64` so a
 //! stream may exceed 4 GiB) has sequence number `ISS + 1 + k` modulo 2³². SND.MAX is the highest
@@ -110,7 +111,7 @@ pub struct TcpConnection {
     pub(crate) snd_una: SeqNum,
     pub(crate) snd_nxt: SeqNum,
     pub(crate) snd_max: SeqNum,
-    /// Peer's window, scaled [bytes].
+    /// Peer's window, scaled (bytes).
     pub(crate) snd_wnd: u32,
     pub(crate) snd_wl1: SeqNum,
     pub(crate) snd_wl2: SeqNum,
@@ -502,11 +503,11 @@ impl TcpConnection {
     pub fn stats(&self) -> &TcpStats {
         &self.stats
     }
-    /// Congestion window [bytes].
+    /// Congestion window (bytes).
     pub fn cwnd(&self) -> u32 {
         self.cc.cwnd()
     }
-    /// Slow-start threshold [bytes] (`u32::MAX` until the first loss).
+    /// Slow-start threshold (bytes) (`u32::MAX` until the first loss).
     pub fn ssthresh(&self) -> u32 {
         self.cc.ssthresh()
     }
@@ -543,7 +544,7 @@ impl TcpConnection {
     pub fn smss(&self) -> u32 {
         self.smss
     }
-    /// The peer's receive window as we last heard it [bytes, scaled].
+    /// The peer's receive window as we last heard it (bytes, scaled).
     pub fn snd_wnd(&self) -> u32 {
         self.snd_wnd
     }
@@ -794,6 +795,43 @@ mod tests {
                 TcpEvent::Closed
             ],
             "client events"
+        );
+    }
+
+    /// Simultaneous close: both FINs cross, each side goes FIN-WAIT-1 → CLOSING → TIME-WAIT
+    /// and both reach CLOSED after `time_wait`.
+    #[test]
+    fn simultaneous_close() {
+        let (mut a, mut b) = pair(TcpConfig::default(), TcpConfig::default());
+        a.close();
+        b.close();
+        let a_fin: Vec<_> = std::iter::from_fn(|| a.poll_transmit(ms(1))).collect();
+        let b_fin: Vec<_> = std::iter::from_fn(|| b.poll_transmit(ms(1))).collect();
+        for (seg, len) in &a_fin {
+            b.handle_segment(ms(2), seg, *len);
+        }
+        for (seg, len) in &b_fin {
+            a.handle_segment(ms(2), seg, *len);
+        }
+        assert_eq!(
+            (a.state(), b.state()),
+            (TcpState::Closing, TcpState::Closing),
+            "FINs crossed"
+        );
+        xfer(&mut a, &mut b, ms(3));
+        xfer(&mut b, &mut a, ms(3));
+        assert_eq!(
+            (a.state(), b.state()),
+            (TcpState::TimeWait, TcpState::TimeWait),
+            "both ACKed"
+        );
+        let t = ms(3) + TcpConfig::default().time_wait;
+        a.handle_timeout(t);
+        b.handle_timeout(t);
+        assert_eq!(
+            (a.state(), b.state()),
+            (TcpState::Closed, TcpState::Closed),
+            "closed"
         );
     }
 

@@ -449,8 +449,8 @@ mod tests {
     }
 
     /// Runs the periodic-loss scenario for 40 s and returns (goodput [bit/s] over whole sawtooth
-    /// periods after a 10 s warm-up, peak cwnd outside recovery [segments], lowest and highest
-    /// ssthresh [segments]).
+    /// periods after a 10 s warm-up, peak cwnd outside recovery (segments), lowest and highest
+    /// ssthresh (segments)).
     fn periodic_case(byte_counting: bool) -> (f64, f64, f64, f64) {
         let cfg = TcpConfig {
             mss: 1460,

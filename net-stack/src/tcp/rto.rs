@@ -11,9 +11,9 @@ use super::TcpConfig;
 /// sample.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RttEstimator {
-    /// Smoothed RTT [ps], `None` before the first sample.
+    /// Smoothed RTT (ps), `None` before the first sample.
     srtt_ps: Option<u64>,
-    /// RTT variation [ps].
+    /// RTT variation (ps).
     rttvar_ps: u64,
     /// RTO before back-off, already clamped to [min_rto, max_rto].
     base_rto: SimTime,

@@ -26,7 +26,7 @@ pub struct TcpStats {
     pub segments_received: u64,
     /// Data segments received out of order (above RCV.NXT).
     pub out_of_order_segments: u64,
-    /// Largest congestion window seen [bytes].
+    /// Largest congestion window seen (bytes).
     pub max_cwnd_bytes: u32,
     /// RTT samples taken (Karn-valid).
     pub rtt_samples: u64,

@@ -19,7 +19,7 @@ pub struct NewReno {
 }
 
 impl NewReno {
-    /// NewReno with SMSS `smss`, initial window `iw` [bytes] and recover = ISS (§3.2 step 1).
+    /// NewReno with SMSS `smss`, initial window `iw` (bytes) and recover = ISS (§3.2 step 1).
     pub fn new(smss: u32, iw: u32, iss: SeqNum) -> Self {
         NewReno {
             w: Window::new(smss, iw),

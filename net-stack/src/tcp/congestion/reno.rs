@@ -15,7 +15,7 @@ pub struct Reno {
 }
 
 impl Reno {
-    /// Reno with SMSS `smss` and initial window `iw` [bytes].
+    /// Reno with SMSS `smss` and initial window `iw` (bytes).
     pub fn new(smss: u32, iw: u32) -> Self {
         Reno {
             w: Window::new(smss, iw),
