@@ -24,6 +24,7 @@ mod network;
 pub mod node;
 pub mod pcap;
 pub mod routing;
+pub mod tcp;
 pub mod wire;
 
 pub use builder::{BuildError, NetworkBuilder};

@@ -1,0 +1,152 @@
+//! # TCP Reno/NewReno as a sans-IO state machine
+//!
+//! [`TcpConnection`] is one endpoint of one connection. It owns no clock, no socket and no event
+//! queue: the host feeds it segments and timer expiries at explicit times and collects what it
+//! wants to send, exactly like quinn-proto's `Connection`:
+//!
+//! ```text
+//!   host ── handle_segment(now, seg, len) ──►┐
+//!   host ── handle_timeout(now) ────────────►│ TcpConnection ──► poll_transmit(now) ─► (TcpRepr, len)
+//!   app  ── write(bytes) / close() ─────────►┘               ──► poll_event()      ─► TcpEvent
+//!                                                            ──► poll_timeout()    ─► next wake-up
+//! ```
+//!
+//! Payload is virtual: a segment is a [`TcpRepr`] plus a payload length. The pieces, one concept
+//! per file: [`TcpConfig`]; the RFC 6298 [`RttEstimator`]; congestion control as the
+//! [`CongestionControl`] trait with [`Reno`] (RFC 5681) and [`NewReno`] (RFC 6582); the receiver's
+//! out-of-order [`Assembler`]; [`TcpStats`].
+//!
+//! What is modelled: three-way handshake with MSS, window-scale (RFC 7323) and timestamps
+//! options and SYN retransmission; cumulative ACKs, flow control with zero-window probes;
+//! out-of-order buffering with immediate duplicate ACKs; optional delayed ACKs; slow start,
+//! congestion avoidance, fast retransmit/recovery (Reno or NewReno), RTO with Karn's rule and
+//! exponential back-off, go-back-N after a timeout; FIN teardown with a short TIME-WAIT; RST.
+//! Not modelled: SACK, limited transmit (RFC 3042), simultaneous open, urgent data, Nagle's
+//! algorithm, RTT sampling from timestamps, RFC 5961 challenge-ACK rules for RST, receiver-side
+//! silly-window avoidance.
+//!
+//! Simplifications worth knowing: the delayed ACK counts segments (every second in-order
+//! segment, whatever its size); TIME-WAIT lasts [`TcpConfig::time_wait`] (1 s by default, not
+//! 2·MSL); the application reads instantly unless paused with
+//! [`TcpConnection::set_receive_paused`], and `PeerClosed` is reported when the FIN arrives even
+//! if paused data is still unread; a sender keeps one timed segment at a time for RTT samples.
+//!
+//! A minimal driver loop (what the host node does with the engine's events):
+//!
+//! ```
+//! use net_stack::tcp::{TcpConfig, TcpConnection, TcpEvent};
+//! use net_stack::wire::SeqNum;
+//! use sim_core::SimTime;
+//!
+//! let cfg = TcpConfig::default();
+//! let now = SimTime::ZERO;
+//! let mut client = TcpConnection::connect(now, &cfg, 40_000, 80, SeqNum(1));
+//! let (syn, _) = client.poll_transmit(now).expect("SYN first");
+//! let mut server = TcpConnection::accept(now, &cfg, &syn, SeqNum(7));
+//! let (syn_ack, _) = server.poll_transmit(now).expect("SYN-ACK");
+//! client.handle_segment(now, &syn_ack, 0);
+//! assert_eq!(client.poll_event(), Some(TcpEvent::Connected));
+//! client.write(10_000);
+//! while let Some((seg, len)) = client.poll_transmit(now) {
+//!     server.handle_segment(now, &seg, len); // the ACK of the handshake, then data
+//! }
+//! assert_eq!(server.poll_event(), Some(TcpEvent::Connected));
+//! assert_eq!(server.poll_event(), Some(TcpEvent::Delivered(10_000)));
+//! ```
+
+mod assembler;
+mod config;
+mod congestion;
+mod connection;
+#[cfg(test)]
+mod harness;
+mod rto;
+mod stats;
+
+pub use assembler::Assembler;
+pub use config::{CcVariant, TcpConfig};
+pub use congestion::{AckInfo, Cc, CcAction, CongestionControl, DupAckInfo, NewReno, Reno, Window};
+pub use connection::{TcpConnection, TcpEvent, TcpState};
+pub use rto::RttEstimator;
+pub use stats::TcpStats;
+
+use crate::wire::{SeqNum, TcpFlags, TcpRepr};
+
+/// The reset a host sends for a segment that matches no connection (RFC 9293 §3.10.7.1):
+/// `<SEQ=SEG.ACK><CTL=RST>` if the segment has ACK, else
+/// `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`. An incoming RST gets no reply.
+pub fn rst_for(seg: &TcpRepr, payload_len: u32) -> Option<TcpRepr> {
+    if seg.flags.contains(TcpFlags::RST) {
+        return None;
+    }
+    let base = TcpRepr {
+        src_port: seg.dst_port,
+        dst_port: seg.src_port,
+        ..TcpRepr::default()
+    };
+    Some(if seg.flags.contains(TcpFlags::ACK) {
+        TcpRepr {
+            seq: seg.ack,
+            flags: TcpFlags::RST,
+            ..base
+        }
+    } else {
+        TcpRepr {
+            seq: SeqNum(0),
+            ack: seg.seq + seg.seq_len(payload_len),
+            flags: TcpFlags::RST | TcpFlags::ACK,
+            ..base
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A SYN to a closed port gets RST+ACK acknowledging the SYN; a segment with ACK gets a bare
+    /// RST at its ACK number; a RST gets nothing.
+    #[test]
+    fn rst_for_closed_port() {
+        let syn = TcpRepr {
+            src_port: 4000,
+            dst_port: 80,
+            seq: SeqNum(100),
+            flags: TcpFlags::SYN,
+            ..TcpRepr::default()
+        };
+        let r = rst_for(&syn, 0).expect("reply to SYN");
+        assert_eq!((r.src_port, r.dst_port), (80, 4000), "ports swapped");
+        assert_eq!(r.flags, TcpFlags::RST | TcpFlags::ACK, "RST,ACK");
+        assert_eq!(
+            (r.seq, r.ack),
+            (SeqNum(0), SeqNum(101)),
+            "ack = seq + 1 for SYN"
+        );
+        let data = TcpRepr {
+            flags: TcpFlags::ACK,
+            ack: SeqNum(777),
+            ..syn
+        };
+        let r = rst_for(&data, 10).expect("reply to data");
+        assert_eq!(
+            (r.flags, r.seq),
+            (TcpFlags::RST, SeqNum(777)),
+            "seq = SEG.ACK"
+        );
+        let fin = TcpRepr {
+            flags: TcpFlags::FIN,
+            ..syn
+        };
+        assert_eq!(
+            rst_for(&fin, 5).unwrap().ack,
+            SeqNum(106),
+            "data + FIN counted"
+        );
+        let rst = TcpRepr {
+            flags: TcpFlags::RST,
+            ..syn
+        };
+        assert_eq!(rst_for(&rst, 0), None, "never answer a RST");
+    }
+}

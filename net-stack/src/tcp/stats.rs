@@ -1,0 +1,48 @@
+//! Per-connection counters.
+
+use sim_core::SimTime;
+
+/// Counters a connection keeps for results and tests. Plain integers; reading them is free.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpStats {
+    /// Every segment emitted, pure ACKs and control segments included.
+    pub segments_sent: u64,
+    /// Segments carrying payload.
+    pub data_segments_sent: u64,
+    /// Payload bytes emitted, retransmissions included.
+    pub bytes_sent: u64,
+    /// Segments sent again that carry sequence space sent before: data, SYN or FIN.
+    pub retransmissions: u64,
+    /// Payload bytes in those retransmissions.
+    pub retransmitted_bytes: u64,
+    /// Fast retransmits (third duplicate ACK, RFC 5681 §3.2); NewReno partial-ACK
+    /// retransmissions are not counted here, only in `retransmissions`.
+    pub fast_retransmits: u64,
+    /// Expiries of the retransmission timer (SYN, data or FIN).
+    pub timeouts: u64,
+    /// Duplicate ACKs received (RFC 5681 §2 definition).
+    pub dup_acks_received: u64,
+    /// Segments received (any).
+    pub segments_received: u64,
+    /// Data segments received out of order (above RCV.NXT).
+    pub out_of_order_segments: u64,
+    /// Largest congestion window seen (bytes).
+    pub max_cwnd_bytes: u32,
+    /// RTT samples taken (Karn-valid).
+    pub rtt_samples: u64,
+    /// Sum of those samples, for the mean RTT.
+    pub rtt_sum: SimTime,
+    /// Payload bytes acknowledged by the peer.
+    pub bytes_acked: u64,
+    /// In-order payload bytes handed to the application.
+    pub bytes_delivered: u64,
+    /// Changes of (cwnd, ssthresh): compare before and after to trace the window cheaply.
+    pub cc_changes: u64,
+}
+
+impl TcpStats {
+    /// The mean of the RTT samples, if any.
+    pub fn mean_rtt(&self) -> Option<SimTime> {
+        (self.rtt_samples > 0).then(|| self.rtt_sum / self.rtt_samples)
+    }
+}
