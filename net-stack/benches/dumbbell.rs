@@ -54,8 +54,20 @@ fn dumbbell() -> Simulation<Network> {
             off: SimTime::ZERO,
             max_bytes: None,
         };
-        b.add_app(l[i], i as u32, Box::new(OnOff::new(cfg)), SimTime::from_us(i as u64), None);
-        let sink = b.add_app(r[i], i as u32, Box::new(PacketSink::new()), SimTime::ZERO, None);
+        b.add_app(
+            l[i],
+            i as u32,
+            Box::new(OnOff::new(cfg)),
+            SimTime::from_us(i as u64),
+            None,
+        );
+        let sink = b.add_app(
+            r[i],
+            i as u32,
+            Box::new(PacketSink::new()),
+            SimTime::ZERO,
+            None,
+        );
         b.bind_udp(sink, 5000).expect("free port");
     }
     let mut sim = Simulation::new(b.build().expect("valid"));

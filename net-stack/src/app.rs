@@ -10,7 +10,10 @@ use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
 
+use crate::socket::{SocketId, SocketTable};
+use crate::tcp::{TcpConnection, TcpEvent};
 use crate::wire::{IcmpRepr, L4, Packet, UdpRepr};
+use crate::{AppId, NodeId};
 
 /// What an application asks its host to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,16 +41,65 @@ pub struct AppCtx<'a> {
     now: SimTime,
     local_ip: Ipv4Addr,
     actions: &'a mut Vec<AppAction>,
+    /// The calling application, its host, its flow tag, and the network's sockets (absent in
+    /// unit tests of UDP-only applications).
+    tcp: Option<(AppId, NodeId, u32, &'a mut SocketTable)>,
 }
 
 impl<'a> AppCtx<'a> {
-    /// A context collecting outputs into `actions`.
+    /// A context collecting outputs into `actions`, without TCP (for unit tests of UDP
+    /// applications).
     pub fn new(now: SimTime, local_ip: Ipv4Addr, actions: &'a mut Vec<AppAction>) -> Self {
         AppCtx {
             now,
             local_ip,
             actions,
+            tcp: None,
         }
+    }
+
+    pub(crate) fn with_tcp(
+        now: SimTime,
+        local_ip: Ipv4Addr,
+        actions: &'a mut Vec<AppAction>,
+        app: AppId,
+        node: NodeId,
+        flow: u32,
+        sockets: &'a mut SocketTable,
+    ) -> Self {
+        AppCtx {
+            now,
+            local_ip,
+            actions,
+            tcp: Some((app, node, flow, sockets)),
+        }
+    }
+
+    fn sockets(&mut self) -> &mut SocketTable {
+        &mut self.tcp.as_mut().expect("this context has no TCP").3
+    }
+
+    /// Opens a TCP connection to `dst:dst_port`; events arrive at [`Application::on_tcp`].
+    pub fn tcp_connect(&mut self, dst: Ipv4Addr, dst_port: u16) -> SocketId {
+        let (now, local) = (self.now, self.local_ip);
+        let (app, node, flow, sockets) = self.tcp.as_mut().expect("this context has no TCP");
+        sockets.connect(now, *node, *app, *flow, local, dst, dst_port)
+    }
+
+    /// Queues up to `bytes` for sending; returns how many the send buffer accepted. If fewer,
+    /// [`Application::on_tcp_writable`] follows once there is room.
+    pub fn tcp_write(&mut self, sock: SocketId, bytes: u64) -> u64 {
+        self.sockets().write(sock, bytes)
+    }
+
+    /// Closes the sending direction (FIN after the queued data).
+    pub fn tcp_close(&mut self, sock: SocketId) {
+        self.sockets().close(sock);
+    }
+
+    /// Read access to a connection (state, counters).
+    pub fn tcp(&mut self, sock: SocketId) -> &TcpConnection {
+        &self.sockets().get(sock).conn
     }
     /// The current simulated time.
     #[inline]
@@ -113,6 +165,11 @@ pub trait Application: Any {
     /// A packet addressed to this application arrived (UDP to its port, ICMP echo reply to its
     /// identifier).
     fn on_receive(&mut self, _ctx: &mut AppCtx<'_>, _pkt: &Packet) {}
+    /// Something happened on one of this application's TCP sockets (including sockets accepted
+    /// on a port it listens on, whose first event is `Connected`).
+    fn on_tcp(&mut self, _ctx: &mut AppCtx<'_>, _sock: SocketId, _event: TcpEvent) {}
+    /// A socket whose last write was cut short has room again.
+    fn on_tcp_writable(&mut self, _ctx: &mut AppCtx<'_>, _sock: SocketId) {}
     /// Counters for reports.
     fn report(&self) -> AppReport;
     /// For downcasting to the concrete type (reports specific to one kind, tests).

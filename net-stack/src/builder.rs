@@ -13,6 +13,9 @@ use crate::network::{AppSlot, Network};
 use crate::node::{Host, Node, NodeKind};
 use crate::pcap::PcapTap;
 use crate::routing::{Ecmp, RoutingTable};
+use crate::socket::SocketTable;
+use crate::tcp::TcpConfig;
+use crate::trace::TcpTrace;
 use crate::wire::MacAddr;
 use crate::{AppId, DeviceId, LinkId, NodeId};
 
@@ -41,8 +44,8 @@ pub enum BuildError {
         /// UDP port or ICMP identifier.
         port: u16,
     },
-    /// A pcap file could not be created.
-    #[error("cannot create pcap file `{path}`: {source}")]
+    /// An output file (pcap, time series) could not be created.
+    #[error("cannot create `{path}`: {source}")]
     Pcap {
         /// The file.
         path: String,
@@ -62,6 +65,9 @@ pub struct NetworkBuilder {
     taps: Vec<(DeviceId, PcapTap)>,
     ecmp: Ecmp,
     streams: Option<RngStreams>,
+    tcp: TcpConfig,
+    listeners: Vec<(AppId, u16)>,
+    traces: Vec<TcpTrace>,
 }
 
 impl NetworkBuilder {
@@ -87,6 +93,12 @@ impl NetworkBuilder {
             kind,
         });
         NodeId(self.nodes.len() as u32 - 1)
+    }
+
+    /// Sets the TCP configuration every connection gets.
+    pub fn tcp_config(&mut self, cfg: TcpConfig) -> &mut Self {
+        self.tcp = cfg;
+        self
     }
 
     /// Adds an end host with address `ip`.
@@ -193,6 +205,39 @@ impl NetworkBuilder {
         Ok(())
     }
 
+    /// Accepts TCP connections to `port` on the app's host; they report to `app`.
+    pub fn listen_tcp(&mut self, app: AppId, port: u16) -> Result<(), BuildError> {
+        let node = self.apps[app.index()].node;
+        if self
+            .listeners
+            .iter()
+            .any(|&(a, p)| p == port && self.apps[a.index()].node == node)
+        {
+            return Err(BuildError::PortInUse {
+                node: self.nodes[node.index()].name.clone(),
+                port,
+            });
+        }
+        self.listeners.push((app, port));
+        Ok(())
+    }
+
+    /// Writes a time series of the first TCP connection `app` opens to `path` (see
+    /// [`TcpTrace`]).
+    pub fn trace_tcp(
+        &mut self,
+        app: AppId,
+        interval: SimTime,
+        path: &Path,
+    ) -> Result<(), BuildError> {
+        let t = TcpTrace::create(app, interval, path).map_err(|source| BuildError::Pcap {
+            path: path.display().to_string(),
+            source,
+        })?;
+        self.traces.push(t);
+        Ok(())
+    }
+
     /// Records every frame that device `port` of `node` sends or receives into `path`.
     pub fn trace(
         &mut self,
@@ -249,6 +294,10 @@ impl NetworkBuilder {
             .iter()
             .map(|n| streams.stream(&format!("ecmp/{}", n.name)))
             .collect();
+        let mut tcp = SocketTable::new(self.tcp, streams);
+        for &(app, port) in &self.listeners {
+            tcp.listen(self.apps[app.index()].node, port, app);
+        }
         let mut net = Network::from_parts(
             self.nodes,
             self.devices,
@@ -257,8 +306,10 @@ impl NetworkBuilder {
             routes,
             self.ecmp,
             ecmp_rngs,
+            tcp,
         );
         net.taps = self.taps;
+        net.tcp_traces = self.traces;
         Ok(net)
     }
 }

@@ -24,7 +24,9 @@ mod network;
 pub mod node;
 pub mod pcap;
 pub mod routing;
+pub mod socket;
 pub mod tcp;
+pub mod trace;
 pub mod wire;
 
 pub use builder::{BuildError, NetworkBuilder};

@@ -12,6 +12,9 @@ use crate::device::Device;
 use crate::node::{Node, NodeKind};
 use crate::pcap::PcapTap;
 use crate::routing::{Ecmp, RoutingTable, device_at};
+use crate::socket::{SocketId, SocketTable};
+use crate::tcp::{TcpEvent, rst_for};
+use crate::trace::TcpTrace;
 use crate::wire::{
     EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet, PacketMeta,
 };
@@ -30,6 +33,10 @@ pub enum Event {
     AppStop(AppId),
     /// An application's timer fires.
     AppTimer(AppId, u64),
+    /// A TCP socket's timer fires.
+    TcpTimer(SocketId),
+    /// A periodic TCP trace takes a sample.
+    TraceSample(u32),
 }
 
 /// Where every packet ended up. At any time,
@@ -51,7 +58,8 @@ pub struct PacketFates {
     pub unroutable: u64,
     /// TTL reached zero.
     pub ttl_expired: u64,
-    /// Addressed to a host port nobody listens on.
+    /// Addressed to a host port nobody listens on (TCP segments to a closed port are answered
+    /// with a reset).
     pub no_listener: u64,
 }
 
@@ -75,8 +83,11 @@ pub struct Network {
     pub(crate) taps: Vec<(DeviceId, PcapTap)>,
     pub(crate) tap_error: Option<(usize, std::io::Error)>,
     pub(crate) fates: PacketFates,
+    pub(crate) tcp: SocketTable,
+    pub(crate) tcp_traces: Vec<TcpTrace>,
     next_uid: u64,
     actions: Vec<AppAction>,
+    tcp_events: Vec<TcpEvent>,
 }
 
 impl Network {
@@ -88,6 +99,7 @@ impl Network {
         routes: RoutingTable,
         ecmp: Ecmp,
         ecmp_rngs: Vec<sim_core::RngStream>,
+        tcp: SocketTable,
     ) -> Self {
         Network {
             nodes,
@@ -101,12 +113,16 @@ impl Network {
             taps: Vec::new(),
             tap_error: None,
             fates: PacketFates::default(),
+            tcp,
+            tcp_traces: Vec::new(),
             next_uid: 0,
             actions: Vec::new(),
+            tcp_events: Vec::new(),
         }
     }
 
-    /// Schedules the start and stop of every application. Call once before running.
+    /// Schedules the start and stop of every application and the first trace samples. Call
+    /// once before running.
     pub fn schedule_apps(&self, sched: &mut Scheduler<Event>) {
         for &(app, start, stop) in &self.app_schedule {
             sched.schedule_at(start, Event::AppStart(app));
@@ -114,6 +130,14 @@ impl Network {
                 sched.schedule_at(stop, Event::AppStop(app));
             }
         }
+        for i in 0..self.tcp_traces.len() {
+            sched.schedule_at(SimTime::ZERO, Event::TraceSample(i as u32));
+        }
+    }
+
+    /// The TCP sockets.
+    pub fn sockets(&self) -> &SocketTable {
+        &self.tcp
     }
 
     /// All nodes, by [`NodeId`].
@@ -159,6 +183,17 @@ impl Network {
         }
         for (dev, tap) in &mut self.taps {
             tap.flush().map_err(|e| (*dev, e))?;
+        }
+        Ok(())
+    }
+
+    /// Flushes every TCP trace and reports the first write error with the trace's path.
+    pub fn finish_traces(
+        &mut self,
+        now: SimTime,
+    ) -> Result<(), (std::path::PathBuf, std::io::Error)> {
+        for t in &mut self.tcp_traces {
+            t.finish(now, &self.tcp)?;
         }
         Ok(())
     }
@@ -362,7 +397,12 @@ impl Network {
                 self.host_send(sched, node, pkt.meta.flow, src, reply, pkt.payload_len);
                 return;
             }
-            L4::Tcp(_) | L4::None => None,
+            L4::Tcp(seg) => {
+                self.packets.remove(id);
+                self.tcp_receive(sched, node, &pkt, ip.src, seg);
+                return;
+            }
+            L4::None => None,
         };
         let Some(app) = target else {
             self.drop_packet(id, |f| &mut f.no_listener);
@@ -371,6 +411,100 @@ impl Network {
         self.packets.remove(id);
         self.fates.delivered += 1;
         self.call_app(sched, app, |a, ctx| a.on_receive(ctx, &pkt));
+    }
+
+    /// A TCP segment for this host: to its connection, to a listener (a SYN), or answered with
+    /// a reset (RFC 9293 §3.10.7.1).
+    fn tcp_receive(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        pkt: &Packet,
+        src: Ipv4Addr,
+        seg: crate::wire::TcpRepr,
+    ) {
+        use crate::wire::TcpFlags;
+        let now = sched.now();
+        if let Some(sid) = self.tcp.lookup(node, seg.dst_port, src, seg.src_port) {
+            self.fates.delivered += 1;
+            self.tcp
+                .get_mut(sid)
+                .conn
+                .handle_segment(now, &seg, pkt.payload_len);
+            self.tcp.mark_dirty(sid);
+            return;
+        }
+        let is_syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
+        if let (true, Some(app)) = (is_syn, self.tcp.listener(node, seg.dst_port)) {
+            self.fates.delivered += 1;
+            let local = self.nodes[node.index()].ip.expect("hosts have addresses");
+            let flow = self.apps[app.index()].flow;
+            self.tcp.accept(now, node, app, flow, local, src, &seg);
+            return;
+        }
+        self.fates.no_listener += 1;
+        if let Some(rst) = rst_for(&seg, pkt.payload_len) {
+            self.host_send(sched, node, pkt.meta.flow, src, L4::Tcp(rst), 0);
+        }
+    }
+
+    /// Carries out what dirty sockets have to say: their segments go out, their events go to
+    /// their applications (which may write, making sockets dirty again), and their timers are
+    /// re-armed. Runs until no socket is dirty.
+    fn service_sockets(&mut self, sched: &mut Scheduler<Event>) {
+        while let Some(sid) = self.tcp.dirty.pop() {
+            let now = sched.now();
+            self.tcp.get_mut(sid).dirty = false;
+            loop {
+                let s = self.tcp.get_mut(sid);
+                let Some((seg, len)) = s.conn.poll_transmit(now) else {
+                    break;
+                };
+                let (node, flow, dst) = (s.node, s.flow, s.remote_ip);
+                self.host_send(sched, node, flow, dst, L4::Tcp(seg), len);
+            }
+            let mut events = std::mem::take(&mut self.tcp_events);
+            let s = self.tcp.get_mut(sid);
+            while let Some(ev) = s.conn.poll_event() {
+                events.push(ev);
+            }
+            let app = s.app;
+            let writable = s.writer_blocked && s.conn.unacked_bytes() < self.tcp.config().snd_buf;
+            for ev in events.drain(..) {
+                self.call_app(sched, app, |a, ctx| a.on_tcp(ctx, sid, ev));
+            }
+            self.tcp_events = events;
+            if writable {
+                self.tcp.get_mut(sid).writer_blocked = false;
+                self.call_app(sched, app, |a, ctx| a.on_tcp_writable(ctx, sid));
+            }
+            let s = self.tcp.get_mut(sid);
+            if s.conn.cc_changes() != s.traced_changes {
+                s.traced_changes = s.conn.cc_changes();
+                for t in &mut self.tcp_traces {
+                    t.on_change(now, sid, &self.tcp);
+                }
+            }
+            let s = self.tcp.get_mut(sid);
+            if let Some(deadline) = s.conn.poll_timeout() {
+                let at = deadline.max(now);
+                if s.timer_at.is_none_or(|t| at < t) {
+                    s.timer_at = Some(at);
+                    sched.schedule_at(at, Event::TcpTimer(sid));
+                }
+            }
+        }
+    }
+
+    fn on_tcp_timer(&mut self, sched: &mut Scheduler<Event>, sid: SocketId) {
+        let now = sched.now();
+        let s = self.tcp.get_mut(sid);
+        if s.timer_at != Some(now) {
+            return; // superseded by an earlier timer that already ran
+        }
+        s.timer_at = None;
+        s.conn.handle_timeout(now);
+        self.tcp.mark_dirty(sid);
     }
 
     fn drop_packet(&mut self, id: PacketId, counter: impl FnOnce(&mut PacketFates) -> &mut u64) {
@@ -393,7 +527,15 @@ impl Network {
         let ip = self.nodes[node.index()].ip.expect("hosts have addresses");
         f(
             slot.app.as_mut(),
-            &mut AppCtx::new(sched.now(), ip, &mut actions),
+            &mut AppCtx::with_tcp(
+                sched.now(),
+                ip,
+                &mut actions,
+                app,
+                node,
+                flow,
+                &mut self.tcp,
+            ),
         );
         for action in actions.drain(..) {
             match action {
@@ -454,6 +596,15 @@ impl Model for Network {
             Event::AppTimer(app, token) => {
                 self.call_app(sched, app, |a, ctx| a.on_timer(ctx, token))
             }
+            Event::TcpTimer(sid) => self.on_tcp_timer(sched, sid),
+            Event::TraceSample(i) => {
+                let t = &mut self.tcp_traces[i as usize];
+                t.sample(sched.now(), &self.tcp);
+                sched.schedule_in(t.interval(), Event::TraceSample(i));
+            }
+        }
+        if !self.tcp.dirty.is_empty() {
+            self.service_sockets(sched);
         }
     }
 }

@@ -3,11 +3,15 @@
 use std::any::Any;
 
 use crate::app::{AppCtx, AppReport, Application};
+use crate::socket::SocketId;
+use crate::tcp::TcpEvent;
 use crate::wire::Packet;
 
 use sim_core::SimTime;
 
-/// Counts packets and payload bytes delivered to it, and their one-way delays.
+/// Counts what is delivered to it: UDP datagrams (with their one-way delays) on its port, or
+/// the in-order bytes of the TCP connections accepted on its port (closing its side when the
+/// peer closes).
 #[derive(Debug, Default)]
 pub struct PacketSink {
     report: AppReport,
@@ -47,6 +51,19 @@ impl Application for PacketSink {
         self.delay_min = Some(self.delay_min.map_or(delay, |m| m.min(delay)));
         self.delay_max = self.delay_max.max(delay);
         self.delay_sum_ps += delay.as_ps() as u128;
+    }
+
+    fn on_tcp(&mut self, ctx: &mut AppCtx<'_>, sock: SocketId, event: TcpEvent) {
+        match event {
+            TcpEvent::Delivered(n) => {
+                let r = &mut self.report;
+                r.bytes_received += n;
+                r.first_rx.get_or_insert(ctx.now());
+                r.last_rx = Some(ctx.now());
+            }
+            TcpEvent::PeerClosed => ctx.tcp_close(sock),
+            _ => {}
+        }
     }
 
     fn report(&self) -> AppReport {

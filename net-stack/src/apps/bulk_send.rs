@@ -1,0 +1,113 @@
+//! TCP bulk transfer (ns-3's `BulkSendApplication`).
+
+use std::any::Any;
+use std::net::Ipv4Addr;
+
+use sim_core::SimTime;
+
+use crate::app::{AppCtx, AppReport, Application};
+use crate::socket::SocketId;
+use crate::tcp::TcpEvent;
+
+/// Opens one connection at start and keeps its send buffer full until `max_bytes` have been
+/// written (then closes), or forever when unlimited.
+#[derive(Debug)]
+pub struct BulkSend {
+    dst: Ipv4Addr,
+    dst_port: u16,
+    max_bytes: Option<u64>,
+    socket: Option<SocketId>,
+    written: u64,
+    closed: bool,
+    /// When every written byte had been acknowledged after the last write.
+    finished: Option<SimTime>,
+    connected: Option<SimTime>,
+    stopped: bool,
+}
+
+impl BulkSend {
+    /// Sends `max_bytes` (or without end) to `dst:dst_port`.
+    pub fn new(dst: Ipv4Addr, dst_port: u16, max_bytes: Option<u64>) -> Self {
+        BulkSend {
+            dst,
+            dst_port,
+            max_bytes,
+            socket: None,
+            written: 0,
+            closed: false,
+            finished: None,
+            connected: None,
+            stopped: false,
+        }
+    }
+
+    /// The connection, once opened.
+    pub fn socket(&self) -> Option<SocketId> {
+        self.socket
+    }
+
+    /// When the transfer completed: every byte written and acknowledged (finite transfers).
+    pub fn finished(&self) -> Option<SimTime> {
+        self.finished
+    }
+
+    /// When the handshake completed.
+    pub fn connected(&self) -> Option<SimTime> {
+        self.connected
+    }
+
+    fn fill(&mut self, ctx: &mut AppCtx<'_>) {
+        let Some(sock) = self.socket else { return };
+        if self.closed || self.stopped {
+            return;
+        }
+        let want = match self.max_bytes {
+            Some(max) => max - self.written,
+            None => u64::MAX / 2,
+        };
+        if want > 0 {
+            self.written += ctx.tcp_write(sock, want);
+        }
+        if self.max_bytes == Some(self.written) {
+            ctx.tcp_close(sock);
+            self.closed = true;
+        }
+    }
+}
+
+impl Application for BulkSend {
+    fn start(&mut self, ctx: &mut AppCtx<'_>) {
+        self.socket = Some(ctx.tcp_connect(self.dst, self.dst_port));
+        self.fill(ctx);
+    }
+
+    fn stop(&mut self, _ctx: &mut AppCtx<'_>) {
+        // Like ns-3: stop writing; what is already queued is still delivered.
+        self.stopped = true;
+    }
+
+    fn on_tcp(&mut self, ctx: &mut AppCtx<'_>, _sock: SocketId, event: TcpEvent) {
+        match event {
+            TcpEvent::Connected => self.connected = Some(ctx.now()),
+            TcpEvent::AllAcked if self.closed && self.finished.is_none() => {
+                self.finished = Some(ctx.now());
+            }
+            _ => {}
+        }
+    }
+
+    fn on_tcp_writable(&mut self, ctx: &mut AppCtx<'_>, _sock: SocketId) {
+        self.fill(ctx);
+    }
+
+    fn report(&self) -> AppReport {
+        AppReport {
+            bytes_sent: self.written,
+            ..AppReport::default()
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,224 @@
+//! TCP sockets: the host side of the sans-IO [`TcpConnection`].
+//!
+//! A [`SocketTable`] owns every TCP connection in the network, the demultiplexing table
+//! (node, local port, remote address, remote port) → socket, the listening ports, and the
+//! per-node ephemeral port counters. Applications use sockets through [`crate::app::AppCtx`];
+//! the network feeds segments and timeouts in and carries segments and events out
+//! ([`crate::Network`]'s socket service loop).
+//!
+//! Timers: a socket keeps at most one pending timer event, at the earliest deadline it has
+//! asked for. When the connection's deadline moves later (the RTO restarts on every ACK), no event
+//! is scheduled or cancelled; the pending one fires, the connection ignores the early call, and
+//! the socket re-arms at the new deadline — one event per RTO interval, not one per segment.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use sim_core::{RngStreams, SimTime};
+
+use crate::tcp::{TcpConfig, TcpConnection};
+use crate::wire::SeqNum;
+use crate::{AppId, NodeId};
+
+/// A TCP socket, by index into the [`SocketTable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SocketId(pub u32);
+
+/// One TCP connection and its place in the network.
+#[derive(Debug)]
+pub struct Socket {
+    /// The host it lives on.
+    pub node: NodeId,
+    /// The application it reports to.
+    pub app: AppId,
+    /// The flow tag for packets it sends.
+    pub flow: u32,
+    /// Local address.
+    pub local_ip: Ipv4Addr,
+    /// Remote address.
+    pub remote_ip: Ipv4Addr,
+    /// The connection state machine.
+    pub conn: TcpConnection,
+    /// Time of the pending timer event, if one is scheduled.
+    pub(crate) timer_at: Option<SimTime>,
+    /// The application wrote less than it wanted; tell it when space frees up.
+    pub(crate) writer_blocked: bool,
+    /// Queued for servicing.
+    pub(crate) dirty: bool,
+    /// `cc_changes` of the connection when last traced.
+    pub(crate) traced_changes: u64,
+}
+
+/// Every TCP socket in a network.
+#[derive(Debug)]
+pub struct SocketTable {
+    pub(crate) sockets: Vec<Socket>,
+    demux: BTreeMap<(NodeId, u16, Ipv4Addr, u16), SocketId>,
+    listeners: BTreeMap<(NodeId, u16), AppId>,
+    next_ephemeral: BTreeMap<NodeId, u16>,
+    pub(crate) dirty: Vec<SocketId>,
+    pub(crate) cfg: TcpConfig,
+    streams: RngStreams,
+}
+
+/// The first ephemeral port (IANA dynamic range).
+const EPHEMERAL_BASE: u16 = 49_152;
+
+impl SocketTable {
+    pub(crate) fn new(cfg: TcpConfig, streams: RngStreams) -> Self {
+        SocketTable {
+            sockets: Vec::new(),
+            demux: BTreeMap::new(),
+            listeners: BTreeMap::new(),
+            next_ephemeral: BTreeMap::new(),
+            dirty: Vec::new(),
+            cfg,
+            streams,
+        }
+    }
+
+    /// The configuration new connections get.
+    pub fn config(&self) -> &TcpConfig {
+        &self.cfg
+    }
+
+    /// A socket.
+    pub fn get(&self, id: SocketId) -> &Socket {
+        &self.sockets[id.0 as usize]
+    }
+
+    pub(crate) fn get_mut(&mut self, id: SocketId) -> &mut Socket {
+        &mut self.sockets[id.0 as usize]
+    }
+
+    /// All sockets, by id.
+    pub fn all(&self) -> &[Socket] {
+        &self.sockets
+    }
+
+    /// The initial sequence number of a new connection: drawn from a stream named after the
+    /// connection's endpoints, so that it does not depend on other connections.
+    fn iss(&self, node: NodeId, local_port: u16, remote: Ipv4Addr, remote_port: u16) -> SeqNum {
+        let name = format!("tcp-iss/{}/{local_port}/{remote}/{remote_port}", node.0);
+        SeqNum(self.streams.stream(&name).next_u64() as u32)
+    }
+
+    pub(crate) fn listen(&mut self, node: NodeId, port: u16, app: AppId) -> bool {
+        self.listeners.insert((node, port), app).is_none()
+    }
+
+    pub(crate) fn listener(&self, node: NodeId, port: u16) -> Option<AppId> {
+        self.listeners.get(&(node, port)).copied()
+    }
+
+    pub(crate) fn lookup(
+        &self,
+        node: NodeId,
+        local_port: u16,
+        remote: Ipv4Addr,
+        remote_port: u16,
+    ) -> Option<SocketId> {
+        self.demux
+            .get(&(node, local_port, remote, remote_port))
+            .copied()
+    }
+
+    fn insert(&mut self, sock: Socket) -> SocketId {
+        let id = SocketId(self.sockets.len() as u32);
+        let key = (
+            sock.node,
+            sock.conn.local_port(),
+            sock.remote_ip,
+            sock.conn.remote_port(),
+        );
+        self.demux.insert(key, id);
+        self.sockets.push(sock);
+        self.mark_dirty(id);
+        id
+    }
+
+    /// Active open from `node` (address `local_ip`) to `remote:remote_port`.
+    pub(crate) fn connect(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        app: AppId,
+        flow: u32,
+        local_ip: Ipv4Addr,
+        remote_ip: Ipv4Addr,
+        remote_port: u16,
+    ) -> SocketId {
+        let next = self.next_ephemeral.entry(node).or_insert(EPHEMERAL_BASE);
+        let local_port = *next;
+        *next = next
+            .checked_add(1)
+            .expect("ephemeral ports exhausted on one host");
+        let iss = self.iss(node, local_port, remote_ip, remote_port);
+        let conn = TcpConnection::connect(now, &self.cfg, local_port, remote_port, iss);
+        self.insert(Socket {
+            node,
+            app,
+            flow,
+            local_ip,
+            remote_ip,
+            conn,
+            timer_at: None,
+            writer_blocked: false,
+            dirty: false,
+            traced_changes: 0,
+        })
+    }
+
+    /// Passive open for a SYN that reached a listening port.
+    pub(crate) fn accept(
+        &mut self,
+        now: SimTime,
+        node: NodeId,
+        app: AppId,
+        flow: u32,
+        local_ip: Ipv4Addr,
+        remote_ip: Ipv4Addr,
+        syn: &crate::wire::TcpRepr,
+    ) -> SocketId {
+        let iss = self.iss(node, syn.dst_port, remote_ip, syn.src_port);
+        let conn = TcpConnection::accept(now, &self.cfg, syn, iss);
+        self.insert(Socket {
+            node,
+            app,
+            flow,
+            local_ip,
+            remote_ip,
+            conn,
+            timer_at: None,
+            writer_blocked: false,
+            dirty: false,
+            traced_changes: 0,
+        })
+    }
+
+    #[inline]
+    pub(crate) fn mark_dirty(&mut self, id: SocketId) {
+        let s = &mut self.sockets[id.0 as usize];
+        if !s.dirty {
+            s.dirty = true;
+            self.dirty.push(id);
+        }
+    }
+
+    /// Writes up to `bytes` to the socket's send buffer; returns how many were accepted. If
+    /// fewer, the owning application gets `on_tcp_writable` once space frees up.
+    pub(crate) fn write(&mut self, id: SocketId, bytes: u64) -> u64 {
+        let s = &mut self.sockets[id.0 as usize];
+        let accepted = s.conn.write(bytes);
+        if accepted < bytes {
+            s.writer_blocked = true;
+        }
+        self.mark_dirty(id);
+        accepted
+    }
+
+    pub(crate) fn close(&mut self, id: SocketId) {
+        self.sockets[id.0 as usize].conn.close();
+        self.mark_dirty(id);
+    }
+}
