@@ -116,7 +116,7 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a plausible typo
-/// (at most a third of the word's length, and at least 1).
+/// (at most a third of the word's length, rounded up).
 ///
 /// Written here rather than taken from `strsim` to keep the root package's dependency list (which
 /// several branches edit) unchanged; it is a dozen lines.
@@ -124,7 +124,7 @@ pub(crate) fn nearest<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
+    let limit = word.chars().count().div_ceil(3).max(1);
     candidates
         .into_iter()
         .map(|c| (levenshtein(word, c), c))
@@ -153,11 +153,20 @@ fn levenshtein(a: &str, b: &str) -> usize {
 
 /// "`a`, `b` or `c`".
 pub(crate) fn one_of(items: &[&str]) -> String {
+    listing(items, "or")
+}
+
+/// "`a`, `b` and `c`".
+pub(crate) fn all_of(items: &[&str]) -> String {
+    listing(items, "and")
+}
+
+fn listing(items: &[&str], conjunction: &str) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
     match quoted.as_slice() {
         [] => String::new(),
         [one] => one.clone(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [init @ .., last] => format!("{} {conjunction} {last}", init.join(", ")),
     }
 }
 

@@ -41,7 +41,7 @@ impl Located {
             .unwrap_or("")
     }
 
-    /// Where the key lives, in words: "the top level", "[topology.link]", "[[flow]] index 1",
+    /// Where the key lives, in words: "the top-level table", "[topology.link]", "[[flow]] index 1",
     /// "`workload` of [[vm]] index 0".
     pub fn table(&self) -> String {
         let mut parent = self.path.clone();
@@ -57,7 +57,7 @@ impl Located {
 /// Words for a table path (see [`Located::table`]).
 pub(crate) fn describe_table(path: &[Seg]) -> String {
     if path.is_empty() {
-        return "the top level".to_string();
+        return "the top-level table".to_string();
     }
     match path.iter().position(|s| matches!(s, Seg::Index(_))) {
         None => format!("[{}]", dotted(path)),

@@ -289,6 +289,7 @@ fn check_schema(arg: &str, path: &[Seg], spans: &[Range<usize>]) -> Result<(), S
 /// Writes one override into `doc`.
 fn write(doc: &mut DocumentMut, o: &Override) -> Result<(), ScenarioError> {
     let err = |i: usize, message: String, label: &str| {
+        let message = format!("--set `{}`: {message}", o.arg);
         set_error(&o.arg, o.seg_spans[i].clone(), message, label, None)
     };
     let last = o.path.len() - 1;
@@ -367,10 +368,7 @@ fn write(doc: &mut DocumentMut, o: &Override) -> Result<(), ScenarioError> {
                     let kind = other.type_name();
                     return Err(err(
                         i,
-                        format!(
-                            "cannot set `{}`: `{name}` is a {kind} in the scenario, not a table",
-                            dotted(&o.path)
-                        ),
+                        format!("`{name}` is a {kind} in the scenario, not a table"),
                         "not a table",
                     ));
                 }

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use sim_core::{ByteSize, SimTime};
 use toml::Spanned;
 
-use super::error::{ScenarioDiagnostic, ScenarioError, line_of, nearest, one_of};
+use super::error::{ScenarioDiagnostic, ScenarioError, all_of, line_of, nearest, one_of};
 use super::raw::{self, FlowBytes, KindKeys};
 use super::spec::*;
 
@@ -308,7 +308,7 @@ impl<'a> Validator<'a> {
                 let takes = if allowed.is_empty() {
                     "only `link`".to_string()
                 } else {
-                    format!("`link` and {}", one_of(allowed))
+                    format!("`link` and {}", all_of(allowed))
                 };
                 self.error(
                     key_span,
@@ -541,7 +541,7 @@ impl<'a> Validator<'a> {
             let mut help = format!(
                 "a {} takes {}; `{key}` belongs to {}",
                 kind.as_str(),
-                one_of(takes(kind)),
+                all_of(takes(kind)),
                 one_of(&owners)
             );
             if key == "bytes" {
