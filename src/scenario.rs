@@ -249,12 +249,11 @@ pub fn load(path: &Path, sets: &[String]) -> Result<(Scenario, ScenarioSource), 
         kind: e.kind(),
     })?;
     let (mut scenario, source) = load_str(&path.display().to_string(), &text, sets)?;
-    if let TopologyShape::File { path: topo } = &mut scenario.topology.shape {
-        if topo.get_ref().is_relative() {
-            if let Some(dir) = path.parent() {
-                *topo.get_mut() = dir.join(topo.get_ref());
-            }
-        }
+    if let TopologyShape::File { path: topo } = &mut scenario.topology.shape
+        && topo.get_ref().is_relative()
+        && let Some(dir) = path.parent()
+    {
+        *topo.get_mut() = dir.join(topo.get_ref());
     }
     Ok((scenario, source))
 }

@@ -58,7 +58,7 @@ impl fmt::Display for ByteSize {
     /// Binary units when the size is an exact multiple of 1 KiB and not of 1 KB, decimal
     /// otherwise: "4MiB", "200KB", "1500B".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let binary = self.0 >= 1024 && self.0 % 1024 == 0 && self.0 % 1000 != 0;
+        let binary = self.0 >= 1024 && self.0.is_multiple_of(1024) && !self.0.is_multiple_of(1000);
         let units = if binary {
             DISPLAY_BINARY
         } else {

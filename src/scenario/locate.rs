@@ -202,29 +202,29 @@ pub(crate) fn explain(message: &str, at: Option<&Located>) -> Explained {
             help: Some(format!("`{key}` takes {}", one_of(&valid))),
         };
     }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
-            return Explained {
-                message: format!(
-                    "wrong type for `{key}` in {table}: expected {}, found {found}",
-                    plain(expected)
-                ),
-                label: format!("expected {}", plain(expected)),
-                help: None,
-            };
-        }
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        return Explained {
+            message: format!(
+                "wrong type for `{key}` in {table}: expected {}, found {found}",
+                plain(expected)
+            ),
+            label: format!("expected {}", plain(expected)),
+            help: None,
+        };
     }
-    if let Some(rest) = message.strip_prefix("invalid value: ") {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
-            return Explained {
-                message: format!(
-                    "invalid `{key}` in {table}: expected {}, found {found}",
-                    plain(expected)
-                ),
-                label: format!("expected {}", plain(expected)),
-                help: None,
-            };
-        }
+    if let Some(rest) = message.strip_prefix("invalid value: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        return Explained {
+            message: format!(
+                "invalid `{key}` in {table}: expected {}, found {found}",
+                plain(expected)
+            ),
+            label: format!("expected {}", plain(expected)),
+            help: None,
+        };
     }
     if at.is_none() {
         return Explained {

@@ -389,6 +389,10 @@ fn write(doc: &mut DocumentMut, o: &Override) -> Result<(), ScenarioError> {
         _ => {
             value.decor_mut().clear();
             table.insert(key, Item::Value(value));
+            if !standard {
+                // Appending to `{ a = 1 }` would otherwise give `{ a = 1 , b = 2 }`.
+                table.fmt();
+            }
         }
     }
     Ok(())
@@ -461,5 +465,158 @@ impl<'de> Deserializer<'de> for FieldRecorder {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
         option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
         ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(text: &str, sets: &[&str]) -> String {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        match apply("t.toml", text, &sets) {
+            Ok((edited, _)) => edited,
+            Err(e) => panic!("override failed: {e}"),
+        }
+    }
+
+    /// A scalar override replaces the value in place and keeps the line's comment.
+    #[test]
+    fn scalar_override_keeps_formatting() {
+        let text = "seed = 1 # master seed\n[topology]\nkind = \"fat-tree\"\nk = 4\n";
+        let out = edit(text, &["seed=42", "topology.k=8"]);
+        assert_eq!(
+            out, "seed = 42 # master seed\n[topology]\nkind = \"fat-tree\"\nk = 8\n",
+            "in-place edits"
+        );
+    }
+
+    /// A VALUE that is not TOML becomes a string; one that is TOML keeps its type.
+    #[test]
+    fn values_parse_as_toml_or_fall_back_to_strings() {
+        let out = edit(
+            "[[flow]]\nkind = \"udp-cbr\"\n",
+            &[
+                "flow.0.rate=300Mbps",
+                "flow.0.packet_size=1000",
+                "flow.0.kind=\"ping\"",
+            ],
+        );
+        assert_eq!(
+            out, "[[flow]]\nkind = \"ping\"\nrate = \"300Mbps\"\npacket_size = 1000\n",
+            "string fallback, integer, quoted string"
+        );
+        let out = edit(
+            "",
+            &["trace.pcap=[\"h0\", \"e0\"]", "trace.openflow_pcap=true"],
+        );
+        assert_eq!(
+            out, "[trace]\npcap = [\"h0\", \"e0\"]\nopenflow_pcap = true\n",
+            "array and boolean"
+        );
+    }
+
+    /// Missing tables on the way are created: a standard table at the top, keys inside an
+    /// existing inline table stay inline.
+    #[test]
+    fn missing_tables_are_created() {
+        let out = edit("seed = 1\n", &["trace.pcap=hosts"]);
+        assert_eq!(
+            out, "seed = 1\n\n[trace]\npcap = \"hosts\"\n",
+            "new [trace]"
+        );
+        let out = edit(
+            "[topology]\nkind = \"dumbbell\"\n",
+            &["topology.bottleneck.rate=10Mbps"],
+        );
+        assert_eq!(
+            out, "[topology]\nkind = \"dumbbell\"\n\n[topology.bottleneck]\nrate = \"10Mbps\"\n",
+            "nested new table"
+        );
+        let out = edit(
+            "[topology]\nlink = { rate = \"1Gbps\" }\n",
+            &["topology.link.delay=5us"],
+        );
+        assert_eq!(
+            out, "[topology]\nlink = { rate = \"1Gbps\", delay = \"5us\" }\n",
+            "inline table grows"
+        );
+    }
+
+    /// A numeric segment picks one entry of an array of tables, and reaches into its inline
+    /// tables.
+    #[test]
+    fn indices_select_array_entries() {
+        let text =
+            "[[migration]]\nvm = \"a\"\n[[migration]]\nvm = \"b\"\nearly_notification = true\n";
+        let out = edit(text, &["migration.1.early_notification=false"]);
+        assert!(
+            out.ends_with("vm = \"b\"\nearly_notification = false\n"),
+            "second entry edited:\n{out}"
+        );
+        assert!(
+            out.starts_with("[[migration]]\nvm = \"a\"\n[[migration]]"),
+            "first untouched:\n{out}"
+        );
+        let text = "[[vm]]\nname = \"v\"\nworkload = { kind = \"udp-cbr\", client = \"h2\", rate = \"1Mbps\" }\n";
+        let out = edit(text, &["vm.0.workload.rate=5Mbps"]);
+        assert!(
+            out.contains("rate = \"5Mbps\" }"),
+            "inline table in an array entry:\n{out}"
+        );
+    }
+
+    /// The edited text is read like a file: an override's effect reaches the typed scenario,
+    /// and spans point into the edited text.
+    #[test]
+    fn overrides_reach_the_scenario() {
+        let text = "[topology]\nkind = \"fat-tree\"\n[[flow]]\nkind = \"udp-cbr\"\nsrc = \"h0\"\ndst = \"h1\"\nrate = \"600Mbps\"\n";
+        let sets: Vec<String> = [
+            "topology.k=8",
+            "flow.0.rate=300Mbps",
+            "trace.pcap=hosts",
+            "flow.0.dst=h3",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let (sc, src) = super::super::load_str("t.toml", text, &sets).expect("valid");
+        assert_eq!(
+            sc.topology.shape,
+            super::super::TopologyShape::FatTree {
+                k: toml::Spanned::new(0..0, 8)
+            },
+            "k"
+        );
+        assert_eq!(
+            sc.flows[0].kind,
+            super::super::FlowKindSpec::UdpCbr {
+                rate: sim_core::DataRate::mbps(300),
+                packet_size: 1472
+            },
+            "rate"
+        );
+        assert_eq!(sc.trace.pcap, super::super::PcapSelection::Hosts, "pcap");
+        assert_eq!(
+            &src.text[sc.flows[0].dst.span()],
+            "\"h3\"",
+            "span into the edited text"
+        );
+    }
+
+    /// The schema check's key lists come from the serde structs.
+    #[test]
+    fn schema_keys_come_from_serde() {
+        assert_eq!(
+            Schema::Link.keys(),
+            &["rate", "delay", "queue", "loss"],
+            "link keys"
+        );
+        assert!(Schema::Root.keys().contains(&"migration"), "root keys");
+        assert_eq!(
+            Schema::Root.child("flow"),
+            Child::Array(Schema::Flow),
+            "flow is an array"
+        );
     }
 }
