@@ -1060,6 +1060,18 @@ mod bad_input_tests {
         out
     }
 
+    /// The full rendering of the most common mistake, a misspelt key, stays as reviewed: the
+    /// file and line, the key underlined, the suggestion and the valid keys.
+    #[test]
+    fn unknown_key_rendering_snapshot() {
+        let text = "name = \"demo\"\n[topology]\nkind = \"dumbbell\"\n[topology.link]\nrat = \"1Gbps\"\n";
+        let e = load_str("demo.toml", text, &[]).expect_err("unknown key");
+        let d = e.diagnostic().expect("located");
+        assert_eq!(d.line(), 5, "the line of `rat`");
+        assert_eq!(&text[d.span.offset()..d.span.offset() + d.span.len()], "rat", "span is the key");
+        insta::assert_snapshot!(render(&e));
+    }
+
     /// Each bad input is rejected, and the rendered error contains the file position, the key,
     /// and the hint that the case lists. (Positions are `name:line:column`.)
     #[test]
