@@ -1064,11 +1064,16 @@ mod bad_input_tests {
     /// file and line, the key underlined, the suggestion and the valid keys.
     #[test]
     fn unknown_key_rendering_snapshot() {
-        let text = "name = \"demo\"\n[topology]\nkind = \"dumbbell\"\n[topology.link]\nrat = \"1Gbps\"\n";
+        let text =
+            "name = \"demo\"\n[topology]\nkind = \"dumbbell\"\n[topology.link]\nrat = \"1Gbps\"\n";
         let e = load_str("demo.toml", text, &[]).expect_err("unknown key");
         let d = e.diagnostic().expect("located");
         assert_eq!(d.line(), 5, "the line of `rat`");
-        assert_eq!(&text[d.span.offset()..d.span.offset() + d.span.len()], "rat", "span is the key");
+        assert_eq!(
+            &text[d.span.offset()..d.span.offset() + d.span.len()],
+            "rat",
+            "span is the key"
+        );
         insta::assert_snapshot!(render(&e));
     }
 
@@ -1190,6 +1195,15 @@ mod bad_input_tests {
             ("several problems at once",
              format!("duration = \"0s\"\n{BASE}k = 3\n"), vec![],
              vec!["`duration` must be greater than zero", "fat-tree `k` must be even"]),
+            ("negative seed",
+             format!("seed = -1\n{BASE}"), vec![],
+             vec!["t.toml:1:8", "invalid `seed` in the top-level table: expected a non-negative integer"]),
+            ("unknown key in a dotted key",
+             format!("{BASE}link.rat = \"1Gbps\"\n"), vec![],
+             vec!["t.toml:3:6", "unknown key `rat` in [topology.link]; did you mean `rate`?"]),
+            ("duplicate key is a TOML error",
+             format!("{BASE}k = 4\nk = 8\n"), vec![],
+             vec!["t.toml:4:1", "not valid TOML", "duplicate key"]),
             // --set errors
             ("--set without =",
              BASE.into(), vec!["topology.k"],
@@ -1221,6 +1235,12 @@ mod bad_input_tests {
             ("--set out-of-range value is marked as coming from --set",
              BASE.into(), vec!["topology.k=7"],
              vec!["fat-tree `k` must be even", "this value comes from `--set topology.k=7`"]),
+            ("--set inline table with an unknown key names the override",
+             BASE.into(), vec!["topology.link={ rat = \"1Gbps\" }"],
+             vec!["unknown key `rat` in [topology.link]", "this value comes from `--set topology.link={ rat = \"1Gbps\" }`"]),
+            ("--set a whole array entry",
+             format!("{BASE}{FLOW}kind = \"ping\"\n"), vec!["flow.0=1"],
+             vec!["names a whole [[flow]] entry"]),
         ];
         let mut failures = Vec::new();
         for (what, text, sets, expected) in &cases {
