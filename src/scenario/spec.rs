@@ -158,7 +158,7 @@ impl TopologyShape {
 /// A point-to-point link's parameters (`[topology.link]`, `[topology.bottleneck]`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LinkConfig {
-    /// `rate` [bit/s]. Default 1 Gbps.
+    /// `rate` (bit/s). Default 1 Gbps.
     pub rate: DataRate,
     /// `delay`: one-way propagation delay. Default 1 µs.
     pub delay: SimTime,
@@ -247,9 +247,9 @@ pub enum TcpVariant {
 pub struct TcpConfig {
     /// `variant`. Default `newreno`.
     pub variant: TcpVariant,
-    /// `mss` [bytes]. Default 1448.
+    /// `mss` (bytes). Default 1448.
     pub mss: u32,
-    /// `initial_cwnd` [segments]. Default 10.
+    /// `initial_cwnd` (segments). Default 10.
     pub initial_cwnd: u32,
     /// `min_rto`. Default 200 ms.
     pub min_rto: SimTime,
@@ -335,14 +335,14 @@ pub enum FlowKindSpec {
     },
     /// `udp-cbr`.
     UdpCbr {
-        /// `rate` [bit/s] of UDP payload. Required.
+        /// `rate` (bit/s) of UDP payload. Required.
         rate: DataRate,
         /// `packet_size`: UDP payload bytes per datagram. Default 1472.
         packet_size: u32,
     },
     /// `udp-onoff`: sends at `rate` for `on`, then is silent for `off`.
     UdpOnOff {
-        /// `rate` [bit/s] while on. Required.
+        /// `rate` (bit/s) while on. Required.
         rate: DataRate,
         /// `packet_size`: UDP payload bytes. Default 1472.
         packet_size: u32,
@@ -400,9 +400,9 @@ pub struct VmSpec {
     pub host: Spanned<String>,
     /// `memory`. Required; a whole number of pages.
     pub memory: ByteSize,
-    /// `page_size` [bytes]. Default 4096.
+    /// `page_size` (bytes). Default 4096.
     pub page_size: u64,
-    /// `dirty_rate` [pages/s]. Default 0.
+    /// `dirty_rate` (pages/s). Default 0.
     pub dirty_rate: u64,
     /// `hot_fraction`: share of pages taking most writes, in [0, 1]; 0 turns it off. Default 0.
     pub hot_fraction: f64,
@@ -535,7 +535,7 @@ pub struct TraceConfig {
     pub timeseries: Vec<Spanned<String>>,
     /// `sample_interval`. Default 1 ms; never zero.
     pub sample_interval: SimTime,
-    /// `snaplen` [bytes]: bytes captured per frame, 0 for the whole frame. Default 0.
+    /// `snaplen` (bytes): bytes captured per frame, 0 for the whole frame. Default 0.
     pub snaplen: u32,
 }
 
