@@ -1,0 +1,1268 @@
+//! Scenario files: TOML in, a typed and validated [`Scenario`] out.
+//!
+//! ```text
+//! file text ──--set edits (set.rs)──▶ edited text ──serde (raw.rs)──▶ raw tables
+//!     ──validate.rs──▶ Scenario (spec.rs) + ScenarioSource (for later errors)
+//! ```
+//!
+//! [`load`] reads a file, applies `--set KEY=VALUE` overrides, and returns the [`Scenario`] with
+//! the [`ScenarioSource`] it came from. Every error names the file, the line, the key and, where
+//! one exists, the nearest valid alternative; the simulation builder reports problems only it can
+//! see (an unknown node name, a disconnected topology) through [`ScenarioSource::error_at`] with
+//! the spans kept in the scenario, so they look the same.
+//!
+//! # Scenario reference
+//!
+//! Every key is optional unless marked **required**. Unknown keys are errors. Quantities are
+//! strings with units, and plain numbers are accepted where the unit is obvious:
+//!
+//! * **time** — `"25us"`, `"1.5s"`, `"200ms"`, `"10ns"`, `"3ps"`, `"2min"` (`"µs"` too); a plain
+//!   number is seconds. Kept exactly, in integer picoseconds.
+//! * **rate** — `"1Gbps"`, `"500Mbps"`, `"64kbps"`, `"1.5Gbps"` (decimal prefixes, bits per
+//!   second); a plain number is bit/s. Never zero.
+//! * **size** — `"200KB"` = 200 000 bytes, `"20MB"`, `"1GB"` (decimal prefixes); `"4KiB"`,
+//!   `"4MiB"`, `"1GiB"` (binary prefixes); `"1500B"`; a plain number is bytes.
+//! * **queue limit** — `"100p"` (packets) or a size such as `"150KB"` (bytes); a plain number is
+//!   packets. Never zero.
+//!
+//! ## Top level
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `name` | string | `"netsim"` | label for results and plots |
+//! | `seed` | integer ≥ 0 | `1` | master seed; `--seed` overrides |
+//! | `duration` | time > 0 | `"10s"` | simulated time to run |
+//!
+//! ## `[topology]` (**required**)
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `kind` | **required** | — | `fat-tree`, `dumbbell`, `leaf-spine`, `linear`, `star`, `qin2017`, `arora2013` or `file` |
+//! | `link` | table | see below | parameters of every link (a dumbbell's bottleneck excepted) |
+//!
+//! Each kind takes only its own keys; a key of another kind is an error.
+//!
+//! | kind | key | type | default | meaning |
+//! | --- | --- | --- | --- | --- |
+//! | `fat-tree` | `k` | even integer ≥ 2 | `4` | k pods, k³/4 hosts `h0…`, edge `e0…`, aggregation `a0…`, core `c0…` |
+//! | `dumbbell` | `pairs` | integer ≥ 1 | `2` | senders `l0…`, receivers `r0…`, middle nodes `sl`, `sr` |
+//! | `dumbbell` | `bottleneck` | table | = `link` | the `sl`–`sr` link; takes every key `link` takes, and keys not given come from `link` |
+//! | `leaf-spine` | `leaves` | integer ≥ 1 | `4` | leaf switches |
+//! | `leaf-spine` | `spines` | integer ≥ 1 | `2` | spine switches, each linked to every leaf |
+//! | `leaf-spine` | `hosts_per_leaf` | integer ≥ 1 | `2` | hosts under each leaf |
+//! | `linear` | `switches` | integer ≥ 1 | `3` | switches in a chain |
+//! | `linear` | `hosts_per_switch` | integer ≥ 1 | `1` | hosts on each switch |
+//! | `star` | `hosts` | integer ≥ 1 | `4` | hosts around one switch |
+//! | `qin2017`, `arora2013` | — | | | the papers' fixed test beds; only `link` applies |
+//! | `file` | `path` | **required** string | — | a TOML file of nodes and links (with per-link overrides); relative to the scenario file's folder |
+//!
+//! `link` and `bottleneck` (inline `{ … }` or `[topology.link]`):
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `rate` | rate | `"1Gbps"` | transmission rate |
+//! | `delay` | time | `"1us"` | one-way propagation delay |
+//! | `queue` | queue limit | `"100p"` | drop-tail limit of each output queue |
+//! | `loss` | number in [0, 1] | `0.0` | probability that a frame is lost, each direction independently |
+//!
+//! ## `[controller]`
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `app` | `none`, `learning`, `shortest-path`, `dynamic-routing` | `"none"` | `none`: static shortest-path IP routing, no OpenFlow |
+//! | `ecmp` | `off`, `per-flow`, `per-packet` | `"off"` | only with `app = "none"`: 5-tuple hash, or random per packet |
+//! | `stats_interval` | time > 0 | `"5s"` | port-statistics polling period (`dynamic-routing`) |
+//! | `channel_latency` | time | `"50us"` | one-way switch–controller latency |
+//!
+//! ## `[tcp]`
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `variant` | `reno`, `newreno` | `"newreno"` | RFC 5681 or RFC 6582 |
+//! | `mss` | integer 1–65495 | `1448` | maximum segment size (bytes) |
+//! | `initial_cwnd` | integer ≥ 1 | `10` | initial window (segments) |
+//! | `min_rto` | time > 0 | `"200ms"` | lower bound of the retransmission timeout |
+//! | `delayed_ack` | boolean | `false` | acknowledge every second segment (RFC 1122) |
+//! | `rcv_buf` | size, 1 B – 1 GiB | `"4MiB"` | receive buffer; window scaling (RFC 7323) above 64 KiB |
+//! | `snd_buf` | size > 0 | `"4MiB"` | send buffer |
+//! | `timestamps` | boolean | `false` | RFC 7323 timestamp option (12 bytes per segment) |
+//!
+//! ## `[[flow]]` (any number)
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `name` | string | `"flow<index>"` | unique; used by results and `trace.timeseries` |
+//! | `kind` | **required** | — | `tcp-bulk`, `udp-cbr`, `udp-onoff`, `ping` or `request-response` |
+//! | `src` | **required** node name | — | sender (ping: the pinging node; request-response: the client) |
+//! | `dst` | **required** node name | — | receiver; must differ from `src` |
+//! | `start` | time | `"0s"` | when the source starts |
+//! | `stop` | time > `start` | none | when the source stops sending (none: at the end of the run) |
+//!
+//! Each kind takes only its own keys; a key of another kind is an error.
+//!
+//! | kind | key | type | default | meaning |
+//! | --- | --- | --- | --- | --- |
+//! | `tcp-bulk` | `bytes` | size > 0 or `"unlimited"` | `"unlimited"` | bytes to send |
+//! | `udp-cbr` | `rate` | **required** rate | — | UDP payload rate |
+//! | `udp-cbr` | `packet_size` | size 1–65507 B | `1472` | UDP payload bytes per datagram |
+//! | `udp-onoff` | `rate` | **required** rate | — | rate while on |
+//! | `udp-onoff` | `packet_size` | size 1–65507 B | `1472` | UDP payload bytes per datagram |
+//! | `udp-onoff` | `on` | time > 0 | `"1s"` | length of each on period |
+//! | `udp-onoff` | `off` | time | `"1s"` | length of each off period |
+//! | `ping` | `interval` | time > 0 | `"100ms"` | between echo requests |
+//! | `ping` | `size` | size 0–65507 B | `56` | ICMP payload bytes |
+//! | `request-response` | `request` | size > 0 | `"200B"` | request size |
+//! | `request-response` | `response` | size > 0 | `"4KB"` | response size |
+//! | `request-response` | `interval` | time > 0 | `"10ms"` | a request every interval over one persistent TCP connection, queued if the last answer has not arrived |
+//!
+//! ## `[[host]]` (any number)
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `name` | **required** node name | — | a host of the topology; unique |
+//! | `capacity` | size | unlimited | memory available to VMs (target choice, seed 004) |
+//!
+//! ## `[[vm]]` (any number)
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `name` | **required** string | — | unique; the VM has its own IP and MAC |
+//! | `host` | **required** node name | — | the host it starts on |
+//! | `memory` | **required** size | — | a positive whole number of pages |
+//! | `page_size` | size > 0 | `4096` | bytes per page |
+//! | `dirty_rate` | integer | `0` | pages written per second |
+//! | `hot_fraction` | number in [0, 1] | `0.0` | writable working set: share of pages taking most writes (0 = off) |
+//! | `state` | size | `"8MiB"` | CPU and device state sent in the final round |
+//! | `workload` | table | none | traffic between a client and the VM, see below |
+//!
+//! `workload = { kind = …, client = …, … }`: `kind` and `client` (a node name) are **required**;
+//! the client sends requests, datagrams, echo requests or bulk data to the VM. It takes the same
+//! per-kind keys, with the same defaults, as a `[[flow]]` of that kind.
+//!
+//! ## `[orchestrator]`
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `order` | `machine-by-machine`, `round-robin` | `"machine-by-machine"` | order of migrations (seed 004) |
+//! | `concurrent` | integer ≥ 1 | `1` | migrations in flight at once |
+//! | `period` | time > 0 | none | periodic trigger for `[[migration]]` entries without `at` (seed 000) |
+//!
+//! ## `[[migration]]` (any number)
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `vm` | **required** VM name | — | must name a `[[vm]]` |
+//! | `to` | node name | none | target host; none: the orchestrator picks by capacity |
+//! | `at` | time | none | start time; required unless `[orchestrator] period` is set |
+//! | `algorithm` | `precopy`, `stop-and-copy`, `postcopy` | `"precopy"` | migration engine |
+//! | `early_notification` | boolean | `false` | tell the controller before the switch-over (seed 002) |
+//! | `max_rounds` | integer ≥ 1 | `30` | pre-copy: most rounds before stop-and-copy |
+//! | `stop_threshold` | size | `"200KB"` | pre-copy: stop when less than this is dirty |
+//! | `max_total_factor` | number ≥ 1 | `3.0` | pre-copy: stop after sending this many times the memory |
+//!
+//! ## `[[event]]` (any number)
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `at` | **required** time | — | when |
+//! | `link` | **required** string | — | a link named by its two nodes, `"a0-c0"` |
+//! | `state` | **required** `down` or `up` | — | switches report PORT_STATUS to the controller |
+//!
+//! ## `[trace]`
+//!
+//! | key | type | default | meaning |
+//! | --- | --- | --- | --- |
+//! | `pcap` | `none`, `hosts`, `all`, or a list of node names | `"none"` | devices that get `pcap/<node>-<port>.pcap` |
+//! | `openflow_pcap` | boolean | `false` | write the control channel to `pcap/openflow.pcap` |
+//! | `snaplen` | integer | `0` | bytes captured per frame; 0 captures whole frames |
+//! | `timeseries` | list of strings | `[]` | flow names, or `"migration:<vm>"`, whose cwnd/RTT/throughput to record; each must exist |
+//! | `sample_interval` | time > 0 | `"1ms"` | time-series sampling period |
+//!
+//! # Overrides
+//!
+//! `--set KEY=VALUE` edits the text before it is read, so the result is exactly what the same
+//! edit by hand would give:
+//!
+//! * KEY is a dotted path; a numeric segment indexes an array of tables:
+//!   `--set topology.k=8`, `--set flow.0.rate=300Mbps`,
+//!   `--set migration.0.early_notification=false`, `--set topology.link.delay=5us`.
+//! * Missing tables are created (`--set trace.pcap=hosts` without a `[trace]`); missing array
+//!   entries are not (`flow.5.rate` with two flows is an error).
+//! * VALUE is parsed as a TOML value (`8`, `true`, `["h0", "e0"]`, `{ rate = "10Gbps" }`); if it
+//!   does not parse, it is taken as a string (`300Mbps`, `hosts`).
+//! * KEY must exist in the schema above; a typo is reported against the `--set` argument with
+//!   the nearest valid key. A bad VALUE is reported like a bad value in the file, with a note
+//!   naming the `--set` that wrote it.
+//!
+//! # Not checked here
+//!
+//! Whether node names (flow `src`/`dst`, VM `host`, workload `client`, migration `to`, event
+//! `link`, host `name`, pcap nodes) exist in the topology: that is known only once the topology
+//! is built. Each keeps its span for [`ScenarioSource::error_at`].
+
+mod error;
+mod locate;
+mod raw;
+mod set;
+mod spec;
+mod validate;
+
+use std::ops::Range;
+use std::path::Path;
+
+pub use error::{ScenarioDiagnostic, ScenarioError};
+pub use spec::*;
+
+use locate::{explain, locate};
+use set::Applied;
+
+/// The text a scenario was read from, after `--set` edits, for errors found later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioSource {
+    /// The file's path as given, or `"<bundled default>"`.
+    pub name: String,
+    /// The text after `--set` edits; every span in a [`Scenario`] points into it.
+    pub text: String,
+}
+
+impl ScenarioSource {
+    /// An error at `span` of this source, rendered like the loader's own errors.
+    pub fn error_at(
+        &self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> ScenarioError {
+        ScenarioError::Invalid(Box::new(ScenarioDiagnostic::new(
+            &self.name, &self.text, span, message, "here", help,
+        )))
+    }
+}
+
+/// Reads the scenario at `path`, applies `sets` (`KEY=VALUE`), and validates it.
+///
+/// A relative `[topology] path` (kind `file`) is resolved against the folder of `path`.
+pub fn load(path: &Path, sets: &[String]) -> Result<(Scenario, ScenarioSource), ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+        path: path.to_path_buf(),
+        reason: io_reason(&e),
+        kind: e.kind(),
+    })?;
+    let (mut scenario, source) = load_str(&path.display().to_string(), &text, sets)?;
+    if let TopologyShape::File { path: topo } = &mut scenario.topology.shape
+        && topo.get_ref().is_relative()
+        && let Some(dir) = path.parent()
+    {
+        *topo.get_mut() = dir.join(topo.get_ref());
+    }
+    Ok((scenario, source))
+}
+
+/// Reads a scenario from `text` (named `name` in errors), applies `sets`, and validates it.
+pub fn load_str(
+    name: &str,
+    text: &str,
+    sets: &[String],
+) -> Result<(Scenario, ScenarioSource), ScenarioError> {
+    let (edited, applied) = set::apply(name, text, sets)?;
+    let source = ScenarioSource {
+        name: name.to_string(),
+        text: edited,
+    };
+    if let Err(e) = toml_edit::Document::parse(source.text.as_str()) {
+        let span = e.span().unwrap_or(0..0);
+        let message = format!("not valid TOML: {}", e.message().trim_end());
+        return Err(ScenarioError::Syntax(Box::new(ScenarioDiagnostic::new(
+            name,
+            &source.text,
+            span,
+            message,
+            "here",
+            None,
+        ))));
+    }
+    let raw: raw::ScenarioTable = match toml::from_str(&source.text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let at = locate(&source.text, span.start);
+            let ex = explain(e.message(), at.as_ref());
+            let d =
+                ScenarioDiagnostic::new(name, &source.text, span, ex.message, ex.label, ex.help);
+            return Err(annotate(ScenarioError::Invalid(Box::new(d)), &applied));
+        }
+    };
+    let mut validator = validate::Validator::new(name, &source.text);
+    let scenario = validator.scenario(raw);
+    let scenario = validator
+        .finish(scenario)
+        .map_err(|e| annotate(e, &applied))?;
+    Ok((scenario, source))
+}
+
+/// "No such file or directory", without the " (os error 2)" suffix.
+fn io_reason(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+/// Adds "comes from `--set …`" to the help of every problem whose span lies in a value an
+/// override wrote, since the user will not find that text in their file.
+fn annotate(mut e: ScenarioError, applied: &[Applied]) -> ScenarioError {
+    fn mark(d: &mut ScenarioDiagnostic, applied: &[Applied]) {
+        let start = d.span.offset();
+        let end = start + d.span.len();
+        for a in applied {
+            let Some(s) = &a.span else { continue };
+            if start < s.end.max(s.start + 1) && s.start < end.max(start + 1) {
+                let note = format!("this value comes from `--set {}`", a.arg);
+                d.help = Some(match d.help.take() {
+                    Some(h) => format!("{h}\n{note}"),
+                    None => note,
+                });
+                break;
+            }
+        }
+        for r in &mut d.related {
+            mark(r, applied);
+        }
+    }
+    if let ScenarioError::Invalid(d) = &mut e {
+        mark(d, applied);
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::{ByteSize, DataRate, QueueLimit, SimTime};
+    use toml::Spanned;
+
+    /// The DESIGN.md example, with one entry of every table and every flow kind.
+    const FULL: &str = r#"
+name = "fat-tree-migration"
+seed = 7
+duration = "12s"
+
+[topology]
+kind = "fat-tree"
+k = 4
+link = { rate = "10Gbps", delay = "2us", queue = "150KB", loss = 0.001 }
+
+[controller]
+app = "dynamic-routing"
+stats_interval = "2s"
+channel_latency = "100us"
+
+[tcp]
+variant = "reno"
+mss = 1460
+initial_cwnd = 4
+min_rto = "1s"
+delayed_ack = true
+rcv_buf = "64KiB"
+snd_buf = "1MiB"
+timestamps = true
+
+[[flow]]
+name = "bg0"
+kind = "tcp-bulk"
+src = "h0"
+dst = "h8"
+start = "0s"
+bytes = "unlimited"
+
+[[flow]]
+name = "bulk50"
+kind = "tcp-bulk"
+src = "h1"
+dst = "h9"
+start = "1.5s"
+bytes = "50MB"
+
+[[flow]]
+name = "cbr"
+kind = "udp-cbr"
+src = "h2"
+dst = "h10"
+rate = "600Mbps"
+packet_size = 1472
+stop = "5s"
+
+[[flow]]
+name = "onoff"
+kind = "udp-onoff"
+src = "h3"
+dst = "h11"
+rate = "100Mbps"
+packet_size = 1000
+on = "500ms"
+off = "250ms"
+
+[[flow]]
+name = "ping"
+kind = "ping"
+src = "h4"
+dst = "h12"
+interval = "100ms"
+size = 56
+
+[[flow]]
+name = "rr"
+kind = "request-response"
+src = "h5"
+dst = "h13"
+request = "200B"
+response = "4KB"
+interval = "10ms"
+
+[[host]]
+name = "h1"
+capacity = "64GiB"
+
+[[vm]]
+name = "vm1"
+host = "h4"
+memory = "1GiB"
+page_size = 4096
+dirty_rate = 5000
+hot_fraction = 0.1
+state = "8MiB"
+workload = { kind = "request-response", client = "h2", request = "200B", response = "4KB", interval = "10ms" }
+
+[[vm]]
+name = "vm2"
+host = "h6"
+memory = "512MiB"
+workload = { kind = "udp-cbr", client = "h2", rate = "10Mbps", packet_size = 1000 }
+
+[orchestrator]
+order = "round-robin"
+concurrent = 2
+period = "10s"
+
+[[migration]]
+vm = "vm1"
+to = "h1"
+at = "1s"
+algorithm = "precopy"
+early_notification = true
+max_rounds = 20
+stop_threshold = "100KB"
+max_total_factor = 2.5
+
+[[migration]]
+vm = "vm2"
+algorithm = "stop-and-copy"
+
+[[event]]
+at = "2s"
+link = "a0-c0"
+state = "down"
+
+[trace]
+pcap = ["h0", "e0"]
+openflow_pcap = true
+timeseries = ["bg0", "migration:vm1"]
+sample_interval = "5ms"
+snaplen = 128
+"#;
+
+    fn sp<T>(v: T) -> Spanned<T> {
+        Spanned::new(0..0, v)
+    }
+
+    fn s(v: &str) -> Spanned<String> {
+        sp(v.to_string())
+    }
+
+    fn t(v: &str) -> SimTime {
+        v.parse().unwrap()
+    }
+
+    fn render(e: &ScenarioError) -> String {
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(120)
+            .render_report(&mut out, e)
+            .expect("rendering never fails");
+        out
+    }
+
+    fn load_ok(text: &str, sets: &[&str]) -> Scenario {
+        let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+        match load_str("test.toml", text, &sets) {
+            Ok((s, _)) => s,
+            Err(e) => panic!("expected a valid scenario, got:\n{}", render(&e)),
+        }
+    }
+
+    /// Every table and key of the contract parses to the value written (spans aside: `Spanned`
+    /// compares values only).
+    #[test]
+    fn full_example_parses_to_expected_values() {
+        let sc = load_ok(FULL, &[]);
+        assert_eq!(sc.name, "fat-tree-migration", "name");
+        assert_eq!(sc.seed, 7, "seed");
+        assert_eq!(sc.duration, t("12s"), "duration");
+        assert_eq!(
+            sc.topology.shape,
+            TopologyShape::FatTree { k: sp(4) },
+            "fat-tree k"
+        );
+        let link = LinkConfig {
+            rate: DataRate::gbps(10),
+            delay: t("2us"),
+            queue: QueueLimit::Bytes(150_000),
+            loss: 0.001,
+        };
+        assert_eq!(sc.topology.link, link, "inline link table");
+        assert_eq!(
+            sc.controller,
+            ControllerConfig {
+                app: ControllerApp::DynamicRouting,
+                ecmp: Ecmp::Off,
+                stats_interval: t("2s"),
+                channel_latency: t("100us"),
+            },
+            "controller"
+        );
+        assert_eq!(
+            sc.tcp,
+            TcpConfig {
+                variant: TcpVariant::Reno,
+                mss: 1460,
+                initial_cwnd: 4,
+                min_rto: t("1s"),
+                delayed_ack: true,
+                rcv_buf: ByteSize(64 << 10),
+                snd_buf: ByteSize(1 << 20),
+                timestamps: true,
+            },
+            "tcp"
+        );
+        let flow =
+            |name: &str, src: &str, dst: &str, start: &str, stop: Option<&str>, kind| FlowSpec {
+                name: s(name),
+                src: s(src),
+                dst: s(dst),
+                start: t(start),
+                stop: stop.map(t),
+                kind,
+            };
+        let expected = vec![
+            flow(
+                "bg0",
+                "h0",
+                "h8",
+                "0s",
+                None,
+                FlowKindSpec::TcpBulk { bytes: None },
+            ),
+            flow(
+                "bulk50",
+                "h1",
+                "h9",
+                "1.5s",
+                None,
+                FlowKindSpec::TcpBulk {
+                    bytes: Some(ByteSize(50_000_000)),
+                },
+            ),
+            flow(
+                "cbr",
+                "h2",
+                "h10",
+                "0s",
+                Some("5s"),
+                FlowKindSpec::UdpCbr {
+                    rate: DataRate::mbps(600),
+                    packet_size: 1472,
+                },
+            ),
+            flow(
+                "onoff",
+                "h3",
+                "h11",
+                "0s",
+                None,
+                FlowKindSpec::UdpOnOff {
+                    rate: DataRate::mbps(100),
+                    packet_size: 1000,
+                    on: t("500ms"),
+                    off: t("250ms"),
+                },
+            ),
+            flow(
+                "ping",
+                "h4",
+                "h12",
+                "0s",
+                None,
+                FlowKindSpec::Ping {
+                    interval: t("100ms"),
+                    size: 56,
+                },
+            ),
+            flow(
+                "rr",
+                "h5",
+                "h13",
+                "0s",
+                None,
+                FlowKindSpec::RequestResponse {
+                    request: ByteSize(200),
+                    response: ByteSize(4000),
+                    interval: t("10ms"),
+                },
+            ),
+        ];
+        assert_eq!(sc.flows, expected, "flows in file order, one per kind");
+        assert_eq!(
+            sc.hosts,
+            vec![HostSpec {
+                name: s("h1"),
+                capacity: Some(ByteSize(64 << 30))
+            }],
+            "hosts"
+        );
+        assert_eq!(
+            sc.vms,
+            vec![
+                VmSpec {
+                    name: s("vm1"),
+                    host: s("h4"),
+                    memory: ByteSize(1 << 30),
+                    page_size: 4096,
+                    dirty_rate: 5000,
+                    hot_fraction: 0.1,
+                    state: ByteSize(8 << 20),
+                    workload: Some(WorkloadSpec {
+                        client: s("h2"),
+                        kind: FlowKindSpec::RequestResponse {
+                            request: ByteSize(200),
+                            response: ByteSize(4000),
+                            interval: t("10ms")
+                        },
+                    }),
+                },
+                VmSpec {
+                    name: s("vm2"),
+                    host: s("h6"),
+                    memory: ByteSize(512 << 20),
+                    page_size: 4096,
+                    dirty_rate: 0,
+                    hot_fraction: 0.0,
+                    state: ByteSize(8 << 20),
+                    workload: Some(WorkloadSpec {
+                        client: s("h2"),
+                        kind: FlowKindSpec::UdpCbr {
+                            rate: DataRate::mbps(10),
+                            packet_size: 1000
+                        },
+                    }),
+                },
+            ],
+            "vms with workloads"
+        );
+        assert_eq!(
+            sc.orchestrator,
+            OrchestratorConfig {
+                order: MigrationOrder::RoundRobin,
+                concurrent: 2,
+                period: Some(t("10s"))
+            },
+            "orchestrator"
+        );
+        assert_eq!(
+            sc.migrations,
+            vec![
+                MigrationSpec {
+                    vm: s("vm1"),
+                    to: Some(s("h1")),
+                    at: Some(t("1s")),
+                    algorithm: MigrationAlgorithm::Precopy,
+                    early_notification: true,
+                    max_rounds: 20,
+                    stop_threshold: ByteSize(100_000),
+                    max_total_factor: 2.5,
+                },
+                MigrationSpec {
+                    vm: s("vm2"),
+                    to: None,
+                    at: None,
+                    algorithm: MigrationAlgorithm::StopAndCopy,
+                    early_notification: false,
+                    max_rounds: 30,
+                    stop_threshold: ByteSize(200_000),
+                    max_total_factor: 3.0,
+                },
+            ],
+            "migrations, the second with defaults"
+        );
+        assert_eq!(
+            sc.events,
+            vec![EventSpec {
+                at: t("2s"),
+                link: s("a0-c0"),
+                state: LinkState::Down
+            }],
+            "events"
+        );
+        assert_eq!(
+            sc.trace,
+            TraceConfig {
+                pcap: PcapSelection::Nodes(vec![s("h0"), s("e0")]),
+                openflow_pcap: true,
+                timeseries: vec![s("bg0"), s("migration:vm1")],
+                sample_interval: t("5ms"),
+                snaplen: 128,
+            },
+            "trace"
+        );
+    }
+
+    /// Node references keep spans that point at their text, so later errors can underline them.
+    #[test]
+    fn node_references_keep_their_spans() {
+        let (sc, src) = load_str("full.toml", FULL, &[]).expect("valid");
+        let at = |r: std::ops::Range<usize>| &src.text[r];
+        assert_eq!(at(sc.flows[0].src.span()), "\"h0\"", "flow src span");
+        assert_eq!(at(sc.vms[0].host.span()), "\"h4\"", "vm host span");
+        let Some(w) = &sc.vms[0].workload else {
+            panic!("workload")
+        };
+        assert_eq!(at(w.client.span()), "\"h2\"", "workload client span");
+        assert_eq!(
+            at(sc.migrations[0].to.as_ref().unwrap().span()),
+            "\"h1\"",
+            "migration to span"
+        );
+        assert_eq!(at(sc.events[0].link.span()), "\"a0-c0\"", "event link span");
+        assert_eq!(
+            at(sc.topology.span.clone()),
+            "\"fat-tree\"",
+            "topology kind span"
+        );
+        let PcapSelection::Nodes(nodes) = &sc.trace.pcap else {
+            panic!("pcap list")
+        };
+        assert_eq!(at(nodes[1].span()), "\"e0\"", "pcap node span");
+        let err = src.error_at(
+            sc.flows[0].dst.span(),
+            "unknown node `h8`",
+            Some("fat-tree k=4 has hosts h0…h15".into()),
+        );
+        let out = render(&err);
+        assert!(
+            out.contains("full.toml:30:7"),
+            "error_at names file, line, column:\n{out}"
+        );
+        assert!(
+            out.contains("unknown node `h8`") && out.contains("h0…h15"),
+            "message and help:\n{out}"
+        );
+    }
+
+    /// A scenario with only a topology gets every documented default.
+    #[test]
+    fn defaults_are_as_documented() {
+        let sc = load_ok("[topology]\nkind = \"dumbbell\"\n", &[]);
+        assert_eq!(sc.name, "netsim", "name");
+        assert_eq!(sc.seed, 1, "seed");
+        assert_eq!(sc.duration, t("10s"), "duration");
+        let link = LinkConfig {
+            rate: DataRate::gbps(1),
+            delay: t("1us"),
+            queue: QueueLimit::Packets(100),
+            loss: 0.0,
+        };
+        assert_eq!(sc.topology.link, link, "link defaults");
+        assert_eq!(
+            sc.topology.shape,
+            TopologyShape::Dumbbell {
+                pairs: 2,
+                bottleneck: link
+            },
+            "dumbbell defaults"
+        );
+        assert_eq!(
+            sc.controller,
+            ControllerConfig {
+                app: ControllerApp::None,
+                ecmp: Ecmp::Off,
+                stats_interval: t("5s"),
+                channel_latency: t("50us")
+            },
+            "controller defaults"
+        );
+        assert_eq!(
+            sc.tcp,
+            TcpConfig {
+                variant: TcpVariant::Newreno,
+                mss: 1448,
+                initial_cwnd: 10,
+                min_rto: t("200ms"),
+                delayed_ack: false,
+                rcv_buf: ByteSize(4 << 20),
+                snd_buf: ByteSize(4 << 20),
+                timestamps: false,
+            },
+            "tcp defaults"
+        );
+        assert_eq!(
+            sc.orchestrator,
+            OrchestratorConfig {
+                order: MigrationOrder::MachineByMachine,
+                concurrent: 1,
+                period: None
+            },
+            "orchestrator defaults"
+        );
+        assert_eq!(
+            sc.trace,
+            TraceConfig {
+                pcap: PcapSelection::None,
+                openflow_pcap: false,
+                timeseries: vec![],
+                sample_interval: t("1ms"),
+                snaplen: 0
+            },
+            "trace defaults"
+        );
+        assert!(
+            sc.flows.is_empty()
+                && sc.hosts.is_empty()
+                && sc.vms.is_empty()
+                && sc.migrations.is_empty()
+                && sc.events.is_empty(),
+            "no entries"
+        );
+        assert_eq!(
+            sc.controller,
+            ControllerConfig::default(),
+            "Default impl agrees"
+        );
+        assert_eq!(sc.tcp, TcpConfig::default(), "Default impl agrees");
+        assert_eq!(sc.trace, TraceConfig::default(), "Default impl agrees");
+    }
+
+    /// Per-entry defaults: flow start/bytes/name, per-kind keys, vm and migration keys, and each
+    /// topology kind's counts.
+    #[test]
+    fn entry_defaults_are_as_documented() {
+        let text = r#"
+[topology]
+kind = "leaf-spine"
+[[flow]]
+kind = "tcp-bulk"
+src = "h0"
+dst = "h1"
+[[flow]]
+kind = "udp-cbr"
+src = "h0"
+dst = "h1"
+rate = "1Mbps"
+[[flow]]
+kind = "udp-onoff"
+src = "h0"
+dst = "h1"
+rate = "1Mbps"
+[[flow]]
+kind = "ping"
+src = "h0"
+dst = "h1"
+[[flow]]
+kind = "request-response"
+src = "h0"
+dst = "h1"
+[[vm]]
+name = "v"
+host = "h0"
+memory = "1GiB"
+[[migration]]
+vm = "v"
+at = "1s"
+"#;
+        let sc = load_ok(text, &[]);
+        assert_eq!(
+            sc.topology.shape,
+            TopologyShape::LeafSpine {
+                leaves: 4,
+                spines: 2,
+                hosts_per_leaf: 2
+            },
+            "leaf-spine defaults"
+        );
+        let kinds: Vec<FlowKindSpec> = sc.flows.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                FlowKindSpec::TcpBulk { bytes: None },
+                FlowKindSpec::UdpCbr {
+                    rate: DataRate::mbps(1),
+                    packet_size: 1472
+                },
+                FlowKindSpec::UdpOnOff {
+                    rate: DataRate::mbps(1),
+                    packet_size: 1472,
+                    on: t("1s"),
+                    off: t("1s")
+                },
+                FlowKindSpec::Ping {
+                    interval: t("100ms"),
+                    size: 56
+                },
+                FlowKindSpec::RequestResponse {
+                    request: ByteSize(200),
+                    response: ByteSize(4000),
+                    interval: t("10ms")
+                },
+            ],
+            "per-kind defaults"
+        );
+        assert_eq!(
+            sc.flows[3].name.get_ref(),
+            "flow3",
+            "default flow name is flow<index>"
+        );
+        assert_eq!(
+            (sc.flows[0].start, sc.flows[0].stop),
+            (SimTime::ZERO, None),
+            "start 0, no stop"
+        );
+        let vm = &sc.vms[0];
+        assert_eq!(
+            (
+                vm.page_size,
+                vm.dirty_rate,
+                vm.hot_fraction,
+                vm.state,
+                vm.workload.is_none()
+            ),
+            (4096, 0, 0.0, ByteSize(8 << 20), true),
+            "vm defaults"
+        );
+        let m = &sc.migrations[0];
+        assert_eq!(
+            (
+                m.algorithm,
+                m.early_notification,
+                m.max_rounds,
+                m.stop_threshold,
+                m.max_total_factor,
+                m.to.is_none()
+            ),
+            (
+                MigrationAlgorithm::Precopy,
+                false,
+                30,
+                ByteSize(200_000),
+                3.0,
+                true
+            ),
+            "migration defaults"
+        );
+        let shape = |kind: &str| {
+            load_ok(&format!("[topology]\nkind = \"{kind}\"\n"), &[])
+                .topology
+                .shape
+        };
+        assert_eq!(
+            shape("fat-tree"),
+            TopologyShape::FatTree { k: sp(4) },
+            "fat-tree k = 4"
+        );
+        assert_eq!(
+            shape("linear"),
+            TopologyShape::Linear {
+                switches: 3,
+                hosts_per_switch: 1
+            },
+            "linear"
+        );
+        assert_eq!(shape("star"), TopologyShape::Star { hosts: 4 }, "star");
+        assert_eq!(shape("qin2017"), TopologyShape::Qin2017, "qin2017");
+        assert_eq!(shape("arora2013"), TopologyShape::Arora2013, "arora2013");
+    }
+
+    /// A dumbbell's bottleneck takes the keys it sets and inherits the rest from `link`.
+    #[test]
+    fn bottleneck_inherits_from_link() {
+        let text = "[topology]\nkind = \"dumbbell\"\npairs = 3\nlink = { rate = \"10Gbps\", loss = 0.5 }\nbottleneck = { rate = \"1Gbps\", delay = \"10us\" }\n";
+        let sc = load_ok(text, &[]);
+        let TopologyShape::Dumbbell { pairs, bottleneck } = sc.topology.shape else {
+            panic!("dumbbell")
+        };
+        assert_eq!(pairs, 3, "pairs");
+        assert_eq!(
+            bottleneck,
+            LinkConfig {
+                rate: DataRate::gbps(1),
+                delay: t("10us"),
+                queue: QueueLimit::Packets(100),
+                loss: 0.5
+            },
+            "rate and delay set, loss from link, queue default"
+        );
+    }
+
+    /// A missing file names the path and the OS reason, without the error number.
+    #[test]
+    fn missing_file_names_the_path() {
+        let e = load(Path::new("no/such/x.toml"), &[]).expect_err("missing file");
+        assert_eq!(
+            e.to_string(),
+            "cannot read scenario `no/such/x.toml`: No such file or directory",
+            "message"
+        );
+    }
+
+    /// `load` reads a file and resolves a relative topology path against the file's folder.
+    #[test]
+    fn load_reads_files_and_resolves_topology_paths() {
+        let dir = std::env::temp_dir().join(format!("netsim-scenario-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("s.toml");
+        std::fs::write(&file, "[topology]\nkind = \"file\"\npath = \"topo.toml\"\n").unwrap();
+        let (sc, src) = load(&file, &["seed=9".into()]).expect("valid");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(sc.seed, 9, "--set applied");
+        assert_eq!(src.name, file.display().to_string(), "source named by path");
+        let TopologyShape::File { path } = &sc.topology.shape else {
+            panic!("file topology")
+        };
+        assert_eq!(
+            path.get_ref(),
+            &dir.join("topo.toml"),
+            "relative to the scenario's folder"
+        );
+    }
+}
+
+#[cfg(test)]
+mod bad_input_tests {
+    use super::*;
+
+    const BASE: &str = "[topology]\nkind = \"fat-tree\"\n";
+    const FLOW: &str = "[[flow]]\nname = \"f\"\nsrc = \"h0\"\ndst = \"h1\"\n";
+
+    fn render(e: &ScenarioError) -> String {
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(120)
+            .render_report(&mut out, e)
+            .expect("rendering never fails");
+        out
+    }
+
+    /// The full rendering of the most common mistake, a misspelt key, stays as reviewed: the
+    /// file and line, the key underlined, the suggestion and the valid keys.
+    #[test]
+    fn unknown_key_rendering_snapshot() {
+        let text =
+            "name = \"demo\"\n[topology]\nkind = \"dumbbell\"\n[topology.link]\nrat = \"1Gbps\"\n";
+        let e = load_str("demo.toml", text, &[]).expect_err("unknown key");
+        let d = e.diagnostic().expect("located");
+        assert_eq!(d.line(), 5, "the line of `rat`");
+        assert_eq!(
+            &text[d.span.offset()..d.span.offset() + d.span.len()],
+            "rat",
+            "span is the key"
+        );
+        insta::assert_snapshot!(render(&e));
+    }
+
+    /// Each bad input is rejected, and the rendered error contains the file position, the key,
+    /// and the hint that the case lists. (Positions are `name:line:column`.)
+    #[test]
+    fn bad_inputs_are_reported_precisely() {
+        let flow = |extra: &str| format!("{BASE}{FLOW}{extra}");
+        #[rustfmt::skip]
+        let cases: Vec<(&str, String, Vec<&str>, Vec<&str>)> = vec![
+            ("unknown key with suggestion",
+             format!("{BASE}[topology.link]\nrat = \"1Gbps\"\n"), vec![],
+             vec!["t.toml:4:1", "unknown key `rat` in [topology.link]; did you mean `rate`?", "valid keys in [topology.link]: rate, delay, queue, loss"]),
+            ("unknown top-level key",
+             format!("nmae = \"x\"\n{BASE}"), vec![],
+             vec!["t.toml:1:1", "unknown key `nmae` in the top-level table; did you mean `name`?"]),
+            ("unknown key in a flow",
+             flow("kind = \"ping\"\nintreval = \"1s\"\n"), vec![],
+             vec!["t.toml:8:1", "unknown key `intreval` in [[flow]] index 0; did you mean `interval`?"]),
+            ("unknown key in an inline workload",
+             format!("{BASE}[[vm]]\nname = \"v\"\nhost = \"h0\"\nmemory = \"1GiB\"\nworkload = {{ kind = \"ping\", clinet = \"h1\" }}\n"), vec![],
+             vec!["t.toml:7:29", "unknown key `clinet` in `workload` of [[vm]] index 0; did you mean `client`?"]),
+            ("unknown enum value",
+             "[topology]\nkind = \"fat_tree\"\n".into(), vec![],
+             vec!["t.toml:2:8", "`fat_tree` is not a valid `kind` in [topology]; did you mean `fat-tree`?", "`kind` takes `fat-tree`, `dumbbell`"]),
+            ("wrong type",
+             format!("{BASE}k = \"four\"\n"), vec![],
+             vec!["t.toml:3:5", "wrong type for `k` in [topology]: expected a non-negative integer, found string \"four\""]),
+            ("unparsable rate",
+             format!("{BASE}link = {{ rate = \"fast\" }}\n"), vec![],
+             vec!["t.toml:3:17", "invalid `rate` in [topology.link]", "`fast` is not a rate"]),
+            ("zero rate",
+             format!("{BASE}link = {{ rate = \"0Gbps\" }}\n"), vec![],
+             vec!["t.toml:3:17", "a rate must be greater than zero"]),
+            ("negative rate",
+             format!("{BASE}link = {{ rate = -5 }}\n"), vec![],
+             vec!["t.toml:3:17", "`-5` is not a rate"]),
+            ("loss above 1",
+             format!("{BASE}link = {{ loss = 1.5 }}\n"), vec![],
+             vec!["t.toml:3:17", "`loss` must be between 0 and 1, not 1.5"]),
+            ("negative loss in bottleneck",
+             "[topology]\nkind = \"dumbbell\"\nbottleneck = { loss = -0.1 }\n".into(), vec![],
+             vec!["t.toml:3:23", "`loss` must be between 0 and 1, not -0.1"]),
+            ("odd k",
+             format!("{BASE}k = 5\n"), vec![],
+             vec!["t.toml:3:5", "fat-tree `k` must be even and at least 2, not 5"]),
+            ("k below 2",
+             format!("{BASE}k = 0\n"), vec![],
+             vec!["t.toml:3:5", "not 0"]),
+            ("key of another topology kind",
+             format!("{BASE}pairs = 2\n"), vec![],
+             vec!["t.toml:3:9", "`pairs` does not apply to a fat-tree topology", "a fat-tree topology takes `link` and `k`"]),
+            ("file topology without path",
+             "[topology]\nkind = \"file\"\n".into(), vec![],
+             vec!["t.toml:2:8", "a file topology has no `path`"]),
+            ("missing topology",
+             "seed = 3\n".into(), vec![],
+             vec!["the scenario has no [topology] table"]),
+            ("key of another flow kind",
+             flow("kind = \"ping\"\nrate = \"1Mbps\"\n"), vec![],
+             vec!["t.toml:8:8", "`rate` does not apply to flow `f`, which is ping", "a ping takes `interval` and `size`; `rate` belongs to `udp-cbr` or `udp-onoff`"]),
+            ("bytes on a udp flow",
+             flow("kind = \"udp-cbr\"\nrate = \"1Mbps\"\nbytes = \"1MB\"\n"), vec![],
+             vec!["t.toml:9:9", "`bytes` does not apply to flow `f`", "use `stop`"]),
+            ("missing required per-kind key",
+             flow("kind = \"udp-cbr\"\n"), vec![],
+             vec!["t.toml:7:8", "flow `f` is udp-cbr but has no `rate`", "rate = \"100Mbps\""]),
+            ("flow without kind",
+             flow(""), vec![],
+             vec!["[[flow]] index 0 has no `kind`", "kind = \"tcp-bulk\""]),
+            ("src equals dst",
+             format!("{BASE}[[flow]]\nkind = \"ping\"\nsrc = \"h0\"\ndst = \"h0\"\n"), vec![],
+             vec!["t.toml:6:7", "has `dst` equal to `src` (`h0`)"]),
+            ("stop before start",
+             flow("kind = \"ping\"\nstart = \"2s\"\nstop = \"1s\"\n"), vec![],
+             vec!["t.toml:9:8", "flow `f` stops at 1s but starts at 2s"]),
+            ("packet size too large",
+             flow("kind = \"udp-cbr\"\nrate = \"1Mbps\"\npacket_size = 70000\n"), vec![],
+             vec!["t.toml:9:15", "`packet_size` of flow `f` must be between 1 and 65507 bytes"]),
+            ("duplicate flow names",
+             format!("{BASE}{FLOW}kind = \"ping\"\n{FLOW}kind = \"ping\"\n"), vec![],
+             vec!["t.toml:9:8", "duplicate flow name `f`", "the first flow named `f` is on line 4"]),
+            ("duplicate vm names",
+             format!("{BASE}[[vm]]\nname = \"v\"\nhost = \"h0\"\nmemory = \"1GiB\"\n[[vm]]\nname = \"v\"\nhost = \"h1\"\nmemory = \"1GiB\"\n"), vec![],
+             vec!["t.toml:8:8", "duplicate vm name `v`"]),
+            ("duplicate host names",
+             format!("{BASE}[[host]]\nname = \"h0\"\n[[host]]\nname = \"h0\"\n"), vec![],
+             vec!["t.toml:6:8", "duplicate host name `h0`"]),
+            ("zero duration",
+             format!("duration = \"0s\"\n{BASE}"), vec![],
+             vec!["t.toml:1:12", "`duration` must be greater than zero"]),
+            ("bad time unit",
+             format!("duration = \"10 parsecs\"\n{BASE}"), vec![],
+             vec!["t.toml:1:12", "invalid `duration` in the top-level table", "unknown time unit `parsecs`"]),
+            ("ecmp with an OpenFlow app",
+             format!("{BASE}[controller]\napp = \"learning\"\necmp = \"per-flow\"\n"), vec![],
+             vec!["t.toml:5:8", "`ecmp` applies only with `app = \"none\"`"]),
+            ("migration of an undefined vm",
+             format!("{BASE}[[vm]]\nname = \"vm1\"\nhost = \"h0\"\nmemory = \"1GiB\"\n[[migration]]\nvm = \"vm2\"\nat = \"1s\"\n"), vec![],
+             vec!["t.toml:8:6", "migrates `vm2`, which no [[vm]] defines", "did you mean `vm1`?"]),
+            ("migration without at or period",
+             format!("{BASE}[[vm]]\nname = \"v\"\nhost = \"h0\"\nmemory = \"1GiB\"\n[[migration]]\nvm = \"v\"\n"), vec![],
+             vec!["has no `at`, and [orchestrator] has no `period`"]),
+            ("vm memory not whole pages",
+             format!("{BASE}[[vm]]\nname = \"v\"\nhost = \"h0\"\nmemory = \"1000B\"\n"), vec![],
+             vec!["t.toml:6:10", "whole number of 4096-byte pages"]),
+            ("timeseries of an unknown flow",
+             format!("{BASE}{FLOW}kind = \"ping\"\n[trace]\ntimeseries = [\"g\"]\n"), vec![],
+             vec!["t.toml:9:15", "`timeseries` names `g`"]),
+            ("bad pcap selection",
+             format!("{BASE}[trace]\npcap = \"host\"\n"), vec![],
+             vec!["t.toml:4:8", "`host` is not a valid `pcap` in [trace]; did you mean `hosts`?"]),
+            ("malformed event link",
+             format!("{BASE}[[event]]\nat = \"1s\"\nlink = \"a0\"\nstate = \"down\"\n"), vec![],
+             vec!["t.toml:5:8", "must name two nodes joined by `-`"]),
+            ("TOML syntax error",
+             format!("{BASE}k = = 4\n"), vec![],
+             vec!["t.toml:3", "not valid TOML"]),
+            ("several problems at once",
+             format!("duration = \"0s\"\n{BASE}k = 3\n"), vec![],
+             vec!["`duration` must be greater than zero", "fat-tree `k` must be even"]),
+            ("negative seed",
+             format!("seed = -1\n{BASE}"), vec![],
+             vec!["t.toml:1:8", "invalid `seed` in the top-level table: expected a non-negative integer"]),
+            ("unknown key in a dotted key",
+             format!("{BASE}link.rat = \"1Gbps\"\n"), vec![],
+             vec!["t.toml:3:6", "unknown key `rat` in [topology.link]; did you mean `rate`?"]),
+            ("duplicate key is a TOML error",
+             format!("{BASE}k = 4\nk = 8\n"), vec![],
+             vec!["t.toml:4:1", "not valid TOML", "duplicate key"]),
+            // --set errors
+            ("--set without =",
+             BASE.into(), vec!["topology.k"],
+             vec!["--set `topology.k` has no `=`", "KEY=VALUE"]),
+            ("--set unknown key",
+             BASE.into(), vec!["topology.link.rat=5"],
+             vec!["--set:1:15", "--set names unknown key `rat` in [topology.link]; did you mean `rate`?"]),
+            ("--set unknown top-level key",
+             BASE.into(), vec!["sede=5"],
+             vec!["--set:1:1", "unknown key `sede` in the top-level table; did you mean `seed`?"]),
+            ("--set index out of range",
+             format!("{BASE}{FLOW}kind = \"ping\"\n[[flow]]\nkind = \"ping\"\nsrc = \"h2\"\ndst = \"h3\"\n"), vec!["flow.5.interval=1s"],
+             vec!["--set:1:6", "--set `flow.5.interval=1s`: flow has 2 entries; index 5 does not exist"]),
+            ("--set index into absent array",
+             BASE.into(), vec!["migration.0.early_notification=false"],
+             vec!["migration has 0 entries; index 0 does not exist"]),
+            ("--set descends into a value",
+             BASE.into(), vec!["seed.x=1"],
+             vec!["`seed` is a value, not a table"]),
+            ("--set descends into a non-table in the file",
+             format!("{BASE}link = \"fast\"\n"), vec!["topology.link.rate=1Gbps"],
+             vec!["`topology.link` is a string in the scenario, not a table"]),
+            ("--set array without index",
+             BASE.into(), vec!["flow.rate=1Mbps"],
+             vec!["`flow` is a list of [[flow]] tables", "flow.0.rate"]),
+            ("--set bad value points at the edited line and names the override",
+             BASE.into(), vec!["topology.k=four"],
+             vec!["wrong type for `k` in [topology]", "this value comes from `--set topology.k=four`"]),
+            ("--set out-of-range value is marked as coming from --set",
+             BASE.into(), vec!["topology.k=7"],
+             vec!["fat-tree `k` must be even", "this value comes from `--set topology.k=7`"]),
+            ("--set inline table with an unknown key names the override",
+             BASE.into(), vec!["topology.link={ rat = \"1Gbps\" }"],
+             vec!["unknown key `rat` in [topology.link]", "this value comes from `--set topology.link={ rat = \"1Gbps\" }`"]),
+            ("--set a whole array entry",
+             format!("{BASE}{FLOW}kind = \"ping\"\n"), vec!["flow.0=1"],
+             vec!["names a whole [[flow]] entry"]),
+        ];
+        let mut failures = Vec::new();
+        for (what, text, sets, expected) in &cases {
+            let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+            match load_str("t.toml", text, &sets) {
+                Ok(_) => failures.push(format!("{what}: accepted\n{text}")),
+                Err(e) => {
+                    let out = render(&e);
+                    for needle in expected {
+                        if !out.contains(needle) {
+                            failures.push(format!("{what}: missing {needle:?} in\n{out}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {} cases failed:\n{}",
+            failures.len(),
+            cases.len(),
+            failures.join("\n")
+        );
+    }
+}

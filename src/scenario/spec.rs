@@ -1,0 +1,552 @@
+//! The validated scenario: typed, defaulted, one enum variant per kind.
+//!
+//! Everything here has passed [`super::validate`]: quantities are in range, per-kind keys belong
+//! to their kind, names are unique. What is *not* known yet is whether node names exist — that
+//! needs the topology — so every node reference keeps its [`Spanned`] location for the error the
+//! simulation builder may raise through [`super::ScenarioSource::error_at`].
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use sim_core::{ByteSize, DataRate, QueueLimit, SimTime};
+use toml::Spanned;
+
+/// A whole scenario: what to build, what to run on it, what to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// `name`: a label for results and plots. Default `"netsim"`.
+    pub name: String,
+    /// `seed`: the master seed every random stream derives from. Default 1.
+    pub seed: u64,
+    /// `duration`: simulated time to run. Default 10 s; never zero.
+    pub duration: SimTime,
+    /// `[topology]`.
+    pub topology: TopologySpec,
+    /// `[controller]`.
+    pub controller: ControllerConfig,
+    /// `[tcp]`: parameters of every TCP connection (flows, workloads, migrations).
+    pub tcp: TcpConfig,
+    /// `[[flow]]`, in file order.
+    pub flows: Vec<FlowSpec>,
+    /// `[[host]]`, in file order.
+    pub hosts: Vec<HostSpec>,
+    /// `[[vm]]`, in file order.
+    pub vms: Vec<VmSpec>,
+    /// `[orchestrator]`.
+    pub orchestrator: OrchestratorConfig,
+    /// `[[migration]]`, in file order.
+    pub migrations: Vec<MigrationSpec>,
+    /// `[[event]]`, in file order.
+    pub events: Vec<EventSpec>,
+    /// `[trace]`.
+    pub trace: TraceConfig,
+}
+
+/// `[topology] kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TopologyKind {
+    /// k-ary fat-tree (Al-Fares et al.).
+    FatTree,
+    /// Senders and receivers joined by one bottleneck link.
+    Dumbbell,
+    /// Two-tier Clos.
+    LeafSpine,
+    /// A chain of switches.
+    Linear,
+    /// Hosts around one switch.
+    Star,
+    /// The test bed of Qin et al. 2017.
+    Qin2017,
+    /// The test bed of Arora et al. 2013.
+    Arora2013,
+    /// Nodes and links read from another TOML file.
+    File,
+}
+
+impl TopologyKind {
+    /// The name used in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TopologyKind::FatTree => "fat-tree",
+            TopologyKind::Dumbbell => "dumbbell",
+            TopologyKind::LeafSpine => "leaf-spine",
+            TopologyKind::Linear => "linear",
+            TopologyKind::Star => "star",
+            TopologyKind::Qin2017 => "qin2017",
+            TopologyKind::Arora2013 => "arora2013",
+            TopologyKind::File => "file",
+        }
+    }
+}
+
+/// `[topology]`: the shape of the network and the parameters of its links.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopologySpec {
+    /// The kind-specific parameters.
+    pub shape: TopologyShape,
+    /// `link`: every link's parameters (the dumbbell's bottleneck excepted).
+    pub link: LinkConfig,
+    /// Where `kind` is written, for errors about the topology as a whole.
+    pub span: std::ops::Range<usize>,
+}
+
+/// One variant per [`TopologyKind`], with that kind's keys.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TopologyShape {
+    /// `fat-tree`: `k` pods of k switches, k³/4 hosts.
+    FatTree {
+        /// `k`: even, at least 2. Default 4.
+        k: Spanned<u32>,
+    },
+    /// `dumbbell`: `pairs` senders `l0…` and receivers `r0…` around `sl`—`sr`.
+    Dumbbell {
+        /// `pairs`: sender/receiver pairs, at least 1. Default 2.
+        pairs: u32,
+        /// `bottleneck`: the `sl`—`sr` link; keys not given are taken from `link`.
+        bottleneck: LinkConfig,
+    },
+    /// `leaf-spine`: every leaf connects to every spine.
+    LeafSpine {
+        /// `leaves`: default 4.
+        leaves: u32,
+        /// `spines`: default 2.
+        spines: u32,
+        /// `hosts_per_leaf`: default 2.
+        hosts_per_leaf: u32,
+    },
+    /// `linear`: switches in a chain, hosts hanging off each.
+    Linear {
+        /// `switches`: default 3.
+        switches: u32,
+        /// `hosts_per_switch`: default 1.
+        hosts_per_switch: u32,
+    },
+    /// `star`: hosts around one switch.
+    Star {
+        /// `hosts`: default 4.
+        hosts: u32,
+    },
+    /// `qin2017`: the fixed test bed of seed 002.
+    Qin2017,
+    /// `arora2013`: the fixed test bed of seed 001.
+    Arora2013,
+    /// `file`: nodes and links from a TOML file.
+    File {
+        /// `path`: relative paths are resolved against the scenario file's folder by
+        /// [`super::load`].
+        path: Spanned<PathBuf>,
+    },
+}
+
+impl TopologyShape {
+    /// The kind this shape belongs to.
+    pub fn kind(&self) -> TopologyKind {
+        match self {
+            TopologyShape::FatTree { .. } => TopologyKind::FatTree,
+            TopologyShape::Dumbbell { .. } => TopologyKind::Dumbbell,
+            TopologyShape::LeafSpine { .. } => TopologyKind::LeafSpine,
+            TopologyShape::Linear { .. } => TopologyKind::Linear,
+            TopologyShape::Star { .. } => TopologyKind::Star,
+            TopologyShape::Qin2017 => TopologyKind::Qin2017,
+            TopologyShape::Arora2013 => TopologyKind::Arora2013,
+            TopologyShape::File { .. } => TopologyKind::File,
+        }
+    }
+}
+
+/// A point-to-point link's parameters (`[topology.link]`, `[topology.bottleneck]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkConfig {
+    /// `rate` (bit/s). Default 1 Gbps.
+    pub rate: DataRate,
+    /// `delay`: one-way propagation delay. Default 1 µs.
+    pub delay: SimTime,
+    /// `queue`: drop-tail limit of each output queue. Default 100 packets.
+    pub queue: QueueLimit,
+    /// `loss`: probability in [0, 1] that a frame is lost, per direction. Default 0.
+    pub loss: f64,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        LinkConfig {
+            rate: DataRate::gbps(1),
+            delay: SimTime::from_us(1),
+            queue: QueueLimit::Packets(100),
+            loss: 0.0,
+        }
+    }
+}
+
+/// `[controller] app`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ControllerApp {
+    /// Static shortest-path IP routing, no OpenFlow.
+    #[default]
+    None,
+    /// L2 learning switch.
+    Learning,
+    /// Dijkstra shortest path.
+    ShortestPath,
+    /// Dynamic routing on port statistics (seed 002).
+    DynamicRouting,
+}
+
+/// `[controller] ecmp`: how static routing spreads traffic over equal-cost paths.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Ecmp {
+    /// One path per destination.
+    #[default]
+    Off,
+    /// By a hash of the 5-tuple.
+    PerFlow,
+    /// At random for each packet (ns-3's `RandomEcmpRouting`).
+    PerPacket,
+}
+
+/// `[controller]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ControllerConfig {
+    /// `app`. Default `none`.
+    pub app: ControllerApp,
+    /// `ecmp`: only with `app = "none"`. Default `off`.
+    pub ecmp: Ecmp,
+    /// `stats_interval`: port-statistics polling period. Default 5 s.
+    pub stats_interval: SimTime,
+    /// `channel_latency`: one-way switch–controller latency. Default 50 µs.
+    pub channel_latency: SimTime,
+}
+
+impl Default for ControllerConfig {
+    fn default() -> Self {
+        ControllerConfig {
+            app: ControllerApp::None,
+            ecmp: Ecmp::Off,
+            stats_interval: SimTime::from_secs(5),
+            channel_latency: SimTime::from_us(50),
+        }
+    }
+}
+
+/// `[tcp] variant`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TcpVariant {
+    /// RFC 5681.
+    Reno,
+    /// RFC 6582.
+    #[default]
+    Newreno,
+}
+
+/// `[tcp]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpConfig {
+    /// `variant`. Default `newreno`.
+    pub variant: TcpVariant,
+    /// `mss` (bytes). Default 1448.
+    pub mss: u32,
+    /// `initial_cwnd` (segments). Default 10.
+    pub initial_cwnd: u32,
+    /// `min_rto`. Default 200 ms.
+    pub min_rto: SimTime,
+    /// `delayed_ack`. Default false.
+    pub delayed_ack: bool,
+    /// `rcv_buf`. Default 4 MiB.
+    pub rcv_buf: ByteSize,
+    /// `snd_buf`. Default 4 MiB.
+    pub snd_buf: ByteSize,
+    /// `timestamps`: the RFC 7323 option. Default false.
+    pub timestamps: bool,
+}
+
+impl Default for TcpConfig {
+    fn default() -> Self {
+        TcpConfig {
+            variant: TcpVariant::Newreno,
+            mss: 1448,
+            initial_cwnd: 10,
+            min_rto: SimTime::from_ms(200),
+            delayed_ack: false,
+            rcv_buf: ByteSize(4 << 20),
+            snd_buf: ByteSize(4 << 20),
+            timestamps: false,
+        }
+    }
+}
+
+/// `[[flow]] kind` (and a workload's `kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlowKind {
+    /// TCP bulk transfer (ns-3 `BulkSend`).
+    TcpBulk,
+    /// UDP constant bit rate.
+    UdpCbr,
+    /// UDP on-off (ns-3 `OnOff`).
+    #[serde(rename = "udp-onoff")]
+    UdpOnOff,
+    /// ICMP echo.
+    Ping,
+    /// Requests and responses over one persistent TCP connection.
+    RequestResponse,
+}
+
+impl FlowKind {
+    /// The name used in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowKind::TcpBulk => "tcp-bulk",
+            FlowKind::UdpCbr => "udp-cbr",
+            FlowKind::UdpOnOff => "udp-onoff",
+            FlowKind::Ping => "ping",
+            FlowKind::RequestResponse => "request-response",
+        }
+    }
+}
+
+/// One `[[flow]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowSpec {
+    /// `name`: unique among flows. Default `flow<index>`, spanning the `[[flow]]` table.
+    pub name: Spanned<String>,
+    /// `src`: the sending node.
+    pub src: Spanned<String>,
+    /// `dst`: the receiving node.
+    pub dst: Spanned<String>,
+    /// `start`. Default 0 s.
+    pub start: SimTime,
+    /// `stop`: when the source stops sending; `None` (the default) runs to the end.
+    pub stop: Option<SimTime>,
+    /// The kind and its keys.
+    pub kind: FlowKindSpec,
+}
+
+/// What a flow or workload sends: one variant per [`FlowKind`] with that kind's keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowKindSpec {
+    /// `tcp-bulk`.
+    TcpBulk {
+        /// `bytes`: `None` for `"unlimited"` (the default).
+        bytes: Option<ByteSize>,
+    },
+    /// `udp-cbr`.
+    UdpCbr {
+        /// `rate` (bit/s) of UDP payload. Required.
+        rate: DataRate,
+        /// `packet_size`: UDP payload bytes per datagram. Default 1472.
+        packet_size: u32,
+    },
+    /// `udp-onoff`: sends at `rate` for `on`, then is silent for `off`.
+    UdpOnOff {
+        /// `rate` (bit/s) while on. Required.
+        rate: DataRate,
+        /// `packet_size`: UDP payload bytes. Default 1472.
+        packet_size: u32,
+        /// `on`. Default 1 s.
+        on: SimTime,
+        /// `off`. Default 1 s.
+        off: SimTime,
+    },
+    /// `ping`.
+    Ping {
+        /// `interval` between echo requests. Default 100 ms.
+        interval: SimTime,
+        /// `size`: ICMP payload bytes. Default 56.
+        size: u32,
+    },
+    /// `request-response`.
+    RequestResponse {
+        /// `request` size. Default 200 B.
+        request: ByteSize,
+        /// `response` size. Default 4 KB.
+        response: ByteSize,
+        /// `interval` between requests. Default 10 ms.
+        interval: SimTime,
+    },
+}
+
+impl FlowKindSpec {
+    /// The kind of this spec.
+    pub fn kind(&self) -> FlowKind {
+        match self {
+            FlowKindSpec::TcpBulk { .. } => FlowKind::TcpBulk,
+            FlowKindSpec::UdpCbr { .. } => FlowKind::UdpCbr,
+            FlowKindSpec::UdpOnOff { .. } => FlowKind::UdpOnOff,
+            FlowKindSpec::Ping { .. } => FlowKind::Ping,
+            FlowKindSpec::RequestResponse { .. } => FlowKind::RequestResponse,
+        }
+    }
+}
+
+/// One `[[host]]`: settings for a host node of the topology.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostSpec {
+    /// `name`: a host node of the topology. Required; unique.
+    pub name: Spanned<String>,
+    /// `capacity`: memory available to VMs; `None` (the default) is unlimited.
+    pub capacity: Option<ByteSize>,
+}
+
+/// One `[[vm]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VmSpec {
+    /// `name`. Required; unique.
+    pub name: Spanned<String>,
+    /// `host`: the host it starts on. Required.
+    pub host: Spanned<String>,
+    /// `memory`. Required; a whole number of pages.
+    pub memory: ByteSize,
+    /// `page_size` (bytes). Default 4096.
+    pub page_size: u64,
+    /// `dirty_rate` (pages/s). Default 0.
+    pub dirty_rate: u64,
+    /// `hot_fraction`: share of pages taking most writes, in [0, 1]; 0 turns it off. Default 0.
+    pub hot_fraction: f64,
+    /// `state`: CPU and device state sent in the final round. Default 8 MiB.
+    pub state: ByteSize,
+    /// `workload`: traffic between a client and the VM. Default none.
+    pub workload: Option<WorkloadSpec>,
+}
+
+/// A VM's `workload`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadSpec {
+    /// `client`: the node at the other end; it sends requests, datagrams, echo requests or bulk
+    /// data to the VM. Required.
+    pub client: Spanned<String>,
+    /// `kind` and its keys, as for a flow.
+    pub kind: FlowKindSpec,
+}
+
+/// `[orchestrator] order`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MigrationOrder {
+    /// Finish one source machine's VMs before the next.
+    #[default]
+    MachineByMachine,
+    /// Take one VM from each source machine in turn (seed 004).
+    RoundRobin,
+}
+
+/// `[orchestrator]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrchestratorConfig {
+    /// `order`. Default `machine-by-machine`.
+    pub order: MigrationOrder,
+    /// `concurrent`: migrations in flight at once, at least 1. Default 1.
+    pub concurrent: u32,
+    /// `period`: periodic trigger for migrations without `at`. Default none.
+    pub period: Option<SimTime>,
+}
+
+impl Default for OrchestratorConfig {
+    fn default() -> Self {
+        OrchestratorConfig {
+            order: MigrationOrder::MachineByMachine,
+            concurrent: 1,
+            period: None,
+        }
+    }
+}
+
+/// `[[migration]] algorithm`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MigrationAlgorithm {
+    /// Iterative pre-copy with the Xen stop conditions.
+    #[default]
+    Precopy,
+    /// Pause, copy everything, resume.
+    StopAndCopy,
+    /// Resume at the target first, fetch pages on demand.
+    Postcopy,
+}
+
+/// One `[[migration]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrationSpec {
+    /// `vm`: a VM defined by a `[[vm]]` (checked). Required.
+    pub vm: Spanned<String>,
+    /// `to`: the target host; `None` lets the orchestrator choose by capacity.
+    pub to: Option<Spanned<String>>,
+    /// `at`: start time; `None` waits for the orchestrator's `period`.
+    pub at: Option<SimTime>,
+    /// `algorithm`. Default `precopy`.
+    pub algorithm: MigrationAlgorithm,
+    /// `early_notification` (seed 002). Default false.
+    pub early_notification: bool,
+    /// `max_rounds`: pre-copy round limit, at least 1. Default 30.
+    pub max_rounds: u32,
+    /// `stop_threshold`: stop pre-copy when this little is left dirty. Default 200 KB.
+    pub stop_threshold: ByteSize,
+    /// `max_total_factor`: stop when this many times the memory has been sent, at least 1.
+    /// Default 3.0.
+    pub max_total_factor: f64,
+}
+
+/// `[[event]] state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkState {
+    /// The link stops carrying frames.
+    Down,
+    /// The link carries frames again.
+    Up,
+}
+
+/// One `[[event]]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSpec {
+    /// `at`. Required.
+    pub at: SimTime,
+    /// `link`: two node names joined by `-`, as in `"a0-c0"`. Required.
+    pub link: Spanned<String>,
+    /// `state`. Required.
+    pub state: LinkState,
+}
+
+/// `[trace] pcap`: which devices get a pcap file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PcapSelection {
+    /// No pcap files.
+    #[default]
+    None,
+    /// Every host device.
+    Hosts,
+    /// Every device.
+    All,
+    /// Every device of the named nodes.
+    Nodes(Vec<Spanned<String>>),
+}
+
+/// `[trace]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceConfig {
+    /// `pcap`. Default `none`.
+    pub pcap: PcapSelection,
+    /// `openflow_pcap`. Default false.
+    pub openflow_pcap: bool,
+    /// `timeseries`: flow names or `migration:<vm>` (checked). Default empty.
+    pub timeseries: Vec<Spanned<String>>,
+    /// `sample_interval`. Default 1 ms; never zero.
+    pub sample_interval: SimTime,
+    /// `snaplen` (bytes): bytes captured per frame, 0 for the whole frame. Default 0.
+    pub snaplen: u32,
+}
+
+impl Default for TraceConfig {
+    fn default() -> Self {
+        TraceConfig {
+            pcap: PcapSelection::None,
+            openflow_pcap: false,
+            timeseries: Vec::new(),
+            sample_interval: SimTime::from_ms(1),
+            snaplen: 0,
+        }
+    }
+}

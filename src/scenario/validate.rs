@@ -1,0 +1,464 @@
+//! From the loose [`raw`](super::raw) tables to the typed [`spec`](super::spec): defaults,
+//! ranges, per-kind keys, unique names, references between tables.
+//!
+//! Validation does not stop at the first problem: it collects every one it can find in a pass,
+//! so that a user fixing a file sees them all at once. Each problem points at the value at fault
+//! (or, for a missing key, at the table that lacks it).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use sim_core::{ByteSize, SimTime};
+use toml::Spanned;
+
+use super::error::{ScenarioDiagnostic, ScenarioError, line_of, nearest, one_of};
+use super::raw;
+use super::spec::*;
+
+mod topology;
+mod traffic;
+
+/// The largest UDP or ICMP payload an IPv4 datagram can carry (65 535 − 20 − 8).
+const MAX_DATAGRAM_PAYLOAD: u64 = 65_507;
+/// The largest TCP receive window RFC 7323 §2.3 allows (2³⁰ bytes).
+const MAX_RCV_WINDOW: u64 = 1 << 30;
+
+/// Collects problems over one text.
+pub(crate) struct Validator<'a> {
+    name: &'a str,
+    text: &'a str,
+    problems: Vec<ScenarioDiagnostic>,
+}
+
+impl<'a> Validator<'a> {
+    pub(crate) fn new(name: &'a str, text: &'a str) -> Self {
+        Validator {
+            name,
+            text,
+            problems: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, span: Range<usize>, message: String, label: &str, help: Option<String>) {
+        self.problems.push(ScenarioDiagnostic::new(
+            self.name, self.text, span, message, label, help,
+        ));
+    }
+
+    /// All problems as one error (the first, with the rest as related), or `value`.
+    pub(crate) fn finish<T>(self, value: T) -> Result<T, ScenarioError> {
+        let mut problems = self.problems.into_iter();
+        match problems.next() {
+            None => Ok(value),
+            Some(mut first) => {
+                first.related.extend(problems);
+                Err(ScenarioError::Invalid(Box::new(first)))
+            }
+        }
+    }
+
+    /// The whole file.
+    pub(crate) fn scenario(&mut self, raw: raw::ScenarioTable) -> Scenario {
+        let duration = match raw.duration {
+            Some(d) if *d.get_ref() == SimTime::ZERO => {
+                self.error(
+                    d.span(),
+                    "`duration` must be greater than zero".into(),
+                    "zero duration",
+                    Some("for example `duration = \"10s\"`".into()),
+                );
+                SimTime::from_secs(10)
+            }
+            Some(d) => d.into_inner(),
+            None => SimTime::from_secs(10),
+        };
+        let topology = match raw.topology {
+            Some(t) => self.topology(t),
+            None => {
+                self.error(
+                    0..0,
+                    "the scenario has no [topology] table".into(),
+                    "expected [topology]",
+                    Some("add, for example:\n[topology]\nkind = \"fat-tree\"\nk = 4".into()),
+                );
+                TopologySpec {
+                    shape: TopologyShape::FatTree {
+                        k: Spanned::new(0..0, 4),
+                    },
+                    link: LinkConfig::default(),
+                    span: 0..0,
+                }
+            }
+        };
+        let controller = self.controller(raw.controller);
+        let tcp = self.tcp(raw.tcp);
+        let flows = raw
+            .flow
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, f)| self.flow(i, f))
+            .collect::<Vec<_>>();
+        self.unique("flow", flows.iter().map(|f| &f.name));
+        let hosts = raw
+            .host
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, h)| self.host(i, h))
+            .collect::<Vec<_>>();
+        self.unique("host", hosts.iter().map(|h| &h.name));
+        let vms = raw
+            .vm
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, v)| self.vm(i, v))
+            .collect::<Vec<_>>();
+        self.unique("vm", vms.iter().map(|v| &v.name));
+        let orchestrator = self.orchestrator(raw.orchestrator);
+        let vm_names: Vec<&str> = vms.iter().map(|v| v.name.get_ref().as_str()).collect();
+        let migrations = raw
+            .migration
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, m)| self.migration(i, m, &vm_names, orchestrator.period.is_some()))
+            .collect();
+        let events = raw
+            .event
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, e)| self.event(i, e))
+            .collect();
+        let flow_names: Vec<&str> = flows.iter().map(|f| f.name.get_ref().as_str()).collect();
+        let trace = self.trace(raw.trace, &flow_names, &vm_names);
+        Scenario {
+            name: raw.name.unwrap_or_else(|| "netsim".into()),
+            seed: raw.seed.unwrap_or(1),
+            duration,
+            topology,
+            controller,
+            tcp,
+            flows,
+            hosts,
+            vms,
+            orchestrator,
+            migrations,
+            events,
+            trace,
+        }
+    }
+
+    /// Reports a missing required key of the table at `span`.
+    fn missing<T>(
+        &mut self,
+        value: Option<T>,
+        key: &str,
+        table: &str,
+        span: &Range<usize>,
+        example: &str,
+    ) -> Option<T> {
+        if value.is_none() {
+            self.error(
+                span.clone(),
+                format!("{table} has no `{key}`"),
+                &format!("missing `{key}`"),
+                Some(format!("add, for example, `{example}`")),
+            );
+        }
+        value
+    }
+
+    /// Reports a count that must be at least 1.
+    fn positive(&mut self, v: Option<Spanned<u32>>, key: &str, default: u32) -> u32 {
+        match v {
+            Some(v) if *v.get_ref() == 0 => {
+                self.error(
+                    v.span(),
+                    format!("`{key}` must be at least 1"),
+                    "zero",
+                    None,
+                );
+                default
+            }
+            Some(v) => v.into_inner(),
+            None => default,
+        }
+    }
+
+    /// Reports a time that must be greater than zero.
+    fn nonzero_time(
+        &mut self,
+        v: Option<Spanned<SimTime>>,
+        key: &str,
+        default: SimTime,
+    ) -> SimTime {
+        match v {
+            Some(v) if *v.get_ref() == SimTime::ZERO => {
+                self.error(
+                    v.span(),
+                    format!("`{key}` must be greater than zero"),
+                    "zero",
+                    None,
+                );
+                default
+            }
+            Some(v) => v.into_inner(),
+            None => default,
+        }
+    }
+
+    /// Reports a fraction outside [0, 1].
+    fn fraction(&mut self, v: Option<Spanned<f64>>, key: &str) -> f64 {
+        match v {
+            Some(v) if !(0.0..=1.0).contains(v.get_ref()) => {
+                self.error(
+                    v.span(),
+                    format!("`{key}` must be between 0 and 1, not {}", v.get_ref()),
+                    "outside [0, 1]",
+                    Some(format!("`{key}` is a probability or share: 0.01 means 1 %")),
+                );
+                0.0
+            }
+            Some(v) => v.into_inner(),
+            None => 0.0,
+        }
+    }
+
+    /// Reports duplicate names (each one after the first).
+    fn unique<'n>(&mut self, what: &str, names: impl Iterator<Item = &'n Spanned<String>>) {
+        let mut seen: BTreeMap<&str, Range<usize>> = BTreeMap::new();
+        for name in names {
+            if let Some(first) = seen.get(name.get_ref().as_str()) {
+                let line = line_of(self.text, first.start);
+                self.error(
+                    name.span(),
+                    format!("duplicate {what} name `{}`", name.get_ref()),
+                    "duplicate",
+                    Some(format!(
+                        "the first {what} named `{}` is on line {line}; names must be unique",
+                        name.get_ref()
+                    )),
+                );
+            } else {
+                seen.insert(name.get_ref(), name.span());
+            }
+        }
+    }
+
+    fn controller(&mut self, raw: raw::ControllerTable) -> ControllerConfig {
+        let d = ControllerConfig::default();
+        let app = raw.app.as_ref().map(|a| *a.get_ref()).unwrap_or(d.app);
+        let ecmp = match raw.ecmp {
+            Some(e) if *e.get_ref() != Ecmp::Off && app != ControllerApp::None => {
+                self.error(e.span(), "`ecmp` applies only with `app = \"none\"`".into(), "needs app = \"none\"", Some("OpenFlow apps choose their own paths; remove `ecmp` or set `app = \"none\"`".into()));
+                Ecmp::Off
+            }
+            Some(e) => e.into_inner(),
+            None => d.ecmp,
+        };
+        ControllerConfig {
+            app,
+            ecmp,
+            stats_interval: self.nonzero_time(
+                raw.stats_interval,
+                "stats_interval",
+                d.stats_interval,
+            ),
+            channel_latency: raw.channel_latency.unwrap_or(d.channel_latency),
+        }
+    }
+
+    fn tcp(&mut self, raw: raw::TcpTable) -> TcpConfig {
+        let d = TcpConfig::default();
+        let mss = match raw.mss {
+            Some(m) if !(1..=65_495).contains(m.get_ref()) => {
+                self.error(
+                    m.span(),
+                    format!(
+                        "`mss` must be between 1 and 65495 bytes, not {}",
+                        m.get_ref()
+                    ),
+                    "out of range",
+                    None,
+                );
+                d.mss
+            }
+            Some(m) => m.into_inner(),
+            None => d.mss,
+        };
+        let mut buf = |v: Option<Spanned<ByteSize>>, key: &str, max: u64, default: ByteSize| match v
+        {
+            Some(b) if b.get_ref().0 == 0 || b.get_ref().0 > max => {
+                self.error(
+                    b.span(),
+                    format!(
+                        "`{key}` must be between 1 byte and {}, not {}",
+                        ByteSize(max),
+                        b.get_ref()
+                    ),
+                    "out of range",
+                    None,
+                );
+                default
+            }
+            Some(b) => b.into_inner(),
+            None => default,
+        };
+        let rcv_buf = buf(raw.rcv_buf, "rcv_buf", MAX_RCV_WINDOW, d.rcv_buf);
+        let snd_buf = buf(raw.snd_buf, "snd_buf", u64::MAX, d.snd_buf);
+        TcpConfig {
+            variant: raw.variant.unwrap_or(d.variant),
+            mss,
+            initial_cwnd: self.positive(raw.initial_cwnd, "initial_cwnd", d.initial_cwnd),
+            min_rto: self.nonzero_time(raw.min_rto, "min_rto", d.min_rto),
+            delayed_ack: raw.delayed_ack.unwrap_or(d.delayed_ack),
+            rcv_buf,
+            snd_buf,
+            timestamps: raw.timestamps.unwrap_or(d.timestamps),
+        }
+    }
+
+    fn orchestrator(&mut self, raw: raw::OrchestratorTable) -> OrchestratorConfig {
+        let d = OrchestratorConfig::default();
+        let period = match raw.period {
+            Some(p) if *p.get_ref() == SimTime::ZERO => {
+                self.error(
+                    p.span(),
+                    "`period` must be greater than zero".into(),
+                    "zero",
+                    None,
+                );
+                None
+            }
+            p => p.map(Spanned::into_inner),
+        };
+        OrchestratorConfig {
+            order: raw.order.unwrap_or(d.order),
+            concurrent: self.positive(raw.concurrent, "concurrent", d.concurrent),
+            period,
+        }
+    }
+
+    fn migration(
+        &mut self,
+        index: usize,
+        raw: Spanned<raw::MigrationTable>,
+        vms: &[&str],
+        periodic: bool,
+    ) -> Option<MigrationSpec> {
+        let span = raw.span();
+        let raw = raw.into_inner();
+        let table = format!("[[migration]] index {index}");
+        let vm = self.missing(raw.vm, "vm", &table, &span, "vm = \"vm1\"")?;
+        if !vms.contains(&vm.get_ref().as_str()) {
+            let help = match nearest(vm.get_ref(), vms.iter().copied()) {
+                Some(n) => format!("did you mean `{n}`? VMs are defined by [[vm]] tables"),
+                None if vms.is_empty() => "no VM is defined; add a [[vm]] table".into(),
+                None => format!("the VMs are {}", one_of(vms)),
+            };
+            self.error(
+                vm.span(),
+                format!(
+                    "{table} migrates `{}`, which no [[vm]] defines",
+                    vm.get_ref()
+                ),
+                "unknown VM",
+                Some(help),
+            );
+        }
+        if raw.at.is_none() && !periodic {
+            self.error(
+                span.clone(),
+                format!("{table} has no `at`, and [orchestrator] has no `period` to trigger it"),
+                "missing `at`",
+                Some("add `at = \"1s\"`, or set `period` in [orchestrator]".into()),
+            );
+        }
+        let factor = match raw.max_total_factor {
+            Some(f) if !(f.get_ref().is_finite() && *f.get_ref() >= 1.0) => {
+                self.error(
+                    f.span(),
+                    format!(
+                        "`max_total_factor` must be at least 1.0, not {}",
+                        f.get_ref()
+                    ),
+                    "below 1",
+                    Some("it is a multiple of the VM's memory; 3.0 is Xen's default".into()),
+                );
+                3.0
+            }
+            Some(f) => f.into_inner(),
+            None => 3.0,
+        };
+        Some(MigrationSpec {
+            vm,
+            to: raw.to,
+            at: raw.at,
+            algorithm: raw.algorithm.unwrap_or_default(),
+            early_notification: raw.early_notification.unwrap_or(false),
+            max_rounds: self.positive(raw.max_rounds, "max_rounds", 30),
+            stop_threshold: raw.stop_threshold.unwrap_or(ByteSize(200_000)),
+            max_total_factor: factor,
+        })
+    }
+
+    fn event(&mut self, index: usize, raw: Spanned<raw::EventTable>) -> Option<EventSpec> {
+        let span = raw.span();
+        let raw = raw.into_inner();
+        let table = format!("[[event]] index {index}");
+        let at = self.missing(raw.at, "at", &table, &span, "at = \"2s\"");
+        let link = self.missing(raw.link, "link", &table, &span, "link = \"a0-c0\"");
+        let state = self.missing(raw.state, "state", &table, &span, "state = \"down\"");
+        let (at, link, state) = (at?, link?, state?);
+        let well_formed = link
+            .get_ref()
+            .split_once('-')
+            .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty());
+        if !well_formed {
+            self.error(
+                link.span(),
+                format!(
+                    "`link` of {table} must name two nodes joined by `-`, not `{}`",
+                    link.get_ref()
+                ),
+                "expected `node-node`",
+                Some("for example `link = \"a0-c0\"`".into()),
+            );
+        }
+        Some(EventSpec { at, link, state })
+    }
+
+    fn trace(&mut self, raw: raw::TraceTable, flows: &[&str], vms: &[&str]) -> TraceConfig {
+        let d = TraceConfig::default();
+        let timeseries = raw.timeseries.unwrap_or_default();
+        for entry in &timeseries {
+            let name = entry.get_ref().as_str();
+            let (known, candidates): (bool, Vec<String>) = match name.strip_prefix("migration:") {
+                Some(vm) => (
+                    vms.contains(&vm),
+                    vms.iter().map(|v| format!("migration:{v}")).collect(),
+                ),
+                None => (
+                    flows.contains(&name),
+                    flows.iter().map(|f| f.to_string()).collect(),
+                ),
+            };
+            if !known {
+                let help = match nearest(name, candidates.iter().map(String::as_str)) {
+                    Some(n) => format!("did you mean `{n}`?"),
+                    None => "`timeseries` takes names of [[flow]] tables, or `migration:<vm>` for a [[vm]]".into(),
+                };
+                self.error(entry.span(), format!("`timeseries` names `{name}`, which is neither a flow nor `migration:<vm>` of a defined VM"), "unknown flow or VM", Some(help));
+            }
+        }
+        TraceConfig {
+            pcap: raw.pcap.unwrap_or_default(),
+            openflow_pcap: raw.openflow_pcap.unwrap_or(d.openflow_pcap),
+            timeseries,
+            sample_interval: self.nonzero_time(
+                raw.sample_interval,
+                "sample_interval",
+                d.sample_interval,
+            ),
+            snaplen: raw.snaplen.unwrap_or(d.snaplen),
+        }
+    }
+}

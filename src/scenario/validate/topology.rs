@@ -1,0 +1,140 @@
+//! `[topology]`: the kind, each kind's own keys, and the link parameters.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use toml::Spanned;
+
+use super::super::error::all_of;
+use super::super::raw;
+use super::super::spec::*;
+use super::Validator;
+
+impl Validator<'_> {
+    fn link(&mut self, raw: raw::LinkTable, base: LinkConfig) -> LinkConfig {
+        let loss = match raw.loss {
+            Some(l) => self.fraction(Some(l), "loss"),
+            None => base.loss,
+        };
+        LinkConfig {
+            rate: raw.rate.unwrap_or(base.rate),
+            delay: raw.delay.unwrap_or(base.delay),
+            queue: raw.queue.unwrap_or(base.queue),
+            loss,
+        }
+    }
+
+    pub(super) fn topology(&mut self, raw: Spanned<raw::TopologyTable>) -> TopologySpec {
+        let table_span = raw.span();
+        let raw = raw.into_inner();
+        let link = self.link(raw.link.unwrap_or_default(), LinkConfig::default());
+        let Some(kind) = self.missing(
+            raw.kind,
+            "kind",
+            "[topology]",
+            &table_span,
+            "kind = \"fat-tree\"",
+        ) else {
+            return TopologySpec {
+                shape: TopologyShape::FatTree {
+                    k: Spanned::new(0..0, 4),
+                },
+                link,
+                span: table_span,
+            };
+        };
+        let span = kind.span();
+        let kind = kind.into_inner();
+        // Keys that belong to one kind only, with the kinds that take them.
+        let present: [(&str, Option<Range<usize>>); 10] = [
+            ("k", raw.k.as_ref().map(Spanned::span)),
+            ("pairs", raw.pairs.as_ref().map(Spanned::span)),
+            ("bottleneck", raw.bottleneck.as_ref().map(Spanned::span)),
+            ("leaves", raw.leaves.as_ref().map(Spanned::span)),
+            ("spines", raw.spines.as_ref().map(Spanned::span)),
+            (
+                "hosts_per_leaf",
+                raw.hosts_per_leaf.as_ref().map(Spanned::span),
+            ),
+            ("switches", raw.switches.as_ref().map(Spanned::span)),
+            (
+                "hosts_per_switch",
+                raw.hosts_per_switch.as_ref().map(Spanned::span),
+            ),
+            ("hosts", raw.hosts.as_ref().map(Spanned::span)),
+            ("path", raw.path.as_ref().map(Spanned::span)),
+        ];
+        let allowed: &[&str] = match kind {
+            TopologyKind::FatTree => &["k"],
+            TopologyKind::Dumbbell => &["pairs", "bottleneck"],
+            TopologyKind::LeafSpine => &["leaves", "spines", "hosts_per_leaf"],
+            TopologyKind::Linear => &["switches", "hosts_per_switch"],
+            TopologyKind::Star => &["hosts"],
+            TopologyKind::Qin2017 | TopologyKind::Arora2013 => &[],
+            TopologyKind::File => &["path"],
+        };
+        for (key, key_span) in present {
+            if let Some(key_span) = key_span.filter(|_| !allowed.contains(&key)) {
+                let takes = if allowed.is_empty() {
+                    "only `link`".to_string()
+                } else {
+                    format!("`link` and {}", all_of(allowed))
+                };
+                self.error(
+                    key_span,
+                    format!("`{key}` does not apply to a {} topology", kind.as_str()),
+                    &format!("not a {} key", kind.as_str()),
+                    Some(format!("a {} topology takes {takes}", kind.as_str())),
+                );
+            }
+        }
+        let shape = match kind {
+            TopologyKind::FatTree => {
+                let k = raw.k.unwrap_or_else(|| Spanned::new(span.clone(), 4));
+                let v = *k.get_ref();
+                if v < 2 || v % 2 == 1 {
+                    self.error(k.span(), format!("fat-tree `k` must be even and at least 2, not {v}"), "odd or < 2", Some("a k-ary fat-tree has k pods of k/2 edge and k/2 aggregation switches, so k is even: try 4 or 8".into()));
+                }
+                TopologyShape::FatTree { k }
+            }
+            TopologyKind::Dumbbell => {
+                let bottleneck = match raw.bottleneck {
+                    Some(b) => self.link(b.into_inner(), link),
+                    None => link,
+                };
+                TopologyShape::Dumbbell {
+                    pairs: self.positive(raw.pairs, "pairs", 2),
+                    bottleneck,
+                }
+            }
+            TopologyKind::LeafSpine => TopologyShape::LeafSpine {
+                leaves: self.positive(raw.leaves, "leaves", 4),
+                spines: self.positive(raw.spines, "spines", 2),
+                hosts_per_leaf: self.positive(raw.hosts_per_leaf, "hosts_per_leaf", 2),
+            },
+            TopologyKind::Linear => TopologyShape::Linear {
+                switches: self.positive(raw.switches, "switches", 3),
+                hosts_per_switch: self.positive(raw.hosts_per_switch, "hosts_per_switch", 1),
+            },
+            TopologyKind::Star => TopologyShape::Star {
+                hosts: self.positive(raw.hosts, "hosts", 4),
+            },
+            TopologyKind::Qin2017 => TopologyShape::Qin2017,
+            TopologyKind::Arora2013 => TopologyShape::Arora2013,
+            TopologyKind::File => {
+                let path = self.missing(
+                    raw.path,
+                    "path",
+                    "a file topology",
+                    &span,
+                    "path = \"my-topology.toml\"",
+                );
+                let path = path
+                    .map(|p| Spanned::new(p.span(), PathBuf::from(p.into_inner())))
+                    .unwrap_or_else(|| Spanned::new(span.clone(), PathBuf::new()));
+                TopologyShape::File { path }
+            }
+        };
+        TopologySpec { shape, link, span }
+    }
+}
