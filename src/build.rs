@@ -8,14 +8,14 @@ use sim_core::{RngStreams, SimTime, Simulation};
 use toml::Spanned;
 
 use crate::scenario::{
-    ControllerApp, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError,
-    ScenarioSource, TopologyShape,
+    ControllerApp, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError, ScenarioSource,
+    TopologyShape,
 };
 use crate::topology::{dumbbell, link_params};
 
 /// UDP port of flow `i`'s receiver.
 fn sink_port(i: usize) -> u16 {
-    5000 + i as u16
+    40_000 + i as u16
 }
 /// UDP source port of flow `i`'s sender.
 fn source_port(i: usize) -> u16 {
@@ -112,7 +112,10 @@ pub fn build(
         let dst_ip = b.nodes()[dst.index()].ip.expect("hosts have addresses");
         let flow = i as u32;
         let (sender, receiver) = match f.kind {
-            FlowKindSpec::UdpCbr { rate, packet_size } | FlowKindSpec::UdpOnOff { rate, packet_size, .. } => {
+            FlowKindSpec::UdpCbr { rate, packet_size }
+            | FlowKindSpec::UdpOnOff {
+                rate, packet_size, ..
+            } => {
                 let (on, off) = match f.kind {
                     FlowKindSpec::UdpOnOff { on, off, .. } => (Some(on), off),
                     _ => (None, SimTime::ZERO),
@@ -166,7 +169,9 @@ pub fn build(
     }
 
     add_traces(&mut b, scenario, source, out)?;
-    let net = b.build().map_err(|e| source.error_at(topo.span.clone(), e.to_string(), None))?;
+    let net = b
+        .build()
+        .map_err(|e| source.error_at(topo.span.clone(), e.to_string(), None))?;
     let mut sim = Simulation::new(net);
     sim.model.schedule_apps(&mut sim.scheduler);
     Ok(Built { sim, flows })
@@ -182,7 +187,12 @@ pub fn check(scenario: &Scenario, source: &ScenarioSource) -> Result<(), Scenari
         let b = {
             let mut b = NetworkBuilder::new(RngStreams::new(0));
             if let TopologyShape::Dumbbell { pairs, bottleneck } = &scenario.topology.shape {
-                dumbbell(&mut b, *pairs, link_params(&scenario.topology.link), link_params(bottleneck));
+                dumbbell(
+                    &mut b,
+                    *pairs,
+                    link_params(&scenario.topology.link),
+                    link_params(bottleneck),
+                );
             }
             b
         };

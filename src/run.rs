@@ -88,7 +88,12 @@ pub fn run(
     net.finish_taps().map_err(|(dev, e)| {
         let d = &net.devices()[dev.index()];
         let name = &net.nodes()[d.node.index()].name;
-        output_err(&opts.out.join("pcap").join(format!("{name}-{}.pcap", d.port)))(e)
+        output_err(
+            &opts
+                .out
+                .join("pcap")
+                .join(format!("{name}-{}.pcap", d.port)),
+        )(e)
     })?;
     let summary = collect(
         &scenario.name,

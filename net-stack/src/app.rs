@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
 
-use crate::socket::{SocketId, SocketTable};
+use crate::socket::{Owner, SocketId, SocketTable};
 use crate::tcp::{TcpConnection, TcpEvent};
 use crate::wire::{IcmpRepr, L4, Packet, UdpRepr};
 use crate::{AppId, NodeId};
@@ -76,14 +76,20 @@ impl<'a> AppCtx<'a> {
     }
 
     fn sockets(&mut self) -> &mut SocketTable {
-        &mut self.tcp.as_mut().expect("this context has no TCP").3
+        self.tcp.as_mut().expect("this context has no TCP").3
     }
 
     /// Opens a TCP connection to `dst:dst_port`; events arrive at [`Application::on_tcp`].
     pub fn tcp_connect(&mut self, dst: Ipv4Addr, dst_port: u16) -> SocketId {
-        let (now, local) = (self.now, self.local_ip);
+        let (now, local_ip) = (self.now, self.local_ip);
         let (app, node, flow, sockets) = self.tcp.as_mut().expect("this context has no TCP");
-        sockets.connect(now, *node, *app, *flow, local, dst, dst_port)
+        let owner = Owner {
+            node: *node,
+            app: *app,
+            flow: *flow,
+            local_ip,
+        };
+        sockets.connect(now, owner, dst, dst_port)
     }
 
     /// Queues up to `bytes` for sending; returns how many the send buffer accepted. If fewer,

@@ -9,7 +9,7 @@ use thiserror::Error;
 use crate::app::Application;
 use crate::device::{Device, LinkParams, WireStats};
 use crate::drop_tail::DropTailQueue;
-use crate::network::{AppSlot, Network};
+use crate::network::{AppSlot, Network, Parts};
 use crate::node::{Host, Node, NodeKind};
 use crate::pcap::PcapTap;
 use crate::routing::{Ecmp, RoutingTable};
@@ -298,16 +298,16 @@ impl NetworkBuilder {
         for &(app, port) in &self.listeners {
             tcp.listen(self.apps[app.index()].node, port, app);
         }
-        let mut net = Network::from_parts(
-            self.nodes,
-            self.devices,
-            self.apps,
-            self.schedule,
+        let mut net = Network::from_parts(Parts {
+            nodes: self.nodes,
+            devices: self.devices,
+            apps: self.apps,
+            app_schedule: self.schedule,
             routes,
-            self.ecmp,
+            ecmp: self.ecmp,
             ecmp_rngs,
             tcp,
-        );
+        });
         net.taps = self.taps;
         net.tcp_traces = self.traces;
         Ok(net)

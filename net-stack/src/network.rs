@@ -70,6 +70,18 @@ pub(crate) struct AppSlot {
     pub app: Box<dyn Application>,
 }
 
+/// What a [`crate::NetworkBuilder`] hands over.
+pub(crate) struct Parts {
+    pub nodes: Vec<Node>,
+    pub devices: Vec<Device>,
+    pub apps: Vec<AppSlot>,
+    pub app_schedule: Vec<(AppId, SimTime, Option<SimTime>)>,
+    pub routes: RoutingTable,
+    pub ecmp: Ecmp,
+    pub ecmp_rngs: Vec<sim_core::RngStream>,
+    pub tcp: SocketTable,
+}
+
 /// The network model.
 pub struct Network {
     pub(crate) nodes: Vec<Node>,
@@ -91,16 +103,17 @@ pub struct Network {
 }
 
 impl Network {
-    pub(crate) fn from_parts(
-        nodes: Vec<Node>,
-        devices: Vec<Device>,
-        apps: Vec<AppSlot>,
-        app_schedule: Vec<(AppId, SimTime, Option<SimTime>)>,
-        routes: RoutingTable,
-        ecmp: Ecmp,
-        ecmp_rngs: Vec<sim_core::RngStream>,
-        tcp: SocketTable,
-    ) -> Self {
+    pub(crate) fn from_parts(parts: Parts) -> Self {
+        let Parts {
+            nodes,
+            devices,
+            apps,
+            app_schedule,
+            routes,
+            ecmp,
+            ecmp_rngs,
+            tcp,
+        } = parts;
         Network {
             nodes,
             devices,
@@ -437,9 +450,13 @@ impl Network {
         let is_syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
         if let (true, Some(app)) = (is_syn, self.tcp.listener(node, seg.dst_port)) {
             self.fates.delivered += 1;
-            let local = self.nodes[node.index()].ip.expect("hosts have addresses");
-            let flow = self.apps[app.index()].flow;
-            self.tcp.accept(now, node, app, flow, local, src, &seg);
+            let owner = crate::socket::Owner {
+                node,
+                app,
+                flow: self.apps[app.index()].flow,
+                local_ip: self.nodes[node.index()].ip.expect("hosts have addresses"),
+            };
+            self.tcp.accept(now, owner, src, &seg);
             return;
         }
         self.fates.no_listener += 1;

@@ -49,6 +49,15 @@ pub struct Socket {
     pub(crate) traced_changes: u64,
 }
 
+/// Who a new socket belongs to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Owner {
+    pub node: NodeId,
+    pub app: AppId,
+    pub flow: u32,
+    pub local_ip: Ipv4Addr,
+}
+
 /// Every TCP socket in a network.
 #[derive(Debug)]
 pub struct SocketTable {
@@ -141,13 +150,11 @@ impl SocketTable {
     pub(crate) fn connect(
         &mut self,
         now: SimTime,
-        node: NodeId,
-        app: AppId,
-        flow: u32,
-        local_ip: Ipv4Addr,
+        owner: Owner,
         remote_ip: Ipv4Addr,
         remote_port: u16,
     ) -> SocketId {
+        let node = owner.node;
         let next = self.next_ephemeral.entry(node).or_insert(EPHEMERAL_BASE);
         let local_port = *next;
         *next = next
@@ -157,9 +164,9 @@ impl SocketTable {
         let conn = TcpConnection::connect(now, &self.cfg, local_port, remote_port, iss);
         self.insert(Socket {
             node,
-            app,
-            flow,
-            local_ip,
+            app: owner.app,
+            flow: owner.flow,
+            local_ip: owner.local_ip,
             remote_ip,
             conn,
             timer_at: None,
@@ -173,20 +180,17 @@ impl SocketTable {
     pub(crate) fn accept(
         &mut self,
         now: SimTime,
-        node: NodeId,
-        app: AppId,
-        flow: u32,
-        local_ip: Ipv4Addr,
+        owner: Owner,
         remote_ip: Ipv4Addr,
         syn: &crate::wire::TcpRepr,
     ) -> SocketId {
-        let iss = self.iss(node, syn.dst_port, remote_ip, syn.src_port);
+        let iss = self.iss(owner.node, syn.dst_port, remote_ip, syn.src_port);
         let conn = TcpConnection::accept(now, &self.cfg, syn, iss);
         self.insert(Socket {
-            node,
-            app,
-            flow,
-            local_ip,
+            node: owner.node,
+            app: owner.app,
+            flow: owner.flow,
+            local_ip: owner.local_ip,
             remote_ip,
             conn,
             timer_at: None,

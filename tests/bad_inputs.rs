@@ -1,0 +1,153 @@
+//! Bad input gets exit code 1 and a message naming the place — never a panic, never a results
+//! directory presented as a success. One case per kind of mistake.
+
+mod common;
+
+use common::*;
+
+const GOOD: &str = r#"
+name = "t"
+duration = "10ms"
+
+[topology]
+kind = "dumbbell"
+pairs = 1
+
+[[flow]]
+name = "f"
+kind = "udp-cbr"
+src = "l0"
+dst = "r0"
+rate = "10Mbps"
+"#;
+
+/// Writes `text` to a scenario file, runs `netsim ARGS… FILE`, and checks exit code 1, no
+/// summary.json, and that stderr contains every `needle`.
+fn expect_error(text: &str, extra: &[&str], needles: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let o = netsim()
+        .args([
+            "--quiet",
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "exit code for {needles:?}; stderr:\n{err}"
+    );
+    assert!(!err.contains("panicked"), "no panic:\n{err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}:\n{err}");
+    }
+    assert!(
+        !out.join("summary.json").exists(),
+        "no summary for a failed run"
+    );
+}
+
+/// The good scenario is good (so the cases below fail for their one mistake).
+#[test]
+fn baseline_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("ok.toml");
+    std::fs::write(&file, GOOD).unwrap();
+    run_ok(&dir.path().join("out"), &[file.to_str().unwrap()]);
+}
+
+#[test]
+fn unknown_key_names_line_and_nearest_key() {
+    let text = GOOD.replace("rate = \"10Mbps\"", "rat = \"10Mbps\"");
+    expect_error(&text, &[], &["bad.toml:14", "rat", "did you mean `rate`"]);
+}
+
+#[test]
+fn wrong_type() {
+    let text = GOOD.replace("pairs = 1", "pairs = \"one\"");
+    expect_error(&text, &[], &["bad.toml:7", "pairs"]);
+}
+
+#[test]
+fn unknown_node_lists_the_nodes() {
+    let text = GOOD.replace("dst = \"r0\"", "dst = \"r9\"");
+    expect_error(
+        &text,
+        &[],
+        &["bad.toml:13", "unknown node `r9`", "l0, r0, sl, sr"],
+    );
+}
+
+#[test]
+fn flow_to_a_forwarding_node() {
+    let text = GOOD.replace("dst = \"r0\"", "dst = \"sl\"");
+    expect_error(&text, &[], &["bad.toml:13", "`sl` is a forwarding node"]);
+}
+
+#[test]
+fn unparsable_quantity() {
+    let text = GOOD.replace("10Mbps", "fast");
+    expect_error(&text, &[], &["bad.toml:14", "fast"]);
+}
+
+#[test]
+fn zero_rate() {
+    let text = GOOD.replace("10Mbps", "0Mbps");
+    expect_error(&text, &[], &["bad.toml:14", "must be greater than"]);
+}
+
+#[test]
+fn src_equals_dst() {
+    let text = GOOD.replace("dst = \"r0\"", "dst = \"l0\"");
+    expect_error(&text, &[], &["bad.toml", "l0"]);
+}
+
+#[test]
+fn missing_file() {
+    let o = run(&["run", "/nonexistent/x.toml"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("/nonexistent/x.toml"), "{err}");
+}
+
+#[test]
+fn set_path_that_does_not_exist() {
+    expect_error(
+        GOOD,
+        &["--set", "topology.pears=2"],
+        &["pears", "did you mean `pairs`"],
+    );
+}
+
+#[test]
+fn set_index_out_of_range() {
+    expect_error(GOOD, &["--set", "flow.3.rate=1Mbps"], &["flow", "index 3"]);
+}
+
+#[test]
+fn not_yet_supported_features_are_named() {
+    let text = GOOD.replace(
+        "kind = \"dumbbell\"\npairs = 1",
+        "kind = \"fat-tree\"\nk = 4",
+    );
+    expect_error(
+        &text,
+        &[],
+        &["bad.toml:6", "fat-tree", "not implemented yet"],
+    );
+}
+
+/// Usage errors from the argument parser exit with 2, as the contract says.
+#[test]
+fn usage_error_exits_2() {
+    let o = run(&["run", "--no-such-flag"]);
+    assert_eq!(o.status.code(), Some(2));
+}

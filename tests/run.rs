@@ -1,0 +1,106 @@
+//! `netsim run` end to end: the bundled default, determinism, seeds, results directory.
+
+mod common;
+
+use common::*;
+
+/// The bundled default runs from one command, writes the contract's files, and what it reports
+/// obeys conservation: every packet created was delivered, dropped, or is still in flight.
+#[test]
+fn default_scenario_runs_and_conserves_packets() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = run_ok(dir.path(), &["--set", "duration=0.5s"]);
+    assert_eq!(s["schema"], "netsim.summary/1");
+    assert_eq!(s["sim_time_s"], 0.5);
+    for f in ["flows.csv", "pcap/r0-0.pcap", "pcap/r1-0.pcap"] {
+        assert!(dir.path().join(f).exists(), "{f} written");
+    }
+    let p = &s["packets"];
+    let accounted = [
+        "delivered",
+        "queue_drops",
+        "wire_losses",
+        "link_down_drops",
+        "unroutable",
+        "ttl_expired",
+        "no_listener",
+        "in_flight",
+    ]
+    .iter()
+    .map(|k| u(p, k))
+    .sum::<u64>();
+    assert_eq!(u(p, "created"), accounted, "packet conservation: {p}");
+    // The UDP flows overload the 1 Gbit/s bottleneck: drops happen there and only there.
+    let queues = s["queues"].as_array().unwrap();
+    let drops: Vec<_> = queues
+        .iter()
+        .filter(|q| u(q, "dropped_packets") > 0)
+        .collect();
+    assert_eq!(drops.len(), 1, "drops only at one queue: {drops:?}");
+    assert_eq!(
+        (drops[0]["node"].as_str(), drops[0]["peer"].as_str()),
+        (Some("sl"), Some("sr"))
+    );
+    // Every device queue is listed, hosts' included: 4 hosts × 1 + sl (3) + sr (3).
+    assert_eq!(queues.len(), 10);
+}
+
+/// Same scenario and seed: byte-identical summary.json (wall time aside) and pcaps.
+#[test]
+fn same_seed_same_bytes() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = [
+        "--set",
+        "duration=0.3s",
+        "--set",
+        "topology.bottleneck.loss=0.01",
+    ];
+    run_ok(a.path(), &args);
+    run_ok(b.path(), &args);
+    assert_eq!(
+        summary_without_wall_time(a.path()),
+        summary_without_wall_time(b.path())
+    );
+    for pcap in ["r0-0.pcap", "r1-0.pcap"] {
+        let x = std::fs::read(a.path().join("pcap").join(pcap)).unwrap();
+        let y = std::fs::read(b.path().join("pcap").join(pcap)).unwrap();
+        assert!(x == y, "{pcap} differs between identical runs");
+    }
+}
+
+/// A different seed changes a run that has random loss (and `--seed` overrides `seed`).
+#[test]
+fn another_seed_changes_a_lossy_run() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let args = [
+        "--set",
+        "duration=0.3s",
+        "--set",
+        "topology.bottleneck.loss=0.01",
+    ];
+    let s1 = run_ok(a.path(), &args);
+    let mut args2 = args.to_vec();
+    args2.extend(["--seed", "2"]);
+    let s2 = run_ok(b.path(), &args2);
+    assert_eq!(s2["seed"], 2);
+    let lost = |s: &serde_json::Value| u(&s["packets"], "wire_losses");
+    assert!(lost(&s1) > 0 && lost(&s2) > 0);
+    assert_ne!(lost(&s1), lost(&s2), "loss pattern follows the seed");
+}
+
+/// `netsim check` accepts every bundled example and writes nothing.
+#[test]
+fn check_accepts_the_examples() {
+    for entry in std::fs::read_dir(root().join("examples")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let o = run(&["check", path.to_str().unwrap()]);
+            assert!(
+                o.status.success(),
+                "{}: {}",
+                path.display(),
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+}
