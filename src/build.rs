@@ -2,16 +2,40 @@
 
 use std::path::Path;
 
-use net_stack::apps::{OnOff, OnOffConfig, PacketSink, Ping, PingConfig};
+use net_stack::apps::{
+    BulkSend, OnOff, OnOffConfig, PacketSink, Ping, PingConfig, RequestClient, RequestConfig,
+    ResponseServer,
+};
+use net_stack::tcp::{CcVariant, TcpConfig};
 use net_stack::{AppId, Network, NetworkBuilder, NodeId};
 use sim_core::{RngStreams, SimTime, Simulation};
 use toml::Spanned;
 
 use crate::scenario::{
     ControllerApp, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError, ScenarioSource,
-    TopologyShape,
+    TcpVariant, TopologyShape,
 };
 use crate::topology::{dumbbell, link_params};
+
+/// The network's TCP configuration from the scenario's `[tcp]` table; what the table does not
+/// name keeps net-stack's defaults (maximum RTO 60 s, initial RTO 1 s, clock granularity 1 ms,
+/// delayed-ACK timer 200 ms as in ns-3, restart after idle off).
+pub fn tcp_config(t: &crate::scenario::TcpConfig) -> TcpConfig {
+    TcpConfig {
+        mss: t.mss,
+        initial_cwnd: t.initial_cwnd,
+        min_rto: t.min_rto,
+        delayed_ack: t.delayed_ack,
+        rcv_buf: t.rcv_buf.bytes(),
+        snd_buf: t.snd_buf.bytes(),
+        timestamps: t.timestamps,
+        variant: match t.variant {
+            TcpVariant::Reno => CcVariant::Reno,
+            TcpVariant::Newreno => CcVariant::NewReno,
+        },
+        ..TcpConfig::default()
+    }
+}
 
 /// UDP port of flow `i`'s receiver.
 fn sink_port(i: usize) -> u16 {
@@ -65,6 +89,7 @@ pub fn build(
         )
     };
     let mut b = NetworkBuilder::new(RngStreams::new(scenario.seed));
+    b.tcp_config(tcp_config(&scenario.tcp));
     b.ecmp(match scenario.controller.ecmp {
         crate::scenario::Ecmp::Off => net_stack::routing::Ecmp::Off,
         crate::scenario::Ecmp::PerFlow => net_stack::routing::Ecmp::PerFlow,
@@ -149,11 +174,38 @@ pub fn build(
                     .map_err(|e| source.error_at(f.src.span(), e.to_string(), None))?;
                 (app, None)
             }
-            FlowKindSpec::TcpBulk { .. } | FlowKindSpec::RequestResponse { .. } => {
-                return Err(unsupported(
-                    f.name.span(),
-                    &format!("flow kind `{}`", f.kind.kind().as_str()),
-                ));
+            FlowKindSpec::TcpBulk { bytes } => {
+                let send = BulkSend::new(dst_ip, sink_port(i), bytes.map(|b| b.bytes()));
+                let sender = b.add_app(src, flow, Box::new(send), f.start, f.stop);
+                let sink = b.add_app(dst, flow, Box::new(PacketSink::new()), SimTime::ZERO, None);
+                b.listen_tcp(sink, sink_port(i))
+                    .map_err(|e| source.error_at(f.dst.span(), e.to_string(), None))?;
+                (sender, Some(sink))
+            }
+            FlowKindSpec::RequestResponse {
+                request,
+                response,
+                interval,
+            } => {
+                let cfg = RequestConfig {
+                    dst: dst_ip,
+                    dst_port: sink_port(i),
+                    request: request.bytes(),
+                    response: response.bytes(),
+                    interval,
+                };
+                let client = b.add_app(
+                    src,
+                    flow,
+                    Box::new(RequestClient::new(cfg)),
+                    f.start,
+                    f.stop,
+                );
+                let server = ResponseServer::new(request.bytes(), response.bytes());
+                let server = b.add_app(dst, flow, Box::new(server), SimTime::ZERO, None);
+                b.listen_tcp(server, sink_port(i))
+                    .map_err(|e| source.error_at(f.dst.span(), e.to_string(), None))?;
+                (client, Some(server))
             }
         };
         flows.push(FlowHandle {
@@ -169,6 +221,7 @@ pub fn build(
     }
 
     add_traces(&mut b, scenario, source, out)?;
+    add_timeseries(&mut b, scenario, source, out, &flows)?;
     let net = b
         .build()
         .map_err(|e| source.error_at(topo.span.clone(), e.to_string(), None))?;
@@ -182,6 +235,21 @@ pub fn build(
 pub fn check(scenario: &Scenario, source: &ScenarioSource) -> Result<(), ScenarioError> {
     let mut probe = scenario.clone();
     probe.trace.pcap = PcapSelection::None;
+    // Time series are checked by name here; their files are not created.
+    for name in &probe.trace.timeseries {
+        if !probe
+            .flows
+            .iter()
+            .any(|f| f.name.get_ref() == name.get_ref())
+        {
+            return Err(source.error_at(
+                name.span(),
+                format!("`{}` is not a flow of this scenario", name.get_ref()),
+                None,
+            ));
+        }
+    }
+    probe.trace.timeseries.clear();
     if let PcapSelection::Nodes(names) = &scenario.trace.pcap {
         // Still check the traced node names.
         let b = {
@@ -242,6 +310,51 @@ fn node_list(b: &NetworkBuilder) -> String {
         return names.join(", ");
     }
     format!("{}, …, {}", names[..10].join(", "), names[names.len() - 1])
+}
+
+/// `timeseries/<flow>.csv` for every TCP flow named in `trace.timeseries`.
+fn add_timeseries(
+    b: &mut NetworkBuilder,
+    scenario: &Scenario,
+    source: &ScenarioSource,
+    out: &Path,
+    flows: &[FlowHandle],
+) -> Result<(), ScenarioError> {
+    if scenario.trace.timeseries.is_empty() {
+        return Ok(());
+    }
+    let dir = out.join("timeseries");
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        source.error_at(
+            0..0,
+            format!("cannot create `{}`: {e}", dir.display()),
+            None,
+        )
+    })?;
+    for name in &scenario.trace.timeseries {
+        let Some(f) = flows.iter().find(|f| &f.name == name.get_ref()) else {
+            return Err(source.error_at(
+                name.span(),
+                format!("`{}` is not a flow of this scenario", name.get_ref()),
+                Some("migration time series arrive with the vm crate".into()),
+            ));
+        };
+        if !matches!(f.kind, FlowKind::TcpBulk | FlowKind::RequestResponse) {
+            return Err(source.error_at(
+                name.span(),
+                format!(
+                    "time series are recorded for TCP flows; `{}` is a {} flow",
+                    f.name,
+                    f.kind.as_str()
+                ),
+                None,
+            ));
+        }
+        let path = dir.join(format!("{}.csv", f.name));
+        b.trace_tcp(f.sender, scenario.trace.sample_interval, &path)
+            .map_err(|e| source.error_at(name.span(), e.to_string(), None))?;
+    }
+    Ok(())
 }
 
 fn add_traces(

@@ -4,7 +4,8 @@
 //! for the others. Lists are in a fixed order (flows as in the scenario; queues by node, then
 //! port), so the same scenario and seed give byte-identical files apart from `wall_time_s`.
 
-use net_stack::apps::{PacketSink, Ping};
+use net_stack::apps::{BulkSend, PacketSink, Ping, RequestClient};
+use net_stack::socket::SocketId;
 use net_stack::{Network, PacketFates};
 use serde::Serialize;
 use sim_core::SimTime;
@@ -57,13 +58,16 @@ pub struct FlowSummary {
     pub start_s: f64,
     /// When the flow finished [s]; null while unfinished.
     pub end_s: Option<f64>,
-    /// Packets the sending application handed down.
+    /// Packets the sending application handed down (TCP bulk: data segments the sender
+    /// transmitted, retransmissions included; request-response: requests).
     pub packets_sent: u64,
-    /// Packets that reached the receiving application.
+    /// Packets that reached the receiving application (TCP bulk: segments that reached the
+    /// receiving socket; request-response: complete answers the client received).
     pub packets_delivered: u64,
     /// Payload bytes the sending application handed down.
     pub bytes_sent: u64,
-    /// Payload bytes that reached the receiving application.
+    /// Payload bytes that reached the receiving application, in order, exactly once
+    /// (request-response: answer bytes received by the client).
     pub bytes_delivered: u64,
     /// bytes_delivered × 8 / ((end_s or the end of the run) − start_s).
     pub goodput_bps: f64,
@@ -82,6 +86,33 @@ pub struct FlowSummary {
     /// Ping: requests sent at least one second before the end that got no reply.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lost: Option<u64>,
+    /// TCP: segments the sender transmitted (data, SYN, FIN and pure ACKs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments_sent: Option<u64>,
+    /// TCP: segments sent again that carry sequence space sent before (data, SYN or FIN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retransmissions: Option<u64>,
+    /// TCP: fast retransmits (third duplicate ACK).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fast_retransmits: Option<u64>,
+    /// TCP: retransmission timeouts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<u64>,
+    /// TCP: largest congestion window [bytes].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_cwnd_bytes: Option<u64>,
+    /// TCP: mean of the RTT samples [s].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_rtt_s: Option<f64>,
+    /// Request-response: requests sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests: Option<u64>,
+    /// Request-response: complete answers received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<u64>,
+    /// Request-response: longest time between consecutive answers [s].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_gap_s: Option<f64>,
 }
 
 /// One device's output queue and wire.
@@ -169,6 +200,15 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
         rtt_max_s: None,
         rtt_stddev_s: None,
         lost: None,
+        segments_sent: None,
+        retransmissions: None,
+        fast_retransmits: None,
+        timeouts: None,
+        max_cwnd_bytes: None,
+        mean_rtt_s: None,
+        requests: None,
+        answers: None,
+        max_gap_s: None,
     };
     match f.kind {
         FlowKind::Ping => {
@@ -184,6 +224,48 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
             }
             s.lost = Some(ping.lost(end.saturating_sub(PING_GRACE)));
         }
+        FlowKind::TcpBulk | FlowKind::RequestResponse => {
+            let any = net.app(f.sender).as_any();
+            let (sock, end) = match f.kind {
+                FlowKind::TcpBulk => {
+                    let b: &BulkSend = any.downcast_ref().expect("a BulkSend");
+                    (b.socket(), b.finished())
+                }
+                _ => {
+                    let c: &RequestClient = any.downcast_ref().expect("a RequestClient");
+                    s.requests = Some(c.requests());
+                    s.answers = Some(c.answers());
+                    s.max_gap_s = Some(c.max_gap().as_secs_f64());
+                    (c.socket(), None)
+                }
+            };
+            if let Some(end) = end {
+                s.end_s = Some(end.as_secs_f64());
+            }
+            if let Some(sock) = sock {
+                let st = net.sockets().get(sock).conn.stats();
+                s.packets_sent = st.data_segments_sent;
+                s.segments_sent = Some(st.segments_sent);
+                s.retransmissions = Some(st.retransmissions);
+                s.fast_retransmits = Some(st.fast_retransmits);
+                s.timeouts = Some(st.timeouts);
+                s.max_cwnd_bytes = Some(st.max_cwnd_bytes as u64);
+                s.mean_rtt_s = st.mean_rtt().map(SimTime::as_secs_f64);
+            }
+            match (f.kind, f.receiver) {
+                // What reached the receiving application, in order, exactly once.
+                (FlowKind::TcpBulk, Some(rx)) => {
+                    s.bytes_delivered = net.app(rx).report().bytes_received;
+                    s.packets_delivered = receiver_segments(net, rx);
+                }
+                // Requests out, answers back: the client's view of its service.
+                _ => {
+                    s.packets_sent = sent.packets_sent;
+                    s.packets_delivered = sent.packets_received;
+                    s.bytes_delivered = sent.bytes_received;
+                }
+            }
+        }
         _ => {
             if let Some(rx) = f.receiver {
                 let sink: &PacketSink = net.app(rx).as_any().downcast_ref().expect("a PacketSink");
@@ -193,12 +275,29 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
             }
         }
     }
-    let until = f.stop.filter(|&t| t <= end).unwrap_or(end);
+    let until = s
+        .end_s
+        .map(|e| SimTime::from_ps((e * 1e12).round() as u64))
+        .unwrap_or(end);
     let span = until.saturating_sub(f.start).as_secs_f64();
     if span > 0.0 {
         s.goodput_bps = s.bytes_delivered as f64 * 8.0 / span;
     }
     s
+}
+
+/// Segments that reached the receiving application's sockets (TCP's `packets_delivered`).
+fn receiver_segments(net: &Network, app: net_stack::AppId) -> u64 {
+    net.sockets()
+        .all()
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.app == app)
+        .map(|(i, _)| {
+            let st = net.sockets().get(SocketId(i as u32)).conn.stats();
+            st.segments_received
+        })
+        .sum()
 }
 
 fn queue_summaries(net: &Network) -> Vec<QueueSummary> {
