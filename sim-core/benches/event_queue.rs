@@ -1,6 +1,8 @@
 //! Hold-model throughput of the event queues: with N events pending, each operation pops the
 //! earliest and pushes one at that time plus a random increment (exponential, mean 1 µs), so
 //! the queue size stays N. Reported as time per pop+push pair (criterion "elements" = holds).
+//! `radix` and `binary_heap` push without cancellation handles (as the simulator does);
+//! `radix_cancellable` pays for a liveness slot per event.
 //!
 //! `cargo bench -p sim-core --bench event_queue`
 
@@ -22,14 +24,23 @@ fn increments() -> Vec<u64> {
 
 fn fill<Q: EventQueue<u64>>(q: &mut Q, n: usize, inc: &[u64]) {
     for i in 0..n {
-        q.push(SimTime::from_ps(inc[i % inc.len()] * 4), i as u64);
+        q.push_fixed(SimTime::from_ps(inc[i % inc.len()] * 4), i as u64);
     }
 }
 
+/// Pop + push without a cancellation handle: what the simulator does for almost every event.
 fn hold<Q: EventQueue<u64>>(q: &mut Q, inc: &[u64]) {
     for &d in inc {
         let (t, e) = q.pop().expect("queue stays full");
-        q.push(t + SimTime::from_ps(d), e);
+        q.push_fixed(t + SimTime::from_ps(d), e);
+    }
+}
+
+/// Pop + push of cancellable events (every push allocates a liveness slot).
+fn hold_cancellable<Q: EventQueue<u64>>(q: &mut Q, inc: &[u64]) {
+    for &d in inc {
+        let (t, e) = q.pop().expect("queue stays full");
+        let _ = q.push(t + SimTime::from_ps(d), e);
     }
 }
 
@@ -47,6 +58,11 @@ fn bench(c: &mut Criterion) {
             let mut q = RadixQueue::new();
             fill(&mut q, n, &inc);
             b.iter(|| hold(&mut q, &inc));
+        });
+        g.bench_with_input(BenchmarkId::new("radix_cancellable", n), &n, |b, &n| {
+            let mut q = RadixQueue::new();
+            fill(&mut q, n, &inc);
+            b.iter(|| hold_cancellable(&mut q, &inc));
         });
     }
     g.finish();

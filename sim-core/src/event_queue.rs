@@ -42,10 +42,22 @@ pub struct EventId {
     generation: u32,
 }
 
+impl EventId {
+    /// The id of an entry pushed with [`EventQueue::push_fixed`]: it has no slot.
+    pub(crate) const FIXED: EventId = EventId {
+        slot: u32::MAX,
+        generation: 0,
+    };
+}
+
 /// A priority queue of timed events; see the [module docs](self) for the ordering contract.
 pub trait EventQueue<E> {
-    /// Schedules `event` at `time`. Panics if `time` is earlier than the last popped time.
+    /// Schedules `event` at `time`, cancellable through the returned id. Panics if `time` is
+    /// earlier than the last popped time.
     fn push(&mut self, time: SimTime, event: E) -> EventId;
+    /// Schedules `event` at `time` without a way to cancel it — the common case, and cheaper:
+    /// such an entry never touches the liveness slots.
+    fn push_fixed(&mut self, time: SimTime, event: E);
     /// Removes and returns the earliest live event.
     fn pop(&mut self) -> Option<(SimTime, E)> {
         self.pop_until(SimTime::MAX)
@@ -87,9 +99,18 @@ pub(crate) struct Slots {
     generation: Vec<u32>,
     free: Vec<u32>,
     live_count: usize,
+    /// Cancelled entries still stored in the queue.
+    dead_count: usize,
 }
 
 impl Slots {
+    /// Counts a live entry that has no slot ([`EventId::FIXED`]).
+    #[inline]
+    pub(crate) fn add_fixed(&mut self) -> EventId {
+        self.live_count += 1;
+        EventId::FIXED
+    }
+
     /// A new live slot and its id.
     #[inline]
     pub(crate) fn alloc(&mut self) -> EventId {
@@ -110,17 +131,23 @@ impl Slots {
     /// Whether the entry with this id is still live.
     #[inline]
     pub(crate) fn is_live(&self, id: EventId) -> bool {
-        self.generation[id.slot as usize] == id.generation
+        id.slot == u32::MAX || self.generation[id.slot as usize] == id.generation
     }
 
     /// Frees the slot of an entry that left the queue; returns whether it was live.
     #[inline]
     pub(crate) fn retire(&mut self, id: EventId) -> bool {
+        if id.slot == u32::MAX {
+            self.live_count -= 1;
+            return true;
+        }
         let g = &mut self.generation[id.slot as usize];
         let was_live = *g == id.generation;
         if was_live {
             *g = g.wrapping_add(1);
             self.live_count -= 1;
+        } else {
+            self.dead_count -= 1;
         }
         self.free.push(id.slot);
         was_live
@@ -131,6 +158,7 @@ impl Slots {
             Some(g) if *g == id.generation => {
                 *g = g.wrapping_add(1);
                 self.live_count -= 1;
+                self.dead_count += 1;
                 true
             }
             _ => false,
@@ -141,10 +169,10 @@ impl Slots {
         self.live_count
     }
 
-    /// Whether any cancelled entry is still stored (allocated slots exceed live ones).
+    /// Whether any cancelled entry is still stored.
     #[inline]
     pub(crate) fn has_dead(&self) -> bool {
-        self.generation.len() - self.free.len() > self.live_count
+        self.dead_count > 0
     }
 }
 
@@ -173,6 +201,13 @@ impl<E> EventQueue<E> for AnyQueue<E> {
         match self {
             AnyQueue::BinaryHeap(q) => q.push(time, event),
             AnyQueue::Radix(q) => q.push(time, event),
+        }
+    }
+    #[inline]
+    fn push_fixed(&mut self, time: SimTime, event: E) {
+        match self {
+            AnyQueue::BinaryHeap(q) => q.push_fixed(time, event),
+            AnyQueue::Radix(q) => q.push_fixed(time, event),
         }
     }
     #[inline]
@@ -215,6 +250,8 @@ mod tests {
     enum Op {
         /// Push at (last popped time + delta).
         Push(u64),
+        /// The same without a cancellation handle.
+        PushFixed(u64),
         Pop,
         /// Pop only if the earliest time is at most (last popped + delta), then push at the
         /// last popped time (the engine does this after `run_until`).
@@ -227,6 +264,7 @@ mod tests {
         prop_oneof![
             4 => (0u64..8).prop_map(Op::Push), // small deltas make many equal times
             1 => (0u64..1u64 << 40).prop_map(Op::Push),
+            3 => (0u64..8).prop_map(Op::PushFixed),
             3 => Just(Op::Pop),
             1 => (0u64..16).prop_map(Op::PopUntil),
             1 => any::<usize>().prop_map(Op::Cancel),
@@ -247,6 +285,12 @@ mod tests {
                     let t = now + d;
                     let id = q.push(SimTime::from_ps(t), seq);
                     ids.push((id, seq));
+                    model.insert((t, seq));
+                    seq += 1;
+                }
+                Op::PushFixed(d) => {
+                    let t = now + d;
+                    q.push_fixed(SimTime::from_ps(t), seq);
                     model.insert((t, seq));
                     seq += 1;
                 }

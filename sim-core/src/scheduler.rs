@@ -60,15 +60,24 @@ impl<E> Scheduler<E> {
 
     /// Schedules `event` at the absolute time `at`. Panics if `at` is in the past.
     #[inline]
-    pub fn schedule_at(&mut self, at: SimTime, event: E) -> EventId {
+    pub fn schedule_at(&mut self, at: SimTime, event: E) {
         debug_assert!(at >= self.now, "scheduled in the past");
-        self.queue.push(at, event)
+        self.queue.push_fixed(at, event)
     }
 
     /// Schedules `event` after `delay`.
     #[inline]
-    pub fn schedule_in(&mut self, delay: SimTime, event: E) -> EventId {
-        self.queue.push(self.now + delay, event)
+    pub fn schedule_in(&mut self, delay: SimTime, event: E) {
+        self.queue.push_fixed(self.now + delay, event)
+    }
+
+    /// Schedules `event` at `at` and returns a handle for [`Scheduler::cancel`]. Slightly
+    /// dearer than [`Scheduler::schedule_at`]; components that keep one pending event and
+    /// ignore stale ones do not need it.
+    #[inline]
+    pub fn schedule_cancellable_at(&mut self, at: SimTime, event: E) -> EventId {
+        debug_assert!(at >= self.now, "scheduled in the past");
+        self.queue.push(at, event)
     }
 
     /// Cancels a pending event; `false` if it already ran or was cancelled.

@@ -58,6 +58,21 @@ impl<E> BinaryHeapQueue<E> {
         }
     }
 
+    fn push_with(&mut self, time: SimTime, event: E, id: EventId) {
+        assert!(
+            time >= self.last_popped,
+            "event scheduled in the past ({time} < {})",
+            self.last_popped
+        );
+        self.heap.push(Entry {
+            time,
+            seq: self.next_seq,
+            id,
+            event,
+        });
+        self.next_seq += 1;
+    }
+
     fn discard_dead_front(&mut self) {
         while let Some(top) = self.heap.peek() {
             if self.slots.is_live(top.id) {
@@ -71,20 +86,14 @@ impl<E> BinaryHeapQueue<E> {
 
 impl<E> EventQueue<E> for BinaryHeapQueue<E> {
     fn push(&mut self, time: SimTime, event: E) -> EventId {
-        assert!(
-            time >= self.last_popped,
-            "event scheduled in the past ({time} < {})",
-            self.last_popped
-        );
         let id = self.slots.alloc();
-        self.heap.push(Entry {
-            time,
-            seq: self.next_seq,
-            id,
-            event,
-        });
-        self.next_seq += 1;
+        self.push_with(time, event, id);
         id
+    }
+
+    fn push_fixed(&mut self, time: SimTime, event: E) {
+        let id = self.slots.add_fixed();
+        self.push_with(time, event, id);
     }
 
     fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {

@@ -66,6 +66,17 @@ impl<E> RadixQueue<E> {
     }
 
     #[inline]
+    fn push_with(&mut self, time: SimTime, event: E, id: EventId) {
+        let t = time.as_ps();
+        assert!(
+            t >= self.last,
+            "event scheduled in the past ({time} < {})",
+            SimTime::from_ps(self.last)
+        );
+        self.insert(Entry { time: t, id, event });
+    }
+
+    #[inline]
     fn insert(&mut self, e: Entry<E>) {
         match bucket_of(e.time, self.last) {
             0 => self.front.push_back(e),
@@ -134,15 +145,15 @@ impl<E> RadixQueue<E> {
 impl<E> EventQueue<E> for RadixQueue<E> {
     #[inline]
     fn push(&mut self, time: SimTime, event: E) -> EventId {
-        let t = time.as_ps();
-        assert!(
-            t >= self.last,
-            "event scheduled in the past ({time} < {})",
-            SimTime::from_ps(self.last)
-        );
         let id = self.slots.alloc();
-        self.insert(Entry { time: t, id, event });
+        self.push_with(time, event, id);
         id
+    }
+
+    #[inline]
+    fn push_fixed(&mut self, time: SimTime, event: E) {
+        let id = self.slots.add_fixed();
+        self.push_with(time, event, id);
     }
 
     #[inline]
