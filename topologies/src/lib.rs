@@ -1,0 +1,96 @@
+//! # topologies — netsim's topology builders
+//!
+//! Pure graphs, no simulation state: each builder returns a [`Topology`], an undirected
+//! `petgraph` [`StableGraph`](petgraph::stable_graph::StableGraph) whose nodes are [`NodeSpec`]s
+//! (name, [`Role`] host or switch with a [`Tier`], IPv4 address) and whose edges are fully
+//! resolved [`LinkSpec`]s (rate, delay, queue, loss). The root package turns a `Topology` into
+//! simulator nodes and links; renderers give `netsim topo KIND --format dot|json|table`.
+//!
+//! ```text
+//!   scenario [topology] ──► fat_tree / dumbbell / … / from_file ──► Topology ──► simulator
+//!                                                                     │
+//!                                               to_dot / to_json / to_table / to_toml
+//! ```
+//!
+//! Every topology is **connected**, has **unique node names** (ASCII letters, digits, `_`,
+//! `.`; never `-`, since a link is named `a-b` by its two nodes) and **unique addresses**.
+//! Hosts always have an address; switches only where the addressing plan gives one.
+//!
+//! **Build order is part of the contract.** The simulator numbers each node's ports 0, 1, … in
+//! the order that node's links were built, so pcap names (`pcap/<node>-<port>.pcap`),
+//! `summary.json` queue entries and controller port numbers all follow from the link order
+//! documented below. The general rule (except the dumbbell, kept as netsim first built it):
+//! host links first, in host order; then switch-to-switch links, lower tier first.
+//! [`Topology::links_in_build_order`] and [`Topology::ports`] expose it.
+//!
+//! ## The topologies
+//!
+//! | kind (scenario) | builder | nodes (in node order) | addresses |
+//! | --- | --- | --- | --- |
+//! | `fat-tree` | [`fat_tree`]`(k, link)`, k even, 2…254 | hosts `h0…` (k³/4), edge `e0…` (k²/2), aggregation `a0…` (k²/2), core `c0…` (k²/4); numbered pod-major | Al-Fares: host i of edge switch s in pod p 10.p.s.(i+2); edge s 10.p.s.1; aggregation j 10.p.(k/2+j).1; core c = j·(k/2)+i 10.k.(j+1).(i+1) |
+//! | `dumbbell` | [`dumbbell`]`(pairs, link, bottleneck)` | senders `l0…`, receivers `r0…`, middle switches `sl`, `sr` | `l_i` 10.1.x.y, `r_i` 10.2.x.y, x.y = (i / 254).(i % 254 + 1); `sl`, `sr` none |
+//! | `leaf-spine` | [`leaf_spine`]`(leaves, spines, hosts_per_leaf, link)` | hosts `h0…` (leaf-major), `leaf0…`, `spine0…` | host i of leaf l 10.0.l.(i+1); switches none |
+//! | `linear` | [`linear`]`(switches, hosts_per_switch, link)` | hosts `h0…` (switch-major), switches `s0…` in a chain | host i of switch s 10.0.s.(i+1); switches none |
+//! | `star` | [`star`]`(hosts, link)` | hosts `h0…`, switch `s0` | host i 10.0.(i / 254).(i % 254 + 1); `s0` none |
+//! | `qin2017` | [`qin2017`]`(link)` | hosts `h1…h6`, upper switches `s1`, `s2`, `s3`, lower `s4` (h1–h3), `s5` (h4–h6) | `h_i` 10.0.0.i; switches none |
+//! | `arora2013` | [`arora2013`]`(link)` | hosts `oh1`, `oh2` (old network), `nh1`, `nh2` (new), switches `os1…os4`, `ns1…ns4`, tunnel switch `ts` | `oh1`/`oh2` 10.0.0.1/2, `nh1`/`nh2` 10.0.1.1/2; switches none |
+//! | `file` | [`from_file`]`(path, link_defaults)` | `[[node]]` tables in file order | `ip` as given; hosts without one take the next free 10.0.c.d (c 0…255, d 1…254) |
+//!
+//! Links, in build order:
+//!
+//! * **fat-tree** — every `h–e` (host order); `e–a` per pod, per edge switch, per aggregation
+//!   switch; `a–c` per pod, per aggregation switch j, cores j·(k/2) … (j+1)·(k/2)−1. Edge and
+//!   aggregation ports 0…k/2−1 face down, k/2…k−1 up; core port p faces pod p.
+//! * **dumbbell** — every `l_i–sl`, then `sl–sr` (the bottleneck), then every `sr–r_i`.
+//! * **leaf-spine** — every `h–leaf`, then `leaf–spine` per leaf, per spine.
+//! * **linear** — every `h–s`, then `s0–s1`, `s1–s2`, ….
+//! * **star** — `h_i–s0` for each i.
+//! * **qin2017** — `h1…h3–s4`, `h4…h6–s5`, then `s4–s1…s3`, `s5–s1…s3`.
+//! * **arora2013** — `oh1–os1`, `oh2–os4`, `nh1–ns1`, `nh2–ns4`; each diamond `x1–x2`,
+//!   `x1–x3`, `x2–x4`, `x3–x4` (old, then new); `ts–os1`, `ts–os4`, `ts–ns1`, `ts–ns4`.
+//! * **file** — `[[link]]` tables in file order, endpoints `a`, `b` as written.
+//!
+//! The two paper test beds are reconstructed from the papers' text (the figures themselves are
+//! not in the text copies); [`qin2017`] and [`arora2013`] say how each figure was read and what
+//! had to be assumed.
+//!
+//! ## Example
+//!
+//! ```
+//! use topologies::{LinkSpec, fat_tree};
+//!
+//! let t = fat_tree(4, LinkSpec::default()).expect("k = 4 is valid");
+//! assert_eq!(t.hosts().count(), 16);
+//! let (h0, h15) = (t.node("h0").unwrap(), t.node("h15").unwrap());
+//! assert_eq!(t.ip(h15), Some("10.3.1.3".parse().unwrap()));
+//! assert_eq!(t.shortest_path_count(h0, h15), 4); // (k/2)² paths between pods
+//! assert_eq!(t.link_name(t.ports(h0)[0].0), "h0-e0");
+//! ```
+#![warn(missing_docs)]
+
+mod arora2013;
+mod dumbbell;
+mod error;
+mod fat_tree;
+mod file;
+mod leaf_spine;
+mod linear;
+mod paths;
+mod qin2017;
+mod render;
+mod spec;
+mod star;
+mod topology;
+
+pub use arora2013::arora2013;
+pub use dumbbell::{DUMBBELL_MAX_PAIRS, dumbbell, dumbbell_addr};
+pub use error::{Location, TopologyError};
+pub use fat_tree::{FAT_TREE_MAX_K, fat_tree};
+pub use file::{from_file, from_toml_str};
+pub use leaf_spine::leaf_spine;
+pub use linear::linear;
+pub use petgraph::stable_graph::{EdgeIndex, NodeIndex};
+pub use qin2017::qin2017;
+pub use spec::{LinkDefaults, LinkSpec, NodeSpec, Role, Tier};
+pub use star::{STAR_MAX_HOSTS, star};
+pub use topology::{Graph, LinkRef, Topology};
