@@ -60,18 +60,30 @@ struct RawLink {
 struct Source<'a> {
     path: &'a Path,
     text: &'a str,
+    /// Byte offset at which each line starts (a binary search keeps large files linear).
+    line_starts: Vec<usize>,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    fn new(path: &'a Path, text: &'a str) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Source {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
     fn at(&self, span: Range<usize>) -> Location {
         let start = span.start.min(self.text.len());
-        let before = &self.text[..start];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = self.line_starts.partition_point(|&s| s <= start); // 1-based
+        let line_start = self.line_starts[line - 1];
         Location {
             path: self.path.to_path_buf(),
             line,
-            column: before[line_start..].chars().count() + 1,
+            column: self.text[line_start..start].chars().count() + 1,
         }
     }
 }
@@ -186,7 +198,7 @@ pub fn from_toml_str(
     path: &Path,
     defaults: &LinkDefaults,
 ) -> Result<Topology, TopologyError> {
-    let src = Source { path, text };
+    let src = Source::new(path, text);
     LinkSpec::from(*defaults).validate("the `link` parameters")?;
     let raw: RawFile = toml::from_str(text).map_err(|e| TopologyError::Toml {
         at: src.at(e.span().unwrap_or(0..0)),

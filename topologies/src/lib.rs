@@ -94,3 +94,102 @@ pub use qin2017::qin2017;
 pub use spec::{LinkDefaults, LinkSpec, NodeSpec, Role, Tier};
 pub use star::{STAR_MAX_HOSTS, star};
 pub use topology::{Graph, LinkRef, Topology};
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use proptest::prelude::*;
+    use sim_core::{DataRate, QueueLimit, SimTime};
+
+    use super::*;
+
+    fn any_link() -> impl Strategy<Value = LinkSpec> {
+        (
+            1u64..=100_000_000_000,
+            0u64..=10_000_000_000,
+            1u32..=1000,
+            0.0f64..=1.0,
+        )
+            .prop_map(|(bps, ps, q, loss)| LinkSpec {
+                rate: DataRate::from_bps(bps).expect("positive"),
+                delay: SimTime::from_ps(ps),
+                queue: QueueLimit::Packets(q),
+                loss,
+            })
+    }
+
+    fn any_topology() -> impl Strategy<Value = Topology> {
+        let ok = |r: Result<Topology, TopologyError>| r.expect("parameters in range");
+        prop_oneof![
+            (1u32..=8, any_link()).prop_map(move |(h, l)| ok(fat_tree(2 * h, l))),
+            (1u32..=300, any_link(), any_link()).prop_map(move |(p, l, b)| ok(dumbbell(p, l, b))),
+            (1u32..=20, 1u32..=8, 1u32..=20, any_link())
+                .prop_map(move |(le, s, h, l)| ok(leaf_spine(le, s, h, l))),
+            (1u32..=30, 1u32..=10, any_link()).prop_map(move |(s, h, l)| ok(linear(s, h, l))),
+            (1u32..=600, any_link()).prop_map(move |(h, l)| ok(star(h, l))),
+            any_link().prop_map(move |l| ok(qin2017(l))),
+            any_link().prop_map(move |l| ok(arora2013(l))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Every builder, over a range of parameters: connected; names unique, non-empty and
+        /// free of `-`; addresses unique and present on every host; hosts have exactly one
+        /// link; no self-loops or parallel links; and writing it as a topology file and loading
+        /// that back gives the same nodes and links in the same order.
+        #[test]
+        fn every_builder_output_is_well_formed(t in any_topology()) {
+            prop_assert!(t.is_connected(), "{} is disconnected", t.summary());
+            let names: BTreeSet<_> = t.graph().node_weights().map(|n| n.name.clone()).collect();
+            prop_assert_eq!(names.len(), t.node_count(), "unique names in {}", t.summary());
+            for n in &names {
+                prop_assert!(!n.is_empty() && !n.contains('-'), "bad name {n}");
+            }
+            let ips: Vec<_> = t.graph().node_weights().filter_map(|n| n.ip).collect();
+            let unique: BTreeSet<_> = ips.iter().collect();
+            prop_assert_eq!(unique.len(), ips.len(), "unique addresses in {}", t.summary());
+            for h in t.hosts() {
+                prop_assert!(t.ip(h).is_some(), "host {} has an address", t.name(h));
+                prop_assert_eq!(t.ports(h).len(), 1, "host {} has one link", t.name(h));
+            }
+            let mut pairs = BTreeSet::new();
+            for l in t.links_in_build_order() {
+                prop_assert_ne!(l.a, l.b, "self-loop");
+                prop_assert!(pairs.insert((l.a.min(l.b), l.a.max(l.b))), "parallel link");
+            }
+            let back = from_toml_str(&t.to_toml(), Path::new("gen.toml"), &LinkDefaults::default())
+                .map_err(|e| TestCaseError::fail(format!("reload of {}: {e}", t.summary())))?;
+            let nodes = |t: &Topology| t.graph().node_weights().cloned().collect::<Vec<_>>();
+            prop_assert_eq!(nodes(&t), nodes(&back), "nodes round-trip");
+            let links = |t: &Topology| {
+                t.links_in_build_order().map(|l| (t.link_name(l.id), *l.spec)).collect::<Vec<_>>()
+            };
+            prop_assert_eq!(links(&t), links(&back), "links round-trip");
+        }
+    }
+
+    /// The fat-tree's addresses stay unique and connected up to k = 16 (a loop rather than a
+    /// sample, since this is the topology the project's experiments use most).
+    #[test]
+    fn fat_tree_round_trips_for_k_up_to_16() {
+        for k in (2..=16).step_by(2) {
+            let t = fat_tree(k, LinkSpec::default()).expect("valid k");
+            let back = from_toml_str(
+                &t.to_toml(),
+                Path::new("gen.toml"),
+                &LinkDefaults::default(),
+            )
+            .expect("reload");
+            assert_eq!(back.link_count(), t.link_count(), "links k={k}");
+            assert_eq!(
+                back.to_json(),
+                t.to_json().replace("\"fat-tree\"", "\"file\""),
+                "k={k}"
+            );
+        }
+    }
+}

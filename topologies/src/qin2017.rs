@@ -23,11 +23,11 @@ use crate::{LinkSpec, Tier, Topology, TopologyError};
 /// * §5.2: three transfers run in parallel, **4 → 1, 5 → 2, 6 → 3**, and "without dynamic
 ///   routing, the transmissions experienced severe link contention"; with it "all
 ///   transmissions were able to proceed at full speed";
-/// * §3.3 (Fig. 4, which we take to show the same fat tree as Fig. 6): without load balancing "all migration pairs would
-///   choose one of the upper switches", e.g. they "pass through switches **(5, 1, 4)** at the
-///   same time"; with it "the transfer speed would be **three times** higher since the
-///   migration pairs are not required to share a single link, and **two redundant links** are
-///   fully utilized".
+/// * §3.3, on Fig. 4 (which we take to show the same fat tree as Fig. 6): without load
+///   balancing "all migration pairs would choose one of the upper switches", e.g. they "pass
+///   through switches **(5, 1, 4)** at the same time"; with it "the transfer speed would be
+///   **three times** higher since the migration pairs are not required to share a single
+///   link, and **two redundant links** are fully utilized".
 ///
 /// A path of exactly three switches 5 → 1 → 4 for all three pairs means the sources 4, 5, 6
 /// hang off switch 5 and the destinations 1, 2, 3 off switch 4, with switch 1 an upper switch
@@ -38,8 +38,9 @@ use crate::{LinkSpec, Tier, Topology, TopologyError};
 ///
 /// **Assumed** (not stated in the paper): no direct `s4–s5` link (it would give a shorter path
 /// than the one through switch 1 that the paper reports); one link per (lower, upper) pair;
-/// hosts on a lower switch in number order. The paper's 500 Mbps links and 25 µs delay are
-/// scenario parameters (`link`), not constants here.
+/// hosts on a lower switch in number order. The paper's 500 Mbps links and its link delay
+/// ("25 s" in the text copy, which lost the unit's prefix; most likely 25 µs) are scenario
+/// parameters (`link`), not constants here.
 ///
 /// * **nodes**, in order: `h1…h6`, `s1…s5` (node indices 0…10);
 /// * **addresses**: `h_i` is **10.0.0.i** (Mininet's default numbering); switches have none;
