@@ -150,7 +150,7 @@ mod tests {
             let msg = e.to_string();
             assert!(
                 msg.starts_with(&format!(
-                    "dumbbell: pairs = {p} is out of range: expected 1 to 65024"
+                    "dumbbell: pairs = {p} is not valid: expected 1 to 65024"
                 )),
                 "{msg}"
             );

@@ -44,7 +44,7 @@ fn hint(h: &Option<String>) -> String {
 #[derive(Debug, Error)]
 pub enum TopologyError {
     /// A builder parameter is outside its valid range.
-    #[error("{topology}: {param} = {value} is out of range: expected {expected}")]
+    #[error("{topology}: {param} = {value} is not valid: expected {expected}")]
     Parameter {
         /// The topology kind ("fat-tree", "leaf-spine", …).
         topology: &'static str,

@@ -2,7 +2,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::topology::{Builder, check_range};
+use crate::topology::Builder;
 use crate::{LinkSpec, Tier, Topology, TopologyError};
 
 /// The largest k: the core switches are 10.k.j.i, so k must fit in an address octet (≤ 255), and
@@ -35,15 +35,15 @@ pub const FAT_TREE_MAX_K: u32 = 254;
 ///
 /// Errors: k odd, below 2 or above [`FAT_TREE_MAX_K`]; `link.loss` outside [0, 1].
 pub fn fat_tree(k: u32, link: LinkSpec) -> Result<Topology, TopologyError> {
-    let why = "an even number: pods have k/2 edge and k/2 aggregation switches, and the core \
-               addresses 10.k.j.i need k in one octet";
-    check_range("fat-tree", "k", k, 2, FAT_TREE_MAX_K, why)?;
-    if !k.is_multiple_of(2) {
+    if !(2..=FAT_TREE_MAX_K).contains(&k) || !k.is_multiple_of(2) {
         return Err(TopologyError::Parameter {
             topology: "fat-tree",
             param: "k",
             value: k.into(),
-            expected: format!("2 to {FAT_TREE_MAX_K} ({why})"),
+            expected: format!(
+                "an even number from 2 to {FAT_TREE_MAX_K} (a pod has k/2 edge and k/2 \
+                 aggregation switches; core addresses 10.k.j.i need k in one octet)"
+            ),
         });
     }
     link.validate("fat-tree: the `link` parameters")?;
