@@ -139,7 +139,8 @@ mod tests {
 
         /// Every builder, over a range of parameters: connected; names unique, non-empty and
         /// free of `-`; addresses unique and present on every host; hosts have exactly one
-        /// link; no self-loops or parallel links; and writing it as a topology file and loading
+        /// link; no self-loops or parallel links; the port numbers of `links_with_ports` agree
+        /// with `ports`; and writing it as a topology file and loading
         /// that back gives the same nodes and links in the same order.
         #[test]
         fn every_builder_output_is_well_formed(t in any_topology()) {
@@ -157,9 +158,11 @@ mod tests {
                 prop_assert_eq!(t.ports(h).len(), 1, "host {} has one link", t.name(h));
             }
             let mut pairs = BTreeSet::new();
-            for l in t.links_in_build_order() {
+            for (l, pa, pb) in t.links_with_ports() {
                 prop_assert_ne!(l.a, l.b, "self-loop");
                 prop_assert!(pairs.insert((l.a.min(l.b), l.a.max(l.b))), "parallel link");
+                prop_assert_eq!(t.ports(l.a)[pa].0, l.id, "port {} of {}", pa, t.name(l.a));
+                prop_assert_eq!(t.ports(l.b)[pb].0, l.id, "port {} of {}", pb, t.name(l.b));
             }
             let back = from_toml_str(&t.to_toml(), Path::new("gen.toml"), &LinkDefaults::default())
                 .map_err(|e| TestCaseError::fail(format!("reload of {}: {e}", t.summary())))?;
