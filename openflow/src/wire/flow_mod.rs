@@ -96,9 +96,9 @@ pub struct FlowMod {
     pub table_id: u8,
     /// What to do.
     pub command: FlowModCommand,
-    /// Idle time before discarding [s]; 0 = never.
+    /// Idle time before discarding (s); 0 = never.
     pub idle_timeout: u16,
-    /// Maximum lifetime [s]; 0 = never.
+    /// Maximum lifetime (s); 0 = never.
     pub hard_timeout: u16,
     /// Priority (higher wins).
     pub priority: u16,

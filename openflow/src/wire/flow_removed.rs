@@ -59,13 +59,13 @@ pub struct FlowRemoved {
     pub reason: FlowRemovedReason,
     /// Its table.
     pub table_id: u8,
-    /// Time it was alive [s].
+    /// Time it was alive (s).
     pub duration_sec: u32,
-    /// Time alive beyond `duration_sec` [ns].
+    /// Time alive beyond `duration_sec` (ns).
     pub duration_nsec: u32,
-    /// Its idle timeout [s].
+    /// Its idle timeout (s).
     pub idle_timeout: u16,
-    /// Its hard timeout [s].
+    /// Its hard timeout (s).
     pub hard_timeout: u16,
     /// Packets it matched.
     pub packet_count: u64,

@@ -94,15 +94,15 @@ impl FlowStatsRequest {
 pub struct FlowStats {
     /// The entry's table.
     pub table_id: u8,
-    /// Time alive [s].
+    /// Time alive (s).
     pub duration_sec: u32,
-    /// Time alive beyond `duration_sec` [ns].
+    /// Time alive beyond `duration_sec` (ns).
     pub duration_nsec: u32,
     /// Priority.
     pub priority: u16,
-    /// Idle timeout [s].
+    /// Idle timeout (s).
     pub idle_timeout: u16,
-    /// Hard timeout [s].
+    /// Hard timeout (s).
     pub hard_timeout: u16,
     /// The FLOW_MOD flags it was added with.
     pub flags: FlowModFlags,

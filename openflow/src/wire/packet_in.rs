@@ -48,7 +48,7 @@ impl PacketInReason {
 pub struct PacketIn {
     /// Switch buffer holding the full packet, or [`super::OFP_NO_BUFFER`].
     pub buffer_id: u32,
-    /// Length of the whole frame [bytes] (`data` may be shorter).
+    /// Length of the whole frame (bytes) (`data` may be shorter).
     pub total_len: u16,
     /// Why the packet was sent.
     pub reason: PacketInReason,

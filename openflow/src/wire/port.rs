@@ -34,9 +34,9 @@ pub struct Port {
     pub supported: u32,
     /// Features advertised by the peer.
     pub peer: u32,
-    /// Current bit rate [kbit/s].
+    /// Current bit rate (kbit/s).
     pub curr_speed: u32,
-    /// Maximum bit rate [kbit/s].
+    /// Maximum bit rate (kbit/s).
     pub max_speed: u32,
 }
 

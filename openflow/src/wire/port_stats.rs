@@ -40,9 +40,9 @@ pub struct PortStats {
     pub rx_crc_err: u64,
     /// Collisions.
     pub collisions: u64,
-    /// Time the port has been alive [s].
+    /// Time the port has been alive (s).
     pub duration_sec: u32,
-    /// Time alive beyond `duration_sec` [ns].
+    /// Time alive beyond `duration_sec` (ns).
     pub duration_nsec: u32,
 }
 
