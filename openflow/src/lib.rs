@@ -1,0 +1,38 @@
+//! # openflow — OpenFlow 1.3 for netsim
+//!
+//! This crate will hold netsim's OpenFlow 1.3 world: switches with a multi-table pipeline,
+//! the control channel, and a Ryu-like controller runtime. Its first part, here now, is the
+//! **wire codec** ([`wire`]): plain Rust types for the messages switch and controller exchange,
+//! and their exact byte encoding, so that the simulator's control channel can carry the types
+//! directly and `pcap/openflow.pcap` can carry the bytes for Wireshark (`openflow_v4`).
+//!
+//! ```text
+//!  controller app ──Message──► channel (latency) ──Message──► switch pipeline
+//!                                   │
+//!                                   └── Message::encode ──► TCP port 6653 in openflow.pcap
+//! ```
+//!
+//! Every message is a [`Message`] (transaction id + [`MessageBody`]). Matches are a friendly
+//! [`Match`] of `Option`s that converts to and from the ordered OXM TLV list; actions and
+//! instructions are enums. Decoding is strict and total: malformed input yields a
+//! [`DecodeError`], never a panic.
+//!
+//! ```
+//! use openflow::{Action, FlowMod, Instruction, Match, Message, MessageBody, OFPP_FLOOD};
+//!
+//! // Ryu's simple_switch_13: flood everything from port 1 to 02:00:00:00:00:02.
+//! let m = Match { in_port: Some(1), eth_dst: Some([2, 0, 0, 0, 0, 2].into()), ..Match::default() };
+//! let fm = FlowMod::add(1, m, vec![Instruction::apply(vec![Action::output(OFPP_FLOOD)])]);
+//! let msg = Message::new(7, MessageBody::FlowMod(fm));
+//!
+//! let mut bytes = Vec::new();
+//! msg.encode(&mut bytes);
+//! assert_eq!(bytes.len(), msg.encoded_len());
+//! let (back, used) = Message::decode(&bytes).unwrap();
+//! assert_eq!((back, used), (msg, bytes.len()));
+//! ```
+#![warn(missing_docs)]
+
+pub mod wire;
+
+pub use wire::*;
