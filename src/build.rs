@@ -13,9 +13,9 @@ use toml::Spanned;
 
 use crate::scenario::{
     ControllerApp, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError, ScenarioSource,
-    TcpVariant, TopologyShape,
+    TcpVariant,
 };
-use crate::topology::{dumbbell, link_params};
+use crate::topology::{install, topology_of};
 
 /// The network's TCP configuration from the scenario's `[tcp]` table; what the table does not
 /// name keeps net-stack's defaults (maximum RTO 60 s, initial RTO 1 s, clock granularity 1 ms,
@@ -96,20 +96,7 @@ pub fn build(
         crate::scenario::Ecmp::PerPacket => net_stack::routing::Ecmp::PerPacket,
     });
     let topo = &scenario.topology;
-    match &topo.shape {
-        TopologyShape::Dumbbell { pairs, bottleneck } => dumbbell(
-            &mut b,
-            *pairs,
-            link_params(&topo.link),
-            link_params(bottleneck),
-        ),
-        other => {
-            return Err(unsupported(
-                topo.span.clone(),
-                &format!("topology kind `{}`", other.kind().as_str()),
-            ));
-        }
-    }
+    install(&topology_of(scenario, source)?, &mut b);
     if scenario.controller.app != ControllerApp::None {
         return Err(source.error_at(
             0..0,
@@ -252,18 +239,8 @@ pub fn check(scenario: &Scenario, source: &ScenarioSource) -> Result<(), Scenari
     probe.trace.timeseries.clear();
     if let PcapSelection::Nodes(names) = &scenario.trace.pcap {
         // Still check the traced node names.
-        let b = {
-            let mut b = NetworkBuilder::new(RngStreams::new(0));
-            if let TopologyShape::Dumbbell { pairs, bottleneck } = &scenario.topology.shape {
-                dumbbell(
-                    &mut b,
-                    *pairs,
-                    link_params(&scenario.topology.link),
-                    link_params(bottleneck),
-                );
-            }
-            b
-        };
+        let mut b = NetworkBuilder::new(RngStreams::new(0));
+        install(&topology_of(scenario, source)?, &mut b);
         for n in names {
             node_named(&b, source, n)?;
         }

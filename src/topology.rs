@@ -1,17 +1,27 @@
-//! Building the scenario's topology into a [`NetworkBuilder`].
+//! The scenario's `[topology]` → a [`topologies::Topology`] → simulator nodes and links.
 //!
-//! Only the dumbbell exists so far; the `topologies` crate (fat-tree, leaf-spine, linear, star,
-//! the papers' test beds, topology files) arrives with its own issue and will take this over.
-
-use std::net::Ipv4Addr;
+//! Every switch of a topology becomes an IP forwarding node with static shortest-path routes
+//! (`controller.app = "none"`); hosts become hosts. Links are connected in the topology's build
+//! order, which fixes every node's port numbers (see the `topologies` crate docs).
 
 use net_stack::NetworkBuilder;
 use net_stack::device::LinkParams;
+use topologies::{LinkDefaults, LinkSpec, Topology, TopologyError};
 
-use crate::scenario::LinkConfig;
+use crate::scenario::{LinkConfig, Scenario, ScenarioError, ScenarioSource, TopologyShape};
 
-/// Converts a scenario link to the network's link parameters.
-pub fn link_params(l: &LinkConfig) -> LinkParams {
+/// A scenario link as a topology link.
+pub fn link_spec(l: &LinkConfig) -> LinkSpec {
+    LinkSpec {
+        rate: l.rate,
+        delay: l.delay,
+        queue: l.queue,
+        loss: l.loss,
+    }
+}
+
+/// A topology link as the simulator's link parameters.
+pub fn link_params(l: &LinkSpec) -> LinkParams {
     LinkParams {
         rate: l.rate,
         delay: l.delay,
@@ -20,30 +30,64 @@ pub fn link_params(l: &LinkConfig) -> LinkParams {
     }
 }
 
-/// The address of dumbbell host `i` on side `side` (1 = senders `l*`, 2 = receivers `r*`):
-/// 10.side.(i / 254).(i % 254 + 1).
-pub fn dumbbell_addr(side: u8, i: u32) -> Ipv4Addr {
-    Ipv4Addr::new(10, side, (i / 254) as u8, (i % 254 + 1) as u8)
+/// Builds the scenario's topology graph; errors point at the `[topology]` table (and, for a
+/// topology file, name the file and line).
+pub fn topology_of(
+    scenario: &Scenario,
+    source: &ScenarioSource,
+) -> Result<Topology, ScenarioError> {
+    let t = &scenario.topology;
+    let link = link_spec(&t.link);
+    let result = match &t.shape {
+        TopologyShape::FatTree { k } => {
+            topologies::fat_tree(*k.get_ref(), link).map_err(|e| (k.span(), e))
+        }
+        TopologyShape::Dumbbell { pairs, bottleneck } => {
+            topologies::dumbbell(*pairs, link, link_spec(bottleneck))
+                .map_err(|e| (t.span.clone(), e))
+        }
+        TopologyShape::LeafSpine {
+            leaves,
+            spines,
+            hosts_per_leaf,
+        } => topologies::leaf_spine(*leaves, *spines, *hosts_per_leaf, link)
+            .map_err(|e| (t.span.clone(), e)),
+        TopologyShape::Linear {
+            switches,
+            hosts_per_switch,
+        } => {
+            topologies::linear(*switches, *hosts_per_switch, link).map_err(|e| (t.span.clone(), e))
+        }
+        TopologyShape::Star { hosts } => {
+            topologies::star(*hosts, link).map_err(|e| (t.span.clone(), e))
+        }
+        TopologyShape::Qin2017 => topologies::qin2017(link).map_err(|e| (t.span.clone(), e)),
+        TopologyShape::Arora2013 => topologies::arora2013(link).map_err(|e| (t.span.clone(), e)),
+        TopologyShape::File { path } => {
+            topologies::from_file(path.get_ref(), &LinkDefaults::from(link))
+                .map_err(|e| (path.span(), e))
+        }
+    };
+    result.map_err(|(span, e): (std::ops::Range<usize>, TopologyError)| {
+        source.error_at(span, format!("bad topology: {e}"), None)
+    })
 }
 
-/// The dumbbell: senders `l0…l{pairs-1}` — `sl` — bottleneck — `sr` — receivers `r0…`.
-///
-/// Ports, in build order: `l_i` port 0 ↔ `sl` port i; `sl` port `pairs` ↔ `sr` port 0;
-/// `sr` port i + 1 ↔ `r_i` port 0. Senders are 10.1.0.x and receivers 10.2.0.x (x = i + 1).
-pub fn dumbbell(b: &mut NetworkBuilder, pairs: u32, link: LinkParams, bottleneck: LinkParams) {
-    let left: Vec<_> = (0..pairs)
-        .map(|i| b.add_host(&format!("l{i}"), dumbbell_addr(1, i)))
-        .collect();
-    let right: Vec<_> = (0..pairs)
-        .map(|i| b.add_host(&format!("r{i}"), dumbbell_addr(2, i)))
-        .collect();
-    let sl = b.add_router("sl");
-    let sr = b.add_router("sr");
-    for &l in &left {
-        b.connect(l, sl, link);
+/// Adds the topology's nodes and links to `b`, in the topology's order.
+pub fn install(topo: &Topology, b: &mut NetworkBuilder) {
+    let g = topo.graph();
+    let mut ids = Vec::with_capacity(topo.node_count());
+    for n in g.node_indices() {
+        let spec = &g[n];
+        let id = match (spec.role.is_host(), spec.ip) {
+            (true, Some(ip)) => b.add_host(&spec.name, ip),
+            (true, None) => unreachable!("the topologies crate gives every host an address"),
+            (false, _) => b.add_router(&spec.name),
+        };
+        ids.push((n, id));
     }
-    b.connect(sl, sr, bottleneck);
-    for &r in &right {
-        b.connect(sr, r, link);
+    let id_of = |n| ids.iter().find(|(x, _)| *x == n).expect("node added").1;
+    for l in topo.links_in_build_order() {
+        b.connect(id_of(l.a), id_of(l.b), link_params(l.spec));
     }
 }

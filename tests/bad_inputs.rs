@@ -40,6 +40,12 @@ fn expect_error(text: &str, extra: &[&str], needles: &[&str]) {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
+    // miette wraps long messages with a `│` gutter; compare on the unwrapped words.
+    let flat = err
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert_eq!(
         o.status.code(),
         Some(1),
@@ -47,7 +53,7 @@ fn expect_error(text: &str, extra: &[&str], needles: &[&str]) {
     );
     assert!(!err.contains("panicked"), "no panic:\n{err}");
     for n in needles {
-        assert!(err.contains(n), "stderr lacks {n:?}:\n{err}");
+        assert!(flat.contains(n), "stderr lacks {n:?}:\n{err}");
     }
     assert!(
         !out.join("summary.json").exists(),
@@ -134,14 +140,39 @@ fn set_index_out_of_range() {
 
 #[test]
 fn not_yet_supported_features_are_named() {
+    let text = format!("{GOOD}\n[controller]\napp = \"learning\"\n");
+    expect_error(&text, &[], &["OpenFlow controllers", "not implemented yet"]);
+}
+
+/// An odd fat-tree parameter is refused with the valid range.
+#[test]
+fn odd_k() {
     let text = GOOD.replace(
         "kind = \"dumbbell\"\npairs = 1",
-        "kind = \"fat-tree\"\nk = 4",
+        "kind = \"fat-tree\"\nk = 3",
+    );
+    expect_error(&text, &[], &["bad.toml:7", "`k` must be even"]);
+}
+
+/// A topology file that is not connected is refused, naming two nodes that cannot meet.
+#[test]
+fn disconnected_topology_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let topo = dir.path().join("topo.toml");
+    std::fs::write(
+        &topo,
+        "[[node]]\nname = \"a\"\nkind = \"host\"\n[[node]]\nname = \"b\"\nkind = \"host\"\n\
+         [[node]]\nname = \"s\"\nkind = \"switch\"\n[[link]]\na = \"a\"\nb = \"s\"\n",
+    )
+    .unwrap();
+    let text = format!(
+        "duration = \"1ms\"\n[topology]\nkind = \"file\"\npath = \"{}\"\n",
+        topo.display()
     );
     expect_error(
         &text,
         &[],
-        &["bad.toml:6", "fat-tree", "not implemented yet"],
+        &["topo.toml", "disconnected", "`a` cannot reach `b`"],
     );
 }
 
