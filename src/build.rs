@@ -110,8 +110,9 @@ pub fn build(
     if let Some(m) = scenario.migrations.first() {
         return Err(unsupported(m.vm.span(), "`[[migration]]`"));
     }
-    if let Some(e) = scenario.events.first() {
-        return Err(unsupported(e.link.span(), "`[[event]]`"));
+    for e in &scenario.events {
+        let link = link_named(&b, source, &e.link)?;
+        b.link_event(e.at, link, e.state == crate::scenario::LinkState::Up);
     }
     for h in &scenario.hosts {
         host_named(&b, source, &h.name)?;
@@ -261,6 +262,33 @@ fn node_named(
             Some(format!("this topology's nodes are {}", node_list(b))),
         )
     })
+}
+
+/// The link written `"a-b"` (two node names), or an error at it.
+fn link_named(
+    b: &NetworkBuilder,
+    source: &ScenarioSource,
+    name: &Spanned<String>,
+) -> Result<net_stack::LinkId, ScenarioError> {
+    let text = name.get_ref();
+    let err = |msg: String, help: Option<String>| source.error_at(name.span(), msg, help);
+    let Some((x, y)) = text.split_once('-') else {
+        return Err(err(
+            format!("`{text}` does not name a link"),
+            Some("write a link as its two node names joined by `-`, e.g. \"a0-c0\"".into()),
+        ));
+    };
+    let find = |n: &str| {
+        b.node(n).ok_or_else(|| {
+            err(
+                format!("unknown node `{n}` in link `{text}`"),
+                Some(format!("this topology's nodes are {}", node_list(b))),
+            )
+        })
+    };
+    let (a, c) = (find(x)?, find(y)?);
+    b.link_between(a, c)
+        .ok_or_else(|| err(format!("there is no link between `{x}` and `{y}`"), None))
 }
 
 /// Like [`node_named`], and the node must be a host.

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod build;
+pub mod examples;
 pub mod run;
 pub mod scenario;
 pub mod summary;

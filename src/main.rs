@@ -37,6 +37,29 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Print a topology: its nodes, addresses and links in build order.
+    Topo {
+        /// fat-tree, dumbbell, leaf-spine, linear, star, qin2017, arora2013 or file.
+        kind: String,
+        /// The fat-tree parameter (even).
+        #[arg(long)]
+        k: Option<u32>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = TopoFormat::Table)]
+        format: TopoFormat,
+        /// Any other `[topology]` key, e.g. `--set pairs=4` or `--set path=my-topology.toml`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+    },
+    /// List the bundled example scenarios.
+    Examples,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TopoFormat {
+    Dot,
+    Json,
+    Table,
 }
 
 #[derive(Args)]
@@ -50,8 +73,6 @@ struct Common {
     sets: Vec<String>,
 }
 
-/// The scenario `netsim run` uses when given none.
-const DEFAULT_SCENARIO: &str = include_str!("../examples/default.toml");
 const DEFAULT_NAME: &str = "<bundled default: examples/default.toml>";
 
 fn load(
@@ -64,7 +85,10 @@ fn load(
     }
     match path {
         Some(p) => scenario::load(p, &sets),
-        None => scenario::load_str(DEFAULT_NAME, DEFAULT_SCENARIO, &sets),
+        None => {
+            let default = netsim::examples::Example::named("default").expect("bundled");
+            scenario::load_str(DEFAULT_NAME, default.text, &sets)
+        }
     }
 }
 
@@ -111,6 +135,7 @@ fn main() -> ExitCode {
                 }
                 Ok(())
             }),
+        Command::Topo { .. } | Command::Examples => Ok(()),
         Command::Check { scenario, common } => load(Some(scenario), common)
             .map_err(netsim::run::RunError::from)
             .and_then(|(sc, src)| {
@@ -122,11 +147,65 @@ fn main() -> ExitCode {
                 Ok(())
             }),
     };
+    let result = match (&cli.command, result) {
+        (
+            Command::Topo {
+                kind,
+                k,
+                format,
+                sets,
+            },
+            _,
+        ) => topo(kind, *k, *format, sets),
+        (Command::Examples, _) => {
+            let mut text = String::new();
+            for e in netsim::examples::EXAMPLES {
+                text += &format!("{:<14} {}\n", e.name, e.description());
+            }
+            text += "\nrun one with: netsim run examples/<name>.toml\n";
+            print_out(&text);
+            Ok(())
+        }
+        (_, r) => r,
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{:?}", miette::Report::new(e));
             ExitCode::from(1)
         }
+    }
+}
+
+/// `netsim topo`: the topology of a one-table scenario, rendered.
+fn topo(
+    kind: &str,
+    k: Option<u32>,
+    format: TopoFormat,
+    sets: &[String],
+) -> Result<(), netsim::run::RunError> {
+    let mut text = format!("[topology]\nkind = {kind:?}\n");
+    if let Some(k) = k {
+        text += &format!("k = {k}\n");
+    }
+    let sets: Vec<String> = sets.iter().map(|s| format!("topology.{s}")).collect();
+    let (sc, src) = scenario::load_str("<netsim topo>", &text, &sets)?;
+    let t = netsim::topology::topology_of(&sc, &src)?;
+    print_out(&match format {
+        TopoFormat::Dot => t.to_dot(),
+        TopoFormat::Json => t.to_json() + "\n",
+        TopoFormat::Table => t.to_table(),
+    });
+    Ok(())
+}
+
+/// Writes to stdout; a closed pipe (`netsim topo … | head`) ends the output quietly.
+fn print_out(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("netsim: cannot write to stdout: {e}");
     }
 }

@@ -7,12 +7,14 @@ mod common;
 use common::*;
 
 #[test]
-fn tshark_reads_the_default_scenario_pcaps() {
+fn tshark_reads_the_udp_dumbbell_pcaps() {
     let dir = tempfile::tempdir().unwrap();
     // Whole frames, so that tshark can verify every checksum.
+    let file = root().join("examples/dumbbell-udp.toml");
     let s = run_ok(
         dir.path(),
         &[
+            file.to_str().unwrap(),
             "--set",
             "duration=0.2s",
             "--set",

@@ -4,12 +4,40 @@ mod common;
 
 use common::*;
 
-/// The bundled default runs from one command, writes the contract's files, and what it reports
-/// obeys conservation: every packet created was delivered, dropped, or is still in flight.
+fn dumbbell_udp() -> String {
+    root()
+        .join("examples/dumbbell-udp.toml")
+        .display()
+        .to_string()
+}
+
+/// The bundled default (a k = 4 fat-tree) runs from one command with no arguments and writes
+/// the contract's files: summary, flows, pcaps of the traced hosts, TCP time series.
 #[test]
-fn default_scenario_runs_and_conserves_packets() {
+fn bundled_default_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let s = run_ok(dir.path(), &["--set", "duration=0.5s"]);
+    let s = run_ok(dir.path(), &["--set", "duration=0.3s"]);
+    assert_eq!(s["name"], "default");
+    assert_eq!(s["flows"].as_array().unwrap().len(), 8);
+    for f in [
+        "flows.csv",
+        "pcap/h0-0.pcap",
+        "pcap/h8-0.pcap",
+        "timeseries/tcp0.csv",
+    ] {
+        assert!(dir.path().join(f).exists(), "{f} written");
+    }
+    // 16 hosts × 1 port + 8 edge × 4 + 8 aggregation × 4 + 4 core × 4.
+    assert_eq!(s["queues"].as_array().unwrap().len(), 16 + 32 + 32 + 16);
+    assert!(u(flow(&s, "tcp0"), "bytes_delivered") > 0);
+}
+
+/// The UDP dumbbell runs, writes the contract's files, and what it reports obeys conservation:
+/// every packet created was delivered, dropped, or is still in flight.
+#[test]
+fn udp_dumbbell_runs_and_conserves_packets() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = run_ok(dir.path(), &[&dumbbell_udp(), "--set", "duration=0.5s"]);
     assert_eq!(s["schema"], "netsim.summary/1");
     assert_eq!(s["sim_time_s"], 0.5);
     for f in ["flows.csv", "pcap/r0-0.pcap", "pcap/r1-0.pcap"] {
@@ -49,7 +77,9 @@ fn default_scenario_runs_and_conserves_packets() {
 #[test]
 fn same_seed_same_bytes() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let file = dumbbell_udp();
     let args = [
+        file.as_str(),
         "--set",
         "duration=0.3s",
         "--set",
@@ -72,7 +102,9 @@ fn same_seed_same_bytes() {
 #[test]
 fn another_seed_changes_a_lossy_run() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let file = dumbbell_udp();
     let args = [
+        file.as_str(),
         "--set",
         "duration=0.3s",
         "--set",

@@ -67,6 +67,7 @@ pub struct NetworkBuilder {
     streams: Option<RngStreams>,
     tcp: TcpConfig,
     listeners: Vec<(AppId, u16)>,
+    link_events: Vec<(SimTime, LinkId, bool)>,
     traces: Vec<TcpTrace>,
 }
 
@@ -144,7 +145,7 @@ impl NetworkBuilder {
                 link,
                 params,
                 queue: DropTailQueue::new(params.queue),
-                sending: None,
+                tx: crate::device::TxState::Ready,
                 in_flight: Default::default(),
                 loss_rng: rng,
                 up: true,
@@ -203,6 +204,21 @@ impl NetworkBuilder {
             });
         }
         Ok(())
+    }
+
+    /// The link between nodes `a` and `b`, if there is one.
+    pub fn link_between(&self, a: NodeId, b: NodeId) -> Option<LinkId> {
+        self.nodes[a.index()]
+            .devices
+            .iter()
+            .map(|d| &self.devices[d.index()])
+            .find(|d| self.devices[d.peer.index()].node == b)
+            .map(|d| d.link)
+    }
+
+    /// Takes `link` down (`up = false`) or up at time `at`.
+    pub fn link_event(&mut self, at: SimTime, link: LinkId, up: bool) {
+        self.link_events.push((at, link, up));
     }
 
     /// Accepts TCP connections to `port` on the app's host; they report to `app`.
@@ -310,6 +326,7 @@ impl NetworkBuilder {
         });
         net.taps = self.taps;
         net.tcp_traces = self.traces;
+        net.link_events = self.link_events;
         Ok(net)
     }
 }

@@ -44,6 +44,15 @@ impl Default for LinkParams {
     }
 }
 
+/// The transmitter: READY, BUSY serialising a frame, or still busy with a frame that was
+/// dropped because the link went down mid-frame (its `TxDone` event is still pending).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TxState {
+    Ready,
+    Busy(PacketId),
+    Aborted,
+}
+
 /// Counters of one direction of a wire.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct WireStats {
@@ -74,8 +83,8 @@ pub struct Device {
     pub params: LinkParams,
     /// Output queue.
     pub queue: DropTailQueue,
-    /// The frame being serialised (BUSY) or `None` (READY).
-    pub(crate) sending: Option<PacketId>,
+    /// The transmit state machine of this direction.
+    pub(crate) tx: TxState,
     /// Frames on the wire towards the peer, with their arrival times, oldest first.
     pub(crate) in_flight: VecDeque<(SimTime, PacketId)>,
     /// Random loss of this direction.
@@ -91,7 +100,7 @@ pub struct Device {
 impl Device {
     /// Whether the wire is serialising a frame.
     pub fn is_busy(&self) -> bool {
-        self.sending.is_some()
+        self.tx != TxState::Ready
     }
     /// Frames on the wire in this direction.
     pub fn in_flight(&self) -> usize {

@@ -8,7 +8,7 @@ use sim_core::{Model, Scheduler, SimTime};
 use slotmap::SlotMap;
 
 use crate::app::{AppAction, AppCtx, Application};
-use crate::device::Device;
+use crate::device::{Device, TxState};
 use crate::node::{Node, NodeKind};
 use crate::pcap::PcapTap;
 use crate::routing::{Ecmp, RoutingTable, device_at};
@@ -37,6 +37,8 @@ pub enum Event {
     TcpTimer(SocketId),
     /// A periodic TCP trace takes a sample.
     TraceSample(u32),
+    /// A link goes down (`false`) or up (`true`).
+    LinkState(crate::LinkId, bool),
 }
 
 /// Where every packet ended up. At any time,
@@ -97,6 +99,7 @@ pub struct Network {
     pub(crate) fates: PacketFates,
     pub(crate) tcp: SocketTable,
     pub(crate) tcp_traces: Vec<TcpTrace>,
+    pub(crate) link_events: Vec<(SimTime, crate::LinkId, bool)>,
     next_uid: u64,
     actions: Vec<AppAction>,
     tcp_events: Vec<TcpEvent>,
@@ -128,6 +131,7 @@ impl Network {
             fates: PacketFates::default(),
             tcp,
             tcp_traces: Vec::new(),
+            link_events: Vec::new(),
             next_uid: 0,
             actions: Vec::new(),
             tcp_events: Vec::new(),
@@ -145,6 +149,9 @@ impl Network {
         }
         for i in 0..self.tcp_traces.len() {
             sched.schedule_at(SimTime::ZERO, Event::TraceSample(i as u32));
+        }
+        for &(at, link, up) in &self.link_events {
+            sched.schedule_at(at, Event::LinkState(link, up));
         }
     }
 
@@ -303,7 +310,7 @@ impl Network {
             self.drop_packet(id, |f| &mut f.link_down_drops);
             return;
         }
-        if d.sending.is_none() {
+        if d.tx == TxState::Ready {
             d.queue.count_bypass();
             self.start_tx(sched, dev, id);
         } else {
@@ -317,7 +324,7 @@ impl Network {
     fn start_tx(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId) {
         let d = &mut self.devices[dev.index()];
         let len = self.packets[id].frame_len() as u64;
-        d.sending = Some(id);
+        d.tx = TxState::Busy(id);
         sched.schedule_in(d.params.rate.tx_time(len), Event::TxDone(dev));
         if let Some(tap) = d.tap {
             self.capture(tap, sched.now(), id);
@@ -326,7 +333,17 @@ impl Network {
 
     fn on_tx_done(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId) {
         let d = &mut self.devices[dev.index()];
-        let id = d.sending.take().expect("TxDone on an idle device");
+        let id = match std::mem::replace(&mut d.tx, TxState::Ready) {
+            TxState::Busy(id) => id,
+            // The frame was dropped when the link went down; the wire is free again.
+            TxState::Aborted => {
+                if let Some(next) = d.queue.dequeue() {
+                    self.start_tx(sched, dev, next);
+                }
+                return;
+            }
+            TxState::Ready => unreachable!("TxDone on an idle device"),
+        };
         let len = self.packets[id].frame_len() as u64;
         d.wire.tx_packets += 1;
         d.wire.tx_bytes += len;
@@ -348,7 +365,12 @@ impl Network {
 
     fn on_arrive(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId) {
         let d = &mut self.devices[dev.index()];
-        let (_, id) = d.in_flight.pop_front().expect("Arrive with an empty wire");
+        // A link that went down lost what was on the wire; its Arrive event may still fire.
+        match d.in_flight.front() {
+            Some(&(t, _)) if t == sched.now() => {}
+            _ => return,
+        }
+        let (_, id) = d.in_flight.pop_front().expect("checked");
         if let Some(&(next, _)) = d.in_flight.front() {
             sched.schedule_at(next, Event::Arrive(dev));
         }
@@ -524,6 +546,38 @@ impl Network {
         self.tcp.mark_dirty(sid);
     }
 
+    /// Takes both directions of a link down or up. Down drops the frame being serialised, the
+    /// frames on the wire and the frames waiting in both queues; up restores it. Static routes are
+    /// recomputed over the links that are up, so traffic moves to surviving paths.
+    pub fn set_link_state(&mut self, link: crate::LinkId, up: bool) {
+        let devs: Vec<DeviceId> = (0..self.devices.len() as u32)
+            .map(DeviceId)
+            .filter(|d| self.devices[d.index()].link == link)
+            .collect();
+        for dev in devs {
+            let d = &mut self.devices[dev.index()];
+            if d.up == up {
+                continue;
+            }
+            d.up = up;
+            if up {
+                continue;
+            }
+            let mut lost: Vec<PacketId> = d.queue.drain().collect();
+            lost.extend(d.in_flight.drain(..).map(|(_, p)| p));
+            if let TxState::Busy(p) = d.tx {
+                lost.push(p);
+                d.tx = TxState::Aborted;
+            }
+            d.wire.down_drops += lost.len() as u64;
+            for p in lost {
+                self.drop_packet(p, |f| &mut f.link_down_drops);
+            }
+        }
+        let (routes, _) = RoutingTable::compute(&self.nodes, &self.devices);
+        self.routes = routes;
+    }
+
     fn drop_packet(&mut self, id: PacketId, counter: impl FnOnce(&mut PacketFates) -> &mut u64) {
         self.packets.remove(id);
         *counter(&mut self.fates) += 1;
@@ -614,6 +668,7 @@ impl Model for Network {
                 self.call_app(sched, app, |a, ctx| a.on_timer(ctx, token))
             }
             Event::TcpTimer(sid) => self.on_tcp_timer(sched, sid),
+            Event::LinkState(link, up) => self.set_link_state(link, up),
             Event::TraceSample(i) => {
                 let t = &mut self.tcp_traces[i as usize];
                 t.sample(sched.now(), &self.tcp);

@@ -1,0 +1,78 @@
+//! The scenarios bundled in `examples/`, compiled into the binary so that `netsim examples`
+//! and `netsim run` (the default) work from any directory.
+
+/// A bundled scenario.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    /// File stem: `examples/<name>.toml`.
+    pub name: &'static str,
+    /// The file's text.
+    pub text: &'static str,
+}
+
+macro_rules! examples {
+    ($($name:literal),* $(,)?) => {
+        /// Every bundled scenario, by name.
+        pub const EXAMPLES: &[Example] = &[
+            $(Example { name: $name, text: include_str!(concat!("../examples/", $name, ".toml")) },)*
+        ];
+    };
+}
+
+examples!("default", "dumbbell-udp", "tcp-dumbbell");
+
+impl Example {
+    /// The first sentence of the file's leading comment: its one-line description.
+    pub fn description(&self) -> String {
+        let comment: Vec<&str> = self
+            .text
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .map(|l| l.trim_start_matches('#').trim())
+            .collect();
+        let text = comment.join(" ");
+        match text.find(": ").or_else(|| text.find(". ")) {
+            Some(i) if text[..i].len() > 20 => text[..i].to_string(),
+            _ => text
+                .split(". ")
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('.')
+                .to_string(),
+        }
+    }
+
+    /// The bundled scenario called `name`.
+    pub fn named(name: &str) -> Option<&'static Example> {
+        EXAMPLES.iter().find(|e| e.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `examples/*.toml` is bundled, and every bundled example has a description.
+    #[test]
+    fn every_example_is_bundled() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| {
+                let p = e.unwrap().path();
+                (p.extension()? == "toml").then(|| p.file_stem().unwrap().to_string_lossy().into())
+            })
+            .collect();
+        files.sort();
+        let mut bundled: Vec<String> = EXAMPLES.iter().map(|e| e.name.to_string()).collect();
+        bundled.sort();
+        assert_eq!(files, bundled, "add new examples to the examples! list");
+        for e in EXAMPLES {
+            assert!(
+                e.description().len() > 10,
+                "{} needs a leading comment",
+                e.name
+            );
+        }
+    }
+}
