@@ -19,7 +19,7 @@ use crate::topology::{install, topology_of};
 
 /// The network's TCP configuration from the scenario's `[tcp]` table; what the table does not
 /// name keeps net-stack's defaults (maximum RTO 60 s, initial RTO 1 s, clock granularity 1 ms,
-/// delayed-ACK timer 200 ms as in ns-3, restart after idle off).
+/// delayed-ACK timer 200 ms as in ns-3).
 pub fn tcp_config(t: &crate::scenario::TcpConfig) -> TcpConfig {
     TcpConfig {
         mss: t.mss,
@@ -29,6 +29,7 @@ pub fn tcp_config(t: &crate::scenario::TcpConfig) -> TcpConfig {
         rcv_buf: t.rcv_buf.bytes(),
         snd_buf: t.snd_buf.bytes(),
         timestamps: t.timestamps,
+        restart_after_idle: t.restart_after_idle,
         variant: match t.variant {
             TcpVariant::Reno => CcVariant::Reno,
             TcpVariant::Newreno => CcVariant::NewReno,

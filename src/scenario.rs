@@ -86,6 +86,7 @@
 //! | `rcv_buf` | size, 1 B – 1 GiB | `"4MiB"` | receive buffer; window scaling (RFC 7323) above 64 KiB |
 //! | `snd_buf` | size > 0 | `"4MiB"` | send buffer |
 //! | `timestamps` | boolean | `false` | RFC 7323 timestamp option (12 bytes per segment) |
+//! | `restart_after_idle` | boolean | `false` | RFC 5681 §4.1: restart from the initial window after an idle period longer than the RTO |
 //!
 //! ## `[[flow]]` (any number)
 //!
@@ -542,6 +543,7 @@ snaplen = 128
                 rcv_buf: ByteSize(64 << 10),
                 snd_buf: ByteSize(1 << 20),
                 timestamps: true,
+                restart_after_idle: false,
             },
             "tcp"
         );
@@ -811,6 +813,7 @@ snaplen = 128
                 rcv_buf: ByteSize(4 << 20),
                 snd_buf: ByteSize(4 << 20),
                 timestamps: false,
+                restart_after_idle: false,
             },
             "tcp defaults"
         );

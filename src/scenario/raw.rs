@@ -95,6 +95,7 @@ pub(crate) struct TcpTable {
     pub rcv_buf: Option<Spanned<ByteSize>>,
     pub snd_buf: Option<Spanned<ByteSize>>,
     pub timestamps: Option<bool>,
+    pub restart_after_idle: Option<bool>,
 }
 
 /// `bytes = "unlimited"` or a size.

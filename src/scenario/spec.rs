@@ -261,6 +261,9 @@ pub struct TcpConfig {
     pub snd_buf: ByteSize,
     /// `timestamps`: the RFC 7323 option. Default false.
     pub timestamps: bool,
+    /// `restart_after_idle`: RFC 5681 §4.1 — after an idle period longer than the RTO, cwnd
+    /// restarts from the initial window. Default false (seed 002's bursts depend on it).
+    pub restart_after_idle: bool,
 }
 
 impl Default for TcpConfig {
@@ -274,6 +277,7 @@ impl Default for TcpConfig {
             rcv_buf: ByteSize(4 << 20),
             snd_buf: ByteSize(4 << 20),
             timestamps: false,
+            restart_after_idle: false,
         }
     }
 }

@@ -313,6 +313,7 @@ impl<'a> Validator<'a> {
             rcv_buf,
             snd_buf,
             timestamps: raw.timestamps.unwrap_or(d.timestamps),
+            restart_after_idle: raw.restart_after_idle.unwrap_or(d.restart_after_idle),
         }
     }
 
