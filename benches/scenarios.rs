@@ -40,7 +40,13 @@ fn run_once(text: &str) -> (u64, u64) {
     let (sc, src) = load_str("bench", text, &[]).expect("valid scenario");
     let mut built = build(&sc, &src, std::path::Path::new("")).expect("builds");
     built.sim.run_until(SimTime::from_secs(10));
-    let hops = built.sim.model.devices().iter().map(|d| d.wire.tx_packets).sum();
+    let hops = built
+        .sim
+        .model
+        .devices()
+        .iter()
+        .map(|d| d.wire.tx_packets)
+        .sum();
     (hops, built.sim.scheduler.executed())
 }
 

@@ -224,9 +224,13 @@ pub fn build(
 pub fn check(scenario: &Scenario, source: &ScenarioSource) -> Result<(), ScenarioError> {
     let mut probe = scenario.clone();
     probe.trace.pcap = PcapSelection::None;
-    // Time series are checked by name here; their files are not created.
+    // Time series and traced nodes are checked by name here; their files are not created.
+    let mut b = NetworkBuilder::new(RngStreams::new(0));
+    install(&topology_of(scenario, source)?, &mut b);
     for name in &probe.trace.timeseries {
-        if !probe
+        if let Some(link) = name.get_ref().strip_prefix("link:") {
+            link_named(&b, source, &Spanned::new(name.span(), link.to_string()))?;
+        } else if !probe
             .flows
             .iter()
             .any(|f| f.name.get_ref() == name.get_ref())
@@ -240,9 +244,6 @@ pub fn check(scenario: &Scenario, source: &ScenarioSource) -> Result<(), Scenari
     }
     probe.trace.timeseries.clear();
     if let PcapSelection::Nodes(names) = &scenario.trace.pcap {
-        // Still check the traced node names.
-        let mut b = NetworkBuilder::new(RngStreams::new(0));
-        install(&topology_of(scenario, source)?, &mut b);
         for n in names {
             node_named(&b, source, n)?;
         }
@@ -318,7 +319,8 @@ fn node_list(b: &NetworkBuilder) -> String {
     format!("{}, …, {}", names[..10].join(", "), names[names.len() - 1])
 }
 
-/// `timeseries/<flow>.csv` for every TCP flow named in `trace.timeseries`.
+/// `timeseries/<name>.csv` for every entry of `trace.timeseries`: flows (TCP connection state,
+/// or delivered bytes for the others) and links (`link:<a>-<b>` → `timeseries/link-<a>-<b>.csv`).
 fn add_timeseries(
     b: &mut NetworkBuilder,
     scenario: &Scenario,
@@ -337,7 +339,16 @@ fn add_timeseries(
             None,
         )
     })?;
+    let interval = scenario.trace.sample_interval;
     for name in &scenario.trace.timeseries {
+        let at = |e: net_stack::BuildError| source.error_at(name.span(), e.to_string(), None);
+        if let Some(link) = name.get_ref().strip_prefix("link:") {
+            let spanned = Spanned::new(name.span(), link.to_string());
+            let id = link_named(b, source, &spanned)?;
+            let path = dir.join(format!("link-{link}.csv"));
+            b.trace_link(id, interval, &path).map_err(at)?;
+            continue;
+        }
         let Some(f) = flows.iter().find(|f| &f.name == name.get_ref()) else {
             return Err(source.error_at(
                 name.span(),
@@ -345,20 +356,17 @@ fn add_timeseries(
                 Some("migration time series arrive with the vm crate".into()),
             ));
         };
-        if !matches!(f.kind, FlowKind::TcpBulk | FlowKind::RequestResponse) {
-            return Err(source.error_at(
-                name.span(),
-                format!(
-                    "time series are recorded for TCP flows; `{}` is a {} flow",
-                    f.name,
-                    f.kind.as_str()
-                ),
-                None,
-            ));
-        }
         let path = dir.join(format!("{}.csv", f.name));
-        b.trace_tcp(f.sender, scenario.trace.sample_interval, &path)
-            .map_err(|e| source.error_at(name.span(), e.to_string(), None))?;
+        match (f.kind, f.receiver) {
+            (FlowKind::TcpBulk | FlowKind::RequestResponse, _) => {
+                b.trace_tcp(f.sender, interval, &path).map_err(at)?
+            }
+            // Pings count their replies at the sender.
+            (FlowKind::Ping, _) | (_, None) => {
+                b.trace_flow(f.sender, interval, &path).map_err(at)?
+            }
+            (_, Some(rx)) => b.trace_flow(rx, interval, &path).map_err(at)?,
+        }
     }
     Ok(())
 }

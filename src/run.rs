@@ -95,6 +95,8 @@ pub fn run(
                 .join(format!("{name}-{}.pcap", d.port)),
         )(e)
     })?;
+    net.finish_traces(end)
+        .map_err(|(path, e)| output_err(&path)(e))?;
     let summary = collect(
         &scenario.name,
         scenario.seed,

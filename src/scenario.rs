@@ -176,7 +176,7 @@
 //! | `pcap` | `none`, `hosts`, `all`, or a list of node names | `"none"` | devices that get `pcap/<node>-<port>.pcap` |
 //! | `openflow_pcap` | boolean | `false` | write the control channel to `pcap/openflow.pcap` |
 //! | `snaplen` | integer | `0` | bytes captured per frame; 0 captures whole frames |
-//! | `timeseries` | list of strings | `[]` | flow names, or `"migration:<vm>"`, whose cwnd/RTT/throughput to record; each must exist |
+//! | `timeseries` | list of strings | `[]` | what to record in `timeseries/`: flow names (TCP: cwnd, ssthresh, RTT, RTO, acknowledged bytes; other flows: delivered bytes and packets), `"link:<a>-<b>"` (queue depth, utilisation and drops of both directions), or `"migration:<vm>"`; each must exist |
 //! | `sample_interval` | time > 0 | `"1ms"` | time-series sampling period |
 //!
 //! # Overrides

@@ -136,3 +136,43 @@ fn check_accepts_the_examples() {
         }
     }
 }
+
+/// The bottleneck's time series shows what the summary says: the link is fully busy while the
+/// UDP flows overload it (utilisation 1 within rounding), never more, and its queue never holds
+/// more than its 100-packet limit; drops only grow.
+#[test]
+fn link_time_series_agrees_with_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = run_ok(dir.path(), &[&dumbbell_udp(), "--set", "duration=1s"]);
+    let csv = std::fs::read_to_string(dir.path().join("timeseries/link-sl-sr.csv")).unwrap();
+    let mut last_drops = 0;
+    let mut busy = 0;
+    for row in csv.lines().skip(1).filter(|l| l.contains(",sl,sr,")) {
+        let f: Vec<&str> = row.split(',').collect();
+        let (t, queue, util, drops): (f64, u32, f64, u64) = (
+            f[0].parse().unwrap(),
+            f[3].parse().unwrap(),
+            f[5].parse().unwrap(),
+            f[7].parse().unwrap(),
+        );
+        assert!(queue <= 100, "queue {queue} at {t}");
+        assert!(util <= 1.0 + 1e-9, "utilisation {util} at {t}");
+        assert!(drops >= last_drops, "drops only grow");
+        last_drops = drops;
+        // From 0.5 s cbr0 (600) + cbr1 (300) + bursts exceed 1 Gbit/s of frames.
+        if t > 0.55 && util > 0.99 {
+            busy += 1;
+        }
+    }
+    assert!(
+        busy > 10,
+        "the bottleneck is saturated while overloaded ({busy} samples)"
+    );
+    let q = s["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["node"] == "sl" && q["peer"] == "sr")
+        .unwrap();
+    assert_eq!(last_drops, u(q, "dropped_packets"), "last sample = summary");
+}

@@ -15,7 +15,7 @@ use crate::pcap::PcapTap;
 use crate::routing::{Ecmp, RoutingTable};
 use crate::socket::SocketTable;
 use crate::tcp::TcpConfig;
-use crate::trace::TcpTrace;
+use crate::trace::{FlowTrace, LinkTrace, Series, TcpTrace};
 use crate::wire::MacAddr;
 use crate::{AppId, DeviceId, LinkId, NodeId};
 
@@ -68,7 +68,7 @@ pub struct NetworkBuilder {
     tcp: TcpConfig,
     listeners: Vec<(AppId, u16)>,
     link_events: Vec<(SimTime, LinkId, bool)>,
-    traces: Vec<TcpTrace>,
+    traces: Vec<Series>,
 }
 
 impl NetworkBuilder {
@@ -146,6 +146,7 @@ impl NetworkBuilder {
                 params,
                 queue: DropTailQueue::new(params.queue),
                 tx: crate::device::TxState::Ready,
+                tx_started: SimTime::ZERO,
                 in_flight: Default::default(),
                 loss_rng: rng,
                 up: true,
@@ -250,7 +251,48 @@ impl NetworkBuilder {
             path: path.display().to_string(),
             source,
         })?;
-        self.traces.push(t);
+        self.traces.push(Series::Tcp(t));
+        Ok(())
+    }
+
+    /// Writes what `app` receives (bytes, packets) every `interval` to `path` (see
+    /// [`FlowTrace`]).
+    pub fn trace_flow(
+        &mut self,
+        app: AppId,
+        interval: SimTime,
+        path: &Path,
+    ) -> Result<(), BuildError> {
+        let t = FlowTrace::create(app, interval, path).map_err(|source| BuildError::Pcap {
+            path: path.display().to_string(),
+            source,
+        })?;
+        self.traces.push(Series::Flow(t));
+        Ok(())
+    }
+
+    /// Writes both directions of `link` (queue depth, utilisation, drops) every `interval` to
+    /// `path` (see [`LinkTrace`]).
+    pub fn trace_link(
+        &mut self,
+        link: LinkId,
+        interval: SimTime,
+        path: &Path,
+    ) -> Result<(), BuildError> {
+        let name = |d: &Device| self.nodes[d.node.index()].name.clone();
+        let ends = (0..self.devices.len() as u32)
+            .map(DeviceId)
+            .filter(|d| self.devices[d.index()].link == link)
+            .map(|d| {
+                let dev = &self.devices[d.index()];
+                (d, name(dev), name(&self.devices[dev.peer.index()]))
+            })
+            .collect();
+        let t = LinkTrace::create(ends, interval, path).map_err(|source| BuildError::Pcap {
+            path: path.display().to_string(),
+            source,
+        })?;
+        self.traces.push(Series::Link(t));
         Ok(())
     }
 
@@ -325,7 +367,7 @@ impl NetworkBuilder {
             tcp,
         });
         net.taps = self.taps;
-        net.tcp_traces = self.traces;
+        net.series = self.traces;
         net.link_events = self.link_events;
         Ok(net)
     }

@@ -62,6 +62,8 @@ pub struct WireStats {
     pub tx_bytes: u64,
     /// Frames lost to random loss.
     pub lost_packets: u64,
+    /// Time spent serialising frames that completed [ps].
+    pub busy_ps: u64,
     /// Frames dropped because the link was down.
     pub down_drops: u64,
 }
@@ -85,6 +87,8 @@ pub struct Device {
     pub queue: DropTailQueue,
     /// The transmit state machine of this direction.
     pub(crate) tx: TxState,
+    /// When the current frame started serialising.
+    pub(crate) tx_started: SimTime,
     /// Frames on the wire towards the peer, with their arrival times, oldest first.
     pub(crate) in_flight: VecDeque<(SimTime, PacketId)>,
     /// Random loss of this direction.
@@ -102,6 +106,16 @@ impl Device {
     pub fn is_busy(&self) -> bool {
         self.tx != TxState::Ready
     }
+    /// Time this direction has spent serialising frames up to `now`, the current frame's
+    /// elapsed part included: the basis of an exact utilisation.
+    pub fn busy_time(&self, now: SimTime) -> SimTime {
+        let current = match self.tx {
+            TxState::Ready => SimTime::ZERO,
+            TxState::Busy(_) | TxState::Aborted => now.saturating_sub(self.tx_started),
+        };
+        SimTime::from_ps(self.wire.busy_ps) + current
+    }
+
     /// Frames on the wire in this direction.
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()

@@ -14,7 +14,7 @@ use crate::pcap::PcapTap;
 use crate::routing::{Ecmp, RoutingTable, device_at};
 use crate::socket::{SocketId, SocketTable};
 use crate::tcp::{TcpEvent, rst_for};
-use crate::trace::TcpTrace;
+use crate::trace::Series;
 use crate::wire::{
     EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet, PacketMeta,
 };
@@ -98,7 +98,7 @@ pub struct Network {
     pub(crate) tap_error: Option<(usize, std::io::Error)>,
     pub(crate) fates: PacketFates,
     pub(crate) tcp: SocketTable,
-    pub(crate) tcp_traces: Vec<TcpTrace>,
+    pub(crate) series: Vec<Series>,
     pub(crate) link_events: Vec<(SimTime, crate::LinkId, bool)>,
     next_uid: u64,
     actions: Vec<AppAction>,
@@ -130,7 +130,7 @@ impl Network {
             tap_error: None,
             fates: PacketFates::default(),
             tcp,
-            tcp_traces: Vec::new(),
+            series: Vec::new(),
             link_events: Vec::new(),
             next_uid: 0,
             actions: Vec::new(),
@@ -147,7 +147,7 @@ impl Network {
                 sched.schedule_at(stop, Event::AppStop(app));
             }
         }
-        for i in 0..self.tcp_traces.len() {
+        for i in 0..self.series.len() {
             sched.schedule_at(SimTime::ZERO, Event::TraceSample(i as u32));
         }
         for &(at, link, up) in &self.link_events {
@@ -207,13 +207,18 @@ impl Network {
         Ok(())
     }
 
-    /// Flushes every TCP trace and reports the first write error with the trace's path.
+    /// Takes a last sample of every time series, flushes them, and reports the first write
+    /// error with the file's path.
     pub fn finish_traces(
         &mut self,
         now: SimTime,
     ) -> Result<(), (std::path::PathBuf, std::io::Error)> {
-        for t in &mut self.tcp_traces {
-            t.finish(now, &self.tcp)?;
+        for s in &mut self.series {
+            match s {
+                Series::Tcp(t) => t.finish(now, &self.tcp)?,
+                Series::Flow(t) => t.finish(now, &self.apps)?,
+                Series::Link(t) => t.finish()?,
+            }
         }
         Ok(())
     }
@@ -325,6 +330,7 @@ impl Network {
         let d = &mut self.devices[dev.index()];
         let len = self.packets[id].frame_len() as u64;
         d.tx = TxState::Busy(id);
+        d.tx_started = sched.now();
         sched.schedule_in(d.params.rate.tx_time(len), Event::TxDone(dev));
         if let Some(tap) = d.tap {
             self.capture(tap, sched.now(), id);
@@ -337,6 +343,7 @@ impl Network {
             TxState::Busy(id) => id,
             // The frame was dropped when the link went down; the wire is free again.
             TxState::Aborted => {
+                d.wire.busy_ps += (sched.now() - d.tx_started).as_ps();
                 if let Some(next) = d.queue.dequeue() {
                     self.start_tx(sched, dev, next);
                 }
@@ -347,6 +354,7 @@ impl Network {
         let len = self.packets[id].frame_len() as u64;
         d.wire.tx_packets += 1;
         d.wire.tx_bytes += len;
+        d.wire.busy_ps += (sched.now() - d.tx_started).as_ps();
         if d.loss_rng.bernoulli(d.params.loss) {
             d.wire.lost_packets += 1;
             self.drop_packet(id, |f| &mut f.wire_losses);
@@ -520,8 +528,10 @@ impl Network {
             let s = self.tcp.get_mut(sid);
             if s.conn.cc_changes() != s.traced_changes {
                 s.traced_changes = s.conn.cc_changes();
-                for t in &mut self.tcp_traces {
-                    t.on_change(now, sid, &self.tcp);
+                for t in &mut self.series {
+                    if let Series::Tcp(t) = t {
+                        t.on_change(now, sid, &self.tcp);
+                    }
                 }
             }
             let s = self.tcp.get_mut(sid);
@@ -670,9 +680,14 @@ impl Model for Network {
             Event::TcpTimer(sid) => self.on_tcp_timer(sched, sid),
             Event::LinkState(link, up) => self.set_link_state(link, up),
             Event::TraceSample(i) => {
-                let t = &mut self.tcp_traces[i as usize];
-                t.sample(sched.now(), &self.tcp);
-                sched.schedule_in(t.interval(), Event::TraceSample(i));
+                let now = sched.now();
+                let s = &mut self.series[i as usize];
+                match s {
+                    Series::Tcp(t) => t.sample(now, &self.tcp),
+                    Series::Flow(t) => t.sample(now, &self.apps),
+                    Series::Link(t) => t.sample(now, &self.devices),
+                }
+                sched.schedule_in(s.interval(), Event::TraceSample(i));
             }
         }
         if !self.tcp.dirty.is_empty() {

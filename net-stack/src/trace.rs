@@ -1,9 +1,15 @@
-//! Per-flow TCP time series: `timeseries/<flow>.csv`.
+//! Time series written while a simulation runs: `timeseries/<name>.csv`.
 //!
-//! A [`TcpTrace`] follows the first TCP connection that an application opens. It writes a row
-//! every `interval` (`trace.sample_interval`) and one on every change of cwnd or ssthresh, so a
-//! plot shows each step of slow start and each halving exactly, while idle stretches cost one row
-//! per interval. Rows go straight to a buffered file: memory does not grow with the run.
+//! * [`TcpTrace`] follows the first TCP connection that an application opens. It writes a row
+//!   every `interval` (`trace.sample_interval`) and one on every change of cwnd or ssthresh, so
+//!   a plot shows each step of slow start and each halving exactly, while idle stretches cost one
+//!   row per interval.
+//! * [`FlowTrace`] samples what an application has received (UDP sinks, pings): delivered
+//!   bytes and packets every interval.
+//! * [`LinkTrace`] samples both directions of a link: queue depth, utilisation over the last
+//!   interval, and drops.
+//!
+//! Rows go straight to buffered files: memory does not grow with the run.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -11,8 +17,163 @@ use std::path::{Path, PathBuf};
 
 use sim_core::SimTime;
 
-use crate::AppId;
+use crate::device::Device;
+use crate::network::AppSlot;
 use crate::socket::{SocketId, SocketTable};
+use crate::{AppId, DeviceId};
+
+/// Any of the time series, sampled by the network's `TraceSample` events.
+pub(crate) enum Series {
+    Tcp(TcpTrace),
+    Flow(FlowTrace),
+    Link(LinkTrace),
+}
+
+impl Series {
+    pub(crate) fn interval(&self) -> SimTime {
+        match self {
+            Series::Tcp(t) => t.interval,
+            Series::Flow(t) => t.interval,
+            Series::Link(t) => t.interval,
+        }
+    }
+}
+
+fn create(path: &Path, header: &str) -> std::io::Result<BufWriter<File>> {
+    let mut out = BufWriter::new(File::create(path)?);
+    out.write_all(header.as_bytes())?;
+    Ok(out)
+}
+
+fn finish_file(
+    out: &mut BufWriter<File>,
+    error: &mut Option<std::io::Error>,
+    path: &Path,
+) -> Result<(), (PathBuf, std::io::Error)> {
+    if let Some(e) = error.take() {
+        return Err((path.to_path_buf(), e));
+    }
+    out.flush().map_err(|e| (path.to_path_buf(), e))
+}
+
+/// The CSV header of a [`FlowTrace`].
+pub const FLOW_HEADER: &str = "time_s,delivered_bytes,delivered_packets\n";
+
+/// What an application has received, sampled every interval.
+pub struct FlowTrace {
+    app: AppId,
+    interval: SimTime,
+    path: PathBuf,
+    out: BufWriter<File>,
+    error: Option<std::io::Error>,
+}
+
+impl FlowTrace {
+    /// Samples `app`'s received bytes and packets every `interval` into `path`.
+    pub fn create(app: AppId, interval: SimTime, path: &Path) -> std::io::Result<Self> {
+        Ok(FlowTrace {
+            app,
+            interval,
+            path: path.to_path_buf(),
+            out: create(path, FLOW_HEADER)?,
+            error: None,
+        })
+    }
+
+    pub(crate) fn sample(&mut self, now: SimTime, apps: &[AppSlot]) {
+        if self.error.is_some() {
+            return;
+        }
+        let r = apps[self.app.index()].app.report();
+        let row = writeln!(
+            self.out,
+            "{},{},{}",
+            now.as_secs_f64(),
+            r.bytes_received,
+            r.packets_received
+        );
+        if let Err(e) = row {
+            self.error = Some(e);
+        }
+    }
+
+    pub(crate) fn finish(
+        &mut self,
+        now: SimTime,
+        apps: &[AppSlot],
+    ) -> Result<(), (PathBuf, std::io::Error)> {
+        self.sample(now, apps);
+        finish_file(&mut self.out, &mut self.error, &self.path)
+    }
+}
+
+/// The CSV header of a [`LinkTrace`].
+pub const LINK_HEADER: &str =
+    "time_s,from,to,queue_packets,queue_bytes,utilisation,tx_bytes,dropped_packets\n";
+
+/// Both directions of a link: queue depth, utilisation and drops.
+pub struct LinkTrace {
+    /// The two devices (one per direction), their names ("from", "to"), and their busy time at
+    /// the last sample.
+    ends: Vec<(DeviceId, String, String, SimTime)>,
+    interval: SimTime,
+    path: PathBuf,
+    out: BufWriter<File>,
+    error: Option<std::io::Error>,
+}
+
+impl LinkTrace {
+    /// Samples devices `ends` (each with its node's and peer's names) every `interval`.
+    pub fn create(
+        ends: Vec<(DeviceId, String, String)>,
+        interval: SimTime,
+        path: &Path,
+    ) -> std::io::Result<Self> {
+        Ok(LinkTrace {
+            ends: ends
+                .into_iter()
+                .map(|(d, a, b)| (d, a, b, SimTime::ZERO))
+                .collect(),
+            interval,
+            path: path.to_path_buf(),
+            out: create(path, LINK_HEADER)?,
+            error: None,
+        })
+    }
+
+    pub(crate) fn sample(&mut self, now: SimTime, devices: &[Device]) {
+        for (dev, from, to, last_busy) in &mut self.ends {
+            if self.error.is_some() {
+                return;
+            }
+            let d = &devices[dev.index()];
+            let busy = d.busy_time(now);
+            // Share of the last interval the wire spent serialising.
+            let util = if now == SimTime::ZERO {
+                0.0
+            } else {
+                (busy - *last_busy).as_ps() as f64 / self.interval.as_ps() as f64
+            };
+            *last_busy = busy;
+            let row = writeln!(
+                self.out,
+                "{},{from},{to},{},{},{util},{},{}",
+                now.as_secs_f64(),
+                d.queue.len(),
+                d.queue.bytes(),
+                d.wire.tx_bytes,
+                d.queue.stats().dropped_packets
+            );
+            if let Err(e) = row {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    pub(crate) fn finish(&mut self) -> Result<(), (PathBuf, std::io::Error)> {
+        finish_file(&mut self.out, &mut self.error, &self.path)
+    }
+}
 
 /// The CSV header.
 pub const HEADER: &str = "time_s,cwnd_bytes,ssthresh_bytes,srtt_s,rto_s,bytes_in_flight,acked_bytes,retransmissions,timeouts,reason\n";
@@ -30,21 +191,14 @@ pub struct TcpTrace {
 impl TcpTrace {
     /// A trace of `app`'s first connection, sampled every `interval`, written to `path`.
     pub fn create(app: AppId, interval: SimTime, path: &Path) -> std::io::Result<Self> {
-        let mut out = BufWriter::new(File::create(path)?);
-        out.write_all(HEADER.as_bytes())?;
         Ok(TcpTrace {
             app,
             socket: None,
             interval,
             path: path.to_path_buf(),
-            out,
+            out: create(path, HEADER)?,
             error: None,
         })
-    }
-
-    /// The sampling interval.
-    pub fn interval(&self) -> SimTime {
-        self.interval
     }
 
     fn bind(&mut self, tcp: &SocketTable) -> Option<SocketId> {
@@ -105,9 +259,6 @@ impl TcpTrace {
         tcp: &SocketTable,
     ) -> Result<(), (PathBuf, std::io::Error)> {
         self.sample(now, tcp);
-        if let Some(e) = self.error.take() {
-            return Err((self.path.clone(), e));
-        }
-        self.out.flush().map_err(|e| (self.path.clone(), e))
+        finish_file(&mut self.out, &mut self.error, &self.path)
     }
 }

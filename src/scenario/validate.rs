@@ -432,6 +432,18 @@ impl<'a> Validator<'a> {
         let timeseries = raw.timeseries.unwrap_or_default();
         for entry in &timeseries {
             let name = entry.get_ref().as_str();
+            if let Some(link) = name.strip_prefix("link:") {
+                // Whether both nodes exist is checked when the topology is built.
+                if !matches!(link.split_once('-'), Some((a, b)) if !a.is_empty() && !b.is_empty()) {
+                    self.error(
+                        entry.span(),
+                        format!("`{name}` does not name a link"),
+                        "not `link:<a>-<b>`",
+                        Some("write a link as `link:` and its two node names joined by `-`, e.g. \"link:sl-sr\"".into()),
+                    );
+                }
+                continue;
+            }
             let (known, candidates): (bool, Vec<String>) = match name.strip_prefix("migration:") {
                 Some(vm) => (
                     vms.contains(&vm),
@@ -445,7 +457,7 @@ impl<'a> Validator<'a> {
             if !known {
                 let help = match nearest(name, candidates.iter().map(String::as_str)) {
                     Some(n) => format!("did you mean `{n}`?"),
-                    None => "`timeseries` takes names of [[flow]] tables, or `migration:<vm>` for a [[vm]]".into(),
+                    None => "`timeseries` takes names of [[flow]] tables, `link:<a>-<b>` for a link, or `migration:<vm>` for a [[vm]]".into(),
                 };
                 self.error(entry.span(), format!("`timeseries` names `{name}`, which is neither a flow nor `migration:<vm>` of a defined VM"), "unknown flow or VM", Some(help));
             }
