@@ -33,6 +33,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod switch;
 pub mod wire;
 
 pub use wire::*;

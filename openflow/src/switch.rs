@@ -1,0 +1,730 @@
+//! An OpenFlow 1.3 switch as a sans-IO state machine (DESIGN.md, "Sans-IO protocol cores").
+//!
+//! The [`Switch`] owns what seed 001 §2.1 calls switch state — flow tables, counters and
+//! timers — plus the ports and the PACKET_IN buffer pool. It never touches the event queue:
+//!
+//! ```text
+//!                  handle_packet(now, in_port, pkt)          poll_output() -> (port, pkt)
+//!  data plane  ───────────────────────────────►┌────────┐──────────────────────────────►
+//!                                              │ Switch │
+//!  controller  ───────────────────────────────►│        │──────────────────────────────►
+//!                  handle_message(now, msg)    └────────┘  poll_message() -> ControlMessage
+//!                  handle_timeout(now)  ◄──── poll_timeout() -> Option<SimTime>
+//! ```
+//!
+//! Every `handle_*` first settles the timers due by `now`, so a packet arriving exactly at an
+//! entry's deadline misses it whether or not the integrator called [`Switch::handle_timeout`]
+//! first; `now` must never decrease. Processing is sequential, so a BARRIER_REPLY is queued
+//! after every message the BARRIER_REQUEST follows has been fully handled (§6.2).
+//!
+//! The simulator's packets carry headers, not bytes. A PACKET_IN therefore travels as a
+//! [`ControlMessage`]: the wire [`Message`] (whose data is the frame serialised by net-stack's
+//! pcap writer, cut at `max_len`) plus the net-stack [`Packet`] itself, and a PACKET_OUT
+//! without a buffer needs that packet beside it, since there is no frame parser to turn bytes
+//! back into a [`Packet`]. Per-packet processing delays are not modelled here; the
+//! integrator adds them.
+//!
+//! ```
+//! use net_stack::wire::*;
+//! use openflow::switch::{Switch, SwitchConfig};
+//! use openflow::{Action, FlowMod, Instruction, Match, Message, MessageBody};
+//! use sim_core::SimTime;
+//!
+//! let mut sw = Switch::new(SwitchConfig::default()).unwrap();
+//! let fm = FlowMod::add(1, Match { in_port: Some(1), ..Match::default() },
+//!                       vec![Instruction::apply(vec![Action::output(2)])]);
+//! sw.handle_message(SimTime::ZERO, Message::new(1, MessageBody::FlowMod(fm)));
+//! let pkt = Packet {
+//!     eth: EthernetRepr { dst: MacAddr::BROADCAST, src: MacAddr::from_index(1), vlan: None,
+//!                         ethertype: EtherType::Arp },
+//!     l3: L3::Arp(ArpRepr { op: ArpOp::Request, sender_mac: MacAddr::from_index(1),
+//!                           sender_ip: Ipv4Addr::new(10, 0, 0, 1), target_mac: MacAddr::default(),
+//!                           target_ip: Ipv4Addr::new(10, 0, 0, 2) }),
+//!     l4: L4::None, payload_len: 0,
+//!     meta: PacketMeta { uid: 1, flow: 0, created: SimTime::ZERO },
+//! };
+//! sw.handle_packet(SimTime::from_us(5), 1, pkt).unwrap();
+//! assert_eq!(sw.poll_output(), Some((2, pkt)));
+//! assert!(sw.dump_flows(SimTime::from_us(5)).contains("n_packets=1"));
+//! ```
+
+mod buffers;
+mod dump;
+mod error;
+mod flow_entry;
+mod flow_table;
+mod matching;
+mod pipeline;
+mod ports;
+
+use std::collections::VecDeque;
+
+use net_stack::wire::Packet;
+use sim_core::SimTime;
+
+pub use buffers::{BufferedPacket, PacketBuffers};
+pub use error::{OfError, SwitchError};
+pub use flow_entry::FlowEntry;
+pub use flow_table::FlowTable;
+pub use ports::{PortCounters, SwitchPort};
+
+use flow_table::{Selector, stats_selector};
+use pipeline::{Emit, Origin, Outcome};
+
+use crate::wire::{
+    FeaturesReply, FlowMod, FlowModCommand, FlowModFlags, FlowRemovedReason, FlowStats, Hello,
+    Match, Message, MessageBody, MultipartReply, MultipartReplyBody, MultipartRequest,
+    MultipartRequestBody, OFP_NO_BUFFER, OFPCML_NO_BUFFER, OFPG_ANY, OFPMPF_MORE, OFPP_ALL,
+    OFPP_ANY, OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_TABLE, OFPTT_ALL, PacketIn,
+    PacketOut, PortReason, PortStatus,
+};
+
+/// `OFPC_TABLE_STATS`
+const CAP_TABLE_STATS: u32 = 2;
+/// Largest multipart reply body before the reply is split (message limit 65535 minus the
+/// 16 bytes of OpenFlow and multipart headers, with room to spare).
+const MAX_MULTIPART_BODY: usize = 65_000;
+
+/// A switch's parameters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SwitchConfig {
+    /// Datapath id reported in FEATURES_REPLY.
+    pub datapath_id: u64,
+    /// Number of ports, numbered `1..=n_ports`.
+    pub n_ports: u32,
+    /// Number of flow tables (1..=254), numbered from 0.
+    pub n_tables: u8,
+    /// PACKET_IN buffers (ofsoftswitch13: 256); 0 sends every PACKET_IN unbuffered.
+    pub n_buffers: u32,
+    /// How long a buffered packet waits for the controller before it is dropped.
+    pub buffer_timeout: SimTime,
+    /// Initial `miss_send_len` (bytes), changed by SET_CONFIG. In 1.3 it only applies to
+    /// packets sent to the controller other than by an OUTPUT action (§7.3.2), which this
+    /// switch never does, so it is stored and reported but has no other effect.
+    pub miss_send_len: u16,
+    /// Entries per table before ADD fails with TABLE_FULL.
+    pub max_entries_per_table: usize,
+    /// Port speed reported in port descriptions (kbit/s).
+    pub port_speed_kbps: u32,
+}
+
+impl Default for SwitchConfig {
+    fn default() -> Self {
+        SwitchConfig {
+            datapath_id: 1,
+            n_ports: 4,
+            n_tables: 4,
+            n_buffers: 256,
+            buffer_timeout: SimTime::from_secs(1),
+            miss_send_len: crate::wire::OFP_DEFAULT_MISS_SEND_LEN,
+            max_entries_per_table: usize::MAX,
+            port_speed_kbps: 10_000_000,
+        }
+    }
+}
+
+/// A control-channel message with, beside it, the simulator packet it is about: a PACKET_IN
+/// carries the packet sent to the controller; a PACKET_OUT without a buffer must carry the
+/// packet to send. The wire bytes of the packet are in the message's `data`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ControlMessage {
+    /// The OpenFlow message.
+    pub msg: Message,
+    /// The packet, for PACKET_IN and unbuffered PACKET_OUT.
+    pub packet: Option<Packet>,
+}
+
+impl From<Message> for ControlMessage {
+    fn from(msg: Message) -> Self {
+        ControlMessage { msg, packet: None }
+    }
+}
+
+/// Switch-wide counters, for `summary.json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SwitchCounters {
+    /// Packets received on ports that were up.
+    pub packets_received: u64,
+    /// Table lookups, summed over tables (a packet visiting two tables counts twice).
+    pub lookups: u64,
+    /// Lookups that found an entry.
+    pub matched: u64,
+    /// Packets dropped for want of any matching entry (no table-miss entry).
+    pub table_misses: u64,
+    /// Packets handed to the integrator for transmission.
+    pub packets_sent: u64,
+    /// PACKET_INs sent.
+    pub packet_ins: u64,
+    /// PACKET_OUTs received.
+    pub packet_outs: u64,
+    /// FLOW_MODs received.
+    pub flow_mods: u64,
+    /// Entries removed by DELETE or a timeout (whether or not announced by FLOW_REMOVED).
+    pub flows_removed: u64,
+    /// ERROR messages sent.
+    pub errors: u64,
+    /// Buffered packets dropped because the controller did not claim them in time.
+    pub buffers_expired: u64,
+}
+
+/// An OpenFlow 1.3 switch; see the [module docs](self).
+#[derive(Clone, Debug)]
+pub struct Switch {
+    config: SwitchConfig,
+    tables: Vec<FlowTable>,
+    ports: Vec<SwitchPort>,
+    buffers: PacketBuffers,
+    miss_send_len: u16,
+    config_flags: u16,
+    hello_sent: bool,
+    outputs: VecDeque<(u32, Packet)>,
+    messages: VecDeque<ControlMessage>,
+    counters: SwitchCounters,
+    emits: Vec<Emit>,
+}
+
+impl Switch {
+    /// A switch with empty tables and all ports up, created at time zero.
+    pub fn new(config: SwitchConfig) -> Result<Switch, SwitchError> {
+        if config.n_tables == 0 || config.n_tables == OFPTT_ALL {
+            return Err(SwitchError::InvalidConfig("n_tables must be 1..=254"));
+        }
+        if config.n_ports >= crate::wire::OFPP_MAX {
+            return Err(SwitchError::InvalidConfig("n_ports must be below OFPP_MAX"));
+        }
+        let tables = (0..config.n_tables)
+            .map(|t| FlowTable::new(t, config.max_entries_per_table))
+            .collect();
+        let ports = (1..=config.n_ports)
+            .map(|p| SwitchPort::new(config.datapath_id, p, SimTime::ZERO))
+            .collect();
+        Ok(Switch {
+            tables,
+            ports,
+            buffers: PacketBuffers::new(config.n_buffers as usize, config.buffer_timeout),
+            miss_send_len: config.miss_send_len,
+            config_flags: 0,
+            hello_sent: false,
+            outputs: VecDeque::new(),
+            messages: VecDeque::new(),
+            counters: SwitchCounters::default(),
+            emits: Vec::new(),
+            config,
+        })
+    }
+
+    /// The configuration it was built with.
+    pub fn config(&self) -> &SwitchConfig {
+        &self.config
+    }
+
+    /// The flow tables, table 0 first.
+    pub fn tables(&self) -> &[FlowTable] {
+        &self.tables
+    }
+
+    /// The ports, port 1 first.
+    pub fn ports(&self) -> &[SwitchPort] {
+        &self.ports
+    }
+
+    /// Port `port_no`, if it exists.
+    pub fn port(&self, port_no: u32) -> Option<&SwitchPort> {
+        let i = usize::try_from(port_no.checked_sub(1)?).ok()?;
+        self.ports.get(i)
+    }
+
+    /// The PACKET_IN buffer pool.
+    pub fn buffers(&self) -> &PacketBuffers {
+        &self.buffers
+    }
+
+    /// Switch-wide counters.
+    pub fn counters(&self) -> SwitchCounters {
+        let mut c = self.counters;
+        c.lookups = self.tables.iter().map(FlowTable::lookup_count).sum();
+        c.matched = self.tables.iter().map(FlowTable::matched_count).sum();
+        c.buffers_expired = self.buffers.expired();
+        c
+    }
+
+    /// Flow entries over all tables.
+    pub fn flow_entries(&self) -> usize {
+        self.tables.iter().map(FlowTable::len).sum()
+    }
+
+    /// The current `miss_send_len` (bytes).
+    pub fn miss_send_len(&self) -> u16 {
+        self.miss_send_len
+    }
+
+    /// The flow tables in `ovs-ofctl dump-flows` style at `now`; see [`dump::dump_flows`].
+    pub fn dump_flows(&self, now: SimTime) -> String {
+        dump::dump_flows(&self.tables, now)
+    }
+
+    fn port_mut(&mut self, port_no: u32) -> Result<&mut SwitchPort, SwitchError> {
+        let i = port_no
+            .checked_sub(1)
+            .and_then(|i| usize::try_from(i).ok())
+            .filter(|&i| i < self.ports.len())
+            .ok_or(SwitchError::UnknownPort(port_no))?;
+        Ok(&mut self.ports[i])
+    }
+
+    // ---- inputs ----------------------------------------------------------------------------
+
+    /// The control connection is up: queues the switch's HELLO (§6.3.1).
+    pub fn handle_connected(&mut self, _now: SimTime) {
+        self.send_hello();
+    }
+
+    /// A packet arrived on `in_port`: runs it through the pipeline and queues what it outputs
+    /// ([`Switch::poll_output`]) and any PACKET_IN ([`Switch::poll_message`]). A packet
+    /// arriving on a port that is down is counted in `rx_dropped` and discarded.
+    pub fn handle_packet(
+        &mut self,
+        now: SimTime,
+        in_port: u32,
+        pkt: Packet,
+    ) -> Result<(), SwitchError> {
+        self.settle(now);
+        let port = self.port_mut(in_port)?;
+        if !port.up {
+            port.counters.rx_dropped += 1;
+            return Ok(());
+        }
+        port.counters.rx_packets += 1;
+        port.counters.rx_bytes += pkt.frame_len() as u64;
+        self.counters.packets_received += 1;
+        self.run_pipeline(now, in_port, pkt);
+        Ok(())
+    }
+
+    /// A message from the controller. Accepts a bare [`Message`] or a [`ControlMessage`]
+    /// (needed for a PACKET_OUT of an unbuffered packet). Replies and errors are queued for
+    /// [`Switch::poll_message`].
+    pub fn handle_message(&mut self, now: SimTime, msg: impl Into<ControlMessage>) {
+        self.settle(now);
+        let ControlMessage { msg, packet } = msg.into();
+        if let Err(e) = self.dispatch(now, &msg, packet) {
+            self.counters.errors += 1;
+            self.messages.push_back(e.reply_to(&msg).into());
+        }
+    }
+
+    /// Removes the flow entries and buffered packets whose time is up at `now`, queueing
+    /// FLOW_REMOVED for entries flagged SEND_FLOW_REM.
+    pub fn handle_timeout(&mut self, now: SimTime) {
+        self.settle(now);
+    }
+
+    /// Sets the link state of `port` (the integrator saw a link go down or come back),
+    /// queueing a PORT_STATUS (reason MODIFY) if it changed.
+    pub fn set_port_state(&mut self, now: SimTime, port: u32, up: bool) -> Result<(), SwitchError> {
+        self.settle(now);
+        let speed = self.config.port_speed_kbps;
+        let p = self.port_mut(port)?;
+        if p.up != up {
+            p.up = up;
+            let desc = p.desc(speed);
+            self.push_msg(MessageBody::PortStatus(PortStatus {
+                reason: PortReason::Modify,
+                desc,
+            }));
+        }
+        Ok(())
+    }
+
+    /// The output queue of `port` dropped a packet the switch sent: counts it in
+    /// `tx_dropped`.
+    pub fn record_tx_drop(&mut self, port: u32) -> Result<(), SwitchError> {
+        self.port_mut(port)?.counters.tx_dropped += 1;
+        Ok(())
+    }
+
+    // ---- outputs ---------------------------------------------------------------------------
+
+    /// The next packet to transmit, with its output port.
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<(u32, Packet)> {
+        self.outputs.pop_front()
+    }
+
+    /// The next message for the controller (PACKET_IN, FLOW_REMOVED, PORT_STATUS, replies,
+    /// errors).
+    #[must_use]
+    pub fn poll_message(&mut self) -> Option<ControlMessage> {
+        self.messages.pop_front()
+    }
+
+    /// The next instant something expires (a flow entry's idle or hard timeout, a buffered
+    /// packet), exactly; call [`Switch::handle_timeout`] then. Takes `&mut self` to discard
+    /// stale timer records on the way.
+    #[must_use]
+    pub fn poll_timeout(&mut self) -> Option<SimTime> {
+        let flows = self
+            .tables
+            .iter_mut()
+            .filter_map(FlowTable::next_expiry)
+            .min();
+        [flows, self.buffers.next_expiry()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    // ---- internals -------------------------------------------------------------------------
+
+    /// Expires what is due by `now`.
+    fn settle(&mut self, now: SimTime) {
+        self.buffers.expire(now);
+        for t in 0..self.tables.len() {
+            for (entry, reason, at) in self.tables[t].expire(now) {
+                self.entry_removed(&entry, t as u8, at, reason);
+            }
+        }
+    }
+
+    fn entry_removed(&mut self, e: &FlowEntry, table_id: u8, at: SimTime, r: FlowRemovedReason) {
+        self.counters.flows_removed += 1;
+        if e.flags.contains(FlowModFlags::SEND_FLOW_REM) {
+            let body = MessageBody::FlowRemoved(e.flow_removed(table_id, at, r));
+            self.push_msg(body);
+        }
+    }
+
+    /// Queues a switch-initiated message (xid 0, as Open vSwitch sends them).
+    fn push_msg(&mut self, body: MessageBody) {
+        self.messages.push_back(Message::new(0, body).into());
+    }
+
+    fn reply(&mut self, request: &Message, body: MessageBody) {
+        self.messages
+            .push_back(Message::new(request.xid, body).into());
+    }
+
+    fn send_hello(&mut self) {
+        if !self.hello_sent {
+            self.hello_sent = true;
+            self.push_msg(MessageBody::Hello(Hello::v13()));
+        }
+    }
+
+    fn run_pipeline(&mut self, now: SimTime, in_port: u32, pkt: Packet) {
+        let mut emits = std::mem::take(&mut self.emits);
+        match pipeline::run(&mut self.tables, now, in_port, pkt, &mut emits) {
+            Outcome::TableMiss(_) => self.counters.table_misses += 1,
+            Outcome::Executed | Outcome::TtlExpired => {}
+        }
+        self.resolve(now, in_port, &mut emits);
+        self.emits = emits;
+    }
+
+    /// Turns emitted outputs into transmissions and PACKET_INs.
+    fn resolve(&mut self, now: SimTime, in_port: u32, emits: &mut Vec<Emit>) {
+        for e in emits.drain(..) {
+            match e.port {
+                OFPP_CONTROLLER => self.packet_in(now, in_port, e),
+                OFPP_FLOOD | OFPP_ALL => {
+                    // No STP or NO_FWD config here, so FLOOD and ALL select the same ports:
+                    // every port that is up, except the one the packet came in on.
+                    for i in 0..self.ports.len() {
+                        let p = self.ports[i].port_no;
+                        if p != in_port {
+                            self.transmit(p, e.packet);
+                        }
+                    }
+                }
+                OFPP_IN_PORT => self.transmit(in_port, e.packet),
+                OFPP_TABLE => {
+                    // Only a PACKET_OUT can output to TABLE, so this does not recurse further.
+                    let mut inner = Vec::new();
+                    let _ = pipeline::run(&mut self.tables, now, in_port, e.packet, &mut inner);
+                    self.resolve(now, in_port, &mut inner);
+                }
+                // §7.2.5: sending back out of the input port needs OFPP_IN_PORT explicitly.
+                p if p == in_port => {}
+                p => self.transmit(p, e.packet),
+            }
+        }
+    }
+
+    /// Hands `pkt` to the integrator for `port` if that port exists and is up.
+    fn transmit(&mut self, port: u32, pkt: Packet) {
+        let Ok(p) = self.port_mut(port) else {
+            return;
+        };
+        if !p.up {
+            return;
+        }
+        p.counters.tx_packets += 1;
+        p.counters.tx_bytes += pkt.frame_len() as u64;
+        self.counters.packets_sent += 1;
+        self.outputs.push_back((port, pkt));
+    }
+
+    /// Sends `e` to the controller (§7.4.1): buffered with the first `max_len` bytes when a
+    /// buffer is free and `max_len` is not OFPCML_NO_BUFFER, else unbuffered with the whole
+    /// frame.
+    fn packet_in(&mut self, now: SimTime, in_port: u32, e: Emit) {
+        let pkt = e.packet;
+        let buffer_id = if e.max_len == OFPCML_NO_BUFFER {
+            None
+        } else {
+            self.buffers.store(now, in_port, pkt)
+        };
+        let mut data = Vec::new();
+        let total_len = net_stack::pcap::serialize_frame(&pkt, 0, &mut data);
+        if buffer_id.is_some() {
+            data.truncate(usize::from(e.max_len));
+        }
+        let body = PacketIn {
+            buffer_id: buffer_id.unwrap_or(OFP_NO_BUFFER),
+            total_len: u16::try_from(total_len).unwrap_or(u16::MAX),
+            reason: e.reason,
+            table_id: e.table_id,
+            cookie: e.cookie,
+            match_: Match {
+                in_port: Some(in_port),
+                ..Match::default()
+            },
+            data,
+        };
+        self.counters.packet_ins += 1;
+        self.messages.push_back(ControlMessage {
+            msg: Message::new(0, MessageBody::PacketIn(body)),
+            packet: Some(pkt),
+        });
+    }
+
+    fn dispatch(
+        &mut self,
+        now: SimTime,
+        msg: &Message,
+        packet: Option<Packet>,
+    ) -> Result<(), OfError> {
+        match &msg.body {
+            MessageBody::Hello(_) => self.send_hello(),
+            MessageBody::EchoRequest(d) => self.reply(msg, MessageBody::EchoReply(d.clone())),
+            MessageBody::FeaturesRequest => {
+                let body = FeaturesReply {
+                    datapath_id: self.config.datapath_id,
+                    n_buffers: self.config.n_buffers,
+                    n_tables: self.config.n_tables,
+                    auxiliary_id: 0,
+                    capabilities: FeaturesReply::FLOW_STATS
+                        | CAP_TABLE_STATS
+                        | FeaturesReply::PORT_STATS,
+                    reserved: 0,
+                };
+                self.reply(msg, MessageBody::FeaturesReply(body));
+            }
+            MessageBody::GetConfigRequest => {
+                let c = crate::wire::SwitchConfig {
+                    flags: self.config_flags,
+                    miss_send_len: self.miss_send_len,
+                };
+                self.reply(msg, MessageBody::GetConfigReply(c));
+            }
+            MessageBody::SetConfig(c) => {
+                self.config_flags = c.flags;
+                self.miss_send_len = c.miss_send_len;
+            }
+            MessageBody::FlowMod(fm) => self.flow_mod(now, fm)?,
+            MessageBody::PacketOut(po) => self.packet_out(now, po, packet)?,
+            MessageBody::MultipartRequest(req) => self.multipart(now, msg, req)?,
+            MessageBody::BarrierRequest => self.reply(msg, MessageBody::BarrierReply),
+            // Answers and errors from the controller need no action.
+            MessageBody::EchoReply(_) | MessageBody::Error(_) => {}
+            // Switch-to-controller messages and types this switch does not implement.
+            MessageBody::FeaturesReply(_)
+            | MessageBody::GetConfigReply(_)
+            | MessageBody::PacketIn(_)
+            | MessageBody::FlowRemoved(_)
+            | MessageBody::PortStatus(_)
+            | MessageBody::MultipartReply(_)
+            | MessageBody::BarrierReply
+            | MessageBody::Unknown { .. } => return Err(OfError::BAD_TYPE),
+        }
+        Ok(())
+    }
+
+    /// FLOW_MOD (§6.4, §7.3.4.1).
+    fn flow_mod(&mut self, now: SimTime, fm: &FlowMod) -> Result<(), OfError> {
+        self.counters.flow_mods += 1;
+        let n_tables = self.config.n_tables;
+        let is_delete = matches!(
+            fm.command,
+            FlowModCommand::Delete | FlowModCommand::DeleteStrict
+        );
+        let table_ok = fm.table_id < n_tables || (is_delete && fm.table_id == OFPTT_ALL);
+        if !table_ok {
+            return Err(OfError::BAD_TABLE_ID);
+        }
+        matching::check_prerequisites(&fm.match_).map_err(|p| match p {
+            matching::MatchProblem::BadField => OfError::BAD_FIELD,
+            matching::MatchProblem::BadPrereq => OfError::BAD_PREREQ,
+        })?;
+        let m = matching::normalize(&fm.match_);
+        let strict = matches!(
+            fm.command,
+            FlowModCommand::ModifyStrict | FlowModCommand::DeleteStrict
+        );
+        let sel = Selector {
+            match_: &m,
+            strict,
+            priority: fm.priority,
+            cookie: fm.cookie,
+            cookie_mask: fm.cookie_mask,
+            // §7.3.4.1: out_port and out_group filter DELETE only; MODIFY ignores them.
+            out_port: if is_delete { fm.out_port } else { OFPP_ANY },
+            out_group: if is_delete { fm.out_group } else { OFPG_ANY },
+        };
+        if is_delete {
+            // §6.4: buffer_id is ignored for DELETE.
+            let range = if fm.table_id == OFPTT_ALL {
+                0..self.tables.len()
+            } else {
+                let t = usize::from(fm.table_id);
+                t..t + 1
+            };
+            for t in range {
+                for e in self.tables[t].delete(&sel) {
+                    self.entry_removed(&e, t as u8, now, FlowRemovedReason::Delete);
+                }
+            }
+            return Ok(());
+        }
+        let n_ports = self.config.n_ports;
+        pipeline::validate_instructions(&fm.instructions, fm.table_id, n_tables, n_ports)?;
+        let table = &mut self.tables[usize::from(fm.table_id)];
+        match fm.command {
+            FlowModCommand::Add => {
+                table.add(now, fm, m.clone())?;
+            }
+            _ => {
+                table.modify(fm, &sel);
+            }
+        }
+        // §6.4: a buffer_id makes the FLOW_MOD act as if followed by a PACKET_OUT of that
+        // buffer to OFPP_TABLE.
+        if fm.buffer_id != OFP_NO_BUFFER {
+            let b = self
+                .buffers
+                .take(now, fm.buffer_id)
+                .ok_or(OfError::BUFFER_UNKNOWN)?;
+            self.run_pipeline(now, b.in_port, b.packet);
+        }
+        Ok(())
+    }
+
+    /// PACKET_OUT (§7.3.7).
+    fn packet_out(
+        &mut self,
+        now: SimTime,
+        po: &PacketOut,
+        packet: Option<Packet>,
+    ) -> Result<(), OfError> {
+        self.counters.packet_outs += 1;
+        pipeline::validate_actions(&po.actions, self.config.n_ports, true)?;
+        if po.in_port != OFPP_CONTROLLER && self.port(po.in_port).is_none() {
+            return Err(OfError::BAD_PORT);
+        }
+        let mut pkt = if po.buffer_id == OFP_NO_BUFFER {
+            packet.ok_or(OfError::BAD_PACKET)?
+        } else {
+            self.buffers
+                .take(now, po.buffer_id)
+                .ok_or(OfError::BUFFER_UNKNOWN)?
+                .packet
+        };
+        let mut emits = std::mem::take(&mut self.emits);
+        pipeline::apply_actions(&po.actions, &mut pkt, Origin::PACKET_OUT, &mut emits);
+        self.resolve(now, po.in_port, &mut emits);
+        self.emits = emits;
+        Ok(())
+    }
+
+    /// MULTIPART_REQUEST (§7.3.5): flow stats, port stats, port descriptions.
+    fn multipart(
+        &mut self,
+        now: SimTime,
+        msg: &Message,
+        req: &MultipartRequest,
+    ) -> Result<(), OfError> {
+        let speed = self.config.port_speed_kbps;
+        match &req.body {
+            MultipartRequestBody::Flow(fr) => {
+                let range = if fr.table_id == OFPTT_ALL {
+                    0..self.tables.len()
+                } else if fr.table_id < self.config.n_tables {
+                    usize::from(fr.table_id)..usize::from(fr.table_id) + 1
+                } else {
+                    return Err(OfError::BAD_REQUEST_TABLE_ID);
+                };
+                let m = matching::normalize(&fr.match_);
+                let fr = crate::wire::FlowStatsRequest {
+                    match_: m,
+                    ..fr.clone()
+                };
+                let sel = stats_selector(&fr);
+                let stats: Vec<FlowStats> = self.tables[range]
+                    .iter()
+                    .flat_map(|t| {
+                        t.select(&sel)
+                            .into_iter()
+                            .map(|e| e.flow_stats(t.table_id(), now))
+                    })
+                    .collect();
+                self.multipart_reply(msg, stats, FlowStats::buffer_len, MultipartReplyBody::Flow);
+            }
+            MultipartRequestBody::PortStats { port_no } => {
+                let stats = if *port_no == OFPP_ANY {
+                    self.ports.iter().map(|p| p.stats(now)).collect()
+                } else {
+                    vec![self.port(*port_no).ok_or(OfError::BAD_PORT)?.stats(now)]
+                };
+                self.multipart_reply(msg, stats, |_| 112, MultipartReplyBody::PortStats);
+            }
+            MultipartRequestBody::PortDesc => {
+                let descs = self.ports.iter().map(|p| p.desc(speed)).collect();
+                self.multipart_reply(msg, descs, |_| 64, MultipartReplyBody::PortDesc);
+            }
+            MultipartRequestBody::Unknown { .. } => return Err(OfError::BAD_MULTIPART),
+        }
+        Ok(())
+    }
+
+    /// Queues `items` as one or more replies, each under the 64 KiB message limit, all but
+    /// the last flagged MORE.
+    fn multipart_reply<T>(
+        &mut self,
+        request: &Message,
+        items: Vec<T>,
+        len: impl Fn(&T) -> usize,
+        wrap: impl Fn(Vec<T>) -> MultipartReplyBody,
+    ) {
+        let mut chunks: Vec<Vec<T>> = vec![Vec::new()];
+        let mut size = 0;
+        for item in items {
+            let l = len(&item);
+            if size + l > MAX_MULTIPART_BODY && !chunks[chunks.len() - 1].is_empty() {
+                chunks.push(Vec::new());
+                size = 0;
+            }
+            size += l;
+            let last = chunks.len() - 1;
+            chunks[last].push(item);
+        }
+        let n = chunks.len();
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            let flags = if i + 1 < n { OFPMPF_MORE } else { 0 };
+            let body = MultipartReply {
+                flags,
+                body: wrap(chunk),
+            };
+            self.reply(request, MessageBody::MultipartReply(body));
+        }
+    }
+}
