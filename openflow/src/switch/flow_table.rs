@@ -350,3 +350,275 @@ impl FlowTable {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::switch::matching::normalize;
+    use crate::switch::matching::tests::udp;
+    use crate::wire::{Action, FlowModCommand, Instruction, Masked};
+    use net_stack::wire::Packet;
+    use std::net::Ipv4Addr;
+
+    fn out(port: u32) -> Vec<Instruction> {
+        vec![Instruction::apply(vec![Action::output(port)])]
+    }
+
+    /// An ADD of `m` at `priority` with `cookie`, outputting to `port`.
+    fn fm(priority: u16, m: Match, cookie: u64, port: u32) -> FlowMod {
+        FlowMod {
+            cookie,
+            ..FlowMod::add(priority, m, out(port))
+        }
+    }
+
+    fn add(t: &mut FlowTable, now: SimTime, f: &FlowMod) -> Result<bool, OfError> {
+        t.add(now, f, normalize(&f.match_))
+    }
+
+    fn dst(host: u8) -> Match {
+        Match {
+            eth_type: Some(0x0800),
+            ipv4_dst: Some(Masked::exact(Ipv4Addr::new(10, 0, 0, host))),
+            ..Match::default()
+        }
+    }
+
+    fn net24() -> Match {
+        Match {
+            eth_type: Some(0x0800),
+            ipv4_dst: Some(Masked::with_mask(
+                Ipv4Addr::new(10, 0, 0, 0),
+                Ipv4Addr::new(255, 255, 255, 0),
+            )),
+            ..Match::default()
+        }
+    }
+
+    /// Cookie of the entry a packet hits (and counts it).
+    fn hit(t: &mut FlowTable, now: SimTime, p: &Packet) -> Option<u64> {
+        let f = PacketFields::of(1, p);
+        t.lookup(now, &f, p.frame_len() as u64).map(|e| e.cookie)
+    }
+
+    fn sel<'a>(m: &'a Match, strict: bool, priority: u16) -> Selector<'a> {
+        Selector {
+            match_: m,
+            strict,
+            priority,
+            cookie: 0,
+            cookie_mask: 0,
+            out_port: OFPP_ANY,
+            out_group: OFPG_ANY,
+        }
+    }
+
+    fn cookies(t: &FlowTable) -> Vec<u64> {
+        t.iter().map(|e| e.cookie).collect()
+    }
+
+    /// The highest-priority matching entry wins, whatever the insertion order.
+    #[test]
+    fn priority_order() {
+        let mut t = FlowTable::new(0, usize::MAX);
+        let t0 = SimTime::ZERO;
+        add(&mut t, t0, &fm(10, net24(), 1, 1)).unwrap();
+        add(&mut t, t0, &fm(20, dst(2), 2, 2)).unwrap();
+        add(&mut t, t0, &fm(0, Match::all(), 3, 3)).unwrap();
+        assert_eq!(hit(&mut t, t0, &udp(1, 2, 1, 1)), Some(2), "priority 20 beats 10 and 0");
+        assert_eq!(hit(&mut t, t0, &udp(1, 3, 1, 1)), Some(1), "priority 10 for other /24");
+        let mut outside = udp(1, 3, 1, 1);
+        if let net_stack::wire::L3::Ipv4(ip) = &mut outside.l3 {
+            ip.dst = Ipv4Addr::new(192, 168, 0, 1);
+        }
+        assert_eq!(hit(&mut t, t0, &outside), Some(3), "table-miss entry catches the rest");
+        assert_eq!((t.lookup_count(), t.matched_count()), (3, 3), "lookups counted");
+    }
+
+    /// Among equal priorities, the entry installed first wins, and a replacement by an
+    /// identical ADD moves to the back.
+    #[test]
+    fn insertion_order_among_equal_priorities() {
+        let mut t = FlowTable::new(0, usize::MAX);
+        let t0 = SimTime::ZERO;
+        add(&mut t, t0, &fm(5, net24(), 1, 1)).unwrap();
+        add(&mut t, t0, &fm(5, dst(2), 2, 2)).unwrap();
+        assert_eq!(hit(&mut t, t0, &udp(1, 2, 1, 1)), Some(1), "oldest of equal priority wins");
+        assert_eq!(add(&mut t, t0, &fm(5, net24(), 7, 1)), Ok(true), "identical ADD replaces");
+        assert_eq!(hit(&mut t, t0, &udp(1, 2, 1, 1)), Some(2), "the replacement is youngest");
+        assert_eq!(cookies(&t), vec![2, 7], "lookup order after replacement");
+    }
+
+    /// MODIFY changes every entry within the match (any priority) and MODIFY_STRICT only the
+    /// identical one; neither adds an entry when nothing is selected; the cookie mask filters.
+    #[test]
+    fn modify_strict_and_non_strict() {
+        let mut t = FlowTable::new(0, usize::MAX);
+        let t0 = SimTime::ZERO;
+        add(&mut t, t0, &fm(10, dst(2), 0x11, 1)).unwrap();
+        add(&mut t, t0, &fm(20, dst(3), 0x21, 1)).unwrap();
+        add(&mut t, t0, &fm(30, Match::all(), 0x31, 1)).unwrap();
+        let outputs = |t: &FlowTable| -> Vec<bool> { t.iter().map(|e| e.outputs_to(9)).collect() };
+
+        let mut m = fm(10, net24(), 0, 9);
+        m.command = FlowModCommand::ModifyStrict;
+        let n24 = normalize(&net24());
+        assert_eq!(t.modify(&m, &sel(&n24, true, 10)), 0, "strict: no entry is exactly /24");
+        assert_eq!(t.len(), 3, "MODIFY_STRICT adds nothing");
+
+        m.command = FlowModCommand::Modify;
+        let mut s = sel(&n24, false, 0);
+        s.cookie = 0x20;
+        s.cookie_mask = 0xf0;
+        assert_eq!(t.modify(&m, &s), 1, "non-strict + cookie 0x20/0xf0: only 0x21");
+        assert_eq!(outputs(&t), vec![false, true, false], "entry 0x21 (prio 20) now outputs 9");
+
+        assert_eq!(t.modify(&m, &sel(&n24, false, 0)), 2, "both /24 members, not the wildcard");
+        let exact = normalize(&dst(2));
+        assert_eq!(t.modify(&m, &sel(&exact, true, 99)), 0, "strict needs the priority too");
+        let all = Match::all();
+        assert_eq!(t.modify(&m, &sel(&all, false, 0)), 3, "empty match selects everything");
+    }
+
+    /// DELETE removes entries within the match, DELETE_STRICT only match+priority; out_port and
+    /// the cookie mask narrow both.
+    #[test]
+    fn delete_strict_non_strict_out_port_cookie() {
+        let mut t = FlowTable::new(0, usize::MAX);
+        let t0 = SimTime::ZERO;
+        add(&mut t, t0, &fm(10, dst(2), 0x11, 1)).unwrap();
+        add(&mut t, t0, &fm(10, dst(3), 0x12, 2)).unwrap();
+        add(&mut t, t0, &fm(20, dst(4), 0x21, 2)).unwrap();
+        add(&mut t, t0, &fm(10, net24(), 0x13, 2)).unwrap();
+        add(&mut t, t0, &fm(0, Match::all(), 0x01, 1)).unwrap();
+
+        let d2 = normalize(&dst(2));
+        assert!(t.delete(&sel(&d2, true, 11)).is_empty(), "strict: wrong priority");
+        let n24 = normalize(&net24());
+        let mut s = sel(&n24, false, 0);
+        s.out_port = 2;
+        s.cookie = 0x10;
+        s.cookie_mask = 0xf0;
+        let gone: Vec<u64> = t.delete(&s).iter().map(|e| e.cookie).collect();
+        assert_eq!(gone, vec![0x12, 0x13], "within /24, output 2, cookie 0x1?");
+        assert_eq!(cookies(&t), vec![0x21, 0x11, 0x01], "others stay");
+
+        let gone: Vec<u64> = t.delete(&sel(&d2, true, 10)).iter().map(|e| e.cookie).collect();
+        assert_eq!(gone, vec![0x11], "strict delete of dst 2 at priority 10");
+        let all = Match::all();
+        let gone = t.delete(&sel(&all, false, 0));
+        assert_eq!(gone.len(), 2, "empty non-strict match deletes the rest");
+        assert!(t.is_empty(), "table empty");
+    }
+
+    /// CHECK_OVERLAP refuses an ADD that overlaps an entry of the same priority, and accepts
+    /// one at another priority or with a disjoint match.
+    #[test]
+    fn check_overlap() {
+        let mut t = FlowTable::new(0, usize::MAX);
+        let t0 = SimTime::ZERO;
+        add(&mut t, t0, &fm(10, net24(), 1, 1)).unwrap();
+        let mut f = fm(10, dst(5), 2, 1);
+        f.flags = FlowModFlags::CHECK_OVERLAP;
+        assert_eq!(add(&mut t, t0, &f), Err(OfError::OVERLAP), "dst 5 lies in the /24");
+        let mut other_net = dst(5);
+        other_net.ipv4_dst = Some(Masked::exact(Ipv4Addr::new(10, 0, 1, 5)));
+        f.match_ = other_net;
+        assert_eq!(add(&mut t, t0, &f), Ok(false), "disjoint match is fine");
+        f.match_ = dst(5);
+        f.priority = 11;
+        assert_eq!(add(&mut t, t0, &f), Ok(false), "another priority is fine");
+        assert_eq!(t.len(), 3, "two accepted ADDs");
+    }
+
+    /// An ADD identical in match and priority replaces the entry: counters carry over unless
+    /// RESET_COUNTS, the duration restarts, instructions and cookie are the new ones.
+    #[test]
+    fn add_replace_keeps_or_resets_counters() {
+        let mut t = FlowTable::new(0, usize::MAX);
+        add(&mut t, SimTime::ZERO, &fm(10, dst(2), 1, 1)).unwrap();
+        for _ in 0..3 {
+            hit(&mut t, SimTime::from_ms(1), &udp(1, 2, 1, 1));
+        }
+        let bytes = 3 * udp(1, 2, 1, 1).frame_len() as u64;
+        let now = SimTime::from_secs(2);
+        assert_eq!(add(&mut t, now, &fm(10, dst(2), 2, 5)), Ok(true), "replaced");
+        let e = t.iter().next().unwrap();
+        assert_eq!((e.packet_count, e.byte_count), (3, bytes), "counters kept");
+        assert_eq!((e.cookie, e.installed), (2, now), "new cookie, duration restarts");
+        assert!(e.outputs_to(5), "new instructions");
+        let mut r = fm(10, dst(2), 3, 5);
+        r.flags = FlowModFlags::RESET_COUNTS;
+        assert_eq!(add(&mut t, now, &r), Ok(true), "replaced again");
+        let e = t.iter().next().unwrap();
+        assert_eq!((e.packet_count, e.byte_count), (0, 0), "RESET_COUNTS zeroes counters");
+        assert_eq!(t.len(), 1, "still one entry");
+        t.check_invariants();
+    }
+
+    /// Idle timeout fires exactly at last_used + idle (to the picosecond), traffic pushes it
+    /// back, the hard timeout fires at installed + hard regardless of traffic, and
+    /// next_expiry always reports the true next deadline.
+    #[test]
+    fn idle_and_hard_timeouts_exact() {
+        let mut t = FlowTable::new(0, usize::MAX);
+        let t0 = SimTime::from_ms(100);
+        let mut idle = fm(10, dst(2), 1, 1);
+        idle.idle_timeout = 2;
+        let mut hard = fm(10, dst(3), 2, 1);
+        hard.hard_timeout = 3;
+        add(&mut t, t0, &idle).unwrap();
+        add(&mut t, t0, &hard).unwrap();
+        let ps = |t: SimTime| t.as_ps();
+        assert_eq!(t.next_expiry(), Some(SimTime::from_ms(2100)), "idle first at 2.1 s");
+
+        // Traffic at 1.5 s resets the idle timer to 3.5 s; the hard one stays at 3.1 s.
+        hit(&mut t, SimTime::from_ms(1500), &udp(1, 2, 1, 1));
+        hit(&mut t, SimTime::from_ms(1500), &udp(1, 3, 1, 1));
+        assert_eq!(t.next_expiry(), Some(SimTime::from_ms(3100)), "hard at 3.1 s is next");
+        assert!(t.expire(SimTime::from_ms(2100)).is_empty(), "idle was reset by traffic");
+
+        let before = SimTime::from_ps(ps(SimTime::from_ms(3100)) - 1);
+        assert!(t.expire(before).is_empty(), "nothing 1 ps before the hard deadline");
+        let fired = t.expire(SimTime::from_ms(3100));
+        assert_eq!(fired.len(), 1, "hard timeout fires at 3.1 s");
+        assert_eq!(
+            (fired[0].0.cookie, fired[0].1, fired[0].2),
+            (2, FlowRemovedReason::HardTimeout, SimTime::from_ms(3100)),
+            "hard entry, reason, instant"
+        );
+        assert_eq!(t.next_expiry(), Some(SimTime::from_ms(3500)), "idle now due at 3.5 s");
+        let before = SimTime::from_ps(ps(SimTime::from_ms(3500)) - 1);
+        assert!(t.expire(before).is_empty(), "nothing 1 ps before the idle deadline");
+        let fired = t.expire(SimTime::from_secs(10));
+        assert_eq!(
+            (fired[0].1, fired[0].2),
+            (FlowRemovedReason::IdleTimeout, SimTime::from_ms(3500)),
+            "idle fires at its deadline even when handled late"
+        );
+        assert_eq!((t.len(), t.next_expiry()), (0, None), "table empty, no timer");
+    }
+
+    /// A packet of the wrong kind for a transport match falls through to the next entry.
+    #[test]
+    fn prerequisites_at_lookup() {
+        let mut t = FlowTable::new(0, usize::MAX);
+        let tcp80 = Match {
+            ip_proto: Some(6),
+            tcp_dst: Some(80),
+            ..dst(2)
+        };
+        add(&mut t, SimTime::ZERO, &fm(10, tcp80, 1, 1)).unwrap();
+        add(&mut t, SimTime::ZERO, &fm(0, Match::all(), 2, 1)).unwrap();
+        assert_eq!(hit(&mut t, SimTime::ZERO, &udp(1, 2, 9, 80)), Some(2), "UDP skips tcp_dst");
+    }
+
+    /// A full table refuses new entries but still accepts a replacement.
+    #[test]
+    fn table_full() {
+        let mut t = FlowTable::new(0, 1);
+        add(&mut t, SimTime::ZERO, &fm(1, dst(2), 1, 1)).unwrap();
+        assert_eq!(add(&mut t, SimTime::ZERO, &fm(1, dst(3), 2, 1)), Err(OfError::TABLE_FULL));
+        assert_eq!(add(&mut t, SimTime::ZERO, &fm(1, dst(2), 3, 1)), Ok(true), "replace ok");
+    }
+}
