@@ -425,14 +425,30 @@ mod tests {
         add(&mut t, t0, &fm(10, net24(), 1, 1)).unwrap();
         add(&mut t, t0, &fm(20, dst(2), 2, 2)).unwrap();
         add(&mut t, t0, &fm(0, Match::all(), 3, 3)).unwrap();
-        assert_eq!(hit(&mut t, t0, &udp(1, 2, 1, 1)), Some(2), "priority 20 beats 10 and 0");
-        assert_eq!(hit(&mut t, t0, &udp(1, 3, 1, 1)), Some(1), "priority 10 for other /24");
+        assert_eq!(
+            hit(&mut t, t0, &udp(1, 2, 1, 1)),
+            Some(2),
+            "priority 20 beats 10 and 0"
+        );
+        assert_eq!(
+            hit(&mut t, t0, &udp(1, 3, 1, 1)),
+            Some(1),
+            "priority 10 for other /24"
+        );
         let mut outside = udp(1, 3, 1, 1);
         if let net_stack::wire::L3::Ipv4(ip) = &mut outside.l3 {
             ip.dst = Ipv4Addr::new(192, 168, 0, 1);
         }
-        assert_eq!(hit(&mut t, t0, &outside), Some(3), "table-miss entry catches the rest");
-        assert_eq!((t.lookup_count(), t.matched_count()), (3, 3), "lookups counted");
+        assert_eq!(
+            hit(&mut t, t0, &outside),
+            Some(3),
+            "table-miss entry catches the rest"
+        );
+        assert_eq!(
+            (t.lookup_count(), t.matched_count()),
+            (3, 3),
+            "lookups counted"
+        );
     }
 
     /// Among equal priorities, the entry installed first wins, and a replacement by an
@@ -443,9 +459,21 @@ mod tests {
         let t0 = SimTime::ZERO;
         add(&mut t, t0, &fm(5, net24(), 1, 1)).unwrap();
         add(&mut t, t0, &fm(5, dst(2), 2, 2)).unwrap();
-        assert_eq!(hit(&mut t, t0, &udp(1, 2, 1, 1)), Some(1), "oldest of equal priority wins");
-        assert_eq!(add(&mut t, t0, &fm(5, net24(), 7, 1)), Ok(true), "identical ADD replaces");
-        assert_eq!(hit(&mut t, t0, &udp(1, 2, 1, 1)), Some(2), "the replacement is youngest");
+        assert_eq!(
+            hit(&mut t, t0, &udp(1, 2, 1, 1)),
+            Some(1),
+            "oldest of equal priority wins"
+        );
+        assert_eq!(
+            add(&mut t, t0, &fm(5, net24(), 7, 1)),
+            Ok(true),
+            "identical ADD replaces"
+        );
+        assert_eq!(
+            hit(&mut t, t0, &udp(1, 2, 1, 1)),
+            Some(2),
+            "the replacement is youngest"
+        );
         assert_eq!(cookies(&t), vec![2, 7], "lookup order after replacement");
     }
 
@@ -463,21 +491,45 @@ mod tests {
         let mut m = fm(10, net24(), 0, 9);
         m.command = FlowModCommand::ModifyStrict;
         let n24 = normalize(&net24());
-        assert_eq!(t.modify(&m, &sel(&n24, true, 10)), 0, "strict: no entry is exactly /24");
+        assert_eq!(
+            t.modify(&m, &sel(&n24, true, 10)),
+            0,
+            "strict: no entry is exactly /24"
+        );
         assert_eq!(t.len(), 3, "MODIFY_STRICT adds nothing");
 
         m.command = FlowModCommand::Modify;
         let mut s = sel(&n24, false, 0);
         s.cookie = 0x20;
         s.cookie_mask = 0xf0;
-        assert_eq!(t.modify(&m, &s), 1, "non-strict + cookie 0x20/0xf0: only 0x21");
-        assert_eq!(outputs(&t), vec![false, true, false], "entry 0x21 (prio 20) now outputs 9");
+        assert_eq!(
+            t.modify(&m, &s),
+            1,
+            "non-strict + cookie 0x20/0xf0: only 0x21"
+        );
+        assert_eq!(
+            outputs(&t),
+            vec![false, true, false],
+            "entry 0x21 (prio 20) now outputs 9"
+        );
 
-        assert_eq!(t.modify(&m, &sel(&n24, false, 0)), 2, "both /24 members, not the wildcard");
+        assert_eq!(
+            t.modify(&m, &sel(&n24, false, 0)),
+            2,
+            "both /24 members, not the wildcard"
+        );
         let exact = normalize(&dst(2));
-        assert_eq!(t.modify(&m, &sel(&exact, true, 99)), 0, "strict needs the priority too");
+        assert_eq!(
+            t.modify(&m, &sel(&exact, true, 99)),
+            0,
+            "strict needs the priority too"
+        );
         let all = Match::all();
-        assert_eq!(t.modify(&m, &sel(&all, false, 0)), 3, "empty match selects everything");
+        assert_eq!(
+            t.modify(&m, &sel(&all, false, 0)),
+            3,
+            "empty match selects everything"
+        );
     }
 
     /// DELETE removes entries within the match, DELETE_STRICT only match+priority; out_port and
@@ -493,7 +545,10 @@ mod tests {
         add(&mut t, t0, &fm(0, Match::all(), 0x01, 1)).unwrap();
 
         let d2 = normalize(&dst(2));
-        assert!(t.delete(&sel(&d2, true, 11)).is_empty(), "strict: wrong priority");
+        assert!(
+            t.delete(&sel(&d2, true, 11)).is_empty(),
+            "strict: wrong priority"
+        );
         let n24 = normalize(&net24());
         let mut s = sel(&n24, false, 0);
         s.out_port = 2;
@@ -503,7 +558,11 @@ mod tests {
         assert_eq!(gone, vec![0x12, 0x13], "within /24, output 2, cookie 0x1?");
         assert_eq!(cookies(&t), vec![0x21, 0x11, 0x01], "others stay");
 
-        let gone: Vec<u64> = t.delete(&sel(&d2, true, 10)).iter().map(|e| e.cookie).collect();
+        let gone: Vec<u64> = t
+            .delete(&sel(&d2, true, 10))
+            .iter()
+            .map(|e| e.cookie)
+            .collect();
         assert_eq!(gone, vec![0x11], "strict delete of dst 2 at priority 10");
         let all = Match::all();
         let gone = t.delete(&sel(&all, false, 0));
@@ -520,7 +579,11 @@ mod tests {
         add(&mut t, t0, &fm(10, net24(), 1, 1)).unwrap();
         let mut f = fm(10, dst(5), 2, 1);
         f.flags = FlowModFlags::CHECK_OVERLAP;
-        assert_eq!(add(&mut t, t0, &f), Err(OfError::OVERLAP), "dst 5 lies in the /24");
+        assert_eq!(
+            add(&mut t, t0, &f),
+            Err(OfError::OVERLAP),
+            "dst 5 lies in the /24"
+        );
         let mut other_net = dst(5);
         other_net.ipv4_dst = Some(Masked::exact(Ipv4Addr::new(10, 0, 1, 5)));
         f.match_ = other_net;
@@ -542,16 +605,28 @@ mod tests {
         }
         let bytes = 3 * udp(1, 2, 1, 1).frame_len() as u64;
         let now = SimTime::from_secs(2);
-        assert_eq!(add(&mut t, now, &fm(10, dst(2), 2, 5)), Ok(true), "replaced");
+        assert_eq!(
+            add(&mut t, now, &fm(10, dst(2), 2, 5)),
+            Ok(true),
+            "replaced"
+        );
         let e = t.iter().next().unwrap();
         assert_eq!((e.packet_count, e.byte_count), (3, bytes), "counters kept");
-        assert_eq!((e.cookie, e.installed), (2, now), "new cookie, duration restarts");
+        assert_eq!(
+            (e.cookie, e.installed),
+            (2, now),
+            "new cookie, duration restarts"
+        );
         assert!(e.outputs_to(5), "new instructions");
         let mut r = fm(10, dst(2), 3, 5);
         r.flags = FlowModFlags::RESET_COUNTS;
         assert_eq!(add(&mut t, now, &r), Ok(true), "replaced again");
         let e = t.iter().next().unwrap();
-        assert_eq!((e.packet_count, e.byte_count), (0, 0), "RESET_COUNTS zeroes counters");
+        assert_eq!(
+            (e.packet_count, e.byte_count),
+            (0, 0),
+            "RESET_COUNTS zeroes counters"
+        );
         assert_eq!(t.len(), 1, "still one entry");
         t.check_invariants();
     }
@@ -570,16 +645,30 @@ mod tests {
         add(&mut t, t0, &idle).unwrap();
         add(&mut t, t0, &hard).unwrap();
         let ps = |t: SimTime| t.as_ps();
-        assert_eq!(t.next_expiry(), Some(SimTime::from_ms(2100)), "idle first at 2.1 s");
+        assert_eq!(
+            t.next_expiry(),
+            Some(SimTime::from_ms(2100)),
+            "idle first at 2.1 s"
+        );
 
         // Traffic at 1.5 s resets the idle timer to 3.5 s; the hard one stays at 3.1 s.
         hit(&mut t, SimTime::from_ms(1500), &udp(1, 2, 1, 1));
         hit(&mut t, SimTime::from_ms(1500), &udp(1, 3, 1, 1));
-        assert_eq!(t.next_expiry(), Some(SimTime::from_ms(3100)), "hard at 3.1 s is next");
-        assert!(t.expire(SimTime::from_ms(2100)).is_empty(), "idle was reset by traffic");
+        assert_eq!(
+            t.next_expiry(),
+            Some(SimTime::from_ms(3100)),
+            "hard at 3.1 s is next"
+        );
+        assert!(
+            t.expire(SimTime::from_ms(2100)).is_empty(),
+            "idle was reset by traffic"
+        );
 
         let before = SimTime::from_ps(ps(SimTime::from_ms(3100)) - 1);
-        assert!(t.expire(before).is_empty(), "nothing 1 ps before the hard deadline");
+        assert!(
+            t.expire(before).is_empty(),
+            "nothing 1 ps before the hard deadline"
+        );
         let fired = t.expire(SimTime::from_ms(3100));
         assert_eq!(fired.len(), 1, "hard timeout fires at 3.1 s");
         assert_eq!(
@@ -587,16 +676,27 @@ mod tests {
             (2, FlowRemovedReason::HardTimeout, SimTime::from_ms(3100)),
             "hard entry, reason, instant"
         );
-        assert_eq!(t.next_expiry(), Some(SimTime::from_ms(3500)), "idle now due at 3.5 s");
+        assert_eq!(
+            t.next_expiry(),
+            Some(SimTime::from_ms(3500)),
+            "idle now due at 3.5 s"
+        );
         let before = SimTime::from_ps(ps(SimTime::from_ms(3500)) - 1);
-        assert!(t.expire(before).is_empty(), "nothing 1 ps before the idle deadline");
+        assert!(
+            t.expire(before).is_empty(),
+            "nothing 1 ps before the idle deadline"
+        );
         let fired = t.expire(SimTime::from_secs(10));
         assert_eq!(
             (fired[0].1, fired[0].2),
             (FlowRemovedReason::IdleTimeout, SimTime::from_ms(3500)),
             "idle fires at its deadline even when handled late"
         );
-        assert_eq!((t.len(), t.next_expiry()), (0, None), "table empty, no timer");
+        assert_eq!(
+            (t.len(), t.next_expiry()),
+            (0, None),
+            "table empty, no timer"
+        );
     }
 
     /// A packet of the wrong kind for a transport match falls through to the next entry.
@@ -610,7 +710,11 @@ mod tests {
         };
         add(&mut t, SimTime::ZERO, &fm(10, tcp80, 1, 1)).unwrap();
         add(&mut t, SimTime::ZERO, &fm(0, Match::all(), 2, 1)).unwrap();
-        assert_eq!(hit(&mut t, SimTime::ZERO, &udp(1, 2, 9, 80)), Some(2), "UDP skips tcp_dst");
+        assert_eq!(
+            hit(&mut t, SimTime::ZERO, &udp(1, 2, 9, 80)),
+            Some(2),
+            "UDP skips tcp_dst"
+        );
     }
 
     /// A full table refuses new entries but still accepts a replacement.
@@ -618,7 +722,14 @@ mod tests {
     fn table_full() {
         let mut t = FlowTable::new(0, 1);
         add(&mut t, SimTime::ZERO, &fm(1, dst(2), 1, 1)).unwrap();
-        assert_eq!(add(&mut t, SimTime::ZERO, &fm(1, dst(3), 2, 1)), Err(OfError::TABLE_FULL));
-        assert_eq!(add(&mut t, SimTime::ZERO, &fm(1, dst(2), 3, 1)), Ok(true), "replace ok");
+        assert_eq!(
+            add(&mut t, SimTime::ZERO, &fm(1, dst(3), 2, 1)),
+            Err(OfError::TABLE_FULL)
+        );
+        assert_eq!(
+            add(&mut t, SimTime::ZERO, &fm(1, dst(2), 3, 1)),
+            Ok(true),
+            "replace ok"
+        );
     }
 }

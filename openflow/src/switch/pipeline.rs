@@ -331,3 +331,281 @@ pub(crate) fn validate_actions(
     }
     Ok(())
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::switch::matching::tests::udp;
+    use crate::switch::{ControlMessage, Switch, SwitchConfig};
+    use crate::wire::{FlowMod, Masked, Match, Message, MessageBody};
+    use std::net::Ipv4Addr;
+
+    /// A switch with `n_ports` ports and default config otherwise.
+    pub(crate) fn switch(n_ports: u32) -> Switch {
+        Switch::new(SwitchConfig {
+            n_ports,
+            ..SwitchConfig::default()
+        })
+        .expect("valid config")
+    }
+
+    /// Sends `fm`, asserting the switch accepted it (no ERROR queued).
+    pub(crate) fn install(sw: &mut Switch, now: SimTime, fm: FlowMod) {
+        sw.handle_message(now, Message::new(1, MessageBody::FlowMod(fm)));
+        let msgs = messages(sw);
+        assert!(msgs.is_empty(), "FLOW_MOD accepted, got {msgs:?}");
+    }
+
+    pub(crate) fn outputs(sw: &mut Switch) -> Vec<(u32, Packet)> {
+        std::iter::from_fn(|| sw.poll_output()).collect()
+    }
+
+    pub(crate) fn messages(sw: &mut Switch) -> Vec<ControlMessage> {
+        std::iter::from_fn(|| sw.poll_message()).collect()
+    }
+
+    fn ports(v: &[(u32, Packet)]) -> Vec<u32> {
+        v.iter().map(|(p, _)| *p).collect()
+    }
+
+    /// GOTO_TABLE carries the packet forward; instructions run as apply, clear, write, goto
+    /// whatever their listed order; the action set executes at the end with one action per
+    /// type (a later write replaces an earlier output); CLEAR_ACTIONS empties it.
+    #[test]
+    fn goto_table_and_write_clear_apply_order() {
+        let t0 = SimTime::ZERO;
+        let mut sw = switch(4);
+        // Table 0: goto 1 listed first, write output 2, apply output 3.
+        install(
+            &mut sw,
+            t0,
+            FlowMod::add(
+                1,
+                Match::all(),
+                vec![
+                    Instruction::GotoTable { table_id: 1 },
+                    Instruction::WriteActions(vec![Action::output(2)]),
+                    Instruction::apply(vec![Action::output(3)]),
+                ],
+            ),
+        );
+        // Table 1: write output 4 (replaces output 2), goto 2.
+        let mut t1 = FlowMod::add(
+            1,
+            Match::all(),
+            vec![
+                Instruction::WriteActions(vec![Action::output(4)]),
+                Instruction::GotoTable { table_id: 2 },
+            ],
+        );
+        t1.table_id = 1;
+        install(&mut sw, t0, t1);
+        // Table 2 matches only dst 2 and clears the set; dst 3 misses there and is dropped.
+        let mut t2 = FlowMod::add(
+            1,
+            Match {
+                eth_type: Some(0x0800),
+                ipv4_dst: Some(Masked::exact(Ipv4Addr::new(10, 0, 0, 2))),
+                ..Match::default()
+            },
+            vec![Instruction::ClearActions],
+        );
+        t2.table_id = 2;
+        let mut t2b = FlowMod::add(0, Match::all(), vec![]);
+        t2b.table_id = 2;
+        install(&mut sw, t0, t2);
+        install(&mut sw, t0, t2b);
+
+        sw.handle_packet(t0, 1, udp(1, 5, 1, 1)).unwrap();
+        assert_eq!(
+            ports(&outputs(&mut sw)),
+            vec![3, 4],
+            "apply output 3 at once, then the action set's output 4 (replaced 2)"
+        );
+        sw.handle_packet(t0, 1, udp(1, 2, 1, 1)).unwrap();
+        assert_eq!(
+            ports(&outputs(&mut sw)),
+            vec![3],
+            "CLEAR_ACTIONS in table 2 drops the written output"
+        );
+        let lookups: Vec<u64> = sw.tables().iter().map(|t| t.lookup_count()).collect();
+        assert_eq!(lookups, vec![2, 2, 2, 0], "each packet visits tables 0..=2");
+    }
+
+    /// GOTO_TABLE backwards, to itself or past the last table is refused.
+    #[test]
+    fn goto_must_go_forward() {
+        let mut sw = switch(2);
+        for (from, to) in [(1u8, 1u8), (2, 1), (0, 4)] {
+            let mut f = FlowMod::add(
+                1,
+                Match::all(),
+                vec![Instruction::GotoTable { table_id: to }],
+            );
+            f.table_id = from;
+            sw.handle_message(SimTime::ZERO, Message::new(9, MessageBody::FlowMod(f)));
+            let m = messages(&mut sw);
+            assert!(
+                matches!(&m[..], [ControlMessage { msg: Message { xid: 9, body: MessageBody::Error(e) }, .. }]
+                    if (e.err_type, e.code) == (OfError::BAD_GOTO_TABLE.err_type, OfError::BAD_GOTO_TABLE.code)),
+                "goto {from}->{to} refused: {m:?}"
+            );
+        }
+        assert_eq!(sw.flow_entries(), 0, "nothing installed");
+    }
+
+    /// Apply-actions rewrite the packet for what follows: set-field of MACs, IPv4 and ports,
+    /// push VLAN (VID 0, then set to 10) and pop VLAN; each output sees the packet as it was
+    /// then. The action set applies pop, push, set-field before output (§5.10).
+    #[test]
+    fn vlan_and_set_field_effects() {
+        let t0 = SimTime::ZERO;
+        let mut sw = switch(4);
+        let new_mac = [2, 0, 0, 0, 0, 0x99];
+        install(
+            &mut sw,
+            t0,
+            FlowMod::add(
+                1,
+                Match {
+                    in_port: Some(1),
+                    ..Match::default()
+                },
+                vec![
+                    Instruction::apply(vec![
+                        Action::PushVlan { ethertype: 0x8100 },
+                        Action::output(2),
+                        Action::SetField(Oxm::VlanVid(Masked::exact(0x1000 | 10))),
+                        Action::SetField(Oxm::EthDst(Masked::exact(new_mac))),
+                        Action::SetField(Oxm::Ipv4Dst(Masked::exact(Ipv4Addr::new(10, 9, 9, 9)))),
+                        Action::SetField(Oxm::UdpDst(4242)),
+                        Action::SetField(Oxm::TcpDst(1)),
+                        Action::output(3),
+                        Action::PopVlan,
+                    ]),
+                    // Written in reverse order; executed pop, push, set, output.
+                    Instruction::WriteActions(vec![
+                        Action::output(4),
+                        Action::SetField(Oxm::VlanVid(Masked::exact(0x1000 | 20))),
+                        Action::PushVlan { ethertype: 0x8100 },
+                    ]),
+                ],
+            ),
+        );
+        let p = udp(1, 2, 1, 80);
+        sw.handle_packet(t0, 1, p).unwrap();
+        let out = outputs(&mut sw);
+        assert_eq!(ports(&out), vec![2, 3, 4], "three outputs");
+        assert_eq!(out[0].1.eth.vlan, Some(0), "pushed tag has VID 0");
+        assert_eq!(
+            out[0].1.eth.dst, p.eth.dst,
+            "first copy precedes the rewrites"
+        );
+        let q = out[1].1;
+        assert_eq!(q.eth.vlan, Some(10), "set vlan_vid 10");
+        assert_eq!(q.eth.dst.0, new_mac, "set eth_dst");
+        assert_eq!(
+            q.ipv4().unwrap().dst,
+            Ipv4Addr::new(10, 9, 9, 9),
+            "set ipv4_dst"
+        );
+        assert!(
+            matches!(q.l4, net_stack::wire::L4::Udp(u) if u.dst_port == 4242),
+            "set udp_dst; tcp_dst ignored on UDP"
+        );
+        assert_eq!(
+            out[2].1.eth.vlan,
+            Some(20),
+            "action set: push after pop, then set VID 20"
+        );
+        assert_eq!(
+            out[2].1.eth.dst.0, new_mac,
+            "apply-action rewrites persist into the set"
+        );
+    }
+
+    /// FLOOD and ALL go to every up port except the input port; IN_PORT back to it; an
+    /// explicit output to the input port is dropped; down ports get nothing.
+    #[test]
+    fn flood_all_in_port_port_sets() {
+        let t0 = SimTime::ZERO;
+        let mut sw = switch(4);
+        for (prio, port, reserved) in [
+            (3u16, 1u32, OFPP_FLOOD),
+            (2, 2, OFPP_ALL),
+            (1, 3, OFPP_IN_PORT),
+        ] {
+            let m = Match {
+                in_port: Some(port),
+                ..Match::default()
+            };
+            install(
+                &mut sw,
+                t0,
+                FlowMod::add(
+                    prio,
+                    m,
+                    vec![Instruction::apply(vec![Action::output(reserved)])],
+                ),
+            );
+        }
+        let m = Match {
+            in_port: Some(4),
+            ..Match::default()
+        };
+        install(
+            &mut sw,
+            t0,
+            FlowMod::add(1, m, vec![Instruction::apply(vec![Action::output(4)])]),
+        );
+        let p = udp(1, 2, 1, 1);
+        sw.handle_packet(t0, 1, p).unwrap();
+        assert_eq!(ports(&outputs(&mut sw)), vec![2, 3, 4], "FLOOD from 1");
+        sw.handle_packet(t0, 2, p).unwrap();
+        assert_eq!(ports(&outputs(&mut sw)), vec![1, 3, 4], "ALL from 2");
+        sw.handle_packet(t0, 3, p).unwrap();
+        assert_eq!(ports(&outputs(&mut sw)), vec![3], "IN_PORT from 3");
+        sw.handle_packet(t0, 4, p).unwrap();
+        assert!(
+            outputs(&mut sw).is_empty(),
+            "output:4 from port 4 is dropped"
+        );
+        sw.set_port_state(t0, 3, false).unwrap();
+        let _ = messages(&mut sw);
+        sw.handle_packet(t0, 1, p).unwrap();
+        assert_eq!(
+            ports(&outputs(&mut sw)),
+            vec![2, 4],
+            "FLOOD skips the down port 3"
+        );
+        let tx: Vec<u64> = sw.ports().iter().map(|p| p.counters.tx_packets).collect();
+        assert_eq!(tx, vec![1, 2, 3, 3], "per-port tx counters");
+    }
+
+    /// DEC_NW_TTL drops a packet whose TTL would reach zero.
+    #[test]
+    fn dec_ttl_drops_expiring_packets() {
+        let mut sw = switch(2);
+        install(
+            &mut sw,
+            SimTime::ZERO,
+            FlowMod::add(
+                1,
+                Match::all(),
+                vec![Instruction::apply(vec![
+                    Action::DecNwTtl,
+                    Action::output(2),
+                ])],
+            ),
+        );
+        let mut p = udp(1, 2, 1, 1);
+        sw.handle_packet(SimTime::ZERO, 1, p).unwrap();
+        let out = outputs(&mut sw);
+        assert_eq!(out[0].1.ipv4().unwrap().ttl, 63, "TTL decremented");
+        if let net_stack::wire::L3::Ipv4(ip) = &mut p.l3 {
+            ip.ttl = 1;
+        }
+        sw.handle_packet(SimTime::ZERO, 1, p).unwrap();
+        assert!(outputs(&mut sw).is_empty(), "TTL 1 is dropped");
+    }
+}
