@@ -728,3 +728,671 @@ impl Switch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::matching::tests::{arp, udp};
+    use super::pipeline::tests::{install, messages, outputs, switch};
+    use super::*;
+    use crate::wire::{Action, FlowStatsRequest, Instruction, Masked, PacketInReason};
+    use std::net::Ipv4Addr;
+
+    fn msg(body: MessageBody) -> Message {
+        Message::new(77, body)
+    }
+
+    fn to_controller(max_len: u16) -> Vec<Instruction> {
+        vec![Instruction::apply(vec![Action::Output {
+            port: OFPP_CONTROLLER,
+            max_len,
+        }])]
+    }
+
+    fn error_of(m: &ControlMessage) -> Option<OfError> {
+        match &m.msg.body {
+            MessageBody::Error(e) => Some(OfError {
+                err_type: e.err_type,
+                code: e.code,
+            }),
+            _ => None,
+        }
+    }
+
+    fn packet_in_of(m: &ControlMessage) -> &PacketIn {
+        match &m.msg.body {
+            MessageBody::PacketIn(p) => p,
+            other => panic!("expected PACKET_IN, got {other:?}"),
+        }
+    }
+
+    fn dst(host: u8) -> Match {
+        Match {
+            eth_type: Some(0x0800),
+            ipv4_dst: Some(Masked::exact(Ipv4Addr::new(10, 0, 0, host))),
+            ..Match::default()
+        }
+    }
+
+    /// FLOW_REMOVED goes out only for entries with SEND_FLOW_REM, with reason DELETE,
+    /// IDLE_TIMEOUT or HARD_TIMEOUT, the duration up to the removal instant and the counters.
+    #[test]
+    fn flow_removed_only_when_flagged_with_reason() {
+        let mut sw = switch(2);
+        let t0 = SimTime::ZERO;
+        let out2 = || vec![Instruction::apply(vec![Action::output(2)])];
+        let flagged = |host, idle, hard, cookie| FlowMod {
+            idle_timeout: idle,
+            hard_timeout: hard,
+            cookie,
+            flags: FlowModFlags::SEND_FLOW_REM,
+            ..FlowMod::add(5, dst(host), out2())
+        };
+        install(&mut sw, t0, flagged(2, 1, 0, 0xa));
+        install(&mut sw, t0, flagged(3, 0, 2, 0xb));
+        install(&mut sw, t0, flagged(4, 0, 0, 0xc));
+        install(
+            &mut sw,
+            t0,
+            FlowMod {
+                idle_timeout: 1,
+                ..FlowMod::add(5, dst(5), out2())
+            },
+        );
+        sw.handle_packet(SimTime::from_ms(500), 1, udp(1, 3, 1, 1))
+            .unwrap();
+        let _ = outputs(&mut sw);
+
+        assert_eq!(
+            sw.poll_timeout(),
+            Some(SimTime::from_secs(1)),
+            "idle entries due at 1 s"
+        );
+        sw.handle_timeout(SimTime::from_secs(1));
+        let m = messages(&mut sw);
+        assert_eq!(
+            m.len(),
+            1,
+            "only the flagged idle entry is announced: {m:?}"
+        );
+        let MessageBody::FlowRemoved(fr) = &m[0].msg.body else {
+            panic!("FLOW_REMOVED")
+        };
+        assert_eq!(
+            (fr.cookie, fr.reason, fr.duration_sec, fr.duration_nsec),
+            (0xa, FlowRemovedReason::IdleTimeout, 1, 0),
+            "idle removal after exactly 1 s"
+        );
+        assert_eq!(sw.flow_entries(), 2, "both idle entries removed");
+
+        sw.handle_timeout(SimTime::from_secs(2));
+        let m = messages(&mut sw);
+        let MessageBody::FlowRemoved(fr) = &m[0].msg.body else {
+            panic!("FLOW_REMOVED")
+        };
+        let bytes = udp(1, 3, 1, 1).frame_len() as u64;
+        assert_eq!(
+            (
+                fr.cookie,
+                fr.reason,
+                fr.packet_count,
+                fr.byte_count,
+                fr.duration_sec
+            ),
+            (0xb, FlowRemovedReason::HardTimeout, 1, bytes, 2),
+            "hard removal with counters"
+        );
+        sw.handle_message(
+            SimTime::from_secs(3),
+            msg(MessageBody::FlowMod(FlowMod::delete(Match::all()))),
+        );
+        let m = messages(&mut sw);
+        let MessageBody::FlowRemoved(fr) = &m[0].msg.body else {
+            panic!("FLOW_REMOVED")
+        };
+        assert_eq!(
+            (fr.cookie, fr.reason, fr.duration_sec),
+            (0xc, FlowRemovedReason::Delete, 3),
+            "delete"
+        );
+        assert_eq!(m.len(), 1, "one message for the delete");
+        assert_eq!(
+            (sw.flow_entries(), sw.counters().flows_removed),
+            (0, 4),
+            "all removed"
+        );
+    }
+
+    /// Without a table-miss entry an unmatched packet is dropped silently (1.3); with one
+    /// (priority 0, empty match, output CONTROLLER) it becomes a PACKET_IN with reason
+    /// NO_MATCH, buffered, carrying the first max_len bytes and the packet.
+    #[test]
+    fn table_miss_drop_versus_controller() {
+        let mut sw = switch(2);
+        let t0 = SimTime::ZERO;
+        sw.handle_packet(t0, 1, arp(1)).unwrap();
+        assert!(
+            outputs(&mut sw).is_empty() && messages(&mut sw).is_empty(),
+            "dropped"
+        );
+        assert_eq!(sw.counters().table_misses, 1, "miss counted");
+
+        install(
+            &mut sw,
+            t0,
+            FlowMod::add(0, Match::all(), to_controller(64)),
+        );
+        let p = udp(1, 2, 1, 1);
+        sw.handle_packet(t0, 1, p).unwrap();
+        let m = messages(&mut sw);
+        let pi = packet_in_of(&m[0]);
+        assert_eq!(
+            pi.reason,
+            PacketInReason::NoMatch,
+            "table-miss entry reports NO_MATCH"
+        );
+        assert_ne!(pi.buffer_id, OFP_NO_BUFFER, "buffered");
+        assert_eq!(pi.data.len(), 64, "max_len bytes of the frame");
+        assert_eq!(
+            usize::from(pi.total_len),
+            p.frame_len(),
+            "total_len is the frame length"
+        );
+        assert_eq!(pi.match_.in_port, Some(1), "in_port in the match");
+        assert_eq!(m[0].packet, Some(p), "the simulator packet rides along");
+        assert_eq!(sw.buffers().len(), 1, "one packet held");
+
+        install(
+            &mut sw,
+            t0,
+            FlowMod::add(9, dst(3), to_controller(OFPCML_NO_BUFFER)),
+        );
+        sw.handle_packet(t0, 1, udp(1, 3, 1, 1)).unwrap();
+        let m = messages(&mut sw);
+        let pi = packet_in_of(&m[0]);
+        assert_eq!(
+            (pi.reason, pi.buffer_id, pi.data.len()),
+            (
+                PacketInReason::Action,
+                OFP_NO_BUFFER,
+                udp(1, 3, 1, 1).frame_len()
+            ),
+            "explicit CONTROLLER output, NO_BUFFER: unbuffered full frame"
+        );
+        assert_eq!(sw.counters().packet_ins, 2, "packet_ins counted");
+    }
+
+    /// A buffered packet is released exactly once: the first PACKET_OUT naming it sends it,
+    /// a second one gets BAD_REQUEST/BUFFER_UNKNOWN and sends nothing.
+    #[test]
+    fn buffer_released_once_by_packet_out() {
+        let mut sw = switch(3);
+        install(
+            &mut sw,
+            SimTime::ZERO,
+            FlowMod::add(0, Match::all(), to_controller(128)),
+        );
+        let p = udp(1, 2, 1, 1);
+        sw.handle_packet(SimTime::ZERO, 1, p).unwrap();
+        let id = packet_in_of(&messages(&mut sw)[0]).buffer_id;
+        let po = PacketOut {
+            buffer_id: id,
+            in_port: 1,
+            actions: vec![Action::output(OFPP_FLOOD)],
+            data: vec![],
+        };
+        sw.handle_message(SimTime::from_ms(1), msg(MessageBody::PacketOut(po.clone())));
+        assert!(messages(&mut sw).is_empty(), "first PACKET_OUT accepted");
+        assert_eq!(
+            outputs(&mut sw),
+            vec![(2, p), (3, p)],
+            "flooded except in_port 1"
+        );
+        sw.handle_message(SimTime::from_ms(2), msg(MessageBody::PacketOut(po)));
+        let m = messages(&mut sw);
+        assert_eq!(
+            error_of(&m[0]),
+            Some(OfError::BUFFER_UNKNOWN),
+            "second release refused"
+        );
+        assert_eq!(m[0].msg.xid, 77, "error carries the request's xid");
+        assert!(outputs(&mut sw).is_empty(), "nothing sent twice");
+        assert!(sw.buffers().is_empty(), "pool empty");
+
+        // Unbuffered PACKET_OUT re-injects the packet given beside it, and needs it.
+        let po = PacketOut {
+            buffer_id: OFP_NO_BUFFER,
+            in_port: OFPP_CONTROLLER,
+            actions: vec![Action::output(3)],
+            data: vec![],
+        };
+        let cm = ControlMessage {
+            msg: msg(MessageBody::PacketOut(po.clone())),
+            packet: Some(p),
+        };
+        sw.handle_message(SimTime::from_ms(3), cm);
+        assert_eq!(
+            outputs(&mut sw),
+            vec![(3, p)],
+            "unbuffered PACKET_OUT with packet"
+        );
+        sw.handle_message(SimTime::from_ms(3), msg(MessageBody::PacketOut(po)));
+        assert_eq!(
+            error_of(&messages(&mut sw)[0]),
+            Some(OfError::BAD_PACKET),
+            "no packet"
+        );
+    }
+
+    /// A FLOW_MOD naming a buffer installs its entry and runs the buffered packet through the
+    /// pipeline from table 0, releasing the buffer; naming it again is an error.
+    #[test]
+    fn buffer_released_by_flow_mod() {
+        let mut sw = switch(3);
+        install(
+            &mut sw,
+            SimTime::ZERO,
+            FlowMod::add(0, Match::all(), to_controller(128)),
+        );
+        let p = udp(1, 2, 1, 1);
+        sw.handle_packet(SimTime::ZERO, 1, p).unwrap();
+        let id = packet_in_of(&messages(&mut sw)[0]).buffer_id;
+        let fm = FlowMod {
+            buffer_id: id,
+            ..FlowMod::add(1, dst(2), vec![Instruction::apply(vec![Action::output(3)])])
+        };
+        sw.handle_message(SimTime::from_ms(1), msg(MessageBody::FlowMod(fm.clone())));
+        assert!(messages(&mut sw).is_empty(), "no error, no new PACKET_IN");
+        assert_eq!(
+            outputs(&mut sw),
+            vec![(3, p)],
+            "buffered packet follows the new entry"
+        );
+        let e = sw.tables()[0].iter().next().unwrap();
+        assert_eq!(
+            e.packet_count, 1,
+            "the released packet counted on the new entry"
+        );
+        sw.handle_message(SimTime::from_ms(2), msg(MessageBody::FlowMod(fm)));
+        let m = messages(&mut sw);
+        assert_eq!(
+            error_of(&m[0]),
+            Some(OfError::BUFFER_UNKNOWN),
+            "buffer gone"
+        );
+    }
+
+    /// A buffered packet nobody claims expires exactly buffer_timeout after the PACKET_IN:
+    /// poll_timeout announces it, handle_timeout drops it, and a late PACKET_OUT is an error.
+    #[test]
+    fn buffer_expires_none_held_forever() {
+        let mut sw = Switch::new(SwitchConfig {
+            n_ports: 2,
+            buffer_timeout: SimTime::from_ms(300),
+            ..SwitchConfig::default()
+        })
+        .unwrap();
+        install(
+            &mut sw,
+            SimTime::ZERO,
+            FlowMod::add(0, Match::all(), to_controller(128)),
+        );
+        sw.handle_packet(SimTime::from_ms(10), 1, udp(1, 2, 1, 1))
+            .unwrap();
+        let id = packet_in_of(&messages(&mut sw)[0]).buffer_id;
+        assert_eq!(
+            sw.poll_timeout(),
+            Some(SimTime::from_ms(310)),
+            "expiry at 10 ms + 300 ms"
+        );
+        sw.handle_timeout(SimTime::from_ms(310));
+        assert_eq!(
+            (sw.buffers().len(), sw.counters().buffers_expired),
+            (0, 1),
+            "dropped"
+        );
+        assert_eq!(sw.poll_timeout(), None, "nothing left to wait for");
+        let po = PacketOut {
+            buffer_id: id,
+            in_port: 1,
+            actions: vec![Action::output(2)],
+            data: vec![],
+        };
+        sw.handle_message(SimTime::from_ms(311), msg(MessageBody::PacketOut(po)));
+        assert_eq!(
+            error_of(&messages(&mut sw)[0]),
+            Some(OfError::BUFFER_UNKNOWN),
+            "expired"
+        );
+        assert!(outputs(&mut sw).is_empty(), "expired packet never sent");
+    }
+
+    /// When every buffer is taken, PACKET_IN goes unbuffered with the whole frame.
+    #[test]
+    fn full_pool_sends_unbuffered() {
+        let mut sw = Switch::new(SwitchConfig {
+            n_ports: 2,
+            n_buffers: 1,
+            ..SwitchConfig::default()
+        })
+        .unwrap();
+        install(
+            &mut sw,
+            SimTime::ZERO,
+            FlowMod::add(0, Match::all(), to_controller(64)),
+        );
+        sw.handle_packet(SimTime::ZERO, 1, udp(1, 2, 1, 1)).unwrap();
+        sw.handle_packet(SimTime::ZERO, 1, udp(1, 2, 1, 1)).unwrap();
+        let m = messages(&mut sw);
+        let (a, b) = (packet_in_of(&m[0]), packet_in_of(&m[1]));
+        assert_ne!(a.buffer_id, OFP_NO_BUFFER, "first buffered");
+        assert_eq!(b.buffer_id, OFP_NO_BUFFER, "second unbuffered");
+        assert_eq!(
+            b.data.len(),
+            udp(1, 2, 1, 1).frame_len(),
+            "with the full frame"
+        );
+    }
+
+    /// Flow stats filter by table, cookie mask, out_port and match (non-strict) and report
+    /// counters and duration; port stats report one port or all with rx/tx counters; port
+    /// desc lists every port.
+    #[test]
+    fn multipart_flow_and_port_stats() {
+        let mut sw = switch(3);
+        let t0 = SimTime::ZERO;
+        let out = |p| vec![Instruction::apply(vec![Action::output(p)])];
+        install(
+            &mut sw,
+            t0,
+            FlowMod {
+                cookie: 0x11,
+                ..FlowMod::add(5, dst(2), out(2))
+            },
+        );
+        install(
+            &mut sw,
+            t0,
+            FlowMod {
+                cookie: 0x12,
+                ..FlowMod::add(5, dst(3), out(3))
+            },
+        );
+        let mut t1 = FlowMod {
+            cookie: 0x21,
+            ..FlowMod::add(5, dst(2), out(2))
+        };
+        t1.table_id = 1;
+        install(&mut sw, t0, t1);
+        for _ in 0..2 {
+            sw.handle_packet(SimTime::from_ms(250), 1, udp(1, 2, 1, 1))
+                .unwrap();
+        }
+        let _ = outputs(&mut sw);
+        let now = SimTime::from_ms(1500);
+        let ask = |sw: &mut Switch, req: FlowStatsRequest| -> Vec<FlowStats> {
+            let r = MultipartRequest {
+                flags: 0,
+                body: MultipartRequestBody::Flow(req),
+            };
+            sw.handle_message(now, msg(MessageBody::MultipartRequest(r)));
+            let m = messages(sw);
+            assert_eq!(m.len(), 1, "one reply");
+            match &m[0].msg.body {
+                MessageBody::MultipartReply(MultipartReply {
+                    flags: 0,
+                    body: MultipartReplyBody::Flow(v),
+                }) => v.clone(),
+                other => panic!("flow stats reply expected, got {other:?}"),
+            }
+        };
+        let all = ask(&mut sw, FlowStatsRequest::default());
+        let cookies: Vec<u64> = all.iter().map(|s| s.cookie).collect();
+        assert_eq!(cookies, vec![0x11, 0x12, 0x21], "all tables, lookup order");
+        let bytes = 2 * udp(1, 2, 1, 1).frame_len() as u64;
+        assert_eq!(
+            (
+                all[0].packet_count,
+                all[0].byte_count,
+                all[0].duration_sec,
+                all[0].duration_nsec
+            ),
+            (2, bytes, 1, 500_000_000),
+            "counters and duration of entry 0x11"
+        );
+        let t0_only = ask(
+            &mut sw,
+            FlowStatsRequest {
+                table_id: 0,
+                ..Default::default()
+            },
+        );
+        assert_eq!(t0_only.len(), 2, "table 0 only");
+        let port3 = ask(
+            &mut sw,
+            FlowStatsRequest {
+                out_port: 3,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            port3.iter().map(|s| s.cookie).collect::<Vec<_>>(),
+            vec![0x12],
+            "out_port 3"
+        );
+        let ck = ask(
+            &mut sw,
+            FlowStatsRequest {
+                cookie: 0x20,
+                cookie_mask: 0xf0,
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            ck.iter().map(|s| s.cookie).collect::<Vec<_>>(),
+            vec![0x21],
+            "cookie mask"
+        );
+        let m = ask(
+            &mut sw,
+            FlowStatsRequest {
+                match_: dst(3),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            m.iter().map(|s| s.cookie).collect::<Vec<_>>(),
+            vec![0x12],
+            "match filter"
+        );
+
+        let port_req = |port_no| MultipartRequest {
+            flags: 0,
+            body: MultipartRequestBody::PortStats { port_no },
+        };
+        sw.handle_message(now, msg(MessageBody::MultipartRequest(port_req(OFPP_ANY))));
+        let m = messages(&mut sw);
+        let MessageBody::MultipartReply(MultipartReply {
+            body: MultipartReplyBody::PortStats(ps),
+            ..
+        }) = &m[0].msg.body
+        else {
+            panic!("port stats reply")
+        };
+        let frame = udp(1, 2, 1, 1).frame_len() as u64;
+        let rows: Vec<(u32, u64, u64, u64, u64)> = ps
+            .iter()
+            .map(|p| {
+                (
+                    p.port_no,
+                    p.rx_packets,
+                    p.rx_bytes,
+                    p.tx_packets,
+                    p.tx_bytes,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (1, 2, 2 * frame, 0, 0),
+                (2, 0, 0, 2, 2 * frame),
+                (3, 0, 0, 0, 0)
+            ],
+            "rx on 1, tx on 2"
+        );
+        assert_eq!(
+            (ps[0].duration_sec, ps[0].duration_nsec),
+            (1, 500_000_000),
+            "port duration"
+        );
+        sw.record_tx_drop(2).unwrap();
+        sw.handle_message(now, msg(MessageBody::MultipartRequest(port_req(2))));
+        let m = messages(&mut sw);
+        let MessageBody::MultipartReply(MultipartReply {
+            body: MultipartReplyBody::PortStats(ps),
+            ..
+        }) = &m[0].msg.body
+        else {
+            panic!("port stats reply")
+        };
+        assert_eq!(
+            (ps.len(), ps[0].port_no, ps[0].tx_dropped),
+            (1, 2, 1),
+            "one port, tx drop"
+        );
+        sw.handle_message(now, msg(MessageBody::MultipartRequest(port_req(9))));
+        assert_eq!(
+            error_of(&messages(&mut sw)[0]),
+            Some(OfError::BAD_PORT),
+            "no port 9"
+        );
+        let desc = MultipartRequest {
+            flags: 0,
+            body: MultipartRequestBody::PortDesc,
+        };
+        sw.handle_message(now, msg(MessageBody::MultipartRequest(desc)));
+        let m = messages(&mut sw);
+        let MessageBody::MultipartReply(MultipartReply {
+            body: MultipartReplyBody::PortDesc(d),
+            ..
+        }) = &m[0].msg.body
+        else {
+            panic!("port desc reply")
+        };
+        assert_eq!(
+            d.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            ["s1-eth1", "s1-eth2", "s1-eth3"],
+            "names"
+        );
+    }
+
+    /// HELLO, ECHO, FEATURES, GET/SET_CONFIG and BARRIER get their replies with the request's
+    /// xid, in order; unsupported message types get BAD_TYPE; PORT_STATUS follows link changes.
+    #[test]
+    fn handshake_replies_and_port_status() {
+        let mut sw = switch(2);
+        let t0 = SimTime::ZERO;
+        sw.handle_connected(t0);
+        sw.handle_message(t0, msg(MessageBody::Hello(Hello::v13())));
+        sw.handle_message(t0, msg(MessageBody::EchoRequest(vec![1, 2])));
+        sw.handle_message(t0, msg(MessageBody::FeaturesRequest));
+        sw.handle_message(
+            t0,
+            msg(MessageBody::SetConfig(crate::wire::SwitchConfig {
+                flags: 0,
+                miss_send_len: 0xffff,
+            })),
+        );
+        sw.handle_message(t0, msg(MessageBody::GetConfigRequest));
+        sw.handle_message(t0, msg(MessageBody::BarrierRequest));
+        sw.handle_message(
+            t0,
+            msg(MessageBody::Unknown {
+                msg_type: 15,
+                body: vec![],
+            }),
+        );
+        let m: Vec<MessageBody> = messages(&mut sw).into_iter().map(|c| c.msg.body).collect();
+        assert!(matches!(m[0], MessageBody::Hello(_)), "one HELLO only");
+        assert_eq!(
+            m[1],
+            MessageBody::EchoReply(vec![1, 2]),
+            "echo payload returned"
+        );
+        assert!(
+            matches!(&m[2], MessageBody::FeaturesReply(f) if (f.datapath_id, f.n_buffers, f.n_tables) == (1, 256, 4)),
+            "features"
+        );
+        assert!(
+            matches!(&m[3], MessageBody::GetConfigReply(c) if c.miss_send_len == 0xffff),
+            "config"
+        );
+        assert_eq!(
+            m[4],
+            MessageBody::BarrierReply,
+            "barrier after everything before it"
+        );
+        assert!(
+            matches!(&m[5], MessageBody::Error(e) if e.code == OfError::BAD_TYPE.code),
+            "GROUP_MOD"
+        );
+        assert_eq!(m.len(), 6, "nothing else");
+
+        sw.set_port_state(t0, 2, false).unwrap();
+        sw.set_port_state(t0, 2, false).unwrap();
+        let m = messages(&mut sw);
+        assert_eq!(m.len(), 1, "PORT_STATUS only on change");
+        assert!(
+            matches!(&m[0].msg.body, MessageBody::PortStatus(s) if s.reason == PortReason::Modify && s.desc.port_no == 2 && s.desc.state & crate::wire::Port::STATE_LINK_DOWN != 0),
+            "port 2 link down"
+        );
+        sw.handle_packet(t0, 2, udp(1, 2, 1, 1)).unwrap();
+        assert_eq!(
+            sw.port(2).unwrap().counters.rx_dropped,
+            1,
+            "rx on a down port is dropped"
+        );
+        assert_eq!(
+            sw.set_port_state(t0, 3, true),
+            Err(SwitchError::UnknownPort(3)),
+            "no port 3"
+        );
+    }
+
+    /// FLOW_MODs the switch cannot honour are refused with the right error and change nothing.
+    #[test]
+    fn flow_mod_validation() {
+        let mut sw = switch(2);
+        let bad = |sw: &mut Switch, fm: FlowMod| {
+            sw.handle_message(SimTime::ZERO, msg(MessageBody::FlowMod(fm)));
+            error_of(&messages(sw)[0])
+        };
+        let tcp_no_proto = Match {
+            tcp_dst: Some(80),
+            ..dst(2)
+        };
+        assert_eq!(
+            bad(&mut sw, FlowMod::add(1, tcp_no_proto, vec![])),
+            Some(OfError::BAD_PREREQ),
+            "prereq"
+        );
+        let out9 = vec![Instruction::apply(vec![Action::output(9)])];
+        assert_eq!(
+            bad(&mut sw, FlowMod::add(1, dst(2), out9)),
+            Some(OfError::BAD_OUT_PORT),
+            "port 9"
+        );
+        let t9 = FlowMod {
+            table_id: 9,
+            ..FlowMod::add(1, dst(2), vec![])
+        };
+        assert_eq!(bad(&mut sw, t9), Some(OfError::BAD_TABLE_ID), "table 9");
+        let grp = vec![Instruction::apply(vec![Action::Group { group_id: 1 }])];
+        assert_eq!(
+            bad(&mut sw, FlowMod::add(1, dst(2), grp)),
+            Some(OfError::BAD_OUT_GROUP),
+            "group"
+        );
+        assert_eq!(sw.flow_entries(), 0, "nothing installed");
+    }
+}
