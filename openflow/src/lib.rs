@@ -1,10 +1,16 @@
 //! # openflow — OpenFlow 1.3 for netsim
 //!
-//! This crate will hold netsim's OpenFlow 1.3 world: switches with a multi-table pipeline,
-//! the control channel, and a Ryu-like controller runtime. Its first part, here now, is the
-//! **wire codec** ([`wire`]): plain Rust types for the messages switch and controller exchange,
-//! and their exact byte encoding, so that the simulator's control channel can carry the types
-//! directly and `pcap/openflow.pcap` can carry the bytes for Wireshark (`openflow_v4`).
+//! This crate holds netsim's OpenFlow 1.3 world: switches with a multi-table pipeline,
+//! the control channel, and a Ryu-like controller runtime. Here now:
+//!
+//! * the **wire codec** ([`wire`]): plain Rust types for the messages switch and controller
+//!   exchange, and their exact byte encoding, so that the simulator's control channel can carry
+//!   the types directly and `pcap/openflow.pcap` can carry the bytes for Wireshark
+//!   (`openflow_v4`);
+//! * the **switch** ([`switch`]): a sans-IO OpenFlow 1.3 switch — flow tables with priorities,
+//!   FLOW_MOD semantics, exact idle/hard timeouts, a multi-table pipeline with action sets,
+//!   PACKET_IN buffers that expire, port and flow counters, multipart statistics — that matches
+//!   on net-stack packets.
 //!
 //! ```text
 //!  controller app ──Message──► channel (latency) ──Message──► switch pipeline
@@ -33,6 +39,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod switch;
 pub mod wire;
 
 pub use wire::*;
