@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use netsim::run::{RunOptions, run};
 use netsim::scenario::{self, Scenario, ScenarioError, ScenarioSource};
+use netsim::sweep::SweepOptions;
 
 /// A packet-level network simulator for VM live migration in software-defined data centres.
 #[derive(Parser)]
@@ -30,6 +31,30 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Run a scenario over every combination of swept `--set` values and seeds, in parallel.
+    ///
+    /// A `--set KEY=V1,V2,…` with several values is swept (commas inside [..], {..} and quotes
+    /// do not separate values); a `--set KEY=V` is a plain override. Each point runs into
+    /// DIR/points/<index>-<key=value…>-seed<s>/; DIR/sweep.csv has one row per point.
+    Sweep {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Sweep directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seeds per combination: s, s+1, …, s+N−1 (s from the scenario or --seed).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        seeds: u64,
+        /// Points run at once [default: the available cores].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        jobs: Option<u32>,
+        /// Draw DIR/plots/<y>-vs-<x>.svg: mean of a sweep.csv column over the seeds, one line
+        /// per value of `series` (repeatable), e.g. `--plot x=flow.0.rate,y=flow.cbr0.goodput_bps`.
+        #[arg(long = "plot", value_name = "x=KEY,y=METRIC[,series=KEY]")]
+        plots: Vec<String>,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Validate a scenario without running it; exit 1 with a pointed message if it is bad.
     Check {
         /// Scenario file (TOML).
@@ -48,6 +73,22 @@ struct Common {
     /// `--set flow.0.rate=300Mbps` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
+}
+
+/// `netsim sweep`: the work is in [`netsim::sweep`]; this prints the outcome.
+fn sweep(opts: SweepOptions, quiet: bool) -> Result<(), miette::Report> {
+    let r = netsim::sweep::sweep(&opts)?;
+    if !quiet {
+        println!(
+            "{} points run; table in {}",
+            r.points.len(),
+            r.csv.display()
+        );
+        for p in &r.plots {
+            println!("  plot {}", p.display());
+        }
+    }
+    Ok(())
 }
 
 /// The scenario `netsim run` uses when given none.
@@ -110,7 +151,28 @@ fn main() -> ExitCode {
                     }
                 }
                 Ok(())
-            }),
+            })
+            .map_err(miette::Report::new),
+        Command::Sweep {
+            scenario,
+            out,
+            seeds,
+            jobs,
+            plots,
+            common,
+        } => sweep(
+            SweepOptions {
+                scenario: scenario.clone(),
+                sets: common.sets.clone(),
+                seed: common.seed,
+                seeds: *seeds,
+                jobs: jobs.map(|j| j as usize),
+                out: out.clone(),
+                plots: plots.clone(),
+                progress: !cli.quiet,
+            },
+            cli.quiet,
+        ),
         Command::Check { scenario, common } => load(Some(scenario), common)
             .map_err(netsim::run::RunError::from)
             .and_then(|(sc, src)| {
@@ -120,12 +182,13 @@ fn main() -> ExitCode {
                     println!("{}: ok", scenario.display());
                 }
                 Ok(())
-            }),
+            })
+            .map_err(miette::Report::new),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{:?}", miette::Report::new(e));
+            eprintln!("{e:?}");
             ExitCode::from(1)
         }
     }
