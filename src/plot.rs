@@ -4,9 +4,9 @@
 //! A run ([`run_plots`], called at the end of [`crate::run::run`]) draws from the time series in
 //! `OUT/timeseries/` (see [`timeseries`]):
 //!
-//! * `cwnd.svg` — the congestion window [bytes] over time [s], one line per flow named in
+//! * `cwnd.svg` — the congestion window (bytes) over time (s), one line per flow named in
 //!   `trace.timeseries`;
-//! * `throughput.svg` — each of those flows' throughput [bit/s] over time [s], from the growth
+//! * `throughput.svg` — each of those flows' throughput (bit/s) over time (s), from the growth
 //!   of its `acked_bytes` (bytes the receiver acknowledged, in order) over fixed bins.
 //!
 //! Not drawn, because the data does not exist yet: throughput of UDP flows (no per-flow
@@ -86,9 +86,13 @@ pub struct Chart {
     pub lines: Vec<Line>,
 }
 
+/// Size of the plot area (px); the legend is added to its right.
 const SIZE: (u32, u32) = (960, 540);
+/// Height of one legend entry (px).
+const LEGEND_ROW: u32 = 22;
 
-/// A number as an axis label: SI prefix (k, M, G) above 1000, trailing zeros trimmed.
+/// A number as an axis label: SI prefix (k, M, G) from 1000, (µ, n) below 0.001, trailing
+/// zeros trimmed.
 pub fn si(v: f64) -> String {
     let a = v.abs();
     let (div, prefix, digits) = if a >= 1e9 {
@@ -97,6 +101,10 @@ pub fn si(v: f64) -> String {
         (1e6, "M", 3)
     } else if a >= 1e3 {
         (1e3, "k", 3)
+    } else if a > 0.0 && a < 1e-6 {
+        (1e-9, "n", 3)
+    } else if a > 0.0 && a < 1e-3 {
+        (1e-6, "µ", 3)
     } else {
         (1.0, "", 6)
     };
@@ -146,9 +154,23 @@ pub fn draw(chart: &Chart, path: &Path) -> Result<(), PlotError> {
 
 fn draw_into(chart: &Chart, svg: &mut String) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<std::io::Error>| e.to_string();
-    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
+    // The legend sits right of the plot area, never over the data; the picture grows taller
+    // when the legend needs it.
+    let longest = chart
+        .lines
+        .iter()
+        .map(|l| l.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let legend_w = (longest as u32 * 9 + 56).clamp(120, 360);
+    let height = SIZE.1.max(80 + LEGEND_ROW * chart.lines.len() as u32);
+    let root = SVGBackend::with_string(svg, (SIZE.0 + legend_w, height)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;
-    let xs = chart.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
+    let (plot_area, legend_area) = root.split_horizontally(SIZE.0);
+    let xs = chart
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0));
     let (x0, x1) = match &chart.x_categories {
         Some(c) => (-0.5, c.len().max(1) as f64 - 0.5),
         None => span(xs, false),
@@ -160,7 +182,7 @@ fn draw_into(chart: &Chart, svg: &mut String) -> Result<(), String> {
             .chain(l.bars.iter().flat_map(|b| [b.0, b.1]))
     });
     let (y0, y1) = span(ys, true);
-    let mut builder = ChartBuilder::on(&root);
+    let mut builder = ChartBuilder::on(&plot_area);
     builder
         .caption(&chart.title, ("sans-serif", 22))
         .margin(16)
@@ -195,9 +217,18 @@ fn draw_into(chart: &Chart, svg: &mut String) -> Result<(), String> {
         let color = Palette99::pick(i).to_rgba();
         let style = color.stroke_width(2);
         ctx.draw_series(LineSeries::new(line.points.iter().copied(), style))
-            .map_err(e)?
-            .label(&line.name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+            .map_err(e)?;
+        let y = 56 + LEGEND_ROW as i32 * i as i32;
+        legend_area
+            .draw(&PathElement::new(vec![(4, y), (32, y)], style))
+            .map_err(e)?;
+        legend_area
+            .draw(&Text::new(
+                line.name.as_str(),
+                (40, y - 8),
+                ("sans-serif", 15).into_font(),
+            ))
+            .map_err(e)?;
         if chart.markers {
             ctx.draw_series(
                 line.points
@@ -214,13 +245,6 @@ fn draw_into(chart: &Chart, svg: &mut String) -> Result<(), String> {
         )
         .map_err(e)?;
     }
-    ctx.configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 15))
-        .draw()
-        .map_err(e)?;
     root.present().map_err(e)?;
     Ok(())
 }
@@ -275,10 +299,7 @@ pub fn run_plots(scenario: &Scenario, out: &Path) -> Result<Vec<PathBuf>, PlotEr
     let end_s = scenario.duration.as_secs_f64();
     let bins = timeseries::bins(scenario.duration, scenario.trace.sample_interval);
     let charts = [
-        (
-            "cwnd.svg",
-            timeseries::cwnd_chart(&scenario.name, &series),
-        ),
+        ("cwnd.svg", timeseries::cwnd_chart(&scenario.name, &series)),
         (
             "throughput.svg",
             timeseries::throughput_chart(&scenario.name, &series, end_s, bins),
@@ -305,6 +326,8 @@ mod tests {
         assert_eq!(si(1500.0), "1.5k");
         assert_eq!(si(300e6), "300M");
         assert_eq!(si(1.25e9), "1.25G");
+        assert_eq!(si(0.000025), "25µ");
+        assert_eq!(si(0.002), "0.002");
     }
 
     /// The same chart drawn twice gives the same bytes, and the SVG names every line in its

@@ -368,10 +368,7 @@ pub fn sweep_csv(points: &[Point], summaries: &[Summary]) -> String {
         row.extend(p.values.iter().map(|(_, v)| v.clone()));
         row.push(p.seed.to_string());
         for c in &metrics {
-            let v = own
-                .contains(c)
-                .then(|| table::metric_value(s, c))
-                .flatten();
+            let v = own.contains(c).then(|| table::metric_value(s, c)).flatten();
             row.push(v.unwrap_or_default());
         }
         out += &(row
@@ -526,7 +523,12 @@ mod tests {
         let c = combinations(&s);
         let flat: Vec<String> = c
             .iter()
-            .map(|c| c.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(""))
+            .map(|c| {
+                c.iter()
+                    .map(|(_, v)| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join("")
+            })
             .collect();
         assert_eq!(flat, ["1x", "1y", "1z", "2x", "2y", "2z"]);
         assert_eq!(

@@ -212,7 +212,9 @@ fn numeric(v: &str) -> Option<(f64, &'static str)> {
     if let Ok(t) = SimTime::from_str(v) {
         return Some((t.as_secs_f64(), "s"));
     }
-    ByteSize::from_str(v).ok().map(|b| (b.bytes() as f64, "bytes"))
+    ByteSize::from_str(v)
+        .ok()
+        .map(|b| (b.bytes() as f64, "bytes"))
 }
 
 /// The chart for `series`.
@@ -240,7 +242,8 @@ pub fn chart(spec: &PlotSpec, series: &[Series], seeds_note: &str) -> Chart {
     let lines = series
         .iter()
         .map(|s| {
-            let mut pts: Vec<(f64, &MeanPoint)> = s.points.iter().map(|p| (position(&p.x), p)).collect();
+            let mut pts: Vec<(f64, &MeanPoint)> =
+                s.points.iter().map(|p| (position(&p.x), p)).collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             Line {
                 name: match (&spec.series, &s.value) {
@@ -282,7 +285,11 @@ pub fn draw(spec: &PlotSpec, rows: &[Vec<String>], dir: &Path) -> Result<PathBuf
         .map(|p| p.n)
         .max()
         .unwrap_or(0);
-    let note = format!("mean of up to {most} runs per point; bars: min to max");
+    let note = if most > 1 {
+        format!("mean of up to {most} runs per point; bars: min to max")
+    } else {
+        "one run per point".to_string()
+    };
     super::draw(&chart(spec, &data, &note), &path)?;
     Ok(path)
 }
@@ -314,7 +321,10 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].value.as_deref(), Some("a"));
         let p = &s[0].points;
-        assert_eq!((p[0].mean, p[0].min, p[0].max, p[0].n), (15.0, 10.0, 20.0, 2));
+        assert_eq!(
+            (p[0].mean, p[0].min, p[0].max, p[0].n),
+            (15.0, 10.0, 20.0, 2)
+        );
         assert_eq!((p[1].mean, p[1].n), (30.0, 1), "empty cells are left out");
         assert_eq!(s[1].points.len(), 1);
         let c = chart(&spec, &s, "");

@@ -16,11 +16,11 @@ use super::{Chart, Line};
 /// One row of a TCP time series: the columns the plots use.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample {
-    /// `time_s` [s].
+    /// `time_s` (s).
     pub time_s: f64,
-    /// `cwnd_bytes` [bytes].
+    /// `cwnd_bytes` (bytes).
     pub cwnd_bytes: u64,
-    /// `acked_bytes` [bytes], cumulative.
+    /// `acked_bytes` (bytes), cumulative.
     pub acked_bytes: u64,
 }
 
@@ -63,7 +63,7 @@ pub fn bins(duration: SimTime, interval: SimTime) -> u64 {
     (duration.as_ps() / interval.as_ps().max(1)).clamp(1, MAX_BINS)
 }
 
-/// Throughput [bit/s] of one flow in `bins` equal bins over `[0, end_s)`, as (bin middle [s],
+/// Throughput (bit/s) of one flow in `bins` equal bins over `[0, end_s)`, as (bin middle (s),
 /// rate) points.
 pub fn throughput(samples: &[Sample], end_s: f64, bins: u64) -> Vec<(f64, f64)> {
     let width = end_s / bins as f64;
@@ -149,9 +149,18 @@ mod tests {
     /// bins add up to the total acknowledged: nothing is lost or invented between samples.
     #[test]
     fn throughput_is_the_growth_of_acked_bytes_per_bin() {
-        let rows = [s(0.1, 0), s(0.3, 1000), s(0.5, 1000), s(0.7, 3000), s(1.0, 4000)];
+        let rows = [
+            s(0.1, 0),
+            s(0.3, 1000),
+            s(0.5, 1000),
+            s(0.7, 3000),
+            s(1.0, 4000),
+        ];
         let t = throughput(&rows, 1.0, 2);
-        assert_eq!(t, vec![(0.25, 1000.0 * 8.0 / 0.5), (0.75, 3000.0 * 8.0 / 0.5)]);
+        assert_eq!(
+            t,
+            vec![(0.25, 1000.0 * 8.0 / 0.5), (0.75, 3000.0 * 8.0 / 0.5)]
+        );
         let total: f64 = t.iter().map(|p| p.1 * 0.5 / 8.0).sum();
         assert_eq!(total, 4000.0);
     }

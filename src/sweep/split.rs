@@ -86,7 +86,10 @@ mod tests {
     /// Plain lists split on every comma, and each value is trimmed.
     #[test]
     fn plain_lists_split_on_commas() {
-        assert_eq!(ok("100Mbps, 300Mbps,1Gbps"), ["100Mbps", "300Mbps", "1Gbps"]);
+        assert_eq!(
+            ok("100Mbps, 300Mbps,1Gbps"),
+            ["100Mbps", "300Mbps", "1Gbps"]
+        );
         assert_eq!(ok("8"), ["8"]);
     }
 
@@ -98,9 +101,15 @@ mod tests {
         assert_eq!(ok(r#"["h0","h1"],hosts"#), [r#"["h0","h1"]"#, "hosts"]);
         assert_eq!(
             ok(r#"{ rate = "1Gbps", delay = "5us" },{ rate = "10Gbps" }"#),
-            [r#"{ rate = "1Gbps", delay = "5us" }"#, r#"{ rate = "10Gbps" }"#]
+            [
+                r#"{ rate = "1Gbps", delay = "5us" }"#,
+                r#"{ rate = "10Gbps" }"#
+            ]
         );
-        assert_eq!(ok(r#""a,b",'c,d',"e\",f""#), [r#""a,b""#, "'c,d'", r#""e\",f""#]);
+        assert_eq!(
+            ok(r#""a,b",'c,d',"e\",f""#),
+            [r#""a,b""#, "'c,d'", r#""e\",f""#]
+        );
         assert_eq!(ok("[[1,2],[3]],[4]"), ["[[1,2],[3]]", "[4]"]);
     }
 
