@@ -5,8 +5,8 @@
 //!              [--jobs N] --out DIR [--plot x=KEY,y=METRIC[,series=KEY]]...
 //! ```
 //!
-//! * A `--set` whose value is a list (see [`split`](self) for the comma rule: commas inside
-//!   `[…]`, `{…}` and quotes do not separate) is **swept**; a `--set` with one value is a plain
+//! * A `--set` whose value is a list (the comma rule: commas inside `[…]`, `{…}` and quotes
+//!   do not separate values) is **swept**; a `--set` with one value is a plain
 //!   override applied to every point, exactly as in `netsim run`.
 //! * The points are the cartesian product of the swept lists, the first swept key outermost
 //!   (slowest-varying), times the seeds s, s+1, …, s+N−1 innermost, where s is the point's
