@@ -2,7 +2,8 @@
 //!
 //! The root package of the workspace: it reads a scenario file ([`scenario`]), builds the
 //! simulation from the crates below ([`build`], [`topology`]), runs it ([`run`]) and writes the
-//! results directory ([`summary`]).
+//! results directory ([`summary`]) with its plots ([`plot`]); [`sweep`] runs one scenario over
+//! many parameter values and seeds in parallel.
 //!
 //! ```text
 //! sim-core  <-  net-stack  <-  netsim (this package: scenario → build → run → results)
@@ -11,7 +12,9 @@
 
 pub mod build;
 pub mod examples;
+pub mod plot;
 pub mod run;
 pub mod scenario;
 pub mod summary;
+pub mod sweep;
 pub mod topology;

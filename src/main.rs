@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use netsim::run::{RunOptions, run};
 use netsim::scenario::{self, Scenario, ScenarioError, ScenarioSource};
+use netsim::sweep::SweepOptions;
 
 /// A packet-level network simulator for VM live migration in software-defined data centres.
 #[derive(Parser)]
@@ -27,6 +28,30 @@ enum Command {
         /// Results directory [default: results/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Run a scenario over every combination of swept `--set` values and seeds, in parallel.
+    ///
+    /// A `--set KEY=V1,V2,…` with several values is swept (commas inside [..], {..} and quotes
+    /// do not separate values); a `--set KEY=V` is a plain override. Each point runs into
+    /// DIR/points/<index>-<key=value…>-seed<s>/; DIR/sweep.csv has one row per point.
+    Sweep {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Sweep directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Seeds per combination: s, s+1, …, s+N−1 (s from the scenario or --seed).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+        seeds: u64,
+        /// Points run at once [default: the available cores].
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        jobs: Option<u32>,
+        /// Draw DIR/plots/<y>-vs-<x>.svg: mean of a sweep.csv column over the seeds, one line
+        /// per value of `series` (repeatable), e.g. `--plot x=flow.0.rate,y=flow.cbr0.goodput_bps`.
+        #[arg(long = "plot", value_name = "x=KEY,y=METRIC[,series=KEY]")]
+        plots: Vec<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -73,6 +98,21 @@ struct Common {
     sets: Vec<String>,
 }
 
+/// `netsim sweep`: the work is in [`netsim::sweep`]; this prints the outcome.
+fn sweep(opts: SweepOptions, quiet: bool) -> Result<(), miette::Report> {
+    let r = netsim::sweep::sweep(&opts)?;
+    if !quiet {
+        println!(
+            "{} points run; table in {}",
+            r.points.len(),
+            r.csv.display()
+        );
+        for p in &r.plots {
+            println!("  plot {}", p.display());
+        }
+    }
+    Ok(())
+}
 const DEFAULT_NAME: &str = "<bundled default: examples/default.toml>";
 
 fn load(
@@ -134,8 +174,29 @@ fn main() -> ExitCode {
                     }
                 }
                 Ok(())
-            }),
+            })
+            .map_err(miette::Report::new),
         Command::Topo { .. } | Command::Examples => Ok(()),
+        Command::Sweep {
+            scenario,
+            out,
+            seeds,
+            jobs,
+            plots,
+            common,
+        } => sweep(
+            SweepOptions {
+                scenario: scenario.clone(),
+                sets: common.sets.clone(),
+                seed: common.seed,
+                seeds: *seeds,
+                jobs: jobs.map(|j| j as usize),
+                out: out.clone(),
+                plots: plots.clone(),
+                progress: !cli.quiet,
+            },
+            cli.quiet,
+        ),
         Command::Check { scenario, common } => load(Some(scenario), common)
             .map_err(netsim::run::RunError::from)
             .and_then(|(sc, src)| {
@@ -145,7 +206,8 @@ fn main() -> ExitCode {
                     println!("{}: ok", scenario.display());
                 }
                 Ok(())
-            }),
+            })
+            .map_err(miette::Report::new),
     };
     let result = match (&cli.command, result) {
         (
@@ -156,7 +218,7 @@ fn main() -> ExitCode {
                 sets,
             },
             _,
-        ) => topo(kind, *k, *format, sets),
+        ) => topo(kind, *k, *format, sets).map_err(miette::Report::new),
         (Command::Examples, _) => {
             let mut text = String::new();
             for e in netsim::examples::EXAMPLES {
@@ -171,7 +233,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{:?}", miette::Report::new(e));
+            eprintln!("{e:?}");
             ExitCode::from(1)
         }
     }

@@ -27,6 +27,9 @@ pub enum RunError {
         /// Why.
         source: std::io::Error,
     },
+    /// A plot could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] crate::plot::PlotError),
 }
 
 /// How to run.
@@ -51,8 +54,8 @@ fn output_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     }
 }
 
-/// Builds and runs `scenario`, writing `summary.json`, `flows.csv` and the pcaps into
-/// `opts.out`. `summary.json` is written last: a directory without it is not a finished run.
+/// Builds and runs `scenario`, writing `summary.json`, `flows.csv`, the pcaps, the time series
+/// and the plots ([`crate::plot::run_plots`]) into `opts.out`. `summary.json` is written last: a directory without it is not a finished run.
 pub fn run(
     scenario: &Scenario,
     source: &ScenarioSource,
@@ -95,8 +98,9 @@ pub fn run(
                 .join(format!("{name}-{}.pcap", d.port)),
         )(e)
     })?;
+    // Flushes the time series (with a last sample at the end) before the plots read them.
     net.finish_traces(end)
-        .map_err(|(path, e)| output_err(&path)(e))?;
+        .map_err(|(path, source)| RunError::Output { path, source })?;
     let summary = collect(
         &scenario.name,
         scenario.seed,
@@ -108,6 +112,9 @@ pub fn run(
     );
     let csv_path = opts.out.join("flows.csv");
     std::fs::write(&csv_path, flows_csv(&summary)).map_err(output_err(&csv_path))?;
+    // The time series are complete once the taps are finished; plots come before summary.json
+    // so that a finished run has all of its files.
+    crate::plot::run_plots(scenario, &opts.out)?;
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
     std::fs::write(&summary_path, json).map_err(output_err(&summary_path))?;
     Ok(RunResult { summary })
