@@ -11,7 +11,8 @@ use common::{root, run_ok};
 fn run_writes_deterministic_cwnd_and_throughput_plots() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = root().join("examples/tcp-dumbbell.toml");
-    let args = [scenario.to_str().unwrap(), "--set", "duration=0.5s"];
+    // bulk2 starts at 1 s.
+    let args = [scenario.to_str().unwrap(), "--set", "duration=1.2s"];
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     run_ok(&a, &args);
     run_ok(&b, &args);
@@ -42,15 +43,43 @@ fn run_writes_deterministic_cwnd_and_throughput_plots() {
     }
 }
 
-/// A run without `trace.timeseries` draws no plot (there is nothing to draw from), and queue
-/// depth is never drawn (no queue sampler exists yet).
+/// A run without `trace.timeseries` draws no plot: there is nothing to draw from.
 #[test]
 fn run_without_timeseries_draws_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = root().join("examples/default.toml");
     run_ok(
         dir.path(),
-        &[scenario.to_str().unwrap(), "--set", "duration=0.01s"],
+        &[
+            scenario.to_str().unwrap(),
+            "--set",
+            "duration=0.01s",
+            "--set",
+            "trace.timeseries=[]",
+        ],
     );
     assert!(!dir.path().join("plots").exists());
+}
+
+/// A link time series gives `queue.svg` and `utilisation.svg` with a line per direction.
+#[test]
+fn link_series_draw_queue_and_utilisation() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = root().join("examples/dumbbell-udp.toml");
+    run_ok(
+        dir.path(),
+        &[scenario.to_str().unwrap(), "--set", "duration=0.3s"],
+    );
+    for name in ["queue.svg", "utilisation.svg", "throughput.svg"] {
+        let svg = std::fs::read_to_string(dir.path().join("plots").join(name)).unwrap();
+        assert!(
+            svg.contains("sl→sr") || name == "throughput.svg",
+            "{name}: direction in legend"
+        );
+        assert!(svg.matches("<polyline").count() >= 2, "{name}: lines");
+    }
+    assert!(
+        !dir.path().join("plots/cwnd.svg").exists(),
+        "no TCP flow, no cwnd plot"
+    );
 }

@@ -190,7 +190,7 @@ mod tests {
             parse(&ok).unwrap(),
             vec![Sample {
                 time_s: 0.001,
-                cwnd_bytes: 14480,
+                cwnd_bytes: Some(14480),
                 acked_bytes: 0
             }]
         );
