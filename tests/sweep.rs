@@ -8,9 +8,9 @@ use common::{root, run, summary};
 use netsim::plot::sweep::{PlotSpec, series};
 use netsim::sweep::table::parse_csv;
 
-/// `netsim --quiet sweep examples/default.toml` with a tiny duration, 2 rates × 2 seeds.
-fn sweep_default(out: &Path, jobs: &str, extra: &[&str]) -> std::process::Output {
-    let scenario = root().join("examples/default.toml");
+/// `netsim --quiet sweep examples/dumbbell-udp.toml` with a tiny duration, 2 rates × 2 seeds.
+fn sweep_dumbbell(out: &Path, jobs: &str, extra: &[&str]) -> std::process::Output {
+    let scenario = root().join("examples/dumbbell-udp.toml");
     let mut args = vec![
         "--quiet",
         "sweep",
@@ -45,8 +45,8 @@ fn ok(o: &std::process::Output) {
 fn sweep_runs_the_product_in_point_order_and_is_independent_of_jobs() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
-    ok(&sweep_default(&a, "1", &[]));
-    ok(&sweep_default(&b, "2", &[]));
+    ok(&sweep_dumbbell(&a, "1", &[]));
+    ok(&sweep_dumbbell(&b, "2", &[]));
     let csv = std::fs::read_to_string(a.join("sweep.csv")).unwrap();
     assert_eq!(
         csv,
@@ -108,7 +108,7 @@ fn sweep_runs_the_product_in_point_order_and_is_independent_of_jobs() {
 fn sweep_plot_draws_the_mean_over_seeds() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s");
-    ok(&sweep_default(
+    ok(&sweep_dumbbell(
         &out,
         "2",
         &["--plot", "x=flow.0.rate,y=flow.cbr0.goodput_bps"],
@@ -147,7 +147,7 @@ fn sweep_plot_draws_the_mean_over_seeds() {
 fn bad_set_in_a_sweep_runs_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s");
-    let scenario = root().join("examples/default.toml");
+    let scenario = root().join("examples/dumbbell-udp.toml");
     let o = run(&[
         "--quiet",
         "sweep",
@@ -182,7 +182,7 @@ fn bad_set_in_a_sweep_runs_nothing() {
         assert!(!out.join("points").exists(), "{set}: a point ran");
     }
     // A --plot of a key that is not swept is refused before running too.
-    let o = sweep_default(&out, "1", &["--plot", "x=duration,y=events"]);
+    let o = sweep_dumbbell(&out, "1", &["--plot", "x=duration,y=events"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("not a swept key"),
@@ -201,7 +201,7 @@ fn failed_point_is_named_and_no_table_is_written() {
     std::fs::create_dir_all(out.join("points")).unwrap();
     std::fs::write(out.join("points/1-flow.0.rate=100Mbps-seed2"), "in the way").unwrap();
     std::fs::write(out.join("sweep.csv"), "stale").unwrap();
-    let o = sweep_default(&out, "2", &[]);
+    let o = sweep_dumbbell(&out, "2", &[]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
