@@ -36,6 +36,9 @@ pub struct RadixQueue<E> {
     buckets: Vec<Vec<Entry<E>>>,
     /// Bit `b − 1` is set when bucket `b` is non-empty.
     mask: u64,
+    /// Smallest time pushed into each bucket since it was last emptied (cancelled entries
+    /// included), so that refilling needs one pass over a bucket instead of two.
+    mins: [u64; 64],
     /// Time of the last extracted minimum; every stored time is at least this.
     last: u64,
     slots: Slots,
@@ -60,6 +63,7 @@ impl<E> RadixQueue<E> {
             front: VecDeque::new(),
             buckets: (0..64).map(|_| Vec::new()).collect(),
             mask: 0,
+            mins: [u64::MAX; 64],
             last: 0,
             slots: Slots::default(),
         }
@@ -81,6 +85,7 @@ impl<E> RadixQueue<E> {
         match bucket_of(e.time, self.last) {
             0 => self.front.push_back(e),
             b => {
+                self.mins[b - 1] = self.mins[b - 1].min(e.time);
                 self.buckets[b - 1].push(e);
                 self.mask |= 1 << (b - 1);
             }
@@ -103,16 +108,21 @@ impl<E> RadixQueue<E> {
             // that may still be pushed. Without cancelled entries (the common case) no
             // liveness lookups are needed.
             let any_dead = self.slots.has_dead();
-            let min = self.buckets[i]
-                .iter()
-                .filter(|e| !any_dead || self.slots.is_live(e.id))
-                .map(|e| e.time)
-                .min();
+            let min = if any_dead {
+                self.buckets[i]
+                    .iter()
+                    .filter(|e| self.slots.is_live(e.id))
+                    .map(|e| e.time)
+                    .min()
+            } else {
+                Some(self.mins[i])
+            };
             let Some(min) = min else {
                 for e in self.buckets[i].drain(..) {
                     self.slots.retire(e.id);
                 }
                 self.mask &= !(1 << i);
+                self.mins[i] = u64::MAX;
                 continue;
             };
             if min > limit {
@@ -120,6 +130,7 @@ impl<E> RadixQueue<E> {
             }
             let mut moving = std::mem::take(&mut self.buckets[i]);
             self.mask &= !(1 << i);
+            self.mins[i] = u64::MAX;
             self.last = min;
             if any_dead {
                 for e in moving.drain(..) {
