@@ -147,6 +147,7 @@ impl NetworkBuilder {
                 queue: DropTailQueue::new(params.queue),
                 tx: crate::device::TxState::Ready,
                 tx_started: SimTime::ZERO,
+                ps_per_byte: crate::device::whole_ps_per_byte(params.rate),
                 in_flight: Default::default(),
                 loss_rng: rng,
                 up: true,

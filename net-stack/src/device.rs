@@ -15,6 +15,14 @@ use std::collections::VecDeque;
 use serde::Serialize;
 use sim_core::{DataRate, QueueLimit, RngStream, SimTime};
 
+/// Picoseconds per byte at `rate`, if a whole number.
+pub(crate) fn whole_ps_per_byte(rate: DataRate) -> Option<u64> {
+    const PS_BITS: u64 = 8_000_000_000_000;
+    PS_BITS
+        .is_multiple_of(rate.bps())
+        .then(|| PS_BITS / rate.bps())
+}
+
 use crate::drop_tail::DropTailQueue;
 use crate::wire::MacAddr;
 use crate::{DeviceId, LinkId, NodeId, PacketId};
@@ -89,6 +97,8 @@ pub struct Device {
     pub(crate) tx: TxState,
     /// When the current frame started serialising.
     pub(crate) tx_started: SimTime,
+    /// Picoseconds per byte when that is a whole number.
+    pub(crate) ps_per_byte: Option<u64>,
     /// Frames on the wire towards the peer, with their arrival times, oldest first.
     pub(crate) in_flight: VecDeque<(SimTime, PacketId)>,
     /// Random loss of this direction.
@@ -116,6 +126,17 @@ impl Device {
         SimTime::from_ps(self.wire.busy_ps) + current
     }
 
+    /// Serialisation time of a `bytes`-long frame on this link: a multiplication when the rate
+    /// divides 8·10¹² (every rate in whole Mbit/s that divides 8 Tbit/s, e.g. 1, 10, 100 Gbit/s),
+    /// else [`DataRate::tx_time`]'s exact rounded-up division.
+    #[inline]
+    pub(crate) fn tx_time(&self, bytes: u64) -> SimTime {
+        match self.ps_per_byte {
+            Some(p) => SimTime::from_ps(bytes * p),
+            None => self.params.rate.tx_time(bytes),
+        }
+    }
+
     /// Frames on the wire in this direction.
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
@@ -123,5 +144,39 @@ impl Device {
     /// Whether the link is up.
     pub fn is_up(&self) -> bool {
         self.up
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The multiplication shortcut gives exactly what the rounded-up division gives, and is only
+    /// taken where the division is exact.
+    #[test]
+    fn whole_ps_per_byte_agrees_with_tx_time() {
+        for bps in [
+            1_000_000u64,
+            100_000_000,
+            500_000_000,
+            1_000_000_000,
+            10_000_000_000,
+            333_333_333,
+        ] {
+            let rate = DataRate::from_bps(bps).unwrap();
+            match whole_ps_per_byte(rate) {
+                Some(p) => {
+                    for bytes in [1u64, 54, 1514, 9000] {
+                        assert_eq!(
+                            SimTime::from_ps(bytes * p),
+                            rate.tx_time(bytes),
+                            "{bps} bit/s"
+                        );
+                    }
+                }
+                None => assert_ne!(8_000_000_000_000 % bps, 0, "{bps} bit/s"),
+            }
+        }
+        assert!(whole_ps_per_byte(DataRate::from_bps(333_333_333).unwrap()).is_none());
     }
 }

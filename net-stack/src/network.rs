@@ -331,7 +331,7 @@ impl Network {
         let len = self.packets[id].frame_len() as u64;
         d.tx = TxState::Busy(id);
         d.tx_started = sched.now();
-        sched.schedule_in(d.params.rate.tx_time(len), Event::TxDone(dev));
+        sched.schedule_in(d.tx_time(len), Event::TxDone(dev));
         if let Some(tap) = d.tap {
             self.capture(tap, sched.now(), id);
         }
