@@ -178,6 +178,9 @@ impl Slots {
 
 /// Either implementation, dispatched by a `match` so that the hot path stays inlinable.
 #[derive(Debug)]
+// One queue exists per simulation; boxing the larger variant would only add an indirection to
+// every push and pop.
+#[allow(clippy::large_enum_variant)]
 pub enum AnyQueue<E> {
     /// See [`BinaryHeapQueue`].
     BinaryHeap(BinaryHeapQueue<E>),
