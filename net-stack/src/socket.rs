@@ -49,6 +49,23 @@ pub struct Socket {
     pub(crate) traced_changes: u64,
 }
 
+impl Socket {
+    fn new(owner: Owner, remote_ip: Ipv4Addr, conn: TcpConnection) -> Self {
+        Socket {
+            node: owner.node,
+            app: owner.app,
+            flow: owner.flow,
+            local_ip: owner.local_ip,
+            remote_ip,
+            conn,
+            timer_at: None,
+            writer_blocked: false,
+            dirty: false,
+            traced_changes: 0,
+        }
+    }
+}
+
 /// Who a new socket belongs to.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Owner {
@@ -162,18 +179,7 @@ impl SocketTable {
             .expect("ephemeral ports exhausted on one host");
         let iss = self.iss(node, local_port, remote_ip, remote_port);
         let conn = TcpConnection::connect(now, &self.cfg, local_port, remote_port, iss);
-        self.insert(Socket {
-            node,
-            app: owner.app,
-            flow: owner.flow,
-            local_ip: owner.local_ip,
-            remote_ip,
-            conn,
-            timer_at: None,
-            writer_blocked: false,
-            dirty: false,
-            traced_changes: 0,
-        })
+        self.insert(Socket::new(owner, remote_ip, conn))
     }
 
     /// Passive open for a SYN that reached a listening port.
@@ -186,18 +192,7 @@ impl SocketTable {
     ) -> SocketId {
         let iss = self.iss(owner.node, syn.dst_port, remote_ip, syn.src_port);
         let conn = TcpConnection::accept(now, &self.cfg, syn, iss);
-        self.insert(Socket {
-            node: owner.node,
-            app: owner.app,
-            flow: owner.flow,
-            local_ip: owner.local_ip,
-            remote_ip,
-            conn,
-            timer_at: None,
-            writer_blocked: false,
-            dirty: false,
-            traced_changes: 0,
-        })
+        self.insert(Socket::new(owner, remote_ip, conn))
     }
 
     #[inline]
