@@ -162,7 +162,7 @@ fn main() -> ExitCode {
                     );
                     for f in &s.flows {
                         println!(
-                            "  {:<12} {:<9} {} -> {}: {} of {} packets delivered, goodput {:.1} Mbit/s",
+                            "  {:<12} {:<16} {} -> {}: {} of {} packets delivered, goodput {:.1} Mbit/s",
                             f.name,
                             f.kind,
                             f.src,
