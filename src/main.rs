@@ -89,8 +89,8 @@ enum TopoFormat {
 
 #[derive(Args)]
 struct Common {
-    /// Master seed, overriding the scenario's `seed`.
-    #[arg(long)]
+    /// Master seed, overriding the scenario's `seed` (0 to 2^63 − 1, as TOML integers are).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Override any scenario key by its dotted path, e.g. `--set topology.pairs=4` or
     /// `--set flow.0.rate=300Mbps` (repeatable).
@@ -144,7 +144,7 @@ fn main() -> ExitCode {
             .and_then(|(sc, src)| {
                 let out = out
                     .clone()
-                    .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
+                    .unwrap_or_else(|| PathBuf::from("results").join(dir_name(&sc.name)));
                 let opts = RunOptions {
                     out: out.clone(),
                     progress: !cli.quiet,
@@ -269,5 +269,24 @@ fn print_out(text: &str) {
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("netsim: cannot write to stdout: {e}");
+    }
+}
+
+/// A scenario name as a single directory name under `results/`: anything but letters, digits,
+/// `.`, `_` and `-` becomes `_`, so a name can never point outside `results/`.
+fn dir_name(name: &str) -> String {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match safe.trim_matches('.') {
+        "" => "netsim".to_string(),
+        _ => safe,
     }
 }

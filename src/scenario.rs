@@ -79,9 +79,9 @@
 //! | key | type | default | meaning |
 //! | --- | --- | --- | --- |
 //! | `variant` | `reno`, `newreno` | `"newreno"` | RFC 5681 or RFC 6582 |
-//! | `mss` | integer 1–65495 | `1448` | maximum segment size (bytes) |
+//! | `mss` | integer 1–65495 (65483 with timestamps) | `1448` | maximum segment size (payload bytes) |
 //! | `initial_cwnd` | integer ≥ 1 | `10` | initial window (segments) |
-//! | `min_rto` | time > 0 | `"200ms"` | lower bound of the retransmission timeout |
+//! | `min_rto` | time, 0 < t ≤ 60 s | `"200ms"` | lower bound of the retransmission timeout |
 //! | `delayed_ack` | boolean | `false` | acknowledge every second segment (RFC 1122) |
 //! | `rcv_buf` | size, 1 B – 1 GiB | `"4MiB"` | receive buffer; window scaling (RFC 7323) above 64 KiB |
 //! | `snd_buf` | size > 0 | `"4MiB"` | send buffer |

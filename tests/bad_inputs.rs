@@ -113,7 +113,34 @@ fn zero_rate() {
 #[test]
 fn src_equals_dst() {
     let text = GOOD.replace("dst = \"r0\"", "dst = \"l0\"");
-    expect_error(&text, &[], &["bad.toml", "l0"]);
+    expect_error(&text, &[], &["bad.toml:13", "`l0`", "src"]);
+}
+
+#[test]
+fn negative_rate() {
+    let text = GOOD.replace("10Mbps", "-10Mbps");
+    expect_error(&text, &[], &["bad.toml:14", "-10Mbps"]);
+}
+
+#[test]
+fn missing_topology_file() {
+    let text = GOOD.replace(
+        "kind = \"dumbbell\"\npairs = 1",
+        "kind = \"file\"\npath = \"no-such-topology.toml\"",
+    );
+    expect_error(&text, &[], &["bad.toml:7", "no-such-topology.toml"]);
+}
+
+#[test]
+fn min_rto_above_the_maximum_rto() {
+    let text = format!("{GOOD}\n[tcp]\nmin_rto = \"61s\"\n");
+    expect_error(&text, &[], &["min_rto", "at most 60s"]);
+}
+
+#[test]
+fn mss_too_large_with_timestamps() {
+    let text = format!("{GOOD}\n[tcp]\nmss = 65495\ntimestamps = true\n");
+    expect_error(&text, &[], &["mss", "65483"]);
 }
 
 #[test]

@@ -8,13 +8,13 @@ use common::*;
 
 const SCENARIO: &str = r#"
 name = "cwnd-trace"
-duration = "1s"
+duration = "2s"
 
 [topology]
 kind = "dumbbell"
 pairs = 1
 link = { rate = "1Gbps", delay = "10us" }
-bottleneck = { rate = "20Mbps", delay = "2ms", queue = "20p" }
+bottleneck = { rate = "20Mbps", delay = "2ms", queue = "30p" }
 
 [[flow]]
 name = "bulk"
@@ -33,6 +33,7 @@ struct Row {
     ssthresh: u64,
     retrans: u64,
     timeouts: u64,
+    recovery: bool,
 }
 
 #[test]
@@ -53,6 +54,7 @@ fn cwnd_trace_shows_slow_start_halving_and_additive_increase() {
                 ssthresh: f[2].parse().unwrap(),
                 retrans: f[7].parse().unwrap(),
                 timeouts: f[8].parse().unwrap(),
+                recovery: f[9] == "1",
             }
         })
         .collect();
@@ -81,6 +83,12 @@ fn cwnd_trace_shows_slow_start_halving_and_additive_increase() {
                     "ssthresh ≈ FlightSize/2 at {}",
                     b.t
                 );
+                assert!(b.ssthresh >= 2 * mss, "ssthresh ≥ 2·SMSS at {}", b.t);
+                assert!(
+                    b.recovery,
+                    "a halving without a timeout enters fast recovery at {}",
+                    b.t
+                );
                 assert_eq!(
                     b.cwnd,
                     b.ssthresh + 3 * mss,
@@ -96,20 +104,33 @@ fn cwnd_trace_shows_slow_start_halving_and_additive_increase() {
                 b.timeouts
             );
         }
-        // Outside recovery, growth per ACK is at most one SMSS (slow start) and less in
-        // congestion avoidance.
-        if b.ssthresh == a.ssthresh
-            && b.retrans == a.retrans
-            && b.cwnd > a.cwnd
-            && a.cwnd >= a.ssthresh
-        {
-            assert!(
-                b.cwnd - a.cwnd <= mss * mss / a.cwnd.max(1) + 1 || b.cwnd - a.cwnd <= mss,
-                "CA growth at {}",
-                b.t
-            );
+        // Outside recovery: slow start grows by at most one SMSS per ACK (RFC 5681 eq. 2),
+        // congestion avoidance by at most SMSS·SMSS/cwnd (eq. 3, rounded up).
+        if !a.recovery && !b.recovery && b.ssthresh == a.ssthresh && b.cwnd > a.cwnd {
+            let growth = b.cwnd - a.cwnd;
+            if a.cwnd < a.ssthresh {
+                assert!(growth <= mss, "slow-start growth {growth} at {}", b.t);
+            } else {
+                assert!(
+                    growth <= mss * mss / a.cwnd + 1,
+                    "CA growth {growth} at cwnd {} at {}",
+                    a.cwnd,
+                    b.t
+                );
+            }
+        }
+        // Leaving fast recovery deflates the window to at most ssthresh (RFC 6582 §3.2 step 3).
+        if a.recovery && !b.recovery && b.timeouts == a.timeouts {
+            assert!(b.cwnd <= b.ssthresh, "deflation on the full ACK at {}", b.t);
         }
     }
+    let ca_rows = rows.iter().filter(|r| !r.recovery && r.cwnd >= r.ssthresh).count();
+    assert!(ca_rows > 100, "the trace covers congestion avoidance ({ca_rows} rows)");
+    let slow_start: Vec<&Row> = rows.iter().take_while(|r| r.retrans == 0).collect();
+    assert!(
+        slow_start.last().unwrap().cwnd >= 4 * slow_start[0].cwnd,
+        "slow start doubles the window at least twice before the first loss"
+    );
     assert!(
         compact.lines().count() > 2,
         "the trace must show losses:\n{compact}"

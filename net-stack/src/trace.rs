@@ -220,7 +220,7 @@ impl TcpTrace {
         let st = c.stats();
         let r = writeln!(
             self.out,
-            "{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{}",
             now.as_secs_f64(),
             c.cwnd(),
             c.ssthresh(),
@@ -231,6 +231,7 @@ impl TcpTrace {
             st.bytes_acked,
             st.retransmissions,
             st.timeouts,
+            u8::from(c.in_recovery()),
             reason
         );
         if let Err(e) = r {

@@ -85,10 +85,14 @@ impl SimTime {
     }
 }
 
+/// Addition saturates at [`SimTime::MAX`], which means "never": a timer set absurdly far ahead
+/// (a user may write `interval = "1e6s"`) simply never fires within the run, instead of
+/// overflowing.
 impl Add for SimTime {
     type Output = SimTime;
+    #[inline]
     fn add(self, rhs: SimTime) -> SimTime {
-        SimTime(self.0.checked_add(rhs.0).expect("simulated time overflow"))
+        SimTime(self.0.saturating_add(rhs.0))
     }
 }
 impl AddAssign for SimTime {
@@ -107,10 +111,11 @@ impl SubAssign for SimTime {
         *self = *self - rhs;
     }
 }
+/// Multiplication saturates at [`SimTime::MAX`] ("never"), like addition.
 impl Mul<u64> for SimTime {
     type Output = SimTime;
     fn mul(self, rhs: u64) -> SimTime {
-        SimTime(self.0.checked_mul(rhs).expect("simulated time overflow"))
+        SimTime(self.0.saturating_mul(rhs))
     }
 }
 impl Div<u64> for SimTime {
@@ -199,6 +204,17 @@ mod tests {
             "99999999999s".parse::<SimTime>(),
             Err(QuantityError::Overflow { .. })
         ));
+    }
+
+    /// Adding past the end of time saturates at MAX ("never") rather than overflowing.
+    #[test]
+    fn addition_saturates() {
+        assert_eq!(SimTime::MAX + SimTime::from_secs(1), SimTime::MAX);
+        assert_eq!(SimTime::from_secs(1) * u64::MAX, SimTime::MAX);
+        assert_eq!(
+            SimTime::from_secs(1) + SimTime::from_ms(5),
+            SimTime::from_ms(1005)
+        );
     }
 
     /// Display picks the largest exact unit and round-trips through parsing.

@@ -268,6 +268,7 @@ impl<'a> Validator<'a> {
 
     fn tcp(&mut self, raw: raw::TcpTable) -> TcpConfig {
         let d = TcpConfig::default();
+        let mss_span = raw.mss.as_ref().map(|m| m.span());
         let mss = match raw.mss {
             Some(m) if !(1..=65_495).contains(m.get_ref()) => {
                 self.error(
@@ -304,15 +305,47 @@ impl<'a> Validator<'a> {
         };
         let rcv_buf = buf(raw.rcv_buf, "rcv_buf", MAX_RCV_WINDOW, d.rcv_buf);
         let snd_buf = buf(raw.snd_buf, "snd_buf", u64::MAX, d.snd_buf);
+        let timestamps = raw.timestamps.unwrap_or(d.timestamps);
+        // The segment must fit an IPv4 packet: 65535 − 20 (IP) − 20 (TCP) − 12 (timestamps).
+        if let Some(span) = mss_span
+            && timestamps
+            && mss > 65_483
+        {
+            self.error(
+                span,
+                format!("`mss` must be at most 65483 bytes with `timestamps = true`, not {mss}"),
+                "too large with timestamps",
+                Some(
+                    "the 12-byte timestamp option must fit in the 65535-byte IPv4 packet too"
+                        .into(),
+                ),
+            );
+        }
+        let min_rto = match &raw.min_rto {
+            // RFC 6298 §2.5: the RTO is capped at 60 s, so a larger floor is meaningless.
+            Some(t) if *t.get_ref() > SimTime::from_secs(60) => {
+                self.error(
+                    t.span(),
+                    format!(
+                        "`min_rto` must be at most 60s (the RTO's upper bound), not {}",
+                        t.get_ref()
+                    ),
+                    "above the maximum RTO",
+                    None,
+                );
+                d.min_rto
+            }
+            _ => self.nonzero_time(raw.min_rto, "min_rto", d.min_rto),
+        };
         TcpConfig {
             variant: raw.variant.unwrap_or(d.variant),
             mss,
             initial_cwnd: self.positive(raw.initial_cwnd, "initial_cwnd", d.initial_cwnd),
-            min_rto: self.nonzero_time(raw.min_rto, "min_rto", d.min_rto),
+            min_rto,
             delayed_ack: raw.delayed_ack.unwrap_or(d.delayed_ack),
             rcv_buf,
             snd_buf,
-            timestamps: raw.timestamps.unwrap_or(d.timestamps),
+            timestamps,
             restart_after_idle: raw.restart_after_idle.unwrap_or(d.restart_after_idle),
         }
     }

@@ -75,7 +75,10 @@ impl Ping {
         }
         let n = self.rtt_count as f64;
         let mean_ps = self.rtt_sum_ps as f64 / n;
-        let var = (self.rtt_sum_sq_ps as f64 / n - mean_ps * mean_ps).max(0.0);
+        // n·Σx² − (Σx)² exactly in integers, so no cancellation error: var = that / n².
+        let c = self.rtt_count as u128;
+        let spread = (c * self.rtt_sum_sq_ps).saturating_sub(self.rtt_sum_ps * self.rtt_sum_ps);
+        let var = spread as f64 / (n * n);
         Some(RttStats {
             min_s: self.rtt_min.as_secs_f64(),
             avg_s: mean_ps / 1e12,
