@@ -124,8 +124,14 @@ fn cwnd_trace_shows_slow_start_halving_and_additive_increase() {
             assert!(b.cwnd <= b.ssthresh, "deflation on the full ACK at {}", b.t);
         }
     }
-    let ca_rows = rows.iter().filter(|r| !r.recovery && r.cwnd >= r.ssthresh).count();
-    assert!(ca_rows > 100, "the trace covers congestion avoidance ({ca_rows} rows)");
+    let ca_rows = rows
+        .iter()
+        .filter(|r| !r.recovery && r.cwnd >= r.ssthresh)
+        .count();
+    assert!(
+        ca_rows > 100,
+        "the trace covers congestion avoidance ({ca_rows} rows)"
+    );
     let slow_start: Vec<&Row> = rows.iter().take_while(|r| r.retrans == 0).collect();
     assert!(
         slow_start.last().unwrap().cwnd >= 4 * slow_start[0].cwnd,

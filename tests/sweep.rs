@@ -17,6 +17,10 @@ fn sweep_dumbbell(out: &Path, jobs: &str, extra: &[&str]) -> std::process::Outpu
         scenario.to_str().unwrap(),
         "--set",
         "duration=0.05s",
+        // Random loss, so that the seeds really differ and parallel runs must keep their
+        // streams apart.
+        "--set",
+        "topology.bottleneck.loss=0.01",
         "--set",
         "flow.0.rate=100Mbps,300Mbps",
         "--seeds",

@@ -363,8 +363,8 @@ mod tests {
         }
     }
 
-    /// Seed 002 §3.2: a sender that writes exactly 30 segments and nothing more loses its
-    /// second-to-last segment. Only one duplicate ACK can follow, so recovery waits for the RTO
+    /// Seed 002 §3.2: a sender that writes exactly 30 segments and nothing more loses one of its
+    /// last three. At most two duplicate ACKs can follow, so recovery waits for the RTO
     /// (timeouts = 1, fast retransmits = 0) and the round ends about one RTO (200 ms) late. With
     /// 30 more segments queued behind it, the same loss draws three duplicate ACKs and is
     /// repaired by fast retransmit (fast retransmits = 1, timeouts = 0) within a few RTTs.
@@ -391,26 +391,32 @@ mod tests {
         assert_eq!(st.retransmissions, 0, "baseline is lossless");
         assert!(clean < ms(40), "baseline round takes ~3 RTT: {clean}");
 
-        let (tail, st) = run(0, Some(K - 2));
-        assert_eq!(
-            (st.timeouts, st.fast_retransmits),
-            (1, 0),
-            "tail loss: RTO only"
-        );
-        let late = tail - clean;
-        assert!(
-            late >= ms(200) && late <= ms(230),
-            "tail loss costs about one RTO (200 ms): {late}"
-        );
+        // Whichever of the last three segments is lost, at most two duplicate ACKs follow.
+        for lost in [K - 3, K - 2, K - 1] {
+            let (tail, st) = run(0, Some(lost));
+            assert_eq!(
+                (st.timeouts, st.fast_retransmits),
+                (1, 0),
+                "tail loss of segment {lost}: RTO only"
+            );
+            let late = tail - clean;
+            assert!(
+                late >= ms(200) && late <= ms(230),
+                "tail loss of segment {lost} costs about one RTO (200 ms): {late}"
+            );
 
-        let (followed, st) = run(K, Some(K - 2));
-        assert_eq!(
-            (st.timeouts, st.fast_retransmits),
-            (0, 1),
-            "data behind: fast retransmit"
-        );
-        let late = followed - clean;
-        assert!(late <= ms(25), "repaired within ~2 RTT: {late}");
+            let (followed, st) = run(K, Some(lost));
+            assert_eq!(
+                (st.timeouts, st.fast_retransmits),
+                (0, 1),
+                "segment {lost} with data behind: fast retransmit"
+            );
+            let late = followed - clean;
+            assert!(
+                late <= ms(25),
+                "segment {lost} repaired within ~2 RTT: {late}"
+            );
+        }
     }
 
     /// A lost SYN (the first segment on the path) is resent after the initial 1 s RTO; the
