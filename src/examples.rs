@@ -19,7 +19,15 @@ macro_rules! examples {
     };
 }
 
-examples!("default", "dumbbell-udp", "tcp-dumbbell");
+examples!(
+    "default",
+    "dumbbell-udp",
+    "tcp-dumbbell",
+    "perf-dumbbell",
+    "perf-fat-tree-4",
+    "perf-fat-tree-8",
+    "perf-fat-tree-16",
+);
 
 impl Example {
     /// The first sentence of the file's leading comment: its one-line description.
