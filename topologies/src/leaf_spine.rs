@@ -1,7 +1,5 @@
 //! The two-tier leaf-spine (folded Clos) fabric.
 
-use std::net::Ipv4Addr;
-
 use crate::topology::{Builder, check_range};
 use crate::{LinkSpec, Tier, Topology, TopologyError};
 
@@ -49,22 +47,10 @@ pub fn leaf_spine(
     )?;
     link.validate("leaf-spine: the `link` parameters")?;
     let mut b = Builder::new("leaf-spine");
-    let mut hosts = Vec::new();
-    for l in 0..leaves {
-        for i in 0..hosts_per_leaf {
-            let ip = Ipv4Addr::new(10, 0, l as u8, (i + 1) as u8);
-            hosts.push((b.host(format!("h{}", hosts.len()), ip), l as usize));
-        }
-    }
-    let leaf: Vec<_> = (0..leaves)
-        .map(|l| b.switch(format!("leaf{l}"), Tier::Leaf, None))
-        .collect();
+    let leaf = b.hosts_under_switches(leaves, hosts_per_leaf, "leaf", Tier::Leaf, link);
     let spine: Vec<_> = (0..spines)
         .map(|s| b.switch(format!("spine{s}"), Tier::Spine, None))
         .collect();
-    for &(h, l) in &hosts {
-        b.link(h, leaf[l], link);
-    }
     for &l in &leaf {
         for &s in &spine {
             b.link(l, s, link);
@@ -76,6 +62,7 @@ pub fn leaf_spine(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     /// Counts, names, addresses and build order of a 3-leaf, 2-spine, 2-hosts-per-leaf fabric.
     #[test]

@@ -1,7 +1,5 @@
 //! A chain of switches with hosts hanging off each (Mininet's `LinearTopo`).
 
-use std::net::Ipv4Addr;
-
 use crate::topology::{Builder, check_range};
 use crate::{LinkSpec, Tier, Topology, TopologyError};
 
@@ -38,19 +36,7 @@ pub fn linear(
     )?;
     link.validate("linear: the `link` parameters")?;
     let mut b = Builder::new("linear");
-    let mut hosts = Vec::new();
-    for s in 0..switches {
-        for i in 0..hosts_per_switch {
-            let ip = Ipv4Addr::new(10, 0, s as u8, (i + 1) as u8);
-            hosts.push((b.host(format!("h{}", hosts.len()), ip), s as usize));
-        }
-    }
-    let sw: Vec<_> = (0..switches)
-        .map(|s| b.switch(format!("s{s}"), Tier::Edge, None))
-        .collect();
-    for &(h, s) in &hosts {
-        b.link(h, sw[s], link);
-    }
+    let sw = b.hosts_under_switches(switches, hosts_per_switch, "s", Tier::Edge, link);
     for pair in sw.windows(2) {
         b.link(pair[0], pair[1], link);
     }
@@ -60,6 +46,7 @@ pub fn linear(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::Ipv4Addr;
 
     /// Counts, names, addresses and build order of 3 switches with 2 hosts each; the end
     /// switches have one chain port, the middle one two.

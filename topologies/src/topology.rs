@@ -244,6 +244,33 @@ impl Builder {
         self.graph.add_edge(a, b, spec)
     }
 
+    /// Adds `per_switch` hosts under each of `switches` switches named `<prefix><s>` (hosts
+    /// `h0…` switch-major, host i of switch s at 10.0.s.(i+1)) and links each host to its switch;
+    /// hosts and their links come first in build order. Returns the switches.
+    pub(crate) fn hosts_under_switches(
+        &mut self,
+        switches: u32,
+        per_switch: u32,
+        prefix: &str,
+        tier: Tier,
+        link: LinkSpec,
+    ) -> Vec<NodeIndex> {
+        let mut hosts = Vec::new();
+        for s in 0..switches {
+            for i in 0..per_switch {
+                let ip = Ipv4Addr::new(10, 0, s as u8, (i + 1) as u8);
+                hosts.push((self.host(format!("h{}", hosts.len()), ip), s as usize));
+            }
+        }
+        let sw: Vec<_> = (0..switches)
+            .map(|s| self.switch(format!("{prefix}{s}"), tier, None))
+            .collect();
+        for &(h, s) in &hosts {
+            self.link(h, sw[s], link);
+        }
+        sw
+    }
+
     /// Finishes, refusing a disconnected graph. `path` names the file for a file topology.
     pub(crate) fn finish(self, path: Option<&std::path::Path>) -> Result<Topology, TopologyError> {
         if let Some((a, b)) = unreachable_pair(&self.graph) {
