@@ -4,6 +4,34 @@ mod common;
 
 use common::*;
 
+/// The UDP dumbbell, short, with random loss on the bottleneck.
+fn lossy_udp_args(file: &str) -> [&str; 5] {
+    [
+        file,
+        "--set",
+        "duration=0.3s",
+        "--set",
+        "topology.bottleneck.loss=0.01",
+    ]
+}
+
+/// Runs `netsim run ARGS` twice and asserts byte-identical summary.json (wall time aside) and
+/// `files`.
+fn assert_runs_identical(args: &[&str], files: &[&str]) {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run_ok(a.path(), args);
+    run_ok(b.path(), args);
+    assert_eq!(
+        summary_without_wall_time(a.path()),
+        summary_without_wall_time(b.path())
+    );
+    for f in files {
+        let x = std::fs::read(a.path().join(f)).unwrap();
+        let y = std::fs::read(b.path().join(f)).unwrap();
+        assert!(x == y, "{f} differs between identical runs");
+    }
+}
+
 fn dumbbell_udp() -> String {
     root()
         .join("examples/dumbbell-udp.toml")
@@ -76,26 +104,9 @@ fn udp_dumbbell_runs_and_conserves_packets() {
 /// Same scenario and seed: byte-identical summary.json (wall time aside) and pcaps.
 #[test]
 fn same_seed_same_bytes() {
-    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let file = dumbbell_udp();
-    let args = [
-        file.as_str(),
-        "--set",
-        "duration=0.3s",
-        "--set",
-        "topology.bottleneck.loss=0.01",
-    ];
-    run_ok(a.path(), &args);
-    run_ok(b.path(), &args);
-    assert_eq!(
-        summary_without_wall_time(a.path()),
-        summary_without_wall_time(b.path())
-    );
-    for pcap in ["r0-0.pcap", "r1-0.pcap"] {
-        let x = std::fs::read(a.path().join("pcap").join(pcap)).unwrap();
-        let y = std::fs::read(b.path().join("pcap").join(pcap)).unwrap();
-        assert!(x == y, "{pcap} differs between identical runs");
-    }
+    let args = lossy_udp_args(&file);
+    assert_runs_identical(&args, &["pcap/r0-0.pcap", "pcap/r1-0.pcap"]);
 }
 
 /// A different seed changes a run that has random loss (and `--seed` overrides `seed`).
@@ -103,13 +114,7 @@ fn same_seed_same_bytes() {
 fn another_seed_changes_a_lossy_run() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let file = dumbbell_udp();
-    let args = [
-        file.as_str(),
-        "--set",
-        "duration=0.3s",
-        "--set",
-        "topology.bottleneck.loss=0.01",
-    ];
+    let args = lossy_udp_args(&file);
     let s1 = run_ok(a.path(), &args);
     let mut args2 = args.to_vec();
     args2.extend(["--seed", "2"]);
@@ -181,27 +186,17 @@ fn link_time_series_agrees_with_the_link() {
 /// same seed gives byte-identical summary.json (wall time aside), time series and pcaps.
 #[test]
 fn default_fat_tree_is_deterministic() {
-    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let args = [
         "--set",
         "duration=0.2s",
         "--set",
         "topology.link.loss=0.001",
     ];
-    run_ok(a.path(), &args);
-    run_ok(b.path(), &args);
-    assert_eq!(
-        summary_without_wall_time(a.path()),
-        summary_without_wall_time(b.path())
-    );
-    for f in [
+    let files = [
         "pcap/h0-0.pcap",
         "pcap/h8-0.pcap",
         "timeseries/tcp0.csv",
         "timeseries/service.csv",
-    ] {
-        let x = std::fs::read(a.path().join(f)).unwrap();
-        let y = std::fs::read(b.path().join(f)).unwrap();
-        assert!(x == y, "{f} differs between identical runs");
-    }
+    ];
+    assert_runs_identical(&args, &files);
 }
