@@ -7,11 +7,13 @@ use sim_core::{RngStreams, SimTime};
 use thiserror::Error;
 
 use crate::app::Application;
+use crate::arp::{ArpCache, ArpConfig};
 use crate::device::{Device, LinkParams, WireStats};
 use crate::drop_tail::DropTailQueue;
 use crate::network::{AppSlot, Network, Parts};
 use crate::node::{Host, Node, NodeKind};
 use crate::pcap::PcapTap;
+use crate::plane::SwitchPlane;
 use crate::routing::{Ecmp, RoutingTable};
 use crate::socket::SocketTable;
 use crate::tcp::TcpConfig;
@@ -69,6 +71,8 @@ pub struct NetworkBuilder {
     listeners: Vec<(AppId, u16)>,
     link_events: Vec<(SimTime, LinkId, bool)>,
     traces: Vec<Series>,
+    plane: Option<Box<dyn SwitchPlane>>,
+    arp: Option<ArpConfig>,
 }
 
 impl NetworkBuilder {
@@ -110,6 +114,26 @@ impl NetworkBuilder {
     /// Adds an IP forwarding node.
     pub fn add_router(&mut self, name: &str) -> NodeId {
         self.add_node(name, None, NodeKind::Router)
+    }
+
+    /// Adds a switch: a node whose forwarding is done by the plane given to
+    /// [`NetworkBuilder::plane`].
+    pub fn add_switch(&mut self, name: &str) -> NodeId {
+        self.add_node(name, None, NodeKind::Switch)
+    }
+
+    /// Hands the switch nodes' forwarding to `plane` (see [`crate::plane`]).
+    pub fn plane(&mut self, plane: Box<dyn SwitchPlane>) -> &mut Self {
+        self.plane = Some(plane);
+        self
+    }
+
+    /// Makes every host resolve addresses with ARP (RFC 826) instead of pre-filled caches:
+    /// what a switched (OpenFlow) network needs. Hosts address IPv4 packets to the
+    /// destination's own MAC address, so the hosts must share one layer-2 network.
+    pub fn arp(&mut self, config: ArpConfig) -> &mut Self {
+        self.arp = Some(config);
+        self
     }
 
     /// Looks a node up by name.
@@ -178,7 +202,7 @@ impl NetworkBuilder {
         let n = &mut self.nodes[node.index()];
         match &mut n.kind {
             NodeKind::Host(h) => (&n.name, h),
-            NodeKind::Router => panic!("`{}` is not a host", n.name),
+            NodeKind::Router | NodeKind::Switch => panic!("`{}` is not a host", n.name),
         }
     }
 
@@ -357,8 +381,16 @@ impl NetworkBuilder {
         for &(app, port) in &self.listeners {
             tcp.listen(self.apps[app.index()].node, port, app);
         }
+        let mut nodes = self.nodes;
+        if let Some(cfg) = self.arp {
+            for n in &mut nodes {
+                if let NodeKind::Host(h) = &mut n.kind {
+                    h.arp = Some(ArpCache::new(cfg));
+                }
+            }
+        }
         let mut net = Network::from_parts(Parts {
-            nodes: self.nodes,
+            nodes,
             devices: self.devices,
             apps: self.apps,
             app_schedule: self.schedule,
@@ -370,6 +402,7 @@ impl NetworkBuilder {
         net.taps = self.taps;
         net.series = self.traces;
         net.link_events = self.link_events;
+        net.plane = self.plane;
         Ok(net)
     }
 }

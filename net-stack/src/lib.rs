@@ -16,6 +16,7 @@
 
 pub mod app;
 pub mod apps;
+pub mod arp;
 mod builder;
 pub mod device;
 pub mod drop_tail;
@@ -23,6 +24,7 @@ mod ids;
 mod network;
 pub mod node;
 pub mod pcap;
+pub mod plane;
 pub mod routing;
 pub mod socket;
 pub mod tcp;

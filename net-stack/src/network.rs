@@ -1,23 +1,27 @@
 //! The network as a simulation [`Model`]: nodes, devices, packets and applications, and the
 //! events that move packets between them.
 
+mod arp;
+mod host;
+mod switch;
+
+use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
 use serde::Serialize;
 use sim_core::{Model, Scheduler, SimTime};
 use slotmap::SlotMap;
 
-use crate::app::{AppAction, AppCtx, Application};
+use crate::app::{AppAction, Application};
 use crate::device::{Device, TxState};
 use crate::node::{Node, NodeKind};
 use crate::pcap::PcapTap;
+use crate::plane::{PlaneSend, SwitchPlane};
 use crate::routing::{Ecmp, RoutingTable, device_at};
 use crate::socket::{SocketId, SocketTable};
-use crate::tcp::{TcpEvent, rst_for};
+use crate::tcp::TcpEvent;
 use crate::trace::Series;
-use crate::wire::{
-    EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet, PacketMeta,
-};
+use crate::wire::{L3, L4, Packet};
 use crate::{AppId, DeviceId, NodeId, PacketId};
 
 /// Everything that happens in a network simulation.
@@ -39,11 +43,21 @@ pub enum Event {
     TraceSample(u32),
     /// A link goes down (`false`) or up (`true`).
     LinkState(crate::LinkId, bool),
+    /// The oldest frame a switch plane sent out of this device is due.
+    SwitchOut(DeviceId),
+    /// The switch plane's timer.
+    PlaneTimer,
+    /// A host's ARP retry timer for an address.
+    ArpTimer(NodeId, Ipv4Addr),
 }
 
 /// Where every packet ended up. At any time,
-/// `created = delivered + queue_drops + wire_losses + link_down_drops + unroutable + ttl_expired
-/// + no_listener + in_flight`.
+/// `created + emitted_by_switches = delivered + queue_drops + wire_losses + link_down_drops +
+/// unroutable + ttl_expired + no_listener + filtered + arp_unresolved + absorbed_by_switches +
+/// in_flight`.
+///
+/// The switch-related and ARP fields are omitted from JSON while zero, so networks without
+/// switches report what they always did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PacketFates {
     /// Packets created by hosts.
@@ -63,6 +77,24 @@ pub struct PacketFates {
     /// Addressed to a host port nobody listens on (TCP segments to a closed port are answered
     /// with a reset).
     pub no_listener: u64,
+    /// Frames a host's interface discarded because they were addressed to another MAC (a
+    /// switch flooded them).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub filtered: u64,
+    /// Packets dropped by a host because ARP never resolved their next hop.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub arp_unresolved: u64,
+    /// Frames handed to the switch plane (every frame a switch received).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub absorbed_by_switches: u64,
+    /// Frames the switch plane sent (forwarded, flooded copies, and frames sent on a
+    /// controller's behalf).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub emitted_by_switches: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 /// An installed application and where it lives.
@@ -100,6 +132,11 @@ pub struct Network {
     pub(crate) tcp: SocketTable,
     pub(crate) series: Vec<Series>,
     pub(crate) link_events: Vec<(SimTime, crate::LinkId, bool)>,
+    pub(crate) plane: Option<Box<dyn SwitchPlane>>,
+    /// Frames the plane sent, waiting for their time, per device (empty without a plane).
+    plane_out: Vec<VecDeque<(SimTime, PacketId)>>,
+    plane_sends: Vec<PlaneSend>,
+    plane_timer_at: Option<SimTime>,
     next_uid: u64,
     actions: Vec<AppAction>,
     tcp_events: Vec<TcpEvent>,
@@ -132,6 +169,10 @@ impl Network {
             tcp,
             series: Vec::new(),
             link_events: Vec::new(),
+            plane: None,
+            plane_out: Vec::new(),
+            plane_sends: Vec::new(),
+            plane_timer_at: None,
             next_uid: 0,
             actions: Vec::new(),
             tcp_events: Vec::new(),
@@ -153,6 +194,25 @@ impl Network {
         for &(at, link, up) in &self.link_events {
             sched.schedule_at(at, Event::LinkState(link, up));
         }
+    }
+
+    /// Starts the switch plane, if there is one. Call once before running, after
+    /// [`Network::schedule_apps`].
+    pub fn start_plane(&mut self, sched: &mut Scheduler<Event>) {
+        if self.plane.is_some() {
+            self.plane_out = vec![VecDeque::new(); self.devices.len()];
+            self.with_plane(sched, |p, ctx| p.start(ctx));
+        }
+    }
+
+    /// The switch plane, if the network has one.
+    pub fn plane(&self) -> Option<&dyn SwitchPlane> {
+        self.plane.as_deref()
+    }
+
+    /// The switch plane, mutably.
+    pub fn plane_mut(&mut self) -> Option<&mut (dyn SwitchPlane + 'static)> {
+        self.plane.as_deref_mut()
     }
 
     /// The TCP sockets.
@@ -223,79 +283,12 @@ impl Network {
         Ok(())
     }
 
-    // ---- packets leaving a host --------------------------------------------------------------
-
-    fn host_send(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        node: NodeId,
-        flow: u32,
-        dst: Ipv4Addr,
-        l4: L4,
-        payload_len: u32,
-    ) {
-        let n = &mut self.nodes[node.index()];
-        let src = n.ip.expect("hosts have addresses");
-        let NodeKind::Host(host) = &mut n.kind else {
-            unreachable!("only hosts run applications")
-        };
-        let ident = host.next_ip_ident;
-        host.next_ip_ident = ident.wrapping_add(1);
-        let protocol = match l4 {
-            L4::Udp(_) => IpProtocol::Udp,
-            L4::Tcp(_) => IpProtocol::Tcp,
-            L4::Icmp(_) => IpProtocol::Icmp,
-            L4::None => unreachable!("IPv4 packets carry a transport header"),
-        };
-        let pkt = Packet {
-            eth: EthernetRepr {
-                dst: Default::default(),
-                src: Default::default(),
-                vlan: None,
-                ethertype: EtherType::Ipv4,
-            },
-            l3: L3::Ipv4(Ipv4Repr {
-                src,
-                dst,
-                protocol,
-                ttl: 64,
-                ident,
-                tos: 0,
-            }),
-            l4,
-            payload_len,
-            meta: PacketMeta {
-                uid: self.next_uid,
-                flow,
-                created: sched.now(),
-            },
-        };
-        self.next_uid += 1;
-        self.fates.created += 1;
-        let id = self.packets.insert(pkt);
-        self.route_and_send(sched, node, id);
-    }
-
     /// Picks the output port for an IPv4 packet at `node` and hands it to that device, with
     /// the Ethernet addresses of this hop (point-to-point: the peer device's MAC).
     fn route_and_send(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
-        let pkt = &self.packets[id];
-        let Some(ip) = pkt.ipv4() else {
+        let Some(port) = self.choose_port(node, id) else {
             self.drop_packet(id, |f| &mut f.unroutable);
             return;
-        };
-        let hops = match self.routes.dest(ip.dst) {
-            Some(d) => self.routes.next_hops(node, d),
-            None => &[],
-        };
-        let port = match (hops.len(), self.ecmp) {
-            (0, _) => {
-                self.drop_packet(id, |f| &mut f.unroutable);
-                return;
-            }
-            (1, _) | (_, Ecmp::Off) => hops[0],
-            (n, Ecmp::PerFlow) => hops[(flow_hash(pkt, node) % n as u64) as usize],
-            (n, Ecmp::PerPacket) => hops[self.ecmp_rngs[node.index()].below(n as u64) as usize],
         };
         let dev = device_at(&self.nodes, node, port);
         let peer_mac = self.devices[self.devices[dev.index()].peer.index()].mac;
@@ -303,6 +296,21 @@ impl Network {
         pkt.eth.src = self.devices[dev.index()].mac;
         pkt.eth.dst = peer_mac;
         self.device_send(sched, dev, id);
+    }
+
+    /// The port an IPv4 packet leaves `node` by, from the routing table and the ECMP mode;
+    /// `None` when there is no route.
+    #[inline]
+    fn choose_port(&mut self, node: NodeId, id: PacketId) -> Option<u16> {
+        let pkt = &self.packets[id];
+        let ip = pkt.ipv4()?;
+        let hops = self.routes.next_hops(node, self.routes.dest(ip.dst)?);
+        Some(match (hops.len(), self.ecmp) {
+            (0, _) => return None,
+            (1, _) | (_, Ecmp::Off) => hops[0],
+            (n, Ecmp::PerFlow) => hops[(flow_hash(pkt, node) % n as u64) as usize],
+            (n, Ecmp::PerPacket) => hops[self.ecmp_rngs[node.index()].below(n as u64) as usize],
+        })
     }
 
     // ---- the transmit state machine ----------------------------------------------------------
@@ -322,6 +330,7 @@ impl Network {
             let len = self.packets[id].frame_len() as u32;
             if !self.devices[dev.index()].queue.enqueue(id, len) {
                 self.drop_packet(id, |f| &mut f.queue_drops);
+                self.note_queue_drop(dev);
             }
         }
     }
@@ -390,15 +399,28 @@ impl Network {
         if let Some(tap) = tap {
             self.capture(tap, sched.now(), id);
         }
-        self.node_receive(sched, node, id);
+        self.node_receive(sched, node, peer, id);
     }
 
     // ---- packets arriving at a node ----------------------------------------------------------
 
-    fn node_receive(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
-        if self.nodes[node.index()].is_host() {
-            self.host_receive(sched, node, id);
-            return;
+    fn node_receive(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        dev: DeviceId,
+        id: PacketId,
+    ) {
+        match self.nodes[node.index()].kind {
+            NodeKind::Host(_) => {
+                self.host_receive(sched, dev, id);
+                return;
+            }
+            NodeKind::Switch => {
+                self.switch_receive(sched, dev, id);
+                return;
+            }
+            NodeKind::Router => {}
         }
         // Router: IPv4 forwarding.
         let Some(L3::Ipv4(ip)) = self.packets.get_mut(id).map(|p| &mut p.l3) else {
@@ -413,153 +435,10 @@ impl Network {
         self.route_and_send(sched, node, id);
     }
 
-    fn host_receive(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
-        let n = &self.nodes[node.index()];
-        let pkt = self.packets[id];
-        let NodeKind::Host(host) = &n.kind else {
-            unreachable!()
-        };
-        let Some(ip) = pkt.ipv4() else {
-            self.drop_packet(id, |f| &mut f.unroutable);
-            return;
-        };
-        if Some(ip.dst) != n.ip {
-            // Hosts do not forward.
-            self.drop_packet(id, |f| &mut f.unroutable);
-            return;
-        }
-        let target = match pkt.l4 {
-            L4::Udp(u) => host.udp_ports.get(&u.dst_port).copied(),
-            L4::Icmp(IcmpRepr::EchoReply { ident, .. }) => host.icmp_idents.get(&ident).copied(),
-            L4::Icmp(IcmpRepr::EchoRequest { ident, seq }) => {
-                // The host's IP layer answers (RFC 792): same identifier, sequence and data.
-                let src = ip.src;
-                self.packets.remove(id);
-                self.fates.delivered += 1;
-                let reply = L4::Icmp(IcmpRepr::EchoReply { ident, seq });
-                self.host_send(sched, node, pkt.meta.flow, src, reply, pkt.payload_len);
-                return;
-            }
-            L4::Tcp(seg) => {
-                self.packets.remove(id);
-                self.tcp_receive(sched, node, &pkt, ip.src, seg);
-                return;
-            }
-            L4::None => None,
-        };
-        let Some(app) = target else {
-            self.drop_packet(id, |f| &mut f.no_listener);
-            return;
-        };
-        self.packets.remove(id);
-        self.fates.delivered += 1;
-        self.call_app(sched, app, |a, ctx| a.on_receive(ctx, &pkt));
-    }
-
-    /// A TCP segment for this host: to its connection, to a listener (a SYN), or answered with
-    /// a reset (RFC 9293 §3.10.7.1).
-    fn tcp_receive(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        node: NodeId,
-        pkt: &Packet,
-        src: Ipv4Addr,
-        seg: crate::wire::TcpRepr,
-    ) {
-        use crate::wire::TcpFlags;
-        let now = sched.now();
-        if let Some(sid) = self.tcp.lookup(node, seg.dst_port, src, seg.src_port) {
-            self.fates.delivered += 1;
-            self.tcp
-                .get_mut(sid)
-                .conn
-                .handle_segment(now, &seg, pkt.payload_len);
-            self.tcp.mark_dirty(sid);
-            return;
-        }
-        let is_syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
-        if let (true, Some(app)) = (is_syn, self.tcp.listener(node, seg.dst_port)) {
-            self.fates.delivered += 1;
-            let owner = crate::socket::Owner {
-                node,
-                app,
-                flow: self.apps[app.index()].flow,
-                local_ip: self.nodes[node.index()].ip.expect("hosts have addresses"),
-            };
-            self.tcp.accept(now, owner, src, &seg);
-            return;
-        }
-        self.fates.no_listener += 1;
-        if let Some(rst) = rst_for(&seg, pkt.payload_len) {
-            self.host_send(sched, node, pkt.meta.flow, src, L4::Tcp(rst), 0);
-        }
-    }
-
-    /// Carries out what dirty sockets have to say: their segments go out, their events go to
-    /// their applications (which may write, making sockets dirty again), and their timers are
-    /// re-armed. Runs until no socket is dirty.
-    fn service_sockets(&mut self, sched: &mut Scheduler<Event>) {
-        while let Some(sid) = self.tcp.dirty.pop() {
-            let now = sched.now();
-            self.tcp.get_mut(sid).dirty = false;
-            loop {
-                let s = self.tcp.get_mut(sid);
-                let Some((seg, len)) = s.conn.poll_transmit(now) else {
-                    break;
-                };
-                let (node, flow, dst) = (s.node, s.flow, s.remote_ip);
-                self.host_send(sched, node, flow, dst, L4::Tcp(seg), len);
-            }
-            let mut events = std::mem::take(&mut self.tcp_events);
-            let s = self.tcp.get_mut(sid);
-            while let Some(ev) = s.conn.poll_event() {
-                events.push(ev);
-            }
-            let app = s.app;
-            let writable = s.writer_blocked && s.conn.unacked_bytes() < self.tcp.config().snd_buf;
-            for ev in events.drain(..) {
-                self.call_app(sched, app, |a, ctx| a.on_tcp(ctx, sid, ev));
-            }
-            self.tcp_events = events;
-            if writable {
-                self.tcp.get_mut(sid).writer_blocked = false;
-                self.call_app(sched, app, |a, ctx| a.on_tcp_writable(ctx, sid));
-            }
-            let s = self.tcp.get_mut(sid);
-            if s.conn.cc_changes() != s.traced_changes {
-                s.traced_changes = s.conn.cc_changes();
-                for t in &mut self.series {
-                    if let Series::Tcp(t) = t {
-                        t.on_change(now, sid, &self.tcp);
-                    }
-                }
-            }
-            let s = self.tcp.get_mut(sid);
-            if let Some(deadline) = s.conn.poll_timeout() {
-                let at = deadline.max(now);
-                if s.timer_at.is_none_or(|t| at < t) {
-                    s.timer_at = Some(at);
-                    sched.schedule_at(at, Event::TcpTimer(sid));
-                }
-            }
-        }
-    }
-
-    fn on_tcp_timer(&mut self, sched: &mut Scheduler<Event>, sid: SocketId) {
-        let now = sched.now();
-        let s = self.tcp.get_mut(sid);
-        if s.timer_at != Some(now) {
-            return; // superseded by an earlier timer that already ran
-        }
-        s.timer_at = None;
-        s.conn.handle_timeout(now);
-        self.tcp.mark_dirty(sid);
-    }
-
     /// Takes both directions of a link down or up. Down drops the frame being serialised, the
     /// frames on the wire and the frames waiting in both queues; up restores it. Static routes are
     /// recomputed over the links that are up, so traffic moves to surviving paths.
-    pub fn set_link_state(&mut self, link: crate::LinkId, up: bool) {
+    pub fn set_link_state(&mut self, sched: &mut Scheduler<Event>, link: crate::LinkId, up: bool) {
         let devs: Vec<DeviceId> = (0..self.devices.len() as u32)
             .map(DeviceId)
             .filter(|d| self.devices[d.index()].link == link)
@@ -570,6 +449,11 @@ impl Network {
                 continue;
             }
             d.up = up;
+            let (node, port) = (d.node, d.port);
+            if self.nodes[node.index()].is_switch() {
+                self.with_plane(sched, |p, ctx| p.on_link_state(ctx, node, port, up));
+            }
+            let d = &mut self.devices[dev.index()];
             if up {
                 continue;
             }
@@ -591,46 +475,6 @@ impl Network {
     fn drop_packet(&mut self, id: PacketId, counter: impl FnOnce(&mut PacketFates) -> &mut u64) {
         self.packets.remove(id);
         *counter(&mut self.fates) += 1;
-    }
-
-    // ---- applications ------------------------------------------------------------------------
-
-    fn call_app(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        app: AppId,
-        f: impl FnOnce(&mut dyn Application, &mut AppCtx<'_>),
-    ) {
-        let mut actions = std::mem::take(&mut self.actions);
-        let slot = &mut self.apps[app.index()];
-        let node = slot.node;
-        let flow = slot.flow;
-        let ip = self.nodes[node.index()].ip.expect("hosts have addresses");
-        f(
-            slot.app.as_mut(),
-            &mut AppCtx::with_tcp(
-                sched.now(),
-                ip,
-                &mut actions,
-                app,
-                node,
-                flow,
-                &mut self.tcp,
-            ),
-        );
-        for action in actions.drain(..) {
-            match action {
-                AppAction::Send {
-                    dst,
-                    l4,
-                    payload_len,
-                } => self.host_send(sched, node, flow, dst, l4, payload_len),
-                AppAction::Timer { at, token } => {
-                    sched.schedule_at(at, Event::AppTimer(app, token));
-                }
-            }
-        }
-        self.actions = actions;
     }
 
     fn capture(&mut self, tap: u32, now: SimTime, id: PacketId) {
@@ -678,7 +522,10 @@ impl Model for Network {
                 self.call_app(sched, app, |a, ctx| a.on_timer(ctx, token))
             }
             Event::TcpTimer(sid) => self.on_tcp_timer(sched, sid),
-            Event::LinkState(link, up) => self.set_link_state(link, up),
+            Event::LinkState(link, up) => self.set_link_state(sched, link, up),
+            Event::SwitchOut(dev) => self.on_switch_out(sched, dev),
+            Event::PlaneTimer => self.on_plane_timer(sched),
+            Event::ArpTimer(node, ip) => self.on_arp_timer(sched, node, ip),
             Event::TraceSample(i) => {
                 let now = sched.now();
                 let s = &mut self.series[i as usize];

@@ -1,8 +1,10 @@
-//! Nodes: hosts (an IP endpoint with applications) and forwarding nodes (IP routers).
+//! Nodes: hosts (an IP endpoint with applications), IP routers, and switches whose
+//! forwarding is done by the network's [`crate::plane::SwitchPlane`].
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+use crate::arp::ArpCache;
 use crate::{AppId, DeviceId};
 
 /// What a node does with packets.
@@ -14,6 +16,9 @@ pub enum NodeKind {
     /// A plain IP forwarding node: decrements the TTL and sends each packet towards its
     /// destination by the node's routing table.
     Router,
+    /// A switch: frames it receives go to the network's [`crate::plane::SwitchPlane`], which
+    /// decides where they go (OpenFlow).
+    Switch,
 }
 
 /// The IP endpoint state of a host.
@@ -25,6 +30,16 @@ pub struct Host {
     pub(crate) icmp_idents: BTreeMap<u16, AppId>,
     /// IPv4 identification counter.
     pub(crate) next_ip_ident: u16,
+    /// The ARP cache when hosts resolve addresses themselves; `None` = pre-filled (each hop
+    /// addresses its peer device).
+    pub(crate) arp: Option<ArpCache>,
+}
+
+impl Host {
+    /// The ARP cache, when this host speaks ARP.
+    pub fn arp(&self) -> Option<&ArpCache> {
+        self.arp.as_ref()
+    }
 }
 
 /// A node of the network.
@@ -44,5 +59,18 @@ impl Node {
     /// Whether this node is an end host.
     pub fn is_host(&self) -> bool {
         matches!(self.kind, NodeKind::Host(_))
+    }
+
+    /// Whether this node is a switch driven by the network's plane.
+    pub fn is_switch(&self) -> bool {
+        matches!(self.kind, NodeKind::Switch)
+    }
+
+    /// The host state, if this node is a host.
+    pub fn host(&self) -> Option<&Host> {
+        match &self.kind {
+            NodeKind::Host(h) => Some(h),
+            _ => None,
+        }
     }
 }

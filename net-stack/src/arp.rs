@@ -1,0 +1,302 @@
+//! A host's ARP cache (RFC 826), used when hosts resolve each other's MAC addresses on a
+//! switched (OpenFlow) network.
+//!
+//! With [`crate::NetworkBuilder::arp`] every host keeps an [`ArpCache`]: an IPv4 packet for an
+//! address with no valid entry waits in a short queue while the host broadcasts a request;
+//! the reply (or any ARP packet naming the address as its sender) resolves the entry and
+//! releases the queue. Without it (the default, and what static IP routing uses) the caches
+//! are pre-filled: each hop addresses the peer device directly and no ARP is sent.
+//!
+//! Receiving follows RFC 826's "packet reception" algorithm: if the sender's protocol address
+//! is already in the table its hardware address is updated (the *merge* flag — this is what
+//! makes a gratuitous ARP update every cache that hears it); then, if the host is the target,
+//! the sender is added when it was not merged, and a request is answered.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::Ipv4Addr;
+
+use sim_core::SimTime;
+
+use crate::PacketId;
+use crate::wire::MacAddr;
+
+/// ARP timing and queueing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArpConfig {
+    /// How long a resolved entry stays valid after it was last confirmed by an ARP packet
+    /// (ns-3 `ArpCache::AliveTimeout`, 120 s).
+    pub timeout: SimTime,
+    /// Wait for a reply before asking again (ns-3 `WaitReplyTimeout`, Linux `retrans_time`:
+    /// 1 s).
+    pub retry: SimTime,
+    /// Requests sent before giving up, the first included (ns-3 `MaxRetries` 3, Linux
+    /// `mcast_solicit` 3).
+    pub max_requests: u32,
+    /// Packets held per unresolved address; when full the oldest is dropped, as Linux does
+    /// (ns-3 `PendingQueueSize` 3).
+    pub queue_len: usize,
+}
+
+impl Default for ArpConfig {
+    fn default() -> Self {
+        ArpConfig {
+            timeout: SimTime::from_secs(120),
+            retry: SimTime::from_secs(1),
+            max_requests: 3,
+            queue_len: 3,
+        }
+    }
+}
+
+/// One address's state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Entry {
+    /// Resolved until `expires`.
+    Resolved { mac: MacAddr, expires: SimTime },
+    /// A request is out; `queue` holds the packets waiting (with the port each leaves by).
+    Pending {
+        queue: VecDeque<(PacketId, u16)>,
+        requests: u32,
+    },
+}
+
+/// What became of a packet offered to [`ArpCache::enqueue`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Enqueued {
+    /// The first packet for this address: send a request and arm the retry timer.
+    NewRequest,
+    /// A request is already out; the packet waits.
+    Waiting,
+    /// The queue was full: the returned (oldest) packet was pushed out.
+    Overflow(PacketId),
+}
+
+/// What the retry timer found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// Still unanswered: send another request out of `port` and re-arm.
+    Again {
+        /// The port the waiting packets leave by.
+        port: u16,
+    },
+    /// Out of requests: these packets are dropped and the entry forgotten.
+    GiveUp(VecDeque<(PacketId, u16)>),
+    /// Resolved meanwhile, or gone.
+    Nothing,
+}
+
+/// Counters of one host's ARP activity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArpStats {
+    /// Requests sent (retries included; gratuitous announcements excluded).
+    pub requests_sent: u64,
+    /// Replies sent.
+    pub replies_sent: u64,
+    /// Entries added or updated by received ARP packets.
+    pub learned: u64,
+    /// Packets dropped because their address never resolved or the queue overflowed.
+    pub unresolved_drops: u64,
+}
+
+/// A host's ARP table; see the [module docs](self).
+#[derive(Clone, Debug, Default)]
+pub struct ArpCache {
+    config: ArpConfig,
+    entries: BTreeMap<Ipv4Addr, Entry>,
+    pub(crate) stats: ArpStats,
+}
+
+impl ArpCache {
+    /// An empty cache.
+    pub fn new(config: ArpConfig) -> Self {
+        ArpCache {
+            config,
+            entries: BTreeMap::new(),
+            stats: ArpStats::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ArpConfig {
+        &self.config
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> ArpStats {
+        self.stats
+    }
+
+    /// The MAC address for `ip` if the entry is resolved and still valid at `now`.
+    pub fn lookup(&self, now: SimTime, ip: Ipv4Addr) -> Option<MacAddr> {
+        match self.entries.get(&ip) {
+            Some(&Entry::Resolved { mac, expires }) if now < expires => Some(mac),
+            _ => None,
+        }
+    }
+
+    /// Resolved entries (valid or not) in address order, for inspection.
+    pub fn entries(&self) -> impl Iterator<Item = (Ipv4Addr, MacAddr, SimTime)> + '_ {
+        self.entries.iter().filter_map(|(&ip, e)| match *e {
+            Entry::Resolved { mac, expires } => Some((ip, mac, expires)),
+            Entry::Pending { .. } => None,
+        })
+    }
+
+    /// Queues a packet for `ip`, which [`ArpCache::lookup`] did not resolve.
+    pub(crate) fn enqueue(&mut self, ip: Ipv4Addr, pkt: PacketId, port: u16) -> Enqueued {
+        let limit = self.config.queue_len.max(1);
+        match self.entries.get_mut(&ip) {
+            Some(Entry::Pending { queue, .. }) => {
+                queue.push_back((pkt, port));
+                if queue.len() > limit {
+                    let (old, _) = queue.pop_front().expect("over the limit");
+                    self.stats.unresolved_drops += 1;
+                    return Enqueued::Overflow(old);
+                }
+                Enqueued::Waiting
+            }
+            _ => {
+                // Absent or expired: ask again.
+                self.entries.insert(
+                    ip,
+                    Entry::Pending {
+                        queue: VecDeque::from([(pkt, port)]),
+                        requests: 1,
+                    },
+                );
+                self.stats.requests_sent += 1;
+                Enqueued::NewRequest
+            }
+        }
+    }
+
+    /// RFC 826 reception for the sender `(ip, mac)` of an ARP packet: updates an existing
+    /// entry (returns `true` = merged), or adds one when `add` (the host was the target).
+    /// Packets that were waiting for `ip` are returned to be sent.
+    pub(crate) fn learn(
+        &mut self,
+        now: SimTime,
+        ip: Ipv4Addr,
+        mac: MacAddr,
+        add: bool,
+    ) -> (bool, VecDeque<(PacketId, u16)>) {
+        let expires = now + self.config.timeout;
+        let resolved = Entry::Resolved { mac, expires };
+        match self.entries.get_mut(&ip) {
+            Some(e) => {
+                let old = std::mem::replace(e, resolved);
+                self.stats.learned += 1;
+                let queue = match old {
+                    Entry::Pending { queue, .. } => queue,
+                    Entry::Resolved { .. } => VecDeque::new(),
+                };
+                (true, queue)
+            }
+            None => {
+                if add {
+                    self.entries.insert(ip, resolved);
+                    self.stats.learned += 1;
+                }
+                (false, VecDeque::new())
+            }
+        }
+    }
+
+    /// The retry timer for `ip` fired.
+    pub(crate) fn retry(&mut self, ip: Ipv4Addr) -> Retry {
+        let max = self.config.max_requests;
+        match self.entries.get_mut(&ip) {
+            Some(Entry::Pending { requests, queue }) if *requests < max => {
+                *requests += 1;
+                self.stats.requests_sent += 1;
+                Retry::Again {
+                    port: queue.front().map_or(0, |&(_, port)| port),
+                }
+            }
+            Some(Entry::Pending { .. }) => {
+                let Some(Entry::Pending { queue, .. }) = self.entries.remove(&ip) else {
+                    unreachable!("matched above")
+                };
+                self.stats.unresolved_drops += queue.len() as u64;
+                Retry::GiveUp(queue)
+            }
+            _ => Retry::Nothing,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slotmap::SlotMap;
+
+    fn ids(n: usize) -> Vec<PacketId> {
+        let mut m: SlotMap<PacketId, ()> = SlotMap::with_key();
+        (0..n).map(|_| m.insert(())).collect()
+    }
+    const IP: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+
+    /// A miss queues the packet and asks once; the reply resolves the entry and releases the
+    /// queue in order; the entry expires `timeout` after it was learned.
+    #[test]
+    fn resolve_release_expire() {
+        let p = ids(2);
+        let mut c = ArpCache::new(ArpConfig::default());
+        assert_eq!(c.lookup(SimTime::ZERO, IP), None);
+        assert_eq!(c.enqueue(IP, p[0], 0), Enqueued::NewRequest);
+        assert_eq!(c.enqueue(IP, p[1], 0), Enqueued::Waiting);
+        let mac = MacAddr::from_index(7);
+        let t = SimTime::from_ms(3);
+        let (merged, q) = c.learn(t, IP, mac, true);
+        assert!(merged, "a pending entry is an existing entry");
+        assert_eq!(q, VecDeque::from([(p[0], 0), (p[1], 0)]));
+        assert_eq!(c.lookup(t, IP), Some(mac));
+        let exp = t + SimTime::from_secs(120);
+        assert_eq!(c.lookup(exp - SimTime::from_ps(1), IP), Some(mac));
+        assert_eq!(c.lookup(exp, IP), None, "expired exactly at the timeout");
+        assert_eq!(c.stats().requests_sent, 1);
+    }
+
+    /// RFC 826: a sender not in the table is added only when the host is the target; an
+    /// existing entry is updated whoever the target (gratuitous ARP).
+    #[test]
+    fn merge_rule() {
+        let mut c = ArpCache::new(ArpConfig::default());
+        let (a, b) = (MacAddr::from_index(1), MacAddr::from_index(2));
+        assert!(!c.learn(SimTime::ZERO, IP, a, false).0);
+        assert_eq!(
+            c.lookup(SimTime::ZERO, IP),
+            None,
+            "not the target: not added"
+        );
+        c.learn(SimTime::ZERO, IP, a, true);
+        assert!(c.learn(SimTime::ZERO, IP, b, false).0, "merged");
+        assert_eq!(
+            c.lookup(SimTime::ZERO, IP),
+            Some(b),
+            "updated by a gratuitous ARP"
+        );
+    }
+
+    /// The queue keeps the newest `queue_len` packets; after `max_requests` unanswered
+    /// requests the waiting packets are given up.
+    #[test]
+    fn overflow_and_give_up() {
+        let p = ids(5);
+        let mut c = ArpCache::new(ArpConfig::default());
+        for &id in &p[..3] {
+            c.enqueue(IP, id, 1);
+        }
+        assert_eq!(c.enqueue(IP, p[3], 1), Enqueued::Overflow(p[0]));
+        assert_eq!(c.retry(IP), Retry::Again { port: 1 });
+        assert_eq!(c.retry(IP), Retry::Again { port: 1 });
+        assert_eq!(
+            c.retry(IP),
+            Retry::GiveUp(VecDeque::from([(p[1], 1), (p[2], 1), (p[3], 1)]))
+        );
+        assert_eq!(c.stats().requests_sent, 3);
+        assert_eq!(c.stats().unresolved_drops, 4);
+        assert_eq!(c.retry(IP), Retry::Nothing);
+        assert_eq!(c.enqueue(IP, p[4], 1), Enqueued::NewRequest, "asks afresh");
+    }
+}

@@ -1,0 +1,279 @@
+//! The host side of the network: packets leaving and reaching hosts, TCP sockets, the
+//! applications, and ARP (RFC 826) when hosts resolve addresses themselves.
+
+use std::net::Ipv4Addr;
+
+use sim_core::Scheduler;
+
+use super::{Event, Network};
+use crate::app::{AppAction, AppCtx, Application};
+use crate::node::NodeKind;
+use crate::socket::SocketId;
+use crate::tcp::rst_for;
+use crate::trace::Series;
+use crate::wire::{
+    EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet, PacketMeta,
+};
+use crate::{AppId, DeviceId, NodeId, PacketId};
+
+impl Network {
+    // ---- packets leaving a host --------------------------------------------------------------
+
+    pub(super) fn host_send(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        flow: u32,
+        dst: Ipv4Addr,
+        l4: L4,
+        payload_len: u32,
+    ) {
+        let n = &mut self.nodes[node.index()];
+        let src = n.ip.expect("hosts have addresses");
+        let NodeKind::Host(host) = &mut n.kind else {
+            unreachable!("only hosts run applications")
+        };
+        let ident = host.next_ip_ident;
+        host.next_ip_ident = ident.wrapping_add(1);
+        let protocol = match l4 {
+            L4::Udp(_) => IpProtocol::Udp,
+            L4::Tcp(_) => IpProtocol::Tcp,
+            L4::Icmp(_) => IpProtocol::Icmp,
+            L4::None => unreachable!("IPv4 packets carry a transport header"),
+        };
+        let pkt = Packet {
+            eth: EthernetRepr {
+                dst: Default::default(),
+                src: Default::default(),
+                vlan: None,
+                ethertype: EtherType::Ipv4,
+            },
+            l3: L3::Ipv4(Ipv4Repr {
+                src,
+                dst,
+                protocol,
+                ttl: 64,
+                ident,
+                tos: 0,
+            }),
+            l4,
+            payload_len,
+            meta: PacketMeta {
+                uid: self.next_uid,
+                flow,
+                created: sched.now(),
+            },
+        };
+        self.next_uid += 1;
+        self.fates.created += 1;
+        let id = self.packets.insert(pkt);
+        let NodeKind::Host(host) = &self.nodes[node.index()].kind else {
+            unreachable!()
+        };
+        if host.arp.is_some() {
+            self.arp_send(sched, node, id);
+        } else {
+            self.route_and_send(sched, node, id);
+        }
+    }
+
+    pub(super) fn host_receive(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        dev: DeviceId,
+        id: PacketId,
+    ) {
+        let node = self.devices[dev.index()].node;
+        let pkt = self.packets[id];
+        // The NIC's filter: on a switched network a flooded frame reaches hosts it is not for.
+        if pkt.eth.dst != self.devices[dev.index()].mac && !pkt.eth.dst.is_broadcast() {
+            self.drop_packet(id, |f| &mut f.filtered);
+            return;
+        }
+        let ip = match &pkt.l3 {
+            L3::Ipv4(ip) => ip,
+            L3::Arp(arp) => {
+                let arp = *arp;
+                self.packets.remove(id);
+                self.fates.delivered += 1;
+                self.arp_receive(sched, dev, &arp);
+                return;
+            }
+        };
+        let n = &self.nodes[node.index()];
+        let NodeKind::Host(host) = &n.kind else {
+            unreachable!()
+        };
+        if Some(ip.dst) != n.ip {
+            // Hosts do not forward.
+            self.drop_packet(id, |f| &mut f.unroutable);
+            return;
+        }
+        let target = match pkt.l4 {
+            L4::Udp(u) => host.udp_ports.get(&u.dst_port).copied(),
+            L4::Icmp(IcmpRepr::EchoReply { ident, .. }) => host.icmp_idents.get(&ident).copied(),
+            L4::Icmp(IcmpRepr::EchoRequest { ident, seq }) => {
+                // The host's IP layer answers (RFC 792): same identifier, sequence and data.
+                let src = ip.src;
+                self.packets.remove(id);
+                self.fates.delivered += 1;
+                let reply = L4::Icmp(IcmpRepr::EchoReply { ident, seq });
+                self.host_send(sched, node, pkt.meta.flow, src, reply, pkt.payload_len);
+                return;
+            }
+            L4::Tcp(seg) => {
+                self.packets.remove(id);
+                self.tcp_receive(sched, node, &pkt, ip.src, seg);
+                return;
+            }
+            L4::None => None,
+        };
+        let Some(app) = target else {
+            self.drop_packet(id, |f| &mut f.no_listener);
+            return;
+        };
+        self.packets.remove(id);
+        self.fates.delivered += 1;
+        self.call_app(sched, app, |a, ctx| a.on_receive(ctx, &pkt));
+    }
+
+    /// A TCP segment for this host: to its connection, to a listener (a SYN), or answered with
+    /// a reset (RFC 9293 §3.10.7.1).
+    pub(super) fn tcp_receive(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        pkt: &Packet,
+        src: Ipv4Addr,
+        seg: crate::wire::TcpRepr,
+    ) {
+        use crate::wire::TcpFlags;
+        let now = sched.now();
+        if let Some(sid) = self.tcp.lookup(node, seg.dst_port, src, seg.src_port) {
+            self.fates.delivered += 1;
+            self.tcp
+                .get_mut(sid)
+                .conn
+                .handle_segment(now, &seg, pkt.payload_len);
+            self.tcp.mark_dirty(sid);
+            return;
+        }
+        let is_syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
+        if let (true, Some(app)) = (is_syn, self.tcp.listener(node, seg.dst_port)) {
+            self.fates.delivered += 1;
+            let owner = crate::socket::Owner {
+                node,
+                app,
+                flow: self.apps[app.index()].flow,
+                local_ip: self.nodes[node.index()].ip.expect("hosts have addresses"),
+            };
+            self.tcp.accept(now, owner, src, &seg);
+            return;
+        }
+        self.fates.no_listener += 1;
+        if let Some(rst) = rst_for(&seg, pkt.payload_len) {
+            self.host_send(sched, node, pkt.meta.flow, src, L4::Tcp(rst), 0);
+        }
+    }
+
+    /// Carries out what dirty sockets have to say: their segments go out, their events go to
+    /// their applications (which may write, making sockets dirty again), and their timers are
+    /// re-armed. Runs until no socket is dirty.
+    pub(super) fn service_sockets(&mut self, sched: &mut Scheduler<Event>) {
+        while let Some(sid) = self.tcp.dirty.pop() {
+            let now = sched.now();
+            self.tcp.get_mut(sid).dirty = false;
+            loop {
+                let s = self.tcp.get_mut(sid);
+                let Some((seg, len)) = s.conn.poll_transmit(now) else {
+                    break;
+                };
+                let (node, flow, dst) = (s.node, s.flow, s.remote_ip);
+                self.host_send(sched, node, flow, dst, L4::Tcp(seg), len);
+            }
+            let mut events = std::mem::take(&mut self.tcp_events);
+            let s = self.tcp.get_mut(sid);
+            while let Some(ev) = s.conn.poll_event() {
+                events.push(ev);
+            }
+            let app = s.app;
+            let writable = s.writer_blocked && s.conn.unacked_bytes() < self.tcp.config().snd_buf;
+            for ev in events.drain(..) {
+                self.call_app(sched, app, |a, ctx| a.on_tcp(ctx, sid, ev));
+            }
+            self.tcp_events = events;
+            if writable {
+                self.tcp.get_mut(sid).writer_blocked = false;
+                self.call_app(sched, app, |a, ctx| a.on_tcp_writable(ctx, sid));
+            }
+            let s = self.tcp.get_mut(sid);
+            if s.conn.cc_changes() != s.traced_changes {
+                s.traced_changes = s.conn.cc_changes();
+                for t in &mut self.series {
+                    if let Series::Tcp(t) = t {
+                        t.on_change(now, sid, &self.tcp);
+                    }
+                }
+            }
+            let s = self.tcp.get_mut(sid);
+            if let Some(deadline) = s.conn.poll_timeout() {
+                let at = deadline.max(now);
+                if s.timer_at.is_none_or(|t| at < t) {
+                    s.timer_at = Some(at);
+                    sched.schedule_at(at, Event::TcpTimer(sid));
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_tcp_timer(&mut self, sched: &mut Scheduler<Event>, sid: SocketId) {
+        let now = sched.now();
+        let s = self.tcp.get_mut(sid);
+        if s.timer_at != Some(now) {
+            return; // superseded by an earlier timer that already ran
+        }
+        s.timer_at = None;
+        s.conn.handle_timeout(now);
+        self.tcp.mark_dirty(sid);
+    }
+
+    // ---- applications ------------------------------------------------------------------------
+
+    pub(super) fn call_app(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        app: AppId,
+        f: impl FnOnce(&mut dyn Application, &mut AppCtx<'_>),
+    ) {
+        let mut actions = std::mem::take(&mut self.actions);
+        let slot = &mut self.apps[app.index()];
+        let node = slot.node;
+        let flow = slot.flow;
+        let ip = self.nodes[node.index()].ip.expect("hosts have addresses");
+        f(
+            slot.app.as_mut(),
+            &mut AppCtx::with_tcp(
+                sched.now(),
+                ip,
+                &mut actions,
+                app,
+                node,
+                flow,
+                &mut self.tcp,
+            ),
+        );
+        for action in actions.drain(..) {
+            match action {
+                AppAction::Send {
+                    dst,
+                    l4,
+                    payload_len,
+                } => self.host_send(sched, node, flow, dst, l4, payload_len),
+                AppAction::Timer { at, token } => {
+                    sched.schedule_at(at, Event::AppTimer(app, token));
+                }
+            }
+        }
+        self.actions = actions;
+    }
+}
