@@ -201,6 +201,9 @@ impl Network {
     pub fn start_plane(&mut self, sched: &mut Scheduler<Event>) {
         if self.plane.is_some() {
             self.plane_out = vec![VecDeque::new(); self.devices.len()];
+            if let Some(p) = self.plane.as_mut() {
+                p.attach(&self.nodes, &self.devices);
+            }
             self.with_plane(sched, |p, ctx| p.start(ctx));
         }
     }

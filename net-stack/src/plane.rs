@@ -24,10 +24,15 @@ use std::any::Any;
 use sim_core::SimTime;
 
 use crate::NodeId;
+use crate::device::Device;
+use crate::node::Node;
 use crate::wire::Packet;
 
 /// Forwarding logic for the network's switch nodes; see the [module docs](self).
 pub trait SwitchPlane {
+    /// Called once before [`SwitchPlane::start`] with the network's nodes and devices, so
+    /// the plane can learn its switches' ports and who is at the other end of each.
+    fn attach(&mut self, nodes: &[Node], devices: &[Device]);
     /// Called once when the simulation is set up, before any packet moves (connect control
     /// channels, arm timers).
     fn start(&mut self, ctx: &mut PlaneCtx<'_>);

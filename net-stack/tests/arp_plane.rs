@@ -9,7 +9,8 @@ use std::net::Ipv4Addr;
 
 use net_stack::apps::{OnOff, OnOffConfig, PacketSink, Ping, PingConfig};
 use net_stack::arp::ArpConfig;
-use net_stack::device::LinkParams;
+use net_stack::device::{Device, LinkParams};
+use net_stack::node::Node;
 use net_stack::plane::{PlaneCtx, SwitchPlane};
 use net_stack::wire::{MacAddr, Packet};
 use net_stack::{Network, NetworkBuilder, NodeId};
@@ -28,6 +29,13 @@ struct Bridge {
 }
 
 impl SwitchPlane for Bridge {
+    fn attach(&mut self, nodes: &[Node], _devices: &[Device]) {
+        for (i, n) in nodes.iter().enumerate() {
+            if n.is_switch() {
+                self.ports.insert(NodeId(i as u32), n.devices.len() as u16);
+            }
+        }
+    }
     fn start(&mut self, _ctx: &mut PlaneCtx<'_>) {}
     fn on_packet(&mut self, ctx: &mut PlaneCtx<'_>, node: NodeId, port: u16, pkt: Packet) {
         self.seen += 1;
@@ -94,7 +102,7 @@ fn chain(slow_every: u64) -> (NetworkBuilder, [NodeId; 3], [NodeId; 2]) {
         slow_every,
         seen: 0,
         macs: BTreeMap::new(),
-        ports: BTreeMap::from([(s[0], 3), (s[1], 2)]),
+        ports: BTreeMap::new(),
         link_events: Vec::new(),
     }));
     b.arp(ArpConfig::default());
