@@ -10,7 +10,10 @@
 //! * the **switch** ([`switch`]): a sans-IO OpenFlow 1.3 switch — flow tables with priorities,
 //!   FLOW_MOD semantics, exact idle/hard timeouts, a multi-table pipeline with action sets,
 //!   PACKET_IN buffers that expire, port and flow counters, multipart statistics — that matches
-//!   on net-stack packets.
+//!   on net-stack packets;
+//! * the **timing model** ([`timing`]): per-packet pipeline latency, controller-message
+//!   handling time and processing capacity of a switch, with the seed 000 and OFSwitch13
+//!   presets.
 //!
 //! ```text
 //!  controller app ──Message──► channel (latency) ──Message──► switch pipeline
@@ -40,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod switch;
+pub mod timing;
 pub mod wire;
 
 pub use wire::*;
