@@ -13,7 +13,9 @@
 //!   on net-stack packets;
 //! * the **timing model** ([`timing`]): per-packet pipeline latency, controller-message
 //!   handling time and processing capacity of a switch, with the seed 000 and OFSwitch13
-//!   presets.
+//!   presets;
+//! * the **control-channel capture** ([`capture`]): `openflow.pcap`, the messages as
+//!   OpenFlow 1.3 over TCP port 6653 for Wireshark.
 //!
 //! ```text
 //!  controller app ──Message──► channel (latency) ──Message──► switch pipeline
@@ -42,6 +44,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod capture;
 pub mod switch;
 pub mod timing;
 pub mod wire;

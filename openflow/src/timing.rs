@@ -16,8 +16,8 @@
 //! Two presets carry published numbers:
 //!
 //! * [`SwitchTiming::seed000`] — Maini & Mazzocca (`../shared/seeds/000_*.txt`, §III.D):
-//!   > "For such transition [`Serve_switch_request`] a normal distribution with a mean of 4µs
-//!   > and standard deviation of 101.43 has been used according to the reference [31].
+//!   > "For such transition \[`Serve_switch_request`\] a normal distribution with a mean of 4µs
+//!   > and standard deviation of 101.43 has been used according to the reference \[31\].
 //!   > Moreover, `Write_Flow_Entry`, `Output_Action` and `Matching` are modelled as a uniform
 //!   > distribution with lower bound 4µs and upper bound 16.5µs. Finally, `FlowExpires` is
 //!   > modelled as a normal distribution with mean 1 and standard deviation 0.2ms."
