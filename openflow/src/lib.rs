@@ -10,7 +10,12 @@
 //! * the **switch** ([`switch`]): a sans-IO OpenFlow 1.3 switch — flow tables with priorities,
 //!   FLOW_MOD semantics, exact idle/hard timeouts, a multi-table pipeline with action sets,
 //!   PACKET_IN buffers that expire, port and flow counters, multipart statistics — that matches
-//!   on net-stack packets.
+//!   on net-stack packets;
+//! * the **timing model** ([`timing`]): per-packet pipeline latency, controller-message
+//!   handling time and processing capacity of a switch, with the seed 000 and OFSwitch13
+//!   presets;
+//! * the **control-channel capture** ([`capture`]): `openflow.pcap`, the messages as
+//!   OpenFlow 1.3 over TCP port 6653 for Wireshark.
 //!
 //! ```text
 //!  controller app ──Message──► channel (latency) ──Message──► switch pipeline
@@ -39,7 +44,9 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod capture;
 pub mod switch;
+pub mod timing;
 pub mod wire;
 
 pub use wire::*;
