@@ -39,6 +39,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod controller;
 pub mod switch;
 pub mod wire;
 
