@@ -15,7 +15,11 @@
 //!   handling time and processing capacity of a switch, with the seed 000 and OFSwitch13
 //!   presets;
 //! * the **control-channel capture** ([`capture`]): `openflow.pcap`, the messages as
-//!   OpenFlow 1.3 over TCP port 6653 for Wireshark.
+//!   OpenFlow 1.3 over TCP port 6653 for Wireshark;
+//! * the **controller** ([`controller`]): a sans-IO Ryu-like runtime with apps (learning,
+//!   shortest-path, dynamic-routing) and a shim hook between apps and runtime;
+//! * the **plane** ([`plane`]): all of the above as net-stack's switch plane, so that a
+//!   simulated network's switch nodes run OpenFlow.
 //!
 //! ```text
 //!  controller app ──Message──► channel (latency) ──Message──► switch pipeline
@@ -45,6 +49,7 @@
 #![warn(missing_docs)]
 
 pub mod capture;
+pub mod controller;
 pub mod switch;
 pub mod timing;
 pub mod wire;
