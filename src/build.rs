@@ -97,13 +97,20 @@ pub fn build(
         crate::scenario::Ecmp::PerPacket => net_stack::routing::Ecmp::PerPacket,
     });
     let topo = &scenario.topology;
-    install(&topology_of(scenario, source)?, &mut b);
-    if scenario.controller.app != ControllerApp::None {
-        return Err(source.error_at(
-            0..0,
-            "OpenFlow controllers (`controller.app` other than \"none\") are not implemented yet",
-            Some("use app = \"none\" (static shortest-path routing)".into()),
-        ));
+    let openflow = scenario.controller.app != ControllerApp::None;
+    install(&topology_of(scenario, source)?, &mut b, openflow);
+    if openflow {
+        let capture = scenario
+            .trace
+            .openflow_pcap
+            .then(|| out.join("pcap").join("openflow.pcap"));
+        crate::sdn::install(&mut b, scenario, capture.as_deref()).map_err(|e| {
+            source.error_at(
+                0..0,
+                format!("cannot create the control-channel capture: {e}"),
+                None,
+            )
+        })?;
     }
     if let Some(vm) = scenario.vms.first() {
         return Err(unsupported(vm.name.span(), "`[[vm]]`"));
@@ -216,6 +223,7 @@ pub fn build(
         .map_err(|e| source.error_at(topo.span.clone(), e.to_string(), None))?;
     let mut sim = Simulation::new(net);
     sim.model.schedule_apps(&mut sim.scheduler);
+    sim.model.start_plane(&mut sim.scheduler);
     Ok(Built { sim, flows })
 }
 
@@ -226,7 +234,12 @@ pub fn check(scenario: &Scenario, source: &ScenarioSource) -> Result<(), Scenari
     probe.trace.pcap = PcapSelection::None;
     // Time series and traced nodes are checked by name here; their files are not created.
     let mut b = NetworkBuilder::new(RngStreams::new(0));
-    install(&topology_of(scenario, source)?, &mut b);
+    install(
+        &topology_of(scenario, source)?,
+        &mut b,
+        scenario.controller.app != ControllerApp::None,
+    );
+    probe.trace.openflow_pcap = false;
     for name in &probe.trace.timeseries {
         if let Some(link) = name.get_ref().strip_prefix("link:") {
             link_named(&b, source, &Spanned::new(name.span(), link.to_string()))?;

@@ -27,6 +27,7 @@ examples!(
     "perf-fat-tree-4",
     "perf-fat-tree-8",
     "perf-fat-tree-16",
+    "sdn-fat-tree",
 );
 
 impl Example {

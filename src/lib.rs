@@ -6,7 +6,8 @@
 //! many parameter values and seeds in parallel.
 //!
 //! ```text
-//! sim-core  <-  net-stack  <-  netsim (this package: scenario → build → run → results)
+//! sim-core  <-  net-stack  <-  openflow  <-  netsim (this package: scenario → build → run → results)
+//!                        ^-- topologies --^
 //! ```
 #![warn(missing_docs)]
 
@@ -15,6 +16,7 @@ pub mod examples;
 pub mod plot;
 pub mod run;
 pub mod scenario;
+pub mod sdn;
 pub mod summary;
 pub mod sweep;
 pub mod topology;

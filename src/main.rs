@@ -28,6 +28,10 @@ enum Command {
         /// Results directory [default: results/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write each OpenFlow switch's final flow table to DIR/dump-flows/<switch>.txt, in
+        /// the style of `ovs-ofctl dump-flows`.
+        #[arg(long)]
+        dump_flows: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -138,6 +142,7 @@ fn main() -> ExitCode {
         Command::Run {
             scenario,
             out,
+            dump_flows,
             common,
         } => load(scenario.as_ref(), common)
             .map_err(netsim::run::RunError::from)
@@ -148,6 +153,7 @@ fn main() -> ExitCode {
                 let opts = RunOptions {
                     out: out.clone(),
                     progress: !cli.quiet,
+                    dump_flows: *dump_flows,
                 };
                 let r = run(&sc, &src, &opts)?;
                 if !cli.quiet {

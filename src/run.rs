@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// Show a progress bar (only if stderr is a terminal).
     pub progress: bool,
+    /// Write each OpenFlow switch's final flow table to `dump-flows/<switch>.txt`.
+    pub dump_flows: bool,
 }
 
 /// What a finished run produced.
@@ -98,6 +100,17 @@ pub fn run(
                 .join(format!("{name}-{}.pcap", d.port)),
         )(e)
     })?;
+    if let Some(plane) = net.plane_mut().and_then(|p| {
+        p.as_any_mut()
+            .downcast_mut::<openflow::plane::OpenFlowPlane>()
+    }) {
+        plane
+            .finish_capture()
+            .map_err(output_err(&opts.out.join("pcap").join("openflow.pcap")))?;
+    }
+    if opts.dump_flows {
+        dump_flows(net, end, &opts.out.join("dump-flows"))?;
+    }
     // Flushes the time series (with a last sample at the end) before the plots read them.
     net.finish_traces(end)
         .map_err(|(path, source)| RunError::Output { path, source })?;
@@ -118,6 +131,26 @@ pub fn run(
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
     std::fs::write(&summary_path, json).map_err(output_err(&summary_path))?;
     Ok(RunResult { summary })
+}
+
+/// Writes every OpenFlow switch's table at `now`, as `ovs-ofctl dump-flows` prints it, to
+/// `dir/<switch>.txt`. A network without switches writes nothing.
+fn dump_flows(net: &net_stack::Network, now: SimTime, dir: &Path) -> Result<(), RunError> {
+    let Some(plane) = crate::sdn::plane_of(net) else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(output_err(dir))?;
+    for s in plane.switches() {
+        let path = dir.join(format!("{}.txt", s.name));
+        let text = format!(
+            "OFPST_FLOW reply (OF1.3): {} (dpid {:#018x})\n{}",
+            s.name,
+            s.switch.config().datapath_id,
+            s.switch.dump_flows(now)
+        );
+        std::fs::write(&path, text).map_err(output_err(&path))?;
+    }
+    Ok(())
 }
 
 fn progress_bar(end: SimTime) -> ProgressBar {

@@ -73,6 +73,8 @@
 //! | `ecmp` | `off`, `per-flow`, `per-packet` | `"off"` | only with `app = "none"`: 5-tuple hash, or random per packet |
 //! | `stats_interval` | time > 0 | `"5s"` | port-statistics polling period (`dynamic-routing`) |
 //! | `channel_latency` | time | `"50us"` | one-way switch–controller latency |
+//! | `switch_timing` | `seed000`, `ofswitch13`, `zero` | `"seed000"` | switch latency model: seed 000 §III.D (matching and output action each uniform 4–16.5 µs per packet; FLOW_MOD uniform 4–16.5 µs; other requests normal(4 µs, 101.43 ns)), ns-3 OFSwitch13 (20 µs × ⌈log2 n⌉ for n entries, CPU 100 Gbit/s), or none |
+//! | `processing_time` | delay: `"20us"`, `"uniform(a, b)"`, `"normal(mean, sd)"` | seed 000's controller `Matching`, `"uniform(4us, 16.5us)"` (`"0s"` with the other presets) | the controller's time per message; it handles one message at a time |
 //!
 //! ## `[tcp]`
 //!
@@ -358,6 +360,8 @@ link = { rate = "10Gbps", delay = "2us", queue = "150KB", loss = 0.001 }
 app = "dynamic-routing"
 stats_interval = "2s"
 channel_latency = "100us"
+switch_timing = "ofswitch13"
+processing_time = "normal(100us, 20us)"
 
 [tcp]
 variant = "reno"
@@ -529,6 +533,11 @@ snaplen = 128
                 ecmp: Ecmp::Off,
                 stats_interval: t("2s"),
                 channel_latency: t("100us"),
+                switch_timing: SwitchTimingPreset::Ofswitch13,
+                processing_time: openflow::timing::Delay::Normal {
+                    mean: t("100us"),
+                    sd: t("20us"),
+                },
             },
             "controller"
         );
@@ -761,7 +770,7 @@ snaplen = 128
         );
         let out = render(&err);
         assert!(
-            out.contains("full.toml:30:7"),
+            out.contains("full.toml:32:7"),
             "error_at names file, line, column:\n{out}"
         );
         assert!(
@@ -798,7 +807,9 @@ snaplen = 128
                 app: ControllerApp::None,
                 ecmp: Ecmp::Off,
                 stats_interval: t("5s"),
-                channel_latency: t("50us")
+                channel_latency: t("50us"),
+                switch_timing: SwitchTimingPreset::Seed000,
+                processing_time: openflow::timing::SEED000_STAGE,
             },
             "controller defaults"
         );

@@ -35,8 +35,11 @@ pub struct Summary {
     pub flows: Vec<FlowSummary>,
     /// Every device queue, hosts' included.
     pub queues: Vec<QueueSummary>,
-    /// OpenFlow switches (none until the openflow crate exists).
-    pub switches: Vec<serde_json::Value>,
+    /// OpenFlow switches, in node order (empty with `app = "none"`).
+    pub switches: Vec<SwitchSummary>,
+    /// The OpenFlow controller's message counts (extension; absent with `app = "none"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub controller: Option<ControllerSummary>,
     /// VM migrations (none until the vm crate exists).
     pub migrations: Vec<serde_json::Value>,
     /// Where every packet ended up (extension): created = delivered + drops + in flight.
@@ -138,6 +141,67 @@ pub struct QueueSummary {
     pub lost_packets: u64,
 }
 
+/// One OpenFlow switch.
+#[derive(Debug, Serialize)]
+pub struct SwitchSummary {
+    /// Node name.
+    pub name: String,
+    /// Datapath id.
+    pub dpid: u64,
+    /// Flow entries at the end of the run, over all tables.
+    pub flow_entries: usize,
+    /// Table lookups (a packet visiting two tables counts twice).
+    pub lookups: u64,
+    /// Lookups that found an entry.
+    pub matched: u64,
+    /// PACKET_INs sent to the controller.
+    pub packet_ins: u64,
+    /// PACKET_OUTs received from the controller.
+    pub packet_outs: u64,
+    /// FLOW_MODs received.
+    pub flow_mods: u64,
+    /// Entries removed by DELETE or a timeout.
+    pub flows_removed: u64,
+    /// Frames received on ports that were up (extension).
+    pub packets_received: u64,
+    /// Frames dropped for want of any matching entry (extension).
+    pub table_misses: u64,
+    /// Frames handed to output ports (extension; flooding counts every copy).
+    pub packets_sent: u64,
+    /// Buffered frames the controller never claimed (extension).
+    pub buffers_expired: u64,
+    /// OpenFlow errors sent (extension).
+    pub errors: u64,
+}
+
+/// What crossed the control channels, counted at the controller (extension). A message
+/// still on a channel or waiting for the controller when the run ends is not counted.
+#[derive(Debug, Serialize)]
+pub struct ControllerSummary {
+    /// The controller app.
+    pub app: &'static str,
+    /// Messages received from switches.
+    pub received: u64,
+    /// Messages sent to switches.
+    pub sent: u64,
+    /// PACKET_INs received.
+    pub packet_ins: u64,
+    /// FLOW_MODs sent.
+    pub flow_mods: u64,
+    /// PACKET_OUTs sent.
+    pub packet_outs: u64,
+    /// FLOW_REMOVEDs received.
+    pub flows_removed: u64,
+    /// PORT_STATUS messages received.
+    pub port_status: u64,
+    /// Statistics requests sent.
+    pub stats_requests: u64,
+    /// Statistics replies received.
+    pub stats_replies: u64,
+    /// ERROR messages received.
+    pub errors: u64,
+}
+
 /// Packet fates over the whole network (extension).
 #[derive(Debug, Serialize)]
 pub struct PacketSummary {
@@ -171,13 +235,61 @@ pub fn collect(
         events,
         flows: flows.iter().map(|f| flow_summary(net, f, end)).collect(),
         queues: queue_summaries(net),
-        switches: Vec::new(),
+        switches: switch_summaries(net),
+        controller: controller_summary(net),
         migrations: Vec::new(),
         packets: PacketSummary {
             fates: net.fates(),
             in_flight: net.packets_in_flight() as u64,
         },
     }
+}
+
+fn controller_summary(net: &Network) -> Option<ControllerSummary> {
+    let controller = crate::sdn::plane_of(net)?.controller()?;
+    let c = controller.counters().total;
+    Some(ControllerSummary {
+        app: controller.app().name(),
+        received: c.received,
+        sent: c.sent,
+        packet_ins: c.packet_ins,
+        flow_mods: c.flow_mods,
+        packet_outs: c.packet_outs,
+        flows_removed: c.flows_removed,
+        port_status: c.port_status,
+        stats_requests: c.stats_requests,
+        stats_replies: c.stats_replies,
+        errors: c.errors,
+    })
+}
+
+fn switch_summaries(net: &Network) -> Vec<SwitchSummary> {
+    let Some(plane) = crate::sdn::plane_of(net) else {
+        return Vec::new();
+    };
+    plane
+        .switches()
+        .iter()
+        .map(|s| {
+            let c = s.switch.counters();
+            SwitchSummary {
+                name: s.name.clone(),
+                dpid: s.switch.config().datapath_id,
+                flow_entries: s.switch.flow_entries(),
+                lookups: c.lookups,
+                matched: c.matched,
+                packet_ins: c.packet_ins,
+                packet_outs: c.packet_outs,
+                flow_mods: c.flow_mods,
+                flows_removed: c.flows_removed,
+                packets_received: c.packets_received,
+                table_misses: c.table_misses,
+                packets_sent: c.packets_sent,
+                buffers_expired: c.buffers_expired,
+                errors: c.errors,
+            }
+        })
+        .collect()
 }
 
 fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {

@@ -485,6 +485,7 @@ fn run_point(p: &Point, out: &Path) -> Result<Summary, String> {
     let opts = RunOptions {
         out: out.join("points").join(&p.dir_name),
         progress: false,
+        dump_flows: false,
     };
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run(&p.scenario, &p.source, &opts)

@@ -1,7 +1,8 @@
 //! The scenario's `[topology]` → a [`topologies::Topology`] → simulator nodes and links.
 //!
 //! Every switch of a topology becomes an IP forwarding node with static shortest-path routes
-//! (`controller.app = "none"`); hosts become hosts. Links are connected in the topology's build
+//! (`controller.app = "none"`) or an OpenFlow switch (any other app; see [`crate::sdn`]);
+//! hosts become hosts. Links are connected in the topology's build
 //! order, which fixes every node's port numbers (see the `topologies` crate docs).
 
 use net_stack::NetworkBuilder;
@@ -73,8 +74,9 @@ pub fn topology_of(
     })
 }
 
-/// Adds the topology's nodes and links to `b`, in the topology's order.
-pub fn install(topo: &Topology, b: &mut NetworkBuilder) {
+/// Adds the topology's nodes and links to `b`, in the topology's order. Forwarding nodes
+/// become OpenFlow switches when `openflow`, else IP routers.
+pub fn install(topo: &Topology, b: &mut NetworkBuilder, openflow: bool) {
     let g = topo.graph();
     let mut ids = Vec::with_capacity(topo.node_count());
     for n in g.node_indices() {
@@ -82,6 +84,7 @@ pub fn install(topo: &Topology, b: &mut NetworkBuilder) {
         let id = match (spec.role.is_host(), spec.ip) {
             (true, Some(ip)) => b.add_host(&spec.name, ip),
             (true, None) => unreachable!("the topologies crate gives every host an address"),
+            (false, _) if openflow => b.add_switch(&spec.name),
             (false, _) => b.add_router(&spec.name),
         };
         ids.push((n, id));

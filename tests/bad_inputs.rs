@@ -167,8 +167,21 @@ fn set_index_out_of_range() {
 
 #[test]
 fn not_yet_supported_features_are_named() {
-    let text = format!("{GOOD}\n[controller]\napp = \"learning\"\n");
-    expect_error(&text, &[], &["OpenFlow controllers", "not implemented yet"]);
+    let text = format!("{GOOD}\n[[vm]]\nname = \"vm1\"\nhost = \"l0\"\nmemory = \"128MB\"\n");
+    expect_error(&text, &[], &["`[[vm]]`", "not implemented yet"]);
+}
+
+/// A controller processing time that is not a delay is refused at its line, with the forms
+/// that are accepted.
+#[test]
+fn bad_processing_time() {
+    let text =
+        format!("{GOOD}\n[controller]\napp = \"learning\"\nprocessing_time = \"gamma(1us)\"\n");
+    expect_error(
+        &text,
+        &[],
+        &["bad `processing_time`", "uniform(4us, 16.5us)"],
+    );
 }
 
 /// An odd fat-tree parameter is refused with the valid range.

@@ -50,6 +50,7 @@
 
 pub mod capture;
 pub mod controller;
+pub mod plane;
 pub mod switch;
 pub mod timing;
 pub mod wire;

@@ -14,7 +14,7 @@ use toml::Spanned;
 
 use super::spec::{
     ControllerApp, Ecmp, FlowKind, LinkState, MigrationAlgorithm, MigrationOrder, PcapSelection,
-    TcpVariant, TopologyKind,
+    SwitchTimingPreset, TcpVariant, TopologyKind,
 };
 
 /// The whole file.
@@ -81,6 +81,8 @@ pub(crate) struct ControllerTable {
     pub ecmp: Option<Spanned<Ecmp>>,
     pub stats_interval: Option<Spanned<SimTime>>,
     pub channel_latency: Option<SimTime>,
+    pub switch_timing: Option<SwitchTimingPreset>,
+    pub processing_time: Option<Spanned<String>>,
 }
 
 /// `[tcp]`.

@@ -207,6 +207,41 @@ pub enum Ecmp {
     PerPacket,
 }
 
+/// `[controller] switch_timing`: the switches' per-packet and per-message latencies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SwitchTimingPreset {
+    /// seed 000 §III.D: matching and output action each uniform on 4–16.5 µs per packet.
+    #[default]
+    Seed000,
+    /// ns-3 OFSwitch13: 20 µs × ⌈log2 n⌉ for n entries, CPU capacity 100 Gbit/s.
+    Ofswitch13,
+    /// An ideal switch: no latency.
+    Zero,
+}
+
+impl SwitchTimingPreset {
+    /// The timing model of the preset.
+    pub fn timing(self) -> openflow::timing::SwitchTiming {
+        use openflow::timing::SwitchTiming;
+        match self {
+            SwitchTimingPreset::Seed000 => SwitchTiming::seed000(),
+            SwitchTimingPreset::Ofswitch13 => SwitchTiming::ofswitch13(),
+            SwitchTimingPreset::Zero => SwitchTiming::zero(),
+        }
+    }
+
+    /// The controller's default per-message processing time with this preset: seed 000's
+    /// controller `Matching` transition (uniform 4–16.5 µs); none for the others (ns-3's
+    /// controller applications answer at once).
+    pub fn default_processing(self) -> openflow::timing::Delay {
+        match self {
+            SwitchTimingPreset::Seed000 => openflow::timing::SEED000_STAGE,
+            _ => openflow::timing::Delay::ZERO,
+        }
+    }
+}
+
 /// `[controller]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ControllerConfig {
@@ -218,6 +253,11 @@ pub struct ControllerConfig {
     pub stats_interval: SimTime,
     /// `channel_latency`: one-way switch–controller latency. Default 50 µs.
     pub channel_latency: SimTime,
+    /// `switch_timing`: the switches' latency model. Default `seed000`.
+    pub switch_timing: SwitchTimingPreset,
+    /// `processing_time`: the controller's time per message (a delay distribution). Default
+    /// per `switch_timing`.
+    pub processing_time: openflow::timing::Delay,
 }
 
 impl Default for ControllerConfig {
@@ -227,6 +267,8 @@ impl Default for ControllerConfig {
             ecmp: Ecmp::Off,
             stats_interval: SimTime::from_secs(5),
             channel_latency: SimTime::from_us(50),
+            switch_timing: SwitchTimingPreset::Seed000,
+            processing_time: SwitchTimingPreset::Seed000.default_processing(),
         }
     }
 }

@@ -254,6 +254,22 @@ impl<'a> Validator<'a> {
             Some(e) => e.into_inner(),
             None => d.ecmp,
         };
+        let switch_timing = raw.switch_timing.unwrap_or(d.switch_timing);
+        let processing_time = match raw.processing_time {
+            None => switch_timing.default_processing(),
+            Some(s) => match s.get_ref().parse::<openflow::timing::Delay>() {
+                Ok(d) => d,
+                Err(e) => {
+                    self.error(
+                        s.span(),
+                        format!("bad `processing_time`: {e}"),
+                        "not a delay",
+                        Some("write a time (\"20us\"), \"uniform(4us, 16.5us)\" or \"normal(4us, 1us)\"".into()),
+                    );
+                    switch_timing.default_processing()
+                }
+            },
+        };
         ControllerConfig {
             app,
             ecmp,
@@ -263,6 +279,8 @@ impl<'a> Validator<'a> {
                 d.stats_interval,
             ),
             channel_latency: raw.channel_latency.unwrap_or(d.channel_latency),
+            switch_timing,
+            processing_time,
         }
     }
 

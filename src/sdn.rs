@@ -1,0 +1,66 @@
+//! Software-defined networks: `[controller] app` other than `"none"` turns every switch of the
+//! topology into an OpenFlow 1.3 switch ([`openflow::switch`]) driven by one Ryu-like
+//! controller ([`openflow::controller`]) over out-of-band control channels
+//! ([`openflow::plane`]), and makes the hosts resolve each other with ARP.
+
+use std::io;
+use std::path::Path;
+
+use net_stack::NetworkBuilder;
+use net_stack::arp::ArpConfig;
+use openflow::controller::{AppKind, Controller, app};
+use openflow::plane::{OpenFlowPlane, PlaneConfig};
+use sim_core::RngStreams;
+
+use crate::scenario::{ControllerApp, Scenario};
+
+/// The controller app a scenario names (`None` for `app = "none"`).
+pub fn app_kind(scenario: &Scenario) -> Option<AppKind> {
+    let c = &scenario.controller;
+    match c.app {
+        ControllerApp::None => None,
+        ControllerApp::Learning => Some(AppKind::Learning),
+        ControllerApp::ShortestPath => Some(AppKind::ShortestPath),
+        ControllerApp::DynamicRouting => Some(AppKind::DynamicRouting {
+            stats_interval: c.stats_interval,
+        }),
+    }
+}
+
+/// Gives `b` the OpenFlow plane and ARP-speaking hosts; with `capture`, the control channel
+/// is recorded there (the directory is created). Fails only with the file system's error.
+pub fn install(
+    b: &mut NetworkBuilder,
+    scenario: &Scenario,
+    capture: Option<&Path>,
+) -> io::Result<()> {
+    let Some(kind) = app_kind(scenario) else {
+        return Ok(());
+    };
+    let c = &scenario.controller;
+    let config = PlaneConfig {
+        channel_latency: c.channel_latency,
+        controller_processing: c.processing_time,
+        timing: c.switch_timing.timing(),
+        ..PlaneConfig::default()
+    };
+    let rng = RngStreams::new(scenario.seed).stream("openflow/timing");
+    let mut plane = OpenFlowPlane::new(config, rng, move |topology| {
+        let app = app(kind, &topology);
+        Controller::new(topology, app)
+    });
+    if let Some(path) = capture {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        plane.capture_to(path)?;
+    }
+    b.plane(Box::new(plane));
+    b.arp(ArpConfig::default());
+    Ok(())
+}
+
+/// The OpenFlow plane of a network, if it has one.
+pub fn plane_of(net: &net_stack::Network) -> Option<&OpenFlowPlane> {
+    net.plane()?.as_any().downcast_ref::<OpenFlowPlane>()
+}
