@@ -459,3 +459,256 @@ fn join(earlier: MultipartReplyBody, later: MultipartReplyBody) -> MultipartRepl
         (_, later) => later,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::any::Any;
+
+    use net_stack::wire::{
+        EtherType, EthernetRepr, IpProtocol, Ipv4Addr, Ipv4Repr, L3, L4, MacAddr, Packet,
+        PacketMeta, UdpRepr,
+    };
+
+    use super::*;
+    use crate::controller::harness::fat_tree_topology;
+    use crate::wire::{Match, MultipartReply, OFP_NO_BUFFER, PacketIn, PacketInReason, PortStats};
+
+    /// Writes down every event; on a timer it sends a BARRIER_REQUEST to switch 1.
+    #[derive(Default)]
+    struct Recorder {
+        events: Vec<String>,
+    }
+
+    impl App for Recorder {
+        fn name(&self) -> &'static str {
+            "recorder"
+        }
+        fn start(&mut self, ctx: &mut Context<'_>) {
+            let t = ctx.now();
+            ctx.set_timer(t + SimTime::from_us(10), 7);
+            ctx.set_timer(t + SimTime::from_us(10), 8);
+            ctx.set_timer(t + SimTime::from_us(5), 9);
+        }
+        fn switch_features(&mut self, _ctx: &mut Context<'_>, dpid: u64, _f: &FeaturesReply) {
+            self.events.push(format!("features {dpid}"));
+        }
+        fn port_stats(&mut self, _ctx: &mut Context<'_>, dpid: u64, s: &[PortStats]) {
+            self.events.push(format!("port_stats {dpid} {}", s.len()));
+        }
+        fn timer(&mut self, ctx: &mut Context<'_>, token: u64) {
+            self.events.push(format!("timer {token}"));
+            ctx.send(1, MessageBody::BarrierRequest);
+        }
+        fn message(&mut self, _ctx: &mut Context<'_>, dpid: u64, m: &Message) {
+            self.events
+                .push(format!("message {dpid} type {}", m.msg_type()));
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+        fn as_any_mut(&mut self) -> &mut dyn Any {
+            self
+        }
+    }
+
+    fn recorder(c: &Controller) -> &[String] {
+        &c.app().as_any().downcast_ref::<Recorder>().unwrap().events
+    }
+
+    fn drain(c: &mut Controller) -> Vec<(u64, ControlMessage)> {
+        std::iter::from_fn(|| c.poll_message()).collect()
+    }
+
+    fn from_switch(xid: u32, body: MessageBody) -> ControlMessage {
+        Message::new(xid, body).into()
+    }
+
+    fn features(dpid: u64) -> MessageBody {
+        MessageBody::FeaturesReply(FeaturesReply {
+            datapath_id: dpid,
+            n_buffers: 256,
+            n_tables: 4,
+            auxiliary_id: 0,
+            capabilities: 0,
+            reserved: 0,
+        })
+    }
+
+    /// Connecting queues HELLO, FEATURES_REQUEST and PORT_DESC with xids 1, 2, 3; an
+    /// ECHO_REQUEST is answered with its own xid and payload without reaching the app; the
+    /// FEATURES_REPLY registers the datapath and reaches the app.
+    #[test]
+    fn handshake_echo_and_xids() {
+        let t0 = SimTime::ZERO;
+        let mut c = Controller::new(fat_tree_topology(4, 4), Box::new(Recorder::default()));
+        c.handle_connected(t0, 1);
+        let out = drain(&mut c);
+        let kinds: Vec<_> = out
+            .iter()
+            .map(|(d, m)| (*d, m.msg.msg_type(), m.msg.xid))
+            .collect();
+        assert_eq!(
+            kinds,
+            [(1, 0, 1), (1, 5, 2), (1, 18, 3)],
+            "HELLO, FEATURES, PORT_DESC"
+        );
+
+        let echo = from_switch(99, MessageBody::EchoRequest(vec![1, 2, 3]));
+        c.handle_message(t0, 1, echo);
+        let out = drain(&mut c);
+        assert_eq!(
+            out[0].1.msg,
+            Message::new(99, MessageBody::EchoReply(vec![1, 2, 3])),
+            "echo reply mirrors xid and data"
+        );
+        c.handle_message(t0, 1, from_switch(2, features(1)));
+        assert_eq!(
+            recorder(&c),
+            ["features 1"],
+            "only the features reply reached the app"
+        );
+        assert!(c.datapaths().contains_key(&1), "datapath registered");
+        let n = &c.counters().per_switch[&1];
+        assert_eq!(
+            (n.echo_requests, n.received, n.sent),
+            (1, 2, 4),
+            "counted per switch"
+        );
+    }
+
+    /// Multipart parts flagged MORE are joined: the app sees one reply with every entry.
+    #[test]
+    fn multipart_parts_are_joined() {
+        let mut c = Controller::new(fat_tree_topology(4, 4), Box::new(Recorder::default()));
+        let part = |flags, port_no| {
+            let s = PortStats {
+                port_no,
+                ..PortStats::default()
+            };
+            let body = MultipartReplyBody::PortStats(vec![s]);
+            from_switch(
+                5,
+                MessageBody::MultipartReply(MultipartReply { flags, body }),
+            )
+        };
+        c.handle_message(SimTime::ZERO, 3, part(OFPMPF_MORE, 1));
+        assert!(recorder(&c).is_empty(), "first part held");
+        c.handle_message(SimTime::ZERO, 3, part(0, 2));
+        assert_eq!(recorder(&c), ["port_stats 3 2"], "one reply, two entries");
+    }
+
+    /// Timers fire by due time, same-time ones in the order set; what a timer handler sends
+    /// leaves with fresh xids.
+    #[test]
+    fn timers_fire_in_order() {
+        let mut c = Controller::new(fat_tree_topology(4, 4), Box::new(Recorder::default()));
+        c.handle_timeout(SimTime::ZERO);
+        assert_eq!(
+            c.poll_timeout(),
+            Some(SimTime::from_us(5)),
+            "earliest first"
+        );
+        c.handle_timeout(SimTime::from_us(10));
+        assert_eq!(
+            recorder(&c),
+            ["timer 9", "timer 7", "timer 8"],
+            "by time, then FIFO"
+        );
+        let xids: Vec<u32> = drain(&mut c).iter().map(|(_, m)| m.msg.xid).collect();
+        assert_eq!(xids, [1, 2, 3], "xids in send order");
+        assert_eq!(c.poll_timeout(), None, "all fired");
+    }
+
+    fn udp(src: u32, dst: u32) -> Packet {
+        Packet {
+            eth: EthernetRepr {
+                dst: MacAddr::from_index(dst),
+                src: MacAddr::from_index(src),
+                vlan: None,
+                ethertype: EtherType::Ipv4,
+            },
+            l3: L3::Ipv4(Ipv4Repr {
+                src: Ipv4Addr::new(10, 0, 0, src as u8),
+                dst: Ipv4Addr::new(10, 0, 0, dst as u8),
+                protocol: IpProtocol::Udp,
+                ttl: 64,
+                ident: 0,
+                tos: 0,
+            }),
+            l4: L4::Udp(UdpRepr {
+                src_port: 1,
+                dst_port: 2,
+            }),
+            payload_len: 10,
+            meta: PacketMeta {
+                uid: 1,
+                flow: 0,
+                created: SimTime::ZERO,
+            },
+        }
+    }
+
+    fn packet_in(buffer_id: u32, in_port: u32, pkt: Packet) -> ControlMessage {
+        let pi = PacketIn {
+            buffer_id,
+            total_len: pkt.frame_len() as u16,
+            reason: PacketInReason::NoMatch,
+            table_id: 0,
+            cookie: 0,
+            match_: Match {
+                in_port: Some(in_port),
+                ..Match::default()
+            },
+            data: Vec::new(),
+        };
+        ControlMessage {
+            msg: Message::new(0, MessageBody::PacketIn(pi)),
+            packet: Some(pkt),
+        }
+    }
+
+    /// Learning switch with buffered PACKET_INs, as simple_switch_13: a flood is a PACKET_OUT
+    /// naming the buffer (no data, no packet); a known destination is one FLOW_MOD carrying
+    /// the buffer id and no PACKET_OUT. An unbuffered one carries the packet and its frame.
+    #[test]
+    fn learning_uses_buffers_like_ryu() {
+        let topo = fat_tree_topology(4, 4);
+        let mut c = Controller::new(topo.clone(), app(AppKind::Learning, &topo));
+        let t0 = SimTime::ZERO;
+        c.handle_message(t0, 1, packet_in(7, 1, udp(1, 2)));
+        let out = drain(&mut c);
+        let MessageBody::PacketOut(po) = &out[0].1.msg.body else {
+            panic!("PACKET_OUT")
+        };
+        assert_eq!(
+            (out.len(), po.buffer_id, po.data.len()),
+            (1, 7, 0),
+            "buffered flood"
+        );
+        assert_eq!(
+            po.actions.len(),
+            3,
+            "h2's port and both uplinks (tree ports of e0)"
+        );
+        assert_eq!(out[0].1.packet, None, "the switch holds the packet");
+
+        c.handle_message(t0, 1, packet_in(8, 2, udp(2, 1)));
+        let out = drain(&mut c);
+        let MessageBody::FlowMod(fm) = &out[0].1.msg.body else {
+            panic!("FLOW_MOD")
+        };
+        assert_eq!(
+            (out.len(), fm.buffer_id, fm.priority),
+            (1, 8, 1),
+            "FLOW_MOD releases it"
+        );
+
+        c.handle_message(t0, 1, packet_in(OFP_NO_BUFFER, 2, udp(2, 1)));
+        let out = drain(&mut c);
+        let MessageBody::PacketOut(po) = &out[1].1.msg.body else {
+            panic!("PACKET_OUT")
+        };
+        assert_eq!(po.data.len(), udp(2, 1).frame_len(), "frame as data");
+        assert_eq!(out[1].1.packet, Some(udp(2, 1)), "packet beside it");
+    }
+}

@@ -10,7 +10,11 @@
 //! * the **switch** ([`switch`]): a sans-IO OpenFlow 1.3 switch — flow tables with priorities,
 //!   FLOW_MOD semantics, exact idle/hard timeouts, a multi-table pipeline with action sets,
 //!   PACKET_IN buffers that expire, port and flow counters, multipart statistics — that matches
-//!   on net-stack packets.
+//!   on net-stack packets;
+//! * the **controller** ([`controller`]): a sans-IO Ryu-like runtime (handshake, echo, xids,
+//!   timers, a shim hook between apps and runtime for seed 001's migration shim) and three
+//!   apps — a learning switch flooding along a spanning tree, reactive shortest-path routing,
+//!   and seed 002's dynamic routing on port statistics.
 //!
 //! ```text
 //!  controller app ──Message──► channel (latency) ──Message──► switch pipeline

@@ -213,6 +213,36 @@ mod tests {
             .dpids()
     }
 
+    /// Every host reaches every other (from a cold start: ARP flooded to edge ports, then
+    /// proxied), each datagram once and only at its destination, also after a stats poll
+    /// has replaced the weights mid-way.
+    #[test]
+    fn all_pairs_reachable() {
+        let kind = AppKind::DynamicRouting {
+            stats_interval: FIVE_S,
+        };
+        let mut h = Harness::new(kind, None);
+        for s in 0..16 {
+            if s == 8 {
+                h.advance(FIVE_S);
+            }
+            for d in (0..16).filter(|&d| d != s) {
+                let uid = h.udp(s, d);
+                assert_eq!(
+                    h.copies(uid),
+                    [d],
+                    "h{s} -> h{d} delivered once, only to h{d}"
+                );
+            }
+        }
+        assert_eq!(
+            app(&h).routing().routes().count(),
+            240,
+            "one route per ordered pair"
+        );
+        h.assert_counters_match();
+    }
+
     /// Seed 002's point: four pod-0 → pod-1 pairs installed back-to-back on an idle fat-tree
     /// take four distinct cores, because each chosen route is reserved (maximum weight) until
     /// the next statistics.
