@@ -39,6 +39,7 @@
 
 mod app;
 mod counters;
+mod dispatch;
 pub mod dynamic_routing;
 #[cfg(test)]
 pub(crate) mod harness;
@@ -66,7 +67,7 @@ pub use topology::{
 use crate::switch::ControlMessage;
 use crate::wire::{
     FeaturesReply, Hello, Message, MessageBody, MultipartReplyBody, MultipartRequest,
-    MultipartRequestBody, OFPMPF_MORE, Port, PortReason,
+    MultipartRequestBody, Port, PortReason,
 };
 
 /// A switch that completed the handshake, as the runtime knows it.
@@ -304,174 +305,15 @@ impl Controller {
             self.timer_seq += 1;
         }
     }
-
-    /// Calls `f` on the app and returns what it sent.
-    fn with_app(
-        &mut self,
-        now: SimTime,
-        f: impl FnOnce(&mut dyn App, &mut Context),
-    ) -> Vec<(u64, ControlMessage)> {
-        let mut out = Vec::new();
-        let mut timers = Vec::new();
-        let mut ctx = Context {
-            now,
-            topology: &self.topology,
-            datapaths: &self.datapaths,
-            out: &mut out,
-            timers: &mut timers,
-        };
-        f(self.app.as_mut(), &mut ctx);
-        self.add_timers(TimerOwner::App, timers);
-        out
-    }
-
-    /// Calls `f` on the shim, then delivers what it produced.
-    fn run_shim(&mut self, now: SimTime, f: impl FnOnce(&mut dyn Shim, &mut ShimContext)) {
-        let mut to_app = VecDeque::new();
-        let mut to_switch = Vec::new();
-        let mut timers = Vec::new();
-        let mut ctx = ShimContext {
-            now,
-            topology: &self.topology,
-            to_app: &mut to_app,
-            to_switch: &mut to_switch,
-            timers: &mut timers,
-        };
-        f(self.shim.as_mut(), &mut ctx);
-        self.add_timers(TimerOwner::Shim, timers);
-        for (dpid, m) in to_switch {
-            self.emit(dpid, m);
-        }
-        self.drain(now, to_app, VecDeque::new());
-    }
-
-    /// Moves messages between shim and app until both directions are empty: the app's
-    /// messages through [`Shim::outbound`] first, then the next event for the app.
-    fn drain(
-        &mut self,
-        now: SimTime,
-        mut to_app: VecDeque<(u64, ControlMessage)>,
-        mut from_app: VecDeque<(u64, ControlMessage)>,
-    ) {
-        loop {
-            if let Some((dpid, msg)) = from_app.pop_front() {
-                let mut to_switch = Vec::new();
-                let mut timers = Vec::new();
-                let mut ctx = ShimContext {
-                    now,
-                    topology: &self.topology,
-                    to_app: &mut to_app,
-                    to_switch: &mut to_switch,
-                    timers: &mut timers,
-                };
-                self.shim.outbound(&mut ctx, dpid, msg);
-                self.add_timers(TimerOwner::Shim, timers);
-                for (d, m) in to_switch {
-                    self.emit(d, m);
-                }
-            } else if let Some((dpid, msg)) = to_app.pop_front() {
-                from_app.extend(self.dispatch(now, dpid, msg));
-            } else {
-                break;
-            }
-        }
-    }
-
-    /// Hands one inbound message to the matching app handler.
-    fn dispatch(
-        &mut self,
-        now: SimTime,
-        dpid: u64,
-        cm: ControlMessage,
-    ) -> Vec<(u64, ControlMessage)> {
-        let ControlMessage { msg, packet } = cm;
-        match &msg.body {
-            MessageBody::FeaturesReply(f) => {
-                self.with_app(now, |app, ctx| app.switch_features(ctx, dpid, f))
-            }
-            MessageBody::PacketIn(pi) => {
-                let (Some(packet), Some(in_port)) = (packet, pi.match_.in_port) else {
-                    return Vec::new();
-                };
-                let ev = PacketInEvent {
-                    dpid,
-                    in_port,
-                    buffer_id: pi.buffer_id,
-                    reason: pi.reason,
-                    packet,
-                    msg: pi,
-                };
-                self.with_app(now, |app, ctx| app.packet_in(ctx, &ev))
-            }
-            MessageBody::FlowRemoved(fr) => {
-                self.with_app(now, |app, ctx| app.flow_removed(ctx, dpid, fr))
-            }
-            MessageBody::PortStatus(ps) => {
-                self.with_app(now, |app, ctx| app.port_status(ctx, dpid, ps))
-            }
-            MessageBody::Error(e) => self.with_app(now, |app, ctx| app.error(ctx, dpid, e)),
-            MessageBody::MultipartReply(r) => {
-                let key = (dpid, msg.xid);
-                let body = match self.partial.remove(&key) {
-                    Some(earlier) => join(earlier, r.body.clone()),
-                    None => r.body.clone(),
-                };
-                if r.flags & OFPMPF_MORE != 0 {
-                    self.partial.insert(key, body);
-                    return Vec::new();
-                }
-                match &body {
-                    MultipartReplyBody::PortStats(s) => {
-                        self.with_app(now, |app, ctx| app.port_stats(ctx, dpid, s))
-                    }
-                    MultipartReplyBody::Flow(s) => {
-                        self.with_app(now, |app, ctx| app.flow_stats(ctx, dpid, s))
-                    }
-                    MultipartReplyBody::PortDesc(p) => {
-                        self.with_app(now, |app, ctx| app.port_desc(ctx, dpid, p))
-                    }
-                    MultipartReplyBody::Unknown { .. } => {
-                        self.with_app(now, |app, ctx| app.message(ctx, dpid, &msg))
-                    }
-                }
-            }
-            _ => self.with_app(now, |app, ctx| app.message(ctx, dpid, &msg)),
-        }
-    }
-}
-
-/// Appends a later multipart part to the earlier ones (parts of one reply share a type).
-fn join(earlier: MultipartReplyBody, later: MultipartReplyBody) -> MultipartReplyBody {
-    use MultipartReplyBody as B;
-    match (earlier, later) {
-        (B::PortStats(mut a), B::PortStats(b)) => {
-            a.extend(b);
-            B::PortStats(a)
-        }
-        (B::Flow(mut a), B::Flow(b)) => {
-            a.extend(b);
-            B::Flow(a)
-        }
-        (B::PortDesc(mut a), B::PortDesc(b)) => {
-            a.extend(b);
-            B::PortDesc(a)
-        }
-        (_, later) => later,
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use std::any::Any;
 
-    use net_stack::wire::{
-        EtherType, EthernetRepr, IpProtocol, Ipv4Addr, Ipv4Repr, L3, L4, MacAddr, Packet,
-        PacketMeta, UdpRepr,
-    };
-
     use super::*;
     use crate::controller::harness::fat_tree_topology;
-    use crate::wire::{Match, MultipartReply, OFP_NO_BUFFER, PacketIn, PacketInReason, PortStats};
+    use crate::wire::{MultipartReply, OFPMPF_MORE, PortStats};
 
     /// Writes down every event; on a timer it sends a BARRIER_REQUEST to switch 1.
     #[derive(Default)]
@@ -617,98 +459,5 @@ mod tests {
         let xids: Vec<u32> = drain(&mut c).iter().map(|(_, m)| m.msg.xid).collect();
         assert_eq!(xids, [1, 2, 3], "xids in send order");
         assert_eq!(c.poll_timeout(), None, "all fired");
-    }
-
-    fn udp(src: u32, dst: u32) -> Packet {
-        Packet {
-            eth: EthernetRepr {
-                dst: MacAddr::from_index(dst),
-                src: MacAddr::from_index(src),
-                vlan: None,
-                ethertype: EtherType::Ipv4,
-            },
-            l3: L3::Ipv4(Ipv4Repr {
-                src: Ipv4Addr::new(10, 0, 0, src as u8),
-                dst: Ipv4Addr::new(10, 0, 0, dst as u8),
-                protocol: IpProtocol::Udp,
-                ttl: 64,
-                ident: 0,
-                tos: 0,
-            }),
-            l4: L4::Udp(UdpRepr {
-                src_port: 1,
-                dst_port: 2,
-            }),
-            payload_len: 10,
-            meta: PacketMeta {
-                uid: 1,
-                flow: 0,
-                created: SimTime::ZERO,
-            },
-        }
-    }
-
-    fn packet_in(buffer_id: u32, in_port: u32, pkt: Packet) -> ControlMessage {
-        let pi = PacketIn {
-            buffer_id,
-            total_len: pkt.frame_len() as u16,
-            reason: PacketInReason::NoMatch,
-            table_id: 0,
-            cookie: 0,
-            match_: Match {
-                in_port: Some(in_port),
-                ..Match::default()
-            },
-            data: Vec::new(),
-        };
-        ControlMessage {
-            msg: Message::new(0, MessageBody::PacketIn(pi)),
-            packet: Some(pkt),
-        }
-    }
-
-    /// Learning switch with buffered PACKET_INs, as simple_switch_13: a flood is a PACKET_OUT
-    /// naming the buffer (no data, no packet); a known destination is one FLOW_MOD carrying
-    /// the buffer id and no PACKET_OUT. An unbuffered one carries the packet and its frame.
-    #[test]
-    fn learning_uses_buffers_like_ryu() {
-        let topo = fat_tree_topology(4, 4);
-        let mut c = Controller::new(topo.clone(), app(AppKind::Learning, &topo));
-        let t0 = SimTime::ZERO;
-        c.handle_message(t0, 1, packet_in(7, 1, udp(1, 2)));
-        let out = drain(&mut c);
-        let MessageBody::PacketOut(po) = &out[0].1.msg.body else {
-            panic!("PACKET_OUT")
-        };
-        assert_eq!(
-            (out.len(), po.buffer_id, po.data.len()),
-            (1, 7, 0),
-            "buffered flood"
-        );
-        assert_eq!(
-            po.actions.len(),
-            3,
-            "h2's port and both uplinks (tree ports of e0)"
-        );
-        assert_eq!(out[0].1.packet, None, "the switch holds the packet");
-
-        c.handle_message(t0, 1, packet_in(8, 2, udp(2, 1)));
-        let out = drain(&mut c);
-        let MessageBody::FlowMod(fm) = &out[0].1.msg.body else {
-            panic!("FLOW_MOD")
-        };
-        assert_eq!(
-            (out.len(), fm.buffer_id, fm.priority),
-            (1, 8, 1),
-            "FLOW_MOD releases it"
-        );
-
-        c.handle_message(t0, 1, packet_in(OFP_NO_BUFFER, 2, udp(2, 1)));
-        let out = drain(&mut c);
-        let MessageBody::PacketOut(po) = &out[1].1.msg.body else {
-            panic!("PACKET_OUT")
-        };
-        assert_eq!(po.data.len(), udp(2, 1).frame_len(), "frame as data");
-        assert_eq!(out[1].1.packet, Some(udp(2, 1)), "packet beside it");
     }
 }
