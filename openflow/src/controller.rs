@@ -55,7 +55,7 @@ use sim_core::SimTime;
 
 pub use app::{App, AppConfig, AppKind, Context, PacketInEvent, app, app_with_config};
 pub use counters::{ControllerCounters, MessageCounts};
-pub use dynamic_routing::DynamicRouting;
+pub use dynamic_routing::{DEFAULT_STATS_INTERVAL, DynamicRouting};
 pub use learning::{LEARNED_COOKIE, LearningSwitch};
 pub use routing::{Route, Routing};
 pub use shim::{NoShim, Shim, ShimContext};

@@ -26,6 +26,9 @@ use super::routing::{LinkCost, install_table_miss};
 use super::{App, AppConfig, Context, PacketInEvent, Routing, SwitchLink, Topology};
 use crate::wire::{FeaturesReply, FlowRemoved, Port, PortStats, PortStatus};
 
+/// Seed 002 §4.2's polling period, 5 s (DESIGN.md's `controller.stats_interval` default).
+pub const DEFAULT_STATS_INTERVAL: SimTime = SimTime::from_secs(5);
+
 /// Timer token of the stats poll.
 const STATS_TIMER: u64 = 1;
 
@@ -182,7 +185,7 @@ mod tests {
     use crate::controller::AppKind;
     use crate::controller::harness::Harness;
 
-    const FIVE_S: SimTime = SimTime::from_secs(5);
+    const FIVE_S: SimTime = DEFAULT_STATS_INTERVAL;
 
     fn harness(edge_ports: u32) -> Harness {
         let kind = AppKind::DynamicRouting {
