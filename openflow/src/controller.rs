@@ -39,6 +39,7 @@
 
 mod app;
 mod counters;
+mod dispatch;
 pub mod dynamic_routing;
 #[cfg(test)]
 pub(crate) mod harness;
@@ -54,7 +55,7 @@ use sim_core::SimTime;
 
 pub use app::{App, AppConfig, AppKind, Context, PacketInEvent, app, app_with_config};
 pub use counters::{ControllerCounters, MessageCounts};
-pub use dynamic_routing::DynamicRouting;
+pub use dynamic_routing::{DEFAULT_STATS_INTERVAL, DynamicRouting};
 pub use learning::{LEARNED_COOKIE, LearningSwitch};
 pub use routing::{Route, Routing};
 pub use shim::{NoShim, Shim, ShimContext};
@@ -66,7 +67,7 @@ pub use topology::{
 use crate::switch::ControlMessage;
 use crate::wire::{
     FeaturesReply, Hello, Message, MessageBody, MultipartReplyBody, MultipartRequest,
-    MultipartRequestBody, OFPMPF_MORE, Port, PortReason,
+    MultipartRequestBody, Port, PortReason,
 };
 
 /// A switch that completed the handshake, as the runtime knows it.
@@ -304,158 +305,159 @@ impl Controller {
             self.timer_seq += 1;
         }
     }
-
-    /// Calls `f` on the app and returns what it sent.
-    fn with_app(
-        &mut self,
-        now: SimTime,
-        f: impl FnOnce(&mut dyn App, &mut Context),
-    ) -> Vec<(u64, ControlMessage)> {
-        let mut out = Vec::new();
-        let mut timers = Vec::new();
-        let mut ctx = Context {
-            now,
-            topology: &self.topology,
-            datapaths: &self.datapaths,
-            out: &mut out,
-            timers: &mut timers,
-        };
-        f(self.app.as_mut(), &mut ctx);
-        self.add_timers(TimerOwner::App, timers);
-        out
-    }
-
-    /// Calls `f` on the shim, then delivers what it produced.
-    fn run_shim(&mut self, now: SimTime, f: impl FnOnce(&mut dyn Shim, &mut ShimContext)) {
-        let mut to_app = VecDeque::new();
-        let mut to_switch = Vec::new();
-        let mut timers = Vec::new();
-        let mut ctx = ShimContext {
-            now,
-            topology: &self.topology,
-            to_app: &mut to_app,
-            to_switch: &mut to_switch,
-            timers: &mut timers,
-        };
-        f(self.shim.as_mut(), &mut ctx);
-        self.add_timers(TimerOwner::Shim, timers);
-        for (dpid, m) in to_switch {
-            self.emit(dpid, m);
-        }
-        self.drain(now, to_app, VecDeque::new());
-    }
-
-    /// Moves messages between shim and app until both directions are empty: the app's
-    /// messages through [`Shim::outbound`] first, then the next event for the app.
-    fn drain(
-        &mut self,
-        now: SimTime,
-        mut to_app: VecDeque<(u64, ControlMessage)>,
-        mut from_app: VecDeque<(u64, ControlMessage)>,
-    ) {
-        loop {
-            if let Some((dpid, msg)) = from_app.pop_front() {
-                let mut to_switch = Vec::new();
-                let mut timers = Vec::new();
-                let mut ctx = ShimContext {
-                    now,
-                    topology: &self.topology,
-                    to_app: &mut to_app,
-                    to_switch: &mut to_switch,
-                    timers: &mut timers,
-                };
-                self.shim.outbound(&mut ctx, dpid, msg);
-                self.add_timers(TimerOwner::Shim, timers);
-                for (d, m) in to_switch {
-                    self.emit(d, m);
-                }
-            } else if let Some((dpid, msg)) = to_app.pop_front() {
-                from_app.extend(self.dispatch(now, dpid, msg));
-            } else {
-                break;
-            }
-        }
-    }
-
-    /// Hands one inbound message to the matching app handler.
-    fn dispatch(
-        &mut self,
-        now: SimTime,
-        dpid: u64,
-        cm: ControlMessage,
-    ) -> Vec<(u64, ControlMessage)> {
-        let ControlMessage { msg, packet } = cm;
-        match &msg.body {
-            MessageBody::FeaturesReply(f) => {
-                self.with_app(now, |app, ctx| app.switch_features(ctx, dpid, f))
-            }
-            MessageBody::PacketIn(pi) => {
-                let (Some(packet), Some(in_port)) = (packet, pi.match_.in_port) else {
-                    return Vec::new();
-                };
-                let ev = PacketInEvent {
-                    dpid,
-                    in_port,
-                    buffer_id: pi.buffer_id,
-                    reason: pi.reason,
-                    packet,
-                    msg: pi,
-                };
-                self.with_app(now, |app, ctx| app.packet_in(ctx, &ev))
-            }
-            MessageBody::FlowRemoved(fr) => {
-                self.with_app(now, |app, ctx| app.flow_removed(ctx, dpid, fr))
-            }
-            MessageBody::PortStatus(ps) => {
-                self.with_app(now, |app, ctx| app.port_status(ctx, dpid, ps))
-            }
-            MessageBody::Error(e) => self.with_app(now, |app, ctx| app.error(ctx, dpid, e)),
-            MessageBody::MultipartReply(r) => {
-                let key = (dpid, msg.xid);
-                let body = match self.partial.remove(&key) {
-                    Some(earlier) => join(earlier, r.body.clone()),
-                    None => r.body.clone(),
-                };
-                if r.flags & OFPMPF_MORE != 0 {
-                    self.partial.insert(key, body);
-                    return Vec::new();
-                }
-                match &body {
-                    MultipartReplyBody::PortStats(s) => {
-                        self.with_app(now, |app, ctx| app.port_stats(ctx, dpid, s))
-                    }
-                    MultipartReplyBody::Flow(s) => {
-                        self.with_app(now, |app, ctx| app.flow_stats(ctx, dpid, s))
-                    }
-                    MultipartReplyBody::PortDesc(p) => {
-                        self.with_app(now, |app, ctx| app.port_desc(ctx, dpid, p))
-                    }
-                    MultipartReplyBody::Unknown { .. } => {
-                        self.with_app(now, |app, ctx| app.message(ctx, dpid, &msg))
-                    }
-                }
-            }
-            _ => self.with_app(now, |app, ctx| app.message(ctx, dpid, &msg)),
-        }
-    }
 }
 
-/// Appends a later multipart part to the earlier ones (parts of one reply share a type).
-fn join(earlier: MultipartReplyBody, later: MultipartReplyBody) -> MultipartReplyBody {
-    use MultipartReplyBody as B;
-    match (earlier, later) {
-        (B::PortStats(mut a), B::PortStats(b)) => {
-            a.extend(b);
-            B::PortStats(a)
+#[cfg(test)]
+mod tests {
+    use std::any::Any;
+
+    use super::*;
+    use crate::controller::harness::fat_tree_topology;
+    use crate::wire::{MultipartReply, OFPMPF_MORE, PortStats};
+
+    /// Writes down every event; on a timer it sends a BARRIER_REQUEST to switch 1.
+    #[derive(Default)]
+    struct Recorder {
+        events: Vec<String>,
+    }
+
+    impl App for Recorder {
+        fn name(&self) -> &'static str {
+            "recorder"
         }
-        (B::Flow(mut a), B::Flow(b)) => {
-            a.extend(b);
-            B::Flow(a)
+        fn start(&mut self, ctx: &mut Context<'_>) {
+            let t = ctx.now();
+            ctx.set_timer(t + SimTime::from_us(10), 7);
+            ctx.set_timer(t + SimTime::from_us(10), 8);
+            ctx.set_timer(t + SimTime::from_us(5), 9);
         }
-        (B::PortDesc(mut a), B::PortDesc(b)) => {
-            a.extend(b);
-            B::PortDesc(a)
+        fn switch_features(&mut self, _ctx: &mut Context<'_>, dpid: u64, _f: &FeaturesReply) {
+            self.events.push(format!("features {dpid}"));
         }
-        (_, later) => later,
+        fn port_stats(&mut self, _ctx: &mut Context<'_>, dpid: u64, s: &[PortStats]) {
+            self.events.push(format!("port_stats {dpid} {}", s.len()));
+        }
+        fn timer(&mut self, ctx: &mut Context<'_>, token: u64) {
+            self.events.push(format!("timer {token}"));
+            ctx.send(1, MessageBody::BarrierRequest);
+        }
+        fn message(&mut self, _ctx: &mut Context<'_>, dpid: u64, m: &Message) {
+            self.events
+                .push(format!("message {dpid} type {}", m.msg_type()));
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+        fn as_any_mut(&mut self) -> &mut dyn Any {
+            self
+        }
+    }
+
+    fn recorder(c: &Controller) -> &[String] {
+        &c.app().as_any().downcast_ref::<Recorder>().unwrap().events
+    }
+
+    fn drain(c: &mut Controller) -> Vec<(u64, ControlMessage)> {
+        std::iter::from_fn(|| c.poll_message()).collect()
+    }
+
+    fn from_switch(xid: u32, body: MessageBody) -> ControlMessage {
+        Message::new(xid, body).into()
+    }
+
+    fn features(dpid: u64) -> MessageBody {
+        MessageBody::FeaturesReply(FeaturesReply {
+            datapath_id: dpid,
+            n_buffers: 256,
+            n_tables: 4,
+            auxiliary_id: 0,
+            capabilities: 0,
+            reserved: 0,
+        })
+    }
+
+    /// Connecting queues HELLO, FEATURES_REQUEST and PORT_DESC with xids 1, 2, 3; an
+    /// ECHO_REQUEST is answered with its own xid and payload without reaching the app; the
+    /// FEATURES_REPLY registers the datapath and reaches the app.
+    #[test]
+    fn handshake_echo_and_xids() {
+        let t0 = SimTime::ZERO;
+        let mut c = Controller::new(fat_tree_topology(4, 4), Box::new(Recorder::default()));
+        c.handle_connected(t0, 1);
+        let out = drain(&mut c);
+        let kinds: Vec<_> = out
+            .iter()
+            .map(|(d, m)| (*d, m.msg.msg_type(), m.msg.xid))
+            .collect();
+        assert_eq!(
+            kinds,
+            [(1, 0, 1), (1, 5, 2), (1, 18, 3)],
+            "HELLO, FEATURES, PORT_DESC"
+        );
+
+        let echo = from_switch(99, MessageBody::EchoRequest(vec![1, 2, 3]));
+        c.handle_message(t0, 1, echo);
+        let out = drain(&mut c);
+        assert_eq!(
+            out[0].1.msg,
+            Message::new(99, MessageBody::EchoReply(vec![1, 2, 3])),
+            "echo reply mirrors xid and data"
+        );
+        c.handle_message(t0, 1, from_switch(2, features(1)));
+        assert_eq!(
+            recorder(&c),
+            ["features 1"],
+            "only the features reply reached the app"
+        );
+        assert!(c.datapaths().contains_key(&1), "datapath registered");
+        let n = &c.counters().per_switch[&1];
+        assert_eq!(
+            (n.echo_requests, n.received, n.sent),
+            (1, 2, 4),
+            "counted per switch"
+        );
+    }
+
+    /// Multipart parts flagged MORE are joined: the app sees one reply with every entry.
+    #[test]
+    fn multipart_parts_are_joined() {
+        let mut c = Controller::new(fat_tree_topology(4, 4), Box::new(Recorder::default()));
+        let part = |flags, port_no| {
+            let s = PortStats {
+                port_no,
+                ..PortStats::default()
+            };
+            let body = MultipartReplyBody::PortStats(vec![s]);
+            from_switch(
+                5,
+                MessageBody::MultipartReply(MultipartReply { flags, body }),
+            )
+        };
+        c.handle_message(SimTime::ZERO, 3, part(OFPMPF_MORE, 1));
+        assert!(recorder(&c).is_empty(), "first part held");
+        c.handle_message(SimTime::ZERO, 3, part(0, 2));
+        assert_eq!(recorder(&c), ["port_stats 3 2"], "one reply, two entries");
+    }
+
+    /// Timers fire by due time, same-time ones in the order set; what a timer handler sends
+    /// leaves with fresh xids.
+    #[test]
+    fn timers_fire_in_order() {
+        let mut c = Controller::new(fat_tree_topology(4, 4), Box::new(Recorder::default()));
+        c.handle_timeout(SimTime::ZERO);
+        assert_eq!(
+            c.poll_timeout(),
+            Some(SimTime::from_us(5)),
+            "earliest first"
+        );
+        c.handle_timeout(SimTime::from_us(10));
+        assert_eq!(
+            recorder(&c),
+            ["timer 9", "timer 7", "timer 8"],
+            "by time, then FIFO"
+        );
+        let xids: Vec<u32> = drain(&mut c).iter().map(|(_, m)| m.msg.xid).collect();
+        assert_eq!(xids, [1, 2, 3], "xids in send order");
+        assert_eq!(c.poll_timeout(), None, "all fired");
     }
 }

@@ -16,8 +16,10 @@
 //!   presets;
 //! * the **control-channel capture** ([`capture`]): `openflow.pcap`, the messages as
 //!   OpenFlow 1.3 over TCP port 6653 for Wireshark;
-//! * the **controller** ([`controller`]): a sans-IO Ryu-like runtime with apps (learning,
-//!   shortest-path, dynamic-routing) and a shim hook between apps and runtime;
+//! * the **controller** ([`controller`]): a sans-IO Ryu-like runtime (handshake, echo, xids,
+//!   timers, a shim hook between apps and runtime for seed 001's migration shim) and three
+//!   apps — a learning switch flooding along a spanning tree, reactive shortest-path routing,
+//!   and seed 002's dynamic routing on port statistics;
 //! * the **plane** ([`plane`]): all of the above as net-stack's switch plane, so that a
 //!   simulated network's switch nodes run OpenFlow.
 //!

@@ -225,7 +225,15 @@ impl App for LearningSwitch {
 mod tests {
     use super::*;
     use crate::controller::AppKind;
-    use crate::controller::harness::Harness;
+    use crate::controller::Controller;
+    use crate::controller::harness::{Harness, fat_tree_topology};
+    use crate::switch::ControlMessage;
+    use crate::wire::{Message, MessageBody, PacketIn, PacketInReason};
+    use net_stack::wire::{
+        EtherType, EthernetRepr, IpProtocol, Ipv4Addr, Ipv4Repr, L3, L4, Packet, PacketMeta,
+        UdpRepr,
+    };
+    use sim_core::SimTime;
 
     fn app(h: &Harness) -> &LearningSwitch {
         h.ctl.app().as_any().downcast_ref().expect("learning")
@@ -253,8 +261,10 @@ mod tests {
     fn flood_follows_the_spanning_tree() {
         let mut h = Harness::new(AppKind::Learning, None);
         h.gratuitous_arp(0);
-        let uid = h.hosts[0].received.len(); // 0: nothing came back to h0
-        assert_eq!(uid, 0, "h0 gets no copy of its own broadcast");
+        assert!(
+            h.hosts[0].received.is_empty(),
+            "h0 gets no copy of its own broadcast"
+        );
         for (i, host) in h.hosts.iter().enumerate().skip(1) {
             assert_eq!(host.received.len(), 1, "h{i} got exactly one copy");
         }
@@ -339,5 +349,122 @@ mod tests {
             "e7 learned port 5"
         );
         h.assert_counters_match();
+    }
+
+    fn drain(c: &mut Controller) -> Vec<(u64, ControlMessage)> {
+        std::iter::from_fn(|| c.poll_message()).collect()
+    }
+
+    fn udp(src: u32, dst: u32) -> Packet {
+        Packet {
+            eth: EthernetRepr {
+                dst: MacAddr::from_index(dst),
+                src: MacAddr::from_index(src),
+                vlan: None,
+                ethertype: EtherType::Ipv4,
+            },
+            l3: L3::Ipv4(Ipv4Repr {
+                src: Ipv4Addr::new(10, 0, 0, src as u8),
+                dst: Ipv4Addr::new(10, 0, 0, dst as u8),
+                protocol: IpProtocol::Udp,
+                ttl: 64,
+                ident: 0,
+                tos: 0,
+            }),
+            l4: L4::Udp(UdpRepr {
+                src_port: 1,
+                dst_port: 2,
+            }),
+            payload_len: 10,
+            meta: PacketMeta {
+                uid: 1,
+                flow: 0,
+                created: SimTime::ZERO,
+            },
+        }
+    }
+
+    fn packet_in(buffer_id: u32, in_port: u32, pkt: Packet) -> ControlMessage {
+        let pi = PacketIn {
+            buffer_id,
+            total_len: pkt.frame_len() as u16,
+            reason: PacketInReason::NoMatch,
+            table_id: 0,
+            cookie: 0,
+            match_: Match {
+                in_port: Some(in_port),
+                ..Match::default()
+            },
+            data: Vec::new(),
+        };
+        ControlMessage {
+            msg: Message::new(0, MessageBody::PacketIn(pi)),
+            packet: Some(pkt),
+        }
+    }
+
+    /// Learning switch with buffered PACKET_INs, as simple_switch_13: a flood is a PACKET_OUT
+    /// naming the buffer (no data, no packet); a known destination is one FLOW_MOD carrying
+    /// the buffer id and no PACKET_OUT. An unbuffered one carries the packet and its frame.
+    #[test]
+    fn learning_uses_buffers_like_ryu() {
+        let topo = fat_tree_topology(4, 4);
+        let mut c = Controller::new(
+            topo.clone(),
+            crate::controller::app(AppKind::Learning, &topo),
+        );
+        let t0 = SimTime::ZERO;
+        c.handle_message(t0, 1, packet_in(7, 1, udp(1, 2)));
+        let out = drain(&mut c);
+        let MessageBody::PacketOut(po) = &out[0].1.msg.body else {
+            panic!("PACKET_OUT")
+        };
+        assert_eq!(
+            (out.len(), po.buffer_id, po.data.len()),
+            (1, 7, 0),
+            "buffered flood"
+        );
+        assert_eq!(
+            po.actions.len(),
+            3,
+            "h2's port and both uplinks (tree ports of e0)"
+        );
+        assert_eq!(out[0].1.packet, None, "the switch holds the packet");
+
+        c.handle_message(t0, 1, packet_in(8, 2, udp(2, 1)));
+        let out = drain(&mut c);
+        let MessageBody::FlowMod(fm) = &out[0].1.msg.body else {
+            panic!("FLOW_MOD")
+        };
+        assert_eq!(
+            (out.len(), fm.buffer_id, fm.priority),
+            (1, 8, 1),
+            "FLOW_MOD releases it"
+        );
+
+        c.handle_message(t0, 1, packet_in(OFP_NO_BUFFER, 2, udp(2, 1)));
+        let out = drain(&mut c);
+        let MessageBody::PacketOut(po) = &out[1].1.msg.body else {
+            panic!("PACKET_OUT")
+        };
+        assert_eq!(po.data.len(), udp(2, 1).frame_len(), "frame as data");
+        assert_eq!(out[1].1.packet, Some(udp(2, 1)), "packet beside it");
+    }
+
+    /// A packet arriving on a switch port off the spanning tree (e1's second uplink; e1 hangs
+    /// off a0) is ignored: nothing learned, nothing sent.
+    #[test]
+    fn off_tree_port_is_ignored() {
+        let topo = fat_tree_topology(4, 4);
+        let mut c = Controller::new(
+            topo.clone(),
+            crate::controller::app(AppKind::Learning, &topo),
+        );
+        c.handle_message(SimTime::ZERO, 2, packet_in(OFP_NO_BUFFER, 4, udp(1, 3)));
+        assert!(drain(&mut c).is_empty(), "no FLOW_MOD, no PACKET_OUT");
+        let app = c.app().as_any().downcast_ref::<LearningSwitch>().unwrap();
+        assert_eq!(app.port_of(2, MacAddr::from_index(1)), None, "not learned");
+        c.handle_message(SimTime::ZERO, 2, packet_in(OFP_NO_BUFFER, 3, udp(1, 3)));
+        assert_eq!(drain(&mut c).len(), 1, "the tree port floods");
     }
 }
