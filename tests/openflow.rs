@@ -226,3 +226,91 @@ fn link_failure_moves_the_pair_to_a_surviving_path() {
         received("c0")
     );
 }
+
+/// The switch timing presets as a ping sees them on an otherwise idle fat-tree, h0 → h4
+/// across five switches (six links of 1 µs; a 98-byte echo frame takes 0.784 µs per link):
+/// `zero` adds nothing to the links' RTT; `ofswitch13` adds exactly 20 µs × ⌈log2 3⌉ per switch
+/// and direction (each switch on the path holds the table-miss entry and the pair's two
+/// entries) plus the frame's service time at its CPU capacity; `seed000` adds between 8 and
+/// 33 µs per switch and direction.
+#[test]
+fn switch_timing_presets_show_in_the_rtt() {
+    let flows = "[[flow]]\nname = \"p\"\nkind = \"ping\"\nsrc = \"h0\"\ndst = \"h4\"\n\
+                 interval = \"10ms\"\n";
+    let links = 2.0 * 6.0 * (1e-6 + 98.0 * 8.0 / 1e9);
+    let mut rtts = Vec::new();
+    for preset in ["zero", "ofswitch13", "seed000"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s.toml");
+        let text = fat_tree("shortest-path", "1.2s", flows, "").replace(
+            "[controller]\n",
+            &format!("[controller]\nswitch_timing = \"{preset}\"\n"),
+        );
+        std::fs::write(&file, text).unwrap();
+        let s = run_ok(&dir.path().join("out"), &[file.to_str().unwrap()]);
+        let p = flow(&s, "p");
+        assert_eq!(p["lost"], 0, "{preset}");
+        rtts.push((
+            p["rtt_min_s"].as_f64().unwrap(),
+            p["rtt_max_s"].as_f64().unwrap(),
+        ));
+    }
+    // The first echo also waits for ARP and the controller; the later ones show the data path.
+    let (zero, of13, seed) = (rtts[0], rtts[1], rtts[2]);
+    assert!((zero.0 - links).abs() < 1e-9, "zero: {zero:?} vs {links}");
+    // OFSwitch13 also serves each frame at its 100 Gbit/s CPU capacity: 98 bytes, 7.84 ns.
+    let of13_switch = 40e-6 + 98.0 * 8.0 / 100e9;
+    assert!(
+        (of13.0 - (links + 10.0 * of13_switch)).abs() < 1e-9,
+        "ofswitch13: {of13:?}"
+    );
+    assert!(
+        seed.0 >= links + 10.0 * 8e-6 && seed.0 <= links + 10.0 * 33e-6,
+        "seed000: {seed:?}"
+    );
+}
+
+/// Per-packet latency is not a throughput cap: under each app with seed 000's 8–33 µs per
+/// packet, a 950 Mbit/s UDP stream across the fat-tree (1 Gbit/s links) loses nothing but the
+/// packets pushed out of the sender's 3-packet ARP queue while h15 was being resolved, and no
+/// queue on the way drops anything.
+#[test]
+fn switches_forward_at_line_rate() {
+    let flows = "[[flow]]\nname = \"u\"\nkind = \"udp-cbr\"\nsrc = \"h0\"\ndst = \"h15\"\n\
+                 rate = \"950Mbps\"\n";
+    for app in APPS {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s.toml");
+        std::fs::write(&file, fat_tree(app, "100ms", flows, "")).unwrap();
+        let s = run_ok(&dir.path().join("out"), &[file.to_str().unwrap()]);
+        let u = flow(&s, "u");
+        let (sent, got) = (
+            u["packets_sent"].as_u64().unwrap(),
+            u["packets_delivered"].as_u64().unwrap(),
+        );
+        let queued: u64 = s["queues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q["dropped_packets"].as_u64().unwrap())
+            .sum();
+        let in_flight = s["packets"]["in_flight"].as_u64().unwrap();
+        assert_eq!(queued, 0, "{app}: no queue drops");
+        // Packets the sender made while ARP resolved h15 beyond the 3 it holds were pushed out.
+        let unresolved = s["packets"]["arp_unresolved"].as_u64().unwrap_or(0);
+        assert_eq!(
+            got + in_flight + unresolved,
+            sent,
+            "{app}: every packet accounted for"
+        );
+        assert!(
+            unresolved < 400,
+            "{app}: ARP took under 5 ms: {unresolved} pushed out"
+        );
+        assert!(
+            u["goodput_bps"].as_f64().unwrap() > 0.9e9,
+            "{app}: {}",
+            u["goodput_bps"]
+        );
+    }
+}
