@@ -34,6 +34,15 @@ pub enum AppAction {
         /// Passed back to the application.
         token: u64,
     },
+    /// Pause VM `vm` (see [`crate::Network::pause_guest`]).
+    PauseGuest(NodeId),
+    /// Resume VM `vm` on host `on` (see [`crate::Network::resume_guest`]).
+    ResumeGuest {
+        /// The VM.
+        vm: NodeId,
+        /// The host it runs on from now.
+        on: NodeId,
+    },
 }
 
 /// The application's view of its host during one call.
@@ -133,6 +142,17 @@ impl<'a> AppCtx<'a> {
             payload_len,
         });
     }
+    /// Pauses VM `vm`: the stop-and-copy phase of a migration (a migration engine runs as an
+    /// application on the VM's host).
+    pub fn pause_vm(&mut self, vm: NodeId) {
+        self.actions.push(AppAction::PauseGuest(vm));
+    }
+
+    /// Resumes VM `vm` on host `on`, where it keeps its addresses and connections.
+    pub fn resume_vm(&mut self, vm: NodeId, on: NodeId) {
+        self.actions.push(AppAction::ResumeGuest { vm, on });
+    }
+
     /// Asks for [`Application::on_timer`] with `token` at `at` (not before now).
     #[inline]
     pub fn set_timer(&mut self, at: SimTime, token: u64) {

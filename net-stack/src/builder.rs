@@ -11,7 +11,7 @@ use crate::arp::{ArpCache, ArpConfig};
 use crate::device::{Device, LinkParams, WireStats};
 use crate::drop_tail::DropTailQueue;
 use crate::network::{AppSlot, Network, Parts};
-use crate::node::{Host, Node, NodeKind};
+use crate::node::{Guest, Host, Node, NodeKind};
 use crate::pcap::PcapTap;
 use crate::plane::SwitchPlane;
 use crate::routing::{Ecmp, RoutingTable};
@@ -114,6 +114,31 @@ impl NetworkBuilder {
     /// Adds an IP forwarding node.
     pub fn add_router(&mut self, name: &str) -> NodeId {
         self.add_node(name, None, NodeKind::Router)
+    }
+
+    /// Adds a VM with address `ip` running on host `host`: a host node with no devices whose
+    /// packets leave through `host` and which `host` hands the frames addressed to it. It gets
+    /// its own MAC address. Applications install on it like on any host.
+    pub fn add_vm(&mut self, name: &str, ip: Ipv4Addr, host: NodeId) -> NodeId {
+        let vms = self
+            .nodes
+            .iter()
+            .filter(|n| n.host().is_some_and(|h| h.guest.is_some()))
+            .count() as u32;
+        let h = Host {
+            guest: Some(Guest {
+                host,
+                mac: MacAddr::for_vm(vms + 1),
+                paused: false,
+            }),
+            ..Host::default()
+        };
+        let id = self.add_node(name, Some(ip), NodeKind::Host(h));
+        match &mut self.nodes[host.index()].kind {
+            NodeKind::Host(p) if p.guest.is_none() => p.guests.push(id),
+            _ => panic!("`{}` cannot host a VM", self.nodes[host.index()].name),
+        }
+        id
     }
 
     /// Adds a switch: a node whose forwarding is done by the plane given to

@@ -2,6 +2,7 @@
 //! events that move packets between them.
 
 mod arp;
+mod guest;
 mod host;
 mod switch;
 
@@ -53,8 +54,8 @@ pub enum Event {
 
 /// Where every packet ended up. At any time,
 /// `created + emitted_by_switches = delivered + queue_drops + wire_losses + link_down_drops +
-/// unroutable + ttl_expired + no_listener + filtered + arp_unresolved + absorbed_by_switches +
-/// in_flight`.
+/// unroutable + ttl_expired + no_listener + filtered + arp_unresolved + guest_paused +
+/// absorbed_by_switches + in_flight`.
 ///
 /// The switch-related and ARP fields are omitted from JSON while zero, so networks without
 /// switches report what they always did.
@@ -84,6 +85,9 @@ pub struct PacketFates {
     /// Packets dropped by a host because ARP never resolved their next hop.
     #[serde(skip_serializing_if = "is_zero")]
     pub arp_unresolved: u64,
+    /// Packets a paused VM would have sent, and frames that reached it while paused.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub guest_paused: u64,
     /// Frames handed to the switch plane (every frame a switch received).
     #[serde(skip_serializing_if = "is_zero")]
     pub absorbed_by_switches: u64,

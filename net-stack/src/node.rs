@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use crate::arp::ArpCache;
-use crate::{AppId, DeviceId};
+use crate::wire::MacAddr;
+use crate::{AppId, DeviceId, NodeId};
 
 /// What a node does with packets.
 #[derive(Debug)]
@@ -33,12 +34,39 @@ pub struct Host {
     /// The ARP cache when hosts resolve addresses themselves; `None` = pre-filled (each hop
     /// addresses its peer device).
     pub(crate) arp: Option<ArpCache>,
+    /// When this host is a guest (a VM): where it runs and its own MAC address.
+    pub(crate) guest: Option<Guest>,
+    /// The guests (VMs) running on this host, which it bridges for.
+    pub(crate) guests: Vec<NodeId>,
+}
+
+/// A VM's attachment to the physical host it runs on. The VM has its own IP and MAC address
+/// and no devices: its packets leave through its host's devices and the host hands it the
+/// frames addressed to it (like a hypervisor's virtual switch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guest {
+    /// The physical host the VM runs on now.
+    pub host: NodeId,
+    /// The VM's MAC address.
+    pub mac: MacAddr,
+    /// Paused (during a migration's stop-and-copy): it neither sends nor receives.
+    pub paused: bool,
 }
 
 impl Host {
     /// The ARP cache, when this host speaks ARP.
     pub fn arp(&self) -> Option<&ArpCache> {
         self.arp.as_ref()
+    }
+
+    /// The attachment, when this host is a VM.
+    pub fn guest(&self) -> Option<&Guest> {
+        self.guest.as_ref()
+    }
+
+    /// The VMs running on this host.
+    pub fn guests(&self) -> &[NodeId] {
+        &self.guests
     }
 }
 

@@ -51,9 +51,11 @@ impl RoutingTable {
     /// Computes the table over the links that are up. Returns the first host pair with no path,
     /// if any (a disconnected network), along with the table.
     pub fn compute(nodes: &[Node], devices: &[Device]) -> (Self, Option<Unreachable>) {
+        // VMs have no devices: their addresses are routed to the host they run on.
+        let is_vm = |n: &Node| n.host().is_some_and(|h| h.guest().is_some());
         let hosts: Vec<NodeId> = (0..nodes.len() as u32)
             .map(NodeId)
-            .filter(|n| nodes[n.index()].is_host())
+            .filter(|n| nodes[n.index()].is_host() && !is_vm(&nodes[n.index()]))
             .collect();
         let dests = hosts.len();
         let mut dest_of = HashMap::with_capacity_and_hasher(dests, Default::default());
@@ -90,7 +92,7 @@ impl RoutingTable {
             }
             for (n, node) in nodes.iter().enumerate() {
                 if dist[n] == u32::MAX {
-                    if node.is_host() && unreachable.is_none() {
+                    if node.is_host() && !is_vm(node) && unreachable.is_none() {
                         unreachable = Some(Unreachable {
                             from: NodeId(n as u32),
                             to: h,
@@ -108,6 +110,15 @@ impl RoutingTable {
                         per_node[n][d].push(dv.port);
                     }
                 }
+            }
+        }
+        for n in nodes {
+            if let (Some(g), Some(ip)) = (n.host().and_then(|h| h.guest()), n.ip)
+                && let Some(&d) = nodes[g.host.index()]
+                    .ip
+                    .and_then(|h| dest_of.get(&u32::from(h)))
+            {
+                dest_of.insert(u32::from(ip), d);
             }
         }
         let mut offsets = Vec::with_capacity(nodes.len() * (dests + 1));
@@ -132,6 +143,14 @@ impl RoutingTable {
     #[inline]
     pub fn dest(&self, ip: Ipv4Addr) -> Option<u32> {
         self.dest_of.get(&u32::from(ip)).copied()
+    }
+
+    /// Routes address `ip` (a VM's) like the address `to` (the host it now runs on): the
+    /// VM's /32 host route follows it.
+    pub(crate) fn alias(&mut self, ip: Ipv4Addr, to: Ipv4Addr) {
+        if let Some(&d) = self.dest_of.get(&u32::from(to)) {
+            self.dest_of.insert(u32::from(ip), d);
+        }
     }
 
     /// Ports of `node` one hop closer to destination `dest`, in increasing order (empty if none).

@@ -164,6 +164,7 @@ mod tests {
                         timers.insert((at, seq, token));
                         seq += 1;
                     }
+                    other => panic!("an on-off source asks for no {other:?}"),
                 }
             }
             let Some((at, _, token)) = timers.pop_first() else {

@@ -24,12 +24,13 @@ impl Network {
     /// at once when the cache knows it, else after a request is answered.
     pub(super) fn arp_send(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
         // The hosts share one subnet: an address the routes do not know is still on-link,
-        // out of the first port (a host's subnet route).
-        let port = self.choose_port(node, id).unwrap_or(0);
-        let dev = device_at(&self.nodes, node, port);
+        // out of the first port (a host's subnet route). A VM's packets leave by its host.
+        let via = self.egress(node);
+        let port = self.choose_port(via, id).unwrap_or(0);
+        let dev = device_at(&self.nodes, via, port);
         let dst = self.packets[id].ipv4().expect("hosts send IPv4").dst;
         let now = sched.now();
-        let src_mac = self.devices[dev.index()].mac;
+        let src_mac = self.identity_mac(node, dev);
         let cache = self.host_mut(node).arp.as_mut().expect("ARP host");
         if let Some(mac) = cache.lookup(now, dst) {
             let pkt = &mut self.packets[id];
@@ -43,18 +44,24 @@ impl Network {
             Enqueued::Overflow(old) => self.drop_packet(old, |f| &mut f.arp_unresolved),
             Enqueued::NewRequest => {
                 let retry = cache.config().retry;
-                self.send_request(sched, dev, dst);
+                self.send_request(sched, node, dev, dst);
                 sched.schedule_in(retry, Event::ArpTimer(node, dst));
             }
         }
     }
 
-    fn send_request(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, target: Ipv4Addr) {
-        let d = &self.devices[dev.index()];
-        let ip = self.nodes[d.node.index()].ip.expect("hosts have addresses");
+    /// Host (or VM) `node` asks for `target` out of `dev`.
+    fn send_request(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        dev: DeviceId,
+        target: Ipv4Addr,
+    ) {
+        let ip = self.nodes[node.index()].ip.expect("hosts have addresses");
         let arp = ArpRepr {
             op: ArpOp::Request,
-            sender_mac: d.mac,
+            sender_mac: self.identity_mac(node, dev),
             sender_ip: ip,
             target_mac: MacAddr::default(),
             target_ip: target,
@@ -62,7 +69,7 @@ impl Network {
         self.send_arp(sched, dev, MacAddr::BROADCAST, arp);
     }
 
-    /// Puts an ARP packet on `dev`.
+    /// Puts an ARP packet on `dev`; the Ethernet source is the ARP sender.
     fn send_arp(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -73,7 +80,7 @@ impl Network {
         let pkt = Packet {
             eth: EthernetRepr {
                 dst: eth_dst,
-                src: self.devices[dev.index()].mac,
+                src: arp.sender_mac,
                 vlan: None,
                 ethertype: EtherType::Arp,
             },
@@ -96,10 +103,10 @@ impl Network {
     pub(super) fn arp_receive(
         &mut self,
         sched: &mut Scheduler<Event>,
+        node: NodeId,
         dev: DeviceId,
         arp: &ArpRepr,
     ) {
-        let node = self.devices[dev.index()].node;
         let my_ip = self.nodes[node.index()].ip.expect("hosts have addresses");
         let now = sched.now();
         let Some(cache) = self.host_mut(node).arp.as_mut() else {
@@ -110,17 +117,19 @@ impl Network {
         if for_me && arp.op == ArpOp::Request {
             cache.stats.replies_sent += 1;
         }
+        let via = self.egress(node);
         for (id, port) in waiting {
-            let out = device_at(&self.nodes, node, port);
+            let out = device_at(&self.nodes, via, port);
+            let src = self.identity_mac(node, out);
             let pkt = &mut self.packets[id];
-            pkt.eth.src = self.devices[out.index()].mac;
+            pkt.eth.src = src;
             pkt.eth.dst = arp.sender_mac;
             self.device_send(sched, out, id);
         }
         if for_me && arp.op == ArpOp::Request {
             let reply = ArpRepr {
                 op: ArpOp::Reply,
-                sender_mac: self.devices[dev.index()].mac,
+                sender_mac: self.identity_mac(node, dev),
                 sender_ip: my_ip,
                 target_mac: arp.sender_mac,
                 target_ip: arp.sender_ip,
@@ -143,8 +152,8 @@ impl Network {
         match cache.retry(ip) {
             Retry::Nothing => {}
             Retry::Again { port } => {
-                let dev = device_at(&self.nodes, node, port);
-                self.send_request(sched, dev, ip);
+                let dev = device_at(&self.nodes, self.egress(node), port);
+                self.send_request(sched, node, dev, ip);
                 sched.schedule_in(retry, Event::ArpTimer(node, ip));
             }
             Retry::GiveUp(queue) => {
@@ -160,10 +169,11 @@ impl Network {
     /// every cache holding the address — and a controller watching — learns where it is now.
     pub fn announce(&mut self, sched: &mut Scheduler<Event>, node: NodeId) {
         let ip = self.nodes[node.index()].ip.expect("hosts have addresses");
-        for dev in self.nodes[node.index()].devices.clone() {
+        let via = self.egress(node);
+        for dev in self.nodes[via.index()].devices.clone() {
             let arp = ArpRepr {
                 op: ArpOp::Request,
-                sender_mac: self.devices[dev.index()].mac,
+                sender_mac: self.identity_mac(node, dev),
                 sender_ip: ip,
                 target_mac: MacAddr::default(),
                 target_ip: ip,

@@ -33,6 +33,12 @@ impl Network {
         let NodeKind::Host(host) = &mut n.kind else {
             unreachable!("only hosts run applications")
         };
+        if host.guest.is_some_and(|g| g.paused) {
+            // A paused VM runs nothing; what its timers would send is lost.
+            self.fates.created += 1;
+            self.fates.guest_paused += 1;
+            return;
+        }
         let ident = host.next_ip_ident;
         host.next_ip_ident = ident.wrapping_add(1);
         let protocol = match l4 {
@@ -73,7 +79,8 @@ impl Network {
         if host.arp.is_some() {
             self.arp_send(sched, node, id);
         } else {
-            self.route_and_send(sched, node, id);
+            let via = self.egress(node);
+            self.route_and_send(sched, via, id);
         }
     }
 
@@ -83,10 +90,17 @@ impl Network {
         dev: DeviceId,
         id: PacketId,
     ) {
-        let node = self.devices[dev.index()].node;
+        let mut node = self.devices[dev.index()].node;
         let pkt = self.packets[id];
+        if let Some(vm) = self.guest_for(node, &pkt) {
+            if self.is_paused(vm) {
+                self.drop_packet(id, |f| &mut f.guest_paused);
+                return;
+            }
+            node = vm;
+        }
         // The NIC's filter: on a switched network a flooded frame reaches hosts it is not for.
-        if pkt.eth.dst != self.devices[dev.index()].mac && !pkt.eth.dst.is_broadcast() {
+        if pkt.eth.dst != self.identity_mac(node, dev) && !pkt.eth.dst.is_broadcast() {
             self.drop_packet(id, |f| &mut f.filtered);
             return;
         }
@@ -96,7 +110,7 @@ impl Network {
                 let arp = *arp;
                 self.packets.remove(id);
                 self.fates.delivered += 1;
-                self.arp_receive(sched, dev, &arp);
+                self.arp_receive(sched, node, dev, &arp);
                 return;
             }
         };
@@ -272,6 +286,8 @@ impl Network {
                 AppAction::Timer { at, token } => {
                     sched.schedule_at(at, Event::AppTimer(app, token));
                 }
+                AppAction::PauseGuest(vm) => self.pause_guest(vm),
+                AppAction::ResumeGuest { vm, on } => self.resume_guest(sched, vm, on),
             }
         }
         self.actions = actions;

@@ -16,6 +16,12 @@ impl MacAddr {
         MacAddr([0x02, 0x00, b[0], b[1], b[2], b[3]])
     }
 
+    /// A VM's address: 02:01:xx:xx:xx:xx (devices use 02:00:…, so the two never collide).
+    pub fn for_vm(i: u32) -> Self {
+        let b = i.to_be_bytes();
+        MacAddr([0x02, 0x01, b[0], b[1], b[2], b[3]])
+    }
+
     /// Whether this is the broadcast address.
     pub fn is_broadcast(self) -> bool {
         self == Self::BROADCAST
