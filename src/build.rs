@@ -112,8 +112,20 @@ pub fn build(
             )
         })?;
     }
-    if let Some(vm) = scenario.vms.first() {
-        return Err(unsupported(vm.name.span(), "`[[vm]]`"));
+    let mut vms = Vec::with_capacity(scenario.vms.len());
+    for (i, v) in scenario.vms.iter().enumerate() {
+        let host = host_named(&b, source, &v.host)?;
+        if b.nodes()[host.index()]
+            .host()
+            .is_some_and(|h| h.guest().is_some())
+        {
+            return Err(source.error_at(
+                v.host.span(),
+                format!("`{}` is a VM; a VM runs on a host", v.host.get_ref()),
+                None,
+            ));
+        }
+        vms.push(b.add_vm(v.name.get_ref(), vm_address(i), host));
     }
     if let Some(m) = scenario.migrations.first() {
         return Err(unsupported(m.vm.span(), "`[[migration]]`"));
@@ -130,80 +142,16 @@ pub fn build(
     for (i, f) in scenario.flows.iter().enumerate() {
         let src = host_named(&b, source, &f.src)?;
         let dst = host_named(&b, source, &f.dst)?;
-        let dst_ip = b.nodes()[dst.index()].ip.expect("hosts have addresses");
-        let flow = i as u32;
-        let (sender, receiver) = match f.kind {
-            FlowKindSpec::UdpCbr { rate, packet_size }
-            | FlowKindSpec::UdpOnOff {
-                rate, packet_size, ..
-            } => {
-                let (on, off) = match f.kind {
-                    FlowKindSpec::UdpOnOff { on, off, .. } => (Some(on), off),
-                    _ => (None, SimTime::ZERO),
-                };
-                let cfg = OnOffConfig {
-                    dst: dst_ip,
-                    src_port: source_port(i),
-                    dst_port: sink_port(i),
-                    rate,
-                    packet_size,
-                    on,
-                    off,
-                    max_bytes: None,
-                };
-                let sender = b.add_app(src, flow, Box::new(OnOff::new(cfg)), f.start, f.stop);
-                let sink = b.add_app(dst, flow, Box::new(PacketSink::new()), SimTime::ZERO, None);
-                b.bind_udp(sink, sink_port(i))
-                    .map_err(|e| source.error_at(f.dst.span(), e.to_string(), None))?;
-                (sender, Some(sink))
-            }
-            FlowKindSpec::Ping { interval, size } => {
-                let ident = i as u16 + 1;
-                let cfg = PingConfig {
-                    dst: dst_ip,
-                    ident,
-                    interval,
-                    size,
-                };
-                let app = b.add_app(src, flow, Box::new(Ping::new(cfg)), f.start, f.stop);
-                b.bind_icmp(app, ident)
-                    .map_err(|e| source.error_at(f.src.span(), e.to_string(), None))?;
-                (app, None)
-            }
-            FlowKindSpec::TcpBulk { bytes } => {
-                let send = BulkSend::new(dst_ip, sink_port(i), bytes.map(|b| b.bytes()));
-                let sender = b.add_app(src, flow, Box::new(send), f.start, f.stop);
-                let sink = b.add_app(dst, flow, Box::new(PacketSink::new()), SimTime::ZERO, None);
-                b.listen_tcp(sink, sink_port(i))
-                    .map_err(|e| source.error_at(f.dst.span(), e.to_string(), None))?;
-                (sender, Some(sink))
-            }
-            FlowKindSpec::RequestResponse {
-                request,
-                response,
-                interval,
-            } => {
-                let cfg = RequestConfig {
-                    dst: dst_ip,
-                    dst_port: sink_port(i),
-                    request: request.bytes(),
-                    response: response.bytes(),
-                    interval,
-                };
-                let client = b.add_app(
-                    src,
-                    flow,
-                    Box::new(RequestClient::new(cfg)),
-                    f.start,
-                    f.stop,
-                );
-                let server = ResponseServer::new(request.bytes(), response.bytes());
-                let server = b.add_app(dst, flow, Box::new(server), SimTime::ZERO, None);
-                b.listen_tcp(server, sink_port(i))
-                    .map_err(|e| source.error_at(f.dst.span(), e.to_string(), None))?;
-                (client, Some(server))
-            }
-        };
+        let (sender, receiver) = install_flow(
+            &mut b,
+            source,
+            i,
+            &f.kind,
+            (src, &f.src),
+            (dst, &f.dst),
+            f.start,
+            f.stop,
+        )?;
         flows.push(FlowHandle {
             name: f.name.get_ref().clone(),
             kind: f.kind.kind(),
@@ -211,6 +159,32 @@ pub fn build(
             dst: f.dst.get_ref().clone(),
             start: f.start,
             stop: f.stop,
+            sender,
+            receiver,
+        });
+    }
+
+    for (v, &vm) in scenario.vms.iter().zip(&vms) {
+        let Some(w) = &v.workload else { continue };
+        let client = host_named(&b, source, &w.client)?;
+        let i = flows.len();
+        let (sender, receiver) = install_flow(
+            &mut b,
+            source,
+            i,
+            &w.kind,
+            (client, &w.client),
+            (vm, &v.name),
+            SimTime::ZERO,
+            None,
+        )?;
+        flows.push(FlowHandle {
+            name: workload_name(v.name.get_ref()),
+            kind: w.kind.kind(),
+            src: w.client.get_ref().clone(),
+            dst: v.name.get_ref().clone(),
+            start: SimTime::ZERO,
+            stop: None,
             sender,
             receiver,
         });
@@ -225,6 +199,102 @@ pub fn build(
     sim.model.schedule_apps(&mut sim.scheduler);
     sim.model.start_plane(&mut sim.scheduler);
     Ok(Built { sim, flows })
+}
+
+/// The address of the `i`-th VM: 10.200.0.1, 10.200.0.2, … (10.200.0.0/16 is kept for VMs).
+pub fn vm_address(i: usize) -> std::net::Ipv4Addr {
+    let n = i as u32 + 1;
+    std::net::Ipv4Addr::new(10, 200, (n >> 8) as u8, n as u8)
+}
+
+/// The flow name of a VM's workload in `summary.json`: `<vm>-workload`.
+pub fn workload_name(vm: &str) -> String {
+    format!("{vm}-workload")
+}
+
+/// Installs the applications of one flow (scenario flow or VM workload) number `i` from
+/// `src` to `dst`; returns the sending and the receiving application. Name spans locate
+/// errors.
+#[allow(clippy::too_many_arguments)]
+fn install_flow(
+    b: &mut NetworkBuilder,
+    source: &ScenarioSource,
+    i: usize,
+    kind: &FlowKindSpec,
+    (src, src_name): (NodeId, &Spanned<String>),
+    (dst, dst_name): (NodeId, &Spanned<String>),
+    start: SimTime,
+    stop: Option<SimTime>,
+) -> Result<(AppId, Option<AppId>), ScenarioError> {
+    let dst_ip = b.nodes()[dst.index()].ip.expect("hosts have addresses");
+    let flow = i as u32;
+    let pair = match *kind {
+        FlowKindSpec::UdpCbr { rate, packet_size }
+        | FlowKindSpec::UdpOnOff {
+            rate, packet_size, ..
+        } => {
+            let (on, off) = match *kind {
+                FlowKindSpec::UdpOnOff { on, off, .. } => (Some(on), off),
+                _ => (None, SimTime::ZERO),
+            };
+            let cfg = OnOffConfig {
+                dst: dst_ip,
+                src_port: source_port(i),
+                dst_port: sink_port(i),
+                rate,
+                packet_size,
+                on,
+                off,
+                max_bytes: None,
+            };
+            let sender = b.add_app(src, flow, Box::new(OnOff::new(cfg)), start, stop);
+            let sink = b.add_app(dst, flow, Box::new(PacketSink::new()), SimTime::ZERO, None);
+            b.bind_udp(sink, sink_port(i))
+                .map_err(|e| source.error_at(dst_name.span(), e.to_string(), None))?;
+            (sender, Some(sink))
+        }
+        FlowKindSpec::Ping { interval, size } => {
+            let ident = i as u16 + 1;
+            let cfg = PingConfig {
+                dst: dst_ip,
+                ident,
+                interval,
+                size,
+            };
+            let app = b.add_app(src, flow, Box::new(Ping::new(cfg)), start, stop);
+            b.bind_icmp(app, ident)
+                .map_err(|e| source.error_at(src_name.span(), e.to_string(), None))?;
+            (app, None)
+        }
+        FlowKindSpec::TcpBulk { bytes } => {
+            let send = BulkSend::new(dst_ip, sink_port(i), bytes.map(|b| b.bytes()));
+            let sender = b.add_app(src, flow, Box::new(send), start, stop);
+            let sink = b.add_app(dst, flow, Box::new(PacketSink::new()), SimTime::ZERO, None);
+            b.listen_tcp(sink, sink_port(i))
+                .map_err(|e| source.error_at(dst_name.span(), e.to_string(), None))?;
+            (sender, Some(sink))
+        }
+        FlowKindSpec::RequestResponse {
+            request,
+            response,
+            interval,
+        } => {
+            let cfg = RequestConfig {
+                dst: dst_ip,
+                dst_port: sink_port(i),
+                request: request.bytes(),
+                response: response.bytes(),
+                interval,
+            };
+            let client = b.add_app(src, flow, Box::new(RequestClient::new(cfg)), start, stop);
+            let server = ResponseServer::new(request.bytes(), response.bytes());
+            let server = b.add_app(dst, flow, Box::new(server), SimTime::ZERO, None);
+            b.listen_tcp(server, sink_port(i))
+                .map_err(|e| source.error_at(dst_name.span(), e.to_string(), None))?;
+            (client, Some(server))
+        }
+    };
+    Ok(pair)
 }
 
 /// Validates everything a build checks (node names, topology, supported features) without

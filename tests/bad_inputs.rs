@@ -167,8 +167,11 @@ fn set_index_out_of_range() {
 
 #[test]
 fn not_yet_supported_features_are_named() {
-    let text = format!("{GOOD}\n[[vm]]\nname = \"vm1\"\nhost = \"l0\"\nmemory = \"128MB\"\n");
-    expect_error(&text, &[], &["`[[vm]]`", "not implemented yet"]);
+    let text = format!(
+        "{GOOD}\n[[vm]]\nname = \"vm1\"\nhost = \"l0\"\nmemory = \"128MB\"\n\
+         [[migration]]\nvm = \"vm1\"\nto = \"r0\"\nat = \"1ms\"\n"
+    );
+    expect_error(&text, &[], &["`[[migration]]`", "not implemented yet"]);
 }
 
 /// A controller processing time that is not a delay is refused at its line, with the forms
