@@ -34,18 +34,18 @@ pub enum ConfigError {
 /// A virtual machine's memory and workload parameters (`[[vm]]` in the scenario file).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct VmConfig {
-    /// Guest memory [bytes]. When `page_size` does not divide it, the page count is rounded
+    /// Guest memory (bytes). When `page_size` does not divide it, the page count is rounded
     /// **up** (a partial last page is still a page and is sent whole).
     pub memory: ByteSize,
-    /// Page size [bytes] (x86: 4096).
+    /// Page size (bytes) (x86: 4096).
     pub page_size: u64,
-    /// Page writes per second while the VM runs [pages/s] (seed 000's "page dirty rate"; seed
+    /// Page writes per second while the VM runs (pages/s) (seed 000's "page dirty rate"; seed
     /// 002 uses 5000 and 10 000). Each write picks a page as [`crate::memory`] documents.
     pub dirty_rate: u64,
     /// Writable working set: the share of pages (from page 0 up) that takes
     /// [`HOT_WRITE_SHARE`](crate::memory::HOT_WRITE_SHARE) of the writes; 0 = uniform writes.
     pub hot_fraction: f64,
-    /// CPU and device state sent in the final (stop-and-copy) round [bytes].
+    /// CPU and device state sent in the final (stop-and-copy) round (bytes).
     pub state: ByteSize,
 }
 
@@ -90,7 +90,7 @@ pub struct PrecopyConfig {
     /// Most rounds in total, the final stop-and-copy round included (Xen `DEF_MAX_ITERS` = 29
     /// iterations, "30 rounds").
     pub max_rounds: u32,
-    /// Stop when the dirty data left for the next round is below this [bytes].
+    /// Stop when the dirty data left for the next round is below this (bytes).
     pub stop_threshold: ByteSize,
     /// Stop when the page data sent so far exceeds this multiple of the memory (Xen
     /// `DEF_MAX_FACTOR` = 3).
@@ -125,8 +125,7 @@ impl PrecopyConfig {
         if self.max_rounds < 2 {
             return Err(ConfigError::MaxRounds(self.max_rounds));
         }
-        // `!(x >= 1.0)` also rejects NaN.
-        if !(self.max_total_factor >= 1.0) {
+        if self.max_total_factor.is_nan() || self.max_total_factor < 1.0 {
             return Err(ConfigError::MaxTotalFactor(self.max_total_factor));
         }
         Ok(())
@@ -208,8 +207,14 @@ mod tests {
         };
         assert_eq!(vm(|c| c.memory = ByteSize(0)), Err(ConfigError::ZeroMemory));
         assert_eq!(vm(|c| c.page_size = 0), Err(ConfigError::ZeroPageSize));
-        assert_eq!(vm(|c| c.hot_fraction = 1.0), Err(ConfigError::HotFraction(1.0)));
-        assert_eq!(vm(|c| c.hot_fraction = -0.1), Err(ConfigError::HotFraction(-0.1)));
+        assert_eq!(
+            vm(|c| c.hot_fraction = 1.0),
+            Err(ConfigError::HotFraction(1.0))
+        );
+        assert_eq!(
+            vm(|c| c.hot_fraction = -0.1),
+            Err(ConfigError::HotFraction(-0.1))
+        );
         assert!(vm(|c| c.hot_fraction = f64::NAN).is_err(), "NaN rejected");
         let pc = |f: fn(&mut PrecopyConfig)| {
             let mut c = PrecopyConfig::default();
@@ -221,17 +226,49 @@ mod tests {
             pc(|c| c.max_total_factor = 0.5),
             Err(ConfigError::MaxTotalFactor(0.5))
         );
-        assert!(pc(|c| c.max_total_factor = f64::NAN).is_err(), "NaN rejected");
-        let post = PostcopyConfig { batch_pages: 0, ..PostcopyConfig::default() };
+        assert!(
+            pc(|c| c.max_total_factor = f64::NAN).is_err(),
+            "NaN rejected"
+        );
+        let post = PostcopyConfig {
+            batch_pages: 0,
+            ..PostcopyConfig::default()
+        };
         assert_eq!(post.validate(), Err(ConfigError::ZeroBatch));
+    }
+
+    /// `Migration::new` refuses an invalid VM or algorithm configuration instead of panicking.
+    #[test]
+    fn migration_new_validates() {
+        let rng = || sim_core::RngStreams::new(1).stream("vm");
+        let bad_vm = VmConfig {
+            page_size: 0,
+            ..VmConfig::default()
+        };
+        let e = crate::Migration::new(&bad_vm, &MigrationConfig::default(), rng());
+        assert_eq!(e.err(), Some(ConfigError::ZeroPageSize));
+        let bad = MigrationConfig::Precopy(PrecopyConfig {
+            max_rounds: 0,
+            ..PrecopyConfig::default()
+        });
+        let e = crate::Migration::new(&VmConfig::default(), &bad, rng());
+        assert_eq!(e.err(), Some(ConfigError::MaxRounds(0)));
     }
 
     /// A page size that does not divide memory rounds the page count up.
     #[test]
     fn pages_round_up() {
-        let c = VmConfig { memory: ByteSize(10_000), page_size: 4096, ..VmConfig::default() };
+        let c = VmConfig {
+            memory: ByteSize(10_000),
+            page_size: 4096,
+            ..VmConfig::default()
+        };
         assert_eq!(c.pages(), 3);
-        let c = VmConfig { memory: ByteSize(8192), page_size: 4096, ..VmConfig::default() };
+        let c = VmConfig {
+            memory: ByteSize(8192),
+            page_size: 4096,
+            ..VmConfig::default()
+        };
         assert_eq!(c.pages(), 2);
     }
 }

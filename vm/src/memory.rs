@@ -236,7 +236,13 @@ impl PageWriter {
 /// Expected number of distinct pages dirtied by `writes` writes under the module's rule, for a
 /// memory of `pages` pages and working-set share `hot_fraction` (from a clean bitmap).
 pub fn expected_dirty_pages(pages: u64, hot_fraction: f64, writes: f64) -> f64 {
-    let fill = |n: f64, w: f64| if n > 0.0 { n * (1.0 - (-w / n).exp()) } else { 0.0 };
+    let fill = |n: f64, w: f64| {
+        if n > 0.0 {
+            n * (1.0 - (-w / n).exp())
+        } else {
+            0.0
+        }
+    };
     let hot = (hot_fraction * pages as f64) as u64;
     if hot == 0 || hot >= pages {
         fill(pages as f64, writes)
@@ -272,7 +278,7 @@ impl DirtyMemory {
         self.dirty.capacity()
     }
 
-    /// Page size [bytes].
+    /// Page size (bytes).
     pub fn page_size(&self) -> u64 {
         self.page_size
     }
@@ -372,7 +378,11 @@ mod tests {
         assert_eq!(m.writes(), before, "no writes while paused");
         m.resume(t + SimTime::from_secs(5));
         m.advance(t + SimTime::from_secs(6));
-        assert_eq!(m.writes(), before + 7, "7 writes in the first second after resuming");
+        assert_eq!(
+            m.writes(),
+            before + 7,
+            "7 writes in the first second after resuming"
+        );
     }
 
     /// `time_of(k)` is the first instant at which write k is due.
@@ -383,7 +393,10 @@ mod tests {
         for k in 0..20 {
             let t = w.time_of(k).expect("running");
             assert!(w.due(t) > k, "write {k} is due at {t}");
-            assert!(w.due(t - SimTime::from_ps(1)) <= k, "write {k} not due before {t}");
+            assert!(
+                w.due(t - SimTime::from_ps(1)) <= k,
+                "write {k} not due before {t}"
+            );
         }
     }
 
@@ -393,12 +406,18 @@ mod tests {
     fn uniform_fill_matches_closed_form() {
         for seed in 0..5 {
             for writes in [50_000u64, 200_000] {
-                let mut m = DirtyMemory::new(&vm(100_000, writes, 0.0), RngStreams::new(seed).stream("vm"));
+                let mut m = DirtyMemory::new(
+                    &vm(100_000, writes, 0.0),
+                    RngStreams::new(seed).stream("vm"),
+                );
                 m.resume(SimTime::ZERO);
                 m.advance(SimTime::from_secs(1));
                 let want = expected_dirty_pages(100_000, 0.0, writes as f64);
                 let got = m.dirty_count() as f64;
-                assert!((got / want - 1.0).abs() < 0.01, "seed {seed}: {got} vs {want}");
+                assert!(
+                    (got / want - 1.0).abs() < 0.01,
+                    "seed {seed}: {got} vs {want}"
+                );
             }
         }
     }
@@ -410,7 +429,10 @@ mod tests {
         let n = 100_000;
         let mut w = PageWriter::new(n, 1, 0.2, RngStreams::new(3).stream("w"));
         let hot_hits = (0..100_000).filter(|_| w.next_page() < 20_000).count();
-        assert_eq!(hot_hits, 90_000, "exactly 90 % of writes hit the working set");
+        assert_eq!(
+            hot_hits, 90_000,
+            "exactly 90 % of writes hit the working set"
+        );
         let mut m = DirtyMemory::new(&vm(n, 100_000, 0.2), RngStreams::new(3).stream("vm"));
         m.resume(SimTime::ZERO);
         m.advance(SimTime::from_secs(1));
@@ -427,7 +449,11 @@ mod tests {
         m.resume(SimTime::ZERO);
         m.advance(SimTime::from_secs(100));
         assert_eq!(m.writes(), 30_000_000);
-        assert!(m.dirty_count() > 262_000, "almost every page dirty: {}", m.dirty_count());
+        assert!(
+            m.dirty_count() > 262_000,
+            "almost every page dirty: {}",
+            m.dirty_count()
+        );
     }
 
     /// Bitmap helpers: fill respects the tail, take clears, next_absent and iter agree.

@@ -236,13 +236,21 @@ impl Core {
     }
 
     pub(crate) fn set_transmitted(&mut self, bytes: u64) {
-        assert!(bytes <= self.written, "transmitted {bytes} > written {}", self.written);
+        assert!(
+            bytes <= self.written,
+            "transmitted {bytes} > written {}",
+            self.written
+        );
         assert!(bytes >= self.transmitted, "transmitted went backwards");
         self.transmitted = bytes;
     }
 
     pub(crate) fn set_acked(&mut self, bytes: u64) {
-        assert!(bytes <= self.written, "acked {bytes} > written {}", self.written);
+        assert!(
+            bytes <= self.written,
+            "acked {bytes} > written {}",
+            self.written
+        );
         assert!(bytes >= self.acked, "acked went backwards");
         self.acked = bytes;
         // An ACK implies transmission.
@@ -277,7 +285,10 @@ impl Core {
         self.report.end = Some(now);
         self.report.total_time = self.report.start.map(|s| now - s);
         self.report.stop_reason = stop_reason;
-        self.emit(MigrationEvent::Finished { at: now, stop_reason });
+        self.emit(MigrationEvent::Finished {
+            at: now,
+            stop_reason,
+        });
     }
 
     pub(crate) fn is_finished(&self) -> bool {
@@ -295,9 +306,9 @@ impl Core {
 
 #[derive(Clone, Debug)]
 enum Engine {
-    Precopy(Box<Precopy>),
+    Precopy(Precopy),
     StopAndCopy(StopAndCopy),
-    Postcopy(Box<Postcopy>),
+    Postcopy(Postcopy),
 }
 
 /// One VM's live migration as a sans-IO state machine over one TCP stream (see the crate docs
@@ -335,9 +346,9 @@ impl Migration {
     ) -> Result<Migration, ConfigError> {
         vm.validate()?;
         let engine = match algorithm {
-            MigrationConfig::Precopy(c) => Engine::Precopy(Box::new(Precopy::new(vm, c, rng)?)),
+            MigrationConfig::Precopy(c) => Engine::Precopy(Precopy::new(vm, c, rng)?),
             MigrationConfig::StopAndCopy(c) => Engine::StopAndCopy(StopAndCopy::new(vm, c)),
-            MigrationConfig::Postcopy(c) => Engine::Postcopy(Box::new(Postcopy::new(vm, c, rng)?)),
+            MigrationConfig::Postcopy(c) => Engine::Postcopy(Postcopy::new(vm, c, rng)?),
         };
         Ok(Migration { engine })
     }

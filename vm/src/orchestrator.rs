@@ -59,17 +59,17 @@ pub enum TargetPolicy {
     FirstFit,
 }
 
-/// A host's memory for VMs ([`[[host]] capacity`]) and what its VMs use now [bytes].
+/// A host's memory for VMs (`[[host]] capacity`) and what its VMs use now (bytes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HostLoad {
-    /// CAP(m) [bytes].
+    /// CAP(m) (bytes).
     pub capacity: u64,
-    /// Σ REQ(i) over the VMs placed on it [bytes].
+    /// Σ REQ(i) over the VMs placed on it (bytes).
     pub used: u64,
 }
 
 impl HostLoad {
-    /// Free memory [bytes] (0 if over-committed).
+    /// Free memory (bytes) (0 if over-committed).
     pub fn free(&self) -> u64 {
         self.capacity.saturating_sub(self.used)
     }
@@ -176,7 +176,10 @@ mod tests {
             migration_order(&src, Order::MachineByMachine),
             vec![0, 2, 4, 1, 5, 3]
         );
-        assert_eq!(migration_order(&src, Order::RoundRobin), vec![0, 1, 3, 2, 5, 4]);
+        assert_eq!(
+            migration_order(&src, Order::RoundRobin),
+            vec![0, 1, 3, 2, 5, 4]
+        );
         assert!(migration_order::<u8>(&[], Order::RoundRobin).is_empty());
     }
 
@@ -186,11 +189,27 @@ mod tests {
     fn targets_by_capacity() {
         let h = |capacity, used| HostLoad { capacity, used };
         let hosts = [h(64, 60), h(64, 32), h(64, 32), h(128, 120)];
-        assert_eq!(choose_target(8, &hosts, None, TargetPolicy::MostFree), Some(1));
-        assert_eq!(choose_target(8, &hosts, Some(1), TargetPolicy::MostFree), Some(2));
-        assert_eq!(choose_target(4, &hosts, None, TargetPolicy::FirstFit), Some(0));
-        assert_eq!(choose_target(33, &hosts, None, TargetPolicy::MostFree), None);
-        assert_eq!(choose_target(4, &[h(4, 0)], None, TargetPolicy::MostFree), Some(0), "exact fit");
+        assert_eq!(
+            choose_target(8, &hosts, None, TargetPolicy::MostFree),
+            Some(1)
+        );
+        assert_eq!(
+            choose_target(8, &hosts, Some(1), TargetPolicy::MostFree),
+            Some(2)
+        );
+        assert_eq!(
+            choose_target(4, &hosts, None, TargetPolicy::FirstFit),
+            Some(0)
+        );
+        assert_eq!(
+            choose_target(33, &hosts, None, TargetPolicy::MostFree),
+            None
+        );
+        assert_eq!(
+            choose_target(4, &[h(4, 0)], None, TargetPolicy::MostFree),
+            Some(0),
+            "exact fit"
+        );
     }
 
     /// Planning places each VM, so later VMs see the memory earlier ones took (seed 004's
@@ -198,9 +217,18 @@ mod tests {
     #[test]
     fn plan_accounts_for_earlier_placements() {
         let mut hosts = [
-            HostLoad { capacity: 100, used: 100 },
-            HostLoad { capacity: 100, used: 0 },
-            HostLoad { capacity: 60, used: 0 },
+            HostLoad {
+                capacity: 100,
+                used: 100,
+            },
+            HostLoad {
+                capacity: 100,
+                used: 0,
+            },
+            HostLoad {
+                capacity: 60,
+                used: 0,
+            },
         ];
         let vms = [(50, 0), (50, 0), (50, 0), (50, 0)];
         let plan = plan_targets(&vms, &mut hosts, TargetPolicy::MostFree);
@@ -215,7 +243,11 @@ mod tests {
         assert_eq!(t.handle_timeout(SimTime::from_secs(9)), 0);
         assert_eq!(t.handle_timeout(SimTime::from_secs(10)), 1);
         assert_eq!(t.poll_timeout(), SimTime::from_secs(20));
-        assert_eq!(t.handle_timeout(SimTime::from_secs(45)), 2);
-        assert_eq!((t.fired(), t.poll_timeout()), (3, SimTime::from_secs(50)));
+        assert_eq!(
+            t.handle_timeout(SimTime::from_secs(45)),
+            3,
+            "20, 30 and 40 s"
+        );
+        assert_eq!((t.fired(), t.poll_timeout()), (4, SimTime::from_secs(50)));
     }
 }

@@ -207,7 +207,9 @@ impl Postcopy {
         {
             let mut batch = Vec::new();
             while (batch.len() as u64) < self.cfg.batch_pages {
-                let Some(p) = self.written.next_absent(self.bg_cursor) else { break };
+                let Some(p) = self.written.next_absent(self.bg_cursor) else {
+                    break;
+                };
                 batch.push(p);
                 self.bg_cursor = p + 1;
             }
@@ -266,7 +268,8 @@ impl Postcopy {
         {
             self.stall = None;
             self.core.report.stall_time += now - since;
-            self.core.emit(MigrationEvent::FaultResolved { page, at: now });
+            self.core
+                .emit(MigrationEvent::FaultResolved { page, at: now });
             self.touch.start(now);
         }
     }
@@ -366,13 +369,33 @@ mod tests {
         let r = &out.report;
         assert!(r.faults > 10, "faults: {}", r.faults);
         let min_stall = link.rate.tx_time(4096) + link.rtt;
-        assert!(r.stall_time >= min_stall * r.faults, "stall {} for {} faults", r.stall_time, r.faults);
+        assert!(
+            r.stall_time >= min_stall * r.faults,
+            "stall {} for {} faults",
+            r.stall_time,
+            r.faults
+        );
         let after_resume = r.end.unwrap() - r.resumed_at.unwrap();
-        assert!(r.stall_time <= after_resume, "stalls happen after the resume");
+        assert!(
+            r.stall_time <= after_resume,
+            "stalls happen after the resume"
+        );
         assert_eq!(r.bytes_sent, 5_000 * 4096 + 100_000);
-        let starts = out.events.iter().filter(|e| matches!(e, MigrationEvent::FaultStarted { .. })).count();
-        let ends = out.events.iter().filter(|e| matches!(e, MigrationEvent::FaultResolved { .. })).count();
-        assert_eq!((starts as u64, ends as u64), (r.faults, r.faults), "every stall bracketed");
+        let starts = out
+            .events
+            .iter()
+            .filter(|e| matches!(e, MigrationEvent::FaultStarted { .. }))
+            .count();
+        let ends = out
+            .events
+            .iter()
+            .filter(|e| matches!(e, MigrationEvent::FaultResolved { .. }))
+            .count();
+        assert_eq!(
+            (starts as u64, ends as u64),
+            (r.faults, r.faults),
+            "every stall bracketed"
+        );
         let again = run(postcopy(&v, cfg, 7), link);
         assert_eq!(again.report, out.report, "same seed, same run");
     }
@@ -393,6 +416,9 @@ mod tests {
             })
             .expect("a fault");
         let push_reaches = link.rate.tx_time(100_000 + (page + 1) * 4096);
-        assert!(at < push_reaches, "page {page} resolved at {at}, push would reach it at {push_reaches}");
+        assert!(
+            at < push_reaches,
+            "page {page} resolved at {at}, push would reach it at {push_reaches}"
+        );
     }
 }

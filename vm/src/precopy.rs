@@ -75,7 +75,7 @@ pub struct Precopy {
     round_bytes: u64,
     /// Writes applied when the current round started.
     round_writes_at_start: u64,
-    /// Page data written so far [bytes] (state excluded).
+    /// Page data written so far (bytes) (state excluded).
     page_bytes_sent: u64,
 }
 
@@ -180,7 +180,8 @@ impl Precopy {
             Some(StopReason::MaxRounds)
         } else if self.page_bytes_sent as f64 > self.cfg.max_total_factor * memory as f64 {
             Some(StopReason::MaxTotal)
-        } else if self.cfg.dirty_rate_check && writes as u128 * ps as u128 > self.round_bytes as u128
+        } else if self.cfg.dirty_rate_check
+            && writes as u128 * ps as u128 > self.round_bytes as u128
         {
             Some(StopReason::DirtyRate)
         } else {
