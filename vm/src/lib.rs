@@ -1,0 +1,84 @@
+//! # vm — virtual machines and their live migration, sans-IO
+//!
+//! This crate owns what a VM is to the simulator — memory pages that a running guest keeps
+//! dirtying — and the engines that migrate it: pre-copy with the Xen stop conditions and seed
+//! 002's Early Notification, stop-and-copy, and post-copy with demand fetching; plus the
+//! orchestrator's pure policies (migration order, target choice by capacity, periodic trigger;
+//! seeds 000 and 004). It knows nothing about packets: an integrator (the root package) connects
+//! each [`Migration`] to one simulated TCP connection and the VM's service.
+//!
+//! * [`memory`] — [`PageBitmap`], the drift-free [`PageWriter`] and the dirty log
+//!   [`DirtyMemory`], advanced lazily (no event per write);
+//! * [`config`] — [`VmConfig`], [`PrecopyConfig`], [`StopAndCopyConfig`], [`PostcopyConfig`],
+//!   validation errors;
+//! * [`migration`] — the [`Migration`] front end, its [`MigrationEvent`]s and
+//!   [`MigrationReport`]; the engines live in [`precopy`], [`stop_and_copy`], [`postcopy`];
+//! * [`orchestrator`] — order, target and trigger policies.
+//!
+//! ## Driving a migration
+//!
+//! ```text
+//!              handle_start(now)
+//!              handle_transmitted(now, total bytes sent once)   ◄── TCP: SND.MAX − ISS − 1
+//!   integrator handle_acked(now, total bytes acked)             ◄── TCP: SND.UNA − ISS − 1
+//!      │       handle_timeout(now)                              ◄── engine timer
+//!      ▼
+//!   ┌──────────────────── Migration (Precopy | StopAndCopy | Postcopy) ───────────────────┐
+//!   │  DirtyMemory / PageWriter ── rounds, stop conditions, pause/resume, faults ── Core  │
+//!   └──────────────────────────────────────────────────────────────────────────────────────┘
+//!      │ poll_write()   → bytes to append to the TCP stream (whole rounds / batches)
+//!      │ poll_event()   → RoundStarted, RoundEnded, Paused (service stops), Resumed (move the
+//!      │                  VM's address, gratuitous ARP), FaultStarted/Resolved, Finished
+//!      │ poll_timeout() → when to call handle_timeout
+//!      ▼ report()       → MigrationReport (summary.json `migrations[]`)
+//! ```
+//!
+//! After every `handle_*` call, drain `poll_write` into the socket and `poll_event` into the
+//! node, then re-arm one timer at `poll_timeout`. A pre-copy round, under the baseline, is
+//! handed over when the previous round is acknowledged; with Early Notification, when it has
+//! been transmitted once:
+//!
+//! ```text
+//!   baseline  │ round i sent ──── RTT ───► acked │ round i+1 …
+//!   E-N       │ round i sent │ round i+1 …            (the window never drains between rounds)
+//! ```
+//!
+//! ```
+//! use sim_core::{ByteSize, RngStreams, SimTime};
+//! use vm::{Migration, MigrationConfig, MigrationEvent, PrecopyConfig, VmConfig};
+//!
+//! let vm = VmConfig { memory: ByteSize(64 << 20), dirty_rate: 0, ..VmConfig::default() };
+//! let algo = MigrationConfig::Precopy(PrecopyConfig::default());
+//! let mut m = Migration::new(&vm, &algo, RngStreams::new(1).stream("vm/vm1")).unwrap();
+//! m.handle_start(SimTime::ZERO);
+//! let round0 = m.poll_write().unwrap();
+//! assert_eq!(round0, 64 << 20);
+//! // The transport sends and acknowledges everything by 1 s: round 0 ends, nothing was
+//! // dirtied, so the VM pauses and the final round carries only the 8 MiB of state.
+//! m.handle_acked(SimTime::from_secs(1), round0);
+//! assert_eq!(m.poll_write(), Some(8 << 20));
+//! m.handle_acked(SimTime::from_secs(2), round0 + (8 << 20));
+//! let events: Vec<_> = std::iter::from_fn(|| m.poll_event()).collect();
+//! assert!(events.contains(&MigrationEvent::Resumed { at: SimTime::from_secs(2) }));
+//! assert_eq!(m.report().downtime, Some(SimTime::from_secs(1)));
+//! ```
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod memory;
+pub mod migration;
+pub mod orchestrator;
+pub mod postcopy;
+pub mod precopy;
+pub mod stop_and_copy;
+#[cfg(test)]
+mod test_link;
+
+pub use config::{
+    ConfigError, MigrationConfig, PostcopyConfig, PrecopyConfig, StopAndCopyConfig, VmConfig,
+};
+pub use memory::{DirtyMemory, PageBitmap, PageWriter};
+pub use migration::{
+    Algorithm, Migration, MigrationEvent, MigrationReport, RoundRecord, StopReason,
+};
+pub use orchestrator::{HostLoad, Order, PeriodicTrigger, TargetPolicy};

@@ -1,0 +1,423 @@
+//! What every migration engine shares: the [`Migration`] front end an integrator drives, its
+//! events and report, and the stream bookkeeping (`Core`) behind them.
+//!
+//! # The stream contract
+//!
+//! An engine talks to one TCP connection through three cumulative byte counts of its stream:
+//!
+//! * **written** — what [`Migration::poll_write`] handed out; the integrator appends exactly that
+//!   many bytes (virtual payload) to the socket, in full;
+//! * **transmitted** — [`Migration::handle_transmitted`]: bytes sent at least once
+//!   (SND.MAX − ISS − 1 for a stream after the SYN), never more than written;
+//! * **acked** — [`Migration::handle_acked`]: bytes cumulatively acknowledged (SND.UNA − ISS − 1).
+//!
+//! Both inputs are totals, not increments, and must not decrease. Calls must come in time order,
+//! with [`Migration::handle_timeout`] called at [`Migration::poll_timeout`] when nothing else
+//! happens first. A page or a round is *at the destination* when its last byte is acknowledged:
+//! the source has no better evidence (the ACK's return trip is included).
+
+use std::collections::VecDeque;
+
+use sim_core::{RngStream, SimTime};
+
+use crate::config::{ConfigError, MigrationConfig, VmConfig};
+use crate::postcopy::Postcopy;
+use crate::precopy::Precopy;
+use crate::stop_and_copy::StopAndCopy;
+
+/// The migration algorithm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// Iterative pre-copy.
+    Precopy,
+    /// Stop-and-copy.
+    StopAndCopy,
+    /// Post-copy with demand fetching.
+    Postcopy,
+}
+
+impl Algorithm {
+    /// The scenario-file spelling: `precopy`, `stop-and-copy`, `postcopy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Precopy => "precopy",
+            Algorithm::StopAndCopy => "stop-and-copy",
+            Algorithm::Postcopy => "postcopy",
+        }
+    }
+}
+
+/// Why pre-copy stopped iterating (seed 002 §2.1's four Xen conditions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StopReason {
+    /// The dirty data left for the next round fell below `stop_threshold`.
+    Threshold,
+    /// The next round would have been the last one `max_rounds` allows.
+    MaxRounds,
+    /// The page data sent exceeded `max_total_factor` × memory.
+    MaxTotal,
+    /// The VM dirtied memory faster than the last round transferred it.
+    DirtyRate,
+}
+
+impl StopReason {
+    /// The `summary.json` spelling: `threshold`, `max_rounds`, `max_total`, `dirty_rate`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Threshold => "threshold",
+            StopReason::MaxRounds => "max_rounds",
+            StopReason::MaxTotal => "max_total",
+            StopReason::DirtyRate => "dirty_rate",
+        }
+    }
+}
+
+/// Something the integrator acts on or records. Drained with [`Migration::poll_event`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MigrationEvent {
+    /// A round's data was written to the stream.
+    RoundStarted {
+        /// Round index from 0.
+        round: u32,
+        /// Pages in the round.
+        pages: u64,
+        /// When.
+        at: SimTime,
+    },
+    /// A round ended: its data is transmitted (Early Notification) or acknowledged (otherwise,
+    /// and always for a final round).
+    RoundEnded {
+        /// Round index from 0.
+        round: u32,
+        /// Bytes the round wrote.
+        bytes: u64,
+        /// When.
+        at: SimTime,
+    },
+    /// The VM stopped at the source: its services must stop answering from now.
+    Paused {
+        /// When.
+        at: SimTime,
+    },
+    /// The VM runs at the destination: move its address, send a gratuitous ARP.
+    Resumed {
+        /// When.
+        at: SimTime,
+    },
+    /// Post-copy: the VM at the destination touched a page it does not have and stalls.
+    FaultStarted {
+        /// The page.
+        page: u64,
+        /// When.
+        at: SimTime,
+    },
+    /// Post-copy: the faulting page arrived; the VM runs again.
+    FaultResolved {
+        /// The page.
+        page: u64,
+        /// When.
+        at: SimTime,
+    },
+    /// The migration is complete; nothing more will be written.
+    Finished {
+        /// When.
+        at: SimTime,
+        /// Why pre-copy stopped iterating; `None` for the other algorithms.
+        stop_reason: Option<StopReason>,
+    },
+}
+
+/// One round of a migration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoundRecord {
+    /// Round index from 0.
+    pub index: u32,
+    /// When its data was written.
+    pub start: SimTime,
+    /// When it ended (see [`MigrationEvent::RoundEnded`]).
+    pub end: SimTime,
+    /// Bytes written for it (pages, plus the state in a final round).
+    pub bytes: u64,
+    /// Pages it carried.
+    pub pages_sent: u64,
+    /// Distinct pages the VM dirtied between its start and end (0 while paused).
+    pub pages_dirtied_during: u64,
+}
+
+/// The outcome of a migration, complete once [`MigrationEvent::Finished`] has been emitted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MigrationReport {
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// Whether Early Notification was on (pre-copy only).
+    pub early_notification: bool,
+    /// [`Migration::handle_start`] time.
+    pub start: Option<SimTime>,
+    /// Finish time.
+    pub end: Option<SimTime>,
+    /// `end − start`.
+    pub total_time: Option<SimTime>,
+    /// When the VM paused at the source.
+    pub paused_at: Option<SimTime>,
+    /// When the VM resumed at the destination.
+    pub resumed_at: Option<SimTime>,
+    /// `resumed_at − paused_at`.
+    pub downtime: Option<SimTime>,
+    /// Rounds that have ended, in order.
+    pub rounds: Vec<RoundRecord>,
+    /// Bytes written to the stream (what the application handed down).
+    pub bytes_sent: u64,
+    /// Pre-copy's stop condition; `None` otherwise.
+    pub stop_reason: Option<StopReason>,
+    /// Post-copy page faults at the destination.
+    pub faults: u64,
+    /// Post-copy time the VM spent stalled on faults.
+    pub stall_time: SimTime,
+}
+
+impl MigrationReport {
+    fn new(algorithm: Algorithm, early_notification: bool) -> Self {
+        MigrationReport {
+            algorithm,
+            early_notification,
+            start: None,
+            end: None,
+            total_time: None,
+            paused_at: None,
+            resumed_at: None,
+            downtime: None,
+            rounds: Vec::new(),
+            bytes_sent: 0,
+            stop_reason: None,
+            faults: 0,
+            stall_time: SimTime::ZERO,
+        }
+    }
+}
+
+/// Stream counters, pending output and the report: the part every engine shares.
+#[derive(Clone, Debug)]
+pub(crate) struct Core {
+    pub(crate) written: u64,
+    pub(crate) transmitted: u64,
+    pub(crate) acked: u64,
+    pending_write: u64,
+    events: VecDeque<MigrationEvent>,
+    pub(crate) report: MigrationReport,
+}
+
+impl Core {
+    pub(crate) fn new(algorithm: Algorithm, early_notification: bool) -> Self {
+        Core {
+            written: 0,
+            transmitted: 0,
+            acked: 0,
+            pending_write: 0,
+            events: VecDeque::new(),
+            report: MigrationReport::new(algorithm, early_notification),
+        }
+    }
+
+    pub(crate) fn start(&mut self, now: SimTime) {
+        assert!(self.report.start.is_none(), "migration started twice");
+        self.report.start = Some(now);
+    }
+
+    /// Appends `bytes` to the stream; returns the stream offset after them.
+    pub(crate) fn write(&mut self, bytes: u64) -> u64 {
+        self.written += bytes;
+        self.pending_write += bytes;
+        self.report.bytes_sent += bytes;
+        self.written
+    }
+
+    pub(crate) fn emit(&mut self, ev: MigrationEvent) {
+        self.events.push_back(ev);
+    }
+
+    pub(crate) fn set_transmitted(&mut self, bytes: u64) {
+        assert!(
+            bytes <= self.written,
+            "transmitted {bytes} > written {}",
+            self.written
+        );
+        assert!(bytes >= self.transmitted, "transmitted went backwards");
+        self.transmitted = bytes;
+    }
+
+    pub(crate) fn set_acked(&mut self, bytes: u64) {
+        assert!(
+            bytes <= self.written,
+            "acked {bytes} > written {}",
+            self.written
+        );
+        assert!(bytes >= self.acked, "acked went backwards");
+        self.acked = bytes;
+        // An ACK implies transmission.
+        self.transmitted = self.transmitted.max(bytes);
+    }
+
+    pub(crate) fn pause(&mut self, now: SimTime) {
+        self.report.paused_at = Some(now);
+        self.emit(MigrationEvent::Paused { at: now });
+    }
+
+    pub(crate) fn resume(&mut self, now: SimTime) {
+        self.report.resumed_at = Some(now);
+        self.report.downtime = self.report.paused_at.map(|p| now - p);
+        self.emit(MigrationEvent::Resumed { at: now });
+    }
+
+    pub(crate) fn round_started(&mut self, round: u32, pages: u64, at: SimTime) {
+        self.emit(MigrationEvent::RoundStarted { round, pages, at });
+    }
+
+    pub(crate) fn round_ended(&mut self, rec: RoundRecord) {
+        self.emit(MigrationEvent::RoundEnded {
+            round: rec.index,
+            bytes: rec.bytes,
+            at: rec.end,
+        });
+        self.report.rounds.push(rec);
+    }
+
+    pub(crate) fn finish(&mut self, now: SimTime, stop_reason: Option<StopReason>) {
+        self.report.end = Some(now);
+        self.report.total_time = self.report.start.map(|s| now - s);
+        self.report.stop_reason = stop_reason;
+        self.emit(MigrationEvent::Finished {
+            at: now,
+            stop_reason,
+        });
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        self.report.end.is_some()
+    }
+
+    pub(crate) fn poll_write(&mut self) -> Option<u64> {
+        (self.pending_write > 0).then(|| std::mem::take(&mut self.pending_write))
+    }
+
+    pub(crate) fn poll_event(&mut self) -> Option<MigrationEvent> {
+        self.events.pop_front()
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Engine {
+    Precopy(Precopy),
+    StopAndCopy(StopAndCopy),
+    Postcopy(Postcopy),
+}
+
+/// One VM's live migration as a sans-IO state machine over one TCP stream (see the crate docs
+/// for the driving loop and the module docs for the stream contract).
+#[derive(Clone, Debug)]
+pub struct Migration {
+    engine: Engine,
+}
+
+macro_rules! each {
+    ($self:expr, $e:ident => $body:expr) => {
+        match &$self.engine {
+            Engine::Precopy($e) => $body,
+            Engine::StopAndCopy($e) => $body,
+            Engine::Postcopy($e) => $body,
+        }
+    };
+    (mut $self:expr, $e:ident => $body:expr) => {
+        match &mut $self.engine {
+            Engine::Precopy($e) => $body,
+            Engine::StopAndCopy($e) => $body,
+            Engine::Postcopy($e) => $body,
+        }
+    };
+}
+
+impl Migration {
+    /// A migration of the VM `vm` by `algorithm`, not yet started. `rng` drives the VM's page
+    /// writes (pre-copy: dirtying at the source; post-copy: touches at the destination); give
+    /// each VM its own stream (`RngStreams::stream("vm/<name>")`).
+    pub fn new(
+        vm: &VmConfig,
+        algorithm: &MigrationConfig,
+        rng: RngStream,
+    ) -> Result<Migration, ConfigError> {
+        vm.validate()?;
+        let engine = match algorithm {
+            MigrationConfig::Precopy(c) => Engine::Precopy(Precopy::new(vm, c, rng)?),
+            MigrationConfig::StopAndCopy(c) => Engine::StopAndCopy(StopAndCopy::new(vm, c)),
+            MigrationConfig::Postcopy(c) => Engine::Postcopy(Postcopy::new(vm, c, rng)?),
+        };
+        Ok(Migration { engine })
+    }
+
+    /// The migration starts at `now` (the stream is open).
+    pub fn handle_start(&mut self, now: SimTime) {
+        each!(mut self, e => e.handle_start(now))
+    }
+
+    /// `bytes` of the stream (a total) have been transmitted at least once.
+    pub fn handle_transmitted(&mut self, now: SimTime, bytes: u64) {
+        each!(mut self, e => e.handle_transmitted(now, bytes))
+    }
+
+    /// `bytes` of the stream (a total) are cumulatively acknowledged.
+    pub fn handle_acked(&mut self, now: SimTime, bytes: u64) {
+        each!(mut self, e => e.handle_acked(now, bytes))
+    }
+
+    /// The deadline from [`poll_timeout`](Self::poll_timeout) has come.
+    pub fn handle_timeout(&mut self, now: SimTime) {
+        each!(mut self, e => e.handle_timeout(now))
+    }
+
+    /// The transport's current smoothed RTT, for post-copy's default fault delay (half of it).
+    /// Ignored by the other algorithms.
+    pub fn handle_rtt(&mut self, rtt: SimTime) {
+        if let Engine::Postcopy(p) = &mut self.engine {
+            p.handle_rtt(rtt);
+        }
+    }
+
+    /// Bytes to append to the stream now, if any.
+    #[must_use]
+    pub fn poll_write(&mut self) -> Option<u64> {
+        each!(mut self, e => e.core_mut().poll_write())
+    }
+
+    /// The next event, if any.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<MigrationEvent> {
+        each!(mut self, e => e.core_mut().poll_event())
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout) if nothing else happens first.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<SimTime> {
+        each!(self, e => e.poll_timeout())
+    }
+
+    /// Whether the VM's services answer now: running at the source before the pause, at the
+    /// destination after the resume and not stalled on a fault.
+    pub fn is_vm_running(&self) -> bool {
+        match &self.engine {
+            Engine::Postcopy(p) => p.is_vm_running(),
+            _ => {
+                let r = &each!(self, e => e.core()).report;
+                r.paused_at.is_none() || r.resumed_at.is_some()
+            }
+        }
+    }
+
+    /// Whether [`MigrationEvent::Finished`] has been emitted.
+    pub fn is_finished(&self) -> bool {
+        each!(self, e => e.core().is_finished())
+    }
+
+    /// The report so far (complete once finished).
+    pub fn report(&self) -> MigrationReport {
+        each!(self, e => e.core().report.clone())
+    }
+}
