@@ -72,8 +72,10 @@ pub struct FlowHandle {
 pub struct Built {
     /// The simulation, with application starts scheduled.
     pub sim: Simulation<Network>,
-    /// The scenario's flows, in file order.
+    /// The scenario's flows, in file order, then the VMs' workloads.
     pub flows: Vec<FlowHandle>,
+    /// The migrations, in start order.
+    pub migrations: Vec<crate::migrate::MigrationHandle>,
 }
 
 /// Builds the scenario. Pcap files are created under `out/pcap/`. Errors point into `source`.
@@ -82,13 +84,6 @@ pub fn build(
     source: &ScenarioSource,
     out: &Path,
 ) -> Result<Built, ScenarioError> {
-    let unsupported = |span: std::ops::Range<usize>, what: &str| {
-        source.error_at(
-            span,
-            format!("{what} is not implemented yet in this version of netsim"),
-            Some("see the README's \"Status\" section for what runs today".into()),
-        )
-    };
     let mut b = NetworkBuilder::new(RngStreams::new(scenario.seed));
     b.tcp_config(tcp_config(&scenario.tcp));
     b.ecmp(match scenario.controller.ecmp {
@@ -126,9 +121,6 @@ pub fn build(
             ));
         }
         vms.push(b.add_vm(v.name.get_ref(), vm_address(i), host));
-    }
-    if let Some(m) = scenario.migrations.first() {
-        return Err(unsupported(m.vm.span(), "`[[migration]]`"));
     }
     for e in &scenario.events {
         let link = link_named(&b, source, &e.link)?;
@@ -190,15 +182,21 @@ pub fn build(
         });
     }
 
+    let migrations = crate::migrate::install(&mut b, scenario, source, &vms)?;
+
     add_traces(&mut b, scenario, source, out)?;
-    add_timeseries(&mut b, scenario, source, out, &flows)?;
+    add_timeseries(&mut b, scenario, source, out, &flows, &migrations)?;
     let net = b
         .build()
         .map_err(|e| source.error_at(topo.span.clone(), e.to_string(), None))?;
     let mut sim = Simulation::new(net);
     sim.model.schedule_apps(&mut sim.scheduler);
     sim.model.start_plane(&mut sim.scheduler);
-    Ok(Built { sim, flows })
+    Ok(Built {
+        sim,
+        flows,
+        migrations,
+    })
 }
 
 /// The address of the `i`-th VM: 10.200.0.1, 10.200.0.2, … (10.200.0.0/16 is kept for VMs).
@@ -410,6 +408,7 @@ fn add_timeseries(
     source: &ScenarioSource,
     out: &Path,
     flows: &[FlowHandle],
+    migrations: &[crate::migrate::MigrationHandle],
 ) -> Result<(), ScenarioError> {
     if scenario.trace.timeseries.is_empty() {
         return Ok(());
@@ -432,11 +431,20 @@ fn add_timeseries(
             b.trace_link(id, interval, &path).map_err(at)?;
             continue;
         }
+        if let Some(vm) = name.get_ref().strip_prefix("migration:") {
+            // The rounds go to migration-<vm>.csv after the run; here the TCP connection of
+            // the VM's first migration, for the cwnd under the timeline.
+            if let Some(m) = migrations.iter().find(|m| m.vm == vm) {
+                let path = dir.join(format!("migration-{vm}-tcp.csv"));
+                b.trace_tcp(m.app, interval, &path).map_err(at)?;
+            }
+            continue;
+        }
         let Some(f) = flows.iter().find(|f| &f.name == name.get_ref()) else {
             return Err(source.error_at(
                 name.span(),
                 format!("`{}` is not a flow of this scenario", name.get_ref()),
-                Some("migration time series arrive with the vm crate".into()),
+                None,
             ));
         };
         let path = dir.join(format!("{}.csv", f.name));

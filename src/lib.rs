@@ -13,6 +13,7 @@
 
 pub mod build;
 pub mod examples;
+pub mod migrate;
 pub mod plot;
 pub mod run;
 pub mod scenario;

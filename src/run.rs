@@ -108,6 +108,7 @@ pub fn run(
             .finish_capture()
             .map_err(output_err(&opts.out.join("pcap").join("openflow.pcap")))?;
     }
+    write_migration_series(scenario, net, &built.migrations, &opts.out)?;
     if opts.dump_flows {
         dump_flows(net, end, &opts.out.join("dump-flows"))?;
     }
@@ -119,6 +120,7 @@ pub fn run(
         scenario.seed,
         net,
         &built.flows,
+        &built.migrations,
         end,
         built.sim.scheduler.executed(),
         wall_time_s,
@@ -131,6 +133,52 @@ pub fn run(
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
     std::fs::write(&summary_path, json).map_err(output_err(&summary_path))?;
     Ok(RunResult { summary })
+}
+
+/// `timeseries/migration-<vm>.csv` for every VM named in `trace.timeseries` as
+/// `migration:<vm>`: one row per round of each of its migrations.
+fn write_migration_series(
+    scenario: &Scenario,
+    net: &net_stack::Network,
+    migrations: &[crate::migrate::MigrationHandle],
+    out: &Path,
+) -> Result<(), RunError> {
+    for entry in &scenario.trace.timeseries {
+        let Some(vm) = entry.get_ref().strip_prefix("migration:") else {
+            continue;
+        };
+        let mut csv = String::from(
+            "migration,round,start_s,end_s,bytes,pages_sent,pages_dirtied_during,paused_s,resumed_s\n",
+        );
+        for (k, m) in migrations.iter().enumerate().filter(|(_, m)| m.vm == vm) {
+            let app = net
+                .app(m.app)
+                .as_any()
+                .downcast_ref::<vm::app::MigrationApp>()
+                .expect("a migration application");
+            let r = app.migration();
+            let t =
+                |x: Option<SimTime>| x.map_or(String::new(), |t| format!("{:.9}", t.as_secs_f64()));
+            for round in &r.rounds {
+                csv.push_str(&format!(
+                    "{k},{},{:.9},{:.9},{},{},{},{},{}\n",
+                    round.index,
+                    round.start.as_secs_f64(),
+                    round.end.as_secs_f64(),
+                    round.bytes,
+                    round.pages_sent,
+                    round.pages_dirtied_during,
+                    t(r.paused_at),
+                    t(r.resumed_at),
+                ));
+            }
+        }
+        let dir = out.join("timeseries");
+        std::fs::create_dir_all(&dir).map_err(output_err(&dir))?;
+        let path = dir.join(format!("migration-{vm}.csv"));
+        std::fs::write(&path, csv).map_err(output_err(&path))?;
+    }
+    Ok(())
 }
 
 /// Writes every OpenFlow switch's table at `now`, as `ovs-ofctl dump-flows` prints it, to

@@ -40,8 +40,8 @@ pub struct Summary {
     /// The OpenFlow controller's message counts (extension; absent with `app = "none"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub controller: Option<ControllerSummary>,
-    /// VM migrations (none until the vm crate exists).
-    pub migrations: Vec<serde_json::Value>,
+    /// VM migrations, in start order.
+    pub migrations: Vec<MigrationSummary>,
     /// Where every packet ended up (extension): created = delivered + drops + in flight.
     pub packets: PacketSummary,
 }
@@ -174,6 +174,43 @@ pub struct SwitchSummary {
     pub errors: u64,
 }
 
+/// One migration.
+#[derive(Debug, Serialize)]
+pub struct MigrationSummary {
+    /// The VM.
+    pub vm: String,
+    /// Source host.
+    pub from: String,
+    /// Destination host.
+    pub to: String,
+    /// `precopy`, `stop-and-copy` or `postcopy`.
+    pub algorithm: &'static str,
+    /// Early Notification (seed 002).
+    pub early_notification: bool,
+    /// Start [s].
+    pub start_s: f64,
+    /// End [s]: the last byte acknowledged; null while unfinished.
+    pub end_s: Option<f64>,
+    /// end − start [s]; null while unfinished.
+    pub total_time_s: Option<f64>,
+    /// VM paused → resumed [s]; null if it never resumed.
+    pub downtime_s: Option<f64>,
+    /// The longest gap between answers the VM's request-response clients saw [s]; null
+    /// without such a workload.
+    pub service_downtime_s: Option<f64>,
+    /// Rounds, the final (stop-and-copy) round included.
+    pub rounds: usize,
+    /// Bytes handed to TCP (pages and state).
+    pub bytes_sent: u64,
+    /// Why pre-copy stopped: threshold | max_rounds | max_total | dirty_rate; null for the
+    /// other algorithms.
+    pub stop_reason: Option<&'static str>,
+    /// Post-copy page faults at the destination (extension).
+    pub faults: u64,
+    /// Time the VM stalled on those faults [s] (extension).
+    pub stall_s: f64,
+}
+
 /// What crossed the control channels, counted at the controller (extension). A message
 /// still on a channel or waiting for the controller when the run ends is not counted.
 #[derive(Debug, Serialize)]
@@ -222,6 +259,7 @@ pub fn collect(
     seed: u64,
     net: &Network,
     flows: &[FlowHandle],
+    migrations: &[crate::migrate::MigrationHandle],
     end: SimTime,
     events: u64,
     wall_time_s: f64,
@@ -237,11 +275,51 @@ pub fn collect(
         queues: queue_summaries(net),
         switches: switch_summaries(net),
         controller: controller_summary(net),
-        migrations: Vec::new(),
+        migrations: migrations
+            .iter()
+            .map(|m| migration_summary(net, m, flows))
+            .collect(),
         packets: PacketSummary {
             fates: net.fates(),
             in_flight: net.packets_in_flight() as u64,
         },
+    }
+}
+
+fn migration_summary(
+    net: &Network,
+    m: &crate::migrate::MigrationHandle,
+    flows: &[FlowHandle],
+) -> MigrationSummary {
+    let app = net
+        .app(m.app)
+        .as_any()
+        .downcast_ref::<vm::app::MigrationApp>()
+        .expect("a migration application");
+    let r = app.migration();
+    let secs = |t: Option<SimTime>| t.map(SimTime::as_secs_f64);
+    let workload = crate::build::workload_name(&m.vm);
+    let service_downtime_s = flows
+        .iter()
+        .find(|f| f.name == workload)
+        .and_then(|f| net.app(f.sender).as_any().downcast_ref::<RequestClient>())
+        .map(|c| c.max_gap().as_secs_f64());
+    MigrationSummary {
+        vm: m.vm.clone(),
+        from: m.from.clone(),
+        to: m.to.clone(),
+        algorithm: r.algorithm.as_str(),
+        early_notification: r.early_notification,
+        start_s: m.at.as_secs_f64(),
+        end_s: secs(r.end),
+        total_time_s: secs(r.total_time),
+        downtime_s: secs(r.downtime),
+        service_downtime_s,
+        rounds: r.rounds.len(),
+        bytes_sent: r.bytes_sent,
+        stop_reason: r.stop_reason.map(|s| s.as_str()),
+        faults: r.faults,
+        stall_s: r.stall_time.as_secs_f64(),
     }
 }
 

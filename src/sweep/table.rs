@@ -76,7 +76,12 @@ pub(crate) fn metric_value(summary: &Summary, col: &str) -> Option<String> {
     let rest = col.strip_prefix("migration.")?;
     let (index, metric) = rest.split_once('.')?;
     let m = summary.migrations.get(index.parse::<usize>().ok()?)?;
-    m.get(metric)?.as_f64().map(|v| v.to_string())
+    let v = serde_json::to_value(m).ok()?;
+    let field = v.get(metric)?;
+    field
+        .as_f64()
+        .map(|v| v.to_string())
+        .or_else(|| field.as_str().map(str::to_string))
 }
 
 /// One field of a CSV row, quoted (RFC 4180) when it holds a comma, a quote or a line break.

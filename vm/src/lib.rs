@@ -64,6 +64,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod config;
 pub mod memory;
 pub mod migration;
