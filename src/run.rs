@@ -115,16 +115,7 @@ pub fn run(
     // Flushes the time series (with a last sample at the end) before the plots read them.
     net.finish_traces(end)
         .map_err(|(path, source)| RunError::Output { path, source })?;
-    let summary = collect(
-        &scenario.name,
-        scenario.seed,
-        net,
-        &built.flows,
-        &built.migrations,
-        end,
-        built.sim.scheduler.executed(),
-        wall_time_s,
-    );
+    let summary = collect(&scenario.name, scenario.seed, &built, end, wall_time_s);
     let csv_path = opts.out.join("flows.csv");
     std::fs::write(&csv_path, flows_csv(&summary)).map_err(output_err(&csv_path))?;
     // The time series are complete once the taps are finished; plots come before summary.json

@@ -257,13 +257,13 @@ const PING_GRACE: SimTime = SimTime::from_secs(1);
 pub fn collect(
     name: &str,
     seed: u64,
-    net: &Network,
-    flows: &[FlowHandle],
-    migrations: &[crate::migrate::MigrationHandle],
+    built: &crate::build::Built,
     end: SimTime,
-    events: u64,
     wall_time_s: f64,
 ) -> Summary {
+    let net = &built.sim.model;
+    let (flows, migrations) = (&built.flows, &built.migrations);
+    let events = built.sim.scheduler.executed();
     Summary {
         schema: SCHEMA,
         name: name.to_string(),
