@@ -10,12 +10,18 @@
 //!   two ports connected by the edge": weight = 1 + Δ(tx_bytes + rx_bytes) of one end + the
 //!   same of the other, the deltas taken between consecutive replies (the first against zero,
 //!   the counters' start). The 1 keeps idle links at hop count. Arithmetic saturates.
-//! * "Every new communication pair … Dijkstra's algorithm": each new pair takes the cheapest
-//!   path ([`SwitchGraph::shortest_path`](super::SwitchGraph::shortest_path), same lowest-dpid
-//!   tie break as [`ShortestPath`](super::ShortestPath)).
+//! * "Every new communication pair … Dijkstra's algorithm": each new host pair takes the
+//!   cheapest path ([`SwitchGraph::shortest_path`](super::SwitchGraph::shortest_path), same
+//!   lowest-dpid tie break as [`ShortestPath`](super::ShortestPath)). A pair is unordered, as
+//!   in [`Routing`]: its first packet in either direction routes both directions over one
+//!   path. Routing the directions separately would defeat the reservation below: each
+//!   transfer's ARP reply is the first packet of the reverse direction, so the replies would
+//!   reserve the distinct paths and the data directions, arriving after, would find every
+//!   path reserved and tie onto the lowest one.
 //! * "After choosing a best route, its weight will be set to a maximum value to avoid multiple
 //!   connection selecting the same optimal route in an update period": the chosen route's
-//!   links cost `u64::MAX` until the next stats reply from either end recomputes them.
+//!   links cost `u64::MAX`, once per pair, until the next stats reply from either end
+//!   recomputes them.
 
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -163,8 +169,8 @@ impl App for DynamicRouting {
     fn packet_in(&mut self, ctx: &mut Context<'_>, ev: &PacketInEvent<'_>) {
         self.routing.packet_in(ctx, ev, &mut self.cost);
     }
-    fn flow_removed(&mut self, _ctx: &mut Context<'_>, _dpid: u64, msg: &FlowRemoved) {
-        self.routing.flow_removed(msg);
+    fn flow_removed(&mut self, ctx: &mut Context<'_>, dpid: u64, msg: &FlowRemoved) {
+        self.routing.flow_removed(ctx, dpid, msg);
     }
     fn port_status(&mut self, ctx: &mut Context<'_>, dpid: u64, msg: &PortStatus) {
         self.routing.port_status(ctx, dpid, msg, &mut self.cost);
@@ -239,9 +245,9 @@ mod tests {
             }
         }
         assert_eq!(
-            app(&h).routing().routes().count(),
-            240,
-            "one route per ordered pair"
+            app(&h).routing().pair_count(),
+            120,
+            "one route per unordered pair"
         );
         h.assert_counters_match();
     }
@@ -261,6 +267,65 @@ mod tests {
             cores.insert(r[2]);
         }
         assert_eq!(cores, BTreeSet::from([17, 18, 19, 20]), "c0..c3 all used");
+        h.assert_counters_match();
+    }
+
+    /// Sends one datagram h`s` → h`d` and returns the core switch that forwarded it.
+    fn core_crossed(h: &mut Harness, s: usize, d: usize) -> u64 {
+        let before = h.port_tx.clone();
+        let uid = h.udp(s, d);
+        assert_eq!(h.copies(uid), [d], "h{s} -> h{d} delivered once");
+        let cores: Vec<u64> = h
+            .port_tx
+            .iter()
+            .filter(|&(k, &n)| k.0 >= 17 && before.get(k).copied().unwrap_or(0) < n)
+            .map(|(k, _)| k.0)
+            .collect();
+        assert_eq!(cores.len(), 1, "h{s} -> h{d} crossed one core: {cores:?}");
+        cores[0]
+    }
+
+    /// The end-to-end failure of `tests/openflow.rs`, reproduced: from a cold start each
+    /// transfer's ARP request is flooded and the destination's unicast reply is the first
+    /// packet routed. The reply routes the pair in both directions, so the four pod-0 →
+    /// pod-1 data directions still take four distinct cores (the replies do not reserve
+    /// them for the reverse directions only), each reverse direction crosses the core of its
+    /// forward direction, and data in either direction never reaches the controller.
+    #[test]
+    fn arp_reply_routes_the_data_direction_too() {
+        let kind = AppKind::DynamicRouting {
+            stats_interval: FIVE_S,
+        };
+        let mut h = Harness::new(kind, None);
+        let mut cores = BTreeSet::new();
+        for (s, d) in [(0, 4), (1, 5), (2, 6), (3, 7)] {
+            let uid = h.udp(s, d);
+            assert_eq!(h.copies(uid), [d], "h{s} -> h{d}: ARP, then data delivered");
+            let (ms, md) = (h.hosts[s].mac, h.hosts[d].mac);
+            let first = app(&h)
+                .routing()
+                .routes()
+                .map(|(k, _)| k)
+                .find(|&k| k == (ms, md) || k == (md, ms));
+            assert_eq!(first, Some((md, ms)), "h{d}'s ARP reply routed the pair");
+            let packet_ins = h.ctl.counters().total.packet_ins;
+            let fwd = core_crossed(&mut h, s, d);
+            let rev = core_crossed(&mut h, d, s);
+            assert_eq!(
+                h.ctl.counters().total.packet_ins,
+                packet_ins,
+                "h{s} <-> h{d} data ran on installed entries"
+            );
+            assert_eq!(rev, fwd, "h{d} -> h{s} crosses the core of h{s} -> h{d}");
+            let r = route(&h, s, d);
+            assert_eq!(r[2], fwd, "the route's core carried it: {r:?}");
+            let mut back = route(&h, d, s);
+            back.reverse();
+            assert_eq!(back, r, "h{d} -> h{s} retraces h{s} -> h{d}");
+            cores.insert(fwd);
+        }
+        assert_eq!(cores, BTreeSet::from([17, 18, 19, 20]), "c0..c3 all used");
+        assert_eq!(app(&h).routing().pair_count(), 4, "one route per pair");
         h.assert_counters_match();
     }
 
@@ -299,8 +364,9 @@ mod tests {
         h.assert_counters_match();
     }
 
-    /// A link down moves the pair using it to the cheapest survivor; a host that shows up on
-    /// a new edge port by sending (no gratuitous ARP) is re-routed too.
+    /// A link down moves the pair using it, both directions, to the cheapest survivor; a
+    /// host that shows up on a new edge port by sending (no gratuitous ARP) loses its pairs
+    /// in both directions and is re-routed too.
     #[test]
     fn link_down_and_silent_move() {
         let mut h = harness(5);
@@ -314,8 +380,13 @@ mod tests {
         h.set_link(link, false);
         let r = route(&h, 0, 4);
         assert!(!r.contains(&17), "c0 avoided: {r:?}");
+        let mut back = route(&h, 4, 0);
+        back.reverse();
+        assert_eq!(back, r, "h4 -> h0 moved with it");
         let uid = h.udp(0, 4);
         assert_eq!(h.copies(uid), [4], "delivered after the move");
+        let uid = h.udp(4, 0);
+        assert_eq!(h.copies(uid), [0], "and back");
 
         h.hosts[4].at = (7, 5);
         let uid = h.udp(4, 9);
@@ -329,6 +400,10 @@ mod tests {
         assert!(
             app(&h).routing().route(h.hosts[0].mac, mac4).is_none(),
             "old pair forgotten"
+        );
+        assert!(
+            app(&h).routing().route(mac4, h.hosts[0].mac).is_none(),
+            "in both directions"
         );
         let uid = h.udp(0, 4);
         assert_eq!(h.copies(uid), [4], "reached at the new place");

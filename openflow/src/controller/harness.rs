@@ -17,7 +17,9 @@ use net_stack::wire::{
 };
 use sim_core::SimTime;
 
-use super::{AppKind, Controller, Shim, SwitchInfo, SwitchLink, Topology, app};
+use super::{
+    AppConfig, AppKind, Controller, Shim, SwitchInfo, SwitchLink, Topology, app_with_config,
+};
 use crate::switch::{Switch, SwitchConfig};
 
 /// Bound on deliveries + messages per pump: far above what any test needs.
@@ -121,8 +123,18 @@ impl Harness {
         shim: Option<Box<dyn Shim>>,
         edge_ports: u32,
     ) -> Harness {
+        Harness::with_config(kind, AppConfig::default(), shim, edge_ports)
+    }
+
+    /// As [`Harness::with_ports`], the app built with `config`.
+    pub(crate) fn with_config(
+        kind: AppKind,
+        config: AppConfig,
+        shim: Option<Box<dyn Shim>>,
+        edge_ports: u32,
+    ) -> Harness {
         let topo = fat_tree_topology(4, edge_ports);
-        let a = app(kind, &topo);
+        let a = app_with_config(kind, &topo, config);
         let ctl = match shim {
             Some(s) => Controller::with_shim(topo.clone(), a, s),
             None => Controller::new(topo.clone(), a),
@@ -188,30 +200,9 @@ impl Harness {
     /// Host `src` sends one UDP datagram to host `dst` (ARP first if needed) and the network
     /// runs until quiet. Returns the datagram's uid.
     pub(crate) fn udp(&mut self, src: usize, dst: usize) -> u64 {
-        let meta = self.meta();
+        let mut pkt = self.datagram(src, dst);
+        let meta = pkt.meta;
         let (s, d) = (&self.hosts[src], &self.hosts[dst]);
-        let mut pkt = Packet {
-            eth: EthernetRepr {
-                dst: MacAddr::BROADCAST,
-                src: s.mac,
-                vlan: None,
-                ethertype: EtherType::Ipv4,
-            },
-            l3: L3::Ipv4(Ipv4Repr {
-                src: s.ip,
-                dst: d.ip,
-                protocol: IpProtocol::Udp,
-                ttl: 64,
-                ident: 0,
-                tos: 0,
-            }),
-            l4: L4::Udp(UdpRepr {
-                src_port: 5000,
-                dst_port: 5001,
-            }),
-            payload_len: 100,
-            meta,
-        };
         match s.arp.get(&d.ip) {
             Some(&mac) => {
                 pkt.eth.dst = mac;
@@ -233,6 +224,44 @@ impl Harness {
         }
         self.pump();
         meta.uid
+    }
+
+    /// A datagram from host `src` to host `dst`'s MAC appears on port `port` of switch
+    /// `dpid`, as if in flight there, and the network runs until quiet. Returns its uid.
+    pub(crate) fn inject_udp(&mut self, src: usize, dst: usize, dpid: u64, port: u32) -> u64 {
+        let mut pkt = self.datagram(src, dst);
+        pkt.eth.dst = self.hosts[dst].mac;
+        self.queue.push_back(((dpid - 1) as usize, port, pkt));
+        self.pump();
+        pkt.meta.uid
+    }
+
+    /// A 100-byte UDP datagram from host `src` to host `dst`, Ethernet destination broadcast.
+    fn datagram(&mut self, src: usize, dst: usize) -> Packet {
+        let meta = self.meta();
+        let (s, d) = (&self.hosts[src], &self.hosts[dst]);
+        Packet {
+            eth: EthernetRepr {
+                dst: MacAddr::BROADCAST,
+                src: s.mac,
+                vlan: None,
+                ethertype: EtherType::Ipv4,
+            },
+            l3: L3::Ipv4(Ipv4Repr {
+                src: s.ip,
+                dst: d.ip,
+                protocol: IpProtocol::Udp,
+                ttl: 64,
+                ident: 0,
+                tos: 0,
+            }),
+            l4: L4::Udp(UdpRepr {
+                src_port: 5000,
+                dst_port: 5001,
+            }),
+            payload_len: 100,
+            meta,
+        }
     }
 
     /// Host `h` sends a gratuitous ARP (a request for its own address).

@@ -8,16 +8,36 @@
 //!   broadcast (unknown target, gratuitous ARP) and unicast to an unknown MAC is flooded to
 //!   every edge port of every switch except the one it came in on — never to switch ports, so
 //!   a fat-tree's loops cannot make it circulate.
-//! * **Pairs**: the first PACKET_IN of a (eth_src, eth_dst) pair with a known destination
-//!   computes a path from the PACKET_IN switch ([`SwitchGraph::shortest_path`]) and installs
-//!   priority-1 entries matching (eth_src, eth_dst) along it, destination end first, so that
-//!   the packet, sent on by a PACKET_OUT, never overtakes its entries.
-//! * **Link down** (PORT_STATUS): every pair crossing the link moves to a surviving path —
-//!   ADD where the output changes, DELETE_STRICT where the switch is no longer on the path.
-//!   Link up only makes the link available to later pairs.
+//! * **Pairs** are unordered: hosts A and B share one path, both directions. The first
+//!   PACKET_IN of either direction with both hosts known computes the path from the
+//!   packet's source's edge switch to its destination's ([`SwitchGraph::shortest_path`], so
+//!   the lowest-dpid tie break runs in that direction), reports it to the cost model once
+//!   (a reservation under dynamic routing), and installs priority-1 entries matching (eth_src,
+//!   eth_dst) for both directions along it — the packet's direction first, each direction
+//!   destination end first — before sending the packet on with a PACKET_OUT, so that it never
+//!   overtakes its entries. The other direction then never reaches the controller: an ARP
+//!   reply routes the data that follows it, and a pair costs one route, not two (what Ryu's
+//!   usual shortest-path apps do).
+//! * **Packets already routed** (they reached the controller before their entries reached
+//!   the switch, or while entries were being replaced) are sent on along their direction of
+//!   the route, installing nothing. A switch off the route — or a packet whose source was
+//!   never seen on an edge port, so that the pair cannot be routed — sends it one hop along
+//!   a hop-count shortest path towards the destination's edge switch instead of dropping it:
+//!   each such hop gets closer, so it arrives once (a hop back out of its in-port is the one
+//!   case still dropped, as OpenFlow needs OFPP_IN_PORT for that).
+//! * **Timeouts** (with [`AppConfig`] idle or hard timeouts): an entry of one direction
+//!   timing out deletes that direction's entries at the other switches of the route, so the
+//!   direction's next packet reinstalls it along the same path (no new route, no new
+//!   reservation); when both directions have timed out the pair is forgotten and its next
+//!   packet routes it anew. FLOW_REMOVEDs from switches off the current route are stale and
+//!   ignored.
+//! * **Link down** (PORT_STATUS): every pair crossing the link moves, both directions
+//!   together, to a surviving path between the same edge ports — ADD where the output
+//!   changes, DELETE_STRICT where the switch is no longer on the path. Link up only makes the
+//!   link available to later pairs.
 //! * **Host moved** (its MAC seen on another edge port, e.g. by its gratuitous ARP after a VM
-//!   migration): every pair to or from it is deleted at every switch on its route and
-//!   forgotten, so the next packet routes to the new location.
+//!   migration): every pair with it is deleted, both directions, at every switch on its route
+//!   and forgotten, so the next packet routes to the new location.
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -37,7 +57,7 @@ pub(crate) const ROUTE_PRIORITY: u16 = 1;
 pub(crate) trait LinkCost {
     /// Cost of `link` (at least 1).
     fn cost(&self, link: usize) -> u64;
-    /// A pair was routed over `links`.
+    /// A host pair was routed over `links` (once for both directions).
     fn route_chosen(&mut self, _links: &[usize]) {}
 }
 
@@ -50,11 +70,11 @@ impl LinkCost for HopCount {
     }
 }
 
-/// The route of one (eth_src, eth_dst) pair.
+/// One direction (eth_src → eth_dst) of a host pair's path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Route {
-    /// `(dpid, output port)` per switch in path order; the last outputs to the destination
-    /// host's edge port.
+    /// `(dpid, output port)` per switch in path order, from the source's edge switch; the
+    /// last outputs to the destination host's edge port.
     pub hops: Vec<(u64, u32)>,
 }
 
@@ -65,6 +85,40 @@ impl Route {
     }
 }
 
+/// The path of an unordered host pair {a, b}: one switch sequence, both directions.
+#[derive(Clone, Debug)]
+struct PairRoute {
+    /// The source of the packet that routed the pair.
+    a: MacAddr,
+    /// Its destination.
+    b: MacAddr,
+    /// `[a → b, b → a]`; the second visits the switches of the first in reverse.
+    dirs: [Route; 2],
+    /// Whether each direction's entries are installed (see the module docs on timeouts).
+    installed: [bool; 2],
+}
+
+impl PairRoute {
+    /// Index in [`PairRoute::dirs`] of the direction with eth_src `src`.
+    fn dir_of(&self, src: MacAddr) -> usize {
+        usize::from(src != self.a)
+    }
+
+    /// (eth_src, eth_dst) of direction `i`.
+    fn macs(&self, i: usize) -> (MacAddr, MacAddr) {
+        if i == 0 {
+            (self.a, self.b)
+        } else {
+            (self.b, self.a)
+        }
+    }
+}
+
+/// The key of the unordered pair {x, y}.
+fn pair_key(x: MacAddr, y: MacAddr) -> (MacAddr, MacAddr) {
+    (x.min(y), x.max(y))
+}
+
 /// Host, address and route tables of a routing app; see the [module docs](self).
 #[derive(Clone, Debug)]
 pub struct Routing {
@@ -72,7 +126,8 @@ pub struct Routing {
     graph: SwitchGraph,
     hosts: BTreeMap<MacAddr, (u64, u32)>,
     ips: BTreeMap<Ipv4Addr, MacAddr>,
-    routes: BTreeMap<(MacAddr, MacAddr), Route>,
+    /// By [`pair_key`].
+    routes: BTreeMap<(MacAddr, MacAddr), PairRoute>,
 }
 
 /// Installs the table-miss entry of Ryu's examples: priority 0, empty match, output to the
@@ -131,14 +186,26 @@ impl Routing {
         self.ips.get(&ip).copied()
     }
 
-    /// The installed route of a pair.
+    /// The route of host pair {src, dst}, oriented src → dst whichever host's packet routed
+    /// the pair; `None` if the pair is not routed. A direction whose entries timed out keeps
+    /// its route here until the pair is forgotten.
     pub fn route(&self, src: MacAddr, dst: MacAddr) -> Option<&Route> {
-        self.routes.get(&(src, dst))
+        let p = self.routes.get(&pair_key(src, dst))?;
+        Some(&p.dirs[p.dir_of(src)])
     }
 
-    /// All installed routes, by (eth_src, eth_dst).
-    pub fn routes(&self) -> impl Iterator<Item = (&(MacAddr, MacAddr), &Route)> {
-        self.routes.iter()
+    /// Both directions of every routed pair, as ((eth_src, eth_dst), route): pairs in
+    /// ascending order of (lower MAC, higher MAC), each with the direction that routed it
+    /// first.
+    pub fn routes(&self) -> impl Iterator<Item = ((MacAddr, MacAddr), &Route)> {
+        self.routes
+            .values()
+            .flat_map(|p| [(p.macs(0), &p.dirs[0]), (p.macs(1), &p.dirs[1])])
+    }
+
+    /// Number of routed host pairs (each counts once for both directions).
+    pub fn pair_count(&self) -> usize {
+        self.routes.len()
     }
 
     pub(crate) fn port_desc(
@@ -176,14 +243,33 @@ impl Routing {
         }
     }
 
-    /// An entry of a pair expired: forget the pair, so its next packet is routed anew.
-    pub(crate) fn flow_removed(&mut self, fr: &FlowRemoved) {
+    /// An entry of `dpid` expired: its direction is deleted at the route's other switches,
+    /// and the pair forgotten once both directions are gone (see the module docs).
+    pub(crate) fn flow_removed(&mut self, ctx: &mut Context<'_>, dpid: u64, fr: &FlowRemoved) {
         let timed_out = matches!(
             fr.reason,
             FlowRemovedReason::IdleTimeout | FlowRemovedReason::HardTimeout
         );
-        if let (true, Some(s), Some(d)) = (timed_out, fr.match_.eth_src, fr.match_.eth_dst) {
-            self.routes.remove(&(MacAddr(s.value), MacAddr(d.value)));
+        let (true, Some(s), Some(d)) = (timed_out, fr.match_.eth_src, fr.match_.eth_dst) else {
+            return;
+        };
+        let (src, dst) = (MacAddr(s.value), MacAddr(d.value));
+        let key = pair_key(src, dst);
+        let Some(p) = self.routes.get_mut(&key) else {
+            return;
+        };
+        let i = p.dir_of(src);
+        if !p.installed[i] || !p.dirs[i].hops.iter().any(|h| h.0 == dpid) {
+            return;
+        }
+        p.installed[i] = false;
+        for &(x, _) in &p.dirs[i].hops {
+            if x != dpid {
+                ctx.flow_mod(x, delete_entry((src, dst)));
+            }
+        }
+        if p.installed == [false; 2] {
+            self.routes.remove(&key);
         }
     }
 
@@ -236,20 +322,18 @@ impl Routing {
         self.hosts.insert(mac, at);
     }
 
-    /// Host `mac` is now at `at` = (dpid, edge port): deletes every entry of every pair to or
-    /// from it, at every switch on the pair's route, and forgets those pairs.
+    /// Host `mac` is now at `at` = (dpid, edge port): deletes both directions' entries of
+    /// every pair with it, at every switch on the pair's route, and forgets those pairs.
     pub fn move_host(&mut self, ctx: &mut Context<'_>, mac: MacAddr, at: (u64, u32)) {
-        let pairs: Vec<_> = self
+        let keys: Vec<_> = self
             .routes
             .keys()
-            .filter(|(s, d)| *s == mac || *d == mac)
+            .filter(|(x, y)| *x == mac || *y == mac)
             .copied()
             .collect();
-        for pair in pairs {
-            if let Some(route) = self.routes.remove(&pair) {
-                for &(dpid, _) in &route.hops {
-                    ctx.flow_mod(dpid, self.delete_entry(pair));
-                }
+        for key in keys {
+            if let Some(p) = self.routes.remove(&key) {
+                delete_pair(ctx, &p);
             }
         }
         self.hosts.insert(mac, at);
@@ -316,7 +400,8 @@ impl Routing {
         }
     }
 
-    /// Routes a pair (if new) and sends the packet on along its route.
+    /// Routes the pair {src, dst} if new (both directions), reinstalls the packet's
+    /// direction if it timed out, and sends the packet on.
     fn forward(
         &mut self,
         ctx: &mut Context<'_>,
@@ -325,115 +410,178 @@ impl Routing {
         dst: MacAddr,
         c: &mut dyn LinkCost,
     ) {
-        let pair = (src, dst);
-        if let Some(route) = self.routes.get(&pair) {
-            // Packets that reached the controller before the entries reached the switches:
-            // send them on, install nothing new. A switch off the route drops them.
-            if let Some(&(_, port)) = route.hops.iter().find(|h| h.0 == ev.dpid) {
-                send_on(ctx, ev, port);
-            }
-            return;
+        let key = pair_key(src, dst);
+        if !self.routes.contains_key(&key) {
+            let Some(&from) = self.hosts.get(&src) else {
+                self.send_toward(ctx, ev, dst);
+                return;
+            };
+            let Some(dirs) = self.compute(from, self.hosts[&dst], c) else {
+                return;
+            };
+            let p = PairRoute {
+                a: src,
+                b: dst,
+                dirs,
+                installed: [false; 2],
+            };
+            self.routes.insert(key, p);
         }
-        let to = self.hosts[&dst];
-        let Some(route) = self.compute(ev.dpid, to, c) else {
-            return;
+        let config = self.config;
+        let p = self.routes.get_mut(&key).expect("routed above");
+        let i = p.dir_of(src);
+        // A new pair installs both directions, the packet's first; an existing one only the
+        // packet's direction, if it timed out: the other may be idle on purpose.
+        let todo = if p.installed == [false; 2] {
+            vec![i, 1 - i]
+        } else {
+            vec![i]
         };
-        self.install(ctx, pair, &route, None);
-        let first = route.hops[0].1;
-        self.routes.insert(pair, route);
-        send_on(ctx, ev, first);
+        for j in todo {
+            if !p.installed[j] {
+                install(ctx, config, p.macs(j), &p.dirs[j], None);
+                p.installed[j] = true;
+            }
+        }
+        match p.dirs[i].hops.iter().find(|h| h.0 == ev.dpid) {
+            Some(&(_, port)) => send_on(ctx, ev, port),
+            None => self.send_toward(ctx, ev, dst),
+        }
     }
 
-    /// The cheapest route from switch `from` to host port `to`, reported to the cost model.
-    fn compute(&self, from: u64, to: (u64, u32), c: &mut dyn LinkCost) -> Option<Route> {
-        let (s, d) = (self.graph.index_of(from)?, self.graph.index_of(to.0)?);
-        let path = self.graph.shortest_path(s, d, |l| c.cost(l))?;
-        let links: Vec<usize> = path.via.iter().map(|a| a.link).collect();
+    /// Sends a packet that has no route at this switch one hop along a hop-count shortest
+    /// path towards `dst`'s edge switch (out of `dst`'s port when there), installing nothing.
+    fn send_toward(&self, ctx: &mut Context<'_>, ev: &PacketInEvent<'_>, dst: MacAddr) {
+        let Some(&(to, port)) = self.hosts.get(&dst) else {
+            return;
+        };
+        if ev.dpid == to {
+            send_on(ctx, ev, port);
+            return;
+        }
+        let (Some(s), Some(d)) = (self.graph.index_of(ev.dpid), self.graph.index_of(to)) else {
+            return;
+        };
+        if let Some(path) = self.graph.shortest_path(s, d, |_| 1) {
+            send_on(ctx, ev, path.via[0].port);
+        }
+    }
+
+    /// The cheapest path from host port `a` to host port `b` (each `(dpid, edge port)`),
+    /// reported to the cost model once, as `[a → b, b → a]`.
+    fn compute(&self, a: (u64, u32), b: (u64, u32), c: &mut dyn LinkCost) -> Option<[Route; 2]> {
+        let g = &self.graph;
+        let (s, d) = (g.index_of(a.0)?, g.index_of(b.0)?);
+        let path = g.shortest_path(s, d, |l| c.cost(l))?;
+        let links: Vec<usize> = path.via.iter().map(|v| v.link).collect();
         c.route_chosen(&links);
-        let mut hops: Vec<(u64, u32)> = path
+        let mut fwd: Vec<(u64, u32)> = path
             .switches
             .iter()
             .zip(&path.via)
-            .map(|(&i, a)| (self.graph.dpid(i), a.port))
+            .map(|(&i, v)| (g.dpid(i), v.port))
             .collect();
-        hops.push(to);
-        Some(Route { hops })
+        // Backwards, each switch outputs on the far end of the link it was entered by.
+        let mut rev: Vec<(u64, u32)> = fwd
+            .iter()
+            .zip(&path.via)
+            .rev()
+            .map(|(&out, v)| g.far_end(v.link, out))
+            .collect();
+        fwd.push(b);
+        rev.push(a);
+        Some([Route { hops: fwd }, Route { hops: rev }])
     }
 
-    /// Installs `new` from the destination end backwards, skipping hops `old` already has,
-    /// then deletes the pair at the switches of `old` that `new` does not visit.
-    fn install(
-        &self,
-        ctx: &mut Context<'_>,
-        pair: (MacAddr, MacAddr),
-        new: &Route,
-        old: Option<&Route>,
-    ) {
-        for &(dpid, port) in new.hops.iter().rev() {
-            if old.is_some_and(|o| o.hops.contains(&(dpid, port))) {
-                continue;
-            }
-            ctx.flow_mod(dpid, self.add_entry(pair, port));
-        }
-        for &(dpid, _) in old.map_or(&[][..], |o| &o.hops) {
-            if !new.hops.iter().any(|h| h.0 == dpid) {
-                ctx.flow_mod(dpid, self.delete_entry(pair));
-            }
-        }
-    }
-
-    /// Moves every pair routed over `link` (now down) to a surviving path, in pair order.
+    /// Moves every pair routed over `link` (now down) to a surviving path between the same
+    /// host ports, both directions, in pair order.
     fn reroute_link(&mut self, ctx: &mut Context<'_>, link: usize, c: &mut dyn LinkCost) {
-        let pairs: Vec<_> = self
+        let keys: Vec<_> = self
             .routes
             .iter()
-            .filter(|(_, r)| {
-                r.hops
+            .filter(|(_, p)| {
+                p.dirs[0]
+                    .hops
                     .iter()
-                    .any(|&(d, p)| self.graph.link_at(d, p) == Some(link))
+                    .any(|&(d, port)| self.graph.link_at(d, port) == Some(link))
             })
             .map(|(k, _)| *k)
             .collect();
-        for pair in pairs {
-            let Some(old) = self.routes.remove(&pair) else {
+        for key in keys {
+            let Some(mut p) = self.routes.remove(&key) else {
                 continue;
             };
-            let (from, to) = (old.hops[0].0, old.hops[old.hops.len() - 1]);
-            match self.compute(from, to, c) {
-                Some(new) => {
-                    self.install(ctx, pair, &new, Some(&old));
-                    self.routes.insert(pair, new);
+            let (a, b) = (
+                p.dirs[1].hops[p.dirs[1].hops.len() - 1],
+                p.dirs[0].hops[p.dirs[0].hops.len() - 1],
+            );
+            let Some(new) = self.compute(a, b, c) else {
+                delete_pair(ctx, &p);
+                continue;
+            };
+            for (j, route) in new.into_iter().enumerate() {
+                if p.installed[j] {
+                    install(ctx, self.config, p.macs(j), &route, Some(&p.dirs[j]));
                 }
-                None => {
-                    for &(dpid, _) in &old.hops {
-                        ctx.flow_mod(dpid, self.delete_entry(pair));
-                    }
-                }
+                p.dirs[j] = route;
+            }
+            self.routes.insert(key, p);
+        }
+    }
+}
+
+/// Installs `new` from the destination end backwards, skipping hops `old` already has, then
+/// deletes the direction at the switches of `old` that `new` does not visit.
+fn install(
+    ctx: &mut Context<'_>,
+    config: AppConfig,
+    macs: (MacAddr, MacAddr),
+    new: &Route,
+    old: Option<&Route>,
+) {
+    for &(dpid, port) in new.hops.iter().rev() {
+        if old.is_some_and(|o| o.hops.contains(&(dpid, port))) {
+            continue;
+        }
+        ctx.flow_mod(dpid, add_entry(config, macs, port));
+    }
+    for &(dpid, _) in old.map_or(&[][..], |o| &o.hops) {
+        if !new.hops.iter().any(|h| h.0 == dpid) {
+            ctx.flow_mod(dpid, delete_entry(macs));
+        }
+    }
+}
+
+/// Deletes the installed directions of `p` at every switch of its route.
+fn delete_pair(ctx: &mut Context<'_>, p: &PairRoute) {
+    for j in 0..2 {
+        if p.installed[j] {
+            for &(dpid, _) in &p.dirs[j].hops {
+                ctx.flow_mod(dpid, delete_entry(p.macs(j)));
             }
         }
     }
+}
 
-    fn add_entry(&self, (src, dst): (MacAddr, MacAddr), port: u32) -> FlowMod {
-        let c = self.config;
-        let flags = if c.idle_timeout > 0 || c.hard_timeout > 0 {
-            FlowModFlags::SEND_FLOW_REM
-        } else {
-            FlowModFlags::NONE
-        };
-        let out = vec![Instruction::apply(vec![Action::output(port)])];
-        FlowMod {
-            idle_timeout: c.idle_timeout,
-            hard_timeout: c.hard_timeout,
-            flags,
-            ..FlowMod::add(ROUTE_PRIORITY, pair_match(src, dst), out)
-        }
+fn add_entry(c: AppConfig, (src, dst): (MacAddr, MacAddr), port: u32) -> FlowMod {
+    let flags = if c.idle_timeout > 0 || c.hard_timeout > 0 {
+        FlowModFlags::SEND_FLOW_REM
+    } else {
+        FlowModFlags::NONE
+    };
+    let out = vec![Instruction::apply(vec![Action::output(port)])];
+    FlowMod {
+        idle_timeout: c.idle_timeout,
+        hard_timeout: c.hard_timeout,
+        flags,
+        ..FlowMod::add(ROUTE_PRIORITY, pair_match(src, dst), out)
     }
+}
 
-    fn delete_entry(&self, (src, dst): (MacAddr, MacAddr)) -> FlowMod {
-        FlowMod {
-            command: FlowModCommand::DeleteStrict,
-            ..FlowMod::add(ROUTE_PRIORITY, pair_match(src, dst), Vec::new())
-        }
+fn delete_entry((src, dst): (MacAddr, MacAddr)) -> FlowMod {
+    FlowMod {
+        command: FlowModCommand::DeleteStrict,
+        ..FlowMod::add(ROUTE_PRIORITY, pair_match(src, dst), Vec::new())
     }
 }
 

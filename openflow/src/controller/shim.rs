@@ -167,7 +167,7 @@ mod tests {
             let app = h.ctl.app().as_any().downcast_ref::<ShortestPath>().unwrap();
             app.routing()
                 .routes()
-                .map(|(k, v)| (*k, v.clone()))
+                .map(|(k, v)| (k, v.clone()))
                 .collect::<Vec<_>>()
         };
         assert_eq!(routes(&plain), routes(&shimmed), "app state identical");

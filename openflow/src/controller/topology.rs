@@ -212,6 +212,12 @@ impl SwitchGraph {
         self.port_link.get(&(dpid, port)).copied()
     }
 
+    /// The other end of `link` seen from its end `from` = (dpid, port).
+    pub fn far_end(&self, link: usize, from: (u64, u32)) -> (u64, u32) {
+        let l = &self.links[link];
+        if l.a == from { l.b } else { l.a }
+    }
+
     /// Whether `port` of `dpid` is an edge port: it exists and no link uses it.
     pub fn is_edge_port(&self, dpid: u64, port: u32) -> bool {
         self.index_of(dpid)
