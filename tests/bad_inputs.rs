@@ -165,13 +165,14 @@ fn set_index_out_of_range() {
     expect_error(GOOD, &["--set", "flow.3.rate=1Mbps"], &["flow", "index 3"]);
 }
 
+/// A migration to the host the VM already runs on is refused at the `to` key.
 #[test]
-fn not_yet_supported_features_are_named() {
+fn migration_to_its_own_host() {
     let text = format!(
         "{GOOD}\n[[vm]]\nname = \"vm1\"\nhost = \"l0\"\nmemory = \"128MB\"\n\
-         [[migration]]\nvm = \"vm1\"\nto = \"r0\"\nat = \"1ms\"\n"
+         [[migration]]\nvm = \"vm1\"\nto = \"l0\"\nat = \"1ms\"\n"
     );
-    expect_error(&text, &[], &["`[[migration]]`", "not implemented yet"]);
+    expect_error(&text, &[], &["bad.toml:", "`l0` already runs `vm1`"]);
 }
 
 /// A controller processing time that is not a delay is refused at its line, with the forms

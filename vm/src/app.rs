@@ -14,9 +14,10 @@
 //!
 //! The engine hands out whole rounds; what the socket's send buffer does not take yet waits
 //! in the application and is written as the buffer drains, so "transmitted" is what TCP has
-//! sent of what the socket accepted. While a post-copy VM is stalled on a fault the
-//! application re-reads the acknowledged count every `POLL` (the engine needs the faulting
-//! page's acknowledgement, and TCP reports only "everything acknowledged").
+//! sent of what the socket accepted. While the VM is paused or a post-copy VM is stalled on a
+//! fault the application re-reads the acknowledged count every `POLL` = 20 µs (the engine
+//! needs one particular byte's acknowledgement — post-copy's CPU state, a faulting page — and
+//! TCP reports only "everything acknowledged"), so those moments are known to within 20 µs.
 
 use std::any::Any;
 use std::net::Ipv4Addr;
@@ -29,7 +30,7 @@ use sim_core::SimTime;
 
 use crate::{Migration, MigrationEvent, MigrationReport};
 
-/// How often a stalled post-copy VM re-reads the acknowledged count.
+/// How often a paused or stalled VM's migration re-reads the acknowledged count.
 const POLL: SimTime = SimTime::from_us(20);
 /// Timer token of the stall poll (engine timers use a generation counter from 0).
 const POLL_TOKEN: u64 = u64::MAX;
@@ -150,10 +151,10 @@ impl MigrationApp {
             self.armed = Some((at, self.generation));
             ctx.set_timer(at, self.generation);
         }
-        let stalled = self.engine.report().resumed_at.is_some()
-            && !self.engine.is_vm_running()
-            && !self.engine.is_finished();
-        if stalled && !self.polling {
+        // While the VM is paused or stalled the engine waits for a particular byte's
+        // acknowledgement, which TCP reports only once everything written is acknowledged.
+        let waiting = !self.engine.is_vm_running() && !self.engine.is_finished();
+        if waiting && !self.polling {
             self.polling = true;
             ctx.set_timer(now + POLL, POLL_TOKEN);
         }
