@@ -28,6 +28,7 @@ examples!(
     "perf-fat-tree-8",
     "perf-fat-tree-16",
     "sdn-fat-tree",
+    "migration-fat-tree",
 );
 
 impl Example {

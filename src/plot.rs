@@ -17,6 +17,7 @@
 //! (plotters estimates text size without loading system fonts), lines are drawn in a fixed order
 //! with colours picked by position, and numbers are formatted the same way every time.
 
+pub mod migration;
 pub mod sweep;
 pub mod timeseries;
 
@@ -281,7 +282,35 @@ pub fn run_plots(scenario: &Scenario, out: &Path) -> Result<Vec<PathBuf>, PlotEr
     };
     let mut series = Vec::new();
     let mut links = Vec::new();
+    let mut migrations = Vec::new();
     for name in entries {
+        if let Some(vm) = name.strip_prefix("migration:") {
+            let tcp = out
+                .join("timeseries")
+                .join(format!("migration-{vm}-tcp.csv"));
+            if !tcp.exists() {
+                continue; // the VM never migrated
+            }
+            let (path, text) = read(out.join("timeseries").join(format!("migration-{vm}.csv")))?;
+            let (rounds, pause) =
+                migration::parse(&text).map_err(|(line, message)| PlotError::Parse {
+                    path,
+                    line,
+                    message,
+                })?;
+            let (path, text) = read(tcp)?;
+            let rows = timeseries::parse(&text).map_err(|(line, message)| PlotError::Parse {
+                path,
+                line,
+                message,
+            })?;
+            let cwnd: Vec<(f64, f64)> = rows
+                .iter()
+                .filter_map(|r| Some((r.time_s, r.cwnd_bytes? as f64)))
+                .collect();
+            migrations.push((vm.to_string(), rounds, pause, cwnd));
+            continue;
+        }
         if let Some(link) = name.strip_prefix("link:") {
             let (path, text) = read(out.join("timeseries").join(format!("link-{link}.csv")))?;
             let rows =
@@ -291,7 +320,11 @@ pub fn run_plots(scenario: &Scenario, out: &Path) -> Result<Vec<PathBuf>, PlotEr
                     message,
                 })?;
             links.push((link.to_string(), rows));
-        } else if scenario.flows.iter().any(|f| f.name.get_ref() == name) {
+        } else if scenario.flows.iter().any(|f| f.name.get_ref() == name)
+            || scenario.vms.iter().any(|v| {
+                v.workload.is_some() && crate::build::workload_name(v.name.get_ref()) == name
+            })
+        {
             let (path, text) = read(out.join("timeseries").join(format!("{name}.csv")))?;
             let rows = timeseries::parse(&text).map_err(|(line, message)| PlotError::Parse {
                 path,
@@ -301,7 +334,7 @@ pub fn run_plots(scenario: &Scenario, out: &Path) -> Result<Vec<PathBuf>, PlotEr
             series.push((name.to_string(), rows));
         }
     }
-    if series.is_empty() && links.is_empty() {
+    if series.is_empty() && links.is_empty() && migrations.is_empty() {
         return Ok(Vec::new());
     }
     std::fs::create_dir_all(&dir).map_err(|e| PlotError::Write {
@@ -332,6 +365,11 @@ pub fn run_plots(scenario: &Scenario, out: &Path) -> Result<Vec<PathBuf>, PlotEr
         ));
     }
     let mut written = Vec::new();
+    for (vm, rounds, pause, cwnd) in &migrations {
+        let path = dir.join(format!("migration-{vm}.svg"));
+        migration::draw(vm, rounds, *pause, cwnd, &path)?;
+        written.push(path);
+    }
     for (file, chart) in charts {
         let path = dir.join(file);
         draw(&chart, &path)?;

@@ -124,6 +124,11 @@ fn precopy_agrees_with_the_analytic_model() {
         pages = n * (1.0 - (-d_rate * t / n).exp());
     }
     total += (pages * page + 8.0 * 1_048_576.0) / rate;
+    let svg = std::fs::read_to_string(d.path().join("out/plots/migration-vm1.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("paused (downtime)"),
+        "timeline plot"
+    );
     let measured = m["total_time_s"].as_f64().unwrap();
     assert!(
         (measured - total).abs() / total < 0.05,

@@ -127,7 +127,17 @@ impl<'a> Validator<'a> {
             .enumerate()
             .filter_map(|(i, e)| self.event(i, e))
             .collect();
-        let flow_names: Vec<&str> = flows.iter().map(|f| f.name.get_ref().as_str()).collect();
+        // A VM's workload is the flow `<vm>-workload`.
+        let workloads: Vec<String> = vms
+            .iter()
+            .filter(|v| v.workload.is_some())
+            .map(|v| format!("{}-workload", v.name.get_ref()))
+            .collect();
+        let flow_names: Vec<&str> = flows
+            .iter()
+            .map(|f| f.name.get_ref().as_str())
+            .chain(workloads.iter().map(String::as_str))
+            .collect();
         let trace = self.trace(raw.trace, &flow_names, &vm_names);
         Scenario {
             name: raw.name.unwrap_or_else(|| "netsim".into()),
