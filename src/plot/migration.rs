@@ -21,9 +21,12 @@ pub struct Round {
     pub bytes: u64,
 }
 
+/// A migration's rounds and its pause → resume interval [s], if it paused.
+pub type Timeline = (Vec<Round>, Option<(f64, f64)>);
+
 /// A migration's rounds and pause from `timeseries/migration-<vm>.csv` (the first migration
 /// of the VM in the file). Returns `(line, message)` on a malformed line.
-pub fn parse(text: &str) -> Result<(Vec<Round>, Option<(f64, f64)>), (usize, String)> {
+pub fn parse(text: &str) -> Result<Timeline, (usize, String)> {
     let mut rounds = Vec::new();
     let mut pause = None;
     for (i, line) in text.lines().enumerate().skip(1) {
