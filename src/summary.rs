@@ -195,8 +195,9 @@ pub struct MigrationSummary {
     pub total_time_s: Option<f64>,
     /// VM paused → resumed [s]; null if it never resumed.
     pub downtime_s: Option<f64>,
-    /// The longest gap between answers the VM's request-response clients saw [s]; null
-    /// without such a workload.
+    /// The longest gap in the VM's service [s]: between answers at a request-response client,
+    /// replies at a ping client, or datagrams / bytes arriving at the VM for a stream
+    /// workload; null without a workload.
     pub service_downtime_s: Option<f64>,
     /// Rounds, the final (stop-and-copy) round included.
     pub rounds: usize,
@@ -299,11 +300,22 @@ fn migration_summary(
     let r = app.migration();
     let secs = |t: Option<SimTime>| t.map(SimTime::as_secs_f64);
     let workload = crate::build::workload_name(&m.vm);
-    let service_downtime_s = flows
-        .iter()
-        .find(|f| f.name == workload)
-        .and_then(|f| net.app(f.sender).as_any().downcast_ref::<RequestClient>())
-        .map(|c| c.max_gap().as_secs_f64());
+    // The service as its users see it: a request-response client's longest wait between
+    // answers, a ping's longest wait between replies, and for streams into the VM (UDP, bulk
+    // TCP) the longest silence at the VM's receiver.
+    let service_downtime_s = flows.iter().find(|f| f.name == workload).map(|f| {
+        let sender = net.app(f.sender);
+        let gap = match (
+            sender.as_any().downcast_ref::<RequestClient>(),
+            f.kind,
+            f.receiver,
+        ) {
+            (Some(c), _, _) => c.max_gap(),
+            (None, FlowKind::Ping, _) | (None, _, None) => sender.report().max_gap,
+            (None, _, Some(rx)) => net.app(rx).report().max_gap,
+        };
+        gap.as_secs_f64()
+    });
     MigrationSummary {
         vm: m.vm.clone(),
         from: m.from.clone(),

@@ -178,6 +178,21 @@ pub struct AppReport {
     pub first_rx: Option<SimTime>,
     /// Time of the last packet received.
     pub last_rx: Option<SimTime>,
+    /// The longest time between two consecutive receptions (a service's longest silence).
+    pub max_gap: SimTime,
+}
+
+impl AppReport {
+    /// Counts a reception of `bytes` at `now` (packets only when `packet`).
+    pub fn record_rx(&mut self, now: SimTime, bytes: u64, packet: bool) {
+        self.packets_received += u64::from(packet);
+        self.bytes_received += bytes;
+        self.first_rx.get_or_insert(now);
+        if let Some(last) = self.last_rx {
+            self.max_gap = self.max_gap.max(now - last);
+        }
+        self.last_rx = Some(now);
+    }
 }
 
 /// A traffic source or sink on a host.

@@ -42,11 +42,8 @@ impl Application for PacketSink {
     fn start(&mut self, _ctx: &mut AppCtx<'_>) {}
 
     fn on_receive(&mut self, ctx: &mut AppCtx<'_>, pkt: &Packet) {
-        let r = &mut self.report;
-        r.packets_received += 1;
-        r.bytes_received += pkt.payload_len as u64;
-        r.first_rx.get_or_insert(ctx.now());
-        r.last_rx = Some(ctx.now());
+        self.report
+            .record_rx(ctx.now(), pkt.payload_len as u64, true);
         let delay = ctx.now() - pkt.meta.created;
         self.delay_min = Some(self.delay_min.map_or(delay, |m| m.min(delay)));
         self.delay_max = self.delay_max.max(delay);
@@ -55,12 +52,7 @@ impl Application for PacketSink {
 
     fn on_tcp(&mut self, ctx: &mut AppCtx<'_>, sock: SocketId, event: TcpEvent) {
         match event {
-            TcpEvent::Delivered(n) => {
-                let r = &mut self.report;
-                r.bytes_received += n;
-                r.first_rx.get_or_insert(ctx.now());
-                r.last_rx = Some(ctx.now());
-            }
+            TcpEvent::Delivered(n) => self.report.record_rx(ctx.now(), n, false),
             TcpEvent::PeerClosed => ctx.tcp_close(sock),
             _ => {}
         }

@@ -142,11 +142,8 @@ impl Application for Ping {
         self.rtt_sum_sq_ps += (rtt.as_ps() as u128).pow(2);
         self.rtt_min = self.rtt_min.min(rtt);
         self.rtt_max = self.rtt_max.max(rtt);
-        let r = &mut self.report;
-        r.packets_received += 1;
-        r.bytes_received += pkt.payload_len as u64;
-        r.first_rx.get_or_insert(ctx.now());
-        r.last_rx = Some(ctx.now());
+        self.report
+            .record_rx(ctx.now(), pkt.payload_len as u64, true);
     }
 
     fn report(&self) -> AppReport {

@@ -168,6 +168,7 @@ impl Application for RequestClient {
             bytes_received: self.bytes_received,
             first_rx: None,
             last_rx: self.last_answer,
+            max_gap: self.max_gap(),
         }
     }
 
@@ -227,6 +228,7 @@ impl Application for ResponseServer {
             bytes_received: self.bytes_received,
             first_rx: None,
             last_rx: None,
+            max_gap: SimTime::ZERO,
         }
     }
 
