@@ -6,9 +6,13 @@
 //! * Destination: `to`, or the orchestrator's choice by capacity (seed 004 §III.B): the host
 //!   with the most free memory that fits the VM (`[[host]] capacity`; hosts without one are
 //!   unlimited), ties to the earliest host in node order, never the source.
-//! * Start: `at`, or, for migrations without `at`, the orchestrator's periodic trigger (seed
+//! * Trigger: `at`, or, for migrations without `at`, the orchestrator's periodic trigger (seed
 //!   000): the k-th such migration (in `order`: machine-by-machine or round-robin over source
-//!   hosts, seed 004) starts at k × `period`.
+//!   hosts, seed 004) is triggered at k × `period`.
+//! * Admission: at most `[orchestrator] concurrent` migrations run at once; a triggered
+//!   migration waits (checked every 100 µs) until it is the next in plan order — by trigger
+//!   time, then file order — and a slot is free. With the default of 1 they run one after
+//!   another.
 
 use std::net::Ipv4Addr;
 
@@ -34,7 +38,7 @@ pub struct MigrationHandle {
     pub from: String,
     /// Destination host name.
     pub to: String,
-    /// When it starts.
+    /// When it is triggered (it starts then, or once the orchestrator admits it).
     pub at: SimTime,
     /// The migration application (on the source host).
     pub app: AppId,
@@ -133,8 +137,9 @@ pub fn install(
     }
     plan.sort_by_key(|&(i, at)| (at, i));
 
+    let gate = vm::app::Gate::new(scenario.orchestrator.concurrent);
     let mut handles = Vec::with_capacity(plan.len());
-    for (i, at) in plan {
+    for (ticket, (i, at)) in plan.into_iter().enumerate() {
         let m = &scenario.migrations[i];
         let vi = vm_index(m.vm.get_ref());
         let v = &scenario.vms[vi];
@@ -210,7 +215,8 @@ pub fn install(
         );
         b.listen_tcp(sink, port(i))
             .map_err(|e| source.error_at(m.vm.span(), e.to_string(), None))?;
-        let app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i));
+        let app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i))
+            .with_gate(gate.clone(), ticket as u32);
         let app = b.add_app(from, u32::MAX, Box::new(app), at, None);
         handles.push(MigrationHandle {
             vm: v.name.get_ref().clone(),

@@ -322,7 +322,7 @@ fn migration_summary(
         to: m.to.clone(),
         algorithm: r.algorithm.as_str(),
         early_notification: r.early_notification,
-        start_s: m.at.as_secs_f64(),
+        start_s: r.start.unwrap_or(m.at).as_secs_f64(),
         end_s: secs(r.end),
         total_time_s: secs(r.total_time),
         downtime_s: secs(r.downtime),

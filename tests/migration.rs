@@ -268,3 +268,70 @@ fn service_downtime_of_ping_and_udp_workloads() {
         );
     }
 }
+
+/// The orchestrator: with `concurrent = 1` two migrations triggered together run one after the
+/// other (the second starts when the first has finished), with `concurrent = 2` together;
+/// periodic triggers follow seed 004's orders — machine by machine (both VMs of h4, then
+/// h5's) or round robin (one VM per host in turn); and without `to` the target is the host
+/// with the most free capacity.
+#[test]
+fn orchestrator_orders_admits_and_places() {
+    let vms = "[[vm]]\nname = \"a\"\nhost = \"h4\"\nmemory = \"4MiB\"\n\
+               [[vm]]\nname = \"b\"\nhost = \"h4\"\nmemory = \"4MiB\"\n\
+               [[vm]]\nname = \"c\"\nhost = \"h5\"\nmemory = \"4MiB\"\n\
+               [[vm]]\nname = \"d\"\nhost = \"h5\"\nmemory = \"4MiB\"\n";
+    let hosts: String = (0..16)
+        .map(|h| {
+            let cap = if h == 13 { "1GiB" } else { "8MiB" };
+            format!("[[host]]\nname = \"h{h}\"\ncapacity = \"{cap}\"\n")
+        })
+        .collect();
+    let base = format!("name = \"orch\"\nduration = \"2s\"\n{FAT_TREE}\n{vms}{hosts}");
+    let order = |s: &serde_json::Value| -> Vec<String> {
+        s["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["vm"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Admission.
+    for (concurrent, together) in [(1, false), (2, true)] {
+        let text = format!(
+            "{base}[orchestrator]\nconcurrent = {concurrent}\n\
+             [[migration]]\nvm = \"a\"\nto = \"h12\"\nat = \"0.1s\"\n\
+             [[migration]]\nvm = \"c\"\nto = \"h13\"\nat = \"0.1s\"\n"
+        );
+        let (_d, s) = run(&text, &[]);
+        let m = s["migrations"].as_array().unwrap();
+        let (end0, start1) = (
+            m[0]["end_s"].as_f64().unwrap(),
+            m[1]["start_s"].as_f64().unwrap(),
+        );
+        if together {
+            assert_eq!(start1, 0.1, "concurrent = 2: both start at once");
+        } else {
+            assert!(
+                start1 >= end0 && start1 < end0 + 0.001,
+                "one after the other: {end0} → {start1}"
+            );
+        }
+    }
+    // Periodic triggers in each order; targets by capacity (h13 has the most room).
+    for (policy, expect) in [
+        ("machine-by-machine", ["a", "b", "c", "d"]),
+        ("round-robin", ["a", "c", "b", "d"]),
+    ] {
+        let text = format!(
+            "{base}[orchestrator]\norder = \"{policy}\"\nperiod = \"0.2s\"\n\
+             [[migration]]\nvm = \"a\"\n[[migration]]\nvm = \"b\"\n\
+             [[migration]]\nvm = \"c\"\n[[migration]]\nvm = \"d\"\n"
+        );
+        let (_d, s) = run(&text, &[]);
+        assert_eq!(order(&s), expect, "{policy}");
+        for (k, m) in s["migrations"].as_array().unwrap().iter().enumerate() {
+            assert_eq!(m["to"], "h13", "{policy}: most free capacity");
+            assert!((m["start_s"].as_f64().unwrap() - 0.2 * (k as f64 + 1.0)).abs() < 1e-9);
+        }
+    }
+}

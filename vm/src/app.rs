@@ -20,7 +20,9 @@
 //! TCP reports only "everything acknowledged"), so those moments are known to within 20 µs.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::net::Ipv4Addr;
+use std::rc::Rc;
 
 use net_stack::NodeId;
 use net_stack::app::{AppCtx, AppReport, Application};
@@ -34,6 +36,62 @@ use crate::{Migration, MigrationEvent, MigrationReport};
 const POLL: SimTime = SimTime::from_us(20);
 /// Timer token of the stall poll (engine timers use a generation counter from 0).
 const POLL_TOKEN: u64 = u64::MAX;
+
+/// How often a migration waiting for the orchestrator's gate asks again.
+const GATE_POLL: SimTime = SimTime::from_us(100);
+/// Timer token of the gate poll.
+const GATE_TOKEN: u64 = u64::MAX - 1;
+
+/// The orchestrator's admission state, shared by the migrations of one simulation: at most
+/// `limit` in flight, started in ticket order (the plan's order).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GateState {
+    /// Most migrations in flight at once (`[orchestrator] concurrent`).
+    pub limit: u32,
+    /// Migrations in flight.
+    pub running: u32,
+    /// The ticket allowed to start next.
+    pub next: u32,
+}
+
+/// A handle on the shared [`GateState`]. One shared cell rather than messages between
+/// applications: the migrations of a run live in one simulation on one thread, and a
+/// plain-data `Cell` keeps the state a value (no borrow can outlive a call).
+#[derive(Clone, Debug)]
+pub struct Gate(Rc<Cell<GateState>>);
+
+impl Gate {
+    /// A gate admitting `limit` migrations at once (at least one).
+    pub fn new(limit: u32) -> Self {
+        Gate(Rc::new(Cell::new(GateState {
+            limit: limit.max(1),
+            ..GateState::default()
+        })))
+    }
+
+    /// The current state.
+    pub fn state(&self) -> GateState {
+        self.0.get()
+    }
+
+    fn try_enter(&self, ticket: u32) -> bool {
+        let mut s = self.0.get();
+        if s.next == ticket && s.running < s.limit {
+            s.next += 1;
+            s.running += 1;
+            self.0.set(s);
+            true
+        } else {
+            false
+        }
+    }
+
+    fn leave(&self) {
+        let mut s = self.0.get();
+        s.running -= 1;
+        self.0.set(s);
+    }
+}
 
 /// Runs one migration of VM `vm` to host `target`; see the [module docs](self).
 pub struct MigrationApp {
@@ -55,6 +113,10 @@ pub struct MigrationApp {
     generation: u64,
     polling: bool,
     events: Vec<MigrationEvent>,
+    /// The orchestrator's gate and this migration's ticket, when admission is limited.
+    gate: Option<(Gate, u32)>,
+    started: bool,
+    left: bool,
 }
 
 impl MigrationApp {
@@ -83,7 +145,23 @@ impl MigrationApp {
             generation: 0,
             polling: false,
             events: Vec::new(),
+            gate: None,
+            started: false,
+            left: false,
         }
+    }
+
+    /// Waits for `gate` before starting: the migration starts when its `ticket` is next and
+    /// fewer than the gate's limit are in flight (checked every 100 µs), and leaves the gate
+    /// when it finishes.
+    pub fn with_gate(mut self, gate: Gate, ticket: u32) -> Self {
+        self.gate = Some((gate, ticket));
+        self
+    }
+
+    /// When the migration really started (after waiting for the gate), if it has.
+    pub fn started_at(&self) -> Option<SimTime> {
+        self.engine.report().start
     }
 
     /// The engine's report (complete once finished).
@@ -104,6 +182,20 @@ impl MigrationApp {
     /// The VM being migrated and its destination host.
     pub fn vm_and_target(&self) -> (NodeId, NodeId) {
         (self.vm, self.target)
+    }
+
+    /// Starts when the gate (if any) admits it, else asks again later.
+    fn try_start(&mut self, ctx: &mut AppCtx<'_>) {
+        if let Some((gate, ticket)) = &self.gate
+            && !gate.try_enter(*ticket)
+        {
+            ctx.set_timer(ctx.now() + GATE_POLL, GATE_TOKEN);
+            return;
+        }
+        self.started = true;
+        self.sock = Some(ctx.tcp_connect(self.target_ip, self.port));
+        self.engine.handle_start(ctx.now());
+        self.pump(ctx);
     }
 
     /// Feeds the engine what TCP did, carries out what the engine asks, re-arms timers.
@@ -151,6 +243,13 @@ impl MigrationApp {
             self.armed = Some((at, self.generation));
             ctx.set_timer(at, self.generation);
         }
+        if self.engine.is_finished()
+            && !self.left
+            && let Some((gate, _)) = &self.gate
+        {
+            self.left = true;
+            gate.leave();
+        }
         // While the VM is paused or stalled the engine waits for a particular byte's
         // acknowledgement, which TCP reports only once everything written is acknowledged.
         let waiting = !self.engine.is_vm_running() && !self.engine.is_finished();
@@ -175,12 +274,14 @@ impl MigrationApp {
 
 impl Application for MigrationApp {
     fn start(&mut self, ctx: &mut AppCtx<'_>) {
-        self.sock = Some(ctx.tcp_connect(self.target_ip, self.port));
-        self.engine.handle_start(ctx.now());
-        self.pump(ctx);
+        self.try_start(ctx);
     }
 
     fn on_timer(&mut self, ctx: &mut AppCtx<'_>, token: u64) {
+        if token == GATE_TOKEN {
+            self.try_start(ctx);
+            return;
+        }
         if token == POLL_TOKEN {
             self.polling = false;
         } else if self.armed.is_some_and(|(_, g)| g == token) {
