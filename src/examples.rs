@@ -29,6 +29,7 @@ examples!(
     "perf-fat-tree-16",
     "sdn-fat-tree",
     "migration-fat-tree",
+    "qin2017-contention",
 );
 
 impl Example {
