@@ -30,6 +30,7 @@ examples!(
     "sdn-fat-tree",
     "migration-fat-tree",
     "qin2017-contention",
+    "qin2017-precopy-cwnd",
 );
 
 impl Example {
