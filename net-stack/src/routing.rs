@@ -3,11 +3,27 @@
 //!
 //! Every host address is a *destination*, numbered densely. For each destination a
 //! breadth-first search from its host gives every node's hop distance; a node's next hops
-//! towards it are the ports whose peer is one hop closer. Hosts are never transit nodes. The
-//! table is stored flat (compressed rows): `next_hops(node, dest)` is a slice of port numbers in
-//! increasing order, so forwarding is two array indexings.
+//! towards it are the ports whose peer is one hop closer. Hosts are never transit nodes.
+//!
+//! # Layout (why it is not a plain node × destination table)
+//!
+//! Forwarding looks a table up once per hop, so the table must stay in cache. A plain
+//! node × destination table is 1344 × 1024 cells at k = 16 — several MB of random accesses,
+//! which made the lookup the largest hot spot (docs/performance.md). But hosts that hang off
+//! the same switch are reached the same way from everywhere except from themselves and from
+//! their neighbours. So destinations are grouped by their *attachment* (the set of nodes
+//! adjacent to the host), and the table stores:
+//!
+//! * one cell per (node, group), rows shared by nodes with identical rows (all hosts);
+//! * per destination, *special* entries for the host itself and its neighbours, looked up
+//!   first.
+//!
+//! The grouping is checked while it is built: a destination whose next hops anywhere differ
+//! from its group's gets a group of its own, so the answer of [`RoutingTable::next_hops`] is
+//! always exactly the breadth-first result, whatever the topology. A next-hop list is a slice
+//! of port numbers in increasing order.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::Ipv4Addr;
 
@@ -30,12 +46,29 @@ pub enum Ecmp {
 /// Next-hop ports of every node towards every destination.
 #[derive(Debug, Default)]
 pub struct RoutingTable {
-    /// Host address → destination index. Only looked up, never iterated.
-    dest_of: HashMap<u32, u32, BuildHasherDefault<AddrHasher>>,
-    dests: usize,
-    /// `offsets[node * (dests + 1) + d] .. offsets[node * (dests + 1) + d + 1]` indexes `ports`.
-    offsets: Vec<u32>,
-    ports: Vec<u16>,
+    /// Host address → destination index.
+    dest_of: DestIndex,
+    /// Per destination: its group and its special entries.
+    dests: Vec<DestRoute>,
+    /// `(node, list)`: the next hops of `node` towards a destination, where they differ from
+    /// the destination's group (the host itself and its neighbours).
+    specials: Vec<(u32, u32)>,
+    /// Number of destination groups (the width of a row).
+    groups: usize,
+    /// Node → first cell of its row in `cells` (a multiple of `groups`).
+    row_of: Vec<u32>,
+    /// Rows of `groups` cells; a cell is the start of a next-hop list in `lists`.
+    cells: Vec<u32>,
+    /// Interned next-hop lists: `lists[i]` is the length, `lists[i + 1 ..]` the ports.
+    lists: Vec<u16>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct DestRoute {
+    group: u32,
+    /// `specials[special_start .. special_end]`.
+    special_start: u32,
+    special_end: u32,
 }
 
 /// Two hosts with no path between them.
@@ -47,6 +80,30 @@ pub struct Unreachable {
     pub to: NodeId,
 }
 
+/// Interns next-hop lists into one flat `Vec<u16>` (length-prefixed).
+#[derive(Default)]
+struct Lists {
+    lists: Vec<u16>,
+    index: HashMap<Vec<u16>, u32>,
+}
+
+impl Lists {
+    fn intern(&mut self, ports: &[u16]) -> u32 {
+        if let Some(&i) = self.index.get(ports) {
+            return i;
+        }
+        let i = self.lists.len() as u32;
+        self.lists.push(ports.len() as u16);
+        self.lists.extend_from_slice(ports);
+        self.index.insert(ports.to_vec(), i);
+        i
+    }
+}
+
+/// A group's cells while the table is built: one list per node, `UNSET` where no member has
+/// said yet (every member so far has the node among its specials).
+const UNSET: u32 = u32::MAX;
+
 impl RoutingTable {
     /// Computes the table over the links that are up. Returns the first host pair with no path,
     /// if any (a disconnected network), along with the table.
@@ -57,19 +114,26 @@ impl RoutingTable {
             .map(NodeId)
             .filter(|n| nodes[n.index()].is_host() && !is_vm(&nodes[n.index()]))
             .collect();
-        let dests = hosts.len();
-        let mut dest_of = HashMap::with_capacity_and_hasher(dests, Default::default());
+        let mut dest_of = Vec::with_capacity(hosts.len());
         for (d, h) in hosts.iter().enumerate() {
             if let Some(ip) = nodes[h.index()].ip {
-                dest_of.insert(u32::from(ip), d as u32);
+                dest_of.push((u32::from(ip), d as u32));
             }
         }
-        // dist[d][n]: hops from node n to host d.
+        let mut lists = Lists::default();
+        let empty = lists.intern(&[]);
+        // Group-major cells while building: `group_cells[g][node]`.
+        let mut group_cells: Vec<Vec<u32>> = Vec::new();
+        let mut group_of_key: BTreeMap<Vec<u32>, u32> = BTreeMap::new();
+        let mut dests = Vec::with_capacity(hosts.len());
+        let mut specials = Vec::new();
         let mut dist = vec![u32::MAX; nodes.len()];
-        let mut per_node: Vec<Vec<Vec<u16>>> = vec![vec![Vec::new(); dests]; nodes.len()];
+        let mut column = vec![empty; nodes.len()];
+        let mut is_special = vec![false; nodes.len()];
+        let mut hops: Vec<u16> = Vec::new();
         let mut unreachable = None;
         let mut frontier = VecDeque::new();
-        for (d, &h) in hosts.iter().enumerate() {
+        for &h in &hosts {
             dist.fill(u32::MAX);
             dist[h.index()] = 0;
             frontier.clear();
@@ -91,6 +155,7 @@ impl RoutingTable {
                 }
             }
             for (n, node) in nodes.iter().enumerate() {
+                column[n] = empty;
                 if dist[n] == u32::MAX {
                     if node.is_host() && !is_vm(node) && unreachable.is_none() {
                         unreachable = Some(Unreachable {
@@ -103,38 +168,100 @@ impl RoutingTable {
                 if dist[n] == 0 {
                     continue;
                 }
+                hops.clear();
                 for &dev in &node.devices {
                     let dv: &Device = &devices[dev.index()];
                     let m = devices[dv.peer.index()].node;
                     if dv.up && dist[m.index()] + 1 == dist[n] {
-                        per_node[n][d].push(dv.port);
+                        hops.push(dv.port);
                     }
                 }
+                column[n] = lists.intern(&hops);
             }
+            // The host's attachment: its neighbours over every link, up or down.
+            let mut key: Vec<u32> = nodes[h.index()]
+                .devices
+                .iter()
+                .map(|&dev| devices[devices[dev.index()].peer.index()].node.0)
+                .filter(|&m| m != h.0)
+                .collect();
+            key.sort_unstable();
+            key.dedup();
+            let special_start = specials.len() as u32;
+            for &n in std::iter::once(&h.0).chain(&key) {
+                specials.push((n, column[n as usize]));
+                is_special[n as usize] = true;
+            }
+            let special_end = specials.len() as u32;
+            // Join the attachment's group if this destination agrees with it everywhere
+            // outside the specials; otherwise take a group of its own.
+            let fits = |cells: &[u32]| {
+                (0..nodes.len())
+                    .all(|n| is_special[n] || cells[n] == UNSET || cells[n] == column[n])
+            };
+            let group = match group_of_key.get(&key) {
+                Some(&g) if fits(&group_cells[g as usize]) => g,
+                found => {
+                    let g = group_cells.len() as u32;
+                    group_cells.push(vec![UNSET; nodes.len()]);
+                    if found.is_none() {
+                        group_of_key.insert(key.clone(), g);
+                    }
+                    g
+                }
+            };
+            let cells = &mut group_cells[group as usize];
+            for n in 0..nodes.len() {
+                if !is_special[n] && cells[n] == UNSET {
+                    cells[n] = column[n];
+                }
+            }
+            for &n in std::iter::once(&h.0).chain(&key) {
+                is_special[n as usize] = false;
+            }
+            dests.push(DestRoute {
+                group,
+                special_start,
+                special_end,
+            });
         }
+        // Node-major rows; nodes with identical rows share one.
+        let groups = group_cells.len();
+        let mut cells = Vec::new();
+        let mut row_of = Vec::with_capacity(nodes.len());
+        let mut row_index: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut row = Vec::with_capacity(groups);
+        for n in 0..nodes.len() {
+            row.clear();
+            row.extend(group_cells.iter().map(|g| match g[n] {
+                UNSET => empty,
+                c => c,
+            }));
+            let start = *row_index.entry(row.clone()).or_insert_with(|| {
+                let start = cells.len() as u32;
+                cells.extend_from_slice(&row);
+                start
+            });
+            row_of.push(start);
+        }
+        let mut dest_index = DestIndex::new(&dest_of);
         for n in nodes {
             if let (Some(g), Some(ip)) = (n.host().and_then(|h| h.guest()), n.ip)
-                && let Some(&d) = nodes[g.host.index()]
+                && let Some(d) = nodes[g.host.index()]
                     .ip
-                    .and_then(|h| dest_of.get(&u32::from(h)))
+                    .and_then(|h| dest_index.get(u32::from(h)))
             {
-                dest_of.insert(u32::from(ip), d);
+                dest_index.insert(u32::from(ip), d);
             }
-        }
-        let mut offsets = Vec::with_capacity(nodes.len() * (dests + 1));
-        let mut ports = Vec::new();
-        for row in &per_node {
-            for hops in row {
-                offsets.push(ports.len() as u32);
-                ports.extend_from_slice(hops);
-            }
-            offsets.push(ports.len() as u32);
         }
         let table = RoutingTable {
-            dest_of,
+            dest_of: dest_index,
             dests,
-            offsets,
-            ports,
+            specials,
+            groups,
+            row_of,
+            cells,
+            lists: lists.lists,
         };
         (table, unreachable)
     }
@@ -142,13 +269,13 @@ impl RoutingTable {
     /// The destination index of a host address.
     #[inline]
     pub fn dest(&self, ip: Ipv4Addr) -> Option<u32> {
-        self.dest_of.get(&u32::from(ip)).copied()
+        self.dest_of.get(u32::from(ip))
     }
 
     /// Routes address `ip` (a VM's) like the address `to` (the host it now runs on): the
     /// VM's /32 host route follows it.
     pub(crate) fn alias(&mut self, ip: Ipv4Addr, to: Ipv4Addr) {
-        if let Some(&d) = self.dest_of.get(&u32::from(to)) {
+        if let Some(d) = self.dest_of.get(u32::from(to)) {
             self.dest_of.insert(u32::from(ip), d);
         }
     }
@@ -156,8 +283,22 @@ impl RoutingTable {
     /// Ports of `node` one hop closer to destination `dest`, in increasing order (empty if none).
     #[inline]
     pub fn next_hops(&self, node: NodeId, dest: u32) -> &[u16] {
-        let row = node.index() * (self.dests + 1) + dest as usize;
-        &self.ports[self.offsets[row] as usize..self.offsets[row + 1] as usize]
+        let d = self.dests[dest as usize];
+        let special = self.specials[d.special_start as usize..d.special_end as usize]
+            .iter()
+            .find(|s| s.0 == node.0);
+        let list = match special {
+            Some(&(_, list)) => list,
+            None => self.cells[self.row_of[node.index()] as usize + d.group as usize],
+        } as usize;
+        let len = self.lists[list] as usize;
+        &self.lists[list + 1..list + 1 + len]
+    }
+
+    /// Number of destination groups (hosts reached the same way share one): a measure of how
+    /// well the table compresses.
+    pub fn groups(&self) -> usize {
+        self.groups
     }
 }
 
@@ -167,8 +308,58 @@ pub(crate) fn device_at(nodes: &[Node], node: NodeId, port: u16) -> DeviceId {
     nodes[node.index()].devices[port as usize]
 }
 
-/// A multiplicative hash for 32-bit addresses: the routing lookup is on the per-packet path, and
-/// the keys are ours (no adversary), so SipHash's protection is not worth its cost.
+/// Address → destination index: a dense array over the span of host addresses (they are
+/// usually allocated consecutively), a hash map for addresses outside it (VMs added later).
+#[derive(Debug, Default)]
+struct DestIndex {
+    base: u32,
+    /// `dense[ip - base]`, `u32::MAX` for no destination.
+    dense: Vec<u32>,
+    /// Addresses outside the dense span. Only looked up, never iterated.
+    sparse: HashMap<u32, u32, BuildHasherDefault<AddrHasher>>,
+}
+
+impl DestIndex {
+    /// The dense span is used while it costs at most 16 slots per address.
+    fn new(pairs: &[(u32, u32)]) -> Self {
+        let mut index = DestIndex::default();
+        if let (Some(lo), Some(hi)) = (
+            pairs.iter().map(|p| p.0).min(),
+            pairs.iter().map(|p| p.0).max(),
+        ) {
+            let span = (hi - lo) as usize + 1;
+            if span <= 16 * pairs.len() + 1024 {
+                index.base = lo;
+                index.dense = vec![u32::MAX; span];
+            }
+        }
+        for &(ip, d) in pairs {
+            index.insert(ip, d);
+        }
+        index
+    }
+
+    fn insert(&mut self, ip: u32, d: u32) {
+        match self.dense.get_mut(ip.wrapping_sub(self.base) as usize) {
+            Some(slot) => *slot = d,
+            None => {
+                self.sparse.insert(ip, d);
+            }
+        }
+    }
+
+    #[inline]
+    fn get(&self, ip: u32) -> Option<u32> {
+        match self.dense.get(ip.wrapping_sub(self.base) as usize) {
+            Some(&u32::MAX) => None,
+            Some(&d) => Some(d),
+            None => self.sparse.get(&ip).copied(),
+        }
+    }
+}
+
+/// A multiplicative hash for 32-bit addresses: the keys are ours (no adversary), so SipHash's
+/// protection is not worth its cost.
 #[derive(Default)]
 struct AddrHasher(u64);
 
@@ -184,5 +375,121 @@ impl Hasher for AddrHasher {
     #[inline]
     fn write_u32(&mut self, v: u32) {
         self.0 = (self.0.rotate_left(5) ^ v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NetworkBuilder;
+    use crate::device::LinkParams;
+    use sim_core::RngStreams;
+
+    /// The plain node × destination table the compact one replaces: for each destination a
+    /// breadth-first search from its host, next hops are the up ports whose peer is one hop
+    /// closer.
+    fn reference(nodes: &[Node], devices: &[Device], hosts: &[NodeId]) -> Vec<Vec<Vec<u16>>> {
+        hosts
+            .iter()
+            .map(|&h| {
+                let mut dist = vec![u32::MAX; nodes.len()];
+                dist[h.index()] = 0;
+                let mut frontier = VecDeque::from([h]);
+                while let Some(n) = frontier.pop_front() {
+                    if n != h && nodes[n.index()].is_host() {
+                        continue;
+                    }
+                    for &dev in &nodes[n.index()].devices {
+                        let dv = &devices[dev.index()];
+                        let m = devices[dv.peer.index()].node;
+                        if dv.up && dist[m.index()] == u32::MAX {
+                            dist[m.index()] = dist[n.index()] + 1;
+                            frontier.push_back(m);
+                        }
+                    }
+                }
+                (0..nodes.len())
+                    .map(|n| {
+                        if dist[n] == 0 || dist[n] == u32::MAX {
+                            return Vec::new();
+                        }
+                        nodes[n]
+                            .devices
+                            .iter()
+                            .map(|&dev| &devices[dev.index()])
+                            .filter(|dv| {
+                                let m = devices[dv.peer.index()].node;
+                                dv.up && dist[m.index()].wrapping_add(1) == dist[n]
+                            })
+                            .map(|dv| dv.port)
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A k = 4 fat-tree of routers with irregular extras: a dual-homed host, two hosts wired
+    /// to each other, and (in the second pass) failed links that break the symmetry groups rely
+    /// on. The compact table must answer every (node, destination) exactly like the plain one.
+    #[test]
+    fn compact_table_equals_plain_table() {
+        let mut b = NetworkBuilder::new(RngStreams::new(1));
+        let p = LinkParams::default();
+        let mut hosts = Vec::new();
+        let cores: Vec<NodeId> = (0..4).map(|i| b.add_router(&format!("c{i}"))).collect();
+        for pod in 0..4 {
+            let aggs: Vec<NodeId> = (0..2)
+                .map(|i| b.add_router(&format!("a{pod}{i}")))
+                .collect();
+            for (i, &a) in aggs.iter().enumerate() {
+                for &c in &cores[2 * i..2 * i + 2] {
+                    b.connect(a, c, p);
+                }
+            }
+            for e in 0..2 {
+                let edge = b.add_router(&format!("e{pod}{e}"));
+                for &a in &aggs {
+                    b.connect(edge, a, p);
+                }
+                for i in 0..2 {
+                    let n = hosts.len() as u8;
+                    let h = b.add_host(&format!("h{n}"), Ipv4Addr::new(10, 0, 0, n + 1));
+                    b.connect(h, edge, p);
+                    hosts.push(h);
+                    if pod == 1 && e == 0 && i == 0 {
+                        b.connect(h, aggs[0], p); // dual-homed
+                    }
+                }
+            }
+        }
+        b.connect(hosts[2], hosts[5], p); // a host-to-host cable: hosts still do not forward
+        let mut net = b.build().expect("connected");
+        for pass in 0..2 {
+            if pass == 1 {
+                for dev in [3, 17, 40] {
+                    let peer = net.devices[dev].peer;
+                    net.devices[dev].up = false;
+                    net.devices[peer.index()].up = false;
+                }
+            }
+            let (table, _) = RoutingTable::compute(&net.nodes, &net.devices);
+            let want = reference(&net.nodes, &net.devices, &hosts);
+            for (d, &h) in hosts.iter().enumerate() {
+                let ip = net.nodes[h.index()].ip.expect("hosts have addresses");
+                assert_eq!(table.dest(ip), Some(d as u32), "dest index of {ip}");
+                for (n, hops) in want[d].iter().enumerate() {
+                    assert_eq!(
+                        table.next_hops(NodeId(n as u32), d as u32),
+                        &hops[..],
+                        "pass {pass}: next hops of node {n} towards host {d}"
+                    );
+                }
+            }
+            assert!(
+                table.groups() < hosts.len(),
+                "hosts sharing an edge share a group"
+            );
+        }
     }
 }
