@@ -54,7 +54,7 @@ enum Command {
         jobs: Option<u32>,
         /// Draw DIR/plots/<y>-vs-<x>.svg: mean of a sweep.csv column over the seeds, one line
         /// per value of `series` (repeatable), e.g. `--plot x=flow.0.rate,y=flow.cbr0.goodput_bps`.
-        #[arg(long = "plot", value_name = "x=KEY,y=METRIC[,series=KEY]")]
+        #[arg(long = "plot", value_name = "x=KEY,y=METRIC[,series=KEY[+KEY…]]")]
         plots: Vec<String>,
         #[command(flatten)]
         common: Common,

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! netsim sweep SCENARIO.toml --set KEY=V1,V2,... [--set KEY=V]... [--seed N] [--seeds N]
-//!              [--jobs N] --out DIR [--plot x=KEY,y=METRIC[,series=KEY]]...
+//!              [--jobs N] --out DIR [--plot x=KEY,y=METRIC[,series=KEY[+KEY…]]]...
 //! ```
 //!
 //! * A `--set` whose value is a list (the comma rule: commas inside `[…]`, `{…}` and quotes
@@ -57,7 +57,7 @@ pub struct SweepOptions {
     pub jobs: Option<usize>,
     /// `--out`: the sweep directory.
     pub out: PathBuf,
-    /// `--plot` specifications as given (`x=KEY,y=METRIC[,series=KEY]`).
+    /// `--plot` specifications as given (`x=KEY,y=METRIC[,series=KEY[+KEY…]]`).
     pub plots: Vec<String>,
     /// Show a progress bar over points (only if stderr is a terminal).
     pub progress: bool,

@@ -1,13 +1,15 @@
-//! Sweep plots: `--plot x=KEY,y=METRIC[,series=KEY]` draws `DIR/plots/<y>-vs-<x>.svg`
+//! Sweep plots: `--plot x=KEY,y=METRIC[,series=KEY[+KEY…]]` draws `DIR/plots/<y>-vs-<x>.svg`
 //! (`<y>-vs-<x>-by-<series>.svg` with a series) from the rows of `sweep.csv`.
 //!
-//! * `x` and `series` name a swept key (a multi-valued `--set` key) or `seed`; `y` names a
-//!   metric column of `sweep.csv` (`flow.cbr0.goodput_bps`, `events`, …). All three are checked
+//! * `x` and the `series` keys name swept keys (multi-valued `--set` keys) or `seed`; `y` names a
+//!   metric column of `sweep.csv` (`flow.cbr0.goodput_bps`, `events`, …). All are checked
 //!   before the sweep runs.
 //! * Each drawn point is the **mean** of `y` over every row with that (x, series) value — the
-//!   seeds, and any swept key named neither as x nor as series — with an error bar from the
+//!   seeds, and any swept key named neither as x nor in series — with an error bar from the
 //!   smallest to the largest of those values. Empty cells are left out of the mean.
-//! * One line per series value, in the order the values were given; without `series`, one line.
+//! * One line per series value, in the order the values first appear in `sweep.csv` (the order
+//!   given); without `series`, one line. Several keys joined by `+` make one line per
+//!   combination of their values (`series=vm.0.dirty_rate+controller.app`).
 //! * The x axis is numeric when every x value is a number or a quantity of one kind (a rate
 //!   `"100Mbps"` → bit/s, a time `"0.5s"` → s, a size `"20MB"` → bytes); otherwise each value
 //!   is a category, in the order given.
@@ -35,15 +37,15 @@ pub struct PlotSpecError {
     pub help: String,
 }
 
-/// One `--plot x=KEY,y=METRIC[,series=KEY]`.
+/// One `--plot x=KEY,y=METRIC[,series=KEY[+KEY…]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlotSpec {
     /// The swept key (or `seed`) on the x axis.
     pub x: String,
     /// The metric column on the y axis.
     pub y: String,
-    /// The swept key (or `seed`) that makes one line per value.
-    pub series: Option<String>,
+    /// The swept keys (or `seed`) whose combined values make one line each; empty: one line.
+    pub series: Vec<String>,
 }
 
 impl PlotSpec {
@@ -55,7 +57,7 @@ impl PlotSpec {
             message,
             help,
         };
-        let usage = || "write --plot x=KEY,y=METRIC[,series=KEY]".to_string();
+        let usage = || "write --plot x=KEY,y=METRIC[,series=KEY[+KEY…]]".to_string();
         let (mut x, mut y, mut series) = (None, None, None);
         for part in arg.split(',') {
             let Some((k, v)) = part.split_once('=') else {
@@ -79,8 +81,17 @@ impl PlotSpec {
         let (Some(x), Some(y)) = (x, y) else {
             return Err(fail("both x and y are required".into(), usage()));
         };
+        let series: Vec<String> = match series {
+            None => Vec::new(),
+            Some(s) => s.split('+').map(|k| k.trim().to_string()).collect(),
+        };
         let swept_help = || format!("the swept keys are: {}", swept.join(", "));
-        for key in std::iter::once(&x).chain(series.as_ref()) {
+        for (i, key) in series.iter().enumerate() {
+            if series[..i].contains(key) {
+                return Err(fail(format!("series names `{key}` twice"), swept_help()));
+            }
+        }
+        for key in std::iter::once(&x).chain(&series) {
             if !swept.contains(key) {
                 return Err(fail(
                     format!("`{key}` is not a swept key"),
@@ -88,8 +99,11 @@ impl PlotSpec {
                 ));
             }
         }
-        if series.as_ref() == Some(&x) {
-            return Err(fail("x and series are the same key".into(), swept_help()));
+        if series.contains(&x) {
+            return Err(fail(
+                format!("`{x}` is both x and a series key"),
+                swept_help(),
+            ));
         }
         if !metrics.contains(&y) {
             return Err(fail(
@@ -113,9 +127,16 @@ impl PlotSpec {
                 })
                 .collect::<String>()
         };
-        match &self.series {
-            Some(s) => format!("{}-vs-{}-by-{}.svg", safe(&self.y), safe(&self.x), safe(s)),
-            None => format!("{}-vs-{}.svg", safe(&self.y), safe(&self.x)),
+        if self.series.is_empty() {
+            format!("{}-vs-{}.svg", safe(&self.y), safe(&self.x))
+        } else {
+            let by = self.series.join("+");
+            format!(
+                "{}-vs-{}-by-{}.svg",
+                safe(&self.y),
+                safe(&self.x),
+                safe(&by)
+            )
         }
     }
 }
@@ -138,7 +159,7 @@ pub struct MeanPoint {
 /// One line: a series value (`None` without `series`) and its points in x order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    /// The series value.
+    /// The series value: `key=value` for each series key, joined by `, `.
     pub value: Option<String>,
     /// Points, in the order the x values first appear.
     pub points: Vec<MeanPoint>,
@@ -162,12 +183,24 @@ pub fn series(spec: &PlotSpec, rows: &[Vec<String>]) -> Result<Vec<Series>, Stri
             .ok_or_else(|| format!("sweep.csv has no column `{name}`"))
     };
     let (xc, yc) = (col(&spec.x)?, col(&spec.y)?);
-    let sc = spec.series.as_deref().map(col).transpose()?;
+    let sc: Vec<usize> = spec
+        .series
+        .iter()
+        .map(|k| col(k))
+        .collect::<Result<_, _>>()?;
+    let label = |r: &[String]| {
+        spec.series
+            .iter()
+            .zip(&sc)
+            .map(|(k, &c)| format!("{k}={}", r[c]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let mut xs: Vec<String> = Vec::new();
     let mut ss: Vec<String> = Vec::new();
     for r in body {
         push_unique(&mut xs, &r[xc]);
-        push_unique(&mut ss, sc.map_or("", |c| r[c].as_str()));
+        push_unique(&mut ss, &label(r));
     }
     let mut out = Vec::new();
     for s in &ss {
@@ -175,7 +208,7 @@ pub fn series(spec: &PlotSpec, rows: &[Vec<String>]) -> Result<Vec<Series>, Stri
         for x in &xs {
             let mut ys = Vec::new();
             for r in body {
-                if r[xc] == *x && sc.is_none_or(|c| r[c] == *s) && !r[yc].is_empty() {
+                if r[xc] == *x && label(r) == *s && !r[yc].is_empty() {
                     ys.push(r[yc].parse::<f64>().map_err(|_| {
                         format!("`{}` in column `{}` is not a number", r[yc], spec.y)
                     })?);
@@ -193,7 +226,7 @@ pub fn series(spec: &PlotSpec, rows: &[Vec<String>]) -> Result<Vec<Series>, Stri
             });
         }
         out.push(Series {
-            value: sc.map(|_| s.clone()),
+            value: (!sc.is_empty()).then(|| s.clone()),
             points,
         });
     }
@@ -246,10 +279,7 @@ pub fn chart(spec: &PlotSpec, series: &[Series], seeds_note: &str) -> Chart {
                 s.points.iter().map(|p| (position(&p.x), p)).collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             Line {
-                name: match (&spec.series, &s.value) {
-                    (Some(k), Some(v)) => format!("{k}={v}"),
-                    _ => spec.y.clone(),
-                },
+                name: s.value.clone().unwrap_or_else(|| spec.y.clone()),
                 points: pts.iter().map(|(x, p)| (*x, p.mean)).collect(),
                 bars: pts.iter().map(|(_, p)| (p.min, p.max)).collect(),
             }
@@ -315,11 +345,11 @@ mod tests {
         let spec = PlotSpec {
             x: "rate".into(),
             y: "m".into(),
-            series: Some("mode".into()),
+            series: vec!["mode".into()],
         };
         let s = series(&spec, &r).unwrap();
         assert_eq!(s.len(), 2);
-        assert_eq!(s[0].value.as_deref(), Some("a"));
+        assert_eq!(s[0].value.as_deref(), Some("mode=a"));
         let p = &s[0].points;
         assert_eq!(
             (p[0].mean, p[0].min, p[0].max, p[0].n),
@@ -333,6 +363,33 @@ mod tests {
         assert_eq!(c.lines[0].bars, vec![(10.0, 20.0), (30.0, 30.0)]);
     }
 
+    /// `series=a+b` draws one line per combination of the two keys' values, in the order the
+    /// combinations first appear, averaging over everything else (here the seeds).
+    #[test]
+    fn series_of_two_keys() {
+        let r = rows(
+            "point,size,en,app,seed,t\n\
+             0,1,false,sp,1,10\n1,1,false,sp,2,12\n2,1,true,sp,1,8\n3,1,true,dr,1,5\n\
+             4,2,false,sp,1,20\n5,2,true,sp,1,16\n6,2,true,dr,1,9\n",
+        );
+        let spec = PlotSpec {
+            x: "size".into(),
+            y: "t".into(),
+            series: vec!["en".into(), "app".into()],
+        };
+        let s = series(&spec, &r).unwrap();
+        let names: Vec<_> = s.iter().map(|l| l.value.clone().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["en=false, app=sp", "en=true, app=sp", "en=true, app=dr"]
+        );
+        let c = chart(&spec, &s, "");
+        assert_eq!(c.lines[0].points, vec![(1.0, 11.0), (2.0, 20.0)]);
+        assert_eq!(c.lines[2].points, vec![(1.0, 5.0), (2.0, 9.0)]);
+        assert_eq!(c.lines[1].name, "en=true, app=sp");
+        assert_eq!(spec.file_name(), "t-vs-size-by-en+app.svg");
+    }
+
     /// Non-numeric x values become categories in the order given.
     #[test]
     fn categorical_x() {
@@ -340,7 +397,7 @@ mod tests {
         let spec = PlotSpec {
             x: "k".into(),
             y: "m".into(),
-            series: None,
+            series: Vec::new(),
         };
         let c = chart(&spec, &series(&spec, &r).unwrap(), "");
         assert_eq!(c.x_categories, Some(vec!["reno".into(), "newreno".into()]));
@@ -353,6 +410,12 @@ mod tests {
     fn specs_are_checked() {
         let swept = ["flow.0.rate".to_string(), "seed".to_string()];
         let metrics = ["flow.cbr0.goodput_bps".to_string()];
+        let two = PlotSpec::parse(
+            "x=flow.0.rate,y=flow.cbr0.goodput_bps,series=seed",
+            &swept,
+            &metrics,
+        );
+        assert_eq!(two.unwrap().series, ["seed"]);
         let ok = PlotSpec::parse("x=flow.0.rate,y=flow.cbr0.goodput_bps", &swept, &metrics);
         assert_eq!(
             ok.unwrap().file_name(),
@@ -364,6 +427,9 @@ mod tests {
             "x=flow.0.rate",
             "x=flow.0.rate,y=flow.cbr0.goodput_bps,series=flow.0.rate",
             "x=seed,y=flow.cbr0.goodput_bps,colour=red",
+            "x=seed,y=flow.cbr0.goodput_bps,series=flow.0.rate+flow.0.rate",
+            "x=seed,y=flow.cbr0.goodput_bps,series=flow.0.rate+seed",
+            "x=seed,y=flow.cbr0.goodput_bps,series=flow.0.rate+flow.1.rate",
         ] {
             assert!(PlotSpec::parse(bad, &swept, &metrics).is_err(), "{bad}");
         }
