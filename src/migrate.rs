@@ -195,6 +195,7 @@ pub fn install(
                 stop_threshold: m.stop_threshold,
                 max_total_factor: m.max_total_factor,
                 early_notification: m.early_notification,
+                dirty_rate_check: m.dirty_rate_stop,
                 ..PrecopyConfig::default()
             }),
             MigrationAlgorithm::StopAndCopy => {

@@ -8,8 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sim_core::SimTime;
 use thiserror::Error;
 
-use crate::build::build;
-use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
+use crate::build::{Built, build};
+use crate::scenario::{END_CHECK, Scenario, ScenarioError, ScenarioSource};
 use crate::summary::{Summary, collect};
 
 /// Anything that stops a run. Each is a user error (exit code 1).
@@ -56,6 +56,27 @@ fn output_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     }
 }
 
+/// Runs until every migration has finished, checking at each multiple of [`END_CHECK`], or
+/// until `limit`; returns the end of the run. Stepping does not change what happens: the events
+/// run in the same order as in one `run_until`.
+fn run_until_migrated(built: &mut Built, limit: SimTime) -> SimTime {
+    let mut t = SimTime::ZERO;
+    loop {
+        t = (t + END_CHECK).min(limit);
+        built.sim.run_until(t);
+        let net = &built.sim.model;
+        let done = built.migrations.iter().all(|m| {
+            net.app(m.app)
+                .as_any()
+                .downcast_ref::<vm::app::MigrationApp>()
+                .is_some_and(|a| a.migration().end.is_some())
+        });
+        if done || t == limit {
+            return t;
+        }
+    }
+}
+
 /// Builds and runs `scenario`, writing `summary.json`, `flows.csv`, the pcaps, the time series
 /// and the plots ([`crate::plot::run_plots`]) into `opts.out`. `summary.json` is written last: a directory without it is not a finished run.
 pub fn run(
@@ -72,8 +93,8 @@ pub fn run(
         _ => {}
     }
     let mut built = build(scenario, source, &opts.out)?;
-    let end = scenario.duration;
-    let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| progress_bar(end));
+    let bar =
+        (opts.progress && std::io::stderr().is_terminal()).then(|| progress_bar(scenario.duration));
     let wall = Instant::now();
     if let Some(bar) = &bar {
         let bar = bar.clone();
@@ -84,7 +105,12 @@ pub fn run(
             bar.set_message(format!("{:.2} M events/s", rate / 1e6));
         });
     }
-    built.sim.run_until(end);
+    let end = if scenario.end_after_migrations {
+        run_until_migrated(&mut built, scenario.duration)
+    } else {
+        built.sim.run_until(scenario.duration);
+        scenario.duration
+    };
     let wall_time_s = wall.elapsed().as_secs_f64();
     if let Some(bar) = bar {
         bar.finish_and_clear();

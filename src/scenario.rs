@@ -32,6 +32,7 @@
 //! | `name` | string | `"netsim"` | label for results and plots |
 //! | `seed` | integer ≥ 0 | `1` | master seed; `--seed` overrides |
 //! | `duration` | time > 0 | `"10s"` | simulated time to run |
+//! | `end_after_migrations` | boolean | `false` | end the run once every `[[migration]]` has finished (checked every 10 ms), or at `duration` if sooner; needs a `[[migration]]` |
 //!
 //! ## `[topology]` (**required**)
 //!
@@ -158,10 +159,11 @@
 //! | `to` | node name | none | target host; none: the orchestrator picks by capacity |
 //! | `at` | time | none | start time; required unless `[orchestrator] period` is set |
 //! | `algorithm` | `precopy`, `stop-and-copy`, `postcopy` | `"precopy"` | migration engine |
-//! | `early_notification` | boolean | `false` | tell the controller before the switch-over (seed 002) |
+//! | `early_notification` | boolean | `false` | seed 002's Early Notification: write the next pre-copy round once the previous one has been transmitted, not acknowledged |
 //! | `max_rounds` | integer ≥ 1 | `30` | pre-copy: most rounds before stop-and-copy |
 //! | `stop_threshold` | size | `"200KB"` | pre-copy: stop when less than this is dirty |
 //! | `max_total_factor` | number ≥ 1 | `3.0` | pre-copy: stop after sending this many times the memory |
+//! | `dirty_rate_stop` | boolean | `true` | pre-copy: stop when the VM wrote more during a round than the round sent; `false` keeps Xen's three rules |
 //!
 //! ## `[[event]]` (any number)
 //!
@@ -459,6 +461,7 @@ early_notification = true
 max_rounds = 20
 stop_threshold = "100KB"
 max_total_factor = 2.5
+dirty_rate_stop = false
 
 [[migration]]
 vm = "vm2"
@@ -701,6 +704,7 @@ snaplen = 128
                     max_rounds: 20,
                     stop_threshold: ByteSize(100_000),
                     max_total_factor: 2.5,
+                    dirty_rate_stop: false,
                 },
                 MigrationSpec {
                     vm: s("vm2"),
@@ -711,6 +715,7 @@ snaplen = 128
                     max_rounds: 30,
                     stop_threshold: ByteSize(200_000),
                     max_total_factor: 3.0,
+                    dirty_rate_stop: true,
                 },
             ],
             "migrations, the second with defaults"
@@ -1179,6 +1184,9 @@ mod bad_input_tests {
             ("zero duration",
              format!("duration = \"0s\"\n{BASE}"), vec![],
              vec!["t.toml:1:12", "`duration` must be greater than zero"]),
+            ("end_after_migrations without a migration",
+             format!("end_after_migrations = true\n{BASE}"), vec![],
+             vec!["t.toml:1:24", "`end_after_migrations` is set, but there is no [[migration]]"]),
             ("bad time unit",
              format!("duration = \"10 parsecs\"\n{BASE}"), vec![],
              vec!["t.toml:1:12", "invalid `duration` in the top-level table", "unknown time unit `parsecs`"]),

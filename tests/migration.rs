@@ -141,7 +141,8 @@ fn precopy_agrees_with_the_analytic_model() {
 /// Each of pre-copy's four stop conditions ends a migration over the network when it should,
 /// and `stop_reason` names it: a quiet VM stops on the threshold; a busy one on `max_rounds`
 /// when few rounds are allowed, on `max_total_factor` when little re-sending is allowed, and
-/// on the dirty rate when it writes faster than a 100 Mbit/s path carries.
+/// on the dirty rate when it writes faster than a 100 Mbit/s path carries — and, with
+/// `dirty_rate_stop = false` (Xen's rules alone), on the total sent instead.
 #[test]
 fn each_stop_condition_is_reported() {
     let dumbbell = |rate: &str| {
@@ -165,6 +166,12 @@ fn each_stop_condition_is_reported() {
             "max_total",
         ),
         ("100Mbps", "dirty_rate = 5000", "", "dirty_rate"),
+        (
+            "100Mbps",
+            "dirty_rate = 5000",
+            "dirty_rate_stop = false\nmax_total_factor = 1.5",
+            "max_total",
+        ),
     ];
     for (rate, dirty, limits, reason) in cases {
         let text = scenario(
@@ -182,6 +189,36 @@ fn each_stop_condition_is_reported() {
             assert_eq!(m["rounds"], 3, "the final round counts");
         }
     }
+}
+
+/// `end_after_migrations` ends the run at the first 10 ms boundary after the VM resumed, and
+/// the migration itself is exactly what a run to `duration` reports.
+#[test]
+fn end_after_migrations_stops_the_run_once_migrated() {
+    let topo = "[topology]\nkind = \"dumbbell\"\npairs = 1\nlink = { rate = \"1Gbps\", delay = \"1us\" }\n\
+                bottleneck = { rate = \"1Gbps\", delay = \"5us\" }";
+    let text = scenario(
+        topo,
+        "none",
+        "host = \"l0\"\nmemory = \"16MiB\"\ndirty_rate = 2000",
+        "to = \"r0\"\nat = \"1ms\"",
+        "",
+    );
+    let (_d, full) = run(&text, &[]);
+    let (_d, short) = run(&text, &["--set", "end_after_migrations=true"]);
+    let (m, n) = (&full["migrations"][0], &short["migrations"][0]);
+    assert_eq!(m, n, "the migration does not depend on when the run ends");
+    let resumed = n["end_s"].as_f64().expect("finished");
+    let end = short["sim_time_s"].as_f64().unwrap();
+    assert_eq!(full["sim_time_s"], 30.0, "the scenario's duration");
+    assert!(
+        end >= resumed && end < resumed + 0.010 + 1e-9,
+        "ends at the first 10 ms step after {resumed}: {end}"
+    );
+    assert!(
+        (end * 100.0 - (end * 100.0).round()).abs() < 1e-6,
+        "on a 10 ms boundary: {end}"
+    );
 }
 
 /// Stop-and-copy pauses for the whole transfer (downtime = total time), post-copy resumes the

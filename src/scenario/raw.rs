@@ -24,6 +24,7 @@ pub(crate) struct ScenarioTable {
     pub name: Option<String>,
     pub seed: Option<u64>,
     pub duration: Option<Spanned<SimTime>>,
+    pub end_after_migrations: Option<Spanned<bool>>,
     pub topology: Option<Spanned<TopologyTable>>,
     #[serde(default)]
     pub controller: ControllerTable,
@@ -262,6 +263,7 @@ pub(crate) struct MigrationTable {
     pub max_rounds: Option<Spanned<u32>>,
     pub stop_threshold: Option<ByteSize>,
     pub max_total_factor: Option<Spanned<f64>>,
+    pub dirty_rate_stop: Option<bool>,
 }
 
 /// One `[[event]]`.

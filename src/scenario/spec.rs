@@ -11,6 +11,9 @@ use serde::Deserialize;
 use sim_core::{ByteSize, DataRate, QueueLimit, SimTime};
 use toml::Spanned;
 
+/// How often a run with `end_after_migrations` checks whether every migration has finished.
+pub const END_CHECK: SimTime = SimTime::from_ms(10);
+
 /// A whole scenario: what to build, what to run on it, what to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -20,6 +23,10 @@ pub struct Scenario {
     pub seed: u64,
     /// `duration`: simulated time to run. Default 10 s; never zero.
     pub duration: SimTime,
+    /// `end_after_migrations`: end the run once every `[[migration]]` has finished (at the
+    /// first multiple of [`END_CHECK`] after the last one), or at `duration` if that comes
+    /// first. Default false.
+    pub end_after_migrations: bool,
     /// `[topology]`.
     pub topology: TopologySpec,
     /// `[controller]`.
@@ -533,6 +540,9 @@ pub struct MigrationSpec {
     /// `max_total_factor`: stop when this many times the memory has been sent, at least 1.
     /// Default 3.0.
     pub max_total_factor: f64,
+    /// `dirty_rate_stop`: stop pre-copy when the VM wrote more during a round than the round
+    /// sent (seed 002 §2.1 (1), seed 000). Xen's defaults have no such rule. Default true.
+    pub dirty_rate_stop: bool,
 }
 
 /// `[[event]] state`.

@@ -115,12 +115,25 @@ impl<'a> Validator<'a> {
         self.unique("vm", vms.iter().map(|v| &v.name));
         let orchestrator = self.orchestrator(raw.orchestrator);
         let vm_names: Vec<&str> = vms.iter().map(|v| v.name.get_ref().as_str()).collect();
-        let migrations = raw
+        let raw_migrations = raw.migration.len();
+        let migrations: Vec<MigrationSpec> = raw
             .migration
             .into_iter()
             .enumerate()
             .filter_map(|(i, m)| self.migration(i, m, &vm_names, orchestrator.period.is_some()))
             .collect();
+        let end_after_migrations = match raw.end_after_migrations {
+            Some(e) if *e.get_ref() && raw_migrations == 0 => {
+                self.error(
+                    e.span(),
+                    "`end_after_migrations` is set, but there is no [[migration]]".into(),
+                    "no migration to wait for",
+                    Some("add a [[migration]] table, or remove the key".into()),
+                );
+                false
+            }
+            e => e.is_some_and(Spanned::into_inner),
+        };
         let events = raw
             .event
             .into_iter()
@@ -143,6 +156,7 @@ impl<'a> Validator<'a> {
             name: raw.name.unwrap_or_else(|| "netsim".into()),
             seed: raw.seed.unwrap_or(1),
             duration,
+            end_after_migrations,
             topology,
             controller,
             tcp,
@@ -459,6 +473,7 @@ impl<'a> Validator<'a> {
             max_rounds: self.positive(raw.max_rounds, "max_rounds", 30),
             stop_threshold: raw.stop_threshold.unwrap_or(ByteSize(200_000)),
             max_total_factor: factor,
+            dirty_rate_stop: raw.dirty_rate_stop.unwrap_or(true),
         })
     }
 
