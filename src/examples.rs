@@ -31,6 +31,8 @@ examples!(
     "migration-fat-tree",
     "qin2017-contention",
     "qin2017-precopy-cwnd",
+    "qin2017-migration-time",
+    "qin2017-migration-time-bg",
 );
 
 impl Example {
