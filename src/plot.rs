@@ -163,7 +163,7 @@ fn draw_into(chart: &Chart, svg: &mut String) -> Result<(), String> {
         .map(|l| l.name.chars().count())
         .max()
         .unwrap_or(0);
-    let legend_w = (longest as u32 * 9 + 56).clamp(120, 360);
+    let legend_w = (longest as u32 * 9 + 56).clamp(120, 600);
     let height = SIZE.1.max(80 + LEGEND_ROW * chart.lines.len() as u32);
     let root = SVGBackend::with_string(svg, (SIZE.0 + legend_w, height)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;

@@ -127,7 +127,7 @@ fn sweep_plot_draws_the_mean_over_seeds() {
     let spec = PlotSpec {
         x: "flow.0.rate".into(),
         y: "flow.cbr0.goodput_bps".into(),
-        series: None,
+        series: Vec::new(),
     };
     let data = series(&spec, &rows).unwrap();
     assert_eq!(data.len(), 1);

@@ -188,8 +188,24 @@ pub fn series(spec: &PlotSpec, rows: &[Vec<String>]) -> Result<Vec<Series>, Stri
         .iter()
         .map(|k| col(k))
         .collect::<Result<_, _>>()?;
+    // Several keys label a line by their last parts (`dirty_rate=5000, app=…`) when those
+    // are distinct; one key, or clashing last parts, by the whole key.
+    let short: Vec<&str> = spec
+        .series
+        .iter()
+        .map(|k| k.rsplit('.').next().unwrap_or(k))
+        .collect();
+    let distinct = short
+        .iter()
+        .enumerate()
+        .all(|(i, a)| !short[..i].contains(a));
+    let names: Vec<&str> = if spec.series.len() > 1 && distinct {
+        short
+    } else {
+        spec.series.iter().map(String::as_str).collect()
+    };
     let label = |r: &[String]| {
-        spec.series
+        names
             .iter()
             .zip(&sc)
             .map(|(k, &c)| format!("{k}={}", r[c]))
@@ -388,6 +404,24 @@ mod tests {
         assert_eq!(c.lines[2].points, vec![(1.0, 5.0), (2.0, 9.0)]);
         assert_eq!(c.lines[1].name, "en=true, app=sp");
         assert_eq!(spec.file_name(), "t-vs-size-by-en+app.svg");
+    }
+
+    /// Lines of several series keys are labelled by the keys' last parts unless two of those
+    /// are the same.
+    #[test]
+    fn series_labels_shorten_distinct_keys() {
+        let r = rows("x,a.rate,b.app,c.rate,m\n1,10,sp,5,1\n");
+        let label = |keys: &[&str]| {
+            let spec = PlotSpec {
+                x: "x".into(),
+                y: "m".into(),
+                series: keys.iter().map(|k| k.to_string()).collect(),
+            };
+            series(&spec, &r).unwrap()[0].value.clone().unwrap()
+        };
+        assert_eq!(label(&["a.rate", "b.app"]), "rate=10, app=sp");
+        assert_eq!(label(&["a.rate", "c.rate"]), "a.rate=10, c.rate=5");
+        assert_eq!(label(&["a.rate"]), "a.rate=10");
     }
 
     /// Non-numeric x values become categories in the order given.
