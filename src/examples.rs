@@ -31,6 +31,8 @@ examples!(
     "migration-fat-tree",
     "qin2017-contention",
     "qin2017-precopy-cwnd",
+    "maini-dirty-rate",
+    "chen-terng-break-time",
 );
 
 impl Example {
