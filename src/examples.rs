@@ -33,6 +33,8 @@ examples!(
     "qin2017-precopy-cwnd",
     "qin2017-migration-time",
     "qin2017-migration-time-bg",
+    "maini-dirty-rate",
+    "chen-terng-break-time",
 );
 
 impl Example {

@@ -9,6 +9,9 @@
 //! * Trigger: `at`, or, for migrations without `at`, the orchestrator's periodic trigger (seed
 //!   000): the k-th such migration (in `order`: machine-by-machine or round-robin over source
 //!   hosts, seed 004) is triggered at k × `period`.
+//! * Resume: the destination's `[[host]] resume_time` (default 0) passes from the final
+//!   round's last acknowledgement to the VM running there — restoring and resuming it on that
+//!   machine's hardware (seed 004).
 //! * Admission: at most `[orchestrator] concurrent` migrations run at once; a triggered
 //!   migration waits (checked every 100 µs) until it is the next in plan order — by trigger
 //!   time, then file order — and a slot is free. With the default of 1 they run one after
@@ -189,6 +192,14 @@ pub fn install(
         load[host_pos(from)].used -= v.memory.bytes();
         load[host_pos(to)].used += v.memory.bytes();
         location[vi] = to;
+        // The target's own restore-and-resume time (`[[host]] resume_time`): the part of the
+        // service break that the destination machine's hardware sets (seed 004 §IV).
+        let to_name = &b.nodes()[to.index()].name;
+        let resume_time = scenario
+            .hosts
+            .iter()
+            .find(|s| s.name.get_ref() == to_name)
+            .map_or(SimTime::ZERO, |s| s.resume_time);
         let algorithm = match m.algorithm {
             MigrationAlgorithm::Precopy => MigrationConfig::Precopy(PrecopyConfig {
                 max_rounds: m.max_rounds,
@@ -196,12 +207,16 @@ pub fn install(
                 max_total_factor: m.max_total_factor,
                 early_notification: m.early_notification,
                 dirty_rate_check: m.dirty_rate_stop,
+                resume_time,
                 ..PrecopyConfig::default()
             }),
             MigrationAlgorithm::StopAndCopy => {
-                MigrationConfig::StopAndCopy(StopAndCopyConfig::default())
+                MigrationConfig::StopAndCopy(StopAndCopyConfig { resume_time })
             }
-            MigrationAlgorithm::Postcopy => MigrationConfig::Postcopy(PostcopyConfig::default()),
+            MigrationAlgorithm::Postcopy => MigrationConfig::Postcopy(PostcopyConfig {
+                resume_time,
+                ..PostcopyConfig::default()
+            }),
         };
         let rng = streams.stream(&format!("migration/{}/{i}", v.name.get_ref()));
         let engine = Migration::new(&vm_config(v), &algorithm, rng)

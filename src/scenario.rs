@@ -125,6 +125,7 @@
 //! | --- | --- | --- | --- |
 //! | `name` | **required** node name | — | a host of the topology; unique |
 //! | `capacity` | size | unlimited | memory available to VMs (target choice, seed 004) |
+//! | `resume_time` | time ≤ 1 h | `0s` | as a migration's target: last byte acknowledged → VM running here (restore and resume on this machine's hardware, seed 004) |
 //!
 //! ## `[[vm]]` (any number)
 //!
@@ -640,7 +641,8 @@ snaplen = 128
             sc.hosts,
             vec![HostSpec {
                 name: s("h1"),
-                capacity: Some(ByteSize(64 << 30))
+                capacity: Some(ByteSize(64 << 30)),
+                resume_time: SimTime::ZERO,
             }],
             "hosts"
         );

@@ -29,12 +29,15 @@ pub type Timeline = (Vec<Round>, Option<(f64, f64)>);
 pub fn parse(text: &str) -> Result<Timeline, (usize, String)> {
     let mut rounds = Vec::new();
     let mut pause = None;
+    // The `migration` column is the migration's index among all `[[migration]]` entries, not
+    // among this VM's: the first row names the VM's first migration.
+    let mut first: Option<String> = None;
     for (i, line) in text.lines().enumerate().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         if f.len() != 9 {
             return Err((i + 1, format!("expected 9 fields, found {}", f.len())));
         }
-        if f[0] != "0" {
+        if *first.get_or_insert_with(|| f[0].to_owned()) != f[0] {
             break;
         }
         let num = |k: usize| {
@@ -190,5 +193,19 @@ mod tests {
         assert_eq!(rounds[1].bytes, 21_241_856);
         assert_eq!(pause, Some((1.85, 1.92)));
         assert_eq!(parse("h\n0,1\n").unwrap_err().0, 2);
+    }
+
+    /// A VM whose first migration is not the scenario's first (`migration` column 1, 2, …)
+    /// still gets its rounds drawn: the file's first migration is the one drawn.
+    #[test]
+    fn parses_a_vm_whose_first_migration_is_not_the_first_entry() {
+        let text = "migration,round,start_s,end_s,bytes,pages_sent,pages_dirtied_during,paused_s,resumed_s\n\
+                    2,0,20.0,22.2,268435456,65536,4344,22.4,24.5\n\
+                    2,1,22.2,22.4,17793024,4344,296,22.4,24.5\n\
+                    5,0,40.0,41.0,1,1,1,,\n";
+        let (rounds, pause) = parse(text).unwrap();
+        assert_eq!(rounds.len(), 2);
+        assert_eq!(rounds[0].start_s, 20.0);
+        assert_eq!(pause, Some((22.4, 24.5)));
     }
 }

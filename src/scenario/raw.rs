@@ -193,6 +193,7 @@ impl FlowTable {
 pub(crate) struct HostTable {
     pub name: Option<Spanned<String>>,
     pub capacity: Option<ByteSize>,
+    pub resume_time: Option<Spanned<SimTime>>,
 }
 
 /// One `[[vm]]`.

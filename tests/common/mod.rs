@@ -84,3 +84,55 @@ pub fn u(v: &serde_json::Value, key: &str) -> u64 {
         .as_u64()
         .unwrap_or_else(|| panic!("{key} is not a u64: {v}"))
 }
+
+/// Runs `examples/<name>.toml` with `args` into a fresh directory; hands the directory and the
+/// summary to `read`.
+pub fn run_example<R>(
+    name: &str,
+    args: &[&str],
+    read: impl FnOnce(&Path, &serde_json::Value) -> R,
+) -> R {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = root().join(format!("examples/{name}.toml"));
+    let mut all = vec![scenario.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let s = run_ok(dir.path(), &all);
+    read(dir.path(), &s)
+}
+
+/// `f` over `items` on as many threads as the machine has cores (each item is typically a
+/// `netsim` process), results in input order.
+pub fn par_map_bounded<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut out: Vec<(usize, R)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers.min(items.len()))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, f(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("worker panicked"))
+            .collect()
+    });
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+/// A number field of a JSON object (a migration's `total_time_s`, …); panics naming the key
+/// when it is null (an unfinished migration) or missing.
+pub fn num(v: &serde_json::Value, key: &str) -> f64 {
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} is not a number (did the migration finish?): {v}"))
+}

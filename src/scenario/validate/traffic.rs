@@ -261,9 +261,31 @@ impl Validator<'_> {
             &span,
             "name = \"h1\"",
         )?;
+        let resume_time = match raw.resume_time {
+            Some(t) if *t.get_ref() > MAX_RESUME_TIME => {
+                self.error(
+                    t.span(),
+                    format!(
+                        "`resume_time` of host `{}` is {}, longer than an hour",
+                        name.get_ref(),
+                        t.get_ref()
+                    ),
+                    "more than 3600 s",
+                    Some(
+                        "the time a target host takes to restore and resume a migrated VM, \
+                         such as \"500ms\" or \"2s\""
+                            .into(),
+                    ),
+                );
+                SimTime::ZERO
+            }
+            Some(t) => t.into_inner(),
+            None => SimTime::ZERO,
+        };
         Some(HostSpec {
             name,
             capacity: raw.capacity,
+            resume_time,
         })
     }
 
