@@ -208,7 +208,6 @@ pub fn install(
                 early_notification: m.early_notification,
                 dirty_rate_check: m.dirty_rate_stop,
                 resume_time,
-                ..PrecopyConfig::default()
             }),
             MigrationAlgorithm::StopAndCopy => {
                 MigrationConfig::StopAndCopy(StopAndCopyConfig { resume_time })

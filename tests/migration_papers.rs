@@ -8,36 +8,8 @@
 mod common;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::*;
-
-/// `f` applied to every item, on as many threads as the machine has cores, results in order.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let mut out: Vec<(usize, R)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers.min(items.len()))
-            .map(|_| {
-                s.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else { break };
-                        done.push((i, f(item)));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("worker panicked"))
-            .collect()
-    });
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, r)| r).collect()
-}
 
 /// Writes `toml` to a fresh temporary directory, runs it with `args`, and hands the output
 /// directory and summary to `read`.
@@ -162,7 +134,7 @@ fn early_notification_beats_baseline_on_a_shallow_buffer_with_background_tcp() {
     let points: Vec<(u64, bool)> = (1..=SEEDS)
         .flat_map(|seed| [(seed, false), (seed, true)])
         .collect();
-    let runs = par_map(&points, |&(seed, en)| {
+    let runs = par_map_bounded(&points, |&(seed, en)| {
         run_scenario(
             &en_scenario(en),
             &["--seed", &seed.to_string()],
@@ -290,7 +262,7 @@ fn seed000_migration_time_and_downtime_trends_over_dirty_rate_and_link_speed() {
     let points: Vec<(usize, usize)> = (0..LINKS.len())
         .flat_map(|l| (0..DIRTY.len()).map(move |d| (l, d)))
         .collect();
-    let runs = par_map(&points, |&(l, d)| {
+    let runs = par_map_bounded(&points, |&(l, d)| {
         run_scenario(&seed000_scenario(LINKS[l], DIRTY[d]), &[], |out, s| {
             let m = migration(s);
             let rounds = out.join("timeseries/migration-vm1.csv");

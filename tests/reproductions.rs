@@ -14,32 +14,6 @@ const LINK_PAYLOAD_BPS: f64 = 500e6 * 1448.0 / 1502.0;
 /// The three transfers of seed 002 §5.2.
 const TRANSFERS: [&str; 3] = ["h4-h1", "h5-h2", "h6-h3"];
 
-/// Runs `examples/<name>.toml` with `args` into a fresh directory; hands the directory and the
-/// summary to `read`.
-fn run_example<R>(
-    name: &str,
-    args: &[&str],
-    read: impl FnOnce(&Path, &serde_json::Value) -> R,
-) -> R {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = root().join(format!("examples/{name}.toml"));
-    let mut all = vec![scenario.to_str().unwrap()];
-    all.extend_from_slice(args);
-    let s = run_ok(dir.path(), &all);
-    read(dir.path(), &s)
-}
-
-/// `f` over `items`, one thread each, results in order (each item is a `netsim` process).
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items.iter().map(|i| s.spawn(|| f(i))).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("worker panicked"))
-            .collect()
-    })
-}
-
 /// Seed 002 Figs. 9–10 (link contention on the Fig. 6 test bed), short variant: the three
 /// transfers start together and run for 1 s. The assertions prove the paper's claim:
 ///
@@ -51,7 +25,7 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 #[test]
 fn seed002_fig9_fig10_link_contention() {
     let apps = ["shortest-path", "dynamic-routing"];
-    let results = par_map(&apps, |app| {
+    let results = par_map_bounded(&apps, |app| {
         let set = format!("controller.app={app}");
         let args = [
             "--set",
@@ -200,7 +174,7 @@ fn cwnd_collapses(out: &Path, s: &serde_json::Value) -> CwndRun {
 #[test]
 fn seed002_fig7_fig8_cwnd_collapses_at_round_boundaries_without_early_notification() {
     let points: Vec<(u64, bool)> = (1..=6).flat_map(|s| [(s, false), (s, true)]).collect();
-    let runs = par_map(&points, |&(seed, en)| {
+    let runs = par_map_bounded(&points, |&(seed, en)| {
         let (seed, en) = (
             seed.to_string(),
             format!("migration.0.early_notification={en}"),
@@ -275,7 +249,7 @@ fn seed002_fig11_fig12_total_migration_time() {
             }
         }
     }
-    let times = par_map(&points, |&(example, rate, (_, en, app))| {
+    let times = par_map_bounded(&points, |&(example, rate, (_, en, app))| {
         let args = [
             "--set".to_string(),
             "vm.0.memory=32MiB".into(),
