@@ -103,7 +103,7 @@ fn perf(c: &mut Criterion) {
     g.sample_size(10)
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(10));
+        .measurement_time(Duration::from_secs(20));
     for (name, duration) in PERF_SHORT {
         let (sc, src) = perf_scenario(name, duration);
         let end = sc.duration;
