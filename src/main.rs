@@ -82,12 +82,13 @@ enum Command {
     },
     /// List the bundled example scenarios.
     Examples,
-    /// Time whole scenarios, one process per run: wall time, wall seconds per simulated second,
-    /// events and link transmissions per wall second, CPU time and peak RSS, with the counts.
+    /// Time whole scenarios, one process per run: wall time, rates, CPU time and peak RSS.
     ///
-    /// Without SCENARIO arguments it runs issue 8's four anchors (the bundled
-    /// `perf-dumbbell`, `perf-fat-tree-4`, `perf-fat-tree-8`, `perf-fat-tree-16`). A SCENARIO
-    /// is a file, or the name of a bundled example. See docs/benchmarking.md.
+    /// Prints per scenario the wall time, wall seconds per simulated second, events and link
+    /// transmissions per wall second, CPU time and peak RSS, with the counts. Without SCENARIO
+    /// arguments it runs issue 8's four anchors (the bundled `perf-dumbbell`, `perf-fat-tree-4`,
+    /// `perf-fat-tree-8`, `perf-fat-tree-16`). A SCENARIO is a file, or the name of a bundled
+    /// example. See docs/benchmarking.md.
     Bench {
         /// Scenario files or bundled example names [default: the four perf-* anchors].
         scenarios: Vec<String>,
