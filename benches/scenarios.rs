@@ -1,14 +1,22 @@
-//! Whole scenarios through the netsim package: wall time per run and packet-hops (frames
-//! serialised onto a link) per wall-clock second.
+//! Whole scenarios through the netsim package: wall time per run, with throughput in
+//! packet-hops (frames serialised onto a link) or events per wall-clock second.
 //!
 //! * `tcp_dumbbell_8x_10s`: 8 long-lived NewReno flows and 2 UDP on-off flows on a dumbbell
 //!   (1 Gbit/s, 10 µs bottleneck; 10 Gbit/s, 1 µs access links; 100-packet queues), 10 s.
+//! * `perf/<name>`: issue 8's four anchor scenarios (`examples/perf-*.toml`), shortened with
+//!   `--set duration=…` so that one iteration takes about a second; throughput in events.
+//!   Only the event loop is timed (the network is built in the untimed setup). The full-length
+//!   figures, with peak RSS, come from `netsim bench` (docs/benchmarking.md).
 //!
-//! `cargo bench --bench scenarios`
+//! `cargo bench --bench scenarios` (a few minutes); `cargo bench --bench scenarios -- perf/`
+//! for the anchors alone.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use netsim::build::build;
-use netsim::scenario::load_str;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use netsim::build::{Built, build};
+use netsim::examples::Example;
+use netsim::scenario::{Scenario, ScenarioSource, load_str};
 use sim_core::SimTime;
 
 fn tcp_dumbbell() -> String {
@@ -50,6 +58,31 @@ fn run_once(text: &str) -> (u64, u64) {
     (hops, built.sim.scheduler.executed())
 }
 
+/// Issue 8's anchors, shortened: (bundled example, simulated duration). About a second of
+/// event loop each on the 2-core development machine.
+const PERF_SHORT: [(&str, &str); 4] = [
+    ("perf-dumbbell", "1s"),
+    ("perf-fat-tree-4", "250ms"),
+    ("perf-fat-tree-8", "5ms"),
+    ("perf-fat-tree-16", "200us"),
+];
+
+fn perf_scenario(name: &str, duration: &str) -> (Scenario, ScenarioSource) {
+    let e = Example::named(name).expect("bundled perf scenario");
+    load_str(name, e.text, &[format!("duration={duration}")]).expect("valid scenario")
+}
+
+/// The network, built (untimed in the benchmark). The perf scenarios write no files.
+fn perf_built(sc: &Scenario, src: &ScenarioSource) -> Built {
+    build(sc, src, std::path::Path::new("")).expect("builds")
+}
+
+/// Runs the event loop to the end; returns the events executed.
+fn perf_run(mut built: Built, end: SimTime) -> (u64, Built) {
+    built.sim.run_until(end);
+    (built.sim.scheduler.executed(), built)
+}
+
 fn bench(c: &mut Criterion) {
     let text = tcp_dumbbell();
     let (hops, events) = run_once(&text);
@@ -63,5 +96,35 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+fn perf(c: &mut Criterion) {
+    let mut g = c.benchmark_group("perf");
+    // About a second per iteration: ten samples of one iteration each (flat sampling; the
+    // default linear sampling would need 55 iterations for ten samples).
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20));
+    for (name, duration) in PERF_SHORT {
+        let (sc, src) = perf_scenario(name, duration);
+        let end = sc.duration;
+        let (events, _) = perf_run(perf_built(&sc, &src), end);
+        eprintln!("perf/{name} ({duration}): {events} events per run");
+        g.throughput(Throughput::Elements(events));
+        g.bench_function(format!("{name}_{duration}"), |b| {
+            b.iter_batched(
+                || perf_built(&sc, &src),
+                |built| {
+                    let (n, built) = perf_run(built, end);
+                    assert_eq!(n, events, "deterministic");
+                    // Dropped outside the timed routine.
+                    built
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, perf);
 criterion_main!(benches);

@@ -3,7 +3,8 @@
 //! The root package of the workspace: it reads a scenario file ([`scenario`]), builds the
 //! simulation from the crates below ([`build`], [`topology`]), runs it ([`run`]) and writes the
 //! results directory ([`summary`]) with its plots ([`plot`]); [`sweep`] runs one scenario over
-//! many parameter values and seeds in parallel.
+//! many parameter values and seeds in parallel; [`bench`] times whole scenarios, one process
+//! per run, for `netsim bench`.
 //!
 //! ```text
 //! sim-core  <-  net-stack  <-  openflow  <-  netsim (this package: scenario → build → run → results)
@@ -11,6 +12,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod build;
 pub mod examples;
 pub mod migrate;

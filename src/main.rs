@@ -82,6 +82,40 @@ enum Command {
     },
     /// List the bundled example scenarios.
     Examples,
+    /// Time whole scenarios, one process per run: wall time, rates, CPU time and peak RSS.
+    ///
+    /// Prints per scenario the wall time, wall seconds per simulated second, events and link
+    /// transmissions per wall second, CPU time and peak RSS, with the counts. Without SCENARIO
+    /// arguments it runs issue 8's four anchors (the bundled `perf-dumbbell`, `perf-fat-tree-4`,
+    /// `perf-fat-tree-8`, `perf-fat-tree-16`). A SCENARIO is a file, or the name of a bundled
+    /// example. See docs/benchmarking.md.
+    Bench {
+        /// Scenario files or bundled example names [default: the four perf-* anchors].
+        scenarios: Vec<String>,
+        /// Runs per scenario; the table shows the median of each time and memory column.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        repeat: u32,
+        /// Also write the rows as JSON (schema `netsim.bench/1`) to FILE.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Also write the rows as CSV to FILE.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// One measured run for `netsim bench` (internal): prints one JSON line.
+    #[command(hide = true)]
+    BenchChild {
+        /// Scenario file.
+        #[arg(required_unless_present = "bundled", conflicts_with = "bundled")]
+        scenario: Option<PathBuf>,
+        /// A bundled example instead of a file.
+        #[arg(long)]
+        bundled: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -123,10 +157,7 @@ fn load(
     path: Option<&PathBuf>,
     common: &Common,
 ) -> Result<(Scenario, ScenarioSource), ScenarioError> {
-    let mut sets = common.sets.clone();
-    if let Some(seed) = common.seed {
-        sets.push(format!("seed={seed}"));
-    }
+    let sets = sets_with_seed(common);
     match path {
         Some(p) => scenario::load(p, &sets),
         None => {
@@ -183,6 +214,20 @@ fn main() -> ExitCode {
             })
             .map_err(miette::Report::new),
         Command::Topo { .. } | Command::Examples => Ok(()),
+        Command::Bench {
+            scenarios,
+            repeat,
+            json,
+            csv,
+            common,
+        } => bench(scenarios, *repeat, json.as_deref(), csv.as_deref(), common, cli.quiet)
+            .map_err(miette::Report::new),
+        Command::BenchChild {
+            scenario,
+            bundled,
+            common,
+        } => bench_child(scenario.as_ref(), bundled.as_deref(), common)
+            .map_err(miette::Report::new),
         Command::Sweep {
             scenario,
             out,
@@ -243,6 +288,75 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `netsim bench`: the work is in [`netsim::bench`]; this prints the table and writes the
+/// files, only once every run has succeeded.
+fn bench(
+    scenarios: &[String],
+    repeat: u32,
+    json: Option<&std::path::Path>,
+    csv: Option<&std::path::Path>,
+    common: &Common,
+    quiet: bool,
+) -> Result<(), netsim::bench::BenchError> {
+    use netsim::bench::{self, BenchError, BenchOptions, ScenarioRef};
+    let exe = std::env::current_exe().map_err(|e| BenchError::Probe {
+        what: "the netsim binary's path",
+        reason: e.to_string(),
+    })?;
+    let opts = BenchOptions {
+        exe,
+        scenarios: if scenarios.is_empty() {
+            ScenarioRef::defaults()
+        } else {
+            scenarios.iter().map(|s| ScenarioRef::parse(s)).collect()
+        },
+        sets: sets_with_seed(common),
+        repeat,
+        progress: !quiet,
+    };
+    let rows = bench::bench(&opts)?;
+    if let Some(path) = json {
+        bench::write(path, &bench::to_json(&rows, &opts.sets))?;
+    }
+    if let Some(path) = csv {
+        bench::write(path, &bench::to_csv(&rows))?;
+    }
+    if !quiet {
+        print_out(&bench::table(&rows));
+    }
+    Ok(())
+}
+
+/// `netsim bench-child`: one run, measured, as one JSON line on stdout.
+fn bench_child(
+    scenario: Option<&PathBuf>,
+    bundled: Option<&str>,
+    common: &Common,
+) -> Result<(), netsim::bench::BenchError> {
+    use netsim::bench::{ScenarioRef, measure};
+    let s = match (scenario, bundled) {
+        (_, Some(name)) => ScenarioRef::parse(name),
+        (Some(p), None) => ScenarioRef::File(p.clone()),
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let (sc, src) = s.load(&sets_with_seed(common))?;
+    let m = measure(&sc, &src)?;
+    println!(
+        "{}",
+        serde_json::to_string(&m).expect("measurement serialises")
+    );
+    Ok(())
+}
+
+/// The `--set` arguments, with `--seed N` as `seed=N`.
+fn sets_with_seed(common: &Common) -> Vec<String> {
+    let mut sets = common.sets.clone();
+    if let Some(seed) = common.seed {
+        sets.push(format!("seed={seed}"));
+    }
+    sets
 }
 
 /// `netsim topo`: the topology of a one-table scenario, rendered.
