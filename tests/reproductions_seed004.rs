@@ -77,7 +77,8 @@ fn break_run(extra: &[&str]) -> Run {
 /// * order changes *when* each VM breaks (VM3 first when its machine goes first, second under
 ///   round-robin, last otherwise) but, with one migration at a time, not *how long*: each VM's
 ///   break is the same within 50 ms whichever order — as the paper measured (scenarios 1 and 2
-///   alike, 3 and 4 alike).
+///   alike, 3 and 4 alike). §III.B's "may be better" for round-robin is therefore not
+///   reproduced: with one migration at a time round-robin is neither better nor worse.
 #[test]
 fn seed004_target_capacity_sets_the_break_time_and_order_sets_when() {
     let b_first: [&str; 4] = ["--set", "migration.0.vm=vm3", "--set", "migration.2.vm=vm1"];
