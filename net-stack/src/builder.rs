@@ -8,7 +8,7 @@ use thiserror::Error;
 
 use crate::app::Application;
 use crate::arp::{ArpCache, ArpConfig};
-use crate::device::{Device, LinkParams, WireStats};
+use crate::device::{Device, LinkParams, Role, WireStats};
 use crate::drop_tail::DropTailQueue;
 use crate::network::{AppSlot, Network, Parts};
 use crate::node::{Guest, Host, Node, NodeKind};
@@ -181,7 +181,18 @@ impl NetworkBuilder {
         let streams = self.streams.expect("NetworkBuilder::new sets the streams");
         let da = DeviceId(self.devices.len() as u32);
         let db = DeviceId(da.0 + 1);
-        for (dev, node, peer) in [(da, a, db), (db, b, da)] {
+        let role = |n: &Node| match n.kind {
+            NodeKind::Host(_) => Role::Host,
+            NodeKind::Router => Role::Router,
+            NodeKind::Switch => Role::Switch,
+        };
+        let roles = [
+            role(&self.nodes[a.index()]),
+            role(&self.nodes[b.index()]),
+        ];
+        for (dev, node, peer, peer_node, peer_role) in
+            [(da, a, db, b, roles[1]), (db, b, da, a, roles[0])]
+        {
             let n = &mut self.nodes[node.index()];
             let port = n.devices.len() as u16;
             n.devices.push(dev);
@@ -201,6 +212,10 @@ impl NetworkBuilder {
                 loss_rng: rng,
                 up: true,
                 tap: None,
+                peer_node,
+                peer_role,
+                peer_mac: MacAddr::from_index(peer.0 + 1),
+                peer_tap: None,
                 wire: WireStats::default(),
             });
         }
@@ -359,7 +374,10 @@ impl NetworkBuilder {
             path: path.display().to_string(),
             source,
         })?;
-        self.devices[dev.index()].tap = Some(self.taps.len() as u32);
+        let index = Some(self.taps.len() as u32);
+        self.devices[dev.index()].tap = index;
+        let peer = self.devices[dev.index()].peer;
+        self.devices[peer.index()].peer_tap = index;
         self.taps.push((dev, tap));
         Ok(())
     }

@@ -76,6 +76,15 @@ pub struct WireStats {
     pub down_drops: u64,
 }
 
+/// What kind of node a device belongs to, copied into its peer so that an arriving frame is
+/// dispatched without reading the node's record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    Host,
+    Router,
+    Switch,
+}
+
 /// One end of a link.
 #[derive(Debug)]
 pub struct Device {
@@ -107,6 +116,12 @@ pub struct Device {
     pub(crate) up: bool,
     /// Index of this device's pcap tap, if traced.
     pub(crate) tap: Option<u32>,
+    /// Copies of the peer device's node, role, MAC and tap, which never change after the
+    /// build: the per-hop path then reads one device record instead of two.
+    pub(crate) peer_node: NodeId,
+    pub(crate) peer_role: Role,
+    pub(crate) peer_mac: MacAddr,
+    pub(crate) peer_tap: Option<u32>,
     /// Wire counters.
     pub wire: WireStats,
 }

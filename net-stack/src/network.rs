@@ -14,11 +14,11 @@ use sim_core::{Model, Scheduler, SimTime};
 use slotmap::SlotMap;
 
 use crate::app::{AppAction, Application};
-use crate::device::{Device, TxState};
-use crate::node::{Node, NodeKind};
+use crate::device::{Device, Role, TxState};
+use crate::node::Node;
 use crate::pcap::PcapTap;
 use crate::plane::{PlaneSend, SwitchPlane};
-use crate::routing::{Ecmp, RoutingTable, device_at};
+use crate::routing::{Ecmp, PortTable, RoutingTable};
 use crate::socket::{SocketId, SocketTable};
 use crate::tcp::TcpEvent;
 use crate::trace::Series;
@@ -124,6 +124,8 @@ pub(crate) struct Parts {
 pub struct Network {
     pub(crate) nodes: Vec<Node>,
     pub(crate) devices: Vec<Device>,
+    /// (node, port) → device, flat.
+    pub(crate) ports: PortTable,
     pub(crate) packets: SlotMap<PacketId, Packet>,
     pub(crate) apps: Vec<AppSlot>,
     pub(crate) app_schedule: Vec<(AppId, SimTime, Option<SimTime>)>,
@@ -159,6 +161,7 @@ impl Network {
             tcp,
         } = parts;
         Network {
+            ports: PortTable::new(&nodes),
             nodes,
             devices,
             packets: SlotMap::with_key(),
@@ -297,11 +300,11 @@ impl Network {
             self.drop_packet(id, |f| &mut f.unroutable);
             return;
         };
-        let dev = device_at(&self.nodes, node, port);
-        let peer_mac = self.devices[self.devices[dev.index()].peer.index()].mac;
+        let dev = self.ports.device(node, port);
+        let d = &self.devices[dev.index()];
         let pkt = &mut self.packets[id];
-        pkt.eth.src = self.devices[dev.index()].mac;
-        pkt.eth.dst = peer_mac;
+        pkt.eth.src = d.mac;
+        pkt.eth.dst = d.peer_mac;
         self.device_send(sched, dev, id);
     }
 
@@ -398,15 +401,11 @@ impl Network {
         if let Some(&(next, _)) = d.in_flight.front() {
             sched.schedule_at(next, Event::Arrive(dev));
         }
-        let peer = d.peer;
-        let (tap, node) = (
-            self.devices[peer.index()].tap,
-            self.devices[peer.index()].node,
-        );
-        if let Some(tap) = tap {
+        let (peer, node, role) = (d.peer, d.peer_node, d.peer_role);
+        if let Some(tap) = d.peer_tap {
             self.capture(tap, sched.now(), id);
         }
-        self.node_receive(sched, node, peer, id);
+        self.node_receive(sched, node, role, peer, id);
     }
 
     // ---- packets arriving at a node ----------------------------------------------------------
@@ -415,19 +414,20 @@ impl Network {
         &mut self,
         sched: &mut Scheduler<Event>,
         node: NodeId,
+        role: Role,
         dev: DeviceId,
         id: PacketId,
     ) {
-        match self.nodes[node.index()].kind {
-            NodeKind::Host(_) => {
-                self.host_receive(sched, dev, id);
+        match role {
+            Role::Host => {
+                self.host_receive(sched, node, dev, id);
                 return;
             }
-            NodeKind::Switch => {
+            Role::Switch => {
                 self.switch_receive(sched, dev, id);
                 return;
             }
-            NodeKind::Router => {}
+            Role::Router => {}
         }
         // Router: IPv4 forwarding.
         let Some(L3::Ipv4(ip)) = self.packets.get_mut(id).map(|p| &mut p.l3) else {

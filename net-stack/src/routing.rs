@@ -308,6 +308,36 @@ pub(crate) fn device_at(nodes: &[Node], node: NodeId, port: u16) -> DeviceId {
     nodes[node.index()].devices[port as usize]
 }
 
+/// (node, port) → device in two flat arrays, for the per-hop path: the same answer as
+/// [`device_at`] without reading the node's record and its device list.
+#[derive(Debug, Default)]
+pub(crate) struct PortTable {
+    /// Index into `devices` of each node's port 0; one more entry than nodes.
+    first: Vec<u32>,
+    devices: Vec<DeviceId>,
+}
+
+impl PortTable {
+    pub(crate) fn new(nodes: &[Node]) -> Self {
+        let mut first = Vec::with_capacity(nodes.len() + 1);
+        let mut devices = Vec::new();
+        for n in nodes {
+            first.push(devices.len() as u32);
+            devices.extend_from_slice(&n.devices);
+        }
+        first.push(devices.len() as u32);
+        PortTable { first, devices }
+    }
+
+    /// The device at `port` of `node`.
+    #[inline]
+    pub(crate) fn device(&self, node: NodeId, port: u16) -> DeviceId {
+        let i = self.first[node.index()] as usize + port as usize;
+        debug_assert!(i < self.first[node.index() + 1] as usize, "no such port");
+        self.devices[i]
+    }
+}
+
 /// Address → destination index: a dense array over the span of host addresses (they are
 /// usually allocated consecutively), a hash map for addresses outside it (VMs added later).
 #[derive(Debug, Default)]

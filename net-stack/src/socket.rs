@@ -14,6 +14,8 @@
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+use rustc_hash::FxHashMap;
+
 use sim_core::{RngStreams, SimTime};
 
 use crate::tcp::{TcpConfig, TcpConnection};
@@ -79,7 +81,9 @@ pub(crate) struct Owner {
 #[derive(Debug)]
 pub struct SocketTable {
     pub(crate) sockets: Vec<Socket>,
-    demux: BTreeMap<(NodeId, u16, Ipv4Addr, u16), SocketId>,
+    /// Looked up once per segment, never iterated (so the hash order cannot leak into results):
+    /// a hash map with rustc's fixed FxHash, which beat the `BTreeMap` it replaced.
+    demux: FxHashMap<(NodeId, u16, Ipv4Addr, u16), SocketId>,
     listeners: BTreeMap<(NodeId, u16), AppId>,
     next_ephemeral: BTreeMap<NodeId, u16>,
     pub(crate) dirty: Vec<SocketId>,
@@ -94,7 +98,7 @@ impl SocketTable {
     pub(crate) fn new(cfg: TcpConfig, streams: RngStreams) -> Self {
         SocketTable {
             sockets: Vec::new(),
-            demux: BTreeMap::new(),
+            demux: FxHashMap::default(),
             listeners: BTreeMap::new(),
             next_ephemeral: BTreeMap::new(),
             dirty: Vec::new(),

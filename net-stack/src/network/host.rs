@@ -84,13 +84,14 @@ impl Network {
         }
     }
 
+    /// A frame reached host `node` through its device `dev`.
     pub(super) fn host_receive(
         &mut self,
         sched: &mut Scheduler<Event>,
+        mut node: NodeId,
         dev: DeviceId,
         id: PacketId,
     ) {
-        let mut node = self.devices[dev.index()].node;
         let pkt = self.packets[id];
         if let Some(vm) = self.guest_for(node, &pkt) {
             if self.is_paused(vm) {
