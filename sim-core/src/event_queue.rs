@@ -268,6 +268,8 @@ mod tests {
             4 => (0u64..8).prop_map(Op::Push), // small deltas make many equal times
             1 => (0u64..1u64 << 40).prop_map(Op::Push),
             3 => (0u64..8).prop_map(Op::PushFixed),
+            // Microsecond-scale delays (10^6 ps), as a network simulation schedules them.
+            2 => (0u64..1u64 << 24).prop_map(Op::PushFixed),
             3 => Just(Op::Pop),
             1 => (0u64..16).prop_map(Op::PopUntil),
             1 => any::<usize>().prop_map(Op::Cancel),
