@@ -186,10 +186,7 @@ impl NetworkBuilder {
             NodeKind::Router => Role::Router,
             NodeKind::Switch => Role::Switch,
         };
-        let roles = [
-            role(&self.nodes[a.index()]),
-            role(&self.nodes[b.index()]),
-        ];
+        let roles = [role(&self.nodes[a.index()]), role(&self.nodes[b.index()])];
         for (dev, node, peer, peer_node, peer_role) in
             [(da, a, db, b, roles[1]), (db, b, da, a, roles[0])]
         {
