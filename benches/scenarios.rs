@@ -4,7 +4,7 @@
 //! * `tcp_dumbbell_8x_10s`: 8 long-lived NewReno flows and 2 UDP on-off flows on a dumbbell
 //!   (1 Gbit/s, 10 µs bottleneck; 10 Gbit/s, 1 µs access links; 100-packet queues), 10 s.
 //! * `perf/<name>`: issue 8's four anchor scenarios (`examples/perf-*.toml`), shortened with
-//!   `--set duration=…` so that one iteration takes about a second; throughput in events.
+//!   `--set duration=…` so that one iteration takes well under a second; throughput in events.
 //!   Only the event loop is timed (the network is built in the untimed setup). The full-length
 //!   figures, with peak RSS, come from `netsim bench` (docs/benchmarking.md).
 //!
@@ -58,8 +58,8 @@ fn run_once(text: &str) -> (u64, u64) {
     (hops, built.sim.scheduler.executed())
 }
 
-/// Issue 8's anchors, shortened: (bundled example, simulated duration). About a second of
-/// event loop each on the 2-core development machine.
+/// Issue 8's anchors, shortened: (bundled example, simulated duration). 40–410 ms of event
+/// loop each on the idle 2-core development machine.
 const PERF_SHORT: [(&str, &str); 4] = [
     ("perf-dumbbell", "1s"),
     ("perf-fat-tree-4", "250ms"),
