@@ -103,3 +103,13 @@ fn dumbbell_allocates_nothing_per_packet() {
 fn fat_tree_allocates_nothing_per_packet() {
     assert_allocation_free("perf-fat-tree-8", SimTime::from_ms(2), SimTime::from_ms(5));
 }
+
+/// 16 TCP flows over a k = 4 fat-tree with per-packet random ECMP and 100-packet queues.
+#[test]
+fn per_packet_ecmp_allocates_nothing_per_packet() {
+    assert_allocation_free(
+        "perf-fat-tree-4",
+        SimTime::from_ms(50),
+        SimTime::from_ms(150),
+    );
+}
