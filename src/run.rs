@@ -56,6 +56,42 @@ fn output_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     }
 }
 
+/// Files an earlier run may have left in a results directory: (subdirectory, extension).
+const OWNED: [(&str, &str); 4] = [
+    ("pcap", "pcap"),
+    ("timeseries", "csv"),
+    ("plots", "svg"),
+    ("dump-flows", "txt"),
+];
+
+/// Removes the files a run writes — `summary.json` first, so that an interrupted run never
+/// looks finished, then `flows.csv` and the `.pcap`, `.csv`, `.svg` and `.txt` files of
+/// [`OWNED`]'s subdirectories — so that the directory ends up describing exactly one run. Other
+/// files are left alone.
+fn clear_previous_run(out: &Path) -> Result<(), RunError> {
+    let remove = |path: &Path| match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(output_err(path)(e)),
+        _ => Ok(()),
+    };
+    remove(&out.join("summary.json"))?;
+    remove(&out.join("flows.csv"))?;
+    for (dir, ext) in OWNED {
+        let dir = out.join(dir);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(output_err(&dir)(e)),
+        };
+        for entry in entries {
+            let path = entry.map_err(output_err(&dir))?.path();
+            if path.is_file() && path.extension().is_some_and(|x| x == ext) {
+                remove(&path)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs until every migration has finished, checking at each multiple of [`END_CHECK`], or
 /// until `limit`; returns the end of the run. Stepping does not change what happens: the events
 /// run in the same order as in one `run_until`.
@@ -84,14 +120,11 @@ pub fn run(
     source: &ScenarioSource,
     opts: &RunOptions,
 ) -> Result<RunResult, RunError> {
+    // Everything a build checks, before the results directory is touched: a scenario with a
+    // mistake leaves an earlier run's results as they were.
+    crate::build::check(scenario, source)?;
     std::fs::create_dir_all(&opts.out).map_err(output_err(&opts.out))?;
-    let summary_path = opts.out.join("summary.json");
-    match std::fs::remove_file(&summary_path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(output_err(&summary_path)(e));
-        }
-        _ => {}
-    }
+    clear_previous_run(&opts.out)?;
     let mut built = build(scenario, source, &opts.out)?;
     let bar =
         (opts.progress && std::io::stderr().is_terminal()).then(|| progress_bar(scenario.duration));
@@ -148,6 +181,7 @@ pub fn run(
     // so that a finished run has all of its files.
     crate::plot::run_plots(scenario, &opts.out)?;
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
+    let summary_path = opts.out.join("summary.json");
     std::fs::write(&summary_path, json).map_err(output_err(&summary_path))?;
     Ok(RunResult { summary })
 }

@@ -223,3 +223,94 @@ fn sdn_fat_tree_is_deterministic() {
     ];
     assert_runs_identical(&args, &files);
 }
+
+/// Lists the files under `dir`, relative and sorted.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    fn walk(base: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// A rerun into the same directory leaves exactly its own files (an earlier run's pcaps and time
+/// series are removed, a user's own file is kept); a scenario that fails its checks leaves the
+/// directory as it was and creates none.
+#[test]
+fn rerun_replaces_the_earlier_run_and_a_bad_scenario_touches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    let file = dumbbell_udp();
+    let short = ["--set", "duration=50ms"];
+    run_ok(
+        &out,
+        &[&file, short[0], short[1], "--set", "trace.pcap=all"],
+    );
+    let first = files_under(&out);
+    assert!(first.iter().any(|f| f.starts_with("pcap/")), "{first:?}");
+    assert!(
+        first.iter().any(|f| f.starts_with("timeseries/")),
+        "{first:?}"
+    );
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+
+    let quiet = [
+        short[0],
+        short[1],
+        "--set",
+        "trace.pcap=none",
+        "--set",
+        "trace.timeseries=[]",
+    ];
+    let mut args = vec![file.as_str()];
+    args.extend(quiet);
+    run_ok(&out, &args);
+    let second = files_under(&out);
+    assert_eq!(
+        second,
+        ["flows.csv", "notes.txt", "summary.json"],
+        "{second:?}"
+    );
+
+    // A node name no topology has: the run stops before touching the directory.
+    let bad = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("dst = \"r0\""));
+    std::fs::write(&bad, text.replacen("dst = \"r0\"", "dst = \"r77\"", 1)).unwrap();
+    let summary_before = std::fs::read(out.join("summary.json")).unwrap();
+    let o = netsim()
+        .args(["--quiet", "run", "--out"])
+        .arg(&out)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown node `r77`"));
+    assert_eq!(files_under(&out), second);
+    assert_eq!(
+        std::fs::read(out.join("summary.json")).unwrap(),
+        summary_before
+    );
+    let fresh = dir.path().join("never");
+    let o = netsim()
+        .args(["--quiet", "run", "--out"])
+        .arg(&fresh)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        !fresh.exists(),
+        "a failed check created {}",
+        fresh.display()
+    );
+}
