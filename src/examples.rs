@@ -38,7 +38,8 @@ examples!(
 );
 
 impl Example {
-    /// The first sentence of the file's leading comment: its one-line description.
+    /// The file's leading comment up to its first ": " or ". " outside parentheses (after at
+    /// least 20 characters), without a final full stop: its one-line description.
     pub fn description(&self) -> String {
         let comment: Vec<&str> = self
             .text
@@ -47,15 +48,20 @@ impl Example {
             .map(|l| l.trim_start_matches('#').trim())
             .collect();
         let text = comment.join(" ");
-        match text.find(": ").or_else(|| text.find(". ")) {
-            Some(i) if text[..i].len() > 20 => text[..i].to_string(),
-            _ => text
-                .split(". ")
-                .next()
-                .unwrap_or("")
-                .trim_end_matches('.')
-                .to_string(),
+        let mut depth = 0i32;
+        let mut end = text.len();
+        for (i, c) in text.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ':' | '.' if depth == 0 && i > 20 && text[i + 1..].starts_with(' ') => {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            }
         }
+        text[..end].trim_end_matches('.').to_string()
     }
 
     /// The bundled scenario called `name`.
@@ -85,7 +91,7 @@ mod tests {
         assert_eq!(files, bundled, "add new examples to the examples! list");
         for e in EXAMPLES {
             assert!(
-                e.description().len() > 10,
+                e.description().len() > 10 && e.description().len() < 200,
                 "{} needs a leading comment",
                 e.name
             );

@@ -272,8 +272,13 @@ fn main() -> ExitCode {
         ) => topo(kind, *k, *format, sets).map_err(miette::Report::new),
         (Command::Examples, _) => {
             let mut text = String::new();
+            let width = netsim::examples::EXAMPLES
+                .iter()
+                .map(|e| e.name.len())
+                .max()
+                .unwrap_or(0);
             for e in netsim::examples::EXAMPLES {
-                text += &format!("{:<14} {}\n", e.name, e.description());
+                text += &format!("{:<width$}  {}\n", e.name, e.description());
             }
             text += "\nrun one with: netsim run examples/<name>.toml\n";
             print_out(&text);
