@@ -159,6 +159,15 @@ fn load(
 ) -> Result<(Scenario, ScenarioSource), ScenarioError> {
     let sets = sets_with_seed(common);
     match path {
+        // A bare name that is not a file names a bundled example, as with `netsim bench`.
+        Some(p) if !p.exists() => match p.to_str().map(netsim::bench::ScenarioRef::parse) {
+            Some(netsim::bench::ScenarioRef::Bundled(e)) => scenario::load_str(
+                &format!("examples/{}.toml (bundled)", e.name),
+                e.text,
+                &sets,
+            ),
+            _ => scenario::load(p, &sets),
+        },
         Some(p) => scenario::load(p, &sets),
         None => {
             let default = netsim::examples::Example::named("default").expect("bundled");
@@ -280,7 +289,8 @@ fn main() -> ExitCode {
             for e in netsim::examples::EXAMPLES {
                 text += &format!("{:<width$}  {}\n", e.name, e.description());
             }
-            text += "\nrun one with: netsim run examples/<name>.toml\n";
+            text +=
+                "\nrun one with: netsim run <name>  (or examples/<name>.toml in the repository)\n";
             print_out(&text);
             Ok(())
         }

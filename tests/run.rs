@@ -314,3 +314,32 @@ fn rerun_replaces_the_earlier_run_and_a_bad_scenario_touches_nothing() {
         fresh.display()
     );
 }
+
+/// A bare bundled name runs from any directory; a file of that name in the working directory
+/// wins over the bundled example.
+#[test]
+fn run_and_check_take_bundled_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = netsim()
+        .current_dir(dir.path())
+        .args(["--quiet", "run", "dumbbell-udp", "--set", "duration=20ms"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        dir.path()
+            .join("results/dumbbell-udp/summary.json")
+            .exists()
+    );
+    std::fs::write(dir.path().join("dumbbell-udp"), "not = [toml").unwrap();
+    let o = netsim()
+        .current_dir(dir.path())
+        .args(["check", "dumbbell-udp"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the local file is read, and it is broken"
+    );
+}
