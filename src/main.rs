@@ -176,6 +176,33 @@ fn load(
     }
 }
 
+/// One line of `netsim run`'s report for a migration.
+fn migration_line(m: &netsim::summary::MigrationSummary) -> String {
+    let head = format!(
+        "migration {} {} -> {} ({})",
+        m.vm, m.from, m.to, m.algorithm
+    );
+    let Some(total) = m.total_time_s else {
+        return format!(
+            "{head}: unfinished at the end of the run ({} rounds, {:.1} MB sent)",
+            m.rounds,
+            m.bytes_sent as f64 / 1e6
+        );
+    };
+    let ms = |s: Option<f64>| s.map_or("-".to_string(), |s| format!("{:.1} ms", s * 1e3));
+    let mut line = format!(
+        "{head}: total {total:.3} s, downtime {}, service downtime {}, {} rounds, {:.1} MB sent",
+        ms(m.downtime_s),
+        ms(m.service_downtime_s),
+        m.rounds,
+        m.bytes_sent as f64 / 1e6
+    );
+    if let Some(r) = m.stop_reason {
+        line += &format!(", stopped by {r}");
+    }
+    line
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
@@ -217,6 +244,9 @@ fn main() -> ExitCode {
                             f.packets_sent,
                             f.goodput_bps / 1e6
                         );
+                    }
+                    for m in &s.migrations {
+                        println!("  {}", migration_line(m));
                     }
                 }
                 Ok(())

@@ -39,19 +39,45 @@ fn dumbbell_udp() -> String {
         .to_string()
 }
 
-/// The bundled default (a k = 4 fat-tree) runs from one command with no arguments and writes
-/// the contract's files: summary, flows, pcaps of the traced hosts, TCP time series.
+/// The bundled default (a k = 4 fat-tree with a VM migration) runs from one command with no
+/// arguments and writes the contract's files: summary, flows, pcaps of the traced hosts, TCP and
+/// migration time series, plots; the migration finishes with a short pause that its client sees.
 #[test]
 fn bundled_default_runs() {
     let dir = tempfile::tempdir().unwrap();
-    let s = run_ok(dir.path(), &["--set", "duration=0.3s"]);
+    let s = run_ok(dir.path(), &[]);
     assert_eq!(s["name"], "default");
-    assert_eq!(s["flows"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        s["flows"].as_array().unwrap().len(),
+        9,
+        "8 flows and the VM's workload"
+    );
+    let m = &s["migrations"][0];
+    assert_eq!(
+        (m["vm"].as_str(), m["from"].as_str(), m["to"].as_str()),
+        (Some("vm1"), Some("h10"), Some("h15"))
+    );
+    let (total, down, service) = (
+        num(m, "total_time_s"),
+        num(m, "downtime_s"),
+        num(m, "service_downtime_s"),
+    );
+    assert!(
+        total > 0.5 && total < 1.0,
+        "64 MiB and its re-sent pages at 1 Gbit/s: {total}"
+    );
+    assert!(down > 0.0 && down < 0.1, "the pause is short: {down}");
+    assert!(
+        service >= down,
+        "the client sees at least the pause: {service} < {down}"
+    );
     for f in [
         "flows.csv",
         "pcap/h0-0.pcap",
         "pcap/h8-0.pcap",
         "timeseries/tcp0.csv",
+        "timeseries/migration-vm1.csv",
+        "plots/migration-vm1.svg",
     ] {
         assert!(dir.path().join(f).exists(), "{f} written");
     }
