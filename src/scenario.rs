@@ -229,6 +229,9 @@ pub struct ScenarioSource {
     pub name: String,
     /// The text after `--set` edits; every span in a [`Scenario`] points into it.
     pub text: String,
+    /// Where each `--set` override landed, so that an error found later (an unknown node, say)
+    /// can say that its value came from the command line.
+    pub(crate) applied: Vec<Applied>,
 }
 
 impl ScenarioSource {
@@ -239,9 +242,10 @@ impl ScenarioSource {
         message: impl Into<String>,
         help: Option<String>,
     ) -> ScenarioError {
-        ScenarioError::Invalid(Box::new(ScenarioDiagnostic::new(
+        let e = ScenarioError::Invalid(Box::new(ScenarioDiagnostic::new(
             &self.name, &self.text, span, message, "here", help,
-        )))
+        )));
+        annotate(e, &self.applied)
     }
 }
 
@@ -274,6 +278,7 @@ pub fn load_str(
     let source = ScenarioSource {
         name: name.to_string(),
         text: edited,
+        applied: applied.clone(),
     };
     if let Err(e) = toml_edit::Document::parse(source.text.as_str()) {
         let span = e.span().unwrap_or(0..0);

@@ -92,6 +92,20 @@ fn unknown_node_lists_the_nodes() {
     );
 }
 
+/// An unknown node written by `--set` (found when the network is built, after loading) is
+/// marked as coming from the command line, since the file does not contain it.
+#[test]
+fn unknown_node_from_set_says_so() {
+    expect_error(
+        GOOD,
+        &["--set", "flow.0.dst=r9"],
+        &[
+            "unknown node `r9`",
+            "this value comes from `--set flow.0.dst=r9`",
+        ],
+    );
+}
+
 #[test]
 fn flow_to_a_forwarding_node() {
     let text = GOOD.replace("dst = \"r0\"", "dst = \"sl\"");

@@ -36,7 +36,7 @@ pub(crate) struct Override {
 }
 
 /// An override after application: where its value ended up in the edited text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Applied {
     /// The argument as given.
     pub arg: String,
