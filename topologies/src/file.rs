@@ -185,9 +185,13 @@ fn suggest<'a>(name: &str, known: impl Iterator<Item = &'a String>) -> Option<St
 ///   same two nodes, loss outside [0, 1], and a disconnected graph (naming two nodes that
 ///   cannot reach each other).
 pub fn from_file(path: &Path, defaults: &LinkDefaults) -> Result<Topology, TopologyError> {
-    let text = std::fs::read_to_string(path).map_err(|e| TopologyError::Read {
-        path: path.to_path_buf(),
-        reason: e.kind().to_string(),
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        // The OS's words ("No such file or directory"), without " (os error 2)".
+        let text = e.to_string();
+        TopologyError::Read {
+            path: path.to_path_buf(),
+            reason: text.split(" (os error").next().unwrap_or(&text).to_string(),
+        }
     })?;
     from_toml_str(&text, path, defaults)
 }
@@ -624,7 +628,7 @@ b = "h1"
         assert!(matches!(e, TopologyError::Read { .. }), "{e:?}");
         assert_eq!(
             e.to_string(),
-            "cannot read topology file `no/such.toml`: entity not found"
+            "cannot read topology file `no/such.toml`: No such file or directory"
         );
         let bad = LinkDefaults {
             loss: 7.0,
