@@ -160,7 +160,7 @@ fn load(
     let sets = sets_with_seed(common);
     match path {
         // A bare name that is not a file names a bundled example, as with `netsim bench`.
-        Some(p) if !p.exists() => match p.to_str().map(netsim::bench::ScenarioRef::parse) {
+        Some(p) if !p.is_file() => match p.to_str().map(netsim::bench::ScenarioRef::parse) {
             Some(netsim::bench::ScenarioRef::Bundled(e)) => scenario::load_str(
                 &format!("examples/{}.toml (bundled)", e.name),
                 e.text,
@@ -182,6 +182,12 @@ fn migration_line(m: &netsim::summary::MigrationSummary) -> String {
         "migration {} {} -> {} ({})",
         m.vm, m.from, m.to, m.algorithm
     );
+    if m.bytes_sent == 0 && m.rounds == 0 && m.total_time_s.is_none() {
+        return format!(
+            "{head}: not started by the end of the run (due at {} s)",
+            m.start_s
+        );
+    }
     let Some(total) = m.total_time_s else {
         return format!(
             "{head}: unfinished at the end of the run ({} rounds, {:.1} MB sent)",

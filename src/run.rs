@@ -1,8 +1,9 @@
 //! Running a scenario to a results directory.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sim_core::SimTime;
@@ -56,7 +57,7 @@ fn output_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     }
 }
 
-/// Files an earlier run may have left in a results directory: (subdirectory, extension).
+/// Where a run's files go: (subdirectory, extension).
 const OWNED: [(&str, &str); 4] = [
     ("pcap", "pcap"),
     ("timeseries", "csv"),
@@ -64,32 +65,80 @@ const OWNED: [(&str, &str); 4] = [
     ("dump-flows", "txt"),
 ];
 
-/// Removes the files a run writes — `summary.json` first, so that an interrupted run never
-/// looks finished, then `flows.csv` and the `.pcap`, `.csv`, `.svg` and `.txt` files of
-/// [`OWNED`]'s subdirectories — so that the directory ends up describing exactly one run. Other
-/// files are left alone.
-fn clear_previous_run(out: &Path) -> Result<(), RunError> {
-    let remove = |path: &Path| match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(output_err(path)(e)),
-        _ => Ok(()),
-    };
-    remove(&out.join("summary.json"))?;
-    remove(&out.join("flows.csv"))?;
+/// The files a run wrote, relative to the results directory, one per line: what the next run
+/// into the same directory removes.
+pub const MANIFEST: &str = ".netsim-files";
+
+/// Size and modification time of each file of [`OWNED`]'s kinds, by relative path.
+type Snapshot = BTreeMap<String, (u64, Option<SystemTime>)>;
+
+/// The files of [`OWNED`]'s kinds in `out`, with their size and modification time.
+fn snapshot(out: &Path) -> Result<Snapshot, RunError> {
+    let mut files = Snapshot::new();
     for (dir, ext) in OWNED {
-        let dir = out.join(dir);
-        let entries = match std::fs::read_dir(&dir) {
+        let path = out.join(dir);
+        let entries = match std::fs::read_dir(&path) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(output_err(&dir)(e)),
+            Err(e) => return Err(output_err(&path)(e)),
         };
         for entry in entries {
-            let path = entry.map_err(output_err(&dir))?.path();
-            if path.is_file() && path.extension().is_some_and(|x| x == ext) {
-                remove(&path)?;
+            let entry = entry.map_err(output_err(&path))?;
+            let meta = entry.metadata().map_err(output_err(&entry.path()))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if meta.is_file() && entry.path().extension().is_some_and(|x| x == ext) {
+                files.insert(format!("{dir}/{name}"), (meta.len(), meta.modified().ok()));
             }
         }
     }
-    Ok(())
+    Ok(files)
+}
+
+fn remove_if_present(path: &Path) -> Result<(), RunError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(output_err(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+/// Removes `summary.json` (so that an interrupted run never looks finished) and the files the
+/// earlier run listed in [`MANIFEST`], so that the directory ends up describing exactly one run.
+/// Files netsim did not write are left alone.
+fn clear_previous_run(out: &Path) -> Result<(), RunError> {
+    remove_if_present(&out.join("summary.json"))?;
+    let manifest = out.join(MANIFEST);
+    let text = match std::fs::read_to_string(&manifest) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(output_err(&manifest)(e)),
+    };
+    for line in text.lines() {
+        let rel = Path::new(line);
+        // Only plain relative paths below the directory, whatever the file says.
+        let plain = !line.is_empty()
+            && rel
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if plain {
+            remove_if_present(&out.join(rel))?;
+        }
+    }
+    remove_if_present(&manifest)
+}
+
+/// Writes [`MANIFEST`]: `flows.csv`, `summary.json`, and every file of [`OWNED`]'s kinds that is
+/// new or changed since `before` (so a file this run overwrote is listed, a user's file that it
+/// did not touch is not).
+fn write_manifest(out: &Path, before: &Snapshot) -> Result<(), RunError> {
+    let mut lines = vec!["flows.csv".to_string(), "summary.json".to_string()];
+    for (name, now) in snapshot(out)? {
+        if before.get(&name) != Some(&now) {
+            lines.push(name);
+        }
+    }
+    let path = out.join(MANIFEST);
+    std::fs::write(&path, lines.join("\n") + "\n").map_err(output_err(&path))
 }
 
 /// Runs until every migration has finished, checking at each multiple of [`END_CHECK`], or
@@ -125,6 +174,7 @@ pub fn run(
     crate::build::check(scenario, source)?;
     std::fs::create_dir_all(&opts.out).map_err(output_err(&opts.out))?;
     clear_previous_run(&opts.out)?;
+    let before = snapshot(&opts.out)?;
     let mut built = build(scenario, source, &opts.out)?;
     let bar =
         (opts.progress && std::io::stderr().is_terminal()).then(|| progress_bar(scenario.duration));
@@ -181,6 +231,7 @@ pub fn run(
     // so that a finished run has all of its files.
     crate::plot::run_plots(scenario, &opts.out)?;
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
+    write_manifest(&opts.out, &before)?;
     let summary_path = opts.out.join("summary.json");
     std::fs::write(&summary_path, json).map_err(output_err(&summary_path))?;
     Ok(RunResult { summary })

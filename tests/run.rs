@@ -208,13 +208,14 @@ fn link_time_series_agrees_with_the_link() {
     assert_eq!(last_drops, u(q, "dropped_packets"), "last sample = summary");
 }
 
-/// Determinism with TCP, ECMP and time series: the bundled fat-tree default twice with the
-/// same seed gives byte-identical summary.json (wall time aside), time series and pcaps.
+/// Determinism with TCP, ECMP, time series and a VM migration: the bundled fat-tree default
+/// twice with the same seed gives byte-identical summary.json (wall time aside), time series and
+/// pcaps.
 #[test]
 fn default_fat_tree_is_deterministic() {
     let args = [
         "--set",
-        "duration=0.2s",
+        "duration=1.5s",
         "--set",
         "topology.link.loss=0.001",
     ];
@@ -223,6 +224,8 @@ fn default_fat_tree_is_deterministic() {
         "pcap/h8-0.pcap",
         "timeseries/tcp0.csv",
         "timeseries/service.csv",
+        "timeseries/migration-vm1.csv",
+        "timeseries/migration-vm1-tcp.csv",
     ];
     assert_runs_identical(&args, &files);
 }
@@ -269,8 +272,9 @@ fn files_under(dir: &std::path::Path) -> Vec<String> {
 }
 
 /// A rerun into the same directory leaves exactly its own files (an earlier run's pcaps and time
-/// series are removed, a user's own file is kept); a scenario that fails its checks leaves the
-/// directory as it was and creates none.
+/// series are removed, the user's own files are kept, even beside netsim's in `plots/` and
+/// `timeseries/`); a scenario that fails its checks leaves the directory as it was and creates
+/// none.
 #[test]
 fn rerun_replaces_the_earlier_run_and_a_bad_scenario_touches_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -288,6 +292,8 @@ fn rerun_replaces_the_earlier_run_and_a_bad_scenario_touches_nothing() {
         "{first:?}"
     );
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    std::fs::write(out.join("plots/mine.svg"), "<svg/>").unwrap();
+    std::fs::write(out.join("timeseries/measured.csv"), "t,x\n").unwrap();
 
     let quiet = [
         short[0],
@@ -303,8 +309,20 @@ fn rerun_replaces_the_earlier_run_and_a_bad_scenario_touches_nothing() {
     let second = files_under(&out);
     assert_eq!(
         second,
-        ["flows.csv", "notes.txt", "summary.json"],
+        [
+            ".netsim-files",
+            "flows.csv",
+            "notes.txt",
+            "plots/mine.svg",
+            "summary.json",
+            "timeseries/measured.csv"
+        ],
         "{second:?}"
+    );
+    let manifest = std::fs::read_to_string(out.join(".netsim-files")).unwrap();
+    assert_eq!(
+        manifest, "flows.csv\nsummary.json\n",
+        "what the second run wrote"
     );
 
     // A node name no topology has: the run stops before touching the directory.

@@ -181,12 +181,10 @@ impl NetworkBuilder {
         let streams = self.streams.expect("NetworkBuilder::new sets the streams");
         let da = DeviceId(self.devices.len() as u32);
         let db = DeviceId(da.0 + 1);
-        let role = |n: &Node| match n.kind {
-            NodeKind::Host(_) => Role::Host,
-            NodeKind::Router => Role::Router,
-            NodeKind::Switch => Role::Switch,
-        };
-        let roles = [role(&self.nodes[a.index()]), role(&self.nodes[b.index()])];
+        let roles = [
+            Role::of(&self.nodes[a.index()].kind),
+            Role::of(&self.nodes[b.index()].kind),
+        ];
         for (dev, node, peer, peer_node, peer_role) in
             [(da, a, db, b, roles[1]), (db, b, da, a, roles[0])]
         {

@@ -85,6 +85,17 @@ pub(crate) enum Role {
     Switch,
 }
 
+impl Role {
+    /// The role of a node of this kind.
+    pub(crate) fn of(kind: &crate::node::NodeKind) -> Role {
+        match kind {
+            crate::node::NodeKind::Host(_) => Role::Host,
+            crate::node::NodeKind::Router => Role::Router,
+            crate::node::NodeKind::Switch => Role::Switch,
+        }
+    }
+}
+
 /// One end of a link.
 #[derive(Debug)]
 pub struct Device {

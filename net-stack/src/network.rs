@@ -160,6 +160,7 @@ impl Network {
             ecmp_rngs,
             tcp,
         } = parts;
+        check_peer_copies(&nodes, &devices);
         Network {
             ports: PortTable::new(&nodes),
             nodes,
@@ -491,6 +492,23 @@ impl Network {
         if let Err(e) = self.taps[tap as usize].1.write(now, &self.packets[id]) {
             self.tap_error = Some((tap as usize, e));
         }
+    }
+}
+
+/// Each device's copies of its peer's node, role, MAC and tap (which the per-hop path reads
+/// instead of the peer's record) agree with the peer: a cheap check, once per build, that no
+/// builder change lets them drift apart.
+fn check_peer_copies(nodes: &[Node], devices: &[Device]) {
+    for (i, d) in devices.iter().enumerate() {
+        let p = &devices[d.peer.index()];
+        assert!(
+            p.peer.index() == i
+                && d.peer_node == p.node
+                && d.peer_mac == p.mac
+                && d.peer_tap == p.tap
+                && d.peer_role == Role::of(&nodes[p.node.index()].kind),
+            "device {i}: its copy of the peer device's node, role, MAC or tap is stale"
+        );
     }
 }
 
