@@ -219,7 +219,7 @@ use std::path::Path;
 pub use error::{ScenarioDiagnostic, ScenarioError};
 pub use spec::*;
 
-use locate::{explain, locate};
+use locate::{explain_within, locate};
 use set::Applied;
 
 /// The text a scenario was read from, after `--set` edits, for errors found later.
@@ -297,7 +297,11 @@ pub fn load_str(
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
             let at = locate(&source.text, span.start);
-            let ex = explain(e.message(), at.as_ref());
+            let kind = at.as_ref().and_then(|l| flow_kind_at(&source.text, l));
+            let within = |key: &str| {
+                kind.is_none_or(|k| FLOW_KEYS.contains(&key) || k.keys().contains(&key))
+            };
+            let ex = explain_within(e.message(), at.as_ref(), Some(&within));
             let d =
                 ScenarioDiagnostic::new(name, &source.text, span, ex.message, ex.label, ex.help);
             return Err(annotate(ScenarioError::Invalid(Box::new(d)), &applied));
@@ -309,6 +313,29 @@ pub fn load_str(
         .finish(scenario)
         .map_err(|e| annotate(e, &applied))?;
     Ok((scenario, source))
+}
+
+/// The keys every `[[flow]]` takes, whatever its kind.
+const FLOW_KEYS: [&str; 6] = ["name", "kind", "src", "dst", "start", "stop"];
+
+/// The kind of the `[[flow]]` that the key at `at` belongs to, if it is a flow's own key and the
+/// flow names a kind netsim knows.
+fn flow_kind_at(text: &str, at: &locate::Located) -> Option<spec::FlowKind> {
+    use locate::Seg;
+    let [Seg::Key(table), Seg::Index(i), Seg::Key(_)] = at.path.as_slice() else {
+        return None;
+    };
+    if table != "flow" {
+        return None;
+    }
+    let doc = text.parse::<toml_edit::DocumentMut>().ok()?;
+    let kind = doc
+        .get("flow")?
+        .as_array_of_tables()?
+        .get(*i)?
+        .get("kind")?
+        .as_str()?;
+    spec::FlowKind::from_name(kind)
 }
 
 /// "No such file or directory", without the " (os error 2)" suffix.

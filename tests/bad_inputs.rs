@@ -76,6 +76,20 @@ fn unknown_key_names_line_and_nearest_key() {
     expect_error(&text, &[], &["bad.toml:14", "rat", "did you mean `rate`"]);
 }
 
+/// The valid keys an unknown-key error lists for a flow are that flow's kind's, not every kind's.
+#[test]
+fn unknown_flow_key_lists_its_kinds_keys() {
+    let text = GOOD.replace("rate = \"10Mbps\"", "rate = \"10Mbps\"\nrequets = \"1KB\"");
+    expect_error(
+        &text,
+        &[],
+        &[
+            "unknown key `requets` in [[flow]] index 0",
+            "valid keys in [[flow]] index 0: name, kind, src, dst, start, stop, rate, packet_size",
+        ],
+    );
+}
+
 #[test]
 fn wrong_type() {
     let text = GOOD.replace("pairs = 1", "pairs = \"one\"");

@@ -163,14 +163,23 @@ pub(crate) struct Explained {
     pub help: Option<String>,
 }
 
-/// Explains a deserialisation error `message` found at `at` (when the key is known).
-pub(crate) fn explain(message: &str, at: Option<&Located>) -> Explained {
+/// Explains a deserialisation error `message` found at `at` (when the key is known). With
+/// `allowed`, an unknown key's valid keys (and the nearest one) are limited to those it accepts:
+/// a `[[flow]]` of a known kind lists that kind's keys only.
+pub(crate) fn explain_within(
+    message: &str,
+    at: Option<&Located>,
+    allowed: Option<&dyn Fn(&str) -> bool>,
+) -> Explained {
     let key = at.map(|l| l.key().to_string()).unwrap_or_default();
     let table = at
         .map(Located::table)
         .unwrap_or_else(|| "the scenario".into());
     if let Some(rest) = message.strip_prefix("unknown field ") {
-        let (word, expected) = split_expected(rest);
+        let (word, mut expected) = split_expected(rest);
+        if let Some(allowed) = allowed {
+            expected.retain(|k| allowed(k));
+        }
         let suggestion = nearest(&word, expected.iter().map(String::as_str));
         let mut text = format!("unknown key `{word}` in {table}");
         if let Some(s) = suggestion {
@@ -299,9 +308,10 @@ mod tests {
                 Seg::Key("rat".into()),
             ],
         };
-        let e = explain(
+        let e = explain_within(
             "unknown field `rat`, expected one of `rate`, `delay`, `queue`, `loss`",
             Some(&at),
+            None,
         );
         assert_eq!(
             e.message, "unknown key `rat` in [topology.link]; did you mean `rate`?",

@@ -359,6 +359,32 @@ impl FlowKind {
             FlowKind::RequestResponse => "request-response",
         }
     }
+
+    /// Every kind, in the order the docs list them.
+    pub const ALL: [FlowKind; 5] = [
+        FlowKind::TcpBulk,
+        FlowKind::UdpCbr,
+        FlowKind::UdpOnOff,
+        FlowKind::Ping,
+        FlowKind::RequestResponse,
+    ];
+
+    /// The kind named `name` in a scenario file.
+    pub fn from_name(name: &str) -> Option<FlowKind> {
+        FlowKind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The keys that belong to this kind (beside every flow's `name`, `kind`, `src`, `dst`,
+    /// `start` and `stop`).
+    pub fn keys(self) -> &'static [&'static str] {
+        match self {
+            FlowKind::TcpBulk => &["bytes"],
+            FlowKind::UdpCbr => &["rate", "packet_size"],
+            FlowKind::UdpOnOff => &["rate", "packet_size", "on", "off"],
+            FlowKind::Ping => &["interval", "size"],
+            FlowKind::RequestResponse => &["request", "response", "interval"],
+        }
+    }
 }
 
 /// One `[[flow]]`.

@@ -82,22 +82,8 @@ impl Validator<'_> {
             ("request", keys.request.as_ref().map(Spanned::span)),
             ("response", keys.response.as_ref().map(Spanned::span)),
         ];
-        let takes = |k: FlowKind| -> &'static [&'static str] {
-            match k {
-                FlowKind::TcpBulk => &["bytes"],
-                FlowKind::UdpCbr => &["rate", "packet_size"],
-                FlowKind::UdpOnOff => &["rate", "packet_size", "on", "off"],
-                FlowKind::Ping => &["interval", "size"],
-                FlowKind::RequestResponse => &["request", "response", "interval"],
-            }
-        };
-        let all = [
-            FlowKind::TcpBulk,
-            FlowKind::UdpCbr,
-            FlowKind::UdpOnOff,
-            FlowKind::Ping,
-            FlowKind::RequestResponse,
-        ];
+        let takes = FlowKind::keys;
+        let all = FlowKind::ALL;
         let mut ok = true;
         for (key, span) in present {
             let Some(span) = span else { continue };
