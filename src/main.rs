@@ -160,13 +160,9 @@ fn load(
     let sets = sets_with_seed(common);
     match path {
         // A bare name that is not a file names a bundled example, as with `netsim bench`.
-        Some(p) if !p.is_file() => match p.to_str().map(netsim::bench::ScenarioRef::parse) {
-            Some(netsim::bench::ScenarioRef::Bundled(e)) => scenario::load_str(
-                &format!("examples/{}.toml (bundled)", e.name),
-                e.text,
-                &sets,
-            ),
-            _ => scenario::load(p, &sets),
+        Some(p) if !p.is_file() => match p.to_str() {
+            Some(arg) => netsim::bench::ScenarioRef::parse(arg).load(&sets),
+            None => scenario::load(p, &sets),
         },
         Some(p) => scenario::load(p, &sets),
         None => {

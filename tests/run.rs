@@ -331,12 +331,15 @@ fn rerun_replaces_the_earlier_run_and_a_bad_scenario_touches_nothing() {
     assert!(text.contains("dst = \"r0\""));
     std::fs::write(&bad, text.replacen("dst = \"r0\"", "dst = \"r77\"", 1)).unwrap();
     let summary_before = std::fs::read(out.join("summary.json")).unwrap();
-    let o = netsim()
-        .args(["--quiet", "run", "--out"])
-        .arg(&out)
-        .arg(&bad)
-        .output()
-        .unwrap();
+    let run_bad_into = |dir: &std::path::Path| {
+        netsim()
+            .args(["--quiet", "run", "--out"])
+            .arg(dir)
+            .arg(&bad)
+            .output()
+            .unwrap()
+    };
+    let o = run_bad_into(&out);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown node `r77`"));
     assert_eq!(files_under(&out), second);
@@ -345,13 +348,7 @@ fn rerun_replaces_the_earlier_run_and_a_bad_scenario_touches_nothing() {
         summary_before
     );
     let fresh = dir.path().join("never");
-    let o = netsim()
-        .args(["--quiet", "run", "--out"])
-        .arg(&fresh)
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(run_bad_into(&fresh).status.code(), Some(1));
     assert!(
         !fresh.exists(),
         "a failed check created {}",

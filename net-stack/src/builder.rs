@@ -181,13 +181,7 @@ impl NetworkBuilder {
         let streams = self.streams.expect("NetworkBuilder::new sets the streams");
         let da = DeviceId(self.devices.len() as u32);
         let db = DeviceId(da.0 + 1);
-        let roles = [
-            Role::of(&self.nodes[a.index()].kind),
-            Role::of(&self.nodes[b.index()].kind),
-        ];
-        for (dev, node, peer, peer_node, peer_role) in
-            [(da, a, db, b, roles[1]), (db, b, da, a, roles[0])]
-        {
+        for (dev, node, peer) in [(da, a, db), (db, b, da)] {
             let n = &mut self.nodes[node.index()];
             let port = n.devices.len() as u16;
             n.devices.push(dev);
@@ -207,12 +201,20 @@ impl NetworkBuilder {
                 loss_rng: rng,
                 up: true,
                 tap: None,
-                peer_node,
-                peer_role,
-                peer_mac: MacAddr::from_index(peer.0 + 1),
+                // Copied from the peer once both ends exist (below).
+                peer_node: node,
+                peer_role: Role::Router,
+                peer_mac: MacAddr::default(),
                 peer_tap: None,
                 wire: WireStats::default(),
             });
+        }
+        for (dev, peer) in [(da, db), (db, da)] {
+            let p = &self.devices[peer.index()];
+            let (peer_node, peer_mac) = (p.node, p.mac);
+            let peer_role = Role::of(&self.nodes[peer_node.index()].kind);
+            let d = &mut self.devices[dev.index()];
+            (d.peer_node, d.peer_mac, d.peer_role) = (peer_node, peer_mac, peer_role);
         }
         link
     }

@@ -302,14 +302,8 @@ impl RoutingTable {
     }
 }
 
-/// The device of `node` at `port`.
-#[inline]
-pub(crate) fn device_at(nodes: &[Node], node: NodeId, port: u16) -> DeviceId {
-    nodes[node.index()].devices[port as usize]
-}
-
-/// (node, port) → device in two flat arrays, for the per-hop path: the same answer as
-/// [`device_at`] without reading the node's record and its device list.
+/// (node, port) → device in two flat arrays: the same answer as `nodes[node].devices[port]`
+/// without reading the node's record and its device list on the per-hop path.
 #[derive(Debug, Default)]
 pub(crate) struct PortTable {
     /// Index into `devices` of each node's port 0; one more entry than nodes.
@@ -333,7 +327,10 @@ impl PortTable {
     #[inline]
     pub(crate) fn device(&self, node: NodeId, port: u16) -> DeviceId {
         let i = self.first[node.index()] as usize + port as usize;
-        debug_assert!(i < self.first[node.index() + 1] as usize, "no such port");
+        assert!(
+            i < self.first[node.index() + 1] as usize,
+            "{node:?} has no port {port}"
+        );
         self.devices[i]
     }
 }

@@ -8,7 +8,6 @@ use sim_core::Scheduler;
 use super::{Event, Network};
 use crate::arp::{Enqueued, Retry};
 use crate::node::{Host, NodeKind};
-use crate::routing::device_at;
 use crate::wire::{ArpOp, ArpRepr, EtherType, EthernetRepr, L3, L4, MacAddr, Packet, PacketMeta};
 use crate::{DeviceId, NodeId, PacketId};
 
@@ -27,7 +26,7 @@ impl Network {
         // out of the first port (a host's subnet route). A VM's packets leave by its host.
         let via = self.egress(node);
         let port = self.choose_port(via, id).unwrap_or(0);
-        let dev = device_at(&self.nodes, via, port);
+        let dev = self.ports.device(via, port);
         let dst = self.packets[id].ipv4().expect("hosts send IPv4").dst;
         let now = sched.now();
         let src_mac = self.identity_mac(node, dev);
@@ -119,7 +118,7 @@ impl Network {
         }
         let via = self.egress(node);
         for (id, port) in waiting {
-            let out = device_at(&self.nodes, via, port);
+            let out = self.ports.device(via, port);
             let src = self.identity_mac(node, out);
             let pkt = &mut self.packets[id];
             pkt.eth.src = src;
@@ -152,7 +151,7 @@ impl Network {
         match cache.retry(ip) {
             Retry::Nothing => {}
             Retry::Again { port } => {
-                let dev = device_at(&self.nodes, self.egress(node), port);
+                let dev = self.ports.device(self.egress(node), port);
                 self.send_request(sched, node, dev, ip);
                 sched.schedule_in(retry, Event::ArpTimer(node, ip));
             }

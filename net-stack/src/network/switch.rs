@@ -5,7 +5,6 @@ use sim_core::Scheduler;
 
 use super::{Event, Network};
 use crate::plane::{PlaneCtx, PlaneSend, SwitchPlane};
-use crate::routing::device_at;
 use crate::{DeviceId, PacketId};
 
 impl Network {
@@ -37,7 +36,7 @@ impl Network {
     /// A frame the plane sent: straight to the device when due now and nothing is waiting
     /// before it, else in the device's FIFO of plane output.
     fn plane_emit(&mut self, sched: &mut Scheduler<Event>, s: PlaneSend) {
-        let dev = device_at(&self.nodes, s.node, s.port);
+        let dev = self.ports.device(s.node, s.port);
         self.fates.emitted_by_switches += 1;
         let id = self.packets.insert(s.pkt);
         let now = sched.now();
