@@ -230,7 +230,7 @@ fn indent(stderr: &str) -> String {
 pub fn bench(opts: &BenchOptions) -> Result<Vec<BenchRow>, BenchError> {
     for s in &opts.scenarios {
         let (sc, src) = s.load(&opts.sets)?;
-        crate::build::check(&sc, &src)?;
+        crate::build::check(&sc, &src, &Default::default())?;
     }
     let repeat = opts.repeat.max(1);
     let total = repeat as usize * opts.scenarios.len();

@@ -11,6 +11,8 @@ use net_stack::{AppId, Network, NetworkBuilder, NodeId};
 use sim_core::{RngStreams, SimTime, Simulation};
 use toml::Spanned;
 
+use crate::estimate::{Estimate, LIMITS, exceeded, excess_message};
+use crate::scenario::ScenarioWarning;
 use crate::scenario::{
     ControllerApp, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError, ScenarioSource,
     TcpVariant,
@@ -295,9 +297,74 @@ fn install_flow(
     Ok(pair)
 }
 
+/// How strict [`check`] is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckOptions {
+    /// Run a scenario whose resource estimate exceeds a limit (`--force`).
+    pub force: bool,
+    /// Treat warnings as errors (`--deny-warnings`).
+    pub deny_warnings: bool,
+}
+
+/// What [`check`] found in a scenario it accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckReport {
+    /// Everything valid but suspicious, from reading the file and from the estimate.
+    pub warnings: Vec<ScenarioWarning>,
+    /// What the run will cost.
+    pub estimate: Estimate,
+}
+
 /// Validates everything a build checks (node names, topology, supported features) without
-/// creating any file.
-pub fn check(scenario: &Scenario, source: &ScenarioSource) -> Result<(), ScenarioError> {
+/// creating any file, estimates what the run will cost ([`crate::estimate`]) and refuses what
+/// exceeds the limits (unless `opts.force`), and makes sure the process may open the files the
+/// run holds open (raising its soft limit if it must).
+pub fn check(
+    scenario: &Scenario,
+    source: &ScenarioSource,
+    opts: &CheckOptions,
+) -> Result<CheckReport, ScenarioError> {
+    let topo = topology_of(scenario, source)?;
+    let estimate = crate::estimate::estimate(scenario, &topo);
+    // Before the build, which can itself take minutes for a huge topology.
+    if !opts.force
+        && let Some((r, total, limit, driver)) = exceeded(&estimate, &LIMITS.refuse)
+    {
+        return Err(source.error_at(
+            driver.and_then(|d| d.span.clone()).unwrap_or(0..0),
+            excess_message(r, total, limit, driver),
+            Some(
+                "make the scenario smaller or shorter, or pass --force to run it anyway (see the README's \"Limits\")"
+                    .into(),
+            ),
+        ));
+    }
+    let mut warnings = scenario.warnings.clone();
+    for &(r, limit) in &LIMITS.warn {
+        let total = estimate.total(r);
+        if total > limit {
+            let driver = estimate.largest(r);
+            warnings.push(ScenarioWarning {
+                message: excess_message(r, total, limit, driver),
+                span: driver.and_then(|d| d.span.clone()),
+                help: Some("the run may take long, or use much memory or disk".into()),
+            });
+        }
+    }
+    crate::limits::ensure_open_files(estimate.open_files).map_err(|e| {
+        source.error_at(0..0, format!("`[trace]` asks for {e}"), Some("trace fewer nodes (`pcap`) or fewer series (`timeseries`), or raise the limit with `ulimit -n`".into()))
+    })?;
+    check_build(scenario, source)?;
+    if opts.deny_warnings
+        && let Some(e) = source.deny(&warnings)
+    {
+        return Err(e);
+    }
+    Ok(CheckReport { warnings, estimate })
+}
+
+/// The build's own checks (node names, links, features), without creating any file.
+fn check_build(scenario: &Scenario, source: &ScenarioSource) -> Result<(), ScenarioError> {
     let mut probe = scenario.clone();
     probe.trace.pcap = PcapSelection::None;
     // Time series and traced nodes are checked by name here; their files are not created.

@@ -14,8 +14,11 @@
 
 pub mod bench;
 pub mod build;
+pub mod estimate;
 pub mod examples;
+pub mod limits;
 pub mod migrate;
+pub mod output;
 pub mod plot;
 pub mod run;
 pub mod scenario;

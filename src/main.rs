@@ -60,9 +60,16 @@ enum Command {
         common: Common,
     },
     /// Validate a scenario without running it; exit 1 with a pointed message if it is bad.
+    ///
+    /// Also prints warnings and the run's resource estimate (events, memory, output bytes),
+    /// refuses what exceeds the limits unless --force is given, and checks that the results
+    /// directory could be written, without writing anything.
     Check {
         /// Scenario file (TOML).
         scenario: PathBuf,
+        /// The results directory `netsim run` would use [default: results/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
@@ -134,6 +141,22 @@ struct Common {
     /// `--set flow.0.rate=300Mbps` (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
+    /// Run even if the resource estimate exceeds netsim's limits (events, memory, output,
+    /// routing set-up; see the README's "Limits").
+    #[arg(long)]
+    force: bool,
+    /// Treat warnings about the scenario as errors (exit 1).
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+impl Common {
+    fn check_options(&self) -> netsim::build::CheckOptions {
+        netsim::build::CheckOptions {
+            force: self.force,
+            deny_warnings: self.deny_warnings,
+        }
+    }
 }
 
 /// `netsim sweep`: the work is in [`netsim::sweep`]; this prints the outcome.
@@ -223,6 +246,8 @@ fn main() -> ExitCode {
                     out: out.clone(),
                     progress: !cli.quiet,
                     dump_flows: *dump_flows,
+                    check: common.check_options(),
+                    print_warnings: !cli.quiet,
                 };
                 let r = run(&sc, &src, &opts)?;
                 if !cli.quiet {
@@ -286,16 +311,35 @@ fn main() -> ExitCode {
                 out: out.clone(),
                 plots: plots.clone(),
                 progress: !cli.quiet,
+                check: common.check_options(),
+                print_warnings: !cli.quiet,
             },
             cli.quiet,
         ),
-        Command::Check { scenario, common } => load(Some(scenario), common)
+        Command::Check {
+            scenario,
+            out,
+            common,
+        } => load(Some(scenario), common)
             .map_err(netsim::run::RunError::from)
             .and_then(|(sc, src)| {
                 // Building checks node names and the topology; nothing is written.
-                netsim::build::check(&sc, &src)?;
+                let report = netsim::build::check(&sc, &src, &common.check_options())?;
+                let out = out
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("results").join(dir_name(&sc.name)));
+                netsim::output::check_out(&out)?;
                 if !cli.quiet {
-                    println!("{}: ok", scenario.display());
+                    for w in &report.warnings {
+                        eprintln!("{:?}", miette::Report::new(src.warning_diagnostic(w)));
+                    }
+                    println!("{}", report.estimate.describe());
+                    let n = report.warnings.len();
+                    match n {
+                        0 => println!("{}: ok", scenario.display()),
+                        1 => println!("{}: ok, 1 warning", scenario.display()),
+                        _ => println!("{}: ok, {n} warnings", scenario.display()),
+                    }
                 }
                 Ok(())
             })

@@ -1,15 +1,15 @@
 //! Running a scenario to a results directory.
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sim_core::SimTime;
 use thiserror::Error;
 
-use crate::build::{Built, build};
+use crate::build::{Built, CheckOptions, build};
+use crate::output::{OutputError, Staging};
 use crate::scenario::{END_CHECK, Scenario, ScenarioError, ScenarioSource};
 use crate::summary::{Summary, collect};
 
@@ -31,6 +31,10 @@ pub enum RunError {
     /// A plot could not be drawn.
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
+    /// The results directory cannot be used, or the results cannot be moved into it.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Results(#[from] OutputError),
 }
 
 /// How to run.
@@ -42,6 +46,10 @@ pub struct RunOptions {
     pub progress: bool,
     /// Write each OpenFlow switch's final flow table to `dump-flows/<switch>.txt`.
     pub dump_flows: bool,
+    /// How strict the checks before the run are (`--force`, `--deny-warnings`).
+    pub check: CheckOptions,
+    /// Print the scenario's warnings on stderr (they are in `summary.json` either way).
+    pub print_warnings: bool,
 }
 
 /// What a finished run produced.
@@ -57,89 +65,7 @@ fn output_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
     }
 }
 
-/// Where a run's files go: (subdirectory, extension).
-const OWNED: [(&str, &str); 4] = [
-    ("pcap", "pcap"),
-    ("timeseries", "csv"),
-    ("plots", "svg"),
-    ("dump-flows", "txt"),
-];
-
-/// The files a run wrote, relative to the results directory, one per line: what the next run
-/// into the same directory removes.
-pub const MANIFEST: &str = ".netsim-files";
-
-/// Size and modification time of each file of [`OWNED`]'s kinds, by relative path.
-type Snapshot = BTreeMap<String, (u64, Option<SystemTime>)>;
-
-/// The files of [`OWNED`]'s kinds in `out`, with their size and modification time.
-fn snapshot(out: &Path) -> Result<Snapshot, RunError> {
-    let mut files = Snapshot::new();
-    for (dir, ext) in OWNED {
-        let path = out.join(dir);
-        let entries = match std::fs::read_dir(&path) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(output_err(&path)(e)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(output_err(&path))?;
-            let meta = entry.metadata().map_err(output_err(&entry.path()))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if meta.is_file() && entry.path().extension().is_some_and(|x| x == ext) {
-                files.insert(format!("{dir}/{name}"), (meta.len(), meta.modified().ok()));
-            }
-        }
-    }
-    Ok(files)
-}
-
-fn remove_if_present(path: &Path) -> Result<(), RunError> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(output_err(path)(e)),
-        _ => Ok(()),
-    }
-}
-
-/// Removes `summary.json` (so that an interrupted run never looks finished) and the files the
-/// earlier run listed in [`MANIFEST`], so that the directory ends up describing exactly one run.
-/// Files netsim did not write are left alone.
-fn clear_previous_run(out: &Path) -> Result<(), RunError> {
-    remove_if_present(&out.join("summary.json"))?;
-    let manifest = out.join(MANIFEST);
-    let text = match std::fs::read_to_string(&manifest) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(output_err(&manifest)(e)),
-    };
-    for line in text.lines() {
-        let rel = Path::new(line);
-        // Only plain relative paths below the directory, whatever the file says.
-        let plain = !line.is_empty()
-            && rel
-                .components()
-                .all(|c| matches!(c, std::path::Component::Normal(_)));
-        if plain {
-            remove_if_present(&out.join(rel))?;
-        }
-    }
-    remove_if_present(&manifest)
-}
-
-/// Writes [`MANIFEST`]: `flows.csv`, `summary.json`, and every file of [`OWNED`]'s kinds that is
-/// new or changed since `before` (so a file this run overwrote is listed, a user's file that it
-/// did not touch is not).
-fn write_manifest(out: &Path, before: &Snapshot) -> Result<(), RunError> {
-    let mut lines = vec!["flows.csv".to_string(), "summary.json".to_string()];
-    for (name, now) in snapshot(out)? {
-        if before.get(&name) != Some(&now) {
-            lines.push(name);
-        }
-    }
-    let path = out.join(MANIFEST);
-    std::fs::write(&path, lines.join("\n") + "\n").map_err(output_err(&path))
-}
+pub use crate::output::MANIFEST;
 
 /// Runs until every migration has finished, checking at each multiple of [`END_CHECK`], or
 /// until `limit`; returns the end of the run. Stepping does not change what happens: the events
@@ -171,11 +97,26 @@ pub fn run(
 ) -> Result<RunResult, RunError> {
     // Everything a build checks, before the results directory is touched: a scenario with a
     // mistake leaves an earlier run's results as they were.
-    crate::build::check(scenario, source)?;
-    std::fs::create_dir_all(&opts.out).map_err(output_err(&opts.out))?;
-    clear_previous_run(&opts.out)?;
-    let before = snapshot(&opts.out)?;
-    let mut built = build(scenario, source, &opts.out)?;
+    let mut warnings = crate::build::check(scenario, source, &opts.check)?.warnings;
+    if opts.dump_flows && scenario.controller.app == crate::scenario::ControllerApp::None {
+        warnings.push(crate::scenario::ScenarioWarning::general(
+            "--dump-flows is given, but `[controller] app` is \"none\": there are no flow tables to dump",
+            None,
+        ));
+        if opts.check.deny_warnings
+            && let Some(e) = source.deny(&warnings[warnings.len() - 1..])
+        {
+            return Err(e.into());
+        }
+    }
+    if opts.print_warnings {
+        for w in &warnings {
+            eprintln!("{:?}", miette::Report::new(source.warning_diagnostic(w)));
+        }
+    }
+    let staging = Staging::begin(&opts.out)?;
+    let out = staging.path();
+    let mut built = build(scenario, source, out)?;
     let bar =
         (opts.progress && std::io::stderr().is_terminal()).then(|| progress_bar(scenario.duration));
     let wall = Instant::now();
@@ -202,12 +143,7 @@ pub fn run(
     net.finish_taps().map_err(|(dev, e)| {
         let d = &net.devices()[dev.index()];
         let name = &net.nodes()[d.node.index()].name;
-        output_err(
-            &opts
-                .out
-                .join("pcap")
-                .join(format!("{name}-{}.pcap", d.port)),
-        )(e)
+        output_err(&out.join("pcap").join(format!("{name}-{}.pcap", d.port)))(e)
     })?;
     if let Some(plane) = net.plane_mut().and_then(|p| {
         p.as_any_mut()
@@ -215,25 +151,26 @@ pub fn run(
     }) {
         plane
             .finish_capture()
-            .map_err(output_err(&opts.out.join("pcap").join("openflow.pcap")))?;
+            .map_err(output_err(&out.join("pcap").join("openflow.pcap")))?;
     }
-    write_migration_series(scenario, net, &built.migrations, &opts.out)?;
+    write_migration_series(scenario, net, &built.migrations, out)?;
     if opts.dump_flows {
-        dump_flows(net, end, &opts.out.join("dump-flows"))?;
+        dump_flows(net, end, &out.join("dump-flows"))?;
     }
     // Flushes the time series (with a last sample at the end) before the plots read them.
     net.finish_traces(end)
         .map_err(|(path, source)| RunError::Output { path, source })?;
-    let summary = collect(&scenario.name, scenario.seed, &built, end, wall_time_s);
-    let csv_path = opts.out.join("flows.csv");
+    let mut summary = collect(&scenario.name, scenario.seed, &built, end, wall_time_s);
+    summary.warnings = warnings.iter().map(|w| source.warning_record(w)).collect();
+    let csv_path = out.join("flows.csv");
     std::fs::write(&csv_path, flows_csv(&summary)).map_err(output_err(&csv_path))?;
     // The time series are complete once the taps are finished; plots come before summary.json
     // so that a finished run has all of its files.
-    crate::plot::run_plots(scenario, &opts.out)?;
+    crate::plot::run_plots(scenario, out)?;
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
-    write_manifest(&opts.out, &before)?;
-    let summary_path = opts.out.join("summary.json");
+    let summary_path = out.join("summary.json");
     std::fs::write(&summary_path, json).map_err(output_err(&summary_path))?;
+    staging.commit()?;
     Ok(RunResult { summary })
 }
 

@@ -208,16 +208,19 @@
 
 mod error;
 mod locate;
+pub mod names;
 mod raw;
 mod set;
 mod spec;
 mod validate;
+mod warning;
 
 use std::ops::Range;
 use std::path::Path;
 
 pub use error::{ScenarioDiagnostic, ScenarioError};
 pub use spec::*;
+pub use warning::{ScenarioWarning, WarningDiagnostic, WarningRecord};
 
 use locate::{explain_within, locate};
 use set::Applied;
@@ -253,7 +256,7 @@ impl ScenarioSource {
 ///
 /// A relative `[topology] path` (kind `file`) is resolved against the folder of `path`.
 pub fn load(path: &Path, sets: &[String]) -> Result<(Scenario, ScenarioSource), ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Read {
+    let text = crate::limits::read_bounded(path).map_err(|e| ScenarioError::Read {
         path: path.to_path_buf(),
         reason: io_reason(&e),
         kind: e.kind(),

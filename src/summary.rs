@@ -44,6 +44,9 @@ pub struct Summary {
     pub migrations: Vec<MigrationSummary>,
     /// Where every packet ended up (extension): created = delivered + drops + in flight.
     pub packets: PacketSummary,
+    /// What `netsim check` warned about (extension; absent when there is nothing).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<crate::scenario::WarningRecord>,
 }
 
 /// One flow.
@@ -284,6 +287,7 @@ pub fn collect(
             fates: net.fates(),
             in_flight: net.packets_in_flight() as u64,
         },
+        warnings: Vec::new(),
     }
 }
 

@@ -36,6 +36,7 @@ use miette::Diagnostic;
 use rayon::prelude::*;
 use thiserror::Error;
 
+use crate::build::CheckOptions;
 use crate::plot::PlotError;
 use crate::plot::sweep::{PlotSpec, PlotSpecError};
 use crate::run::{RunError, RunOptions, run};
@@ -61,6 +62,10 @@ pub struct SweepOptions {
     pub plots: Vec<String>,
     /// Show a progress bar over points (only if stderr is a terminal).
     pub progress: bool,
+    /// How strict the checks of each combination are (`--force`, `--deny-warnings`).
+    pub check: crate::build::CheckOptions,
+    /// Print warnings (each distinct one once) on stderr.
+    pub print_warnings: bool,
 }
 
 /// Anything that stops a sweep. Each is a user error (exit code 1).
@@ -290,6 +295,7 @@ pub fn plan(opts: &SweepOptions) -> Result<Vec<Point>, SweepError> {
     let total = combos.len() * seeds as usize;
     let width = (total.saturating_sub(1)).to_string().len();
     let mut points = Vec::with_capacity(total);
+    let mut printed = std::collections::BTreeSet::new();
     for combo in combos {
         let psets = point_sets(&sets, &combo, opts.seed);
         let invalid = |source: ScenarioError| {
@@ -307,7 +313,14 @@ pub fn plan(opts: &SweepOptions) -> Result<Vec<Point>, SweepError> {
             }
         };
         let (scenario, source) = scenario::load(&opts.scenario, &psets).map_err(invalid)?;
-        crate::build::check(&scenario, &source).map_err(invalid)?;
+        let report = crate::build::check(&scenario, &source, &opts.check).map_err(invalid)?;
+        if opts.print_warnings {
+            for w in &report.warnings {
+                if printed.insert(w.message.clone()) {
+                    eprintln!("{:?}", miette::Report::new(source.warning_diagnostic(w)));
+                }
+            }
+        }
         for k in 0..seeds {
             let Some(seed) = scenario.seed.checked_add(k) else {
                 return Err(SweepError::Set {
@@ -422,11 +435,17 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepResult, SweepError> {
         );
         bar
     });
+    let (jobs, warning) = crate::limits::sweep_jobs(opts.jobs, points.len());
+    if let Some(w) = warning
+        && opts.print_warnings
+    {
+        eprintln!("warning: {w}");
+    }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.unwrap_or(0))
+        .num_threads(jobs)
         .build()
         .map_err(|e| SweepError::Pool {
-            jobs: opts.jobs.unwrap_or(0),
+            jobs,
             message: e.to_string(),
         })?;
     let results: Vec<Result<Summary, String>> = pool.install(|| {
@@ -486,6 +505,12 @@ fn run_point(p: &Point, out: &Path) -> Result<Summary, String> {
         out: out.join("points").join(&p.dir_name),
         progress: false,
         dump_flows: false,
+        check: CheckOptions {
+            // Checked once per combination before any point runs.
+            force: true,
+            deny_warnings: false,
+        },
+        print_warnings: false,
     };
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run(&p.scenario, &p.source, &opts)

@@ -78,8 +78,10 @@ pub fn topology_of(
 /// become OpenFlow switches when `openflow`, else IP routers.
 pub fn install(topo: &Topology, b: &mut NetworkBuilder, openflow: bool) {
     let g = topo.graph();
+    // Indexed by the graph's node index (node_indices() runs 0, 1, 2, …).
     let mut ids = Vec::with_capacity(topo.node_count());
     for n in g.node_indices() {
+        debug_assert_eq!(n.index(), ids.len());
         let spec = &g[n];
         let id = match (spec.role.is_host(), spec.ip) {
             (true, Some(ip)) => b.add_host(&spec.name, ip),
@@ -87,9 +89,9 @@ pub fn install(topo: &Topology, b: &mut NetworkBuilder, openflow: bool) {
             (false, _) if openflow => b.add_switch(&spec.name),
             (false, _) => b.add_router(&spec.name),
         };
-        ids.push((n, id));
+        ids.push(id);
     }
-    let id_of = |n| ids.iter().find(|(x, _)| *x == n).expect("node added").1;
+    let id_of = |n: topologies::NodeIndex| ids[n.index()];
     for l in topo.links_in_build_order() {
         b.connect(id_of(l.a), id_of(l.b), link_params(l.spec));
     }

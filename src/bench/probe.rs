@@ -50,6 +50,8 @@ pub fn measure(scenario: &Scenario, source: &ScenarioSource) -> Result<Measureme
         out: out.clone(),
         progress: false,
         dump_flows: false,
+        check: Default::default(),
+        print_warnings: false,
     };
     let result = run(scenario, source, &opts);
     // Best effort: a leftover scratch directory is untidy, not wrong.

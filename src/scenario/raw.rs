@@ -21,7 +21,7 @@ use super::spec::{
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ScenarioTable {
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     pub seed: Option<u64>,
     pub duration: Option<Spanned<SimTime>>,
     pub end_after_migrations: Option<Spanned<bool>>,
@@ -158,7 +158,7 @@ pub(crate) struct FlowTable {
     pub kind: Option<Spanned<FlowKind>>,
     pub src: Option<Spanned<String>>,
     pub dst: Option<Spanned<String>>,
-    pub start: Option<SimTime>,
+    pub start: Option<Spanned<SimTime>>,
     pub stop: Option<Spanned<SimTime>>,
     pub bytes: Option<Spanned<FlowBytes>>,
     pub rate: Option<Spanned<DataRate>>,
@@ -258,7 +258,7 @@ pub(crate) struct OrchestratorTable {
 pub(crate) struct MigrationTable {
     pub vm: Option<Spanned<String>>,
     pub to: Option<Spanned<String>>,
-    pub at: Option<SimTime>,
+    pub at: Option<Spanned<SimTime>>,
     pub algorithm: Option<MigrationAlgorithm>,
     pub early_notification: Option<bool>,
     pub max_rounds: Option<Spanned<u32>>,
@@ -271,7 +271,7 @@ pub(crate) struct MigrationTable {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EventTable {
-    pub at: Option<SimTime>,
+    pub at: Option<Spanned<SimTime>>,
     pub link: Option<Spanned<String>>,
     pub state: Option<LinkState>,
 }
@@ -281,7 +281,7 @@ pub(crate) struct EventTable {
 #[serde(deny_unknown_fields)]
 pub(crate) struct TraceTable {
     pub pcap: Option<PcapSelection>,
-    pub openflow_pcap: Option<bool>,
+    pub openflow_pcap: Option<Spanned<bool>>,
     pub timeseries: Option<Vec<Spanned<String>>>,
     pub sample_interval: Option<Spanned<SimTime>>,
     pub snaplen: Option<u32>,

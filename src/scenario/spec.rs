@@ -47,6 +47,8 @@ pub struct Scenario {
     pub events: Vec<EventSpec>,
     /// `[trace]`.
     pub trace: TraceConfig,
+    /// What validation found valid but suspicious, in file order of the checks.
+    pub warnings: Vec<super::ScenarioWarning>,
 }
 
 /// `[topology] kind`.

@@ -12,9 +12,12 @@ use sim_core::{ByteSize, SimTime};
 use toml::Spanned;
 
 use super::error::{ScenarioDiagnostic, ScenarioError, line_of, nearest, one_of};
+use super::names::{MAX_NAME_LEN, OutputFile, check_name, collision, timeseries_files};
 use super::raw;
 use super::spec::*;
+use super::warning::ScenarioWarning;
 
+mod timeline;
 mod topology;
 mod traffic;
 
@@ -28,6 +31,7 @@ pub(crate) struct Validator<'a> {
     name: &'a str,
     text: &'a str,
     problems: Vec<ScenarioDiagnostic>,
+    warnings: Vec<ScenarioWarning>,
 }
 
 impl<'a> Validator<'a> {
@@ -36,6 +40,26 @@ impl<'a> Validator<'a> {
             name,
             text,
             problems: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    fn warn(&mut self, span: Range<usize>, message: String, help: Option<String>) {
+        self.warnings.push(ScenarioWarning::at(span, message, help));
+    }
+
+    /// Reports `name` if it breaks the name rule ([`check_name`]); `what` says whose it is.
+    fn name(&mut self, name: &Spanned<String>, what: &str) {
+        if let Err(why) = check_name(name.get_ref()) {
+            self.error(
+                name.span(),
+                format!("{what} {:?} is not a valid name: {why}", name.get_ref()),
+                "invalid name",
+                Some(format!(
+                    "a name is 1 to {MAX_NAME_LEN} ASCII letters, digits, `_`, `-` or `.`, \
+                     starting with a letter or a digit; netsim builds file names from it"
+                )),
+            );
         }
     }
 
@@ -59,6 +83,7 @@ impl<'a> Validator<'a> {
 
     /// The whole file.
     pub(crate) fn scenario(&mut self, raw: raw::ScenarioTable) -> Scenario {
+        let raw_times = timeline::RawTimes::of(&raw);
         let duration = match raw.duration {
             Some(d) if *d.get_ref() == SimTime::ZERO => {
                 self.error(
@@ -98,6 +123,9 @@ impl<'a> Validator<'a> {
             .enumerate()
             .filter_map(|(i, f)| self.flow(i, f))
             .collect::<Vec<_>>();
+        for f in &flows {
+            self.name(&f.name, "flow name");
+        }
         self.unique("flow", flows.iter().map(|f| &f.name));
         let hosts = raw
             .host
@@ -112,7 +140,11 @@ impl<'a> Validator<'a> {
             .enumerate()
             .filter_map(|(i, v)| self.vm(i, v))
             .collect::<Vec<_>>();
+        for v in &vms {
+            self.name(&v.name, "vm name");
+        }
         self.unique("vm", vms.iter().map(|v| &v.name));
+        self.workload_names(&flows, &vms);
         let orchestrator = self.orchestrator(raw.orchestrator);
         let vm_names: Vec<&str> = vms.iter().map(|v| v.name.get_ref().as_str()).collect();
         let raw_migrations = raw.migration.len();
@@ -152,8 +184,15 @@ impl<'a> Validator<'a> {
             .chain(workloads.iter().map(String::as_str))
             .collect();
         let trace = self.trace(raw.trace, &flow_names, &vm_names);
-        Scenario {
-            name: raw.name.unwrap_or_else(|| "netsim".into()),
+        let name = match raw.name {
+            Some(n) => {
+                self.name(&n, "the scenario's `name`");
+                n.into_inner()
+            }
+            None => "netsim".into(),
+        };
+        let mut scenario = Scenario {
+            name,
             seed: raw.seed.unwrap_or(1),
             duration,
             end_after_migrations,
@@ -167,6 +206,34 @@ impl<'a> Validator<'a> {
             migrations,
             events,
             trace,
+            warnings: Vec::new(),
+        };
+        self.timeline(&scenario, &raw_times);
+        scenario.warnings = std::mem::take(&mut self.warnings);
+        scenario
+    }
+
+    /// A flow named like a VM's workload (`<vm>-workload`) would be two flows of one name in
+    /// the results.
+    fn workload_names(&mut self, flows: &[FlowSpec], vms: &[VmSpec]) {
+        for v in vms.iter().filter(|v| v.workload.is_some()) {
+            let workload = format!("{}-workload", v.name.get_ref());
+            if let Some(f) = flows.iter().find(|f| *f.name.get_ref() == workload) {
+                let line = line_of(self.text, v.name.span().start);
+                self.error(
+                    f.name.span(),
+                    format!(
+                        "flow `{workload}` has the name of the workload of vm `{}`",
+                        v.name.get_ref()
+                    ),
+                    "taken by a workload",
+                    Some(format!(
+                        "a VM's workload appears in the results as the flow `<vm>-workload` \
+                         (vm `{}` is on line {line}); rename the flow",
+                        v.name.get_ref()
+                    )),
+                );
+            }
         }
     }
 
@@ -467,7 +534,7 @@ impl<'a> Validator<'a> {
         Some(MigrationSpec {
             vm,
             to: raw.to,
-            at: raw.at,
+            at: raw.at.map(Spanned::into_inner),
             algorithm: raw.algorithm.unwrap_or_default(),
             early_notification: raw.early_notification.unwrap_or(false),
             max_rounds: self.positive(raw.max_rounds, "max_rounds", 30),
@@ -484,7 +551,7 @@ impl<'a> Validator<'a> {
         let at = self.missing(raw.at, "at", &table, &span, "at = \"2s\"");
         let link = self.missing(raw.link, "link", &table, &span, "link = \"a0-c0\"");
         let state = self.missing(raw.state, "state", &table, &span, "state = \"down\"");
-        let (at, link, state) = (at?, link?, state?);
+        let (at, link, state) = (at?.into_inner(), link?, state?);
         let well_formed = link
             .get_ref()
             .split_once('-')
@@ -506,11 +573,30 @@ impl<'a> Validator<'a> {
     fn trace(&mut self, raw: raw::TraceTable, flows: &[&str], vms: &[&str]) -> TraceConfig {
         let d = TraceConfig::default();
         let timeseries = raw.timeseries.unwrap_or_default();
+        let mut files = Vec::new();
         for entry in &timeseries {
             let name = entry.get_ref().as_str();
+            files.extend(timeseries_files(name).into_iter().map(|path| OutputFile {
+                path,
+                from: format!(
+                    "`timeseries` entry \"{name}\" (line {})",
+                    line_of(self.text, entry.span().start)
+                ),
+            }));
             if let Some(link) = name.strip_prefix("link:") {
-                // Whether both nodes exist is checked when the topology is built.
-                if !matches!(link.split_once('-'), Some((a, b)) if !a.is_empty() && !b.is_empty()) {
+                // Whether both nodes exist is checked when the topology is built; that they are
+                // names is checked here, since the file name is built from them.
+                if let Some((a, b)) = link.split_once('-')
+                    && let Some(why) = [a, b].iter().find_map(|n| check_name(n).err())
+                {
+                    self.error(
+                        entry.span(),
+                        format!("`{name}` does not name a link: {why}"),
+                        "not `link:<a>-<b>`",
+                        Some("write a link as `link:` and its two node names joined by `-`, e.g. \"link:sl-sr\"".into()),
+                    );
+                } else if !matches!(link.split_once('-'), Some((a, b)) if !a.is_empty() && !b.is_empty())
+                {
                     self.error(
                         entry.span(),
                         format!("`{name}` does not name a link"),
@@ -538,9 +624,27 @@ impl<'a> Validator<'a> {
                 self.error(entry.span(), format!("`timeseries` names `{name}`, which is neither a flow nor `migration:<vm>` of a defined VM"), "unknown flow or VM", Some(help));
             }
         }
+        if let Some((first, second)) = collision(&files) {
+            let span = timeseries
+                .iter()
+                .rev()
+                .find(|e| timeseries_files(e.get_ref()).contains(&second.path))
+                .map_or(0..0, |e| e.span());
+            self.error(
+                span,
+                format!(
+                    "{} and {} would both write `{}`",
+                    first.from, second.from, second.path
+                ),
+                "same file",
+                Some("each time series needs a file of its own: list an entry once, and do not name a flow `link-…` or `migration-…` after a link's or a VM's series".into()),
+            );
+        }
         TraceConfig {
             pcap: raw.pcap.unwrap_or_default(),
-            openflow_pcap: raw.openflow_pcap.unwrap_or(d.openflow_pcap),
+            openflow_pcap: raw
+                .openflow_pcap
+                .map_or(d.openflow_pcap, Spanned::into_inner),
             timeseries,
             sample_interval: self.nonzero_time(
                 raw.sample_interval,

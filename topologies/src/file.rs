@@ -94,9 +94,17 @@ fn auto_addresses() -> impl Iterator<Item = Ipv4Addr> {
     (0..=255u8).flat_map(|c| (1..=254u8).map(move |d| Ipv4Addr::new(10, 0, c, d)))
 }
 
+/// The longest node name, in bytes: the scenario's name rule (netsim builds file names such
+/// as `pcap/<node>-<port>.pcap` from node names).
+pub const MAX_NODE_NAME_LEN: usize = 64;
+
 fn check_name(name: &str) -> Result<(), &'static str> {
     if name.is_empty() {
         Err("it is empty")
+    } else if name.len() > MAX_NODE_NAME_LEN {
+        Err("it is longer than 64 bytes")
+    } else if name.starts_with('.') || name.starts_with('_') {
+        Err("it must start with a letter or a digit")
     } else if name.contains('-') {
         Err("`-` is reserved: links are named `a-b` by their two nodes")
     } else if !name
@@ -149,6 +157,33 @@ fn suggest<'a>(name: &str, known: impl Iterator<Item = &'a String>) -> Option<St
         .map(|(_, k)| k.clone())
 }
 
+/// The largest topology file read, in bytes (a k = 16 fat-tree written out is about 150 KiB).
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads at most [`MAX_FILE_BYTES`] (and one more, to tell a larger file).
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "it is larger than {} MiB, the most netsim reads of a topology file",
+                MAX_FILE_BYTES >> 20
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
 /// Loads a topology file. `defaults` (the scenario's `link` table) fills every link parameter a
 /// `[[link]]` does not override. The format:
 ///
@@ -185,7 +220,7 @@ fn suggest<'a>(name: &str, known: impl Iterator<Item = &'a String>) -> Option<St
 ///   same two nodes, loss outside [0, 1], and a disconnected graph (naming two nodes that
 ///   cannot reach each other).
 pub fn from_file(path: &Path, defaults: &LinkDefaults) -> Result<Topology, TopologyError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = read_bounded(path).map_err(|e| {
         // The OS's words ("No such file or directory"), without " (os error 2)".
         let text = e.to_string();
         TopologyError::Read {

@@ -40,7 +40,7 @@ impl Validator<'_> {
                 Some("a flow needs two different nodes".into()),
             );
         }
-        let start = raw.start.unwrap_or(SimTime::ZERO);
+        let start = raw.start.as_ref().map_or(SimTime::ZERO, |s| *s.get_ref());
         if let Some(stop) = &raw.stop
             && *stop.get_ref() <= start
         {

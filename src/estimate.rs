@@ -1,0 +1,605 @@
+//! What a scenario will cost before it runs: events, memory, output bytes and the routing
+//! set-up, each with the keys that drive it.
+//!
+//! `netsim check` prints the estimate; `check` and `run` refuse a scenario whose estimate exceeds
+//! a limit of [`Limits`] (naming the key that drives it) unless `--force` is given, and warn
+//! above a lower threshold. The estimate is an order-of-magnitude guard, not a prediction: it
+//! adds up the traffic each flow offers as if alone on an idle network (so it over-estimates
+//! competing TCP flows) over a typical path length, and is checked against the events the
+//! bundled examples really run (tests/hardening.rs).
+
+use std::ops::Range;
+
+use sim_core::{QueueLimit, SimTime};
+use topologies::{NodeIndex, Topology};
+
+mod share;
+
+use crate::scenario::{ControllerApp, FlowKindSpec, PcapSelection, Scenario};
+
+/// Events per packet per hop: the queue's transmission end and the arrival at the next node,
+/// plus the application and socket work at the ends, spread over the path (calibrated on the
+/// bundled examples).
+const EVENTS_PER_PACKET_HOP: f64 = 2.0;
+/// A page write costs a few nanoseconds (one draw and one bit set), a twentieth of an event.
+const EVENTS_PER_PAGE_WRITE: f64 = 0.05;
+/// Ethernet + IPv4 + TCP header bytes on the wire beside a segment's payload.
+const TCP_OVERHEAD: f64 = 14.0 + 20.0 + 20.0;
+/// Ethernet + IPv4 + UDP header bytes beside a datagram's payload.
+const UDP_OVERHEAD: f64 = 14.0 + 20.0 + 8.0;
+/// Bytes a queued packet holds in memory (the packet record and its queue slot).
+const BYTES_PER_QUEUED_PACKET: f64 = 160.0;
+/// Bytes of one time-series row.
+const BYTES_PER_SAMPLE: f64 = 100.0;
+/// Bytes of the record header pcap writes before each frame.
+const PCAP_RECORD_HEADER: f64 = 16.0;
+
+/// What an estimate measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Resource {
+    /// Simulation events over the whole run.
+    Events,
+    /// Bytes of memory held by the model.
+    Memory,
+    /// Bytes written to the results directory.
+    Output,
+    /// Steps of the routing set-up at build time (per host, a breadth-first search).
+    Setup,
+}
+
+impl Resource {
+    fn what(self) -> &'static str {
+        match self {
+            Resource::Events => "events",
+            Resource::Memory => "memory",
+            Resource::Output => "output",
+            Resource::Setup => "routing set-up steps",
+        }
+    }
+
+    fn format(self, amount: f64) -> String {
+        match self {
+            Resource::Memory | Resource::Output => bytes(amount),
+            _ => count(amount),
+        }
+    }
+}
+
+/// One contribution to an estimate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Driver {
+    /// What it costs.
+    pub resource: Resource,
+    /// How much.
+    pub amount: f64,
+    /// The scenario keys that set it, as a user would write them.
+    pub key: String,
+    /// Where in the scenario, if it is one place.
+    pub span: Option<Range<usize>>,
+}
+
+/// The estimate of a whole run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Estimate {
+    /// Every contribution, in the order they were found.
+    pub drivers: Vec<Driver>,
+    /// Files held open at once during the run (pcaps and time series).
+    pub open_files: u64,
+    /// Simulated seconds, to give rates.
+    pub sim_seconds: f64,
+}
+
+impl Estimate {
+    /// The total of one resource.
+    pub fn total(&self, r: Resource) -> f64 {
+        self.drivers
+            .iter()
+            .filter(|d| d.resource == r)
+            .map(|d| d.amount)
+            .sum()
+    }
+
+    /// The largest contribution to one resource.
+    pub fn largest(&self, r: Resource) -> Option<&Driver> {
+        self.drivers
+            .iter()
+            .filter(|d| d.resource == r)
+            .max_by(|a, b| a.amount.total_cmp(&b.amount))
+    }
+
+    /// A few lines for `netsim check`.
+    pub fn describe(&self) -> String {
+        let events = self.total(Resource::Events);
+        let mut s = format!(
+            "estimate: {} events ({} per simulated second), {} of memory, {} of output, {} routing set-up steps, {} open files",
+            count(events),
+            count(events / self.sim_seconds.max(1e-12)),
+            bytes(self.total(Resource::Memory)),
+            bytes(self.total(Resource::Output)),
+            count(self.total(Resource::Setup)),
+            self.open_files,
+        );
+        for r in [Resource::Events, Resource::Memory, Resource::Output] {
+            if let Some(d) = self.largest(r)
+                && d.amount > 0.0
+            {
+                s += &format!("\n  most {}: {} ({})", r.what(), d.key, r.format(d.amount));
+            }
+        }
+        s
+    }
+}
+
+/// Limits above which a scenario is refused (without `--force`) or warned about.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Refuse above these.
+    pub refuse: [(Resource, f64); 4],
+    /// Warn above these.
+    pub warn: [(Resource, f64); 4],
+}
+
+/// The documented limits (README, "Limits"): refuse a run of more than 10¹¹ events (hours at
+/// netsim's 10–30 M events/s), 16 GiB of model memory, 20 GiB of output or 2·10⁹ routing set-up
+/// steps (minutes before the first event); warn at a twentieth of each.
+pub const LIMITS: Limits = Limits {
+    refuse: [
+        (Resource::Events, 1e11),
+        (Resource::Memory, 16.0 * GIB),
+        (Resource::Output, 20.0 * GIB),
+        (Resource::Setup, 2e9),
+    ],
+    warn: [
+        (Resource::Events, 5e9),
+        (Resource::Memory, 0.8 * GIB),
+        (Resource::Output, GIB),
+        (Resource::Setup, 1e8),
+    ],
+};
+
+const GIB: f64 = (1u64 << 30) as f64;
+
+/// Whole numbers with a metric prefix: 1.2 G, 350 M.
+fn count(x: f64) -> String {
+    for (scale, p) in [(1e12, " T"), (1e9, " G"), (1e6, " M"), (1e3, " k")] {
+        if x >= scale {
+            return format!("{:.1}{p}", x / scale);
+        }
+    }
+    format!("{x:.0}")
+}
+
+/// Bytes with a binary prefix: 3.2 GiB.
+fn bytes(x: f64) -> String {
+    for (scale, p) in [(GIB * 1024.0, "TiB"), (GIB, "GiB"), (GIB / 1024.0, "MiB")] {
+        if x >= scale {
+            return format!("{:.1} {p}", x / scale);
+        }
+    }
+    format!("{:.0} KiB", x / 1024.0)
+}
+
+fn secs(t: SimTime) -> f64 {
+    t.as_ps() as f64 * 1e-12
+}
+
+/// Hops from the first host to the host farthest from it: the typical path length.
+fn path_hops(topo: &Topology) -> f64 {
+    let Some(first) = topo.hosts().next() else {
+        return 1.0;
+    };
+    let n = topo.node_count();
+    let mut dist = vec![u32::MAX; n];
+    let mut queue = std::collections::VecDeque::from([first]);
+    dist[first.index()] = 0;
+    let mut far = 1;
+    while let Some(v) = queue.pop_front() {
+        for (_, w) in topo.ports(v) {
+            if dist[w.index()] == u32::MAX {
+                dist[w.index()] = dist[v.index()] + 1;
+                if topo.spec(w).role.is_host() {
+                    far = far.max(dist[w.index()]);
+                }
+                queue.push_back(w);
+            }
+        }
+    }
+    f64::from(far)
+}
+
+/// A flow or a VM's workload, as the estimate sees it.
+struct Offered {
+    name: String,
+    key: String,
+    span: Range<usize>,
+    kind: FlowKindSpec,
+    /// Seconds it sends.
+    active: f64,
+    /// Its two ends, if the topology has them.
+    ends: (Option<NodeIndex>, Option<NodeIndex>),
+}
+
+impl Offered {
+    /// What it asks of the network [bit/s on the wire]; infinite for TCP bulk.
+    fn demand(&self, mss: f64) -> f64 {
+        match self.kind {
+            FlowKindSpec::UdpCbr { rate, packet_size } => {
+                let size = f64::from(packet_size);
+                rate.bps() as f64 * (size + UDP_OVERHEAD) / size
+            }
+            FlowKindSpec::UdpOnOff {
+                rate,
+                packet_size,
+                on,
+                off,
+            } => {
+                let size = f64::from(packet_size);
+                let duty = secs(on) / (secs(on) + secs(off)).max(1e-12);
+                rate.bps() as f64 * (size + UDP_OVERHEAD) / size * duty
+            }
+            FlowKindSpec::Ping { interval, size } => {
+                (f64::from(size) + UDP_OVERHEAD) * 8.0 / secs(interval).max(1e-12)
+            }
+            FlowKindSpec::TcpBulk { .. } => f64::INFINITY,
+            FlowKindSpec::RequestResponse {
+                request,
+                response,
+                interval,
+            } => {
+                let segs =
+                    (request.bytes() as f64 / mss).ceil() + (response.bytes() as f64 / mss).ceil();
+                ((request.bytes() + response.bytes()) as f64 + segs * TCP_OVERHEAD) * 8.0
+                    / secs(interval).max(1e-12)
+            }
+        }
+    }
+
+    /// Packets it sends (acknowledgements included) at `rate` [bit/s], and their mean size.
+    fn packets(&self, rate: f64, mss: f64, ack_share: f64) -> (f64, f64) {
+        let active = self.active;
+        match self.kind {
+            // Datagrams are sent whatever the network can carry (the excess is dropped).
+            FlowKindSpec::UdpCbr { packet_size, .. }
+            | FlowKindSpec::UdpOnOff { packet_size, .. } => {
+                let size = f64::from(packet_size) + UDP_OVERHEAD;
+                (self.demand(mss) * active / (8.0 * size), size)
+            }
+            FlowKindSpec::Ping { interval, size } => (
+                2.0 * active / secs(interval).max(1e-12),
+                f64::from(size) + UDP_OVERHEAD,
+            ),
+            FlowKindSpec::TcpBulk { bytes } => {
+                let by_rate = rate / (8.0 * (mss + TCP_OVERHEAD)) * active;
+                let segments = match bytes {
+                    Some(b) => (b.bytes() as f64 / mss).min(by_rate),
+                    None => by_rate,
+                };
+                (segments * (1.0 + ack_share), mss + TCP_OVERHEAD)
+            }
+            FlowKindSpec::RequestResponse {
+                request,
+                response,
+                interval,
+            } => {
+                let exchanges = active / secs(interval).max(1e-12);
+                let segs =
+                    (request.bytes() as f64 / mss).ceil() + (response.bytes() as f64 / mss).ceil();
+                (
+                    exchanges * segs * (1.0 + ack_share),
+                    (request.bytes() + response.bytes()) as f64 / segs.max(1.0) + TCP_OVERHEAD,
+                )
+            }
+        }
+    }
+}
+
+/// The estimate of running `s` on `topo`.
+pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
+    let mut e = Estimate {
+        sim_seconds: secs(s.duration),
+        ..Estimate::default()
+    };
+    let end = secs(s.duration);
+    let hops = path_hops(topo);
+    let hosts = topo.hosts().count() as f64;
+    let nodes = topo.node_count() as f64;
+    let links = topo.link_count() as f64;
+    let fastest = topo
+        .links_in_build_order()
+        .map(|l| l.spec.rate.bps() as f64)
+        .fold(0.0, f64::max);
+    let mss = f64::from(s.tcp.mss);
+    let ack_share = if s.tcp.delayed_ack { 0.5 } else { 1.0 };
+    let mut wire_bytes = 0.0; // bytes on the wire, summed over hops, for the pcap estimate
+
+    let add = |e: &mut Estimate, resource, amount: f64, key: String, span| {
+        e.drivers.push(Driver {
+            resource,
+            amount,
+            key,
+            span,
+        })
+    };
+
+    // Traffic: each flow's packets × its path × events per hop. Elastic TCP flows get their
+    // max-min fair share of the links ([`share`]); the others send what they offer.
+    let mut offered: Vec<Offered> = Vec::new();
+    for (i, f) in s.flows.iter().enumerate() {
+        let stop = f.stop.map_or(end, |t| secs(t).min(end));
+        offered.push(Offered {
+            name: f.name.get_ref().clone(),
+            key: format!(
+                "flow `{}` ([[flow]] {i}, its rate, interval or size)",
+                f.name.get_ref()
+            ),
+            span: f.name.span(),
+            kind: f.kind,
+            active: (stop - secs(f.start)).max(0.0),
+            ends: (topo.node(f.src.get_ref()), topo.node(f.dst.get_ref())),
+        });
+    }
+    for (i, v) in s.vms.iter().enumerate() {
+        if let Some(w) = &v.workload {
+            offered.push(Offered {
+                name: format!("{}-workload", v.name.get_ref()),
+                key: format!("the workload of vm `{}` ([[vm]] {i})", v.name.get_ref()),
+                span: v.name.span(),
+                kind: w.kind,
+                active: end,
+                ends: (topo.node(w.client.get_ref()), topo.node(v.host.get_ref())),
+            });
+        }
+    }
+    let capacity: Vec<f64> = topo
+        .links_in_build_order()
+        .flat_map(|l| [l.spec.rate.bps() as f64; 2])
+        .collect();
+    let paths: Vec<Vec<share::DirLink>> = offered
+        .iter()
+        .enumerate()
+        .map(|(i, o)| match o.ends {
+            (Some(a), Some(b)) => share::path(topo, a, b, i as u64).unwrap_or_default(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let demands: Vec<(Vec<share::DirLink>, f64)> = offered
+        .iter()
+        .zip(&paths)
+        .map(|(o, p)| (p.clone(), o.demand(mss)))
+        .collect();
+    let rates = share::max_min(&capacity, &demands);
+    // Packets per traced name, for the TCP series (a row on every change of cwnd: about one
+    // per acknowledgement).
+    let mut packets_of: std::collections::BTreeMap<String, f64> = Default::default();
+    for ((o, path), rate) in offered.iter().zip(&paths).zip(rates) {
+        let hops = if path.is_empty() {
+            hops
+        } else {
+            path.len() as f64
+        };
+        let (packets, bytes_per_packet) = o.packets(rate, mss, ack_share);
+        wire_bytes += packets * bytes_per_packet * hops;
+        add(
+            &mut e,
+            Resource::Events,
+            packets * (hops * EVENTS_PER_PACKET_HOP + 1.0),
+            o.key.clone(),
+            Some(o.span.clone()),
+        );
+        packets_of.insert(o.name.clone(), packets);
+    }
+    for (i, m) in s.migrations.iter().enumerate() {
+        let Some(v) = s.vms.iter().find(|v| v.name.get_ref() == m.vm.get_ref()) else {
+            continue;
+        };
+        let start = m.at.map_or(0.0, secs);
+        let memory = v.memory.bytes() as f64;
+        // Pre-copy rounds shrink by ρ = dirty rate / link rate each round: M/(1 − ρ) in all,
+        // at most max_total_factor · M (and about 2M when the dirty-rate rule stops it).
+        let rho = (v.dirty_rate as f64 * v.page_size as f64 * 8.0 / fastest.max(1.0)).min(0.5);
+        let sent = (memory / (1.0 - rho)).min(memory * m.max_total_factor) + v.state.bytes() as f64;
+        let segments = sent / mss * (1.0 + ack_share);
+        *packets_of
+            .entry(format!("migration:{}", v.name.get_ref()))
+            .or_default() += segments;
+        wire_bytes += sent * hops;
+        add(
+            &mut e,
+            Resource::Events,
+            segments * (hops * EVENTS_PER_PACKET_HOP + 1.0),
+            format!(
+                "the migration of vm `{}` ([[migration]] {i}; the VM's `memory`)",
+                v.name.get_ref()
+            ),
+            Some(m.vm.span()),
+        );
+        add(
+            &mut e,
+            Resource::Events,
+            v.dirty_rate as f64 * (end - start).max(0.0) * EVENTS_PER_PAGE_WRITE,
+            format!("`dirty_rate` of vm `{}` ([[vm]])", v.name.get_ref()),
+            Some(v.name.span()),
+        );
+        // The dirty log and the pages sent: two bitmaps of one bit per page.
+        add(
+            &mut e,
+            Resource::Memory,
+            2.0 * memory / v.page_size.max(1) as f64 / 8.0,
+            format!(
+                "`memory` of vm `{}` ([[vm]]; its page bitmaps)",
+                v.name.get_ref()
+            ),
+            Some(v.name.span()),
+        );
+    }
+
+    // The controller's statistics polling: a request and a reply per switch.
+    if s.controller.app == ControllerApp::DynamicRouting {
+        let switches = topo.switches().count() as f64;
+        add(
+            &mut e,
+            Resource::Events,
+            switches * 4.0 * end / secs(s.controller.stats_interval).max(1e-12),
+            "`[controller] stats_interval`".into(),
+            None,
+        );
+    }
+
+    // Routing: a breadth-first search per host over the whole graph, and a table row per node.
+    add(
+        &mut e,
+        Resource::Setup,
+        hosts * (nodes + links),
+        "the topology's size (`[topology]`)".into(),
+        Some(s.topology.span.clone()),
+    );
+    add(
+        &mut e,
+        Resource::Memory,
+        nodes * hosts * 4.0,
+        "the topology's size (`[topology]`; routing tables)".into(),
+        Some(s.topology.span.clone()),
+    );
+    // Every output queue full at once, as the worst case.
+    let queued = topo
+        .links_in_build_order()
+        .map(|l| match l.spec.queue {
+            QueueLimit::Packets(p) => 2.0 * p as f64,
+            QueueLimit::Bytes(b) => 2.0 * b as f64 / 64.0,
+        })
+        .sum::<f64>();
+    add(
+        &mut e,
+        Resource::Memory,
+        queued * BYTES_PER_QUEUED_PACKET,
+        "the links' `queue` limits (`[topology] link`)".into(),
+        Some(s.topology.span.clone()),
+    );
+
+    // Time series: a row per sample and series, and a sampling event each.
+    let series = s
+        .trace
+        .timeseries
+        .iter()
+        .map(|t| {
+            if t.get_ref().starts_with("link:") {
+                2.0
+            } else {
+                1.0
+            }
+        })
+        .sum::<f64>();
+    let samples = series * end / secs(s.trace.sample_interval).max(1e-12);
+    add(
+        &mut e,
+        Resource::Output,
+        samples * BYTES_PER_SAMPLE,
+        "`[trace] timeseries` and `sample_interval`".into(),
+        None,
+    );
+    for t in &s.trace.timeseries {
+        let tcp = s
+            .flows
+            .iter()
+            .find(|f| f.name.get_ref() == t.get_ref())
+            .map(|f| &f.kind)
+            .or_else(|| {
+                s.vms
+                    .iter()
+                    .find(|v| format!("{}-workload", v.name.get_ref()) == *t.get_ref())
+                    .and_then(|v| v.workload.as_ref().map(|w| &w.kind))
+            })
+            .is_none_or(|k| {
+                matches!(
+                    k,
+                    FlowKindSpec::TcpBulk { .. } | FlowKindSpec::RequestResponse { .. }
+                )
+            });
+        if let Some(p) = packets_of.get(t.get_ref()).filter(|_| tcp) {
+            add(
+                &mut e,
+                Resource::Output,
+                p * BYTES_PER_SAMPLE,
+                format!(
+                    "`[trace] timeseries` entry \"{}\" (a row per change of cwnd)",
+                    t.get_ref()
+                ),
+                Some(t.span()),
+            );
+        }
+    }
+    add(
+        &mut e,
+        Resource::Events,
+        samples,
+        "`[trace] timeseries` and `sample_interval`".into(),
+        None,
+    );
+
+    // Pcaps: each traced device sees its share of the traffic, both directions.
+    let devices = 2.0 * links;
+    let traced = traced_devices(s, topo);
+    let per_frame_cap = match s.trace.snaplen {
+        0 => f64::INFINITY,
+        n => f64::from(n),
+    };
+    let share = traced as f64 / devices.max(1.0);
+    // Frames average ~1000 bytes; with a snap length, at most that much of each is kept.
+    let frames = wire_bytes / 1000.0;
+    let pcap = share * 2.0 * (wire_bytes.min(frames * per_frame_cap) + frames * PCAP_RECORD_HEADER);
+    add(
+        &mut e,
+        Resource::Output,
+        pcap,
+        "`[trace] pcap`".into(),
+        None,
+    );
+    e.open_files =
+        traced as u64 + s.trace.timeseries.len() as u64 * 2 + u64::from(s.trace.openflow_pcap);
+    e
+}
+
+/// Devices that get a pcap file.
+pub fn traced_devices(s: &Scenario, topo: &Topology) -> usize {
+    let ports = |n: NodeIndex| topo.graph().edges(n).count();
+    match &s.trace.pcap {
+        PcapSelection::None => 0,
+        PcapSelection::Hosts => topo.hosts().map(ports).sum(),
+        PcapSelection::All => topo.graph().node_indices().map(ports).sum(),
+        PcapSelection::Nodes(names) => names
+            .iter()
+            .filter_map(|n| topo.node(n.get_ref()))
+            .map(ports)
+            .sum(),
+    }
+}
+
+/// The first limit the estimate exceeds, with the largest driver of that resource.
+pub fn exceeded<'a>(
+    e: &'a Estimate,
+    limits: &[(Resource, f64)],
+) -> Option<(Resource, f64, f64, Option<&'a Driver>)> {
+    limits.iter().find_map(|&(r, limit)| {
+        let total = e.total(r);
+        (total > limit).then(|| (r, total, limit, e.largest(r)))
+    })
+}
+
+/// A sentence for an exceeded limit.
+pub fn excess_message(r: Resource, total: f64, limit: f64, d: Option<&Driver>) -> String {
+    let what = match r {
+        Resource::Events => "the run would take about",
+        Resource::Memory => "the model would hold about",
+        Resource::Output => "the results would take about",
+        Resource::Setup => "building the routes would take about",
+    };
+    let by = d.map_or(String::new(), |d| {
+        format!(", mostly from {} ({})", d.key, r.format(d.amount))
+    });
+    format!(
+        "{what} {} {}, above the limit of {}{by}",
+        r.format(total),
+        r.what(),
+        r.format(limit)
+    )
+}

@@ -1,0 +1,335 @@
+//! The results directory: checked before a run, written through a staging directory, and
+//! committed at the end.
+//!
+//! A run writes into `<out>/.netsim-staging-<pid>/`. Only when everything is written does
+//! [`Staging::commit`] remove the earlier run's files (those listed in [`MANIFEST`]) and move the
+//! new ones into place with `rename`, `summary.json` last. So a run that fails — a bad file
+//! system, a panic, a kill — leaves the earlier results exactly as they were, and a directory
+//! with a `summary.json` always holds one whole run.
+//!
+//! Nothing is written outside `--out`: file names come from checked names
+//! ([`crate::scenario::names`]), and [`check_out`] refuses a results directory whose
+//! subdirectories are symbolic links, since moving files into them would write wherever they
+//! point.
+
+use std::path::{Component, Path, PathBuf};
+
+use thiserror::Error;
+
+/// The files a run wrote, relative to the results directory, one per line: what the next run
+/// into the same directory removes.
+pub const MANIFEST: &str = ".netsim-files";
+
+/// The subdirectories a run writes into.
+pub const SUBDIRS: [&str; 4] = ["pcap", "timeseries", "plots", "dump-flows"];
+
+/// The prefix of staging directories inside the results directory.
+const STAGING_PREFIX: &str = ".netsim-staging-";
+
+/// A problem with the results directory.
+#[derive(Debug, Error, miette::Diagnostic)]
+pub enum OutputError {
+    /// A file or directory could not be read or written.
+    #[error("cannot write `{}`: {source}", path.display())]
+    #[diagnostic(code(netsim::output))]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The results directory is not one netsim can write into safely.
+    #[error("cannot use `{}` for results: {reason}", path.display())]
+    #[diagnostic(code(netsim::output::unsafe_dir), help("{help}"))]
+    Unusable {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+        /// What to do.
+        help: String,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Whether `out` can take a run's results, without writing anything: it is a directory or does
+/// not exist yet, the nearest existing folder on the way can be written, and none of the
+/// subdirectories a run writes into is a symbolic link (or anything but a directory).
+pub fn check_out(out: &Path) -> Result<(), OutputError> {
+    let unusable = |path: &Path, reason: String, help: &str| OutputError::Unusable {
+        path: path.to_path_buf(),
+        reason,
+        help: help.into(),
+    };
+    match std::fs::metadata(out) {
+        Ok(m) if !m.is_dir() => {
+            return Err(unusable(
+                out,
+                "it is not a directory".into(),
+                "give --out a directory (it is created if missing)",
+            ));
+        }
+        Ok(_) => {
+            for sub in SUBDIRS {
+                let path = out.join(sub);
+                match std::fs::symlink_metadata(&path) {
+                    Ok(m) if m.file_type().is_symlink() => {
+                        return Err(unusable(
+                            &path,
+                            "it is a symbolic link; netsim writes only below --out and does not follow links there".into(),
+                            "remove the link, or choose another --out",
+                        ));
+                    }
+                    Ok(m) if !m.is_dir() => {
+                        return Err(unusable(
+                            &path,
+                            "it is not a directory".into(),
+                            "remove or rename it, or choose another --out",
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(out)(e)),
+    }
+    let existing = out
+        .ancestors()
+        .find(|p| !p.as_os_str().is_empty() && p.exists())
+        .unwrap_or(Path::new("."));
+    if !existing.is_dir() {
+        return Err(unusable(
+            existing,
+            "it is not a directory, so nothing can be created below it".into(),
+            "choose another --out",
+        ));
+    }
+    if !writable(existing) {
+        return Err(unusable(
+            existing,
+            "it cannot be written by this user".into(),
+            "choose another --out, or change the folder's permissions",
+        ));
+    }
+    Ok(())
+}
+
+/// `access(2)` with `W_OK`: asks without writing.
+fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+/// A staging directory inside the results directory; removed on drop unless committed.
+#[derive(Debug)]
+pub struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    created_out: bool,
+    done: bool,
+}
+
+impl Staging {
+    /// Checks `out` ([`check_out`]), creates it if needed, clears staging directories that
+    /// killed runs left behind, and makes a new staging directory.
+    pub fn begin(out: &Path) -> Result<Staging, OutputError> {
+        check_out(out)?;
+        let created_out = !out.exists();
+        std::fs::create_dir_all(out).map_err(io(out))?;
+        remove_stale_staging(out)?;
+        let dir = out.join(format!("{STAGING_PREFIX}{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+        }
+        std::fs::create_dir(&dir).map_err(io(&dir))?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir,
+            created_out,
+            done: false,
+        })
+    }
+
+    /// Where the run writes.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Replaces the earlier run's files by the staged ones: removes what [`MANIFEST`] lists
+    /// (and `summary.json`), moves every staged file into place (`summary.json` last), and
+    /// writes the new manifest. Files in the results directory that netsim did not write are
+    /// left alone.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        check_out(&self.out)?;
+        let mut files = Vec::new();
+        staged_files(&self.dir, Path::new(""), &mut files)?;
+        files.sort();
+        // summary.json goes last: a directory with it holds a whole run.
+        files.sort_by_key(|f| f == Path::new("summary.json"));
+        clear_previous_run(&self.out)?;
+        let mut manifest = String::new();
+        for f in &files {
+            manifest.push_str(&f.to_string_lossy());
+            manifest.push('\n');
+        }
+        for f in &files {
+            if f == Path::new("summary.json") {
+                let path = self.out.join(MANIFEST);
+                std::fs::write(&path, &manifest).map_err(io(&path))?;
+            }
+            let to = self.out.join(f);
+            if let Some(parent) = to.parent()
+                && parent != self.out
+            {
+                std::fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            std::fs::rename(self.dir.join(f), &to).map_err(io(&to))?;
+        }
+        std::fs::remove_dir_all(&self.dir).map_err(io(&self.dir))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if self.created_out {
+            // Only if empty: never a user's file.
+            let _ = std::fs::remove_dir(&self.out);
+        }
+    }
+}
+
+/// Every regular file below `dir`, relative to it.
+fn staged_files(root: &Path, rel: &Path, files: &mut Vec<PathBuf>) -> Result<(), OutputError> {
+    let dir = root.join(rel);
+    for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
+        let entry = entry.map_err(io(&dir))?;
+        let kind = entry.file_type().map_err(io(&entry.path()))?;
+        let path = rel.join(entry.file_name());
+        if kind.is_dir() {
+            staged_files(root, &path, files)?;
+        } else if kind.is_file() {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Staging directories of runs that are no longer running (killed, or the machine stopped).
+fn remove_stale_staging(out: &Path) -> Result<(), OutputError> {
+    for entry in std::fs::read_dir(out).map_err(io(out))? {
+        let entry = entry.map_err(io(out))?;
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(STAGING_PREFIX))
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let alive = pid as u32 == std::process::id() || unsafe { libc::kill(pid, 0) } == 0;
+        if !alive && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            std::fs::remove_dir_all(entry.path()).map_err(io(&entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
+fn remove_if_present(path: &Path) -> Result<(), OutputError> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(io(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+/// Removes `summary.json` and the files the earlier run listed in [`MANIFEST`], so that the
+/// directory ends up describing exactly one run. Files netsim did not write are left alone.
+fn clear_previous_run(out: &Path) -> Result<(), OutputError> {
+    remove_if_present(&out.join("summary.json"))?;
+    let manifest = out.join(MANIFEST);
+    let text = match std::fs::read_to_string(&manifest) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(&manifest)(e)),
+    };
+    for line in text.lines() {
+        let rel = Path::new(line);
+        // Only plain relative paths below the directory, whatever the file says; the
+        // subdirectories were checked not to be links.
+        let plain = !line.is_empty() && rel.components().all(|c| matches!(c, Component::Normal(_)));
+        if plain {
+            remove_if_present(&out.join(rel))?;
+        }
+    }
+    remove_if_present(&manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A staged run replaces the earlier run's files and keeps the user's; an uncommitted one
+    /// leaves the directory as it was.
+    #[test]
+    fn commit_replaces_only_the_earlier_run() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("r");
+        let s = Staging::begin(&out).unwrap();
+        std::fs::create_dir(s.path().join("pcap")).unwrap();
+        std::fs::write(s.path().join("pcap/a.pcap"), "1").unwrap();
+        std::fs::write(s.path().join("summary.json"), "{}").unwrap();
+        s.commit().unwrap();
+        std::fs::write(out.join("pcap/mine.pcap"), "user").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join(MANIFEST)).unwrap(),
+            "pcap/a.pcap\nsummary.json\n"
+        );
+
+        // A second run that fails midway: nothing changes.
+        let s = Staging::begin(&out).unwrap();
+        std::fs::write(s.path().join("flows.csv"), "x").unwrap();
+        drop(s);
+        assert!(out.join("pcap/a.pcap").exists() && out.join("summary.json").exists());
+        assert!(!out.join("flows.csv").exists());
+        let left: Vec<_> = std::fs::read_dir(&out).unwrap().collect();
+        assert_eq!(left.len(), 3, "pcap/, summary.json, manifest: {left:?}");
+
+        // A second run that finishes: a.pcap (the earlier run's) goes, the user's file stays.
+        let s = Staging::begin(&out).unwrap();
+        std::fs::write(s.path().join("summary.json"), "{}").unwrap();
+        s.commit().unwrap();
+        assert!(!out.join("pcap/a.pcap").exists());
+        assert!(out.join("pcap/mine.pcap").exists());
+    }
+
+    /// A symbolic link where a run writes a subdirectory is refused before anything is written.
+    #[test]
+    fn symlinked_subdirectory_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("r");
+        let elsewhere = d.path().join("elsewhere");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("timeseries")).unwrap();
+        let e = Staging::begin(&out).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    }
+}
