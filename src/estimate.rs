@@ -139,18 +139,19 @@ pub struct Limits {
     pub warn: [(Resource, f64); 4],
 }
 
-/// The documented limits (README, "Limits"): refuse a run of more than 10¹¹ events (hours at
-/// netsim's 10–30 M events/s), 16 GiB of model memory, 20 GiB of output or 2·10⁹ routing set-up
-/// steps (minutes before the first event); warn at a twentieth of each.
+/// The documented limits (README, "Limits"): refuse a run of more than 2·10¹⁰ events (half an
+/// hour or more at netsim's 10–30 M events/s), 16 GiB of model memory, 20 GiB of output or 2·10⁹
+/// routing set-up steps (minutes before the first event); warn at 10⁹ events (a minute or
+/// two), 0.8 GiB, 1 GiB and 10⁸ steps.
 pub const LIMITS: Limits = Limits {
     refuse: [
-        (Resource::Events, 1e11),
+        (Resource::Events, 2e10),
         (Resource::Memory, 16.0 * GIB),
         (Resource::Output, 20.0 * GIB),
         (Resource::Setup, 2e9),
     ],
     warn: [
-        (Resource::Events, 5e9),
+        (Resource::Events, 1e9),
         (Resource::Memory, 0.8 * GIB),
         (Resource::Output, GIB),
         (Resource::Setup, 1e8),
@@ -435,11 +436,16 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
 
     // The controller's statistics polling: a request and a reply per switch.
     if s.controller.app == ControllerApp::DynamicRouting {
-        let switches = topo.switches().count() as f64;
+        // A request and a reply per switch, each sent, carried and handled, and a statistics
+        // entry per port.
+        let per_poll: f64 = topo
+            .switches()
+            .map(|n| 4.0 + topo.graph().edges(n).count() as f64)
+            .sum();
         add(
             &mut e,
             Resource::Events,
-            switches * 4.0 * end / secs(s.controller.stats_interval).max(1e-12),
+            per_poll * end / secs(s.controller.stats_interval).max(1e-12),
             "`[controller] stats_interval`".into(),
             None,
         );
@@ -490,12 +496,13 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
         })
         .sum::<f64>();
     let samples = series * end / secs(s.trace.sample_interval).max(1e-12);
+    let trace_span = s.trace.timeseries.first().map(|t| t.span());
     add(
         &mut e,
         Resource::Output,
         samples * BYTES_PER_SAMPLE,
         "`[trace] timeseries` and `sample_interval`".into(),
-        None,
+        trace_span.clone(),
     );
     for t in &s.trace.timeseries {
         let tcp = s
@@ -533,7 +540,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
         Resource::Events,
         samples,
         "`[trace] timeseries` and `sample_interval`".into(),
-        None,
+        trace_span,
     );
 
     // Pcaps: each traced device sees its share of the traffic, both directions.

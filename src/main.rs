@@ -12,7 +12,7 @@ use netsim::sweep::SweepOptions;
 #[derive(Parser)]
 #[command(name = "netsim", version, about)]
 struct Cli {
-    /// Print nothing but errors: no progress bar, no result lines.
+    /// Print nothing but errors and warnings: no progress bar, no result lines.
     #[arg(long, global = true)]
     quiet: bool,
     #[command(subcommand)]
@@ -247,7 +247,7 @@ fn main() -> ExitCode {
                     progress: !cli.quiet,
                     dump_flows: *dump_flows,
                     check: common.check_options(),
-                    print_warnings: !cli.quiet,
+                    print_warnings: true,
                 };
                 let r = run(&sc, &src, &opts)?;
                 if !cli.quiet {
@@ -312,7 +312,7 @@ fn main() -> ExitCode {
                 plots: plots.clone(),
                 progress: !cli.quiet,
                 check: common.check_options(),
-                print_warnings: !cli.quiet,
+                print_warnings: true,
             },
             cli.quiet,
         ),
@@ -329,10 +329,10 @@ fn main() -> ExitCode {
                     .clone()
                     .unwrap_or_else(|| PathBuf::from("results").join(dir_name(&sc.name)));
                 netsim::output::check_out(&out)?;
+                for w in &report.warnings {
+                    eprintln!("{:?}", miette::Report::new(src.warning_diagnostic(w)));
+                }
                 if !cli.quiet {
-                    for w in &report.warnings {
-                        eprintln!("{:?}", miette::Report::new(src.warning_diagnostic(w)));
-                    }
                     println!("{}", report.estimate.describe());
                     let n = report.warnings.len();
                     match n {

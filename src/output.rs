@@ -97,7 +97,12 @@ pub fn check_out(out: &Path) -> Result<(), OutputError> {
                 }
             }
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        // Missing, or below a file: the nearest existing folder decides (below).
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) => {}
         Err(e) => return Err(io(out)(e)),
     }
     let existing = out

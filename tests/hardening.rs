@@ -1,0 +1,489 @@
+//! Issue 14: no file outside the results directory, bounded resources, `check` that catches
+//! what `run` would fail on, and warnings. Each case runs the real binary and asserts the exit
+//! code and the message.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::*;
+
+const BASE: &str = r#"
+name = "t"
+duration = "20ms"
+
+[topology]
+kind = "dumbbell"
+pairs = 1
+
+[[flow]]
+name = "f"
+kind = "udp-cbr"
+src = "l0"
+dst = "r0"
+rate = "10Mbps"
+"#;
+
+/// One-line stderr: miette's gutters and line breaks removed.
+fn flat(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr)
+        .replace(['│', '╭', '╰', '─', '·', '┬', '×', '⚠'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A scenario file in its own temporary folder.
+struct Case {
+    dir: tempfile::TempDir,
+    file: PathBuf,
+}
+
+impl Case {
+    fn new(text: &str) -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s.toml");
+        std::fs::write(&file, text).unwrap();
+        Case { dir, file }
+    }
+
+    fn out(&self) -> PathBuf {
+        self.dir.path().join("out")
+    }
+
+    /// `netsim --quiet CMD FILE --out OUT ARGS…`
+    fn netsim(&self, cmd: &str, args: &[&str]) -> Output {
+        netsim()
+            .args(["--quiet", cmd])
+            .arg(&self.file)
+            .arg("--out")
+            .arg(self.out())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Both `check` and `run` exit 1 with every needle in stderr, and nothing is written.
+    fn refused(&self, needles: &[&str]) {
+        for cmd in ["check", "run"] {
+            let o = self.netsim(cmd, &[]);
+            let err = flat(&o);
+            assert_eq!(o.status.code(), Some(1), "{cmd}: exit code; stderr: {err}");
+            assert!(!err.contains("panicked"), "{cmd}: {err}");
+            for n in needles {
+                assert!(err.contains(n), "{cmd}: stderr lacks {n:?}: {err}");
+            }
+            assert!(
+                !self.out().exists(),
+                "{cmd}: nothing written for a refused scenario"
+            );
+        }
+    }
+}
+
+/// Every file below `dir`, relative.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let t = e.file_type().unwrap();
+            if t.is_dir() {
+                stack.push(e.path());
+            }
+            files.push(e.path().strip_prefix(dir).unwrap().display().to_string());
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Flow names that are paths are refused at load, so a time series can never be written
+/// outside --out (the issue's `/some/dir/owned` and `../../escape`).
+#[test]
+fn path_names_are_refused() {
+    for (name, why) in [
+        ("/some/dir/owned", "a path separator"),
+        ("../../escape", "a path separator"),
+        ("..", "starts with `.`"),
+        ("a/b", "a path separator"),
+        ("", "it is empty"),
+        ("link:sl-sr", "contains `:`"),
+    ] {
+        let text = BASE.replace("name = \"f\"", &format!("name = {name:?}"))
+            + &format!("\n[trace]\ntimeseries = [{name:?}]\n");
+        let c = Case::new(&text);
+        c.refused(&["s.toml:", "flow name", "is not a valid name", why]);
+        assert_eq!(
+            tree(c.dir.path()),
+            ["s.toml"],
+            "{name}: nothing created anywhere"
+        );
+    }
+}
+
+/// A name longer than 64 bytes (the issue's > 255-byte name made `run` fail after `check` said
+/// ok) and a scenario name with a separator are refused by `check` too.
+#[test]
+fn long_and_scenario_names_are_refused() {
+    let long = "x".repeat(300);
+    let c = Case::new(&BASE.replace("name = \"f\"", &format!("name = \"{long}\"")));
+    c.refused(&["is 300 bytes long; names have at most 64"]);
+    let c = Case::new(&BASE.replace("name = \"t\"", "name = \"my/run\""));
+    c.refused(&["the scenario's `name`", "a path separator"]);
+}
+
+/// A flow named like a VM's workload, or a flow whose series file is a link's, is refused: two
+/// things would share one name or one file.
+#[test]
+fn names_unique_across_flows_workloads_and_series() {
+    let vm = r#"
+[[vm]]
+name = "vm1"
+host = "l0"
+memory = "4MiB"
+workload = { kind = "ping", client = "r0" }
+"#;
+    let c = Case::new(&(BASE.replace("name = \"f\"", "name = \"vm1-workload\"") + vm));
+    c.refused(&["flow `vm1-workload` has the name of the workload of vm `vm1`"]);
+    let text = BASE.replace("name = \"f\"", "name = \"link-sl-sr\"")
+        + "\n[trace]\ntimeseries = [\"link:sl-sr\", \"link-sl-sr\"]\n";
+    Case::new(&text).refused(&["would both write `timeseries/link-sl-sr.csv`"]);
+}
+
+/// A symbolic link in the results directory where netsim writes a subdirectory is refused, and
+/// nothing is written where it points.
+#[test]
+fn symlinks_in_out_are_not_followed() {
+    let c = Case::new(&(BASE.to_string() + "\n[trace]\ntimeseries = [\"f\"]\n"));
+    let elsewhere = c.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::create_dir_all(c.out()).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, c.out().join("timeseries")).unwrap();
+    for cmd in ["check", "run"] {
+        let o = c.netsim(cmd, &[]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {}", flat(&o));
+        assert!(flat(&o).contains("is a symbolic link"), "{}", flat(&o));
+    }
+    assert!(
+        tree(&elsewhere).is_empty(),
+        "nothing written through the link"
+    );
+    assert!(!c.out().join("summary.json").exists());
+}
+
+/// A run killed midway leaves the earlier results as they were; the next run clears what the
+/// killed one left behind.
+#[test]
+fn killed_run_keeps_earlier_results() {
+    let c = Case::new(BASE);
+    assert!(c.netsim("run", &[]).status.success());
+    let before = std::fs::read(c.out().join("summary.json")).unwrap();
+    let listing = tree(&c.out());
+    // A long run with a pcap, killed while it runs.
+    let mut child = netsim()
+        .args(["--quiet", "run"])
+        .arg(&c.file)
+        .arg("--out")
+        .arg(c.out())
+        .args(["--set", "duration=60s", "--set", "flow.0.rate=1Gbps"])
+        .args(["--set", "trace.pcap=all"])
+        .spawn()
+        .unwrap();
+    let staging = || {
+        std::fs::read_dir(c.out())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .any(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with(".netsim-staging-")
+            })
+    };
+    let t0 = std::time::Instant::now();
+    while !staging() && t0.elapsed().as_secs() < 20 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read(c.out().join("summary.json")).unwrap(), before);
+    let after: Vec<_> = tree(&c.out())
+        .into_iter()
+        .filter(|f| !f.starts_with(".netsim-staging-"))
+        .collect();
+    assert_eq!(after, listing, "the earlier run's files, unchanged");
+    assert!(c.netsim("run", &[]).status.success());
+    assert!(!staging(), "the killed run's staging directory is cleared");
+}
+
+/// `netsim check /dev/zero` stops at the size limit instead of reading forever.
+#[test]
+fn endless_file_is_refused() {
+    let o = run(&["check", "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(flat(&o).contains("larger than 16 MiB"), "{}", flat(&o));
+}
+
+/// Each runaway of the issue is refused with the estimate and the key that drives it, and
+/// accepted by `check --force`.
+#[test]
+fn runaways_are_refused_with_the_key() {
+    let ping = BASE.to_string()
+        + "\n[[flow]]\nname = \"p\"\nkind = \"ping\"\nsrc = \"l0\"\ndst = \"r0\"\ninterval = \"1ps\"\n";
+    let cbr = BASE.replace("rate = \"10Mbps\"", "rate = 9200000000000000000");
+    let stats = BASE
+        .replace("duration = \"20ms\"", "duration = \"10s\"")
+        .replace(
+            "[[flow]]",
+            "[controller]\napp = \"dynamic-routing\"\nstats_interval = \"5ns\"\n\n[[flow]]",
+        );
+    let samples = BASE.replace("duration = \"20ms\"", "duration = \"10s\"")
+        + "\n[trace]\ntimeseries = [\"f\", \"link:sl-sr\"]\nsample_interval = \"1ps\"\n";
+    let dirty = BASE.replace("duration = \"20ms\"", "duration = \"10s\"")
+        + "\n[[vm]]\nname = \"v\"\nhost = \"l0\"\nmemory = \"4MiB\"\ndirty_rate = 1000000000000\n\
+           [[migration]]\nvm = \"v\"\nto = \"r0\"\nat = \"0s\"\n";
+    let k48 = "name = \"t\"\n[topology]\nkind = \"fat-tree\"\nk = 48\n".to_string();
+    for (text, needles) in [
+        (ping, vec!["the run would take about", "events", "flow `p`"]),
+        (cbr, vec!["the run would take about", "flow `f`"]),
+        (stats, vec!["events", "stats_interval"]),
+        (samples, vec!["sample_interval"]),
+        (dirty, vec!["events", "`dirty_rate` of vm `v`"]),
+        (
+            k48,
+            vec!["building the routes would take about", "topology"],
+        ),
+    ] {
+        let c = Case::new(&text);
+        let t0 = std::time::Instant::now();
+        c.refused(&needles);
+        assert!(t0.elapsed().as_secs() < 20, "refused quickly: {needles:?}");
+        // (k = 48 with --force would really build the routes: minutes.)
+        if !needles.contains(&"topology") {
+            let o = c.netsim("check", &["--force"]);
+            assert!(o.status.success(), "--force accepts: {}", flat(&o));
+            assert!(String::from_utf8_lossy(&o.stdout).is_empty(), "--quiet");
+        }
+    }
+}
+
+/// `netsim check` prints the estimate; it is the right order of magnitude for bundled
+/// examples (within 0.4–3 × the events the run really executes), so it neither refuses real
+/// work nor lets a runaway through.
+#[test]
+fn estimate_is_the_right_order_of_magnitude() {
+    for (name, sets) in [
+        ("default", vec!["duration=0.5s"]),
+        ("dumbbell-udp", vec![]),
+        ("tcp-dumbbell", vec![]),
+        ("perf-dumbbell", vec!["duration=0.2s"]),
+        ("perf-fat-tree-4", vec!["duration=20ms"]),
+        ("sdn-fat-tree", vec!["duration=0.3s"]),
+        ("migration-fat-tree", vec![]),
+    ] {
+        let sets: Vec<String> = sets
+            .iter()
+            .flat_map(|s| ["--set".to_string(), s.to_string()])
+            .collect();
+        let o = netsim()
+            .arg("check")
+            .arg(name)
+            .args(&sets)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{name}: {}", flat(&o));
+        let text = String::from_utf8_lossy(&o.stdout).to_string();
+        let est = parse_count(text.split("estimate: ").nth(1).expect("estimate line"));
+        let d = tempfile::tempdir().unwrap();
+        let mut args: Vec<&str> = vec![name];
+        args.extend(sets.iter().map(String::as_str));
+        let s = run_ok(&d.path().join("o"), &args);
+        let actual = s["events"].as_f64().unwrap();
+        let ratio = est / actual;
+        assert!(
+            (0.4..=3.0).contains(&ratio),
+            "{name}: estimate {est}, actual {actual}"
+        );
+    }
+}
+
+/// "12.3 M events" → 12 300 000.
+fn parse_count(s: &str) -> f64 {
+    let mut words = s.split_whitespace();
+    let x: f64 = words.next().unwrap().parse().unwrap();
+    x * match words.next().unwrap() {
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        _ => 1.0,
+    }
+}
+
+/// `pcap = "all"` on a k = 16 fat-tree needs thousands of open files: under a 1024 hard limit
+/// `check` says so, with the number, before anything is written (the issue: run failed after
+/// wiping the earlier results).
+#[test]
+fn too_many_open_files_is_caught_by_check() {
+    use std::os::unix::process::CommandExt;
+    let c = Case::new(
+        "name = \"t\"\nduration = \"1ms\"\n[topology]\nkind = \"fat-tree\"\nk = 16\n[trace]\npcap = \"all\"\n",
+    );
+    for cmd in ["check", "run"] {
+        let mut command = netsim();
+        command
+            .args(["--quiet", cmd])
+            .arg(&c.file)
+            .arg("--out")
+            .arg(c.out());
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs in the child before exec.
+        unsafe {
+            command.pre_exec(|| {
+                let lim = libc::rlimit {
+                    rlim_cur: 1024,
+                    rlim_max: 1024,
+                };
+                libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+                Ok(())
+            });
+        }
+        let o = command.output().unwrap();
+        let err = flat(&o);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {err}");
+        assert!(err.contains("6144 files open at once"), "{cmd}: {err}");
+        assert!(err.contains("hard limit 1024"), "{cmd}: {err}");
+        assert!(!c.out().exists());
+    }
+    // Without the hard limit, the soft limit is raised and the run goes through.
+    let o = c.netsim("run", &[]);
+    assert!(o.status.success(), "{}", flat(&o));
+    assert_eq!(
+        std::fs::read_dir(c.out().join("pcap")).unwrap().count(),
+        6144
+    );
+}
+
+/// An --out below a file cannot be created: `check` says so without writing anything.
+#[test]
+fn unwritable_out_is_caught_by_check() {
+    let c = Case::new(BASE);
+    let file = c.dir.path().join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    let o = netsim()
+        .args(["--quiet", "check"])
+        .arg(&c.file)
+        .arg("--out")
+        .arg(file.join("results"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(flat(&o).contains("is not a directory"), "{}", flat(&o));
+}
+
+/// `sweep --jobs 100000` starts no more threads than points (and says so), and finishes.
+#[test]
+fn sweep_jobs_are_capped() {
+    let c = Case::new(BASE);
+    let o = netsim()
+        .args(["sweep"])
+        .arg(&c.file)
+        .arg("--out")
+        .arg(c.out())
+        .args(["--set", "flow.0.rate=1Mbps,2Mbps", "--jobs", "100000"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", flat(&o));
+    assert!(flat(&o).contains("--jobs 100000"), "{}", flat(&o));
+    assert!(flat(&o).contains("running 2 at once"), "{}", flat(&o));
+}
+
+/// Valid but suspicious input runs, with a warning on stderr and in summary.json; with
+/// --deny-warnings it is an error.
+#[test]
+fn warnings_are_printed_recorded_and_deniable() {
+    let events = |body: &str| {
+        BASE.replace("duration = \"20ms\"", "duration = \"1s\"")
+            .replace("pairs = 1", "pairs = 2")
+            + body
+    };
+    let cases = [
+        (
+            events(
+                "[[event]]\nat = \"0.1s\"\nlink = \"sl-sr\"\nstate = \"down\"\n[[event]]\nat = \"0.2s\"\nlink = \"sr-sl\"\nstate = \"down\"\n",
+            ),
+            "link `sr-sl` is taken down at 200ms, but it has been down since 100ms",
+        ),
+        (
+            events("[[event]]\nat = \"0.1s\"\nlink = \"sl-sr\"\nstate = \"up\"\n"),
+            "link `sl-sr` is brought up at 100ms, but it is not down",
+        ),
+        (
+            events("[[event]]\nat = \"2s\"\nlink = \"sl-sr\"\nstate = \"down\"\n"),
+            "comes at or after the end of the run (1s)",
+        ),
+        (
+            events("").replace("rate = \"10Mbps\"", "rate = \"10Mbps\"\nstart = \"5s\""),
+            "flow `f` starts at 5s, at or after the end of the run (1s)",
+        ),
+        (
+            events(
+                "[[vm]]\nname = \"v\"\nhost = \"l0\"\nmemory = \"4MiB\"\n[[migration]]\nvm = \"v\"\nto = \"r0\"\nat = \"3s\"\n",
+            ),
+            "the migration of vm `v` is due at 3s, at or after the end of the run (1s)",
+        ),
+        (
+            events("[trace]\nopenflow_pcap = true\n"),
+            "`openflow_pcap` is set, but `[controller] app` is \"none\"",
+        ),
+        (
+            events(
+                "[[vm]]\nname = \"v\"\nhost = \"l0\"\nmemory = \"4MiB\"\n[trace]\ntimeseries = [\"migration:v\"]\n",
+            ),
+            "no [[migration]] moves vm `v`",
+        ),
+    ];
+    for (text, needle) in cases {
+        let c = Case::new(&text);
+        let o = c.netsim("check", &[]);
+        assert!(o.status.success(), "{needle}: {}", flat(&o));
+        assert!(
+            flat(&o).contains(needle),
+            "check warns {needle:?}: {}",
+            flat(&o)
+        );
+        assert!(
+            flat(&o).contains("s.toml:"),
+            "names the file and line: {}",
+            flat(&o)
+        );
+        let o = c.netsim("run", &[]);
+        assert!(o.status.success(), "{needle}: {}", flat(&o));
+        assert!(flat(&o).contains(needle), "run warns: {}", flat(&o));
+        let s: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(c.out().join("summary.json")).unwrap()).unwrap();
+        let w = &s["warnings"][0];
+        assert!(w["message"].as_str().unwrap().contains(needle), "{w}");
+        assert!(w["line"].as_u64().unwrap() > 1, "{w}");
+        std::fs::remove_dir_all(c.out()).unwrap();
+        for cmd in ["check", "run"] {
+            let o = c.netsim(cmd, &["--deny-warnings"]);
+            assert_eq!(o.status.code(), Some(1), "{cmd} --deny-warnings: {needle}");
+            assert!(
+                flat(&o).contains("denied by --deny-warnings"),
+                "{}",
+                flat(&o)
+            );
+            assert!(!c.out().exists());
+        }
+    }
+    // A scenario without anything odd has no `warnings` key at all (the bundled examples'
+    // summaries are unchanged).
+    let c = Case::new(BASE);
+    assert!(c.netsim("run", &[]).status.success());
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c.out().join("summary.json")).unwrap()).unwrap();
+    assert!(s.get("warnings").is_none());
+}
