@@ -80,9 +80,7 @@ impl ScenarioRef {
     /// Reads and validates it with `sets` applied (as `netsim run --set` does).
     pub fn load(&self, sets: &[String]) -> Result<(Scenario, ScenarioSource), ScenarioError> {
         match self {
-            ScenarioRef::Bundled(e) => {
-                scenario::load_str(&format!("examples/{}.toml", e.name), e.text, sets)
-            }
+            ScenarioRef::Bundled(e) => e.load(sets),
             ScenarioRef::File(p) => scenario::load(p, sets),
         }
     }

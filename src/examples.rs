@@ -1,5 +1,17 @@
 //! The scenarios bundled in `examples/`, compiled into the binary so that `netsim examples`
 //! and `netsim run` (the default) work from any directory.
+//!
+//! `examples/topologies/` holds topology files (`kind = "file"`) that bundled scenarios use; they
+//! are not scenarios and are not listed. A bundled scenario's relative topology path resolves
+//! against [`DIR`], as the same file's would against its folder.
+
+use std::path::Path;
+
+use crate::scenario::{self, Scenario, ScenarioError, ScenarioSource, TopologyShape};
+
+/// The source tree's `examples/` folder, against which bundled scenarios' relative paths (a
+/// topology file's) resolve.
+pub const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
 
 /// A bundled scenario.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +47,7 @@ examples!(
     "qin2017-migration-time-bg",
     "maini-dirty-rate",
     "chen-terng-break-time",
+    "two-racks",
 );
 
 impl Example {
@@ -62,6 +75,20 @@ impl Example {
             }
         }
         text[..end].trim_end_matches('.').to_string()
+    }
+
+    /// Reads and validates the bundled scenario with `sets` applied, as [`scenario::load`] reads
+    /// `examples/<name>.toml`: errors name that file, and a relative topology `path` resolves
+    /// against [`DIR`].
+    pub fn load(&self, sets: &[String]) -> Result<(Scenario, ScenarioSource), ScenarioError> {
+        let name = format!("examples/{}.toml", self.name);
+        let (mut sc, source) = scenario::load_str(&name, self.text, sets)?;
+        if let TopologyShape::File { path } = &mut sc.topology.shape
+            && path.get_ref().is_relative()
+        {
+            *path.get_mut() = Path::new(DIR).join(path.get_ref());
+        }
+        Ok((sc, source))
     }
 
     /// The bundled scenario called `name`.
@@ -96,5 +123,26 @@ mod tests {
                 e.name
             );
         }
+    }
+
+    /// A bundled scenario with a file topology loads by name from any directory: its relative
+    /// `path` resolves against the source tree's `examples/`, to the sample topology file.
+    #[test]
+    fn bundled_file_topology_resolves_against_examples() {
+        let e = Example::named("two-racks").expect("bundled");
+        let (sc, source) = e.load(&["duration=1ms".into()]).expect("valid");
+        assert_eq!(
+            source.name, "examples/two-racks.toml",
+            "named like the file"
+        );
+        let TopologyShape::File { path } = &sc.topology.shape else {
+            panic!("file topology")
+        };
+        assert_eq!(
+            path.get_ref(),
+            &Path::new(DIR).join("topologies/two-racks.toml"),
+            "resolved against examples/"
+        );
+        assert!(path.get_ref().is_file(), "the sample topology file exists");
     }
 }

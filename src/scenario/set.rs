@@ -141,9 +141,10 @@ pub(crate) fn parse(arg: &str) -> Result<Override, ScenarioError> {
     })
 }
 
-/// The tables of the schema, to check `--set` keys before editing.
+/// The tables of the schema, to check `--set` keys before editing (and, in
+/// `reference.rs`, to check docs/scenario.md against the loader).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Schema {
+pub(crate) enum Schema {
     Root,
     Topology,
     Link,
@@ -161,7 +162,7 @@ enum Schema {
 
 /// What a key of a schema table holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Child {
+pub(crate) enum Child {
     Table(Schema),
     Array(Schema),
     Value,
@@ -169,7 +170,7 @@ enum Child {
 
 impl Schema {
     /// The table's keys, straight from the serde structs, so that they cannot drift apart.
-    fn keys(self) -> &'static [&'static str] {
+    pub(crate) fn keys(self) -> &'static [&'static str] {
         match self {
             Schema::Root => fields_of::<raw::ScenarioTable>(),
             Schema::Topology => fields_of::<raw::TopologyTable>(),
@@ -187,7 +188,8 @@ impl Schema {
         }
     }
 
-    fn child(self, key: &str) -> Child {
+    /// What `key` of this table holds.
+    pub(crate) fn child(self, key: &str) -> Child {
         match (self, key) {
             (Schema::Root, "topology") => Child::Table(Schema::Topology),
             (Schema::Root, "controller") => Child::Table(Schema::Controller),
@@ -203,6 +205,29 @@ impl Schema {
             (Schema::Vm, "workload") => Child::Table(Schema::Workload),
             _ => Child::Value,
         }
+    }
+
+    /// Every table of the schema reachable from the top level, depth first in key order, with
+    /// its dotted path (`""` for the top level, `"topology.link"`, `"vm.workload"`; an array of
+    /// tables such as `flow` appears once, without an index). Only the reference test needs it.
+    #[cfg(test)]
+    pub(crate) fn tables() -> Vec<(String, Schema)> {
+        fn walk(path: &str, schema: Schema, out: &mut Vec<(String, Schema)>) {
+            out.push((path.to_string(), schema));
+            for key in schema.keys() {
+                if let Child::Table(t) | Child::Array(t) = schema.child(key) {
+                    let sub = if path.is_empty() {
+                        key.to_string()
+                    } else {
+                        format!("{path}.{key}")
+                    };
+                    walk(&sub, t, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk("", Schema::Root, &mut out);
+        out
     }
 }
 
@@ -424,7 +449,7 @@ fn span_in_table(table: &dyn TableLike, path: &[Seg]) -> Option<Range<usize>> {
 
 /// The field names a serde-derived struct declares, obtained by asking it to deserialise from a
 /// deserializer that records them and stops.
-fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+pub(crate) fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     match T::deserialize(FieldRecorder) {
         Err(Recorded(fields)) => fields,
         Ok(_) => &[],

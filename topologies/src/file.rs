@@ -14,18 +14,23 @@ use crate::error::Location;
 use crate::topology::Builder;
 use crate::{LinkDefaults, LinkSpec, Role, Tier, Topology, TopologyError};
 
+/// A topology file as serde reads it: its `[[node]]` and `[[link]]` tables. Public (hidden) only
+/// so that netsim's docs test can list the keys the loader accepts; nothing else reads it.
+#[doc(hidden)]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawFile {
+pub struct RawFile {
     #[serde(default)]
     node: Vec<RawNode>,
     #[serde(default)]
     link: Vec<RawLink>,
 }
 
+/// One `[[node]]` of a topology file (public for the same reason as [`RawFile`]).
+#[doc(hidden)]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawNode {
+pub struct RawNode {
     name: Spanned<String>,
     kind: RawKind,
     #[serde(default)]
@@ -41,9 +46,11 @@ enum RawKind {
     Switch,
 }
 
+/// One `[[link]]` of a topology file (public for the same reason as [`RawFile`]).
+#[doc(hidden)]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawLink {
+pub struct RawLink {
     a: Spanned<String>,
     b: Spanned<String>,
     #[serde(default)]

@@ -86,6 +86,8 @@ pub use arora2013::arora2013;
 pub use dumbbell::{DUMBBELL_MAX_PAIRS, dumbbell, dumbbell_addr};
 pub use error::{Location, TopologyError};
 pub use fat_tree::{FAT_TREE_MAX_K, fat_tree};
+#[doc(hidden)]
+pub use file::{RawFile, RawLink, RawNode};
 pub use file::{from_file, from_toml_str};
 pub use leaf_spine::leaf_spine;
 pub use linear::linear;
