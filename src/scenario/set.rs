@@ -327,7 +327,10 @@ fn write(doc: &mut DocumentMut, o: &Override) -> Result<(), ScenarioError> {
                         Some(v) => {
                             return Err(err(
                                 i + 1,
-                                format!("{name}.{n} is a {}, not a table", v.type_name()),
+                                format!(
+                                    "{name}.{n} is {}, not a table",
+                                    with_article(v.type_name())
+                                ),
                                 "not a table",
                             ));
                         }
@@ -337,7 +340,10 @@ fn write(doc: &mut DocumentMut, o: &Override) -> Result<(), ScenarioError> {
                 Some(other) => {
                     return Err(err(
                         i,
-                        format!("`{name}` is a {}, not a list of tables", other.type_name()),
+                        format!(
+                            "`{name}` is {}, not a list of tables",
+                            with_article(other.type_name())
+                        ),
                         "not a list of tables",
                     ));
                 }
@@ -365,10 +371,10 @@ fn write(doc: &mut DocumentMut, o: &Override) -> Result<(), ScenarioError> {
                     standard = false;
                 }
                 Some(other) => {
-                    let kind = other.type_name();
+                    let kind = with_article(other.type_name());
                     return Err(err(
                         i,
-                        format!("`{name}` is a {kind} in the scenario, not a table"),
+                        format!("`{name}` is {kind} in the scenario, not a table"),
                         "not a table",
                     ));
                 }
@@ -396,6 +402,16 @@ fn write(doc: &mut DocumentMut, o: &Override) -> Result<(), ScenarioError> {
         }
     }
     Ok(())
+}
+
+/// A TOML type name with its article: "an integer", "a string", "an array".
+fn with_article(type_name: &str) -> String {
+    let article = if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {type_name}")
 }
 
 /// The span of the value at `path` in a parsed document.
