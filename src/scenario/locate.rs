@@ -177,8 +177,38 @@ pub(crate) fn explain_within(
     let table = at
         .map(Located::table)
         .unwrap_or_else(|| "the scenario".into());
+    // A list where the schema has a table (`tcp = [1]`): serde reads the list as the table's
+    // fields in order, and its complaint about the first element would be misleading.
+    if let Some(at) = at
+        && let Some(i) = (1..at.path.len())
+            .find(|&i| matches!(at.path[i], Seg::Index(_)) && super::set::is_table(&at.path[..i]))
+    {
+        let outer = Located {
+            path: at.path[..i].to_vec(),
+        };
+        return Explained {
+            message: format!(
+                "wrong type for `{}` in {}: expected a table, found a list",
+                outer.key(),
+                outer.table()
+            ),
+            label: "expected a table".into(),
+            help: None,
+        };
+    }
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let (word, mut expected) = split_expected(rest);
+        // `toml` reads a date as a table with one private key; where a table is expected, that
+        // key is what serde reports.
+        if word.starts_with("$__toml_private") {
+            return Explained {
+                message: format!(
+                    "wrong type for `{key}` in {table}: expected a table, found a date"
+                ),
+                label: "expected a table".into(),
+                help: None,
+            };
+        }
         if let Some(allowed) = allowed {
             expected.retain(|k| allowed(k));
         }
@@ -201,6 +231,23 @@ pub(crate) fn explain_within(
     }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         let (word, expected) = split_expected(rest);
+        // `kind = { a = 1 }`: `toml` reads a table as a variant named by its key, so the error
+        // is at the key `a` inside the value of `kind`.
+        if let Some(at) = at
+            && let [outer @ .., Seg::Key(parent), Seg::Key(inner)] = at.path.as_slice()
+            && *inner == word
+        {
+            let names: Vec<&str> = expected.iter().map(String::as_str).collect();
+            return Explained {
+                message: format!(
+                    "wrong type for `{parent}` in {}: expected {}, found a table",
+                    describe_table(outer),
+                    one_of(&names)
+                ),
+                label: "expected a name".into(),
+                help: None,
+            };
+        }
         let suggestion = nearest(&word, expected.iter().map(String::as_str));
         let mut text = format!("`{word}` is not a valid `{key}` in {table}");
         if let Some(s) = suggestion {
@@ -290,6 +337,16 @@ pub(crate) fn enum_message<T: serde::de::DeserializeOwned>(
     span: Range<usize>,
     message: &str,
 ) -> String {
+    let date = text
+        .get(span.clone())
+        .and_then(|v| match v.trim().parse::<Value>() {
+            Ok(Value::Datetime(d)) => Some(format!("date `{}`", d.value())),
+            _ => None,
+        });
+    // `toml` hands a date to serde as a table: say it is a date.
+    if let (Some(rest), Some(date)) = (message.strip_prefix("invalid type: map, "), &date) {
+        return format!("invalid type: {date}, {rest}");
+    }
     if message.trim() != "wanted string or table" {
         return message.to_string();
     }

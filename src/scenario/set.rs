@@ -206,6 +206,20 @@ impl Schema {
     }
 }
 
+/// Whether `path` names a table of the schema (not an array of tables, not a value), so that
+/// a list given there can be reported as a list where a table belongs.
+pub(crate) fn is_table(path: &[Seg]) -> bool {
+    let mut at = Child::Table(Schema::Root);
+    for seg in path {
+        at = match (at, seg) {
+            (Child::Table(t), Seg::Key(k)) if t.keys().contains(&k.as_str()) => t.child(k),
+            (Child::Array(t), Seg::Index(_)) => Child::Table(t),
+            _ => return false,
+        };
+    }
+    matches!(at, Child::Table(_))
+}
+
 fn check_schema(arg: &str, path: &[Seg], spans: &[Range<usize>]) -> Result<(), ScenarioError> {
     let mut at = Child::Table(Schema::Root);
     for (i, seg) in path.iter().enumerate() {
