@@ -242,7 +242,7 @@ fn scale(number: &str, factor: u64) -> Result<u64, ScaleError> {
         let q = pow(2, k - twos).and_then(|a| pow(5, k - fives).and_then(|b| a.checked_mul(b)));
         // A q beyond u128 exceeds any 38-digit significand, which it then cannot divide.
         let q = q.ok_or(ScaleError::TooFine)?;
-        if significant % q != 0 {
+        if !significant.is_multiple_of(q) {
             return Err(ScaleError::TooFine);
         }
         let reduced = factor / (pow(2, twos).unwrap_or(1) * pow(5, fives).unwrap_or(1));
