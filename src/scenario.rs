@@ -117,7 +117,9 @@ pub fn load_str(
             let within = |key: &str| {
                 kind.is_none_or(|k| FLOW_KEYS.contains(&key) || k.keys().contains(&key))
             };
-            let ex = explain_within(e.message(), at.as_ref(), Some(&within));
+            let message =
+                locate::enum_message::<raw::ScenarioTable>(&source.text, span.clone(), e.message());
+            let ex = explain_within(&message, at.as_ref(), Some(&within));
             let d =
                 ScenarioDiagnostic::new(name, &source.text, span, ex.message, ex.label, ex.help);
             return Err(annotate(ScenarioError::Invalid(Box::new(d)), &applied));
@@ -970,7 +972,7 @@ mod bad_input_tests {
              vec!["t.toml:2:8", "`fat_tree` is not a valid `kind` in [topology]; did you mean `fat-tree`?", "`kind` takes `fat-tree`, `dumbbell`"]),
             ("wrong type",
              format!("{BASE}k = \"four\"\n"), vec![],
-             vec!["t.toml:3:5", "wrong type for `k` in [topology]: expected a non-negative integer, found string \"four\""]),
+             vec!["t.toml:3:5", "wrong type for `k` in [topology]: expected an integer from 0 to 4294967295, found string \"four\""]),
             ("unparsable rate",
              format!("{BASE}link = {{ rate = \"fast\" }}\n"), vec![],
              vec!["t.toml:3:17", "invalid `rate` in [topology.link]", "`fast` is not a rate"]),
@@ -1069,7 +1071,7 @@ mod bad_input_tests {
              vec!["`duration` must be greater than zero", "fat-tree `k` must be even"]),
             ("negative seed",
              format!("seed = -1\n{BASE}"), vec![],
-             vec!["t.toml:1:8", "invalid `seed` in the top-level table: expected a non-negative integer"]),
+             vec!["t.toml:1:8", "`seed` in the top-level table must be an integer from 0 to 9223372036854775807, not -1"]),
             ("unknown key in a dotted key",
              format!("{BASE}link.rat = \"1Gbps\"\n"), vec![],
              vec!["t.toml:3:6", "unknown key `rat` in [topology.link]; did you mean `rate`?"]),

@@ -215,7 +215,7 @@ fn host_resume_time_bad_values_are_refused_naming_the_key() {
     for (value, expect) in [
         ("fast", "is not a time"),
         ("-1s", "is not a time"),
-        ("2h", "unknown time unit"),
+        ("2h", "longer than an hour"),
         ("61min", "longer than an hour"),
     ] {
         let set = format!("host.0.resume_time={value}");

@@ -37,5 +37,6 @@ pub use event_queue::{EventId, EventQueue, QueueKind};
 pub use rate::{DataRate, RatePacer};
 pub use rng::{RngStream, RngStreams};
 pub use scheduler::{Model, Progress, RunOutcome, Scheduler, Simulation};
+pub use serde_impl::{expected_in_words, found_in_words, message_in_words};
 pub use size::{ByteSize, QueueLimit};
 pub use time::SimTime;

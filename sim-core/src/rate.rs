@@ -8,9 +8,9 @@ use crate::decimal::{self, QuantityError, UnitTable};
 
 const PS_PER_S: u128 = 1_000_000_000_000;
 
-const RATE_UNITS: UnitTable = UnitTable {
+pub(crate) const RATE_UNITS: UnitTable = UnitTable {
     kind: "rate",
-    base: "bps",
+    base: "bits per second",
     units: &[
         ("bps", 1),
         ("kbps", 1_000),
@@ -19,8 +19,9 @@ const RATE_UNITS: UnitTable = UnitTable {
         ("Gbps", 1_000_000_000),
         ("Tbps", 1_000_000_000_000),
     ],
-    names: "bps, kbps, Mbps, Gbps, Tbps (decimal, bits per second)",
+    names: "bps, kbps (or Kbps), Mbps, Gbps, Tbps (decimal, bits per second)",
     plain: Some(1),
+    max: "18446744073709551615 bps (about 18.4 Ebit/s)",
 };
 const DISPLAY_UNITS: &[(&str, u64)] = &[
     ("bps", 1),

@@ -5,9 +5,9 @@ use std::str::FromStr;
 
 use crate::decimal::{self, QuantityError, UnitTable};
 
-const SIZE_UNITS: UnitTable = UnitTable {
+pub(crate) const SIZE_UNITS: UnitTable = UnitTable {
     kind: "size",
-    base: "B",
+    base: "bytes",
     units: &[
         ("B", 1),
         ("KB", 1_000),
@@ -20,8 +20,9 @@ const SIZE_UNITS: UnitTable = UnitTable {
         ("GiB", 1 << 30),
         ("TiB", 1 << 40),
     ],
-    names: "B, KB, MB, GB (powers of 1000), KiB, MiB, GiB (powers of 1024)",
+    names: "B, KB (or kB), MB, GB, TB (powers of 1000), KiB, MiB, GiB, TiB (powers of 1024)",
     plain: Some(1),
+    max: "18446744073709551615 B (just under 16 EiB)",
 };
 const DISPLAY_UNITS: &[(&str, u64)] = &[
     ("B", 1),
@@ -91,27 +92,48 @@ impl Default for QueueLimit {
     }
 }
 
+/// Packets of a queue limit: "100p", a plain number, "1e3p".
+const PACKET_UNITS: UnitTable = UnitTable {
+    kind: "queue limit",
+    base: "packets",
+    units: &[("p", 1)],
+    names: QUEUE_UNIT_NAMES,
+    plain: Some(1),
+    max: "4294967295 packets",
+};
+const QUEUE_UNIT_NAMES: &str = "p (packets; a plain number means packets) or a size unit: \
+     B, KB (or kB), MB, GB, TB, KiB, MiB, GiB, TiB";
+
 impl FromStr for QueueLimit {
     type Err = QuantityError;
     /// "100p" (packets), "150KB" (bytes, any size unit), or a plain number of packets.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        let packets = t.strip_suffix('p').or_else(|| {
-            t.bytes()
-                .all(|b| b.is_ascii_digit() || b == b'_')
-                .then_some(t)
-        });
-        let limit = match packets {
-            Some(n) => {
-                let n: String = n.trim().chars().filter(|&c| c != '_').collect();
-                let n: u32 = n.parse().map_err(|_| QuantityError::Syntax {
-                    input: s.to_string(),
-                    kind: "queue limit",
-                    units: "p (packets) or a size unit such as KB",
-                })?;
-                QueueLimit::Packets(n)
-            }
-            None => QueueLimit::Bytes(t.parse::<ByteSize>()?.0),
+        let (_, unit) = decimal::split(s.trim());
+        let limit = if unit.is_empty() || unit == "p" {
+            let n = decimal::parse(s, &PACKET_UNITS)?;
+            let n = u32::try_from(n).map_err(|_| QuantityError::Overflow {
+                input: s.to_string(),
+                kind: PACKET_UNITS.kind,
+                max: PACKET_UNITS.max,
+            })?;
+            QueueLimit::Packets(n)
+        } else {
+            let bytes = s.parse::<ByteSize>().map_err(|e| match e {
+                // The queue's own list of units: packets as well as sizes.
+                QuantityError::Unit { input, unit, .. } => QuantityError::Unit {
+                    input,
+                    unit,
+                    kind: PACKET_UNITS.kind,
+                    units: QUEUE_UNIT_NAMES,
+                },
+                QuantityError::Syntax { input, .. } => QuantityError::Syntax {
+                    input,
+                    kind: PACKET_UNITS.kind,
+                    units: QUEUE_UNIT_NAMES,
+                },
+                other => other,
+            })?;
+            QueueLimit::Bytes(bytes.0)
         };
         match limit {
             QueueLimit::Packets(0) | QueueLimit::Bytes(0) => Err(QuantityError::Zero {

@@ -20,20 +20,25 @@ const US: u64 = 1_000_000;
 const MS: u64 = 1_000_000_000;
 const S: u64 = 1_000_000_000_000;
 
-const TIME_UNITS: UnitTable = UnitTable {
+const H: u64 = 3_600 * S;
+
+pub(crate) const TIME_UNITS: UnitTable = UnitTable {
     kind: "time",
-    base: "ps",
+    base: "picoseconds",
     units: &[
         ("ps", PS),
         ("ns", NS),
         ("us", US),
-        ("µs", US),
+        ("\u{b5}s", US),  // µs: MICRO SIGN
+        ("\u{3bc}s", US), // μs: GREEK SMALL LETTER MU
         ("ms", MS),
         ("s", S),
         ("min", 60 * S),
+        ("h", H),
     ],
-    names: "ps, ns, us, ms, s, min (a plain number means seconds)",
+    names: "ps, ns, us (or \u{b5}s, \u{3bc}s), ms, s, min, h (a plain number means seconds)",
     plain: Some(S),
+    max: "18446744073709551615 ps (about 5124 h)",
 };
 const DISPLAY_UNITS: &[(&str, u64)] = &[("ps", PS), ("ns", NS), ("us", US), ("ms", MS), ("s", S)];
 
@@ -127,7 +132,8 @@ impl Div<u64> for SimTime {
 
 impl FromStr for SimTime {
     type Err = QuantityError;
-    /// Parses "25us", "1.5s", "200ms", "10ns", "3ps", "2min"; a plain number is seconds.
+    /// Parses "25us", "1.5s", "200ms", "10ns", "3ps", "2min", "1.5h", "1e-6s"; a plain number is
+    /// seconds.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         decimal::parse(s, &TIME_UNITS).map(SimTime)
     }
@@ -171,6 +177,28 @@ mod tests {
         assert_eq!("2".parse::<SimTime>().unwrap(), SimTime::from_secs(2));
         assert_eq!("0.000001us".parse::<SimTime>().unwrap().as_ps(), 1);
         assert_eq!("1min".parse::<SimTime>().unwrap(), SimTime::from_secs(60));
+        assert_eq!("2h".parse::<SimTime>().unwrap(), SimTime::from_secs(7_200));
+        assert_eq!(
+            "1.5h".parse::<SimTime>().unwrap(),
+            SimTime::from_secs(5_400)
+        );
+        // Micro: ASCII `us`, MICRO SIGN U+00B5 and GREEK SMALL LETTER MU U+03BC alike.
+        for micro in ["10us", "10\u{b5}s", "10\u{3bc}s"] {
+            assert_eq!(
+                micro.parse::<SimTime>().unwrap(),
+                SimTime::from_us(10),
+                "{micro}"
+            );
+        }
+        assert_eq!(
+            "1.5e-6s".parse::<SimTime>().unwrap(),
+            SimTime::from_ns(1_500)
+        );
+        assert_eq!(
+            "2.5E3us".parse::<SimTime>().unwrap(),
+            SimTime::from_us(2_500)
+        );
+        assert_eq!("1e3".parse::<SimTime>().unwrap(), SimTime::from_secs(1_000));
     }
 
     /// Bad strings are errors that say why, never a rounding.
@@ -186,7 +214,7 @@ mod tests {
         ));
         assert!(matches!(
             "-1s".parse::<SimTime>(),
-            Err(QuantityError::Syntax { .. })
+            Err(QuantityError::Negative { .. })
         ));
         assert!(matches!(
             "".parse::<SimTime>(),
@@ -198,7 +226,11 @@ mod tests {
         ));
         assert!(matches!(
             "1e9s".parse::<SimTime>(),
-            Err(QuantityError::Unit { .. })
+            Err(QuantityError::Overflow { .. })
+        ));
+        assert!(matches!(
+            "1e-13s".parse::<SimTime>(),
+            Err(QuantityError::TooFine { .. })
         ));
         assert!(matches!(
             "99999999999s".parse::<SimTime>(),

@@ -10,6 +10,8 @@ use std::ops::Range;
 
 use toml_edit::{Item, TableLike, Value};
 
+use sim_core::{expected_in_words, found_in_words, message_in_words};
+
 use super::error::{nearest, one_of};
 
 /// One step of a path into the document.
@@ -175,8 +177,38 @@ pub(crate) fn explain_within(
     let table = at
         .map(Located::table)
         .unwrap_or_else(|| "the scenario".into());
+    // A list where the schema has a table (`tcp = [1]`): serde reads the list as the table's
+    // fields in order, and its complaint about the first element would be misleading.
+    if let Some(at) = at
+        && let Some(i) = (1..at.path.len())
+            .find(|&i| matches!(at.path[i], Seg::Index(_)) && super::set::is_table(&at.path[..i]))
+    {
+        let outer = Located {
+            path: at.path[..i].to_vec(),
+        };
+        return Explained {
+            message: format!(
+                "wrong type for `{}` in {}: expected a table, found a list",
+                outer.key(),
+                outer.table()
+            ),
+            label: "expected a table".into(),
+            help: None,
+        };
+    }
     if let Some(rest) = message.strip_prefix("unknown field ") {
         let (word, mut expected) = split_expected(rest);
+        // `toml` reads a date as a table with one private key; where a table is expected, that
+        // key is what serde reports.
+        if word.starts_with("$__toml_private") {
+            return Explained {
+                message: format!(
+                    "wrong type for `{key}` in {table}: expected a table, found a date"
+                ),
+                label: "expected a table".into(),
+                help: None,
+            };
+        }
         if let Some(allowed) = allowed {
             expected.retain(|k| allowed(k));
         }
@@ -199,6 +231,23 @@ pub(crate) fn explain_within(
     }
     if let Some(rest) = message.strip_prefix("unknown variant ") {
         let (word, expected) = split_expected(rest);
+        // `kind = { a = 1 }`: `toml` reads a table as a variant named by its key, so the error
+        // is at the key `a` inside the value of `kind`.
+        if let Some(at) = at
+            && let [outer @ .., Seg::Key(parent), Seg::Key(inner)] = at.path.as_slice()
+            && *inner == word
+        {
+            let names: Vec<&str> = expected.iter().map(String::as_str).collect();
+            return Explained {
+                message: format!(
+                    "wrong type for `{parent}` in {}: expected {}, found a table",
+                    describe_table(outer),
+                    one_of(&names)
+                ),
+                label: "expected a name".into(),
+                help: None,
+            };
+        }
         let suggestion = nearest(&word, expected.iter().map(String::as_str));
         let mut text = format!("`{word}` is not a valid `{key}` in {table}");
         if let Some(s) = suggestion {
@@ -214,30 +263,55 @@ pub(crate) fn explain_within(
     if let Some(rest) = message.strip_prefix("invalid type: ")
         && let Some((found, expected)) = rest.split_once(", expected ")
     {
+        let expected = expected_in_words(expected);
         return Explained {
             message: format!(
-                "wrong type for `{key}` in {table}: expected {}, found {found}",
-                plain(expected)
+                "wrong type for `{key}` in {table}: expected {expected}, found {}",
+                found_in_words(found)
             ),
-            label: format!("expected {}", plain(expected)),
+            label: format!("expected {expected}"),
             help: None,
         };
     }
     if let Some(rest) = message.strip_prefix("invalid value: ")
         && let Some((found, expected)) = rest.split_once(", expected ")
     {
+        let expected = expected_in_words(expected);
+        // An integer out of its type's range: state the range.
+        if let Some(n) = found.strip_prefix("integer ") {
+            return Explained {
+                message: format!(
+                    "`{key}` in {table} must be {expected}, not {}",
+                    n.trim_matches('`')
+                ),
+                label: "out of range".into(),
+                help: None,
+            };
+        }
         return Explained {
             message: format!(
-                "invalid `{key}` in {table}: expected {}, found {found}",
-                plain(expected)
+                "invalid `{key}` in {table}: expected {expected}, found {}",
+                found_in_words(found)
             ),
-            label: format!("expected {}", plain(expected)),
+            label: format!("expected {expected}"),
             help: None,
         };
     }
+    if let Some(rest) = message.strip_prefix("invalid length ")
+        && let Some((_, expected)) = rest.split_once(", expected ")
+        && expected.starts_with("struct ")
+    {
+        // `link = [1]`: serde tried the list as the table's fields in order.
+        return Explained {
+            message: format!("wrong type for `{key}` in {table}: expected a table, found a list"),
+            label: "expected a table".into(),
+            help: None,
+        };
+    }
+    let message = message_in_words(message);
     if at.is_none() {
         return Explained {
-            message: message.to_string(),
+            message,
             label: "here".into(),
             help: None,
         };
@@ -250,22 +324,69 @@ pub(crate) fn explain_within(
     }
 }
 
+/// The string `toml` puts in an enum's value while asking which names the enum takes.
+const PROBE: &str = "netsim-probe";
+
+/// `toml`'s message for a value of the wrong type where a name is expected ("wanted string or
+/// table", which names neither the value nor the names) rewritten as a serde-style message that
+/// does: "invalid type: integer `5`, expected `fat-tree`, `dumbbell`, … or `file`". The names are
+/// the enum's own, found by reading `text` again with a string in place of the value at `span`.
+/// Any other message is returned as it is.
+pub(crate) fn enum_message<T: serde::de::DeserializeOwned>(
+    text: &str,
+    span: Range<usize>,
+    message: &str,
+) -> String {
+    let date = text
+        .get(span.clone())
+        .and_then(|v| match v.trim().parse::<Value>() {
+            Ok(Value::Datetime(d)) => Some(format!("date `{}`", d.value())),
+            _ => None,
+        });
+    // `toml` hands a date to serde as a table: say it is a date.
+    if let (Some(rest), Some(date)) = (message.strip_prefix("invalid type: map, "), &date) {
+        return format!("invalid type: {date}, {rest}");
+    }
+    if message.trim() != "wanted string or table" {
+        return message.to_string();
+    }
+    let (Some(value), Some(before), Some(after)) = (
+        text.get(span.clone()),
+        text.get(..span.start),
+        text.get(span.end..),
+    ) else {
+        return message.to_string();
+    };
+    let found = match value.trim().parse::<Value>() {
+        Ok(Value::Integer(i)) => format!("integer `{}`", i.value()),
+        Ok(Value::Float(f)) => format!("floating point `{}`", f.value()),
+        Ok(Value::Boolean(b)) => format!("boolean `{}`", b.value()),
+        Ok(Value::Array(_)) => "sequence".into(),
+        Ok(Value::InlineTable(_)) => "map".into(),
+        Ok(Value::Datetime(d)) => format!("date `{}`", d.value()),
+        Ok(Value::String(_)) | Err(_) => "a value of another type".into(),
+    };
+    let probed = format!("{before}\"{PROBE}\"{after}");
+    let names = toml::from_str::<T>(&probed).err().and_then(|e| {
+        let rest = e.message().strip_prefix("unknown variant ")?.to_string();
+        let (word, names) = split_expected(&rest);
+        (word == PROBE && !names.is_empty()).then_some(names)
+    });
+    let expected = match names {
+        Some(names) => {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            one_of(&names)
+        }
+        None => "a string naming one of the values this key takes".into(),
+    };
+    format!("invalid type: {found}, expected {expected}")
+}
+
 /// "`rat`, expected one of `rate`, `delay`" → ("rat", ["rate", "delay"]).
 fn split_expected(rest: &str) -> (String, Vec<String>) {
     let mut ticks = rest.split('`').skip(1).step_by(2).map(str::to_string);
     let word = ticks.next().unwrap_or_default();
     (word, ticks.collect())
-}
-
-/// Serde's Rust type names in words a scenario author knows.
-fn plain(expected: &str) -> String {
-    match expected {
-        "u8" | "u16" | "u32" | "u64" | "usize" => "a non-negative integer".into(),
-        "i8" | "i16" | "i32" | "i64" | "isize" => "an integer".into(),
-        "f32" | "f64" => "a number".into(),
-        "a boolean" => "`true` or `false`".into(),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -231,6 +231,20 @@ impl Schema {
     }
 }
 
+/// Whether `path` names a table of the schema (not an array of tables, not a value), so that
+/// a list given there can be reported as a list where a table belongs.
+pub(crate) fn is_table(path: &[Seg]) -> bool {
+    let mut at = Child::Table(Schema::Root);
+    for seg in path {
+        at = match (at, seg) {
+            (Child::Table(t), Seg::Key(k)) if t.keys().contains(&k.as_str()) => t.child(k),
+            (Child::Array(t), Seg::Index(_)) => Child::Table(t),
+            _ => return false,
+        };
+    }
+    matches!(at, Child::Table(_))
+}
+
 fn check_schema(arg: &str, path: &[Seg], spans: &[Range<usize>]) -> Result<(), ScenarioError> {
     let mut at = Child::Table(Schema::Root);
     for (i, seg) in path.iter().enumerate() {
@@ -352,7 +366,10 @@ fn write(doc: &mut DocumentMut, o: &Override) -> Result<(), ScenarioError> {
                         Some(v) => {
                             return Err(err(
                                 i + 1,
-                                format!("{name}.{n} is a {}, not a table", v.type_name()),
+                                format!(
+                                    "{name}.{n} is {}, not a table",
+                                    with_article(v.type_name())
+                                ),
                                 "not a table",
                             ));
                         }
@@ -362,7 +379,10 @@ fn write(doc: &mut DocumentMut, o: &Override) -> Result<(), ScenarioError> {
                 Some(other) => {
                     return Err(err(
                         i,
-                        format!("`{name}` is a {}, not a list of tables", other.type_name()),
+                        format!(
+                            "`{name}` is {}, not a list of tables",
+                            with_article(other.type_name())
+                        ),
                         "not a list of tables",
                     ));
                 }
@@ -390,10 +410,10 @@ fn write(doc: &mut DocumentMut, o: &Override) -> Result<(), ScenarioError> {
                     standard = false;
                 }
                 Some(other) => {
-                    let kind = other.type_name();
+                    let kind = with_article(other.type_name());
                     return Err(err(
                         i,
-                        format!("`{name}` is a {kind} in the scenario, not a table"),
+                        format!("`{name}` is {kind} in the scenario, not a table"),
                         "not a table",
                     ));
                 }
@@ -421,6 +441,16 @@ fn write(doc: &mut DocumentMut, o: &Override) -> Result<(), ScenarioError> {
         }
     }
     Ok(())
+}
+
+/// A TOML type name with its article: "an integer", "a string", "an array".
+fn with_article(type_name: &str) -> String {
+    let article = if type_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {type_name}")
 }
 
 /// The span of the value at `path` in a parsed document.

@@ -397,13 +397,13 @@ impl<'a> Validator<'a> {
         let mut buf = |v: Option<Spanned<ByteSize>>, key: &str, max: u64, default: ByteSize| match v
         {
             Some(b) if b.get_ref().0 == 0 || b.get_ref().0 > max => {
+                let bound = match max {
+                    u64::MAX => "greater than zero".to_string(),
+                    max => format!("between 1 byte and {}", ByteSize(max)),
+                };
                 self.error(
                     b.span(),
-                    format!(
-                        "`{key}` must be between 1 byte and {}, not {}",
-                        ByteSize(max),
-                        b.get_ref()
-                    ),
+                    format!("`{key}` must be {bound}, not {}", b.get_ref()),
                     "out of range",
                     None,
                 );

@@ -248,7 +248,8 @@ pub fn from_toml_str(
     LinkSpec::from(*defaults).validate("the `link` parameters")?;
     let raw: RawFile = toml::from_str(text).map_err(|e| TopologyError::Toml {
         at: src.at(e.span().unwrap_or(0..0)),
-        message: e.message().trim().to_string(),
+        // Serde's Rust type names ("struct RawNode", "u32") in words.
+        message: sim_core::message_in_words(e.message()),
     })?;
     if raw.node.is_empty() {
         return Err(TopologyError::Empty {
@@ -533,6 +534,30 @@ b = "h1"
                 "t.toml:3:8: unknown variant `router`, expected `host` or `switch`",
             ),
             (
+                "wrong type for the node list, in words",
+                "node = 5\n".into(),
+                |e| matches!(e, TopologyError::Toml { .. }),
+                "t.toml:1:8: expected a list, found integer `5`",
+            ),
+            (
+                "wrong type for a name, in words",
+                "[[node]]\nname = [1]\nkind = \"host\"\n".into(),
+                |e| matches!(e, TopologyError::Toml { .. }),
+                "t.toml:2:8: expected a string, found a list",
+            ),
+            (
+                "wrong type for a node, in words",
+                "node = [5]\n".into(),
+                |e| matches!(e, TopologyError::Toml { .. }),
+                "expected a table, found integer `5`",
+            ),
+            (
+                "wrong type for a kind, in words",
+                "[[node]]\nname = \"h0\"\nkind = 5\n".into(),
+                |e| matches!(e, TopologyError::Toml { .. }),
+                "t.toml:3:8: expected a string naming one of the values this key takes",
+            ),
+            (
                 "zero rate",
                 format!("{two}{}rate = \"0Gbps\"\n", link("h0", "h1")),
                 |e| matches!(e, TopologyError::Toml { .. }),
@@ -658,6 +683,11 @@ b = "h1"
                 msg.contains(fragment),
                 "{what}: message\n  {msg}\nlacks\n  {fragment}"
             );
+            for rust in [
+                "struct ", "enum ", "Raw", "u32", "u64", "f64", "sequence", "map",
+            ] {
+                assert!(!msg.contains(rust), "{what}: `{rust}` in {msg}");
+            }
         }
     }
 

@@ -252,11 +252,12 @@ impl Validator<'_> {
                 self.error(
                     t.span(),
                     format!(
-                        "`resume_time` of host `{}` is {}, longer than an hour",
+                        "`resume_time` of host `{}` is {}, longer than an hour: it must be at \
+                         most 1 h",
                         name.get_ref(),
                         t.get_ref()
                     ),
-                    "more than 3600 s",
+                    "more than 1 h",
                     Some(
                         "the time a target host takes to restore and resume a migrated VM, \
                          such as \"500ms\" or \"2s\""
