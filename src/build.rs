@@ -334,7 +334,7 @@ pub fn check(
             driver.and_then(|d| d.span.clone()).unwrap_or(0..0),
             excess_message(r, total, limit, driver),
             Some(
-                "make the scenario smaller or shorter, or pass --force to run it anyway (see the README's \"Limits\")"
+                "make the scenario smaller or shorter, or pass --force to run it anyway (docs/scenario.md, \"Checks, warnings and limits\")"
                     .into(),
             ),
         ));

@@ -139,7 +139,7 @@ pub struct Limits {
     pub warn: [(Resource, f64); 4],
 }
 
-/// The documented limits (README, "Limits"): refuse a run of more than 2·10¹⁰ events (half an
+/// The documented limits (docs/scenario.md, "Checks, warnings and limits"): refuse a run of more than 2·10¹⁰ events (half an
 /// hour or more at netsim's 10–30 M events/s), 16 GiB of model memory, 20 GiB of output or 2·10⁹
 /// routing set-up steps (minutes before the first event); warn at 10⁹ events (a minute or
 /// two), 0.8 GiB, 1 GiB and 10⁸ steps.

@@ -142,7 +142,7 @@ struct Common {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
     /// Run even if the resource estimate exceeds netsim's limits (events, memory, output,
-    /// routing set-up; see the README's "Limits").
+    /// routing set-up; see docs/scenario.md, "Checks, warnings and limits").
     #[arg(long)]
     force: bool,
     /// Treat warnings about the scenario as errors (exit 1).
