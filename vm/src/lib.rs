@@ -76,7 +76,8 @@ pub mod stop_and_copy;
 mod test_link;
 
 pub use config::{
-    ConfigError, MigrationConfig, PostcopyConfig, PrecopyConfig, StopAndCopyConfig, VmConfig,
+    ConfigError, MAX_PAGES, MigrationConfig, PostcopyConfig, PrecopyConfig, StopAndCopyConfig,
+    VmConfig,
 };
 pub use memory::{DirtyMemory, PageBitmap, PageWriter};
 pub use migration::{
