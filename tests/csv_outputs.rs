@@ -1,8 +1,14 @@
-//! Every CSV file netsim writes is well-formed: read back with a real CSV parser, each record
-//! has as many fields as its header, and the header's names are unique and non-empty.
+//! Correct outputs (issue 14).
 //!
-//! The files are found by walking the results directories, not listed by name, so a new kind
-//! of CSV is covered as soon as one of these runs writes it.
+//! * Every CSV file netsim writes is well-formed: read back with a real CSV parser, each record
+//!   has as many fields as its header, and the header's names are unique and non-empty. The
+//!   files are found by walking the results directories, not listed by name, so a new kind of
+//!   CSV is covered as soon as one of these runs writes it.
+//! * A migration cut off by the end of the run reports as `bytes_sent` what the receiver
+//!   acknowledged, not what was queued.
+//! * A VM's memory size costs the model memory only for the pages touched: a 1 TiB VM
+//!   migrates with little memory, and a VM beyond the page bound is refused by `check` and
+//!   `run` with the key, its line, the bound and the page size, never aborted.
 
 mod common;
 
@@ -299,4 +305,182 @@ fn a_sweep_writes_well_formed_csvs() {
         .find(|(n, _, _)| n == "sweep.csv")
         .unwrap_or_else(|| panic!("sweep.csv not among {checked:?}"));
     assert_eq!(sweep.2, 2, "one row per point");
+}
+
+/// A k = 4 fat-tree of 1 Gbit/s links where a VM of `memory` on h4 starts migrating to h12 by
+/// pre-copy at 0 s; the run ends at 0.3 s, long before the migration could finish.
+fn big_vm(memory: &str) -> String {
+    format!(
+        "name = \"big-vm\"\nseed = 1\nduration = \"0.3s\"\n\
+         [topology]\nkind = \"fat-tree\"\nk = 4\nlink = {{ rate = \"1Gbps\", delay = \"1us\", queue = \"100p\" }}\n\
+         [[vm]]\nname = \"vm1\"\nhost = \"h4\"\nmemory = \"{memory}\"\ndirty_rate = 5000\n\
+         [[migration]]\nvm = \"vm1\"\nto = \"h12\"\nat = \"0s\"\n"
+    )
+}
+
+/// What 1 Gbit/s carries in 0.3 s (bytes).
+const CAPACITY_0_3_S: u64 = 1_000_000_000 / 8 * 3 / 10;
+
+/// A 1 TiB VM's pre-copy cut off at 0.3 s, run through the library so that the receiving sink
+/// can be read: `bytes_sent` is at most what the link carries in 0.3 s (it once reported the
+/// whole 1 TiB queued), is most of it (the stream really flowed), equals the sender's
+/// acknowledged count, and trails the bytes the receiver got in order by no more than the data
+/// whose ACKs are still on their way back (a few segments at 1 Gbit/s over 6 hops): the
+/// acknowledgement is the sender's evidence of what the receiver has.
+#[test]
+fn a_cut_off_migration_reports_acknowledged_bytes() {
+    let text = big_vm("1TiB");
+    let (scenario, source) = netsim::scenario::load_str("big-vm.toml", &text, &[]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut built = netsim::build::build(&scenario, &source, dir.path()).unwrap();
+    let end = scenario.duration;
+    built.sim.run_until(end);
+    let summary = netsim::summary::collect("big-vm", 1, &built, end, 0.0);
+    let m = &summary.migrations[0];
+    assert_eq!(m.end_s, None, "cut off by the end of the run");
+    let net = &built.sim.model;
+    let handle = &built.migrations[0];
+    let received = net.app(handle.sink).report().bytes_received;
+    let app = net
+        .app(handle.app)
+        .as_any()
+        .downcast_ref::<vm::app::MigrationApp>()
+        .unwrap();
+    let report = app.migration();
+    assert_eq!(
+        report.bytes_written,
+        1 << 40,
+        "round 0 handed all of memory down"
+    );
+    assert!(
+        m.bytes_sent <= CAPACITY_0_3_S,
+        "{} B sent in 0.3 s over 1 Gbit/s ({CAPACITY_0_3_S} B at most)",
+        m.bytes_sent
+    );
+    assert!(
+        m.bytes_sent > CAPACITY_0_3_S * 8 / 10,
+        "the stream used the link: {} B",
+        m.bytes_sent
+    );
+    assert_eq!(m.bytes_sent, app.bytes_acked(net.sockets()));
+    assert!(
+        report.bytes_sent <= m.bytes_sent,
+        "the engine's count is never ahead of the socket's"
+    );
+    assert!(
+        m.bytes_sent <= received && received - m.bytes_sent <= 10 * 1448,
+        "acknowledged {} vs received {received}",
+        m.bytes_sent
+    );
+}
+
+/// Runs `netsim` with `args`, waits for it with `wait4`, and returns its exit code and peak
+/// resident memory (KiB, the kernel's ru_maxrss for that one child).
+fn run_measured(args: &[&str]) -> (i32, i64, String) {
+    let child = common::netsim()
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("netsim starts");
+    let pid = child.id() as libc::pid_t;
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.unwrap(), &mut stderr).unwrap();
+    let mut status = 0;
+    // SAFETY: rusage is plain data that wait4 fills in; `pid` is our own unwaited child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4: {}", std::io::Error::last_os_error());
+    assert!(
+        libc::WIFEXITED(status),
+        "netsim {args:?} did not exit normally (status {status}): {stderr}"
+    );
+    (libc::WEXITSTATUS(status), usage.ru_maxrss, stderr)
+}
+
+/// The same 0.3 s pre-copy of a 1 TiB VM and of a 1 GiB VM: the 1 TiB run's peak memory is at
+/// most 8 MiB above the 1 GiB run's. A flat dirty bitmap over 2^28 pages is 32 MiB, all of it
+/// written when round 0 marks every page; the chunked one marks every page with one slot per
+/// 32 768 pages (128 KiB) and allocates only for the ~1 500 pages written in 0.3 s. The 1 TiB
+/// run's numbers are sane: at most what the link carries, and the same as the 1 GiB run's
+/// (the network, not the memory size, sets the pace).
+#[test]
+fn a_1tib_vm_migrates_with_little_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut peak = Vec::new();
+    let mut sent = Vec::new();
+    for memory in ["1GiB", "1TiB"] {
+        let file = dir.path().join(format!("{memory}.toml"));
+        std::fs::write(&file, big_vm(memory)).unwrap();
+        let out = dir.path().join(memory);
+        let (code, rss_kib, stderr) = run_measured(&[
+            "--quiet",
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{memory}: {stderr}");
+        let s = common::summary(&out);
+        peak.push(rss_kib);
+        sent.push(s["migrations"][0]["bytes_sent"].as_u64().unwrap());
+    }
+    assert!(
+        peak[1] - peak[0] < 8 * 1024,
+        "peak RSS 1 GiB VM {} KiB, 1 TiB VM {} KiB",
+        peak[0],
+        peak[1]
+    );
+    assert!(sent[1] <= CAPACITY_0_3_S && sent[1] > 0, "{sent:?}");
+    assert_eq!(sent[0], sent[1], "the same bytes crossed the same network");
+}
+
+/// A 1000 TiB VM (2^38 pages of 4 KiB, beyond the 2^36 bound) is refused by `check` and by
+/// `run` with exit code 1 (not an allocation abort, 134) and a message that names the
+/// `memory` key on its line, the VM's page count, the bound and the page size; `run` leaves no
+/// results. With 2 MiB pages the same memory is 5·10^8 pages and runs.
+#[test]
+fn a_vm_beyond_the_page_bound_is_refused_with_the_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.toml");
+    std::fs::write(&file, big_vm("1000TiB")).unwrap();
+    let out = dir.path().join("out");
+    for args in [
+        vec!["check", file.to_str().unwrap()],
+        vec![
+            "--quiet",
+            "run",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ] {
+        let (code, _, stderr) = run_measured(&args);
+        assert_eq!(code, 1, "{args:?}: {stderr}");
+        // miette wraps long messages with a `│` gutter; compare on the unwrapped words.
+        let flat = stderr
+            .replace('│', " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for want in [
+            "huge.toml:11:",
+            "memory = \"1000TiB\"",
+            "`memory` of vm `vm1`",
+            "268435456000 pages of 4096 bytes",
+            "at most 68719476736 (2^36) pages",
+            "256 TiB of 4096-byte pages",
+        ] {
+            assert!(flat.contains(want), "{args:?}: `{want}` not in {stderr}");
+        }
+    }
+    assert!(
+        !out.join("summary.json").exists(),
+        "no results from a refused run"
+    );
+    let big_pages = big_vm("1000TiB").replace("dirty_rate", "page_size = \"2MiB\"\ndirty_rate");
+    std::fs::write(&file, big_pages).unwrap();
+    let s = run_ok(&out, &[file.to_str().unwrap()]);
+    let sent = s["migrations"][0]["bytes_sent"].as_u64().unwrap();
+    assert!(sent > 0 && sent <= CAPACITY_0_3_S, "{sent}");
 }
