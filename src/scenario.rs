@@ -133,7 +133,7 @@
 //! | --- | --- | --- | --- |
 //! | `name` | **required** string | — | unique; the VM has its own IP and MAC |
 //! | `host` | **required** node name | — | the host it starts on |
-//! | `memory` | **required** size | — | a positive whole number of pages |
+//! | `memory` | **required** size | — | a positive whole number of pages, at most 2^36 pages (256 TiB of 4 KiB pages) |
 //! | `page_size` | size > 0 | `4096` | bytes per page |
 //! | `dirty_rate` | integer | `0` | pages written per second |
 //! | `hot_fraction` | number in [0, 1] | `0.0` | writable working set: share of pages taking most writes (0 = off) |

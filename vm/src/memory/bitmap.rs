@@ -4,9 +4,9 @@
 //! # Representation
 //!
 //! The pages are cut into chunks of [`CHUNK_PAGES`] = 32 768 consecutive pages. Each chunk is
-//! one 16-byte slot: a population count and, only while the chunk is *partly* in the set, a
-//! 4 KiB block of bits. An empty chunk and a full chunk have no block — the count says which —
-//! so
+//! one 16-byte slot: the number of its pages *not* in the set and, only while the chunk is
+//! *partly* in the set, a 4 KiB block of bits. An empty chunk and a full chunk have no block —
+//! the count says which — so
 //!
 //! * marking every page (pre-copy's round 0) and clearing the set cost one slot write per chunk,
 //!   nothing per page;
@@ -28,27 +28,62 @@ pub const CHUNK_PAGES: u64 = 1 << CHUNK_SHIFT;
 const CHUNK_SHIFT: u32 = 15;
 const CHUNK_WORDS: usize = (CHUNK_PAGES / 64) as usize;
 
-/// One chunk: `bits` is `Some` exactly when `count` is neither 0 nor the chunk's length, so
-/// equal sets have equal representations.
+/// One chunk: `bits` is `Some` exactly when the chunk is partly in the set, so equal sets have
+/// equal representations. Without `bits`, `free` = 0 means full, anything else empty.
+///
+/// Counting the pages *absent* makes "the chunk is now full" a test against zero, without the
+/// chunk's length, on the insert path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Chunk {
-    bits: Option<Box<[u64; CHUNK_WORDS]>>,
-    count: u32,
+    bits: Option<Block>,
+    free: u32,
 }
 
-const EMPTY: Chunk = Chunk {
-    bits: None,
-    count: 0,
-};
+type Block = Box<[u64; CHUNK_WORDS]>;
+
+/// Gives an empty chunk a zeroed block, a spare one if there is one: once per chunk and round,
+/// off the insert path's hot loop.
+#[cold]
+#[inline(never)]
+fn new_block<'a>(
+    bits: &'a mut Option<Block>,
+    spare: &mut Vec<Block>,
+) -> &'a mut [u64; CHUNK_WORDS] {
+    let block = match spare.pop() {
+        Some(mut b) => {
+            b.fill(0);
+            b
+        }
+        None => vec![0u64; CHUNK_WORDS]
+            .into_boxed_slice()
+            .try_into()
+            .expect("CHUNK_WORDS long"),
+    };
+    bits.insert(block)
+}
 
 /// A set of pages `0..capacity`, with its population kept up to date on every change (so
 /// counting is O(1)). See the [module docs](self) for the representation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct PageBitmap {
     chunks: Vec<Chunk>,
     pages: u64,
     count: u64,
+    /// Blocks given back by chunks that filled up or were cleared, kept for the next chunk that
+    /// needs one: a round's clear followed by the next round's writes reuses memory instead of
+    /// returning it to the allocator and faulting it in again. There are never more blocks in
+    /// all than chunks were partly in the set at one time.
+    spare: Vec<Block>,
 }
+
+/// Equal sets over the same pages (spare blocks are not part of the set).
+impl PartialEq for PageBitmap {
+    fn eq(&self, other: &Self) -> bool {
+        (self.pages, self.count, &self.chunks) == (other.pages, other.count, &other.chunks)
+    }
+}
+
+impl Eq for PageBitmap {}
 
 impl PageBitmap {
     /// An empty set over pages `0..pages`; an error if its chunk table cannot be allocated.
@@ -56,12 +91,17 @@ impl PageBitmap {
         let n = usize::try_from(pages.div_ceil(CHUNK_PAGES)).unwrap_or(usize::MAX);
         let mut chunks = Vec::new();
         chunks.try_reserve_exact(n)?;
-        chunks.resize(n, EMPTY);
-        Ok(PageBitmap {
+        let mut set = PageBitmap {
             chunks,
             pages,
             count: 0,
-        })
+            spare: Vec::new(),
+        };
+        for i in 0..n {
+            let free = set.chunk_len(i);
+            set.chunks.push(Chunk { bits: None, free });
+        }
+        Ok(set)
     }
 
     /// An empty set over pages `0..pages`. Panics if the chunk table cannot be allocated; model
@@ -85,15 +125,16 @@ impl PageBitmap {
         self.count == self.pages
     }
 
-    /// Bytes of memory the set holds beyond its own struct: the chunk table and the blocks of
-    /// the chunks that are partly in the set.
+    /// Bytes of memory the set holds beyond its own struct: the chunk table, the blocks of the
+    /// chunks that are partly in the set, and the spare blocks.
     pub fn heap_bytes(&self) -> usize {
-        let blocks = self.chunks.iter().filter(|c| c.bits.is_some()).count();
-        self.chunks.capacity() * size_of::<Chunk>() + blocks * size_of::<[u64; CHUNK_WORDS]>()
+        let blocks = self.chunks.iter().filter(|c| c.bits.is_some()).count() + self.spare.len();
+        self.chunks.capacity() * size_of::<Chunk>()
+            + self.spare.capacity() * size_of::<Block>()
+            + blocks * size_of::<[u64; CHUNK_WORDS]>()
     }
 
     /// Pages in chunk `i` (the last one may be short).
-    #[inline]
     fn chunk_len(&self, i: usize) -> u32 {
         let start = (i as u64) << CHUNK_SHIFT;
         (self.pages - start).min(CHUNK_PAGES) as u32
@@ -109,7 +150,7 @@ impl PageBitmap {
                 let off = page & (CHUNK_PAGES - 1);
                 bits[(off / 64) as usize] >> (off % 64) & 1 == 1
             }
-            None => c.count != 0,
+            None => c.free == 0,
         }
     }
 
@@ -117,45 +158,50 @@ impl PageBitmap {
     #[inline]
     pub fn insert(&mut self, page: u64) -> bool {
         assert!(page < self.pages, "page {page} out of range");
-        let i = (page >> CHUNK_SHIFT) as usize;
-        let len = self.chunk_len(i);
-        let c = &mut self.chunks[i];
+        let c = &mut self.chunks[(page >> CHUNK_SHIFT) as usize];
         let off = page & (CHUNK_PAGES - 1);
         let bit = 1u64 << (off % 64);
         let bits = match &mut c.bits {
             Some(bits) => bits,
             // Full: nothing to add.
-            None if c.count != 0 => return false,
-            None => c.bits.insert(Box::new([0; CHUNK_WORDS])),
+            None if c.free == 0 => return false,
+            None => new_block(&mut c.bits, &mut self.spare),
         };
         let w = &mut bits[(off / 64) as usize];
-        if *w & bit != 0 {
-            return false;
-        }
+        // Branch-free on whether the page is new (a random write is either, unpredictably).
+        let new = *w & bit == 0;
         *w |= bit;
-        c.count += 1;
-        self.count += 1;
-        if c.count == len {
-            c.bits = None;
+        c.free -= new as u32;
+        self.count += new as u64;
+        if c.free == 0
+            && let Some(b) = c.bits.take()
+        {
+            self.spare.push(b);
         }
-        true
+        new
     }
 
     /// Adds every page: one slot write per chunk.
     pub fn fill(&mut self) {
-        for i in 0..self.chunks.len() {
-            let len = self.chunk_len(i);
-            self.chunks[i] = Chunk {
-                bits: None,
-                count: len,
-            };
+        for c in &mut self.chunks {
+            if let Some(b) = c.bits.take() {
+                self.spare.push(b);
+            }
+            c.free = 0;
         }
         self.count = self.pages;
     }
 
-    /// Empties the set (freeing every block) and returns how many pages it held.
+    /// Empties the set (its blocks become spares) and returns how many pages it held.
     pub fn clear(&mut self) -> u64 {
-        self.chunks.fill(EMPTY);
+        for i in 0..self.chunks.len() {
+            let free = self.chunk_len(i);
+            let c = &mut self.chunks[i];
+            if let Some(b) = c.bits.take() {
+                self.spare.push(b);
+            }
+            c.free = free;
+        }
         std::mem::take(&mut self.count)
     }
 
@@ -167,7 +213,7 @@ impl PageBitmap {
             let c = &self.chunks[i];
             let base = (i as u64) << CHUNK_SHIFT;
             match &c.bits {
-                None if c.count == 0 => return Some(p),
+                None if c.free != 0 => return Some(p),
                 None => {}
                 Some(bits) => {
                     let mut q = p - base;
@@ -190,10 +236,9 @@ impl PageBitmap {
     pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
         self.chunks.iter().enumerate().flat_map(move |(i, c)| {
             let base = (i as u64) << CHUNK_SHIFT;
-            let whole = match (&c.bits, c.count) {
-                (None, 0) => 0..0,
-                (None, n) => base..base + n as u64,
-                (Some(_), _) => 0..0,
+            let whole = match (&c.bits, c.free) {
+                (None, 0) => base..base + self.chunk_len(i) as u64,
+                _ => 0..0,
             };
             let words = c.bits.as_deref().map_or(&[][..], |b| &b[..]);
             whole.chain(words.iter().enumerate().flat_map(move |(j, &w)| {
@@ -248,8 +293,8 @@ mod tests {
         assert_eq!(b.next_absent(2 * CHUNK_PAGES + 129), None);
     }
 
-    /// A chunk filled page by page gives its block back: memory follows the partly-filled
-    /// chunks, and a set of 2^36 pages (the bound) costs its 32 MiB chunk table and nothing per
+    /// A chunk filled page by page gives its block back for the next chunk to use: memory
+    /// follows the partly-filled chunks, and a set of 2^36 pages (the bound) costs its 32 MiB chunk table and nothing per
     /// page, whether empty or full.
     #[test]
     fn memory_follows_touched_chunks() {
@@ -265,8 +310,18 @@ mod tests {
             "one partly-filled chunk, one block"
         );
         b.insert(CHUNK_PAGES - 1);
-        assert_eq!(b.heap_bytes(), table, "a full chunk has no block");
-        assert!(b.contains(5) && !b.contains(CHUNK_PAGES));
+        let spare = b.heap_bytes();
+        assert!(
+            spare <= table + 4096 + 64,
+            "a full chunk keeps no block of its own (one spare): {spare}"
+        );
+        b.insert(CHUNK_PAGES + 7);
+        assert_eq!(
+            b.heap_bytes(),
+            spare,
+            "the next chunk reuses the spare block"
+        );
+        assert!(b.contains(5) && !b.contains(CHUNK_PAGES) && b.contains(CHUNK_PAGES + 7));
         let mut big = PageBitmap::try_new(1 << 36).expect("32 MiB");
         assert_eq!(big.heap_bytes(), 32 << 20);
         big.fill();
@@ -275,7 +330,11 @@ mod tests {
         assert!(big.insert(1 << 35) == false && big.contains(12_345_678_901));
         assert_eq!(big.clear(), 1 << 36);
         assert!(big.insert(1 << 35));
-        assert_eq!(big.heap_bytes(), (32 << 20) + 4096);
+        assert_eq!(
+            big.heap_bytes(),
+            (32 << 20) + 4096,
+            "one block for one page"
+        );
     }
 
     /// A chunk table too large to allocate is an error, not an abort.
