@@ -377,6 +377,9 @@ fn a_cut_off_migration_reports_acknowledged_bytes() {
 /// Runs `netsim` with `args`, waits for it with `wait4`, and returns its exit code and peak
 /// resident memory (KiB, the kernel's ru_maxrss for that one child).
 fn run_measured(args: &[&str]) -> (i32, i64, String) {
+    // Reaped by `wait4` below, which `Child::wait` cannot replace: it also returns the child's
+    // resource usage.
+    #[allow(clippy::zombie_processes)]
     let child = common::netsim()
         .args(args)
         .stdout(std::process::Stdio::null())

@@ -327,7 +327,7 @@ mod tests {
         big.fill();
         assert_eq!(big.count(), 1 << 36);
         assert_eq!(big.heap_bytes(), 32 << 20, "full costs nothing per page");
-        assert!(big.insert(1 << 35) == false && big.contains(12_345_678_901));
+        assert!(!big.insert(1 << 35) && big.contains(12_345_678_901));
         assert_eq!(big.clear(), 1 << 36);
         assert!(big.insert(1 << 35));
         assert_eq!(
