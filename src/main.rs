@@ -201,7 +201,7 @@ fn migration_line(m: &netsim::summary::MigrationSummary) -> String {
         "migration {} {} -> {} ({})",
         m.vm, m.from, m.to, m.algorithm
     );
-    if m.bytes_sent == 0 && m.rounds == 0 && m.total_time_s.is_none() {
+    if !m.started {
         return format!(
             "{head}: not started by the end of the run (due at {} s)",
             m.start_s

@@ -45,6 +45,8 @@ pub struct MigrationHandle {
     pub at: SimTime,
     /// The migration application (on the source host).
     pub app: AppId,
+    /// The sink that receives the migration stream (on the destination host).
+    pub sink: AppId,
 }
 
 /// TCP port of migration `i`'s sink.
@@ -240,6 +242,7 @@ pub fn install(
             to: b.nodes()[to.index()].name.clone(),
             at,
             app,
+            sink,
         });
     }
     Ok(handles)

@@ -204,7 +204,9 @@ pub struct MigrationSummary {
     pub service_downtime_s: Option<f64>,
     /// Rounds, the final (stop-and-copy) round included.
     pub rounds: usize,
-    /// Bytes handed to TCP (pages and state).
+    /// Bytes of pages and state acknowledged by the destination at the end of the run: all
+    /// of the migration's bytes once it finished, what really crossed the network if it was cut
+    /// off (not what waits in the sender's buffers).
     pub bytes_sent: u64,
     /// Why pre-copy stopped: threshold | max_rounds | max_total | dirty_rate; null for the
     /// other algorithms.
@@ -213,6 +215,10 @@ pub struct MigrationSummary {
     pub faults: u64,
     /// Time the VM stalled on those faults [s] (extension).
     pub stall_s: f64,
+    /// Whether the migration started (the orchestrator admitted it) before the end of the run;
+    /// for the command line's report, not written to `summary.json`.
+    #[serde(skip)]
+    pub started: bool,
 }
 
 /// What crossed the control channels, counted at the controller (extension). A message
@@ -332,10 +338,11 @@ fn migration_summary(
         downtime_s: secs(r.downtime),
         service_downtime_s,
         rounds: r.rounds.len(),
-        bytes_sent: r.bytes_sent,
+        bytes_sent: app.bytes_acked(net.sockets()),
         stop_reason: r.stop_reason.map(|s| s.as_str()),
         faults: r.faults,
         stall_s: r.stall_time.as_secs_f64(),
+        started: r.start.is_some(),
     }
 }
 

@@ -175,8 +175,9 @@ impl LinkTrace {
     }
 }
 
-/// The CSV header.
-pub const HEADER: &str = "time_s,cwnd_bytes,ssthresh_bytes,srtt_s,rto_s,bytes_in_flight,acked_bytes,retransmissions,timeouts,reason\n";
+/// The CSV header of a [`TcpTrace`]: one name per value of each row (`in_recovery` is 1 while
+/// the connection is in fast recovery, else 0; `reason` is `sample` or `change`).
+pub const HEADER: &str = "time_s,cwnd_bytes,ssthresh_bytes,srtt_s,rto_s,bytes_in_flight,acked_bytes,retransmissions,timeouts,in_recovery,reason\n";
 
 /// A time series of one application's TCP connection.
 pub struct TcpTrace {

@@ -26,7 +26,7 @@ use std::rc::Rc;
 
 use net_stack::NodeId;
 use net_stack::app::{AppCtx, AppReport, Application};
-use net_stack::socket::SocketId;
+use net_stack::socket::{SocketId, SocketTable};
 use net_stack::tcp::TcpEvent;
 use sim_core::SimTime;
 
@@ -167,6 +167,17 @@ impl MigrationApp {
     /// The engine's report (complete once finished).
     pub fn migration(&self) -> MigrationReport {
         self.engine.report()
+    }
+
+    /// Bytes of the migration stream the destination has acknowledged, read from the socket
+    /// `sockets` holds (the network's): the engine's own count is as fresh as the last call
+    /// into this application, this one as fresh as the TCP state, for a report at the end of
+    /// a run. For a finished migration both are every byte written.
+    pub fn bytes_acked(&self, sockets: &SocketTable) -> u64 {
+        let fresh = self
+            .sock
+            .map_or(0, |s| self.written - sockets.get(s).conn.unacked_bytes());
+        fresh.max(self.acked)
     }
 
     /// Every event the engine emitted, in order.

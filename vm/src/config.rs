@@ -29,7 +29,39 @@ pub enum ConfigError {
     /// `batch_pages` (post-copy) is zero.
     #[error("migration.batch_pages must be positive")]
     ZeroBatch,
+    /// `memory` / `page_size` exceeds [`MAX_PAGES`].
+    #[error(
+        "vm.memory is {pages} pages of {page_size} bytes; a VM has at most {max} (2^36) pages",
+        max = MAX_PAGES
+    )]
+    TooManyPages {
+        /// The VM's page count.
+        pages: u64,
+        /// Its page size (bytes).
+        page_size: u64,
+    },
+    /// The page-state table of a VM could not be allocated.
+    #[error(
+        "vm.memory: cannot allocate the {bytes}-byte page table for {pages} pages (out of memory)"
+    )]
+    OutOfMemory {
+        /// The VM's page count.
+        pages: u64,
+        /// The allocation that failed (bytes).
+        bytes: u64,
+    },
 }
+
+/// Most pages a VM may have: 2^36, which is 256 TiB of 4 KiB pages (and more with larger
+/// pages).
+///
+/// Why this bound: the largest single machines sold today hold 32 TiB (2^33 pages of 4 KiB), so
+/// 2^36 leaves 8× headroom over any VM that exists; and it bounds what the model costs before a
+/// single page is touched — the page sets' chunk tables ([`crate::memory::PageBitmap`]) take
+/// 16 bytes per 32 768 pages, at most 32 MiB per set (post-copy keeps two) — while page numbers
+/// and byte counts (2^36 pages × a page size up to 2^27 bytes) stay far inside `u64`. Beyond it
+/// the pages touched, not owned, set the memory, but a run that could touch them would not end.
+pub const MAX_PAGES: u64 = 1 << 36;
 
 /// A virtual machine's memory and workload parameters (`[[vm]]` in the scenario file).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,7 +105,23 @@ impl VmConfig {
         if !(0.0..1.0).contains(&self.hot_fraction) {
             return Err(ConfigError::HotFraction(self.hot_fraction));
         }
+        if self.pages() > MAX_PAGES {
+            return Err(ConfigError::TooManyPages {
+                pages: self.pages(),
+                page_size: self.page_size,
+            });
+        }
         Ok(())
+    }
+
+    /// An empty set over the VM's pages, or [`ConfigError::OutOfMemory`] if its chunk table
+    /// cannot be allocated.
+    pub fn page_bitmap(&self) -> Result<crate::memory::PageBitmap, ConfigError> {
+        let pages = self.pages();
+        crate::memory::PageBitmap::try_new(pages).map_err(|_| ConfigError::OutOfMemory {
+            pages,
+            bytes: pages.div_ceil(crate::memory::CHUNK_PAGES) * 16,
+        })
     }
 
     /// Number of pages: ⌈memory / page_size⌉. `page_size` must be positive.
@@ -216,6 +264,20 @@ mod tests {
             Err(ConfigError::HotFraction(-0.1))
         );
         assert!(vm(|c| c.hot_fraction = f64::NAN).is_err(), "NaN rejected");
+        // 2^36 pages is allowed, one more page is not; the message names the key and bound.
+        assert_eq!(vm(|c| c.memory = ByteSize(4096 << 36)), Ok(()));
+        let over = vm(|c| c.memory = ByteSize((4096 << 36) + 4096));
+        assert_eq!(
+            over,
+            Err(ConfigError::TooManyPages {
+                pages: (1 << 36) + 1,
+                page_size: 4096
+            })
+        );
+        assert_eq!(
+            over.unwrap_err().to_string(),
+            "vm.memory is 68719476737 pages of 4096 bytes; a VM has at most 68719476736 (2^36) pages"
+        );
         let pc = |f: fn(&mut PrecopyConfig)| {
             let mut c = PrecopyConfig::default();
             f(&mut c);

@@ -7,8 +7,9 @@
 //! seeds 000 and 004). It knows nothing about packets: an integrator (the root package) connects
 //! each [`Migration`] to one simulated TCP connection and the VM's service.
 //!
-//! * [`memory`] — [`PageBitmap`], the drift-free [`PageWriter`] and the dirty log
-//!   [`DirtyMemory`], advanced lazily (no event per write);
+//! * [`memory`] — [`PageBitmap`] (chunked: its memory grows with the pages touched, see
+//!   [`MAX_PAGES`] for the bound on a VM's size), the drift-free [`PageWriter`] and the dirty
+//!   log [`DirtyMemory`], advanced lazily (no event per write);
 //! * [`config`] — [`VmConfig`], [`PrecopyConfig`], [`StopAndCopyConfig`], [`PostcopyConfig`],
 //!   validation errors;
 //! * [`migration`] — the [`Migration`] front end, its [`MigrationEvent`]s and
@@ -76,7 +77,8 @@ pub mod stop_and_copy;
 mod test_link;
 
 pub use config::{
-    ConfigError, MigrationConfig, PostcopyConfig, PrecopyConfig, StopAndCopyConfig, VmConfig,
+    ConfigError, MAX_PAGES, MigrationConfig, PostcopyConfig, PrecopyConfig, StopAndCopyConfig,
+    VmConfig,
 };
 pub use memory::{DirtyMemory, PageBitmap, PageWriter};
 pub use migration::{

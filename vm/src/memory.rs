@@ -25,113 +25,27 @@
 //!   so this 90/10 rule is ours. The expected dirty count is then
 //!   H·(1 − e^(−0.9·D·t/H)) + (N−H)·(1 − e^(−0.1·D·t/(N−H))) ([`expected_dirty_pages`]). If H
 //!   rounds to 0 or to N the writes are uniform.
+//!
+//! # What it costs
+//!
+//! The dirty log is a [`PageBitmap`], chunked so that its memory follows the pages written, not
+//! the pages the VM owns: marking all of a 1 TiB VM dirty for round 0 and clearing it cost one
+//! 16-byte slot per 32 768 pages, and each chunk a write lands in costs one 4 KiB block until
+//! it is full or cleared ([`bitmap`]'s module docs).
 
 use sim_core::{RngStream, SimTime};
 
-use crate::config::VmConfig;
+use crate::config::{ConfigError, VmConfig};
+
+pub mod bitmap;
+
+pub use bitmap::{CHUNK_PAGES, PageBitmap};
 
 const PS_PER_S: u128 = 1_000_000_000_000;
 
 /// Share of writes that go to the writable working set when `hot_fraction` > 0, as a fraction
 /// (0.9): write number k goes to the set unless k mod 10 = 9.
 pub const HOT_WRITE_SHARE: f64 = 0.9;
-
-/// A set of pages as a bitmap of `u64` words, with its population kept up to date on every
-/// change (so counting is O(1)).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PageBitmap {
-    words: Vec<u64>,
-    pages: u64,
-    count: u64,
-}
-
-impl PageBitmap {
-    /// An empty set over pages `0..pages`.
-    pub fn new(pages: u64) -> Self {
-        PageBitmap {
-            words: vec![0; pages.div_ceil(64) as usize],
-            pages,
-            count: 0,
-        }
-    }
-
-    /// The number of pages the set ranges over.
-    pub fn capacity(&self) -> u64 {
-        self.pages
-    }
-
-    /// The number of pages in the set.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
-    /// Whether every page is in the set.
-    pub fn is_full(&self) -> bool {
-        self.count == self.pages
-    }
-
-    /// Whether `page` is in the set. Panics if `page` is out of range.
-    #[inline]
-    pub fn contains(&self, page: u64) -> bool {
-        assert!(page < self.pages, "page {page} out of range");
-        self.words[(page / 64) as usize] >> (page % 64) & 1 == 1
-    }
-
-    /// Adds `page`; `true` if it was not there. Panics if `page` is out of range.
-    #[inline]
-    pub fn insert(&mut self, page: u64) -> bool {
-        assert!(page < self.pages, "page {page} out of range");
-        let w = &mut self.words[(page / 64) as usize];
-        let bit = 1u64 << (page % 64);
-        let new = *w & bit == 0;
-        *w |= bit;
-        self.count += new as u64;
-        new
-    }
-
-    /// Adds every page.
-    pub fn fill(&mut self) {
-        self.words.fill(u64::MAX);
-        let tail = self.pages % 64;
-        if tail != 0 {
-            *self.words.last_mut().expect("tail implies a word") = (1u64 << tail) - 1;
-        }
-        self.count = self.pages;
-    }
-
-    /// Empties the set and returns what it held.
-    pub fn take(&mut self) -> PageBitmap {
-        std::mem::replace(self, PageBitmap::new(self.pages))
-    }
-
-    /// The first page ≥ `from` that is **not** in the set.
-    pub fn next_absent(&self, from: u64) -> Option<u64> {
-        let mut p = from;
-        while p < self.pages {
-            let w = !self.words[(p / 64) as usize] >> (p % 64);
-            if w != 0 {
-                let q = p + w.trailing_zeros() as u64;
-                return (q < self.pages).then_some(q);
-            }
-            p = (p / 64 + 1) * 64;
-        }
-        None
-    }
-
-    /// The pages in the set, ascending.
-    pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
-        self.words.iter().enumerate().flat_map(|(i, &w)| {
-            let mut w = w;
-            std::iter::from_fn(move || {
-                (w != 0).then(|| {
-                    let b = w.trailing_zeros() as u64;
-                    w &= w - 1;
-                    i as u64 * 64 + b
-                })
-            })
-        })
-    }
-}
 
 /// The stream of page writes a running VM makes: how many are due by a time, and which page
 /// each one hits (see the module docs for the rule).
@@ -263,14 +177,15 @@ pub struct DirtyMemory {
 }
 
 impl DirtyMemory {
-    /// A paused VM with a clean log. `vm` must be valid ([`VmConfig::validate`]).
-    pub fn new(vm: &VmConfig, rng: RngStream) -> Self {
+    /// A paused VM with a clean log. `vm` must be valid ([`VmConfig::validate`]); an error if
+    /// the dirty log's chunk table cannot be allocated.
+    pub fn new(vm: &VmConfig, rng: RngStream) -> Result<Self, ConfigError> {
         let pages = vm.pages();
-        DirtyMemory {
+        Ok(DirtyMemory {
             writer: PageWriter::new(pages, vm.dirty_rate, vm.hot_fraction, rng),
-            dirty: PageBitmap::new(pages),
+            dirty: vm.page_bitmap()?,
             page_size: vm.page_size,
-        }
+        })
     }
 
     /// Number of pages N.
@@ -329,15 +244,15 @@ impl DirtyMemory {
     }
 
     /// A round starts at `now`: applies the writes due, clears the log and returns how many
-    /// pages were dirty.
+    /// pages were dirty. Nothing is allocated: the cleared log gives its blocks back.
     pub fn take_dirty(&mut self, now: SimTime) -> u64 {
-        self.take_dirty_set(now).count()
+        self.advance(now);
+        self.dirty.clear()
     }
 
-    /// Like [`take_dirty`](Self::take_dirty), returning the pages themselves.
-    pub fn take_dirty_set(&mut self, now: SimTime) -> PageBitmap {
-        self.advance(now);
-        self.dirty.take()
+    /// The dirty log, for inspection.
+    pub fn dirty(&self) -> &PageBitmap {
+        &self.dirty
     }
 }
 
@@ -362,7 +277,7 @@ mod tests {
     /// carried, no drift), here with a rate that does not divide a second evenly.
     #[test]
     fn remainder_is_carried() {
-        let mut m = DirtyMemory::new(&vm(1000, 7, 0.0), RngStreams::new(1).stream("vm"));
+        let mut m = DirtyMemory::new(&vm(1000, 7, 0.0), RngStreams::new(1).stream("vm")).unwrap();
         m.resume(SimTime::ZERO);
         let mut t = SimTime::ZERO;
         for step in 1..=1000u64 {
@@ -409,7 +324,8 @@ mod tests {
                 let mut m = DirtyMemory::new(
                     &vm(100_000, writes, 0.0),
                     RngStreams::new(seed).stream("vm"),
-                );
+                )
+                .unwrap();
                 m.resume(SimTime::ZERO);
                 m.advance(SimTime::from_secs(1));
                 let want = expected_dirty_pages(100_000, 0.0, writes as f64);
@@ -433,7 +349,8 @@ mod tests {
             hot_hits, 90_000,
             "exactly 90 % of writes hit the working set"
         );
-        let mut m = DirtyMemory::new(&vm(n, 100_000, 0.2), RngStreams::new(3).stream("vm"));
+        let mut m =
+            DirtyMemory::new(&vm(n, 100_000, 0.2), RngStreams::new(3).stream("vm")).unwrap();
         m.resume(SimTime::ZERO);
         m.advance(SimTime::from_secs(1));
         let want = expected_dirty_pages(n, 0.2, 100_000.0);
@@ -445,7 +362,8 @@ mod tests {
     /// is a sanity run (the test profile is optimised), not a timing assertion.
     #[test]
     fn many_writes_in_one_advance() {
-        let mut m = DirtyMemory::new(&vm(262_144, 300_000, 0.0), RngStreams::new(9).stream("vm"));
+        let mut m =
+            DirtyMemory::new(&vm(262_144, 300_000, 0.0), RngStreams::new(9).stream("vm")).unwrap();
         m.resume(SimTime::ZERO);
         m.advance(SimTime::from_secs(100));
         assert_eq!(m.writes(), 30_000_000);
@@ -454,26 +372,6 @@ mod tests {
             "almost every page dirty: {}",
             m.dirty_count()
         );
-    }
-
-    /// Bitmap helpers: fill respects the tail, take clears, next_absent and iter agree.
-    #[test]
-    fn bitmap_helpers() {
-        let mut b = PageBitmap::new(130);
-        b.fill();
-        assert_eq!(b.count(), 130);
-        assert_eq!(b.iter().count(), 130);
-        assert_eq!(b.next_absent(0), None);
-        let old = b.take();
-        assert_eq!((old.count(), b.count()), (130, 0));
-        for p in [0, 1, 63, 64, 129] {
-            assert!(b.insert(p));
-            assert!(!b.insert(p), "second insert of {p} is not new");
-        }
-        assert_eq!(b.iter().collect::<Vec<_>>(), vec![0, 1, 63, 64, 129]);
-        assert_eq!(b.next_absent(0), Some(2));
-        assert_eq!(b.next_absent(63), Some(65));
-        assert_eq!(b.next_absent(129), None);
     }
 
     proptest! {
@@ -488,7 +386,7 @@ mod tests {
             seed in any::<u64>(),
         ) {
             let stream = RngStreams::new(seed).stream("vm");
-            let mut m = DirtyMemory::new(&vm(pages, rate, hot), stream.clone());
+            let mut m = DirtyMemory::new(&vm(pages, rate, hot), stream.clone()).unwrap();
             let mut replay = PageWriter::new(pages, rate, hot, stream);
             m.resume(SimTime::ZERO);
             let mut t = SimTime::ZERO;

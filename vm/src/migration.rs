@@ -165,8 +165,12 @@ pub struct MigrationReport {
     pub downtime: Option<SimTime>,
     /// Rounds that have ended, in order.
     pub rounds: Vec<RoundRecord>,
-    /// Bytes written to the stream (what the application handed down).
+    /// Bytes of the stream acknowledged by the receiver: what has really been sent. For a
+    /// finished migration this is every byte written; for one cut off by the end of a run it
+    /// excludes what still waits in the sender's buffers or is in flight.
     pub bytes_sent: u64,
+    /// Bytes the engine handed to its transport (pages and state), acknowledged or not.
+    pub bytes_written: u64,
     /// Pre-copy's stop condition; `None` otherwise.
     pub stop_reason: Option<StopReason>,
     /// Post-copy page faults at the destination.
@@ -188,6 +192,7 @@ impl MigrationReport {
             downtime: None,
             rounds: Vec::new(),
             bytes_sent: 0,
+            bytes_written: 0,
             stop_reason: None,
             faults: 0,
             stall_time: SimTime::ZERO,
@@ -227,7 +232,7 @@ impl Core {
     pub(crate) fn write(&mut self, bytes: u64) -> u64 {
         self.written += bytes;
         self.pending_write += bytes;
-        self.report.bytes_sent += bytes;
+        self.report.bytes_written += bytes;
         self.written
     }
 
@@ -253,6 +258,7 @@ impl Core {
         );
         assert!(bytes >= self.acked, "acked went backwards");
         self.acked = bytes;
+        self.report.bytes_sent = bytes;
         // An ACK implies transmission.
         self.transmitted = self.transmitted.max(bytes);
     }

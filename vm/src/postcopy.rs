@@ -88,8 +88,8 @@ impl Postcopy {
             state_bytes: vm.state.bytes(),
             phase: Phase::Idle,
             touch: PageWriter::new(pages, vm.dirty_rate, vm.hot_fraction, rng),
-            present: PageBitmap::new(pages),
-            written: PageBitmap::new(pages),
+            present: vm.page_bitmap()?,
+            written: vm.page_bitmap()?,
             regions: VecDeque::new(),
             bg_cursor: 0,
             peek: None,
@@ -350,6 +350,7 @@ mod tests {
             "downtime = state / R + RTT"
         );
         assert_eq!(r.bytes_sent, 10_000 * 4096 + 100_000, "each page once");
+        assert_eq!(r.bytes_written, r.bytes_sent, "finished: all acknowledged");
         assert_eq!(r.rounds.len(), 2);
     }
 

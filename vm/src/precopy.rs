@@ -87,7 +87,7 @@ impl Precopy {
         Ok(Precopy {
             cfg: *cfg,
             core: Core::new(Algorithm::Precopy, cfg.early_notification),
-            mem: DirtyMemory::new(vm, rng),
+            mem: DirtyMemory::new(vm, rng)?,
             state_bytes: vm.state.bytes(),
             phase: Phase::Idle,
             round: 0,

@@ -32,10 +32,20 @@ pub(crate) struct Outcome {
     pub(crate) events: Vec<MigrationEvent>,
     /// (time, stream total) at each write's transmission end.
     pub(crate) transmitted: Vec<(SimTime, u64)>,
+    /// The stream total acknowledged last.
+    pub(crate) acked: u64,
 }
 
 /// Drives `mig` from time 0 over `link` until it finishes.
-pub(crate) fn run(mut mig: Migration, link: FakeLink) -> Outcome {
+pub(crate) fn run(mig: Migration, link: FakeLink) -> Outcome {
+    let out = run_until(mig, link, SimTime::MAX);
+    assert!(out.report.end.is_some(), "migration did not finish");
+    out
+}
+
+/// Drives `mig` from time 0 over `link` until it finishes or the next input would come after
+/// `end` (then the report is the one at `end`, the migration cut off).
+pub(crate) fn run_until(mut mig: Migration, link: FakeLink, end: SimTime) -> Outcome {
     let mut now = SimTime::ZERO;
     let mut busy_until = SimTime::ZERO;
     let mut written = 0u64;
@@ -45,6 +55,7 @@ pub(crate) fn run(mut mig: Migration, link: FakeLink) -> Outcome {
         report: mig.report(),
         events: Vec::new(),
         transmitted: Vec::new(),
+        acked: 0,
     };
     mig.handle_rtt(link.rtt);
     mig.handle_start(now);
@@ -64,12 +75,17 @@ pub(crate) fn run(mut mig: Migration, link: FakeLink) -> Outcome {
         let ack = ackq.front().map(|&(t, _)| t);
         let next = [tx, ack, mig.poll_timeout()].into_iter().flatten().min();
         now = next.expect("migration stuck: nothing in flight and no timer");
+        if now > end {
+            out.report = mig.report();
+            return out;
+        }
         if tx == Some(now) {
             let (_, total) = txq.pop_front().expect("front");
             out.transmitted.push((now, total));
             mig.handle_transmitted(now, total);
         } else if ack == Some(now) {
             let (_, total) = ackq.pop_front().expect("front");
+            out.acked = total;
             mig.handle_acked(now, total);
         } else {
             mig.handle_timeout(now);

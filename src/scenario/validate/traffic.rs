@@ -299,6 +299,10 @@ impl Validator<'_> {
         };
         if memory.get_ref().0 == 0 || memory.get_ref().0 % page_size != 0 {
             self.error(memory.span(), format!("`memory` of vm `{}` must be a positive whole number of {page_size}-byte pages, not {} bytes", name.get_ref(), memory.get_ref().0), "not whole pages", Some("binary sizes such as \"1GiB\" are whole pages".into()));
+        } else if memory.get_ref().0 / page_size > vm::MAX_PAGES {
+            let pages = memory.get_ref().0 / page_size;
+            let max = vm::MAX_PAGES;
+            self.error(memory.span(), format!("`memory` of vm `{}` is {pages} pages of {page_size} bytes; a VM has at most {max} (2^36) pages, {} TiB of {page_size}-byte pages", name.get_ref(), (max as u128 * page_size as u128) as f64 / (1u64 << 40) as f64), "too many pages", Some("use less memory, or larger pages with `page_size`".into()));
         }
         let hot_fraction = self.fraction(raw.hot_fraction, "hot_fraction");
         let workload = match raw.workload {
