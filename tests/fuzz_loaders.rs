@@ -341,7 +341,7 @@ fn config(cases: u32) -> Config {
 }
 
 proptest! {
-    #![proptest_config(config(300))]
+    #![proptest_config(config(3000))]
 
     /// Mutated bundled examples (lines deleted, duplicated or swapped, characters flipped to odd
     /// unicode, numbers made extreme or huge, text cut short) load or are refused with a message
@@ -353,7 +353,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(300))]
+    #![proptest_config(config(2000))]
 
     /// Random `--set` arguments on a bundled example load or are refused with a message naming
     /// the file or the `--set` argument, never a panic.
@@ -368,7 +368,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(config(100))]
+    #![proptest_config(config(1000))]
 
     /// Arbitrary text (printable, with newlines and TOML punctuation) is refused with a message
     /// naming the file, never a panic.
@@ -524,7 +524,7 @@ fn assert_topology_sound(text: &str) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(400))]
+    #![proptest_config(config(2000))]
 
     /// Generated topology files load (and round-trip through `to_toml`) or are refused with an
     /// error naming the file, never a panic.
@@ -569,4 +569,89 @@ fn examples_pass_the_oracle() {
             "example accepted: {outcome:?}"
         );
     }
+}
+
+// ---- the cargo-fuzz seed corpus ----
+
+/// `--set` arguments of the scenario seeds that carry some (NUL-separated after the text, the
+/// layout `fuzz/fuzz_targets/scenario.rs` reads).
+const SEED_SETS: &[(&str, &[&str])] = &[
+    ("default", &["duration=1s", "topology.k=2"]),
+    ("dumbbell-udp", &["topology.pairs=3", "flow.0.rate=1Gbps"]),
+    (
+        "migration-fat-tree",
+        &["migration.0.algorithm=postcopy", "vm.0.memory=1GiB"],
+    ),
+];
+
+/// The seed corpus of each cargo-fuzz target but `openflow_decode` (whose seeds
+/// `openflow/tests/fuzz_decoder.rs` keeps): file name and bytes.
+fn seed_corpus() -> Vec<(String, Vec<u8>)> {
+    let mut seeds = Vec::new();
+    for e in EXAMPLES.iter().filter(|e| e.text.len() < 16 * 1024) {
+        seeds.push((
+            format!("scenario/seed-{}.toml", e.name),
+            e.text.as_bytes().to_vec(),
+        ));
+    }
+    for (name, sets) in SEED_SETS {
+        let text = EXAMPLES
+            .iter()
+            .find(|e| e.name == *name)
+            .expect("a bundled example")
+            .text;
+        let mut bytes = text.as_bytes().to_vec();
+        for s in *sets {
+            bytes.push(0);
+            bytes.extend(s.as_bytes());
+        }
+        seeds.push((format!("scenario/seed-{name}-with-sets"), bytes));
+    }
+    let link = LinkSpec::from(LinkDefaults::default());
+    let topologies = [
+        ("star", topologies::star(3, link)),
+        ("dumbbell", topologies::dumbbell(2, link, link)),
+        ("leaf-spine", topologies::leaf_spine(2, 2, 2, link)),
+        ("linear", topologies::linear(3, 1, link)),
+        ("qin2017", topologies::qin2017(link)),
+        ("arora2013", topologies::arora2013(link)),
+    ];
+    for (name, t) in topologies {
+        let text = t.expect("a builder with valid parameters").to_toml();
+        seeds.push((format!("topology_file/seed-{name}.toml"), text.into_bytes()));
+    }
+    seeds
+}
+
+/// The checked-in seed corpus under `fuzz/corpus/` is exactly the bundled examples (and the
+/// builder topologies) as they are now, so the fuzzers never start from stale inputs; it stays
+/// small. `NETSIM_WRITE_FUZZ_CORPUS=1` rewrites it.
+#[test]
+fn seed_corpus_is_current() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus");
+    let write = std::env::var_os("NETSIM_WRITE_FUZZ_CORPUS").is_some();
+    let mut total = 0;
+    for (name, bytes) in seed_corpus() {
+        let path = dir.join(&name);
+        if write {
+            std::fs::create_dir_all(path.parent().expect("in a target's folder")).expect("mkdir");
+            std::fs::write(&path, &bytes).expect("write a seed");
+        }
+        let on_disk = std::fs::read(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; rerun with NETSIM_WRITE_FUZZ_CORPUS=1",
+                path.display()
+            )
+        });
+        assert!(
+            on_disk == bytes,
+            "{} is out of date; rerun with NETSIM_WRITE_FUZZ_CORPUS=1",
+            path.display()
+        );
+        total += bytes.len();
+    }
+    assert!(
+        total < 100 * 1024,
+        "the seed corpus stays small: {total} bytes"
+    );
 }
