@@ -19,8 +19,9 @@ pub struct Port {
     pub port_no: u32,
     /// MAC address.
     pub hw_addr: [u8; 6],
-    /// Name; at most 15 bytes go on the wire (longer names are cut), decoded up to the first
-    /// NUL with invalid UTF-8 replaced.
+    /// Name; at most 15 bytes go on the wire (longer names are cut at a character boundary),
+    /// decoded up to the first NUL or the 15th byte with each byte of invalid UTF-8 replaced by
+    /// `?`, so that a decoded name encodes to the same bytes.
     pub name: String,
     /// `OFPPC_*` bits (PORT_DOWN 1, NO_RECV 4, NO_FWD 32, NO_PACKET_IN 64).
     pub config: u32,
@@ -53,7 +54,7 @@ impl Port {
         buf.extend_from_slice(&self.hw_addr);
         put_zeros(buf, 2);
         let name = self.name.as_bytes();
-        let n = name.len().min(NAME_LEN - 1);
+        let n = self.name.floor_char_boundary(NAME_LEN - 1);
         buf.extend_from_slice(&name[..n]);
         put_zeros(buf, NAME_LEN - n);
         for v in [
@@ -78,8 +79,15 @@ impl Port {
         let hw_addr = r.array()?;
         r.skip(2)?;
         let raw: [u8; NAME_LEN] = r.array()?;
-        let end = raw.iter().position(|&b| b == 0).unwrap_or(NAME_LEN);
-        let name = String::from_utf8_lossy(&raw[..end]).into_owned();
+        // NUL-terminated (§7.2.1): a 16th byte that is not NUL is malformed; keep the 15 that
+        // `emit` would write. One `?` per invalid byte (not U+FFFD, three bytes) keeps the
+        // length, so the name re-encodes to the bytes it came from.
+        let end = raw.iter().position(|&b| b == 0).unwrap_or(NAME_LEN - 1);
+        let mut name = String::with_capacity(end);
+        for chunk in raw[..end].utf8_chunks() {
+            name.push_str(chunk.valid());
+            name.extend(std::iter::repeat_n('?', chunk.invalid().len()));
+        }
         Ok(Port {
             port_no,
             hw_addr,
