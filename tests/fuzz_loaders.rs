@@ -30,7 +30,11 @@ const CHECK_BUDGET: Duration = Duration::from_secs(5);
 /// Bundled examples small enough to mutate quickly (the k = 16 fat-tree is 70 KB of flows) and
 /// complete in themselves (not `kind = "file"`, whose topology file lies beside it).
 fn examples() -> Vec<&'static str> {
-    EXAMPLES.iter().filter(|e| fuzzable(e)).map(|e| e.text).collect()
+    EXAMPLES
+        .iter()
+        .filter(|e| fuzzable(e))
+        .map(|e| e.text)
+        .collect()
 }
 
 fn fuzzable(e: &netsim::examples::Example) -> bool {
