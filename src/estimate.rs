@@ -355,11 +355,12 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
         .links_in_build_order()
         .flat_map(|l| [l.spec.rate.bps() as f64; 2])
         .collect();
+    let adjacency = share::Adjacency::of(topo);
     let paths: Vec<Vec<share::DirLink>> = offered
         .iter()
         .enumerate()
         .map(|(i, o)| match o.ends {
-            (Some(a), Some(b)) => share::path(topo, a, b, i as u64).unwrap_or_default(),
+            (Some(a), Some(b)) => share::path(&adjacency, a, b, i as u64).unwrap_or_default(),
             _ => Vec::new(),
         })
         .collect();

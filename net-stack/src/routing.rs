@@ -172,7 +172,8 @@ impl RoutingTable {
                 for &dev in &node.devices {
                     let dv: &Device = &devices[dev.index()];
                     let m = devices[dv.peer.index()].node;
-                    if dv.up && dist[m.index()] + 1 == dist[n] {
+                    // `<` first: an unreachable neighbour (u32::MAX) must not overflow.
+                    if dv.up && dist[m.index()] < dist[n] && dist[m.index()] + 1 == dist[n] {
                         hops.push(dv.port);
                     }
                 }

@@ -10,19 +10,39 @@ use topologies::{NodeIndex, Topology};
 /// A directed link: `2 · edge + 0` from the lower-numbered node, `+ 1` the other way.
 pub type DirLink = usize;
 
+/// Every node's links in port order, `(edge, neighbour)`, built once for all the paths.
+pub struct Adjacency(Vec<Vec<(usize, NodeIndex)>>);
+
+impl Adjacency {
+    /// The adjacency of `topo`.
+    pub fn of(topo: &Topology) -> Self {
+        Adjacency(
+            topo.graph()
+                .node_indices()
+                .map(|n| {
+                    topo.ports(n)
+                        .into_iter()
+                        .map(|(e, w)| (e.index(), w))
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+}
+
 /// One shortest path (by hops) from `src` to `dst` as directed links, or `None` if there is
 /// none. Where several next hops are equally short, `salt` picks one (a hash, as per-flow ECMP
 /// does), so that flows spread over a fat-tree's many paths as they do in the network.
-pub fn path(topo: &Topology, src: NodeIndex, dst: NodeIndex, salt: u64) -> Option<Vec<DirLink>> {
-    let n = topo.node_count();
-    let mut dist = vec![u32::MAX; n];
+pub fn path(adj: &Adjacency, src: NodeIndex, dst: NodeIndex, salt: u64) -> Option<Vec<DirLink>> {
+    let ports = &adj.0;
+    let mut dist = vec![u32::MAX; ports.len()];
     dist[dst.index()] = 0;
     let mut queue = VecDeque::from([dst]);
     while let Some(v) = queue.pop_front() {
         if v == src {
             break;
         }
-        for (_, w) in topo.ports(v) {
+        for &(_, w) in &ports[v.index()] {
             if dist[w.index()] == u32::MAX {
                 dist[w.index()] = dist[v.index()] + 1;
                 queue.push_back(w);
@@ -35,12 +55,14 @@ pub fn path(topo: &Topology, src: NodeIndex, dst: NodeIndex, salt: u64) -> Optio
     let mut links = Vec::new();
     let mut at = src;
     let mut h = salt;
+    let mut next = Vec::new();
     while at != dst {
-        let next: Vec<_> = topo
-            .ports(at)
-            .into_iter()
-            .filter(|&(_, w)| dist[w.index()] == dist[at.index()] - 1)
-            .collect();
+        next.clear();
+        next.extend(
+            ports[at.index()]
+                .iter()
+                .filter(|&&(_, w)| dist[w.index()] == dist[at.index()] - 1),
+        );
         // splitmix64: a well-mixed pick from the salt and the step.
         h = h.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = h;
@@ -48,7 +70,7 @@ pub fn path(topo: &Topology, src: NodeIndex, dst: NodeIndex, salt: u64) -> Optio
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^= z >> 31;
         let (edge, w) = next[(z % next.len() as u64) as usize];
-        links.push(2 * edge.index() + usize::from(at.index() > w.index()));
+        links.push(2 * edge + usize::from(at.index() > w.index()));
         at = w;
     }
     Some(links)
@@ -152,9 +174,10 @@ mod tests {
             loss: 0.0,
         };
         let t = topologies::dumbbell(2, link, link).unwrap();
-        let p = path(&t, t.node("l0").unwrap(), t.node("r1").unwrap(), 7).unwrap();
+        let adj = Adjacency::of(&t);
+        let p = path(&adj, t.node("l0").unwrap(), t.node("r1").unwrap(), 7).unwrap();
         assert_eq!(p.len(), 3, "l0-sl, sl-sr, sr-r1");
-        let back = path(&t, t.node("r1").unwrap(), t.node("l0").unwrap(), 9).unwrap();
+        let back = path(&adj, t.node("r1").unwrap(), t.node("l0").unwrap(), 9).unwrap();
         let rev: Vec<_> = p.iter().rev().map(|l| l ^ 1).collect();
         assert_eq!(back, rev, "the way back is the same links the other way");
     }
