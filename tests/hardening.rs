@@ -172,6 +172,20 @@ fn symlinks_in_out_are_not_followed() {
         "nothing written through the link"
     );
     assert!(!c.out().join("summary.json").exists());
+
+    // A link where netsim writes a file is replaced, never written through.
+    std::fs::remove_file(c.out().join("timeseries")).unwrap();
+    let victim = elsewhere.join("victim.csv");
+    std::fs::write(&victim, "keep me").unwrap();
+    std::os::unix::fs::symlink(&victim, c.out().join("flows.csv")).unwrap();
+    std::os::unix::fs::symlink(&victim, c.out().join("summary.json")).unwrap();
+    let o = c.netsim("run", &[]);
+    assert!(o.status.success(), "{}", flat(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    for f in ["flows.csv", "summary.json"] {
+        let meta = std::fs::symlink_metadata(c.out().join(f)).unwrap();
+        assert!(meta.is_file(), "{f} is now netsim's own file");
+    }
 }
 
 /// A run killed midway leaves the earlier results as they were; the next run clears what the
