@@ -342,7 +342,7 @@ pub fn check(
     let mut warnings = scenario.warnings.clone();
     for &(r, limit) in &LIMITS.warn {
         let total = estimate.total(r);
-        if total > limit {
+        if total.is_nan() || total > limit {
             let driver = estimate.largest(r);
             warnings.push(ScenarioWarning {
                 message: excess_message(r, total, limit, driver),

@@ -592,7 +592,7 @@ pub fn exceeded<'a>(
 ) -> Option<(Resource, f64, f64, Option<&'a Driver>)> {
     limits.iter().find_map(|&(r, limit)| {
         let total = e.total(r);
-        (total > limit).then(|| (r, total, limit, e.largest(r)))
+        (total.is_nan() || total > limit).then(|| (r, total, limit, e.largest(r)))
     })
 }
 
