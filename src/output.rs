@@ -58,6 +58,19 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
+/// Refuses `path` if it is a symbolic link (a missing path is fine): netsim never writes
+/// through a link it finds where it writes.
+pub fn refuse_symlink(path: &Path) -> Result<(), OutputError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(OutputError::Unusable {
+            path: path.to_path_buf(),
+            reason: "it is a symbolic link; netsim writes only below --out and does not follow links there".into(),
+            help: "remove the link, or choose another --out".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Whether `out` can take a run's results, without writing anything: it is a directory or does
 /// not exist yet, the nearest existing folder on the way can be written, and none of the
 /// subdirectories a run writes into is a symbolic link (or anything but a directory).
@@ -67,6 +80,15 @@ pub fn check_out(out: &Path) -> Result<(), OutputError> {
         reason,
         help: help.into(),
     };
+    if std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink())
+        && std::fs::metadata(out).is_err()
+    {
+        return Err(unusable(
+            out,
+            "it is a symbolic link to nothing".into(),
+            "remove the link, or point it at a directory",
+        ));
+    }
     match std::fs::metadata(out) {
         Ok(m) if !m.is_dir() => {
             return Err(unusable(
@@ -171,10 +193,13 @@ impl Staging {
         &self.dir
     }
 
-    /// Replaces the earlier run's files by the staged ones: removes what [`MANIFEST`] lists
-    /// (and `summary.json`), moves every staged file into place (`summary.json` last), and
-    /// writes the new manifest. Files in the results directory that netsim did not write are
-    /// left alone.
+    /// Replaces the earlier run's files by the staged ones: checks that every file can go where
+    /// it belongs (before anything is removed), records old and new files in [`MANIFEST`] (so a
+    /// commit cut short leaves nothing untracked), removes `summary.json` and the earlier run's
+    /// files that the new run does not replace, moves every staged file into place with `rename`
+    /// (which replaces a file or a symbolic link, never writes through one), `summary.json`
+    /// last, and writes the new manifest. Files in the results directory that netsim did not
+    /// write are left alone, unless the new run writes a file of the same name.
     pub fn commit(mut self) -> Result<(), OutputError> {
         check_out(&self.out)?;
         let mut files = Vec::new();
@@ -182,17 +207,26 @@ impl Staging {
         files.sort();
         // summary.json goes last: a directory with it holds a whole run.
         files.sort_by_key(|f| f == Path::new("summary.json"));
-        clear_previous_run(&self.out)?;
-        let mut manifest = String::new();
         for f in &files {
-            manifest.push_str(&f.to_string_lossy());
-            manifest.push('\n');
+            let to = self.out.join(f);
+            if std::fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
+                return Err(OutputError::Unusable {
+                    path: to,
+                    reason: "it is a directory where this run writes a file".into(),
+                    help: "remove or rename it; the earlier results were left as they were".into(),
+                });
+            }
+        }
+        let earlier = previous_run(&self.out)?;
+        let mut tracked: Vec<PathBuf> = earlier.iter().chain(&files).cloned().collect();
+        tracked.sort();
+        tracked.dedup();
+        self.write_manifest(&tracked)?;
+        remove_if_present(&self.out.join("summary.json"))?;
+        for old in earlier.iter().filter(|f| !files.contains(f)) {
+            remove_if_present(&self.out.join(old))?;
         }
         for f in &files {
-            if f == Path::new("summary.json") {
-                let path = self.out.join(MANIFEST);
-                std::fs::write(&path, &manifest).map_err(io(&path))?;
-            }
             let to = self.out.join(f);
             if let Some(parent) = to.parent()
                 && parent != self.out
@@ -201,9 +235,24 @@ impl Staging {
             }
             std::fs::rename(self.dir.join(f), &to).map_err(io(&to))?;
         }
+        self.write_manifest(&files)?;
         std::fs::remove_dir_all(&self.dir).map_err(io(&self.dir))?;
         self.done = true;
         Ok(())
+    }
+
+    /// Writes [`MANIFEST`] listing `files`, through the staging directory and a rename, so a
+    /// link standing in its place is replaced, not followed.
+    fn write_manifest(&self, files: &[PathBuf]) -> Result<(), OutputError> {
+        let mut text = String::new();
+        for f in files {
+            text.push_str(&f.to_string_lossy());
+            text.push('\n');
+        }
+        let staged = self.dir.join(MANIFEST);
+        std::fs::write(&staged, text).map_err(io(&staged))?;
+        let to = self.out.join(MANIFEST);
+        std::fs::rename(&staged, &to).map_err(io(&to))
     }
 }
 
@@ -264,26 +313,35 @@ fn remove_if_present(path: &Path) -> Result<(), OutputError> {
     }
 }
 
-/// Removes `summary.json` and the files the earlier run listed in [`MANIFEST`], so that the
-/// directory ends up describing exactly one run. Files netsim did not write are left alone.
-fn clear_previous_run(out: &Path) -> Result<(), OutputError> {
-    remove_if_present(&out.join("summary.json"))?;
+/// The files the earlier run listed in [`MANIFEST`], relative to `out`: only names netsim
+/// writes — a file at the top (`flows.csv`, `summary.json`) or in one of [`SUBDIRS`] (which
+/// [`check_out`] found not to be links) — whatever the file says. A manifest that is a link is
+/// not read.
+fn previous_run(out: &Path) -> Result<Vec<PathBuf>, OutputError> {
     let manifest = out.join(MANIFEST);
+    if std::fs::symlink_metadata(&manifest).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Ok(Vec::new());
+    }
     let text = match std::fs::read_to_string(&manifest) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io(&manifest)(e)),
     };
-    for line in text.lines() {
-        let rel = Path::new(line);
-        // Only plain relative paths below the directory, whatever the file says; the
-        // subdirectories were checked not to be links.
-        let plain = !line.is_empty() && rel.components().all(|c| matches!(c, Component::Normal(_)));
-        if plain {
-            remove_if_present(&out.join(rel))?;
+    let ours = |rel: &Path| {
+        let parts: Vec<Component> = rel.components().collect();
+        match parts.as_slice() {
+            [Component::Normal(_)] => true,
+            [Component::Normal(dir), Component::Normal(_)] => {
+                SUBDIRS.iter().any(|s| std::ffi::OsStr::new(s) == *dir)
+            }
+            _ => false,
         }
-    }
-    remove_if_present(&manifest)
+    };
+    Ok(text
+        .lines()
+        .map(PathBuf::from)
+        .filter(|rel| ours(rel) && rel != Path::new(MANIFEST))
+        .collect())
 }
 
 #[cfg(test)]
@@ -322,6 +380,83 @@ mod tests {
         s.commit().unwrap();
         assert!(!out.join("pcap/a.pcap").exists());
         assert!(out.join("pcap/mine.pcap").exists());
+    }
+
+    /// A manifest someone else wrote cannot make a run delete or create a file outside the
+    /// results directory: paths through a link, and a manifest that is itself a link, are
+    /// ignored (found by review: `evil/victim.txt` with `evil` a link).
+    #[test]
+    fn manifest_cannot_reach_outside() {
+        let d = tempfile::tempdir().unwrap();
+        let (out, elsewhere) = (d.path().join("r"), d.path().join("elsewhere"));
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::write(elsewhere.join("victim.txt"), "precious").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, out.join("evil")).unwrap();
+        std::fs::write(
+            out.join(MANIFEST),
+            "evil/victim.txt\n../elsewhere/victim.txt\n",
+        )
+        .unwrap();
+        let s = Staging::begin(&out).unwrap();
+        std::fs::write(s.path().join("summary.json"), "{}").unwrap();
+        s.commit().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(elsewhere.join("victim.txt")).unwrap(),
+            "precious"
+        );
+
+        std::fs::remove_file(out.join(MANIFEST)).unwrap();
+        std::os::unix::fs::symlink(elsewhere.join("created"), out.join(MANIFEST)).unwrap();
+        let s = Staging::begin(&out).unwrap();
+        std::fs::write(s.path().join("summary.json"), "{}").unwrap();
+        s.commit().unwrap();
+        assert!(
+            !elsewhere.join("created").exists(),
+            "nothing created through the link"
+        );
+        assert!(
+            std::fs::symlink_metadata(out.join(MANIFEST))
+                .unwrap()
+                .is_file()
+        );
+    }
+
+    /// A commit that cannot put a file in place fails before it removes anything: the earlier
+    /// results stay whole (found by review: a directory where a time series goes).
+    #[test]
+    fn blocked_commit_keeps_the_earlier_run() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("r");
+        let s = Staging::begin(&out).unwrap();
+        std::fs::write(s.path().join("flows.csv"), "old").unwrap();
+        std::fs::write(s.path().join("summary.json"), "old").unwrap();
+        s.commit().unwrap();
+        std::fs::create_dir_all(out.join("timeseries/f.csv")).unwrap();
+        let s = Staging::begin(&out).unwrap();
+        std::fs::create_dir(s.path().join("timeseries")).unwrap();
+        std::fs::write(s.path().join("timeseries/f.csv"), "new").unwrap();
+        std::fs::write(s.path().join("summary.json"), "new").unwrap();
+        let e = s.commit().unwrap_err();
+        assert!(e.to_string().contains("timeseries/f.csv"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(out.join("summary.json")).unwrap(),
+            "old"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("flows.csv")).unwrap(),
+            "old"
+        );
+    }
+
+    /// A dangling link given as --out is refused by the check, not by a confusing failure later.
+    #[test]
+    fn dangling_out_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("r");
+        std::os::unix::fs::symlink(d.path().join("nothing"), &out).unwrap();
+        let e = check_out(&out).unwrap_err();
+        assert!(e.to_string().contains("symbolic link to nothing"), "{e}");
     }
 
     /// A symbolic link where a run writes a subdirectory is refused before anything is written.

@@ -71,6 +71,10 @@ pub struct SweepOptions {
 /// Anything that stops a sweep. Each is a user error (exit code 1).
 #[derive(Debug, Error, Diagnostic)]
 pub enum SweepError {
+    /// The sweep directory holds a symbolic link where the sweep writes.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Results(#[from] crate::output::OutputError),
     /// The scenario or a plain `--set` is bad (the same for every point).
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -288,14 +292,25 @@ fn dir_name(index: usize, width: usize, values: &[(String, String)], seed: u64) 
 }
 
 /// Expands and validates every point of the sweep without running anything.
-pub fn plan(opts: &SweepOptions) -> Result<Vec<Point>, SweepError> {
+pub fn plan(opts: &SweepOptions) -> Result<Plan, SweepError> {
     let sets = classify(&opts.sets)?;
     let combos = combinations(&sets);
     let seeds = opts.seeds.max(1);
-    let total = combos.len() * seeds as usize;
+    let total = (combos.len() as u64)
+        .checked_mul(seeds)
+        .filter(|&t| t <= MAX_POINTS)
+        .ok_or_else(|| SweepError::Set {
+            arg: format!("--seeds {seeds}"),
+            message: format!(
+                "{} combinations × {seeds} seeds is more than {MAX_POINTS} points",
+                combos.len()
+            ),
+            help: "sweep fewer values or seeds at a time".into(),
+        })? as usize;
     let width = (total.saturating_sub(1)).to_string().len();
     let mut points = Vec::with_capacity(total);
     let mut printed = std::collections::BTreeSet::new();
+    let mut open_files = 0;
     for combo in combos {
         let psets = point_sets(&sets, &combo, opts.seed);
         let invalid = |source: ScenarioError| {
@@ -314,6 +329,7 @@ pub fn plan(opts: &SweepOptions) -> Result<Vec<Point>, SweepError> {
         };
         let (scenario, source) = scenario::load(&opts.scenario, &psets).map_err(invalid)?;
         let report = crate::build::check(&scenario, &source, &opts.check).map_err(invalid)?;
+        open_files = open_files.max(report.estimate.open_files);
         if opts.print_warnings {
             for w in &report.warnings {
                 if printed.insert(w.message.clone()) {
@@ -342,8 +358,20 @@ pub fn plan(opts: &SweepOptions) -> Result<Vec<Point>, SweepError> {
             });
         }
     }
-    Ok(points)
+    Ok(Plan { points, open_files })
 }
+
+/// The points of a sweep, and the most files one of them holds open at once.
+pub struct Plan {
+    /// Every point, in point order.
+    pub points: Vec<Point>,
+    /// The largest `open_files` of the points' estimates.
+    pub open_files: u64,
+}
+
+/// The most points one sweep runs: far beyond any figure's needs, and a bound on the memory
+/// its plan takes (each point keeps its scenario).
+pub const MAX_POINTS: u64 = 100_000;
 
 /// The metric columns of `sweep.csv`: the union of every point's, in order of first appearance.
 fn metric_header(points: &[Point]) -> Vec<String> {
@@ -404,7 +432,7 @@ fn output_err(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
 /// Runs the sweep: plan and validate every point, run them in parallel, write `sweep.csv` in
 /// point order, then draw the `--plot`s.
 pub fn sweep(opts: &SweepOptions) -> Result<SweepResult, SweepError> {
-    let points = plan(opts)?;
+    let Plan { points, open_files } = plan(opts)?;
     let mut swept: Vec<String> = points
         .first()
         .map(|p| p.values.iter().map(|(k, _)| k.clone()).collect())
@@ -418,6 +446,17 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepResult, SweepError> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let csv = opts.out.join("sweep.csv");
+    // Nothing is written through a symbolic link someone left in the sweep directory.
+    for path in [opts.out.join("points"), opts.out.join("plots")]
+        .into_iter()
+        .chain(
+            points
+                .iter()
+                .map(|p| opts.out.join("points").join(&p.dir_name)),
+        )
+    {
+        crate::output::refuse_symlink(&path)?;
+    }
     std::fs::create_dir_all(opts.out.join("points")).map_err(output_err(&opts.out))?;
     match std::fs::remove_file(&csv) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_err(&csv)(e)),
@@ -436,6 +475,13 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepResult, SweepError> {
         bar
     });
     let (jobs, warning) = crate::limits::sweep_jobs(opts.jobs, points.len());
+    // Points running side by side hold their files open at the same time.
+    crate::limits::ensure_open_files(open_files * jobs as u64).map_err(|e| SweepError::Set {
+        arg: format!("--jobs {jobs}"),
+        message: format!("{jobs} points at once would hold {e}"),
+        help: "run fewer points at once (--jobs), trace less, or raise the limit with `ulimit -n`"
+            .into(),
+    })?;
     if let Some(w) = warning
         && opts.print_warnings
     {

@@ -501,3 +501,34 @@ fn warnings_are_printed_recorded_and_deniable() {
         serde_json::from_slice(&std::fs::read(c.out().join("summary.json")).unwrap()).unwrap();
     assert!(s.get("warnings").is_none());
 }
+
+/// A sweep directory holding links where the sweep writes is refused (found by review: points
+/// and plots landed where the links pointed), and a sweep of absurdly many points is refused
+/// instead of aborting on the plan's allocation.
+#[test]
+fn sweep_output_is_guarded() {
+    let c = Case::new(BASE);
+    let elsewhere = c.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::create_dir_all(c.out()).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, c.out().join("points")).unwrap();
+    let sweep = |args: &[&str]| {
+        netsim()
+            .args(["--quiet", "sweep"])
+            .arg(&c.file)
+            .arg("--out")
+            .arg(c.out())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = sweep(&["--set", "flow.0.rate=1Mbps,2Mbps"]);
+    assert_eq!(o.status.code(), Some(1), "{}", flat(&o));
+    assert!(flat(&o).contains("is a symbolic link"), "{}", flat(&o));
+    assert!(tree(&elsewhere).is_empty());
+    for seeds in ["100000000", "18446744073709551615"] {
+        let o = sweep(&["--seeds", seeds]);
+        assert_eq!(o.status.code(), Some(1), "{seeds}: {}", flat(&o));
+        assert!(flat(&o).contains("more than 100000 points"), "{}", flat(&o));
+    }
+}
