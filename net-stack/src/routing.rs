@@ -410,8 +410,8 @@ impl Hasher for AddrHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::LinkConfig;
     use crate::NetworkBuilder;
-    use crate::device::LinkParams;
     use sim_core::RngStreams;
 
     /// The plain node × destination table the compact one replaces: for each destination a
@@ -464,7 +464,7 @@ mod tests {
     #[test]
     fn compact_table_equals_plain_table() {
         let mut b = NetworkBuilder::new(RngStreams::new(1));
-        let p = LinkParams::default();
+        let p = LinkConfig::default();
         let mut hosts = Vec::new();
         let cores: Vec<NodeId> = (0..4).map(|i| b.add_router(&format!("c{i}"))).collect();
         for pod in 0..4 {

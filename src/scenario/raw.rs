@@ -7,9 +7,10 @@
 //! into the typed [`super::spec`] structs, applying defaults and reporting every problem with the
 //! span of the value at fault.
 
+use net_stack::{LinkConfig, LinkOverrides};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use sim_core::{ByteSize, DataRate, QueueLimit, SimTime};
+use sim_core::{ByteSize, DataRate, SimTime};
 use toml::Spanned;
 
 use super::spec::{
@@ -51,10 +52,10 @@ pub(crate) struct ScenarioTable {
 #[serde(deny_unknown_fields)]
 pub(crate) struct TopologyTable {
     pub kind: Option<Spanned<TopologyKind>>,
-    pub link: Option<LinkTable>,
+    pub link: Option<LinkConfig>,
     pub k: Option<Spanned<u32>>,
     pub pairs: Option<Spanned<u32>>,
-    pub bottleneck: Option<Spanned<LinkTable>>,
+    pub bottleneck: Option<Spanned<LinkOverrides>>,
     pub leaves: Option<Spanned<u32>>,
     pub spines: Option<Spanned<u32>>,
     pub hosts_per_leaf: Option<Spanned<u32>>,
@@ -62,16 +63,6 @@ pub(crate) struct TopologyTable {
     pub hosts_per_switch: Option<Spanned<u32>>,
     pub hosts: Option<Spanned<u32>>,
     pub path: Option<Spanned<String>>,
-}
-
-/// `[topology.link]` and `[topology.bottleneck]`.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LinkTable {
-    pub rate: Option<DataRate>,
-    pub delay: Option<SimTime>,
-    pub queue: Option<QueueLimit>,
-    pub loss: Option<Spanned<f64>>,
 }
 
 /// `[controller]`.

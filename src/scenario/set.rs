@@ -174,7 +174,7 @@ impl Schema {
         match self {
             Schema::Root => fields_of::<raw::ScenarioTable>(),
             Schema::Topology => fields_of::<raw::TopologyTable>(),
-            Schema::Link => fields_of::<raw::LinkTable>(),
+            Schema::Link => fields_of::<net_stack::LinkConfig>(),
             Schema::Controller => fields_of::<raw::ControllerTable>(),
             Schema::Tcp => fields_of::<raw::TcpTable>(),
             Schema::Flow => fields_of::<raw::FlowTable>(),
@@ -454,6 +454,21 @@ fn with_article(type_name: &str) -> String {
 }
 
 /// The span of the value at `path` in a parsed document.
+/// Where the value at the dotted `path` (`"tcp.mss"`, `"migration.0.max_rounds"`) is written
+/// in `text`, if it is. This is the seam between the crates' configuration types, whose
+/// `validate()` names a field, and the file: the loader turns the field into this span.
+pub(crate) fn span_in_text(text: &str, path: &str) -> Option<Range<usize>> {
+    let doc = toml_edit::Document::parse(text).ok()?;
+    let path: Vec<Seg> = path
+        .split('.')
+        .map(|p| match p.parse::<usize>() {
+            Ok(i) => Seg::Index(i),
+            Err(_) => Seg::Key(p.to_string()),
+        })
+        .collect();
+    span_of(doc.as_item(), &path)
+}
+
 fn span_of(item: &Item, path: &[Seg]) -> Option<Range<usize>> {
     let Some((seg, rest)) = path.split_first() else {
         return item.span();

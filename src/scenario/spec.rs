@@ -7,8 +7,9 @@
 
 use std::path::PathBuf;
 
+pub use net_stack::LinkConfig;
 use serde::Deserialize;
-use sim_core::{ByteSize, DataRate, QueueLimit, SimTime};
+use sim_core::{ByteSize, DataRate, SimTime};
 use toml::Spanned;
 
 /// How often a run with `end_after_migrations` checks whether every migration has finished.
@@ -160,30 +161,6 @@ impl TopologyShape {
             TopologyShape::Qin2017 => TopologyKind::Qin2017,
             TopologyShape::Arora2013 => TopologyKind::Arora2013,
             TopologyShape::File { .. } => TopologyKind::File,
-        }
-    }
-}
-
-/// A point-to-point link's parameters (`[topology.link]`, `[topology.bottleneck]`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LinkConfig {
-    /// `rate` (bit/s). Default 1 Gbps.
-    pub rate: DataRate,
-    /// `delay`: one-way propagation delay. Default 1 µs.
-    pub delay: SimTime,
-    /// `queue`: drop-tail limit of each output queue. Default 100 packets.
-    pub queue: QueueLimit,
-    /// `loss`: probability in [0, 1] that a frame is lost, per direction. Default 0.
-    pub loss: f64,
-}
-
-impl Default for LinkConfig {
-    fn default() -> Self {
-        LinkConfig {
-            rate: DataRate::gbps(1),
-            delay: SimTime::from_us(1),
-            queue: QueueLimit::Packets(100),
-            loss: 0.0,
         }
     }
 }

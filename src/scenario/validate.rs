@@ -8,12 +8,14 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use net_stack::FieldError;
 use sim_core::{ByteSize, SimTime};
 use toml::Spanned;
 
 use super::error::{ScenarioDiagnostic, ScenarioError, line_of, nearest, one_of};
 use super::names::{MAX_NAME_LEN, OutputFile, check_name, collision, timeseries_files};
 use super::raw;
+use super::set::span_in_text;
 use super::spec::*;
 use super::warning::ScenarioWarning;
 
@@ -61,6 +63,17 @@ impl<'a> Validator<'a> {
                 )),
             );
         }
+    }
+
+    /// Reports what a crate's configuration `validate()` found, at the value of its field in
+    /// the first of `tables` (dotted paths such as `"topology.bottleneck"`) that writes it, or
+    /// at `fallback` when none does.
+    fn field_error(&mut self, e: FieldError, tables: &[&str], fallback: Range<usize>) {
+        let span = tables
+            .iter()
+            .find_map(|t| span_in_text(self.text, &format!("{t}.{}", e.field)))
+            .unwrap_or(fallback);
+        self.error(span, e.message, e.label, e.help);
     }
 
     fn error(&mut self, span: Range<usize>, message: String, label: &str, help: Option<String>) {
