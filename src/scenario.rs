@@ -398,15 +398,16 @@ snaplen = 128
         assert_eq!(
             sc.tcp,
             TcpConfig {
-                variant: TcpVariant::Reno,
+                variant: CcVariant::Reno,
                 mss: 1460,
                 initial_cwnd: 4,
                 min_rto: t("1s"),
                 delayed_ack: true,
-                rcv_buf: ByteSize(64 << 10),
-                snd_buf: ByteSize(1 << 20),
+                rcv_buf: 64 << 10,
+                snd_buf: 1 << 20,
                 timestamps: true,
                 restart_after_idle: false,
+                ..TcpConfig::default()
             },
             "tcp"
         );
@@ -673,15 +674,16 @@ snaplen = 128
         assert_eq!(
             sc.tcp,
             TcpConfig {
-                variant: TcpVariant::Newreno,
+                variant: CcVariant::NewReno,
                 mss: 1448,
                 initial_cwnd: 10,
                 min_rto: t("200ms"),
                 delayed_ack: false,
-                rcv_buf: ByteSize(4 << 20),
-                snd_buf: ByteSize(4 << 20),
+                rcv_buf: 4 << 20,
+                snd_buf: 4 << 20,
                 timestamps: false,
                 restart_after_idle: false,
+                ..TcpConfig::default()
             },
             "tcp defaults"
         );

@@ -15,7 +15,7 @@ use toml::Spanned;
 
 use super::spec::{
     ControllerApp, Ecmp, FlowKind, LinkState, MigrationAlgorithm, MigrationOrder, PcapSelection,
-    SwitchTimingPreset, TcpVariant, TopologyKind,
+    SwitchTimingPreset, TopologyKind,
 };
 
 /// The whole file.
@@ -30,7 +30,7 @@ pub(crate) struct ScenarioTable {
     #[serde(default)]
     pub controller: ControllerTable,
     #[serde(default)]
-    pub tcp: TcpTable,
+    pub tcp: net_stack::tcp::TcpConfig,
     #[serde(default)]
     pub flow: Vec<Spanned<FlowTable>>,
     #[serde(default)]
@@ -75,21 +75,6 @@ pub(crate) struct ControllerTable {
     pub channel_latency: Option<SimTime>,
     pub switch_timing: Option<SwitchTimingPreset>,
     pub processing_time: Option<Spanned<String>>,
-}
-
-/// `[tcp]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TcpTable {
-    pub variant: Option<TcpVariant>,
-    pub mss: Option<Spanned<u32>>,
-    pub initial_cwnd: Option<Spanned<u32>>,
-    pub min_rto: Option<Spanned<SimTime>>,
-    pub delayed_ack: Option<bool>,
-    pub rcv_buf: Option<Spanned<ByteSize>>,
-    pub snd_buf: Option<Spanned<ByteSize>>,
-    pub timestamps: Option<bool>,
-    pub restart_after_idle: Option<bool>,
 }
 
 /// `bytes = "unlimited"` or a size.

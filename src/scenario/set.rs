@@ -176,7 +176,7 @@ impl Schema {
             Schema::Topology => fields_of::<raw::TopologyTable>(),
             Schema::Link => fields_of::<net_stack::LinkConfig>(),
             Schema::Controller => fields_of::<raw::ControllerTable>(),
-            Schema::Tcp => fields_of::<raw::TcpTable>(),
+            Schema::Tcp => fields_of::<net_stack::tcp::TcpConfig>(),
             Schema::Flow => fields_of::<raw::FlowTable>(),
             Schema::Host => fields_of::<raw::HostTable>(),
             Schema::Vm => fields_of::<raw::VmTable>(),

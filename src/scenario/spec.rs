@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 pub use net_stack::LinkConfig;
+pub use net_stack::tcp::{CcVariant, TcpConfig};
 use serde::Deserialize;
 use sim_core::{ByteSize, DataRate, SimTime};
 use toml::Spanned;
@@ -255,57 +256,6 @@ impl Default for ControllerConfig {
             channel_latency: SimTime::from_us(50),
             switch_timing: SwitchTimingPreset::Seed000,
             processing_time: SwitchTimingPreset::Seed000.default_processing(),
-        }
-    }
-}
-
-/// `[tcp] variant`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TcpVariant {
-    /// RFC 5681.
-    Reno,
-    /// RFC 6582.
-    #[default]
-    Newreno,
-}
-
-/// `[tcp]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TcpConfig {
-    /// `variant`. Default `newreno`.
-    pub variant: TcpVariant,
-    /// `mss` (bytes). Default 1448.
-    pub mss: u32,
-    /// `initial_cwnd` (segments). Default 10.
-    pub initial_cwnd: u32,
-    /// `min_rto`. Default 200 ms.
-    pub min_rto: SimTime,
-    /// `delayed_ack`. Default false.
-    pub delayed_ack: bool,
-    /// `rcv_buf`. Default 4 MiB.
-    pub rcv_buf: ByteSize,
-    /// `snd_buf`. Default 4 MiB.
-    pub snd_buf: ByteSize,
-    /// `timestamps`: the RFC 7323 option. Default false.
-    pub timestamps: bool,
-    /// `restart_after_idle`: RFC 5681 §4.1 — after an idle period longer than the RTO, cwnd
-    /// restarts from the initial window. Default false (seed 002's bursts depend on it).
-    pub restart_after_idle: bool,
-}
-
-impl Default for TcpConfig {
-    fn default() -> Self {
-        TcpConfig {
-            variant: TcpVariant::Newreno,
-            mss: 1448,
-            initial_cwnd: 10,
-            min_rto: SimTime::from_ms(200),
-            delayed_ack: false,
-            rcv_buf: ByteSize(4 << 20),
-            snd_buf: ByteSize(4 << 20),
-            timestamps: false,
-            restart_after_idle: false,
         }
     }
 }

@@ -25,8 +25,6 @@ mod traffic;
 
 /// The largest UDP or ICMP payload an IPv4 datagram can carry (65 535 − 20 − 8).
 const MAX_DATAGRAM_PAYLOAD: u64 = 65_507;
-/// The largest TCP receive window RFC 7323 §2.3 allows (2³⁰ bytes).
-const MAX_RCV_WINDOW: u64 = 1 << 30;
 
 /// Collects problems over one text.
 pub(crate) struct Validator<'a> {
@@ -388,88 +386,16 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn tcp(&mut self, raw: raw::TcpTable) -> TcpConfig {
-        let d = TcpConfig::default();
-        let mss_span = raw.mss.as_ref().map(|m| m.span());
-        let mss = match raw.mss {
-            Some(m) if !(1..=65_495).contains(m.get_ref()) => {
-                self.error(
-                    m.span(),
-                    format!(
-                        "`mss` must be between 1 and 65495 bytes, not {}",
-                        m.get_ref()
-                    ),
-                    "out of range",
-                    None,
-                );
-                d.mss
-            }
-            Some(m) => m.into_inner(),
-            None => d.mss,
-        };
-        let mut buf = |v: Option<Spanned<ByteSize>>, key: &str, max: u64, default: ByteSize| match v
-        {
-            Some(b) if b.get_ref().0 == 0 || b.get_ref().0 > max => {
-                let bound = match max {
-                    u64::MAX => "greater than zero".to_string(),
-                    max => format!("between 1 byte and {}", ByteSize(max)),
-                };
-                self.error(
-                    b.span(),
-                    format!("`{key}` must be {bound}, not {}", b.get_ref()),
-                    "out of range",
-                    None,
-                );
-                default
-            }
-            Some(b) => b.into_inner(),
-            None => default,
-        };
-        let rcv_buf = buf(raw.rcv_buf, "rcv_buf", MAX_RCV_WINDOW, d.rcv_buf);
-        let snd_buf = buf(raw.snd_buf, "snd_buf", u64::MAX, d.snd_buf);
-        let timestamps = raw.timestamps.unwrap_or(d.timestamps);
-        // The segment must fit an IPv4 packet: 65535 − 20 (IP) − 20 (TCP) − 12 (timestamps).
-        if let Some(span) = mss_span
-            && timestamps
-            && mss > 65_483
-        {
-            self.error(
-                span,
-                format!("`mss` must be at most 65483 bytes with `timestamps = true`, not {mss}"),
-                "too large with timestamps",
-                Some(
-                    "the 12-byte timestamp option must fit in the 65535-byte IPv4 packet too"
-                        .into(),
-                ),
-            );
+    /// `[tcp]`: net-stack reads and checks it; each problem is placed at its key.
+    fn tcp(&mut self, tcp: TcpConfig) -> TcpConfig {
+        let problems = tcp.problems();
+        if problems.is_empty() {
+            return tcp;
         }
-        let min_rto = match &raw.min_rto {
-            // RFC 6298 §2.5: the RTO is capped at 60 s, so a larger floor is meaningless.
-            Some(t) if *t.get_ref() > SimTime::from_secs(60) => {
-                self.error(
-                    t.span(),
-                    format!(
-                        "`min_rto` must be at most 60s (the RTO's upper bound), not {}",
-                        t.get_ref()
-                    ),
-                    "above the maximum RTO",
-                    None,
-                );
-                d.min_rto
-            }
-            _ => self.nonzero_time(raw.min_rto, "min_rto", d.min_rto),
-        };
-        TcpConfig {
-            variant: raw.variant.unwrap_or(d.variant),
-            mss,
-            initial_cwnd: self.positive(raw.initial_cwnd, "initial_cwnd", d.initial_cwnd),
-            min_rto,
-            delayed_ack: raw.delayed_ack.unwrap_or(d.delayed_ack),
-            rcv_buf,
-            snd_buf,
-            timestamps,
-            restart_after_idle: raw.restart_after_idle.unwrap_or(d.restart_after_idle),
+        for e in problems {
+            self.field_error(e, &["tcp"], 0..0);
         }
+        TcpConfig::default()
     }
 
     fn orchestrator(&mut self, raw: raw::OrchestratorTable) -> OrchestratorConfig {
