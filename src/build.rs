@@ -13,7 +13,7 @@ use toml::Spanned;
 use crate::estimate::{Estimate, LIMITS, exceeded, excess_message};
 use crate::scenario::ScenarioWarning;
 use crate::scenario::{
-    ControllerApp, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError, ScenarioSource,
+    AppKind, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError, ScenarioSource,
 };
 use crate::topology::{install, topology_of};
 
@@ -65,13 +65,9 @@ pub fn build(
 ) -> Result<Built, ScenarioError> {
     let mut b = NetworkBuilder::new(RngStreams::new(scenario.seed));
     b.tcp_config(scenario.tcp);
-    b.ecmp(match scenario.controller.ecmp {
-        crate::scenario::Ecmp::Off => net_stack::routing::Ecmp::Off,
-        crate::scenario::Ecmp::PerFlow => net_stack::routing::Ecmp::PerFlow,
-        crate::scenario::Ecmp::PerPacket => net_stack::routing::Ecmp::PerPacket,
-    });
+    b.ecmp(scenario.controller.ecmp);
     let topo = &scenario.topology;
-    let openflow = scenario.controller.app != ControllerApp::None;
+    let openflow = scenario.controller.app.is_openflow();
     install(&topology_of(scenario, source)?, &mut b, openflow);
     if openflow {
         let capture = scenario
@@ -349,7 +345,7 @@ fn check_build(scenario: &Scenario, source: &ScenarioSource) -> Result<(), Scena
     install(
         &topology_of(scenario, source)?,
         &mut b,
-        scenario.controller.app != ControllerApp::None,
+        scenario.controller.app != AppKind::None,
     );
     probe.trace.openflow_pcap = false;
     for name in &probe.trace.timeseries {

@@ -15,7 +15,7 @@ use topologies::{NodeIndex, Topology};
 
 mod share;
 
-use crate::scenario::{ControllerApp, FlowKindSpec, PcapSelection, Scenario};
+use crate::scenario::{AppKind, FlowKindSpec, PcapSelection, Scenario};
 
 /// Events per packet per hop: the queue's transmission end and the arrival at the next node,
 /// plus the application and socket work at the ends, spread over the path (calibrated on the
@@ -435,7 +435,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
     }
 
     // The controller's statistics polling: a request and a reply per switch.
-    if s.controller.app == ControllerApp::DynamicRouting {
+    if s.controller.app == AppKind::DynamicRouting {
         // A request and a reply per switch, each sent, carried and handled, and a statistics
         // entry per port.
         let per_poll: f64 = topo

@@ -383,7 +383,7 @@ snaplen = 128
         assert_eq!(
             sc.controller,
             ControllerConfig {
-                app: ControllerApp::DynamicRouting,
+                app: AppKind::DynamicRouting,
                 ecmp: Ecmp::Off,
                 stats_interval: t("2s"),
                 channel_latency: t("100us"),
@@ -662,7 +662,7 @@ snaplen = 128
         assert_eq!(
             sc.controller,
             ControllerConfig {
-                app: ControllerApp::None,
+                app: AppKind::None,
                 ecmp: Ecmp::Off,
                 stats_interval: t("5s"),
                 channel_latency: t("50us"),

@@ -31,15 +31,16 @@ use crate::device::Device;
 use crate::node::Node;
 use crate::{DeviceId, NodeId};
 
-/// How a node chooses among equal-cost next hops.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How a node chooses among equal-cost next hops (a scenario's `[controller] ecmp`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Ecmp {
-    /// Always the lowest-numbered port.
+    /// `"off"`: always the lowest-numbered port.
     #[default]
     Off,
-    /// A hash of the 5-tuple (salted per node), so one flow keeps one path.
+    /// `"per-flow"`: a hash of the 5-tuple (salted per node), so one flow keeps one path.
     PerFlow,
-    /// A uniformly random choice per packet, like ns-3's `RandomEcmpRouting`.
+    /// `"per-packet"`: a uniformly random choice per packet, like ns-3's `RandomEcmpRouting`.
     PerPacket,
 }
 

@@ -14,8 +14,7 @@ use sim_core::{ByteSize, DataRate, SimTime};
 use toml::Spanned;
 
 use super::spec::{
-    ControllerApp, Ecmp, FlowKind, LinkState, MigrationAlgorithm, MigrationOrder, PcapSelection,
-    SwitchTimingPreset, TopologyKind,
+    FlowKind, LinkState, MigrationAlgorithm, MigrationOrder, PcapSelection, TopologyKind,
 };
 
 /// The whole file.
@@ -28,7 +27,7 @@ pub(crate) struct ScenarioTable {
     pub end_after_migrations: Option<Spanned<bool>>,
     pub topology: Option<Spanned<TopologyTable>>,
     #[serde(default)]
-    pub controller: ControllerTable,
+    pub controller: openflow::config::ControllerConfig,
     #[serde(default)]
     pub tcp: net_stack::tcp::TcpConfig,
     #[serde(default)]
@@ -63,18 +62,6 @@ pub(crate) struct TopologyTable {
     pub hosts_per_switch: Option<Spanned<u32>>,
     pub hosts: Option<Spanned<u32>>,
     pub path: Option<Spanned<String>>,
-}
-
-/// `[controller]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ControllerTable {
-    pub app: Option<Spanned<ControllerApp>>,
-    pub ecmp: Option<Spanned<Ecmp>>,
-    pub stats_interval: Option<Spanned<SimTime>>,
-    pub channel_latency: Option<SimTime>,
-    pub switch_timing: Option<SwitchTimingPreset>,
-    pub processing_time: Option<Spanned<String>>,
 }
 
 /// `bytes = "unlimited"` or a size.

@@ -175,7 +175,7 @@ impl Schema {
             Schema::Root => fields_of::<raw::ScenarioTable>(),
             Schema::Topology => fields_of::<raw::TopologyTable>(),
             Schema::Link => fields_of::<net_stack::LinkConfig>(),
-            Schema::Controller => fields_of::<raw::ControllerTable>(),
+            Schema::Controller => fields_of::<openflow::config::ControllerConfig>(),
             Schema::Tcp => fields_of::<net_stack::tcp::TcpConfig>(),
             Schema::Flow => fields_of::<raw::FlowTable>(),
             Schema::Host => fields_of::<raw::HostTable>(),

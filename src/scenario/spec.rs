@@ -8,7 +8,10 @@
 use std::path::PathBuf;
 
 pub use net_stack::LinkConfig;
+pub use net_stack::routing::Ecmp;
 pub use net_stack::tcp::{CcVariant, TcpConfig};
+pub use openflow::config::{ControllerConfig, SwitchTimingPreset};
+pub use openflow::controller::AppKind;
 use serde::Deserialize;
 use sim_core::{ByteSize, DataRate, SimTime};
 use toml::Spanned;
@@ -162,100 +165,6 @@ impl TopologyShape {
             TopologyShape::Qin2017 => TopologyKind::Qin2017,
             TopologyShape::Arora2013 => TopologyKind::Arora2013,
             TopologyShape::File { .. } => TopologyKind::File,
-        }
-    }
-}
-
-/// `[controller] app`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ControllerApp {
-    /// Static shortest-path IP routing, no OpenFlow.
-    #[default]
-    None,
-    /// L2 learning switch.
-    Learning,
-    /// Dijkstra shortest path.
-    ShortestPath,
-    /// Dynamic routing on port statistics (seed 002).
-    DynamicRouting,
-}
-
-/// `[controller] ecmp`: how static routing spreads traffic over equal-cost paths.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Ecmp {
-    /// One path per destination.
-    #[default]
-    Off,
-    /// By a hash of the 5-tuple.
-    PerFlow,
-    /// At random for each packet (ns-3's `RandomEcmpRouting`).
-    PerPacket,
-}
-
-/// `[controller] switch_timing`: the switches' per-packet and per-message latencies.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SwitchTimingPreset {
-    /// seed 000 §III.D: matching and output action each uniform on 4–16.5 µs per packet.
-    #[default]
-    Seed000,
-    /// ns-3 OFSwitch13: 20 µs × ⌈log2 n⌉ for n entries, CPU capacity 100 Gbit/s.
-    Ofswitch13,
-    /// An ideal switch: no latency.
-    Zero,
-}
-
-impl SwitchTimingPreset {
-    /// The timing model of the preset.
-    pub fn timing(self) -> openflow::timing::SwitchTiming {
-        use openflow::timing::SwitchTiming;
-        match self {
-            SwitchTimingPreset::Seed000 => SwitchTiming::seed000(),
-            SwitchTimingPreset::Ofswitch13 => SwitchTiming::ofswitch13(),
-            SwitchTimingPreset::Zero => SwitchTiming::zero(),
-        }
-    }
-
-    /// The controller's default per-message processing time with this preset: seed 000's
-    /// controller `Matching` transition (uniform 4–16.5 µs); none for the others (ns-3's
-    /// controller applications answer at once).
-    pub fn default_processing(self) -> openflow::timing::Delay {
-        match self {
-            SwitchTimingPreset::Seed000 => openflow::timing::SEED000_STAGE,
-            _ => openflow::timing::Delay::ZERO,
-        }
-    }
-}
-
-/// `[controller]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ControllerConfig {
-    /// `app`. Default `none`.
-    pub app: ControllerApp,
-    /// `ecmp`: only with `app = "none"`. Default `off`.
-    pub ecmp: Ecmp,
-    /// `stats_interval`: port-statistics polling period. Default 5 s.
-    pub stats_interval: SimTime,
-    /// `channel_latency`: one-way switch–controller latency. Default 50 µs.
-    pub channel_latency: SimTime,
-    /// `switch_timing`: the switches' latency model. Default `seed000`.
-    pub switch_timing: SwitchTimingPreset,
-    /// `processing_time`: the controller's time per message (a delay distribution). Default
-    /// per `switch_timing`.
-    pub processing_time: openflow::timing::Delay,
-}
-
-impl Default for ControllerConfig {
-    fn default() -> Self {
-        ControllerConfig {
-            app: ControllerApp::None,
-            ecmp: Ecmp::Off,
-            stats_interval: SimTime::from_secs(5),
-            channel_latency: SimTime::from_us(50),
-            switch_timing: SwitchTimingPreset::Seed000,
-            processing_time: SwitchTimingPreset::Seed000.default_processing(),
         }
     }
 }

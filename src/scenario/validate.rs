@@ -345,45 +345,16 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn controller(&mut self, raw: raw::ControllerTable) -> ControllerConfig {
-        let d = ControllerConfig::default();
-        let app = raw.app.as_ref().map(|a| *a.get_ref()).unwrap_or(d.app);
-        let ecmp = match raw.ecmp {
-            Some(e) if *e.get_ref() != Ecmp::Off && app != ControllerApp::None => {
-                self.error(e.span(), "`ecmp` applies only with `app = \"none\"`".into(), "needs app = \"none\"", Some("OpenFlow apps choose their own paths; remove `ecmp` or set `app = \"none\"`".into()));
-                Ecmp::Off
-            }
-            Some(e) => e.into_inner(),
-            None => d.ecmp,
-        };
-        let switch_timing = raw.switch_timing.unwrap_or(d.switch_timing);
-        let processing_time = match raw.processing_time {
-            None => switch_timing.default_processing(),
-            Some(s) => match s.get_ref().parse::<openflow::timing::Delay>() {
-                Ok(d) => d,
-                Err(e) => {
-                    self.error(
-                        s.span(),
-                        format!("bad `processing_time`: {e}"),
-                        "not a delay",
-                        Some("write a time (\"20us\"), \"uniform(4us, 16.5us)\" or \"normal(4us, 1us)\"".into()),
-                    );
-                    switch_timing.default_processing()
-                }
-            },
-        };
-        ControllerConfig {
-            app,
-            ecmp,
-            stats_interval: self.nonzero_time(
-                raw.stats_interval,
-                "stats_interval",
-                d.stats_interval,
-            ),
-            channel_latency: raw.channel_latency.unwrap_or(d.channel_latency),
-            switch_timing,
-            processing_time,
+    /// `[controller]`: openflow reads and checks it; each problem is placed at its key.
+    fn controller(&mut self, controller: ControllerConfig) -> ControllerConfig {
+        let problems = controller.problems();
+        if problems.is_empty() {
+            return controller;
         }
+        for e in problems {
+            self.field_error(e, &["controller"], 0..0);
+        }
+        ControllerConfig::default()
     }
 
     /// `[tcp]`: net-stack reads and checks it; each problem is placed at its key.

@@ -104,7 +104,7 @@ impl Validator<'_> {
             );
         }
         self.link_events(s, raw, end);
-        if s.trace.openflow_pcap && s.controller.app == ControllerApp::None {
+        if s.trace.openflow_pcap && s.controller.app == AppKind::None {
             self.warn(
                 raw.openflow_pcap.clone().unwrap_or(0..0),
                 "`openflow_pcap` is set, but `[controller] app` is \"none\": there is no control channel, and pcap/openflow.pcap is not written".into(),
