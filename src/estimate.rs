@@ -398,7 +398,8 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
         // Pre-copy rounds shrink by ρ = dirty rate / link rate each round: M/(1 − ρ) in all,
         // at most max_total_factor · M (and about 2M when the dirty-rate rule stops it).
         let rho = (v.dirty_rate as f64 * v.page_size as f64 * 8.0 / fastest.max(1.0)).min(0.5);
-        let sent = (memory / (1.0 - rho)).min(memory * m.max_total_factor) + v.state.bytes() as f64;
+        let sent = (memory / (1.0 - rho)).min(memory * m.settings.max_total_factor)
+            + v.state.bytes() as f64;
         let segments = sent / mss * (1.0 + ack_share);
         *packets_of
             .entry(format!("migration:{}", v.name.get_ref()))

@@ -539,7 +539,7 @@ snaplen = 128
         assert_eq!(
             sc.orchestrator,
             OrchestratorConfig {
-                order: MigrationOrder::RoundRobin,
+                order: Order::RoundRobin,
                 concurrent: 2,
                 period: Some(t("10s"))
             },
@@ -552,23 +552,27 @@ snaplen = 128
                     vm: s("vm1"),
                     to: Some(s("h1")),
                     at: Some(t("1s")),
-                    algorithm: MigrationAlgorithm::Precopy,
-                    early_notification: true,
-                    max_rounds: 20,
-                    stop_threshold: ByteSize(100_000),
-                    max_total_factor: 2.5,
-                    dirty_rate_stop: false,
+                    settings: MigrationSettings {
+                        algorithm: MigrationAlgorithm::Precopy,
+                        early_notification: true,
+                        max_rounds: 20,
+                        stop_threshold: ByteSize(100_000),
+                        max_total_factor: 2.5,
+                        dirty_rate_stop: false,
+                    },
                 },
                 MigrationSpec {
                     vm: s("vm2"),
                     to: None,
                     at: None,
-                    algorithm: MigrationAlgorithm::StopAndCopy,
-                    early_notification: false,
-                    max_rounds: 30,
-                    stop_threshold: ByteSize(200_000),
-                    max_total_factor: 3.0,
-                    dirty_rate_stop: true,
+                    settings: MigrationSettings {
+                        algorithm: MigrationAlgorithm::StopAndCopy,
+                        early_notification: false,
+                        max_rounds: 30,
+                        stop_threshold: ByteSize(200_000),
+                        max_total_factor: 3.0,
+                        dirty_rate_stop: true,
+                    },
                 },
             ],
             "migrations, the second with defaults"
@@ -690,7 +694,7 @@ snaplen = 128
         assert_eq!(
             sc.orchestrator,
             OrchestratorConfig {
-                order: MigrationOrder::MachineByMachine,
+                order: Order::MachineByMachine,
                 concurrent: 1,
                 period: None
             },
@@ -823,11 +827,11 @@ at = "1s"
         let m = &sc.migrations[0];
         assert_eq!(
             (
-                m.algorithm,
-                m.early_notification,
-                m.max_rounds,
-                m.stop_threshold,
-                m.max_total_factor,
+                m.settings.algorithm,
+                m.settings.early_notification,
+                m.settings.max_rounds,
+                m.settings.stop_threshold,
+                m.settings.max_total_factor,
                 m.to.is_none()
             ),
             (

@@ -13,9 +13,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use sim_core::{ByteSize, DataRate, SimTime};
 use toml::Spanned;
 
-use super::spec::{
-    FlowKind, LinkState, MigrationAlgorithm, MigrationOrder, PcapSelection, TopologyKind,
-};
+use super::spec::{FlowKind, LinkState, PcapSelection, TopologyKind};
 
 /// The whole file.
 #[derive(Debug, Default, Deserialize)]
@@ -37,9 +35,9 @@ pub(crate) struct ScenarioTable {
     #[serde(default)]
     pub vm: Vec<Spanned<VmTable>>,
     #[serde(default)]
-    pub orchestrator: OrchestratorTable,
+    pub orchestrator: vm::OrchestratorConfig,
     #[serde(default)]
-    pub migration: Vec<Spanned<MigrationTable>>,
+    pub migration: Vec<Spanned<vm::MigrationTable>>,
     #[serde(default)]
     pub event: Vec<Spanned<EventTable>>,
     #[serde(default)]
@@ -204,30 +202,6 @@ impl WorkloadTable {
             response: self.response.clone(),
         }
     }
-}
-
-/// `[orchestrator]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OrchestratorTable {
-    pub order: Option<MigrationOrder>,
-    pub concurrent: Option<Spanned<u32>>,
-    pub period: Option<Spanned<SimTime>>,
-}
-
-/// One `[[migration]]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct MigrationTable {
-    pub vm: Option<Spanned<String>>,
-    pub to: Option<Spanned<String>>,
-    pub at: Option<Spanned<SimTime>>,
-    pub algorithm: Option<MigrationAlgorithm>,
-    pub early_notification: Option<bool>,
-    pub max_rounds: Option<Spanned<u32>>,
-    pub stop_threshold: Option<ByteSize>,
-    pub max_total_factor: Option<Spanned<f64>>,
-    pub dirty_rate_stop: Option<bool>,
 }
 
 /// One `[[event]]`.

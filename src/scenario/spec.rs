@@ -15,6 +15,7 @@ pub use openflow::controller::AppKind;
 use serde::Deserialize;
 use sim_core::{ByteSize, DataRate, SimTime};
 use toml::Spanned;
+pub use vm::{MigrationAlgorithm, MigrationSettings, OrchestratorConfig, Order};
 
 /// How often a run with `end_after_migrations` checks whether every migration has finished.
 pub const END_CHECK: SimTime = SimTime::from_ms(10);
@@ -349,51 +350,6 @@ pub struct WorkloadSpec {
     pub kind: FlowKindSpec,
 }
 
-/// `[orchestrator] order`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MigrationOrder {
-    /// Finish one source machine's VMs before the next.
-    #[default]
-    MachineByMachine,
-    /// Take one VM from each source machine in turn (seed 004).
-    RoundRobin,
-}
-
-/// `[orchestrator]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OrchestratorConfig {
-    /// `order`. Default `machine-by-machine`.
-    pub order: MigrationOrder,
-    /// `concurrent`: migrations in flight at once, at least 1. Default 1.
-    pub concurrent: u32,
-    /// `period`: periodic trigger for migrations without `at`. Default none.
-    pub period: Option<SimTime>,
-}
-
-impl Default for OrchestratorConfig {
-    fn default() -> Self {
-        OrchestratorConfig {
-            order: MigrationOrder::MachineByMachine,
-            concurrent: 1,
-            period: None,
-        }
-    }
-}
-
-/// `[[migration]] algorithm`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MigrationAlgorithm {
-    /// Iterative pre-copy with the Xen stop conditions.
-    #[default]
-    Precopy,
-    /// Pause, copy everything, resume.
-    StopAndCopy,
-    /// Resume at the target first, fetch pages on demand.
-    Postcopy,
-}
-
 /// One `[[migration]]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationSpec {
@@ -403,20 +359,8 @@ pub struct MigrationSpec {
     pub to: Option<Spanned<String>>,
     /// `at`: start time; `None` waits for the orchestrator's `period`.
     pub at: Option<SimTime>,
-    /// `algorithm`. Default `precopy`.
-    pub algorithm: MigrationAlgorithm,
-    /// `early_notification` (seed 002). Default false.
-    pub early_notification: bool,
-    /// `max_rounds`: pre-copy round limit, at least 1. Default 30.
-    pub max_rounds: u32,
-    /// `stop_threshold`: stop pre-copy when this little is left dirty. Default 200 KB.
-    pub stop_threshold: ByteSize,
-    /// `max_total_factor`: stop when this many times the memory has been sent, at least 1.
-    /// Default 3.0.
-    pub max_total_factor: f64,
-    /// `dirty_rate_stop`: stop pre-copy when the VM wrote more during a round than the round
-    /// sent (seed 002 §2.1 (1), seed 000). Xen's defaults have no such rule. Default true.
-    pub dirty_rate_stop: bool,
+    /// `algorithm` and the engine's stop conditions, read and checked by vm.
+    pub settings: MigrationSettings,
 }
 
 /// `[[event]] state`.

@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use net_stack::FieldError;
-use sim_core::{ByteSize, SimTime};
+use sim_core::SimTime;
 use toml::Spanned;
 
 use super::error::{ScenarioDiagnostic, ScenarioError, line_of, nearest, one_of};
 use super::names::{MAX_NAME_LEN, OutputFile, check_name, collision, timeseries_files};
 use super::raw;
-use super::set::span_in_text;
+use super::set::TextSpans;
 use super::spec::*;
 use super::warning::ScenarioWarning;
 
@@ -30,6 +30,8 @@ const MAX_DATAGRAM_PAYLOAD: u64 = 65_507;
 pub(crate) struct Validator<'a> {
     name: &'a str,
     text: &'a str,
+    /// Where each value is written, for the problems crate configuration types report.
+    spans: TextSpans,
     problems: Vec<ScenarioDiagnostic>,
     warnings: Vec<ScenarioWarning>,
 }
@@ -39,6 +41,7 @@ impl<'a> Validator<'a> {
         Validator {
             name,
             text,
+            spans: TextSpans::new(text),
             problems: Vec::new(),
             warnings: Vec::new(),
         }
@@ -69,7 +72,7 @@ impl<'a> Validator<'a> {
     fn field_error(&mut self, e: FieldError, tables: &[&str], fallback: Range<usize>) {
         let span = tables
             .iter()
-            .find_map(|t| span_in_text(self.text, &format!("{t}.{}", e.field)))
+            .find_map(|t| self.spans.get(&format!("{t}.{}", e.field)))
             .unwrap_or(fallback);
         self.error(span, e.message, e.label, e.help);
     }
@@ -94,7 +97,7 @@ impl<'a> Validator<'a> {
 
     /// The whole file.
     pub(crate) fn scenario(&mut self, raw: raw::ScenarioTable) -> Scenario {
-        let raw_times = timeline::RawTimes::of(&raw);
+        let raw_times = timeline::RawTimes::of(&raw, &self.spans);
         let duration = match raw.duration {
             Some(d) if *d.get_ref() == SimTime::ZERO => {
                 self.error(
@@ -369,38 +372,37 @@ impl<'a> Validator<'a> {
         TcpConfig::default()
     }
 
-    fn orchestrator(&mut self, raw: raw::OrchestratorTable) -> OrchestratorConfig {
-        let d = OrchestratorConfig::default();
-        let period = match raw.period {
-            Some(p) if *p.get_ref() == SimTime::ZERO => {
-                self.error(
-                    p.span(),
-                    "`period` must be greater than zero".into(),
-                    "zero",
-                    None,
-                );
-                None
-            }
-            p => p.map(Spanned::into_inner),
-        };
-        OrchestratorConfig {
-            order: raw.order.unwrap_or(d.order),
-            concurrent: self.positive(raw.concurrent, "concurrent", d.concurrent),
-            period,
+    /// `[orchestrator]`: vm reads and checks it; each problem is placed at its key.
+    fn orchestrator(&mut self, orchestrator: OrchestratorConfig) -> OrchestratorConfig {
+        let problems = orchestrator.problems();
+        if problems.is_empty() {
+            return orchestrator;
         }
+        for e in problems {
+            self.field_error(e, &["orchestrator"], 0..0);
+        }
+        OrchestratorConfig::default()
     }
 
     fn migration(
         &mut self,
         index: usize,
-        raw: Spanned<raw::MigrationTable>,
+        raw: Spanned<vm::MigrationTable>,
         vms: &[&str],
         periodic: bool,
     ) -> Option<MigrationSpec> {
         let span = raw.span();
         let raw = raw.into_inner();
         let table = format!("[[migration]] index {index}");
-        let vm = self.missing(raw.vm, "vm", &table, &span, "vm = \"vm1\"")?;
+        let path = format!("migration.{index}");
+        // vm reads the table with plain names; the names keep the place they are written at.
+        let spanned = |key: &str, v: String| {
+            let at = self.spans.get(&format!("{path}.{key}"));
+            Spanned::new(at.unwrap_or_else(|| span.clone()), v)
+        };
+        let vm_name = raw.vm.clone().map(|v| spanned("vm", v));
+        let to = raw.to.clone().map(|t| spanned("to", t));
+        let vm = self.missing(vm_name, "vm", &table, &span, "vm = \"vm1\"")?;
         if !vms.contains(&vm.get_ref().as_str()) {
             let help = match nearest(vm.get_ref(), vms.iter().copied()) {
                 Some(n) => format!("did you mean `{n}`? VMs are defined by [[vm]] tables"),
@@ -425,32 +427,21 @@ impl<'a> Validator<'a> {
                 Some("add `at = \"1s\"`, or set `period` in [orchestrator]".into()),
             );
         }
-        let factor = match raw.max_total_factor {
-            Some(f) if !(f.get_ref().is_finite() && *f.get_ref() >= 1.0) => {
-                self.error(
-                    f.span(),
-                    format!(
-                        "`max_total_factor` must be at least 1.0, not {}",
-                        f.get_ref()
-                    ),
-                    "below 1",
-                    Some("it is a multiple of the VM's memory; 3.0 is Xen's default".into()),
-                );
-                3.0
-            }
-            Some(f) => f.into_inner(),
-            None => 3.0,
-        };
+        let settings = raw.settings();
+        let problems = settings.problems();
+        let ok = problems.is_empty();
+        for e in problems {
+            self.field_error(e, &[&path], span.clone());
+        }
         Some(MigrationSpec {
             vm,
-            to: raw.to,
-            at: raw.at.map(Spanned::into_inner),
-            algorithm: raw.algorithm.unwrap_or_default(),
-            early_notification: raw.early_notification.unwrap_or(false),
-            max_rounds: self.positive(raw.max_rounds, "max_rounds", 30),
-            stop_threshold: raw.stop_threshold.unwrap_or(ByteSize(200_000)),
-            max_total_factor: factor,
-            dirty_rate_stop: raw.dirty_rate_stop.unwrap_or(true),
+            to,
+            at: raw.at,
+            settings: if ok {
+                settings
+            } else {
+                MigrationSettings::default()
+            },
         })
     }
 
