@@ -39,7 +39,8 @@ pub struct TcpConfig {
     pub min_rto: SimTime,
     /// Upper bound of the retransmission timeout, also for backed-off timers (RFC 6298 §2.5: ≥ 60 s).
     pub max_rto: SimTime,
-    /// Retransmission timeout before the first RTT sample (RFC 6298 §2.1).
+    /// Retransmission timeout before the first RTT sample (RFC 6298 §2.1: 1 s), the scenario's
+    /// `[tcp] initial_rto`; it times a lost SYN, SYN-ACK or first segment. In (0, `max_rto`].
     pub initial_rto: SimTime,
     /// Clock granularity G in RTO = SRTT + max(G, 4·RTTVAR) (RFC 6298 §2.3).
     pub clock_granularity: SimTime,
@@ -114,6 +115,8 @@ pub struct TcpTable {
     pub initial_cwnd: Option<u32>,
     /// `min_rto`.
     pub min_rto: Option<SimTime>,
+    /// `initial_rto`.
+    pub initial_rto: Option<SimTime>,
     /// `delayed_ack`.
     pub delayed_ack: Option<bool>,
     /// `rcv_buf` (a size).
@@ -134,6 +137,7 @@ impl From<TcpTable> for TcpConfig {
             mss: t.mss.unwrap_or(d.mss),
             initial_cwnd: t.initial_cwnd.unwrap_or(d.initial_cwnd),
             min_rto: t.min_rto.unwrap_or(d.min_rto),
+            initial_rto: t.initial_rto.unwrap_or(d.initial_rto),
             delayed_ack: t.delayed_ack.unwrap_or(d.delayed_ack),
             rcv_buf: t.rcv_buf.map_or(d.rcv_buf, ByteSize::bytes),
             snd_buf: t.snd_buf.map_or(d.snd_buf, ByteSize::bytes),
@@ -147,7 +151,7 @@ impl From<TcpTable> for TcpConfig {
 impl TcpConfig {
     /// Every rule the types cannot express, each broken one naming its key: `mss` fits an IPv4
     /// packet (with the timestamp option when on), `initial_cwnd` ≥ 1, `min_rto` in
-    /// (0, `max_rto`], `rcv_buf` in [1 B, 2³⁰ B], `snd_buf` ≥ 1 B.
+    /// (0, `max_rto`], `initial_rto` in (0, `max_rto`], `rcv_buf` in [1 B, 2³⁰ B], `snd_buf` ≥ 1 B.
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
         // 65535 − 20 (IPv4) − 20 (TCP): the largest payload of one IPv4 packet.
@@ -194,6 +198,19 @@ impl TcpConfig {
                     self.max_rto, self.min_rto
                 ),
                 "above the maximum RTO",
+            ));
+        }
+        if self.initial_rto == SimTime::ZERO || self.initial_rto > self.max_rto {
+            // RFC 6298 §2.1 sets 1 s; zero would retransmit at once, forever, and above the
+            // cap the estimator would clamp it anyway.
+            out.push(FieldError::new(
+                "initial_rto",
+                format!(
+                    "`initial_rto` must be greater than zero and at most {} (the RTO's upper \
+                     bound), not {}",
+                    self.max_rto, self.initial_rto
+                ),
+                "out of range",
             ));
         }
         if self.rcv_buf == 0 || self.rcv_buf > MAX_RCV_BUF {
@@ -270,8 +287,20 @@ mod tests {
     /// written (and for the fields it does not expose), and refuses unknown keys and lists.
     #[test]
     fn table_reads_units_and_keeps_defaults() {
-        let c = table("variant = \"reno\"\nmin_rto = \"1s\"\nrcv_buf = \"64KiB\"\nmss = 1460")
-            .expect("valid");
+        let c = table(
+            "variant = \"reno\"\nmin_rto = \"1s\"\nrcv_buf = \"64KiB\"\nmss = 1460\ninitial_rto = \"3s\"",
+        )
+        .expect("valid");
+        assert_eq!(
+            c.initial_rto,
+            SimTime::from_secs(3),
+            "initial_rto with its unit"
+        );
+        assert_eq!(
+            TcpConfig::default().initial_rto,
+            SimTime::from_secs(1),
+            "RFC 6298 §2.1"
+        );
         let d = TcpConfig::default();
         assert_eq!(c.variant, CcVariant::Reno, "variant");
         assert_eq!(c.min_rto, SimTime::from_secs(1), "min_rto with its unit");
@@ -283,6 +312,7 @@ mod tests {
                 min_rto: d.min_rto,
                 rcv_buf: d.rcv_buf,
                 mss: d.mss,
+                initial_rto: d.initial_rto,
                 ..c
             },
             d,
@@ -367,5 +397,17 @@ mod tests {
             ["rcv_buf"]
         );
         assert_eq!(fields(TcpConfig { snd_buf: 0, ..d }), ["snd_buf"]);
+        for bad in [SimTime::ZERO, SimTime::from_secs(61)] {
+            let c = TcpConfig {
+                initial_rto: bad,
+                ..d
+            };
+            assert_eq!(fields(c), ["initial_rto"], "initial_rto {bad}");
+        }
+        let max = TcpConfig {
+            initial_rto: SimTime::from_secs(60),
+            ..d
+        };
+        assert!(max.problems().is_empty(), "initial_rto may equal max_rto");
     }
 }
