@@ -6,7 +6,6 @@ use net_stack::apps::{
     BulkSend, OnOff, OnOffConfig, PacketSink, Ping, PingConfig, RequestClient, RequestConfig,
     ResponseServer,
 };
-use net_stack::tcp::{CcVariant, TcpConfig};
 use net_stack::{AppId, Network, NetworkBuilder, NodeId};
 use sim_core::{RngStreams, SimTime, Simulation};
 use toml::Spanned;
@@ -14,31 +13,9 @@ use toml::Spanned;
 use crate::estimate::{Estimate, LIMITS, exceeded, excess_message};
 use crate::scenario::ScenarioWarning;
 use crate::scenario::{
-    ControllerApp, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError, ScenarioSource,
-    TcpVariant,
+    AppKind, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError, ScenarioSource,
 };
 use crate::topology::{install, topology_of};
-
-/// The network's TCP configuration from the scenario's `[tcp]` table; what the table does not
-/// name keeps net-stack's defaults (maximum RTO 60 s, initial RTO 1 s, clock granularity 1 ms,
-/// delayed-ACK timer 200 ms as in ns-3).
-pub fn tcp_config(t: &crate::scenario::TcpConfig) -> TcpConfig {
-    TcpConfig {
-        mss: t.mss,
-        initial_cwnd: t.initial_cwnd,
-        min_rto: t.min_rto,
-        delayed_ack: t.delayed_ack,
-        rcv_buf: t.rcv_buf.bytes(),
-        snd_buf: t.snd_buf.bytes(),
-        timestamps: t.timestamps,
-        restart_after_idle: t.restart_after_idle,
-        variant: match t.variant {
-            TcpVariant::Reno => CcVariant::Reno,
-            TcpVariant::Newreno => CcVariant::NewReno,
-        },
-        ..TcpConfig::default()
-    }
-}
 
 /// UDP port of flow `i`'s receiver.
 fn sink_port(i: usize) -> u16 {
@@ -87,14 +64,10 @@ pub fn build(
     out: &Path,
 ) -> Result<Built, ScenarioError> {
     let mut b = NetworkBuilder::new(RngStreams::new(scenario.seed));
-    b.tcp_config(tcp_config(&scenario.tcp));
-    b.ecmp(match scenario.controller.ecmp {
-        crate::scenario::Ecmp::Off => net_stack::routing::Ecmp::Off,
-        crate::scenario::Ecmp::PerFlow => net_stack::routing::Ecmp::PerFlow,
-        crate::scenario::Ecmp::PerPacket => net_stack::routing::Ecmp::PerPacket,
-    });
+    b.tcp_config(scenario.tcp);
+    b.ecmp(scenario.controller.ecmp);
     let topo = &scenario.topology;
-    let openflow = scenario.controller.app != ControllerApp::None;
+    let openflow = scenario.controller.app.is_openflow();
     install(&topology_of(scenario, source)?, &mut b, openflow);
     if openflow {
         let capture = scenario
@@ -372,7 +345,7 @@ fn check_build(scenario: &Scenario, source: &ScenarioSource) -> Result<(), Scena
     install(
         &topology_of(scenario, source)?,
         &mut b,
-        scenario.controller.app != ControllerApp::None,
+        scenario.controller.app != AppKind::None,
     );
     probe.trace.openflow_pcap = false;
     for name in &probe.trace.timeseries {

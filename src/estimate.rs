@@ -15,7 +15,7 @@ use topologies::{NodeIndex, Topology};
 
 mod share;
 
-use crate::scenario::{ControllerApp, FlowKindSpec, PcapSelection, Scenario};
+use crate::scenario::{AppKind, FlowKindSpec, PcapSelection, Scenario};
 
 /// Events per packet per hop: the queue's transmission end and the arrival at the next node,
 /// plus the application and socket work at the ends, spread over the path (calibrated on the
@@ -400,7 +400,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
         // at most max_total_factor · M (and about 2M when the dirty-rate rule stops it).
         let rho = (v.dirty_rate as f64 * v.page_size as f64 * 8.0 / fastest.max(1.0)).min(0.5);
         // No more than the fastest link carries in the time left.
-        let sent = ((memory / (1.0 - rho)).min(memory * m.max_total_factor)
+        let sent = ((memory / (1.0 - rho)).min(memory * m.settings.max_total_factor)
             + v.state.bytes() as f64)
             .min(fastest / 8.0 * (end - start).max(0.0));
         let segments = sent / mss * (1.0 + ack_share);
@@ -439,7 +439,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
     }
 
     // The controller's statistics polling: a request and a reply per switch.
-    if s.controller.app == ControllerApp::DynamicRouting {
+    if s.controller.app == AppKind::DynamicRouting {
         // A request and a reply per switch, each sent, carried and handled, and a statistics
         // entry per port.
         let per_poll: f64 = topo

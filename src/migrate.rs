@@ -23,12 +23,10 @@ use net_stack::apps::PacketSink;
 use net_stack::{AppId, NetworkBuilder, NodeId};
 use sim_core::{RngStreams, SimTime};
 use vm::app::MigrationApp;
-use vm::orchestrator::{HostLoad, Order, TargetPolicy, choose_target, migration_order};
-use vm::{Migration, MigrationConfig, PostcopyConfig, PrecopyConfig, StopAndCopyConfig, VmConfig};
+use vm::orchestrator::{HostLoad, TargetPolicy, choose_target, migration_order};
+use vm::{Migration, VmConfig};
 
-use crate::scenario::{
-    MigrationAlgorithm, MigrationOrder, Scenario, ScenarioError, ScenarioSource,
-};
+use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
 
 /// One planned migration and the applications that carry it.
 #[derive(Debug, Clone)]
@@ -125,10 +123,7 @@ pub fn install(
         .iter()
         .map(|&i| location[vm_index(scenario.migrations[i].vm.get_ref())])
         .collect();
-    let order = match scenario.orchestrator.order {
-        MigrationOrder::MachineByMachine => Order::MachineByMachine,
-        MigrationOrder::RoundRobin => Order::RoundRobin,
-    };
+    let order = scenario.orchestrator.order;
     let mut plan: Vec<(usize, SimTime)> = timed
         .iter()
         .map(|&i| (i, scenario.migrations[i].at.expect("timed")))
@@ -202,23 +197,7 @@ pub fn install(
             .iter()
             .find(|s| s.name.get_ref() == to_name)
             .map_or(SimTime::ZERO, |s| s.resume_time);
-        let algorithm = match m.algorithm {
-            MigrationAlgorithm::Precopy => MigrationConfig::Precopy(PrecopyConfig {
-                max_rounds: m.max_rounds,
-                stop_threshold: m.stop_threshold,
-                max_total_factor: m.max_total_factor,
-                early_notification: m.early_notification,
-                dirty_rate_check: m.dirty_rate_stop,
-                resume_time,
-            }),
-            MigrationAlgorithm::StopAndCopy => {
-                MigrationConfig::StopAndCopy(StopAndCopyConfig { resume_time })
-            }
-            MigrationAlgorithm::Postcopy => MigrationConfig::Postcopy(PostcopyConfig {
-                resume_time,
-                ..PostcopyConfig::default()
-            }),
-        };
+        let algorithm = m.settings.engine(resume_time);
         let rng = streams.stream(&format!("migration/{}/{i}", v.name.get_ref()));
         let engine = Migration::new(&vm_config(v), &algorithm, rng)
             .map_err(|e| source.error_at(m.vm.span(), format!("bad migration: {e}"), None))?;

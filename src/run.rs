@@ -98,7 +98,7 @@ pub fn run(
     // Everything a build checks, before the results directory is touched: a scenario with a
     // mistake leaves an earlier run's results as they were.
     let mut warnings = crate::build::check(scenario, source, &opts.check)?.warnings;
-    if opts.dump_flows && scenario.controller.app == crate::scenario::ControllerApp::None {
+    if opts.dump_flows && scenario.controller.app == crate::scenario::AppKind::None {
         warnings.push(crate::scenario::ScenarioWarning::general(
             "--dump-flows is given, but `[controller] app` is \"none\": there are no flow tables to dump",
             None,

@@ -383,7 +383,7 @@ snaplen = 128
         assert_eq!(
             sc.controller,
             ControllerConfig {
-                app: ControllerApp::DynamicRouting,
+                app: AppKind::DynamicRouting,
                 ecmp: Ecmp::Off,
                 stats_interval: t("2s"),
                 channel_latency: t("100us"),
@@ -398,15 +398,16 @@ snaplen = 128
         assert_eq!(
             sc.tcp,
             TcpConfig {
-                variant: TcpVariant::Reno,
+                variant: CcVariant::Reno,
                 mss: 1460,
                 initial_cwnd: 4,
                 min_rto: t("1s"),
                 delayed_ack: true,
-                rcv_buf: ByteSize(64 << 10),
-                snd_buf: ByteSize(1 << 20),
+                rcv_buf: 64 << 10,
+                snd_buf: 1 << 20,
                 timestamps: true,
                 restart_after_idle: false,
+                ..TcpConfig::default()
             },
             "tcp"
         );
@@ -538,7 +539,7 @@ snaplen = 128
         assert_eq!(
             sc.orchestrator,
             OrchestratorConfig {
-                order: MigrationOrder::RoundRobin,
+                order: Order::RoundRobin,
                 concurrent: 2,
                 period: Some(t("10s"))
             },
@@ -551,23 +552,27 @@ snaplen = 128
                     vm: s("vm1"),
                     to: Some(s("h1")),
                     at: Some(t("1s")),
-                    algorithm: MigrationAlgorithm::Precopy,
-                    early_notification: true,
-                    max_rounds: 20,
-                    stop_threshold: ByteSize(100_000),
-                    max_total_factor: 2.5,
-                    dirty_rate_stop: false,
+                    settings: MigrationSettings {
+                        algorithm: MigrationAlgorithm::Precopy,
+                        early_notification: true,
+                        max_rounds: 20,
+                        stop_threshold: ByteSize(100_000),
+                        max_total_factor: 2.5,
+                        dirty_rate_stop: false,
+                    },
                 },
                 MigrationSpec {
                     vm: s("vm2"),
                     to: None,
                     at: None,
-                    algorithm: MigrationAlgorithm::StopAndCopy,
-                    early_notification: false,
-                    max_rounds: 30,
-                    stop_threshold: ByteSize(200_000),
-                    max_total_factor: 3.0,
-                    dirty_rate_stop: true,
+                    settings: MigrationSettings {
+                        algorithm: MigrationAlgorithm::StopAndCopy,
+                        early_notification: false,
+                        max_rounds: 30,
+                        stop_threshold: ByteSize(200_000),
+                        max_total_factor: 3.0,
+                        dirty_rate_stop: true,
+                    },
                 },
             ],
             "migrations, the second with defaults"
@@ -661,7 +666,7 @@ snaplen = 128
         assert_eq!(
             sc.controller,
             ControllerConfig {
-                app: ControllerApp::None,
+                app: AppKind::None,
                 ecmp: Ecmp::Off,
                 stats_interval: t("5s"),
                 channel_latency: t("50us"),
@@ -673,22 +678,23 @@ snaplen = 128
         assert_eq!(
             sc.tcp,
             TcpConfig {
-                variant: TcpVariant::Newreno,
+                variant: CcVariant::NewReno,
                 mss: 1448,
                 initial_cwnd: 10,
                 min_rto: t("200ms"),
                 delayed_ack: false,
-                rcv_buf: ByteSize(4 << 20),
-                snd_buf: ByteSize(4 << 20),
+                rcv_buf: 4 << 20,
+                snd_buf: 4 << 20,
                 timestamps: false,
                 restart_after_idle: false,
+                ..TcpConfig::default()
             },
             "tcp defaults"
         );
         assert_eq!(
             sc.orchestrator,
             OrchestratorConfig {
-                order: MigrationOrder::MachineByMachine,
+                order: Order::MachineByMachine,
                 concurrent: 1,
                 period: None
             },
@@ -821,11 +827,11 @@ at = "1s"
         let m = &sc.migrations[0];
         assert_eq!(
             (
-                m.algorithm,
-                m.early_notification,
-                m.max_rounds,
-                m.stop_threshold,
-                m.max_total_factor,
+                m.settings.algorithm,
+                m.settings.early_notification,
+                m.settings.max_rounds,
+                m.settings.stop_threshold,
+                m.settings.max_total_factor,
                 m.to.is_none()
             ),
             (
@@ -1045,6 +1051,20 @@ mod bad_input_tests {
             ("ecmp with an OpenFlow app",
              format!("{BASE}[controller]\napp = \"learning\"\necmp = \"per-flow\"\n"), vec![],
              vec!["t.toml:5:8", "`ecmp` applies only with `app = \"none\"`"]),
+            // Values read by the crates' configuration types (net-stack, openflow, vm) are
+            // placed by their dotted key path: the right table entry, line and column.
+            ("a crate-checked setting of the second migration",
+             format!("{BASE}[[vm]]\nname = \"vm1\"\nhost = \"h0\"\nmemory = \"1GiB\"\n[[migration]]\nvm = \"vm1\"\nat = \"1s\"\n[[migration]]\nvm = \"vm1\"\nat = \"2s\"\nmax_total_factor = 0.5\n"), vec![],
+             vec!["t.toml:13:20", "`max_total_factor` must be at least 1.0, not 0.5"]),
+            ("a crate-checked [orchestrator] key",
+             format!("{BASE}[orchestrator]\nconcurrent = 0\n"), vec![],
+             vec!["t.toml:4:14", "`concurrent` must be at least 1"]),
+            ("a crate-checked [tcp] key from --set",
+             BASE.into(), vec!["tcp.mss=0"],
+             vec!["`mss` must be between 1 and 65495 bytes, not 0", "this value comes from `--set tcp.mss=0`"]),
+            ("a bad link loss the bottleneck inherits is reported at `link`",
+             "[topology]\nkind = \"dumbbell\"\nlink = { loss = 2.0 }\nbottleneck = { rate = \"1Gbps\" }\n".into(), vec![],
+             vec!["t.toml:3:17", "`loss` must be between 0 and 1, not 2"]),
             ("migration of an undefined vm",
              format!("{BASE}[[vm]]\nname = \"vm1\"\nhost = \"h0\"\nmemory = \"1GiB\"\n[[migration]]\nvm = \"vm2\"\nat = \"1s\"\n"), vec![],
              vec!["t.toml:8:6", "migrates `vm2`, which no [[vm]] defines", "did you mean `vm1`?"]),

@@ -8,24 +8,11 @@ use std::path::Path;
 
 use net_stack::NetworkBuilder;
 use net_stack::arp::ArpConfig;
-use openflow::controller::{AppKind, Controller, app};
-use openflow::plane::{OpenFlowPlane, PlaneConfig};
+use openflow::controller::{Controller, app_with_config};
+use openflow::plane::OpenFlowPlane;
 use sim_core::RngStreams;
 
-use crate::scenario::{ControllerApp, Scenario};
-
-/// The controller app a scenario names (`None` for `app = "none"`).
-pub fn app_kind(scenario: &Scenario) -> Option<AppKind> {
-    let c = &scenario.controller;
-    match c.app {
-        ControllerApp::None => None,
-        ControllerApp::Learning => Some(AppKind::Learning),
-        ControllerApp::ShortestPath => Some(AppKind::ShortestPath),
-        ControllerApp::DynamicRouting => Some(AppKind::DynamicRouting {
-            stats_interval: c.stats_interval,
-        }),
-    }
-}
+use crate::scenario::Scenario;
 
 /// Gives `b` the OpenFlow plane and ARP-speaking hosts; with `capture`, the control channel
 /// is recorded there (the directory is created). Fails only with the file system's error.
@@ -34,19 +21,14 @@ pub fn install(
     scenario: &Scenario,
     capture: Option<&Path>,
 ) -> io::Result<()> {
-    let Some(kind) = app_kind(scenario) else {
+    let c = scenario.controller;
+    if !c.app.is_openflow() {
         return Ok(());
-    };
-    let c = &scenario.controller;
-    let config = PlaneConfig {
-        channel_latency: c.channel_latency,
-        controller_processing: c.processing_time,
-        timing: c.switch_timing.timing(),
-        ..PlaneConfig::default()
-    };
+    }
     let rng = RngStreams::new(scenario.seed).stream("openflow/timing");
-    let mut plane = OpenFlowPlane::new(config, rng, move |topology| {
-        let app = app(kind, &topology);
+    let mut plane = OpenFlowPlane::new(c.plane_config(), rng, move |topology| {
+        let app = app_with_config(c.app, &topology, c.app_config())
+            .expect("an OpenFlow app: checked above");
         Controller::new(topology, app)
     });
     if let Some(path) = capture {

@@ -6,30 +6,9 @@
 //! order, which fixes every node's port numbers (see the `topologies` crate docs).
 
 use net_stack::NetworkBuilder;
-use net_stack::device::LinkParams;
-use topologies::{LinkDefaults, LinkSpec, Topology, TopologyError};
+use topologies::{Topology, TopologyError};
 
-use crate::scenario::{LinkConfig, Scenario, ScenarioError, ScenarioSource, TopologyShape};
-
-/// A scenario link as a topology link.
-pub fn link_spec(l: &LinkConfig) -> LinkSpec {
-    LinkSpec {
-        rate: l.rate,
-        delay: l.delay,
-        queue: l.queue,
-        loss: l.loss,
-    }
-}
-
-/// A topology link as the simulator's link parameters.
-pub fn link_params(l: &LinkSpec) -> LinkParams {
-    LinkParams {
-        rate: l.rate,
-        delay: l.delay,
-        queue: l.queue,
-        loss: l.loss,
-    }
-}
+use crate::scenario::{Scenario, ScenarioError, ScenarioSource, TopologyShape};
 
 /// Builds the scenario's topology graph; errors point at the `[topology]` table (and, for a
 /// topology file, name the file and line).
@@ -38,14 +17,13 @@ pub fn topology_of(
     source: &ScenarioSource,
 ) -> Result<Topology, ScenarioError> {
     let t = &scenario.topology;
-    let link = link_spec(&t.link);
+    let link = t.link;
     let result = match &t.shape {
         TopologyShape::FatTree { k } => {
             topologies::fat_tree(*k.get_ref(), link).map_err(|e| (k.span(), e))
         }
         TopologyShape::Dumbbell { pairs, bottleneck } => {
-            topologies::dumbbell(*pairs, link, link_spec(bottleneck))
-                .map_err(|e| (t.span.clone(), e))
+            topologies::dumbbell(*pairs, link, *bottleneck).map_err(|e| (t.span.clone(), e))
         }
         TopologyShape::LeafSpine {
             leaves,
@@ -65,8 +43,7 @@ pub fn topology_of(
         TopologyShape::Qin2017 => topologies::qin2017(link).map_err(|e| (t.span.clone(), e)),
         TopologyShape::Arora2013 => topologies::arora2013(link).map_err(|e| (t.span.clone(), e)),
         TopologyShape::File { path } => {
-            topologies::from_file(path.get_ref(), &LinkDefaults::from(link))
-                .map_err(|e| (path.span(), e))
+            topologies::from_file(path.get_ref(), &link).map_err(|e| (path.span(), e))
         }
     };
     result.map_err(|(span, e): (std::ops::Range<usize>, TopologyError)| {
@@ -93,6 +70,6 @@ pub fn install(topo: &Topology, b: &mut NetworkBuilder, openflow: bool) {
     }
     let id_of = |n: topologies::NodeIndex| ids[n.index()];
     for l in topo.links_in_build_order() {
-        b.connect(id_of(l.a), id_of(l.b), link_params(l.spec));
+        b.connect(id_of(l.a), id_of(l.b), *l.spec);
     }
 }

@@ -212,7 +212,13 @@ fn bad_processing_time() {
     expect_error(
         &text,
         &[],
-        &["bad `processing_time`", "uniform(4us, 16.5us)"],
+        // Read by openflow's Delay through serde since the configuration moved there: the key,
+        // its table and line, and the accepted forms.
+        &[
+            "invalid `processing_time` in [controller]",
+            "bad.toml:18:19",
+            "\"20us\", uniform(lo, hi) or normal(mean, sd)",
+        ],
     );
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use topologies::{LinkDefaults, LinkSpec, Role, Tier};
+use topologies::{LinkConfig, Role, Tier};
 
 /// The sample loads with what docs/scenario.md and its own comments promise: nodes in file
 /// order, automatic host addresses 10.0.0.1 and 10.0.0.2 beside the explicit ones, tiers, ports
@@ -13,7 +13,7 @@ use topologies::{LinkDefaults, LinkSpec, Role, Tier};
 #[test]
 fn sample_topology_file_loads_as_documented() {
     let path = root().join("examples/topologies/two-racks.toml");
-    let t = topologies::from_file(&path, &LinkDefaults::default()).expect("the sample loads");
+    let t = topologies::from_file(&path, &LinkConfig::default()).expect("the sample loads");
     let names: Vec<&str> = t.graph().node_weights().map(|n| n.name.as_str()).collect();
     assert_eq!(
         names,
@@ -41,7 +41,7 @@ fn sample_topology_file_loads_as_documented() {
         .map(|(_, peer)| t.name(peer))
         .collect();
     assert_eq!(peers, ["h1", "h2", "spine1", "spine2"], "tor1's ports 0–3");
-    let specs: Vec<(String, LinkSpec)> = t
+    let specs: Vec<(String, LinkConfig)> = t
         .links_in_build_order()
         .map(|l| (t.link_name(l.id), *l.spec))
         .collect();
@@ -49,13 +49,13 @@ fn sample_topology_file_loads_as_documented() {
     assert_eq!(specs[0].0, "h1-tor1", "first link as written");
     assert_eq!(
         specs[0].1,
-        LinkSpec::default(),
+        LinkConfig::default(),
         "host links take the defaults"
     );
     assert_eq!(specs[4].0, "tor1-spine1", "first uplink");
     assert_eq!(
         specs[4].1,
-        LinkSpec {
+        LinkConfig {
             rate: "10Gbps".parse().unwrap(),
             delay: "5us".parse().unwrap(),
             queue: "200p".parse().unwrap(),

@@ -8,8 +8,8 @@
 use std::net::Ipv4Addr;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use net_stack::LinkConfig;
 use net_stack::apps::{OnOff, OnOffConfig, PacketSink};
-use net_stack::device::LinkParams;
 use net_stack::{Network, NetworkBuilder};
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
 
@@ -17,13 +17,13 @@ const PAIRS: u32 = 8;
 
 fn dumbbell() -> Simulation<Network> {
     let mut b = NetworkBuilder::new(RngStreams::new(1));
-    let access = LinkParams {
+    let access = LinkConfig {
         rate: DataRate::gbps(10),
         delay: SimTime::from_us(1),
         queue: QueueLimit::Packets(100),
         loss: 0.0,
     };
-    let neck = LinkParams {
+    let neck = LinkConfig {
         rate: DataRate::gbps(1),
         delay: SimTime::from_us(10),
         ..access

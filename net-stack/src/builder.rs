@@ -6,9 +6,10 @@ use std::path::Path;
 use sim_core::{RngStreams, SimTime};
 use thiserror::Error;
 
+use crate::LinkConfig;
 use crate::app::Application;
 use crate::arp::{ArpCache, ArpConfig};
-use crate::device::{Device, LinkParams, Role, WireStats};
+use crate::device::{Device, Role, WireStats};
 use crate::drop_tail::DropTailQueue;
 use crate::network::{AppSlot, Network, Parts};
 use crate::node::{Guest, Host, Node, NodeKind};
@@ -175,7 +176,7 @@ impl NetworkBuilder {
     }
 
     /// Connects `a` and `b` with a full-duplex link; each gets a new device (the next port).
-    pub fn connect(&mut self, a: NodeId, b: NodeId, params: LinkParams) -> LinkId {
+    pub fn connect(&mut self, a: NodeId, b: NodeId, params: LinkConfig) -> LinkId {
         let link = LinkId(self.links);
         self.links += 1;
         let streams = self.streams.expect("NetworkBuilder::new sets the streams");

@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 
 use serde::Serialize;
-use sim_core::{DataRate, QueueLimit, RngStream, SimTime};
+use sim_core::{DataRate, RngStream, SimTime};
 
 /// Picoseconds per byte at `rate`, if a whole number.
 pub(crate) fn whole_ps_per_byte(rate: DataRate) -> Option<u64> {
@@ -25,32 +25,7 @@ pub(crate) fn whole_ps_per_byte(rate: DataRate) -> Option<u64> {
 
 use crate::drop_tail::DropTailQueue;
 use crate::wire::MacAddr;
-use crate::{DeviceId, LinkId, NodeId, PacketId};
-
-/// Parameters of one link (both directions share them; loss is drawn per direction).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LinkParams {
-    /// Serialisation rate [bit/s].
-    pub rate: DataRate,
-    /// One-way propagation delay.
-    pub delay: SimTime,
-    /// Output queue limit at each end.
-    pub queue: QueueLimit,
-    /// Probability that a frame is lost on the wire, per direction, in [0, 1].
-    pub loss: f64,
-}
-
-impl Default for LinkParams {
-    /// 1 Gbit/s, 1 µs, 100 packets, lossless.
-    fn default() -> Self {
-        LinkParams {
-            rate: DataRate::gbps(1),
-            delay: SimTime::from_us(1),
-            queue: QueueLimit::default(),
-            loss: 0.0,
-        }
-    }
-}
+use crate::{DeviceId, LinkConfig, LinkId, NodeId, PacketId};
 
 /// The transmitter: READY, BUSY serialising a frame, or still busy with a frame that was
 /// dropped because the link went down mid-frame (its `TxDone` event is still pending).
@@ -110,7 +85,7 @@ pub struct Device {
     /// The link this device belongs to.
     pub link: LinkId,
     /// Link parameters.
-    pub params: LinkParams,
+    pub params: LinkConfig,
     /// Output queue.
     pub queue: DropTailQueue,
     /// The transmit state machine of this direction.

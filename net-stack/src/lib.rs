@@ -20,7 +20,9 @@ pub mod arp;
 mod builder;
 pub mod device;
 pub mod drop_tail;
+mod field_error;
 mod ids;
+mod link_config;
 mod network;
 pub mod node;
 pub mod pcap;
@@ -32,5 +34,7 @@ pub mod trace;
 pub mod wire;
 
 pub use builder::{BuildError, NetworkBuilder};
+pub use field_error::FieldError;
 pub use ids::{AppId, DeviceId, LinkId, NodeId, PacketId};
+pub use link_config::{LinkConfig, LinkOverrides};
 pub use network::{Event, Network, PacketFates};

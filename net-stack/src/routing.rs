@@ -31,15 +31,16 @@ use crate::device::Device;
 use crate::node::Node;
 use crate::{DeviceId, NodeId};
 
-/// How a node chooses among equal-cost next hops.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How a node chooses among equal-cost next hops (a scenario's `[controller] ecmp`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Ecmp {
-    /// Always the lowest-numbered port.
+    /// `"off"`: always the lowest-numbered port.
     #[default]
     Off,
-    /// A hash of the 5-tuple (salted per node), so one flow keeps one path.
+    /// `"per-flow"`: a hash of the 5-tuple (salted per node), so one flow keeps one path.
     PerFlow,
-    /// A uniformly random choice per packet, like ns-3's `RandomEcmpRouting`.
+    /// `"per-packet"`: a uniformly random choice per packet, like ns-3's `RandomEcmpRouting`.
     PerPacket,
 }
 
@@ -411,8 +412,8 @@ impl Hasher for AddrHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::LinkConfig;
     use crate::NetworkBuilder;
-    use crate::device::LinkParams;
     use sim_core::RngStreams;
 
     /// The plain node × destination table the compact one replaces: for each destination a
@@ -465,7 +466,7 @@ mod tests {
     #[test]
     fn compact_table_equals_plain_table() {
         let mut b = NetworkBuilder::new(RngStreams::new(1));
-        let p = LinkParams::default();
+        let p = LinkConfig::default();
         let mut hosts = Vec::new();
         let cores: Vec<NodeId> = (0..4).map(|i| b.add_router(&format!("c{i}"))).collect();
         for pod in 0..4 {

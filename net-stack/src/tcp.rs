@@ -64,7 +64,7 @@ mod rto;
 mod stats;
 
 pub use assembler::Assembler;
-pub use config::{CcVariant, TcpConfig};
+pub use config::{CcVariant, MAX_RCV_BUF, TcpConfig, TcpTable};
 pub use congestion::{AckInfo, Cc, CcAction, CongestionControl, DupAckInfo, NewReno, Reno, Window};
 pub use connection::{TcpConnection, TcpEvent, TcpState};
 pub use rto::RttEstimator;

@@ -7,9 +7,10 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+use net_stack::LinkConfig;
 use net_stack::apps::{OnOff, OnOffConfig, PacketSink, Ping, PingConfig};
 use net_stack::arp::ArpConfig;
-use net_stack::device::{Device, LinkParams};
+use net_stack::device::Device;
 use net_stack::node::Node;
 use net_stack::plane::{PlaneCtx, SwitchPlane};
 use net_stack::wire::{MacAddr, Packet};
@@ -71,8 +72,8 @@ impl SwitchPlane for Bridge {
     }
 }
 
-fn link() -> LinkParams {
-    LinkParams {
+fn link() -> LinkConfig {
+    LinkConfig {
         rate: DataRate::gbps(1),
         delay: SimTime::from_us(1),
         queue: QueueLimit::Packets(100),

@@ -3,9 +3,9 @@
 
 use std::net::Ipv4Addr;
 
+use net_stack::LinkConfig;
 use net_stack::NetworkBuilder;
 use net_stack::apps::{OnOff, OnOffConfig, PacketSink};
-use net_stack::device::LinkParams;
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
 
 /// a — r1 ⟨ r2 | r3 ⟩ r4 — b. The r1–r2 link goes down at 100.25 ms and up at 200 ms while
@@ -18,14 +18,14 @@ fn down_link_drops_its_load_and_routes_move() {
     let a = b.add_host("a", Ipv4Addr::new(10, 0, 0, 1));
     let h = b.add_host("b", dst);
     let r: Vec<_> = (1..=4).map(|i| b.add_router(&format!("r{i}"))).collect();
-    let fast = LinkParams {
+    let fast = LinkConfig {
         rate: DataRate::gbps(10),
         delay: SimTime::from_us(1),
         queue: QueueLimit::Packets(100),
         loss: 0.0,
     };
     // The diamond is slower than the access link, so r1's queue towards r2 holds packets.
-    let slow = LinkParams {
+    let slow = LinkConfig {
         rate: DataRate::mbps(600),
         delay: SimTime::from_us(50),
         ..fast

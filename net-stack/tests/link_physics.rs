@@ -2,9 +2,9 @@
 
 use std::net::Ipv4Addr;
 
+use net_stack::LinkConfig;
 use net_stack::app::Application;
 use net_stack::apps::{OnOff, OnOffConfig, PacketSink};
-use net_stack::device::LinkParams;
 use net_stack::{AppId, Network, NetworkBuilder};
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
 
@@ -19,7 +19,7 @@ struct Bed {
 }
 
 /// l0, l1 — sl — (bottleneck) — sr — r0, with one CBR flow per rate from l_i to r0.
-fn bed(access: LinkParams, bottleneck: LinkParams, rates_mbps: &[u64], seed: u64) -> Bed {
+fn bed(access: LinkConfig, bottleneck: LinkConfig, rates_mbps: &[u64], seed: u64) -> Bed {
     let mut b = NetworkBuilder::new(RngStreams::new(seed));
     let ls = [b.add_host("l0", L0), b.add_host("l1", L1)];
     let r0 = b.add_host("r0", R0);
@@ -72,8 +72,8 @@ fn sink(net: &Network, app: AppId) -> &PacketSink {
     net.app(app).as_any().downcast_ref().expect("a PacketSink")
 }
 
-fn link(rate: DataRate, delay: SimTime, queue: QueueLimit) -> LinkParams {
-    LinkParams {
+fn link(rate: DataRate, delay: SimTime, queue: QueueLimit) -> LinkConfig {
+    LinkConfig {
         rate,
         delay,
         queue,
@@ -197,12 +197,12 @@ fn overloaded_bottleneck_delivers_link_rate() {
 /// seed drives: the same seed repeats the same losses, another seed changes them.
 #[test]
 fn random_loss_follows_the_seed() {
-    let lossy = LinkParams {
+    let lossy = LinkConfig {
         loss: 0.05,
-        ..LinkParams::default()
+        ..LinkConfig::default()
     };
     let run = |seed| {
-        let mut bed = bed(LinkParams::default(), lossy, &[100], seed);
+        let mut bed = bed(LinkConfig::default(), lossy, &[100], seed);
         bed.sim.run_until(SimTime::from_ms(500));
         let f = bed.sim.model.fates();
         let in_flight = bed.sim.model.packets_in_flight() as u64;

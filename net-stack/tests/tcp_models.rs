@@ -3,8 +3,8 @@
 
 use std::net::Ipv4Addr;
 
+use net_stack::LinkConfig;
 use net_stack::apps::{BulkSend, PacketSink};
-use net_stack::device::LinkParams;
 use net_stack::tcp::{CcVariant, TcpConfig};
 use net_stack::{AppId, Network, NetworkBuilder};
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
@@ -18,8 +18,8 @@ fn ip(side: u8, i: u8) -> Ipv4Addr {
 /// `n` senders — r1 — neck — r2 — `n` receivers, one bulk flow per pair starting at `starts[i]`.
 fn dumbbell(
     n: usize,
-    access: LinkParams,
-    neck: LinkParams,
+    access: LinkConfig,
+    neck: LinkConfig,
     seed: u64,
     starts: &[SimTime],
     tcp: TcpConfig,
@@ -74,10 +74,10 @@ fn delivered_bits(net: &Network, sink: AppId) -> f64 {
 /// formula (which adds timeouts) at higher loss.
 #[test]
 fn throughput_matches_mathis_and_pftk() {
-    let access = LinkParams {
+    let access = LinkConfig {
         rate: DataRate::gbps(10),
         delay: SimTime::from_us(10),
-        ..LinkParams::default()
+        ..LinkConfig::default()
     };
     let secs = 60;
     let mut report = String::new();
@@ -88,7 +88,7 @@ fn throughput_matches_mathis_and_pftk() {
         (0.02, "pftk"),
         (0.05, "pftk"),
     ] {
-        let neck = LinkParams {
+        let neck = LinkConfig {
             rate: DataRate::gbps(10),
             // PFTK was validated with timeouts a few RTTs long; give those cases a WAN-like RTT.
             delay: SimTime::from_ms(if model == "pftk" { 25 } else { 2 }),
@@ -152,13 +152,13 @@ fn throughput_matches_mathis_and_pftk() {
 /// (Jain's index ≥ 0.95).
 #[test]
 fn eight_flows_share_a_bottleneck_fairly() {
-    let access = LinkParams {
+    let access = LinkConfig {
         rate: DataRate::gbps(1),
         delay: SimTime::from_us(10),
-        ..LinkParams::default()
+        ..LinkConfig::default()
     };
     // 100 Mbit/s, RTT ≈ 10 ms: BDP = 125 kB ≈ 83 full frames; the buffer holds 100.
-    let neck = LinkParams {
+    let neck = LinkConfig {
         rate: DataRate::mbps(100),
         delay: SimTime::from_ms(5),
         queue: QueueLimit::Packets(100),

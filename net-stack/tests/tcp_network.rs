@@ -2,8 +2,8 @@
 
 use std::net::Ipv4Addr;
 
+use net_stack::LinkConfig;
 use net_stack::apps::{BulkSend, PacketSink, RequestClient, RequestConfig, ResponseServer};
-use net_stack::device::LinkParams;
 use net_stack::tcp::TcpConfig;
 use net_stack::{AppId, Network, NetworkBuilder};
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
@@ -12,7 +12,7 @@ const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const B: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 1);
 
 /// a — r1 — r2 — b, every link `link`, the middle one `neck`.
-fn path(link: LinkParams, neck: LinkParams, seed: u64, tcp: TcpConfig) -> NetworkBuilder {
+fn path(link: LinkConfig, neck: LinkConfig, seed: u64, tcp: TcpConfig) -> NetworkBuilder {
     let mut b = NetworkBuilder::new(RngStreams::new(seed));
     b.tcp_config(tcp);
     let a = b.add_host("a", A);
@@ -55,8 +55,8 @@ fn sender(net: &Network, app: AppId) -> &BulkSend {
 #[test]
 fn lossy_transfer_delivers_everything() {
     for seed in 1..=4 {
-        let link = LinkParams::default();
-        let neck = LinkParams {
+        let link = LinkConfig::default();
+        let neck = LinkConfig {
             loss: 0.02,
             rate: DataRate::mbps(100),
             ..link
@@ -84,11 +84,11 @@ fn lossy_transfer_delivers_everything() {
 /// (1448 payload bytes per 1502-byte frame).
 #[test]
 fn goodput_on_idle_gigabit_path() {
-    let link = LinkParams {
+    let link = LinkConfig {
         rate: DataRate::gbps(10),
-        ..LinkParams::default()
+        ..LinkConfig::default()
     };
-    let neck = LinkParams {
+    let neck = LinkConfig {
         rate: DataRate::gbps(1),
         delay: SimTime::from_us(50),
         queue: QueueLimit::Packets(1000),
@@ -118,7 +118,7 @@ fn goodput_on_idle_gigabit_path() {
 /// times of about one RTT plus serialisation.
 #[test]
 fn request_response_answers_every_request() {
-    let link = LinkParams::default();
+    let link = LinkConfig::default();
     let mut b = path(link, link, 1, TcpConfig::default());
     let (a, h) = (b.node("a").unwrap(), b.node("b").unwrap());
     let cfg = RequestConfig {
@@ -152,7 +152,7 @@ fn request_response_answers_every_request() {
 /// ends (RFC 9293 §3.10.7.1).
 #[test]
 fn closed_port_resets() {
-    let link = LinkParams::default();
+    let link = LinkConfig::default();
     let mut b = path(link, link, 1, TcpConfig::default());
     let a = b.node("a").unwrap();
     let tx = b.add_app(

@@ -4,13 +4,13 @@
 
 use std::net::Ipv4Addr;
 
+use net_stack::LinkConfig;
 use net_stack::apps::{Ping, PingConfig, RequestClient, RequestConfig, ResponseServer};
-use net_stack::device::LinkParams;
 use net_stack::{Network, NetworkBuilder, NodeId};
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
 
-fn link() -> LinkParams {
-    LinkParams {
+fn link() -> LinkConfig {
+    LinkConfig {
         rate: DataRate::gbps(1),
         delay: SimTime::from_us(10),
         queue: QueueLimit::Packets(100),

@@ -51,6 +51,7 @@
 #![warn(missing_docs)]
 
 pub mod capture;
+pub mod config;
 pub mod controller;
 pub mod plane;
 pub mod switch;

@@ -167,7 +167,7 @@ mod tests {
     /// The path across a dumbbell crosses the bottleneck once, in one direction.
     #[test]
     fn dumbbell_path() {
-        let link = topologies::LinkSpec {
+        let link = net_stack::LinkConfig {
             rate: sim_core::DataRate::gbps(1),
             delay: sim_core::SimTime::from_us(1),
             queue: sim_core::QueueLimit::Packets(100),

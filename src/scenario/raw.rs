@@ -7,15 +7,13 @@
 //! into the typed [`super::spec`] structs, applying defaults and reporting every problem with the
 //! span of the value at fault.
 
+use net_stack::{LinkConfig, LinkOverrides};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use sim_core::{ByteSize, DataRate, QueueLimit, SimTime};
+use sim_core::{ByteSize, DataRate, SimTime};
 use toml::Spanned;
 
-use super::spec::{
-    ControllerApp, Ecmp, FlowKind, LinkState, MigrationAlgorithm, MigrationOrder, PcapSelection,
-    SwitchTimingPreset, TcpVariant, TopologyKind,
-};
+use super::spec::{FlowKind, LinkState, PcapSelection, TopologyKind};
 
 /// The whole file.
 #[derive(Debug, Default, Deserialize)]
@@ -27,9 +25,9 @@ pub(crate) struct ScenarioTable {
     pub end_after_migrations: Option<Spanned<bool>>,
     pub topology: Option<Spanned<TopologyTable>>,
     #[serde(default)]
-    pub controller: ControllerTable,
+    pub controller: openflow::config::ControllerConfig,
     #[serde(default)]
-    pub tcp: TcpTable,
+    pub tcp: net_stack::tcp::TcpConfig,
     #[serde(default)]
     pub flow: Vec<Spanned<FlowTable>>,
     #[serde(default)]
@@ -37,9 +35,9 @@ pub(crate) struct ScenarioTable {
     #[serde(default)]
     pub vm: Vec<Spanned<VmTable>>,
     #[serde(default)]
-    pub orchestrator: OrchestratorTable,
+    pub orchestrator: vm::OrchestratorConfig,
     #[serde(default)]
-    pub migration: Vec<Spanned<MigrationTable>>,
+    pub migration: Vec<Spanned<vm::MigrationTable>>,
     #[serde(default)]
     pub event: Vec<Spanned<EventTable>>,
     #[serde(default)]
@@ -51,10 +49,10 @@ pub(crate) struct ScenarioTable {
 #[serde(deny_unknown_fields)]
 pub(crate) struct TopologyTable {
     pub kind: Option<Spanned<TopologyKind>>,
-    pub link: Option<LinkTable>,
+    pub link: Option<LinkConfig>,
     pub k: Option<Spanned<u32>>,
     pub pairs: Option<Spanned<u32>>,
-    pub bottleneck: Option<Spanned<LinkTable>>,
+    pub bottleneck: Option<Spanned<LinkOverrides>>,
     pub leaves: Option<Spanned<u32>>,
     pub spines: Option<Spanned<u32>>,
     pub hosts_per_leaf: Option<Spanned<u32>>,
@@ -62,43 +60,6 @@ pub(crate) struct TopologyTable {
     pub hosts_per_switch: Option<Spanned<u32>>,
     pub hosts: Option<Spanned<u32>>,
     pub path: Option<Spanned<String>>,
-}
-
-/// `[topology.link]` and `[topology.bottleneck]`.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct LinkTable {
-    pub rate: Option<DataRate>,
-    pub delay: Option<SimTime>,
-    pub queue: Option<QueueLimit>,
-    pub loss: Option<Spanned<f64>>,
-}
-
-/// `[controller]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ControllerTable {
-    pub app: Option<Spanned<ControllerApp>>,
-    pub ecmp: Option<Spanned<Ecmp>>,
-    pub stats_interval: Option<Spanned<SimTime>>,
-    pub channel_latency: Option<SimTime>,
-    pub switch_timing: Option<SwitchTimingPreset>,
-    pub processing_time: Option<Spanned<String>>,
-}
-
-/// `[tcp]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct TcpTable {
-    pub variant: Option<TcpVariant>,
-    pub mss: Option<Spanned<u32>>,
-    pub initial_cwnd: Option<Spanned<u32>>,
-    pub min_rto: Option<Spanned<SimTime>>,
-    pub delayed_ack: Option<bool>,
-    pub rcv_buf: Option<Spanned<ByteSize>>,
-    pub snd_buf: Option<Spanned<ByteSize>>,
-    pub timestamps: Option<bool>,
-    pub restart_after_idle: Option<bool>,
 }
 
 /// `bytes = "unlimited"` or a size.
@@ -241,30 +202,6 @@ impl WorkloadTable {
             response: self.response.clone(),
         }
     }
-}
-
-/// `[orchestrator]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OrchestratorTable {
-    pub order: Option<MigrationOrder>,
-    pub concurrent: Option<Spanned<u32>>,
-    pub period: Option<Spanned<SimTime>>,
-}
-
-/// One `[[migration]]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct MigrationTable {
-    pub vm: Option<Spanned<String>>,
-    pub to: Option<Spanned<String>>,
-    pub at: Option<Spanned<SimTime>>,
-    pub algorithm: Option<MigrationAlgorithm>,
-    pub early_notification: Option<bool>,
-    pub max_rounds: Option<Spanned<u32>>,
-    pub stop_threshold: Option<ByteSize>,
-    pub max_total_factor: Option<Spanned<f64>>,
-    pub dirty_rate_stop: Option<bool>,
 }
 
 /// One `[[event]]`.

@@ -174,15 +174,15 @@ impl Schema {
         match self {
             Schema::Root => fields_of::<raw::ScenarioTable>(),
             Schema::Topology => fields_of::<raw::TopologyTable>(),
-            Schema::Link => fields_of::<raw::LinkTable>(),
-            Schema::Controller => fields_of::<raw::ControllerTable>(),
-            Schema::Tcp => fields_of::<raw::TcpTable>(),
+            Schema::Link => fields_of::<net_stack::LinkConfig>(),
+            Schema::Controller => fields_of::<openflow::config::ControllerConfig>(),
+            Schema::Tcp => fields_of::<net_stack::tcp::TcpConfig>(),
             Schema::Flow => fields_of::<raw::FlowTable>(),
             Schema::Host => fields_of::<raw::HostTable>(),
             Schema::Vm => fields_of::<raw::VmTable>(),
             Schema::Workload => fields_of::<raw::WorkloadTable>(),
-            Schema::Orchestrator => fields_of::<raw::OrchestratorTable>(),
-            Schema::Migration => fields_of::<raw::MigrationTable>(),
+            Schema::Orchestrator => fields_of::<vm::OrchestratorConfig>(),
+            Schema::Migration => fields_of::<vm::MigrationTable>(),
             Schema::Event => fields_of::<raw::EventTable>(),
             Schema::Trace => fields_of::<raw::TraceTable>(),
         }
@@ -454,6 +454,37 @@ fn with_article(type_name: &str) -> String {
 }
 
 /// The span of the value at `path` in a parsed document.
+/// The scenario text parsed once, to find where a value is written by its dotted key path.
+///
+/// This is the seam between the crates' configuration types and the file: a crate type reads
+/// plain values and its `problems()` name a field; the loader turns `table.field` into the
+/// span of the value with [`TextSpans::get`] (see `docs/architecture.md`).
+pub(crate) struct TextSpans {
+    doc: Option<toml_edit::Document<String>>,
+}
+
+impl TextSpans {
+    /// Parses `text` (already known to be valid TOML when the loader gets here).
+    pub(crate) fn new(text: &str) -> Self {
+        TextSpans {
+            doc: toml_edit::Document::parse(text.to_string()).ok(),
+        }
+    }
+
+    /// Where the value at the dotted `path` (`"tcp.mss"`, `"migration.0.max_rounds"`) is
+    /// written, if it is.
+    pub(crate) fn get(&self, path: &str) -> Option<Range<usize>> {
+        let path: Vec<Seg> = path
+            .split('.')
+            .map(|p| match p.parse::<usize>() {
+                Ok(i) => Seg::Index(i),
+                Err(_) => Seg::Key(p.to_string()),
+            })
+            .collect();
+        span_of(self.doc.as_ref()?.as_item(), &path)
+    }
+}
+
 fn span_of(item: &Item, path: &[Seg]) -> Option<Range<usize>> {
     let Some((seg, rest)) = path.split_first() else {
         return item.span();

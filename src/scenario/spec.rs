@@ -7,9 +7,15 @@
 
 use std::path::PathBuf;
 
+pub use net_stack::LinkConfig;
+pub use net_stack::routing::Ecmp;
+pub use net_stack::tcp::{CcVariant, TcpConfig};
+pub use openflow::config::{ControllerConfig, SwitchTimingPreset};
+pub use openflow::controller::AppKind;
 use serde::Deserialize;
-use sim_core::{ByteSize, DataRate, QueueLimit, SimTime};
+use sim_core::{ByteSize, DataRate, SimTime};
 use toml::Spanned;
+pub use vm::{MigrationAlgorithm, MigrationSettings, OrchestratorConfig, Order};
 
 /// How often a run with `end_after_migrations` checks whether every migration has finished.
 pub const END_CHECK: SimTime = SimTime::from_ms(10);
@@ -160,175 +166,6 @@ impl TopologyShape {
             TopologyShape::Qin2017 => TopologyKind::Qin2017,
             TopologyShape::Arora2013 => TopologyKind::Arora2013,
             TopologyShape::File { .. } => TopologyKind::File,
-        }
-    }
-}
-
-/// A point-to-point link's parameters (`[topology.link]`, `[topology.bottleneck]`).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LinkConfig {
-    /// `rate` (bit/s). Default 1 Gbps.
-    pub rate: DataRate,
-    /// `delay`: one-way propagation delay. Default 1 µs.
-    pub delay: SimTime,
-    /// `queue`: drop-tail limit of each output queue. Default 100 packets.
-    pub queue: QueueLimit,
-    /// `loss`: probability in [0, 1] that a frame is lost, per direction. Default 0.
-    pub loss: f64,
-}
-
-impl Default for LinkConfig {
-    fn default() -> Self {
-        LinkConfig {
-            rate: DataRate::gbps(1),
-            delay: SimTime::from_us(1),
-            queue: QueueLimit::Packets(100),
-            loss: 0.0,
-        }
-    }
-}
-
-/// `[controller] app`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ControllerApp {
-    /// Static shortest-path IP routing, no OpenFlow.
-    #[default]
-    None,
-    /// L2 learning switch.
-    Learning,
-    /// Dijkstra shortest path.
-    ShortestPath,
-    /// Dynamic routing on port statistics (seed 002).
-    DynamicRouting,
-}
-
-/// `[controller] ecmp`: how static routing spreads traffic over equal-cost paths.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Ecmp {
-    /// One path per destination.
-    #[default]
-    Off,
-    /// By a hash of the 5-tuple.
-    PerFlow,
-    /// At random for each packet (ns-3's `RandomEcmpRouting`).
-    PerPacket,
-}
-
-/// `[controller] switch_timing`: the switches' per-packet and per-message latencies.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SwitchTimingPreset {
-    /// seed 000 §III.D: matching and output action each uniform on 4–16.5 µs per packet.
-    #[default]
-    Seed000,
-    /// ns-3 OFSwitch13: 20 µs × ⌈log2 n⌉ for n entries, CPU capacity 100 Gbit/s.
-    Ofswitch13,
-    /// An ideal switch: no latency.
-    Zero,
-}
-
-impl SwitchTimingPreset {
-    /// The timing model of the preset.
-    pub fn timing(self) -> openflow::timing::SwitchTiming {
-        use openflow::timing::SwitchTiming;
-        match self {
-            SwitchTimingPreset::Seed000 => SwitchTiming::seed000(),
-            SwitchTimingPreset::Ofswitch13 => SwitchTiming::ofswitch13(),
-            SwitchTimingPreset::Zero => SwitchTiming::zero(),
-        }
-    }
-
-    /// The controller's default per-message processing time with this preset: seed 000's
-    /// controller `Matching` transition (uniform 4–16.5 µs); none for the others (ns-3's
-    /// controller applications answer at once).
-    pub fn default_processing(self) -> openflow::timing::Delay {
-        match self {
-            SwitchTimingPreset::Seed000 => openflow::timing::SEED000_STAGE,
-            _ => openflow::timing::Delay::ZERO,
-        }
-    }
-}
-
-/// `[controller]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ControllerConfig {
-    /// `app`. Default `none`.
-    pub app: ControllerApp,
-    /// `ecmp`: only with `app = "none"`. Default `off`.
-    pub ecmp: Ecmp,
-    /// `stats_interval`: port-statistics polling period. Default 5 s.
-    pub stats_interval: SimTime,
-    /// `channel_latency`: one-way switch–controller latency. Default 50 µs.
-    pub channel_latency: SimTime,
-    /// `switch_timing`: the switches' latency model. Default `seed000`.
-    pub switch_timing: SwitchTimingPreset,
-    /// `processing_time`: the controller's time per message (a delay distribution). Default
-    /// per `switch_timing`.
-    pub processing_time: openflow::timing::Delay,
-}
-
-impl Default for ControllerConfig {
-    fn default() -> Self {
-        ControllerConfig {
-            app: ControllerApp::None,
-            ecmp: Ecmp::Off,
-            stats_interval: SimTime::from_secs(5),
-            channel_latency: SimTime::from_us(50),
-            switch_timing: SwitchTimingPreset::Seed000,
-            processing_time: SwitchTimingPreset::Seed000.default_processing(),
-        }
-    }
-}
-
-/// `[tcp] variant`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TcpVariant {
-    /// RFC 5681.
-    Reno,
-    /// RFC 6582.
-    #[default]
-    Newreno,
-}
-
-/// `[tcp]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TcpConfig {
-    /// `variant`. Default `newreno`.
-    pub variant: TcpVariant,
-    /// `mss` (bytes). Default 1448.
-    pub mss: u32,
-    /// `initial_cwnd` (segments). Default 10.
-    pub initial_cwnd: u32,
-    /// `min_rto`. Default 200 ms.
-    pub min_rto: SimTime,
-    /// `delayed_ack`. Default false.
-    pub delayed_ack: bool,
-    /// `rcv_buf`. Default 4 MiB.
-    pub rcv_buf: ByteSize,
-    /// `snd_buf`. Default 4 MiB.
-    pub snd_buf: ByteSize,
-    /// `timestamps`: the RFC 7323 option. Default false.
-    pub timestamps: bool,
-    /// `restart_after_idle`: RFC 5681 §4.1 — after an idle period longer than the RTO, cwnd
-    /// restarts from the initial window. Default false (seed 002's bursts depend on it).
-    pub restart_after_idle: bool,
-}
-
-impl Default for TcpConfig {
-    fn default() -> Self {
-        TcpConfig {
-            variant: TcpVariant::Newreno,
-            mss: 1448,
-            initial_cwnd: 10,
-            min_rto: SimTime::from_ms(200),
-            delayed_ack: false,
-            rcv_buf: ByteSize(4 << 20),
-            snd_buf: ByteSize(4 << 20),
-            timestamps: false,
-            restart_after_idle: false,
         }
     }
 }
@@ -513,51 +350,6 @@ pub struct WorkloadSpec {
     pub kind: FlowKindSpec,
 }
 
-/// `[orchestrator] order`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MigrationOrder {
-    /// Finish one source machine's VMs before the next.
-    #[default]
-    MachineByMachine,
-    /// Take one VM from each source machine in turn (seed 004).
-    RoundRobin,
-}
-
-/// `[orchestrator]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OrchestratorConfig {
-    /// `order`. Default `machine-by-machine`.
-    pub order: MigrationOrder,
-    /// `concurrent`: migrations in flight at once, at least 1. Default 1.
-    pub concurrent: u32,
-    /// `period`: periodic trigger for migrations without `at`. Default none.
-    pub period: Option<SimTime>,
-}
-
-impl Default for OrchestratorConfig {
-    fn default() -> Self {
-        OrchestratorConfig {
-            order: MigrationOrder::MachineByMachine,
-            concurrent: 1,
-            period: None,
-        }
-    }
-}
-
-/// `[[migration]] algorithm`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum MigrationAlgorithm {
-    /// Iterative pre-copy with the Xen stop conditions.
-    #[default]
-    Precopy,
-    /// Pause, copy everything, resume.
-    StopAndCopy,
-    /// Resume at the target first, fetch pages on demand.
-    Postcopy,
-}
-
 /// One `[[migration]]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationSpec {
@@ -567,20 +359,8 @@ pub struct MigrationSpec {
     pub to: Option<Spanned<String>>,
     /// `at`: start time; `None` waits for the orchestrator's `period`.
     pub at: Option<SimTime>,
-    /// `algorithm`. Default `precopy`.
-    pub algorithm: MigrationAlgorithm,
-    /// `early_notification` (seed 002). Default false.
-    pub early_notification: bool,
-    /// `max_rounds`: pre-copy round limit, at least 1. Default 30.
-    pub max_rounds: u32,
-    /// `stop_threshold`: stop pre-copy when this little is left dirty. Default 200 KB.
-    pub stop_threshold: ByteSize,
-    /// `max_total_factor`: stop when this many times the memory has been sent, at least 1.
-    /// Default 3.0.
-    pub max_total_factor: f64,
-    /// `dirty_rate_stop`: stop pre-copy when the VM wrote more during a round than the round
-    /// sent (seed 002 §2.1 (1), seed 000). Xen's defaults have no such rule. Default true.
-    pub dirty_rate_stop: bool,
+    /// `algorithm` and the engine's stop conditions, read and checked by vm.
+    pub settings: MigrationSettings,
 }
 
 /// `[[event]] state`.

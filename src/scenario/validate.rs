@@ -8,12 +8,14 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use sim_core::{ByteSize, SimTime};
+use net_stack::FieldError;
+use sim_core::SimTime;
 use toml::Spanned;
 
 use super::error::{ScenarioDiagnostic, ScenarioError, line_of, nearest, one_of};
 use super::names::{MAX_NAME_LEN, OutputFile, check_name, collision, timeseries_files};
 use super::raw;
+use super::set::TextSpans;
 use super::spec::*;
 use super::warning::ScenarioWarning;
 
@@ -23,13 +25,13 @@ mod traffic;
 
 /// The largest UDP or ICMP payload an IPv4 datagram can carry (65 535 − 20 − 8).
 const MAX_DATAGRAM_PAYLOAD: u64 = 65_507;
-/// The largest TCP receive window RFC 7323 §2.3 allows (2³⁰ bytes).
-const MAX_RCV_WINDOW: u64 = 1 << 30;
 
 /// Collects problems over one text.
 pub(crate) struct Validator<'a> {
     name: &'a str,
     text: &'a str,
+    /// Where each value is written, for the problems crate configuration types report.
+    spans: TextSpans,
     problems: Vec<ScenarioDiagnostic>,
     warnings: Vec<ScenarioWarning>,
 }
@@ -39,6 +41,7 @@ impl<'a> Validator<'a> {
         Validator {
             name,
             text,
+            spans: TextSpans::new(text),
             problems: Vec::new(),
             warnings: Vec::new(),
         }
@@ -63,6 +66,17 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// Reports what a crate's configuration `validate()` found, at the value of its field in
+    /// the first of `tables` (dotted paths such as `"topology.bottleneck"`) that writes it, or
+    /// at `fallback` when none does.
+    fn field_error(&mut self, e: FieldError, tables: &[&str], fallback: Range<usize>) {
+        let span = tables
+            .iter()
+            .find_map(|t| self.spans.get(&format!("{t}.{}", e.field)))
+            .unwrap_or(fallback);
+        self.error(span, e.message, e.label, e.help);
+    }
+
     fn error(&mut self, span: Range<usize>, message: String, label: &str, help: Option<String>) {
         self.problems.push(ScenarioDiagnostic::new(
             self.name, self.text, span, message, label, help,
@@ -83,7 +97,7 @@ impl<'a> Validator<'a> {
 
     /// The whole file.
     pub(crate) fn scenario(&mut self, raw: raw::ScenarioTable) -> Scenario {
-        let raw_times = timeline::RawTimes::of(&raw);
+        let raw_times = timeline::RawTimes::of(&raw, &self.spans);
         let duration = match raw.duration {
             Some(d) if *d.get_ref() == SimTime::ZERO => {
                 self.error(
@@ -334,163 +348,61 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn controller(&mut self, raw: raw::ControllerTable) -> ControllerConfig {
-        let d = ControllerConfig::default();
-        let app = raw.app.as_ref().map(|a| *a.get_ref()).unwrap_or(d.app);
-        let ecmp = match raw.ecmp {
-            Some(e) if *e.get_ref() != Ecmp::Off && app != ControllerApp::None => {
-                self.error(e.span(), "`ecmp` applies only with `app = \"none\"`".into(), "needs app = \"none\"", Some("OpenFlow apps choose their own paths; remove `ecmp` or set `app = \"none\"`".into()));
-                Ecmp::Off
-            }
-            Some(e) => e.into_inner(),
-            None => d.ecmp,
-        };
-        let switch_timing = raw.switch_timing.unwrap_or(d.switch_timing);
-        let processing_time = match raw.processing_time {
-            None => switch_timing.default_processing(),
-            Some(s) => match s.get_ref().parse::<openflow::timing::Delay>() {
-                Ok(d) => d,
-                Err(e) => {
-                    self.error(
-                        s.span(),
-                        format!("bad `processing_time`: {e}"),
-                        "not a delay",
-                        Some("write a time (\"20us\"), \"uniform(4us, 16.5us)\" or \"normal(4us, 1us)\"".into()),
-                    );
-                    switch_timing.default_processing()
-                }
-            },
-        };
-        ControllerConfig {
-            app,
-            ecmp,
-            stats_interval: self.nonzero_time(
-                raw.stats_interval,
-                "stats_interval",
-                d.stats_interval,
-            ),
-            channel_latency: raw.channel_latency.unwrap_or(d.channel_latency),
-            switch_timing,
-            processing_time,
+    /// `[controller]`: openflow reads and checks it; each problem is placed at its key.
+    fn controller(&mut self, controller: ControllerConfig) -> ControllerConfig {
+        let problems = controller.problems();
+        if problems.is_empty() {
+            return controller;
         }
+        for e in problems {
+            self.field_error(e, &["controller"], 0..0);
+        }
+        ControllerConfig::default()
     }
 
-    fn tcp(&mut self, raw: raw::TcpTable) -> TcpConfig {
-        let d = TcpConfig::default();
-        let mss_span = raw.mss.as_ref().map(|m| m.span());
-        let mss = match raw.mss {
-            Some(m) if !(1..=65_495).contains(m.get_ref()) => {
-                self.error(
-                    m.span(),
-                    format!(
-                        "`mss` must be between 1 and 65495 bytes, not {}",
-                        m.get_ref()
-                    ),
-                    "out of range",
-                    None,
-                );
-                d.mss
-            }
-            Some(m) => m.into_inner(),
-            None => d.mss,
-        };
-        let mut buf = |v: Option<Spanned<ByteSize>>, key: &str, max: u64, default: ByteSize| match v
-        {
-            Some(b) if b.get_ref().0 == 0 || b.get_ref().0 > max => {
-                let bound = match max {
-                    u64::MAX => "greater than zero".to_string(),
-                    max => format!("between 1 byte and {}", ByteSize(max)),
-                };
-                self.error(
-                    b.span(),
-                    format!("`{key}` must be {bound}, not {}", b.get_ref()),
-                    "out of range",
-                    None,
-                );
-                default
-            }
-            Some(b) => b.into_inner(),
-            None => default,
-        };
-        let rcv_buf = buf(raw.rcv_buf, "rcv_buf", MAX_RCV_WINDOW, d.rcv_buf);
-        let snd_buf = buf(raw.snd_buf, "snd_buf", u64::MAX, d.snd_buf);
-        let timestamps = raw.timestamps.unwrap_or(d.timestamps);
-        // The segment must fit an IPv4 packet: 65535 − 20 (IP) − 20 (TCP) − 12 (timestamps).
-        if let Some(span) = mss_span
-            && timestamps
-            && mss > 65_483
-        {
-            self.error(
-                span,
-                format!("`mss` must be at most 65483 bytes with `timestamps = true`, not {mss}"),
-                "too large with timestamps",
-                Some(
-                    "the 12-byte timestamp option must fit in the 65535-byte IPv4 packet too"
-                        .into(),
-                ),
-            );
+    /// `[tcp]`: net-stack reads and checks it; each problem is placed at its key.
+    fn tcp(&mut self, tcp: TcpConfig) -> TcpConfig {
+        let problems = tcp.problems();
+        if problems.is_empty() {
+            return tcp;
         }
-        let min_rto = match &raw.min_rto {
-            // RFC 6298 §2.5: the RTO is capped at 60 s, so a larger floor is meaningless.
-            Some(t) if *t.get_ref() > SimTime::from_secs(60) => {
-                self.error(
-                    t.span(),
-                    format!(
-                        "`min_rto` must be at most 60s (the RTO's upper bound), not {}",
-                        t.get_ref()
-                    ),
-                    "above the maximum RTO",
-                    None,
-                );
-                d.min_rto
-            }
-            _ => self.nonzero_time(raw.min_rto, "min_rto", d.min_rto),
-        };
-        TcpConfig {
-            variant: raw.variant.unwrap_or(d.variant),
-            mss,
-            initial_cwnd: self.positive(raw.initial_cwnd, "initial_cwnd", d.initial_cwnd),
-            min_rto,
-            delayed_ack: raw.delayed_ack.unwrap_or(d.delayed_ack),
-            rcv_buf,
-            snd_buf,
-            timestamps,
-            restart_after_idle: raw.restart_after_idle.unwrap_or(d.restart_after_idle),
+        for e in problems {
+            self.field_error(e, &["tcp"], 0..0);
         }
+        TcpConfig::default()
     }
 
-    fn orchestrator(&mut self, raw: raw::OrchestratorTable) -> OrchestratorConfig {
-        let d = OrchestratorConfig::default();
-        let period = match raw.period {
-            Some(p) if *p.get_ref() == SimTime::ZERO => {
-                self.error(
-                    p.span(),
-                    "`period` must be greater than zero".into(),
-                    "zero",
-                    None,
-                );
-                None
-            }
-            p => p.map(Spanned::into_inner),
-        };
-        OrchestratorConfig {
-            order: raw.order.unwrap_or(d.order),
-            concurrent: self.positive(raw.concurrent, "concurrent", d.concurrent),
-            period,
+    /// `[orchestrator]`: vm reads and checks it; each problem is placed at its key.
+    fn orchestrator(&mut self, orchestrator: OrchestratorConfig) -> OrchestratorConfig {
+        let problems = orchestrator.problems();
+        if problems.is_empty() {
+            return orchestrator;
         }
+        for e in problems {
+            self.field_error(e, &["orchestrator"], 0..0);
+        }
+        OrchestratorConfig::default()
     }
 
     fn migration(
         &mut self,
         index: usize,
-        raw: Spanned<raw::MigrationTable>,
+        raw: Spanned<vm::MigrationTable>,
         vms: &[&str],
         periodic: bool,
     ) -> Option<MigrationSpec> {
         let span = raw.span();
         let raw = raw.into_inner();
         let table = format!("[[migration]] index {index}");
-        let vm = self.missing(raw.vm, "vm", &table, &span, "vm = \"vm1\"")?;
+        let path = format!("migration.{index}");
+        // vm reads the table with plain names; the names keep the place they are written at.
+        let spanned = |key: &str, v: String| {
+            let at = self.spans.get(&format!("{path}.{key}"));
+            Spanned::new(at.unwrap_or_else(|| span.clone()), v)
+        };
+        let vm_name = raw.vm.clone().map(|v| spanned("vm", v));
+        let to = raw.to.clone().map(|t| spanned("to", t));
+        let vm = self.missing(vm_name, "vm", &table, &span, "vm = \"vm1\"")?;
         if !vms.contains(&vm.get_ref().as_str()) {
             let help = match nearest(vm.get_ref(), vms.iter().copied()) {
                 Some(n) => format!("did you mean `{n}`? VMs are defined by [[vm]] tables"),
@@ -515,32 +427,21 @@ impl<'a> Validator<'a> {
                 Some("add `at = \"1s\"`, or set `period` in [orchestrator]".into()),
             );
         }
-        let factor = match raw.max_total_factor {
-            Some(f) if !(f.get_ref().is_finite() && *f.get_ref() >= 1.0) => {
-                self.error(
-                    f.span(),
-                    format!(
-                        "`max_total_factor` must be at least 1.0, not {}",
-                        f.get_ref()
-                    ),
-                    "below 1",
-                    Some("it is a multiple of the VM's memory; 3.0 is Xen's default".into()),
-                );
-                3.0
-            }
-            Some(f) => f.into_inner(),
-            None => 3.0,
-        };
+        let settings = raw.settings();
+        let problems = settings.problems();
+        let ok = problems.is_empty();
+        for e in problems {
+            self.field_error(e, &[&path], span.clone());
+        }
         Some(MigrationSpec {
             vm,
-            to: raw.to,
-            at: raw.at.map(Spanned::into_inner),
-            algorithm: raw.algorithm.unwrap_or_default(),
-            early_notification: raw.early_notification.unwrap_or(false),
-            max_rounds: self.positive(raw.max_rounds, "max_rounds", 30),
-            stop_threshold: raw.stop_threshold.unwrap_or(ByteSize(200_000)),
-            max_total_factor: factor,
-            dirty_rate_stop: raw.dirty_rate_stop.unwrap_or(true),
+            to,
+            at: raw.at,
+            settings: if ok {
+                settings
+            } else {
+                MigrationSettings::default()
+            },
         })
     }
 

@@ -3,10 +3,10 @@
 //! for `fat-tree`, pairs for `dumbbell`, hosts for `star`, leaves for `leaf-spine` and switches
 //! for `linear` (the other parameters take the scenario defaults).
 
-use topologies::{LinkSpec, Topology, TopologyError};
+use topologies::{LinkConfig, Topology, TopologyError};
 
 fn build(kind: &str, n: Option<u32>) -> Result<Topology, TopologyError> {
-    let l = LinkSpec::default();
+    let l = LinkConfig::default();
     match kind {
         "fat-tree" => topologies::fat_tree(n.unwrap_or(4), l),
         "dumbbell" => topologies::dumbbell(n.unwrap_or(2), l, l),

@@ -4,7 +4,7 @@
 use std::net::Ipv4Addr;
 
 use crate::topology::Builder;
-use crate::{LinkSpec, Tier, Topology, TopologyError};
+use crate::{LinkConfig, Tier, Topology, TopologyError};
 
 /// The `arora2013` test bed: an old and a new copy of a 4-switch network, a host position at
 /// each end of each copy, and a tunnel switch `ts` joining the copies.
@@ -55,8 +55,8 @@ use crate::{LinkSpec, Tier, Topology, TopologyError};
 ///   `ts–os4`, `ts–ns1`, `ts–ns4`. So on every host-facing switch port 0 is the host, port 1
 ///   the upper path, port 2 the lower path, port 3 the tunnel switch; `ts` ports 0…3 face
 ///   `os1`, `os4`, `ns1`, `ns4`.
-pub fn arora2013(link: LinkSpec) -> Result<Topology, TopologyError> {
-    link.validate("arora2013: the `link` parameters")?;
+pub fn arora2013(link: LinkConfig) -> Result<Topology, TopologyError> {
+    crate::spec::check_link(&link, "arora2013: the `link` parameters")?;
     let mut b = Builder::new("arora2013");
     let oh = [
         b.host("oh1".into(), Ipv4Addr::new(10, 0, 0, 1)),
@@ -106,7 +106,7 @@ mod tests {
     /// documented.
     #[test]
     fn structure_as_documented() {
-        let t = arora2013(LinkSpec::default()).expect("valid");
+        let t = arora2013(LinkConfig::default()).expect("valid");
         assert_eq!(
             t.summary(),
             "arora2013: 13 nodes (4 hosts, 9 switches), 16 links",
@@ -151,7 +151,7 @@ mod tests {
     /// network reaches one in the old network only through `ts`.
     #[test]
     fn paths_between_hosts() {
-        let t = arora2013(LinkSpec::default()).expect("valid");
+        let t = arora2013(LinkConfig::default()).expect("valid");
         let n = |s: &str| t.node(s).expect(s);
         let names = |a: &str, b: &str| -> Vec<String> {
             let p = t.shortest_path(n(a), n(b)).expect("connected");

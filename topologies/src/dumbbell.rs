@@ -3,7 +3,7 @@
 use std::net::Ipv4Addr;
 
 use crate::topology::{Builder, check_range};
-use crate::{LinkSpec, Tier, Topology, TopologyError};
+use crate::{LinkConfig, Tier, Topology, TopologyError};
 
 /// The most pairs: the i-th host of a side is 10.side.(i / 254).(i % 254 + 1), so 256 × 254.
 pub const DUMBBELL_MAX_PAIRS: u32 = 256 * 254;
@@ -28,8 +28,8 @@ pub fn dumbbell_addr(side: u8, i: u32) -> Ipv4Addr {
 /// Errors: `pairs` outside 1…[`DUMBBELL_MAX_PAIRS`]; a loss outside [0, 1].
 pub fn dumbbell(
     pairs: u32,
-    link: LinkSpec,
-    bottleneck: LinkSpec,
+    link: LinkConfig,
+    bottleneck: LinkConfig,
 ) -> Result<Topology, TopologyError> {
     check_range(
         "dumbbell",
@@ -39,8 +39,8 @@ pub fn dumbbell(
         DUMBBELL_MAX_PAIRS,
         "each side's hosts are numbered 10.side.x.y with y in 1…254",
     )?;
-    link.validate("dumbbell: the `link` parameters")?;
-    bottleneck.validate("dumbbell: the `bottleneck` parameters")?;
+    crate::spec::check_link(&link, "dumbbell: the `link` parameters")?;
+    crate::spec::check_link(&bottleneck, "dumbbell: the `bottleneck` parameters")?;
     let mut b = Builder::new("dumbbell");
     let left: Vec<_> = (0..pairs)
         .map(|i| b.host(format!("l{i}"), dumbbell_addr(1, i)))
@@ -70,11 +70,11 @@ mod tests {
     /// 3-pair dumbbell; the bottleneck link carries the bottleneck parameters.
     #[test]
     fn three_pairs_names_order_and_ports() {
-        let slow = LinkSpec {
+        let slow = LinkConfig {
             rate: DataRate::mbps(10),
-            ..LinkSpec::default()
+            ..LinkConfig::default()
         };
-        let t = dumbbell(3, LinkSpec::default(), slow).expect("valid");
+        let t = dumbbell(3, LinkConfig::default(), slow).expect("valid");
         assert_eq!(
             t.summary(),
             "dumbbell: 8 nodes (6 hosts, 2 switches), 7 links",
@@ -146,7 +146,7 @@ mod tests {
     #[test]
     fn bad_pairs_are_refused() {
         for p in [0, DUMBBELL_MAX_PAIRS + 1] {
-            let e = dumbbell(p, LinkSpec::default(), LinkSpec::default()).expect_err("bad");
+            let e = dumbbell(p, LinkConfig::default(), LinkConfig::default()).expect_err("bad");
             let msg = e.to_string();
             assert!(
                 msg.starts_with(&format!(

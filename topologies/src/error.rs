@@ -55,18 +55,15 @@ pub enum TopologyError {
         /// The valid range and the reason for it.
         expected: String,
     },
-    /// A link's loss probability is not a number in [0, 1].
-    #[error(
-        "{}{what}: loss = {value} is out of range: expected a probability in [0, 1]",
-        at_prefix(at)
-    )]
-    LossOutOfRange {
+    /// A link's parameters break a rule of [`net_stack::LinkConfig::validate`].
+    #[error("{}{what}: {error}", at_prefix(at))]
+    BadLink {
         /// Where, for a topology file.
         at: Option<Location>,
         /// Which link or link table.
         what: String,
-        /// The value given.
-        value: f64,
+        /// The field at fault and why.
+        error: Box<net_stack::FieldError>,
     },
     /// The topology file could not be read.
     #[error("cannot read topology file `{}`: {reason}", path.display())]

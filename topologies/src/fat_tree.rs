@@ -3,7 +3,7 @@
 use std::net::Ipv4Addr;
 
 use crate::topology::Builder;
-use crate::{LinkSpec, Tier, Topology, TopologyError};
+use crate::{LinkConfig, Tier, Topology, TopologyError};
 
 /// The largest k: the core switches are 10.k.j.i, so k must fit in an address octet (≤ 255), and
 /// k is even. Pods (10.pod.…, pod ≤ k − 1 = 253) then never collide with the cores' 10.254.…
@@ -34,7 +34,7 @@ pub const FAT_TREE_MAX_K: u32 = 254;
 /// face the pod's edge switches and k/2…k−1 its core row; core port p faces pod p.
 ///
 /// Errors: k odd, below 2 or above [`FAT_TREE_MAX_K`]; `link.loss` outside [0, 1].
-pub fn fat_tree(k: u32, link: LinkSpec) -> Result<Topology, TopologyError> {
+pub fn fat_tree(k: u32, link: LinkConfig) -> Result<Topology, TopologyError> {
     if !(2..=FAT_TREE_MAX_K).contains(&k) || !k.is_multiple_of(2) {
         return Err(TopologyError::Parameter {
             topology: "fat-tree",
@@ -46,7 +46,7 @@ pub fn fat_tree(k: u32, link: LinkSpec) -> Result<Topology, TopologyError> {
             ),
         });
     }
-    link.validate("fat-tree: the `link` parameters")?;
+    crate::spec::check_link(&link, "fat-tree: the `link` parameters")?;
     let h = k / 2; // k ≤ 254, so every octet below fits in a u8
     let octet = |x: u32| x as u8;
     let mut b = Builder::new("fat-tree");
@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn counts_connectivity_and_unique_addresses_for_k_2_to_16() {
         for k in (2..=16).step_by(2) {
-            let t = fat_tree(k, LinkSpec::default()).expect("valid k");
+            let t = fat_tree(k, LinkConfig::default()).expect("valid k");
             let (k3, k2) = ((k * k * k) as usize, (k * k) as usize);
             assert_eq!(t.hosts().count(), k3 / 4, "hosts for k={k}");
             assert_eq!(t.switches().count(), 5 * k2 / 4, "switches for k={k}");
@@ -152,7 +152,7 @@ mod tests {
     /// switches 10.pod.switch.1 (edge 0…1, aggregation 2…3), cores 10.4.j.i.
     #[test]
     fn k4_addresses_follow_al_fares() {
-        let t = fat_tree(4, LinkSpec::default()).expect("k=4");
+        let t = fat_tree(4, LinkConfig::default()).expect("k=4");
         let at = |name: &str| t.ip(t.node(name).expect(name));
         let cases = [
             ("h0", "10.0.0.2"),
@@ -180,7 +180,7 @@ mod tests {
     /// port maps of e0, a1 and c2 match the documented (Al-Fares) port layout.
     #[test]
     fn k4_build_order_and_ports() {
-        let t = fat_tree(4, LinkSpec::default()).expect("k=4");
+        let t = fat_tree(4, LinkConfig::default()).expect("k=4");
         let names: Vec<_> = t
             .links_in_build_order()
             .map(|l| t.link_name(l.id))
@@ -225,7 +225,7 @@ mod tests {
     #[test]
     fn equal_cost_path_counts() {
         for k in [4u32, 6, 8] {
-            let t = fat_tree(k, LinkSpec::default()).expect("valid k");
+            let t = fat_tree(k, LinkConfig::default()).expect("valid k");
             let h = u64::from(k / 2);
             let host = |i: u32| t.node(&format!("h{i}")).expect("host");
             let per_pod = (k / 2) * (k / 2);
@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn bad_k_is_refused() {
         for k in [0, 1, 3, 5, 255, 256, 1000] {
-            let e = fat_tree(k, LinkSpec::default()).expect_err("bad k");
+            let e = fat_tree(k, LinkConfig::default()).expect_err("bad k");
             assert!(
                 matches!(e, TopologyError::Parameter { param: "k", .. }),
                 "{e:?}"
@@ -264,11 +264,11 @@ mod tests {
                 "range: {msg}"
             );
         }
-        let bad = LinkSpec {
+        let bad = LinkConfig {
             loss: 2.0,
-            ..LinkSpec::default()
+            ..LinkConfig::default()
         };
         let e = fat_tree(4, bad).expect_err("bad loss");
-        assert!(matches!(e, TopologyError::LossOutOfRange { .. }), "{e:?}");
+        assert!(matches!(e, TopologyError::BadLink { .. }), "{e:?}");
     }
 }

@@ -10,9 +10,11 @@ use serde::Deserialize;
 use sim_core::{DataRate, QueueLimit, SimTime};
 use toml::Spanned;
 
+use net_stack::LinkOverrides;
+
 use crate::error::Location;
 use crate::topology::Builder;
-use crate::{LinkDefaults, LinkSpec, Role, Tier, Topology, TopologyError};
+use crate::{LinkConfig, Role, Tier, Topology, TopologyError};
 
 /// A topology file as serde reads it: its `[[node]]` and `[[link]]` tables. Public (hidden) only
 /// so that netsim's docs test can list the keys the loader accepts; nothing else reads it.
@@ -226,7 +228,7 @@ fn read_bounded(path: &Path) -> std::io::Result<String> {
 ///   links to unknown nodes (with a "did you mean"), self-loops, a second link between the
 ///   same two nodes, loss outside [0, 1], and a disconnected graph (naming two nodes that
 ///   cannot reach each other).
-pub fn from_file(path: &Path, defaults: &LinkDefaults) -> Result<Topology, TopologyError> {
+pub fn from_file(path: &Path, defaults: &LinkConfig) -> Result<Topology, TopologyError> {
     let text = read_bounded(path).map_err(|e| {
         // The OS's words ("No such file or directory"), without " (os error 2)".
         let text = e.to_string();
@@ -242,10 +244,16 @@ pub fn from_file(path: &Path, defaults: &LinkDefaults) -> Result<Topology, Topol
 pub fn from_toml_str(
     text: &str,
     path: &Path,
-    defaults: &LinkDefaults,
+    defaults: &LinkConfig,
 ) -> Result<Topology, TopologyError> {
     let src = Source::new(path, text);
-    LinkSpec::from(*defaults).validate("the `link` parameters")?;
+    defaults
+        .validate()
+        .map_err(|error| TopologyError::BadLink {
+            at: None,
+            what: "the `link` parameters".into(),
+            error: Box::new(error),
+        })?;
     let raw: RawFile = toml::from_str(text).map_err(|e| TopologyError::Toml {
         at: src.at(e.span().unwrap_or(0..0)),
         // Serde's Rust type names ("struct RawNode", "u32") in words.
@@ -359,19 +367,23 @@ pub fn from_toml_str(
             });
         }
         seen.insert(key, at.line);
-        let spec = LinkSpec {
-            rate: l.rate.unwrap_or(defaults.rate),
-            delay: l.delay.unwrap_or(defaults.delay),
-            queue: l.queue.unwrap_or(defaults.queue),
-            loss: l.loss.as_ref().map_or(defaults.loss, |x| *x.get_ref()),
+        let overrides = LinkOverrides {
+            rate: l.rate,
+            delay: l.delay,
+            queue: l.queue,
+            loss: l.loss.as_ref().map(|x| *x.get_ref()),
         };
-        if let Some(loss) = &l.loss
-            && !(0.0..=1.0).contains(loss.get_ref())
-        {
-            return Err(TopologyError::LossOutOfRange {
-                at: Some(src.at(loss.span())),
+        let spec = overrides.over(*defaults);
+        if let Err(error) = spec.validate() {
+            // Only a value given here can be wrong: the defaults were checked above.
+            let span = match error.field {
+                "loss" => l.loss.as_ref().map(Spanned::span),
+                _ => None,
+            };
+            return Err(TopologyError::BadLink {
+                at: Some(src.at(span.unwrap_or_else(|| l.a.span()))),
                 what: format!("link `{}-{}`", l.a.get_ref(), l.b.get_ref()),
-                value: *loss.get_ref(),
+                error: Box::new(error),
             });
         }
         b.link(a, b_, spec);
@@ -421,7 +433,7 @@ b = "h1"
 "#;
 
     fn load(text: &str) -> Result<Topology, TopologyError> {
-        from_toml_str(text, Path::new("t.toml"), &LinkDefaults::default())
+        from_toml_str(text, Path::new("t.toml"), &LinkConfig::default())
     }
 
     /// A good file loads with file order kept, defaults and per-link overrides applied, and an
@@ -463,10 +475,10 @@ b = "h1"
             Role::Switch { tier: Tier::Other }
         );
         let specs: Vec<_> = t.links_in_build_order().map(|l| *l.spec).collect();
-        assert_eq!(specs[0], LinkSpec::default(), "defaults apply");
+        assert_eq!(specs[0], LinkConfig::default(), "defaults apply");
         assert_eq!(
             specs[1],
-            LinkSpec {
+            LinkConfig {
                 rate: DataRate::gbps(10),
                 delay: SimTime::from_us(5),
                 queue: QueueLimit::Packets(50),
@@ -656,14 +668,14 @@ b = "h1"
             (
                 "loss above 1",
                 format!("{two}{}loss = 1.5\n", link("h0", "h1")),
-                |e| matches!(e, TopologyError::LossOutOfRange { .. }),
-                "t.toml:10:8: link `h0-h1`: loss = 1.5 is out of range: expected a probability in [0, 1]",
+                |e| matches!(e, TopologyError::BadLink { .. }),
+                "t.toml:10:8: link `h0-h1`: `loss` must be between 0 and 1, not 1.5",
             ),
             (
                 "negative loss",
                 format!("{two}{}loss = -0.1\n", link("h0", "h1")),
-                |e| matches!(e, TopologyError::LossOutOfRange { .. }),
-                "loss = -0.1 is out of range",
+                |e| matches!(e, TopologyError::BadLink { .. }),
+                "`loss` must be between 0 and 1, not -0.1",
             ),
             (
                 "disconnected",
@@ -695,20 +707,20 @@ b = "h1"
     /// before the file is even parsed.
     #[test]
     fn missing_file_and_bad_defaults() {
-        let e =
-            from_file(Path::new("no/such.toml"), &LinkDefaults::default()).expect_err("missing");
+        let e = from_file(Path::new("no/such.toml"), &LinkConfig::default()).expect_err("missing");
         assert!(matches!(e, TopologyError::Read { .. }), "{e:?}");
         assert_eq!(
             e.to_string(),
             "cannot read topology file `no/such.toml`: No such file or directory"
         );
-        let bad = LinkDefaults {
+        let bad = LinkConfig {
             loss: 7.0,
-            ..LinkDefaults::default()
+            ..LinkConfig::default()
         };
         let e = from_toml_str(GOOD, Path::new("t.toml"), &bad).expect_err("bad defaults");
         assert!(
-            e.to_string().contains("the `link` parameters: loss = 7"),
+            e.to_string()
+                .contains("the `link` parameters: `loss` must be between 0 and 1, not 7"),
             "{e}"
         );
     }

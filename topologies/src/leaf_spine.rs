@@ -1,7 +1,7 @@
 //! The two-tier leaf-spine (folded Clos) fabric.
 
 use crate::topology::{Builder, check_range};
-use crate::{LinkSpec, Tier, Topology, TopologyError};
+use crate::{LinkConfig, Tier, Topology, TopologyError};
 
 /// A leaf-spine fabric: every leaf connects to every spine; hosts hang off the leaves.
 ///
@@ -19,7 +19,7 @@ pub fn leaf_spine(
     leaves: u32,
     spines: u32,
     hosts_per_leaf: u32,
-    link: LinkSpec,
+    link: LinkConfig,
 ) -> Result<Topology, TopologyError> {
     check_range(
         "leaf-spine",
@@ -45,7 +45,7 @@ pub fn leaf_spine(
         254,
         "host i of a leaf is 10.0.l.(i+1)",
     )?;
-    link.validate("leaf-spine: the `link` parameters")?;
+    crate::spec::check_link(&link, "leaf-spine: the `link` parameters")?;
     let mut b = Builder::new("leaf-spine");
     let leaf = b.hosts_under_switches(leaves, hosts_per_leaf, "leaf", Tier::Leaf, link);
     let spine: Vec<_> = (0..spines)
@@ -67,7 +67,7 @@ mod tests {
     /// Counts, names, addresses and build order of a 3-leaf, 2-spine, 2-hosts-per-leaf fabric.
     #[test]
     fn small_fabric_names_order_and_ports() {
-        let t = leaf_spine(3, 2, 2, LinkSpec::default()).expect("valid");
+        let t = leaf_spine(3, 2, 2, LinkConfig::default()).expect("valid");
         assert_eq!(
             t.summary(),
             "leaf-spine: 11 nodes (6 hosts, 5 switches), 12 links",
@@ -107,7 +107,7 @@ mod tests {
     /// Each parameter's range is enforced with its name in the message.
     #[test]
     fn bad_parameters_are_refused() {
-        let l = LinkSpec::default();
+        let l = LinkConfig::default();
         for (t, param) in [
             (leaf_spine(0, 2, 2, l), "leaves = 0"),
             (leaf_spine(257, 2, 2, l), "leaves = 257"),

@@ -3,8 +3,8 @@
 //! Pure graphs, no simulation state: each builder returns a [`Topology`], an undirected
 //! `petgraph` [`StableGraph`](petgraph::stable_graph::StableGraph) whose nodes are [`NodeSpec`]s
 //! (name, [`Role`] host or switch with a [`Tier`], IPv4 address) and whose edges are fully
-//! resolved [`LinkSpec`]s (rate, delay, queue, loss). The root package turns a `Topology` into
-//! simulator nodes and links; renderers give `netsim topo KIND --format dot|json|table`.
+//! resolved [`LinkConfig`]s (rate, delay, queue, loss: net-stack's one link type, re-exported
+//! here). The root package turns a `Topology` into simulator nodes and links; renderers give `netsim topo KIND --format dot|json|table`.
 //!
 //! ```text
 //!   scenario [topology] ──► fat_tree / dumbbell / … / from_file ──► Topology ──► simulator
@@ -57,9 +57,9 @@
 //! ## Example
 //!
 //! ```
-//! use topologies::{LinkSpec, fat_tree};
+//! use topologies::{LinkConfig, fat_tree};
 //!
-//! let t = fat_tree(4, LinkSpec::default()).expect("k = 4 is valid");
+//! let t = fat_tree(4, LinkConfig::default()).expect("k = 4 is valid");
 //! assert_eq!(t.hosts().count(), 16);
 //! let (h0, h15) = (t.node("h0").unwrap(), t.node("h15").unwrap());
 //! assert_eq!(t.ip(h15), Some("10.3.1.3".parse().unwrap()));
@@ -91,9 +91,10 @@ pub use file::{RawFile, RawLink, RawNode};
 pub use file::{from_file, from_toml_str};
 pub use leaf_spine::leaf_spine;
 pub use linear::linear;
+pub use net_stack::LinkConfig;
 pub use petgraph::stable_graph::{EdgeIndex, NodeIndex};
 pub use qin2017::qin2017;
-pub use spec::{LinkDefaults, LinkSpec, NodeSpec, Role, Tier};
+pub use spec::{NodeSpec, Role, Tier};
 pub use star::{STAR_MAX_HOSTS, star};
 pub use topology::{Graph, LinkRef, Topology};
 
@@ -107,14 +108,14 @@ mod tests {
 
     use super::*;
 
-    fn any_link() -> impl Strategy<Value = LinkSpec> {
+    fn any_link() -> impl Strategy<Value = LinkConfig> {
         (
             1u64..=100_000_000_000,
             0u64..=10_000_000_000,
             1u32..=1000,
             0.0f64..=1.0,
         )
-            .prop_map(|(bps, ps, q, loss)| LinkSpec {
+            .prop_map(|(bps, ps, q, loss)| LinkConfig {
                 rate: DataRate::from_bps(bps).expect("positive"),
                 delay: SimTime::from_ps(ps),
                 queue: QueueLimit::Packets(q),
@@ -166,7 +167,7 @@ mod tests {
                 prop_assert_eq!(t.ports(l.a)[pa].0, l.id, "port {} of {}", pa, t.name(l.a));
                 prop_assert_eq!(t.ports(l.b)[pb].0, l.id, "port {} of {}", pb, t.name(l.b));
             }
-            let back = from_toml_str(&t.to_toml(), Path::new("gen.toml"), &LinkDefaults::default())
+            let back = from_toml_str(&t.to_toml(), Path::new("gen.toml"), &LinkConfig::default())
                 .map_err(|e| TestCaseError::fail(format!("reload of {}: {e}", t.summary())))?;
             let nodes = |t: &Topology| t.graph().node_weights().cloned().collect::<Vec<_>>();
             prop_assert_eq!(nodes(&t), nodes(&back), "nodes round-trip");
@@ -182,13 +183,9 @@ mod tests {
     #[test]
     fn fat_tree_round_trips_for_k_up_to_16() {
         for k in (2..=16).step_by(2) {
-            let t = fat_tree(k, LinkSpec::default()).expect("valid k");
-            let back = from_toml_str(
-                &t.to_toml(),
-                Path::new("gen.toml"),
-                &LinkDefaults::default(),
-            )
-            .expect("reload");
+            let t = fat_tree(k, LinkConfig::default()).expect("valid k");
+            let back = from_toml_str(&t.to_toml(), Path::new("gen.toml"), &LinkConfig::default())
+                .expect("reload");
             assert_eq!(back.link_count(), t.link_count(), "links k={k}");
             assert_eq!(
                 back.to_json(),

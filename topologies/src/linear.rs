@@ -1,7 +1,7 @@
 //! A chain of switches with hosts hanging off each (Mininet's `LinearTopo`).
 
 use crate::topology::{Builder, check_range};
-use crate::{LinkSpec, Tier, Topology, TopologyError};
+use crate::{LinkConfig, Tier, Topology, TopologyError};
 
 /// A linear topology: switches `s0–s1–…–s{n−1}` in a chain, `hosts_per_switch` hosts on each.
 ///
@@ -16,7 +16,7 @@ use crate::{LinkSpec, Tier, Topology, TopologyError};
 pub fn linear(
     switches: u32,
     hosts_per_switch: u32,
-    link: LinkSpec,
+    link: LinkConfig,
 ) -> Result<Topology, TopologyError> {
     check_range(
         "linear",
@@ -34,7 +34,7 @@ pub fn linear(
         254,
         "host i of a switch is 10.0.s.(i+1)",
     )?;
-    link.validate("linear: the `link` parameters")?;
+    crate::spec::check_link(&link, "linear: the `link` parameters")?;
     let mut b = Builder::new("linear");
     let sw = b.hosts_under_switches(switches, hosts_per_switch, "s", Tier::Edge, link);
     for pair in sw.windows(2) {
@@ -52,7 +52,7 @@ mod tests {
     /// switches have one chain port, the middle one two.
     #[test]
     fn three_switches_names_order_and_ports() {
-        let t = linear(3, 2, LinkSpec::default()).expect("valid");
+        let t = linear(3, 2, LinkConfig::default()).expect("valid");
         assert_eq!(
             t.summary(),
             "linear: 9 nodes (6 hosts, 3 switches), 8 links",
@@ -85,15 +85,15 @@ mod tests {
     #[test]
     fn ranges() {
         assert_eq!(
-            linear(1, 3, LinkSpec::default())
+            linear(1, 3, LinkConfig::default())
                 .expect("one switch")
                 .link_count(),
             3
         );
         for (r, what) in [
-            (linear(0, 1, LinkSpec::default()), "switches = 0"),
-            (linear(257, 1, LinkSpec::default()), "switches = 257"),
-            (linear(2, 0, LinkSpec::default()), "hosts_per_switch = 0"),
+            (linear(0, 1, LinkConfig::default()), "switches = 0"),
+            (linear(257, 1, LinkConfig::default()), "switches = 257"),
+            (linear(2, 0, LinkConfig::default()), "hosts_per_switch = 0"),
         ] {
             let msg = r.expect_err(what).to_string();
             assert!(msg.contains(what), "{msg}");

@@ -71,13 +71,13 @@ impl Topology {
 
 #[cfg(test)]
 mod tests {
-    use crate::{LinkSpec, leaf_spine};
+    use crate::{LinkConfig, leaf_spine};
 
     /// In a 2-leaf, 3-spine fabric there are 3 shortest host-to-host paths across leaves, 1
     /// within a leaf, and the deterministic path takes spine0 (the lowest index).
     #[test]
     fn counts_and_lowest_index_path_in_a_leaf_spine() {
-        let t = leaf_spine(2, 3, 2, LinkSpec::default()).expect("valid");
+        let t = leaf_spine(2, 3, 2, LinkConfig::default()).expect("valid");
         let n = |s: &str| t.node(s).expect(s);
         assert_eq!(t.shortest_path_count(n("h0"), n("h2")), 3, "one per spine");
         assert_eq!(t.shortest_path_count(n("h0"), n("h1")), 1, "same leaf");

@@ -4,7 +4,7 @@
 use std::net::Ipv4Addr;
 
 use crate::topology::Builder;
-use crate::{LinkSpec, Tier, Topology, TopologyError};
+use crate::{LinkConfig, Tier, Topology, TopologyError};
 
 /// The `qin2017` test bed: six hosts `h1…h6`, two lower switches `s4`, `s5`, three upper
 /// switches `s1`, `s2`, `s3`, every lower switch linked to every upper one.
@@ -51,8 +51,8 @@ use crate::{LinkSpec, Tier, Topology, TopologyError};
 /// Under shortest paths chosen lowest node index first ([`Topology::shortest_path`]), all three
 /// transfers take `s5–s1–s4` and share both of its links: the paper's contention case. There
 /// are three equal-cost paths per transfer, one per upper switch, for dynamic routing to use.
-pub fn qin2017(link: LinkSpec) -> Result<Topology, TopologyError> {
-    link.validate("qin2017: the `link` parameters")?;
+pub fn qin2017(link: LinkConfig) -> Result<Topology, TopologyError> {
+    crate::spec::check_link(&link, "qin2017: the `link` parameters")?;
     let mut b = Builder::new("qin2017");
     let hosts: Vec<_> = (1..=6u8)
         .map(|i| b.host(format!("h{i}"), Ipv4Addr::new(10, 0, 0, i)))
@@ -82,7 +82,7 @@ mod tests {
     /// Names, roles, degrees and build order are as documented.
     #[test]
     fn structure_as_documented() {
-        let t = qin2017(LinkSpec::default()).expect("valid");
+        let t = qin2017(LinkConfig::default()).expect("valid");
         assert_eq!(
             t.summary(),
             "qin2017: 11 nodes (6 hosts, 5 switches), 12 links",
@@ -124,7 +124,7 @@ mod tests {
     /// what lets dynamic routing give each its own link ("three times higher").
     #[test]
     fn transfers_contend_on_the_default_path() {
-        let t = qin2017(LinkSpec::default()).expect("valid");
+        let t = qin2017(LinkConfig::default()).expect("valid");
         let n = |s: &str| t.node(s).expect(s);
         let mut shared: Option<BTreeSet<String>> = None;
         for (src, dst) in [("h4", "h1"), ("h5", "h2"), ("h6", "h3")] {

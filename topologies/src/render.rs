@@ -234,12 +234,12 @@ impl Topology {
 
 #[cfg(test)]
 mod tests {
-    use crate::{LinkSpec, star};
+    use crate::{LinkConfig, star};
 
     /// The table lists nodes and links with aligned columns and per-end port numbers.
     #[test]
     fn table_of_a_star() {
-        let t = star(2, LinkSpec::default()).expect("valid");
+        let t = star(2, LinkConfig::default()).expect("valid");
         let want = "\
 star: 3 nodes (2 hosts, 1 switch), 2 links
 
@@ -259,7 +259,7 @@ s0    switch  edge  -         2
     /// labels carrying rate and delay, and port numbers at the ends.
     #[test]
     fn dot_of_a_star() {
-        let t = star(2, LinkSpec::default()).expect("valid");
+        let t = star(2, LinkConfig::default()).expect("valid");
         let dot = t.to_dot();
         assert!(dot.starts_with("graph \"star\" {\n"), "{dot}");
         assert!(
@@ -283,7 +283,7 @@ s0    switch  edge  -         2
     /// parses back as JSON.
     #[test]
     fn json_of_a_star() {
-        let t = star(2, LinkSpec::default()).expect("valid");
+        let t = star(2, LinkConfig::default()).expect("valid");
         let v: serde_json::Value = serde_json::from_str(&t.to_json()).expect("valid JSON");
         assert_eq!(v["kind"], "star", "kind");
         assert_eq!(

@@ -3,7 +3,7 @@
 use std::net::Ipv4Addr;
 
 use crate::topology::{Builder, check_range};
-use crate::{LinkSpec, Tier, Topology, TopologyError};
+use crate::{LinkConfig, Tier, Topology, TopologyError};
 
 /// The most hosts: host i is 10.0.(i / 254).(i % 254 + 1), so 256 × 254.
 pub const STAR_MAX_HOSTS: u32 = 256 * 254;
@@ -16,7 +16,7 @@ pub const STAR_MAX_HOSTS: u32 = 256 * 254;
 /// * **links**, in build order: `h_i–s0` for i = 0, 1, …, so port i of `s0` faces `h_i`.
 ///
 /// Range: `hosts` 1…[`STAR_MAX_HOSTS`].
-pub fn star(hosts: u32, link: LinkSpec) -> Result<Topology, TopologyError> {
+pub fn star(hosts: u32, link: LinkConfig) -> Result<Topology, TopologyError> {
     check_range(
         "star",
         "hosts",
@@ -25,7 +25,7 @@ pub fn star(hosts: u32, link: LinkSpec) -> Result<Topology, TopologyError> {
         STAR_MAX_HOSTS,
         "host i is 10.0.x.y with y in 1…254",
     )?;
-    link.validate("star: the `link` parameters")?;
+    crate::spec::check_link(&link, "star: the `link` parameters")?;
     let mut b = Builder::new("star");
     let hs: Vec<_> = (0..hosts)
         .map(|i| {
@@ -47,7 +47,7 @@ mod tests {
     /// Four hosts: names, addresses, build order (= s0's port order).
     #[test]
     fn four_hosts() {
-        let t = star(4, LinkSpec::default()).expect("valid");
+        let t = star(4, LinkConfig::default()).expect("valid");
         assert_eq!(
             t.summary(),
             "star: 5 nodes (4 hosts, 1 switch), 4 links",
@@ -68,13 +68,15 @@ mod tests {
     /// Host 254 starts the next /24; zero hosts is refused.
     #[test]
     fn addresses_wrap_and_range() {
-        let t = star(300, LinkSpec::default()).expect("valid");
+        let t = star(300, LinkConfig::default()).expect("valid");
         assert_eq!(
             t.ip(t.node("h254").expect("h254")),
             Some(Ipv4Addr::new(10, 0, 1, 1)),
             "wrap"
         );
-        let msg = star(0, LinkSpec::default()).expect_err("zero").to_string();
+        let msg = star(0, LinkConfig::default())
+            .expect_err("zero")
+            .to_string();
         assert!(msg.contains("hosts = 0"), "{msg}");
     }
 }

@@ -7,10 +7,10 @@ use petgraph::Undirected;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableGraph};
 use petgraph::visit::{EdgeRef, NodeIndexable};
 
-use crate::{LinkSpec, NodeSpec, Role, Tier, TopologyError};
+use crate::{LinkConfig, NodeSpec, Role, Tier, TopologyError};
 
 /// The graph type: undirected, stable indices, node and link specs as weights.
-pub type Graph = StableGraph<NodeSpec, LinkSpec, Undirected>;
+pub type Graph = StableGraph<NodeSpec, LinkConfig, Undirected>;
 
 /// A built topology: a connected graph with unique node names and unique addresses.
 ///
@@ -36,7 +36,7 @@ pub struct LinkRef<'a> {
     /// The second endpoint.
     pub b: NodeIndex,
     /// Its parameters.
-    pub spec: &'a LinkSpec,
+    pub spec: &'a LinkConfig,
 }
 
 impl Topology {
@@ -239,7 +239,7 @@ impl Builder {
         self.node(name, Role::Switch { tier }, ip)
     }
 
-    pub(crate) fn link(&mut self, a: NodeIndex, b: NodeIndex, spec: LinkSpec) -> EdgeIndex {
+    pub(crate) fn link(&mut self, a: NodeIndex, b: NodeIndex, spec: LinkConfig) -> EdgeIndex {
         debug_assert!(a != b, "self-loop");
         self.graph.add_edge(a, b, spec)
     }
@@ -253,7 +253,7 @@ impl Builder {
         per_switch: u32,
         prefix: &str,
         tier: Tier,
-        link: LinkSpec,
+        link: LinkConfig,
     ) -> Vec<NodeIndex> {
         let mut hosts = Vec::new();
         for s in 0..switches {
@@ -321,7 +321,7 @@ mod tests {
         let x = b.host("x".into(), Ipv4Addr::new(10, 0, 0, 1));
         let y = b.switch("y".into(), Tier::Other, None);
         b.host("z".into(), Ipv4Addr::new(10, 0, 0, 2));
-        b.link(x, y, LinkSpec::default());
+        b.link(x, y, LinkConfig::default());
         let e = b.finish(None).expect_err("z is isolated");
         assert_eq!(
             e.to_string(),
@@ -339,7 +339,7 @@ mod tests {
             .map(|i| b.host(format!("h{i}"), Ipv4Addr::new(10, 0, 0, i + 1)))
             .collect();
         for &h in &hs {
-            b.link(s, h, LinkSpec::default());
+            b.link(s, h, LinkConfig::default());
         }
         let t = b.finish(None).expect("connected");
         let peers: Vec<_> = t.ports(s).into_iter().map(|(_, p)| t.name(p)).collect();

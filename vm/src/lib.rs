@@ -69,6 +69,7 @@ pub mod app;
 pub mod config;
 pub mod memory;
 pub mod migration;
+mod migration_table;
 pub mod orchestrator;
 pub mod postcopy;
 pub mod precopy;
@@ -84,4 +85,5 @@ pub use memory::{DirtyMemory, PageBitmap, PageWriter};
 pub use migration::{
     Algorithm, Migration, MigrationEvent, MigrationReport, RoundRecord, StopReason,
 };
-pub use orchestrator::{HostLoad, Order, PeriodicTrigger, TargetPolicy};
+pub use migration_table::{MigrationAlgorithm, MigrationSettings, MigrationTable};
+pub use orchestrator::{HostLoad, OrchestratorConfig, Order, PeriodicTrigger, TargetPolicy};

@@ -14,16 +14,82 @@
 //! * **Trigger** (seed 000 §III.B): "The timed transition Trigger_signal is modelled as a
 //!   deterministic distribution with a transition firing every 10s."
 
+use net_stack::FieldError;
+use serde::Deserialize;
 use sim_core::SimTime;
 
-/// Migration order (`[orchestrator] order`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+/// Migration order (`[orchestrator] order`: `"machine-by-machine"` or `"round-robin"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Order {
     /// Every VM of one source host, then the next host (`machine-by-machine`).
     #[default]
     MachineByMachine,
     /// One VM per source host in turn (`round-robin`).
     RoundRobin,
+}
+
+/// The scenario's `[orchestrator]` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(from = "OrchestratorTable")]
+pub struct OrchestratorConfig {
+    /// `order`. Default `machine-by-machine`.
+    pub order: Order,
+    /// `concurrent`: migrations in flight at once, at least 1. Default 1.
+    pub concurrent: u32,
+    /// `period`: periodic trigger for migrations without `at`. Default none.
+    pub period: Option<SimTime>,
+}
+
+impl Default for OrchestratorConfig {
+    fn default() -> Self {
+        OrchestratorTable::default().into()
+    }
+}
+
+/// The `[orchestrator]` table as a scenario writes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrchestratorTable {
+    /// `order`.
+    pub order: Option<Order>,
+    /// `concurrent`.
+    pub concurrent: Option<u32>,
+    /// `period`.
+    pub period: Option<SimTime>,
+}
+
+impl From<OrchestratorTable> for OrchestratorConfig {
+    fn from(t: OrchestratorTable) -> Self {
+        OrchestratorConfig {
+            order: t.order.unwrap_or_default(),
+            concurrent: t.concurrent.unwrap_or(1),
+            period: t.period,
+        }
+    }
+}
+
+impl OrchestratorConfig {
+    /// Every rule the types cannot express, each naming its key: `concurrent` ≥ 1, `period`
+    /// greater than zero.
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        if self.concurrent == 0 {
+            out.push(FieldError::new(
+                "concurrent",
+                "`concurrent` must be at least 1",
+                "zero",
+            ));
+        }
+        if self.period == Some(SimTime::ZERO) {
+            out.push(FieldError::new(
+                "period",
+                "`period` must be greater than zero",
+                "zero",
+            ));
+        }
+        out
+    }
 }
 
 /// Orders migrations. `sources[i]` is the source host of the i-th requested migration (input
@@ -166,6 +232,29 @@ impl PeriodicTrigger {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `[orchestrator]` reads order names and a period with units, defaults to one migration
+    /// at a time without a period, and refuses zero `concurrent` and `period` by key.
+    #[test]
+    fn orchestrator_table() {
+        let c: OrchestratorConfig =
+            toml::from_str("order = \"round-robin\"\nperiod = \"10s\"").expect("valid");
+        assert_eq!(c.order, Order::RoundRobin);
+        assert_eq!(c.period, Some(SimTime::from_secs(10)));
+        assert_eq!(c.concurrent, 1, "default");
+        assert!(c.problems().is_empty());
+        let bad = OrchestratorConfig {
+            concurrent: 0,
+            period: Some(SimTime::ZERO),
+            ..c
+        };
+        let fields: Vec<_> = bad.problems().iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["concurrent", "period"]);
+        assert!(
+            toml::from_str::<OrchestratorConfig>("odrer = 1").is_err(),
+            "typo refused"
+        );
+    }
 
     /// Machine by machine empties host A (input order kept) before B; round-robin alternates
     /// hosts, in first-appearance order, until the shorter host runs out.

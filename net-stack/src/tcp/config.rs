@@ -1,20 +1,32 @@
-//! Parameters of one TCP endpoint.
+//! Parameters of one TCP endpoint, and the scenario's `[tcp]` table that sets them.
+//!
+//! [`TcpConfig`] deserialises from the `[tcp]` table ([`TcpTable`]): the keys a scenario may
+//! write, with units (`min_rto = "200ms"`, `rcv_buf = "4MiB"`); every key not written, and every
+//! field the table does not expose, keeps [`TcpConfig::default`]. [`TcpConfig::validate`]
+//! checks what the types cannot and names the key at fault.
 
-use sim_core::SimTime;
+use serde::Deserialize;
+use sim_core::{ByteSize, SimTime};
 
-/// Which congestion-control algorithm a connection runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+use crate::FieldError;
+
+/// Which congestion-control algorithm a connection runs (`[tcp] variant`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Deserialize)]
 pub enum CcVariant {
-    /// Reno, RFC 5681 §3.1–3.2: fast recovery ends on the first ACK of new data.
+    /// `"reno"`: Reno, RFC 5681 §3.1–3.2: fast recovery ends on the first ACK of new data.
+    #[serde(rename = "reno")]
     Reno,
-    /// NewReno, RFC 6582: fast recovery lasts until everything sent before the loss is acked.
+    /// `"newreno"`: NewReno, RFC 6582: fast recovery lasts until everything sent before the
+    /// loss is acked.
     #[default]
+    #[serde(rename = "newreno")]
     NewReno,
 }
 
 /// The knobs of a TCP endpoint. `Default` gives a Linux-like data-centre host without delayed
 /// ACKs, which is also what ns-3 users expect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(from = "TcpTable")]
 pub struct TcpConfig {
     /// Payload bytes per full-sized segment, and the value of the MSS option we send. The sender's
     /// SMSS is the smaller of this and the peer's MSS option (536 if the peer sends none,
@@ -27,7 +39,8 @@ pub struct TcpConfig {
     pub min_rto: SimTime,
     /// Upper bound of the retransmission timeout, also for backed-off timers (RFC 6298 §2.5: ≥ 60 s).
     pub max_rto: SimTime,
-    /// Retransmission timeout before the first RTT sample (RFC 6298 §2.1).
+    /// Retransmission timeout before the first RTT sample (RFC 6298 §2.1: 1 s), the scenario's
+    /// `[tcp] initial_rto`; it times a lost SYN, SYN-ACK or first segment. In (0, `max_rto`].
     pub initial_rto: SimTime,
     /// Clock granularity G in RTO = SRTT + max(G, 4·RTTVAR) (RFC 6298 §2.3).
     pub clock_granularity: SimTime,
@@ -86,7 +99,149 @@ impl Default for TcpConfig {
     }
 }
 
+/// The largest TCP receive window RFC 7323 §2.3 allows (2³⁰ bytes): the bound of `rcv_buf`.
+pub const MAX_RCV_BUF: u64 = 1 << 30;
+
+/// The `[tcp]` table as a scenario writes it: the keys of [`TcpConfig`] that scenarios may set.
+/// A key not written keeps [`TcpConfig::default`]; so do the fields not listed here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcpTable {
+    /// `variant`: `"reno"` or `"newreno"`.
+    pub variant: Option<CcVariant>,
+    /// `mss` (bytes).
+    pub mss: Option<u32>,
+    /// `initial_cwnd` (segments).
+    pub initial_cwnd: Option<u32>,
+    /// `min_rto`.
+    pub min_rto: Option<SimTime>,
+    /// `initial_rto`.
+    pub initial_rto: Option<SimTime>,
+    /// `delayed_ack`.
+    pub delayed_ack: Option<bool>,
+    /// `rcv_buf` (a size).
+    pub rcv_buf: Option<ByteSize>,
+    /// `snd_buf` (a size).
+    pub snd_buf: Option<ByteSize>,
+    /// `timestamps`.
+    pub timestamps: Option<bool>,
+    /// `restart_after_idle`.
+    pub restart_after_idle: Option<bool>,
+}
+
+impl From<TcpTable> for TcpConfig {
+    fn from(t: TcpTable) -> Self {
+        let d = TcpConfig::default();
+        TcpConfig {
+            variant: t.variant.unwrap_or(d.variant),
+            mss: t.mss.unwrap_or(d.mss),
+            initial_cwnd: t.initial_cwnd.unwrap_or(d.initial_cwnd),
+            min_rto: t.min_rto.unwrap_or(d.min_rto),
+            initial_rto: t.initial_rto.unwrap_or(d.initial_rto),
+            delayed_ack: t.delayed_ack.unwrap_or(d.delayed_ack),
+            rcv_buf: t.rcv_buf.map_or(d.rcv_buf, ByteSize::bytes),
+            snd_buf: t.snd_buf.map_or(d.snd_buf, ByteSize::bytes),
+            timestamps: t.timestamps.unwrap_or(d.timestamps),
+            restart_after_idle: t.restart_after_idle.unwrap_or(d.restart_after_idle),
+            ..d
+        }
+    }
+}
+
 impl TcpConfig {
+    /// Every rule the types cannot express, each broken one naming its key: `mss` fits an IPv4
+    /// packet (with the timestamp option when on), `initial_cwnd` ≥ 1, `min_rto` in
+    /// (0, `max_rto`], `initial_rto` in (0, `max_rto`], `rcv_buf` in [1 B, 2³⁰ B], `snd_buf` ≥ 1 B.
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        // 65535 − 20 (IPv4) − 20 (TCP): the largest payload of one IPv4 packet.
+        if !(1..=65_495).contains(&self.mss) {
+            out.push(FieldError::new(
+                "mss",
+                format!("`mss` must be between 1 and 65495 bytes, not {}", self.mss),
+                "out of range",
+            ));
+        } else if self.timestamps && self.mss > 65_483 {
+            out.push(
+                FieldError::new(
+                    "mss",
+                    format!(
+                        "`mss` must be at most 65483 bytes with `timestamps = true`, not {}",
+                        self.mss
+                    ),
+                    "too large with timestamps",
+                )
+                .with_help(
+                    "the 12-byte timestamp option must fit in the 65535-byte IPv4 packet too",
+                ),
+            );
+        }
+        if self.initial_cwnd == 0 {
+            out.push(FieldError::new(
+                "initial_cwnd",
+                "`initial_cwnd` must be at least 1",
+                "zero",
+            ));
+        }
+        if self.min_rto == SimTime::ZERO {
+            out.push(FieldError::new(
+                "min_rto",
+                "`min_rto` must be greater than zero",
+                "zero",
+            ));
+        } else if self.min_rto > self.max_rto {
+            // RFC 6298 §2.5: the RTO is capped, so a larger floor is meaningless.
+            out.push(FieldError::new(
+                "min_rto",
+                format!(
+                    "`min_rto` must be at most {} (the RTO's upper bound), not {}",
+                    self.max_rto, self.min_rto
+                ),
+                "above the maximum RTO",
+            ));
+        }
+        if self.initial_rto == SimTime::ZERO || self.initial_rto > self.max_rto {
+            // RFC 6298 §2.1 sets 1 s; zero would retransmit at once, forever, and above the
+            // cap the estimator would clamp it anyway.
+            out.push(FieldError::new(
+                "initial_rto",
+                format!(
+                    "`initial_rto` must be greater than zero and at most {} (the RTO's upper \
+                     bound), not {}",
+                    self.max_rto, self.initial_rto
+                ),
+                "out of range",
+            ));
+        }
+        if self.rcv_buf == 0 || self.rcv_buf > MAX_RCV_BUF {
+            out.push(FieldError::new(
+                "rcv_buf",
+                format!(
+                    "`rcv_buf` must be between 1 byte and {}, not {}",
+                    ByteSize(MAX_RCV_BUF),
+                    ByteSize(self.rcv_buf)
+                ),
+                "out of range",
+            ));
+        }
+        if self.snd_buf == 0 {
+            out.push(FieldError::new(
+                "snd_buf",
+                format!(
+                    "`snd_buf` must be greater than zero, not {}",
+                    ByteSize(self.snd_buf)
+                ),
+                "out of range",
+            ));
+        }
+        out
+    }
+
+    /// The first of [`TcpConfig::problems`], if any.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        self.problems().into_iter().next().map_or(Ok(()), Err)
+    }
+
     /// The receive buffer as a window: at most 2³⁰ bytes (RFC 7323 §2.3).
     pub(crate) fn rcv_buf_window(&self) -> u32 {
         self.rcv_buf.min(1 << 30) as u32
@@ -122,5 +277,137 @@ mod tests {
         assert_eq!(cfg.window_shift(), Some(1), "one more byte needs shift 1");
         cfg.rcv_buf = 1 << 40;
         assert_eq!(cfg.window_shift(), Some(14), "capped at 14, RFC 7323 §2.3");
+    }
+
+    fn table(text: &str) -> Result<TcpConfig, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The `[tcp]` table reads units and variant names, keeps the defaults for every key not
+    /// written (and for the fields it does not expose), and refuses unknown keys and lists.
+    #[test]
+    fn table_reads_units_and_keeps_defaults() {
+        let c = table(
+            "variant = \"reno\"\nmin_rto = \"1s\"\nrcv_buf = \"64KiB\"\nmss = 1460\ninitial_rto = \"3s\"",
+        )
+        .expect("valid");
+        assert_eq!(
+            c.initial_rto,
+            SimTime::from_secs(3),
+            "initial_rto with its unit"
+        );
+        assert_eq!(
+            TcpConfig::default().initial_rto,
+            SimTime::from_secs(1),
+            "RFC 6298 §2.1"
+        );
+        let d = TcpConfig::default();
+        assert_eq!(c.variant, CcVariant::Reno, "variant");
+        assert_eq!(c.min_rto, SimTime::from_secs(1), "min_rto with its unit");
+        assert_eq!(c.rcv_buf, 64 << 10, "rcv_buf in binary units");
+        assert_eq!(c.mss, 1460, "mss");
+        assert_eq!(
+            TcpConfig {
+                variant: d.variant,
+                min_rto: d.min_rto,
+                rcv_buf: d.rcv_buf,
+                mss: d.mss,
+                initial_rto: d.initial_rto,
+                ..c
+            },
+            d,
+            "every other field keeps its default"
+        );
+        assert_eq!(
+            table("").expect("empty"),
+            d,
+            "an empty table is the default"
+        );
+        let e = table("variant = \"cubic\"").expect_err("unknown variant");
+        assert!(e.contains("expected `reno` or `newreno`"), "{e}");
+        let e = table("max_rto = \"1s\"").expect_err("not exposed");
+        assert!(e.contains("unknown field `max_rto`"), "{e}");
+    }
+
+    /// Each rule names its field, and the default configuration breaks none.
+    #[test]
+    fn problems_name_their_fields() {
+        assert!(
+            TcpConfig::default().problems().is_empty(),
+            "defaults are valid"
+        );
+        let fields = |c: TcpConfig| c.problems().iter().map(|e| e.field).collect::<Vec<_>>();
+        let d = TcpConfig::default();
+        assert_eq!(fields(TcpConfig { mss: 0, ..d }), ["mss"], "mss 0");
+        assert_eq!(
+            fields(TcpConfig { mss: 65_495, ..d }),
+            Vec::<&str>::new(),
+            "mss max"
+        );
+        let ts = TcpConfig {
+            mss: 65_484,
+            timestamps: true,
+            ..d
+        };
+        assert_eq!(fields(ts), ["mss"], "mss too large with timestamps");
+        assert!(
+            ts.problems()[0].message.contains("65483"),
+            "states the bound"
+        );
+        let huge = TcpConfig {
+            mss: 70_000,
+            timestamps: true,
+            ..d
+        };
+        assert_eq!(huge.problems().len(), 1, "one error for one bad mss");
+        assert_eq!(
+            fields(TcpConfig {
+                initial_cwnd: 0,
+                ..d
+            }),
+            ["initial_cwnd"]
+        );
+        assert_eq!(
+            fields(TcpConfig {
+                min_rto: SimTime::from_secs(61),
+                ..d
+            }),
+            ["min_rto"],
+            "min_rto above the 60 s maximum"
+        );
+        assert_eq!(
+            fields(TcpConfig {
+                min_rto: SimTime::ZERO,
+                ..d
+            }),
+            ["min_rto"]
+        );
+        assert_eq!(
+            fields(TcpConfig {
+                rcv_buf: MAX_RCV_BUF,
+                ..d
+            }),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            fields(TcpConfig {
+                rcv_buf: MAX_RCV_BUF + 1,
+                ..d
+            }),
+            ["rcv_buf"]
+        );
+        assert_eq!(fields(TcpConfig { snd_buf: 0, ..d }), ["snd_buf"]);
+        for bad in [SimTime::ZERO, SimTime::from_secs(61)] {
+            let c = TcpConfig {
+                initial_rto: bad,
+                ..d
+            };
+            assert_eq!(fields(c), ["initial_rto"], "initial_rto {bad}");
+        }
+        let max = TcpConfig {
+            initial_rto: SimTime::from_secs(60),
+            ..d
+        };
+        assert!(max.problems().is_empty(), "initial_rto may equal max_rto");
     }
 }

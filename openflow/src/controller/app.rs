@@ -166,8 +166,13 @@ impl<'a> Context<'a> {
 }
 
 /// Which bundled app to run (scenario key `controller.app`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum AppKind {
+    /// `"none"`: no controller and no OpenFlow; switches forward by static shortest-path IP
+    /// routing (net-stack's, with [`net_stack::routing::Ecmp`]).
+    #[default]
+    None,
     /// Ryu's `simple_switch_13`, flooding along a spanning tree: [`LearningSwitch`].
     ///
     /// [`LearningSwitch`]: super::LearningSwitch
@@ -176,44 +181,64 @@ pub enum AppKind {
     ///
     /// [`ShortestPath`]: super::ShortestPath
     ShortestPath,
-    /// Seed 002's D-R algorithm: [`DynamicRouting`].
+    /// Seed 002's D-R algorithm: [`DynamicRouting`], polling port statistics every
+    /// [`AppConfig::stats_interval`].
     ///
     /// [`DynamicRouting`]: super::DynamicRouting
-    DynamicRouting {
-        /// Port-statistics period (seed 002 §4.2: 5 s).
-        stats_interval: SimTime,
-    },
+    DynamicRouting,
+}
+
+impl AppKind {
+    /// Whether this is an OpenFlow app (every kind but [`AppKind::None`]).
+    pub fn is_openflow(self) -> bool {
+        self != AppKind::None
+    }
 }
 
 /// Parameters shared by the bundled apps.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AppConfig {
     /// Idle timeout of the entries the apps install (s); 0 = none, as in Ryu's examples.
     pub idle_timeout: u16,
     /// Hard timeout of those entries (s); 0 = none.
     pub hard_timeout: u16,
+    /// Port-statistics period of [`AppKind::DynamicRouting`] (seed 002 §4.2: 5 s).
+    pub stats_interval: SimTime,
 }
 
-/// Builds a bundled app with the default [`AppConfig`].
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            idle_timeout: 0,
+            hard_timeout: 0,
+            stats_interval: SimTime::from_secs(5),
+        }
+    }
+}
+
+/// Builds a bundled app with the default [`AppConfig`]; `None` for [`AppKind::None`].
 ///
 /// # Panics
 ///
 /// If the topology does not pass [`Topology::validate`].
-pub fn app(kind: AppKind, topo: &Topology) -> Box<dyn App> {
+pub fn app(kind: AppKind, topo: &Topology) -> Option<Box<dyn App>> {
     app_with_config(kind, topo, AppConfig::default())
 }
 
-/// Builds a bundled app.
+/// Builds a bundled app; `None` for [`AppKind::None`], which has no controller.
 ///
 /// # Panics
 ///
 /// If the topology does not pass [`Topology::validate`].
-pub fn app_with_config(kind: AppKind, topo: &Topology, config: AppConfig) -> Box<dyn App> {
-    match kind {
+pub fn app_with_config(kind: AppKind, topo: &Topology, config: AppConfig) -> Option<Box<dyn App>> {
+    Some(match kind {
+        AppKind::None => return None,
         AppKind::Learning => Box::new(super::LearningSwitch::new(topo, config)),
         AppKind::ShortestPath => Box::new(super::ShortestPath::new(topo, config)),
-        AppKind::DynamicRouting { stats_interval } => {
-            Box::new(super::DynamicRouting::new(topo, config, stats_interval))
-        }
-    }
+        AppKind::DynamicRouting => Box::new(super::DynamicRouting::new(
+            topo,
+            config,
+            config.stats_interval,
+        )),
+    })
 }

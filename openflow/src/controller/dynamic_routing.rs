@@ -194,9 +194,8 @@ mod tests {
     const FIVE_S: SimTime = DEFAULT_STATS_INTERVAL;
 
     fn harness(edge_ports: u32) -> Harness {
-        let kind = AppKind::DynamicRouting {
-            stats_interval: FIVE_S,
-        };
+        // The default AppConfig polls every 5 s (FIVE_S).
+        let kind = AppKind::DynamicRouting;
         let mut h = Harness::with_ports(kind, None, edge_ports);
         // Every host announces itself, so ARP is proxied and no reply sets up a pair.
         for x in 0..16 {
@@ -227,9 +226,8 @@ mod tests {
     /// has replaced the weights mid-way.
     #[test]
     fn all_pairs_reachable() {
-        let kind = AppKind::DynamicRouting {
-            stats_interval: FIVE_S,
-        };
+        // The default AppConfig polls every 5 s (FIVE_S).
+        let kind = AppKind::DynamicRouting;
         let mut h = Harness::new(kind, None);
         for s in 0..16 {
             if s == 8 {
@@ -293,9 +291,8 @@ mod tests {
     /// forward direction, and data in either direction never reaches the controller.
     #[test]
     fn arp_reply_routes_the_data_direction_too() {
-        let kind = AppKind::DynamicRouting {
-            stats_interval: FIVE_S,
-        };
+        // The default AppConfig polls every 5 s (FIVE_S).
+        let kind = AppKind::DynamicRouting;
         let mut h = Harness::new(kind, None);
         let mut cores = BTreeSet::new();
         for (s, d) in [(0, 4), (1, 5), (2, 6), (3, 7)] {

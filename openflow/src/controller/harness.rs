@@ -134,7 +134,7 @@ impl Harness {
         edge_ports: u32,
     ) -> Harness {
         let topo = fat_tree_topology(4, edge_ports);
-        let a = app_with_config(kind, &topo, config);
+        let a = app_with_config(kind, &topo, config).expect("the harness runs an OpenFlow app");
         let ctl = match shim {
             Some(s) => Controller::with_shim(topo.clone(), a, s),
             None => Controller::new(topo.clone(), a),

@@ -411,7 +411,7 @@ mod tests {
         let topo = fat_tree_topology(4, 4);
         let mut c = Controller::new(
             topo.clone(),
-            crate::controller::app(AppKind::Learning, &topo),
+            crate::controller::app(AppKind::Learning, &topo).expect("an OpenFlow app"),
         );
         let t0 = SimTime::ZERO;
         c.handle_message(t0, 1, packet_in(7, 1, udp(1, 2)));
@@ -458,7 +458,7 @@ mod tests {
         let topo = fat_tree_topology(4, 4);
         let mut c = Controller::new(
             topo.clone(),
-            crate::controller::app(AppKind::Learning, &topo),
+            crate::controller::app(AppKind::Learning, &topo).expect("an OpenFlow app"),
         );
         c.handle_message(SimTime::ZERO, 2, packet_in(OFP_NO_BUFFER, 4, udp(1, 3)));
         assert!(drain(&mut c).is_empty(), "no FLOW_MOD, no PACKET_OUT");

@@ -175,6 +175,7 @@ mod tests {
         let config = AppConfig {
             idle_timeout: 10,
             hard_timeout: 0,
+            ..AppConfig::default()
         };
         let mut h = Harness::with_config(AppKind::ShortestPath, config, None, 4);
         h.udp(0, 4);

@@ -8,6 +8,7 @@ use std::ops::Range;
 use sim_core::SimTime;
 
 use super::super::raw;
+use super::super::set::TextSpans;
 use super::super::spec::*;
 use super::Validator;
 
@@ -26,21 +27,19 @@ pub(super) struct RawTimes {
 }
 
 impl RawTimes {
-    pub(super) fn of(raw: &raw::ScenarioTable) -> Self {
+    pub(super) fn of(raw: &raw::ScenarioTable, spans: &TextSpans) -> Self {
         RawTimes {
             flows: raw
                 .flow
                 .iter()
                 .map(|f| (f.span(), f.get_ref().start.as_ref().map(|s| s.span())))
                 .collect(),
-            migrations: raw
-                .migration
-                .iter()
-                .map(|m| m.get_ref().at.as_ref().map(|a| a.span()))
+            migrations: (0..raw.migration.len())
+                .map(|i| spans.get(&format!("migration.{i}.at")))
                 .collect(),
             events: raw.event.iter().map(|e| e.span()).collect(),
             openflow_pcap: raw.trace.openflow_pcap.as_ref().map(|p| p.span()),
-            period: raw.orchestrator.period.as_ref().map(|p| p.span()),
+            period: spans.get("orchestrator.period"),
         }
     }
 }
@@ -104,7 +103,7 @@ impl Validator<'_> {
             );
         }
         self.link_events(s, raw, end);
-        if s.trace.openflow_pcap && s.controller.app == ControllerApp::None {
+        if s.trace.openflow_pcap && s.controller.app == AppKind::None {
             self.warn(
                 raw.openflow_pcap.clone().unwrap_or(0..0),
                 "`openflow_pcap` is set, but `[controller] app` is \"none\": there is no control channel, and pcap/openflow.pcap is not written".into(),

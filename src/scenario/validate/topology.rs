@@ -11,23 +11,26 @@ use super::super::spec::*;
 use super::Validator;
 
 impl Validator<'_> {
-    fn link(&mut self, raw: raw::LinkTable, base: LinkConfig) -> LinkConfig {
-        let loss = match raw.loss {
-            Some(l) => self.fraction(Some(l), "loss"),
-            None => base.loss,
-        };
-        LinkConfig {
-            rate: raw.rate.unwrap_or(base.rate),
-            delay: raw.delay.unwrap_or(base.delay),
-            queue: raw.queue.unwrap_or(base.queue),
-            loss,
+    /// Checks a link table (already merged over its base); `tables` are the dotted paths its
+    /// values may come from, most specific first.
+    fn link(&mut self, link: LinkConfig, tables: &[&str], fallback: Range<usize>) -> LinkConfig {
+        match link.validate() {
+            Ok(()) => link,
+            Err(e) => {
+                self.field_error(e, tables, fallback);
+                LinkConfig::default()
+            }
         }
     }
 
     pub(super) fn topology(&mut self, raw: Spanned<raw::TopologyTable>) -> TopologySpec {
         let table_span = raw.span();
         let raw = raw.into_inner();
-        let link = self.link(raw.link.unwrap_or_default(), LinkConfig::default());
+        let link = self.link(
+            raw.link.unwrap_or_default(),
+            &["topology.link"],
+            table_span.clone(),
+        );
         let Some(kind) = self.missing(
             raw.kind,
             "kind",
@@ -99,7 +102,14 @@ impl Validator<'_> {
             }
             TopologyKind::Dumbbell => {
                 let bottleneck = match raw.bottleneck {
-                    Some(b) => self.link(b.into_inner(), link),
+                    Some(b) => {
+                        let at = b.span();
+                        self.link(
+                            b.get_ref().over(link),
+                            &["topology.bottleneck", "topology.link"],
+                            at,
+                        )
+                    }
                     None => link,
                 };
                 TopologyShape::Dumbbell {

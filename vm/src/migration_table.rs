@@ -1,0 +1,206 @@
+//! The scenario's `[[migration]]` table: which VM moves where and when (by name), and the
+//! settings of its migration engine.
+//!
+//! vm reads the whole table ([`MigrationTable`]) with units and defaults and checks the engine
+//! settings ([`MigrationSettings::problems`], each problem naming its key). The names (`vm`,
+//! `to`) and the trigger (`at`) are data here: netsim's scenario loader resolves them against
+//! the `[[vm]]` tables and the topology, and places every error at its key.
+
+use net_stack::FieldError;
+use serde::Deserialize;
+use sim_core::{ByteSize, SimTime};
+
+use crate::{MigrationConfig, PostcopyConfig, PrecopyConfig, StopAndCopyConfig};
+
+/// `[[migration]] algorithm`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MigrationAlgorithm {
+    /// `"precopy"`: iterative pre-copy with the Xen stop conditions.
+    #[default]
+    Precopy,
+    /// `"stop-and-copy"`: pause, copy everything, resume.
+    StopAndCopy,
+    /// `"postcopy"`: resume at the target first, fetch pages on demand.
+    Postcopy,
+}
+
+/// One `[[migration]]` table as a scenario writes it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MigrationTable {
+    /// `vm`: the VM's name. Required (the loader reports it missing).
+    pub vm: Option<String>,
+    /// `to`: the target host's name; none lets the orchestrator choose by capacity.
+    pub to: Option<String>,
+    /// `at`: the trigger time; none waits for the orchestrator's `period`.
+    pub at: Option<SimTime>,
+    /// `algorithm`.
+    pub algorithm: Option<MigrationAlgorithm>,
+    /// `early_notification`.
+    pub early_notification: Option<bool>,
+    /// `max_rounds`.
+    pub max_rounds: Option<u32>,
+    /// `stop_threshold` (a size).
+    pub stop_threshold: Option<ByteSize>,
+    /// `max_total_factor`.
+    pub max_total_factor: Option<f64>,
+    /// `dirty_rate_stop`.
+    pub dirty_rate_stop: Option<bool>,
+}
+
+impl MigrationTable {
+    /// The engine settings, with the defaults for keys not written.
+    pub fn settings(&self) -> MigrationSettings {
+        let d = MigrationSettings::default();
+        MigrationSettings {
+            algorithm: self.algorithm.unwrap_or(d.algorithm),
+            early_notification: self.early_notification.unwrap_or(d.early_notification),
+            max_rounds: self.max_rounds.unwrap_or(d.max_rounds),
+            stop_threshold: self.stop_threshold.unwrap_or(d.stop_threshold),
+            max_total_factor: self.max_total_factor.unwrap_or(d.max_total_factor),
+            dirty_rate_stop: self.dirty_rate_stop.unwrap_or(d.dirty_rate_stop),
+        }
+    }
+}
+
+/// The engine settings of one `[[migration]]`. Defaults are Xen's, as seed 002 §6.1 uses them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MigrationSettings {
+    /// `algorithm`. Default `precopy`.
+    pub algorithm: MigrationAlgorithm,
+    /// `early_notification` (seed 002). Default false.
+    pub early_notification: bool,
+    /// `max_rounds`: pre-copy round limit, at least 1. Default 30.
+    pub max_rounds: u32,
+    /// `stop_threshold`: stop pre-copy when this little is left dirty. Default 200 KB.
+    pub stop_threshold: ByteSize,
+    /// `max_total_factor`: stop when this many times the memory has been sent, at least 1.
+    /// Default 3.0.
+    pub max_total_factor: f64,
+    /// `dirty_rate_stop`: stop pre-copy when the VM wrote more during a round than the round
+    /// sent (seed 002 §2.1 (1), seed 000). Xen's defaults have no such rule. Default true.
+    pub dirty_rate_stop: bool,
+}
+
+impl Default for MigrationSettings {
+    fn default() -> Self {
+        let p = PrecopyConfig::default();
+        MigrationSettings {
+            algorithm: MigrationAlgorithm::Precopy,
+            early_notification: p.early_notification,
+            max_rounds: p.max_rounds,
+            stop_threshold: p.stop_threshold,
+            max_total_factor: p.max_total_factor,
+            dirty_rate_stop: p.dirty_rate_check,
+        }
+    }
+}
+
+impl MigrationSettings {
+    /// Every rule the types cannot express, each naming its key: `max_rounds` ≥ 1,
+    /// `max_total_factor` a number ≥ 1.
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        if !(self.max_total_factor.is_finite() && self.max_total_factor >= 1.0) {
+            out.push(
+                FieldError::new(
+                    "max_total_factor",
+                    format!(
+                        "`max_total_factor` must be at least 1.0, not {}",
+                        self.max_total_factor
+                    ),
+                    "below 1",
+                )
+                .with_help("it is a multiple of the VM's memory; 3.0 is Xen's default"),
+            );
+        }
+        if self.max_rounds == 0 {
+            out.push(FieldError::new(
+                "max_rounds",
+                "`max_rounds` must be at least 1",
+                "zero",
+            ));
+        }
+        out
+    }
+
+    /// The engine's configuration, with the target host's `resume_time`.
+    pub fn engine(&self, resume_time: SimTime) -> MigrationConfig {
+        match self.algorithm {
+            MigrationAlgorithm::Precopy => MigrationConfig::Precopy(PrecopyConfig {
+                max_rounds: self.max_rounds,
+                stop_threshold: self.stop_threshold,
+                max_total_factor: self.max_total_factor,
+                early_notification: self.early_notification,
+                dirty_rate_check: self.dirty_rate_stop,
+                resume_time,
+            }),
+            MigrationAlgorithm::StopAndCopy => {
+                MigrationConfig::StopAndCopy(StopAndCopyConfig { resume_time })
+            }
+            MigrationAlgorithm::Postcopy => MigrationConfig::Postcopy(PostcopyConfig {
+                resume_time,
+                ..PostcopyConfig::default()
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> Result<MigrationTable, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The table reads names as plain data, units and algorithm names; keys not written keep
+    /// Xen's defaults; unknown keys are refused.
+    #[test]
+    fn table_reads_units_names_and_defaults() {
+        let t = table(
+            "vm = \"vm1\"\nat = \"1s\"\nalgorithm = \"stop-and-copy\"\nstop_threshold = \"1MB\"",
+        )
+        .expect("valid");
+        assert_eq!(t.vm.as_deref(), Some("vm1"));
+        assert_eq!(t.at, Some(SimTime::from_secs(1)));
+        let s = t.settings();
+        assert_eq!(s.algorithm, MigrationAlgorithm::StopAndCopy);
+        assert_eq!(s.stop_threshold, ByteSize(1_000_000), "decimal MB");
+        assert_eq!(
+            (s.max_rounds, s.max_total_factor, s.dirty_rate_stop),
+            (30, 3.0, true),
+            "defaults"
+        );
+        let e = table("max_round = 3").expect_err("typo");
+        assert!(e.contains("unknown field `max_round`"), "{e}");
+    }
+
+    /// Bad settings name their keys; the engine config carries every setting and the resume
+    /// time of the target.
+    #[test]
+    fn problems_and_engine_config() {
+        assert!(MigrationSettings::default().problems().is_empty());
+        let bad = MigrationSettings {
+            max_rounds: 0,
+            max_total_factor: f64::NAN,
+            ..MigrationSettings::default()
+        };
+        let fields: Vec<_> = bad.problems().iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["max_total_factor", "max_rounds"]);
+        let s = MigrationSettings {
+            max_rounds: 7,
+            early_notification: true,
+            ..MigrationSettings::default()
+        };
+        match s.engine(SimTime::from_ms(5)) {
+            MigrationConfig::Precopy(p) => {
+                assert_eq!(p.max_rounds, 7);
+                assert!(p.early_notification);
+                assert_eq!(p.resume_time, SimTime::from_ms(5));
+            }
+            other => panic!("expected pre-copy, got {other:?}"),
+        }
+    }
+}
