@@ -10,7 +10,7 @@ use net_stack::{AppId, Network, NetworkBuilder, NodeId};
 use sim_core::{RngStreams, SimTime, Simulation};
 use toml::Spanned;
 
-use crate::estimate::{Estimate, LIMITS, exceeded, excess_message};
+use crate::estimate::{Driver, Estimate, LIMITS, Resource, exceeded, excess_message};
 use crate::scenario::ScenarioWarning;
 use crate::scenario::{
     AppKind, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError, ScenarioSource,
@@ -297,6 +297,27 @@ pub fn check(
     source: &ScenarioSource,
     opts: &CheckOptions,
 ) -> Result<CheckReport, ScenarioError> {
+    // A huge built-in topology is refused from its parameters, before its graph is built.
+    if !opts.force
+        && let Some(steps) = crate::estimate::setup_steps(&scenario.topology.shape)
+        && let Some(&(r, limit)) = LIMITS.refuse.iter().find(|(r, _)| *r == Resource::Setup)
+        && steps > limit
+    {
+        let driver = Driver {
+            resource: r,
+            amount: steps,
+            key: "the topology's size (`[topology]`)".into(),
+            span: Some(scenario.topology.span.clone()),
+        };
+        return Err(source.error_at(
+            scenario.topology.span.clone(),
+            excess_message(r, steps, limit, Some(&driver)),
+            Some(
+                "make the scenario smaller or shorter, or pass --force to run it anyway (docs/scenario.md, \"Checks, warnings and limits\")"
+                    .into(),
+            ),
+        ));
+    }
     let topo = topology_of(scenario, source)?;
     let estimate = crate::estimate::estimate(scenario, &topo);
     // Before the build, which can itself take minutes for a huge topology.

@@ -29,6 +29,13 @@ const TCP_OVERHEAD: f64 = 14.0 + 20.0 + 20.0;
 const UDP_OVERHEAD: f64 = 14.0 + 20.0 + 8.0;
 /// Bytes a queued packet holds in memory (the packet record and its queue slot).
 const BYTES_PER_QUEUED_PACKET: f64 = 160.0;
+/// A typical frame [bytes], for queues limited in bytes (full-size data and small ACKs).
+const TYPICAL_FRAME: f64 = 1000.0;
+/// Pages per chunk of a page set and bytes per chunk slot (`vm/src/memory/bitmap.rs`).
+const PAGES_PER_CHUNK: f64 = 32768.0;
+const BYTES_PER_CHUNK: f64 = 16.0;
+/// Bytes of the bitmap block a partly-set chunk takes.
+const BYTES_PER_BLOCK: f64 = 4096.0;
 /// Bytes of one time-series row.
 const BYTES_PER_SAMPLE: f64 = 100.0;
 /// Bytes of the record header pcap writes before each frame.
@@ -249,7 +256,7 @@ impl Offered {
             } => {
                 let segs =
                     (request.bytes() as f64 / mss).ceil() + (response.bytes() as f64 / mss).ceil();
-                ((request.bytes() + response.bytes()) as f64 + segs * TCP_OVERHEAD) * 8.0
+                ((request.bytes() as f64 + response.bytes() as f64) + segs * TCP_OVERHEAD) * 8.0
                     / secs(interval).max(1e-12)
             }
         }
@@ -287,7 +294,8 @@ impl Offered {
                     (request.bytes() as f64 / mss).ceil() + (response.bytes() as f64 / mss).ceil();
                 (
                     exchanges * segs * (1.0 + ack_share),
-                    (request.bytes() + response.bytes()) as f64 / segs.max(1.0) + TCP_OVERHEAD,
+                    (request.bytes() as f64 + response.bytes() as f64) / segs.max(1.0)
+                        + TCP_OVERHEAD,
                 )
             }
         }
@@ -324,6 +332,13 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
 
     // Traffic: each flow's packets × its path × events per hop. Elastic TCP flows get their
     // max-min fair share of the links ([`share`]); the others send what they offer.
+    // A flow may name a VM: it starts and ends at the VM's (first) host.
+    let node_of = |name: &str| {
+        topo.node(name).or_else(|| {
+            let v = s.vms.iter().find(|v| v.name.get_ref() == name)?;
+            topo.node(v.host.get_ref())
+        })
+    };
     let mut offered: Vec<Offered> = Vec::new();
     for (i, f) in s.flows.iter().enumerate() {
         let stop = f.stop.map_or(end, |t| secs(t).min(end));
@@ -336,7 +351,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             span: f.name.span(),
             kind: f.kind,
             active: (stop - secs(f.start)).max(0.0),
-            ends: (topo.node(f.src.get_ref()), topo.node(f.dst.get_ref())),
+            ends: (node_of(f.src.get_ref()), node_of(f.dst.get_ref())),
         });
     }
     for (i, v) in s.vms.iter().enumerate() {
@@ -347,7 +362,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
                 span: v.name.span(),
                 kind: w.kind,
                 active: end,
-                ends: (topo.node(w.client.get_ref()), topo.node(v.host.get_ref())),
+                ends: (node_of(w.client.get_ref()), topo.node(v.host.get_ref())),
             });
         }
     }
@@ -425,11 +440,15 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             format!("`dirty_rate` of vm `{}` ([[vm]])", v.name.get_ref()),
             Some(v.name.span()),
         );
-        // The dirty log and the pages sent: two bitmaps of one bit per page.
+        // The dirty log and the pages sent: page sets of a slot per chunk of pages, and a block
+        // of a bit per page only in chunks partly set — at most one per page the VM writes.
+        let pages = memory / v.page_size.max(1) as f64;
+        let touched = pages.min(v.dirty_rate as f64 * (end - start).max(0.0));
         add(
             &mut e,
             Resource::Memory,
-            2.0 * memory / v.page_size.max(1) as f64 / 8.0,
+            2.0 * (pages / PAGES_PER_CHUNK * BYTES_PER_CHUNK
+                + (pages / PAGES_PER_CHUNK).ceil().min(touched) * BYTES_PER_BLOCK),
             format!(
                 "`memory` of vm `{}` ([[vm]]; its page bitmaps)",
                 v.name.get_ref()
@@ -475,7 +494,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
         .links_in_build_order()
         .map(|l| match l.spec.queue {
             QueueLimit::Packets(p) => 2.0 * p as f64,
-            QueueLimit::Bytes(b) => 2.0 * b as f64 / 64.0,
+            QueueLimit::Bytes(b) => 2.0 * b as f64 / TYPICAL_FRAME,
         })
         .sum::<f64>();
     add(
@@ -613,4 +632,42 @@ pub fn excess_message(r: Resource, total: f64, limit: f64, d: Option<&Driver>) -
         r.what(),
         r.format(limit)
     )
+}
+
+/// The routing set-up steps of a built-in topology kind from its parameters alone (hosts ×
+/// (nodes + links), as [`estimate`] counts them), before the graph is built: a k = 254
+/// fat-tree's graph alone takes seconds and gigabytes. `None` for the fixed test beds and
+/// topology files, which are small or bounded by the file size.
+pub fn setup_steps(shape: &crate::scenario::TopologyShape) -> Option<f64> {
+    use crate::scenario::TopologyShape as S;
+    let f = f64::from;
+    let (hosts, nodes, links) = match shape {
+        S::FatTree { k } => {
+            let k = f(*k.get_ref());
+            let hosts = k * k * k / 4.0;
+            (hosts, hosts + 5.0 * k * k / 4.0, 3.0 * hosts)
+        }
+        S::Dumbbell { pairs, .. } => {
+            let p = f(*pairs);
+            (2.0 * p, 2.0 * p + 2.0, 2.0 * p + 1.0)
+        }
+        S::LeafSpine {
+            leaves,
+            spines,
+            hosts_per_leaf,
+        } => {
+            let (l, s, h) = (f(*leaves), f(*spines), f(*hosts_per_leaf));
+            (l * h, l * h + l + s, l * h + l * s)
+        }
+        S::Linear {
+            switches,
+            hosts_per_switch,
+        } => {
+            let (n, h) = (f(*switches), f(*hosts_per_switch));
+            (n * h, n * h + n, n * h + n - 1.0)
+        }
+        S::Star { hosts } => (f(*hosts), f(*hosts) + 1.0, f(*hosts)),
+        _ => return None,
+    };
+    Some(hosts * (nodes + links))
 }

@@ -90,17 +90,30 @@ impl Validator<'_> {
                 );
             }
         }
+        // Migrations without `at` are triggered at period, 2 × period, … (src/migrate.rs).
+        let periodic = s.migrations.iter().filter(|m| m.at.is_none()).count() as u64;
         if let (Some(period), Some(span)) = (s.orchestrator.period, &raw.period)
-            && s.migrations.iter().any(|m| m.at.is_none())
-            && after_end(period)
+            && periodic > 0
         {
-            self.warn(
-                span.clone(),
-                format!(
-                    "`period` is {period}, at or after the end of the run ({end}); migrations without `at` never start"
-                ),
-                None,
-            );
+            let last = SimTime::from_ps(period.as_ps().saturating_mul(periodic));
+            if after_end(period) {
+                self.warn(
+                    span.clone(),
+                    format!(
+                        "`period` is {period}, at or after the end of the run ({end}); migrations without `at` never start"
+                    ),
+                    None,
+                );
+            } else if after_end(last) {
+                let started = (end.as_ps() - 1) / period.as_ps();
+                self.warn(
+                    span.clone(),
+                    format!(
+                        "{periodic} migrations without `at` are due every {period}, the last at {last}; only {started} are due before the end of the run ({end})"
+                    ),
+                    Some("lengthen `duration`, or shorten `period`".into()),
+                );
+            }
         }
         self.link_events(s, raw, end);
         if s.trace.openflow_pcap && s.controller.app == AppKind::None {
