@@ -15,10 +15,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use harness::{Outcome, load_and_check};
+use net_stack::LinkConfig;
 use netsim::examples::EXAMPLES;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use topologies::{LinkDefaults, LinkSpec};
 
 /// The scenario's name in every message.
 const NAME: &str = "fuzzed.toml";
@@ -474,7 +474,7 @@ fn topology_file() -> impl Strategy<Value = String> {
 
 /// A small valid topology file (`netsim topo --format toml` of a builder), mutated.
 fn mutated_topology_file() -> impl Strategy<Value = String> {
-    let link = LinkSpec::from(LinkDefaults::default());
+    let link = LinkConfig::default();
     let seeds: Vec<String> = [
         topologies::star(3, link),
         topologies::dumbbell(2, link, link),
@@ -506,7 +506,7 @@ fn mutated_topology_file() -> impl Strategy<Value = String> {
 /// error that names the file.
 fn assert_topology_sound(text: &str) -> Result<(), TestCaseError> {
     let path = Path::new("fuzzed-topology.toml");
-    let defaults = LinkDefaults::default();
+    let defaults = LinkConfig::default();
     match topologies::from_toml_str(text, path, &defaults) {
         Ok(topo) => {
             let written = topo.to_toml();
@@ -665,7 +665,7 @@ fn seed_corpus() -> Vec<(String, Vec<u8>)> {
         }
         seeds.push((format!("scenario/seed-{name}-with-sets"), bytes));
     }
-    let link = LinkSpec::from(LinkDefaults::default());
+    let link = LinkConfig::default();
     let topologies = [
         ("star", topologies::star(3, link)),
         ("dumbbell", topologies::dumbbell(2, link, link)),

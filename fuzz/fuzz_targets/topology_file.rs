@@ -7,12 +7,12 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use topologies::LinkDefaults;
+use net_stack::LinkConfig;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let path = Path::new("fuzz-topology.toml");
-    let defaults = LinkDefaults::default();
+    let defaults = LinkConfig::default();
     match topologies::from_toml_str(&text, path, &defaults) {
         Ok(topo) => {
             let written = topo.to_toml();
