@@ -297,8 +297,11 @@ fn remove_stale_staging(out: &Path) -> Result<(), OutputError> {
         else {
             continue;
         };
-        // SAFETY: signal 0 only asks whether the process exists.
-        let alive = pid as u32 == std::process::id() || unsafe { libc::kill(pid, 0) } == 0;
+        // SAFETY: signal 0 only asks whether the process exists. EPERM: it exists, but is
+        // another user's.
+        let alive = pid as u32 == std::process::id()
+            || unsafe { libc::kill(pid, 0) } == 0
+            || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
         if !alive && entry.file_type().is_ok_and(|t| t.is_dir()) {
             std::fs::remove_dir_all(entry.path()).map_err(io(&entry.path()))?;
         }
