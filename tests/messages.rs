@@ -297,7 +297,7 @@ fn bounded_keys_state_their_bound() {
         ),
         (
             "migration.0.max_rounds=0",
-            "`max_rounds` must be at least 1",
+            "`max_rounds` must be at least 2",
         ),
         (
             "orchestrator.concurrent=0",

@@ -71,7 +71,7 @@ pub struct MigrationSettings {
     pub algorithm: MigrationAlgorithm,
     /// `early_notification` (seed 002). Default false.
     pub early_notification: bool,
-    /// `max_rounds`: pre-copy round limit, at least 1. Default 30.
+    /// `max_rounds`: pre-copy round limit, at least 2 (round 0 and the final round). Default 30.
     pub max_rounds: u32,
     /// `stop_threshold`: stop pre-copy when this little is left dirty. Default 200 KB.
     pub stop_threshold: ByteSize,
@@ -98,7 +98,7 @@ impl Default for MigrationSettings {
 }
 
 impl MigrationSettings {
-    /// Every rule the types cannot express, each naming its key: `max_rounds` ≥ 1,
+    /// Every rule the types cannot express, each naming its key: `max_rounds` ≥ 2,
     /// `max_total_factor` a number ≥ 1.
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
@@ -115,12 +115,19 @@ impl MigrationSettings {
                 .with_help("it is a multiple of the VM's memory; 3.0 is Xen's default"),
             );
         }
-        if self.max_rounds == 0 {
-            out.push(FieldError::new(
-                "max_rounds",
-                "`max_rounds` must be at least 1",
-                "zero",
-            ));
+        // The engine needs round 0 (all memory) and a final stop-and-copy round
+        // (`PrecopyConfig::validate`): with fewer, `check` would pass and the build fail.
+        if self.max_rounds == 0
+            || (self.max_rounds == 1 && self.algorithm == MigrationAlgorithm::Precopy)
+        {
+            out.push(
+                FieldError::new(
+                    "max_rounds",
+                    format!("`max_rounds` must be at least 2, not {}", self.max_rounds),
+                    "below 2",
+                )
+                .with_help("round 0 sends all memory and the last round what is left; 2 means no iteration between them"),
+            );
         }
         out
     }
@@ -189,6 +196,16 @@ mod tests {
         };
         let fields: Vec<_> = bad.problems().iter().map(|e| e.field).collect();
         assert_eq!(fields, ["max_total_factor", "max_rounds"]);
+        // One round is refused here, not at build time, for pre-copy (which needs two).
+        let one = MigrationSettings {
+            max_rounds: 1,
+            ..MigrationSettings::default()
+        };
+        assert_eq!(one.problems().len(), 1);
+        match one.engine(SimTime::ZERO) {
+            MigrationConfig::Precopy(p) => assert!(p.validate().is_err(), "the engine refuses it"),
+            other => panic!("pre-copy expected, got {other:?}"),
+        }
         let s = MigrationSettings {
             max_rounds: 7,
             early_notification: true,
