@@ -445,6 +445,26 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepResult, SweepError> {
         .map(|s| PlotSpec::parse(s, &swept, &metrics))
         .collect::<Result<Vec<_>, _>>()?;
 
+    let (jobs, warning) = crate::limits::sweep_jobs(opts.jobs, points.len());
+    // Points running side by side hold their files open at the same time.
+    crate::limits::ensure_open_files(open_files * jobs as u64).map_err(|e| SweepError::Set {
+        arg: format!("--jobs {jobs}"),
+        message: format!("{jobs} points at once would hold {e}"),
+        help: "run fewer points at once (--jobs), trace less, or raise the limit with `ulimit -n`"
+            .into(),
+    })?;
+    if let Some(w) = warning {
+        if opts.check.deny_warnings {
+            return Err(SweepError::Set {
+                arg: format!("--jobs {}", opts.jobs.unwrap_or(jobs)),
+                message: w,
+                help: "denied by --deny-warnings".into(),
+            });
+        }
+        if opts.print_warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     let csv = opts.out.join("sweep.csv");
     // Nothing is written through a symbolic link someone left in the sweep directory.
     for path in [opts.out.join("points"), opts.out.join("plots")]
@@ -474,19 +494,6 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepResult, SweepError> {
         );
         bar
     });
-    let (jobs, warning) = crate::limits::sweep_jobs(opts.jobs, points.len());
-    // Points running side by side hold their files open at the same time.
-    crate::limits::ensure_open_files(open_files * jobs as u64).map_err(|e| SweepError::Set {
-        arg: format!("--jobs {jobs}"),
-        message: format!("{jobs} points at once would hold {e}"),
-        help: "run fewer points at once (--jobs), trace less, or raise the limit with `ulimit -n`"
-            .into(),
-    })?;
-    if let Some(w) = warning
-        && opts.print_warnings
-    {
-        eprintln!("warning: {w}");
-    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()

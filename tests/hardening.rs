@@ -420,6 +420,21 @@ fn sweep_jobs_are_capped() {
     assert!(o.status.success(), "{}", flat(&o));
     assert!(flat(&o).contains("--jobs 100000"), "{}", flat(&o));
     assert!(flat(&o).contains("running 2 at once"), "{}", flat(&o));
+    let o = netsim()
+        .args(["sweep"])
+        .arg(&c.file)
+        .arg("--out")
+        .arg(c.out())
+        .args(["--set", "flow.0.rate=1Mbps,2Mbps", "--jobs", "100000"])
+        .arg("--deny-warnings")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", flat(&o));
+    assert!(
+        flat(&o).contains("denied by --deny-warnings"),
+        "{}",
+        flat(&o)
+    );
 }
 
 /// Valid but suspicious input runs, with a warning on stderr and in summary.json; with
