@@ -308,6 +308,7 @@ pub fn check(
             amount: steps,
             key: "the topology's size (`[topology]`)".into(),
             span: Some(scenario.topology.span.clone()),
+            path: None,
         };
         return Err(source.error_at(
             scenario.topology.span.clone(),
@@ -325,7 +326,7 @@ pub fn check(
         && let Some((r, total, limit, driver)) = exceeded(&estimate, &LIMITS.refuse)
     {
         return Err(source.error_at(
-            driver.and_then(|d| d.span.clone()).unwrap_or(0..0),
+            driver.and_then(|d| driver_span(d, source)).unwrap_or(0..0),
             excess_message(r, total, limit, driver),
             Some(
                 "make the scenario smaller or shorter, or pass --force to run it anyway (docs/scenario.md, \"Checks, warnings and limits\")"
@@ -340,7 +341,7 @@ pub fn check(
             let driver = estimate.largest(r);
             warnings.push(ScenarioWarning {
                 message: excess_message(r, total, limit, driver),
-                span: driver.and_then(|d| d.span.clone()),
+                span: driver.and_then(|d| driver_span(d, source)),
                 help: Some("the run may take long, or use much memory or disk".into()),
             });
         }
@@ -355,6 +356,13 @@ pub fn check(
         return Err(e);
     }
     Ok(CheckReport { warnings, estimate })
+}
+
+/// Where a driver of the estimate is written: its own span, or the value of its key.
+fn driver_span(d: &Driver, source: &ScenarioSource) -> Option<std::ops::Range<usize>> {
+    d.span
+        .clone()
+        .or_else(|| d.path.and_then(|p| source.span_of_key(p)))
 }
 
 /// The build's own checks (node names, links, features), without creating any file.

@@ -83,6 +83,9 @@ pub struct Driver {
     pub key: String,
     /// Where in the scenario, if it is one place.
     pub span: Option<Range<usize>>,
+    /// Else the dotted key whose value drives it (`"controller.stats_interval"`), to find in the
+    /// text if it is written there.
+    pub path: Option<&'static str>,
 }
 
 /// The estimate of a whole run.
@@ -327,6 +330,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             amount,
             key,
             span,
+            path: None,
         })
     };
 
@@ -472,6 +476,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             "`[controller] stats_interval`".into(),
             None,
         );
+        set_path(&mut e, "controller.stats_interval");
     }
 
     // Routing: a breadth-first search per host over the whole graph, and a table row per node.
@@ -584,9 +589,17 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
         "`[trace] pcap`".into(),
         None,
     );
+    set_path(&mut e, "trace.pcap");
     e.open_files =
         traced as u64 + s.trace.timeseries.len() as u64 * 2 + u64::from(s.trace.openflow_pcap);
     e
+}
+
+/// Names the dotted key of the driver just added.
+fn set_path(e: &mut Estimate, path: &'static str) {
+    if let Some(d) = e.drivers.last_mut() {
+        d.path = Some(path);
+    }
 }
 
 /// Devices that get a pcap file.

@@ -51,6 +51,12 @@ pub struct ScenarioSource {
 }
 
 impl ScenarioSource {
+    /// The span of the value at a dotted key path (`"controller.stats_interval"`), if the text
+    /// has it.
+    pub fn span_of_key(&self, path: &str) -> Option<Range<usize>> {
+        set::TextSpans::new(&self.text).get(path)
+    }
+
     /// An error at `span` of this source, rendered like the loader's own errors.
     pub fn error_at(
         &self,
