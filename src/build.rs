@@ -310,14 +310,7 @@ pub fn check(
             span: Some(scenario.topology.span.clone()),
             path: None,
         };
-        return Err(source.error_at(
-            scenario.topology.span.clone(),
-            excess_message(r, steps, limit, Some(&driver)),
-            Some(
-                "make the scenario smaller or shorter, or pass --force to run it anyway (docs/scenario.md, \"Checks, warnings and limits\")"
-                    .into(),
-            ),
-        ));
+        return Err(refusal(source, r, steps, limit, Some(&driver)));
     }
     let topo = topology_of(scenario, source)?;
     let estimate = crate::estimate::estimate(scenario, &topo);
@@ -325,14 +318,7 @@ pub fn check(
     if !opts.force
         && let Some((r, total, limit, driver)) = exceeded(&estimate, &LIMITS.refuse)
     {
-        return Err(source.error_at(
-            driver.and_then(|d| driver_span(d, source)).unwrap_or(0..0),
-            excess_message(r, total, limit, driver),
-            Some(
-                "make the scenario smaller or shorter, or pass --force to run it anyway (docs/scenario.md, \"Checks, warnings and limits\")"
-                    .into(),
-            ),
-        ));
+        return Err(refusal(source, r, total, limit, driver));
     }
     let mut warnings = scenario.warnings.clone();
     for &(r, limit) in &LIMITS.warn {
@@ -356,6 +342,24 @@ pub fn check(
         return Err(e);
     }
     Ok(CheckReport { warnings, estimate })
+}
+
+/// The error for an estimate above a limit, at the value that drives it.
+fn refusal(
+    source: &ScenarioSource,
+    r: Resource,
+    total: f64,
+    limit: f64,
+    driver: Option<&Driver>,
+) -> ScenarioError {
+    source.error_at(
+        driver.and_then(|d| driver_span(d, source)).unwrap_or(0..0),
+        excess_message(r, total, limit, driver),
+        Some(
+            "make the scenario smaller or shorter, or pass --force to run it anyway (docs/scenario.md, \"Checks, warnings and limits\")"
+                .into(),
+        ),
+    )
 }
 
 /// Where a driver of the estimate is written: its own span, or the value of its key.

@@ -2,7 +2,6 @@
 //! may hold open, how many sweep points run at once. The resource estimate of a whole run is
 //! in [`crate::estimate`].
 
-use std::io::Read;
 use std::path::Path;
 
 /// The largest scenario or topology file read, in bytes. The largest bundled example
@@ -17,24 +16,7 @@ const SPARE_FILES: u64 = 32;
 /// Reads the text file at `path`, refusing one larger than [`MAX_SCENARIO_BYTES`] without
 /// reading more than that.
 pub fn read_bounded(path: &Path) -> std::io::Result<String> {
-    let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::FileTooLarge,
-            format!(
-                "it is larger than {} MiB, the most netsim reads of a scenario",
-                MAX_SCENARIO_BYTES >> 20
-            ),
-        ));
-    }
-    String::from_utf8(bytes).map_err(|_| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
-        )
-    })
+    topologies::read_text_bounded(path, MAX_SCENARIO_BYTES, "a scenario")
 }
 
 /// Makes sure this process may hold `files` files open besides its own, raising the soft limit

@@ -100,14 +100,8 @@ pub fn check_out(out: &Path) -> Result<(), OutputError> {
         Ok(_) => {
             for sub in SUBDIRS {
                 let path = out.join(sub);
+                refuse_symlink(&path)?;
                 match std::fs::symlink_metadata(&path) {
-                    Ok(m) if m.file_type().is_symlink() => {
-                        return Err(unusable(
-                            &path,
-                            "it is a symbolic link; netsim writes only below --out and does not follow links there".into(),
-                            "remove the link, or choose another --out",
-                        ));
-                    }
                     Ok(m) if !m.is_dir() => {
                         return Err(unusable(
                             &path,

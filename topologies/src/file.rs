@@ -169,19 +169,21 @@ fn suggest<'a>(name: &str, known: impl Iterator<Item = &'a String>) -> Option<St
 /// The largest topology file read, in bytes (a k = 16 fat-tree written out is about 150 KiB).
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
 
-/// Reads at most [`MAX_FILE_BYTES`] (and one more, to tell a larger file).
-fn read_bounded(path: &Path) -> std::io::Result<String> {
+/// Reads the text file at `path`, refusing one larger than `max` bytes without reading more
+/// than one byte past it; `what` names the file in the message ("a topology file"). Shared
+/// with the scenario loader.
+pub fn read_text_bounded(path: &Path, max: u64, what: &str) -> std::io::Result<String> {
     use std::io::Read;
     let mut bytes = Vec::new();
     std::fs::File::open(path)?
-        .take(MAX_FILE_BYTES + 1)
+        .take(max + 1)
         .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    if bytes.len() as u64 > max {
         return Err(std::io::Error::new(
             std::io::ErrorKind::FileTooLarge,
             format!(
-                "it is larger than {} MiB, the most netsim reads of a topology file",
-                MAX_FILE_BYTES >> 20
+                "it is larger than {} MiB, the most netsim reads of {what}",
+                max >> 20
             ),
         ));
     }
@@ -229,7 +231,7 @@ fn read_bounded(path: &Path) -> std::io::Result<String> {
 ///   same two nodes, loss outside [0, 1], and a disconnected graph (naming two nodes that
 ///   cannot reach each other).
 pub fn from_file(path: &Path, defaults: &LinkConfig) -> Result<Topology, TopologyError> {
-    let text = read_bounded(path).map_err(|e| {
+    let text = read_text_bounded(path, MAX_FILE_BYTES, "a topology file").map_err(|e| {
         // The OS's words ("No such file or directory"), without " (os error 2)".
         let text = e.to_string();
         TopologyError::Read {

@@ -88,7 +88,7 @@ pub use error::{Location, TopologyError};
 pub use fat_tree::{FAT_TREE_MAX_K, fat_tree};
 #[doc(hidden)]
 pub use file::{RawFile, RawLink, RawNode};
-pub use file::{from_file, from_toml_str};
+pub use file::{from_file, from_toml_str, read_text_bounded};
 pub use leaf_spine::leaf_spine;
 pub use linear::linear;
 pub use net_stack::LinkConfig;
