@@ -1,17 +1,23 @@
 //! # net-stack — netsim's network model
 //!
-//! Nodes with devices, full-duplex point-to-point links with a transmit state machine and
-//! shallow drop-tail queues, Ethernet/IPv4/UDP/ICMP headers, hosts with applications, static
-//! shortest-path routing, and pcap taps.
+//! Nodes (hosts, routers, switches, VMs) with devices; full-duplex point-to-point links with a
+//! transmit state machine, output queues (limit in packets or bytes) and random loss;
+//! Ethernet, IPv4, ARP, UDP, ICMP and TCP headers ([`wire`]); hosts with an IP layer, ARP and
+//! sockets; TCP (Reno, NewReno) as a sans-IO state machine ([`tcp`]); applications ([`app`],
+//! [`apps`]); static shortest-path routing with ECMP ([`routing`]); VMs that pause and move
+//! between hosts; pcap taps ([`pcap`]) and time series ([`trace`]).
 //!
 //! ```text
-//!  Application ──AppCtx──► host IP layer ──route──► Device: queue ─► wire (rate, delay, loss)
-//!                                                                         │
-//!  Application ◄── host (UDP port / ICMP) ◄── router: TTL, route ◄─────────┘
+//!  Application ──AppCtx──► socket ─► TCP ─► host IP layer ──route──► Device: queue ─► wire
+//!                                                                    (rate, delay, loss)
+//!  Application ◄── socket ◄── TCP ◄── host ◄── router: TTL, route ◄── switch plane ◄┘
 //! ```
 //!
 //! A [`Network`] is a [`sim_core::Model`]: build one with a [`NetworkBuilder`], wrap it in a
-//! [`sim_core::Simulation`], call [`Network::schedule_apps`], and run.
+//! [`sim_core::Simulation`], call [`Network::schedule_apps`], and run. Switch nodes forward
+//! through a [`plane::SwitchPlane`] supplied by a higher crate (the `openflow` crate); net-stack
+//! never names it. The path of a packet, file by file, and the seams for new behaviour are in
+//! `docs/architecture.md`.
 #![warn(missing_docs)]
 
 pub mod app;
