@@ -7,8 +7,9 @@
 //! per run, for `netsim bench`.
 //!
 //! ```text
-//! sim-core  <-  net-stack  <-  openflow  <-  netsim (this package: scenario → build → run → results)
-//!                        ^-- topologies --^
+//! sim-core  <-  net-stack  <-  openflow    <-  netsim (this package: scenario → build → run → results)
+//!                 ^  ^------  vm          <-
+//!                 +---------  topologies  <-
 //! ```
 #![warn(missing_docs)]
 
