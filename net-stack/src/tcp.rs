@@ -34,21 +34,23 @@
 //! A minimal driver loop (what the host node does with the engine's events):
 //!
 //! ```
-//! use net_stack::tcp::{TcpConfig, TcpConnection, TcpEvent};
+//! use net_stack::tcp::{Ecn, TcpConfig, TcpConnection, TcpEvent};
 //! use net_stack::wire::SeqNum;
 //! use sim_core::SimTime;
 //!
 //! let cfg = TcpConfig::default();
 //! let now = SimTime::ZERO;
 //! let mut client = TcpConnection::connect(now, &cfg, 40_000, 80, SeqNum(1));
-//! let (syn, _) = client.poll_transmit(now).expect("SYN first");
-//! let mut server = TcpConnection::accept(now, &cfg, &syn, SeqNum(7));
-//! let (syn_ack, _) = server.poll_transmit(now).expect("SYN-ACK");
-//! client.handle_segment(now, &syn_ack, 0);
+//! let syn = client.poll_transmit(now).expect("SYN first");
+//! assert_eq!(syn.ip.tos(), 0, "default IP fields: DSCP 0, Not-ECT");
+//! let mut server = TcpConnection::accept(now, &cfg, &syn.repr, SeqNum(7));
+//! let syn_ack = server.poll_transmit(now).expect("SYN-ACK");
+//! client.handle_segment(now, &syn_ack.repr, 0, syn_ack.ip.ecn);
 //! assert_eq!(client.poll_event(), Some(TcpEvent::Connected));
 //! client.write(10_000);
-//! while let Some((seg, len)) = client.poll_transmit(now) {
-//!     server.handle_segment(now, &seg, len); // the ACK of the handshake, then data
+//! while let Some(t) = client.poll_transmit(now) {
+//!     // the ACK of the handshake, then data
+//!     server.handle_segment(now, &t.repr, t.payload_len, t.ip.ecn);
 //! }
 //! assert_eq!(server.poll_event(), Some(TcpEvent::Connected));
 //! assert_eq!(server.poll_event(), Some(TcpEvent::Delivered(10_000)));
@@ -60,13 +62,18 @@ mod congestion;
 mod connection;
 #[cfg(test)]
 mod harness;
+mod ip;
 mod rto;
 mod stats;
 
 pub use assembler::Assembler;
 pub use config::{CcVariant, MAX_RCV_BUF, TcpConfig, TcpTable};
-pub use congestion::{AckInfo, Cc, CcAction, CongestionControl, DupAckInfo, NewReno, Reno, Window};
+pub use congestion::{
+    AckSample, Cc, CcClone, CcFactory, CongestionControl, CongestionEvent, CongestionKind,
+    MAX_CWND, Reno, Window,
+};
 pub use connection::{TcpConnection, TcpEvent, TcpState};
+pub use ip::{Ecn, IpFields, Transmit};
 pub use rto::RttEstimator;
 pub use stats::TcpStats;
 
