@@ -594,6 +594,7 @@ impl TcpConnection {
 mod tests {
     use super::fixture::established;
     use super::*;
+    use crate::tcp::IpFields;
     use crate::wire::TcpFlags;
 
     const MSS: u32 = 1448;
@@ -870,6 +871,45 @@ mod tests {
         fx.c.write(10);
         let _ = fx.drain(ms(22));
         assert_eq!(fx.events(), [TcpEvent::AllSent], "re-armed by write");
+    }
+
+    /// The IP fields of the configuration ride on every segment — SYN, data and pure ACK —
+    /// as TOS 0x02 for ECT(0); the ECN codepoint of each arriving segment is kept (the last one)
+    /// and CE arrivals are counted.
+    #[test]
+    fn ip_fields_out_and_ecn_in() {
+        let ect0 = IpFields {
+            dscp: 0,
+            ecn: Ecn::Ect0,
+        };
+        let cfg = TcpConfig {
+            ip: ect0,
+            ..TcpConfig::default()
+        };
+        let mut a = TcpConnection::connect(SimTime::ZERO, &cfg, 5000, 80, SeqNum(100));
+        let syn = a.poll_transmit(SimTime::ZERO).expect("SYN");
+        assert_eq!((syn.ip, syn.ip.tos()), (ect0, 0x02), "SYN");
+        let mut b =
+            TcpConnection::accept(SimTime::ZERO, &TcpConfig::default(), &syn.repr, SeqNum(9));
+        assert_eq!(a.received_ecn(), Ecn::NotEct, "nothing received yet");
+        let synack = b.poll_transmit(SimTime::ZERO).expect("SYN-ACK");
+        assert_eq!(synack.ip.tos(), 0, "the default config sends TOS 0");
+        a.handle_segment(ms(1), &synack.repr, 0, Ecn::Ce);
+        assert_eq!(a.received_ecn(), Ecn::Ce, "CE seen");
+        a.write(u64::from(MSS));
+        let out: Vec<_> = std::iter::from_fn(|| a.poll_transmit(ms(1))).collect();
+        assert_eq!(out.len(), 1, "data carries the ACK");
+        assert_eq!((out[0].payload_len, out[0].ip.tos()), (MSS, 0x02), "data");
+        b.handle_segment(ms(2), &out[0].repr, MSS, out[0].ip.ecn);
+        assert_eq!(b.received_ecn(), Ecn::Ect0, "the peer sees ECT(0)");
+        let ack = b.poll_transmit(ms(2)).expect("ACK");
+        a.handle_segment(ms(3), &ack.repr, 0, Ecn::NotEct);
+        assert_eq!(a.received_ecn(), Ecn::NotEct, "the last codepoint");
+        assert_eq!(a.stats().ce_received, 1, "one CE arrival counted");
+        let mut fx = established(cfg);
+        fx.peer_data(ms(20), 0, 100, 0);
+        let pure = fx.c.poll_transmit(ms(20)).expect("pure ACK");
+        assert_eq!((pure.payload_len, pure.ip.ecn), (0, Ecn::Ect0), "pure ACK");
     }
 
     /// `write` accepts at most snd_buf − (unsent + unacked) and nothing after `close`.
