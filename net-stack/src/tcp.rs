@@ -5,16 +5,23 @@
 //! wants to send, exactly like quinn-proto's `Connection`:
 //!
 //! ```text
-//!   host ── handle_segment(now, seg, len) ──►┐
-//!   host ── handle_timeout(now) ────────────►│ TcpConnection ──► poll_transmit(now) ─► (TcpRepr, len)
-//!   app  ── write(bytes) / close() ─────────►┘               ──► poll_event()      ─► TcpEvent
-//!                                                            ──► poll_timeout()    ─► next wake-up
+//!   host ── handle_segment(now, seg, len, ecn) ──►┐
+//!   host ── handle_timeout(now) ─────────────────►│ TcpConnection ──► poll_transmit(now) ─► Transmit { repr, payload_len, ip }
+//!   app  ── write(bytes) / close() ──────────────►┘               ──► poll_event()      ─► TcpEvent
+//!                                                                 ──► poll_timeout()    ─► next wake-up
 //! ```
 //!
-//! Payload is virtual: a segment is a [`TcpRepr`] plus a payload length. The pieces, one concept
-//! per file: [`TcpConfig`]; the RFC 6298 [`RttEstimator`]; congestion control as the
-//! [`CongestionControl`] trait with [`Reno`] (RFC 5681) and [`NewReno`] (RFC 6582); the receiver's
-//! out-of-order [`Assembler`]; [`TcpStats`].
+//! Payload is virtual: a segment is a [`TcpRepr`] plus a payload length. What else crosses to
+//! IP ([`Transmit`], [`IpFields`], [`Ecn`]): each outgoing segment carries the DSCP and ECN
+//! codepoint the host writes into the IPv4 TOS octet, and each incoming one the ECN codepoint it
+//! arrived with (RFC 3168 §5).
+//!
+//! The pieces, one concept per file: [`TcpConfig`]; the RFC 6298 [`RttEstimator`]; loss
+//! detection and fast recovery — Reno's (RFC 5681 §3.2) or NewReno's (RFC 6582) — in the
+//! connection (`connection/recovery.rs`); congestion control, which only computes cwnd and
+//! ssthresh from the time, ACK and RTT samples and congestion events, as the
+//! [`CongestionControl`] trait dispatched through the [`Cc`] enum ([`Reno`], RFC 5681 §3.1, or a
+//! custom controller); the receiver's out-of-order [`Assembler`]; [`TcpStats`].
 //!
 //! What is modelled: three-way handshake with MSS, window-scale (RFC 7323) and timestamps
 //! options and SYN retransmission; cumulative ACKs, flow control with zero-window probes;
