@@ -19,6 +19,9 @@ use crate::{AppId, DeviceId, NodeId, PacketId};
 impl Network {
     // ---- packets leaving a host --------------------------------------------------------------
 
+    /// Sends an IPv4 packet from host `node`; `tos` is its TOS octet (DSCP and ECN, from the TCP
+    /// connection's `Transmit`, 0 otherwise).
+    #[allow(clippy::too_many_arguments)] // the IPv4 header's inputs, each a plain value
     pub(super) fn host_send(
         &mut self,
         sched: &mut Scheduler<Event>,
