@@ -187,3 +187,114 @@ impl TcpConnection {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sim_core::SimTime;
+
+    use super::super::fixture::{Fx, established};
+    use crate::tcp::{
+        AckSample, CcFactory, CcVariant, CongestionControl, CongestionEvent, CongestionKind,
+        TcpConfig, Window,
+    };
+
+    const MSS: u32 = 1448;
+
+    fn ms(v: u64) -> SimTime {
+        SimTime::from_ms(v)
+    }
+
+    /// Records the congestion events and recovery ends it hears; grows nothing.
+    #[derive(Clone, Debug, Default)]
+    struct Log(Vec<(SimTime, Option<CongestionEvent>)>);
+
+    impl CongestionControl for Log {
+        fn on_ack(&mut self, _: SimTime, _: &mut Window, _: &AckSample) {}
+        fn on_congestion_event(&mut self, now: SimTime, w: &mut Window, ev: &CongestionEvent) {
+            self.0.push((now, Some(*ev)));
+            w.ssthresh = w.loss_ssthresh(ev.flight_size);
+            if let CongestionKind::Timeout { .. } = ev.kind {
+                w.cwnd = w.smss;
+            }
+        }
+        fn on_recovery_end(&mut self, now: SimTime, _: &mut Window) {
+            self.0.push((now, None));
+        }
+    }
+
+    fn log() -> Box<dyn CongestionControl> {
+        Box::<Log>::default()
+    }
+
+    fn calls(fx: &Fx) -> &[(SimTime, Option<CongestionEvent>)] {
+        &fx.c.congestion_control().downcast_ref::<Log>().unwrap().0
+    }
+
+    fn fx() -> Fx {
+        let mut fx = established(TcpConfig {
+            variant: CcVariant::Custom(CcFactory(log)),
+            ..TcpConfig::default()
+        });
+        fx.c.write(100 * u64::from(MSS));
+        assert_eq!(fx.drain(ms(10)).len(), 10, "initial window");
+        fx
+    }
+
+    /// Two losses in one window (segments 0 and 5) are one congestion event under NewReno's
+    /// recovery: the third duplicate reports it with FlightSize 10 segments, later duplicates
+    /// and the partial ACK report nothing, and the full ACK ends the recovery.
+    #[test]
+    fn one_event_per_window_of_losses() {
+        let mut fx = fx();
+        for (i, t) in [20, 21, 22, 23].into_iter().enumerate() {
+            fx.ack(ms(t), 0);
+            let want = if i < 2 { 0 } else { 1 };
+            assert_eq!(calls(&fx).len(), want, "duplicate {}", i + 1);
+        }
+        let ev = CongestionEvent {
+            kind: CongestionKind::DuplicateAcks,
+            flight_size: 10 * MSS,
+        };
+        assert_eq!(calls(&fx), [(ms(22), Some(ev))], "at the third duplicate");
+        let _ = fx.drain(ms(23));
+        fx.ack(ms(30), 5 * MSS);
+        assert!(fx.c.in_recovery(), "partial ACK");
+        assert_eq!(calls(&fx).len(), 1, "the partial ACK reports nothing");
+        let _ = fx.drain(ms(30));
+        let recover = (fx.c.snd_nxt() - fx.seq(0)) as u32;
+        fx.ack(ms(40), recover);
+        assert!(!fx.c.in_recovery(), "full ACK");
+        assert_eq!(
+            calls(&fx)[1],
+            (ms(40), None),
+            "recovery ends at the full ACK"
+        );
+    }
+
+    /// A retransmission timeout is reported at its deadline with `first`; a second expiry
+    /// without progress is reported again with `first = false`, and leaves recovery.
+    #[test]
+    fn timeouts_reported_with_first() {
+        let mut fx = fx();
+        let rto = fx.c.poll_timeout().expect("RTO armed");
+        fx.c.handle_timeout(rto);
+        let _ = fx.drain(rto);
+        let again = fx.c.poll_timeout().expect("RTO re-armed");
+        fx.c.handle_timeout(again);
+        let timeout = |first, flight_size| {
+            Some(CongestionEvent {
+                kind: CongestionKind::Timeout { first },
+                flight_size,
+            })
+        };
+        assert_eq!(
+            calls(&fx),
+            [
+                (rto, timeout(true, 10 * MSS)),
+                (again, timeout(false, 10 * MSS))
+            ],
+            "two expiries"
+        );
+        assert_eq!(fx.c.cwnd(), MSS, "the controller's loss window");
+    }
+}
