@@ -5,16 +5,23 @@
 //! wants to send, exactly like quinn-proto's `Connection`:
 //!
 //! ```text
-//!   host ── handle_segment(now, seg, len) ──►┐
-//!   host ── handle_timeout(now) ────────────►│ TcpConnection ──► poll_transmit(now) ─► (TcpRepr, len)
-//!   app  ── write(bytes) / close() ─────────►┘               ──► poll_event()      ─► TcpEvent
-//!                                                            ──► poll_timeout()    ─► next wake-up
+//!   host ── handle_segment(now, seg, len, ecn) ──►┐
+//!   host ── handle_timeout(now) ─────────────────►│ TcpConnection ──► poll_transmit(now) ─► Transmit { repr, payload_len, ip }
+//!   app  ── write(bytes) / close() ──────────────►┘               ──► poll_event()      ─► TcpEvent
+//!                                                                 ──► poll_timeout()    ─► next wake-up
 //! ```
 //!
-//! Payload is virtual: a segment is a [`TcpRepr`] plus a payload length. The pieces, one concept
-//! per file: [`TcpConfig`]; the RFC 6298 [`RttEstimator`]; congestion control as the
-//! [`CongestionControl`] trait with [`Reno`] (RFC 5681) and [`NewReno`] (RFC 6582); the receiver's
-//! out-of-order [`Assembler`]; [`TcpStats`].
+//! Payload is virtual: a segment is a [`TcpRepr`] plus a payload length. What else crosses to
+//! IP ([`Transmit`], [`IpFields`], [`Ecn`]): each outgoing segment carries the DSCP and ECN
+//! codepoint the host writes into the IPv4 TOS octet, and each incoming one the ECN codepoint it
+//! arrived with (RFC 3168 §5).
+//!
+//! The pieces, one concept per file: [`TcpConfig`]; the RFC 6298 [`RttEstimator`]; loss
+//! detection and fast recovery — Reno's (RFC 5681 §3.2) or NewReno's (RFC 6582) — in the
+//! connection (`connection/recovery.rs`); congestion control, which only computes cwnd and
+//! ssthresh from the time, ACK and RTT samples and congestion events, as the
+//! [`CongestionControl`] trait dispatched through the [`Cc`] enum ([`Reno`], RFC 5681 §3.1, or a
+//! custom controller); the receiver's out-of-order [`Assembler`]; [`TcpStats`].
 //!
 //! What is modelled: three-way handshake with MSS, window-scale (RFC 7323) and timestamps
 //! options and SYN retransmission; cumulative ACKs, flow control with zero-window probes;
@@ -34,21 +41,23 @@
 //! A minimal driver loop (what the host node does with the engine's events):
 //!
 //! ```
-//! use net_stack::tcp::{TcpConfig, TcpConnection, TcpEvent};
+//! use net_stack::tcp::{Ecn, TcpConfig, TcpConnection, TcpEvent};
 //! use net_stack::wire::SeqNum;
 //! use sim_core::SimTime;
 //!
 //! let cfg = TcpConfig::default();
 //! let now = SimTime::ZERO;
 //! let mut client = TcpConnection::connect(now, &cfg, 40_000, 80, SeqNum(1));
-//! let (syn, _) = client.poll_transmit(now).expect("SYN first");
-//! let mut server = TcpConnection::accept(now, &cfg, &syn, SeqNum(7));
-//! let (syn_ack, _) = server.poll_transmit(now).expect("SYN-ACK");
-//! client.handle_segment(now, &syn_ack, 0);
+//! let syn = client.poll_transmit(now).expect("SYN first");
+//! assert_eq!(syn.ip.tos(), 0, "default IP fields: DSCP 0, Not-ECT");
+//! let mut server = TcpConnection::accept(now, &cfg, &syn.repr, SeqNum(7));
+//! let syn_ack = server.poll_transmit(now).expect("SYN-ACK");
+//! client.handle_segment(now, &syn_ack.repr, 0, syn_ack.ip.ecn);
 //! assert_eq!(client.poll_event(), Some(TcpEvent::Connected));
 //! client.write(10_000);
-//! while let Some((seg, len)) = client.poll_transmit(now) {
-//!     server.handle_segment(now, &seg, len); // the ACK of the handshake, then data
+//! while let Some(t) = client.poll_transmit(now) {
+//!     // the ACK of the handshake, then data
+//!     server.handle_segment(now, &t.repr, t.payload_len, t.ip.ecn);
 //! }
 //! assert_eq!(server.poll_event(), Some(TcpEvent::Connected));
 //! assert_eq!(server.poll_event(), Some(TcpEvent::Delivered(10_000)));
@@ -60,13 +69,18 @@ mod congestion;
 mod connection;
 #[cfg(test)]
 mod harness;
+mod ip;
 mod rto;
 mod stats;
 
 pub use assembler::Assembler;
 pub use config::{CcVariant, MAX_RCV_BUF, TcpConfig, TcpTable};
-pub use congestion::{AckInfo, Cc, CcAction, CongestionControl, DupAckInfo, NewReno, Reno, Window};
+pub use congestion::{
+    AckSample, Cc, CcClone, CcFactory, CongestionControl, CongestionEvent, CongestionKind,
+    MAX_CWND, Reno, Window,
+};
 pub use connection::{TcpConnection, TcpEvent, TcpState};
+pub use ip::{Ecn, IpFields, Transmit};
 pub use rto::RttEstimator;
 pub use stats::TcpStats;
 

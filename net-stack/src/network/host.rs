@@ -9,7 +9,7 @@ use super::{Event, Network};
 use crate::app::{AppAction, AppCtx, Application};
 use crate::node::NodeKind;
 use crate::socket::SocketId;
-use crate::tcp::rst_for;
+use crate::tcp::{Ecn, rst_for};
 use crate::trace::Series;
 use crate::wire::{
     EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet, PacketMeta,
@@ -19,6 +19,9 @@ use crate::{AppId, DeviceId, NodeId, PacketId};
 impl Network {
     // ---- packets leaving a host --------------------------------------------------------------
 
+    /// Sends an IPv4 packet from host `node`; `tos` is its TOS octet (DSCP and ECN, from the TCP
+    /// connection's `Transmit`, 0 otherwise).
+    #[allow(clippy::too_many_arguments)] // the IPv4 header's inputs, each a plain value
     pub(super) fn host_send(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -27,6 +30,7 @@ impl Network {
         dst: Ipv4Addr,
         l4: L4,
         payload_len: u32,
+        tos: u8,
     ) {
         let n = &mut self.nodes[node.index()];
         let src = n.ip.expect("hosts have addresses");
@@ -60,7 +64,7 @@ impl Network {
                 protocol,
                 ttl: 64,
                 ident,
-                tos: 0,
+                tos,
             }),
             l4,
             payload_len,
@@ -133,12 +137,13 @@ impl Network {
                 self.packets.remove(id);
                 self.fates.delivered += 1;
                 let reply = L4::Icmp(IcmpRepr::EchoReply { ident, seq });
-                self.host_send(sched, node, pkt.meta.flow, src, reply, pkt.payload_len);
+                self.host_send(sched, node, pkt.meta.flow, src, reply, pkt.payload_len, 0);
                 return;
             }
             L4::Tcp(seg) => {
                 self.packets.remove(id);
-                self.tcp_receive(sched, node, &pkt, ip.src, seg);
+                let ecn = Ecn::from_bits(ip.tos);
+                self.tcp_receive(sched, node, &pkt, ip.src, seg, ecn);
                 return;
             }
             L4::None => None,
@@ -161,6 +166,7 @@ impl Network {
         pkt: &Packet,
         src: Ipv4Addr,
         seg: crate::wire::TcpRepr,
+        ecn: Ecn,
     ) {
         use crate::wire::TcpFlags;
         let now = sched.now();
@@ -169,7 +175,7 @@ impl Network {
             self.tcp
                 .get_mut(sid)
                 .conn
-                .handle_segment(now, &seg, pkt.payload_len);
+                .handle_segment(now, &seg, pkt.payload_len, ecn);
             self.tcp.mark_dirty(sid);
             return;
         }
@@ -187,7 +193,7 @@ impl Network {
         }
         self.fates.no_listener += 1;
         if let Some(rst) = rst_for(&seg, pkt.payload_len) {
-            self.host_send(sched, node, pkt.meta.flow, src, L4::Tcp(rst), 0);
+            self.host_send(sched, node, pkt.meta.flow, src, L4::Tcp(rst), 0, 0);
         }
     }
 
@@ -200,11 +206,12 @@ impl Network {
             self.tcp.get_mut(sid).dirty = false;
             loop {
                 let s = self.tcp.get_mut(sid);
-                let Some((seg, len)) = s.conn.poll_transmit(now) else {
+                let Some(t) = s.conn.poll_transmit(now) else {
                     break;
                 };
                 let (node, flow, dst) = (s.node, s.flow, s.remote_ip);
-                self.host_send(sched, node, flow, dst, L4::Tcp(seg), len);
+                let (seg, len, tos) = (L4::Tcp(t.repr), t.payload_len, t.ip.tos());
+                self.host_send(sched, node, flow, dst, seg, len, tos);
             }
             let mut events = std::mem::take(&mut self.tcp_events);
             let s = self.tcp.get_mut(sid);
@@ -283,7 +290,7 @@ impl Network {
                     dst,
                     l4,
                     payload_len,
-                } => self.host_send(sched, node, flow, dst, l4, payload_len),
+                } => self.host_send(sched, node, flow, dst, l4, payload_len, 0),
                 AppAction::Timer { at, token } => {
                     sched.schedule_at(at, Event::AppTimer(app, token));
                 }

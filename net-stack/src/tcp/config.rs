@@ -8,6 +8,8 @@
 use serde::Deserialize;
 use sim_core::{ByteSize, SimTime};
 
+use super::congestion::CcFactory;
+use super::ip::IpFields;
 use crate::FieldError;
 
 /// Which congestion-control algorithm a connection runs (`[tcp] variant`).
@@ -21,6 +23,12 @@ pub enum CcVariant {
     #[default]
     #[serde(rename = "newreno")]
     NewReno,
+    /// A controller from outside the crate, made by the factory for each connection, with
+    /// NewReno's loss recovery (RFC 6582). Not a scenario value: set it in code, in the
+    /// [`TcpConfig`] given to [`NetworkBuilder::tcp_config`](crate::NetworkBuilder::tcp_config)
+    /// or to a connection.
+    #[serde(skip)]
+    Custom(CcFactory),
 }
 
 /// The knobs of a TCP endpoint. `Default` gives a Linux-like data-centre host without delayed
@@ -74,6 +82,10 @@ pub struct TcpConfig {
     /// Consecutive retransmission timeouts (without progress) after which the connection gives
     /// up and closes with [`TcpEvent::Reset`](crate::tcp::TcpEvent::Reset) (Linux `tcp_retries2` = 15).
     pub max_retransmissions: u32,
+    /// The IP fields (DSCP, ECN codepoint) of every segment this endpoint sends; default
+    /// DSCP 0 and Not-ECT, i.e. TOS 0. Not a scenario key: no ECN negotiation (RFC 3168
+    /// §6.1.1) is modelled yet, so an ECT codepoint here marks segments without negotiating.
+    pub ip: IpFields,
 }
 
 impl Default for TcpConfig {
@@ -95,6 +107,7 @@ impl Default for TcpConfig {
             restart_after_idle: false,
             time_wait: SimTime::from_secs(1),
             max_retransmissions: 15,
+            ip: IpFields::default(),
         }
     }
 }

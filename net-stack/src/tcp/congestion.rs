@@ -1,139 +1,61 @@
-//! Congestion control as a small trait, one file per algorithm (the smoltcp layout).
+//! Congestion control: how the window grows on ACKs and how far it falls on a congestion event,
+//! and nothing else (ns-3's `TcpCongestionOps`, quinn-proto's `congestion::Controller`).
 //!
-//! The connection owns everything about sequence numbers, duplicate-ACK counting and timers; an
-//! algorithm only sees summaries ([`AckInfo`], [`DupAckInfo`]) and answers with a [`CcAction`]
-//! when it wants a segment retransmitted. That keeps Reno and NewReno to a few dozen lines each
-//! and makes them testable without a connection.
+//! The connection detects loss — three duplicate ACKs or a retransmission timeout — and runs
+//! fast recovery, Reno's or NewReno's (`connection/recovery.rs`, ns-3's `TcpRecoveryOps`). It
+//! tells the controller what happened through four calls, each with the time:
+//!
+//! ```text
+//!   ACK of new data, outside recovery ──► on_ack(now, w, AckSample { acked, flight, rtt, srtt, min_rtt })
+//!   3rd duplicate ACK / RTO expiry    ──► on_congestion_event(now, w, CongestionEvent { kind, flight })
+//!   fast recovery over                ──► on_recovery_end(now, w)
+//!   idle restart (RFC 5681 §4.1)      ──► on_idle_restart(now, w, iw)
+//! ```
+//!
+//! The controller answers by writing cwnd and ssthresh in the connection's [`Window`] (ns-3's
+//! `TcpSocketState`). During fast recovery the recovery algorithm owns cwnd (inflation,
+//! partial-ACK deflation) and sets it on exit; the controller chose the ssthresh it returns to.
+//!
+//! The connection runs a [`Cc`], dispatched by `match`: the built-in controllers are called
+//! directly, with no vtable; [`Cc::Custom`] holds any [`CongestionControl`] from outside the
+//! crate, chosen with [`CcVariant::Custom`].
 
-mod newreno;
 mod reno;
 
-pub use newreno::NewReno;
 pub use reno::Reno;
+
+use std::any::Any;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use sim_core::SimTime;
 
 use crate::wire::SeqNum;
 
 use super::CcVariant;
 
-/// An acknowledgment that advanced SND.UNA.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AckInfo {
-    /// The cumulative acknowledgment number (the new SND.UNA).
-    pub ack: SeqNum,
-    /// Sequence space newly acknowledged by this ACK (bytes) (N in RFC 5681 §3.1).
-    pub acked: u32,
-    /// FlightSize after this ACK: SND.MAX − SND.UNA (bytes) (RFC 5681 §2).
-    pub flight_size: u32,
-}
-
-/// A duplicate acknowledgment (RFC 5681 §2: no data, no SYN/FIN, same ACK number and window,
-/// data outstanding).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DupAckInfo {
-    /// How many duplicates of this ACK number have arrived in a row, this one included.
-    pub count: u32,
-    /// The (unchanged) cumulative acknowledgment number.
-    pub ack: SeqNum,
-    /// FlightSize: SND.MAX − SND.UNA (bytes).
-    pub flight_size: u32,
-    /// The highest sequence number sent so far, plus one (SND.MAX).
-    pub snd_max: SeqNum,
-}
-
-/// What an algorithm asks of the connection after an ACK.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CcAction {
-    /// Nothing beyond the usual: send what the new window allows; restart the RTO timer if this
-    /// was an ACK of new data (RFC 6298 §5.3).
-    None,
-    /// Fast retransmit (RFC 5681 §3.2 step 2): resend the first unacknowledged segment now.
-    FastRetransmit,
-    /// A NewReno partial ACK (RFC 6582 §3.2 step 5): resend the first unacknowledged segment;
-    /// restart the RTO timer only if `restart_rto` (the first partial ACK of this recovery).
-    RetransmitFirstUnacked {
-        /// Whether to restart the retransmission timer.
-        restart_rto: bool,
-    },
-}
-
-/// A congestion-control algorithm. All windows are in bytes.
-pub trait CongestionControl {
-    /// The congestion window.
-    fn cwnd(&self) -> u32;
-    /// The slow-start threshold.
-    fn ssthresh(&self) -> u32;
-    /// Whether the algorithm is in fast recovery.
-    fn in_recovery(&self) -> bool;
-    /// An ACK that acknowledged new data.
-    fn on_ack(&mut self, ack: &AckInfo) -> CcAction;
-    /// A duplicate ACK.
-    fn on_dup_ack(&mut self, dup: &DupAckInfo) -> CcAction;
-    /// The retransmission timer expired. `first` is false for a repeated expiry of the same
-    /// segment, which must not shrink ssthresh again (RFC 5681 §3.1, after eq. 4).
-    fn on_timeout(&mut self, flight_size: u32, snd_max: SeqNum, first: bool);
-    /// The connection was idle for more than one RTO (RFC 5681 §4.1): cwnd = min(`iw`, cwnd).
-    fn on_idle_restart(&mut self, iw: u32);
-}
-
-/// The window state every loss-based algorithm shares.
+/// The window state a controller computes, kept by the connection. All windows in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
     /// Congestion window (bytes).
     pub cwnd: u32,
     /// Slow-start threshold (bytes); "arbitrarily high" at first (RFC 5681 §3.1).
     pub ssthresh: u32,
-    /// Sender maximum segment size (bytes).
+    /// Sender maximum segment size (bytes), negotiated in the handshake.
     pub smss: u32,
-    /// Congestion avoidance by byte counting instead of eq. 3 (see [`TcpConfig::ca_byte_counting`](super::TcpConfig::ca_byte_counting)).
-    pub byte_counting: bool,
-    /// Eq. 3: the remainder of SMSS·SMSS/cwnd carried to the next ACK (a numerator over cwnd).
-    /// Byte counting: bytes acknowledged since cwnd last grew.
-    ca_carry: u64,
 }
 
 /// A ceiling that keeps window arithmetic far from overflow.
-const MAX_CWND: u32 = 1 << 30;
+pub const MAX_CWND: u32 = 1 << 30;
 
 impl Window {
-    /// A window of `iw` bytes and an unbounded ssthresh, growing by eq. 3 in congestion
-    /// avoidance.
+    /// A window of `iw` bytes and an unbounded ssthresh.
     pub fn new(smss: u32, iw: u32) -> Self {
         Window {
             cwnd: iw,
             ssthresh: u32::MAX,
             smss,
-            byte_counting: false,
-            ca_carry: 0,
         }
-    }
-
-    /// Growth on an ACK of `acked` new bytes outside recovery: slow start while
-    /// cwnd < ssthresh, congestion avoidance otherwise (RFC 5681 §3.1, eq. 2 and 3).
-    pub fn grow(&mut self, acked: u32) {
-        let inc = if self.cwnd < self.ssthresh {
-            self.ca_carry = 0;
-            acked.min(self.smss)
-        } else if self.byte_counting {
-            // RFC 5681 §3.1's RECOMMENDED method: one SMSS each time a full cwnd of bytes has
-            // been acknowledged, i.e. exactly one SMSS per RTT.
-            self.ca_carry += u64::from(acked);
-            if self.ca_carry >= u64::from(self.cwnd) {
-                self.ca_carry -= u64::from(self.cwnd);
-                self.smss
-            } else {
-                0
-            }
-        } else {
-            // Eq. 3, SMSS·SMSS/cwnd, with the remainder of the integer division carried to the
-            // next ACK: plain truncation would lose up to 1.5 % of the growth at a 40-segment
-            // window and lengthen every sawtooth.
-            let smss = u64::from(self.smss);
-            let cwnd = u64::from(self.cwnd.max(1));
-            let num = smss * smss + self.ca_carry;
-            self.ca_carry = num % cwnd;
-            (num / cwnd) as u32
-        };
-        self.cwnd = self.cwnd.saturating_add(inc).min(MAX_CWND);
     }
 
     /// ssthresh = max(FlightSize / 2, 2·SMSS) (RFC 5681 eq. 4).
@@ -141,101 +63,189 @@ impl Window {
         (flight_size / 2).max(2 * self.smss)
     }
 
-    /// Enter fast recovery on the third duplicate ACK (RFC 5681 §3.2 steps 2–3):
-    /// ssthresh from eq. 4 and cwnd = ssthresh + 3·SMSS, inflated for the three segments that
-    /// have left the network.
-    pub fn enter_fast_recovery(&mut self, flight_size: u32) {
-        self.ca_carry = 0;
-        self.ssthresh = self.loss_ssthresh(flight_size);
-        self.cwnd = self.ssthresh.saturating_add(3 * self.smss).min(MAX_CWND);
-    }
-
-    /// Inflate by one SMSS for each further duplicate ACK (RFC 5681 §3.2 step 4).
-    pub fn inflate(&mut self) {
-        self.cwnd = self.cwnd.saturating_add(self.smss).min(MAX_CWND);
-    }
-
-    /// After a retransmission timeout: ssthresh from eq. 4 (only for the first expiry) and
-    /// cwnd = loss window = 1·SMSS (RFC 5681 §3.1).
-    pub fn timeout(&mut self, flight_size: u32, first: bool) {
-        self.ca_carry = 0;
-        if first {
-            self.ssthresh = self.loss_ssthresh(flight_size);
-        }
-        self.cwnd = self.smss;
-    }
-
-    /// RFC 5681 §4.1 restart window.
-    pub fn idle_restart(&mut self, iw: u32) {
-        self.ca_carry = 0;
-        self.cwnd = self.cwnd.min(iw);
+    /// Whether cwnd < ssthresh (slow start, RFC 5681 §3.1).
+    pub fn in_slow_start(&self) -> bool {
+        self.cwnd < self.ssthresh
     }
 }
 
-/// The algorithm a connection runs, dispatched by `match` (no allocation, no vtable).
+/// An acknowledgment that advanced SND.UNA outside fast recovery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AckSample {
+    /// The cumulative acknowledgment number (the new SND.UNA).
+    pub ack: SeqNum,
+    /// Sequence space newly acknowledged by this ACK (bytes) (N in RFC 5681 §3.1).
+    pub acked: u32,
+    /// FlightSize after this ACK: SND.MAX − SND.UNA (bytes) (RFC 5681 §2).
+    pub flight_size: u32,
+    /// The RTT measured by this ACK, if it completed the timed segment (Karn-valid).
+    pub rtt: Option<SimTime>,
+    /// Smoothed RTT after this ACK (RFC 6298), once measured.
+    pub srtt: Option<SimTime>,
+    /// The smallest RTT measured on this connection so far (RFC 9438 §4.10's and HyStart's
+    /// `min_rtt`), once measured.
+    pub min_rtt: Option<SimTime>,
+}
+
+/// What made the connection reduce its window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CongestionKind {
+    /// The third duplicate ACK (RFC 5681 §3.2 step 2): a fast retransmit and fast recovery
+    /// follow. The controller sets ssthresh; cwnd belongs to the recovery until
+    /// [`CongestionControl::on_recovery_end`].
+    DuplicateAcks,
+    /// The retransmission timer expired (RFC 5681 §3.1, RFC 6298 §5.5): the controller sets the
+    /// loss window. `first` is false for a repeated expiry of the same segment, which must not
+    /// shrink ssthresh again (RFC 5681 §3.1, after eq. 4).
+    Timeout {
+        /// The first expiry since the last ACK of new data.
+        first: bool,
+    },
+}
+
+/// A congestion event the connection detected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CongestionEvent {
+    /// What happened.
+    pub kind: CongestionKind,
+    /// FlightSize when it happened: SND.MAX − SND.UNA (bytes).
+    pub flight_size: u32,
+}
+
+/// A congestion controller: window growth and reduction. Implement it (with `Clone` and
+/// `Debug`) to run a new algorithm from outside the crate through [`CcVariant::Custom`]; the
+/// built-in ones implement it too. Every call gets the time and the connection's [`Window`].
+pub trait CongestionControl: CcClone + fmt::Debug {
+    /// An ACK of new data outside fast recovery (RFC 5681 §3.1): slow start or congestion
+    /// avoidance. Not called for the ACK of the SYN, nor during fast recovery.
+    fn on_ack(&mut self, now: SimTime, w: &mut Window, ack: &AckSample);
+
+    /// A congestion event (see [`CongestionKind`] for what to set).
+    fn on_congestion_event(&mut self, now: SimTime, w: &mut Window, ev: &CongestionEvent);
+
+    /// Fast recovery ended (the ACK that ended it has set cwnd). Nothing by default.
+    fn on_recovery_end(&mut self, now: SimTime, w: &mut Window) {
+        let _ = (now, w);
+    }
+
+    /// The connection was idle for more than one RTO and restarts (RFC 5681 §4.1, only with
+    /// [`TcpConfig::restart_after_idle`](super::TcpConfig::restart_after_idle)). By default
+    /// cwnd = min(`iw`, cwnd).
+    fn on_idle_restart(&mut self, now: SimTime, w: &mut Window, iw: u32) {
+        let _ = now;
+        w.cwnd = w.cwnd.min(iw);
+    }
+}
+
+/// Cloning and downcasting for boxed controllers; implemented for every
+/// `CongestionControl + Clone + 'static`, so an implementor only derives `Clone`.
+pub trait CcClone {
+    /// A boxed copy.
+    fn clone_box(&self) -> Box<dyn CongestionControl>;
+    /// The controller as `Any`, to read a custom controller's own state back.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: CongestionControl + Clone + 'static> CcClone for T {
+    fn clone_box(&self) -> Box<dyn CongestionControl> {
+        Box::new(self.clone())
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl Clone for Box<dyn CongestionControl> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// Makes the controller of a connection that uses [`CcVariant::Custom`]. A plain function, so
+/// that [`TcpConfig`](super::TcpConfig) stays `Copy`; each connection gets its own controller.
+#[derive(Clone, Copy)]
+pub struct CcFactory(pub fn() -> Box<dyn CongestionControl>);
+
+impl PartialEq for CcFactory {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+impl Eq for CcFactory {}
+
+impl Hash for CcFactory {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (self.0 as usize).hash(state);
+    }
+}
+
+impl fmt::Debug for CcFactory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CcFactory({:#x})", self.0 as usize)
+    }
+}
+
+/// The controller a connection runs, dispatched by `match`: no allocation and no vtable for the
+/// built-in ones.
+#[derive(Clone, Debug)]
 pub enum Cc {
-    /// RFC 5681 Reno.
+    /// The RFC 5681 window (slow start, congestion avoidance, eq. 4), for both `reno` and
+    /// `newreno` (they differ in fast recovery, which is the connection's).
     Reno(Reno),
-    /// RFC 6582 NewReno.
-    NewReno(NewReno),
+    /// A controller from outside the crate ([`CcVariant::Custom`]).
+    Custom(Box<dyn CongestionControl>),
 }
 
 impl Cc {
-    /// A fresh algorithm of `variant` with SMSS `smss`, initial window `iw` (bytes) and
-    /// `recover` initialised to the initial send sequence number (RFC 6582 §3.2 step 1).
-    pub fn new(variant: CcVariant, smss: u32, iw: u32, iss: SeqNum) -> Self {
+    /// A fresh controller for `variant`; `byte_counting` selects byte counting in Reno's
+    /// congestion avoidance ([`TcpConfig::ca_byte_counting`](super::TcpConfig::ca_byte_counting)).
+    pub fn new(variant: CcVariant, byte_counting: bool) -> Self {
         match variant {
-            CcVariant::Reno => Cc::Reno(Reno::new(smss, iw)),
-            CcVariant::NewReno => Cc::NewReno(NewReno::new(smss, iw, iss)),
+            CcVariant::Reno | CcVariant::NewReno => Cc::Reno(Reno::new(byte_counting)),
+            CcVariant::Custom(make) => Cc::Custom((make.0)()),
         }
     }
 
-    /// The same, with byte counting in congestion avoidance when `byte_counting`.
-    pub fn with_byte_counting(mut self, byte_counting: bool) -> Self {
-        match &mut self {
-            Cc::Reno(r) => r.window_mut().byte_counting = byte_counting,
-            Cc::NewReno(n) => n.window_mut().byte_counting = byte_counting,
-        }
-        self
-    }
-
-    fn inner(&self) -> &dyn CongestionControl {
+    /// The controller as a `T`, if it is one (a custom controller's state, in tests).
+    pub fn downcast_ref<T: 'static>(&self) -> Option<&T> {
         match self {
-            Cc::Reno(r) => r,
-            Cc::NewReno(n) => n,
+            Cc::Reno(r) => (r as &dyn Any).downcast_ref(),
+            Cc::Custom(c) => c.as_any().downcast_ref(),
         }
     }
 
-    fn inner_mut(&mut self) -> &mut dyn CongestionControl {
+    /// See [`CongestionControl::on_ack`].
+    #[inline]
+    pub fn on_ack(&mut self, now: SimTime, w: &mut Window, ack: &AckSample) {
         match self {
-            Cc::Reno(r) => r,
-            Cc::NewReno(n) => n,
+            Cc::Reno(r) => r.on_ack(now, w, ack),
+            Cc::Custom(c) => c.on_ack(now, w, ack),
         }
     }
-}
 
-impl CongestionControl for Cc {
-    fn cwnd(&self) -> u32 {
-        self.inner().cwnd()
+    /// See [`CongestionControl::on_congestion_event`].
+    pub fn on_congestion_event(&mut self, now: SimTime, w: &mut Window, ev: &CongestionEvent) {
+        match self {
+            Cc::Reno(r) => r.on_congestion_event(now, w, ev),
+            Cc::Custom(c) => c.on_congestion_event(now, w, ev),
+        }
     }
-    fn ssthresh(&self) -> u32 {
-        self.inner().ssthresh()
+
+    /// See [`CongestionControl::on_recovery_end`].
+    pub fn on_recovery_end(&mut self, now: SimTime, w: &mut Window) {
+        match self {
+            Cc::Reno(r) => r.on_recovery_end(now, w),
+            Cc::Custom(c) => c.on_recovery_end(now, w),
+        }
     }
-    fn in_recovery(&self) -> bool {
-        self.inner().in_recovery()
-    }
-    fn on_ack(&mut self, ack: &AckInfo) -> CcAction {
-        self.inner_mut().on_ack(ack)
-    }
-    fn on_dup_ack(&mut self, dup: &DupAckInfo) -> CcAction {
-        self.inner_mut().on_dup_ack(dup)
-    }
-    fn on_timeout(&mut self, flight_size: u32, snd_max: SeqNum, first: bool) {
-        self.inner_mut().on_timeout(flight_size, snd_max, first)
-    }
-    fn on_idle_restart(&mut self, iw: u32) {
-        self.inner_mut().on_idle_restart(iw)
+
+    /// See [`CongestionControl::on_idle_restart`].
+    pub fn on_idle_restart(&mut self, now: SimTime, w: &mut Window, iw: u32) {
+        match self {
+            Cc::Reno(r) => r.on_idle_restart(now, w, iw),
+            Cc::Custom(c) => c.on_idle_restart(now, w, iw),
+        }
     }
 }
 
@@ -243,59 +253,54 @@ impl CongestionControl for Cc {
 mod tests {
     use super::*;
 
-    /// Slow start adds min(N, SMSS) per ACK; at cwnd ≥ ssthresh growth is SMSS²/cwnd per ACK.
-    #[test]
-    fn window_growth() {
-        let mut w = Window::new(1000, 10_000);
-        w.grow(1000);
-        assert_eq!(w.cwnd, 11_000, "slow start: +SMSS for a full segment");
-        w.grow(3000);
-        assert_eq!(w.cwnd, 12_000, "slow start: at most SMSS per ACK");
-        w.grow(400);
-        assert_eq!(w.cwnd, 12_400, "slow start: N when N < SMSS");
-        w.ssthresh = 12_400;
-        w.grow(1000);
-        assert_eq!(
-            w.cwnd,
-            12_400 + 80,
-            "CA: 1000·1000/12400 = 80, remainder 8000 carried"
-        );
-        w.grow(1000);
-        assert_eq!(
-            w.cwnd,
-            12_480 + 80,
-            "CA: (1000·1000 + 8000)/12480 = 80.77, remainder carried again"
-        );
-        let mut w = Window::new(1000, 10_000);
-        w.ssthresh = 0;
-        for _ in 0..10 {
-            w.grow(1000);
-        }
-        assert_eq!(
-            w.cwnd, 10_958,
-            "ten ACKs: Σ SMSS²/cwnd with remainders carried"
-        );
-    }
-
-    /// Byte counting adds exactly one SMSS once a whole cwnd has been acknowledged.
-    #[test]
-    fn byte_counting_growth() {
-        let mut w = Window::new(1000, 10_000);
-        w.ssthresh = 0;
-        w.byte_counting = true;
-        for i in 1..=9 {
-            w.grow(1000);
-            assert_eq!(w.cwnd, 10_000, "ACK {i}: not yet a full window");
-        }
-        w.grow(1000);
-        assert_eq!(w.cwnd, 11_000, "one SMSS per window of ACKs");
-    }
-
     /// ssthresh never drops below 2·SMSS (RFC 5681 eq. 4).
     #[test]
     fn loss_ssthresh_floor() {
         let w = Window::new(1000, 10_000);
         assert_eq!(w.loss_ssthresh(20_000), 10_000, "half the flight");
         assert_eq!(w.loss_ssthresh(3000), 2000, "floor 2·SMSS");
+    }
+
+    #[derive(Clone, Debug)]
+    struct Fixed;
+
+    impl CongestionControl for Fixed {
+        fn on_ack(&mut self, _: SimTime, _: &mut Window, _: &AckSample) {}
+        fn on_congestion_event(&mut self, _: SimTime, _: &mut Window, _: &CongestionEvent) {}
+    }
+
+    fn fixed() -> Box<dyn CongestionControl> {
+        Box::new(Fixed)
+    }
+
+    /// `CcVariant::Custom` builds the factory's controller, which can be read back by type;
+    /// the built-in variants build Reno's window; the defaults of the trait restart an idle
+    /// window at min(iw, cwnd) and ignore the end of recovery.
+    #[test]
+    fn custom_controller_dispatch() {
+        let mut cc = Cc::new(CcVariant::Custom(CcFactory(fixed)), false);
+        assert!(cc.downcast_ref::<Fixed>().is_some(), "the factory's type");
+        assert!(cc.downcast_ref::<Reno>().is_none(), "not Reno");
+        assert!(
+            Cc::new(CcVariant::NewReno, false)
+                .downcast_ref::<Reno>()
+                .is_some(),
+            "newreno runs Reno's window"
+        );
+        let mut w = Window::new(1000, 10_000);
+        cc.on_recovery_end(SimTime::ZERO, &mut w);
+        assert_eq!(w, Window::new(1000, 10_000), "default: nothing");
+        cc.on_idle_restart(SimTime::ZERO, &mut w, 4000);
+        assert_eq!(w.cwnd, 4000, "default restart: min(iw, cwnd)");
+        let copy = cc.clone();
+        assert!(
+            copy.downcast_ref::<Fixed>().is_some(),
+            "clone keeps the type"
+        );
+        assert_eq!(
+            CcFactory(fixed),
+            CcFactory(fixed),
+            "factories compare by function"
+        );
     }
 }

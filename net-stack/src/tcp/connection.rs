@@ -13,16 +13,19 @@
 pub(crate) mod fixture;
 mod input;
 mod output;
+mod recovery;
 
 use std::collections::VecDeque;
 
 use sim_core::SimTime;
 
 use super::assembler::Assembler;
-use super::congestion::{Cc, CongestionControl};
+use super::congestion::{Cc, Window};
+use super::ip::{Ecn, Transmit};
 use super::rto::RttEstimator;
 use super::{TcpConfig, TcpStats};
 use crate::wire::{SeqNum, TcpRepr};
+use recovery::Recovery;
 
 /// Connection states (RFC 9293 §3.3.2). LISTEN is the host's business: a passive connection is
 /// created by [`TcpConnection::accept`] from a received SYN.
@@ -164,10 +167,17 @@ pub struct TcpConnection {
     pub(crate) unacked_segs: u32,
     pub(crate) ts_enabled: bool,
     pub(crate) ts_recent: u32,
+    /// ECN codepoint of the last segment received (RFC 3168 §5), kept for ECN echo.
+    pub(crate) rcv_ecn: Ecn,
 
     pub(crate) timers: [Option<SimTime>; 4],
     pub(crate) rtt: RttEstimator,
+    /// cwnd and ssthresh, which the congestion controller computes.
+    pub(crate) win: Window,
+    /// The congestion controller.
     pub(crate) cc: Cc,
+    /// Loss detection and fast recovery (`connection/recovery.rs`).
+    pub(crate) recovery: Recovery,
     pub(crate) events: VecDeque<TcpEvent>,
     pub(crate) stats: TcpStats,
 }
@@ -224,9 +234,12 @@ impl TcpConnection {
             unacked_segs: 0,
             ts_enabled: false,
             ts_recent: 0,
+            rcv_ecn: Ecn::NotEct,
             timers: [None; 4],
             rtt: RttEstimator::new(cfg),
-            cc: Cc::new(cfg.variant, cfg.mss, iw, iss),
+            win: Window::new(cfg.mss, iw),
+            cc: Cc::new(cfg.variant, cfg.ca_byte_counting),
+            recovery: Recovery::new(cfg.variant, iss),
             events: VecDeque::with_capacity(8),
             stats: TcpStats::default(),
         }
@@ -290,8 +303,9 @@ impl TcpConnection {
         } else {
             self.cfg.initial_cwnd.max(1) * self.smss
         };
-        self.cc = Cc::new(self.cfg.variant, self.smss, iw, self.iss)
-            .with_byte_counting(self.cfg.ca_byte_counting);
+        // The controller and the recovery state are fresh: nothing reaches them before the
+        // handshake completes (a timeout while handshaking only resends the SYN).
+        self.win = Window::new(self.smss, iw);
         self.stats.max_cwnd_bytes = self.stats.max_cwnd_bytes.max(iw);
         self.state = if self.fin_queued {
             TcpState::FinWait1
@@ -400,9 +414,7 @@ impl TcpConnection {
         if handshaking {
             self.syn_pending = true;
         } else {
-            let flight = self.flight_size();
-            let (first, snd_max) = (self.consecutive_timeouts == 1, self.snd_max);
-            self.with_cc(|cc| cc.on_timeout(flight, snd_max, first));
+            self.on_rto_loss(now, self.consecutive_timeouts == 1);
             self.snd_nxt = self.snd_una;
             self.dup_acks = 0;
             self.rtx_pending = false;
@@ -418,18 +430,6 @@ impl TcpConnection {
             .saturating_mul(1u64 << self.persist_backoff.min(30))
             .min(self.cfg.max_rto.as_ps());
         self.timers[Timer::Persist as usize] = Some(now + SimTime::from_ps(t));
-    }
-
-    /// Runs `f` on the congestion controller and keeps the window statistics.
-    pub(crate) fn with_cc<R>(&mut self, f: impl FnOnce(&mut Cc) -> R) -> R {
-        let before = (self.cc.cwnd(), self.cc.ssthresh());
-        let r = f(&mut self.cc);
-        let after = (self.cc.cwnd(), self.cc.ssthresh());
-        if before != after {
-            self.stats.cc_changes += 1;
-            self.stats.max_cwnd_bytes = self.stats.max_cwnd_bytes.max(after.0);
-        }
-        r
     }
 
     pub(crate) fn deliver(&mut self, n: u64) {
@@ -481,10 +481,16 @@ impl TcpConnection {
         u64::from(self.cfg.rcv_buf_window()).saturating_sub(self.rcv_unread) as u32
     }
 
-    /// The next output to produce, if any. See `connection/output.rs`.
+    /// The next segment to send, if any, with the IP fields to send it with. See
+    /// `connection/output.rs`.
     #[must_use]
-    pub fn poll_transmit(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
-        self.transmit(now)
+    pub fn poll_transmit(&mut self, now: SimTime) -> Option<Transmit> {
+        let (repr, payload_len) = self.transmit(now)?;
+        Some(Transmit {
+            repr,
+            payload_len,
+            ip: self.cfg.ip,
+        })
     }
 
     /// The earliest timer deadline: RTO, persist, delayed ACK or TIME-WAIT.
@@ -505,15 +511,25 @@ impl TcpConnection {
     }
     /// Congestion window (bytes).
     pub fn cwnd(&self) -> u32 {
-        self.cc.cwnd()
+        self.win.cwnd
     }
     /// Slow-start threshold (bytes) (`u32::MAX` until the first loss).
     pub fn ssthresh(&self) -> u32 {
-        self.cc.ssthresh()
+        self.win.ssthresh
     }
-    /// Whether the congestion controller is in fast recovery.
+    /// Whether the connection is in fast recovery.
     pub fn in_recovery(&self) -> bool {
-        self.cc.in_recovery()
+        self.recovery.in_recovery
+    }
+    /// The congestion controller (to read a custom controller's state back with
+    /// [`Cc::downcast_ref`]).
+    pub fn congestion_control(&self) -> &Cc {
+        &self.cc
+    }
+    /// The ECN codepoint (RFC 3168 §5) of the IP header of the last segment received for this
+    /// connection; Not-ECT before any.
+    pub fn received_ecn(&self) -> Ecn {
+        self.rcv_ecn
     }
     /// How many times (cwnd, ssthresh) changed: a cheap trigger for a window trace.
     pub fn cc_changes(&self) -> u64 {
@@ -578,9 +594,15 @@ impl TcpConnection {
 mod tests {
     use super::fixture::established;
     use super::*;
+    use crate::tcp::IpFields;
     use crate::wire::TcpFlags;
 
     const MSS: u32 = 1448;
+
+    /// The next segment as (header, payload length).
+    fn tx(c: &mut TcpConnection, now: SimTime) -> Option<(TcpRepr, u32)> {
+        c.poll_transmit(now).map(|t| (t.repr, t.payload_len))
+    }
 
     fn ms(v: u64) -> SimTime {
         SimTime::from_ms(v)
@@ -588,9 +610,9 @@ mod tests {
 
     /// Moves everything `from` sends at `now` into `to`; returns the segments.
     fn xfer(from: &mut TcpConnection, to: &mut TcpConnection, now: SimTime) -> Vec<(TcpRepr, u32)> {
-        let out: Vec<_> = std::iter::from_fn(|| from.poll_transmit(now)).collect();
+        let out: Vec<_> = std::iter::from_fn(|| tx(from, now)).collect();
         for (seg, len) in &out {
-            to.handle_segment(now, seg, *len);
+            to.handle_segment(now, seg, *len, Ecn::NotEct);
         }
         out
     }
@@ -602,7 +624,7 @@ mod tests {
     /// Runs a lossless handshake at t = 0 (client ISS 100, server ISS 9000).
     fn pair(a_cfg: TcpConfig, b_cfg: TcpConfig) -> (TcpConnection, TcpConnection) {
         let mut a = TcpConnection::connect(SimTime::ZERO, &a_cfg, 5000, 80, SeqNum(100));
-        let (syn, _) = a.poll_transmit(SimTime::ZERO).expect("SYN");
+        let (syn, _) = tx(&mut a, SimTime::ZERO).expect("SYN");
         let mut b = TcpConnection::accept(SimTime::ZERO, &b_cfg, &syn, SeqNum(9000));
         xfer(&mut b, &mut a, SimTime::ZERO);
         xfer(&mut a, &mut b, SimTime::ZERO);
@@ -620,18 +642,18 @@ mod tests {
     fn handshake_negotiates_window_scale() {
         let cfg = TcpConfig::default();
         let mut a = TcpConnection::connect(SimTime::ZERO, &cfg, 5000, 80, SeqNum(100));
-        let (syn, len) = a.poll_transmit(SimTime::ZERO).expect("SYN");
+        let (syn, len) = tx(&mut a, SimTime::ZERO).expect("SYN");
         assert_eq!((syn.flags, len), (TcpFlags::SYN, 0), "bare SYN");
         assert_eq!(syn.options.mss, Some(1448), "MSS option");
         assert_eq!(syn.options.window_scale, Some(7), "4 MiB needs shift 7");
         assert_eq!(syn.options.timestamps, None, "timestamps off by default");
         assert_eq!(syn.window, 65_535, "SYN window is unscaled");
         let mut b = TcpConnection::accept(SimTime::ZERO, &cfg, &syn, SeqNum(9000));
-        let (synack, _) = b.poll_transmit(SimTime::ZERO).expect("SYN-ACK");
+        let (synack, _) = tx(&mut b, SimTime::ZERO).expect("SYN-ACK");
         assert_eq!(synack.flags, TcpFlags::SYN | TcpFlags::ACK, "SYN-ACK");
         assert_eq!(synack.ack, SeqNum(101), "acks the SYN");
         assert_eq!(synack.options.window_scale, Some(7), "echoes scaling");
-        a.handle_segment(ms(1), &synack, 0);
+        a.handle_segment(ms(1), &synack, 0, Ecn::NotEct);
         xfer(&mut a, &mut b, ms(2));
         assert_eq!(b.state(), TcpState::Established, "server open");
         assert_eq!(b.snd_wnd(), 4 << 20, "server sees the client's 4 MiB");
@@ -672,15 +694,15 @@ mod tests {
             ..TcpConfig::default()
         };
         let mut a = TcpConnection::connect(SimTime::ZERO, &ts, 5000, 80, SeqNum(100));
-        let (syn, _) = a.poll_transmit(SimTime::ZERO).unwrap();
+        let (syn, _) = tx(&mut a, SimTime::ZERO).unwrap();
         assert_eq!(syn.options.timestamps, Some((0, 0)), "TSval 0 at t = 0");
         assert_eq!(syn.options.len(), 20, "MSS + WS + TS, padded");
         let mut b = TcpConnection::accept(ms(5), &ts, &syn, SeqNum(9000));
-        let (synack, _) = b.poll_transmit(ms(5)).unwrap();
+        let (synack, _) = tx(&mut b, ms(5)).unwrap();
         assert_eq!(synack.options.timestamps, Some((5, 0)), "server's TSval");
-        a.handle_segment(ms(10), &synack, 0);
+        a.handle_segment(ms(10), &synack, 0, Ecn::NotEct);
         a.write(u64::from(MSS));
-        let (data, _) = a.poll_transmit(ms(12)).unwrap();
+        let (data, _) = tx(&mut a, ms(12)).unwrap();
         assert_eq!(data.options.timestamps, Some((12, 5)), "TSval, TSecr");
         assert_eq!(data.header_len(), 32, "20 + 12 bytes");
         let (a, _) = pair(ts, TcpConfig::default());
@@ -693,11 +715,11 @@ mod tests {
     fn syn_ack_retransmission() {
         let cfg = TcpConfig::default();
         let mut a = TcpConnection::connect(SimTime::ZERO, &cfg, 5000, 80, SeqNum(100));
-        let (syn, _) = a.poll_transmit(SimTime::ZERO).unwrap();
+        let (syn, _) = tx(&mut a, SimTime::ZERO).unwrap();
         let mut b = TcpConnection::accept(SimTime::ZERO, &cfg, &syn, SeqNum(9000));
-        let _lost = b.poll_transmit(SimTime::ZERO).unwrap();
-        b.handle_segment(ms(500), &syn, 0);
-        let (again, _) = b.poll_transmit(ms(500)).expect("SYN-ACK on repeated SYN");
+        let _lost = tx(&mut b, SimTime::ZERO).unwrap();
+        b.handle_segment(ms(500), &syn, 0, Ecn::NotEct);
+        let (again, _) = tx(&mut b, ms(500)).expect("SYN-ACK on repeated SYN");
         assert!(again.flags.contains(TcpFlags::SYN), "a SYN-ACK");
         assert_eq!(
             b.poll_timeout(),
@@ -705,11 +727,9 @@ mod tests {
             "RTO still 1 s"
         );
         b.handle_timeout(SimTime::from_secs(1));
-        let (synack, _) = b
-            .poll_transmit(SimTime::from_secs(1))
-            .expect("SYN-ACK on RTO");
+        let (synack, _) = tx(&mut b, SimTime::from_secs(1)).expect("SYN-ACK on RTO");
         assert_eq!(b.stats().retransmissions, 2, "both counted");
-        a.handle_segment(ms(1010), &synack, 0);
+        a.handle_segment(ms(1010), &synack, 0, Ecn::NotEct);
         xfer(&mut a, &mut b, ms(1010));
         assert_eq!(b.state(), TcpState::Established, "server open");
         assert_eq!(b.cwnd(), MSS, "IW = 1 segment after a SYN-ACK loss");
@@ -722,7 +742,7 @@ mod tests {
     fn syn_sent_resets() {
         let cfg = TcpConfig::default();
         let mut a = TcpConnection::connect(SimTime::ZERO, &cfg, 5000, 80, SeqNum(100));
-        let _ = a.poll_transmit(SimTime::ZERO);
+        let _ = tx(&mut a, SimTime::ZERO);
         let bad = TcpRepr {
             src_port: 80,
             dst_port: 5000,
@@ -731,8 +751,8 @@ mod tests {
             flags: TcpFlags::SYN | TcpFlags::ACK,
             ..TcpRepr::default()
         };
-        a.handle_segment(ms(1), &bad, 0);
-        let (rst, _) = a.poll_transmit(ms(1)).expect("RST");
+        a.handle_segment(ms(1), &bad, 0, Ecn::NotEct);
+        let (rst, _) = tx(&mut a, ms(1)).expect("RST");
         assert_eq!((rst.flags, rst.seq), (TcpFlags::RST, SeqNum(555)), "RST");
         assert_eq!(a.state(), TcpState::SynSent, "still waiting");
         let refuse = TcpRepr {
@@ -740,7 +760,7 @@ mod tests {
             flags: TcpFlags::RST | TcpFlags::ACK,
             ..bad
         };
-        a.handle_segment(ms(2), &refuse, 0);
+        a.handle_segment(ms(2), &refuse, 0, Ecn::NotEct);
         assert_eq!(
             events(&mut a),
             [TcpEvent::Reset, TcpEvent::Closed],
@@ -805,13 +825,13 @@ mod tests {
         let (mut a, mut b) = pair(TcpConfig::default(), TcpConfig::default());
         a.close();
         b.close();
-        let a_fin: Vec<_> = std::iter::from_fn(|| a.poll_transmit(ms(1))).collect();
-        let b_fin: Vec<_> = std::iter::from_fn(|| b.poll_transmit(ms(1))).collect();
+        let a_fin: Vec<_> = std::iter::from_fn(|| tx(&mut a, ms(1))).collect();
+        let b_fin: Vec<_> = std::iter::from_fn(|| tx(&mut b, ms(1))).collect();
         for (seg, len) in &a_fin {
-            b.handle_segment(ms(2), seg, *len);
+            b.handle_segment(ms(2), seg, *len, Ecn::NotEct);
         }
         for (seg, len) in &b_fin {
-            a.handle_segment(ms(2), seg, *len);
+            a.handle_segment(ms(2), seg, *len, Ecn::NotEct);
         }
         assert_eq!(
             (a.state(), b.state()),
@@ -851,6 +871,45 @@ mod tests {
         fx.c.write(10);
         let _ = fx.drain(ms(22));
         assert_eq!(fx.events(), [TcpEvent::AllSent], "re-armed by write");
+    }
+
+    /// The IP fields of the configuration ride on every segment — SYN, data and pure ACK —
+    /// as TOS 0x02 for ECT(0); the ECN codepoint of each arriving segment is kept (the last one)
+    /// and CE arrivals are counted.
+    #[test]
+    fn ip_fields_out_and_ecn_in() {
+        let ect0 = IpFields {
+            dscp: 0,
+            ecn: Ecn::Ect0,
+        };
+        let cfg = TcpConfig {
+            ip: ect0,
+            ..TcpConfig::default()
+        };
+        let mut a = TcpConnection::connect(SimTime::ZERO, &cfg, 5000, 80, SeqNum(100));
+        let syn = a.poll_transmit(SimTime::ZERO).expect("SYN");
+        assert_eq!((syn.ip, syn.ip.tos()), (ect0, 0x02), "SYN");
+        let mut b =
+            TcpConnection::accept(SimTime::ZERO, &TcpConfig::default(), &syn.repr, SeqNum(9));
+        assert_eq!(a.received_ecn(), Ecn::NotEct, "nothing received yet");
+        let synack = b.poll_transmit(SimTime::ZERO).expect("SYN-ACK");
+        assert_eq!(synack.ip.tos(), 0, "the default config sends TOS 0");
+        a.handle_segment(ms(1), &synack.repr, 0, Ecn::Ce);
+        assert_eq!(a.received_ecn(), Ecn::Ce, "CE seen");
+        a.write(u64::from(MSS));
+        let out: Vec<_> = std::iter::from_fn(|| a.poll_transmit(ms(1))).collect();
+        assert_eq!(out.len(), 1, "data carries the ACK");
+        assert_eq!((out[0].payload_len, out[0].ip.tos()), (MSS, 0x02), "data");
+        b.handle_segment(ms(2), &out[0].repr, MSS, out[0].ip.ecn);
+        assert_eq!(b.received_ecn(), Ecn::Ect0, "the peer sees ECT(0)");
+        let ack = b.poll_transmit(ms(2)).expect("ACK");
+        a.handle_segment(ms(3), &ack.repr, 0, Ecn::NotEct);
+        assert_eq!(a.received_ecn(), Ecn::NotEct, "the last codepoint");
+        assert_eq!(a.stats().ce_received, 1, "one CE arrival counted");
+        let mut fx = established(cfg);
+        fx.peer_data(ms(20), 0, 100, 0);
+        let pure = fx.c.poll_transmit(ms(20)).expect("pure ACK");
+        assert_eq!((pure.payload_len, pure.ip.ecn), (0, Ecn::Ect0), "pure ACK");
     }
 
     /// `write` accepts at most snd_buf − (unsent + unacked) and nothing after `close`.

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use sim_core::{DataRate, SimTime};
 
-use super::{TcpConfig, TcpConnection, TcpEvent, TcpState, rst_for};
+use super::{Ecn, TcpConfig, TcpConnection, TcpEvent, TcpState, rst_for};
 use crate::wire::{SeqNum, TcpFlags, TcpRepr};
 
 /// What a drop function learns about a segment entering a path.
@@ -165,16 +165,16 @@ impl Harness {
             if self.a_unlimited {
                 self.a.write(u64::MAX);
             }
-            while let Some((seg, len)) = self.a.poll_transmit(self.now) {
-                self.ab.send(self.now, seg, len);
+            while let Some(t) = self.a.poll_transmit(self.now) {
+                self.ab.send(self.now, t.repr, t.payload_len);
                 progress = true;
             }
             while let Some(ev) = self.a.poll_event() {
                 self.a_events.push((self.now, ev));
             }
             if let Some(b) = self.b.as_mut() {
-                while let Some((seg, len)) = b.poll_transmit(self.now) {
-                    self.ba.send(self.now, seg, len);
+                while let Some(t) = b.poll_transmit(self.now) {
+                    self.ba.send(self.now, t.repr, t.payload_len);
                     progress = true;
                 }
                 while let Some(ev) = b.poll_event() {
@@ -244,7 +244,9 @@ impl Harness {
                 None if seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK) => {
                     self.b = Some(TcpConnection::accept(now, &self.b_cfg, &seg, self.b_iss));
                 }
-                Some(b) if b.state() != TcpState::Closed => b.handle_segment(now, &seg, len),
+                Some(b) if b.state() != TcpState::Closed => {
+                    b.handle_segment(now, &seg, len, Ecn::NotEct)
+                }
                 _ => {
                     if let Some(rst) = rst_for(&seg, len) {
                         self.ba.send(now, rst, 0);
@@ -258,7 +260,7 @@ impl Harness {
             }
             self.ba.in_flight.pop_front();
             if self.a.state() != TcpState::Closed {
-                self.a.handle_segment(now, &seg, len);
+                self.a.handle_segment(now, &seg, len, Ecn::NotEct);
             } else if let Some(rst) = rst_for(&seg, len) {
                 self.ab.send(now, rst, 0);
             }

@@ -15,6 +15,8 @@ pub struct RttEstimator {
     srtt_ps: Option<u64>,
     /// RTT variation (ps).
     rttvar_ps: u64,
+    /// The smallest sample (ps), `u64::MAX` before the first.
+    min_rtt_ps: u64,
     /// RTO before back-off, already clamped to [min_rto, max_rto].
     base_rto: SimTime,
     /// Number of doublings applied by consecutive timeouts (RFC 6298 §5.5).
@@ -30,6 +32,7 @@ impl RttEstimator {
         RttEstimator {
             srtt_ps: None,
             rttvar_ps: 0,
+            min_rtt_ps: u64::MAX,
             base_rto: cfg.initial_rto.min(cfg.max_rto),
             backoff: 0,
             min_rto: cfg.min_rto,
@@ -43,6 +46,7 @@ impl RttEstimator {
     /// recomputed from SRTT (RFC 6298 §5.7 and Karn).
     pub fn sample(&mut self, r: SimTime) {
         let r = r.as_ps();
+        self.min_rtt_ps = self.min_rtt_ps.min(r);
         let srtt = match self.srtt_ps {
             // RFC 6298 §2.2: the first measurement.
             None => {
@@ -81,6 +85,11 @@ impl RttEstimator {
         self.srtt_ps.map(SimTime::from_ps)
     }
 
+    /// The smallest RTT sample so far, once there is one.
+    pub fn min_rtt(&self) -> Option<SimTime> {
+        (self.min_rtt_ps != u64::MAX).then(|| SimTime::from_ps(self.min_rtt_ps))
+    }
+
     /// The RTT variation (zero before the first sample).
     pub fn rttvar(&self) -> SimTime {
         SimTime::from_ps(self.rttvar_ps)
@@ -106,6 +115,7 @@ mod tests {
         let e = est();
         assert_eq!(e.rto(), SimTime::from_secs(1), "initial RTO");
         assert_eq!(e.srtt(), None, "no SRTT yet");
+        assert_eq!(e.min_rtt(), None, "no min RTT yet");
     }
 
     /// First sample R = 100 ms: SRTT = 100 ms, RTTVAR = 50 ms, RTO = 100 + 4·50 = 300 ms. Second
@@ -122,6 +132,13 @@ mod tests {
         assert_eq!(e.rttvar().as_ps(), 47_500_000_000, "RTTVAR 47.5 ms");
         assert_eq!(e.srtt().unwrap().as_ps(), 105_000_000_000, "SRTT 105 ms");
         assert_eq!(e.rto().as_ps(), 295_000_000_000, "RTO 295 ms");
+        assert_eq!(e.min_rtt(), Some(SimTime::from_ms(100)), "min of 100, 140");
+        e.sample(SimTime::from_ms(90));
+        assert_eq!(
+            e.min_rtt(),
+            Some(SimTime::from_ms(90)),
+            "min of 100, 140, 90"
+        );
     }
 
     /// A 10 ms path gives SRTT + 4·RTTVAR = 30 ms, which the 200 ms floor lifts (RFC 6298 §2.4

@@ -24,6 +24,8 @@ pub struct TcpStats {
     pub dup_acks_received: u64,
     /// Segments received (any).
     pub segments_received: u64,
+    /// Segments received in IP packets marked CE (RFC 3168 §5).
+    pub ce_received: u64,
     /// Data segments received out of order (above RCV.NXT).
     pub out_of_order_segments: u64,
     /// Largest congestion window seen (bytes).

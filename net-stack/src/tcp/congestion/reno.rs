@@ -1,136 +1,199 @@
-//! TCP Reno: slow start, congestion avoidance, fast retransmit and fast recovery
-//! (RFC 5681 §3.1–3.2).
+//! The RFC 5681 window: slow start, congestion avoidance and the multiplicative decrease of
+//! eq. 4 (§3.1). Reno and NewReno share it; they differ in fast recovery (RFC 5681 §3.2 against
+//! RFC 6582), which the connection runs (`connection/recovery.rs`).
 
-use crate::wire::SeqNum;
+use sim_core::SimTime;
 
-use super::{AckInfo, CcAction, CongestionControl, DupAckInfo, Window};
+use super::{AckSample, CongestionControl, CongestionEvent, CongestionKind, MAX_CWND, Window};
 
-/// Reno. Fast recovery ends on the first ACK of new data, even a partial one; a second loss in
-/// the same window then needs three fresh duplicates (and halves ssthresh again) or a timeout —
-/// the weakness NewReno fixes.
+/// RFC 5681's window arithmetic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reno {
-    w: Window,
-    in_recovery: bool,
+    /// Congestion avoidance by byte counting instead of eq. 3 (see
+    /// [`TcpConfig::ca_byte_counting`](crate::tcp::TcpConfig::ca_byte_counting)).
+    pub byte_counting: bool,
+    /// Eq. 3: the remainder of SMSS·SMSS/cwnd carried to the next ACK (a numerator over cwnd).
+    /// Byte counting: bytes acknowledged since cwnd last grew.
+    ca_carry: u64,
 }
 
 impl Reno {
-    /// Reno with SMSS `smss` and initial window `iw` (bytes).
-    pub fn new(smss: u32, iw: u32) -> Self {
+    /// A controller growing by eq. 3 in congestion avoidance, or by byte counting when
+    /// `byte_counting`.
+    pub fn new(byte_counting: bool) -> Self {
         Reno {
-            w: Window::new(smss, iw),
-            in_recovery: false,
+            byte_counting,
+            ca_carry: 0,
         }
     }
-}
 
-impl Reno {
-    /// The shared window state.
-    pub fn window_mut(&mut self) -> &mut Window {
-        &mut self.w
+    /// Growth on an ACK of `acked` new bytes: slow start while cwnd < ssthresh, congestion
+    /// avoidance otherwise (RFC 5681 §3.1, eq. 2 and 3).
+    #[inline]
+    fn grow(&mut self, w: &mut Window, acked: u32) {
+        let inc = if w.cwnd < w.ssthresh {
+            self.ca_carry = 0;
+            acked.min(w.smss)
+        } else if self.byte_counting {
+            // RFC 5681 §3.1's RECOMMENDED method: one SMSS each time a full cwnd of bytes has
+            // been acknowledged, i.e. exactly one SMSS per RTT.
+            self.ca_carry += u64::from(acked);
+            if self.ca_carry >= u64::from(w.cwnd) {
+                self.ca_carry -= u64::from(w.cwnd);
+                w.smss
+            } else {
+                0
+            }
+        } else {
+            // Eq. 3, SMSS·SMSS/cwnd, with the remainder of the integer division carried to the
+            // next ACK: plain truncation would lose up to 1.5 % of the growth at a 40-segment
+            // window and lengthen every sawtooth.
+            let smss = u64::from(w.smss);
+            let cwnd = u64::from(w.cwnd.max(1));
+            let num = smss * smss + self.ca_carry;
+            self.ca_carry = num % cwnd;
+            (num / cwnd) as u32
+        };
+        w.cwnd = w.cwnd.saturating_add(inc).min(MAX_CWND);
     }
 }
 
 impl CongestionControl for Reno {
-    fn cwnd(&self) -> u32 {
-        self.w.cwnd
-    }
-    fn ssthresh(&self) -> u32 {
-        self.w.ssthresh
-    }
-    fn in_recovery(&self) -> bool {
-        self.in_recovery
+    #[inline]
+    fn on_ack(&mut self, _now: SimTime, w: &mut Window, ack: &AckSample) {
+        self.grow(w, ack.acked);
     }
 
-    fn on_ack(&mut self, ack: &AckInfo) -> CcAction {
-        if self.in_recovery {
-            // RFC 5681 §3.2 step 6: deflate on the first ACK of new data.
-            self.in_recovery = false;
-            self.w.cwnd = self.w.ssthresh;
-        } else {
-            self.w.grow(ack.acked);
-        }
-        CcAction::None
-    }
-
-    fn on_dup_ack(&mut self, dup: &DupAckInfo) -> CcAction {
-        if self.in_recovery {
-            self.w.inflate();
-            CcAction::None
-        } else if dup.count == 3 {
-            // RFC 5681 §3.2 steps 2–3.
-            self.in_recovery = true;
-            self.w.enter_fast_recovery(dup.flight_size);
-            CcAction::FastRetransmit
-        } else {
-            // Limited transmit (RFC 3042) is not implemented: the first two duplicates send
-            // nothing new.
-            CcAction::None
+    fn on_congestion_event(&mut self, _now: SimTime, w: &mut Window, ev: &CongestionEvent) {
+        self.ca_carry = 0;
+        match ev.kind {
+            // RFC 5681 §3.2 step 2 (eq. 4); the recovery sets cwnd = ssthresh + 3·SMSS.
+            CongestionKind::DuplicateAcks => w.ssthresh = w.loss_ssthresh(ev.flight_size),
+            // RFC 5681 §3.1: eq. 4 on the first expiry only, and the loss window of 1·SMSS.
+            CongestionKind::Timeout { first } => {
+                if first {
+                    w.ssthresh = w.loss_ssthresh(ev.flight_size);
+                }
+                w.cwnd = w.smss;
+            }
         }
     }
 
-    fn on_timeout(&mut self, flight_size: u32, _snd_max: SeqNum, first: bool) {
-        self.in_recovery = false;
-        self.w.timeout(flight_size, first);
-    }
-
-    fn on_idle_restart(&mut self, iw: u32) {
-        self.w.idle_restart(iw);
+    fn on_idle_restart(&mut self, _now: SimTime, w: &mut Window, iw: u32) {
+        // RFC 5681 §4.1 restart window.
+        self.ca_carry = 0;
+        w.cwnd = w.cwnd.min(iw);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::SeqNum;
 
     const SMSS: u32 = 1000;
 
-    fn dup(count: u32, flight: u32) -> DupAckInfo {
-        DupAckInfo {
-            count,
+    fn ack(acked: u32) -> AckSample {
+        AckSample {
             ack: SeqNum(1),
-            flight_size: flight,
-            snd_max: SeqNum(1 + flight),
+            acked,
+            flight_size: 0,
+            rtt: None,
+            srtt: None,
+            min_rtt: None,
         }
     }
 
-    /// Third duplicate: ssthresh = FlightSize/2, cwnd = ssthresh + 3·SMSS and a fast retransmit;
-    /// each further duplicate adds SMSS; the next ACK of new data deflates to ssthresh.
-    #[test]
-    fn fast_recovery_arithmetic() {
-        let mut r = Reno::new(SMSS, 20 * SMSS);
-        assert_eq!(r.on_dup_ack(&dup(1, 20 * SMSS)), CcAction::None, "1st dup");
-        assert_eq!(r.on_dup_ack(&dup(2, 20 * SMSS)), CcAction::None, "2nd dup");
-        assert_eq!(
-            r.on_dup_ack(&dup(3, 20 * SMSS)),
-            CcAction::FastRetransmit,
-            "3rd dup"
-        );
-        assert_eq!(r.ssthresh(), 10 * SMSS, "ssthresh = FlightSize/2");
-        assert_eq!(r.cwnd(), 13 * SMSS, "cwnd = ssthresh + 3·SMSS");
-        r.on_dup_ack(&dup(4, 20 * SMSS));
-        assert_eq!(r.cwnd(), 14 * SMSS, "inflate by SMSS");
-        let a = AckInfo {
-            ack: SeqNum(1 + 5 * SMSS),
-            acked: 5 * SMSS,
-            flight_size: 15 * SMSS,
-        };
-        assert_eq!(r.on_ack(&a), CcAction::None, "no retransmission on new ACK");
-        assert_eq!(r.cwnd(), 10 * SMSS, "deflate to ssthresh");
-        assert!(!r.in_recovery(), "recovery over on any new ACK");
+    fn grow(r: &mut Reno, w: &mut Window, acked: u32) {
+        r.on_ack(SimTime::ZERO, w, &ack(acked));
     }
 
-    /// A timeout sets the loss window of one SMSS; a second expiry keeps ssthresh.
+    /// Slow start adds min(N, SMSS) per ACK; at cwnd ≥ ssthresh growth is SMSS²/cwnd per ACK.
     #[test]
-    fn timeout_loss_window() {
-        let mut r = Reno::new(SMSS, 20 * SMSS);
-        r.on_timeout(20 * SMSS, SeqNum(0), true);
-        assert_eq!((r.cwnd(), r.ssthresh()), (SMSS, 10 * SMSS), "first expiry");
-        r.on_timeout(20 * SMSS - 1, SeqNum(0), false);
+    fn window_growth() {
+        let (mut r, mut w) = (Reno::new(false), Window::new(SMSS, 10_000));
+        grow(&mut r, &mut w, 1000);
+        assert_eq!(w.cwnd, 11_000, "slow start: +SMSS for a full segment");
+        grow(&mut r, &mut w, 3000);
+        assert_eq!(w.cwnd, 12_000, "slow start: at most SMSS per ACK");
+        grow(&mut r, &mut w, 400);
+        assert_eq!(w.cwnd, 12_400, "slow start: N when N < SMSS");
+        w.ssthresh = 12_400;
+        grow(&mut r, &mut w, 1000);
         assert_eq!(
-            (r.cwnd(), r.ssthresh()),
+            w.cwnd,
+            12_400 + 80,
+            "CA: 1000·1000/12400 = 80, remainder 8000 carried"
+        );
+        grow(&mut r, &mut w, 1000);
+        assert_eq!(
+            w.cwnd,
+            12_480 + 80,
+            "CA: (1000·1000 + 8000)/12480 = 80.77, remainder carried again"
+        );
+        let (mut r, mut w) = (Reno::new(false), Window::new(SMSS, 10_000));
+        w.ssthresh = 0;
+        for _ in 0..10 {
+            grow(&mut r, &mut w, 1000);
+        }
+        assert_eq!(
+            w.cwnd, 10_958,
+            "ten ACKs: Σ SMSS²/cwnd with remainders carried"
+        );
+    }
+
+    /// Byte counting adds exactly one SMSS once a whole cwnd has been acknowledged.
+    #[test]
+    fn byte_counting_growth() {
+        let (mut r, mut w) = (Reno::new(true), Window::new(SMSS, 10_000));
+        w.ssthresh = 0;
+        for i in 1..=9 {
+            grow(&mut r, &mut w, 1000);
+            assert_eq!(w.cwnd, 10_000, "ACK {i}: not yet a full window");
+        }
+        grow(&mut r, &mut w, 1000);
+        assert_eq!(w.cwnd, 11_000, "one SMSS per window of ACKs");
+    }
+
+    /// The third duplicate ACK sets ssthresh = FlightSize/2 and leaves cwnd to the recovery; a
+    /// timeout sets the loss window of one SMSS, and a second expiry keeps ssthresh.
+    #[test]
+    fn congestion_events() {
+        let (mut r, mut w) = (Reno::new(false), Window::new(SMSS, 20 * SMSS));
+        let ev = |kind| CongestionEvent {
+            kind,
+            flight_size: 20 * SMSS,
+        };
+        r.on_congestion_event(SimTime::ZERO, &mut w, &ev(CongestionKind::DuplicateAcks));
+        assert_eq!((w.cwnd, w.ssthresh), (20 * SMSS, 10 * SMSS), "eq. 4");
+        let mut w = Window::new(SMSS, 20 * SMSS);
+        let first = ev(CongestionKind::Timeout { first: true });
+        r.on_congestion_event(SimTime::ZERO, &mut w, &first);
+        assert_eq!((w.cwnd, w.ssthresh), (SMSS, 10 * SMSS), "first expiry");
+        let again = CongestionEvent {
+            kind: CongestionKind::Timeout { first: false },
+            flight_size: 20 * SMSS - 1,
+        };
+        r.on_congestion_event(SimTime::ZERO, &mut w, &again);
+        assert_eq!(
+            (w.cwnd, w.ssthresh),
             (SMSS, 10 * SMSS),
             "repeat keeps ssthresh"
         );
+    }
+
+    /// A congestion event clears the eq. 3 remainder, so growth after it starts afresh.
+    #[test]
+    fn carry_cleared_by_congestion_event() {
+        let (mut r, mut w) = (Reno::new(false), Window::new(SMSS, 12_400));
+        w.ssthresh = 0;
+        grow(&mut r, &mut w, 1000);
+        assert_eq!(r.ca_carry, 8000, "remainder carried");
+        let ev = CongestionEvent {
+            kind: CongestionKind::DuplicateAcks,
+            flight_size: 0,
+        };
+        r.on_congestion_event(SimTime::ZERO, &mut w, &ev);
+        assert_eq!(r.ca_carry, 0, "cleared");
     }
 }

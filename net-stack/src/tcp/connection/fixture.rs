@@ -3,7 +3,7 @@
 
 use sim_core::SimTime;
 
-use crate::tcp::{TcpConfig, TcpConnection, TcpEvent};
+use crate::tcp::{Ecn, TcpConfig, TcpConnection, TcpEvent};
 use crate::wire::{SeqNum, TcpFlags, TcpOptions, TcpRepr};
 
 /// Our ISS; data offset `k` is sequence `ISS + 1 + k`.
@@ -38,7 +38,7 @@ pub fn established(cfg: TcpConfig) -> Fx {
 /// [`established`] with a chosen ISS.
 pub fn established_iss(cfg: TcpConfig, iss: SeqNum) -> Fx {
     let mut c = TcpConnection::connect(SimTime::ZERO, &cfg, LOCAL, REMOTE, iss);
-    let (syn, _) = c.poll_transmit(SimTime::ZERO).expect("SYN");
+    let syn = c.poll_transmit(SimTime::ZERO).expect("SYN").repr;
     assert!(
         syn.flags.contains(TcpFlags::SYN),
         "first segment is the SYN"
@@ -57,8 +57,9 @@ pub fn established_iss(cfg: TcpConfig, iss: SeqNum) -> Fx {
             sack_permitted: false,
         },
     };
-    c.handle_segment(HANDSHAKE_RTT, &synack, 0);
-    let (ack, len) = c.poll_transmit(HANDSHAKE_RTT).expect("handshake ACK");
+    c.handle_segment(HANDSHAKE_RTT, &synack, 0, Ecn::NotEct);
+    let t = c.poll_transmit(HANDSHAKE_RTT).expect("handshake ACK");
+    let (ack, len) = (t.repr, t.payload_len);
     assert_eq!((ack.flags, len), (TcpFlags::ACK, 0), "pure ACK");
     assert_eq!(c.poll_event(), Some(TcpEvent::Connected), "connected");
     let mut fx = Fx {
@@ -102,7 +103,7 @@ impl Fx {
     /// The peer acknowledges everything below data offset `ack_off` at `now`.
     pub fn ack(&mut self, now: SimTime, ack_off: u32) {
         let seg = self.peer_seg(ack_off);
-        self.c.handle_segment(now, &seg, 0);
+        self.c.handle_segment(now, &seg, 0, Ecn::NotEct);
     }
 
     /// The peer sends `len` bytes at its sequence `peer_nxt + rel` (out of order when
@@ -110,14 +111,14 @@ impl Fx {
     pub fn peer_data(&mut self, now: SimTime, rel: u32, len: u32, ack_off: u32) {
         let mut seg = self.peer_seg(ack_off);
         seg.seq = self.peer_nxt + rel;
-        self.c.handle_segment(now, &seg, len);
+        self.c.handle_segment(now, &seg, len, Ecn::NotEct);
     }
 
     /// Everything the connection sends now.
     pub fn drain(&mut self, now: SimTime) -> Vec<(TcpRepr, u32)> {
         let mut out = vec![];
-        while let Some(s) = self.c.poll_transmit(now) {
-            out.push(s);
+        while let Some(t) = self.c.poll_transmit(now) {
+            out.push((t.repr, t.payload_len));
             assert!(out.len() < 100_000, "poll_transmit never ends");
         }
         out

@@ -4,18 +4,23 @@
 use sim_core::SimTime;
 
 use super::{TcpConnection, TcpEvent, TcpState, Timer};
-use crate::tcp::congestion::{AckInfo, CcAction, CongestionControl, DupAckInfo};
+use crate::tcp::Ecn;
 use crate::wire::{SeqNum, TcpFlags, TcpRepr};
 
 impl TcpConnection {
-    /// Processes one segment from the peer carrying `payload_len` bytes of (virtual) payload.
-    /// Segments for other ports are ignored; replying to them is the host's job (see
-    /// [`rst_for`](crate::tcp::rst_for)).
-    pub fn handle_segment(&mut self, now: SimTime, seg: &TcpRepr, payload_len: u32) {
+    /// Processes one segment from the peer carrying `payload_len` bytes of (virtual) payload,
+    /// which arrived in an IP packet whose ECN field was `ecn`. Segments for other ports are
+    /// ignored; replying to them is the host's job (see [`rst_for`](crate::tcp::rst_for)).
+    pub fn handle_segment(&mut self, now: SimTime, seg: &TcpRepr, payload_len: u32, ecn: Ecn) {
         if seg.dst_port != self.local_port || seg.src_port != self.remote_port {
             return;
         }
         self.stats.segments_received += 1;
+        // Kept for ECN (RFC 3168 §6.1.3) and DCTCP (RFC 8257 §3.2) echo; nothing reacts yet.
+        self.rcv_ecn = ecn;
+        if ecn == Ecn::Ce {
+            self.stats.ce_received += 1;
+        }
         match self.state {
             TcpState::Closed => return,
             TcpState::SynSent => return self.handle_syn_sent(now, seg, payload_len),
@@ -217,16 +222,7 @@ impl TcpConnection {
             // RFC 5681 §2's duplicate ACK.
             self.dup_acks += 1;
             self.stats.dup_acks_received += 1;
-            let dup = DupAckInfo {
-                count: self.dup_acks,
-                ack,
-                flight_size: self.flight_size(),
-                snd_max: self.snd_max,
-            };
-            if self.with_cc(|cc| cc.on_dup_ack(&dup)) == CcAction::FastRetransmit {
-                self.stats.fast_retransmits += 1;
-                self.rtx_pending = true;
-            }
+            self.on_duplicate_ack(now, ack);
         }
         self.update_persist(now);
         true
@@ -246,26 +242,16 @@ impl TcpConnection {
         }
         self.dup_acks = 0;
         self.consecutive_timeouts = 0;
+        let mut rtt = None;
         if let Some((end, sent)) = self.rtt_probe
             && ack >= end
         {
             self.rtt_probe = None;
-            self.take_rtt_sample(now - sent);
+            let r = now - sent;
+            self.take_rtt_sample(r);
+            rtt = Some(r);
         }
-        let mut restart_rto = true;
-        if !covers_syn {
-            let info = AckInfo {
-                ack,
-                acked,
-                flight_size: self.flight_size(),
-            };
-            if let CcAction::RetransmitFirstUnacked { restart_rto: r } =
-                self.with_cc(|cc| cc.on_ack(&info))
-            {
-                self.rtx_pending = true;
-                restart_rto = r;
-            }
-        }
+        let restart_rto = covers_syn || self.on_new_ack(now, ack, acked, rtt);
         // RFC 6298 §5.2–5.3.
         if self.snd_una == self.snd_max {
             self.timers[Timer::Rto as usize] = None;
@@ -669,7 +655,7 @@ mod tests {
         let mut fx = established(TcpConfig::default());
         let mut rst = fx.peer_seg(0);
         rst.flags = TcpFlags::RST;
-        fx.c.handle_segment(ms(20), &rst, 0);
+        fx.c.handle_segment(ms(20), &rst, 0, crate::tcp::Ecn::NotEct);
         assert_eq!(fx.c.state(), TcpState::Closed, "closed");
         assert_eq!(fx.events(), [TcpEvent::Reset, TcpEvent::Closed], "events");
         assert!(fx.drain(ms(20)).is_empty(), "silent after reset");

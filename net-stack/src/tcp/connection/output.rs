@@ -3,7 +3,6 @@
 use sim_core::SimTime;
 
 use super::{TcpConnection, TcpEvent, TcpState, Timer};
-use crate::tcp::congestion::CongestionControl;
 use crate::wire::{SeqNum, TcpFlags, TcpOptions, TcpRepr};
 
 impl TcpConnection {
@@ -153,12 +152,10 @@ impl TcpConnection {
             && self.snd_una == self.snd_max
             && now.saturating_sub(self.last_send) > self.rtt.rto()
         {
-            // RFC 5681 §4.1: the ACK clock is stale after an idle period longer than one RTO.
-            let iw = self.cfg.initial_cwnd.max(1) * self.smss;
-            self.with_cc(|cc| cc.on_idle_restart(iw));
+            self.idle_restart(now);
         }
         let in_flight = (self.snd_nxt - self.snd_una).max(0) as u32;
-        let wnd = self.cc.cwnd().min(self.snd_wnd);
+        let wnd = self.win.cwnd.min(self.snd_wnd);
         let usable = wnd.saturating_sub(in_flight);
         let avail = (data_end - self.snd_nxt).max(0) as u32;
         let want = avail.min(self.smss);
@@ -344,7 +341,7 @@ mod tests {
     fn syn_backoff_sequence_and_give_up() {
         let cfg = TcpConfig::default();
         let mut c = crate::tcp::TcpConnection::connect(SimTime::ZERO, &cfg, 1, 2, SeqNum(7));
-        let (syn, _) = c.poll_transmit(SimTime::ZERO).expect("SYN");
+        let syn = c.poll_transmit(SimTime::ZERO).expect("SYN").repr;
         assert!(c.poll_transmit(SimTime::ZERO).is_none(), "one SYN");
         let mut gaps = vec![];
         let mut last = SimTime::ZERO;
@@ -353,7 +350,7 @@ mod tests {
             gaps.push((t - last).as_ps() / 1_000_000_000_000);
             last = t;
             c.handle_timeout(t);
-            let (again, _) = c.poll_transmit(t).expect("SYN resent");
+            let again = c.poll_transmit(t).expect("SYN resent").repr;
             assert_eq!(again.seq, syn.seq, "same ISS");
             assert!(again.flags.contains(TcpFlags::SYN), "a SYN");
         }
