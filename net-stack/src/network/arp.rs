@@ -80,12 +80,13 @@ impl Network {
             eth: EthernetRepr {
                 dst: eth_dst,
                 src: arp.sender_mac,
-                vlan: None,
+                vlan: Default::default(),
                 ethertype: EtherType::Arp,
             },
             l3: L3::Arp(arp),
             l4: L4::None,
             payload_len: 0,
+            encap: None,
             meta: PacketMeta {
                 uid: self.next_uid,
                 flow: 0,

@@ -51,7 +51,7 @@ impl Network {
             eth: EthernetRepr {
                 dst: Default::default(),
                 src: Default::default(),
-                vlan: None,
+                vlan: Default::default(),
                 ethertype: EtherType::Ipv4,
             },
             l3: L3::Ipv4(Ipv4Repr {
@@ -61,9 +61,11 @@ impl Network {
                 ttl: 64,
                 ident,
                 tos: 0,
+                dont_fragment: false,
             }),
             l4,
             payload_len,
+            encap: None,
             meta: PacketMeta {
                 uid: self.next_uid,
                 flow,
@@ -93,6 +95,10 @@ impl Network {
         id: PacketId,
     ) {
         let pkt = self.packets[id];
+        if pkt.encap.is_some() {
+            self.tunnel_arrival(node, dev, id);
+            return;
+        }
         if let Some(vm) = self.guest_for(node, &pkt) {
             if self.is_paused(vm) {
                 self.drop_packet(id, |f| &mut f.guest_paused);

@@ -17,7 +17,7 @@
 
 use std::net::Ipv4Addr;
 
-use net_stack::wire::{L3, L4, Packet};
+use net_stack::wire::{L3, L4, Packet, Tunnel, VXLAN_PORT};
 
 use crate::wire::{Masked, Match, OFPVID_NONE, OFPVID_PRESENT};
 
@@ -100,24 +100,32 @@ fn fields_of_match(m: &Match) -> [Field; N_FIELDS] {
 pub(crate) struct PacketFields([Option<u64>; N_FIELDS]);
 
 impl PacketFields {
-    /// Extracts the fields of `pkt` received on `in_port`.
+    /// Extracts the fields of `pkt` received on `in_port`: the outermost headers, as a switch
+    /// parsing the frame from the front sees them.
     ///
-    /// `eth_type` is the type after any VLAN tag (§7.2.3.8: "Ethernet type of the OpenFlow
-    /// packet payload, after VLAN tags"), and follows the L3 header actually present, as
-    /// net-stack's pcap writer does. `vlan_vid` is `OFPVID_PRESENT | vid` for a tagged frame and
-    /// `OFPVID_NONE` for an untagged one.
+    /// `eth_type` is the type after any VLAN tags (§7.2.3.8: "Ethernet type of the OpenFlow
+    /// packet payload, after VLAN tags"), and follows the header actually present, as
+    /// net-stack's frame bytes do: IPv4 for a tunnelled packet. `vlan_vid` is
+    /// `OFPVID_PRESENT | vid` of the outermost tag, `OFPVID_NONE` for an untagged frame. A
+    /// tunnelled packet shows its outer IPv4 header (`ip_proto` 4, 47 or 17); VXLAN shows its
+    /// UDP ports (source hash, 4789), IP-in-IP and GRE no ports.
     pub(crate) fn of(in_port: u32, pkt: &Packet) -> PacketFields {
-        let (eth_type, ip) = match &pkt.l3 {
-            L3::Ipv4(ip) => (ETH_TYPE_IPV4, Some(ip)),
-            L3::Arp(_) => (ETH_TYPE_ARP, None),
+        let ip = pkt.outer_ipv4();
+        let eth_type = match (pkt.encap.is_some(), &pkt.l3) {
+            (false, L3::Arp(_)) => ETH_TYPE_ARP,
+            _ => ETH_TYPE_IPV4,
         };
-        let vlan = match pkt.eth.vlan {
-            Some(vid) => OFPVID_PRESENT | (vid & 0x0fff),
+        let vlan = match pkt.eth.vlan.outer() {
+            Some(tag) => OFPVID_PRESENT | tag.vid,
             None => OFPVID_NONE,
         };
-        let (tcp, udp) = match (&ip, &pkt.l4) {
-            (Some(_), L4::Tcp(t)) => (Some((t.src_port, t.dst_port)), None),
-            (Some(_), L4::Udp(u)) => (None, Some((u.src_port, u.dst_port))),
+        let (tcp, udp) = match (&ip, &pkt.encap, &pkt.l4) {
+            (_, Some(e), _) => match e.tunnel {
+                Tunnel::Vxlan(_) => (None, pkt.vxlan_src_port().map(|p| (p, VXLAN_PORT))),
+                Tunnel::IpIp | Tunnel::Gre { .. } => (None, None),
+            },
+            (Some(_), None, L4::Tcp(t)) => (Some((t.src_port, t.dst_port)), None),
+            (Some(_), None, L4::Udp(u)) => (None, Some((u.src_port, u.dst_port))),
             _ => (None, None),
         };
         fn w(x: impl Into<u64>) -> u64 {
@@ -263,7 +271,7 @@ pub(crate) mod tests {
             eth: EthernetRepr {
                 dst: MacAddr([2, 0, 0, 0, 0, dst]),
                 src: MacAddr([2, 0, 0, 0, 0, src]),
-                vlan: None,
+                vlan: Default::default(),
                 ethertype: EtherType::Ipv4,
             },
             l3: L3::Ipv4(Ipv4Repr {
@@ -273,12 +281,14 @@ pub(crate) mod tests {
                 ttl: 64,
                 ident: 0,
                 tos: 0,
+                dont_fragment: false,
             }),
             l4: L4::Udp(UdpRepr {
                 src_port: sport,
                 dst_port: dport,
             }),
             payload_len: 100,
+            encap: None,
             meta: PacketMeta {
                 uid: 0,
                 flow: 0,

@@ -20,7 +20,7 @@
 
 use std::collections::BTreeMap;
 
-use net_stack::wire::{L3, L4, MacAddr, Packet};
+use net_stack::wire::{L4, MacAddr, Packet, Tpid, VlanTag};
 use sim_core::SimTime;
 
 use super::OfError;
@@ -77,6 +77,27 @@ pub(crate) enum Outcome {
     TableMiss(u8),
     /// A DEC_NW_TTL found the TTL expired: dropped.
     TtlExpired,
+    /// A PUSH_VLAN found two tags already (the most a frame carries here): dropped and
+    /// counted in [`super::SwitchCounters::vlan_push_drops`].
+    VlanStackFull,
+}
+
+/// Why [`apply_actions`] dropped a packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ActionDrop {
+    /// DEC_NW_TTL on TTL ≤ 1.
+    TtlExpired,
+    /// PUSH_VLAN on a frame with two tags.
+    VlanStackFull,
+}
+
+impl From<ActionDrop> for Outcome {
+    fn from(d: ActionDrop) -> Outcome {
+        match d {
+            ActionDrop::TtlExpired => Outcome::TtlExpired,
+            ActionDrop::VlanStackFull => Outcome::VlanStackFull,
+        }
+    }
 }
 
 /// The action set (§5.10): at most one action per type, one set-field per field.
@@ -132,14 +153,14 @@ impl ActionSet {
     }
 }
 
-/// Applies `actions` to `pkt` in order, pushing an [`Emit`] per OUTPUT. Returns `false` if the
-/// packet was dropped on the way (TTL expired).
+/// Applies `actions` to `pkt` in order, pushing an [`Emit`] per OUTPUT. Stops with the reason
+/// if the packet is dropped on the way (outputs already executed stand).
 pub(crate) fn apply_actions(
     actions: &[Action],
     pkt: &mut Packet,
     origin: Origin,
     out: &mut Vec<Emit>,
-) -> bool {
+) -> Result<(), ActionDrop> {
     for a in actions {
         match a {
             Action::Output { port, max_len } => out.push(Emit {
@@ -150,14 +171,31 @@ pub(crate) fn apply_actions(
                 cookie: origin.cookie,
                 reason: origin.reason,
             }),
-            // net-stack models one 802.1Q tag: pushing onto a tagged frame keeps it singly
-            // tagged (with the VID copied, as §5.12 says of a pushed tag); untagged gets VID 0.
-            Action::PushVlan { .. } => pkt.eth.vlan = Some(pkt.eth.vlan.unwrap_or(0)),
-            Action::PopVlan => pkt.eth.vlan = None,
+            // The new tag goes outermost (§7.2.5: "immediately after the Ethernet header");
+            // its VID and PCP are copied from the tag it covers, zero on an untagged frame
+            // (OpenFlow 1.3.5 §5.12, Table 7, as ofsoftswitch13 does). A third tag is refused.
+            Action::PushVlan { ethertype } => {
+                let covered = pkt.eth.vlan.outer().unwrap_or_default();
+                let tag = VlanTag {
+                    // Validated at install; anything else cannot reach here.
+                    tpid: Tpid::from_value(*ethertype).unwrap_or(Tpid::Dot1Q),
+                    pcp: covered.pcp,
+                    dei: false,
+                    vid: covered.vid,
+                };
+                pkt.eth
+                    .vlan
+                    .push(tag)
+                    .map_err(|_| ActionDrop::VlanStackFull)?;
+            }
+            Action::PopVlan => {
+                pkt.eth.vlan.pop();
+            }
+            // The outermost IPv4 header: a tunnelled packet's outer one.
             Action::DecNwTtl => {
-                if let L3::Ipv4(ip) = &mut pkt.l3 {
+                if let Some(ip) = pkt.outer_ipv4_mut() {
                     if ip.ttl <= 1 {
-                        return false;
+                        return Err(ActionDrop::TtlExpired);
                     }
                     ip.ttl -= 1;
                 }
@@ -168,26 +206,49 @@ pub(crate) fn apply_actions(
             Action::Group { .. } | Action::Unknown { .. } => {}
         }
     }
-    true
+    Ok(())
 }
 
-/// SET_FIELD (§7.2.5): rewrites a header; a field whose header the packet lacks (a VLAN id on
-/// an untagged frame, an IPv4 address on ARP) is left alone.
+/// SET_FIELD (§7.2.5): rewrites a header — always the outermost of its kind, as matching reads
+/// it: the outer VLAN tag, a tunnelled packet's outer IPv4 header. A field whose header the
+/// packet lacks (a VLAN id on an untagged frame, an IPv4 address on ARP, TCP ports on a tunnel
+/// packet) is left alone, and so are VXLAN's UDP ports (4789, and a source port that net-stack
+/// derives from the inner flow, RFC 7348 §5).
 fn set_field(pkt: &mut Packet, oxm: &Oxm) {
-    match (oxm, &mut pkt.l3, &mut pkt.l4) {
-        (Oxm::EthDst(m), ..) => pkt.eth.dst = MacAddr(m.value),
-        (Oxm::EthSrc(m), ..) => pkt.eth.src = MacAddr(m.value),
-        (Oxm::VlanVid(m), ..) => {
-            if let Some(vid) = &mut pkt.eth.vlan {
-                *vid = m.value & 0x0fff;
+    match oxm {
+        Oxm::EthDst(m) => pkt.eth.dst = MacAddr(m.value),
+        Oxm::EthSrc(m) => pkt.eth.src = MacAddr(m.value),
+        Oxm::VlanVid(m) => {
+            pkt.eth.vlan.update_outer(|t| VlanTag {
+                vid: m.value & 0x0fff,
+                ..t
+            });
+        }
+        Oxm::Ipv4Src(m) => {
+            if let Some(ip) = pkt.outer_ipv4_mut() {
+                ip.src = m.value;
             }
         }
-        (Oxm::Ipv4Src(m), L3::Ipv4(ip), _) => ip.src = m.value,
-        (Oxm::Ipv4Dst(m), L3::Ipv4(ip), _) => ip.dst = m.value,
-        (Oxm::TcpSrc(p), L3::Ipv4(_), L4::Tcp(t)) => t.src_port = *p,
-        (Oxm::TcpDst(p), L3::Ipv4(_), L4::Tcp(t)) => t.dst_port = *p,
-        (Oxm::UdpSrc(p), L3::Ipv4(_), L4::Udp(u)) => u.src_port = *p,
-        (Oxm::UdpDst(p), L3::Ipv4(_), L4::Udp(u)) => u.dst_port = *p,
+        Oxm::Ipv4Dst(m) => {
+            if let Some(ip) = pkt.outer_ipv4_mut() {
+                ip.dst = m.value;
+            }
+        }
+        Oxm::TcpSrc(_) | Oxm::TcpDst(_) | Oxm::UdpSrc(_) | Oxm::UdpDst(_) => set_port(pkt, oxm),
+        _ => {}
+    }
+}
+
+/// SET_FIELD of a transport port of an unencapsulated IPv4 packet.
+fn set_port(pkt: &mut Packet, oxm: &Oxm) {
+    if pkt.encap.is_some() || pkt.ipv4().is_none() {
+        return;
+    }
+    match (oxm, &mut pkt.l4) {
+        (Oxm::TcpSrc(p), L4::Tcp(t)) => t.src_port = *p,
+        (Oxm::TcpDst(p), L4::Tcp(t)) => t.dst_port = *p,
+        (Oxm::UdpSrc(p), L4::Udp(u)) => u.src_port = *p,
+        (Oxm::UdpDst(p), L4::Udp(u)) => u.dst_port = *p,
         _ => {}
     }
 }
@@ -221,9 +282,9 @@ pub(crate) fn run(
         let find = |f: fn(&Instruction) -> bool| entry.instructions.iter().find(|i| f(i));
         if let Some(Instruction::ApplyActions(a)) =
             find(|i| matches!(i, Instruction::ApplyActions(_)))
-            && !apply_actions(a, &mut pkt, origin, out)
+            && let Err(drop) = apply_actions(a, &mut pkt, origin, out)
         {
-            return Outcome::TtlExpired;
+            return drop.into();
         }
         if find(|i| matches!(i, Instruction::ClearActions)).is_some() {
             set = ActionSet::default();
@@ -244,10 +305,9 @@ pub(crate) fn run(
             _ => break origin,
         }
     };
-    if apply_actions(&set.to_actions(), &mut pkt, origin, out) {
-        Outcome::Executed
-    } else {
-        Outcome::TtlExpired
+    match apply_actions(&set.to_actions(), &mut pkt, origin, out) {
+        Ok(()) => Outcome::Executed,
+        Err(drop) => drop.into(),
     }
 }
 
