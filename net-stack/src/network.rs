@@ -5,6 +5,8 @@ mod arp;
 mod guest;
 mod host;
 mod switch;
+#[cfg(test)]
+mod tunnel_tests;
 
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;

@@ -229,7 +229,8 @@ mod tests {
             dei: true,
             vid: 0x123,
         };
-        assert_eq!(t.tci(), 0b101_1_0001_0010_0011);
+        // PCP 101, DEI 1, VID 0001_0010_0011.
+        assert_eq!(t.tci(), 0b1011_0001_0010_0011);
         assert_eq!(VlanTag::from_tci(Tpid::Dot1Ad, t.tci()), t);
         assert_eq!(VlanTag::dot1q(0x1fff).vid, 0x0fff, "VID is 12 bits");
     }

@@ -261,7 +261,8 @@ pub(crate) fn check_prerequisites(m: &Match) -> Result<(), MatchProblem> {
 pub(crate) mod tests {
     use super::*;
     use net_stack::wire::{
-        ArpOp, ArpRepr, EtherType, EthernetRepr, IpProtocol, Ipv4Repr, MacAddr, PacketMeta, UdpRepr,
+        ArpOp, ArpRepr, EtherType, EthernetRepr, IpProtocol, Ipv4Repr, MacAddr, PacketMeta, Tpid,
+        TunnelKind, UdpRepr, VlanStack, VlanTag, Vni,
     };
     use sim_core::SimTime;
 
@@ -360,7 +361,7 @@ pub(crate) mod tests {
         };
         assert!(hits(&arp_m, 1, &a), "ARP frame must match eth_type=0x0806");
         let mut tagged = udp(1, 2, 1, 2);
-        tagged.eth.vlan = Some(10);
+        tagged.eth.vlan = VlanStack::single(VlanTag::dot1q(10));
         let ip_m = Match {
             eth_type: Some(0x0800),
             ..Match::default()
@@ -407,6 +408,80 @@ pub(crate) mod tests {
             !hits(&vid0, 1, &tagged),
             "a vid without OFPVID_PRESENT never matches a tag"
         );
+    }
+
+    /// With two tags, vlan_vid is the outer tag's (§7.2.3.8: the outermost VLAN tag), whatever
+    /// its TPID, and eth_type is still the type after all tags.
+    #[test]
+    fn vlan_vid_matches_the_outer_of_two_tags() {
+        let mut p = udp(1, 2, 1, 2);
+        p.eth.vlan.push(VlanTag::dot1q(10)).unwrap();
+        p.eth
+            .vlan
+            .push(VlanTag {
+                tpid: Tpid::Dot1Ad,
+                ..VlanTag::dot1q(200)
+            })
+            .unwrap();
+        let vid = |v: u16| Match {
+            vlan_vid: Some(Masked::exact(OFPVID_PRESENT | v)),
+            eth_type: Some(0x0800),
+            ..Match::default()
+        };
+        assert!(hits(&vid(200), 1, &p), "the outer (S-)tag's VID matches");
+        assert!(!hits(&vid(10), 1, &p), "the inner tag is not seen");
+    }
+
+    /// A tunnelled packet is matched on its outer headers: ip_proto 4 / 47 / 17, the outer
+    /// addresses, VXLAN's UDP destination 4789; the inner ports are invisible (no tcp/udp
+    /// fields for IP-in-IP and GRE).
+    #[test]
+    fn tunnels_match_on_outer_headers() {
+        let (c, d) = (Ipv4Addr::new(192, 168, 1, 1), Ipv4Addr::new(192, 168, 2, 2));
+        let m = |proto: u8, udp_dst: Option<u16>| Match {
+            eth_type: Some(0x0800),
+            ip_proto: Some(proto),
+            ipv4_dst: Some(Masked::exact(d)),
+            udp_dst,
+            ..Match::default()
+        };
+        let inner_port = Match {
+            eth_type: Some(0x0800),
+            ip_proto: Some(17),
+            udp_dst: Some(2),
+            ..Match::default()
+        };
+        let inner = udp(1, 2, 1, 2);
+        assert!(
+            hits(&inner_port, 1, &inner),
+            "the bare packet matches udp_dst 2"
+        );
+        for (kind, proto, port) in [
+            (TunnelKind::IpIp, 4, None),
+            (TunnelKind::Gre { key: Some(9) }, 47, None),
+            (
+                TunnelKind::Vxlan {
+                    vni: Vni::new(7).unwrap(),
+                },
+                17,
+                Some(4789),
+            ),
+        ] {
+            let mut p = inner;
+            p.encapsulate(kind, c, d, 0).unwrap();
+            assert!(
+                hits(&m(proto, port), 1, &p),
+                "{kind:?}: outer proto/dst/port"
+            );
+            assert!(!hits(&inner_port, 1, &p), "{kind:?}: inner UDP port hidden");
+            let inner_dst = Match {
+                eth_type: Some(0x0800),
+                ipv4_dst: Some(Masked::exact(Ipv4Addr::new(10, 0, 0, 2))),
+                ..Match::default()
+            };
+            assert!(hits(&inner_dst, 1, &inner), "bare packet's dst");
+            assert!(!hits(&inner_dst, 1, &p), "{kind:?}: inner dst hidden");
+        }
     }
 
     /// Masked MAC and IPv4 fields compare only the masked bits; in_port is exact.

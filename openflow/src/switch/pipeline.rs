@@ -398,6 +398,7 @@ pub(crate) mod tests {
     use crate::switch::matching::tests::udp;
     use crate::switch::{ControlMessage, Switch, SwitchConfig};
     use crate::wire::{FlowMod, Masked, Match, Message, MessageBody};
+    use net_stack::wire::{VlanStack, VlanTag};
     use std::net::Ipv4Addr;
 
     /// A switch with `n_ports` ports and default config otherwise.
@@ -556,13 +557,21 @@ pub(crate) mod tests {
         sw.handle_packet(t0, 1, p).unwrap();
         let out = outputs(&mut sw);
         assert_eq!(ports(&out), vec![2, 3, 4], "three outputs");
-        assert_eq!(out[0].1.eth.vlan, Some(0), "pushed tag has VID 0");
+        assert_eq!(
+            out[0].1.eth.vlan,
+            VlanStack::single(VlanTag::dot1q(0)),
+            "pushed tag on an untagged frame has VID 0"
+        );
         assert_eq!(
             out[0].1.eth.dst, p.eth.dst,
             "first copy precedes the rewrites"
         );
         let q = out[1].1;
-        assert_eq!(q.eth.vlan, Some(10), "set vlan_vid 10");
+        assert_eq!(
+            q.eth.vlan,
+            VlanStack::single(VlanTag::dot1q(10)),
+            "set vlan_vid 10"
+        );
         assert_eq!(q.eth.dst.0, new_mac, "set eth_dst");
         assert_eq!(
             q.ipv4().unwrap().dst,
@@ -575,7 +584,7 @@ pub(crate) mod tests {
         );
         assert_eq!(
             out[2].1.eth.vlan,
-            Some(20),
+            VlanStack::single(VlanTag::dot1q(20)),
             "action set: push after pop, then set VID 20"
         );
         assert_eq!(
@@ -640,6 +649,141 @@ pub(crate) mod tests {
         );
         let tx: Vec<u64> = sw.ports().iter().map(|p| p.counters.tx_packets).collect();
         assert_eq!(tx, vec![1, 2, 3, 3], "per-port tx counters");
+    }
+
+    /// Output of every packet received on port 1 through `actions` (apply-actions).
+    fn run_actions(actions: Vec<Action>, p: Packet) -> (Vec<(u32, Packet)>, Switch) {
+        let mut sw = switch(4);
+        let m = Match {
+            in_port: Some(1),
+            ..Match::default()
+        };
+        install(
+            &mut sw,
+            SimTime::ZERO,
+            FlowMod::add(1, m, vec![Instruction::apply(actions)]),
+        );
+        sw.handle_packet(SimTime::ZERO, 1, p).unwrap();
+        (outputs(&mut sw), sw)
+    }
+
+    /// OpenFlow 1.3 push/push/pop: the first PUSH_VLAN tags the frame (VID 0), SET_FIELD sets
+    /// the outer VID and PCP… the second PUSH_VLAN (0x88a8) adds a new outer S-tag whose VID
+    /// and PCP are copied from the tag it covers (§5.12, Table 7), SET_FIELD then changes only
+    /// the outer tag; POP_VLAN removes the outer tag. Each tag adds 4 bytes to the frame.
+    #[test]
+    fn push_push_pop_stacks_tags() {
+        let p = udp(1, 2, 1, 80);
+        let base = p.frame_len();
+        let (out, sw) = run_actions(
+            vec![
+                Action::PushVlan { ethertype: 0x8100 },
+                Action::SetField(Oxm::VlanVid(Masked::exact(0x1000 | 10))),
+                Action::output(2),
+                Action::PushVlan { ethertype: 0x88a8 },
+                Action::output(3),
+                Action::SetField(Oxm::VlanVid(Masked::exact(0x1000 | 300))),
+                Action::output(4),
+                Action::PopVlan,
+                Action::output(2),
+            ],
+            p,
+        );
+        let tags = |i: usize| -> Vec<(Tpid, u16)> {
+            out[i].1.eth.vlan.iter().map(|t| (t.tpid, t.vid)).collect()
+        };
+        assert_eq!(ports(&out), vec![2, 3, 4, 2]);
+        assert_eq!(tags(0), vec![(Tpid::Dot1Q, 10)], "one C-tag");
+        assert_eq!(out[0].1.frame_len(), base + 4, "+4 bytes");
+        assert_eq!(
+            tags(1),
+            vec![(Tpid::Dot1Ad, 10), (Tpid::Dot1Q, 10)],
+            "new outer S-tag copies the VID of the tag it covers"
+        );
+        assert_eq!(out[1].1.frame_len(), base + 8, "+8 bytes");
+        assert_eq!(
+            tags(2),
+            vec![(Tpid::Dot1Ad, 300), (Tpid::Dot1Q, 10)],
+            "set vlan_vid acts on the outer tag only"
+        );
+        assert_eq!(
+            tags(3),
+            vec![(Tpid::Dot1Q, 10)],
+            "pop removes the outer tag"
+        );
+        assert_eq!(out[3].1.frame_len(), base + 4);
+        assert_eq!(sw.counters().vlan_push_drops, 0);
+    }
+
+    /// The PCP of the covered tag is copied into the pushed one too.
+    #[test]
+    fn push_copies_pcp() {
+        let mut p = udp(1, 2, 1, 80);
+        p.eth.vlan = VlanStack::single(VlanTag {
+            pcp: 5,
+            ..VlanTag::dot1q(42)
+        });
+        let (out, _) = run_actions(
+            vec![Action::PushVlan { ethertype: 0x8100 }, Action::output(2)],
+            p,
+        );
+        let outer = out[0].1.eth.vlan.outer().unwrap();
+        assert_eq!((outer.vid, outer.pcp), (42, 5));
+    }
+
+    /// A third PUSH_VLAN is refused cleanly: the packet is dropped at that action (outputs
+    /// before it stand, none after it happens) and counted in `vlan_push_drops`; no panic, and
+    /// the switch keeps forwarding.
+    #[test]
+    fn third_push_is_a_counted_drop() {
+        let push = Action::PushVlan { ethertype: 0x8100 };
+        let (out, mut sw) = run_actions(
+            vec![
+                push.clone(),
+                push.clone(),
+                Action::output(2),
+                push,
+                Action::output(3),
+            ],
+            udp(1, 2, 1, 80),
+        );
+        assert_eq!(
+            ports(&out),
+            vec![2],
+            "only the output before the third push"
+        );
+        assert_eq!(out[0].1.eth.vlan.len(), 2);
+        assert_eq!(sw.counters().vlan_push_drops, 1, "the drop is counted");
+        sw.handle_packet(SimTime::ZERO, 1, udp(1, 2, 1, 80))
+            .unwrap();
+        assert_eq!(
+            sw.counters().vlan_push_drops,
+            2,
+            "and again for the next packet"
+        );
+    }
+
+    /// DEC_NW_TTL and SET_FIELD ipv4_dst act on a tunnelled packet's outer header, leaving the
+    /// inner one alone.
+    #[test]
+    fn ttl_and_ipv4_set_field_use_the_outer_header() {
+        let mut p = udp(1, 2, 1, 80);
+        let (c, d) = (Ipv4Addr::new(192, 168, 1, 1), Ipv4Addr::new(192, 168, 2, 2));
+        p.encapsulate(net_stack::wire::TunnelKind::IpIp, c, d, 0)
+            .unwrap();
+        let new_dst = Ipv4Addr::new(192, 168, 3, 3);
+        let (out, _) = run_actions(
+            vec![
+                Action::DecNwTtl,
+                Action::SetField(Oxm::Ipv4Dst(Masked::exact(new_dst))),
+                Action::output(2),
+            ],
+            p,
+        );
+        let q = out[0].1;
+        assert_eq!(q.outer_ipv4().unwrap().ttl, 63, "outer TTL decremented");
+        assert_eq!(q.outer_ipv4().unwrap().dst, new_dst, "outer dst rewritten");
+        assert_eq!(q.ipv4(), p.ipv4(), "inner header untouched");
     }
 
     /// DEC_NW_TTL drops a packet whose TTL would reach zero.
