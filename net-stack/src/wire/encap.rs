@@ -229,8 +229,20 @@ impl Packet {
     /// the outer UDP source port is a hash of the inner flow ([`Packet::vxlan_src_port`]).
     ///
     /// ```
-    /// # use net_stack::wire::*;
-    /// # let mut pkt = net_stack::wire::example_udp_packet();
+    /// use net_stack::wire::*;
+    /// # let l3 = L3::Ipv4(Ipv4Repr { src: Ipv4Addr::new(10, 0, 0, 1),
+    /// #     dst: Ipv4Addr::new(10, 0, 0, 2), protocol: IpProtocol::Udp, ttl: 64, ident: 0,
+    /// #     tos: 0, dont_fragment: false });
+    /// # let meta = PacketMeta { uid: 0, flow: 0, created: sim_core::SimTime::ZERO };
+    /// let mut pkt = Packet {
+    ///     eth: EthernetRepr { dst: MacAddr::from_index(2), src: MacAddr::from_index(1),
+    ///                         vlan: VlanStack::EMPTY, ethertype: EtherType::Ipv4 },
+    ///     l3, // a UDP datagram from 10.0.0.1 to 10.0.0.2
+    ///     l4: L4::Udp(UdpRepr { src_port: 5000, dst_port: 9 }),
+    ///     payload_len: 100,
+    ///     encap: None,
+    ///     meta,
+    /// };
     /// let (a, b) = (Ipv4Addr::new(192, 168, 0, 1), Ipv4Addr::new(192, 168, 0, 2));
     /// let inner_len = pkt.frame_len();
     /// pkt.encapsulate(TunnelKind::Gre { key: Some(7) }, a, b, 1).unwrap();

@@ -26,7 +26,7 @@ use sim_core::SimTime;
 use super::OfError;
 use super::flow_table::FlowTable;
 use super::matching::PacketFields;
-use crate::wire::{Action, Instruction, Oxm, PacketInReason};
+use crate::wire::{Action, Instruction, OFPXMC_OPENFLOW_BASIC, Oxm, PacketInReason, oxm_field};
 use crate::wire::{OFPP_ALL, OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_MAX, OFPP_TABLE};
 
 /// Table id reported for packets sent to the controller by a PACKET_OUT (not by a table).
@@ -235,7 +235,27 @@ fn set_field(pkt: &mut Packet, oxm: &Oxm) {
             }
         }
         Oxm::TcpSrc(_) | Oxm::TcpDst(_) | Oxm::UdpSrc(_) | Oxm::UdpDst(_) => set_port(pkt, oxm),
-        _ => {}
+        _ => {
+            if let Some(pcp) = vlan_pcp(oxm) {
+                pkt.eth.vlan.update_outer(|t| VlanTag { pcp, ..t });
+            }
+        }
+    }
+}
+
+/// The value of a SET_FIELD on `vlan_pcp` (OXM field 7, one byte, no mask), which the codec
+/// keeps as a raw TLV.
+fn vlan_pcp(oxm: &Oxm) -> Option<u8> {
+    match oxm {
+        Oxm::Raw(r)
+            if r.class() == OFPXMC_OPENFLOW_BASIC
+                && r.field() == oxm_field::VLAN_PCP
+                && !r.has_mask()
+                && r.payload().len() == 1 =>
+        {
+            Some(r.payload()[0])
+        }
+        _ => None,
     }
 }
 
@@ -378,7 +398,12 @@ pub(crate) fn validate_actions(
                     Oxm::VlanVid(m) => m.mask.is_some(),
                     Oxm::Ipv4Src(m) | Oxm::Ipv4Dst(m) => m.mask.is_some(),
                     Oxm::TcpSrc(_) | Oxm::TcpDst(_) | Oxm::UdpSrc(_) | Oxm::UdpDst(_) => false,
-                    _ => return Err(OfError::BAD_SET_TYPE),
+                    _ => match vlan_pcp(oxm) {
+                        // PCP is 3 bits (§7.2.3.8).
+                        Some(pcp) if pcp > 7 => return Err(OfError::BAD_SET_ARGUMENT),
+                        Some(_) => false,
+                        None => return Err(OfError::BAD_SET_TYPE),
+                    },
                 };
                 if masked {
                     return Err(OfError::BAD_SET_ARGUMENT);
@@ -713,6 +738,42 @@ pub(crate) mod tests {
         );
         assert_eq!(out[3].1.frame_len(), base + 4);
         assert_eq!(sw.counters().vlan_push_drops, 0);
+    }
+
+    /// SET_FIELD vlan_pcp (a raw OXM TLV, field 7) rewrites the outer tag's PCP only; a PCP
+    /// over 7 is refused at install with BAD_SET_ARGUMENT.
+    #[test]
+    fn set_vlan_pcp_on_outer_tag() {
+        let pcp = |v: u8| {
+            Action::SetField(Oxm::Raw(
+                crate::wire::RawOxm::new(
+                    OFPXMC_OPENFLOW_BASIC,
+                    oxm_field::VLAN_PCP,
+                    false,
+                    vec![v],
+                )
+                .unwrap(),
+            ))
+        };
+        let mut p = udp(1, 2, 1, 80);
+        p.eth.vlan = VlanStack::single(VlanTag {
+            pcp: 1,
+            ..VlanTag::dot1q(42)
+        });
+        let (out, _) = run_actions(
+            vec![
+                Action::PushVlan { ethertype: 0x88a8 },
+                pcp(6),
+                Action::output(2),
+            ],
+            p,
+        );
+        let pcps: Vec<u8> = out[0].1.eth.vlan.iter().map(|t| t.pcp).collect();
+        assert_eq!(pcps, vec![6, 1], "outer PCP set, inner kept");
+        assert_eq!(
+            validate_actions(&[pcp(8)], 4, false),
+            Err(OfError::BAD_SET_ARGUMENT)
+        );
     }
 
     /// The PCP of the covered tag is copied into the pushed one too.
