@@ -97,12 +97,13 @@ pub struct VlanStackFull;
 pub struct VlanStack {
     /// TCIs, `tci[0]` the outermost.
     tci: [u16; 2],
-    /// Bits 0–1: depth (0–2); bit 2: `tci[0]` is an S-tag; bit 3: `tci[1]` is an S-tag.
+    /// Bit 0: `tci[0]` is an S-tag; bit 1: `tci[1]` is an S-tag; bits 2–3: the depth (0–2)
+    /// times 4, which is the tags' header length as it stands (read on every hop).
     bits: u8,
 }
 
-const DEPTH: u8 = 0b11;
-const S_TAG: [u8; 2] = [0b100, 0b1000];
+const DEPTH_X4: u8 = 0b1100;
+const S_TAG: [u8; 2] = [0b01, 0b10];
 
 impl VlanStack {
     /// No tags.
@@ -114,7 +115,7 @@ impl VlanStack {
     /// A stack of one tag.
     pub fn single(tag: VlanTag) -> VlanStack {
         let mut s = VlanStack::EMPTY;
-        s.bits = 1;
+        s.bits = 1 << 2;
         s.set(0, tag);
         s
     }
@@ -122,19 +123,19 @@ impl VlanStack {
     /// Number of tags (0, 1 or 2).
     #[inline]
     pub fn len(&self) -> usize {
-        usize::from(self.bits & DEPTH)
+        usize::from(self.bits >> 2)
     }
 
     /// Whether the frame is untagged.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.bits & DEPTH == 0
+        self.bits & DEPTH_X4 == 0
     }
 
     /// Bytes the tags add to the Ethernet header: 4 per tag.
     #[inline]
     pub fn header_len(&self) -> usize {
-        4 * self.len()
+        usize::from(self.bits & DEPTH_X4)
     }
 
     /// Tag `i`, counting from the outermost (0).
@@ -179,7 +180,7 @@ impl VlanStack {
             self.set(1, outer);
         }
         self.set(0, tag);
-        self.bits = (self.bits & !DEPTH) | (n as u8 + 1);
+        self.bits = (self.bits & !DEPTH_X4) | (n as u8 + 1) << 2;
         Ok(())
     }
 
@@ -193,7 +194,7 @@ impl VlanStack {
         }
         self.tci[n - 1] = 0;
         self.bits &= !S_TAG[n - 1];
-        self.bits = (self.bits & !DEPTH) | (n as u8 - 1);
+        self.bits = (self.bits & !DEPTH_X4) | (n as u8 - 1) << 2;
         Some(outer)
     }
 
