@@ -318,8 +318,8 @@ impl Network {
     fn choose_port(&mut self, node: NodeId, id: PacketId) -> Option<u16> {
         let pkt = &self.packets[id];
         // A tunnelled packet goes where its outer header says (to the tunnel's far end).
-        let ip = pkt.outer_ipv4()?;
-        let hops = self.routes.next_hops(node, self.routes.dest(ip.dst)?);
+        let dst = pkt.outer_dst()?;
+        let hops = self.routes.next_hops(node, self.routes.dest(dst)?);
         Some(match (hops.len(), self.ecmp) {
             (0, _) => return None,
             (1, _) | (_, Ecmp::Off) => hops[0],
@@ -436,15 +436,15 @@ impl Network {
         }
         // Router: IPv4 forwarding, on the outer header of a tunnelled packet (RFC 2003 §3.1:
         // the inner TTL is left alone while the packet is inside the tunnel).
-        let Some(ip) = self.packets.get_mut(id).and_then(|p| p.outer_ipv4_mut()) else {
+        let Some(ttl) = self.packets.get_mut(id).and_then(|p| p.outer_ttl_mut()) else {
             self.drop_packet(id, |f| &mut f.unroutable);
             return;
         };
-        if ip.ttl <= 1 {
+        if *ttl <= 1 {
             self.drop_packet(id, |f| &mut f.ttl_expired);
             return;
         }
-        ip.ttl -= 1;
+        *ttl -= 1;
         self.route_and_send(sched, node, id);
     }
 
@@ -457,7 +457,7 @@ impl Network {
     fn tunnel_arrival(&mut self, node: NodeId, dev: DeviceId, id: PacketId) {
         let pkt = &self.packets[id];
         let for_nic = pkt.eth.dst == self.devices[dev.index()].mac || pkt.eth.dst.is_broadcast();
-        let for_host = pkt.outer_ipv4().map(|ip| ip.dst) == self.nodes[node.index()].ip;
+        let for_host = pkt.outer_dst() == self.nodes[node.index()].ip;
         match (for_nic, for_host) {
             (false, _) => self.drop_packet(id, |f| &mut f.filtered),
             (true, true) => self.drop_packet(id, |f| &mut f.no_listener),

@@ -19,7 +19,8 @@ mod vlan;
 
 pub use addr::MacAddr;
 pub use encap::{
-    DEFAULT_OUTER_TTL, Encap, EncapError, GreKey, Tunnel, TunnelKind, VXLAN_PORT, Vni, VxlanRepr,
+    DEFAULT_OUTER_TTL, Encap, EncapError, GreKey, IpView, OuterIpv4, Tunnel, TunnelKind,
+    VXLAN_PORT, Vni, VxlanRepr,
 };
 pub use packet::{
     ArpOp, ArpRepr, EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet,

@@ -28,7 +28,7 @@ fn tagged(l3: L3, l4: L4, payload_len: u32, tags: &[VlanTag]) -> Packet {
 /// `inner` wrapped in a tunnel from 192.168.1.1 to 192.168.2.2.
 fn tunnelled(mut inner: Packet, kind: TunnelKind) -> Packet {
     let (c, d) = (Ipv4Addr::new(192, 168, 1, 1), Ipv4Addr::new(192, 168, 2, 2));
-    inner.encapsulate(kind, c, d, 0x42).expect("encapsulates");
+    inner.encapsulate(kind, c, d).expect("encapsulates");
     inner
 }
 
@@ -448,10 +448,12 @@ fn check_headers(pkt: &Packet, f: &[&str], n: usize) {
     );
     let mut eth_types = vec![hex(tags.first().map_or(payload_type, |t| t.tpid.value()))];
     let after = |i: usize| tags.get(i + 1).map_or(payload_type, |t| t.tpid.value());
-    let mut ips: Vec<Ipv4Repr> = Vec::new();
+    // (protocol, DF, TTL, TOS) of each IPv4 header, outer first.
+    let mut ips: Vec<(u8, bool, u8, u8)> = Vec::new();
     let (mut gre_key, mut vni) = (String::new(), String::new());
     if let Some(e) = pkt.encap {
-        ips.push(e.outer);
+        let o = e.outer;
+        ips.push((e.tunnel.protocol().number(), o.dont_fragment, o.ttl, o.tos));
         match e.tunnel {
             Tunnel::Gre { key } => {
                 gre_key = key.map_or(String::new(), |k| format!("{:#010x}", k.get()))
@@ -466,24 +468,23 @@ fn check_headers(pkt: &Packet, f: &[&str], n: usize) {
             Tunnel::IpIp => {}
         }
     }
-    ips.extend(pkt.ipv4());
+    ips.extend(
+        pkt.ipv4()
+            .map(|ip| (ip.protocol.number(), ip.dont_fragment, ip.ttl, ip.tos)),
+    );
     assert_eq!(f[1], eth_types.join(","), "frame {n}: eth.type");
     assert_eq!(
         f[2],
         join(c_tags().map(|(i, _)| hex(after(i)))),
         "frame {n}: vlan.etype"
     );
-    assert_eq!(
-        f[3],
-        join(ips.iter().map(|ip| ip.protocol.number())),
-        "frame {n}: ip.proto"
-    );
+    assert_eq!(f[3], join(ips.iter().map(|ip| ip.0)), "frame {n}: ip.proto");
     assert_eq!(f[4], gre_key, "frame {n}: gre.key");
     assert_eq!(f[5], vni, "frame {n}: vxlan.vni");
-    let df = ips.iter().map(|ip| u8::from(ip.dont_fragment));
+    let df = ips.iter().map(|ip| u8::from(ip.1));
     assert_eq!(f[6], join(df), "frame {n}: ip.flags.df");
-    assert_eq!(f[7], join(ips.iter().map(|ip| ip.ttl)), "frame {n}: ip.ttl");
-    let ds = ips.iter().map(|ip| format!("{:#04x}", ip.tos));
+    assert_eq!(f[7], join(ips.iter().map(|ip| ip.2)), "frame {n}: ip.ttl");
+    let ds = ips.iter().map(|ip| format!("{:#04x}", ip.3));
     assert_eq!(f[8], join(ds), "frame {n}: ip.dsfield");
     assert_eq!(
         f[9],

@@ -27,7 +27,7 @@ impl Network {
         let via = self.egress(node);
         let port = self.choose_port(via, id).unwrap_or(0);
         let dev = self.ports.device(via, port);
-        let dst = self.packets[id].ipv4().expect("hosts send IPv4").dst;
+        let dst = self.packets[id].outer_dst().expect("hosts send IPv4");
         let now = sched.now();
         let src_mac = self.identity_mac(node, dev);
         let cache = self.host_mut(node).arp.as_mut().expect("ARP host");

@@ -85,7 +85,7 @@ fn routed_by_outer_destination() {
     let path = std::env::temp_dir().join(format!("netsim-tunnel-{}.pcap", std::process::id()));
     let (mut sim, hosts, _) = chain(&path);
     let mut pkt = udp(H1, H3, 9);
-    pkt.encapsulate(TunnelKind::IpIp, H1, H2, 7).unwrap();
+    pkt.encapsulate(TunnelKind::IpIp, H1, H2).unwrap();
     let len = pkt.frame_len();
     assert_eq!(len, 14 + 20 + 20 + 8 + 100);
     inject(&mut sim, hosts[0], pkt);
@@ -142,7 +142,7 @@ fn host_verdicts_on_tunnel_packets() {
     for (outer_dst, eth_dst, fate) in cases {
         // The inner packet is for h3 and for a port nobody listens on either way.
         let mut pkt = udp(H1, H3, 9);
-        pkt.encapsulate(TunnelKind::Gre { key: None }, H1, outer_dst, 1)
+        pkt.encapsulate(TunnelKind::Gre { key: None }, H1, outer_dst)
             .unwrap();
         pkt.eth.dst = eth_dst;
         let before = sim.model.fates();
@@ -195,7 +195,7 @@ fn ecmp_hashes_the_outer_header() {
     for i in 0..64u8 {
         let mut pkt = udp(H1, H2, 9);
         let outer_src = Ipv4Addr::new(192, 168, 0, i);
-        pkt.encapsulate(TunnelKind::IpIp, outer_src, H2, 0).unwrap();
+        pkt.encapsulate(TunnelKind::IpIp, outer_src, H2).unwrap();
         inject(&mut sim, l, pkt);
     }
     sim.run_until(SimTime::from_ms(50));
@@ -206,7 +206,7 @@ fn ecmp_hashes_the_outer_header() {
     let (mut sim, l, mid, _) = diamond();
     for i in 0..64u16 {
         let mut pkt = udp(H1, H2, 9000 + i);
-        pkt.encapsulate(TunnelKind::Gre { key: Some(5) }, H1, H2, 0)
+        pkt.encapsulate(TunnelKind::Gre { key: Some(5) }, H1, H2)
             .unwrap();
         inject(&mut sim, l, pkt);
     }
@@ -216,9 +216,9 @@ fn ecmp_hashes_the_outer_header() {
 
     // The hash itself: inner ports never change it.
     let mut a = udp(H1, H2, 9);
-    a.encapsulate(TunnelKind::IpIp, H1, H2, 0).unwrap();
+    a.encapsulate(TunnelKind::IpIp, H1, H2).unwrap();
     let mut b = udp(H1, H2, 10);
-    b.encapsulate(TunnelKind::IpIp, H1, H2, 0).unwrap();
+    b.encapsulate(TunnelKind::IpIp, H1, H2).unwrap();
     assert_eq!(
         flow_hash(&a, r0),
         flow_hash(&b, r0),
@@ -234,8 +234,7 @@ fn vxlan_source_port_spreads_inner_flows() {
     for i in 0..64u16 {
         let mut pkt = udp(H1, H2, 9000 + i);
         let vni = crate::wire::Vni::new(1).unwrap();
-        pkt.encapsulate(TunnelKind::Vxlan { vni }, H1, H2, 0)
-            .unwrap();
+        pkt.encapsulate(TunnelKind::Vxlan { vni }, H1, H2).unwrap();
         let port = pkt.vxlan_src_port().unwrap();
         assert!(port >= 49152, "dynamic range: {port}");
         inject(&mut sim, l, pkt);

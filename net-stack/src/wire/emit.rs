@@ -69,7 +69,14 @@ impl Packet {
             Some(e) => {
                 emit_ethernet(&self.eth, ETHERTYPE_IPV4, buf);
                 let src_port = self.vxlan_src_port().unwrap_or(0);
-                emit_tunnel(e, inner_type, self.l3_len(), src_port, buf);
+                let ident = self.ipv4().map_or(0, |ip| ip.ident);
+                let t = TunnelBytes {
+                    inner_type,
+                    inner_len: self.l3_len(),
+                    src_port,
+                    ident,
+                };
+                emit_tunnel(e, t, buf);
             }
         }
         match &self.l3 {
@@ -107,8 +114,8 @@ fn emit_ethernet(eth: &EthernetRepr, payload_type: u16, buf: &mut Vec<u8>) {
     buf.extend_from_slice(&payload_type.to_be_bytes());
 }
 
-/// The 20-byte IPv4 header of `ip` carrying `payload_len` bytes of `protocol`, checksum set.
-fn ipv4_header(ip: &Ipv4Repr, protocol: u8, payload_len: usize) -> Ipv4Header {
+/// The 20-byte IPv4 header of `ip` carrying `payload_len` bytes, checksum set.
+fn ipv4_header(ip: &Ipv4Repr, payload_len: usize) -> Ipv4Header {
     assert!(
         payload_len <= MAX_IPV4_PAYLOAD,
         "IPv4 payload of {payload_len} bytes exceeds the 16-bit total length"
@@ -122,7 +129,7 @@ fn ipv4_header(ip: &Ipv4Repr, protocol: u8, payload_len: usize) -> Ipv4Header {
         more_fragments: false,
         fragment_offset: Default::default(),
         time_to_live: ip.ttl,
-        protocol: IpNumber(protocol),
+        protocol: IpNumber(ip.protocol.number()),
         header_checksum: 0,
         source: ip.src.octets(),
         destination: ip.dst.octets(),
@@ -132,13 +139,33 @@ fn ipv4_header(ip: &Ipv4Repr, protocol: u8, payload_len: usize) -> Ipv4Header {
     hdr
 }
 
-/// The outer IPv4 header and the tunnel's own headers, up to the inner L3 header (of type
-/// `inner_type`, `inner_len` bytes long); `src_port` is VXLAN's UDP source port.
-fn emit_tunnel(e: &Encap, inner_type: u16, inner_len: usize, src_port: u16, buf: &mut Vec<u8>) {
-    let outer_payload = e.tunnel.overhead() - 20 + inner_len;
-    debug_assert_eq!(e.outer.protocol, e.tunnel.protocol(), "outer protocol");
-    let hdr = ipv4_header(&e.outer, e.tunnel.protocol().number(), outer_payload);
-    buf.extend_from_slice(&hdr.to_bytes());
+/// What the tunnel's bytes need from the rest of the packet.
+struct TunnelBytes {
+    /// EtherType of the inner L3 header (VXLAN's inner Ethernet).
+    inner_type: u16,
+    /// Bytes from the inner L3 header on.
+    inner_len: usize,
+    /// VXLAN's UDP source port.
+    src_port: u16,
+    /// The outer identification: the inner header's.
+    ident: u16,
+}
+
+/// The outer IPv4 header and the tunnel's own headers, up to the inner L3 header.
+fn emit_tunnel(e: &Encap, t: TunnelBytes, buf: &mut Vec<u8>) {
+    let outer_payload = e.tunnel.overhead() - 20 + t.inner_len;
+    let o = &e.outer;
+    let outer = Ipv4Repr {
+        src: o.src,
+        dst: o.dst,
+        protocol: e.tunnel.protocol(),
+        ttl: o.ttl,
+        ident: t.ident,
+        tos: o.tos,
+        dont_fragment: o.dont_fragment,
+    };
+    buf.extend_from_slice(&ipv4_header(&outer, outer_payload).to_bytes());
+    let (inner_type, src_port) = (t.inner_type, t.src_port);
     match e.tunnel {
         Tunnel::IpIp => {}
         Tunnel::Gre { key } => {
@@ -174,7 +201,7 @@ fn emit_tunnel(e: &Encap, inner_type: u16, inner_len: usize, src_port: u16, buf:
 /// IPv4 header and the transport header, each with its checksum over the zero payload.
 fn emit_ipv4(ip: &Ipv4Repr, l4: &L4, payload_len: usize, buf: &mut Vec<u8>) {
     let ip_payload_len = l4.header_len() + payload_len;
-    let hdr = ipv4_header(ip, ip.protocol.number(), ip_payload_len);
+    let hdr = ipv4_header(ip, ip_payload_len);
     buf.extend_from_slice(&hdr.to_bytes());
     let zeros = &ZEROS[..payload_len];
     match l4 {

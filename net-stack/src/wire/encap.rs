@@ -12,12 +12,13 @@
 //!
 //! `eth` is always the outermost Ethernet header — the one a link carries, a router rewrites
 //! and a switch matches — so the per-hop path never looks inside a tunnel: routing, ECMP, TTL
-//! and OpenFlow matching read [`Packet::outer_ipv4`], and the frame length adds
+//! and OpenFlow matching read [`Packet::outer_ip`] (and its cheaper parts, `outer_dst`,
+//! `outer_ttl_mut`), and the frame length adds
 //! [`Tunnel::overhead`]. Only one level of encapsulation is modelled.
 
 use std::net::Ipv4Addr;
 
-use super::{EtherType, IpProtocol, Ipv4Repr, L3, L4, MacAddr, Packet, VlanStack};
+use super::{EtherType, IpProtocol, L3, L4, MacAddr, Packet, VlanStack};
 
 /// The IANA UDP port of VXLAN (RFC 7348 §5).
 pub const VXLAN_PORT: u16 = 4789;
@@ -128,14 +129,48 @@ impl Tunnel {
     }
 }
 
-/// A packet's tunnel headers: the outer IPv4 header (its `protocol` agrees with the tunnel:
-/// 4, 47 or 17) and the tunnel kind.
+/// The outer IPv4 header of a tunnelled packet: the fields a tunnel endpoint chooses and
+/// routers read and change. The rest is derived when the bytes are written: the protocol
+/// from the [`Tunnel`] (4, 47 or 17), the total length from the layers, and the
+/// identification from the inner header (0 for ARP inside VXLAN) — netsim never fragments,
+/// and for such datagrams the field carries no meaning (RFC 6864 §4.1). Keeping it out makes
+/// the struct 11 bytes with no padding, which keeps [`Packet`] within 128 bytes, the size the
+/// compiler still copies inline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OuterIpv4 {
+    /// Source: the tunnel's entry point.
+    pub src: Ipv4Addr,
+    /// Destination: the tunnel's exit point, which routers route on.
+    pub dst: Ipv4Addr,
+    /// Time to live; routers decrement this one, not the inner (RFC 2003 §3.1).
+    pub ttl: u8,
+    /// DSCP and ECN bits.
+    pub tos: u8,
+    /// The Don't Fragment flag.
+    pub dont_fragment: bool,
+}
+
+/// A packet's tunnel headers: the outer IPv4 header and the tunnel kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Encap {
     /// The outer IPv4 header: what routers route on and decrement.
-    pub outer: Ipv4Repr,
+    pub outer: OuterIpv4,
     /// The headers between the outer IPv4 header and the inner packet.
     pub tunnel: Tunnel,
+}
+
+/// The fields of the IPv4 header the network forwards on, by value
+/// ([`Packet::outer_ip`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct IpView {
+    /// Source address.
+    pub src: Ipv4Addr,
+    /// Destination address.
+    pub dst: Ipv4Addr,
+    /// Protocol of what follows the header.
+    pub protocol: IpProtocol,
+    /// Time to live.
+    pub ttl: u8,
 }
 
 /// How to wrap a packet: the argument of [`Packet::encapsulate`].
@@ -174,23 +209,56 @@ impl Packet {
     /// the packet's own (`None` for ARP outside a tunnel). Routing, ECMP, TTL, the ARP next
     /// hop and OpenFlow matching use this one.
     #[inline]
-    pub fn outer_ipv4(&self) -> Option<&Ipv4Repr> {
+    pub fn outer_ip(&self) -> Option<IpView> {
         match &self.encap {
-            Some(e) => Some(&e.outer),
+            Some(e) => Some(IpView {
+                src: e.outer.src,
+                dst: e.outer.dst,
+                protocol: e.tunnel.protocol(),
+                ttl: e.outer.ttl,
+            }),
             None => match &self.l3 {
-                L3::Ipv4(ip) => Some(ip),
+                L3::Ipv4(ip) => Some(IpView {
+                    src: ip.src,
+                    dst: ip.dst,
+                    protocol: ip.protocol,
+                    ttl: ip.ttl,
+                }),
                 L3::Arp(_) => None,
             },
         }
     }
 
-    /// [`Packet::outer_ipv4`], mutably (a router's TTL decrement).
+    /// The destination of [`Packet::outer_ip`]: where routers send the packet.
     #[inline]
-    pub fn outer_ipv4_mut(&mut self) -> Option<&mut Ipv4Repr> {
+    pub fn outer_dst(&self) -> Option<Ipv4Addr> {
+        match &self.encap {
+            Some(e) => Some(e.outer.dst),
+            None => match &self.l3 {
+                L3::Ipv4(ip) => Some(ip.dst),
+                L3::Arp(_) => None,
+            },
+        }
+    }
+
+    /// The TTL of [`Packet::outer_ip`], mutably (a router's decrement, DEC_NW_TTL).
+    #[inline]
+    pub fn outer_ttl_mut(&mut self) -> Option<&mut u8> {
         match &mut self.encap {
-            Some(e) => Some(&mut e.outer),
+            Some(e) => Some(&mut e.outer.ttl),
             None => match &mut self.l3 {
-                L3::Ipv4(ip) => Some(ip),
+                L3::Ipv4(ip) => Some(&mut ip.ttl),
+                L3::Arp(_) => None,
+            },
+        }
+    }
+
+    /// The source and destination of [`Packet::outer_ip`], mutably (OpenFlow SET_FIELD).
+    pub fn outer_addrs_mut(&mut self) -> Option<(&mut Ipv4Addr, &mut Ipv4Addr)> {
+        match &mut self.encap {
+            Some(e) => Some((&mut e.outer.src, &mut e.outer.dst)),
+            None => match &mut self.l3 {
+                L3::Ipv4(ip) => Some((&mut ip.src, &mut ip.dst)),
                 L3::Arp(_) => None,
             },
         }
@@ -210,14 +278,13 @@ impl Packet {
                     Tunnel::IpIp | Tunnel::Gre { .. } => (0, 0),
                 };
                 let o = &e.outer;
-                (o.src, o.dst, o.protocol.number(), sp, dp)
+                (o.src, o.dst, e.tunnel.protocol().number(), sp, dp)
             }
         }
     }
 
     /// Wraps the packet in a tunnel from `src` to `dst` (the tunnel endpoints' addresses),
-    /// with outer IPv4 identification `ident` (the encapsulator's counter) and TTL
-    /// [`DEFAULT_OUTER_TTL`] (change `encap.outer.ttl` after, if needed).
+    /// with outer TTL [`DEFAULT_OUTER_TTL`] (change `encap.outer.ttl` after, if needed).
     ///
     /// As RFC 2003 §3.1 says for IP in IP, the outer TOS and DF are copied from the inner
     /// header; GRE and VXLAN do the same here (as Linux tunnels with `tos inherit` do). An ARP
@@ -245,11 +312,12 @@ impl Packet {
     /// };
     /// let (a, b) = (Ipv4Addr::new(192, 168, 0, 1), Ipv4Addr::new(192, 168, 0, 2));
     /// let inner_len = pkt.frame_len();
-    /// pkt.encapsulate(TunnelKind::Gre { key: Some(7) }, a, b, 1).unwrap();
-    /// assert_eq!(pkt.outer_ipv4().unwrap().dst, b, "routers see the tunnel's endpoint");
+    /// pkt.encapsulate(TunnelKind::Gre { key: Some(7) }, a, b).unwrap();
+    /// assert_eq!(pkt.outer_dst(), Some(b), "routers see the tunnel's endpoint");
+    /// assert_eq!(pkt.outer_ip().unwrap().protocol, IpProtocol::Gre);
     /// assert_eq!(pkt.frame_len(), inner_len + 20 + 8, "outer IPv4 + GRE with key");
     /// let removed = pkt.decapsulate().unwrap();
-    /// assert_eq!(removed.outer.protocol, IpProtocol::Gre);
+    /// assert_eq!(removed.tunnel.protocol(), IpProtocol::Gre);
     /// assert_eq!(pkt.frame_len(), inner_len);
     /// ```
     pub fn encapsulate(
@@ -257,7 +325,6 @@ impl Packet {
         kind: TunnelKind,
         src: Ipv4Addr,
         dst: Ipv4Addr,
-        ident: u16,
     ) -> Result<(), EncapError> {
         if self.encap.is_some() {
             return Err(EncapError::AlreadyEncapsulated);
@@ -282,12 +349,10 @@ impl Packet {
             return Err(EncapError::TooLong);
         }
         self.encap = Some(Encap {
-            outer: Ipv4Repr {
+            outer: OuterIpv4 {
                 src,
                 dst,
-                protocol: tunnel.protocol(),
                 ttl: DEFAULT_OUTER_TTL,
-                ident,
                 tos: inner.map_or(0, |ip| ip.tos),
                 dont_fragment: inner.is_some_and(|ip| ip.dont_fragment),
             },

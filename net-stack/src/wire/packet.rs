@@ -183,7 +183,13 @@ impl L4 {
 }
 
 /// Simulation metadata that rides beside the headers, never inside them.
+///
+/// Packed to 4-byte alignment (20 bytes instead of 24 with 4 of padding), so that [`Packet`]
+/// fits in 128 bytes, the largest value the compiler copies inline rather than through
+/// `memcpy` — packets are copied on every delivery. Fields are read and written by value;
+/// taking a reference to `uid` or `created` is refused by the compiler.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, packed(4))]
 pub struct PacketMeta {
     /// Unique per packet in a run, in creation order.
     pub uid: u64,
@@ -234,7 +240,7 @@ impl Packet {
     }
 
     /// The packet's own (for a tunnelled packet, the inner) IPv4 header, if it is IPv4; see
-    /// [`Packet::outer_ipv4`] for the header the network forwards on.
+    /// [`Packet::outer_ip`] for the header the network forwards on.
     pub fn ipv4(&self) -> Option<&Ipv4Repr> {
         match &self.l3 {
             L3::Ipv4(ip) => Some(ip),
@@ -246,25 +252,25 @@ impl Packet {
 mod tests {
     use super::*;
 
-    /// Packets live in a slot map on the per-hop path and are copied into PACKET_INs and
-    /// application callbacks: the VLAN stack and tunnel headers cost 32 bytes over the
-    /// 104 of a packet with one optional tag and no tunnel, and no more.
+    /// Packets live in a slot map on the per-hop path and are copied on delivery, into
+    /// PACKET_INs and into application callbacks: with the VLAN stack and tunnel headers a
+    /// packet stays within 128 bytes (104 before them), the largest value x86-64 code copies
+    /// inline; at 136 every copy became a `memcpy` call (+1.3 % instructions on
+    /// perf-dumbbell).
     #[test]
     fn packet_stays_small() {
         assert_eq!(
             std::mem::size_of::<EthernetRepr>(),
-            20,
+            18,
             "Ethernet with two tags"
         );
         assert_eq!(
             std::mem::size_of::<Option<Encap>>(),
-            30,
-            "outer IPv4 (14) + tunnel (16), None in a niche"
+            27,
+            "outer IPv4 (11) + tunnel (16), None in a niche"
         );
-        assert!(
-            std::mem::size_of::<Packet>() <= 136,
-            "Packet is {} bytes",
-            std::mem::size_of::<Packet>()
-        );
+        assert_eq!(std::mem::size_of::<PacketMeta>(), 20, "packed metadata");
+        let size = std::mem::size_of::<Packet>();
+        assert!(size <= 128, "Packet is {size} bytes");
     }
 }

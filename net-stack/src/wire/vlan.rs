@@ -1,9 +1,9 @@
 //! IEEE 802.1Q VLAN tags and the stack of at most two that a frame carries (802.1ad "Q-in-Q":
 //! an outer service tag, TPID 0x88a8, over an inner customer tag, TPID 0x8100).
 //!
-//! The stack is stored packed — two 16-bit TCIs and one byte for the depth and the TPIDs — so
-//! that [`super::EthernetRepr`] stays the 18 bytes it was with a single optional tag, and the
-//! per-hop frame length is one shift: `14 + 4 × depth`.
+//! The stack is stored packed — two 16-bit TCIs and one byte for the depth and the TPIDs, all
+//! byte-aligned — so that [`super::EthernetRepr`] stays the 18 bytes it was with a single
+//! optional tag, and the per-hop frame length is one mask: `14 + (bits & 0b1100)`.
 
 use std::fmt;
 
@@ -95,8 +95,9 @@ pub struct VlanStackFull;
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct VlanStack {
-    /// TCIs, `tci[0]` the outermost.
-    tci: [u16; 2],
+    /// TCIs (big-endian bytes, so the struct is byte-aligned and 5 bytes), `tci[0]` the
+    /// outermost.
+    tci: [[u8; 2]; 2],
     /// Bit 0: `tci[0]` is an S-tag; bit 1: `tci[1]` is an S-tag; bits 2–3: the depth (0–2)
     /// times 4, which is the tags' header length as it stands (read on every hop).
     bits: u8,
@@ -108,7 +109,7 @@ const S_TAG: [u8; 2] = [0b01, 0b10];
 impl VlanStack {
     /// No tags.
     pub const EMPTY: VlanStack = VlanStack {
-        tci: [0; 2],
+        tci: [[0; 2]; 2],
         bits: 0,
     };
 
@@ -146,7 +147,7 @@ impl VlanStack {
             } else {
                 Tpid::Dot1Q
             };
-            VlanTag::from_tci(tpid, self.tci[i])
+            VlanTag::from_tci(tpid, u16::from_be_bytes(self.tci[i]))
         })
     }
 
@@ -161,7 +162,7 @@ impl VlanStack {
     }
 
     fn set(&mut self, i: usize, tag: VlanTag) {
-        self.tci[i] = tag.tci();
+        self.tci[i] = tag.tci().to_be_bytes();
         if tag.tpid == Tpid::Dot1Ad {
             self.bits |= S_TAG[i];
         } else {
@@ -192,7 +193,7 @@ impl VlanStack {
             let inner = self.get(1).expect("depth 2");
             self.set(0, inner);
         }
-        self.tci[n - 1] = 0;
+        self.tci[n - 1] = [0; 2];
         self.bits &= !S_TAG[n - 1];
         self.bits = (self.bits & !DEPTH_X4) | (n as u8 - 1) << 2;
         Some(outer)

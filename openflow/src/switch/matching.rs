@@ -110,7 +110,7 @@ impl PacketFields {
     /// tunnelled packet shows its outer IPv4 header (`ip_proto` 4, 47 or 17); VXLAN shows its
     /// UDP ports (source hash, 4789), IP-in-IP and GRE no ports.
     pub(crate) fn of(in_port: u32, pkt: &Packet) -> PacketFields {
-        let ip = pkt.outer_ipv4();
+        let ip = pkt.outer_ip();
         let eth_type = match (pkt.encap.is_some(), &pkt.l3) {
             (false, L3::Arp(_)) => ETH_TYPE_ARP,
             _ => ETH_TYPE_IPV4,
@@ -468,7 +468,7 @@ pub(crate) mod tests {
             ),
         ] {
             let mut p = inner;
-            p.encapsulate(kind, c, d, 0).unwrap();
+            p.encapsulate(kind, c, d).unwrap();
             assert!(
                 hits(&m(proto, port), 1, &p),
                 "{kind:?}: outer proto/dst/port"

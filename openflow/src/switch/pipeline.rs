@@ -193,11 +193,11 @@ pub(crate) fn apply_actions(
             }
             // The outermost IPv4 header: a tunnelled packet's outer one.
             Action::DecNwTtl => {
-                if let Some(ip) = pkt.outer_ipv4_mut() {
-                    if ip.ttl <= 1 {
+                if let Some(ttl) = pkt.outer_ttl_mut() {
+                    if *ttl <= 1 {
                         return Err(ActionDrop::TtlExpired);
                     }
-                    ip.ttl -= 1;
+                    *ttl -= 1;
                 }
             }
             Action::SetField(oxm) => set_field(pkt, oxm),
@@ -225,13 +225,13 @@ fn set_field(pkt: &mut Packet, oxm: &Oxm) {
             });
         }
         Oxm::Ipv4Src(m) => {
-            if let Some(ip) = pkt.outer_ipv4_mut() {
-                ip.src = m.value;
+            if let Some((src, _)) = pkt.outer_addrs_mut() {
+                *src = m.value;
             }
         }
         Oxm::Ipv4Dst(m) => {
-            if let Some(ip) = pkt.outer_ipv4_mut() {
-                ip.dst = m.value;
+            if let Some((_, dst)) = pkt.outer_addrs_mut() {
+                *dst = m.value;
             }
         }
         Oxm::TcpSrc(_) | Oxm::TcpDst(_) | Oxm::UdpSrc(_) | Oxm::UdpDst(_) => set_port(pkt, oxm),
@@ -830,7 +830,7 @@ pub(crate) mod tests {
     fn ttl_and_ipv4_set_field_use_the_outer_header() {
         let mut p = udp(1, 2, 1, 80);
         let (c, d) = (Ipv4Addr::new(192, 168, 1, 1), Ipv4Addr::new(192, 168, 2, 2));
-        p.encapsulate(net_stack::wire::TunnelKind::IpIp, c, d, 0)
+        p.encapsulate(net_stack::wire::TunnelKind::IpIp, c, d)
             .unwrap();
         let new_dst = Ipv4Addr::new(192, 168, 3, 3);
         let (out, _) = run_actions(
@@ -842,8 +842,8 @@ pub(crate) mod tests {
             p,
         );
         let q = out[0].1;
-        assert_eq!(q.outer_ipv4().unwrap().ttl, 63, "outer TTL decremented");
-        assert_eq!(q.outer_ipv4().unwrap().dst, new_dst, "outer dst rewritten");
+        assert_eq!(q.outer_ip().unwrap().ttl, 63, "outer TTL decremented");
+        assert_eq!(q.outer_dst(), Some(new_dst), "outer dst rewritten");
         assert_eq!(q.ipv4(), p.ipv4(), "inner header untouched");
     }
 

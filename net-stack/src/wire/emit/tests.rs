@@ -535,7 +535,7 @@ fn any_packet() -> impl Strategy<Value = Packet> {
                     pkt.eth.vlan.push(t).unwrap();
                 }
                 if let Some(kind) = tunnel {
-                    pkt.encapsulate(kind, B, A, ident ^ 0xffff).unwrap();
+                    pkt.encapsulate(kind, B, A).unwrap();
                 }
                 pkt
             },
