@@ -261,7 +261,7 @@ mod tests {
     fn packet_stays_small() {
         assert_eq!(
             std::mem::size_of::<EthernetRepr>(),
-            18,
+            19,
             "Ethernet with two tags"
         );
         assert_eq!(

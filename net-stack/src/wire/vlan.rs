@@ -3,7 +3,7 @@
 //!
 //! The stack is stored packed — two 16-bit TCIs and one byte for the depth and the TPIDs, all
 //! byte-aligned — so that [`super::EthernetRepr`] stays the 18 bytes it was with a single
-//! optional tag, and the per-hop frame length is one mask: `14 + (bits & 0b1100)`.
+//! optional tag, and the per-hop frame length is one byte load: `14 + hdr_len`.
 
 use std::fmt;
 
@@ -98,25 +98,26 @@ pub struct VlanStack {
     /// TCIs (big-endian bytes, so the struct is byte-aligned and 5 bytes), `tci[0]` the
     /// outermost.
     tci: [[u8; 2]; 2],
-    /// Bit 0: `tci[0]` is an S-tag; bit 1: `tci[1]` is an S-tag; bits 2–3: the depth (0–2)
-    /// times 4, which is the tags' header length as it stands (read on every hop).
+    /// The tags' header length, 4 × depth (read on every hop, so kept whole).
+    hdr_len: u8,
+    /// Bit 0: `tci[0]` is an S-tag; bit 1: `tci[1]` is an S-tag.
     bits: u8,
 }
 
-const DEPTH_X4: u8 = 0b1100;
 const S_TAG: [u8; 2] = [0b01, 0b10];
 
 impl VlanStack {
     /// No tags.
     pub const EMPTY: VlanStack = VlanStack {
         tci: [[0; 2]; 2],
+        hdr_len: 0,
         bits: 0,
     };
 
     /// A stack of one tag.
     pub fn single(tag: VlanTag) -> VlanStack {
         let mut s = VlanStack::EMPTY;
-        s.bits = 1 << 2;
+        s.hdr_len = 4;
         s.set(0, tag);
         s
     }
@@ -124,19 +125,19 @@ impl VlanStack {
     /// Number of tags (0, 1 or 2).
     #[inline]
     pub fn len(&self) -> usize {
-        usize::from(self.bits >> 2)
+        usize::from(self.hdr_len / 4)
     }
 
     /// Whether the frame is untagged.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.bits & DEPTH_X4 == 0
+        self.hdr_len == 0
     }
 
     /// Bytes the tags add to the Ethernet header: 4 per tag.
     #[inline]
     pub fn header_len(&self) -> usize {
-        usize::from(self.bits & DEPTH_X4)
+        usize::from(self.hdr_len)
     }
 
     /// Tag `i`, counting from the outermost (0).
@@ -181,7 +182,7 @@ impl VlanStack {
             self.set(1, outer);
         }
         self.set(0, tag);
-        self.bits = (self.bits & !DEPTH_X4) | (n as u8 + 1) << 2;
+        self.hdr_len += 4;
         Ok(())
     }
 
@@ -195,7 +196,7 @@ impl VlanStack {
         }
         self.tci[n - 1] = [0; 2];
         self.bits &= !S_TAG[n - 1];
-        self.bits = (self.bits & !DEPTH_X4) | (n as u8 - 1) << 2;
+        self.hdr_len -= 4;
         Some(outer)
     }
 
