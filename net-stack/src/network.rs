@@ -5,6 +5,8 @@ mod arp;
 mod guest;
 mod host;
 mod switch;
+#[cfg(test)]
+mod tunnel_tests;
 
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
@@ -22,7 +24,7 @@ use crate::routing::{Ecmp, PortTable, RoutingTable};
 use crate::socket::{SocketId, SocketTable};
 use crate::tcp::TcpEvent;
 use crate::trace::Series;
-use crate::wire::{L3, L4, Packet};
+use crate::wire::Packet;
 use crate::{AppId, DeviceId, NodeId, PacketId};
 
 /// Everything that happens in a network simulation.
@@ -76,7 +78,8 @@ pub struct PacketFates {
     /// TTL reached zero.
     pub ttl_expired: u64,
     /// Addressed to a host port nobody listens on (TCP segments to a closed port are answered
-    /// with a reset).
+    /// with a reset), or a tunnelled packet (IP-in-IP, GRE, VXLAN) addressed to a host with
+    /// nothing to decapsulate it.
     pub no_listener: u64,
     /// Frames a host's interface discarded because they were addressed to another MAC (a
     /// switch flooded them).
@@ -314,8 +317,9 @@ impl Network {
     #[inline]
     fn choose_port(&mut self, node: NodeId, id: PacketId) -> Option<u16> {
         let pkt = &self.packets[id];
-        let ip = pkt.ipv4()?;
-        let hops = self.routes.next_hops(node, self.routes.dest(ip.dst)?);
+        // A tunnelled packet goes where its outer header says (to the tunnel's far end).
+        let dst = pkt.outer_dst()?;
+        let hops = self.routes.next_hops(node, self.routes.dest(dst)?);
         Some(match (hops.len(), self.ecmp) {
             (0, _) => return None,
             (1, _) | (_, Ecmp::Off) => hops[0],
@@ -430,17 +434,35 @@ impl Network {
             }
             Role::Router => {}
         }
-        // Router: IPv4 forwarding.
-        let Some(L3::Ipv4(ip)) = self.packets.get_mut(id).map(|p| &mut p.l3) else {
+        // Router: IPv4 forwarding, on the outer header of a tunnelled packet (RFC 2003 §3.1:
+        // the inner TTL is left alone while the packet is inside the tunnel).
+        let Some(ttl) = self.packets.get_mut(id).and_then(|p| p.outer_ttl_mut()) else {
             self.drop_packet(id, |f| &mut f.unroutable);
             return;
         };
-        if ip.ttl <= 1 {
+        if *ttl <= 1 {
             self.drop_packet(id, |f| &mut f.ttl_expired);
             return;
         }
-        ip.ttl -= 1;
+        *ttl -= 1;
         self.route_and_send(sched, node, id);
+    }
+
+    /// A tunnelled packet reached host `node` through `dev`. Decapsulating is a host plane's
+    /// job (the hypervisor's virtual switch); without one, the host's NIC filter applies as to
+    /// any frame (`filtered`), a tunnel packet addressed to this host finds nobody listening
+    /// on the tunnel (`no_listener`), and one for another address is not forwarded
+    /// (`unroutable`, as hosts do not forward). It is never handed to a guest: a guest lives
+    /// inside the tunnel, not on it.
+    fn tunnel_arrival(&mut self, node: NodeId, dev: DeviceId, id: PacketId) {
+        let pkt = &self.packets[id];
+        let for_nic = pkt.eth.dst == self.devices[dev.index()].mac || pkt.eth.dst.is_broadcast();
+        let for_host = pkt.outer_dst() == self.nodes[node.index()].ip;
+        match (for_nic, for_host) {
+            (false, _) => self.drop_packet(id, |f| &mut f.filtered),
+            (true, true) => self.drop_packet(id, |f| &mut f.no_listener),
+            (true, false) => self.drop_packet(id, |f| &mut f.unroutable),
+        }
     }
 
     /// Takes both directions of a link down or up. Down drops the frame being serialised, the
@@ -512,18 +534,12 @@ fn check_peer_copies(nodes: &[Node], devices: &[Device]) {
     }
 }
 
-/// A stable hash of the 5-tuple, salted with the node so that successive switches do not all
-/// make the same choice (hash polarisation).
-fn flow_hash(pkt: &Packet, node: NodeId) -> u64 {
-    let (src, dst, proto) = match pkt.l3 {
-        L3::Ipv4(ip) => (u32::from(ip.src), u32::from(ip.dst), ip.protocol.number()),
-        L3::Arp(_) => (0, 0, 0),
-    };
-    let (sp, dp) = match pkt.l4 {
-        L4::Udp(u) => (u.src_port, u.dst_port),
-        L4::Tcp(t) => (t.src_port, t.dst_port),
-        _ => (0, 0),
-    };
+/// A stable hash of the 5-tuple the network sees ([`Packet::flow_tuple`]: the outer header's
+/// for a tunnelled packet), salted with the node so that successive switches do not all make
+/// the same choice (hash polarisation).
+pub(crate) fn flow_hash(pkt: &Packet, node: NodeId) -> u64 {
+    let (src, dst, proto, sp, dp) = pkt.flow_tuple();
+    let (src, dst) = (u32::from(src), u32::from(dst));
     let mut h = (src as u64) << 32 | dst as u64;
     h ^= ((sp as u64) << 24 | (dp as u64) << 8 | proto as u64).rotate_left(17);
     h ^= (node.0 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);

@@ -1,18 +1,36 @@
 //! Parsed headers (`XxxRepr`) and the packet that carries them.
 //!
 //! Packets travel through the simulation as header structs plus a payload *length*; no payload
-//! bytes exist in the hot path. Bytes are produced only where someone looks — the pcap tap
-//! serialises the headers with correct lengths and checksums (see [`crate::pcap`]).
+//! bytes exist in the hot path. Bytes are produced only where someone looks: [`Packet::emit`]
+//! serialises the headers with correct lengths and checksums (the pcap tap, [`crate::pcap`],
+//! and OpenFlow's PACKET_IN data call it).
+//!
+//! One file per concern, as smoltcp's `wire/`: `packet.rs` (Ethernet, IPv4, ARP, UDP, ICMP
+//! and [`Packet`]), `tcp.rs`, `vlan.rs` (the 802.1Q/802.1ad tag stack), `encap.rs` (IP-in-IP,
+//! GRE and VXLAN headers, [`Packet::encapsulate`]) and `emit.rs` (frame bytes, with fixed
+//! byte vectors per header kind in its tests).
 
 mod addr;
+mod emit;
+mod encap;
 mod packet;
 mod tcp;
+mod vlan;
 
 pub use addr::MacAddr;
+pub use encap::{
+    DEFAULT_OUTER_TTL, Encap, EncapError, GreKey, IpView, OuterIpv4, Tunnel, TunnelKind,
+    VXLAN_PORT, Vni, VxlanRepr,
+};
 pub use packet::{
     ArpOp, ArpRepr, EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet,
     PacketMeta, UdpRepr,
 };
 pub use tcp::{SeqNum, TcpFlags, TcpOptions, TcpRepr};
+pub use vlan::{Tpid, VlanStack, VlanStackFull, VlanTag};
+
+/// Packet builders for unit tests elsewhere in the crate.
+#[cfg(test)]
+pub(crate) use emit::tests as test_packets;
 
 pub use std::net::Ipv4Addr;

@@ -8,12 +8,29 @@ use std::process::Command;
 use net_stack::pcap::PcapTap;
 use net_stack::wire::{
     ArpOp, ArpRepr, EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Addr, Ipv4Repr, L3, L4,
-    MacAddr, Packet, PacketMeta, SeqNum, TcpFlags, TcpOptions, TcpRepr, UdpRepr,
+    MacAddr, Packet, PacketMeta, SeqNum, TcpFlags, TcpOptions, TcpRepr, Tpid, Tunnel, TunnelKind,
+    UdpRepr, VlanStack, VlanTag, Vni,
 };
 use sim_core::SimTime;
 
 const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+
+/// A packet with VLAN tags `tags` (outermost first).
+fn tagged(l3: L3, l4: L4, payload_len: u32, tags: &[VlanTag]) -> Packet {
+    let mut p = packet(l3, l4, payload_len, None);
+    for t in tags.iter().rev() {
+        p.eth.vlan.push(*t).expect("at most two tags");
+    }
+    p
+}
+
+/// `inner` wrapped in a tunnel from 192.168.1.1 to 192.168.2.2.
+fn tunnelled(mut inner: Packet, kind: TunnelKind) -> Packet {
+    let (c, d) = (Ipv4Addr::new(192, 168, 1, 1), Ipv4Addr::new(192, 168, 2, 2));
+    inner.encapsulate(kind, c, d).expect("encapsulates");
+    inner
+}
 
 fn packet(l3: L3, l4: L4, payload_len: u32, vlan: Option<u16>) -> Packet {
     let (ethertype, dst) = match l3 {
@@ -24,12 +41,13 @@ fn packet(l3: L3, l4: L4, payload_len: u32, vlan: Option<u16>) -> Packet {
         eth: EthernetRepr {
             dst,
             src: MacAddr::from_index(1),
-            vlan,
+            vlan: vlan.map_or(VlanStack::EMPTY, |v| VlanStack::single(VlanTag::dot1q(v))),
             ethertype,
         },
         l3,
         l4,
         payload_len,
+        encap: None,
         meta: PacketMeta {
             uid: 0,
             flow: 0,
@@ -46,7 +64,17 @@ fn ip(protocol: IpProtocol, ident: u16) -> L3 {
         ttl: 64,
         ident,
         tos: 0,
+        dont_fragment: false,
     })
+}
+
+/// `l3` with DF set and TOS 0xb8 (DSCP EF), which a tunnel copies outward (RFC 2003 §3.1).
+fn df_ef(mut l3: L3) -> L3 {
+    if let L3::Ipv4(ip) = &mut l3 {
+        ip.dont_fragment = true;
+        ip.tos = 0xb8;
+    }
+    l3
 }
 
 fn tcp(seq: u32, ack: u32, flags: TcpFlags, options: TcpOptions) -> L4 {
@@ -117,6 +145,23 @@ fn capture() -> Vec<(Packet, &'static str)> {
             "eth:ethertype:vlan:ethertype:ip:udp",
         ),
         (
+            tagged(
+                ip(IpProtocol::Udp, 8),
+                udp,
+                10,
+                &[
+                    VlanTag {
+                        tpid: Tpid::Dot1Ad,
+                        pcp: 3,
+                        dei: false,
+                        vid: 200,
+                    },
+                    VlanTag::dot1q(10),
+                ],
+            ),
+            "eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:ip:udp:data",
+        ),
+        (
             packet(ip(IpProtocol::Icmp, 3), echo(true), 56, None),
             "eth:ethertype:ip:icmp:data",
         ),
@@ -151,6 +196,53 @@ fn capture() -> Vec<(Packet, &'static str)> {
             ),
             "eth:ethertype:ip:tcp",
         ),
+        (
+            tunnelled(
+                packet(df_ef(ip(IpProtocol::Udp, 9)), udp, 20, None),
+                TunnelKind::IpIp,
+            ),
+            "eth:ethertype:ip:ip:udp:data",
+        ),
+        (
+            tunnelled(
+                packet(
+                    ip(IpProtocol::Tcp, 10),
+                    // The next segment of the stream above (not a retransmission of it).
+                    tcp(1549, 1, TcpFlags::ACK, ts),
+                    100,
+                    None,
+                ),
+                TunnelKind::Gre { key: None },
+            ),
+            "eth:ethertype:ip:gre:ip:tcp:data",
+        ),
+        (
+            tunnelled(
+                packet(ip(IpProtocol::Udp, 11), udp, 20, Some(7)),
+                TunnelKind::Gre {
+                    key: Some(0xdead_beef),
+                },
+            ),
+            "eth:ethertype:vlan:ethertype:ip:gre:ip:udp:data",
+        ),
+        (
+            tunnelled(
+                packet(ip(IpProtocol::Udp, 12), udp, 20, None),
+                TunnelKind::Vxlan {
+                    vni: Vni::new(0x12_3456).unwrap(),
+                },
+            ),
+            "eth:ethertype:ip:udp:vxlan:eth:ethertype:ip:udp:data",
+        ),
+        (
+            tunnelled(
+                packet(arp(ArpOp::Request), L4::None, 0, None),
+                TunnelKind::Vxlan {
+                    vni: Vni::new(5000).unwrap(),
+                },
+            ),
+            "eth:ethertype:ip:udp:vxlan:eth:ethertype:arp",
+        ),
     ]
 }
 
@@ -172,6 +264,11 @@ fn tshark(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("tshark prints UTF-8")
+}
+
+/// Values as tshark lists every occurrence of a field: comma-separated.
+fn join<T: ToString>(v: impl Iterator<Item = T>) -> String {
+    v.map(|x| x.to_string()).collect::<Vec<_>>().join(",")
 }
 
 fn temp_pcap(name: &str) -> PathBuf {
@@ -221,6 +318,17 @@ fn tshark_reads_our_pcap() {
         "tcp.options.sack_perm",
         "tcp.options.timestamp.tsval",
         "vlan.id",
+        "eth.type",
+        "vlan.etype",
+        "ip.proto",
+        "gre.key",
+        "vxlan.vni",
+        "ip.flags.df",
+        "ip.ttl",
+        "ip.dsfield",
+        "ieee8021ad.id",
+        "ieee8021ad.priority",
+        "vlan.priority",
     ];
     #[rustfmt::skip]
     let mut args = vec![
@@ -266,19 +374,30 @@ fn tshark_reads_our_pcap() {
                 "frame {n} has expert info at severity {sev:#x}: {line}"
             );
         }
-        // Checksum status 1 = Good (0 Bad, 2 Unverified): present exactly where expected.
-        let good = |field: &str, expect: bool, what: &str| {
-            if expect {
-                assert_eq!(field, "1", "frame {n}: {what} checksum status: {line}");
-            } else {
-                assert_eq!(field, "", "frame {n}: unexpected {what}: {line}");
-            }
+        // Checksum status 1 = Good (0 Bad, 2 Unverified, 3 Not present): one per header, in
+        // the order they appear; VXLAN's outer UDP checksum is zero (RFC 7348 §5).
+        let ip_headers = usize::from(pkt.encap.is_some()) + usize::from(pkt.ipv4().is_some());
+        let vxlan = matches!(pkt.encap.map(|e| e.tunnel), Some(Tunnel::Vxlan(_)));
+        let inner_udp = matches!(pkt.l4, L4::Udp(_));
+        let udp_status = match (vxlan, inner_udp) {
+            (true, true) => "3,1",
+            (true, false) => "3",
+            (false, true) => "1",
+            (false, false) => "",
         };
-        let is = |p: &str| protocols.split(':').any(|x| x == p);
-        good(f[7], is("ip"), "IPv4");
-        good(f[8], is("udp"), "UDP");
-        good(f[9], is("tcp"), "TCP");
-        good(f[10], is("icmp"), "ICMP");
+        assert_eq!(
+            f[7],
+            vec!["1"; ip_headers].join(","),
+            "frame {n}: IPv4 checksums"
+        );
+        assert_eq!(f[8], udp_status, "frame {n}: UDP checksums");
+        let good = |field: &str, expect: bool, what: &str| {
+            let want = if expect { "1" } else { "" };
+            assert_eq!(field, want, "frame {n}: {what} checksum status: {line}");
+        };
+        good(f[9], matches!(pkt.l4, L4::Tcp(_)), "TCP");
+        good(f[10], matches!(pkt.l4, L4::Icmp(_)), "ICMP");
+        check_headers(pkt, &f[15..], n);
         if let L4::Tcp(t) = pkt.l4 {
             let opt = |v: Option<String>| v.unwrap_or_default();
             assert_eq!(
@@ -302,12 +421,86 @@ fn tshark_reads_our_pcap() {
                 "TSval, frame {n}"
             );
         }
-        assert_eq!(
-            f[15],
-            pkt.eth.vlan.map(|v| v.to_string()).unwrap_or_default(),
-            "VLAN id"
-        );
     }
+}
+
+/// Checks the tag and tunnel fields tshark decoded (from `vlan.id` on, in the order of the
+/// field list) against the packet: tags with their TPIDs, VIDs and PCPs and the EtherType
+/// after each; every IPv4 header's protocol, DF, TTL and DS field (outer before inner); the
+/// GRE key and the VXLAN VNI.
+fn check_headers(pkt: &Packet, f: &[&str], n: usize) {
+    let tags: Vec<VlanTag> = pkt.eth.vlan.iter().collect();
+    let payload_type = match (pkt.encap, pkt.l3) {
+        (None, L3::Arp(_)) => 0x0806,
+        _ => 0x0800,
+    };
+    let hex = |v: u16| format!("{v:#06x}");
+    let c_tags = || {
+        tags.iter()
+            .enumerate()
+            .filter(|(_, t)| t.tpid == Tpid::Dot1Q)
+    };
+    let s_tags = || tags.iter().filter(|t| t.tpid == Tpid::Dot1Ad);
+    assert_eq!(
+        f[0],
+        join(c_tags().map(|(_, t)| t.vid)),
+        "frame {n}: vlan.id"
+    );
+    let mut eth_types = vec![hex(tags.first().map_or(payload_type, |t| t.tpid.value()))];
+    let after = |i: usize| tags.get(i + 1).map_or(payload_type, |t| t.tpid.value());
+    // (protocol, DF, TTL, TOS) of each IPv4 header, outer first.
+    let mut ips: Vec<(u8, bool, u8, u8)> = Vec::new();
+    let (mut gre_key, mut vni) = (String::new(), String::new());
+    if let Some(e) = pkt.encap {
+        let o = e.outer;
+        ips.push((e.tunnel.protocol().number(), o.dont_fragment, o.ttl, o.tos));
+        match e.tunnel {
+            Tunnel::Gre { key } => {
+                gre_key = key.map_or(String::new(), |k| format!("{:#010x}", k.get()))
+            }
+            Tunnel::Vxlan(v) => {
+                vni = v.vni.get().to_string();
+                eth_types.push(hex(match pkt.l3 {
+                    L3::Ipv4(_) => 0x0800,
+                    L3::Arp(_) => 0x0806,
+                }));
+            }
+            Tunnel::IpIp => {}
+        }
+    }
+    ips.extend(
+        pkt.ipv4()
+            .map(|ip| (ip.protocol.number(), ip.dont_fragment, ip.ttl, ip.tos)),
+    );
+    assert_eq!(f[1], eth_types.join(","), "frame {n}: eth.type");
+    assert_eq!(
+        f[2],
+        join(c_tags().map(|(i, _)| hex(after(i)))),
+        "frame {n}: vlan.etype"
+    );
+    assert_eq!(f[3], join(ips.iter().map(|ip| ip.0)), "frame {n}: ip.proto");
+    assert_eq!(f[4], gre_key, "frame {n}: gre.key");
+    assert_eq!(f[5], vni, "frame {n}: vxlan.vni");
+    let df = ips.iter().map(|ip| u8::from(ip.1));
+    assert_eq!(f[6], join(df), "frame {n}: ip.flags.df");
+    assert_eq!(f[7], join(ips.iter().map(|ip| ip.2)), "frame {n}: ip.ttl");
+    let ds = ips.iter().map(|ip| format!("{:#04x}", ip.3));
+    assert_eq!(f[8], join(ds), "frame {n}: ip.dsfield");
+    assert_eq!(
+        f[9],
+        join(s_tags().map(|t| t.vid)),
+        "frame {n}: ieee8021ad.id"
+    );
+    assert_eq!(
+        f[10],
+        join(s_tags().map(|t| t.pcp)),
+        "frame {n}: ieee8021ad.priority"
+    );
+    assert_eq!(
+        f[11],
+        join(c_tags().map(|(_, t)| t.pcp)),
+        "frame {n}: vlan.priority"
+    );
 }
 
 /// With a 64-byte snaplen tshark sees each frame's original length but only 64 captured

@@ -35,12 +35,12 @@
 //!                       vec![Instruction::apply(vec![Action::output(2)])]);
 //! sw.handle_message(SimTime::ZERO, Message::new(1, MessageBody::FlowMod(fm)));
 //! let pkt = Packet {
-//!     eth: EthernetRepr { dst: MacAddr::BROADCAST, src: MacAddr::from_index(1), vlan: None,
-//!                         ethertype: EtherType::Arp },
+//!     eth: EthernetRepr { dst: MacAddr::BROADCAST, src: MacAddr::from_index(1),
+//!                         vlan: Default::default(), ethertype: EtherType::Arp },
 //!     l3: L3::Arp(ArpRepr { op: ArpOp::Request, sender_mac: MacAddr::from_index(1),
 //!                           sender_ip: Ipv4Addr::new(10, 0, 0, 1), target_mac: MacAddr::default(),
 //!                           target_ip: Ipv4Addr::new(10, 0, 0, 2) }),
-//!     l4: L4::None, payload_len: 0,
+//!     l4: L4::None, payload_len: 0, encap: None,
 //!     meta: PacketMeta { uid: 1, flow: 0, created: SimTime::ZERO },
 //! };
 //! sw.handle_packet(SimTime::from_us(5), 1, pkt).unwrap();
@@ -149,6 +149,9 @@ pub struct SwitchCounters {
     pub matched: u64,
     /// Packets dropped for want of any matching entry (no table-miss entry).
     pub table_misses: u64,
+    /// Packets dropped because a PUSH_VLAN found two tags already (the most netsim's frames
+    /// carry); outputs executed before the push stand.
+    pub vlan_push_drops: u64,
     /// Packets handed to the integrator for transmission.
     pub packets_sent: u64,
     /// PACKET_INs sent.
@@ -413,6 +416,7 @@ impl Switch {
         let mut emits = std::mem::take(&mut self.emits);
         match pipeline::run(&mut self.tables, now, in_port, pkt, &mut emits) {
             Outcome::TableMiss(_) => self.counters.table_misses += 1,
+            Outcome::VlanStackFull => self.counters.vlan_push_drops += 1,
             Outcome::Executed | Outcome::TtlExpired => {}
         }
         self.resolve(now, in_port, &mut emits);

@@ -27,7 +27,7 @@ impl Network {
         let via = self.egress(node);
         let port = self.choose_port(via, id).unwrap_or(0);
         let dev = self.ports.device(via, port);
-        let dst = self.packets[id].ipv4().expect("hosts send IPv4").dst;
+        let dst = self.packets[id].outer_dst().expect("hosts send IPv4");
         let now = sched.now();
         let src_mac = self.identity_mac(node, dev);
         let cache = self.host_mut(node).arp.as_mut().expect("ARP host");
@@ -80,12 +80,13 @@ impl Network {
             eth: EthernetRepr {
                 dst: eth_dst,
                 src: arp.sender_mac,
-                vlan: None,
+                vlan: Default::default(),
                 ethertype: EtherType::Arp,
             },
             l3: L3::Arp(arp),
             l4: L4::None,
             payload_len: 0,
+            encap: None,
             meta: PacketMeta {
                 uid: self.next_uid,
                 flow: 0,

@@ -55,7 +55,7 @@ impl Network {
             eth: EthernetRepr {
                 dst: Default::default(),
                 src: Default::default(),
-                vlan: None,
+                vlan: Default::default(),
                 ethertype: EtherType::Ipv4,
             },
             l3: L3::Ipv4(Ipv4Repr {
@@ -65,9 +65,11 @@ impl Network {
                 ttl: 64,
                 ident,
                 tos,
+                dont_fragment: false,
             }),
             l4,
             payload_len,
+            encap: None,
             meta: PacketMeta {
                 uid: self.next_uid,
                 flow,
@@ -97,6 +99,10 @@ impl Network {
         id: PacketId,
     ) {
         let pkt = self.packets[id];
+        if pkt.encap.is_some() {
+            self.tunnel_arrival(node, dev, id);
+            return;
+        }
         if let Some(vm) = self.guest_for(node, &pkt) {
             if self.is_paused(vm) {
                 self.drop_packet(id, |f| &mut f.guest_paused);

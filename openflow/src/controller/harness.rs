@@ -244,7 +244,7 @@ impl Harness {
             eth: EthernetRepr {
                 dst: MacAddr::BROADCAST,
                 src: s.mac,
-                vlan: None,
+                vlan: Default::default(),
                 ethertype: EtherType::Ipv4,
             },
             l3: L3::Ipv4(Ipv4Repr {
@@ -254,12 +254,14 @@ impl Harness {
                 ttl: 64,
                 ident: 0,
                 tos: 0,
+                dont_fragment: false,
             }),
             l4: L4::Udp(UdpRepr {
                 src_port: 5000,
                 dst_port: 5001,
             }),
             payload_len: 100,
+            encap: None,
             meta,
         }
     }
@@ -334,7 +336,7 @@ impl Harness {
             eth: EthernetRepr {
                 dst,
                 src: mac,
-                vlan: None,
+                vlan: Default::default(),
                 ethertype: EtherType::Arp,
             },
             l3: L3::Arp(ArpRepr {
@@ -346,6 +348,7 @@ impl Harness {
             }),
             l4: L4::None,
             payload_len: 0,
+            encap: None,
             meta,
         }
     }

@@ -360,7 +360,7 @@ mod tests {
             eth: EthernetRepr {
                 dst: MacAddr::from_index(dst),
                 src: MacAddr::from_index(src),
-                vlan: None,
+                vlan: Default::default(),
                 ethertype: EtherType::Ipv4,
             },
             l3: L3::Ipv4(Ipv4Repr {
@@ -370,12 +370,14 @@ mod tests {
                 ttl: 64,
                 ident: 0,
                 tos: 0,
+                dont_fragment: false,
             }),
             l4: L4::Udp(UdpRepr {
                 src_port: 1,
                 dst_port: 2,
             }),
             payload_len: 10,
+            encap: None,
             meta: PacketMeta {
                 uid: 1,
                 flow: 0,

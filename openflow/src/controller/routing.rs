@@ -365,6 +365,7 @@ impl Routing {
             }),
             l4: L4::None,
             payload_len: 0,
+            encap: None,
             meta: ev.packet.meta,
         };
         let out = vec![Action::output(ev.in_port)];

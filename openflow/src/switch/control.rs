@@ -157,7 +157,11 @@ impl Switch {
                 .packet
         };
         let mut emits = std::mem::take(&mut self.emits);
-        pipeline::apply_actions(&po.actions, &mut pkt, Origin::PACKET_OUT, &mut emits);
+        let applied =
+            pipeline::apply_actions(&po.actions, &mut pkt, Origin::PACKET_OUT, &mut emits);
+        if applied == Err(pipeline::ActionDrop::VlanStackFull) {
+            self.counters.vlan_push_drops += 1;
+        }
         self.resolve(now, po.in_port, &mut emits);
         self.emits = emits;
         Ok(())

@@ -17,7 +17,7 @@
 
 use std::net::Ipv4Addr;
 
-use net_stack::wire::{L3, L4, Packet};
+use net_stack::wire::{L3, L4, Packet, Tunnel, VXLAN_PORT};
 
 use crate::wire::{Masked, Match, OFPVID_NONE, OFPVID_PRESENT};
 
@@ -100,24 +100,32 @@ fn fields_of_match(m: &Match) -> [Field; N_FIELDS] {
 pub(crate) struct PacketFields([Option<u64>; N_FIELDS]);
 
 impl PacketFields {
-    /// Extracts the fields of `pkt` received on `in_port`.
+    /// Extracts the fields of `pkt` received on `in_port`: the outermost headers, as a switch
+    /// parsing the frame from the front sees them.
     ///
-    /// `eth_type` is the type after any VLAN tag (§7.2.3.8: "Ethernet type of the OpenFlow
-    /// packet payload, after VLAN tags"), and follows the L3 header actually present, as
-    /// net-stack's pcap writer does. `vlan_vid` is `OFPVID_PRESENT | vid` for a tagged frame and
-    /// `OFPVID_NONE` for an untagged one.
+    /// `eth_type` is the type after any VLAN tags (§7.2.3.8: "Ethernet type of the OpenFlow
+    /// packet payload, after VLAN tags"), and follows the header actually present, as
+    /// net-stack's frame bytes do: IPv4 for a tunnelled packet. `vlan_vid` is
+    /// `OFPVID_PRESENT | vid` of the outermost tag, `OFPVID_NONE` for an untagged frame. A
+    /// tunnelled packet shows its outer IPv4 header (`ip_proto` 4, 47 or 17); VXLAN shows its
+    /// UDP ports (source hash, 4789), IP-in-IP and GRE no ports.
     pub(crate) fn of(in_port: u32, pkt: &Packet) -> PacketFields {
-        let (eth_type, ip) = match &pkt.l3 {
-            L3::Ipv4(ip) => (ETH_TYPE_IPV4, Some(ip)),
-            L3::Arp(_) => (ETH_TYPE_ARP, None),
+        let ip = pkt.outer_ip();
+        let eth_type = match (pkt.encap.is_some(), &pkt.l3) {
+            (false, L3::Arp(_)) => ETH_TYPE_ARP,
+            _ => ETH_TYPE_IPV4,
         };
-        let vlan = match pkt.eth.vlan {
-            Some(vid) => OFPVID_PRESENT | (vid & 0x0fff),
+        let vlan = match pkt.eth.vlan.outer() {
+            Some(tag) => OFPVID_PRESENT | tag.vid,
             None => OFPVID_NONE,
         };
-        let (tcp, udp) = match (&ip, &pkt.l4) {
-            (Some(_), L4::Tcp(t)) => (Some((t.src_port, t.dst_port)), None),
-            (Some(_), L4::Udp(u)) => (None, Some((u.src_port, u.dst_port))),
+        let (tcp, udp) = match (&ip, &pkt.encap, &pkt.l4) {
+            (_, Some(e), _) => match e.tunnel {
+                Tunnel::Vxlan(_) => (None, pkt.vxlan_src_port().map(|p| (p, VXLAN_PORT))),
+                Tunnel::IpIp | Tunnel::Gre { .. } => (None, None),
+            },
+            (Some(_), None, L4::Tcp(t)) => (Some((t.src_port, t.dst_port)), None),
+            (Some(_), None, L4::Udp(u)) => (None, Some((u.src_port, u.dst_port))),
             _ => (None, None),
         };
         fn w(x: impl Into<u64>) -> u64 {
@@ -253,7 +261,8 @@ pub(crate) fn check_prerequisites(m: &Match) -> Result<(), MatchProblem> {
 pub(crate) mod tests {
     use super::*;
     use net_stack::wire::{
-        ArpOp, ArpRepr, EtherType, EthernetRepr, IpProtocol, Ipv4Repr, MacAddr, PacketMeta, UdpRepr,
+        ArpOp, ArpRepr, EtherType, EthernetRepr, IpProtocol, Ipv4Repr, MacAddr, PacketMeta, Tpid,
+        TunnelKind, UdpRepr, VlanStack, VlanTag, Vni,
     };
     use sim_core::SimTime;
 
@@ -263,7 +272,7 @@ pub(crate) mod tests {
             eth: EthernetRepr {
                 dst: MacAddr([2, 0, 0, 0, 0, dst]),
                 src: MacAddr([2, 0, 0, 0, 0, src]),
-                vlan: None,
+                vlan: Default::default(),
                 ethertype: EtherType::Ipv4,
             },
             l3: L3::Ipv4(Ipv4Repr {
@@ -273,12 +282,14 @@ pub(crate) mod tests {
                 ttl: 64,
                 ident: 0,
                 tos: 0,
+                dont_fragment: false,
             }),
             l4: L4::Udp(UdpRepr {
                 src_port: sport,
                 dst_port: dport,
             }),
             payload_len: 100,
+            encap: None,
             meta: PacketMeta {
                 uid: 0,
                 flow: 0,
@@ -350,7 +361,7 @@ pub(crate) mod tests {
         };
         assert!(hits(&arp_m, 1, &a), "ARP frame must match eth_type=0x0806");
         let mut tagged = udp(1, 2, 1, 2);
-        tagged.eth.vlan = Some(10);
+        tagged.eth.vlan = VlanStack::single(VlanTag::dot1q(10));
         let ip_m = Match {
             eth_type: Some(0x0800),
             ..Match::default()
@@ -397,6 +408,80 @@ pub(crate) mod tests {
             !hits(&vid0, 1, &tagged),
             "a vid without OFPVID_PRESENT never matches a tag"
         );
+    }
+
+    /// With two tags, vlan_vid is the outer tag's (§7.2.3.8: the outermost VLAN tag), whatever
+    /// its TPID, and eth_type is still the type after all tags.
+    #[test]
+    fn vlan_vid_matches_the_outer_of_two_tags() {
+        let mut p = udp(1, 2, 1, 2);
+        p.eth.vlan.push(VlanTag::dot1q(10)).unwrap();
+        p.eth
+            .vlan
+            .push(VlanTag {
+                tpid: Tpid::Dot1Ad,
+                ..VlanTag::dot1q(200)
+            })
+            .unwrap();
+        let vid = |v: u16| Match {
+            vlan_vid: Some(Masked::exact(OFPVID_PRESENT | v)),
+            eth_type: Some(0x0800),
+            ..Match::default()
+        };
+        assert!(hits(&vid(200), 1, &p), "the outer (S-)tag's VID matches");
+        assert!(!hits(&vid(10), 1, &p), "the inner tag is not seen");
+    }
+
+    /// A tunnelled packet is matched on its outer headers: ip_proto 4 / 47 / 17, the outer
+    /// addresses, VXLAN's UDP destination 4789; the inner ports are invisible (no tcp/udp
+    /// fields for IP-in-IP and GRE).
+    #[test]
+    fn tunnels_match_on_outer_headers() {
+        let (c, d) = (Ipv4Addr::new(192, 168, 1, 1), Ipv4Addr::new(192, 168, 2, 2));
+        let m = |proto: u8, udp_dst: Option<u16>| Match {
+            eth_type: Some(0x0800),
+            ip_proto: Some(proto),
+            ipv4_dst: Some(Masked::exact(d)),
+            udp_dst,
+            ..Match::default()
+        };
+        let inner_port = Match {
+            eth_type: Some(0x0800),
+            ip_proto: Some(17),
+            udp_dst: Some(2),
+            ..Match::default()
+        };
+        let inner = udp(1, 2, 1, 2);
+        assert!(
+            hits(&inner_port, 1, &inner),
+            "the bare packet matches udp_dst 2"
+        );
+        for (kind, proto, port) in [
+            (TunnelKind::IpIp, 4, None),
+            (TunnelKind::Gre { key: Some(9) }, 47, None),
+            (
+                TunnelKind::Vxlan {
+                    vni: Vni::new(7).unwrap(),
+                },
+                17,
+                Some(4789),
+            ),
+        ] {
+            let mut p = inner;
+            p.encapsulate(kind, c, d).unwrap();
+            assert!(
+                hits(&m(proto, port), 1, &p),
+                "{kind:?}: outer proto/dst/port"
+            );
+            assert!(!hits(&inner_port, 1, &p), "{kind:?}: inner UDP port hidden");
+            let inner_dst = Match {
+                eth_type: Some(0x0800),
+                ipv4_dst: Some(Masked::exact(Ipv4Addr::new(10, 0, 0, 2))),
+                ..Match::default()
+            };
+            assert!(hits(&inner_dst, 1, &inner), "bare packet's dst");
+            assert!(!hits(&inner_dst, 1, &p), "{kind:?}: inner dst hidden");
+        }
     }
 
     /// Masked MAC and IPv4 fields compare only the masked bits; in_port is exact.

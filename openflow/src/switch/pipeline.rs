@@ -20,13 +20,13 @@
 
 use std::collections::BTreeMap;
 
-use net_stack::wire::{L3, L4, MacAddr, Packet};
+use net_stack::wire::{L4, MacAddr, Packet, Tpid, VlanTag};
 use sim_core::SimTime;
 
 use super::OfError;
 use super::flow_table::FlowTable;
 use super::matching::PacketFields;
-use crate::wire::{Action, Instruction, Oxm, PacketInReason};
+use crate::wire::{Action, Instruction, OFPXMC_OPENFLOW_BASIC, Oxm, PacketInReason, oxm_field};
 use crate::wire::{OFPP_ALL, OFPP_CONTROLLER, OFPP_FLOOD, OFPP_IN_PORT, OFPP_MAX, OFPP_TABLE};
 
 /// Table id reported for packets sent to the controller by a PACKET_OUT (not by a table).
@@ -77,6 +77,27 @@ pub(crate) enum Outcome {
     TableMiss(u8),
     /// A DEC_NW_TTL found the TTL expired: dropped.
     TtlExpired,
+    /// A PUSH_VLAN found two tags already (the most a frame carries here): dropped and
+    /// counted in [`super::SwitchCounters::vlan_push_drops`].
+    VlanStackFull,
+}
+
+/// Why [`apply_actions`] dropped a packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ActionDrop {
+    /// DEC_NW_TTL on TTL ≤ 1.
+    TtlExpired,
+    /// PUSH_VLAN on a frame with two tags.
+    VlanStackFull,
+}
+
+impl From<ActionDrop> for Outcome {
+    fn from(d: ActionDrop) -> Outcome {
+        match d {
+            ActionDrop::TtlExpired => Outcome::TtlExpired,
+            ActionDrop::VlanStackFull => Outcome::VlanStackFull,
+        }
+    }
 }
 
 /// The action set (§5.10): at most one action per type, one set-field per field.
@@ -132,14 +153,14 @@ impl ActionSet {
     }
 }
 
-/// Applies `actions` to `pkt` in order, pushing an [`Emit`] per OUTPUT. Returns `false` if the
-/// packet was dropped on the way (TTL expired).
+/// Applies `actions` to `pkt` in order, pushing an [`Emit`] per OUTPUT. Stops with the reason
+/// if the packet is dropped on the way (outputs already executed stand).
 pub(crate) fn apply_actions(
     actions: &[Action],
     pkt: &mut Packet,
     origin: Origin,
     out: &mut Vec<Emit>,
-) -> bool {
+) -> Result<(), ActionDrop> {
     for a in actions {
         match a {
             Action::Output { port, max_len } => out.push(Emit {
@@ -150,16 +171,33 @@ pub(crate) fn apply_actions(
                 cookie: origin.cookie,
                 reason: origin.reason,
             }),
-            // net-stack models one 802.1Q tag: pushing onto a tagged frame keeps it singly
-            // tagged (with the VID copied, as §5.12 says of a pushed tag); untagged gets VID 0.
-            Action::PushVlan { .. } => pkt.eth.vlan = Some(pkt.eth.vlan.unwrap_or(0)),
-            Action::PopVlan => pkt.eth.vlan = None,
+            // The new tag goes outermost (§7.2.5: "immediately after the Ethernet header");
+            // its VID and PCP are copied from the tag it covers, zero on an untagged frame
+            // (OpenFlow 1.3.5 §5.12, Table 7, as ofsoftswitch13 does). A third tag is refused.
+            Action::PushVlan { ethertype } => {
+                let covered = pkt.eth.vlan.outer().unwrap_or_default();
+                let tag = VlanTag {
+                    // Validated at install; anything else cannot reach here.
+                    tpid: Tpid::from_value(*ethertype).unwrap_or(Tpid::Dot1Q),
+                    pcp: covered.pcp,
+                    dei: false,
+                    vid: covered.vid,
+                };
+                pkt.eth
+                    .vlan
+                    .push(tag)
+                    .map_err(|_| ActionDrop::VlanStackFull)?;
+            }
+            Action::PopVlan => {
+                pkt.eth.vlan.pop();
+            }
+            // The outermost IPv4 header: a tunnelled packet's outer one.
             Action::DecNwTtl => {
-                if let L3::Ipv4(ip) = &mut pkt.l3 {
-                    if ip.ttl <= 1 {
-                        return false;
+                if let Some(ttl) = pkt.outer_ttl_mut() {
+                    if *ttl <= 1 {
+                        return Err(ActionDrop::TtlExpired);
                     }
-                    ip.ttl -= 1;
+                    *ttl -= 1;
                 }
             }
             Action::SetField(oxm) => set_field(pkt, oxm),
@@ -168,26 +206,69 @@ pub(crate) fn apply_actions(
             Action::Group { .. } | Action::Unknown { .. } => {}
         }
     }
-    true
+    Ok(())
 }
 
-/// SET_FIELD (§7.2.5): rewrites a header; a field whose header the packet lacks (a VLAN id on
-/// an untagged frame, an IPv4 address on ARP) is left alone.
+/// SET_FIELD (§7.2.5): rewrites a header — always the outermost of its kind, as matching reads
+/// it: the outer VLAN tag, a tunnelled packet's outer IPv4 header. A field whose header the
+/// packet lacks (a VLAN id on an untagged frame, an IPv4 address on ARP, TCP ports on a tunnel
+/// packet) is left alone, and so are VXLAN's UDP ports (4789, and a source port that net-stack
+/// derives from the inner flow, RFC 7348 §5).
 fn set_field(pkt: &mut Packet, oxm: &Oxm) {
-    match (oxm, &mut pkt.l3, &mut pkt.l4) {
-        (Oxm::EthDst(m), ..) => pkt.eth.dst = MacAddr(m.value),
-        (Oxm::EthSrc(m), ..) => pkt.eth.src = MacAddr(m.value),
-        (Oxm::VlanVid(m), ..) => {
-            if let Some(vid) = &mut pkt.eth.vlan {
-                *vid = m.value & 0x0fff;
+    match oxm {
+        Oxm::EthDst(m) => pkt.eth.dst = MacAddr(m.value),
+        Oxm::EthSrc(m) => pkt.eth.src = MacAddr(m.value),
+        Oxm::VlanVid(m) => {
+            pkt.eth.vlan.update_outer(|t| VlanTag {
+                vid: m.value & 0x0fff,
+                ..t
+            });
+        }
+        Oxm::Ipv4Src(m) => {
+            if let Some((src, _)) = pkt.outer_addrs_mut() {
+                *src = m.value;
             }
         }
-        (Oxm::Ipv4Src(m), L3::Ipv4(ip), _) => ip.src = m.value,
-        (Oxm::Ipv4Dst(m), L3::Ipv4(ip), _) => ip.dst = m.value,
-        (Oxm::TcpSrc(p), L3::Ipv4(_), L4::Tcp(t)) => t.src_port = *p,
-        (Oxm::TcpDst(p), L3::Ipv4(_), L4::Tcp(t)) => t.dst_port = *p,
-        (Oxm::UdpSrc(p), L3::Ipv4(_), L4::Udp(u)) => u.src_port = *p,
-        (Oxm::UdpDst(p), L3::Ipv4(_), L4::Udp(u)) => u.dst_port = *p,
+        Oxm::Ipv4Dst(m) => {
+            if let Some((_, dst)) = pkt.outer_addrs_mut() {
+                *dst = m.value;
+            }
+        }
+        Oxm::TcpSrc(_) | Oxm::TcpDst(_) | Oxm::UdpSrc(_) | Oxm::UdpDst(_) => set_port(pkt, oxm),
+        _ => {
+            if let Some(pcp) = vlan_pcp(oxm) {
+                pkt.eth.vlan.update_outer(|t| VlanTag { pcp, ..t });
+            }
+        }
+    }
+}
+
+/// The value of a SET_FIELD on `vlan_pcp` (OXM field 7, one byte, no mask), which the codec
+/// keeps as a raw TLV.
+fn vlan_pcp(oxm: &Oxm) -> Option<u8> {
+    match oxm {
+        Oxm::Raw(r)
+            if r.class() == OFPXMC_OPENFLOW_BASIC
+                && r.field() == oxm_field::VLAN_PCP
+                && !r.has_mask()
+                && r.payload().len() == 1 =>
+        {
+            Some(r.payload()[0])
+        }
+        _ => None,
+    }
+}
+
+/// SET_FIELD of a transport port of an unencapsulated IPv4 packet.
+fn set_port(pkt: &mut Packet, oxm: &Oxm) {
+    if pkt.encap.is_some() || pkt.ipv4().is_none() {
+        return;
+    }
+    match (oxm, &mut pkt.l4) {
+        (Oxm::TcpSrc(p), L4::Tcp(t)) => t.src_port = *p,
+        (Oxm::TcpDst(p), L4::Tcp(t)) => t.dst_port = *p,
+        (Oxm::UdpSrc(p), L4::Udp(u)) => u.src_port = *p,
+        (Oxm::UdpDst(p), L4::Udp(u)) => u.dst_port = *p,
         _ => {}
     }
 }
@@ -221,9 +302,9 @@ pub(crate) fn run(
         let find = |f: fn(&Instruction) -> bool| entry.instructions.iter().find(|i| f(i));
         if let Some(Instruction::ApplyActions(a)) =
             find(|i| matches!(i, Instruction::ApplyActions(_)))
-            && !apply_actions(a, &mut pkt, origin, out)
+            && let Err(drop) = apply_actions(a, &mut pkt, origin, out)
         {
-            return Outcome::TtlExpired;
+            return drop.into();
         }
         if find(|i| matches!(i, Instruction::ClearActions)).is_some() {
             set = ActionSet::default();
@@ -244,10 +325,9 @@ pub(crate) fn run(
             _ => break origin,
         }
     };
-    if apply_actions(&set.to_actions(), &mut pkt, origin, out) {
-        Outcome::Executed
-    } else {
-        Outcome::TtlExpired
+    match apply_actions(&set.to_actions(), &mut pkt, origin, out) {
+        Ok(()) => Outcome::Executed,
+        Err(drop) => drop.into(),
     }
 }
 
@@ -318,7 +398,12 @@ pub(crate) fn validate_actions(
                     Oxm::VlanVid(m) => m.mask.is_some(),
                     Oxm::Ipv4Src(m) | Oxm::Ipv4Dst(m) => m.mask.is_some(),
                     Oxm::TcpSrc(_) | Oxm::TcpDst(_) | Oxm::UdpSrc(_) | Oxm::UdpDst(_) => false,
-                    _ => return Err(OfError::BAD_SET_TYPE),
+                    _ => match vlan_pcp(oxm) {
+                        // PCP is 3 bits (§7.2.3.8).
+                        Some(pcp) if pcp > 7 => return Err(OfError::BAD_SET_ARGUMENT),
+                        Some(_) => false,
+                        None => return Err(OfError::BAD_SET_TYPE),
+                    },
                 };
                 if masked {
                     return Err(OfError::BAD_SET_ARGUMENT);
@@ -338,6 +423,7 @@ pub(crate) mod tests {
     use crate::switch::matching::tests::udp;
     use crate::switch::{ControlMessage, Switch, SwitchConfig};
     use crate::wire::{FlowMod, Masked, Match, Message, MessageBody};
+    use net_stack::wire::{VlanStack, VlanTag};
     use std::net::Ipv4Addr;
 
     /// A switch with `n_ports` ports and default config otherwise.
@@ -496,13 +582,21 @@ pub(crate) mod tests {
         sw.handle_packet(t0, 1, p).unwrap();
         let out = outputs(&mut sw);
         assert_eq!(ports(&out), vec![2, 3, 4], "three outputs");
-        assert_eq!(out[0].1.eth.vlan, Some(0), "pushed tag has VID 0");
+        assert_eq!(
+            out[0].1.eth.vlan,
+            VlanStack::single(VlanTag::dot1q(0)),
+            "pushed tag on an untagged frame has VID 0"
+        );
         assert_eq!(
             out[0].1.eth.dst, p.eth.dst,
             "first copy precedes the rewrites"
         );
         let q = out[1].1;
-        assert_eq!(q.eth.vlan, Some(10), "set vlan_vid 10");
+        assert_eq!(
+            q.eth.vlan,
+            VlanStack::single(VlanTag::dot1q(10)),
+            "set vlan_vid 10"
+        );
         assert_eq!(q.eth.dst.0, new_mac, "set eth_dst");
         assert_eq!(
             q.ipv4().unwrap().dst,
@@ -515,7 +609,7 @@ pub(crate) mod tests {
         );
         assert_eq!(
             out[2].1.eth.vlan,
-            Some(20),
+            VlanStack::single(VlanTag::dot1q(20)),
             "action set: push after pop, then set VID 20"
         );
         assert_eq!(
@@ -580,6 +674,177 @@ pub(crate) mod tests {
         );
         let tx: Vec<u64> = sw.ports().iter().map(|p| p.counters.tx_packets).collect();
         assert_eq!(tx, vec![1, 2, 3, 3], "per-port tx counters");
+    }
+
+    /// Output of every packet received on port 1 through `actions` (apply-actions).
+    fn run_actions(actions: Vec<Action>, p: Packet) -> (Vec<(u32, Packet)>, Switch) {
+        let mut sw = switch(4);
+        let m = Match {
+            in_port: Some(1),
+            ..Match::default()
+        };
+        install(
+            &mut sw,
+            SimTime::ZERO,
+            FlowMod::add(1, m, vec![Instruction::apply(actions)]),
+        );
+        sw.handle_packet(SimTime::ZERO, 1, p).unwrap();
+        (outputs(&mut sw), sw)
+    }
+
+    /// OpenFlow 1.3 push/push/pop: the first PUSH_VLAN tags the frame (VID 0), SET_FIELD sets
+    /// the outer VID and PCP… the second PUSH_VLAN (0x88a8) adds a new outer S-tag whose VID
+    /// and PCP are copied from the tag it covers (§5.12, Table 7), SET_FIELD then changes only
+    /// the outer tag; POP_VLAN removes the outer tag. Each tag adds 4 bytes to the frame.
+    #[test]
+    fn push_push_pop_stacks_tags() {
+        let p = udp(1, 2, 1, 80);
+        let base = p.frame_len();
+        let (out, sw) = run_actions(
+            vec![
+                Action::PushVlan { ethertype: 0x8100 },
+                Action::SetField(Oxm::VlanVid(Masked::exact(0x1000 | 10))),
+                Action::output(2),
+                Action::PushVlan { ethertype: 0x88a8 },
+                Action::output(3),
+                Action::SetField(Oxm::VlanVid(Masked::exact(0x1000 | 300))),
+                Action::output(4),
+                Action::PopVlan,
+                Action::output(2),
+            ],
+            p,
+        );
+        let tags = |i: usize| -> Vec<(Tpid, u16)> {
+            out[i].1.eth.vlan.iter().map(|t| (t.tpid, t.vid)).collect()
+        };
+        assert_eq!(ports(&out), vec![2, 3, 4, 2]);
+        assert_eq!(tags(0), vec![(Tpid::Dot1Q, 10)], "one C-tag");
+        assert_eq!(out[0].1.frame_len(), base + 4, "+4 bytes");
+        assert_eq!(
+            tags(1),
+            vec![(Tpid::Dot1Ad, 10), (Tpid::Dot1Q, 10)],
+            "new outer S-tag copies the VID of the tag it covers"
+        );
+        assert_eq!(out[1].1.frame_len(), base + 8, "+8 bytes");
+        assert_eq!(
+            tags(2),
+            vec![(Tpid::Dot1Ad, 300), (Tpid::Dot1Q, 10)],
+            "set vlan_vid acts on the outer tag only"
+        );
+        assert_eq!(
+            tags(3),
+            vec![(Tpid::Dot1Q, 10)],
+            "pop removes the outer tag"
+        );
+        assert_eq!(out[3].1.frame_len(), base + 4);
+        assert_eq!(sw.counters().vlan_push_drops, 0);
+    }
+
+    /// SET_FIELD vlan_pcp (a raw OXM TLV, field 7) rewrites the outer tag's PCP only; a PCP
+    /// over 7 is refused at install with BAD_SET_ARGUMENT.
+    #[test]
+    fn set_vlan_pcp_on_outer_tag() {
+        let pcp = |v: u8| {
+            Action::SetField(Oxm::Raw(
+                crate::wire::RawOxm::new(
+                    OFPXMC_OPENFLOW_BASIC,
+                    oxm_field::VLAN_PCP,
+                    false,
+                    vec![v],
+                )
+                .unwrap(),
+            ))
+        };
+        let mut p = udp(1, 2, 1, 80);
+        p.eth.vlan = VlanStack::single(VlanTag {
+            pcp: 1,
+            ..VlanTag::dot1q(42)
+        });
+        let (out, _) = run_actions(
+            vec![
+                Action::PushVlan { ethertype: 0x88a8 },
+                pcp(6),
+                Action::output(2),
+            ],
+            p,
+        );
+        let pcps: Vec<u8> = out[0].1.eth.vlan.iter().map(|t| t.pcp).collect();
+        assert_eq!(pcps, vec![6, 1], "outer PCP set, inner kept");
+        assert_eq!(
+            validate_actions(&[pcp(8)], 4, false),
+            Err(OfError::BAD_SET_ARGUMENT)
+        );
+    }
+
+    /// The PCP of the covered tag is copied into the pushed one too.
+    #[test]
+    fn push_copies_pcp() {
+        let mut p = udp(1, 2, 1, 80);
+        p.eth.vlan = VlanStack::single(VlanTag {
+            pcp: 5,
+            ..VlanTag::dot1q(42)
+        });
+        let (out, _) = run_actions(
+            vec![Action::PushVlan { ethertype: 0x8100 }, Action::output(2)],
+            p,
+        );
+        let outer = out[0].1.eth.vlan.outer().unwrap();
+        assert_eq!((outer.vid, outer.pcp), (42, 5));
+    }
+
+    /// A third PUSH_VLAN is refused cleanly: the packet is dropped at that action (outputs
+    /// before it stand, none after it happens) and counted in `vlan_push_drops`; no panic, and
+    /// the switch keeps forwarding.
+    #[test]
+    fn third_push_is_a_counted_drop() {
+        let push = Action::PushVlan { ethertype: 0x8100 };
+        let (out, mut sw) = run_actions(
+            vec![
+                push.clone(),
+                push.clone(),
+                Action::output(2),
+                push,
+                Action::output(3),
+            ],
+            udp(1, 2, 1, 80),
+        );
+        assert_eq!(
+            ports(&out),
+            vec![2],
+            "only the output before the third push"
+        );
+        assert_eq!(out[0].1.eth.vlan.len(), 2);
+        assert_eq!(sw.counters().vlan_push_drops, 1, "the drop is counted");
+        sw.handle_packet(SimTime::ZERO, 1, udp(1, 2, 1, 80))
+            .unwrap();
+        assert_eq!(
+            sw.counters().vlan_push_drops,
+            2,
+            "and again for the next packet"
+        );
+    }
+
+    /// DEC_NW_TTL and SET_FIELD ipv4_dst act on a tunnelled packet's outer header, leaving the
+    /// inner one alone.
+    #[test]
+    fn ttl_and_ipv4_set_field_use_the_outer_header() {
+        let mut p = udp(1, 2, 1, 80);
+        let (c, d) = (Ipv4Addr::new(192, 168, 1, 1), Ipv4Addr::new(192, 168, 2, 2));
+        p.encapsulate(net_stack::wire::TunnelKind::IpIp, c, d)
+            .unwrap();
+        let new_dst = Ipv4Addr::new(192, 168, 3, 3);
+        let (out, _) = run_actions(
+            vec![
+                Action::DecNwTtl,
+                Action::SetField(Oxm::Ipv4Dst(Masked::exact(new_dst))),
+                Action::output(2),
+            ],
+            p,
+        );
+        let q = out[0].1;
+        assert_eq!(q.outer_ip().unwrap().ttl, 63, "outer TTL decremented");
+        assert_eq!(q.outer_dst(), Some(new_dst), "outer dst rewritten");
+        assert_eq!(q.ipv4(), p.ipv4(), "inner header untouched");
     }
 
     /// DEC_NW_TTL drops a packet whose TTL would reach zero.

@@ -36,6 +36,9 @@ pub mod oxm_field {
     pub const ETH_TYPE: u8 = 5;
     /// `OFPXMT_OFB_VLAN_VID`
     pub const VLAN_VID: u8 = 6;
+    /// `OFPXMT_OFB_VLAN_PCP` (not modelled as an [`super::Oxm`] variant: a SET_FIELD on it
+    /// arrives as [`super::Oxm::Raw`] and the switch pipeline applies it)
+    pub const VLAN_PCP: u8 = 7;
     /// `OFPXMT_OFB_IP_PROTO`
     pub const IP_PROTO: u8 = 10;
     /// `OFPXMT_OFB_IPV4_SRC`
