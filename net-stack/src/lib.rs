@@ -21,6 +21,7 @@ mod builder;
 pub mod device;
 pub mod drop_tail;
 mod field_error;
+pub mod host_plane;
 mod ids;
 mod link_config;
 mod network;

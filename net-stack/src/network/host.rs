@@ -5,8 +5,10 @@ use std::net::Ipv4Addr;
 
 use sim_core::Scheduler;
 
+use super::host_planes::drop_counter;
 use super::{Event, Network};
 use crate::app::{AppAction, AppCtx, Application};
+use crate::host_plane::HostVerdict;
 use crate::node::NodeKind;
 use crate::socket::SocketId;
 use crate::tcp::rst_for;
@@ -33,12 +35,6 @@ impl Network {
         let NodeKind::Host(host) = &mut n.kind else {
             unreachable!("only hosts run applications")
         };
-        if host.guest.is_some_and(|g| g.paused) {
-            // A paused VM runs nothing; what its timers would send is lost.
-            self.fates.created += 1;
-            self.fates.guest_paused += 1;
-            return;
-        }
         let ident = host.next_ip_ident;
         host.next_ip_ident = ident.wrapping_add(1);
         let protocol = match l4 {
@@ -47,7 +43,7 @@ impl Network {
             L4::Icmp(_) => IpProtocol::Icmp,
             L4::None => unreachable!("IPv4 packets carry a transport header"),
         };
-        let pkt = Packet {
+        let mut pkt = Packet {
             eth: EthernetRepr {
                 dst: Default::default(),
                 src: Default::default(),
@@ -70,21 +66,33 @@ impl Network {
                 created: sched.now(),
             },
         };
-        self.next_uid += 1;
         self.fates.created += 1;
+        let mut verdict = HostVerdict::Pass;
+        if let Some(hp) = &self.host_planes
+            && hp.hooks_send(node)
+        {
+            verdict = self.send_hooks(sched, node, &mut pkt);
+            if let HostVerdict::Drop(why) = verdict {
+                // The stack that would have sent it never ran (a paused VM): no identification
+                // and no uid used up.
+                if let NodeKind::Host(host) = &mut self.nodes[node.index()].kind {
+                    host.next_ip_ident = ident;
+                }
+                *drop_counter(why)(&mut self.fates) += 1;
+                return;
+            }
+        }
+        self.next_uid += 1;
         let id = self.packets.insert(pkt);
-        let NodeKind::Host(host) = &self.nodes[node.index()].kind else {
-            unreachable!()
-        };
-        if host.arp.is_some() {
-            self.arp_send(sched, node, id);
+        if verdict == HostVerdict::Pass {
+            self.ip_output(sched, node, id);
         } else {
-            let via = self.egress(node);
-            self.route_and_send(sched, via, id);
+            self.carry_out(sched, node, None, id, verdict);
         }
     }
 
-    /// A frame reached host `node` through its device `dev`.
+    /// A frame reached host `node` through its device `dev`: the host planes that hook it see
+    /// it first, then the NIC.
     pub(super) fn host_receive(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -92,14 +100,28 @@ impl Network {
         dev: DeviceId,
         id: PacketId,
     ) {
-        let pkt = self.packets[id];
-        if let Some(vm) = self.guest_for(node, &pkt) {
-            if self.is_paused(vm) {
-                self.drop_packet(id, |f| &mut f.guest_paused);
-                return;
+        if let Some(hp) = &self.host_planes
+            && hp.hooks_receive(node)
+        {
+            match self.receive_hooks(sched, node, dev, id) {
+                HostVerdict::Pass => {}
+                HostVerdict::Deliver(to) if self.nodes[to.index()].is_host() => node = to,
+                verdict => return self.carry_out(sched, node, Some(dev), id, verdict),
             }
-            node = vm;
         }
+        self.nic_receive(sched, node, dev, id);
+    }
+
+    /// What host (or VM) `node`'s NIC does with a frame that arrived on `dev`: its MAC filter,
+    /// then ARP or IP up to a socket or an application.
+    pub(super) fn nic_receive(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        dev: DeviceId,
+        id: PacketId,
+    ) {
+        let pkt = self.packets[id];
         // The NIC's filter: on a switched network a flooded frame reaches hosts it is not for.
         if pkt.eth.dst != self.identity_mac(node, dev) && !pkt.eth.dst.is_broadcast() {
             self.drop_packet(id, |f| &mut f.filtered);
@@ -287,7 +309,7 @@ impl Network {
                 AppAction::Timer { at, token } => {
                     sched.schedule_at(at, Event::AppTimer(app, token));
                 }
-                AppAction::PauseGuest(vm) => self.pause_guest(vm),
+                AppAction::PauseGuest(vm) => self.pause_guest(sched, vm),
                 AppAction::ResumeGuest { vm, on } => self.resume_guest(sched, vm, on),
             }
         }
