@@ -152,6 +152,7 @@ pub struct HostCtx<'a> {
     now: SimTime,
     plane: usize,
     nodes: &'a [Node],
+    devices: &'a [Device],
     actions: &'a mut Vec<HostAction>,
 }
 
@@ -160,12 +161,14 @@ impl<'a> HostCtx<'a> {
         now: SimTime,
         plane: usize,
         nodes: &'a [Node],
+        devices: &'a [Device],
         actions: &'a mut Vec<HostAction>,
     ) -> Self {
         HostCtx {
             now,
             plane,
             nodes,
+            devices,
             actions,
         }
     }
@@ -178,6 +181,11 @@ impl<'a> HostCtx<'a> {
     /// The network's nodes (addresses, ARP caches, VMs' attachments).
     pub fn nodes(&self) -> &[Node] {
         self.nodes
+    }
+
+    /// The network's devices (MAC addresses, peers, counters).
+    pub fn devices(&self) -> &[Device] {
+        self.devices
     }
 
     /// Starts (`true`) or stops showing this plane what `node` sends.

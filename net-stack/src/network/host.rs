@@ -30,64 +30,59 @@ impl Network {
         l4: L4,
         payload_len: u32,
     ) {
+        let hooked = matches!(&self.host_planes, Some(hp) if hp.hooks_send(node));
         let n = &mut self.nodes[node.index()];
         let src = n.ip.expect("hosts have addresses");
         let NodeKind::Host(host) = &mut n.kind else {
             unreachable!("only hosts run applications")
         };
         let ident = host.next_ip_ident;
-        host.next_ip_ident = ident.wrapping_add(1);
-        let protocol = match l4 {
-            L4::Udp(_) => IpProtocol::Udp,
-            L4::Tcp(_) => IpProtocol::Tcp,
-            L4::Icmp(_) => IpProtocol::Icmp,
-            L4::None => unreachable!("IPv4 packets carry a transport header"),
+        let meta = PacketMeta {
+            uid: self.next_uid,
+            flow,
+            created: sched.now(),
         };
-        let mut pkt = Packet {
-            eth: EthernetRepr {
-                dst: Default::default(),
-                src: Default::default(),
-                vlan: None,
-                ethertype: EtherType::Ipv4,
-            },
-            l3: L3::Ipv4(Ipv4Repr {
-                src,
-                dst,
-                protocol,
-                ttl: 64,
-                ident,
-                tos: 0,
-            }),
-            l4,
-            payload_len,
-            meta: PacketMeta {
-                uid: self.next_uid,
-                flow,
-                created: sched.now(),
-            },
-        };
-        self.fates.created += 1;
-        let mut verdict = HostVerdict::Pass;
-        if let Some(hp) = &self.host_planes
-            && hp.hooks_send(node)
-        {
-            verdict = self.send_hooks(sched, node, &mut pkt);
-            if let HostVerdict::Drop(why) = verdict {
-                // The stack that would have sent it never ran (a paused VM): no identification
-                // and no uid used up.
-                if let NodeKind::Host(host) = &mut self.nodes[node.index()].kind {
-                    host.next_ip_ident = ident;
-                }
-                *drop_counter(why)(&mut self.fates) += 1;
-                return;
-            }
+        if hooked {
+            let pkt = ipv4_packet(src, dst, l4, payload_len, ident, meta);
+            return self.host_send_hooked(sched, node, pkt);
         }
+        host.next_ip_ident = ident.wrapping_add(1);
+        let pkt = ipv4_packet(src, dst, l4, payload_len, ident, meta);
+        self.next_uid += 1;
+        self.fates.created += 1;
+        let id = self.packets.insert(pkt);
+        let NodeKind::Host(host) = &self.nodes[node.index()].kind else {
+            unreachable!()
+        };
+        if host.arp.is_some() {
+            self.arp_send(sched, node, id);
+        } else {
+            let via = self.egress(node);
+            self.route_and_send(sched, via, id);
+        }
+    }
+
+    /// [`Network::host_send`] for a node some host plane hooks: the planes see the packet
+    /// before its identification and uid are taken (a packet they drop takes neither: the
+    /// stack that would have sent it never ran, as for a paused VM).
+    #[inline(never)]
+    fn host_send_hooked(&mut self, sched: &mut Scheduler<Event>, node: NodeId, mut pkt: Packet) {
+        self.fates.created += 1;
+        let verdict = self.send_hooks(sched, node, &mut pkt);
+        if let HostVerdict::Drop(why) = verdict {
+            *drop_counter(why)(&mut self.fates) += 1;
+            return;
+        }
+        if let NodeKind::Host(host) = &mut self.nodes[node.index()].kind {
+            host.next_ip_ident = host.next_ip_ident.wrapping_add(1);
+        }
+        // Taken now: a plane's announcements may have taken uids while it was called.
+        pkt.meta.uid = self.next_uid;
         self.next_uid += 1;
         let id = self.packets.insert(pkt);
-        if verdict == HostVerdict::Pass {
-            self.ip_output(sched, node, id);
-        } else {
-            self.carry_out(sched, node, None, id, verdict);
+        match verdict {
+            HostVerdict::Pass => self.ip_output(sched, node, id),
+            verdict => self.carry_out(sched, node, None, id, verdict),
         }
     }
 
@@ -114,6 +109,7 @@ impl Network {
 
     /// What host (or VM) `node`'s NIC does with a frame that arrived on `dev`: its MAC filter,
     /// then ARP or IP up to a socket or an application.
+    #[inline(always)]
     pub(super) fn nic_receive(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -314,5 +310,42 @@ impl Network {
             }
         }
         self.actions = actions;
+    }
+}
+
+/// An IPv4 packet as a host's IP layer makes it; ARP or the route sets the Ethernet header.
+#[inline(always)]
+fn ipv4_packet(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    l4: L4,
+    payload_len: u32,
+    ident: u16,
+    meta: PacketMeta,
+) -> Packet {
+    let protocol = match l4 {
+        L4::Udp(_) => IpProtocol::Udp,
+        L4::Tcp(_) => IpProtocol::Tcp,
+        L4::Icmp(_) => IpProtocol::Icmp,
+        L4::None => unreachable!("IPv4 packets carry a transport header"),
+    };
+    Packet {
+        eth: EthernetRepr {
+            dst: Default::default(),
+            src: Default::default(),
+            vlan: None,
+            ethertype: EtherType::Ipv4,
+        },
+        l3: L3::Ipv4(Ipv4Repr {
+            src,
+            dst,
+            protocol,
+            ttl: 64,
+            ident,
+            tos: 0,
+        }),
+        l4,
+        payload_len,
+        meta,
     }
 }

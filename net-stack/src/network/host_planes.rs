@@ -26,7 +26,7 @@ impl Network {
             if mask & (1 << i) == 0 {
                 continue;
             }
-            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &mut actions);
+            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut actions);
             verdict = p.on_send(&mut ctx, node, pkt);
             if verdict != HostVerdict::Pass {
                 break;
@@ -54,7 +54,7 @@ impl Network {
             if mask & (1 << i) == 0 {
                 continue;
             }
-            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &mut actions);
+            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut actions);
             verdict = p.on_receive(&mut ctx, host, port, &mut self.packets[id]);
             if verdict != HostVerdict::Pass {
                 break;
@@ -146,7 +146,7 @@ impl Network {
         let mut actions = std::mem::take(&mut hp.actions);
         let mut done = false;
         for (i, p) in hp.planes.iter_mut().enumerate() {
-            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &mut actions);
+            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut actions);
             if p.on_command(&mut ctx, cmd) {
                 done = true;
                 break;
