@@ -10,6 +10,11 @@
 //!  Application ◄── host (UDP port / ICMP) ◄── router: TTL, route ◄─────────┘
 //! ```
 //!
+//! Two extension points let higher crates add behaviour without editing net-stack: the switch
+//! plane ([`plane`], the forwarding of switch nodes; the `openflow` crate) and host planes
+//! ([`host_plane`], the hypervisor's virtual switch between a host's IP layer and its devices;
+//! the `vm` crate bridges VMs with one).
+//!
 //! A [`Network`] is a [`sim_core::Model`]: build one with a [`NetworkBuilder`], wrap it in a
 //! [`sim_core::Simulation`], call [`Network::schedule_apps`], and run.
 #![warn(missing_docs)]

@@ -672,7 +672,7 @@ impl HostPlane for Steer {
     }
 }
 
-fn steer(mode: Mode, name: &str) -> (Simulation<Network>, AppId, [AppId; 2], std::path::PathBuf) {
+fn steer(mode: Mode, name: &str) -> (Simulation<Network>, AppId, [AppId; 2], TempDir) {
     let dir = tempdir(name);
     let (mut bed, echoes) = bed(&dir);
     let c = client(&mut bed, H1, 7, 5000);
@@ -743,8 +743,24 @@ fn deliver_on_send_hands_the_packet_to_a_node_without_a_wire() {
     );
 }
 
-fn tempdir(name: &str) -> std::path::PathBuf {
+/// A scratch directory for one test's pcaps, removed when the test ends.
+struct TempDir(std::path::PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("netsim-host-plane-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
