@@ -20,19 +20,20 @@ impl Network {
     ) -> HostVerdict {
         let hp = self.host_planes.as_mut().expect("hooked");
         let mask = hp.hooks.send[node.index()];
-        let mut actions = std::mem::take(&mut hp.actions);
         let mut verdict = HostVerdict::Pass;
         for (i, p) in hp.planes.iter_mut().enumerate() {
             if mask & (1 << i) == 0 {
                 continue;
             }
-            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut actions);
+            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut hp.actions);
             verdict = p.on_send(&mut ctx, node, pkt);
             if verdict != HostVerdict::Pass {
                 break;
             }
         }
-        self.apply_host_actions(sched, actions);
+        if !hp.actions.is_empty() {
+            self.apply_host_actions(sched);
+        }
         verdict
     }
 
@@ -48,25 +49,27 @@ impl Network {
         let port = self.devices[dev.index()].port;
         let hp = self.host_planes.as_mut().expect("hooked");
         let mask = hp.hooks.receive[host.index()];
-        let mut actions = std::mem::take(&mut hp.actions);
         let mut verdict = HostVerdict::Pass;
         for (i, p) in hp.planes.iter_mut().enumerate().rev() {
             if mask & (1 << i) == 0 {
                 continue;
             }
-            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut actions);
+            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut hp.actions);
             verdict = p.on_receive(&mut ctx, host, port, &mut self.packets[id]);
             if verdict != HostVerdict::Pass {
                 break;
             }
         }
-        self.apply_host_actions(sched, actions);
+        if !hp.actions.is_empty() {
+            self.apply_host_actions(sched);
+        }
         verdict
     }
 
-    /// Carries out what the planes asked for during a call, in order, and gives the buffer
-    /// back.
-    fn apply_host_actions(&mut self, sched: &mut Scheduler<Event>, mut actions: Vec<HostAction>) {
+    /// Carries out what the planes asked for during a call, in order.
+    fn apply_host_actions(&mut self, sched: &mut Scheduler<Event>) {
+        let hp = self.host_planes.as_mut().expect("a plane asked");
+        let mut actions = std::mem::take(&mut hp.actions);
         for a in actions.drain(..) {
             match a {
                 HostAction::Hook {
@@ -143,16 +146,15 @@ impl Network {
         let Some(hp) = self.host_planes.as_mut() else {
             return false;
         };
-        let mut actions = std::mem::take(&mut hp.actions);
         let mut done = false;
         for (i, p) in hp.planes.iter_mut().enumerate() {
-            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut actions);
+            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut hp.actions);
             if p.on_command(&mut ctx, cmd) {
                 done = true;
                 break;
             }
         }
-        self.apply_host_actions(sched, actions);
+        self.apply_host_actions(sched);
         done
     }
 
