@@ -97,6 +97,10 @@ pub fn build(
         }
         vms.push(b.add_vm(v.name.get_ref(), vm_address(i), host));
     }
+    if !vms.is_empty() {
+        // The hypervisors' virtual switches: which VM a frame is for, pauses and moves.
+        b.host_plane(Box::new(vm::VmBridge::new()));
+    }
     for e in &scenario.events {
         let link = link_named(&b, source, &e.link)?;
         b.link_event(e.at, link, e.state == crate::scenario::LinkState::Up);

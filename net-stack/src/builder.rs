@@ -11,6 +11,7 @@ use crate::app::Application;
 use crate::arp::{ArpCache, ArpConfig};
 use crate::device::{Device, Role, WireStats};
 use crate::drop_tail::DropTailQueue;
+use crate::host_plane::{HostPlane, HostPlanes, MAX_HOST_PLANES};
 use crate::network::{AppSlot, Network, Parts};
 use crate::node::{Guest, Host, Node, NodeKind};
 use crate::pcap::PcapTap;
@@ -47,6 +48,9 @@ pub enum BuildError {
         /// UDP port or ICMP identifier.
         port: u16,
     },
+    /// More host planes than [`crate::host_plane::MAX_HOST_PLANES`].
+    #[error("{0} host planes are installed; a network can have at most {max}", max = crate::host_plane::MAX_HOST_PLANES)]
+    TooManyHostPlanes(usize),
     /// An output file (pcap, time series) could not be created.
     #[error("cannot create `{path}`: {source}")]
     Pcap {
@@ -73,6 +77,7 @@ pub struct NetworkBuilder {
     link_events: Vec<(SimTime, LinkId, bool)>,
     traces: Vec<Series>,
     plane: Option<Box<dyn SwitchPlane>>,
+    host_planes: Vec<Box<dyn HostPlane>>,
     arp: Option<ArpConfig>,
 }
 
@@ -118,8 +123,10 @@ impl NetworkBuilder {
     }
 
     /// Adds a VM with address `ip` running on host `host`: a host node with no devices whose
-    /// packets leave through `host` and which `host` hands the frames addressed to it. It gets
-    /// its own MAC address. Applications install on it like on any host.
+    /// packets leave through `host`. It gets its own MAC address. Applications install on it
+    /// like on any host. Frames reach it only through a host plane that bridges VMs (the `vm`
+    /// crate's `VmBridge`, installed with [`NetworkBuilder::host_plane`]): without one, what
+    /// arrives at `host` for the VM meets `host`'s own NIC.
     pub fn add_vm(&mut self, name: &str, ip: Ipv4Addr, host: NodeId) -> NodeId {
         let vms = self
             .nodes
@@ -130,13 +137,12 @@ impl NetworkBuilder {
             guest: Some(Guest {
                 host,
                 mac: MacAddr::for_vm(vms + 1),
-                paused: false,
             }),
             ..Host::default()
         };
         let id = self.add_node(name, Some(ip), NodeKind::Host(h));
-        match &mut self.nodes[host.index()].kind {
-            NodeKind::Host(p) if p.guest.is_none() => p.guests.push(id),
+        match &self.nodes[host.index()].kind {
+            NodeKind::Host(p) if p.guest.is_none() => {}
             _ => panic!("`{}` cannot host a VM", self.nodes[host.index()].name),
         }
         id
@@ -151,6 +157,14 @@ impl NetworkBuilder {
     /// Hands the switch nodes' forwarding to `plane` (see [`crate::plane`]).
     pub fn plane(&mut self, plane: Box<dyn SwitchPlane>) -> &mut Self {
         self.plane = Some(plane);
+        self
+    }
+
+    /// Adds a host plane: logic between hosts' IP layers and their devices (see
+    /// [`crate::host_plane`]). Several compose as a stack, the first installed nearest the
+    /// hosts' IP layers.
+    pub fn host_plane(&mut self, plane: Box<dyn HostPlane>) -> &mut Self {
+        self.host_planes.push(plane);
         self
     }
 
@@ -382,6 +396,9 @@ impl NetworkBuilder {
 
     /// Checks names and addresses, computes the static routes, and returns the network.
     pub fn build(self) -> Result<Network, BuildError> {
+        if self.host_planes.len() > MAX_HOST_PLANES {
+            return Err(BuildError::TooManyHostPlanes(self.host_planes.len()));
+        }
         let mut names: Vec<(&str, usize)> = self
             .nodes
             .iter()
@@ -444,6 +461,13 @@ impl NetworkBuilder {
         net.series = self.traces;
         net.link_events = self.link_events;
         net.plane = self.plane;
+        if !self.host_planes.is_empty() {
+            net.host_planes = Some(HostPlanes::start(
+                self.host_planes,
+                &net.nodes,
+                &net.devices,
+            ));
+        }
         Ok(net)
     }
 }

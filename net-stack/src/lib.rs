@@ -13,6 +13,11 @@
 //!  Application ◄── socket ◄── TCP ◄── host ◄── router: TTL, route ◄── switch plane ◄┘
 //! ```
 //!
+//! Two extension points let higher crates add behaviour without editing net-stack: the switch
+//! plane ([`plane`], the forwarding of switch nodes; the `openflow` crate) and host planes
+//! ([`host_plane`], the hypervisor's virtual switch between a host's IP layer and its devices;
+//! the `vm` crate bridges VMs with one).
+//!
 //! A [`Network`] is a [`sim_core::Model`]: build one with a [`NetworkBuilder`], wrap it in a
 //! [`sim_core::Simulation`], call [`Network::schedule_apps`], and run. Switch nodes forward
 //! through a [`plane::SwitchPlane`] supplied by a higher crate (the `openflow` crate); net-stack
@@ -27,6 +32,7 @@ mod builder;
 pub mod device;
 pub mod drop_tail;
 mod field_error;
+pub mod host_plane;
 mod ids;
 mod link_config;
 mod network;

@@ -4,6 +4,7 @@
 mod arp;
 mod guest;
 mod host;
+mod host_planes;
 mod switch;
 #[cfg(test)]
 mod tunnel_tests;
@@ -17,6 +18,7 @@ use slotmap::SlotMap;
 
 use crate::app::{AppAction, Application};
 use crate::device::{Device, Role, TxState};
+use crate::host_plane::HostPlanes;
 use crate::node::Node;
 use crate::pcap::PcapTap;
 use crate::plane::{PlaneSend, SwitchPlane};
@@ -57,7 +59,7 @@ pub enum Event {
 /// Where every packet ended up. At any time,
 /// `created + emitted_by_switches = delivered + queue_drops + wire_losses + link_down_drops +
 /// unroutable + ttl_expired + no_listener + filtered + arp_unresolved + guest_paused +
-/// absorbed_by_switches + in_flight`.
+/// dropped_by_host_planes + absorbed_by_switches + in_flight`.
 ///
 /// The switch-related and ARP fields are omitted from JSON while zero, so networks without
 /// switches report what they always did.
@@ -91,6 +93,9 @@ pub struct PacketFates {
     /// Packets a paused VM would have sent, and frames that reached it while paused.
     #[serde(skip_serializing_if = "is_zero")]
     pub guest_paused: u64,
+    /// Packets a host plane dropped by its own rule ([`crate::host_plane::HostDrop::Policy`]).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub dropped_by_host_planes: u64,
     /// Frames handed to the switch plane (every frame a switch received).
     #[serde(skip_serializing_if = "is_zero")]
     pub absorbed_by_switches: u64,
@@ -146,6 +151,8 @@ pub struct Network {
     plane_out: Vec<VecDeque<(SimTime, PacketId)>>,
     plane_sends: Vec<PlaneSend>,
     plane_timer_at: Option<SimTime>,
+    /// The host planes, if any (see [`crate::host_plane`]).
+    pub(crate) host_planes: Option<HostPlanes>,
     next_uid: u64,
     actions: Vec<AppAction>,
     tcp_events: Vec<TcpEvent>,
@@ -184,6 +191,7 @@ impl Network {
             plane_out: Vec::new(),
             plane_sends: Vec::new(),
             plane_timer_at: None,
+            host_planes: None,
             next_uid: 0,
             actions: Vec::new(),
             tcp_events: Vec::new(),

@@ -34,23 +34,21 @@ pub struct Host {
     /// The ARP cache when hosts resolve addresses themselves; `None` = pre-filled (each hop
     /// addresses its peer device).
     pub(crate) arp: Option<ArpCache>,
-    /// When this host is a guest (a VM): where it runs and its own MAC address.
+    /// When this host is a guest (a VM): where its NIC is plugged in and its own MAC address.
     pub(crate) guest: Option<Guest>,
-    /// The guests (VMs) running on this host, which it bridges for.
-    pub(crate) guests: Vec<NodeId>,
 }
 
-/// A VM's attachment to the physical host it runs on. The VM has its own IP and MAC address
-/// and no devices: its packets leave through its host's devices and the host hands it the
-/// frames addressed to it (like a hypervisor's virtual switch).
+/// A VM's virtual NIC: its own MAC address and the physical host it is plugged into. The VM
+/// has no devices: its packets leave through its host's devices. Which frames reach it, and
+/// whether it runs, are the hypervisor's decisions, made by a
+/// [`crate::host_plane::HostPlane`] (the `vm` crate's `VmBridge`), which also moves the NIC
+/// to another host ([`crate::host_plane::HostCtx::attach`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Guest {
     /// The physical host the VM runs on now.
     pub host: NodeId,
     /// The VM's MAC address.
     pub mac: MacAddr,
-    /// Paused (during a migration's stop-and-copy): it neither sends nor receives.
-    pub paused: bool,
 }
 
 impl Host {
@@ -62,11 +60,6 @@ impl Host {
     /// The attachment, when this host is a VM.
     pub fn guest(&self) -> Option<&Guest> {
         self.guest.as_ref()
-    }
-
-    /// The VMs running on this host.
-    pub fn guests(&self) -> &[NodeId] {
-        &self.guests
     }
 }
 

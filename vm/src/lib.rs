@@ -4,7 +4,8 @@
 //! dirtying — and the engines that migrate it: pre-copy with the Xen stop conditions and seed
 //! 002's Early Notification, stop-and-copy, and post-copy with demand fetching; plus the
 //! orchestrator's pure policies (migration order, target choice by capacity, periodic trigger;
-//! seeds 000 and 004). It knows nothing about packets: an integrator (the root package) connects
+//! seeds 000 and 004); and the bridging of VMs to their hosts ([`VmBridge`]). Apart from the
+//! bridge it knows nothing about packets: an integrator (the root package) connects
 //! each [`Migration`] to one simulated TCP connection and the VM's service.
 //!
 //! * [`memory`] — [`PageBitmap`] (chunked: its memory grows with the pages touched, see
@@ -14,7 +15,9 @@
 //!   validation errors;
 //! * [`migration`] — the [`Migration`] front end, its [`MigrationEvent`]s and
 //!   [`MigrationReport`]; the engines live in [`precopy`], [`stop_and_copy`], [`postcopy`];
-//! * [`orchestrator`] — order, target and trigger policies.
+//! * [`orchestrator`] — order, target and trigger policies;
+//! * [`bridge`] — [`VmBridge`], the hypervisors' virtual switches as a net-stack host plane:
+//!   which VM a frame is for, paused VMs' drops, and moving a VM to another host.
 //!
 //! ## Driving a migration
 //!
@@ -66,6 +69,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod bridge;
 pub mod config;
 pub mod memory;
 pub mod migration;
@@ -77,6 +81,7 @@ pub mod stop_and_copy;
 #[cfg(test)]
 mod test_link;
 
+pub use bridge::VmBridge;
 pub use config::{
     ConfigError, MAX_PAGES, MigrationConfig, PostcopyConfig, PrecopyConfig, StopAndCopyConfig,
     VmConfig,

@@ -1,14 +1,12 @@
-//! VMs (guests) on hosts: who a frame is for, whose MAC a packet carries, and pausing and
-//! moving a VM. A VM is a host node without devices ([`crate::NetworkBuilder::add_vm`]); its
-//! packets leave through the devices of the host it runs on, and that host hands it the
-//! frames addressed to it — by MAC address on a switched network, by IP address under static
-//! routing.
+//! VMs' virtual NICs: a VM is a host node without devices ([`crate::NetworkBuilder::add_vm`])
+//! with its own MAC address, plugged into the host it runs on. Its packets leave through that
+//! host's devices. Which VM a frame arriving at a host is for, pausing and moving are the
+//! hypervisor's decisions and live in a [`crate::host_plane::HostPlane`] (the `vm` crate's
+//! `VmBridge`), which re-plugs a VM through [`crate::host_plane::HostCtx::attach`].
 
-use sim_core::Scheduler;
-
-use super::{Event, Network};
+use super::Network;
 use crate::node::{Guest, NodeKind};
-use crate::wire::{L3, MacAddr, Packet};
+use crate::wire::MacAddr;
 use crate::{DeviceId, NodeId};
 
 impl Network {
@@ -16,13 +14,6 @@ impl Network {
         match &self.nodes[node.index()].kind {
             NodeKind::Host(h) => h.guest.as_ref(),
             _ => None,
-        }
-    }
-
-    fn guest_mut(&mut self, node: NodeId) -> &mut Guest {
-        match &mut self.nodes[node.index()].kind {
-            NodeKind::Host(h) => h.guest.as_mut().expect("a VM"),
-            _ => panic!("not a VM"),
         }
     }
 
@@ -44,65 +35,22 @@ impl Network {
         }
     }
 
-    /// The VM on `host` that a frame arriving there is for, if any.
-    #[inline]
-    pub(super) fn guest_for(&self, host: NodeId, pkt: &Packet) -> Option<NodeId> {
-        let NodeKind::Host(h) = &self.nodes[host.index()].kind else {
-            return None;
-        };
-        if h.guests.is_empty() {
-            return None;
+    /// Plugs VM `vm`'s NIC into host `on`: its packets leave by `on`'s devices from now, and
+    /// its /32 route leads to `on` (static routing).
+    pub(super) fn attach_guest(&mut self, vm: NodeId, on: NodeId) {
+        assert!(
+            self.nodes[on.index()]
+                .host()
+                .is_some_and(|h| h.guest.is_none()),
+            "a VM is attached to a host that is not a VM"
+        );
+        match &mut self.nodes[vm.index()].kind {
+            NodeKind::Host(h) => h.guest.as_mut().expect("a VM").host = on,
+            _ => panic!("not a VM"),
         }
-        let switched = h.arp.is_some();
-        h.guests.iter().copied().find(|&vm| {
-            let (ip, mac) = (
-                self.nodes[vm.index()].ip,
-                self.guest_of(vm).expect("a VM").mac,
-            );
-            match (&pkt.l3, switched) {
-                (L3::Arp(a), _) => Some(a.target_ip) == ip && a.sender_ip != a.target_ip,
-                (L3::Ipv4(_), true) => pkt.eth.dst == mac,
-                (L3::Ipv4(v4), false) => Some(v4.dst) == ip,
-            }
-        })
-    }
-
-    /// Whether VM `vm` is paused.
-    pub(super) fn is_paused(&self, vm: NodeId) -> bool {
-        self.guest_of(vm).is_some_and(|g| g.paused)
-    }
-
-    /// Pauses VM `vm` (the stop-and-copy phase of a migration): until it resumes it sends
-    /// nothing and frames for it are dropped (`PacketFates::guest_paused`).
-    pub fn pause_guest(&mut self, vm: NodeId) {
-        self.guest_mut(vm).paused = true;
-    }
-
-    /// Resumes VM `vm` on host `on` (the end of a migration). It keeps its IP and MAC
-    /// addresses, its sockets and its ARP cache. Under static routing its /32 route now leads
-    /// to `on`; on a switched network it announces itself with a gratuitous ARP from `on`,
-    /// which updates the caches that hold its address and tells the controller where it is.
-    pub fn resume_guest(&mut self, sched: &mut Scheduler<Event>, vm: NodeId, on: NodeId) {
-        let old = self.guest_mut(vm).host;
-        for (host, add) in [(old, false), (on, true)] {
-            let NodeKind::Host(h) = &mut self.nodes[host.index()].kind else {
-                panic!("a VM runs on a host")
-            };
-            h.guests.retain(|&g| g != vm);
-            if add {
-                h.guests.push(vm);
-            }
-        }
-        let g = self.guest_mut(vm);
-        g.host = on;
-        g.paused = false;
         let (ip, host_ip) = (self.nodes[vm.index()].ip, self.nodes[on.index()].ip);
         if let (Some(ip), Some(host_ip)) = (ip, host_ip) {
             self.routes.alias(ip, host_ip);
-        }
-        let switched = matches!(&self.nodes[vm.index()].kind, NodeKind::Host(h) if h.arp.is_some());
-        if switched {
-            self.announce(sched, vm);
         }
     }
 }

@@ -5,8 +5,10 @@ use std::net::Ipv4Addr;
 
 use sim_core::Scheduler;
 
+use super::host_planes::drop_counter;
 use super::{Event, Network};
 use crate::app::{AppAction, AppCtx, Application};
+use crate::host_plane::HostVerdict;
 use crate::node::NodeKind;
 use crate::socket::SocketId;
 use crate::tcp::{Ecn, rst_for};
@@ -32,50 +34,24 @@ impl Network {
         payload_len: u32,
         tos: u8,
     ) {
+        let hooked = matches!(&self.host_planes, Some(hp) if hp.hooks_send(node));
         let n = &mut self.nodes[node.index()];
         let src = n.ip.expect("hosts have addresses");
         let NodeKind::Host(host) = &mut n.kind else {
             unreachable!("only hosts run applications")
         };
-        if host.guest.is_some_and(|g| g.paused) {
-            // A paused VM runs nothing; what its timers would send is lost.
-            self.fates.created += 1;
-            self.fates.guest_paused += 1;
-            return;
-        }
         let ident = host.next_ip_ident;
+        let meta = PacketMeta {
+            uid: self.next_uid,
+            flow,
+            created: sched.now(),
+        };
+        if hooked {
+            let pkt = ipv4_packet(src, dst, l4, payload_len, ident, tos, meta);
+            return self.host_send_hooked(sched, node, pkt);
+        }
         host.next_ip_ident = ident.wrapping_add(1);
-        let protocol = match l4 {
-            L4::Udp(_) => IpProtocol::Udp,
-            L4::Tcp(_) => IpProtocol::Tcp,
-            L4::Icmp(_) => IpProtocol::Icmp,
-            L4::None => unreachable!("IPv4 packets carry a transport header"),
-        };
-        let pkt = Packet {
-            eth: EthernetRepr {
-                dst: Default::default(),
-                src: Default::default(),
-                vlan: Default::default(),
-                ethertype: EtherType::Ipv4,
-            },
-            l3: L3::Ipv4(Ipv4Repr {
-                src,
-                dst,
-                protocol,
-                ttl: 64,
-                ident,
-                tos,
-                dont_fragment: false,
-            }),
-            l4,
-            payload_len,
-            encap: None,
-            meta: PacketMeta {
-                uid: self.next_uid,
-                flow,
-                created: sched.now(),
-            },
-        };
+        let pkt = ipv4_packet(src, dst, l4, payload_len, ident, tos, meta);
         self.next_uid += 1;
         self.fates.created += 1;
         let id = self.packets.insert(pkt);
@@ -90,7 +66,32 @@ impl Network {
         }
     }
 
-    /// A frame reached host `node` through its device `dev`.
+    /// [`Network::host_send`] for a node some host plane hooks: the planes see the packet
+    /// before its identification and uid are taken (a packet they drop takes neither: the
+    /// stack that would have sent it never ran, as for a paused VM).
+    #[inline(never)]
+    fn host_send_hooked(&mut self, sched: &mut Scheduler<Event>, node: NodeId, mut pkt: Packet) {
+        self.fates.created += 1;
+        let verdict = self.send_hooks(sched, node, &mut pkt);
+        if let HostVerdict::Drop(why) = verdict {
+            *drop_counter(why)(&mut self.fates) += 1;
+            return;
+        }
+        if let NodeKind::Host(host) = &mut self.nodes[node.index()].kind {
+            host.next_ip_ident = host.next_ip_ident.wrapping_add(1);
+        }
+        // Taken now: a plane's announcements may have taken uids while it was called.
+        pkt.meta.uid = self.next_uid;
+        self.next_uid += 1;
+        let id = self.packets.insert(pkt);
+        match verdict {
+            HostVerdict::Pass => self.ip_output(sched, node, id),
+            verdict => self.carry_out(sched, node, None, id, verdict),
+        }
+    }
+
+    /// A frame reached host `node` through its device `dev`: the host planes that hook it see
+    /// it first, then the NIC.
     pub(super) fn host_receive(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -98,17 +99,33 @@ impl Network {
         dev: DeviceId,
         id: PacketId,
     ) {
+        if let Some(hp) = &self.host_planes
+            && hp.hooks_receive(node)
+        {
+            match self.receive_hooks(sched, node, dev, id) {
+                HostVerdict::Pass => {}
+                HostVerdict::Deliver(to) if self.nodes[to.index()].is_host() => node = to,
+                verdict => return self.carry_out(sched, node, Some(dev), id, verdict),
+            }
+        }
+        self.nic_receive(sched, node, dev, id);
+    }
+
+    /// What host (or VM) `node`'s NIC does with a frame that arrived on `dev`: its MAC filter,
+    /// then ARP or IP up to a socket or an application.
+    #[inline(always)]
+    pub(super) fn nic_receive(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        dev: DeviceId,
+        id: PacketId,
+    ) {
         let pkt = self.packets[id];
         if pkt.encap.is_some() {
+            // No host plane took the tunnel packet off: the NIC has no tunnel endpoint.
             self.tunnel_arrival(node, dev, id);
             return;
-        }
-        if let Some(vm) = self.guest_for(node, &pkt) {
-            if self.is_paused(vm) {
-                self.drop_packet(id, |f| &mut f.guest_paused);
-                return;
-            }
-            node = vm;
         }
         // The NIC's filter: on a switched network a flooded frame reaches hosts it is not for.
         if pkt.eth.dst != self.identity_mac(node, dev) && !pkt.eth.dst.is_broadcast() {
@@ -300,10 +317,50 @@ impl Network {
                 AppAction::Timer { at, token } => {
                     sched.schedule_at(at, Event::AppTimer(app, token));
                 }
-                AppAction::PauseGuest(vm) => self.pause_guest(vm),
+                AppAction::PauseGuest(vm) => self.pause_guest(sched, vm),
                 AppAction::ResumeGuest { vm, on } => self.resume_guest(sched, vm, on),
             }
         }
         self.actions = actions;
+    }
+}
+
+/// An IPv4 packet as a host's IP layer makes it; ARP or the route sets the Ethernet header.
+#[inline(always)]
+fn ipv4_packet(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    l4: L4,
+    payload_len: u32,
+    ident: u16,
+    tos: u8,
+    meta: PacketMeta,
+) -> Packet {
+    let protocol = match l4 {
+        L4::Udp(_) => IpProtocol::Udp,
+        L4::Tcp(_) => IpProtocol::Tcp,
+        L4::Icmp(_) => IpProtocol::Icmp,
+        L4::None => unreachable!("IPv4 packets carry a transport header"),
+    };
+    Packet {
+        eth: EthernetRepr {
+            dst: Default::default(),
+            src: Default::default(),
+            vlan: Default::default(),
+            ethertype: EtherType::Ipv4,
+        },
+        l3: L3::Ipv4(Ipv4Repr {
+            src,
+            dst,
+            protocol,
+            ttl: 64,
+            ident,
+            tos,
+            dont_fragment: false,
+        }),
+        l4,
+        payload_len,
+        encap: None,
+        meta,
     }
 }

@@ -1,6 +1,8 @@
-//! VMs as guests of hosts: reached through the host they run on, paused, and moved to another
-//! host with their addresses and connections — under static routing (the /32 route follows
-//! the VM) and on a switched network (a gratuitous ARP announces the move).
+//! VMs as guests of hosts, bridged by `vm::VmBridge` (a net-stack host plane installed from
+//! outside net-stack): reached through the host they run on, paused, and moved to another
+//! host with their addresses and connections under static routing (the /32 route follows the
+//! VM). The switched case (a gratuitous ARP announces the move) runs in the root package's
+//! OpenFlow migration tests.
 
 use std::net::Ipv4Addr;
 
@@ -8,6 +10,7 @@ use net_stack::LinkConfig;
 use net_stack::apps::{Ping, PingConfig, RequestClient, RequestConfig, ResponseServer};
 use net_stack::{Network, NetworkBuilder, NodeId};
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
+use vm::VmBridge;
 
 fn link() -> LinkConfig {
     LinkConfig {
@@ -31,6 +34,7 @@ fn bed() -> (NetworkBuilder, NodeId, NodeId, NodeId, NodeId) {
     b.connect(r, a, link());
     b.connect(r, h, link());
     let vm = b.add_vm("vm", VM_IP, a);
+    b.host_plane(Box::new(VmBridge::new()));
     (b, client, a, h, vm)
 }
 
@@ -73,7 +77,7 @@ fn tcp_service_survives_a_move_under_static_routing() {
     let mut sim = sim(b);
     sim.run_until(SimTime::from_ms(100));
     let before = answers(&sim, c);
-    sim.model.pause_guest(vm);
+    sim.model.pause_guest(&mut sim.scheduler, vm);
     sim.run_until(SimTime::from_ms(150));
     assert_eq!(
         answers(&sim, c),
@@ -121,7 +125,7 @@ fn answers_in_flight(sim: &Simulation<Network>, c: net_stack::AppId, before: u64
 /// `b` after the move — the /32 route followed the VM.
 #[test]
 fn ping_follows_the_vm() {
-    let (mut b, client, _a, h, vm) = bed();
+    let (mut b, client, a, h, vm) = bed();
     let cfg = PingConfig {
         dst: VM_IP,
         ident: 1,
@@ -132,7 +136,8 @@ fn ping_follows_the_vm() {
     b.bind_icmp(p, 1).unwrap();
     let mut sim = sim(b);
     sim.run_until(SimTime::from_ms(95));
-    sim.model.pause_guest(vm);
+    assert_eq!(bridge(&sim).guests_on(a), &[vm]);
+    sim.model.pause_guest(&mut sim.scheduler, vm);
     sim.run_until(SimTime::from_ms(145));
     sim.model.resume_guest(&mut sim.scheduler, vm, h);
     sim.run_until(SimTime::from_ms(300));
@@ -141,5 +146,102 @@ fn ping_follows_the_vm() {
     assert_eq!(ping.lost(SimTime::from_ms(280)), 5);
     let n = sim.model.nodes()[vm.index()].host().unwrap();
     assert_eq!(n.guest().unwrap().host, h);
-    assert_eq!(sim.model.nodes()[h.index()].host().unwrap().guests(), &[vm]);
+    assert_eq!(bridge(&sim).guests_on(h), &[vm]);
+    assert!(bridge(&sim).guests_on(a).is_empty());
+    assert!(!bridge(&sim).is_paused(vm));
+    assert_conserved(&sim);
+}
+
+fn bridge(sim: &Simulation<Network>) -> &VmBridge {
+    sim.model
+        .host_plane(0)
+        .and_then(|p| p.as_any().downcast_ref::<VmBridge>())
+        .expect("the bridge is host plane 0")
+}
+
+/// Every packet is somewhere: conservation of `PacketFates` with the bridge's drops counted.
+fn assert_conserved(sim: &Simulation<Network>) {
+    let f = sim.model.fates();
+    assert_eq!(
+        f.created + f.emitted_by_switches,
+        f.delivered
+            + f.queue_drops
+            + f.wire_losses
+            + f.link_down_drops
+            + f.unroutable
+            + f.ttl_expired
+            + f.no_listener
+            + f.filtered
+            + f.arp_unresolved
+            + f.guest_paused
+            + f.dropped_by_host_planes
+            + f.absorbed_by_switches
+            + sim.model.packets_in_flight() as u64,
+        "fates: {f:?}"
+    );
+}
+
+/// While paused, what the VM would send (its ping replies are never made) and what reaches it
+/// both count in `guest_paused`: 5 echo requests met the paused VM, no reply was created for
+/// them, and nothing else was lost.
+#[test]
+fn paused_vm_drops_count_as_guest_paused() {
+    let (mut b, client, _a, _h, vm) = bed();
+    let cfg = PingConfig {
+        dst: VM_IP,
+        ident: 1,
+        interval: SimTime::from_ms(10),
+        size: 56,
+    };
+    let p = b.add_app(client, 0, Box::new(Ping::new(cfg)), SimTime::ZERO, None);
+    b.bind_icmp(p, 1).unwrap();
+    let mut sim = sim(b);
+    sim.run_until(SimTime::from_ms(95));
+    sim.model.pause_guest(&mut sim.scheduler, vm);
+    assert!(bridge(&sim).is_paused(vm));
+    sim.run_until(SimTime::from_ms(145));
+    let f = sim.model.fates();
+    assert_eq!(f.guest_paused, 5, "{f:?}");
+    // 15 requests (0..140 ms) and 10 replies were created; the 10 answered ones were delivered
+    // twice (request at the VM, reply at the client).
+    assert_eq!(f.created, 15 + 10, "{f:?}");
+    assert_eq!(f.delivered, 20, "{f:?}");
+    assert_conserved(&sim);
+}
+
+/// A VM without a bridge is not reached: its host's own NIC takes the frames addressed to the
+/// VM's IP and, not being that address, counts them unroutable (hosts do not forward).
+#[test]
+fn without_a_bridge_frames_for_a_vm_meet_the_host() {
+    let mut b = NetworkBuilder::new(RngStreams::new(5));
+    let client = b.add_host("client", Ipv4Addr::new(10, 0, 0, 1));
+    let a = b.add_host("a", Ipv4Addr::new(10, 0, 1, 1));
+    b.connect(client, a, link());
+    b.add_vm("vm", VM_IP, a);
+    let cfg = PingConfig {
+        dst: VM_IP,
+        ident: 1,
+        interval: SimTime::from_ms(10),
+        size: 56,
+    };
+    let p = b.add_app(client, 0, Box::new(Ping::new(cfg)), SimTime::ZERO, None);
+    b.bind_icmp(p, 1).unwrap();
+    let mut sim = sim(b);
+    sim.run_until(SimTime::from_ms(55));
+    let f = sim.model.fates();
+    assert_eq!((f.created, f.unroutable, f.delivered), (6, 6, 0), "{f:?}");
+}
+
+/// Pausing a VM on a network with no host plane to carry the command out is a programming
+/// error, not a silent no-op.
+#[test]
+#[should_panic(expected = "no host plane bridges VM")]
+fn pausing_without_a_bridge_panics() {
+    let mut b = NetworkBuilder::new(RngStreams::new(5));
+    let client = b.add_host("client", Ipv4Addr::new(10, 0, 0, 1));
+    let a = b.add_host("a", Ipv4Addr::new(10, 0, 1, 1));
+    b.connect(client, a, link());
+    let vm = b.add_vm("vm", VM_IP, a);
+    let mut sim = sim(b);
+    sim.model.pause_guest(&mut sim.scheduler, vm);
 }
