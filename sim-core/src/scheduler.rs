@@ -33,7 +33,18 @@ pub struct Scheduler<E> {
     now: SimTime,
     queue: AnyQueue<E>,
     executed: u64,
-    stop_requested: bool,
+    stop: Stop,
+}
+
+/// A request to end the running loop early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    /// Keep running.
+    No,
+    /// Return after the current event ([`Scheduler::stop`]).
+    Now,
+    /// Return once every event at the current time has run ([`Scheduler::stop_after_instant`]).
+    AfterInstant,
 }
 
 impl<E> Scheduler<E> {
@@ -48,7 +59,7 @@ impl<E> Scheduler<E> {
             now: SimTime::ZERO,
             queue: AnyQueue::new(kind),
             executed: 0,
-            stop_requested: false,
+            stop: Stop::No,
         }
     }
 
@@ -86,9 +97,20 @@ impl<E> Scheduler<E> {
         self.queue.cancel(id)
     }
 
-    /// Asks the running loop to return after the current event.
+    /// Asks the running loop to return after the current event; events pending at the
+    /// current time stay pending.
     pub fn stop(&mut self) {
-        self.stop_requested = true;
+        self.stop = Stop::Now;
+    }
+
+    /// Asks the running loop to return once every event at the current time has run —
+    /// those already pending and those they schedule at the same time — so that what
+    /// happens at the stopping instant does not depend on which same-time event asked.
+    /// The clock stays at the current time. [`Scheduler::stop`] takes precedence.
+    pub fn stop_after_instant(&mut self) {
+        if self.stop == Stop::No {
+            self.stop = Stop::AfterInstant;
+        }
     }
 
     /// Events executed so far.
@@ -137,7 +159,8 @@ pub struct Progress {
 pub enum RunOutcome {
     /// The end time was reached (or no event was left before it); the clock is at the end time.
     ReachedEnd,
-    /// [`Scheduler::stop`] was called; the clock is at the last executed event.
+    /// [`Scheduler::stop`] or [`Scheduler::stop_after_instant`] was called; the clock is at
+    /// the last executed event.
     Stopped,
 }
 
@@ -190,9 +213,11 @@ impl<M: Model> Simulation<M> {
     }
 
     /// Executes every event with time ≤ `end` in order, then sets the clock to `end` — unless
-    /// a handler calls [`Scheduler::stop`], which returns at once.
-    pub fn run_until(&mut self, end: SimTime) -> RunOutcome {
-        self.scheduler.stop_requested = false;
+    /// a handler calls [`Scheduler::stop`], which returns at once, or
+    /// [`Scheduler::stop_after_instant`], which returns after the last event at that time.
+    pub fn run_until(&mut self, mut end: SimTime) -> RunOutcome {
+        self.scheduler.stop = Stop::No;
+        let mut outcome = RunOutcome::ReachedEnd;
         let every = self.progress.as_ref().map_or(u64::MAX, |p| p.every);
         let mut next_report = self.scheduler.executed.saturating_add(every);
         while let Some((t, ev)) = self.scheduler.queue.pop_until(end) {
@@ -203,15 +228,24 @@ impl<M: Model> Simulation<M> {
                 next_report = self.scheduler.executed.saturating_add(every);
                 self.report(end);
             }
-            if self.scheduler.stop_requested {
-                self.scheduler.stop_requested = false;
-                self.report(end);
-                return RunOutcome::Stopped;
+            match self.scheduler.stop {
+                Stop::No => {}
+                Stop::Now => {
+                    self.scheduler.stop = Stop::No;
+                    self.report(end);
+                    return RunOutcome::Stopped;
+                }
+                Stop::AfterInstant => {
+                    // Only what is left at this instant runs: the queue stops at `t`.
+                    self.scheduler.stop = Stop::No;
+                    end = t;
+                    outcome = RunOutcome::Stopped;
+                }
             }
         }
         self.scheduler.now = self.scheduler.now.max(end);
         self.report(end);
-        RunOutcome::ReachedEnd
+        outcome
     }
 
     fn report(&mut self, end: SimTime) {
@@ -285,6 +319,41 @@ mod tests {
         assert_eq!(sim.run_until(SimTime::MAX), RunOutcome::Stopped);
         assert_eq!(sim.scheduler.now(), SimTime::from_ps(2));
         assert_eq!(sim.scheduler.pending(), 1);
+    }
+
+    /// stop_after_instant() lets the other events of the same instant run — those pending
+    /// and those scheduled at that instant afterwards — and returns with later ones pending
+    /// and the clock at that instant.
+    #[test]
+    fn stop_after_instant_finishes_the_instant() {
+        struct Chain {
+            log: Vec<(SimTime, u32)>,
+        }
+        impl Model for Chain {
+            type Event = u32;
+            fn handle(&mut self, sched: &mut Scheduler<u32>, ev: u32) {
+                self.log.push((sched.now(), ev));
+                if ev == 2 {
+                    sched.stop_after_instant();
+                    sched.schedule_in(SimTime::ZERO, 9); // same instant: still runs
+                }
+            }
+        }
+        let mut sim = Simulation::new(Chain { log: vec![] });
+        for (t, e) in [(1, 1), (2, 2), (2, 3), (3, 4)] {
+            sim.scheduler.schedule_at(SimTime::from_ps(t), e);
+        }
+        assert_eq!(sim.run_until(SimTime::MAX), RunOutcome::Stopped);
+        let order: Vec<u32> = sim.model.log.iter().map(|x| x.1).collect();
+        assert_eq!(order, [1, 2, 3, 9], "the instant completes, FIFO");
+        assert_eq!(sim.scheduler.now(), SimTime::from_ps(2));
+        assert_eq!(sim.scheduler.pending(), 1, "the event at 3 ps waits");
+        assert_eq!(
+            sim.run_until(SimTime::MAX),
+            RunOutcome::ReachedEnd,
+            "resumable"
+        );
+        assert_eq!(sim.model.log.last(), Some(&(SimTime::from_ps(3), 4)));
     }
 
     /// The progress hook fires every N events plus once at the end, not per event.

@@ -221,6 +221,9 @@ impl Network {
                 self.tcp.get_mut(sid).writer_blocked = false;
                 self.call_app(sched, app, |a, ctx| a.on_tcp_writable(ctx, sid));
             }
+            if let Some(acked) = self.tcp.take_acked_progress(sid) {
+                self.call_app(sched, app, |a, ctx| a.on_tcp_acked(ctx, sid, acked));
+            }
             let s = self.tcp.get_mut(sid);
             if s.conn.cc_changes() != s.traced_changes {
                 s.traced_changes = s.conn.cc_changes();
@@ -289,6 +292,10 @@ impl Network {
                 }
                 AppAction::PauseGuest(vm) => self.pause_guest(vm),
                 AppAction::ResumeGuest { vm, on } => self.resume_guest(sched, vm, on),
+                AppAction::Signal { to, signal } => {
+                    sched.schedule_at(sched.now(), Event::Signal(to, signal));
+                }
+                AppAction::StopRun => sched.stop_after_instant(),
             }
         }
         self.actions = actions;
