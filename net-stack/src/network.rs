@@ -555,9 +555,7 @@ impl Model for Network {
             Event::SwitchOut(dev) => self.on_switch_out(sched, dev),
             Event::PlaneTimer => self.on_plane_timer(sched),
             Event::ArpTimer(node, ip) => self.on_arp_timer(sched, node, ip),
-            Event::Signal(app, signal) => {
-                self.call_app(sched, app, |a, ctx| a.on_signal(ctx, signal))
-            }
+            Event::Signal(app, signal) => self.deliver_signal(sched, app, signal),
             Event::TraceSample(i) => {
                 let now = sched.now();
                 let s = &mut self.series[i as usize];

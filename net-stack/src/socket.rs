@@ -84,6 +84,18 @@ impl Socket {
     pub fn bytes_acked(&self) -> u64 {
         self.written - self.conn.unacked_bytes()
     }
+
+    /// The new acknowledged count if the socket is watched and the count grew since it was
+    /// last reported (and records it as reported).
+    #[inline]
+    pub(crate) fn take_acked_progress(&mut self) -> Option<u64> {
+        let reported = self.acked_reported?;
+        let acked = self.bytes_acked();
+        (acked > reported).then(|| {
+            self.acked_reported = Some(acked);
+            acked
+        })
+    }
 }
 
 /// Who a new socket belongs to.
@@ -243,19 +255,6 @@ impl SocketTable {
     pub(crate) fn watch_acked(&mut self, id: SocketId) {
         let s = &mut self.sockets[id.0 as usize];
         s.acked_reported.get_or_insert(s.bytes_acked());
-    }
-
-    /// The new acknowledged count if socket `id` is watched and the count grew since it was
-    /// last reported (and records it as reported).
-    #[inline]
-    pub(crate) fn take_acked_progress(&mut self, id: SocketId) -> Option<u64> {
-        let s = &mut self.sockets[id.0 as usize];
-        let reported = s.acked_reported?;
-        let acked = s.bytes_acked();
-        (acked > reported).then(|| {
-            s.acked_reported = Some(acked);
-            acked
-        })
     }
 
     pub(crate) fn close(&mut self, id: SocketId) {

@@ -227,10 +227,13 @@ fn an_application_stops_the_run() {
     assert!(sim.scheduler.pending() > 0, "later ticks were left pending");
 }
 
+/// What a watcher saw: (time, the acknowledged count reported, or `None` for `AllAcked`).
+type AckLog = Rc<RefCell<Vec<(SimTime, Option<u64>)>>>;
+
 /// Writes `bytes` over one connection to `B:80` and watches its acknowledgements.
 struct Watcher {
     bytes: u64,
-    log: Rc<RefCell<Vec<(SimTime, Option<u64>)>>>,
+    log: AckLog,
 }
 
 impl Application for Watcher {
@@ -259,7 +262,7 @@ impl Application for Watcher {
 #[test]
 fn acknowledgement_progress_is_reported_as_it_grows() {
     let (mut b, a, h) = pair();
-    let log = Rc::default();
+    let log: AckLog = Rc::default();
     let bytes = 1_000_000;
     let w = Watcher {
         bytes,

@@ -33,18 +33,10 @@ pub struct Scheduler<E> {
     now: SimTime,
     queue: AnyQueue<E>,
     executed: u64,
-    stop: Stop,
-}
-
-/// A request to end the running loop early.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Stop {
-    /// Keep running.
-    No,
-    /// Return after the current event ([`Scheduler::stop`]).
-    Now,
-    /// Return once every event at the current time has run ([`Scheduler::stop_after_instant`]).
-    AfterInstant,
+    /// The running loop should return (checked after every event).
+    stop_requested: bool,
+    /// ... but only once the current instant is over ([`Scheduler::stop_after_instant`]).
+    finish_instant: bool,
 }
 
 impl<E> Scheduler<E> {
@@ -59,7 +51,8 @@ impl<E> Scheduler<E> {
             now: SimTime::ZERO,
             queue: AnyQueue::new(kind),
             executed: 0,
-            stop: Stop::No,
+            stop_requested: false,
+            finish_instant: false,
         }
     }
 
@@ -100,7 +93,8 @@ impl<E> Scheduler<E> {
     /// Asks the running loop to return after the current event; events pending at the
     /// current time stay pending.
     pub fn stop(&mut self) {
-        self.stop = Stop::Now;
+        self.stop_requested = true;
+        self.finish_instant = false;
     }
 
     /// Asks the running loop to return once every event at the current time has run —
@@ -108,8 +102,9 @@ impl<E> Scheduler<E> {
     /// happens at the stopping instant does not depend on which same-time event asked.
     /// The clock stays at the current time. [`Scheduler::stop`] takes precedence.
     pub fn stop_after_instant(&mut self) {
-        if self.stop == Stop::No {
-            self.stop = Stop::AfterInstant;
+        if !self.stop_requested {
+            self.stop_requested = true;
+            self.finish_instant = true;
         }
     }
 
@@ -215,9 +210,9 @@ impl<M: Model> Simulation<M> {
     /// Executes every event with time ≤ `end` in order, then sets the clock to `end` — unless
     /// a handler calls [`Scheduler::stop`], which returns at once, or
     /// [`Scheduler::stop_after_instant`], which returns after the last event at that time.
-    pub fn run_until(&mut self, mut end: SimTime) -> RunOutcome {
-        self.scheduler.stop = Stop::No;
-        let mut outcome = RunOutcome::ReachedEnd;
+    pub fn run_until(&mut self, end: SimTime) -> RunOutcome {
+        self.scheduler.stop_requested = false;
+        self.scheduler.finish_instant = false;
         let every = self.progress.as_ref().map_or(u64::MAX, |p| p.every);
         let mut next_report = self.scheduler.executed.saturating_add(every);
         while let Some((t, ev)) = self.scheduler.queue.pop_until(end) {
@@ -228,24 +223,21 @@ impl<M: Model> Simulation<M> {
                 next_report = self.scheduler.executed.saturating_add(every);
                 self.report(end);
             }
-            match self.scheduler.stop {
-                Stop::No => {}
-                Stop::Now => {
-                    self.scheduler.stop = Stop::No;
-                    self.report(end);
-                    return RunOutcome::Stopped;
+            if self.scheduler.stop_requested {
+                // After `stop_after_instant`, carry on while events remain at this instant
+                // (the flag stays set, so this is asked again after each of them).
+                if self.scheduler.finish_instant && self.scheduler.queue.peek_time() == Some(t) {
+                    continue;
                 }
-                Stop::AfterInstant => {
-                    // Only what is left at this instant runs: the queue stops at `t`.
-                    self.scheduler.stop = Stop::No;
-                    end = t;
-                    outcome = RunOutcome::Stopped;
-                }
+                self.scheduler.stop_requested = false;
+                self.scheduler.finish_instant = false;
+                self.report(end);
+                return RunOutcome::Stopped;
             }
         }
         self.scheduler.now = self.scheduler.now.max(end);
         self.report(end);
-        outcome
+        RunOutcome::ReachedEnd
     }
 
     fn report(&mut self, end: SimTime) {

@@ -221,8 +221,9 @@ impl Network {
                 self.tcp.get_mut(sid).writer_blocked = false;
                 self.call_app(sched, app, |a, ctx| a.on_tcp_writable(ctx, sid));
             }
-            if let Some(acked) = self.tcp.take_acked_progress(sid) {
-                self.call_app(sched, app, |a, ctx| a.on_tcp_acked(ctx, sid, acked));
+            let s = self.tcp.get_mut(sid);
+            if let Some(acked) = s.take_acked_progress() {
+                self.report_acked(sched, app, sid, acked);
             }
             let s = self.tcp.get_mut(sid);
             if s.conn.cc_changes() != s.traced_changes {
@@ -255,7 +256,32 @@ impl Network {
         self.tcp.mark_dirty(sid);
     }
 
+    /// Tells `app` that `acked` bytes of socket `sid` are acknowledged (out of line: the
+    /// socket service loop stays lean for the sockets nobody watches).
+    #[cold]
+    #[inline(never)]
+    fn report_acked(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        app: AppId,
+        sid: SocketId,
+        acked: u64,
+    ) {
+        self.call_app(sched, app, |a, ctx| a.on_tcp_acked(ctx, sid, acked));
+    }
+
     // ---- applications ------------------------------------------------------------------------
+
+    /// An [`Event::Signal`] reaches its application.
+    #[inline(never)]
+    pub(super) fn deliver_signal(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        app: AppId,
+        signal: crate::signal::Signal,
+    ) {
+        self.call_app(sched, app, |a, ctx| a.on_signal(ctx, signal));
+    }
 
     pub(super) fn call_app(
         &mut self,
