@@ -273,7 +273,6 @@ impl Network {
     // ---- applications ------------------------------------------------------------------------
 
     /// An [`Event::Signal`] reaches its application.
-    #[inline(never)]
     pub(super) fn deliver_signal(
         &mut self,
         sched: &mut Scheduler<Event>,
