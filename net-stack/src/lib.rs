@@ -12,6 +12,10 @@
 //!
 //! A [`Network`] is a [`sim_core::Model`]: build one with a [`NetworkBuilder`], wrap it in a
 //! [`sim_core::Simulation`], call [`Network::schedule_apps`], and run.
+//!
+//! Applications coordinate through typed [`signal`]s delivered as engine events (with a
+//! written ordering contract), can stop the run, follow their TCP streams' acknowledgements,
+//! and report their results as a typed [`report::Report`] per kind.
 #![warn(missing_docs)]
 
 pub mod app;
