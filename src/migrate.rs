@@ -13,9 +13,11 @@
 //!   round's last acknowledgement to the VM running there — restoring and resuming it on that
 //!   machine's hardware (seed 004).
 //! * Admission: at most `[orchestrator] concurrent` migrations run at once; a triggered
-//!   migration waits (checked every 100 µs) until it is the next in plan order — by trigger
-//!   time, then file order — and a slot is free. With the default of 1 they run one after
-//!   another.
+//!   migration waits until it is the next in plan order — by trigger time, then file order —
+//!   and a slot is free, and starts the instant a running migration finishes (the
+//!   [`vm::orchestrator::Orchestrator`] application signals it). With the default of 1 they
+//!   run one after another. With `end_after_migrations` the orchestrator ends the run at the
+//!   instant the last one finishes.
 
 use std::net::Ipv4Addr;
 
@@ -23,7 +25,7 @@ use net_stack::apps::PacketSink;
 use net_stack::{AppId, NetworkBuilder, NodeId};
 use sim_core::{RngStreams, SimTime};
 use vm::app::MigrationApp;
-use vm::orchestrator::{HostLoad, TargetPolicy, choose_target, migration_order};
+use vm::orchestrator::{HostLoad, Orchestrator, TargetPolicy, choose_target, migration_order};
 use vm::{Migration, VmConfig};
 
 use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
@@ -137,7 +139,9 @@ pub fn install(
     }
     plan.sort_by_key(|&(i, at)| (at, i));
 
-    let gate = vm::app::Gate::new(scenario.orchestrator.concurrent);
+    let concurrent = scenario.orchestrator.concurrent;
+    // Each migration adds its sink and its application; the orchestrator comes after them.
+    let orchestrator = AppId(b.next_app_id().0 + 2 * plan.len() as u32);
     let mut handles = Vec::with_capacity(plan.len());
     for (ticket, (i, at)) in plan.into_iter().enumerate() {
         let m = &scenario.migrations[i];
@@ -211,8 +215,10 @@ pub fn install(
         );
         b.listen_tcp(sink, port(i))
             .map_err(|e| source.error_at(m.vm.span(), e.to_string(), None))?;
-        let app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i))
-            .with_gate(gate.clone(), ticket as u32);
+        let app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i)).with_orchestrator(
+            orchestrator,
+            Orchestrator::admits_at_start(concurrent, ticket),
+        );
         let app = b.add_app(from, u32::MAX, Box::new(app), at, None);
         handles.push(MigrationHandle {
             vm: v.name.get_ref().clone(),
@@ -223,6 +229,14 @@ pub fn install(
             app,
             sink,
         });
+    }
+    if let Some(first) = handles.first() {
+        // It sends no packets; it lives on the first migration's source host.
+        let host = b.node(&first.from).expect("a host");
+        let apps = handles.iter().map(|h| h.app).collect();
+        let o = Orchestrator::new(apps, concurrent, scenario.end_after_migrations);
+        let id = b.add_app(host, u32::MAX, Box::new(o), SimTime::ZERO, None);
+        assert_eq!(id, orchestrator, "the orchestrator's id was foreseen");
     }
     Ok(handles)
 }

@@ -8,9 +8,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sim_core::SimTime;
 use thiserror::Error;
 
-use crate::build::{Built, CheckOptions, build};
+use crate::build::{CheckOptions, build};
 use crate::output::{OutputError, Staging};
-use crate::scenario::{END_CHECK, Scenario, ScenarioError, ScenarioSource};
+use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
 use crate::summary::{Summary, collect};
 
 /// Anything that stops a run. Each is a user error (exit code 1).
@@ -67,27 +67,6 @@ fn output_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
 
 pub use crate::output::MANIFEST;
 
-/// Runs until every migration has finished, checking at each multiple of [`END_CHECK`], or
-/// until `limit`; returns the end of the run. Stepping does not change what happens: the events
-/// run in the same order as in one `run_until`.
-fn run_until_migrated(built: &mut Built, limit: SimTime) -> SimTime {
-    let mut t = SimTime::ZERO;
-    loop {
-        t = (t + END_CHECK).min(limit);
-        built.sim.run_until(t);
-        let net = &built.sim.model;
-        let done = built.migrations.iter().all(|m| {
-            net.app(m.app)
-                .as_any()
-                .downcast_ref::<vm::app::MigrationApp>()
-                .is_some_and(|a| a.migration().end.is_some())
-        });
-        if done || t == limit {
-            return t;
-        }
-    }
-}
-
 /// Builds and runs `scenario`, writing `summary.json`, `flows.csv`, the pcaps, the time series
 /// and the plots ([`crate::plot::run_plots`]) into `opts.out`. `summary.json` is written last: a directory without it is not a finished run.
 pub fn run(
@@ -129,11 +108,11 @@ pub fn run(
             bar.set_message(format!("{:.2} M events/s", rate / 1e6));
         });
     }
-    let end = if scenario.end_after_migrations {
-        run_until_migrated(&mut built, scenario.duration)
-    } else {
-        built.sim.run_until(scenario.duration);
-        scenario.duration
+    // With `end_after_migrations` the orchestrator stops the run at the instant the last
+    // migration finishes; otherwise it runs to `duration`.
+    let end = match built.sim.run_until(scenario.duration) {
+        sim_core::RunOutcome::Stopped => built.sim.scheduler.now(),
+        sim_core::RunOutcome::ReachedEnd => scenario.duration,
     };
     let wall_time_s = wall.elapsed().as_secs_f64();
     if let Some(bar) = bar {
@@ -190,12 +169,7 @@ fn write_migration_series(
             "migration,round,start_s,end_s,bytes,pages_sent,pages_dirtied_during,paused_s,resumed_s\n",
         );
         for (k, m) in migrations.iter().enumerate().filter(|(_, m)| m.vm == vm) {
-            let app = net
-                .app(m.app)
-                .as_any()
-                .downcast_ref::<vm::app::MigrationApp>()
-                .expect("a migration application");
-            let r = app.migration();
+            let r = crate::summary::migration_report(net, m.app);
             let t =
                 |x: Option<SimTime>| x.map_or(String::new(), |t| format!("{:.9}", t.as_secs_f64()));
             for round in &r.rounds {

@@ -4,7 +4,7 @@
 //! for the others. Lists are in a fixed order (flows as in the scenario; queues by node, then
 //! port), so the same scenario and seed give byte-identical files apart from `wall_time_s`.
 
-use net_stack::apps::{BulkSend, PacketSink, Ping, RequestClient};
+use net_stack::app::Report;
 use net_stack::socket::SocketId;
 use net_stack::{Network, PacketFates};
 use serde::Serialize;
@@ -302,27 +302,19 @@ fn migration_summary(
     m: &crate::migrate::MigrationHandle,
     flows: &[FlowHandle],
 ) -> MigrationSummary {
-    let app = net
-        .app(m.app)
-        .as_any()
-        .downcast_ref::<vm::app::MigrationApp>()
-        .expect("a migration application");
-    let r = app.migration();
+    let r = migration_report(net, m.app);
     let secs = |t: Option<SimTime>| t.map(SimTime::as_secs_f64);
     let workload = crate::build::workload_name(&m.vm);
     // The service as its users see it: a request-response client's longest wait between
     // answers, a ping's longest wait between replies, and for streams into the VM (UDP, bulk
     // TCP) the longest silence at the VM's receiver.
     let service_downtime_s = flows.iter().find(|f| f.name == workload).map(|f| {
-        let sender = net.app(f.sender);
-        let gap = match (
-            sender.as_any().downcast_ref::<RequestClient>(),
-            f.kind,
-            f.receiver,
-        ) {
-            (Some(c), _, _) => c.max_gap(),
-            (None, FlowKind::Ping, _) | (None, _, None) => sender.report().max_gap,
-            (None, _, Some(rx)) => net.app(rx).report().max_gap,
+        let sender = net.app(f.sender).report();
+        let gap = match (&sender, f.kind, f.receiver) {
+            (Report::RequestClient(_), _, _) | (_, FlowKind::Ping, _) | (_, _, None) => {
+                sender.counters().max_gap
+            }
+            (_, _, Some(rx)) => net.app(rx).report().counters().max_gap,
         };
         gap.as_secs_f64()
     });
@@ -338,7 +330,7 @@ fn migration_summary(
         downtime_s: secs(r.downtime),
         service_downtime_s,
         rounds: r.rounds.len(),
-        bytes_sent: app.bytes_acked(net.sockets()),
+        bytes_sent: r.bytes_sent,
         stop_reason: r.stop_reason.map(|s| s.as_str()),
         faults: r.faults,
         stall_s: r.stall_time.as_secs_f64(),
@@ -393,8 +385,17 @@ fn switch_summaries(net: &Network) -> Vec<SwitchSummary> {
         .collect()
 }
 
+/// The report of migration application `app`.
+pub(crate) fn migration_report(net: &Network, app: net_stack::AppId) -> vm::MigrationReport {
+    match net.app(app).report() {
+        Report::Migration(r) => r,
+        other => unreachable!("a migration application reports {other:?}"),
+    }
+}
+
 fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
-    let sent = net.app(f.sender).report();
+    let report = net.app(f.sender).report();
+    let sent = report.counters();
     let end_s = f.stop.filter(|&s| s <= end).map(SimTime::as_secs_f64);
     let mut s = FlowSummary {
         name: f.name.clone(),
@@ -426,10 +427,12 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
     match f.kind {
         FlowKind::Ping => {
             // Replies are what the pinging application receives back.
-            let ping: &Ping = net.app(f.sender).as_any().downcast_ref().expect("a Ping");
+            let Report::Ping(ping) = &report else {
+                unreachable!("a ping flow's sender reports {report:?}")
+            };
             s.packets_delivered = sent.packets_received;
             s.bytes_delivered = sent.bytes_received;
-            if let Some(r) = ping.rtt_stats() {
+            if let Some(r) = ping.rtt {
                 s.rtt_min_s = Some(r.min_s);
                 s.rtt_avg_s = Some(r.avg_s);
                 s.rtt_max_s = Some(r.max_s);
@@ -438,19 +441,15 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
             s.lost = Some(ping.lost(end.saturating_sub(PING_GRACE)));
         }
         FlowKind::TcpBulk | FlowKind::RequestResponse => {
-            let any = net.app(f.sender).as_any();
-            let (sock, end) = match f.kind {
-                FlowKind::TcpBulk => {
-                    let b: &BulkSend = any.downcast_ref().expect("a BulkSend");
-                    (b.socket(), b.finished())
+            let (sock, end) = match &report {
+                Report::Bulk(b) => (b.socket, b.finished),
+                Report::RequestClient(c) => {
+                    s.requests = Some(c.counters.packets_sent);
+                    s.answers = Some(c.counters.packets_received);
+                    s.max_gap_s = Some(c.counters.max_gap.as_secs_f64());
+                    (c.socket, None)
                 }
-                _ => {
-                    let c: &RequestClient = any.downcast_ref().expect("a RequestClient");
-                    s.requests = Some(c.requests());
-                    s.answers = Some(c.answers());
-                    s.max_gap_s = Some(c.max_gap().as_secs_f64());
-                    (c.socket(), None)
-                }
+                other => unreachable!("a TCP flow's sender reports {other:?}"),
             };
             if let Some(end) = end {
                 s.end_s = Some(end.as_secs_f64());
@@ -468,7 +467,7 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
             match (f.kind, f.receiver) {
                 // What reached the receiving application, in order, exactly once.
                 (FlowKind::TcpBulk, Some(rx)) => {
-                    s.bytes_delivered = net.app(rx).report().bytes_received;
+                    s.bytes_delivered = net.app(rx).report().counters().bytes_received;
                     s.packets_delivered = receiver_segments(net, rx);
                 }
                 // Requests out, answers back: the client's view of its service.
@@ -481,10 +480,11 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
         }
         _ => {
             if let Some(rx) = f.receiver {
-                let sink: &PacketSink = net.app(rx).as_any().downcast_ref().expect("a PacketSink");
-                let r = net_stack::app::Application::report(sink);
-                s.packets_delivered = r.packets_received;
-                s.bytes_delivered = r.bytes_received;
+                let Report::Sink(sink) = net.app(rx).report() else {
+                    unreachable!("a UDP flow's receiver is a packet sink")
+                };
+                s.packets_delivered = sink.counters.packets_received;
+                s.bytes_delivered = sink.counters.bytes_received;
             }
         }
     }

@@ -4,12 +4,19 @@
 //! time, the host's address, and a buffer for its outputs (packets to send, timers to set) — and
 //! carries the outputs out afterwards, so an application never touches the event queue or other
 //! nodes directly.
+//!
+//! Applications talk to each other with [`Signal`]s ([`AppCtx::signal`], received by
+//! [`Application::on_signal`]; ordering in [`crate::signal`]), may end the run
+//! ([`AppCtx::stop_run`]), can follow how much of what they sent over TCP is acknowledged
+//! ([`AppCtx::tcp_watch_acked`], [`Application::on_tcp_acked`]), and report their results as a
+//! typed [`Report`] per kind.
 
-use std::any::Any;
 use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
 
+pub use crate::report::Report;
+use crate::signal::{Endpoint, Signal};
 use crate::socket::{Owner, SocketId, SocketTable};
 use crate::tcp::{TcpConnection, TcpEvent};
 use crate::wire::{IcmpRepr, L4, Packet, UdpRepr};
@@ -43,6 +50,15 @@ pub enum AppAction {
         /// The host it runs on from now.
         on: NodeId,
     },
+    /// Deliver `signal` to application `to` at the current time (see [`crate::signal`]).
+    Signal {
+        /// The recipient.
+        to: AppId,
+        /// The message.
+        signal: Signal,
+    },
+    /// End the run once every event at the current time has run.
+    StopRun,
 }
 
 /// The application's view of its host during one call.
@@ -116,6 +132,13 @@ impl<'a> AppCtx<'a> {
     pub fn tcp(&mut self, sock: SocketId) -> &TcpConnection {
         &self.sockets().get(sock).conn
     }
+
+    /// Asks for [`Application::on_tcp_acked`] whenever the cumulative count of this socket's
+    /// written bytes that the peer has acknowledged grows. Sockets nobody watches cost nothing
+    /// per ACK beyond one flag test.
+    pub fn tcp_watch_acked(&mut self, sock: SocketId) {
+        self.sockets().watch_acked(sock);
+    }
     /// The current simulated time.
     #[inline]
     pub fn now(&self) -> SimTime {
@@ -153,6 +176,28 @@ impl<'a> AppCtx<'a> {
         self.actions.push(AppAction::ResumeGuest { vm, on });
     }
 
+    /// Sends `signal` to `to`, delivered at the current time after this call returns and after
+    /// every event already pending at this time ([`crate::signal`]'s ordering contract).
+    ///
+    /// # Panics
+    ///
+    /// If `to` is a plane: planes have no signal hook yet.
+    pub fn signal(&mut self, to: Endpoint, signal: Signal) {
+        match to {
+            Endpoint::App(app) => self.actions.push(AppAction::Signal { to: app, signal }),
+            Endpoint::SwitchPlane => {
+                panic!("signals to the switch plane are not delivered yet (no hook on SwitchPlane)")
+            }
+        }
+    }
+
+    /// Ends the run at the current time: every event at this instant still runs (signals
+    /// sent now included), nothing later does. The end time of the run is then the current
+    /// time.
+    pub fn stop_run(&mut self) {
+        self.actions.push(AppAction::StopRun);
+    }
+
     /// Asks for [`Application::on_timer`] with `token` at `at` (not before now).
     #[inline]
     pub fn set_timer(&mut self, at: SimTime, token: u64) {
@@ -163,7 +208,7 @@ impl<'a> AppCtx<'a> {
     }
 }
 
-/// Counters an application reports for `summary.json`.
+/// Counters every application keeps (part of its [`Report`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AppReport {
     /// Packets handed to the network.
@@ -195,8 +240,9 @@ impl AppReport {
     }
 }
 
-/// A traffic source or sink on a host.
-pub trait Application: Any {
+/// A traffic source or sink on a host, or a component that coordinates others through
+/// signals.
+pub trait Application {
     /// Called at the application's start time.
     fn start(&mut self, ctx: &mut AppCtx<'_>);
     /// Called at the application's stop time, if it has one; it must send nothing afterwards.
@@ -211,8 +257,15 @@ pub trait Application: Any {
     fn on_tcp(&mut self, _ctx: &mut AppCtx<'_>, _sock: SocketId, _event: TcpEvent) {}
     /// A socket whose last write was cut short has room again.
     fn on_tcp_writable(&mut self, _ctx: &mut AppCtx<'_>, _sock: SocketId) {}
-    /// Counters for reports.
-    fn report(&self) -> AppReport;
-    /// For downcasting to the concrete type (reports specific to one kind, tests).
-    fn as_any(&self) -> &dyn Any;
+    /// The peer has now acknowledged `acked` bytes (a cumulative count of what this socket
+    /// accepted through [`AppCtx::tcp_write`]) of a socket watched with
+    /// [`AppCtx::tcp_watch_acked`]. Called at the instant the acknowledgement arrives, after
+    /// that socket's [`Application::on_tcp`] events and [`Application::on_tcp_writable`], once
+    /// per advance.
+    fn on_tcp_acked(&mut self, _ctx: &mut AppCtx<'_>, _sock: SocketId, _acked: u64) {}
+    /// A [`Signal`] sent to this application arrived.
+    fn on_signal(&mut self, _ctx: &mut AppCtx<'_>, _signal: Signal) {}
+    /// What the application has to report, typed by its kind (for `summary.json`, traces and
+    /// tests).
+    fn report(&self) -> Report;
 }

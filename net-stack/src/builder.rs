@@ -234,6 +234,12 @@ impl NetworkBuilder {
         link
     }
 
+    /// The id the next [`NetworkBuilder::add_app`] returns (ids are dense, in order), for
+    /// applications that must name each other before all are added.
+    pub fn next_app_id(&self) -> AppId {
+        AppId(self.apps.len() as u32)
+    }
+
     /// Installs `app` on host `node`; it starts at `start` and stops at `stop`. `flow` tags the
     /// packets it sends (the scenario's flow index).
     pub fn add_app(

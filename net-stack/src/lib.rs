@@ -19,10 +19,12 @@
 //! the `vm` crate bridges VMs with one).
 //!
 //! A [`Network`] is a [`sim_core::Model`]: build one with a [`NetworkBuilder`], wrap it in a
-//! [`sim_core::Simulation`], call [`Network::schedule_apps`], and run. Switch nodes forward
-//! through a [`plane::SwitchPlane`] supplied by a higher crate (the `openflow` crate); net-stack
-//! never names it. The path of a packet, file by file, and the seams for new behaviour are in
-//! `docs/architecture.md`.
+//! [`sim_core::Simulation`], call [`Network::schedule_apps`], and run. The path of a packet,
+//! file by file, and the seams for new behaviour are in `docs/architecture.md`.
+//!
+//! Applications coordinate through typed [`signal`]s delivered as engine events (with a
+//! written ordering contract), can stop the run, follow their TCP streams' acknowledgements,
+//! and report their results as a typed [`report::Report`] per kind.
 #![warn(missing_docs)]
 
 pub mod app;
@@ -39,7 +41,9 @@ mod network;
 pub mod node;
 pub mod pcap;
 pub mod plane;
+pub mod report;
 pub mod routing;
+pub mod signal;
 pub mod socket;
 pub mod tcp;
 pub mod trace;

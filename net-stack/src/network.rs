@@ -23,6 +23,7 @@ use crate::node::Node;
 use crate::pcap::PcapTap;
 use crate::plane::{PlaneSend, SwitchPlane};
 use crate::routing::{Ecmp, PortTable, RoutingTable};
+use crate::signal::Signal;
 use crate::socket::{SocketId, SocketTable};
 use crate::tcp::TcpEvent;
 use crate::trace::Series;
@@ -54,6 +55,9 @@ pub enum Event {
     PlaneTimer,
     /// A host's ARP retry timer for an address.
     ArpTimer(NodeId, Ipv4Addr),
+    /// A signal reaches an application ([`crate::signal`]: pushed at the sending instant, so
+    /// it runs after the events already pending then).
+    Signal(AppId, Signal),
 }
 
 /// Where every packet ended up. At any time,
@@ -575,6 +579,7 @@ impl Model for Network {
             Event::SwitchOut(dev) => self.on_switch_out(sched, dev),
             Event::PlaneTimer => self.on_plane_timer(sched),
             Event::ArpTimer(node, ip) => self.on_arp_timer(sched, node, ip),
+            Event::Signal(app, signal) => self.deliver_signal(sched, app, signal),
             Event::TraceSample(i) => {
                 let now = sched.now();
                 let s = &mut self.series[i as usize];

@@ -10,6 +10,12 @@
 //! asked for. When the connection's deadline moves later (the RTO restarts on every ACK), no event
 //! is scheduled or cancelled; the pending one fires, the connection ignores the early call, and
 //! the socket re-arms at the new deadline — one event per RTO interval, not one per segment.
+//!
+//! Acknowledgement progress: a socket counts the bytes its application wrote; the peer has
+//! acknowledged `written − unacked` of them. An application that asks
+//! ([`crate::app::AppCtx::tcp_watch_acked`]) is told each time that count grows, when the
+//! socket is serviced after the segment that carried the ACK — the exact instant, not a poll.
+//! A socket nobody watches pays one flag test per service.
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -49,6 +55,11 @@ pub struct Socket {
     pub(crate) dirty: bool,
     /// `cc_changes` of the connection when last traced.
     pub(crate) traced_changes: u64,
+    /// Data bytes the application wrote (accepted by the connection).
+    written: u64,
+    /// The acknowledged count last reported to a watching application; `None` when nobody
+    /// watches.
+    acked_reported: Option<u64>,
 }
 
 impl Socket {
@@ -64,7 +75,26 @@ impl Socket {
             writer_blocked: false,
             dirty: false,
             traced_changes: 0,
+            written: 0,
+            acked_reported: None,
         }
+    }
+
+    /// Data bytes of this socket's stream that the peer has acknowledged (of those written).
+    pub fn bytes_acked(&self) -> u64 {
+        self.written - self.conn.unacked_bytes()
+    }
+
+    /// The new acknowledged count if the socket is watched and the count grew since it was
+    /// last reported (and records it as reported).
+    #[inline]
+    pub(crate) fn take_acked_progress(&mut self) -> Option<u64> {
+        let reported = self.acked_reported?;
+        let acked = self.bytes_acked();
+        (acked > reported).then(|| {
+            self.acked_reported = Some(acked);
+            acked
+        })
     }
 }
 
@@ -213,11 +243,18 @@ impl SocketTable {
     pub(crate) fn write(&mut self, id: SocketId, bytes: u64) -> u64 {
         let s = &mut self.sockets[id.0 as usize];
         let accepted = s.conn.write(bytes);
+        s.written += accepted;
         if accepted < bytes {
             s.writer_blocked = true;
         }
         self.mark_dirty(id);
         accepted
+    }
+
+    /// Reports acknowledgement progress of socket `id` to its application from now on.
+    pub(crate) fn watch_acked(&mut self, id: SocketId) {
+        let s = &mut self.sockets[id.0 as usize];
+        s.acked_reported.get_or_insert(s.bytes_acked());
     }
 
     pub(crate) fn close(&mut self, id: SocketId) {

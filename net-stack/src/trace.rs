@@ -84,7 +84,7 @@ impl FlowTrace {
         if self.error.is_some() {
             return;
         }
-        let r = apps[self.app.index()].app.report();
+        let r = apps[self.app.index()].app.report().counters();
         let row = writeln!(
             self.out,
             "{},{},{}",

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use net_stack::LinkConfig;
+use net_stack::app::Report;
 use net_stack::apps::{OnOff, OnOffConfig, PacketSink, Ping, PingConfig};
 use net_stack::arp::ArpConfig;
 use net_stack::device::Device;
@@ -155,9 +156,11 @@ fn ping_resolves_with_arp_through_the_plane() {
     b.bind_icmp(app, 7).unwrap();
     let sim = run(b, SimTime::from_us(10_500));
     let net = &sim.model;
-    let ping = net.app(app).as_any().downcast_ref::<Ping>().unwrap();
+    let Report::Ping(ping) = net.app(app).report() else {
+        panic!("a ping");
+    };
     assert_eq!(ping.lost(SimTime::from_ms(10)), 0, "every echo answered");
-    let rtt = ping.rtt_stats().unwrap();
+    let rtt = ping.rtt.unwrap();
     // One path crossing: 3 links × (1 µs + 0.784 µs for 98 bytes) + 2 bridges × 5 µs.
     let one_way = 3.0 * (1e-6 + 98.0 * 8.0 / 1e9) + 2.0 * 5e-6;
     assert!(
@@ -208,7 +211,7 @@ fn plane_output_keeps_order_per_port() {
     let mut sim = run(b, SimTime::from_ms(50));
     sim.model.finish_taps().unwrap();
     let net = &sim.model;
-    assert_eq!(net.app(sink).report().bytes_received, 200_000);
+    assert_eq!(net.app(sink).report().counters().bytes_received, 200_000);
     let idents = udp_idents(&pcap);
     assert_eq!(idents.len(), 200);
     assert!(

@@ -74,8 +74,8 @@ fn down_link_drops_its_load_and_routes_move() {
     sim.run_until(SimTime::from_ms(300));
     let net = &sim.model;
     let f = net.fates();
-    let sent = net.app(src).report().packets_sent;
-    let got = net.app(sink).report().packets_received;
+    let sent = net.app(src).report().counters().packets_sent;
+    let got = net.app(sink).report().counters().packets_received;
     assert_eq!(
         f.queue_drops + f.wire_losses + f.unroutable,
         0,

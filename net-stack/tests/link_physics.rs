@@ -3,8 +3,9 @@
 use std::net::Ipv4Addr;
 
 use net_stack::LinkConfig;
-use net_stack::app::Application;
+use net_stack::app::Report;
 use net_stack::apps::{OnOff, OnOffConfig, PacketSink};
+use net_stack::report::SinkReport;
 use net_stack::{AppId, Network, NetworkBuilder};
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
 
@@ -68,8 +69,11 @@ fn bed(access: LinkConfig, bottleneck: LinkConfig, rates_mbps: &[u64], seed: u64
     }
 }
 
-fn sink(net: &Network, app: AppId) -> &PacketSink {
-    net.app(app).as_any().downcast_ref().expect("a PacketSink")
+fn sink(net: &Network, app: AppId) -> SinkReport {
+    match net.app(app).report() {
+        Report::Sink(r) => r,
+        other => panic!("a packet sink reports {other:?}"),
+    }
 }
 
 fn link(rate: DataRate, delay: SimTime, queue: QueueLimit) -> LinkConfig {
@@ -102,14 +106,20 @@ fn uncongested_cbr_delay_is_exact() {
     let expected =
         access.rate.tx_time(frame) * 2 + neck.rate.tx_time(frame) + SimTime::from_us(1 + 10 + 1);
     let s = sink(&bed.sim.model, bed.sinks[0]);
-    let (min, max) = s.delay_range().expect("packets arrived");
+    let (min, max) = s.delay_range.expect("packets arrived");
     assert_eq!(
         (min, max),
         (expected, expected),
         "every packet's delay is exact"
     );
-    let sent = bed.sim.model.app(bed.senders[0]).report().packets_sent;
-    let got = s.report().packets_received;
+    let sent = bed
+        .sim
+        .model
+        .app(bed.senders[0])
+        .report()
+        .counters()
+        .packets_sent;
+    let got = s.counters.packets_received;
     let fates = bed.sim.model.fates();
     assert_eq!(fates.queue_drops + fates.wire_losses, 0, "nothing dropped");
     assert_eq!(
@@ -143,7 +153,7 @@ fn overloaded_bottleneck_delivers_link_rate() {
     let delivered: u64 = bed
         .sinks
         .iter()
-        .map(|&a| sink(net, a).report().bytes_received)
+        .map(|&a| sink(net, a).counters.bytes_received)
         .sum();
     let ideal = 100e6 / 8.0 * secs as f64 * 1472.0 / 1514.0;
     let err = (delivered as f64 - ideal).abs() / ideal;
@@ -156,12 +166,12 @@ fn overloaded_bottleneck_delivers_link_rate() {
     let sent: u64 = bed
         .senders
         .iter()
-        .map(|&a| net.app(a).report().packets_sent)
+        .map(|&a| net.app(a).report().counters().packets_sent)
         .sum();
     let received: u64 = bed
         .sinks
         .iter()
-        .map(|&a| sink(net, a).report().packets_received)
+        .map(|&a| sink(net, a).counters.packets_received)
         .sum();
     let sl = net.node_by_name("sl").unwrap();
     let neck_dev = net.nodes()[sl.index()].devices[2];

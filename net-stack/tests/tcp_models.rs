@@ -66,7 +66,7 @@ fn run(b: NetworkBuilder, secs: u64) -> Simulation<Network> {
 
 /// Bits delivered to `sink` over the whole run.
 fn delivered_bits(net: &Network, sink: AppId) -> f64 {
-    net.app(sink).report().bytes_received as f64 * 8.0
+    net.app(sink).report().counters().bytes_received as f64 * 8.0
 }
 
 /// One flow, random loss p on a path with no other bottleneck: the goodput is within 20% of

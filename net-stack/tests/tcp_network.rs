@@ -3,7 +3,9 @@
 use std::net::Ipv4Addr;
 
 use net_stack::LinkConfig;
+use net_stack::app::Report;
 use net_stack::apps::{BulkSend, PacketSink, RequestClient, RequestConfig, ResponseServer};
+use net_stack::report::BulkReport;
 use net_stack::tcp::TcpConfig;
 use net_stack::{AppId, Network, NetworkBuilder};
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
@@ -46,8 +48,11 @@ fn run(b: NetworkBuilder, until: SimTime) -> Simulation<Network> {
     sim
 }
 
-fn sender(net: &Network, app: AppId) -> &BulkSend {
-    net.app(app).as_any().downcast_ref().unwrap()
+fn sender(net: &Network, app: AppId) -> BulkReport {
+    match net.app(app).report() {
+        Report::Bulk(r) => r,
+        other => panic!("a bulk sender reports {other:?}"),
+    }
 }
 
 /// Under random loss in both directions, a finite transfer delivers exactly the bytes written,
@@ -66,13 +71,13 @@ fn lossy_transfer_delivers_everything() {
         let sim = run(b, SimTime::from_secs(30));
         let net = &sim.model;
         assert_eq!(
-            net.app(rx).report().bytes_received,
+            net.app(rx).report().counters().bytes_received,
             3_000_000,
             "seed {seed}: delivered"
         );
         let s = sender(net, tx);
-        assert!(s.finished().is_some(), "seed {seed}: transfer finished");
-        let sock = net.sockets().get(s.socket().unwrap());
+        assert!(s.finished.is_some(), "seed {seed}: transfer finished");
+        let sock = net.sockets().get(s.socket.unwrap());
         assert!(
             sock.conn.stats().retransmissions > 0,
             "seed {seed}: losses were repaired"
@@ -98,7 +103,7 @@ fn goodput_on_idle_gigabit_path() {
     let (_, rx) = bulk(&mut b, None);
     let secs = 2;
     let sim = run(b, SimTime::from_secs(secs));
-    let got = sim.model.app(rx).report().bytes_received as f64 * 8.0 / secs as f64;
+    let got = sim.model.app(rx).report().counters().bytes_received as f64 * 8.0 / secs as f64;
     let capacity = 1e9 * 1448.0 / 1502.0;
     eprintln!(
         "goodput {:.1} Mbit/s = {:.4} of payload capacity",
@@ -138,13 +143,15 @@ fn request_response_answers_every_request() {
     );
     b.listen_tcp(server, 7000).unwrap();
     let sim = run(b, SimTime::from_ms(995));
-    let c: &RequestClient = sim.model.app(client).as_any().downcast_ref().unwrap();
-    assert_eq!(c.requests(), 100);
-    assert_eq!(c.answers(), 100, "every request answered");
+    let Report::RequestClient(c) = sim.model.app(client).report() else {
+        panic!("a request client");
+    };
+    assert_eq!(c.counters.packets_sent, 100, "requests");
+    assert_eq!(c.counters.packets_received, 100, "every request answered");
     assert!(
-        c.max_gap() < SimTime::from_ms(11),
+        c.counters.max_gap < SimTime::from_ms(11),
         "answers every interval: {}",
-        c.max_gap()
+        c.counters.max_gap
     );
 }
 
@@ -164,12 +171,12 @@ fn closed_port_resets() {
     );
     let sim = run(b, SimTime::from_secs(1));
     let s = sender(&sim.model, tx);
-    let sock = sim.model.sockets().get(s.socket().unwrap());
+    let sock = sim.model.sockets().get(s.socket.unwrap());
     assert_eq!(
         sock.conn.state(),
         net_stack::tcp::TcpState::Closed,
         "reset closes"
     );
-    assert!(s.connected().is_none());
+    assert!(s.connected.is_none());
     assert_eq!(sim.model.fates().no_listener, 1);
 }

@@ -33,7 +33,10 @@ pub struct Scheduler<E> {
     now: SimTime,
     queue: AnyQueue<E>,
     executed: u64,
+    /// The running loop should return (checked after every event).
     stop_requested: bool,
+    /// ... but only once the current instant is over ([`Scheduler::stop_after_instant`]).
+    finish_instant: bool,
 }
 
 impl<E> Scheduler<E> {
@@ -49,6 +52,7 @@ impl<E> Scheduler<E> {
             queue: AnyQueue::new(kind),
             executed: 0,
             stop_requested: false,
+            finish_instant: false,
         }
     }
 
@@ -86,9 +90,22 @@ impl<E> Scheduler<E> {
         self.queue.cancel(id)
     }
 
-    /// Asks the running loop to return after the current event.
+    /// Asks the running loop to return after the current event; events pending at the
+    /// current time stay pending.
     pub fn stop(&mut self) {
         self.stop_requested = true;
+        self.finish_instant = false;
+    }
+
+    /// Asks the running loop to return once every event at the current time has run —
+    /// those already pending and those they schedule at the same time — so that what
+    /// happens at the stopping instant does not depend on which same-time event asked.
+    /// The clock stays at the current time. [`Scheduler::stop`] takes precedence.
+    pub fn stop_after_instant(&mut self) {
+        if !self.stop_requested {
+            self.stop_requested = true;
+            self.finish_instant = true;
+        }
     }
 
     /// Events executed so far.
@@ -137,7 +154,8 @@ pub struct Progress {
 pub enum RunOutcome {
     /// The end time was reached (or no event was left before it); the clock is at the end time.
     ReachedEnd,
-    /// [`Scheduler::stop`] was called; the clock is at the last executed event.
+    /// [`Scheduler::stop`] or [`Scheduler::stop_after_instant`] was called; the clock is at
+    /// the last executed event.
     Stopped,
 }
 
@@ -190,9 +208,11 @@ impl<M: Model> Simulation<M> {
     }
 
     /// Executes every event with time ≤ `end` in order, then sets the clock to `end` — unless
-    /// a handler calls [`Scheduler::stop`], which returns at once.
+    /// a handler calls [`Scheduler::stop`], which returns at once, or
+    /// [`Scheduler::stop_after_instant`], which returns after the last event at that time.
     pub fn run_until(&mut self, end: SimTime) -> RunOutcome {
         self.scheduler.stop_requested = false;
+        self.scheduler.finish_instant = false;
         let every = self.progress.as_ref().map_or(u64::MAX, |p| p.every);
         let mut next_report = self.scheduler.executed.saturating_add(every);
         while let Some((t, ev)) = self.scheduler.queue.pop_until(end) {
@@ -204,7 +224,13 @@ impl<M: Model> Simulation<M> {
                 self.report(end);
             }
             if self.scheduler.stop_requested {
+                // After `stop_after_instant`, carry on while events remain at this instant
+                // (the flag stays set, so this is asked again after each of them).
+                if self.scheduler.finish_instant && self.scheduler.queue.peek_time() == Some(t) {
+                    continue;
+                }
                 self.scheduler.stop_requested = false;
+                self.scheduler.finish_instant = false;
                 self.report(end);
                 return RunOutcome::Stopped;
             }
@@ -285,6 +311,41 @@ mod tests {
         assert_eq!(sim.run_until(SimTime::MAX), RunOutcome::Stopped);
         assert_eq!(sim.scheduler.now(), SimTime::from_ps(2));
         assert_eq!(sim.scheduler.pending(), 1);
+    }
+
+    /// stop_after_instant() lets the other events of the same instant run — those pending
+    /// and those scheduled at that instant afterwards — and returns with later ones pending
+    /// and the clock at that instant.
+    #[test]
+    fn stop_after_instant_finishes_the_instant() {
+        struct Chain {
+            log: Vec<(SimTime, u32)>,
+        }
+        impl Model for Chain {
+            type Event = u32;
+            fn handle(&mut self, sched: &mut Scheduler<u32>, ev: u32) {
+                self.log.push((sched.now(), ev));
+                if ev == 2 {
+                    sched.stop_after_instant();
+                    sched.schedule_in(SimTime::ZERO, 9); // same instant: still runs
+                }
+            }
+        }
+        let mut sim = Simulation::new(Chain { log: vec![] });
+        for (t, e) in [(1, 1), (2, 2), (2, 3), (3, 4)] {
+            sim.scheduler.schedule_at(SimTime::from_ps(t), e);
+        }
+        assert_eq!(sim.run_until(SimTime::MAX), RunOutcome::Stopped);
+        let order: Vec<u32> = sim.model.log.iter().map(|x| x.1).collect();
+        assert_eq!(order, [1, 2, 3, 9], "the instant completes, FIFO");
+        assert_eq!(sim.scheduler.now(), SimTime::from_ps(2));
+        assert_eq!(sim.scheduler.pending(), 1, "the event at 3 ps waits");
+        assert_eq!(
+            sim.run_until(SimTime::MAX),
+            RunOutcome::ReachedEnd,
+            "resumable"
+        );
+        assert_eq!(sim.model.log.last(), Some(&(SimTime::from_ps(3), 4)));
     }
 
     /// The progress hook fires every N events plus once at the end, not per event.

@@ -17,9 +17,6 @@ use sim_core::{ByteSize, DataRate, SimTime};
 use toml::Spanned;
 pub use vm::{MigrationAlgorithm, MigrationSettings, OrchestratorConfig, Order};
 
-/// How often a run with `end_after_migrations` checks whether every migration has finished.
-pub const END_CHECK: SimTime = SimTime::from_ms(10);
-
 /// A whole scenario: what to build, what to run on it, what to record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -29,9 +26,8 @@ pub struct Scenario {
     pub seed: u64,
     /// `duration`: simulated time to run. Default 10 s; never zero.
     pub duration: SimTime,
-    /// `end_after_migrations`: end the run once every `[[migration]]` has finished (at the
-    /// first multiple of [`END_CHECK`] after the last one), or at `duration` if that comes
-    /// first. Default false.
+    /// `end_after_migrations`: end the run at the instant the last `[[migration]]` finishes
+    /// (the orchestrator stops it), or at `duration` if that comes first. Default false.
     pub end_after_migrations: bool,
     /// `[topology]`.
     pub topology: TopologySpec,

@@ -7,91 +7,36 @@
 //!  MigrationApp (on the source host)                 PacketSink (on the destination host)
 //!    engine.poll_write() ──tcp_write──► TCP ══ network ══► TCP ──► bytes counted
 //!    engine.handle_transmitted ◄── TcpEvent::AllSent (all written bytes sent once: E-N's cue)
-//!    engine.handle_acked       ◄── written − unacked, read at every call
+//!    engine.handle_acked       ◄── on_tcp_acked: the acknowledged count, as it grows
 //!    Paused  ──► AppCtx::pause_vm (the VM stops answering)
 //!    Resumed ──► AppCtx::resume_vm (the VM runs on the destination; gratuitous ARP)
+//!
+//!  Orchestrator ──Signal::Start──► MigrationApp      (admission, when a slot frees)
+//!  Orchestrator ◄─Signal::Finished── MigrationApp    (its slot is free)
 //! ```
 //!
 //! The engine hands out whole rounds; what the socket's send buffer does not take yet waits
 //! in the application and is written as the buffer drains, so "transmitted" is what TCP has
-//! sent of what the socket accepted. While the VM is paused or a post-copy VM is stalled on a
-//! fault the application re-reads the acknowledged count every `POLL` = 20 µs (the engine
-//! needs one particular byte's acknowledgement — post-copy's CPU state, a faulting page — and
-//! TCP reports only "everything acknowledged"), so those moments are known to within 20 µs.
+//! sent of what the socket accepted. The application watches its socket's acknowledgement
+//! progress ([`AppCtx::tcp_watch_acked`]), so the engine learns of every acknowledgement at
+//! the instant it arrives: a paused VM resumes, and a post-copy fault is resolved, exactly
+//! when the byte it waits for is acknowledged.
+//!
+//! Admission (`[orchestrator] concurrent`) is the [`Orchestrator`](crate::orchestrator::Orchestrator)'s:
+//! a migration built as admitted starts at its trigger time; one built as waiting starts
+//! when both its trigger time has come and the orchestrator's [`Signal::Start`] has arrived,
+//! and every migration reports [`Signal::Finished`] to the orchestrator when it finishes.
 
-use std::any::Any;
-use std::cell::Cell;
 use std::net::Ipv4Addr;
-use std::rc::Rc;
 
-use net_stack::NodeId;
-use net_stack::app::{AppCtx, AppReport, Application};
-use net_stack::socket::{SocketId, SocketTable};
+use net_stack::app::{AppCtx, Application, Report};
+use net_stack::signal::{Endpoint, Signal};
+use net_stack::socket::SocketId;
 use net_stack::tcp::TcpEvent;
+use net_stack::{AppId, NodeId};
 use sim_core::SimTime;
 
 use crate::{Migration, MigrationEvent, MigrationReport};
-
-/// How often a paused or stalled VM's migration re-reads the acknowledged count.
-const POLL: SimTime = SimTime::from_us(20);
-/// Timer token of the stall poll (engine timers use a generation counter from 0).
-const POLL_TOKEN: u64 = u64::MAX;
-
-/// How often a migration waiting for the orchestrator's gate asks again.
-const GATE_POLL: SimTime = SimTime::from_us(100);
-/// Timer token of the gate poll.
-const GATE_TOKEN: u64 = u64::MAX - 1;
-
-/// The orchestrator's admission state, shared by the migrations of one simulation: at most
-/// `limit` in flight, started in ticket order (the plan's order).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GateState {
-    /// Most migrations in flight at once (`[orchestrator] concurrent`).
-    pub limit: u32,
-    /// Migrations in flight.
-    pub running: u32,
-    /// The ticket allowed to start next.
-    pub next: u32,
-}
-
-/// A handle on the shared [`GateState`]. One shared cell rather than messages between
-/// applications: the migrations of a run live in one simulation on one thread, and a
-/// plain-data `Cell` keeps the state a value (no borrow can outlive a call).
-#[derive(Clone, Debug)]
-pub struct Gate(Rc<Cell<GateState>>);
-
-impl Gate {
-    /// A gate admitting `limit` migrations at once (at least one).
-    pub fn new(limit: u32) -> Self {
-        Gate(Rc::new(Cell::new(GateState {
-            limit: limit.max(1),
-            ..GateState::default()
-        })))
-    }
-
-    /// The current state.
-    pub fn state(&self) -> GateState {
-        self.0.get()
-    }
-
-    fn try_enter(&self, ticket: u32) -> bool {
-        let mut s = self.0.get();
-        if s.next == ticket && s.running < s.limit {
-            s.next += 1;
-            s.running += 1;
-            self.0.set(s);
-            true
-        } else {
-            false
-        }
-    }
-
-    fn leave(&self) {
-        let mut s = self.0.get();
-        s.running -= 1;
-        self.0.set(s);
-    }
-}
 
 /// Runs one migration of VM `vm` to host `target`; see the [module docs](self).
 pub struct MigrationApp {
@@ -111,12 +56,15 @@ pub struct MigrationApp {
     /// The engine deadline a timer is armed for, and that timer's token.
     armed: Option<(SimTime, u64)>,
     generation: u64,
-    polling: bool,
     events: Vec<MigrationEvent>,
-    /// The orchestrator's gate and this migration's ticket, when admission is limited.
-    gate: Option<(Gate, u32)>,
+    /// The orchestrator to tell when finished, if admission is limited.
+    orchestrator: Option<AppId>,
+    /// The orchestrator let this migration run.
+    admitted: bool,
+    /// The trigger time has come (the application started).
+    triggered: bool,
     started: bool,
-    left: bool,
+    told_finished: bool,
 }
 
 impl MigrationApp {
@@ -143,25 +91,24 @@ impl MigrationApp {
             transmitted: 0,
             armed: None,
             generation: 0,
-            polling: false,
             events: Vec::new(),
-            gate: None,
+            orchestrator: None,
+            admitted: true,
+            triggered: false,
             started: false,
-            left: false,
+            told_finished: false,
         }
     }
 
-    /// Waits for `gate` before starting: the migration starts when its `ticket` is next and
-    /// fewer than the gate's limit are in flight (checked every 100 µs), and leaves the gate
-    /// when it finishes.
-    pub fn with_gate(mut self, gate: Gate, ticket: u32) -> Self {
-        self.gate = Some((gate, ticket));
+    /// Runs under `orchestrator`'s admission: unless `admitted` already (one of the first
+    /// `concurrent` in plan order, see
+    /// [`Orchestrator::admits_at_start`](crate::orchestrator::Orchestrator::admits_at_start)),
+    /// the migration waits for the orchestrator's [`Signal::Start`] after its trigger time;
+    /// either way it sends [`Signal::Finished`] to the orchestrator when it finishes.
+    pub fn with_orchestrator(mut self, orchestrator: AppId, admitted: bool) -> Self {
+        self.orchestrator = Some(orchestrator);
+        self.admitted = admitted;
         self
-    }
-
-    /// When the migration really started (after waiting for the gate), if it has.
-    pub fn started_at(&self) -> Option<SimTime> {
-        self.engine.report().start
     }
 
     /// The engine's report (complete once finished).
@@ -169,42 +116,20 @@ impl MigrationApp {
         self.engine.report()
     }
 
-    /// Bytes of the migration stream the destination has acknowledged, read from the socket
-    /// `sockets` holds (the network's): the engine's own count is as fresh as the last call
-    /// into this application, this one as fresh as the TCP state, for a report at the end of
-    /// a run. For a finished migration both are every byte written.
-    pub fn bytes_acked(&self, sockets: &SocketTable) -> u64 {
-        let fresh = self
-            .sock
-            .map_or(0, |s| self.written - sockets.get(s).conn.unacked_bytes());
-        fresh.max(self.acked)
-    }
-
     /// Every event the engine emitted, in order.
     pub fn events(&self) -> &[MigrationEvent] {
         &self.events
     }
 
-    /// Whether the migration has finished.
-    pub fn is_finished(&self) -> bool {
-        self.engine.is_finished()
-    }
-
-    /// The VM being migrated and its destination host.
-    pub fn vm_and_target(&self) -> (NodeId, NodeId) {
-        (self.vm, self.target)
-    }
-
-    /// Starts when the gate (if any) admits it, else asks again later.
+    /// Starts once both triggered and admitted.
     fn try_start(&mut self, ctx: &mut AppCtx<'_>) {
-        if let Some((gate, ticket)) = &self.gate
-            && !gate.try_enter(*ticket)
-        {
-            ctx.set_timer(ctx.now() + GATE_POLL, GATE_TOKEN);
+        if self.started || !self.triggered || !self.admitted {
             return;
         }
         self.started = true;
-        self.sock = Some(ctx.tcp_connect(self.target_ip, self.port));
+        let sock = ctx.tcp_connect(self.target_ip, self.port);
+        ctx.tcp_watch_acked(sock);
+        self.sock = Some(sock);
         self.engine.handle_start(ctx.now());
         self.pump(ctx);
     }
@@ -255,18 +180,11 @@ impl MigrationApp {
             ctx.set_timer(at, self.generation);
         }
         if self.engine.is_finished()
-            && !self.left
-            && let Some((gate, _)) = &self.gate
+            && !self.told_finished
+            && let Some(orchestrator) = self.orchestrator
         {
-            self.left = true;
-            gate.leave();
-        }
-        // While the VM is paused or stalled the engine waits for a particular byte's
-        // acknowledgement, which TCP reports only once everything written is acknowledged.
-        let waiting = !self.engine.is_vm_running() && !self.engine.is_finished();
-        if waiting && !self.polling {
-            self.polling = true;
-            ctx.set_timer(now + POLL, POLL_TOKEN);
+            self.told_finished = true;
+            ctx.signal(Endpoint::App(orchestrator), Signal::Finished);
         }
     }
 
@@ -285,17 +203,19 @@ impl MigrationApp {
 
 impl Application for MigrationApp {
     fn start(&mut self, ctx: &mut AppCtx<'_>) {
+        self.triggered = true;
         self.try_start(ctx);
     }
 
-    fn on_timer(&mut self, ctx: &mut AppCtx<'_>, token: u64) {
-        if token == GATE_TOKEN {
+    fn on_signal(&mut self, ctx: &mut AppCtx<'_>, signal: Signal) {
+        if signal == Signal::Start {
+            self.admitted = true;
             self.try_start(ctx);
-            return;
         }
-        if token == POLL_TOKEN {
-            self.polling = false;
-        } else if self.armed.is_some_and(|(_, g)| g == token) {
+    }
+
+    fn on_timer(&mut self, ctx: &mut AppCtx<'_>, token: u64) {
+        if self.armed.is_some_and(|(_, g)| g == token) {
             self.armed = None;
             self.engine.handle_timeout(ctx.now());
         }
@@ -318,15 +238,12 @@ impl Application for MigrationApp {
         self.pump(ctx);
     }
 
-    fn report(&self) -> AppReport {
-        AppReport {
-            packets_sent: 0,
-            bytes_sent: self.written,
-            ..AppReport::default()
-        }
+    fn on_tcp_acked(&mut self, ctx: &mut AppCtx<'_>, _sock: SocketId, _acked: u64) {
+        // `pump` reads the same count from the socket.
+        self.pump(ctx);
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn report(&self) -> Report {
+        Report::Migration(self.engine.report())
     }
 }

@@ -4,9 +4,10 @@
 //! dirtying — and the engines that migrate it: pre-copy with the Xen stop conditions and seed
 //! 002's Early Notification, stop-and-copy, and post-copy with demand fetching; plus the
 //! orchestrator's pure policies (migration order, target choice by capacity, periodic trigger;
-//! seeds 000 and 004); and the bridging of VMs to their hosts ([`VmBridge`]). Apart from the
-//! bridge it knows nothing about packets: an integrator (the root package) connects
-//! each [`Migration`] to one simulated TCP connection and the VM's service.
+//! seeds 000 and 004); and the bridging of VMs to their hosts ([`VmBridge`]). The engines know
+//! nothing about packets; [`app::MigrationApp`] connects each [`Migration`] to one simulated TCP
+//! connection and the VM's service as a net-stack application, and
+//! [`orchestrator::Orchestrator`] admits the migrations at run time.
 //!
 //! * [`memory`] — [`PageBitmap`] (chunked: its memory grows with the pages touched, see
 //!   [`MAX_PAGES`] for the bound on a VM's size), the drift-free [`PageWriter`] and the dirty
@@ -15,7 +16,9 @@
 //!   validation errors;
 //! * [`migration`] — the [`Migration`] front end, its [`MigrationEvent`]s and
 //!   [`MigrationReport`]; the engines live in [`precopy`], [`stop_and_copy`], [`postcopy`];
-//! * [`orchestrator`] — order, target and trigger policies;
+//! * [`orchestrator`] — order, target and trigger policies, and the run-time
+//!   [`Orchestrator`](orchestrator::Orchestrator) application;
+//! * [`app`] — [`MigrationApp`](app::MigrationApp), a migration as a net-stack application;
 //! * [`bridge`] — [`VmBridge`], the hypervisors' virtual switches as a net-stack host plane:
 //!   which VM a frame is for, paused VMs' drops, and moving a VM to another host.
 //!
@@ -38,7 +41,30 @@
 //! ```
 //!
 //! After every `handle_*` call, drain `poll_write` into the socket and `poll_event` into the
-//! node, then re-arm one timer at `poll_timeout`. A pre-copy round, under the baseline, is
+//! node, then re-arm one timer at `poll_timeout`.
+//!
+//! ## In a simulated network
+//!
+//! Nothing polls: every input reaches the engine at the instant it happens, as a net-stack
+//! event, and the migrations and their orchestrator coordinate through signals
+//! ([`net_stack::signal`]).
+//!
+//! ```text
+//!   net-stack event                         MigrationApp                     engine
+//!   AppStart (trigger time) ──────────────► start ─ admitted? ─────────────► handle_start
+//!   Signal::Start (from the Orchestrator) ─► on_signal ──────────────────────► handle_start
+//!   TcpEvent::AllSent ─────────────────────► on_tcp ─────────────────────────► handle_transmitted
+//!   socket ACK progress (tcp_watch_acked) ─► on_tcp_acked ───────────────────► handle_acked
+//!   AppTimer at poll_timeout ──────────────► on_timer ───────────────────────► handle_timeout
+//!   Paused / Resumed ◄─── pause_vm / resume_vm ◄──────────────────────────────── poll_event
+//!   Finished ──► Signal::Finished to the Orchestrator ──► Signal::Start to the next ticket,
+//!                or AppCtx::stop_run after the last one (`end_after_migrations`)
+//! ```
+//!
+//! So a paused VM resumes, and a post-copy fault is resolved, at the very picosecond the byte
+//! it waits for is acknowledged; a waiting migration starts at the instant a slot frees.
+//!
+//! A pre-copy round, under the baseline, is
 //! handed over when the previous round is acknowledged; with Early Notification, when it has
 //! been transmitted once:
 //!

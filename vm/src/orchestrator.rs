@@ -1,6 +1,5 @@
 //! Orchestrator policies as pure functions: the migration order, the target host, the periodic
-//! trigger. The integrator owns the orchestrator's state (what is in flight, `concurrent`) and
-//! calls these.
+//! trigger, which the integrator calls when it plans the migrations.
 //!
 //! * **Order** (seed 004 §III.B, symmetrical migration): "The first order is to select one
 //!   migrated machine, move these VMs to a target machine, and select next one, and so on. The
@@ -13,6 +12,14 @@
 //!   the lowest index.
 //! * **Trigger** (seed 000 §III.B): "The timed transition Trigger_signal is modelled as a
 //!   deterministic distribution with a transition firing every 10s."
+//!
+//! At run time the [`Orchestrator`] application ([`runtime`]) admits the migrations (at most
+//! `concurrent` at once, in plan order) and ends the run after the last one, coordinating
+//! the migration applications through signals.
+
+pub mod runtime;
+
+pub use runtime::Orchestrator;
 
 use net_stack::FieldError;
 use serde::Deserialize;

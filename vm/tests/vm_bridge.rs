@@ -7,6 +7,7 @@
 use std::net::Ipv4Addr;
 
 use net_stack::LinkConfig;
+use net_stack::app::Report;
 use net_stack::apps::{Ping, PingConfig, RequestClient, RequestConfig, ResponseServer};
 use net_stack::{Network, NetworkBuilder, NodeId};
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
@@ -91,7 +92,7 @@ fn tcp_service_survives_a_move_under_static_routing() {
     sim.run_until(SimTime::from_ms(800));
     let after = answers(&sim, c);
     assert!(after > before + 400, "answers resumed: {before} -> {after}");
-    let gap = client_app(&sim, c).max_gap();
+    let gap = sim.model.app(c).report().counters().max_gap;
     assert!(
         gap >= SimTime::from_ms(50) && gap <= SimTime::from_ms(50 + 400),
         "longest gap {gap}"
@@ -106,15 +107,11 @@ fn tcp_service_survives_a_move_under_static_routing() {
     );
 }
 
-fn client_app(sim: &Simulation<Network>, c: net_stack::AppId) -> &RequestClient {
-    sim.model
-        .app(c)
-        .as_any()
-        .downcast_ref::<RequestClient>()
-        .unwrap()
-}
 fn answers(sim: &Simulation<Network>, c: net_stack::AppId) -> u64 {
-    client_app(sim, c).answers()
+    match sim.model.app(c).report() {
+        Report::RequestClient(r) => r.counters.packets_received,
+        other => panic!("a request client reports {other:?}"),
+    }
 }
 /// An answer already on its way when the VM paused may still arrive (at most one).
 fn answers_in_flight(sim: &Simulation<Network>, c: net_stack::AppId, before: u64) -> u64 {
@@ -141,7 +138,9 @@ fn ping_follows_the_vm() {
     sim.run_until(SimTime::from_ms(145));
     sim.model.resume_guest(&mut sim.scheduler, vm, h);
     sim.run_until(SimTime::from_ms(300));
-    let ping = sim.model.app(p).as_any().downcast_ref::<Ping>().unwrap();
+    let Report::Ping(ping) = sim.model.app(p).report() else {
+        panic!("a ping");
+    };
     // Sent at 0, 10, …, 290 ms; those at 100–140 ms (5) met the paused VM.
     assert_eq!(ping.lost(SimTime::from_ms(280)), 5);
     let n = sim.model.nodes()[vm.index()].host().unwrap();

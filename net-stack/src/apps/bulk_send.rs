@@ -1,11 +1,11 @@
 //! TCP bulk transfer (ns-3's `BulkSendApplication`).
 
-use std::any::Any;
 use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
 
-use crate::app::{AppCtx, AppReport, Application};
+use crate::app::{AppCtx, AppReport, Application, Report};
+use crate::report::BulkReport;
 use crate::socket::SocketId;
 use crate::tcp::TcpEvent;
 
@@ -100,14 +100,15 @@ impl Application for BulkSend {
         self.fill(ctx);
     }
 
-    fn report(&self) -> AppReport {
-        AppReport {
-            bytes_sent: self.written,
-            ..AppReport::default()
-        }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn report(&self) -> Report {
+        Report::Bulk(BulkReport {
+            counters: AppReport {
+                bytes_sent: self.written,
+                ..AppReport::default()
+            },
+            socket: self.socket,
+            connected: self.connected,
+            finished: self.finished,
+        })
     }
 }

@@ -1,11 +1,10 @@
 //! UDP constant-bit-rate and on-off sources (ns-3's `OnOffApplication`).
 
-use std::any::Any;
 use std::net::Ipv4Addr;
 
 use sim_core::{DataRate, RatePacer, SimTime};
 
-use crate::app::{AppCtx, AppReport, Application};
+use crate::app::{AppCtx, AppReport, Application, Report};
 
 /// Parameters of an [`OnOff`] source.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -117,12 +116,8 @@ impl Application for OnOff {
         }
     }
 
-    fn report(&self) -> AppReport {
-        self.report.clone()
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn report(&self) -> Report {
+        Report::Counters(self.report.clone())
     }
 }
 

@@ -1,8 +1,7 @@
 //! A receiver that counts what arrives (ns-3's `PacketSink`).
 
-use std::any::Any;
-
-use crate::app::{AppCtx, AppReport, Application};
+use crate::app::{AppCtx, AppReport, Application, Report};
+use crate::report::SinkReport;
 use crate::socket::SocketId;
 use crate::tcp::TcpEvent;
 use crate::wire::Packet;
@@ -58,11 +57,11 @@ impl Application for PacketSink {
         }
     }
 
-    fn report(&self) -> AppReport {
-        self.report.clone()
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn report(&self) -> Report {
+        Report::Sink(SinkReport {
+            counters: self.report.clone(),
+            delay_range: self.delay_range(),
+            mean_delay: self.mean_delay(),
+        })
     }
 }

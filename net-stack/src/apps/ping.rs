@@ -1,12 +1,12 @@
 //! ICMP echo, like `ping -i INTERVAL -s SIZE`.
 
-use std::any::Any;
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
 
-use crate::app::{AppCtx, AppReport, Application};
+use crate::app::{AppCtx, AppReport, Application, Report};
+use crate::report::PingReport;
 use crate::wire::{IcmpRepr, L4, Packet};
 
 /// Parameters of a [`Ping`].
@@ -146,11 +146,11 @@ impl Application for Ping {
             .record_rx(ctx.now(), pkt.payload_len as u64, true);
     }
 
-    fn report(&self) -> AppReport {
-        self.report.clone()
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn report(&self) -> Report {
+        Report::Ping(PingReport {
+            counters: self.report.clone(),
+            rtt: self.rtt_stats(),
+            unanswered: self.outstanding.iter().map(|&(_, t)| t).collect(),
+        })
     }
 }

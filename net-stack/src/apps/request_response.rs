@@ -2,13 +2,13 @@
 //! of `request` bytes every `interval`; the server answers each complete request with `response`
 //! bytes. Payload is virtual, so requests and answers are delimited by counting bytes.
 
-use std::any::Any;
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
 
-use crate::app::{AppCtx, AppReport, Application};
+use crate::app::{AppCtx, AppReport, Application, Report};
+use crate::report::RequestReport;
 use crate::socket::SocketId;
 use crate::tcp::TcpEvent;
 
@@ -160,20 +160,21 @@ impl Application for RequestClient {
         }
     }
 
-    fn report(&self) -> AppReport {
-        AppReport {
-            packets_sent: self.requests,
-            bytes_sent: self.requests * self.cfg.request,
-            packets_received: self.answers,
-            bytes_received: self.bytes_received,
-            first_rx: None,
-            last_rx: self.last_answer,
-            max_gap: self.max_gap(),
-        }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn report(&self) -> Report {
+        Report::RequestClient(RequestReport {
+            counters: AppReport {
+                packets_sent: self.requests,
+                bytes_sent: self.requests * self.cfg.request,
+                packets_received: self.answers,
+                bytes_received: self.bytes_received,
+                first_rx: None,
+                last_rx: self.last_answer,
+                max_gap: self.max_gap(),
+            },
+            socket: self.socket,
+            mean_response_time: self.mean_response_time(),
+            max_response_time: self.max_response_time,
+        })
     }
 }
 
@@ -220,8 +221,8 @@ impl Application for ResponseServer {
         }
     }
 
-    fn report(&self) -> AppReport {
-        AppReport {
+    fn report(&self) -> Report {
+        Report::Counters(AppReport {
             packets_sent: self.answered,
             bytes_sent: self.answered * self.response,
             packets_received: 0,
@@ -229,10 +230,6 @@ impl Application for ResponseServer {
             first_rx: None,
             last_rx: None,
             max_gap: SimTime::ZERO,
-        }
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
+        })
     }
 }

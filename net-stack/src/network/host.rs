@@ -252,6 +252,10 @@ impl Network {
                 self.call_app(sched, app, |a, ctx| a.on_tcp_writable(ctx, sid));
             }
             let s = self.tcp.get_mut(sid);
+            if let Some(acked) = s.take_acked_progress() {
+                self.report_acked(sched, app, sid, acked);
+            }
+            let s = self.tcp.get_mut(sid);
             if s.conn.cc_changes() != s.traced_changes {
                 s.traced_changes = s.conn.cc_changes();
                 for t in &mut self.series {
@@ -282,7 +286,31 @@ impl Network {
         self.tcp.mark_dirty(sid);
     }
 
+    /// Tells `app` that `acked` bytes of socket `sid` are acknowledged (out of line: the
+    /// socket service loop stays lean for the sockets nobody watches).
+    #[cold]
+    #[inline(never)]
+    fn report_acked(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        app: AppId,
+        sid: SocketId,
+        acked: u64,
+    ) {
+        self.call_app(sched, app, |a, ctx| a.on_tcp_acked(ctx, sid, acked));
+    }
+
     // ---- applications ------------------------------------------------------------------------
+
+    /// An [`Event::Signal`] reaches its application.
+    pub(super) fn deliver_signal(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        app: AppId,
+        signal: crate::signal::Signal,
+    ) {
+        self.call_app(sched, app, |a, ctx| a.on_signal(ctx, signal));
+    }
 
     pub(super) fn call_app(
         &mut self,
@@ -319,6 +347,10 @@ impl Network {
                 }
                 AppAction::PauseGuest(vm) => self.pause_guest(sched, vm),
                 AppAction::ResumeGuest { vm, on } => self.resume_guest(sched, vm, on),
+                AppAction::Signal { to, signal } => {
+                    sched.schedule_at(sched.now(), Event::Signal(to, signal));
+                }
+                AppAction::StopRun => sched.stop_after_instant(),
             }
         }
         self.actions = actions;
