@@ -2,29 +2,15 @@
 
 use std::path::Path;
 
-use net_stack::apps::{
-    BulkSend, OnOff, OnOffConfig, PacketSink, Ping, PingConfig, RequestClient, RequestConfig,
-    ResponseServer,
-};
+use net_stack::apps::{End, Traffic};
 use net_stack::{AppId, Network, NetworkBuilder, NodeId};
 use sim_core::{RngStreams, SimTime, Simulation};
 use toml::Spanned;
 
 use crate::estimate::{Driver, Estimate, LIMITS, Resource, exceeded, excess_message};
 use crate::scenario::ScenarioWarning;
-use crate::scenario::{
-    AppKind, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError, ScenarioSource,
-};
+use crate::scenario::{AppKind, FlowKind, PcapSelection, Scenario, ScenarioError, ScenarioSource};
 use crate::topology::{install, topology_of};
-
-/// UDP port of flow `i`'s receiver.
-fn sink_port(i: usize) -> u16 {
-    40_000 + i as u16
-}
-/// UDP source port of flow `i`'s sender.
-fn source_port(i: usize) -> u16 {
-    10_000 + i as u16
-}
 
 /// One scenario flow and the applications that carry it.
 #[derive(Debug, Clone)]
@@ -116,8 +102,7 @@ pub fn build(
             &f.kind,
             (src, &f.src),
             (dst, &f.dst),
-            f.start,
-            f.stop,
+            (f.start, f.stop),
         )?;
         flows.push(FlowHandle {
             name: f.name.get_ref().clone(),
@@ -142,8 +127,7 @@ pub fn build(
             &w.kind,
             (client, &w.client),
             (vm, &v.name),
-            SimTime::ZERO,
-            None,
+            (SimTime::ZERO, None),
         )?;
         flows.push(FlowHandle {
             name: workload_name(v.name.get_ref()),
@@ -186,88 +170,26 @@ pub fn workload_name(vm: &str) -> String {
 }
 
 /// Installs the applications of one flow (scenario flow or VM workload) number `i` from
-/// `src` to `dst`; returns the sending and the receiving application. Name spans locate
-/// errors.
-#[allow(clippy::too_many_arguments)]
+/// `src` to `dst` (net-stack's [`Traffic::install`]); returns the sending and the receiving
+/// application. A port or identifier taken twice is reported at the end's name.
 fn install_flow(
     b: &mut NetworkBuilder,
     source: &ScenarioSource,
     i: usize,
-    kind: &FlowKindSpec,
+    traffic: &Traffic,
     (src, src_name): (NodeId, &Spanned<String>),
     (dst, dst_name): (NodeId, &Spanned<String>),
-    start: SimTime,
-    stop: Option<SimTime>,
+    times: (SimTime, Option<SimTime>),
 ) -> Result<(AppId, Option<AppId>), ScenarioError> {
-    let dst_ip = b.nodes()[dst.index()].ip.expect("hosts have addresses");
-    let flow = i as u32;
-    let pair = match *kind {
-        FlowKindSpec::UdpCbr { rate, packet_size }
-        | FlowKindSpec::UdpOnOff {
-            rate, packet_size, ..
-        } => {
-            let (on, off) = match *kind {
-                FlowKindSpec::UdpOnOff { on, off, .. } => (Some(on), off),
-                _ => (None, SimTime::ZERO),
+    traffic
+        .install(b, i, (src, dst), times)
+        .map_err(|(end, e)| {
+            let at = match end {
+                End::Src => src_name,
+                End::Dst => dst_name,
             };
-            let cfg = OnOffConfig {
-                dst: dst_ip,
-                src_port: source_port(i),
-                dst_port: sink_port(i),
-                rate,
-                packet_size,
-                on,
-                off,
-                max_bytes: None,
-            };
-            let sender = b.add_app(src, flow, Box::new(OnOff::new(cfg)), start, stop);
-            let sink = b.add_app(dst, flow, Box::new(PacketSink::new()), SimTime::ZERO, None);
-            b.bind_udp(sink, sink_port(i))
-                .map_err(|e| source.error_at(dst_name.span(), e.to_string(), None))?;
-            (sender, Some(sink))
-        }
-        FlowKindSpec::Ping { interval, size } => {
-            let ident = i as u16 + 1;
-            let cfg = PingConfig {
-                dst: dst_ip,
-                ident,
-                interval,
-                size,
-            };
-            let app = b.add_app(src, flow, Box::new(Ping::new(cfg)), start, stop);
-            b.bind_icmp(app, ident)
-                .map_err(|e| source.error_at(src_name.span(), e.to_string(), None))?;
-            (app, None)
-        }
-        FlowKindSpec::TcpBulk { bytes } => {
-            let send = BulkSend::new(dst_ip, sink_port(i), bytes.map(|b| b.bytes()));
-            let sender = b.add_app(src, flow, Box::new(send), start, stop);
-            let sink = b.add_app(dst, flow, Box::new(PacketSink::new()), SimTime::ZERO, None);
-            b.listen_tcp(sink, sink_port(i))
-                .map_err(|e| source.error_at(dst_name.span(), e.to_string(), None))?;
-            (sender, Some(sink))
-        }
-        FlowKindSpec::RequestResponse {
-            request,
-            response,
-            interval,
-        } => {
-            let cfg = RequestConfig {
-                dst: dst_ip,
-                dst_port: sink_port(i),
-                request: request.bytes(),
-                response: response.bytes(),
-                interval,
-            };
-            let client = b.add_app(src, flow, Box::new(RequestClient::new(cfg)), start, stop);
-            let server = ResponseServer::new(request.bytes(), response.bytes());
-            let server = b.add_app(dst, flow, Box::new(server), SimTime::ZERO, None);
-            b.listen_tcp(server, sink_port(i))
-                .map_err(|e| source.error_at(dst_name.span(), e.to_string(), None))?;
-            (client, Some(server))
-        }
-    };
-    Ok(pair)
+            source.error_at(at.span(), e.to_string(), None)
+        })
 }
 
 /// How strict [`check`] is.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use net_stack::LinkConfig;
-use net_stack::apps::{OnOff, OnOffConfig, PacketSink, Ping, PingConfig};
+use net_stack::apps::{OnOff, OnOffConfig, PacketSink, Ping, PingParams};
 use net_stack::arp::ArpConfig;
 use net_stack::device::Device;
 use net_stack::node::Node;
@@ -145,12 +145,11 @@ fn assert_conserved(net: &Network) {
 #[test]
 fn ping_resolves_with_arp_through_the_plane() {
     let (mut b, h, _) = chain(0);
-    let cfg = PingConfig {
-        dst: ip(3),
-        ident: 7,
+    let params = PingParams {
         interval: SimTime::from_ms(1),
-        size: 56,
+        ..PingParams::default()
     };
+    let cfg = params.config(ip(3), 7);
     let app = b.add_app(h[0], 0, Box::new(Ping::new(cfg)), SimTime::ZERO, None);
     b.bind_icmp(app, 7).unwrap();
     let sim = run(b, SimTime::from_us(10_500));

@@ -5,7 +5,7 @@
 use std::net::Ipv4Addr;
 
 use net_stack::LinkConfig;
-use net_stack::apps::{Ping, PingConfig, RequestClient, RequestConfig, ResponseServer};
+use net_stack::apps::{Ping, PingParams, RequestClient, RequestConfig, ResponseServer};
 use net_stack::{Network, NetworkBuilder, NodeId};
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
 
@@ -122,12 +122,11 @@ fn answers_in_flight(sim: &Simulation<Network>, c: net_stack::AppId, before: u64
 #[test]
 fn ping_follows_the_vm() {
     let (mut b, client, _a, h, vm) = bed();
-    let cfg = PingConfig {
-        dst: VM_IP,
-        ident: 1,
+    let params = PingParams {
         interval: SimTime::from_ms(10),
-        size: 56,
+        ..PingParams::default()
     };
+    let cfg = params.config(VM_IP, 1);
     let p = b.add_app(client, 0, Box::new(Ping::new(cfg)), SimTime::ZERO, None);
     b.bind_icmp(p, 1).unwrap();
     let mut sim = sim(b);

@@ -23,9 +23,6 @@ mod timeline;
 mod topology;
 mod traffic;
 
-/// The largest UDP or ICMP payload an IPv4 datagram can carry (65 535 − 20 − 8).
-const MAX_DATAGRAM_PAYLOAD: u64 = 65_507;
-
 /// Collects problems over one text.
 pub(crate) struct Validator<'a> {
     name: &'a str,

@@ -6,6 +6,8 @@ use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
 
+use super::traffic::{MAX_DATAGRAM_PAYLOAD, TrafficTable, positive_time, size_in};
+use crate::FieldError;
 use crate::app::{AppCtx, AppReport, Application};
 use crate::wire::{IcmpRepr, L4, Packet};
 
@@ -16,10 +18,57 @@ pub struct PingConfig {
     pub dst: Ipv4Addr,
     /// ICMP identifier (distinguishes pings from one host).
     pub ident: u16,
-    /// Time between echo requests.
+    /// What a scenario sets: interval and size.
+    pub params: PingParams,
+}
+
+/// The keys of a `ping` flow: `ping -i INTERVAL -s SIZE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PingParams {
+    /// `interval`: time between echo requests. Default 100 ms; never zero.
     pub interval: SimTime,
-    /// ICMP data bytes per request (ping's `-s`, 56 by default).
+    /// `size`: ICMP data bytes per request (ping's `-s`). Default 56; at most 65 507.
     pub size: u32,
+}
+
+impl Default for PingParams {
+    fn default() -> Self {
+        PingParams {
+            interval: SimTime::from_ms(100),
+            size: 56,
+        }
+    }
+}
+
+impl PingParams {
+    /// The keys of [`TrafficTable`] a ping takes.
+    pub const KEYS: &'static [&'static str] = &["interval", "size"];
+
+    /// Reads and checks the ping keys of `t`; a bad value is reported and replaced by its
+    /// default.
+    pub(crate) fn read(t: &TrafficTable, what: &str, errors: &mut Vec<FieldError>) -> Self {
+        let d = PingParams::default();
+        PingParams {
+            interval: positive_time(t.interval, "interval", d.interval, what, errors),
+            size: size_in(
+                t.size,
+                "size",
+                (0, MAX_DATAGRAM_PAYLOAD),
+                d.size,
+                what,
+                errors,
+            ),
+        }
+    }
+
+    /// The configuration of a ping of `dst` with identifier `ident`.
+    pub fn config(self, dst: Ipv4Addr, ident: u16) -> PingConfig {
+        PingConfig {
+            dst,
+            ident,
+            params: self,
+        }
+    }
 }
 
 /// Round-trip statistics as `ping` prints them.
@@ -103,11 +152,11 @@ impl Ping {
             ident: self.cfg.ident,
             seq: seq as u16,
         };
-        ctx.send_icmp(self.cfg.dst, icmp, self.cfg.size);
+        ctx.send_icmp(self.cfg.dst, icmp, self.cfg.params.size);
         self.outstanding.push_back((seq, ctx.now()));
         self.report.packets_sent += 1;
-        self.report.bytes_sent += self.cfg.size as u64;
-        ctx.set_timer(ctx.now() + self.cfg.interval, 0);
+        self.report.bytes_sent += self.cfg.params.size as u64;
+        ctx.set_timer(ctx.now() + self.cfg.params.interval, 0);
     }
 }
 
