@@ -472,14 +472,14 @@ mod tests {
                 kind.as_str()
             );
         }
-        let e = &read(FlowKind::Ping, "rate = \"1Mbps\"").expect_err("foreign")[0];
+        let e = &read(FlowKind::TcpBulk, "rate = \"1Mbps\"").expect_err("foreign")[0];
         assert_eq!(
             e.message,
-            "`rate` does not apply to flow `f`, which is ping"
+            "`rate` does not apply to flow `f`, which is tcp-bulk"
         );
         assert_eq!(
             e.help.as_deref(),
-            Some("a ping takes `interval` and `size`; `rate` belongs to `udp-cbr` or `udp-onoff`")
+            Some("a tcp-bulk takes `bytes`; `rate` belongs to `udp-cbr` or `udp-onoff`")
         );
     }
 
