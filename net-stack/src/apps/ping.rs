@@ -1,4 +1,4 @@
-//! ICMP echo, like `ping -i INTERVAL -s SIZE`.
+//! ICMP echo, like `ping -i INTERVAL -s SIZE [-c COUNT]`.
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -22,13 +22,16 @@ pub struct PingConfig {
     pub params: PingParams,
 }
 
-/// The keys of a `ping` flow: `ping -i INTERVAL -s SIZE`.
+/// The keys of a `ping` flow: `ping -i INTERVAL -s SIZE [-c COUNT]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PingParams {
     /// `interval`: time between echo requests. Default 100 ms; never zero.
     pub interval: SimTime,
     /// `size`: ICMP data bytes per request (ping's `-s`). Default 56; at most 65 507.
     pub size: u32,
+    /// `count`: stop after sending this many echo requests (ping's `-c`); `None` (the
+    /// default) sends until the flow stops. At least 1.
+    pub count: Option<u64>,
 }
 
 impl Default for PingParams {
@@ -36,13 +39,14 @@ impl Default for PingParams {
         PingParams {
             interval: SimTime::from_ms(100),
             size: 56,
+            count: None,
         }
     }
 }
 
 impl PingParams {
     /// The keys of [`TrafficTable`] a ping takes.
-    pub const KEYS: &'static [&'static str] = &["interval", "size"];
+    pub const KEYS: &'static [&'static str] = &["interval", "size", "count"];
 
     /// Reads and checks the ping keys of `t`; a bad value is reported and replaced by its
     /// default.
@@ -58,6 +62,20 @@ impl PingParams {
                 what,
                 errors,
             ),
+            count: match t.count {
+                Some(0) => {
+                    errors.push(
+                        FieldError::new(
+                            "count",
+                            format!("`count` of {what} must be at least 1"),
+                            "zero",
+                        )
+                        .with_help("leave `count` out to ping until the flow stops"),
+                    );
+                    d.count
+                }
+                c => c,
+            },
         }
     }
 
@@ -156,7 +174,10 @@ impl Ping {
         self.outstanding.push_back((seq, ctx.now()));
         self.report.packets_sent += 1;
         self.report.bytes_sent += self.cfg.params.size as u64;
-        ctx.set_timer(ctx.now() + self.cfg.params.interval, 0);
+        // `ping -c COUNT`: no timer after the last request; its reply is still matched.
+        if self.cfg.params.count.is_none_or(|c| self.next_seq < c) {
+            ctx.set_timer(ctx.now() + self.cfg.params.interval, 0);
+        }
     }
 }
 
@@ -201,5 +222,70 @@ impl Application for Ping {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FieldError;
+    use crate::app::AppAction;
+
+    fn read(text: &str) -> Result<PingParams, Vec<FieldError>> {
+        let t: TrafficTable = toml::from_str(text).expect("a valid table");
+        let mut errors = Vec::new();
+        let p = PingParams::read(&t, "flow `p`", &mut errors);
+        if errors.is_empty() {
+            Ok(p)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Echo requests sent by a ping driven on its own timer until `end`.
+    fn sent(params: PingParams, end: SimTime) -> u64 {
+        let mut app = Ping::new(params.config(Ipv4Addr::new(10, 0, 0, 2), 1));
+        let mut actions = vec![];
+        app.start(&mut AppCtx::new(
+            SimTime::ZERO,
+            Ipv4Addr::LOCALHOST,
+            &mut actions,
+        ));
+        let mut requests = 0;
+        loop {
+            let mut next = None;
+            for a in actions.drain(..) {
+                match a {
+                    AppAction::Send { .. } => requests += 1,
+                    AppAction::Timer { at, .. } => next = Some(at),
+                    other => panic!("a ping asks for no {other:?}"),
+                }
+            }
+            match next {
+                Some(at) if at <= end => {
+                    app.on_timer(&mut AppCtx::new(at, Ipv4Addr::LOCALHOST, &mut actions), 0)
+                }
+                _ => return requests,
+            }
+        }
+    }
+
+    /// `count` (ping's `-c`) stops after that many requests; without it a ping sends one per
+    /// interval until the end (0, 100, …, 1000 ms: 11).
+    #[test]
+    fn count_stops_after_that_many_requests() {
+        let end = SimTime::from_secs(1);
+        assert_eq!(
+            sent(PingParams::default(), end),
+            11,
+            "every 100 ms from 0 to 1 s"
+        );
+        let three = read("count = 3").expect("valid");
+        assert_eq!(three.count, Some(3));
+        assert_eq!(sent(three, end), 3, "count = 3");
+        assert_eq!(read("").expect("valid").count, None, "unlimited by default");
+        let e = read("count = 0").expect_err("zero");
+        assert_eq!(e[0].field, "count");
+        assert_eq!(e[0].message, "`count` of flow `p` must be at least 1");
     }
 }

@@ -154,6 +154,8 @@ pub struct TrafficTable {
     pub interval: Option<SimTime>,
     /// `size` (ping).
     pub size: Option<ByteSize>,
+    /// `count` (ping).
+    pub count: Option<u64>,
     /// `request` (request-response).
     pub request: Option<ByteSize>,
     /// `response` (request-response).
@@ -171,6 +173,7 @@ impl TrafficTable {
             ("off", self.off.is_some()),
             ("interval", self.interval.is_some()),
             ("size", self.size.is_some()),
+            ("count", self.count.is_some()),
             ("request", self.request.is_some()),
             ("response", self.response.is_some()),
         ];
