@@ -70,6 +70,25 @@ pub fn build(
     }
     let mut vms = Vec::with_capacity(scenario.vms.len());
     for (i, v) in scenario.vms.iter().enumerate() {
+        if let Some(node) = b.node(v.name.get_ref()) {
+            // A VM is a node of the network too: its name must not be taken.
+            let kind = if b.nodes()[node.index()].is_host() {
+                "host"
+            } else {
+                "forwarding node"
+            };
+            return Err(source.error_at(
+                v.name.span(),
+                format!(
+                    "the [[vm]] named `{0}` has the name of the topology's {kind} `{0}`",
+                    v.name.get_ref()
+                ),
+                Some(
+                    "a VM is a node of the network, named apart from the topology's nodes;                      rename the [[vm]] (and the flows, migrations and `host` keys that name it)"
+                        .into(),
+                ),
+            ));
+        }
         let host = host_named(&b, source, &v.host)?;
         if b.nodes()[host.index()]
             .host()
@@ -199,6 +218,8 @@ pub struct CheckOptions {
     pub force: bool,
     /// Treat warnings as errors (`--deny-warnings`).
     pub deny_warnings: bool,
+    /// The run will write the OpenFlow flow tables (`--dump-flows`): warn when there are none.
+    pub dump_flows: bool,
 }
 
 /// What [`check`] found in a scenario it accepts.
@@ -257,6 +278,12 @@ pub fn check(
     crate::limits::ensure_open_files(estimate.open_files).map_err(|e| {
         source.error_at(0..0, format!("`[trace]` asks for {e}"), Some("trace fewer nodes (`pcap`) or fewer series (`timeseries`), or raise the limit with `ulimit -n`".into()))
     })?;
+    if opts.dump_flows && scenario.controller.app == AppKind::None {
+        warnings.push(ScenarioWarning::general(
+            "--dump-flows is given, but `[controller] app` is \"none\": there are no flow tables to dump",
+            None,
+        ));
+    }
     check_build(scenario, source)?;
     if opts.deny_warnings
         && let Some(e) = source.deny(&warnings)
@@ -284,11 +311,13 @@ fn refusal(
     )
 }
 
-/// Where a driver of the estimate is written: its own span, or the value of its key.
+/// Where a driver of the estimate is written: the value of its key if the text writes it,
+/// else its own span.
 fn driver_span(d: &Driver, source: &ScenarioSource) -> Option<std::ops::Range<usize>> {
-    d.span
-        .clone()
-        .or_else(|| d.path.and_then(|p| source.span_of_key(p)))
+    d.path
+        .as_deref()
+        .and_then(|p| source.span_of_key(p))
+        .or_else(|| d.span.clone())
 }
 
 /// The build's own checks (node names, links, features), without creating any file.

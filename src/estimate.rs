@@ -83,9 +83,9 @@ pub struct Driver {
     pub key: String,
     /// Where in the scenario, if it is one place.
     pub span: Option<Range<usize>>,
-    /// Else the dotted key whose value drives it (`"controller.stats_interval"`), to find in the
-    /// text if it is written there.
-    pub path: Option<&'static str>,
+    /// The dotted key whose value drives it (`"controller.stats_interval"`,
+    /// `"vm.0.dirty_rate"`): where it is reported if the text writes it, before `span`.
+    pub path: Option<String>,
 }
 
 /// The estimate of a whole run.
@@ -427,6 +427,9 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             format!("`dirty_rate` of vm `{}` ([[vm]])", v.name.get_ref()),
             Some(v.name.span()),
         );
+        // At the value when it is written (else at the VM's name).
+        let vm = s.vms.iter().position(|x| x.name == v.name).unwrap_or(0);
+        set_path(&mut e, format!("vm.{vm}.dirty_rate"));
         // The dirty log and the pages sent: page sets of a slot per chunk of pages, and a block
         // of a bit per page only in chunks partly set — at most one per page the VM writes.
         let pages = memory / v.page_size.max(1) as f64;
@@ -574,9 +577,9 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
 }
 
 /// Names the dotted key of the driver just added.
-fn set_path(e: &mut Estimate, path: &'static str) {
+fn set_path(e: &mut Estimate, path: impl Into<String>) {
     if let Some(d) = e.drivers.last_mut() {
-        d.path = Some(path);
+        d.path = Some(path.into());
     }
 }
 

@@ -200,8 +200,9 @@ fn plane_output_keeps_order_per_port() {
     b.add_app(h[0], 0, Box::new(OnOff::new(cfg)), SimTime::ZERO, None);
     let sink = b.add_app(h[2], 0, Box::new(PacketSink::new()), SimTime::ZERO, None);
     b.bind_udp(sink, 9).unwrap();
-    let dir = tempfile_dir();
-    let pcap = dir.join("h2.pcap");
+    // Removed when the test ends, passing or not.
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("h2.pcap");
     let h2 = h[2];
     b.trace(h2, 0, &pcap, 0).unwrap();
     let mut sim = run(b, SimTime::from_ms(50));
@@ -274,12 +275,6 @@ fn link_events_reach_the_plane() {
             (s[1], 0, true)
         ]
     );
-}
-
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("netsim-arp-plane-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// IPv4 identification of every UDP frame in a pcap, in file order.
