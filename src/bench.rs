@@ -241,13 +241,13 @@ pub fn bench(opts: &BenchOptions) -> Result<Vec<BenchRow>, BenchError> {
             }
             if opts.progress {
                 let done = round as usize * opts.scenarios.len() + i + 1;
-                eprintln!(
+                crate::console::err(format_args!(
                     "[{done}/{total}] {}: {:.2} s wall, {:.2} s CPU, {:.1} MiB",
                     s.label(),
                     m.0.wall_s,
                     m.0.cpu_s,
                     mib(m.0.peak_rss_bytes)
-                );
+                ));
             }
             runs[i].push(m);
         }

@@ -2,29 +2,15 @@
 
 use std::path::Path;
 
-use net_stack::apps::{
-    BulkSend, OnOff, OnOffConfig, PacketSink, Ping, PingConfig, RequestClient, RequestConfig,
-    ResponseServer,
-};
+use net_stack::apps::{End, Traffic};
 use net_stack::{AppId, Network, NetworkBuilder, NodeId};
 use sim_core::{RngStreams, SimTime, Simulation};
 use toml::Spanned;
 
 use crate::estimate::{Driver, Estimate, LIMITS, Resource, exceeded, excess_message};
 use crate::scenario::ScenarioWarning;
-use crate::scenario::{
-    AppKind, FlowKind, FlowKindSpec, PcapSelection, Scenario, ScenarioError, ScenarioSource,
-};
+use crate::scenario::{AppKind, FlowKind, PcapSelection, Scenario, ScenarioError, ScenarioSource};
 use crate::topology::{install, topology_of};
-
-/// UDP port of flow `i`'s receiver.
-fn sink_port(i: usize) -> u16 {
-    40_000 + i as u16
-}
-/// UDP source port of flow `i`'s sender.
-fn source_port(i: usize) -> u16 {
-    10_000 + i as u16
-}
 
 /// One scenario flow and the applications that carry it.
 #[derive(Debug, Clone)]
@@ -84,6 +70,25 @@ pub fn build(
     }
     let mut vms = Vec::with_capacity(scenario.vms.len());
     for (i, v) in scenario.vms.iter().enumerate() {
+        if let Some(node) = b.node(v.name.get_ref()) {
+            // A VM is a node of the network too: its name must not be taken.
+            let kind = if b.nodes()[node.index()].is_host() {
+                "host"
+            } else {
+                "forwarding node"
+            };
+            return Err(source.error_at(
+                v.name.span(),
+                format!(
+                    "the [[vm]] named `{0}` has the name of the topology's {kind} `{0}`",
+                    v.name.get_ref()
+                ),
+                Some(
+                    "a VM is a node of the network, named apart from the topology's nodes;                      rename the [[vm]] (and the flows, migrations and `host` keys that name it)"
+                        .into(),
+                ),
+            ));
+        }
         let host = host_named(&b, source, &v.host)?;
         if b.nodes()[host.index()]
             .host()
@@ -120,8 +125,7 @@ pub fn build(
             &f.kind,
             (src, &f.src),
             (dst, &f.dst),
-            f.start,
-            f.stop,
+            (f.start, f.stop),
         )?;
         flows.push(FlowHandle {
             name: f.name.get_ref().clone(),
@@ -146,8 +150,7 @@ pub fn build(
             &w.kind,
             (client, &w.client),
             (vm, &v.name),
-            SimTime::ZERO,
-            None,
+            (SimTime::ZERO, None),
         )?;
         flows.push(FlowHandle {
             name: workload_name(v.name.get_ref()),
@@ -190,88 +193,26 @@ pub fn workload_name(vm: &str) -> String {
 }
 
 /// Installs the applications of one flow (scenario flow or VM workload) number `i` from
-/// `src` to `dst`; returns the sending and the receiving application. Name spans locate
-/// errors.
-#[allow(clippy::too_many_arguments)]
+/// `src` to `dst` (net-stack's [`Traffic::install`]); returns the sending and the receiving
+/// application. A port or identifier taken twice is reported at the end's name.
 fn install_flow(
     b: &mut NetworkBuilder,
     source: &ScenarioSource,
     i: usize,
-    kind: &FlowKindSpec,
+    traffic: &Traffic,
     (src, src_name): (NodeId, &Spanned<String>),
     (dst, dst_name): (NodeId, &Spanned<String>),
-    start: SimTime,
-    stop: Option<SimTime>,
+    times: (SimTime, Option<SimTime>),
 ) -> Result<(AppId, Option<AppId>), ScenarioError> {
-    let dst_ip = b.nodes()[dst.index()].ip.expect("hosts have addresses");
-    let flow = i as u32;
-    let pair = match *kind {
-        FlowKindSpec::UdpCbr { rate, packet_size }
-        | FlowKindSpec::UdpOnOff {
-            rate, packet_size, ..
-        } => {
-            let (on, off) = match *kind {
-                FlowKindSpec::UdpOnOff { on, off, .. } => (Some(on), off),
-                _ => (None, SimTime::ZERO),
+    traffic
+        .install(b, i, (src, dst), times)
+        .map_err(|(end, e)| {
+            let at = match end {
+                End::Src => src_name,
+                End::Dst => dst_name,
             };
-            let cfg = OnOffConfig {
-                dst: dst_ip,
-                src_port: source_port(i),
-                dst_port: sink_port(i),
-                rate,
-                packet_size,
-                on,
-                off,
-                max_bytes: None,
-            };
-            let sender = b.add_app(src, flow, Box::new(OnOff::new(cfg)), start, stop);
-            let sink = b.add_app(dst, flow, Box::new(PacketSink::new()), SimTime::ZERO, None);
-            b.bind_udp(sink, sink_port(i))
-                .map_err(|e| source.error_at(dst_name.span(), e.to_string(), None))?;
-            (sender, Some(sink))
-        }
-        FlowKindSpec::Ping { interval, size } => {
-            let ident = i as u16 + 1;
-            let cfg = PingConfig {
-                dst: dst_ip,
-                ident,
-                interval,
-                size,
-            };
-            let app = b.add_app(src, flow, Box::new(Ping::new(cfg)), start, stop);
-            b.bind_icmp(app, ident)
-                .map_err(|e| source.error_at(src_name.span(), e.to_string(), None))?;
-            (app, None)
-        }
-        FlowKindSpec::TcpBulk { bytes } => {
-            let send = BulkSend::new(dst_ip, sink_port(i), bytes.map(|b| b.bytes()));
-            let sender = b.add_app(src, flow, Box::new(send), start, stop);
-            let sink = b.add_app(dst, flow, Box::new(PacketSink::new()), SimTime::ZERO, None);
-            b.listen_tcp(sink, sink_port(i))
-                .map_err(|e| source.error_at(dst_name.span(), e.to_string(), None))?;
-            (sender, Some(sink))
-        }
-        FlowKindSpec::RequestResponse {
-            request,
-            response,
-            interval,
-        } => {
-            let cfg = RequestConfig {
-                dst: dst_ip,
-                dst_port: sink_port(i),
-                request: request.bytes(),
-                response: response.bytes(),
-                interval,
-            };
-            let client = b.add_app(src, flow, Box::new(RequestClient::new(cfg)), start, stop);
-            let server = ResponseServer::new(request.bytes(), response.bytes());
-            let server = b.add_app(dst, flow, Box::new(server), SimTime::ZERO, None);
-            b.listen_tcp(server, sink_port(i))
-                .map_err(|e| source.error_at(dst_name.span(), e.to_string(), None))?;
-            (client, Some(server))
-        }
-    };
-    Ok(pair)
+            source.error_at(at.span(), e.to_string(), None)
+        })
 }
 
 /// How strict [`check`] is.
@@ -281,6 +222,8 @@ pub struct CheckOptions {
     pub force: bool,
     /// Treat warnings as errors (`--deny-warnings`).
     pub deny_warnings: bool,
+    /// The run will write the OpenFlow flow tables (`--dump-flows`): warn when there are none.
+    pub dump_flows: bool,
 }
 
 /// What [`check`] found in a scenario it accepts.
@@ -339,6 +282,12 @@ pub fn check(
     crate::limits::ensure_open_files(estimate.open_files).map_err(|e| {
         source.error_at(0..0, format!("`[trace]` asks for {e}"), Some("trace fewer nodes (`pcap`) or fewer series (`timeseries`), or raise the limit with `ulimit -n`".into()))
     })?;
+    if opts.dump_flows && scenario.controller.app == AppKind::None {
+        warnings.push(ScenarioWarning::general(
+            "--dump-flows is given, but `[controller] app` is \"none\": there are no flow tables to dump",
+            None,
+        ));
+    }
     check_build(scenario, source)?;
     if opts.deny_warnings
         && let Some(e) = source.deny(&warnings)
@@ -366,11 +315,13 @@ fn refusal(
     )
 }
 
-/// Where a driver of the estimate is written: its own span, or the value of its key.
+/// Where a driver of the estimate is written: the value of its key if the text writes it,
+/// else its own span.
 fn driver_span(d: &Driver, source: &ScenarioSource) -> Option<std::ops::Range<usize>> {
-    d.span
-        .clone()
-        .or_else(|| d.path.and_then(|p| source.span_of_key(p)))
+    d.path
+        .as_deref()
+        .and_then(|p| source.span_of_key(p))
+        .or_else(|| d.span.clone())
 }
 
 /// The build's own checks (node names, links, features), without creating any file.

@@ -15,7 +15,7 @@ use topologies::{NodeIndex, Topology};
 
 mod share;
 
-use crate::scenario::{AppKind, FlowKindSpec, PcapSelection, Scenario};
+use crate::scenario::{AppKind, PcapSelection, Scenario, Traffic};
 
 /// Events per packet per hop: the queue's transmission end and the arrival at the next node,
 /// plus the application and socket work at the ends, spread over the path (calibrated on the
@@ -83,9 +83,9 @@ pub struct Driver {
     pub key: String,
     /// Where in the scenario, if it is one place.
     pub span: Option<Range<usize>>,
-    /// Else the dotted key whose value drives it (`"controller.stats_interval"`), to find in the
-    /// text if it is written there.
-    pub path: Option<&'static str>,
+    /// The dotted key whose value drives it (`"controller.stats_interval"`,
+    /// `"vm.0.dirty_rate"`): where it is reported if the text writes it, before `span`.
+    pub path: Option<String>,
 }
 
 /// The estimate of a whole run.
@@ -223,7 +223,7 @@ struct Offered {
     name: String,
     key: String,
     span: Range<usize>,
-    kind: FlowKindSpec,
+    kind: Traffic,
     /// Seconds it sends.
     active: f64,
     /// Its two ends, if the topology has them.
@@ -234,32 +234,21 @@ impl Offered {
     /// What it asks of the network [bit/s on the wire]; infinite for TCP bulk.
     fn demand(&self, mss: f64) -> f64 {
         match self.kind {
-            FlowKindSpec::UdpCbr { rate, packet_size } => {
-                let size = f64::from(packet_size);
-                rate.bps() as f64 * (size + UDP_OVERHEAD) / size
+            Traffic::UdpCbr(p) | Traffic::UdpOnOff(p) => {
+                let size = f64::from(p.packet_size);
+                // Always on (CBR), or on for on / (on + off) of the time.
+                let duty =
+                    p.on.map_or(1.0, |on| secs(on) / (secs(on) + secs(p.off)).max(1e-12));
+                p.rate.bps() as f64 * (size + UDP_OVERHEAD) / size * duty
             }
-            FlowKindSpec::UdpOnOff {
-                rate,
-                packet_size,
-                on,
-                off,
-            } => {
-                let size = f64::from(packet_size);
-                let duty = secs(on) / (secs(on) + secs(off)).max(1e-12);
-                rate.bps() as f64 * (size + UDP_OVERHEAD) / size * duty
+            Traffic::Ping(p) => {
+                (f64::from(p.size) + UDP_OVERHEAD) * 8.0 / secs(p.interval).max(1e-12)
             }
-            FlowKindSpec::Ping { interval, size } => {
-                (f64::from(size) + UDP_OVERHEAD) * 8.0 / secs(interval).max(1e-12)
-            }
-            FlowKindSpec::TcpBulk { .. } => f64::INFINITY,
-            FlowKindSpec::RequestResponse {
-                request,
-                response,
-                interval,
-            } => {
-                let segs =
-                    (request.bytes() as f64 / mss).ceil() + (response.bytes() as f64 / mss).ceil();
-                ((request.bytes() as f64 + response.bytes() as f64) + segs * TCP_OVERHEAD) * 8.0
+            Traffic::TcpBulk(_) => f64::INFINITY,
+            Traffic::RequestResponse(p) => {
+                let (request, response, interval) = (p.request, p.response, p.interval);
+                let segs = (request as f64 / mss).ceil() + (response as f64 / mss).ceil();
+                ((request as f64 + response as f64) + segs * TCP_OVERHEAD) * 8.0
                     / secs(interval).max(1e-12)
             }
         }
@@ -270,35 +259,29 @@ impl Offered {
         let active = self.active;
         match self.kind {
             // Datagrams are sent whatever the network can carry (the excess is dropped).
-            FlowKindSpec::UdpCbr { packet_size, .. }
-            | FlowKindSpec::UdpOnOff { packet_size, .. } => {
-                let size = f64::from(packet_size) + UDP_OVERHEAD;
+            Traffic::UdpCbr(p) | Traffic::UdpOnOff(p) => {
+                let size = f64::from(p.packet_size) + UDP_OVERHEAD;
                 (self.demand(mss) * active / (8.0 * size), size)
             }
-            FlowKindSpec::Ping { interval, size } => (
-                2.0 * active / secs(interval).max(1e-12),
-                f64::from(size) + UDP_OVERHEAD,
+            Traffic::Ping(p) => (
+                2.0 * active / secs(p.interval).max(1e-12),
+                f64::from(p.size) + UDP_OVERHEAD,
             ),
-            FlowKindSpec::TcpBulk { bytes } => {
+            Traffic::TcpBulk(p) => {
                 let by_rate = rate / (8.0 * (mss + TCP_OVERHEAD)) * active;
-                let segments = match bytes {
-                    Some(b) => (b.bytes() as f64 / mss).min(by_rate),
+                let segments = match p.bytes {
+                    Some(b) => (b as f64 / mss).min(by_rate),
                     None => by_rate,
                 };
                 (segments * (1.0 + ack_share), mss + TCP_OVERHEAD)
             }
-            FlowKindSpec::RequestResponse {
-                request,
-                response,
-                interval,
-            } => {
-                let exchanges = active / secs(interval).max(1e-12);
-                let segs =
-                    (request.bytes() as f64 / mss).ceil() + (response.bytes() as f64 / mss).ceil();
+            Traffic::RequestResponse(p) => {
+                let (request, response) = (p.request as f64, p.response as f64);
+                let exchanges = active / secs(p.interval).max(1e-12);
+                let segs = (request / mss).ceil() + (response / mss).ceil();
                 (
                     exchanges * segs * (1.0 + ack_share),
-                    (request.bytes() as f64 + response.bytes() as f64) / segs.max(1.0)
-                        + TCP_OVERHEAD,
+                    (request + response) / segs.max(1.0) + TCP_OVERHEAD,
                 )
             }
         }
@@ -444,6 +427,9 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             format!("`dirty_rate` of vm `{}` ([[vm]])", v.name.get_ref()),
             Some(v.name.span()),
         );
+        // At the value when it is written (else at the VM's name).
+        let vm = s.vms.iter().position(|x| x.name == v.name).unwrap_or(0);
+        set_path(&mut e, format!("vm.{vm}.dirty_rate"));
         // The dirty log and the pages sent: page sets of a slot per chunk of pages, and a block
         // of a bit per page only in chunks partly set — at most one per page the VM writes.
         let pages = memory / v.page_size.max(1) as f64;
@@ -544,12 +530,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
                     .find(|v| format!("{}-workload", v.name.get_ref()) == *t.get_ref())
                     .and_then(|v| v.workload.as_ref().map(|w| &w.kind))
             })
-            .is_none_or(|k| {
-                matches!(
-                    k,
-                    FlowKindSpec::TcpBulk { .. } | FlowKindSpec::RequestResponse { .. }
-                )
-            });
+            .is_none_or(|k| matches!(k, Traffic::TcpBulk(_) | Traffic::RequestResponse(_)));
         if let Some(p) = packets_of.get(t.get_ref()).filter(|_| tcp) {
             add(
                 &mut e,
@@ -596,9 +577,9 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
 }
 
 /// Names the dotted key of the driver just added.
-fn set_path(e: &mut Estimate, path: &'static str) {
+fn set_path(e: &mut Estimate, path: impl Into<String>) {
     if let Some(d) = e.drivers.last_mut() {
-        d.path = Some(path);
+        d.path = Some(path.into());
     }
 }
 

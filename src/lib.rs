@@ -15,6 +15,7 @@
 
 pub mod bench;
 pub mod build;
+pub mod console;
 pub mod estimate;
 pub mod examples;
 pub mod limits;

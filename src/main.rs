@@ -8,6 +8,13 @@ use netsim::run::{RunOptions, run};
 use netsim::scenario::{self, Scenario, ScenarioError, ScenarioSource};
 use netsim::sweep::SweepOptions;
 
+/// `println!` that survives a closed stdout ([`netsim::console::out`]).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        netsim::console::out(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 /// A packet-level network simulator for VM live migration in software-defined data centres.
 #[derive(Parser)]
 #[command(name = "netsim", version, about)]
@@ -70,6 +77,9 @@ enum Command {
         /// The results directory `netsim run` would use [default: results/<scenario name>].
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Check as for `netsim run --dump-flows` (warns when there are no flow tables).
+        #[arg(long)]
+        dump_flows: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -155,6 +165,7 @@ impl Common {
         netsim::build::CheckOptions {
             force: self.force,
             deny_warnings: self.deny_warnings,
+            dump_flows: false,
         }
     }
 }
@@ -163,13 +174,13 @@ impl Common {
 fn sweep(opts: SweepOptions, quiet: bool) -> Result<(), miette::Report> {
     let r = netsim::sweep::sweep(&opts)?;
     if !quiet {
-        println!(
+        outln!(
             "{} points run; table in {}",
             r.points.len(),
             r.csv.display()
         );
         for p in &r.plots {
-            println!("  plot {}", p.display());
+            outln!("  plot {}", p.display());
         }
     }
     Ok(())
@@ -252,7 +263,7 @@ fn main() -> ExitCode {
                 let r = run(&sc, &src, &opts)?;
                 if !cli.quiet {
                     let s = &r.summary;
-                    println!(
+                    outln!(
                         "{}: {} s simulated in {:.2} s ({} events); results in {}",
                         s.name,
                         s.sim_time_s,
@@ -261,7 +272,7 @@ fn main() -> ExitCode {
                         out.display()
                     );
                     for f in &s.flows {
-                        println!(
+                        outln!(
                             "  {:<12} {:<16} {} -> {}: {} of {} packets delivered, goodput {:.1} Mbit/s",
                             f.name,
                             f.kind,
@@ -273,7 +284,7 @@ fn main() -> ExitCode {
                         );
                     }
                     for m in &s.migrations {
-                        println!("  {}", migration_line(m));
+                        outln!("  {}", migration_line(m));
                     }
                 }
                 Ok(())
@@ -319,26 +330,31 @@ fn main() -> ExitCode {
         Command::Check {
             scenario,
             out,
+            dump_flows,
             common,
         } => load(Some(scenario), common)
             .map_err(netsim::run::RunError::from)
             .and_then(|(sc, src)| {
                 // Building checks node names and the topology; nothing is written.
-                let report = netsim::build::check(&sc, &src, &common.check_options())?;
+                let opts = netsim::build::CheckOptions {
+                    dump_flows: *dump_flows,
+                    ..common.check_options()
+                };
+                let report = netsim::build::check(&sc, &src, &opts)?;
                 let out = out
                     .clone()
                     .unwrap_or_else(|| PathBuf::from("results").join(dir_name(&sc.name)));
                 netsim::output::check_out(&out)?;
                 for w in &report.warnings {
-                    eprintln!("{:?}", miette::Report::new(src.warning_diagnostic(w)));
+                    netsim::console::err(format_args!("{:?}", miette::Report::new(src.warning_diagnostic(w))));
                 }
                 if !cli.quiet {
-                    println!("{}", report.estimate.describe());
+                    outln!("{}", report.estimate.describe());
                     let n = report.warnings.len();
                     match n {
-                        0 => println!("{}: ok", scenario.display()),
-                        1 => println!("{}: ok, 1 warning", scenario.display()),
-                        _ => println!("{}: ok, {n} warnings", scenario.display()),
+                        0 => outln!("{}: ok", scenario.display()),
+                        1 => outln!("{}: ok, 1 warning", scenario.display()),
+                        _ => outln!("{}: ok, {n} warnings", scenario.display()),
                     }
                 }
                 Ok(())
@@ -367,7 +383,7 @@ fn main() -> ExitCode {
             }
             text +=
                 "\nrun one with: netsim run <name>  (or examples/<name>.toml in the repository)\n";
-            print_out(&text);
+            netsim::console::out(&text);
             Ok(())
         }
         (_, r) => r,
@@ -375,7 +391,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{e:?}");
+            netsim::console::err(format_args!("{e:?}"));
             ExitCode::from(1)
         }
     }
@@ -415,7 +431,7 @@ fn bench(
         bench::write(path, &bench::to_csv(&rows))?;
     }
     if !quiet {
-        print_out(&bench::table(&rows));
+        netsim::console::out(&bench::table(&rows));
     }
     Ok(())
 }
@@ -434,7 +450,7 @@ fn bench_child(
     };
     let (sc, src) = s.load(&sets_with_seed(common))?;
     let m = measure(&sc, &src)?;
-    println!(
+    outln!(
         "{}",
         serde_json::to_string(&m).expect("measurement serialises")
     );
@@ -464,23 +480,12 @@ fn topo(
     let sets: Vec<String> = sets.iter().map(|s| format!("topology.{s}")).collect();
     let (sc, src) = scenario::load_str("<netsim topo>", &text, &sets)?;
     let t = netsim::topology::topology_of(&sc, &src)?;
-    print_out(&match format {
+    netsim::console::out(&match format {
         TopoFormat::Dot => t.to_dot(),
         TopoFormat::Json => t.to_json() + "\n",
         TopoFormat::Table => t.to_table(),
     });
     Ok(())
-}
-
-/// Writes to stdout; a closed pipe (`netsim topo … | head`) ends the output quietly.
-fn print_out(text: &str) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("netsim: cannot write to stdout: {e}");
-    }
 }
 
 /// A scenario name as a single directory name under `results/`: anything but letters, digits,

@@ -38,6 +38,18 @@ pub enum OutputError {
         /// Why.
         source: std::io::Error,
     },
+    /// Another run is writing into the same results directory.
+    #[error("another netsim run{} is writing into `{}`", pid.map_or(String::new(), |p| format!(" (pid {p})")), path.display())]
+    #[diagnostic(
+        code(netsim::output::busy),
+        help("wait for it to finish, or give this run another --out")
+    )]
+    Busy {
+        /// The results directory.
+        path: PathBuf,
+        /// The other run's process id, when its staging directory shows it.
+        pid: Option<u32>,
+    },
     /// The results directory is not one netsim can write into safely.
     #[error("cannot use `{}` for results: {reason}", path.display())]
     #[diagnostic(code(netsim::output::unsafe_dir), help("{help}"))]
@@ -159,6 +171,10 @@ pub struct Staging {
     dir: PathBuf,
     created_out: bool,
     done: bool,
+    /// The results directory itself, opened and locked (`flock`) for as long as the run
+    /// writes into it: a second run into the same directory is refused, not interleaved.
+    /// Unlocked when dropped, or by the system when the process ends, however it ends.
+    _lock: std::fs::File,
 }
 
 impl Staging {
@@ -168,6 +184,7 @@ impl Staging {
         check_out(out)?;
         let created_out = !out.exists();
         std::fs::create_dir_all(out).map_err(io(out))?;
+        let lock = lock(out)?;
         remove_stale_staging(out)?;
         let dir = out.join(format!("{STAGING_PREFIX}{}", std::process::id()));
         if dir.exists() {
@@ -179,6 +196,7 @@ impl Staging {
             dir,
             created_out,
             done: false,
+            _lock: lock,
         })
     }
 
@@ -279,6 +297,34 @@ fn staged_files(root: &Path, rel: &Path, files: &mut Vec<PathBuf>) -> Result<(),
     Ok(())
 }
 
+/// Takes the results directory's lock, or says which run holds it.
+fn lock(out: &Path) -> Result<std::fs::File, OutputError> {
+    let dir = std::fs::File::open(out).map_err(io(out))?;
+    match dir.try_lock() {
+        Ok(()) => Ok(dir),
+        Err(std::fs::TryLockError::WouldBlock) => Err(OutputError::Busy {
+            path: out.to_path_buf(),
+            pid: staging_pids(out).into_iter().next(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(out)(e)),
+    }
+}
+
+/// The process ids in the names of the staging directories in `out`.
+fn staging_pids(out: &Path) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return Vec::new();
+    };
+    let mut pids: Vec<u32> = entries
+        .filter_map(|e| {
+            let name = e.ok()?.file_name();
+            name.to_str()?.strip_prefix(STAGING_PREFIX)?.parse().ok()
+        })
+        .collect();
+    pids.sort_unstable();
+    pids
+}
+
 /// Staging directories of runs that are no longer running (killed, or the machine stopped).
 fn remove_stale_staging(out: &Path) -> Result<(), OutputError> {
     for entry in std::fs::read_dir(out).map_err(io(out))? {
@@ -377,6 +423,28 @@ mod tests {
         s.commit().unwrap();
         assert!(!out.join("pcap/a.pcap").exists());
         assert!(out.join("pcap/mine.pcap").exists());
+    }
+
+    /// While a run stages into a results directory, a second run into it is refused, naming
+    /// the first run's process; once the first has committed, the directory is free again.
+    #[test]
+    fn a_second_run_into_a_busy_directory_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let out = d.path().join("r");
+        let first = Staging::begin(&out).unwrap();
+        let e = Staging::begin(&out).expect_err("locked");
+        let pid = std::process::id();
+        assert!(
+            matches!(e, OutputError::Busy { pid: Some(p), .. } if p == pid),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains(&format!("(pid {pid})")), "{e}");
+        std::fs::write(first.path().join("summary.json"), "{}").unwrap();
+        first.commit().unwrap();
+        Staging::begin(&out)
+            .expect("free after the first run")
+            .commit()
+            .unwrap();
     }
 
     /// A manifest someone else wrote cannot make a run delete or create a file outside the

@@ -76,21 +76,17 @@ pub fn run(
 ) -> Result<RunResult, RunError> {
     // Everything a build checks, before the results directory is touched: a scenario with a
     // mistake leaves an earlier run's results as they were.
-    let mut warnings = crate::build::check(scenario, source, &opts.check)?.warnings;
-    if opts.dump_flows && scenario.controller.app == crate::scenario::AppKind::None {
-        warnings.push(crate::scenario::ScenarioWarning::general(
-            "--dump-flows is given, but `[controller] app` is \"none\": there are no flow tables to dump",
-            None,
-        ));
-        if opts.check.deny_warnings
-            && let Some(e) = source.deny(&warnings[warnings.len() - 1..])
-        {
-            return Err(e.into());
-        }
-    }
+    let check = CheckOptions {
+        dump_flows: opts.dump_flows,
+        ..opts.check
+    };
+    let warnings = crate::build::check(scenario, source, &check)?.warnings;
     if opts.print_warnings {
         for w in &warnings {
-            eprintln!("{:?}", miette::Report::new(source.warning_diagnostic(w)));
+            crate::console::err(format_args!(
+                "{:?}",
+                miette::Report::new(source.warning_diagnostic(w))
+            ));
         }
     }
     let staging = Staging::begin(&opts.out)?;

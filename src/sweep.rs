@@ -333,7 +333,10 @@ pub fn plan(opts: &SweepOptions) -> Result<Plan, SweepError> {
         if opts.print_warnings {
             for w in &report.warnings {
                 if printed.insert(w.message.clone()) {
-                    eprintln!("{:?}", miette::Report::new(source.warning_diagnostic(w)));
+                    crate::console::err(format_args!(
+                        "{:?}",
+                        miette::Report::new(source.warning_diagnostic(w))
+                    ));
                 }
             }
         }
@@ -462,7 +465,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<SweepResult, SweepError> {
             });
         }
         if opts.print_warnings {
-            eprintln!("warning: {w}");
+            crate::console::err(format_args!("warning: {w}"));
         }
     }
     let csv = opts.out.join("sweep.csv");
@@ -562,6 +565,7 @@ fn run_point(p: &Point, out: &Path) -> Result<Summary, String> {
             // Checked once per combination before any point runs.
             force: true,
             deny_warnings: false,
+            dump_flows: false,
         },
         print_warnings: false,
     };

@@ -5,7 +5,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -573,4 +574,175 @@ fn flows_to_vms_are_estimated() {
         + "\n[[vm]]\nname = \"v\"\nhost = \"r0\"\nmemory = \"4MiB\"\n";
     let c = Case::new(&text.replace("duration = \"20ms\"", "duration = \"100000s\""));
     c.refused(&["the run would take about", "flow `f`"]);
+}
+
+// Issue 14's review leftovers: `check --dump-flows`, the `dirty_rate` driver's place, a link's
+// series named both ways, a VM named like a topology node, two runs into one `--out`, and a
+// closed stderr.
+
+/// `check --dump-flows` gives the warning `run --dump-flows` gives (no OpenFlow app, so no
+/// flow tables): exit 0 with the warning, exit 1 with `--deny-warnings`; without the flag,
+/// no warning.
+#[test]
+fn check_takes_dump_flows_and_warns_as_run_does() {
+    let c = Case::new(BASE);
+    let warning = "--dump-flows is given, but `[controller] app` is \"none\"";
+    for cmd in ["check", "run"] {
+        let o = c.netsim(cmd, &["--dump-flows"]);
+        assert_eq!(o.status.code(), Some(0), "{cmd}: {}", flat(&o));
+        assert!(flat(&o).contains(warning), "{cmd}: {}", flat(&o));
+        let o = c.netsim(cmd, &["--dump-flows", "--deny-warnings"]);
+        assert_eq!(o.status.code(), Some(1), "{cmd} denied: {}", flat(&o));
+        assert!(flat(&o).contains(warning), "{cmd} denied: {}", flat(&o));
+    }
+    let o = c.netsim("check", &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!flat(&o).contains("--dump-flows"), "{}", flat(&o));
+}
+
+/// The estimate's refusal for a runaway `dirty_rate` points at the `dirty_rate` value (its
+/// line and column), not at the VM's name.
+#[test]
+fn dirty_rate_refusal_points_at_its_value() {
+    let text = BASE.replace("duration = \"20ms\"", "duration = \"10s\"")
+        + "\n[[vm]]\nname = \"v\"\nhost = \"l0\"\nmemory = \"4MiB\"\ndirty_rate = 1000000000000\n\
+           [[migration]]\nvm = \"v\"\nto = \"r0\"\nat = \"0s\"\n";
+    let line = 1 + text
+        .lines()
+        .position(|l| l.starts_with("dirty_rate"))
+        .unwrap();
+    let c = Case::new(&text);
+    c.refused(&[
+        "`dirty_rate` of vm `v`",
+        &format!("s.toml:{line}:14"),
+        "dirty_rate = 1000000000000",
+    ]);
+}
+
+/// `link:sl-sr` and `link:sr-sl` are one link, whose series already holds both directions:
+/// the second entry is refused where it is written, naming both, instead of writing the same
+/// series twice under two names.
+#[test]
+fn a_link_series_named_both_ways_is_refused() {
+    let c = Case::new(&format!(
+        "{BASE}\n[trace]\ntimeseries = [\"link:sl-sr\", \"link:sr-sl\"]\n"
+    ));
+    c.refused(&[
+        "`timeseries` entries \"link:sl-sr\" (line 17) and \"link:sr-sl\" name the same link",
+        "s.toml:17:29",
+        "records both directions",
+    ]);
+    assert!(!c.out().exists(), "nothing written");
+    // One direction alone is a valid series of both directions.
+    let c = Case::new(&format!("{BASE}\n[trace]\ntimeseries = [\"link:sr-sl\"]\n"));
+    let o = c.netsim("run", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", flat(&o));
+    let series = std::fs::read_dir(c.out().join("timeseries"))
+        .unwrap()
+        .count();
+    assert_eq!(series, 1, "one file");
+}
+
+/// A `[[vm]]` named like a node of the topology is reported at the VM's name, naming the
+/// `[[vm]]` and the node (it used to be "two nodes are called `l1`" at `[topology] kind`).
+#[test]
+fn a_vm_named_like_a_host_is_reported_at_the_vm() {
+    let c = Case::new(&format!(
+        "{BASE}\n[[vm]]\nname = \"r0\"\nhost = \"l0\"\nmemory = \"4MiB\"\n"
+    ));
+    c.refused(&[
+        "s.toml:17:8",
+        "the [[vm]] named `r0` has the name of the topology's host `r0`",
+    ]);
+    let c = Case::new(&format!(
+        "{BASE}\n[[vm]]\nname = \"sl\"\nhost = \"l0\"\nmemory = \"4MiB\"\n"
+    ));
+    c.refused(&["the [[vm]] named `sl` has the name of the topology's forwarding node `sl`"]);
+}
+
+/// While one run writes into a results directory, a second run into it exits 1 naming the
+/// first run's process id, and leaves the first alone; the first then finishes normally.
+#[test]
+fn a_second_run_into_one_out_is_refused() {
+    // About a second of work: long enough to start the second run while it stages.
+    let c = Case::new(
+        &BASE
+            .replace("duration = \"20ms\"", "duration = \"3s\"")
+            .replace("rate = \"10Mbps\"", "rate = \"900Mbps\""),
+    );
+    let mut first = netsim()
+        .args(["--quiet", "run"])
+        .arg(&c.file)
+        .arg("--out")
+        .arg(c.out())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staging = c.out().join(format!(".netsim-staging-{}", first.id()));
+    let t0 = Instant::now();
+    while !staging.exists() {
+        assert!(
+            first.try_wait().unwrap().is_none(),
+            "the first run ended before staging"
+        );
+        assert!(t0.elapsed() < Duration::from_secs(30), "staging appears");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let second = c.netsim("run", &[]);
+    let first_done = first.wait_with_output().unwrap();
+    assert_eq!(
+        first_done.status.code(),
+        Some(0),
+        "the first run finishes: {}",
+        flat(&first_done)
+    );
+    assert_eq!(second.status.code(), Some(1), "{}", flat(&second));
+    let err = flat(&second);
+    assert!(
+        err.contains(&format!(
+            "another netsim run (pid {}) is writing into",
+            first_done_pid(&staging)
+        )),
+        "{err}"
+    );
+    assert!(err.contains("give this run another --out"), "{err}");
+    assert!(
+        c.out().join("summary.json").exists(),
+        "the first run's results"
+    );
+}
+
+/// The pid in a staging directory's name.
+fn first_done_pid(staging: &std::path::Path) -> u32 {
+    let name = staging.file_name().unwrap().to_str().unwrap();
+    name.rsplit('-').next().unwrap().parse().unwrap()
+}
+
+/// An error written to a stderr whose reader has gone exits with netsim's code for the
+/// error (1), not 101 from a panic; and a closed stdout does not turn `check`'s success
+/// into a failure.
+#[test]
+fn a_closed_stderr_keeps_the_exit_code() {
+    let c = Case::new(&BASE.replace("rate = \"10Mbps\"", "rate = \"fast\""));
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = netsim()
+        .arg("check")
+        .arg(&c.file)
+        .stdout(Stdio::null())
+        .stderr(writer)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1), "an invalid scenario, stderr closed");
+    let good = Case::new(BASE);
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = netsim()
+        .arg("check")
+        .arg(&good.file)
+        .stdout(writer)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "a valid scenario, stdout closed");
 }

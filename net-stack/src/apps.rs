@@ -1,13 +1,16 @@
-//! The bundled applications, named as ns-3 users know them.
+//! The bundled applications, named as ns-3 users know them, and the scenario keys that
+//! configure them ([`TrafficTable`] → [`Traffic`], see `traffic.rs`).
 
 mod bulk_send;
 mod on_off;
 mod packet_sink;
 mod ping;
 mod request_response;
+mod traffic;
 
-pub use bulk_send::BulkSend;
-pub use on_off::{OnOff, OnOffConfig};
+pub use bulk_send::{BulkParams, BulkSend};
+pub use on_off::{OnOff, OnOffConfig, OnOffParams};
 pub use packet_sink::PacketSink;
-pub use ping::{Ping, PingConfig, RttStats};
-pub use request_response::{RequestClient, RequestConfig, ResponseServer};
+pub use ping::{Ping, PingConfig, PingParams, RttStats};
+pub use request_response::{RequestClient, RequestConfig, RequestParams, ResponseServer};
+pub use traffic::{End, FlowBytes, FlowKind, MAX_DATAGRAM_PAYLOAD, Traffic, TrafficTable};

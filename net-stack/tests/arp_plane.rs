@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 
 use net_stack::LinkConfig;
 use net_stack::app::Report;
-use net_stack::apps::{OnOff, OnOffConfig, PacketSink, Ping, PingConfig};
+use net_stack::apps::{OnOff, OnOffConfig, PacketSink, Ping, PingParams};
 use net_stack::arp::ArpConfig;
 use net_stack::device::Device;
 use net_stack::node::Node;
@@ -146,12 +146,11 @@ fn assert_conserved(net: &Network) {
 #[test]
 fn ping_resolves_with_arp_through_the_plane() {
     let (mut b, h, _) = chain(0);
-    let cfg = PingConfig {
-        dst: ip(3),
-        ident: 7,
+    let params = PingParams {
         interval: SimTime::from_ms(1),
-        size: 56,
+        ..PingParams::default()
     };
+    let cfg = params.config(ip(3), 7);
     let app = b.add_app(h[0], 0, Box::new(Ping::new(cfg)), SimTime::ZERO, None);
     b.bind_icmp(app, 7).unwrap();
     let sim = run(b, SimTime::from_us(10_500));
@@ -204,8 +203,9 @@ fn plane_output_keeps_order_per_port() {
     b.add_app(h[0], 0, Box::new(OnOff::new(cfg)), SimTime::ZERO, None);
     let sink = b.add_app(h[2], 0, Box::new(PacketSink::new()), SimTime::ZERO, None);
     b.bind_udp(sink, 9).unwrap();
-    let dir = tempfile_dir();
-    let pcap = dir.join("h2.pcap");
+    // Removed when the test ends, passing or not.
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("h2.pcap");
     let h2 = h[2];
     b.trace(h2, 0, &pcap, 0).unwrap();
     let mut sim = run(b, SimTime::from_ms(50));
@@ -278,12 +278,6 @@ fn link_events_reach_the_plane() {
             (s[1], 0, true)
         ]
     );
-}
-
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("netsim-arp-plane-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// IPv4 identification of every UDP frame in a pcap, in file order.

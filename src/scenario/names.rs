@@ -12,10 +12,12 @@ pub const MAX_NAME_LEN: usize = 64;
 
 /// Why `name` is not a valid name, if it is not: 1 to [`MAX_NAME_LEN`] characters of ASCII
 /// letters, digits, `_`, `-` and `.`, starting with a letter or a digit.
-pub fn name_problem(name: &str) -> Option<String> {
-    let first = name.chars().next()?;
+pub fn check_name(name: &str) -> Result<(), String> {
+    let Some(first) = name.chars().next() else {
+        return Err("it is empty".into());
+    };
     if name.len() > MAX_NAME_LEN {
-        return Some(format!(
+        return Err(format!(
             "it is {} bytes long; names have at most {MAX_NAME_LEN}",
             name.len()
         ));
@@ -24,25 +26,17 @@ pub fn name_problem(name: &str) -> Option<String> {
         .chars()
         .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
     {
-        return Some(format!(
+        return Err(format!(
             "it contains {}; names use only ASCII letters, digits, `_`, `-` and `.`",
             describe_char(c)
         ));
     }
     if !first.is_ascii_alphanumeric() {
-        return Some(format!(
+        return Err(format!(
             "it starts with `{first}`; names start with a letter or a digit"
         ));
     }
-    None
-}
-
-/// Why `name` is not a valid name, the empty name included.
-pub fn check_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("it is empty".into());
-    }
-    name_problem(name).map_or(Ok(()), Err)
+    Ok(())
 }
 
 fn describe_char(c: char) -> String {

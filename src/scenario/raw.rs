@@ -2,18 +2,27 @@
 //!
 //! These types mirror the file one to one and are deliberately loose: every key is optional
 //! here, and keys that only some kinds accept sit side by side (a flow's `rate` next to its
-//! `interval`). Flat structs keep `#[serde(deny_unknown_fields)]` working and keep the span of
+//! `interval`, in net-stack's `TrafficTable`, which `raw/split.rs` reads beside netsim's own
+//! keys). Flat structs keep `#[serde(deny_unknown_fields)]` working and keep the span of
 //! every value; serde's internally tagged enums would lose both. [`super::validate`] turns these
 //! into the typed [`super::spec`] structs, applying defaults and reporting every problem with the
 //! span of the value at fault.
 
+use std::sync::OnceLock;
+
+use net_stack::apps::{FlowKind, TrafficTable};
 use net_stack::{LinkConfig, LinkOverrides};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
-use sim_core::{ByteSize, DataRate, SimTime};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use sim_core::{ByteSize, SimTime};
 use toml::Spanned;
 
-use super::spec::{FlowKind, LinkState, PcapSelection, TopologyKind};
+use super::set::fields_of;
+use super::spec::{LinkState, PcapSelection, TopologyKind};
+
+mod split;
+
+pub(crate) use split::OwnKeys;
 
 /// The whole file.
 #[derive(Debug, Default, Deserialize)]
@@ -62,58 +71,9 @@ pub(crate) struct TopologyTable {
     pub path: Option<Spanned<String>>,
 }
 
-/// `bytes = "unlimited"` or a size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FlowBytes {
-    Unlimited,
-    Limited(ByteSize),
-}
-
-impl<'de> Deserialize<'de> for FlowBytes {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = FlowBytes;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("\"unlimited\" or a size such as \"50MB\"")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<FlowBytes, E> {
-                if v.trim() == "unlimited" {
-                    return Ok(FlowBytes::Unlimited);
-                }
-                v.parse().map(FlowBytes::Limited).map_err(E::custom)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<FlowBytes, E> {
-                Ok(FlowBytes::Limited(ByteSize(v)))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<FlowBytes, E> {
-                u64::try_from(v)
-                    .map(|v| FlowBytes::Limited(ByteSize(v)))
-                    .map_err(|_| E::custom(format!("`{v}` is not a size: it is negative")))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// The keys that choose what a flow (or a VM's workload) sends; which ones apply depends on its
-/// kind. Shared by [`FlowTable`] and [`WorkloadTable`] so that one function validates both.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct KindKeys {
-    pub bytes: Option<Spanned<FlowBytes>>,
-    pub rate: Option<Spanned<DataRate>>,
-    pub packet_size: Option<Spanned<ByteSize>>,
-    pub on: Option<Spanned<SimTime>>,
-    pub off: Option<Spanned<SimTime>>,
-    pub interval: Option<Spanned<SimTime>>,
-    pub size: Option<Spanned<ByteSize>>,
-    pub request: Option<Spanned<ByteSize>>,
-    pub response: Option<Spanned<ByteSize>>,
-}
-
-/// One `[[flow]]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One `[[flow]]`: netsim's keys (names, endpoints, times, the kind) with their spans, and the
+/// kind's keys in net-stack's [`TrafficTable`].
+#[derive(Debug, Default)]
 pub(crate) struct FlowTable {
     pub name: Option<Spanned<String>>,
     pub kind: Option<Spanned<FlowKind>>,
@@ -121,30 +81,38 @@ pub(crate) struct FlowTable {
     pub dst: Option<Spanned<String>>,
     pub start: Option<Spanned<SimTime>>,
     pub stop: Option<Spanned<SimTime>>,
-    pub bytes: Option<Spanned<FlowBytes>>,
-    pub rate: Option<Spanned<DataRate>>,
-    pub packet_size: Option<Spanned<ByteSize>>,
-    pub on: Option<Spanned<SimTime>>,
-    pub off: Option<Spanned<SimTime>>,
-    pub interval: Option<Spanned<SimTime>>,
-    pub size: Option<Spanned<ByteSize>>,
-    pub request: Option<Spanned<ByteSize>>,
-    pub response: Option<Spanned<ByteSize>>,
+    pub traffic: TrafficTable,
 }
 
-impl FlowTable {
-    pub fn kind_keys(&self) -> KindKeys {
-        KindKeys {
-            bytes: self.bytes.clone(),
-            rate: self.rate.clone(),
-            packet_size: self.packet_size.clone(),
-            on: self.on.clone(),
-            off: self.off.clone(),
-            interval: self.interval.clone(),
-            size: self.size.clone(),
-            request: self.request.clone(),
-            response: self.response.clone(),
+impl OwnKeys for FlowTable {
+    type Rest = TrafficTable;
+    const KEYS: &'static [&'static str] = &["name", "kind", "src", "dst", "start", "stop"];
+
+    fn all_keys() -> &'static [&'static str] {
+        static ALL: OnceLock<Vec<&'static str>> = OnceLock::new();
+        split::concat(&ALL, Self::KEYS, fields_of::<TrafficTable>())
+    }
+
+    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "name" => self.name = Some(map.next_value()?),
+            "kind" => self.kind = Some(map.next_value()?),
+            "src" => self.src = Some(map.next_value()?),
+            "dst" => self.dst = Some(map.next_value()?),
+            "start" => self.start = Some(map.next_value()?),
+            _ => self.stop = Some(map.next_value()?),
         }
+        Ok(())
+    }
+
+    fn set_rest(&mut self, rest: TrafficTable) {
+        self.traffic = rest;
+    }
+}
+
+impl<'de> Deserialize<'de> for FlowTable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        split::deserialize(d, "FlowTable")
     }
 }
 
@@ -171,36 +139,40 @@ pub(crate) struct VmTable {
     pub workload: Option<Spanned<WorkloadTable>>,
 }
 
-/// A VM's `workload = { kind = ..., client = ..., ... }`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A VM's `workload = { kind = ..., client = ..., ... }`: the kind and the client, and the
+/// kind's keys in the same [`TrafficTable`] as a flow's.
+#[derive(Debug, Default)]
 pub(crate) struct WorkloadTable {
     pub kind: Option<Spanned<FlowKind>>,
     pub client: Option<Spanned<String>>,
-    pub bytes: Option<Spanned<FlowBytes>>,
-    pub rate: Option<Spanned<DataRate>>,
-    pub packet_size: Option<Spanned<ByteSize>>,
-    pub on: Option<Spanned<SimTime>>,
-    pub off: Option<Spanned<SimTime>>,
-    pub interval: Option<Spanned<SimTime>>,
-    pub size: Option<Spanned<ByteSize>>,
-    pub request: Option<Spanned<ByteSize>>,
-    pub response: Option<Spanned<ByteSize>>,
+    pub traffic: TrafficTable,
 }
 
-impl WorkloadTable {
-    pub fn kind_keys(&self) -> KindKeys {
-        KindKeys {
-            bytes: self.bytes.clone(),
-            rate: self.rate.clone(),
-            packet_size: self.packet_size.clone(),
-            on: self.on.clone(),
-            off: self.off.clone(),
-            interval: self.interval.clone(),
-            size: self.size.clone(),
-            request: self.request.clone(),
-            response: self.response.clone(),
+impl OwnKeys for WorkloadTable {
+    type Rest = TrafficTable;
+    const KEYS: &'static [&'static str] = &["kind", "client"];
+
+    fn all_keys() -> &'static [&'static str] {
+        static ALL: OnceLock<Vec<&'static str>> = OnceLock::new();
+        split::concat(&ALL, Self::KEYS, fields_of::<TrafficTable>())
+    }
+
+    fn read<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "kind" => self.kind = Some(map.next_value()?),
+            _ => self.client = Some(map.next_value()?),
         }
+        Ok(())
+    }
+
+    fn set_rest(&mut self, rest: TrafficTable) {
+        self.traffic = rest;
+    }
+}
+
+impl<'de> Deserialize<'de> for WorkloadTable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        split::deserialize(d, "WorkloadTable")
     }
 }
 

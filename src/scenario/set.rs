@@ -676,10 +676,12 @@ mod tests {
         );
         assert_eq!(
             sc.flows[0].kind,
-            super::super::FlowKindSpec::UdpCbr {
+            super::super::Traffic::UdpCbr(super::super::OnOffParams {
                 rate: sim_core::DataRate::mbps(300),
-                packet_size: 1472
-            },
+                packet_size: 1472,
+                on: None,
+                off: sim_core::SimTime::ZERO,
+            }),
             "rate"
         );
         assert_eq!(sc.trace.pcap, super::super::PcapSelection::Hosts, "pcap");

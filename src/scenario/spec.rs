@@ -8,12 +8,15 @@
 use std::path::PathBuf;
 
 pub use net_stack::LinkConfig;
+pub use net_stack::apps::{
+    BulkParams, FlowBytes, FlowKind, OnOffParams, PingParams, RequestParams, Traffic, TrafficTable,
+};
 pub use net_stack::routing::Ecmp;
 pub use net_stack::tcp::{CcVariant, TcpConfig};
 pub use openflow::config::{ControllerConfig, SwitchTimingPreset};
 pub use openflow::controller::AppKind;
 use serde::Deserialize;
-use sim_core::{ByteSize, DataRate, SimTime};
+use sim_core::{ByteSize, SimTime};
 use toml::Spanned;
 pub use vm::{MigrationAlgorithm, MigrationSettings, OrchestratorConfig, Order};
 
@@ -166,62 +169,6 @@ impl TopologyShape {
     }
 }
 
-/// `[[flow]] kind` (and a workload's `kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FlowKind {
-    /// TCP bulk transfer (ns-3 `BulkSend`).
-    TcpBulk,
-    /// UDP constant bit rate.
-    UdpCbr,
-    /// UDP on-off (ns-3 `OnOff`).
-    #[serde(rename = "udp-onoff")]
-    UdpOnOff,
-    /// ICMP echo.
-    Ping,
-    /// Requests and responses over one persistent TCP connection.
-    RequestResponse,
-}
-
-impl FlowKind {
-    /// The name used in scenario files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlowKind::TcpBulk => "tcp-bulk",
-            FlowKind::UdpCbr => "udp-cbr",
-            FlowKind::UdpOnOff => "udp-onoff",
-            FlowKind::Ping => "ping",
-            FlowKind::RequestResponse => "request-response",
-        }
-    }
-
-    /// Every kind, in the order the docs list them.
-    pub const ALL: [FlowKind; 5] = [
-        FlowKind::TcpBulk,
-        FlowKind::UdpCbr,
-        FlowKind::UdpOnOff,
-        FlowKind::Ping,
-        FlowKind::RequestResponse,
-    ];
-
-    /// The kind named `name` in a scenario file.
-    pub fn from_name(name: &str) -> Option<FlowKind> {
-        FlowKind::ALL.into_iter().find(|k| k.as_str() == name)
-    }
-
-    /// The keys that belong to this kind (beside every flow's `name`, `kind`, `src`, `dst`,
-    /// `start` and `stop`).
-    pub fn keys(self) -> &'static [&'static str] {
-        match self {
-            FlowKind::TcpBulk => &["bytes"],
-            FlowKind::UdpCbr => &["rate", "packet_size"],
-            FlowKind::UdpOnOff => &["rate", "packet_size", "on", "off"],
-            FlowKind::Ping => &["interval", "size"],
-            FlowKind::RequestResponse => &["request", "response", "interval"],
-        }
-    }
-}
-
 /// One `[[flow]]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlowSpec {
@@ -235,65 +182,8 @@ pub struct FlowSpec {
     pub start: SimTime,
     /// `stop`: when the source stops sending; `None` (the default) runs to the end.
     pub stop: Option<SimTime>,
-    /// The kind and its keys.
-    pub kind: FlowKindSpec,
-}
-
-/// What a flow or workload sends: one variant per [`FlowKind`] with that kind's keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FlowKindSpec {
-    /// `tcp-bulk`.
-    TcpBulk {
-        /// `bytes`: `None` for `"unlimited"` (the default).
-        bytes: Option<ByteSize>,
-    },
-    /// `udp-cbr`.
-    UdpCbr {
-        /// `rate` (bit/s) of UDP payload. Required.
-        rate: DataRate,
-        /// `packet_size`: UDP payload bytes per datagram. Default 1472.
-        packet_size: u32,
-    },
-    /// `udp-onoff`: sends at `rate` for `on`, then is silent for `off`.
-    UdpOnOff {
-        /// `rate` (bit/s) while on. Required.
-        rate: DataRate,
-        /// `packet_size`: UDP payload bytes. Default 1472.
-        packet_size: u32,
-        /// `on`. Default 1 s.
-        on: SimTime,
-        /// `off`. Default 1 s.
-        off: SimTime,
-    },
-    /// `ping`.
-    Ping {
-        /// `interval` between echo requests. Default 100 ms.
-        interval: SimTime,
-        /// `size`: ICMP payload bytes. Default 56.
-        size: u32,
-    },
-    /// `request-response`.
-    RequestResponse {
-        /// `request` size. Default 200 B.
-        request: ByteSize,
-        /// `response` size. Default 4 KB.
-        response: ByteSize,
-        /// `interval` between requests. Default 10 ms.
-        interval: SimTime,
-    },
-}
-
-impl FlowKindSpec {
-    /// The kind of this spec.
-    pub fn kind(&self) -> FlowKind {
-        match self {
-            FlowKindSpec::TcpBulk { .. } => FlowKind::TcpBulk,
-            FlowKindSpec::UdpCbr { .. } => FlowKind::UdpCbr,
-            FlowKindSpec::UdpOnOff { .. } => FlowKind::UdpOnOff,
-            FlowKindSpec::Ping { .. } => FlowKind::Ping,
-            FlowKindSpec::RequestResponse { .. } => FlowKind::RequestResponse,
-        }
-    }
+    /// `kind` and its keys, read and checked by net-stack's applications.
+    pub kind: Traffic,
 }
 
 /// One `[[host]]`: settings for a host node of the topology.
@@ -343,7 +233,7 @@ pub struct WorkloadSpec {
     /// data to the VM. Required.
     pub client: Spanned<String>,
     /// `kind` and its keys, as for a flow.
-    pub kind: FlowKindSpec,
+    pub kind: Traffic,
 }
 
 /// One `[[migration]]`.

@@ -23,9 +23,6 @@ mod timeline;
 mod topology;
 mod traffic;
 
-/// The largest UDP or ICMP payload an IPv4 datagram can carry (65 535 − 20 − 8).
-const MAX_DATAGRAM_PAYLOAD: u64 = 65_507;
-
 /// Collects problems over one text.
 pub(crate) struct Validator<'a> {
     name: &'a str,
@@ -471,10 +468,46 @@ impl<'a> Validator<'a> {
         Some(EventSpec { at, link, state })
     }
 
+    /// `link:<b>-<a>` after `link:<a>-<b>`: one link, whose series already covers both
+    /// directions, would be written twice under two names.
+    fn same_link<'t>(
+        &mut self,
+        links: &mut BTreeMap<(&'t str, &'t str), &'t Spanned<String>>,
+        nodes: (&'t str, &'t str),
+        entry: &'t Spanned<String>,
+    ) {
+        match links.get(&nodes) {
+            // The same text twice is reported as two entries writing one file.
+            Some(first) if first.get_ref() != entry.get_ref() => {
+                let line = line_of(self.text, first.span().start);
+                self.error(
+                    entry.span(),
+                    format!(
+                        "`timeseries` entries \"{}\" (line {line}) and \"{}\" name the same link",
+                        first.get_ref(),
+                        entry.get_ref()
+                    ),
+                    "same link",
+                    Some(
+                        "a link's series records both directions (queue depth, utilisation and \
+                         drops of each); list the link once"
+                            .into(),
+                    ),
+                );
+            }
+            Some(_) => {}
+            None => {
+                links.insert(nodes, entry);
+            }
+        }
+    }
+
     fn trace(&mut self, raw: raw::TraceTable, flows: &[&str], vms: &[&str]) -> TraceConfig {
         let d = TraceConfig::default();
         let timeseries = raw.timeseries.unwrap_or_default();
         let mut files = Vec::new();
+        // Each link named so far, its two nodes in order, with the entry that named it.
+        let mut links: BTreeMap<(&str, &str), &Spanned<String>> = BTreeMap::new();
         for entry in &timeseries {
             let name = entry.get_ref().as_str();
             files.extend(timeseries_files(name).into_iter().map(|path| OutputFile {
@@ -504,6 +537,8 @@ impl<'a> Validator<'a> {
                         "not `link:<a>-<b>`",
                         Some("write a link as `link:` and its two node names joined by `-`, e.g. \"link:sl-sr\"".into()),
                     );
+                } else if let Some((a, b)) = link.split_once('-') {
+                    self.same_link(&mut links, (a.min(b), a.max(b)), entry);
                 }
                 continue;
             }

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 
 use net_stack::LinkConfig;
 use net_stack::app::Report;
-use net_stack::apps::{Ping, PingConfig, RequestClient, RequestConfig, ResponseServer};
+use net_stack::apps::{Ping, PingParams, RequestClient, RequestConfig, ResponseServer};
 use net_stack::{Network, NetworkBuilder, NodeId};
 use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
 use vm::VmBridge;
@@ -123,12 +123,11 @@ fn answers_in_flight(sim: &Simulation<Network>, c: net_stack::AppId, before: u64
 #[test]
 fn ping_follows_the_vm() {
     let (mut b, client, a, h, vm) = bed();
-    let cfg = PingConfig {
-        dst: VM_IP,
-        ident: 1,
+    let params = PingParams {
         interval: SimTime::from_ms(10),
-        size: 56,
+        ..PingParams::default()
     };
+    let cfg = params.config(VM_IP, 1);
     let p = b.add_app(client, 0, Box::new(Ping::new(cfg)), SimTime::ZERO, None);
     b.bind_icmp(p, 1).unwrap();
     let mut sim = sim(b);
@@ -186,12 +185,11 @@ fn assert_conserved(sim: &Simulation<Network>) {
 #[test]
 fn paused_vm_drops_count_as_guest_paused() {
     let (mut b, client, _a, _h, vm) = bed();
-    let cfg = PingConfig {
-        dst: VM_IP,
-        ident: 1,
+    let params = PingParams {
         interval: SimTime::from_ms(10),
-        size: 56,
+        ..PingParams::default()
     };
+    let cfg = params.config(VM_IP, 1);
     let p = b.add_app(client, 0, Box::new(Ping::new(cfg)), SimTime::ZERO, None);
     b.bind_icmp(p, 1).unwrap();
     let mut sim = sim(b);
@@ -217,12 +215,11 @@ fn without_a_bridge_frames_for_a_vm_meet_the_host() {
     let a = b.add_host("a", Ipv4Addr::new(10, 0, 1, 1));
     b.connect(client, a, link());
     b.add_vm("vm", VM_IP, a);
-    let cfg = PingConfig {
-        dst: VM_IP,
-        ident: 1,
+    let params = PingParams {
         interval: SimTime::from_ms(10),
-        size: 56,
+        ..PingParams::default()
     };
+    let cfg = params.config(VM_IP, 1);
     let p = b.add_app(client, 0, Box::new(Ping::new(cfg)), SimTime::ZERO, None);
     b.bind_icmp(p, 1).unwrap();
     let mut sim = sim(b);

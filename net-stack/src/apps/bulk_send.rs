@@ -6,8 +6,42 @@ use sim_core::SimTime;
 
 use crate::app::{AppCtx, AppReport, Application, Report};
 use crate::report::BulkReport;
+use super::traffic::{FlowBytes, TrafficTable};
+use crate::FieldError;
 use crate::socket::SocketId;
 use crate::tcp::TcpEvent;
+
+/// The keys of a `tcp-bulk` flow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BulkParams {
+    /// `bytes`: how many bytes to send; `None` (`"unlimited"`, the default) sends without end.
+    pub bytes: Option<u64>,
+}
+
+impl BulkParams {
+    /// The keys of [`TrafficTable`] a `tcp-bulk` flow takes.
+    pub const KEYS: &'static [&'static str] = &["bytes"];
+
+    /// Reads and checks the `tcp-bulk` keys of `t`.
+    pub(crate) fn read(t: &TrafficTable, what: &str, errors: &mut Vec<FieldError>) -> Self {
+        let bytes = match t.bytes {
+            Some(FlowBytes::Limited(b)) if b.0 == 0 => {
+                errors.push(
+                    FieldError::new(
+                        "bytes",
+                        format!("`bytes` of {what} must be greater than zero"),
+                        "zero",
+                    )
+                    .with_help("use \"unlimited\" for a flow that never ends"),
+                );
+                None
+            }
+            Some(FlowBytes::Limited(b)) => Some(b.0),
+            Some(FlowBytes::Unlimited) | None => None,
+        };
+        BulkParams { bytes }
+    }
+}
 
 /// Opens one connection at start and keeps its send buffer full until `max_bytes` have been
 /// written (then closes), or forever when unlimited.

@@ -5,6 +5,8 @@ use std::net::Ipv4Addr;
 use sim_core::{DataRate, RatePacer, SimTime};
 
 use crate::app::{AppCtx, AppReport, Application, Report};
+use super::traffic::{MAX_DATAGRAM_PAYLOAD, TrafficTable, positive_time, size_in};
+use crate::FieldError;
 
 /// Parameters of an [`OnOff`] source.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -26,6 +28,81 @@ pub struct OnOffConfig {
     pub off: SimTime,
     /// Stop after this many payload bytes.
     pub max_bytes: Option<u64>,
+}
+
+/// The keys of a `udp-onoff` flow (and, without `on` and `off`, of a `udp-cbr` flow).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OnOffParams {
+    /// `rate`: payload rate while on. Required.
+    pub rate: DataRate,
+    /// `packet_size`: UDP payload bytes per datagram. Default 1472; 1 to 65 507.
+    pub packet_size: u32,
+    /// `on`: length of each on period; `None` for a CBR source. Default 1 s; never zero.
+    pub on: Option<SimTime>,
+    /// `off`: length of each off period. Default 1 s (a CBR source: zero).
+    pub off: SimTime,
+}
+
+impl OnOffParams {
+    /// The keys of [`TrafficTable`] a `udp-onoff` flow takes.
+    pub const KEYS: &'static [&'static str] = &["rate", "packet_size", "on", "off"];
+    /// The keys of [`TrafficTable`] a `udp-cbr` flow takes.
+    pub const CBR_KEYS: &'static [&'static str] = &["rate", "packet_size"];
+
+    /// Reads and checks the `udp-onoff` keys of `t`.
+    pub(crate) fn read(t: &TrafficTable, what: &str, errors: &mut Vec<FieldError>) -> Self {
+        let second = SimTime::from_secs(1);
+        OnOffParams {
+            on: Some(positive_time(t.on, "on", second, what, errors)),
+            off: t.off.unwrap_or(second),
+            ..Self::read_cbr_as(t, what, "udp-onoff", errors)
+        }
+    }
+
+    /// Reads and checks the `udp-cbr` keys of `t`: always on.
+    pub(crate) fn read_cbr(t: &TrafficTable, what: &str, errors: &mut Vec<FieldError>) -> Self {
+        Self::read_cbr_as(t, what, "udp-cbr", errors)
+    }
+
+    fn read_cbr_as(t: &TrafficTable, what: &str, kind: &str, errors: &mut Vec<FieldError>) -> Self {
+        if t.rate.is_none() {
+            errors.push(
+                FieldError::new(
+                    "rate",
+                    format!("{what} is {kind} but has no `rate`"),
+                    "needs `rate`",
+                )
+                .with_help("add, for example, `rate = \"100Mbps\"`"),
+            );
+        }
+        OnOffParams {
+            rate: t.rate.unwrap_or(DataRate::mbps(1)),
+            packet_size: size_in(
+                t.packet_size,
+                "packet_size",
+                (1, MAX_DATAGRAM_PAYLOAD),
+                1472,
+                what,
+                errors,
+            ),
+            on: None,
+            off: SimTime::ZERO,
+        }
+    }
+
+    /// The configuration of a source sending to `dst:dst_port` from `src_port`.
+    pub fn config(self, dst: Ipv4Addr, src_port: u16, dst_port: u16) -> OnOffConfig {
+        OnOffConfig {
+            dst,
+            src_port,
+            dst_port,
+            rate: self.rate,
+            packet_size: self.packet_size,
+            on: self.on,
+            off: self.off,
+            max_bytes: None,
+        }
+    }
 }
 
 /// Token kinds, in the low two bits; the rest is a generation that invalidates the timers of

@@ -1,4 +1,4 @@
-//! ICMP echo, like `ping -i INTERVAL -s SIZE`.
+//! ICMP echo, like `ping -i INTERVAL -s SIZE [-c COUNT]`.
 
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
@@ -7,6 +7,8 @@ use sim_core::SimTime;
 
 use crate::app::{AppCtx, AppReport, Application, Report};
 use crate::report::PingReport;
+use super::traffic::{MAX_DATAGRAM_PAYLOAD, TrafficTable, positive_time, size_in};
+use crate::FieldError;
 use crate::wire::{IcmpRepr, L4, Packet};
 
 /// Parameters of a [`Ping`].
@@ -16,10 +18,75 @@ pub struct PingConfig {
     pub dst: Ipv4Addr,
     /// ICMP identifier (distinguishes pings from one host).
     pub ident: u16,
-    /// Time between echo requests.
+    /// What a scenario sets: interval and size.
+    pub params: PingParams,
+}
+
+/// The keys of a `ping` flow: `ping -i INTERVAL -s SIZE [-c COUNT]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PingParams {
+    /// `interval`: time between echo requests. Default 100 ms; never zero.
     pub interval: SimTime,
-    /// ICMP data bytes per request (ping's `-s`, 56 by default).
+    /// `size`: ICMP data bytes per request (ping's `-s`). Default 56; at most 65 507.
     pub size: u32,
+    /// `count`: stop after sending this many echo requests (ping's `-c`); `None` (the
+    /// default) sends until the flow stops. At least 1.
+    pub count: Option<u64>,
+}
+
+impl Default for PingParams {
+    fn default() -> Self {
+        PingParams {
+            interval: SimTime::from_ms(100),
+            size: 56,
+            count: None,
+        }
+    }
+}
+
+impl PingParams {
+    /// The keys of [`TrafficTable`] a ping takes.
+    pub const KEYS: &'static [&'static str] = &["interval", "size", "count"];
+
+    /// Reads and checks the ping keys of `t`; a bad value is reported and replaced by its
+    /// default.
+    pub(crate) fn read(t: &TrafficTable, what: &str, errors: &mut Vec<FieldError>) -> Self {
+        let d = PingParams::default();
+        PingParams {
+            interval: positive_time(t.interval, "interval", d.interval, what, errors),
+            size: size_in(
+                t.size,
+                "size",
+                (0, MAX_DATAGRAM_PAYLOAD),
+                d.size,
+                what,
+                errors,
+            ),
+            count: match t.count {
+                Some(0) => {
+                    errors.push(
+                        FieldError::new(
+                            "count",
+                            format!("`count` of {what} must be at least 1"),
+                            "zero",
+                        )
+                        .with_help("leave `count` out to ping until the flow stops"),
+                    );
+                    d.count
+                }
+                c => c,
+            },
+        }
+    }
+
+    /// The configuration of a ping of `dst` with identifier `ident`.
+    pub fn config(self, dst: Ipv4Addr, ident: u16) -> PingConfig {
+        PingConfig {
+            dst,
+            ident,
+            params: self,
+        }
+    }
 }
 
 /// Round-trip statistics as `ping` prints them.
@@ -103,11 +170,14 @@ impl Ping {
             ident: self.cfg.ident,
             seq: seq as u16,
         };
-        ctx.send_icmp(self.cfg.dst, icmp, self.cfg.size);
+        ctx.send_icmp(self.cfg.dst, icmp, self.cfg.params.size);
         self.outstanding.push_back((seq, ctx.now()));
         self.report.packets_sent += 1;
-        self.report.bytes_sent += self.cfg.size as u64;
-        ctx.set_timer(ctx.now() + self.cfg.interval, 0);
+        self.report.bytes_sent += self.cfg.params.size as u64;
+        // `ping -c COUNT`: no timer after the last request; its reply is still matched.
+        if self.cfg.params.count.is_none_or(|c| self.next_seq < c) {
+            ctx.set_timer(ctx.now() + self.cfg.params.interval, 0);
+        }
     }
 }
 
@@ -152,5 +222,70 @@ impl Application for Ping {
             rtt: self.rtt_stats(),
             unanswered: self.outstanding.iter().map(|&(_, t)| t).collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FieldError;
+    use crate::app::AppAction;
+
+    fn read(text: &str) -> Result<PingParams, Vec<FieldError>> {
+        let t: TrafficTable = toml::from_str(text).expect("a valid table");
+        let mut errors = Vec::new();
+        let p = PingParams::read(&t, "flow `p`", &mut errors);
+        if errors.is_empty() {
+            Ok(p)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Echo requests sent by a ping driven on its own timer until `end`.
+    fn sent(params: PingParams, end: SimTime) -> u64 {
+        let mut app = Ping::new(params.config(Ipv4Addr::new(10, 0, 0, 2), 1));
+        let mut actions = vec![];
+        app.start(&mut AppCtx::new(
+            SimTime::ZERO,
+            Ipv4Addr::LOCALHOST,
+            &mut actions,
+        ));
+        let mut requests = 0;
+        loop {
+            let mut next = None;
+            for a in actions.drain(..) {
+                match a {
+                    AppAction::Send { .. } => requests += 1,
+                    AppAction::Timer { at, .. } => next = Some(at),
+                    other => panic!("a ping asks for no {other:?}"),
+                }
+            }
+            match next {
+                Some(at) if at <= end => {
+                    app.on_timer(&mut AppCtx::new(at, Ipv4Addr::LOCALHOST, &mut actions), 0)
+                }
+                _ => return requests,
+            }
+        }
+    }
+
+    /// `count` (ping's `-c`) stops after that many requests; without it a ping sends one per
+    /// interval until the end (0, 100, …, 1000 ms: 11).
+    #[test]
+    fn count_stops_after_that_many_requests() {
+        let end = SimTime::from_secs(1);
+        assert_eq!(
+            sent(PingParams::default(), end),
+            11,
+            "every 100 ms from 0 to 1 s"
+        );
+        let three = read("count = 3").expect("valid");
+        assert_eq!(three.count, Some(3));
+        assert_eq!(sent(three, end), 3, "count = 3");
+        assert_eq!(read("").expect("valid").count, None, "unlimited by default");
+        let e = read("count = 0").expect_err("zero");
+        assert_eq!(e[0].field, "count");
+        assert_eq!(e[0].message, "`count` of flow `p` must be at least 1");
     }
 }

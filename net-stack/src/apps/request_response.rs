@@ -9,6 +9,8 @@ use sim_core::SimTime;
 
 use crate::app::{AppCtx, AppReport, Application, Report};
 use crate::report::RequestReport;
+use super::traffic::{TrafficTable, positive_bytes, positive_time};
+use crate::FieldError;
 use crate::socket::SocketId;
 use crate::tcp::TcpEvent;
 
@@ -25,6 +27,53 @@ pub struct RequestConfig {
     pub response: u64,
     /// Time between requests.
     pub interval: SimTime,
+}
+
+/// The keys of a `request-response` flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RequestParams {
+    /// `request` size [bytes]. Default 200; never zero.
+    pub request: u64,
+    /// `response` size [bytes]. Default 4000; never zero.
+    pub response: u64,
+    /// `interval` between requests. Default 10 ms; never zero.
+    pub interval: SimTime,
+}
+
+impl Default for RequestParams {
+    fn default() -> Self {
+        RequestParams {
+            request: 200,
+            response: 4000,
+            interval: SimTime::from_ms(10),
+        }
+    }
+}
+
+impl RequestParams {
+    /// The keys of [`TrafficTable`] a `request-response` flow takes.
+    pub const KEYS: &'static [&'static str] = &["request", "response", "interval"];
+
+    /// Reads and checks the `request-response` keys of `t`.
+    pub(crate) fn read(t: &TrafficTable, what: &str, errors: &mut Vec<FieldError>) -> Self {
+        let d = RequestParams::default();
+        RequestParams {
+            request: positive_bytes(t.request, "request", d.request, what, errors),
+            response: positive_bytes(t.response, "response", d.response, what, errors),
+            interval: positive_time(t.interval, "interval", d.interval, what, errors),
+        }
+    }
+
+    /// The client's configuration for a server at `dst:dst_port`.
+    pub fn config(self, dst: Ipv4Addr, dst_port: u16) -> RequestConfig {
+        RequestConfig {
+            dst,
+            dst_port,
+            request: self.request,
+            response: self.response,
+            interval: self.interval,
+        }
+    }
 }
 
 /// The client: a request every `interval`, queued while the previous answer is outstanding.

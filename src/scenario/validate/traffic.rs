@@ -1,15 +1,12 @@
 //! `[[flow]]`, `[[host]]` and `[[vm]]`: what runs on the network, and the per-kind keys that
 //! flows and VM workloads share.
 
-use std::ops::Range;
-
 use sim_core::{ByteSize, SimTime};
 use toml::Spanned;
 
-use super::super::error::{all_of, one_of};
-use super::super::raw::{self, FlowBytes, KindKeys};
+use super::super::raw;
 use super::super::spec::*;
-use super::{MAX_DATAGRAM_PAYLOAD, Validator};
+use super::Validator;
 
 impl Validator<'_> {
     pub(super) fn flow(&mut self, index: usize, raw: Spanned<raw::FlowTable>) -> Option<FlowSpec> {
@@ -30,7 +27,7 @@ impl Validator<'_> {
         );
         let src = self.missing(raw.src.clone(), "src", &table, &span, "src = \"h0\"");
         let dst = self.missing(raw.dst.clone(), "dst", &table, &span, "dst = \"h1\"");
-        let kind = self.kind_spec(kind?, &raw.kind_keys(), &what)?;
+        let kind = self.traffic(kind?, &raw.traffic, &format!("flow.{index}"), &what)?;
         let (src, dst) = (src?, dst?);
         if src.get_ref() == dst.get_ref() {
             self.error(
@@ -61,180 +58,25 @@ impl Validator<'_> {
         })
     }
 
-    /// The per-kind keys of a flow or workload: each present key must belong to the kind, and
-    /// the kind's required keys must be present.
-    fn kind_spec(
+    /// The per-kind keys of the flow or workload at dotted `path`, read and checked by
+    /// net-stack's applications; each problem is placed at its key's value (a missing key at
+    /// `kind`).
+    fn traffic(
         &mut self,
         kind: Spanned<FlowKind>,
-        keys: &KindKeys,
+        table: &TrafficTable,
+        path: &str,
         what: &str,
-    ) -> Option<FlowKindSpec> {
-        let kind_span = kind.span();
-        let kind = kind.into_inner();
-        let present: [(&str, Option<Range<usize>>); 9] = [
-            ("bytes", keys.bytes.as_ref().map(Spanned::span)),
-            ("rate", keys.rate.as_ref().map(Spanned::span)),
-            ("packet_size", keys.packet_size.as_ref().map(Spanned::span)),
-            ("on", keys.on.as_ref().map(Spanned::span)),
-            ("off", keys.off.as_ref().map(Spanned::span)),
-            ("interval", keys.interval.as_ref().map(Spanned::span)),
-            ("size", keys.size.as_ref().map(Spanned::span)),
-            ("request", keys.request.as_ref().map(Spanned::span)),
-            ("response", keys.response.as_ref().map(Spanned::span)),
-        ];
-        let takes = FlowKind::keys;
-        let all = FlowKind::ALL;
-        let mut ok = true;
-        for (key, span) in present {
-            let Some(span) = span else { continue };
-            if takes(kind).contains(&key) {
-                continue;
-            }
-            let owners: Vec<&str> = all
-                .iter()
-                .filter(|k| takes(**k).contains(&key))
-                .map(|k| k.as_str())
-                .collect();
-            let mut help = format!(
-                "a {} takes {}; `{key}` belongs to {}",
-                kind.as_str(),
-                all_of(takes(kind)),
-                one_of(&owners)
-            );
-            if key == "bytes" {
-                help.push_str("; to end a UDP flow early, use `stop`");
-            }
-            self.error(
-                span,
-                format!(
-                    "`{key}` does not apply to {what}, which is {}",
-                    kind.as_str()
-                ),
-                &format!("not a {} key", kind.as_str()),
-                Some(help),
-            );
-            ok = false;
-        }
-        let rate = match (&keys.rate, kind) {
-            (Some(r), _) => Some(*r.get_ref()),
-            (None, FlowKind::UdpCbr | FlowKind::UdpOnOff) => {
-                self.error(
-                    kind_span.clone(),
-                    format!("{what} is {} but has no `rate`", kind.as_str()),
-                    "needs `rate`",
-                    Some("add, for example, `rate = \"100Mbps\"`".into()),
-                );
-                None
-            }
-            _ => None,
-        };
-        let mut size =
-            |v: &Option<Spanned<ByteSize>>, key: &str, min: u64, max: u64, default: u64| -> u32 {
-                match v {
-                    Some(s) if !(min..=max).contains(&s.get_ref().0) => {
-                        self.error(
-                            s.span(),
-                            format!(
-                                "`{key}` of {what} must be between {min} and {max} bytes, not {}",
-                                s.get_ref().0
-                            ),
-                            "out of range",
-                            None,
-                        );
-                        ok = false;
-                        default as u32
-                    }
-                    Some(s) => s.get_ref().0 as u32,
-                    None => default as u32,
+    ) -> Option<Traffic> {
+        match Traffic::read(*kind.get_ref(), table, what) {
+            Ok(t) => Some(t),
+            Err(problems) => {
+                for e in problems {
+                    self.field_error(e, &[path], kind.span());
                 }
-            };
-        let packet_size = size(
-            &keys.packet_size,
-            "packet_size",
-            1,
-            MAX_DATAGRAM_PAYLOAD,
-            1472,
-        );
-        let ping_size = size(&keys.size, "size", 0, MAX_DATAGRAM_PAYLOAD, 56);
-        let mut time = |v: &Option<Spanned<SimTime>>, key: &str, default: SimTime| match v {
-            Some(t) if *t.get_ref() == SimTime::ZERO => {
-                self.error(
-                    t.span(),
-                    format!("`{key}` of {what} must be greater than zero"),
-                    "zero",
-                    None,
-                );
-                ok = false;
-                default
-            }
-            Some(t) => *t.get_ref(),
-            None => default,
-        };
-        let on = time(&keys.on, "on", SimTime::from_secs(1));
-        let interval_default = match kind {
-            FlowKind::Ping => SimTime::from_ms(100),
-            _ => SimTime::from_ms(10),
-        };
-        let interval = time(&keys.interval, "interval", interval_default);
-        let off = keys
-            .off
-            .as_ref()
-            .map_or(SimTime::from_secs(1), |t| *t.get_ref());
-        let mut bytes = |v: &Option<Spanned<ByteSize>>, key: &str, default: u64| match v {
-            Some(b) if b.get_ref().0 == 0 => {
-                self.error(
-                    b.span(),
-                    format!("`{key}` of {what} must be greater than zero"),
-                    "zero",
-                    None,
-                );
-                ok = false;
-                ByteSize(default)
-            }
-            Some(b) => *b.get_ref(),
-            None => ByteSize(default),
-        };
-        let request = bytes(&keys.request, "request", 200);
-        let response = bytes(&keys.response, "response", 4000);
-        let limit = match keys.bytes.as_ref().map(|b| (b.span(), *b.get_ref())) {
-            Some((span, FlowBytes::Limited(ByteSize(0)))) => {
-                self.error(
-                    span,
-                    format!("`bytes` of {what} must be greater than zero"),
-                    "zero",
-                    Some("use \"unlimited\" for a flow that never ends".into()),
-                );
-                ok = false;
                 None
             }
-            Some((_, FlowBytes::Limited(b))) => Some(b),
-            Some((_, FlowBytes::Unlimited)) | None => None,
-        };
-        if !ok {
-            return None;
         }
-        Some(match kind {
-            FlowKind::TcpBulk => FlowKindSpec::TcpBulk { bytes: limit },
-            FlowKind::UdpCbr => FlowKindSpec::UdpCbr {
-                rate: rate?,
-                packet_size,
-            },
-            FlowKind::UdpOnOff => FlowKindSpec::UdpOnOff {
-                rate: rate?,
-                packet_size,
-                on,
-                off,
-            },
-            FlowKind::Ping => FlowKindSpec::Ping {
-                interval,
-                size: ping_size,
-            },
-            FlowKind::RequestResponse => FlowKindSpec::RequestResponse {
-                request,
-                response,
-                interval,
-            },
-        })
     }
 
     pub(super) fn host(&mut self, index: usize, raw: Spanned<raw::HostTable>) -> Option<HostSpec> {
@@ -326,7 +168,8 @@ impl Validator<'_> {
                     &wspan,
                     "client = \"h2\"",
                 );
-                let kind = self.kind_spec(kind?, &w.kind_keys(), &what)?;
+                let path = format!("vm.{index}.workload");
+                let kind = self.traffic(kind?, &w.traffic, &path, &what)?;
                 Some(WorkloadSpec {
                     client: client?,
                     kind,
