@@ -1,7 +1,7 @@
 //! # net-stack — netsim's network model
 //!
 //! Nodes with devices, full-duplex point-to-point links with a transmit state machine and
-//! shallow drop-tail queues, Ethernet/IPv4/UDP/ICMP headers, hosts with applications, static
+//! output queues with a discipline (drop-tail, RED, an ECN threshold marker; [`queue`]), Ethernet/IPv4/UDP/ICMP headers, hosts with applications, static
 //! shortest-path routing, and pcap taps.
 //!
 //! ```text
@@ -19,7 +19,6 @@ pub mod apps;
 pub mod arp;
 mod builder;
 pub mod device;
-pub mod drop_tail;
 mod field_error;
 mod ids;
 mod link_config;
@@ -27,6 +26,7 @@ mod network;
 pub mod node;
 pub mod pcap;
 pub mod plane;
+pub mod queue;
 pub mod routing;
 pub mod socket;
 pub mod tcp;

@@ -5,10 +5,12 @@
 //! serialises the headers with correct lengths and checksums (see [`crate::pcap`]).
 
 mod addr;
+mod ecn;
 mod packet;
 mod tcp;
 
 pub use addr::MacAddr;
+pub use ecn::Ecn;
 pub use packet::{
     ArpOp, ArpRepr, EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet,
     PacketMeta, UdpRepr,

@@ -78,6 +78,7 @@ fn link(rate: DataRate, delay: SimTime, queue: QueueLimit) -> LinkConfig {
         delay,
         queue,
         loss: 0.0,
+        aqm: Default::default(),
     }
 }
 
@@ -199,6 +200,7 @@ fn overloaded_bottleneck_delivers_link_rate() {
 fn random_loss_follows_the_seed() {
     let lossy = LinkConfig {
         loss: 0.05,
+        aqm: Default::default(),
         ..LinkConfig::default()
     };
     let run = |seed| {
