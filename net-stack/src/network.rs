@@ -336,11 +336,13 @@ impl Network {
             self.drop_packet(id, |f| &mut f.link_down_drops);
             return;
         }
-        let pkt = &mut self.packets[id];
         if d.tx == TxState::Ready {
-            d.queue.count_bypass(sched.now(), pkt);
+            let packets = &self.packets;
+            d.queue
+                .count_bypass(sched.now(), || packets[id].frame_len() as u32);
             self.start_tx(sched, dev, id);
         } else {
+            let pkt = &mut self.packets[id];
             let len = pkt.frame_len() as u32;
             // Queued or marked, the packet now waits; a discipline's drop is a queue drop.
             if d.queue.enqueue(sched.now(), id, pkt, len) == Verdict::Dropped {

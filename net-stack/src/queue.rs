@@ -143,14 +143,15 @@ impl Queue {
         }
     }
 
-    /// Counts packet `pkt`, which went straight to an idle wire at `now` without waiting. RED
-    /// sees it as an arrival to an empty queue (ns-3 enqueues every packet into the queue
-    /// disc, and the device takes it at once), which updates the average; it is never dropped.
+    /// Counts a packet that went straight to an idle wire at `now` without waiting; `len`
+    /// gives its frame length, asked only by a discipline that needs it. RED sees the packet as
+    /// an arrival to an empty queue (ns-3 enqueues every packet into the queue disc, and the
+    /// device takes it at once), which updates the average; it is never dropped.
     #[inline]
-    pub fn count_bypass(&mut self, now: SimTime, pkt: &Packet) {
+    pub fn count_bypass(&mut self, now: SimTime, len: impl FnOnce() -> u32) {
         self.fifo.count_bypass();
         if let Discipline::Red(red) = &mut self.discipline {
-            red.arrival_to_empty_queue(now, pkt.frame_len() as u32);
+            red.arrival_to_empty_queue(now, len());
         }
     }
 

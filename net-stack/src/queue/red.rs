@@ -308,8 +308,9 @@ impl Red {
         self.avg
     }
 
-    /// Offers a packet: the decision, then ECN marking, then the FIFO's hard limit.
-    #[inline]
+    /// Offers a packet: the decision, then ECN marking, then the FIFO's hard limit. Kept out
+    /// of line so that the drop-tail path it sits beside stays small.
+    #[inline(never)]
     pub(super) fn enqueue(
         &mut self,
         fifo: &mut DropTailQueue,
@@ -341,12 +342,14 @@ impl Red {
 
     /// An arrival that finds the queue empty and the wire idle (it goes straight on): the
     /// average decays and takes a zero sample; nothing is dropped.
+    #[inline(never)]
     pub(super) fn arrival_to_empty_queue(&mut self, now: SimTime, len: u32) {
         let d = self.decide(now, 0, len);
         debug_assert_eq!(d, Decision::Admit, "RED never drops at an empty queue");
     }
 
     /// The queue was found empty at `now`: an idle period starts (unless one already has).
+    #[inline(never)]
     pub(super) fn idle_from(&mut self, now: SimTime) {
         self.idle_since.get_or_insert(now);
     }

@@ -67,7 +67,8 @@ impl Threshold {
     }
 
     /// Offers a packet: above K, marked CE or (not ECN-capable) dropped; then the hard limit.
-    #[inline]
+    /// Out of line, beside the drop-tail path.
+    #[inline(never)]
     pub(super) fn enqueue(
         &self,
         fifo: &mut DropTailQueue,
