@@ -211,7 +211,8 @@ fn occupancy(fifo: &DropTailQueue, unit: QueueLimit) -> u64 {
 fn same_unit(a: QueueLimit, b: QueueLimit) -> bool {
     matches!(
         (a, b),
-        (QueueLimit::Packets(_), QueueLimit::Packets(_)) | (QueueLimit::Bytes(_), QueueLimit::Bytes(_))
+        (QueueLimit::Packets(_), QueueLimit::Packets(_))
+            | (QueueLimit::Bytes(_), QueueLimit::Bytes(_))
     )
 }
 
@@ -238,14 +239,22 @@ mod tests {
     fn parse(text: &str) -> Result<AqmConfig, String> {
         toml::from_str::<toml::Table>(text)
             .map_err(|e| e.to_string())
-            .and_then(|t| t["aqm"].clone().try_into().map_err(|e: toml::de::Error| e.to_string()))
+            .and_then(|t| {
+                t["aqm"]
+                    .clone()
+                    .try_into()
+                    .map_err(|e: toml::de::Error| e.to_string())
+            })
     }
 
     /// `kind` chooses the discipline, every RED key is optional with ns-3's defaults, the
     /// threshold marker needs `k`, and unknown keys or kinds are refused.
     #[test]
     fn aqm_tables() {
-        assert_eq!(parse("aqm = { kind = \"drop-tail\" }"), Ok(AqmConfig::DropTail {}));
+        assert_eq!(
+            parse("aqm = { kind = \"drop-tail\" }"),
+            Ok(AqmConfig::DropTail {})
+        );
         let Ok(AqmConfig::Red(r)) = parse("aqm = { kind = \"red\" }") else {
             panic!("red with defaults")
         };

@@ -75,7 +75,11 @@ fn run(ect: Ect, name: &str) -> (Network, PathBuf) {
     let h0 = b.add_host("h0", Ipv4Addr::new(10, 0, 0, 1));
     let h1 = b.add_host("h1", Ipv4Addr::new(10, 0, 0, 2));
     let s0 = b.add_switch("s0");
-    b.connect(h0, s0, LinkConfig::new(DataRate::gbps(1), SimTime::from_us(1)));
+    b.connect(
+        h0,
+        s0,
+        LinkConfig::new(DataRate::gbps(1), SimTime::from_us(1)),
+    );
     let neck = LinkConfig {
         queue: QueueLimit::Packets(50),
         aqm: AqmConfig::Threshold(ThresholdConfig {
@@ -133,7 +137,16 @@ fn assert_conserved(net: &Network) {
 /// Runs tshark on `path` with display filter `filter` and counts the frames it prints.
 fn tshark_count(path: &PathBuf, filter: &str) -> u64 {
     let out = Command::new("tshark")
-        .args(["-r", path.to_str().unwrap(), "-Y", filter, "-T", "fields", "-e", "frame.number"])
+        .args([
+            "-r",
+            path.to_str().unwrap(),
+            "-Y",
+            filter,
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ])
         .output()
         .unwrap_or_else(|e| {
             panic!("cannot run `tshark` ({e}); this test needs it: apt-get install -y tshark")
@@ -161,8 +174,14 @@ fn bottleneck_queue(net: &Network) -> net_stack::queue::QueueStats {
 fn marker_marks_ect_packets_and_the_pcap_shows_ce() {
     let (net, path) = run(Ect::All, "all");
     let q = bottleneck_queue(&net);
-    assert!(q.marked_packets > 100, "most of the overload is marked: {q:?}");
-    assert_eq!(q.aqm_drops, 0, "ECN-capable packets are never dropped by the marker");
+    assert!(
+        q.marked_packets > 100,
+        "most of the overload is marked: {q:?}"
+    );
+    assert_eq!(
+        q.aqm_drops, 0,
+        "ECN-capable packets are never dropped by the marker"
+    );
     let overflow = q.dropped_packets;
     let udp = tshark_count(&path, "udp && ip.src == 10.0.0.1");
     assert_eq!(udp + overflow, PACKETS, "sent or dropped at the hard limit");
@@ -176,7 +195,11 @@ fn marker_marks_ect_packets_and_the_pcap_shows_ce() {
         udp - q.marked_packets,
         "the others keep ECT(0)"
     );
-    assert_eq!(tshark_count(&path, "udp && ip.dsfield.dscp == 10"), udp, "DSCP kept");
+    assert_eq!(
+        tshark_count(&path, "udp && ip.dsfield.dscp == 10"),
+        udp,
+        "DSCP kept"
+    );
     assert_eq!(net.fates().queue_drops, overflow);
     assert_conserved(&net);
     std::fs::remove_file(path).ok();
@@ -195,10 +218,17 @@ fn marker_drops_not_ect_where_it_marks_ect() {
     let ce = tshark_count(&path, "udp && ip.dsfield.ecn == 3");
     assert_eq!(ce, q.marked_packets);
     let marked_idents_even = tshark_count(&path, "udp && ip.dsfield.ecn == 3 && !(ip.id & 1)");
-    assert_eq!(marked_idents_even, ce, "only ECT (even ident) packets are marked");
+    assert_eq!(
+        marked_idents_even, ce,
+        "only ECT (even ident) packets are marked"
+    );
     let udp = tshark_count(&path, "udp && ip.src == 10.0.0.1");
     assert_eq!(udp + q.dropped_packets, PACKETS);
-    assert_eq!(net.fates().queue_drops, q.dropped_packets, "an AQM drop is a queue drop");
+    assert_eq!(
+        net.fates().queue_drops,
+        q.dropped_packets,
+        "an AQM drop is a queue drop"
+    );
     assert_conserved(&net);
     std::fs::remove_file(path).ok();
 }

@@ -150,7 +150,11 @@ mod tests {
         );
         let s = q.stats();
         assert_eq!((s.enqueued_packets, s.dropped_packets), (2, 1));
-        assert_eq!((s.aqm_drops, s.marked_packets), (0, 0), "drop-tail neither marks nor drops early");
+        assert_eq!(
+            (s.aqm_drops, s.marked_packets),
+            (0, 0),
+            "drop-tail neither marks nor drops early"
+        );
         assert_eq!((s.peak_packets, s.peak_bytes), (2, 300));
         q.dequeue();
         assert_eq!(q.bytes(), 200);

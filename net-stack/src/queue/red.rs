@@ -205,13 +205,13 @@ impl RedConfig {
         } else if amount(max_th) > amount(queue) {
             let (field, default) = match self.max_th {
                 Some(_) => ("aqm.max_th", ""),
-                None => ("queue", " (RED's default)"),
+                None => ("queue", "RED's default, "),
             };
             out.push(
                 FieldError::new(
                     field,
                     format!(
-                        "`aqm.max_th` ({max_th}{default}) must not exceed the link's `queue` \
+                        "`aqm.max_th` ({default}{max_th}) must not exceed the link's `queue` \
                          ({queue})"
                     ),
                     "max_th above queue",
@@ -361,8 +361,8 @@ impl Red {
             Some(since) => self.idle_packets(now.saturating_sub(since)),
             None => 0,
         };
-        self.avg =
-            self.avg * pow_u64(1.0 - self.weight, m.saturating_add(1)) + self.weight * queued as f64;
+        self.avg = self.avg * pow_u64(1.0 - self.weight, m.saturating_add(1))
+            + self.weight * queued as f64;
         self.count += 1;
         self.count_bytes += size as u64;
         if !(self.avg >= self.min_th && queued > 1) {
@@ -494,7 +494,11 @@ mod tests {
         r.idle_from(SimTime::from_ms(20));
         r.idle_from(SimTime::from_ms(30));
         r.decide(SimTime::from_ms(32), 0, 100);
-        assert_eq!(r.average(), 0.5 * 0.5f64.powi(4), "12 ms = 3 packet times, then 1");
+        assert_eq!(
+            r.average(),
+            0.5 * 0.5f64.powi(4),
+            "12 ms = 3 packet times, then 1"
+        );
     }
 
     /// ns-3's default weight over many arrivals at a constant queue q approaches q as
@@ -600,8 +604,14 @@ mod tests {
         let mut r = red(cfg, QueueLimit::Bytes(100_000), DataRate::gbps(1));
         r.avg = 5000.0; // pb = 0.02·2500/5000 = 0.01
         r.count_bytes = 25_250; // 50 mean packets (50.5 rounded down)
-        assert!(close(r.drop_probability(500), 0.02), "as packet mode at count 50");
-        assert!(close(r.drop_probability(1500), 0.06), "three mean sizes: ×3");
+        assert!(
+            close(r.drop_probability(500), 0.02),
+            "as packet mode at count 50"
+        );
+        assert!(
+            close(r.drop_probability(1500), 0.06),
+            "three mean sizes: ×3"
+        );
         assert!(close(r.drop_probability(100), 0.004), "a fifth: ×0.2");
     }
 
@@ -626,7 +636,10 @@ mod tests {
         assert_eq!(r.decide(t, 10, 100), Decision::Admit, "first above min_th");
         assert_eq!((r.count, r.old), (1, true));
         assert_eq!(r.decide(t, 30, 100), Decision::Forced, "2·max_th");
-        assert_eq!(r.count, 2, "a forced drop keeps the count (ns-3 without Ns1Compat)");
+        assert_eq!(
+            r.count, 2,
+            "a forced drop keeps the count (ns-3 without Ns1Compat)"
+        );
         assert_eq!(r.decide(t, 1, 100), Decision::Admit, "q ≤ 1");
         assert!(!r.old, "the epoch ended");
         // Just below 2·max_th, pb = 0.98/15·29 − 0.96 ≈ 0.93: drops come within a few tries.

@@ -164,7 +164,10 @@ mod tests {
             assert_eq!((v, p.ecn()), expect, "{waiting} waiting");
         }
         let s = q.stats();
-        assert_eq!((s.enqueued_packets, s.marked_packets, s.aqm_drops), (6, 2, 0));
+        assert_eq!(
+            (s.enqueued_packets, s.marked_packets, s.aqm_drops),
+            (6, 2, 0)
+        );
     }
 
     /// Where an ECN-capable packet is marked, a Not-ECT one is dropped (counted as an AQM
@@ -176,16 +179,26 @@ mod tests {
         let mut offer = |q: &mut Queue, ecn| {
             let mut p = packet(ecn, 100);
             let len = p.frame_len() as u32;
-            (q.enqueue(SimTime::ZERO, ids.insert(()), &mut p, len), p.ecn())
+            (
+                q.enqueue(SimTime::ZERO, ids.insert(()), &mut p, len),
+                p.ecn(),
+            )
         };
         assert_eq!(offer(&mut q, Ecn::NotEct), (Verdict::Queued, Ecn::NotEct));
-        assert_eq!(offer(&mut q, Ecn::NotEct), (Verdict::Queued, Ecn::NotEct), "1 = K");
+        assert_eq!(
+            offer(&mut q, Ecn::NotEct),
+            (Verdict::Queued, Ecn::NotEct),
+            "1 = K"
+        );
         assert_eq!(offer(&mut q, Ecn::NotEct), (Verdict::Dropped, Ecn::NotEct));
         assert_eq!(offer(&mut q, Ecn::Ect0), (Verdict::Marked, Ecn::Ce));
         assert_eq!(offer(&mut q, Ecn::Ect1), (Verdict::Marked, Ecn::Ce));
         assert_eq!(offer(&mut q, Ecn::Ce), (Verdict::Marked, Ecn::Ce));
         let s = q.stats();
-        assert_eq!((s.dropped_packets, s.aqm_drops, s.marked_packets), (1, 1, 3));
+        assert_eq!(
+            (s.dropped_packets, s.aqm_drops, s.marked_packets),
+            (1, 1, 3)
+        );
     }
 
     /// K in bytes compares the frame bytes waiting: 2 frames of 154 bytes (308) are not above
@@ -204,7 +217,12 @@ mod tests {
         // 0, 142, 284 ≤ 308 waiting: queued; 426 > 308: marked.
         assert_eq!(
             verdicts,
-            [Verdict::Queued, Verdict::Queued, Verdict::Queued, Verdict::Marked]
+            [
+                Verdict::Queued,
+                Verdict::Queued,
+                Verdict::Queued,
+                Verdict::Marked
+            ]
         );
     }
 
@@ -222,7 +240,10 @@ mod tests {
         }
         assert_eq!(last, Verdict::Dropped);
         let s = q.stats();
-        assert_eq!((s.marked_packets, s.dropped_packets, s.aqm_drops), (1, 1, 0));
+        assert_eq!(
+            (s.marked_packets, s.dropped_packets, s.aqm_drops),
+            (1, 1, 0)
+        );
     }
 
     /// `k` must be below `queue` when both are in the same unit.
@@ -235,6 +256,9 @@ mod tests {
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].field, "aqm.k");
         assert!(c.problems(QueueLimit::Packets(101)).is_empty());
-        assert!(c.problems(QueueLimit::Bytes(1000)).is_empty(), "units differ");
+        assert!(
+            c.problems(QueueLimit::Bytes(1000)).is_empty(),
+            "units differ"
+        );
     }
 }

@@ -128,7 +128,11 @@ mod tests {
         h.set_ecn(Ecn::Ce);
         assert_eq!((h.tos, h.dscp()), (0xbb, 46), "ECN set, DSCP kept");
         h.set_dscp(10);
-        assert_eq!((h.tos, h.ecn()), (10 << 2 | 0b11, Ecn::Ce), "DSCP set, ECN kept");
+        assert_eq!(
+            (h.tos, h.ecn()),
+            (10 << 2 | 0b11, Ecn::Ce),
+            "DSCP set, ECN kept"
+        );
     }
 
     fn udp_packet(ip: Ipv4Repr) -> Packet {
