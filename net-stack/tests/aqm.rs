@@ -8,7 +8,7 @@
 
 use std::any::Any;
 use std::net::Ipv4Addr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use net_stack::apps::{OnOff, OnOffConfig, PacketSink};
@@ -135,7 +135,7 @@ fn assert_conserved(net: &Network) {
 }
 
 /// Runs tshark on `path` with display filter `filter` and counts the frames it prints.
-fn tshark_count(path: &PathBuf, filter: &str) -> u64 {
+fn tshark_count(path: &Path, filter: &str) -> u64 {
     let out = Command::new("tshark")
         .args([
             "-r",
