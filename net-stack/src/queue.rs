@@ -46,8 +46,8 @@ pub enum Verdict {
 
 /// `aqm`: the queue discipline of a link's output queues, as a scenario writes it
 /// (`aqm = { kind = "red", … }`). `kind` chooses; the other keys belong to the kind.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum AqmConfig {
     /// `"drop-tail"`: the hard `queue` limit only (the default). No other keys (a struct
     /// variant, so that serde refuses any).
@@ -56,6 +56,43 @@ pub enum AqmConfig {
     Red(RedConfig),
     /// `"threshold"`: mark CE (or drop) above K.
     Threshold(ThresholdConfig),
+}
+
+/// What serde reads for [`AqmConfig`]; a separate type so that a value that is not a table is
+/// refused with a message about tables, not about a Rust enum.
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+enum AqmTable {
+    DropTail {},
+    Red(RedConfig),
+    Threshold(ThresholdConfig),
+}
+
+impl<'de> Deserialize<'de> for AqmConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = AqmConfig;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a table with a `kind` of \"drop-tail\", \"red\" or \"threshold\", \
+                     such as { kind = \"red\" }",
+                )
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<AqmConfig, A::Error> {
+                let t = AqmTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(match t {
+                    AqmTable::DropTail {} => AqmConfig::DropTail {},
+                    AqmTable::Red(r) => AqmConfig::Red(r),
+                    AqmTable::Threshold(t) => AqmConfig::Threshold(t),
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 impl Default for AqmConfig {
@@ -273,5 +310,8 @@ mod tests {
         assert!(e.contains("unknown variant `codel`"), "{e}");
         let e = parse("aqm = { kind = \"drop-tail\", k = \"5p\" }").expect_err("no keys");
         assert!(e.contains("unknown field `k`"), "{e}");
+        let e = parse("aqm = 5").expect_err("not a table");
+        assert!(e.contains("expected a table with a `kind`"), "{e}");
+        assert!(!e.contains("enum"), "no Rust type in the message: {e}");
     }
 }
