@@ -426,6 +426,7 @@ snaplen = 128
             delay: t("2us"),
             queue: QueueLimit::Bytes(150_000),
             loss: 0.001,
+            aqm: Default::default(),
         };
         assert_eq!(sc.topology.link, link, "inline link table");
         assert_eq!(
@@ -649,6 +650,7 @@ snaplen = 128
             delay: t("1us"),
             queue: QueueLimit::Packets(100),
             loss: 0.0,
+            aqm: Default::default(),
         };
         assert_eq!(sc.topology.link, link, "link defaults");
         assert_eq!(
@@ -863,7 +865,8 @@ at = "1s"
                 rate: DataRate::gbps(1),
                 delay: t("10us"),
                 queue: QueueLimit::Packets(100),
-                loss: 0.5
+                loss: 0.5,
+                aqm: Default::default(),
             },
             "rate and delay set, loss from link, queue default"
         );

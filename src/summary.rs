@@ -132,8 +132,15 @@ pub struct QueueSummary {
     pub peer: String,
     /// Packets accepted (straight to the wire or into the queue).
     pub enqueued_packets: u64,
-    /// Packets refused because the queue was full.
+    /// Packets refused: the queue was full, or its discipline dropped them.
     pub dropped_packets: u64,
+    /// Of `dropped_packets`, those the `aqm` discipline dropped (RED's early and forced drops,
+    /// the threshold marker's drops of packets that are not ECN-capable); omitted when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub aqm_drops: u64,
+    /// Packets the `aqm` discipline marked CE (and queued); omitted when zero.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub marked_packets: u64,
     /// Most packets waiting at once.
     pub peak_packets: u32,
     /// Most frame bytes waiting at once.
@@ -528,6 +535,8 @@ fn queue_summaries(net: &Network) -> Vec<QueueSummary> {
                 peer: nodes[devices[dev.peer.index()].node.index()].name.clone(),
                 enqueued_packets: q.enqueued_packets,
                 dropped_packets: q.dropped_packets,
+                aqm_drops: q.aqm_drops,
+                marked_packets: q.marked_packets,
                 peak_packets: q.peak_packets,
                 peak_bytes: q.peak_bytes,
                 tx_packets: dev.wire.tx_packets,
@@ -535,4 +544,8 @@ fn queue_summaries(net: &Network) -> Vec<QueueSummary> {
             }
         })
         .collect()
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }

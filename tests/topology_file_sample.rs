@@ -60,6 +60,7 @@ fn sample_topology_file_loads_as_documented() {
             delay: "5us".parse().unwrap(),
             queue: "200p".parse().unwrap(),
             loss: 0.0,
+            aqm: Default::default(),
         },
         "uplinks take their overrides"
     );

@@ -22,6 +22,7 @@ fn dumbbell() -> Simulation<Network> {
         delay: SimTime::from_us(1),
         queue: QueueLimit::Packets(100),
         loss: 0.0,
+        aqm: Default::default(),
     };
     let neck = LinkConfig {
         rate: DataRate::gbps(1),

@@ -10,12 +10,12 @@ use crate::LinkConfig;
 use crate::app::Application;
 use crate::arp::{ArpCache, ArpConfig};
 use crate::device::{Device, Role, WireStats};
-use crate::drop_tail::DropTailQueue;
 use crate::host_plane::{HostPlane, HostPlanes, MAX_HOST_PLANES};
 use crate::network::{AppSlot, Network, Parts};
 use crate::node::{Guest, Host, Node, NodeKind};
 use crate::pcap::PcapTap;
 use crate::plane::SwitchPlane;
+use crate::queue::Queue;
 use crate::routing::{Ecmp, RoutingTable};
 use crate::socket::SocketTable;
 use crate::tcp::TcpConfig;
@@ -201,6 +201,10 @@ impl NetworkBuilder {
             let port = n.devices.len() as u16;
             n.devices.push(dev);
             let rng = streams.stream(&format!("link/{}/{}", n.name, port));
+            // Only a discipline that draws (RED) gets a stream, named after the device.
+            let queue = Queue::new(params.queue, &params.aqm, params.rate, || {
+                streams.stream(&format!("queue/{}/{}", n.name, port))
+            });
             self.devices.push(Device {
                 node,
                 port,
@@ -208,7 +212,7 @@ impl NetworkBuilder {
                 peer,
                 link,
                 params,
-                queue: DropTailQueue::new(params.queue),
+                queue,
                 tx: crate::device::TxState::Ready,
                 tx_started: SimTime::ZERO,
                 ps_per_byte: crate::device::whole_ps_per_byte(params.rate),

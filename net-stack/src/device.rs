@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!            enqueue                 TxDone (after rate × frame)          Arrive (after delay)
-//!  node ──► [drop-tail queue] ──► wire: READY ⇄ BUSY ──► in-flight FIFO ──► peer device's node
+//!  node ──► [queue: discipline + FIFO] ──► wire: READY ⇄ BUSY ──► in-flight FIFO ──► peer device's node
 //! ```
 //!
 //! A device keeps at most one pending transmit event and one pending arrival event, whatever
@@ -23,7 +23,7 @@ pub(crate) fn whole_ps_per_byte(rate: DataRate) -> Option<u64> {
         .then(|| PS_BITS / rate.bps())
 }
 
-use crate::drop_tail::DropTailQueue;
+use crate::queue::Queue;
 use crate::wire::MacAddr;
 use crate::{DeviceId, LinkConfig, LinkId, NodeId, PacketId};
 
@@ -86,8 +86,8 @@ pub struct Device {
     pub link: LinkId,
     /// Link parameters.
     pub params: LinkConfig,
-    /// Output queue.
-    pub queue: DropTailQueue,
+    /// Output queue and its discipline.
+    pub queue: Queue,
     /// The transmit state machine of this direction.
     pub(crate) tx: TxState,
     /// When the current frame started serialising.

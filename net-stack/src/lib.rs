@@ -1,7 +1,8 @@
 //! # net-stack — netsim's network model
 //!
 //! Nodes (hosts, routers, switches, VMs) with devices; full-duplex point-to-point links with a
-//! transmit state machine, output queues (limit in packets or bytes) and random loss;
+//! transmit state machine, output queues with a discipline (drop-tail, RED, an ECN threshold
+//! marker; [`queue`]) and random loss;
 //! Ethernet, IPv4, ARP, UDP, ICMP and TCP headers ([`wire`]); hosts with an IP layer, ARP and
 //! sockets; TCP (Reno, NewReno) as a sans-IO state machine ([`tcp`]); applications ([`app`],
 //! [`apps`]); static shortest-path routing with ECMP ([`routing`]); VMs that pause and move
@@ -32,7 +33,6 @@ pub mod apps;
 pub mod arp;
 mod builder;
 pub mod device;
-pub mod drop_tail;
 mod field_error;
 pub mod host_plane;
 mod ids;
@@ -42,6 +42,7 @@ pub mod node;
 pub mod pcap;
 pub mod plane;
 pub mod report;
+pub mod queue;
 pub mod routing;
 pub mod signal;
 pub mod socket;

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use sim_core::{DataRate, QueueLimit, SimTime};
 
 use crate::FieldError;
+use crate::queue::AqmConfig;
 
 /// Parameters of one link (both directions share them; loss is drawn per direction). As a
-/// table, keys not given take the defaults 1 Gbps, 1 µs, 100 packets, loss 0.
+/// table, keys not given take the defaults 1 Gbps, 1 µs, 100 packets, loss 0, drop-tail.
 // Read through `LinkOverrides` over the defaults, so that a table is the only form accepted
 // (a derived `default` container would also take a list of values in field order).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -20,11 +21,15 @@ pub struct LinkConfig {
     pub rate: DataRate,
     /// `delay`: one-way propagation delay. Default "1us".
     pub delay: SimTime,
-    /// `queue`: drop-tail limit of the output queue at each end. Default "100p".
+    /// `queue`: the hard limit of the output queue at each end, whatever its discipline.
+    /// Default "100p".
     pub queue: QueueLimit,
     /// `loss`: probability in [0, 1] that a frame is lost on the wire, per direction.
     /// Default 0.
     pub loss: f64,
+    /// `aqm`: the discipline of the output queues (see [`crate::queue`]). Default drop-tail.
+    #[serde(skip_serializing_if = "AqmConfig::is_drop_tail")]
+    pub aqm: AqmConfig,
 }
 
 impl Default for LinkConfig {
@@ -35,6 +40,7 @@ impl Default for LinkConfig {
             delay: SimTime::from_us(1),
             queue: QueueLimit::Packets(100),
             loss: 0.0,
+            aqm: AqmConfig::DropTail {},
         }
     }
 }
@@ -49,10 +55,24 @@ impl LinkConfig {
         }
     }
 
-    /// Checks what the types cannot: `loss` is a number in [0, 1]. (`rate` and `queue` are
-    /// never zero by construction of [`DataRate`] and [`QueueLimit`].)
+    /// Checks what the types cannot: `loss` is a number in [0, 1], and the `aqm` discipline's
+    /// rules against `queue` ([`AqmConfig::problems`]; fields named `aqm.<key>`). (`rate` and
+    /// `queue` are never zero by construction of [`DataRate`] and [`QueueLimit`].)
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut out: Vec<FieldError> = FieldError::check_fraction("loss", self.loss)
+            .err()
+            .into_iter()
+            .collect();
+        out.extend(self.aqm.problems(self.queue));
+        out
+    }
+
+    /// The first of [`LinkConfig::problems`].
     pub fn validate(&self) -> Result<(), FieldError> {
-        FieldError::check_fraction("loss", self.loss)
+        match self.problems().into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 
@@ -69,6 +89,8 @@ pub struct LinkOverrides {
     pub queue: Option<QueueLimit>,
     /// `loss`, if given.
     pub loss: Option<f64>,
+    /// `aqm`, if given: it replaces the base's discipline as a whole (keys are not merged).
+    pub aqm: Option<AqmConfig>,
 }
 
 impl From<LinkOverrides> for LinkConfig {
@@ -85,6 +107,7 @@ impl LinkOverrides {
             delay: self.delay.unwrap_or(base.delay),
             queue: self.queue.unwrap_or(base.queue),
             loss: self.loss.unwrap_or(base.loss),
+            aqm: self.aqm.unwrap_or(base.aqm),
         }
     }
 }

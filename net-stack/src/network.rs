@@ -22,6 +22,7 @@ use crate::host_plane::HostPlanes;
 use crate::node::Node;
 use crate::pcap::PcapTap;
 use crate::plane::{PlaneSend, SwitchPlane};
+use crate::queue::Verdict;
 use crate::routing::{Ecmp, PortTable, RoutingTable};
 use crate::signal::Signal;
 use crate::socket::{SocketId, SocketTable};
@@ -73,7 +74,8 @@ pub struct PacketFates {
     pub created: u64,
     /// Packets consumed by the host they were addressed to.
     pub delivered: u64,
-    /// Refused by a full output queue.
+    /// Refused by an output queue: full, or dropped by its discipline (RED, the threshold
+    /// marker; each queue's `aqm_drops` counts those).
     pub queue_drops: u64,
     /// Lost to random loss on a wire.
     pub wire_losses: u64,
@@ -351,11 +353,15 @@ impl Network {
             return;
         }
         if d.tx == TxState::Ready {
-            d.queue.count_bypass();
+            let packets = &self.packets;
+            d.queue
+                .count_bypass(sched.now(), || packets[id].frame_len() as u32);
             self.start_tx(sched, dev, id);
         } else {
-            let len = self.packets[id].frame_len() as u32;
-            if !self.devices[dev.index()].queue.enqueue(id, len) {
+            let pkt = &mut self.packets[id];
+            let len = pkt.frame_len() as u32;
+            // Queued or marked, the packet now waits; a discipline's drop is a queue drop.
+            if d.queue.enqueue(sched.now(), id, pkt, len) == Verdict::Dropped {
                 self.drop_packet(id, |f| &mut f.queue_drops);
                 self.note_queue_drop(dev);
             }
@@ -380,7 +386,7 @@ impl Network {
             // The frame was dropped when the link went down; the wire is free again.
             TxState::Aborted => {
                 d.wire.busy_ps += (sched.now() - d.tx_started).as_ps();
-                if let Some(next) = d.queue.dequeue() {
+                if let Some(next) = d.queue.dequeue(sched.now()) {
                     self.start_tx(sched, dev, next);
                 }
                 return;
@@ -402,7 +408,7 @@ impl Network {
             d.in_flight.push_back((at, id));
         }
         let d = &mut self.devices[dev.index()];
-        if let Some(next) = d.queue.dequeue() {
+        if let Some(next) = d.queue.dequeue(sched.now()) {
             self.start_tx(sched, dev, next);
         }
     }

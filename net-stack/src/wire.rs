@@ -13,6 +13,7 @@
 mod addr;
 mod emit;
 mod encap;
+mod ecn;
 mod packet;
 mod tcp;
 mod vlan;
@@ -22,6 +23,7 @@ pub use encap::{
     DEFAULT_OUTER_TTL, Encap, EncapError, GreKey, IpView, OuterIpv4, Tunnel, TunnelKind,
     VXLAN_PORT, Vni, VxlanRepr,
 };
+pub use ecn::Ecn;
 pub use packet::{
     ArpOp, ArpRepr, EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet,
     PacketMeta, UdpRepr,

@@ -79,6 +79,7 @@ fn link() -> LinkConfig {
         delay: SimTime::from_us(1),
         queue: QueueLimit::Packets(100),
         loss: 0.0,
+        aqm: Default::default(),
     }
 }
 

@@ -23,6 +23,7 @@ fn down_link_drops_its_load_and_routes_move() {
         delay: SimTime::from_us(1),
         queue: QueueLimit::Packets(100),
         loss: 0.0,
+        aqm: Default::default(),
     };
     // The diamond is slower than the access link, so r1's queue towards r2 holds packets.
     let slow = LinkConfig {

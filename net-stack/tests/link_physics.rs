@@ -82,6 +82,7 @@ fn link(rate: DataRate, delay: SimTime, queue: QueueLimit) -> LinkConfig {
         delay,
         queue,
         loss: 0.0,
+        aqm: Default::default(),
     }
 }
 
@@ -209,6 +210,7 @@ fn overloaded_bottleneck_delivers_link_rate() {
 fn random_loss_follows_the_seed() {
     let lossy = LinkConfig {
         loss: 0.05,
+        aqm: Default::default(),
         ..LinkConfig::default()
     };
     let run = |seed| {

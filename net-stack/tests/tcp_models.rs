@@ -94,6 +94,7 @@ fn throughput_matches_mathis_and_pftk() {
             delay: SimTime::from_ms(if model == "pftk" { 25 } else { 2 }),
             queue: QueueLimit::Packets(10_000),
             loss: p,
+            aqm: Default::default(),
         };
         let tcp = TcpConfig {
             variant: if model == "pftk" {
@@ -163,6 +164,7 @@ fn eight_flows_share_a_bottleneck_fairly() {
         delay: SimTime::from_ms(5),
         queue: QueueLimit::Packets(100),
         loss: 0.0,
+        aqm: Default::default(),
     };
     let starts: Vec<SimTime> = (0..8)
         .map(|i| SimTime::from_us(i * 13_700 + (i * i * 1_900) % 7_000))

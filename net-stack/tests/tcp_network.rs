@@ -63,6 +63,7 @@ fn lossy_transfer_delivers_everything() {
         let link = LinkConfig::default();
         let neck = LinkConfig {
             loss: 0.02,
+            aqm: Default::default(),
             rate: DataRate::mbps(100),
             ..link
         };
@@ -98,6 +99,7 @@ fn goodput_on_idle_gigabit_path() {
         delay: SimTime::from_us(50),
         queue: QueueLimit::Packets(1000),
         loss: 0.0,
+        aqm: Default::default(),
     };
     let mut b = path(link, neck, 1, TcpConfig::default());
     let (_, rx) = bulk(&mut b, None);

@@ -172,6 +172,7 @@ mod tests {
             delay: sim_core::SimTime::from_us(1),
             queue: sim_core::QueueLimit::Packets(100),
             loss: 0.0,
+            aqm: Default::default(),
         };
         let t = topologies::dumbbell(2, link, link).unwrap();
         let adj = Adjacency::of(&t);

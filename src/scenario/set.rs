@@ -697,7 +697,7 @@ mod tests {
     fn schema_keys_come_from_serde() {
         assert_eq!(
             Schema::Link.keys(),
-            &["rate", "delay", "queue", "loss"],
+            &["rate", "delay", "queue", "loss", "aqm"],
             "link keys"
         );
         assert!(Schema::Root.keys().contains(&"migration"), "root keys");

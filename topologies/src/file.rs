@@ -11,6 +11,7 @@ use sim_core::{DataRate, QueueLimit, SimTime};
 use toml::Spanned;
 
 use net_stack::LinkOverrides;
+use net_stack::queue::AqmConfig;
 
 use crate::error::Location;
 use crate::topology::Builder;
@@ -60,9 +61,11 @@ pub struct RawLink {
     #[serde(default)]
     delay: Option<SimTime>,
     #[serde(default)]
-    queue: Option<QueueLimit>,
+    queue: Option<Spanned<QueueLimit>>,
     #[serde(default)]
     loss: Option<Spanned<f64>>,
+    #[serde(default)]
+    aqm: Option<Spanned<AqmConfig>>,
 }
 
 /// Turns byte offsets into 1-based line and column for one file.
@@ -372,14 +375,19 @@ pub fn from_toml_str(
         let overrides = LinkOverrides {
             rate: l.rate,
             delay: l.delay,
-            queue: l.queue,
+            queue: l.queue.as_ref().map(|x| *x.get_ref()),
             loss: l.loss.as_ref().map(|x| *x.get_ref()),
+            aqm: l.aqm.as_ref().map(|x| *x.get_ref()),
         };
         let spec = overrides.over(*defaults);
         if let Err(error) = spec.validate() {
-            // Only a value given here can be wrong: the defaults were checked above.
+            // Only a value given here can be wrong: the defaults were checked above. An `aqm`
+            // rule broken by the scenario's discipline can only be this link's `queue`.
+            let queue = l.queue.as_ref().map(Spanned::span);
             let span = match error.field {
                 "loss" => l.loss.as_ref().map(Spanned::span),
+                "queue" => queue,
+                f if f.starts_with("aqm") => l.aqm.as_ref().map(Spanned::span).or(queue),
                 _ => None,
             };
             return Err(TopologyError::BadLink {
@@ -484,7 +492,8 @@ b = "h1"
                 rate: DataRate::gbps(10),
                 delay: SimTime::from_us(5),
                 queue: QueueLimit::Packets(50),
-                loss: 0.01
+                loss: 0.01,
+                aqm: Default::default(),
             },
             "every override applies"
         );

@@ -120,6 +120,7 @@ mod tests {
                 delay: SimTime::from_ps(ps),
                 queue: QueueLimit::Packets(q),
                 loss,
+                aqm: Default::default(),
             })
     }
 

@@ -8,43 +8,7 @@
 
 use crate::wire::TcpRepr;
 
-/// The ECN field of the IP header: the two low bits of the IPv4 TOS octet (RFC 3168 §5).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum Ecn {
-    /// `00`: Not-ECT, the transport is not ECN-capable.
-    #[default]
-    NotEct = 0b00,
-    /// `01`: ECT(1), ECN-capable transport (RFC 3168 §5; L4S uses it, RFC 9331).
-    Ect1 = 0b01,
-    /// `10`: ECT(0), ECN-capable transport, what RFC 3168 senders set.
-    Ect0 = 0b10,
-    /// `11`: CE, congestion experienced, set by a router instead of dropping.
-    Ce = 0b11,
-}
-
-impl Ecn {
-    /// The codepoint in the two low bits of `bits` (a TOS octet, or the field alone).
-    pub const fn from_bits(bits: u8) -> Ecn {
-        match bits & 0b11 {
-            0b00 => Ecn::NotEct,
-            0b01 => Ecn::Ect1,
-            0b10 => Ecn::Ect0,
-            _ => Ecn::Ce,
-        }
-    }
-
-    /// The two-bit field value.
-    pub const fn bits(self) -> u8 {
-        self as u8
-    }
-
-    /// Whether a router may mark this packet CE instead of dropping it: ECT(0), ECT(1) or
-    /// already CE (RFC 3168 §5).
-    pub const fn is_ecn_capable(self) -> bool {
-        !matches!(self, Ecn::NotEct)
-    }
-}
+pub use crate::wire::Ecn;
 
 /// The IP-level fields a connection chooses for one outgoing segment: the DSCP (RFC 2474) and
 /// the ECN codepoint (RFC 3168), which together form the IPv4 TOS octet.

@@ -1,4 +1,8 @@
-//! The drop-tail output queue of a device.
+//! The drop-tail output queue of a device: the FIFO and hard limit every discipline shares.
+//!
+//! Alone it is netsim's default discipline (ns-3's `DropTailQueue`); RED and the threshold
+//! marker decide in front of it and keep it as their internal queue, as ns-3's `RedQueueDisc`
+//! keeps a `DropTailQueue` of `MaxSize`.
 
 use std::collections::VecDeque;
 
@@ -12,8 +16,13 @@ use crate::PacketId;
 pub struct QueueStats {
     /// Packets accepted by the device (straight to the wire or into the queue).
     pub enqueued_packets: u64,
-    /// Packets refused because the queue was full.
+    /// Packets refused: the queue was full, or the discipline dropped them (`aqm_drops`).
     pub dropped_packets: u64,
+    /// Of `dropped_packets`, those the discipline dropped before the hard limit (RED's early
+    /// and forced drops, the threshold marker's drops of packets that are not ECN-capable).
+    pub aqm_drops: u64,
+    /// Packets the discipline marked Congestion Experienced and queued.
+    pub marked_packets: u64,
     /// Largest number of packets waiting at once (the one on the wire not counted).
     pub peak_packets: u32,
     /// Largest number of frame bytes waiting at once.
@@ -65,6 +74,24 @@ impl DropTailQueue {
         self.stats.peak_packets = self.stats.peak_packets.max(self.packets.len() as u32);
         self.stats.peak_bytes = self.stats.peak_bytes.max(self.bytes);
         true
+    }
+
+    /// Counts a packet the discipline dropped before offering it to the FIFO.
+    #[inline]
+    pub(super) fn count_aqm_drop(&mut self) {
+        self.stats.dropped_packets += 1;
+        self.stats.aqm_drops += 1;
+    }
+
+    /// Counts a packet the discipline marked CE and the FIFO accepted.
+    #[inline]
+    pub(super) fn count_marked(&mut self) {
+        self.stats.marked_packets += 1;
+    }
+
+    /// The hard limit.
+    pub fn limit(&self) -> QueueLimit {
+        self.limit
     }
 
     /// Counts a packet that went straight to an idle wire without waiting.
@@ -123,6 +150,11 @@ mod tests {
         );
         let s = q.stats();
         assert_eq!((s.enqueued_packets, s.dropped_packets), (2, 1));
+        assert_eq!(
+            (s.aqm_drops, s.marked_packets),
+            (0, 0),
+            "drop-tail neither marks nor drops early"
+        );
         assert_eq!((s.peak_packets, s.peak_bytes), (2, 300));
         q.dequeue();
         assert_eq!(q.bytes(), 200);
