@@ -11,19 +11,19 @@
 //! byte vectors per header kind in its tests).
 
 mod addr;
+mod ecn;
 mod emit;
 mod encap;
-mod ecn;
 mod packet;
 mod tcp;
 mod vlan;
 
 pub use addr::MacAddr;
+pub use ecn::Ecn;
 pub use encap::{
     DEFAULT_OUTER_TTL, Encap, EncapError, GreKey, IpView, OuterIpv4, Tunnel, TunnelKind,
     VXLAN_PORT, Vni, VxlanRepr,
 };
-pub use ecn::Ecn;
 pub use packet::{
     ArpOp, ArpRepr, EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet,
     PacketMeta, UdpRepr,

@@ -6,11 +6,14 @@
 //! `PacketFates`, and what tshark reads in the pcaps.
 
 use std::any::Any;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::Path;
 use std::process::Command;
+use std::rc::Rc;
 
-use net_stack::app::{AppCtx, AppReport, Application};
+use net_stack::app::{AppCtx, AppReport, Application, Report};
 use net_stack::host_plane::{
     HostCtx, HostDrop, HostPlane, HostSetup, HostVerdict, MAX_HOST_PLANES,
 };
@@ -36,7 +39,7 @@ struct Client {
     sport: u16,
     n: u32,
     sent: u32,
-    got: Vec<(Ipv4Addr, u16, u32)>,
+    got: Log<ClientRow>,
 }
 
 impl Application for Client {
@@ -53,13 +56,12 @@ impl Application for Client {
     fn on_receive(&mut self, _ctx: &mut AppCtx<'_>, pkt: &Packet) {
         let L4::Udp(u) = pkt.l4 else { panic!("UDP") };
         let src = pkt.ipv4().expect("IPv4").src;
-        self.got.push((src, u.src_port, pkt.payload_len));
+        self.got
+            .borrow_mut()
+            .push((src, u.src_port, pkt.payload_len));
     }
-    fn report(&self) -> AppReport {
-        AppReport::default()
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn report(&self) -> Report {
+        Report::Counters(AppReport::default())
     }
 }
 
@@ -67,7 +69,7 @@ impl Application for Client {
 /// payload length) of what it received.
 #[derive(Default)]
 struct Echo {
-    got: Vec<(Ipv4Addr, u8, u32)>,
+    got: Log<EchoRow>,
 }
 
 impl Application for Echo {
@@ -75,14 +77,13 @@ impl Application for Echo {
     fn on_receive(&mut self, ctx: &mut AppCtx<'_>, pkt: &Packet) {
         let L4::Udp(u) = pkt.l4 else { panic!("UDP") };
         let ip = pkt.ipv4().expect("IPv4");
-        self.got.push((ip.src, ip.tos, pkt.payload_len));
+        self.got
+            .borrow_mut()
+            .push((ip.src, ip.tos, pkt.payload_len));
         ctx.send_udp(ip.src, u.dst_port, u.src_port, pkt.payload_len);
     }
-    fn report(&self) -> AppReport {
-        AppReport::default()
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
+    fn report(&self) -> Report {
+        Report::Counters(AppReport::default())
     }
 }
 
@@ -94,6 +95,7 @@ fn link() -> LinkConfig {
         delay: SimTime::from_us(10),
         queue: QueueLimit::Packets(100),
         loss: 0.0,
+        aqm: Default::default(),
     }
 }
 
@@ -115,9 +117,15 @@ fn bed(dir: &Path) -> (Bed, [AppId; 2]) {
     for &n in &h {
         b.connect(n, r, link());
     }
-    let e1 = b.add_app(h[1], 0, Box::new(Echo::default()), SimTime::ZERO, None);
+    let echo = Echo::default();
+    let log = echo.got.clone();
+    let e1 = b.add_app(h[1], 0, Box::new(echo), SimTime::ZERO, None);
+    register(e1, log);
     b.bind_udp(e1, 7).unwrap();
-    let e2 = b.add_app(h[2], 0, Box::new(Echo::default()), SimTime::ZERO, None);
+    let echo = Echo::default();
+    let log = echo.got.clone();
+    let e2 = b.add_app(h[2], 0, Box::new(echo), SimTime::ZERO, None);
+    register(e2, log);
     b.bind_udp(e2, 7).unwrap();
     b.bind_udp(e2, 9).unwrap();
     b.trace(h[0], 0, &dir.join("h0.pcap"), 65535).unwrap();
@@ -132,9 +140,11 @@ fn client(bed: &mut Bed, dst: Ipv4Addr, port: u16, sport: u16) -> AppId {
         sport,
         n: N,
         sent: 0,
-        got: Vec::new(),
+        got: Log::default(),
     };
+    let log = c.got.clone();
     let id = bed.b.add_app(bed.h[0], 0, Box::new(c), SimTime::ZERO, None);
+    register(id, log);
     bed.b.bind_udp(id, sport).unwrap();
     id
 }
@@ -148,8 +158,31 @@ fn run(bed: Bed) -> Simulation<Network> {
     sim
 }
 
-fn app<T: 'static>(sim: &Simulation<Network>, id: AppId) -> &T {
-    sim.model.app(id).as_any().downcast_ref::<T>().unwrap()
+/// What a test application recorded, shared with the test (applications report only their
+/// counters to the network, so the rows live beside it).
+type Log<T> = Rc<RefCell<Vec<T>>>;
+/// A client's row: (source address, source port, payload length).
+type ClientRow = (Ipv4Addr, u16, u32);
+/// An echo server's row: (source address, tos, payload length).
+type EchoRow = (Ipv4Addr, u8, u32);
+
+thread_local! {
+    static LOGS: RefCell<BTreeMap<AppId, Rc<dyn Any>>> = RefCell::new(BTreeMap::new());
+}
+
+fn register<T: 'static>(id: AppId, log: Log<T>) {
+    LOGS.with(|l| l.borrow_mut().insert(id, log as Rc<dyn Any>));
+}
+
+/// The rows application `id` recorded.
+fn rows<T: Clone + 'static>(id: AppId) -> Vec<T> {
+    LOGS.with(|l| {
+        let logs = l.borrow();
+        let log = logs[&id]
+            .downcast_ref::<RefCell<Vec<T>>>()
+            .expect("row type");
+        log.borrow().clone()
+    })
 }
 
 fn plane<T: 'static>(sim: &Simulation<Network>, i: usize) -> &T {
@@ -301,13 +334,13 @@ fn nat_redirects_udp_and_its_reverse() {
     };
     bed.b.host_plane(Box::new(nat));
     let sim = run(bed);
-    let got = &app::<Client>(&sim, c).got;
+    let got = &rows::<ClientRow>(c);
     assert_eq!(got.len(), N as usize, "every answer came back");
     assert!(got.iter().all(|&g| g == (VIP, 7, SIZE)), "{got:?}");
-    let echo = &app::<Echo>(&sim, e2).got;
+    let echo = &rows::<EchoRow>(e2);
     assert_eq!(echo.len(), N as usize);
     assert!(echo.iter().all(|&g| g == (H0, 46 << 2, SIZE)), "{echo:?}");
-    assert!(app::<Echo>(&sim, e1).got.is_empty(), "h1 saw nothing");
+    assert!(rows::<EchoRow>(e1).is_empty(), "h1 saw nothing");
     let p = plane::<Nat>(&sim, 0);
     assert_eq!((p.rewrites, p.reverses), (N, N));
     let f = sim.model.fates();
@@ -386,9 +419,9 @@ fn firewall_drops_by_rule_on_send_and_on_receive() {
     };
     bed.b.host_plane(Box::new(fw));
     let sim = run(bed);
-    assert_eq!(app::<Client>(&sim, c7).got.len(), N as usize);
+    assert_eq!(rows::<ClientRow>(c7).len(), N as usize);
     assert_eq!(
-        app::<Echo>(&sim, e2).got.len(),
+        rows::<EchoRow>(e2).len(),
         N as usize,
         "only port 7 got through"
     );
@@ -465,9 +498,9 @@ fn a_plane_changes_the_frame_length_on_the_wire() {
     bed.b.host_plane(Box::new(g));
     let h0 = bed.h[0];
     let sim = run(bed);
-    assert!(app::<Echo>(&sim, e2).got.iter().all(|g| g.2 == SIZE));
-    assert_eq!(app::<Echo>(&sim, e2).got.len(), N as usize);
-    assert!(app::<Client>(&sim, c).got.iter().all(|g| g.2 == SIZE));
+    assert!(rows::<EchoRow>(e2).iter().all(|g| g.2 == SIZE));
+    assert_eq!(rows::<EchoRow>(e2).len(), N as usize);
+    assert!(rows::<ClientRow>(c).iter().all(|g| g.2 == SIZE));
     let frame = 14 + 20 + 8 + SIZE;
     let dev = sim.model.nodes()[h0.index()].devices[0];
     let wire = &sim.model.devices()[dev.index()].wire;
@@ -582,7 +615,7 @@ fn planes_compose_as_a_stack() {
         "the wire side sees it first"
     );
     assert_eq!(p1.seen_receive, vec![12; N as usize]);
-    assert!(app::<Echo>(&sim, e2).got.iter().all(|g| g.1 == 0));
+    assert!(rows::<EchoRow>(e2).iter().all(|g| g.1 == 0));
     assert_eq!(sim.model.fates().dropped_by_host_planes, N as u64);
     assert_conserved(&sim);
     let out = tshark(&dir.join("h0.pcap"), "ip.src == 10.0.0.1", &["ip.dsfield"]);
@@ -687,10 +720,10 @@ fn steer(mode: Mode, name: &str) -> (Simulation<Network>, AppId, [AppId; 2], Tem
 /// port shows each datagram arrive for H1 and leave for H2.
 #[test]
 fn redirect_routes_a_frame_on_from_another_node() {
-    let (sim, c, [e1, e2], dir) = steer(Mode::Redirect, "redirect");
-    assert!(app::<Echo>(&sim, e1).got.is_empty());
-    assert_eq!(app::<Echo>(&sim, e2).got.len(), N as usize);
-    let got = &app::<Client>(&sim, c).got;
+    let (_sim, c, [e1, e2], dir) = steer(Mode::Redirect, "redirect");
+    assert!(rows::<EchoRow>(e1).is_empty());
+    assert_eq!(rows::<EchoRow>(e2).len(), N as usize);
+    let got = &rows::<ClientRow>(c);
     assert_eq!(got.len(), N as usize);
     assert!(got.iter().all(|&g| g == (H2, 7, SIZE)));
     let pcap = dir.join("h1.pcap");
@@ -708,9 +741,9 @@ fn redirect_routes_a_frame_on_from_another_node() {
 /// `N` answers from H1:7 though no application on h1 saw them.
 #[test]
 fn send_out_transmits_the_frame_as_the_plane_left_it() {
-    let (sim, c, [e1, _], dir) = steer(Mode::Reflect, "reflect");
-    assert!(app::<Echo>(&sim, e1).got.is_empty());
-    let got = &app::<Client>(&sim, c).got;
+    let (_sim, c, [e1, _], dir) = steer(Mode::Reflect, "reflect");
+    assert!(rows::<EchoRow>(e1).is_empty());
+    let got = &rows::<ClientRow>(c);
     assert_eq!(got.len(), N as usize);
     assert!(got.iter().all(|&g| g == (H1, 7, SIZE)));
     let out = tshark(&dir.join("h1.pcap"), "ip.src == 10.0.1.1", &["udp.dstport"]);
@@ -721,9 +754,9 @@ fn send_out_transmits_the_frame_as_the_plane_left_it() {
 /// nothing), and its answers come back over the network.
 #[test]
 fn deliver_on_send_hands_the_packet_to_a_node_without_a_wire() {
-    let (sim, c, [e1, _], dir) = steer(Mode::Deliver, "deliver");
-    assert_eq!(app::<Echo>(&sim, e1).got.len(), N as usize);
-    assert_eq!(app::<Client>(&sim, c).got.len(), N as usize);
+    let (_sim, c, [e1, _], dir) = steer(Mode::Deliver, "deliver");
+    assert_eq!(rows::<EchoRow>(e1).len(), N as usize);
+    assert_eq!(rows::<ClientRow>(c).len(), N as usize);
     assert!(
         tshark(
             &dir.join("h0.pcap"),

@@ -36,6 +36,7 @@ fn pair() -> (NetworkBuilder, NodeId, NodeId) {
         delay: DELAY,
         queue: QueueLimit::Packets(100),
         loss: 0.0,
+        aqm: Default::default(),
     };
     b.connect(a, h, link);
     (b, a, h)

@@ -332,7 +332,7 @@ fn network(tcp: TcpConfig, pcap: Option<&Path>) -> (Simulation<Network>, AppId, 
     sim.run_until(SimTime::from_secs(5));
     sim.model.finish_taps().unwrap();
     assert_eq!(
-        sim.model.app(rx).report().bytes_received,
+        sim.model.app(rx).report().counters().bytes_received,
         1_000_000,
         "delivered"
     );

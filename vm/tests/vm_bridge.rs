@@ -19,6 +19,7 @@ fn link() -> LinkConfig {
         delay: SimTime::from_us(10),
         queue: QueueLimit::Packets(100),
         loss: 0.0,
+        aqm: Default::default(),
     }
 }
 

@@ -4,10 +4,10 @@ use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
 
-use crate::app::{AppCtx, AppReport, Application, Report};
-use crate::report::BulkReport;
 use super::traffic::{FlowBytes, TrafficTable};
 use crate::FieldError;
+use crate::app::{AppCtx, AppReport, Application, Report};
+use crate::report::BulkReport;
 use crate::socket::SocketId;
 use crate::tcp::TcpEvent;
 

@@ -4,9 +4,9 @@ use std::net::Ipv4Addr;
 
 use sim_core::{DataRate, RatePacer, SimTime};
 
-use crate::app::{AppCtx, AppReport, Application, Report};
 use super::traffic::{MAX_DATAGRAM_PAYLOAD, TrafficTable, positive_time, size_in};
 use crate::FieldError;
+use crate::app::{AppCtx, AppReport, Application, Report};
 
 /// Parameters of an [`OnOff`] source.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -5,10 +5,10 @@ use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
 
-use crate::app::{AppCtx, AppReport, Application, Report};
-use crate::report::PingReport;
 use super::traffic::{MAX_DATAGRAM_PAYLOAD, TrafficTable, positive_time, size_in};
 use crate::FieldError;
+use crate::app::{AppCtx, AppReport, Application, Report};
+use crate::report::PingReport;
 use crate::wire::{IcmpRepr, L4, Packet};
 
 /// Parameters of a [`Ping`].

@@ -7,10 +7,10 @@ use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
 
-use crate::app::{AppCtx, AppReport, Application, Report};
-use crate::report::RequestReport;
 use super::traffic::{TrafficTable, positive_bytes, positive_time};
 use crate::FieldError;
+use crate::app::{AppCtx, AppReport, Application, Report};
+use crate::report::RequestReport;
 use crate::socket::SocketId;
 use crate::tcp::TcpEvent;
 

@@ -114,13 +114,14 @@ mod tests {
             ttl: 64,
             ident: 0,
             tos: 0,
+            dont_fragment: false,
         };
         ip.set_ecn(ecn);
         Packet {
             eth: EthernetRepr {
                 dst: Default::default(),
                 src: Default::default(),
-                vlan: None,
+                vlan: Default::default(),
                 ethertype: EtherType::Ipv4,
             },
             l3: L3::Ipv4(ip),
@@ -129,6 +130,7 @@ mod tests {
                 dst_port: 2,
             }),
             payload_len,
+            encap: None,
             meta: PacketMeta {
                 uid: 0,
                 flow: 0,

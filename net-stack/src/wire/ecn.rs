@@ -108,6 +108,7 @@ mod tests {
             ttl: 64,
             ident: 0,
             tos,
+            dont_fragment: false,
         }
     }
 
@@ -138,7 +139,7 @@ mod tests {
             eth: EthernetRepr {
                 dst: Default::default(),
                 src: Default::default(),
-                vlan: None,
+                vlan: Default::default(),
                 ethertype: EtherType::Ipv4,
             },
             l3: L3::Ipv4(ip),
@@ -147,6 +148,7 @@ mod tests {
                 dst_port: 2,
             }),
             payload_len: 100,
+            encap: None,
             meta: PacketMeta {
                 uid: 0,
                 flow: 0,
