@@ -25,8 +25,8 @@ pub fn install(
     if !c.app.is_openflow() {
         return Ok(());
     }
-    let rng = RngStreams::new(scenario.seed).stream("openflow/timing");
-    let mut plane = OpenFlowPlane::new(c.plane_config(), rng, move |topology| {
+    let streams = RngStreams::new(scenario.seed);
+    let mut plane = OpenFlowPlane::new(c.plane_config(), streams, move |topology| {
         let app = app_with_config(c.app, &topology, c.app_config())
             .expect("an OpenFlow app: checked above");
         Controller::new(topology, app)
