@@ -243,7 +243,7 @@ impl Harness {
     }
 
     /// A 100-byte UDP datagram from host `src` to host `dst`, Ethernet destination broadcast.
-    fn datagram(&mut self, src: usize, dst: usize) -> Packet {
+    pub(crate) fn datagram(&mut self, src: usize, dst: usize) -> Packet {
         let meta = self.meta();
         let (s, d) = (&self.hosts[src], &self.hosts[dst]);
         Packet {
