@@ -23,9 +23,9 @@
 
 /// High part of ln 2 (fdlibm `ln2_hi`): its last 11 mantissa bits are zero, so `e · LN2_HI`
 /// is exact for every exponent `e` of a double.
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000); // 6.93147180369123816490e-01
 /// ln 2 − [`LN2_HI`] (fdlibm `ln2_lo`).
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76); // 1.90821492927058770002e-10
 
 /// `1/(2k+1)` for `k = 0..=10`, evaluated by the compiler (IEEE, correctly rounded).
 const ATANH: [f64; 11] = [
