@@ -60,13 +60,7 @@ pub fn build(
             .trace
             .openflow_pcap
             .then(|| out.join("pcap").join("openflow.pcap"));
-        crate::sdn::install(&mut b, scenario, capture.as_deref()).map_err(|e| {
-            source.error_at(
-                0..0,
-                format!("cannot create the control-channel capture: {e}"),
-                None,
-            )
-        })?;
+        crate::sdn::install(&mut b, scenario, source, capture.as_deref())?;
     }
     let mut vms = Vec::with_capacity(scenario.vms.len());
     for (i, v) in scenario.vms.iter().enumerate() {

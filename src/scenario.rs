@@ -431,17 +431,18 @@ snaplen = 128
         assert_eq!(sc.topology.link, link, "inline link table");
         assert_eq!(
             sc.controller,
-            ControllerConfig {
-                app: AppKind::DynamicRouting,
-                ecmp: Ecmp::Off,
-                stats_interval: t("2s"),
-                channel_latency: t("100us"),
-                switch_timing: SwitchTimingPreset::Ofswitch13,
-                processing_time: openflow::timing::Delay::Normal {
+            ControllerConfig::from(openflow::config::ControllerTable {
+                app: Some(AppKind::DynamicRouting),
+                ecmp: Some(Ecmp::Off),
+                stats_interval: Some(t("2s")),
+                channel_latency: Some(t("100us")),
+                switch_timing: Some(SwitchTimingPreset::Ofswitch13),
+                processing_time: Some(openflow::timing::Delay::Normal {
                     mean: t("100us"),
                     sd: t("20us"),
-                },
-            },
+                }),
+                ..Default::default()
+            }),
             "controller"
         );
         assert_eq!(
@@ -661,16 +662,31 @@ snaplen = 128
             },
             "dumbbell defaults"
         );
+        let c = &sc.controller;
         assert_eq!(
-            sc.controller,
-            ControllerConfig {
-                app: AppKind::None,
-                ecmp: Ecmp::Off,
-                stats_interval: t("5s"),
-                channel_latency: t("50us"),
-                switch_timing: SwitchTimingPreset::Seed000,
-                processing_time: openflow::timing::SEED000_STAGE,
-            },
+            (
+                c.app,
+                c.apps.as_slice(),
+                c.ecmp,
+                c.stats_interval,
+                c.channel_latency
+            ),
+            (AppKind::None, &[][..], Ecmp::Off, t("5s"), t("50us")),
+            "controller defaults"
+        );
+        assert_eq!(
+            (
+                c.switch_timing,
+                c.processing_time,
+                c.name.as_str(),
+                c.extra.len()
+            ),
+            (
+                SwitchTimingPreset::Seed000,
+                openflow::timing::SEED000_STAGE,
+                "c0",
+                0
+            ),
             "controller defaults"
         );
         assert_eq!(

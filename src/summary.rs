@@ -232,8 +232,9 @@ pub struct MigrationSummary {
 /// still on a channel or waiting for the controller when the run ends is not counted.
 #[derive(Debug, Serialize)]
 pub struct ControllerSummary {
-    /// The controller app.
-    pub app: &'static str,
+    /// The controller's apps, joined by `+` in order (`learning+monitor`); with several
+    /// controllers, each controller's joined by `, ` in file order.
+    pub app: String,
     /// Messages received from switches.
     pub received: u64,
     /// Messages sent to switches.
@@ -346,10 +347,20 @@ fn migration_summary(
 }
 
 fn controller_summary(net: &Network) -> Option<ControllerSummary> {
-    let controller = crate::sdn::plane_of(net)?.controller()?;
-    let c = controller.counters().total;
+    let controllers = crate::sdn::plane_of(net)?.controllers();
+    if controllers.is_empty() {
+        return None;
+    }
+    let mut c = openflow::controller::MessageCounts::default();
+    for n in controllers {
+        c += n.controller.counters().total;
+    }
+    let names: Vec<String> = controllers
+        .iter()
+        .map(|n| n.controller.app_names())
+        .collect();
     Some(ControllerSummary {
-        app: controller.app().name(),
+        app: names.join(", "),
         received: c.received,
         sent: c.sent,
         packet_ins: c.packet_ins,

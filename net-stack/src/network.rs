@@ -52,8 +52,8 @@ pub enum Event {
     LinkState(crate::LinkId, bool),
     /// The oldest frame a switch plane sent out of this device is due.
     SwitchOut(DeviceId),
-    /// The switch plane's timer.
-    PlaneTimer,
+    /// An event the switch plane scheduled for itself ([`crate::plane::PlaneCtx::schedule`]).
+    Plane(crate::plane::PlaneEvent),
     /// A host's ARP retry timer for an address.
     ArpTimer(NodeId, Ipv4Addr),
     /// A signal reaches an application ([`crate::signal`]: pushed at the sending instant, so
@@ -156,7 +156,6 @@ pub struct Network {
     /// Frames the plane sent, waiting for their time, per device (empty without a plane).
     plane_out: Vec<VecDeque<(SimTime, PacketId)>>,
     plane_sends: Vec<PlaneSend>,
-    plane_timer_at: Option<SimTime>,
     /// The host planes, if any (see [`crate::host_plane`]).
     pub(crate) host_planes: Option<HostPlanes>,
     next_uid: u64,
@@ -196,7 +195,6 @@ impl Network {
             plane: None,
             plane_out: Vec::new(),
             plane_sends: Vec::new(),
-            plane_timer_at: None,
             host_planes: None,
             next_uid: 0,
             actions: Vec::new(),
@@ -583,7 +581,7 @@ impl Model for Network {
             Event::TcpTimer(sid) => self.on_tcp_timer(sched, sid),
             Event::LinkState(link, up) => self.set_link_state(sched, link, up),
             Event::SwitchOut(dev) => self.on_switch_out(sched, dev),
-            Event::PlaneTimer => self.on_plane_timer(sched),
+            Event::Plane(ev) => self.with_plane(sched, |p, ctx| p.on_event(ctx, ev)),
             Event::ArpTimer(node, ip) => self.on_arp_timer(sched, node, ip),
             Event::Signal(app, signal) => self.deliver_signal(sched, app, signal),
             Event::TraceSample(i) => {

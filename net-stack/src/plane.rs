@@ -4,13 +4,23 @@
 //! frame it receives is handed, by value, to the network's [`SwitchPlane`], and the plane
 //! sends frames back out through [`PlaneCtx::send`], each at a time of its choosing (its
 //! per-packet processing latency). The `openflow` crate implements the plane with OpenFlow
-//! 1.3 switches and a controller; net-stack never names it (DESIGN.md, "Extension rule").
+//! 1.3 switches and controllers; net-stack never names it (DESIGN.md, "Extension rule").
 //!
 //! ```text
 //!   device ──Arrive──► Network ──on_packet(node, port, pkt)──► SwitchPlane
 //!   device ◄─device_send── Network ◄──ctx.send(node, port, at, pkt)──┘
-//!                             ▲ handle_timeout at poll_timeout()
+//!   engine ──Event::Plane(ev)──► Network ──on_event(ev)──► SwitchPlane
+//!   engine ◄──────────────────── Network ◄──ctx.schedule(at, ev)──┘
 //! ```
+//!
+//! **One timeline.** A plane keeps no clock and no queue of its own: whatever it wants to
+//! happen later — a control message arriving, a switch finishing a message, a flow entry
+//! expiring, a controller timer — it schedules through [`PlaneCtx::schedule`] as a
+//! [`PlaneEvent`], a plain `u64` whose meaning the plane defines, and the engine hands it back
+//! to [`SwitchPlane::on_event`] at that time. The event takes its place in sim-core's queue
+//! like any other: by time, and among events at the same time in the order they were
+//! scheduled (sim-core's ordering contract, [`sim_core::event_queue`]). A plane that wants an
+//! event to be superseded (a timer moved later) ignores the stale one when it comes.
 //!
 //! Frames a plane sends out of one port leave in the order it sent them: a frame is never
 //! transmitted before one sent earlier to the same port, whatever the times asked for (a
@@ -21,12 +31,17 @@
 
 use std::any::Any;
 
-use sim_core::SimTime;
+use sim_core::{Scheduler, SimTime};
 
 use crate::NodeId;
 use crate::device::Device;
+use crate::network::Event;
 use crate::node::Node;
 use crate::wire::Packet;
+
+/// An event a plane scheduled for itself: plain data whose meaning the plane defines (an
+/// index, a packed kind and slot). It rides in [`Event::Plane`].
+pub type PlaneEvent = u64;
 
 /// Forwarding logic for the network's switch nodes; see the [module docs](self).
 pub trait SwitchPlane {
@@ -43,11 +58,8 @@ pub trait SwitchPlane {
     fn on_link_state(&mut self, ctx: &mut PlaneCtx<'_>, node: NodeId, port: u16, up: bool);
     /// The output queue of `port` refused a frame the plane sent.
     fn on_queue_drop(&mut self, node: NodeId, port: u16);
-    /// The time [`SwitchPlane::poll_timeout`] asked for has come.
-    fn handle_timeout(&mut self, ctx: &mut PlaneCtx<'_>);
-    /// The next instant the plane wants [`SwitchPlane::handle_timeout`] called, asked after
-    /// every call into the plane.
-    fn poll_timeout(&mut self) -> Option<SimTime>;
+    /// An event the plane scheduled with [`PlaneCtx::schedule`] is due.
+    fn on_event(&mut self, ctx: &mut PlaneCtx<'_>, event: PlaneEvent);
     /// For downcasting to the concrete plane (summaries, tests).
     fn as_any(&self) -> &dyn Any;
     /// For downcasting to the concrete plane.
@@ -65,28 +77,38 @@ pub(crate) struct PlaneSend {
 
 /// What a [`SwitchPlane`] may do while it is called.
 pub struct PlaneCtx<'a> {
-    now: SimTime,
+    sched: &'a mut Scheduler<Event>,
     sends: &'a mut Vec<PlaneSend>,
 }
 
 impl<'a> PlaneCtx<'a> {
-    pub(crate) fn new(now: SimTime, sends: &'a mut Vec<PlaneSend>) -> Self {
-        PlaneCtx { now, sends }
+    pub(crate) fn new(sched: &'a mut Scheduler<Event>, sends: &'a mut Vec<PlaneSend>) -> Self {
+        PlaneCtx { sched, sends }
     }
 
     /// The current simulated time.
+    #[inline]
     pub fn now(&self) -> SimTime {
-        self.now
+        self.sched.now()
     }
 
     /// Sends `pkt` out of `port` of switch `node` at `at` (not before now, and not before a
     /// frame sent earlier to the same port).
+    #[inline]
     pub fn send(&mut self, node: NodeId, port: u16, at: SimTime, pkt: Packet) {
         self.sends.push(PlaneSend {
             node,
             port,
-            at: at.max(self.now),
+            at: at.max(self.now()),
             pkt,
         });
+    }
+
+    /// Schedules `event` for [`SwitchPlane::on_event`] at `at` (now if `at` is past). It is
+    /// an engine event: among events at the same time it runs after those scheduled before it.
+    #[inline]
+    pub fn schedule(&mut self, at: SimTime, event: PlaneEvent) {
+        let at = at.max(self.sched.now());
+        self.sched.schedule_at(at, Event::Plane(event));
     }
 }

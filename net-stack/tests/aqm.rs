@@ -48,10 +48,7 @@ impl SwitchPlane for EctBridge {
     }
     fn on_link_state(&mut self, _: &mut PlaneCtx<'_>, _: NodeId, _: u16, _: bool) {}
     fn on_queue_drop(&mut self, _node: NodeId, _port: u16) {}
-    fn handle_timeout(&mut self, _ctx: &mut PlaneCtx<'_>) {}
-    fn poll_timeout(&mut self) -> Option<SimTime> {
-        None
-    }
+    fn on_event(&mut self, _ctx: &mut PlaneCtx<'_>, _event: u64) {}
     fn as_any(&self) -> &dyn Any {
         self
     }

@@ -61,10 +61,7 @@ impl SwitchPlane for Bridge {
         self.link_events.push((node, port, up));
     }
     fn on_queue_drop(&mut self, _node: NodeId, _port: u16) {}
-    fn handle_timeout(&mut self, _ctx: &mut PlaneCtx<'_>) {}
-    fn poll_timeout(&mut self) -> Option<SimTime> {
-        None
-    }
+    fn on_event(&mut self, _ctx: &mut PlaneCtx<'_>, _event: u64) {}
     fn as_any(&self) -> &dyn Any {
         self
     }

@@ -13,6 +13,11 @@
 //!   (x.y = host number h = 2 + (d − 1) mod 65533, so dpid 1 is 192.168.0.2)
 //! ```
 //!
+//! A network with several controllers gives the first one (index 0) the addresses above and
+//! controller `c ≥ 1` the address 192.168.255.(255 − c) and MAC 02:ff:00:00:ff:(255 − c)
+//! ([`controller_ip`], [`controller_mac`]), at the top of the range, which switch numbers
+//! reach only past 65,000 switches.
+//!
 //! The switch is the TCP client, as in OpenFlow. [`ChannelCapture::connect`] writes the
 //! three-way handshake; [`ChannelCapture::message`] writes the message's bytes
 //! ([`Message::encode`]) as one PSH|ACK segment, or as several of at most [`MSS`] bytes when
@@ -53,6 +58,24 @@ const SYN: u8 = 0x02;
 const PSH: u8 = 0x08;
 const ACK: u8 = 0x10;
 
+/// Controller `c`'s address: [`CONTROLLER_IP`] for the first, 192.168.255.(255 − c) for the
+/// others (`c` < 255).
+pub fn controller_ip(c: u8) -> Ipv4Addr {
+    match c {
+        0 => CONTROLLER_IP,
+        c => Ipv4Addr::new(192, 168, 255, 255 - c),
+    }
+}
+
+/// Controller `c`'s MAC address: [`CONTROLLER_MAC`] for the first, 02:ff:00:00:ff:(255 − c)
+/// for the others.
+pub fn controller_mac(c: u8) -> [u8; 6] {
+    match c {
+        0 => CONTROLLER_MAC,
+        c => [0x02, 0xff, 0, 0, 0xff, 255 - c],
+    }
+}
+
 /// Host number of switch `dpid` on 192.168.0.0/16: `2 + (dpid − 1) mod 65533`, in 2..=65534,
 /// so dpid 1 is .0.2 and no switch takes the controller's .0.1 or the broadcast address.
 /// Datapath ids above 65533 wrap around (their source ports still tell them apart).
@@ -92,6 +115,8 @@ struct Half {
 #[derive(Clone, Copy, Debug)]
 struct Conn {
     dpid: u64,
+    /// The controller it connects to (index).
+    ctl: u8,
     switch: Half,
     controller: Half,
 }
@@ -99,7 +124,7 @@ struct Conn {
 impl Conn {
     /// The connection before the handshake, with initial sequence numbers derived from the
     /// dpid (a fixed mix, so different switches do not share sequence spaces).
-    fn new(dpid: u64) -> Self {
+    fn new(dpid: u64, ctl: u8) -> Self {
         let h = (dpid ^ (dpid >> 32)) as u32;
         let isn_sw = h.wrapping_mul(0x9e37_79b9) ^ 0x1000_0000;
         let isn_ctl = isn_sw.rotate_left(16) ^ 0x6000_0000;
@@ -110,6 +135,7 @@ impl Conn {
         };
         Conn {
             dpid,
+            ctl,
             switch: half(isn_sw),
             controller: half(isn_ctl),
         }
@@ -152,12 +178,17 @@ impl ChannelCapture {
     }
 
     /// Writes the TCP handshake (SYN, SYN-ACK, ACK, all at `now`) of switch `dpid`'s
-    /// connection to the controller. Does nothing if that connection is already open.
+    /// connection to the (first) controller. Does nothing if that connection is already open.
     pub fn connect(&mut self, now: SimTime, dpid: u64) -> io::Result<()> {
+        self.connect_to(now, dpid, 0)
+    }
+
+    /// [`ChannelCapture::connect`] to controller `ctl` ([`controller_ip`]).
+    pub fn connect_to(&mut self, now: SimTime, dpid: u64, ctl: u8) -> io::Result<()> {
         if self.conns.contains_key(&dpid) {
             return Ok(());
         }
-        let mut c = Conn::new(dpid);
+        let mut c = Conn::new(dpid, ctl);
         let mss = [TcpOptionElement::MaximumSegmentSize(MSS as u16)];
         // SYN and SYN-ACK each take one sequence number.
         let syn_seq = c.switch.next_seq;
@@ -228,16 +259,11 @@ impl ChannelCapture {
         payload: &[u8],
     ) -> io::Result<()> {
         let (sw_ip, sw_mac, sw_port) = (switch_ip(c.dpid), switch_mac(c.dpid), switch_port(c.dpid));
+        let ctl = (controller_ip(c.ctl), controller_mac(c.ctl), OPENFLOW_PORT);
         let ((src_ip, src_mac, sport), (dst_ip, dst_mac, dport)) = if from_switch {
-            (
-                (sw_ip, sw_mac, sw_port),
-                (CONTROLLER_IP, CONTROLLER_MAC, OPENFLOW_PORT),
-            )
+            ((sw_ip, sw_mac, sw_port), ctl)
         } else {
-            (
-                (CONTROLLER_IP, CONTROLLER_MAC, OPENFLOW_PORT),
-                (sw_ip, sw_mac, sw_port),
-            )
+            (ctl, (sw_ip, sw_mac, sw_port))
         };
         let (tx, _) = c.ends(from_switch);
         let ip_id = tx.ip_id;

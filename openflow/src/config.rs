@@ -1,5 +1,6 @@
-//! The scenario's `[controller]` table: which app runs the network, and the latencies of the
-//! control plane.
+//! The scenario's `[controller]` table: which apps and shim run the network, the latencies of
+//! the control plane, and any further controllers (`[[controller.extra]]`, each with its own
+//! switches, apps and channel).
 //!
 //! [`ControllerConfig`] deserialises from the table ([`ControllerTable`]) with units and
 //! defaults; [`ControllerConfig::problems`] checks what the types cannot and names the key.
@@ -11,7 +12,7 @@ use net_stack::routing::Ecmp;
 use serde::Deserialize;
 use sim_core::SimTime;
 
-use crate::controller::{AppConfig, AppKind};
+use crate::controller::{AppConfig, AppKind, ShimKind};
 use crate::plane::PlaneConfig;
 use crate::timing::{self, Delay, SwitchTiming};
 
@@ -49,12 +50,24 @@ impl SwitchTimingPreset {
     }
 }
 
-/// `[controller]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// `[controller]`: the controller `name` (default `c0`) with its apps, shim and channel, the
+/// network-wide switch and polling parameters, and any `[[controller.extra]]` controllers.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(from = "ControllerTable")]
 pub struct ControllerConfig {
-    /// `app`. Default `none`.
+    /// `app`, or the first of `apps`. Default `none`: no OpenFlow.
     pub app: AppKind,
+    /// Every app, in the order events reach them (`apps`, or `[app]`; empty with `none`).
+    pub apps: Vec<AppKind>,
+    /// `shim`. Default `none`.
+    pub shim: ShimKind,
+    /// `name`: the controller's name (its random stream, errors). Default `c0`.
+    pub name: String,
+    /// `switches`: the switches it runs; `None` (the default) = every switch no
+    /// `[[controller.extra]]` controller lists.
+    pub switches: Option<Vec<String>>,
+    /// `[[controller.extra]]`: further controllers, each with its own switches.
+    pub extra: Vec<ExtraController>,
     /// `ecmp`: only with `app = "none"`. Default `off`.
     pub ecmp: Ecmp,
     /// `stats_interval`: port-statistics polling period. Default 5 s; never zero.
@@ -66,6 +79,27 @@ pub struct ControllerConfig {
     /// `processing_time`: the controller's time per message (a delay distribution). Default
     /// per `switch_timing`.
     pub processing_time: Delay,
+    /// Whether `app` and `apps` were written.
+    app_keys: (bool, bool),
+}
+
+/// One `[[controller.extra]]` controller, its defaults resolved from `[controller]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraController {
+    /// `name` (**required**).
+    pub name: String,
+    /// `app` / `apps`; default: those of `[controller]`.
+    pub apps: Vec<AppKind>,
+    /// `shim`; default: that of `[controller]`.
+    pub shim: ShimKind,
+    /// `channel_latency`; default: that of `[controller]`.
+    pub channel_latency: SimTime,
+    /// `processing_time`; default: that of `[controller]`.
+    pub processing_time: Delay,
+    /// `switches` (**required**, not empty): the switches it runs.
+    pub switches: Vec<String>,
+    /// Whether `app` and `apps` were written.
+    app_keys: (bool, bool),
 }
 
 impl Default for ControllerConfig {
@@ -76,11 +110,22 @@ impl Default for ControllerConfig {
 
 /// The `[controller]` table as a scenario writes it; keys not written take the defaults of
 /// [`ControllerConfig`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ControllerTable {
     /// `app`.
     pub app: Option<AppKind>,
+    /// `apps`.
+    pub apps: Option<Vec<AppKind>>,
+    /// `shim`.
+    pub shim: Option<ShimKind>,
+    /// `name`.
+    pub name: Option<String>,
+    /// `switches`.
+    pub switches: Option<Vec<String>>,
+    /// `[[controller.extra]]`.
+    #[serde(default)]
+    pub extra: Vec<ExtraControllerTable>,
     /// `ecmp`.
     pub ecmp: Option<Ecmp>,
     /// `stats_interval`.
@@ -93,25 +138,115 @@ pub struct ControllerTable {
     pub processing_time: Option<Delay>,
 }
 
+/// A `[[controller.extra]]` table as a scenario writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraControllerTable {
+    /// `name`.
+    pub name: String,
+    /// `app`.
+    pub app: Option<AppKind>,
+    /// `apps`.
+    pub apps: Option<Vec<AppKind>>,
+    /// `shim`.
+    pub shim: Option<ShimKind>,
+    /// `channel_latency`.
+    pub channel_latency: Option<SimTime>,
+    /// `processing_time`.
+    pub processing_time: Option<Delay>,
+    /// `switches`.
+    pub switches: Vec<String>,
+}
+
+/// The app list `app` and `apps` describe: `apps` if written, else `[app]` (nothing for
+/// `none`), else `default`.
+fn app_list(app: Option<AppKind>, apps: Option<Vec<AppKind>>, default: &[AppKind]) -> Vec<AppKind> {
+    match (app, apps) {
+        (_, Some(list)) => list,
+        (Some(AppKind::None), None) => Vec::new(),
+        (Some(a), None) => vec![a],
+        (None, None) => default.to_vec(),
+    }
+}
+
 impl From<ControllerTable> for ControllerConfig {
     fn from(t: ControllerTable) -> Self {
         let switch_timing = t.switch_timing.unwrap_or_default();
+        let app_keys = (t.app.is_some(), t.apps.is_some());
+        let apps = app_list(t.app, t.apps, &[]);
+        let shim = t.shim.unwrap_or_default();
+        let channel_latency = t.channel_latency.unwrap_or(SimTime::from_us(50));
+        let processing_time = t
+            .processing_time
+            .unwrap_or_else(|| switch_timing.default_processing());
+        let extra = t
+            .extra
+            .into_iter()
+            .map(|e| ExtraController {
+                app_keys: (e.app.is_some(), e.apps.is_some()),
+                apps: app_list(e.app, e.apps, &apps),
+                name: e.name,
+                shim: e.shim.unwrap_or(shim),
+                channel_latency: e.channel_latency.unwrap_or(channel_latency),
+                processing_time: e.processing_time.unwrap_or(processing_time),
+                switches: e.switches,
+            })
+            .collect();
         ControllerConfig {
-            app: t.app.unwrap_or_default(),
+            app: apps.first().copied().unwrap_or(AppKind::None),
+            apps,
+            shim,
+            name: t.name.unwrap_or_else(|| "c0".into()),
+            switches: t.switches,
+            extra,
             ecmp: t.ecmp.unwrap_or_default(),
             stats_interval: t.stats_interval.unwrap_or(SimTime::from_secs(5)),
-            channel_latency: t.channel_latency.unwrap_or(SimTime::from_us(50)),
+            channel_latency,
             switch_timing,
-            processing_time: t
-                .processing_time
-                .unwrap_or_else(|| switch_timing.default_processing()),
+            processing_time,
+            app_keys,
+        }
+    }
+}
+
+/// The problems of one controller's app list, each naming `apps`.
+fn app_problems(apps: &[AppKind], (app, list): (bool, bool), out: &mut Vec<FieldError>) {
+    if app && list {
+        out.push(
+            FieldError::new("apps", "write `app` or `apps`, not both", "both given")
+                .with_help("`apps = [\"learning\", \"monitor\"]` lists every app in order"),
+        );
+    }
+    if apps.contains(&AppKind::None) {
+        out.push(
+            FieldError::new("apps", "`apps` cannot list `none`", "none in a list")
+                .with_help("`app = \"none\"` alone turns OpenFlow off"),
+        );
+    }
+    if list && apps.is_empty() {
+        out.push(FieldError::new(
+            "apps",
+            "`apps` is empty: a controller runs at least one app",
+            "empty",
+        ));
+    }
+    for (i, a) in apps.iter().enumerate() {
+        if apps[..i].contains(a) {
+            out.push(FieldError::new(
+                "apps",
+                format!("`apps` lists `{}` twice", a.as_str()),
+                "listed twice",
+            ));
+            break;
         }
     }
 }
 
 impl ControllerConfig {
-    /// Every rule the types cannot express, each naming its key: `ecmp` other than `off` only
-    /// with `app = "none"`, `stats_interval` greater than zero.
+    /// Every rule the types cannot express for `[controller]` itself, each naming its key:
+    /// `ecmp` other than `off` only without OpenFlow, `stats_interval` greater than zero, a
+    /// valid app list, `[[controller.extra]]` only with an OpenFlow app, an empty `switches`.
+    /// The extra controllers' own problems are [`ControllerConfig::extra_problems`].
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
         if self.ecmp != Ecmp::Off && self.app.is_openflow() {
@@ -133,6 +268,58 @@ impl ControllerConfig {
                 "zero",
             ));
         }
+        app_problems(&self.apps, self.app_keys, &mut out);
+        if self.apps.is_empty() && !self.extra.is_empty() {
+            out.push(
+                FieldError::new(
+                    "extra",
+                    "`[[controller.extra]]` needs OpenFlow, but `[controller]` runs no app",
+                    "no OpenFlow",
+                )
+                .with_help("give `[controller]` an `app` (or `apps`) as well"),
+            );
+        }
+        if self.switches.as_ref().is_some_and(Vec::is_empty) {
+            out.push(
+                FieldError::new("switches", "`switches` is empty", "empty").with_help(
+                    "leave `switches` out to run every switch no other controller lists",
+                ),
+            );
+        }
+        out
+    }
+
+    /// The problems of each `[[controller.extra]]` controller, with its index: a valid app
+    /// list, a name of its own, a non-empty `switches`.
+    pub fn extra_problems(&self) -> Vec<(usize, FieldError)> {
+        let mut out = Vec::new();
+        for (i, e) in self.extra.iter().enumerate() {
+            let mut p = Vec::new();
+            app_problems(&e.apps, e.app_keys, &mut p);
+            if e.apps.is_empty() && !e.app_keys.1 {
+                p.push(FieldError::new(
+                    "app",
+                    format!("controller `{}` runs no app", e.name),
+                    "no app",
+                ));
+            }
+            let taken = e.name == self.name || self.extra[..i].iter().any(|o| o.name == e.name);
+            if taken {
+                p.push(FieldError::new(
+                    "name",
+                    format!("duplicate controller name `{}`", e.name),
+                    "duplicate",
+                ));
+            }
+            if e.switches.is_empty() {
+                p.push(FieldError::new(
+                    "switches",
+                    format!("controller `{}` lists no switches", e.name),
+                    "empty",
+                ));
+            }
+            out.extend(p.into_iter().map(|f| (i, f)));
+        }
         out
     }
 
@@ -142,6 +329,11 @@ impl ControllerConfig {
             stats_interval: self.stats_interval,
             ..AppConfig::default()
         }
+    }
+
+    /// Whether any controller runs `kind`.
+    pub fn runs(&self, kind: AppKind) -> bool {
+        self.apps.contains(&kind) || self.extra.iter().any(|e| e.apps.contains(&kind))
     }
 
     /// The OpenFlow plane's parameters.
@@ -201,6 +393,7 @@ mod tests {
         assert!(ControllerConfig::default().problems().is_empty());
         let c = ControllerConfig {
             app: AppKind::Learning,
+            apps: vec![AppKind::Learning],
             ecmp: Ecmp::PerPacket,
             stats_interval: SimTime::ZERO,
             ..ControllerConfig::default()

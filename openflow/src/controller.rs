@@ -1,21 +1,25 @@
 //! A Ryu-like OpenFlow 1.3 controller as a sans-IO state machine (DESIGN.md, "Sans-IO protocol
-//! cores"), with three apps: [`LearningSwitch`] (Ryu's `simple_switch_13`), [`ShortestPath`]
-//! and [`DynamicRouting`] (seed 002 §4.2).
+//! cores"), with four apps: [`LearningSwitch`] (Ryu's `simple_switch_13`), [`ShortestPath`],
+//! [`DynamicRouting`] (seed 002 §4.2) and [`Monitor`] (Ryu's `simple_monitor_13`).
 //!
 //! The [`Controller`] owns no clock and no event queue. The integrator feeds it what arrives
-//! on the control channels and collects what it sends; control-channel latency, processing
-//! time and pcap writing are the integrator's business.
+//! on the control channels and collects what it sends and the timers it sets; control-channel
+//! latency, processing time, when timers fire and pcap writing are the integrator's business.
 //!
 //! ```text
 //!   handle_connected(now, dpid) ──┐
-//!   handle_message(now, dpid, m) ─┼─► runtime ──► Shim::inbound ──► App::packet_in, …
-//!   handle_timeout(now) ──────────┘   │  ▲ echo,                        │ Context::flow_mod,
-//!                                     │  │ handshake,                   │ packet_out, send,
-//!                                     │  │ multipart joining            │ set_timer, …
-//!   poll_message() -> (dpid, m) ◄─────┘  └──── Shim::outbound ◄─────────┘
-//!   poll_timeout() -> Option<SimTime>        (xids assigned here, counters counted here)
+//!   handle_message(now, dpid, m) ─┼─► runtime ──► Shim::inbound ──► every app in order:
+//!   handle_timer(now, id) ────────┘   │  ▲ echo,                     App::packet_in, …
+//!                                     │  │ handshake,                   │ Context::flow_mod,
+//!                                     │  │ multipart joining            │ packet_out, send,
+//!   poll_message() -> (dpid, m) ◄─────┘  └──── Shim::outbound ◄─────────┘ set_timer, …
+//!   poll_timer() -> (at, id)                 (xids assigned here, counters counted here)
 //! ```
 //!
+//! * **Apps.** A controller runs an ordered list of apps, as `ryu-manager app1 app2` does:
+//!   every event goes to every app, in registration order (Ryu calls each app's handler for
+//!   the event class in the order the apps were loaded). What one app sends passes through
+//!   the shim before the next app sees the event.
 //! * **Handshake.** [`Controller::handle_connected`] queues HELLO, FEATURES_REQUEST and a
 //!   PORT_DESC multipart request at once (Ryu waits for the switch's HELLO and then for the
 //!   FEATURES_REPLY before the next step; pipelining them saves two channel round trips and
@@ -24,14 +28,17 @@
 //!   ask for whole frames in their OUTPUT actions (`max_len` = NO_BUFFER). The FEATURES_REPLY
 //!   registers the switch as a [`Datapath`] and reaches [`App::switch_features`].
 //! * **Runtime duties.** ECHO_REQUESTs are answered with the same xid and payload; HELLO and
-//!   ECHO_REPLY are absorbed. Everything else goes through the [`Shim`] to the app; multipart
-//!   replies flagged MORE are joined before the app sees them.
+//!   ECHO_REPLY are absorbed. Everything else goes through the [`Shim`] to the apps; multipart
+//!   replies flagged MORE are joined before the apps see them.
 //! * **Transaction ids.** Every message leaving with xid 0 gets the next id of one counter
 //!   (1, 2, …, skipping 0 on wrap), in the order messages leave, after the shim.
 //! * **Order.** Messages leave in the order produced; an app's messages pass through the shim
-//!   before the next inbound event is handed to the app. Timers due at the same instant fire
-//!   in the order they were set.
-//! * **Packets.** A PACKET_IN reaches the app only with the simulator [`Packet`] beside it
+//!   before the next inbound event is handed to an app.
+//! * **Timers.** Every timer an app or the shim sets comes out of [`Controller::poll_timer`]
+//!   as `(due time, id)`, in the order set; the integrator calls [`Controller::handle_timer`]
+//!   with the id when it is due (the OpenFlow plane schedules each as an engine event, so
+//!   timers due at the same instant fire in the order they were set).
+//! * **Packets.** A PACKET_IN reaches the apps only with the simulator [`Packet`] beside it
 //!   (there is no frame parser); an unbuffered PACKET_OUT carries its packet and the serialised
 //!   frame ([`Context::packet_out`]).
 //!
@@ -44,6 +51,7 @@ pub mod dynamic_routing;
 #[cfg(test)]
 pub(crate) mod harness;
 pub mod learning;
+pub mod monitor;
 pub mod routing;
 pub mod shim;
 pub mod shortest_path;
@@ -57,8 +65,9 @@ pub use app::{App, AppConfig, AppKind, Context, PacketInEvent, app, app_with_con
 pub use counters::{ControllerCounters, MessageCounts};
 pub use dynamic_routing::{DEFAULT_STATS_INTERVAL, DynamicRouting};
 pub use learning::{LEARNED_COOKIE, LearningSwitch};
+pub use monitor::{MONITOR_INTERVAL, Monitor};
 pub use routing::{Route, Routing};
-pub use shim::{NoShim, Shim, ShimContext};
+pub use shim::{BarrierShim, NoShim, Shim, ShimContext, ShimKind, shim};
 pub use shortest_path::ShortestPath;
 pub use topology::{
     Adjacency, GraphPath, SwitchGraph, SwitchInfo, SwitchLink, Topology, TopologyError,
@@ -81,23 +90,30 @@ pub struct Datapath {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TimerOwner {
-    App,
+    /// The app at this index of the controller's list.
+    App(usize),
     Shim,
 }
+
+/// A timer the controller set, as [`Controller::poll_timer`] names it; hand it back to
+/// [`Controller::handle_timer`] when it is due. Ids of fired timers are reused.
+pub type TimerId = u32;
 
 /// The controller runtime; see the [module docs](self).
 pub struct Controller {
     topology: Topology,
-    app: Box<dyn App>,
+    apps: Vec<Box<dyn App>>,
     shim: Box<dyn Shim>,
     started: bool,
     next_xid: u32,
     datapaths: BTreeMap<u64, Datapath>,
     /// Multipart reply parts waiting for their last part, by (dpid, xid).
     partial: BTreeMap<(u64, u32), MultipartReplyBody>,
-    /// Pending timers by (due time, sequence number).
-    timers: BTreeMap<(SimTime, u64), (TimerOwner, u64)>,
-    timer_seq: u64,
+    /// Pending timers by id (`None` = free slot); their times are the integrator's.
+    timers: Vec<Option<(TimerOwner, u64)>>,
+    free_timers: Vec<TimerId>,
+    /// Timers set since the integrator last asked, in the order set.
+    new_timers: VecDeque<(SimTime, TimerId)>,
     out: VecDeque<(u64, ControlMessage)>,
     counters: ControllerCounters,
 }
@@ -118,19 +134,35 @@ impl Controller {
     ///
     /// If the topology does not pass [`Topology::validate`].
     pub fn with_shim(topology: Topology, app: Box<dyn App>, shim: Box<dyn Shim>) -> Controller {
+        Controller::with_apps(topology, vec![app], shim)
+    }
+
+    /// A controller running `apps` in this order (every event reaches each of them, first to
+    /// last, as Ryu's apps in registration order), with `shim` between them and the runtime.
+    ///
+    /// # Panics
+    ///
+    /// If `apps` is empty or the topology does not pass [`Topology::validate`].
+    pub fn with_apps(
+        topology: Topology,
+        apps: Vec<Box<dyn App>>,
+        shim: Box<dyn Shim>,
+    ) -> Controller {
+        assert!(!apps.is_empty(), "a controller runs at least one app");
         if let Err(e) = topology.validate() {
             panic!("invalid controller topology: {e}");
         }
         Controller {
             topology,
-            app,
+            apps,
             shim,
             started: false,
             next_xid: 1,
             datapaths: BTreeMap::new(),
             partial: BTreeMap::new(),
-            timers: BTreeMap::new(),
-            timer_seq: 0,
+            timers: Vec::new(),
+            free_timers: Vec::new(),
+            new_timers: VecDeque::new(),
             out: VecDeque::new(),
             counters: ControllerCounters::default(),
         }
@@ -138,14 +170,25 @@ impl Controller {
 
     // ---- accessors -------------------------------------------------------------------------
 
-    /// The app (downcast with [`App::as_any`]).
+    /// The first app (downcast with [`App::as_any`]).
     pub fn app(&self) -> &dyn App {
-        self.app.as_ref()
+        self.apps[0].as_ref()
     }
 
-    /// The app, mutably.
+    /// The first app, mutably.
     pub fn app_mut(&mut self) -> &mut dyn App {
-        self.app.as_mut()
+        self.apps[0].as_mut()
+    }
+
+    /// Every app, in the order events reach them.
+    pub fn apps(&self) -> &[Box<dyn App>] {
+        &self.apps
+    }
+
+    /// The apps' names joined by `+`, in order (`learning+monitor`).
+    pub fn app_names(&self) -> String {
+        let names: Vec<&str> = self.apps.iter().map(|a| a.name()).collect();
+        names.join("+")
     }
 
     /// The shim ([`NoShim`] when built with [`Controller::new`]).
@@ -232,30 +275,29 @@ impl Controller {
         self.run_shim(now, |shim, ctx| shim.inbound(ctx, dpid, msg));
     }
 
-    /// Fires the timers due by `now` (app and shim), in due-time order.
-    pub fn handle_timeout(&mut self, now: SimTime) {
+    /// Fires timer `id` (one [`Controller::poll_timer`] announced) at `now`. An id that is
+    /// not pending (already fired) is ignored.
+    pub fn handle_timer(&mut self, now: SimTime, id: TimerId) {
         self.start(now);
-        while let Some(entry) = self.timers.first_entry() {
-            if entry.key().0 > now {
-                break;
+        let Some((owner, token)) = self.timers.get_mut(id as usize).and_then(Option::take) else {
+            return;
+        };
+        self.free_timers.push(id);
+        match owner {
+            TimerOwner::App(i) => {
+                let out = self.with_app(now, i, |app, ctx| app.timer(ctx, token));
+                self.drain(now, VecDeque::new(), out.into());
             }
-            let (owner, token) = entry.remove();
-            match owner {
-                TimerOwner::App => {
-                    let out = self.with_app(now, |app, ctx| app.timer(ctx, token));
-                    self.drain(now, VecDeque::new(), out.into());
-                }
-                TimerOwner::Shim => self.run_shim(now, |shim, ctx| shim.timer(ctx, token)),
-            }
+            TimerOwner::Shim => self.run_shim(now, |shim, ctx| shim.timer(ctx, token)),
         }
     }
 
-    /// Runs `f` on the app with a [`Context`], as if an event had arrived: for commands from
-    /// outside the control channel (an orchestrator announcing a VM move, a test poking the
-    /// app). What the app sends goes through the shim like everything else.
+    /// Runs `f` on the first app with a [`Context`], as if an event had arrived: for commands
+    /// from outside the control channel (an orchestrator announcing a VM move, a test poking
+    /// the app). What the app sends goes through the shim like everything else.
     pub fn handle_command(&mut self, now: SimTime, f: impl FnOnce(&mut dyn App, &mut Context)) {
         self.start(now);
-        let out = self.with_app(now, f);
+        let out = self.with_app(now, 0, f);
         self.drain(now, VecDeque::new(), out.into());
     }
 
@@ -267,10 +309,11 @@ impl Controller {
         self.out.pop_front()
     }
 
-    /// When [`Controller::handle_timeout`] must next be called.
+    /// The next timer set since the last call, in the order set: call
+    /// [`Controller::handle_timer`] with its id at its time (or now, if that is past).
     #[must_use]
-    pub fn poll_timeout(&mut self) -> Option<SimTime> {
-        self.timers.keys().next().map(|&(at, _)| at)
+    pub fn poll_timer(&mut self) -> Option<(SimTime, TimerId)> {
+        self.new_timers.pop_front()
     }
 
     // ---- internals -------------------------------------------------------------------------
@@ -278,8 +321,10 @@ impl Controller {
     fn start(&mut self, now: SimTime) {
         if !self.started {
             self.started = true;
-            let out = self.with_app(now, |app, ctx| app.start(ctx));
-            self.drain(now, VecDeque::new(), out.into());
+            for i in 0..self.apps.len() {
+                let out = self.with_app(now, i, |app, ctx| app.start(ctx));
+                self.drain(now, VecDeque::new(), out.into());
+            }
         }
     }
 
@@ -301,8 +346,17 @@ impl Controller {
 
     fn add_timers(&mut self, owner: TimerOwner, timers: Vec<(SimTime, u64)>) {
         for (at, token) in timers {
-            self.timers.insert((at, self.timer_seq), (owner, token));
-            self.timer_seq += 1;
+            let id = match self.free_timers.pop() {
+                Some(id) => {
+                    self.timers[id as usize] = Some((owner, token));
+                    id
+                }
+                None => {
+                    self.timers.push(Some((owner, token)));
+                    (self.timers.len() - 1) as TimerId
+                }
+            };
+            self.new_timers.push_back((at, id));
         }
     }
 }
@@ -439,25 +493,116 @@ mod tests {
         assert_eq!(recorder(&c), ["port_stats 3 2"], "one reply, two entries");
     }
 
-    /// Timers fire by due time, same-time ones in the order set; what a timer handler sends
-    /// leaves with fresh xids.
+    /// Timers come out in the order set, each with its due time; fired by id they reach the
+    /// app that set them, and what a timer handler sends leaves with fresh xids. A fired id
+    /// is not fired again.
     #[test]
-    fn timers_fire_in_order() {
+    fn timers_fire_by_id() {
         let mut c = Controller::new(fat_tree_topology(4, 4), Box::new(Recorder::default()));
-        c.handle_timeout(SimTime::ZERO);
-        assert_eq!(
-            c.poll_timeout(),
-            Some(SimTime::from_us(5)),
-            "earliest first"
+        c.handle_message(
+            SimTime::ZERO,
+            1,
+            from_switch(1, MessageBody::EchoReply(vec![])),
         );
-        c.handle_timeout(SimTime::from_us(10));
+        let set: Vec<_> = std::iter::from_fn(|| c.poll_timer()).collect();
+        let us = SimTime::from_us;
+        assert_eq!(
+            set.iter().map(|&(t, _)| t).collect::<Vec<_>>(),
+            [us(10), us(10), us(5)],
+            "in the order set"
+        );
+        for &(_, id) in [set[2], set[0], set[1]].iter() {
+            c.handle_timer(us(10), id);
+        }
+        c.handle_timer(us(10), set[0].1);
         assert_eq!(
             recorder(&c),
             ["timer 9", "timer 7", "timer 8"],
-            "by time, then FIFO"
+            "one call each"
         );
         let xids: Vec<u32> = drain(&mut c).iter().map(|(_, m)| m.msg.xid).collect();
         assert_eq!(xids, [1, 2, 3], "xids in send order");
-        assert_eq!(c.poll_timeout(), None, "all fired");
+        assert_eq!(c.poll_timer(), None, "nothing new");
+    }
+
+    /// Writes every PACKET_IN it sees into a log shared with the other apps, and answers
+    /// each with a BARRIER_REQUEST to the switch.
+    struct Tagged {
+        tag: &'static str,
+        log: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
+    }
+
+    impl App for Tagged {
+        fn name(&self) -> &'static str {
+            self.tag
+        }
+        fn packet_in(&mut self, ctx: &mut Context<'_>, ev: &PacketInEvent<'_>) {
+            let uid = ev.packet.meta.uid;
+            self.log.borrow_mut().push(format!("{} {uid}", self.tag));
+            ctx.send(ev.dpid, MessageBody::BarrierRequest);
+        }
+        fn as_any(&self) -> &dyn Any {
+            self
+        }
+        fn as_any_mut(&mut self) -> &mut dyn Any {
+            self
+        }
+    }
+
+    /// Two apps, as `ryu-manager a b`: every PACKET_IN reaches both, `a` first, and each
+    /// app's message leaves (with the next xid) before the next app runs.
+    #[test]
+    fn every_app_sees_every_packet_in_in_order() {
+        use crate::controller::harness::Harness;
+        let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let app = |tag| {
+            Box::new(Tagged {
+                tag,
+                log: log.clone(),
+            }) as Box<dyn App>
+        };
+        let mut c = Controller::with_apps(
+            fat_tree_topology(4, 4),
+            vec![app("a"), app("b")],
+            Box::new(NoShim),
+        );
+        assert_eq!(c.app_names(), "a+b");
+        let mut h = Harness::new(AppKind::Learning, None);
+        let mut packet_in = |uid: u64| {
+            let mut pkt = h.datagram(0, 1);
+            pkt.meta.uid = uid;
+            let pi = crate::wire::PacketIn {
+                buffer_id: crate::OFP_NO_BUFFER,
+                total_len: 0,
+                reason: crate::wire::PacketInReason::NoMatch,
+                table_id: 0,
+                cookie: 0,
+                match_: crate::Match {
+                    in_port: Some(1),
+                    ..crate::Match::default()
+                },
+                data: vec![],
+            };
+            ControlMessage {
+                msg: Message::new(0, MessageBody::PacketIn(pi)),
+                packet: Some(pkt),
+            }
+        };
+        for uid in [11, 12, 13] {
+            c.handle_message(SimTime::ZERO, 1, packet_in(uid));
+        }
+        assert_eq!(
+            *log.borrow(),
+            ["a 11", "b 11", "a 12", "b 12", "a 13", "b 13"],
+            "both apps, registration order, every event"
+        );
+        let out = drain(&mut c);
+        assert_eq!(out.len(), 6, "one message per app per PACKET_IN");
+        assert!(
+            out.iter()
+                .enumerate()
+                .all(|(i, (_, m))| m.msg.xid == i as u32 + 1)
+        );
+        assert_eq!(c.counters().total.packet_ins, 3, "counted once each");
     }
 }

@@ -1,7 +1,7 @@
 //! # openflow — OpenFlow 1.3 for netsim
 //!
-//! This crate holds netsim's OpenFlow 1.3 world: switches with a multi-table pipeline,
-//! the control channel, and a Ryu-like controller runtime. Here now:
+//! This crate holds netsim's OpenFlow 1.3 world: switches with a multi-table pipeline, the
+//! control channels, and a Ryu-like controller runtime:
 //!
 //! * the **wire codec** ([`wire`]): plain Rust types for the messages switch and controller
 //!   exchange, and their exact byte encoding, so that the simulator's control channel can carry
@@ -15,13 +15,18 @@
 //!   handling time and processing capacity of a switch, with the seed 000 and OFSwitch13
 //!   presets;
 //! * the **control-channel capture** ([`capture`]): `openflow.pcap`, the messages as
-//!   OpenFlow 1.3 over TCP port 6653 for Wireshark;
+//!   OpenFlow 1.3 over TCP port 6653 for Wireshark, one address per controller;
 //! * the **controller** ([`controller`]): a sans-IO Ryu-like runtime (handshake, echo, xids,
-//!   timers, a shim hook between apps and runtime for seed 001's migration shim) and three
-//!   apps — a learning switch flooding along a spanning tree, reactive shortest-path routing,
-//!   and seed 002's dynamic routing on port statistics;
+//!   timers handed to the integrator, multipart joining) running an ordered list of apps behind
+//!   a shim — a learning switch flooding along a spanning tree, reactive shortest-path
+//!   routing, seed 002's dynamic routing on port statistics, Ryu's `simple_monitor_13` — and
+//!   the shims (`none`, `barrier`);
 //! * the **plane** ([`plane`]): all of the above as net-stack's switch plane, so that a
-//!   simulated network's switch nodes run OpenFlow.
+//!   simulated network's switch nodes run OpenFlow under one or more controllers; every
+//!   channel delivery, switch completion, flow expiry and controller timer is an engine event
+//!   (no private timeline), and each switch and controller draws from its own random stream;
+//! * the **configuration** ([`config`]): the scenario's `[controller]` and
+//!   `[[controller.extra]]` tables.
 //!
 //! ```text
 //!  controller app ──Message──► channel (latency) ──Message──► switch pipeline

@@ -1,52 +1,73 @@
 //! OpenFlow in the simulation: every switch node of a net-stack network runs a [`Switch`],
-//! each with an out-of-band control channel to one [`Controller`].
+//! each with an out-of-band control channel to one of the plane's [`Controller`]s.
 //!
 //! ```text
 //!  net-stack ──on_packet──► Switch pipeline ──(+ packet latency)──► ctx.send ──► device
 //!                               │  ▲
 //!              PACKET_IN, …     │  │  FLOW_MOD, PACKET_OUT, … applied after the switch's
 //!              + channel latency▼  │  message latency (one at a time per switch)
-//!                           Controller ── processes one message at a time, each taking the
-//!                           (apps)        controller processing time, then + channel latency
+//!                           Controller ── processes one message at a time, each taking its
+//!                           (apps, shim)  processing time, then + its channel latency
 //! ```
 //!
-//! The plane keeps its own timeline of control-channel deliveries (a `BTreeMap` keyed by
-//! time and sequence number, so same-time messages keep their order) and exposes its earliest
-//! deadline — a delivery, a switch's flow or buffer expiry, a controller app timer — through
-//! [`SwitchPlane::poll_timeout`].
+//! **One timeline.** The plane keeps no clock and no queue of its own. Every step that
+//! happens later is an engine event ([`net_stack::plane::PlaneCtx::schedule`]): a message
+//! reaching a controller, the controller finishing it, a message reaching a switch, the
+//! switch applying it, a switch's next flow or buffer expiry, a controller timer. Events at
+//! the same instant run in the order they were scheduled (sim-core's contract), so, for
+//! example, two messages a switch sends at once reach the controller in that order, and a
+//! packet that arrives at the instant a FLOW_MOD is applied meets the table as it is in the
+//! order the two events were scheduled. A message travels as the index of its slot in the
+//! plane's store of messages in flight ([`events`]).
+//!
+//! **Controllers.** A plane has one or more controllers, each with its own channel latency,
+//! processing time and random stream, and each switch belongs to exactly one
+//! ([`ControllerSpec::switches`]). Every controller is built with the whole switch graph (as
+//! a Ryu app configured with the topology) but talks only to its own switches: a message an
+//! app addresses to another controller's switch is dropped and counted
+//! ([`OpenFlowPlane::foreign_drops`]).
+//!
+//! **Randomness.** Each switch draws its latencies from its own stream,
+//! `openflow/switch/<node name>`, and each controller its processing times from
+//! `openflow/controller/<name>` ([`sim_core::RngStreams`]), so traffic through one switch
+//! never shifts another's draws.
 //!
 //! **Start-up.** The control connections are up before simulated time begins, as a Mininet
-//! user starts the controller before traffic: the HELLO / FEATURES / PORT_DESC handshake and
-//! the apps' initial FLOW_MODs (the table-miss entries) are exchanged at time zero without
-//! channel latency. Everything after that pays the latencies.
+//! user starts the controllers before traffic: the HELLO / FEATURES / PORT_DESC handshake and
+//! the apps' initial FLOW_MODs (the table-miss entries) are exchanged in [`SwitchPlane::start`],
+//! in the order they are sent, at time zero without channel latency and without engine
+//! events. Everything after that pays the latencies.
 //!
 //! **Capture.** With a capture path, every message is written to `openflow.pcap` as the
 //! controller's side sees it: switch-to-controller messages when they arrive at the
 //! controller, controller-to-switch messages when the controller sends them.
 
+mod events;
+
 use std::any::Any;
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 use std::io;
 use std::path::Path;
 
 use net_stack::NodeId;
 use net_stack::device::Device;
 use net_stack::node::Node;
-use net_stack::plane::{PlaneCtx, SwitchPlane};
+use net_stack::plane::{PlaneCtx, PlaneEvent, SwitchPlane};
 use net_stack::wire::Packet;
-use sim_core::{RngStream, SimTime};
+use sim_core::{RngStream, RngStreams, SimTime};
 
 use crate::capture::ChannelCapture;
 use crate::controller::{Controller, SwitchInfo, SwitchLink, Topology};
 use crate::switch::{ControlMessage, Switch, SwitchConfig};
 use crate::timing::{Delay, ProcessingQueue, SwitchTiming};
+use events::{InFlight, Step};
 
 /// Parameters of the OpenFlow plane.
 #[derive(Clone, Debug)]
 pub struct PlaneConfig {
-    /// One-way switch ↔ controller latency.
+    /// One-way switch ↔ controller latency of the controller [`OpenFlowPlane::new`] builds.
     pub channel_latency: SimTime,
-    /// Time the controller spends on each message it receives (it handles one at a time).
+    /// Time that controller spends on each message it receives (it handles one at a time).
     pub controller_processing: Delay,
     /// Per-packet and per-message latencies of the switches.
     pub timing: SwitchTiming,
@@ -65,6 +86,23 @@ impl Default for PlaneConfig {
     }
 }
 
+/// Builds a controller once the switch graph is known.
+pub type MakeController = Box<dyn FnOnce(Topology) -> Controller>;
+
+/// One controller of a plane, before the plane is attached to a network.
+pub struct ControllerSpec {
+    /// Its name (random stream `openflow/controller/<name>`).
+    pub name: String,
+    /// One-way latency of its control channels.
+    pub channel_latency: SimTime,
+    /// Its time per message (it handles one at a time).
+    pub processing: Delay,
+    /// The switch nodes it runs, by name; `None` = every switch no other controller names.
+    pub switches: Option<Vec<String>>,
+    /// Builds it from the whole switch graph.
+    pub make: MakeController,
+}
+
 /// A switch node and its OpenFlow state.
 #[derive(Debug)]
 pub struct SwitchNode {
@@ -74,67 +112,92 @@ pub struct SwitchNode {
     pub name: String,
     /// The OpenFlow switch.
     pub switch: Switch,
+    /// Index of its controller in [`OpenFlowPlane::controllers`].
+    pub controller: usize,
     /// When the switch finishes the controller message it is handling.
     busy_until: SimTime,
     /// The switch's CPU when it has a processing capacity.
     cpu: Option<ProcessingQueue>,
-    /// The deadline registered for this switch in `expiries`.
-    deadline: Option<SimTime>,
+    /// The time of its latest expiry event still meant (an earlier-fired one is stale).
+    expiry_at: Option<SimTime>,
+    /// Its latency draws.
+    rng: RngStream,
 }
 
-/// Something in flight on the control channels.
-#[derive(Debug)]
-enum Pending {
-    /// A switch's message reaches the controller (it then queues for processing).
-    ToController(usize, ControlMessage),
-    /// The controller has processed this message.
-    Process(usize, ControlMessage),
-    /// A controller message reaches a switch (it then waits for the switch's handling).
-    ToSwitch(usize, ControlMessage),
-    /// The switch has handled this message: apply it.
-    Apply(usize, ControlMessage),
+/// A controller and its channel.
+pub struct ControllerNode {
+    /// Its name.
+    pub name: String,
+    /// The runtime and its apps.
+    pub controller: Controller,
+    /// One-way latency of its control channels.
+    pub channel_latency: SimTime,
+    processing: Delay,
+    busy_until: SimTime,
+    rng: RngStream,
 }
 
 /// The OpenFlow plane; see the [module docs](self).
 pub struct OpenFlowPlane {
     config: PlaneConfig,
-    make_controller: Option<Box<dyn FnOnce(Topology) -> Controller>>,
-    controller: Option<Controller>,
+    streams: RngStreams,
+    specs: Vec<ControllerSpec>,
+    controllers: Vec<ControllerNode>,
     switches: Vec<SwitchNode>,
     /// Switch index by node index (`u32::MAX` = not a switch).
     by_node: Vec<u32>,
-    pending: BTreeMap<(SimTime, u64), Pending>,
-    seq: u64,
-    /// Switch flow/buffer deadlines: (time, switch index).
-    expiries: std::collections::BTreeSet<(SimTime, usize)>,
-    controller_busy_until: SimTime,
-    controller_deadline: Option<SimTime>,
-    rng: RngStream,
+    in_flight: InFlight,
+    /// Before [`SwitchPlane::start`] returns: steps run in order, at once, without latency.
+    startup: VecDeque<Step>,
+    foreign_drops: u64,
     capture: Option<ChannelCapture>,
     capture_error: Option<io::Error>,
     started: bool,
 }
 
 impl OpenFlowPlane {
-    /// A plane whose controller is made by `make_controller` once the switch graph is known
-    /// (at [`SwitchPlane::attach`]). `rng` drives the timing model's draws.
+    /// A plane with one controller, `c0`, for every switch, with the channel latency and
+    /// processing time of `config`, made by `make_controller` once the switch graph is known
+    /// (at [`SwitchPlane::attach`]). `streams` gives each switch and the controller its own
+    /// random stream.
     pub fn new(
         config: PlaneConfig,
-        rng: RngStream,
+        streams: RngStreams,
         make_controller: impl FnOnce(Topology) -> Controller + 'static,
+    ) -> Self {
+        let spec = ControllerSpec {
+            name: "c0".into(),
+            channel_latency: config.channel_latency,
+            processing: config.controller_processing,
+            switches: None,
+            make: Box::new(make_controller),
+        };
+        Self::with_controllers(config, streams, vec![spec])
+    }
+
+    /// A plane with several controllers. Each switch goes to the controller that names it,
+    /// or else to the one with `switches = None`.
+    ///
+    /// # Panics
+    ///
+    /// At [`SwitchPlane::attach`], if a switch is named by two controllers or belongs to
+    /// none, or a controller names a node that is not a switch: the caller checks its
+    /// configuration first (the scenario loader does).
+    pub fn with_controllers(
+        config: PlaneConfig,
+        streams: RngStreams,
+        specs: Vec<ControllerSpec>,
     ) -> Self {
         OpenFlowPlane {
             config,
-            make_controller: Some(Box::new(make_controller)),
-            controller: None,
+            streams,
+            specs,
+            controllers: Vec::new(),
             switches: Vec::new(),
             by_node: Vec::new(),
-            pending: BTreeMap::new(),
-            seq: 0,
-            expiries: Default::default(),
-            controller_busy_until: SimTime::ZERO,
-            controller_deadline: None,
-            rng,
+            in_flight: InFlight::default(),
+            startup: VecDeque::new(),
+            foreign_drops: 0,
             capture: None,
             capture_error: None,
             started: false,
@@ -152,9 +215,24 @@ impl OpenFlowPlane {
         &self.switches
     }
 
-    /// The controller (after [`SwitchPlane::attach`]).
+    /// The first controller (after [`SwitchPlane::attach`]).
     pub fn controller(&self) -> Option<&Controller> {
-        self.controller.as_ref()
+        self.controllers.first().map(|c| &c.controller)
+    }
+
+    /// Every controller, in the order given (after [`SwitchPlane::attach`]).
+    pub fn controllers(&self) -> &[ControllerNode] {
+        &self.controllers
+    }
+
+    /// Messages apps addressed to a switch of another controller (dropped).
+    pub fn foreign_drops(&self) -> u64 {
+        self.foreign_drops
+    }
+
+    /// Messages on the control channels now (sent, not yet applied or processed).
+    pub fn messages_in_flight(&self) -> usize {
+        self.in_flight.len()
     }
 
     /// Flushes the capture and reports its first error.
@@ -172,9 +250,13 @@ impl OpenFlowPlane {
         i as u64 + 1
     }
 
-    fn push(&mut self, at: SimTime, p: Pending) {
-        self.seq += 1;
-        self.pending.insert((at, self.seq), p);
+    /// Runs `step` at `at`: an engine event once started, else next in the start-up order.
+    fn post(&mut self, ctx: &mut PlaneCtx<'_>, at: SimTime, step: Step) {
+        if self.started {
+            ctx.schedule(at, step.pack());
+        } else {
+            self.startup.push_back(step);
+        }
     }
 
     fn capture(&mut self, now: SimTime, i: usize, from_switch: bool, msg: &ControlMessage) {
@@ -185,18 +267,15 @@ impl OpenFlowPlane {
         }
     }
 
-    /// Re-registers switch `i`'s next expiry.
-    fn refresh_expiry(&mut self, i: usize) {
-        let next = self.switches[i].switch.poll_timeout();
+    /// Schedules switch `i`'s next expiry if it is earlier than the one already scheduled.
+    fn refresh_expiry(&mut self, ctx: &mut PlaneCtx<'_>, i: usize) {
+        let Some(next) = self.switches[i].switch.poll_timeout() else {
+            return;
+        };
         let s = &mut self.switches[i];
-        if s.deadline != next {
-            if let Some(old) = s.deadline {
-                self.expiries.remove(&(old, i));
-            }
-            if let Some(new) = next {
-                self.expiries.insert((new, i));
-            }
-            s.deadline = next;
+        if s.expiry_at.is_none_or(|t| next < t) {
+            s.expiry_at = Some(next);
+            ctx.schedule(next, Step::Expiry(i as u32).pack());
         }
     }
 
@@ -207,114 +286,97 @@ impl OpenFlowPlane {
         while let Some((port, pkt)) = self.switches[i].switch.poll_output() {
             ctx.send(node, (port - 1) as u16, now + latency, pkt);
         }
+        let channel = self.controllers[self.switches[i].controller].channel_latency;
         while let Some(msg) = self.switches[i].switch.poll_message() {
-            let at = if self.started {
-                now + latency + self.config.channel_latency
-            } else {
-                now
-            };
-            self.push(at, Pending::ToController(i, msg));
+            let slot = self.in_flight.insert(i as u32, msg);
+            self.post(ctx, now + latency + channel, Step::ToController(slot));
         }
-        self.refresh_expiry(i);
+        self.refresh_expiry(ctx, i);
     }
 
-    /// Sends what the controller produced towards the switches.
-    fn drain_controller(&mut self, now: SimTime) {
-        let Some(c) = self.controller.as_mut() else {
-            return;
-        };
-        let mut out = Vec::new();
-        while let Some((dpid, msg)) = c.poll_message() {
-            out.push((dpid, msg));
-        }
-        self.controller_deadline = c.poll_timeout();
-        for (dpid, msg) in out {
+    /// Sends what controller `c` produced towards its switches and schedules its timers.
+    fn drain_controller(&mut self, ctx: &mut PlaneCtx<'_>, c: usize) {
+        let now = ctx.now();
+        let at = now + self.controllers[c].channel_latency;
+        while let Some((dpid, msg)) = self.controllers[c].controller.poll_message() {
             let i = (dpid - 1) as usize;
+            if self.switches.get(i).is_none_or(|s| s.controller != c) {
+                self.foreign_drops += 1;
+                continue;
+            }
             self.capture(now, i, false, &msg);
-            let at = if self.started {
-                now + self.config.channel_latency
-            } else {
-                now
-            };
-            self.push(at, Pending::ToSwitch(i, msg));
+            let slot = self.in_flight.insert(i as u32, msg);
+            self.post(ctx, at, Step::ToSwitch(slot));
+        }
+        while let Some((t, id)) = self.controllers[c].controller.poll_timer() {
+            ctx.schedule(t, Step::Timer(c as u32, id).pack());
         }
     }
 
-    /// Runs everything due by `now`.
-    fn run_due(&mut self, ctx: &mut PlaneCtx<'_>) {
+    fn run(&mut self, ctx: &mut PlaneCtx<'_>, step: Step) {
         let now = ctx.now();
-        loop {
-            let next_pending = self.pending.first_key_value().map(|(&(t, _), _)| t);
-            let next_expiry = self.expiries.first().map(|&(t, _)| t);
-            let next_ctl = self.controller_deadline;
-            let next = [next_pending, next_expiry, next_ctl]
-                .into_iter()
-                .flatten()
-                .min();
-            match next {
-                Some(t) if t <= now => {}
-                _ => break,
+        match step {
+            Step::ToController(slot) => {
+                let (i, msg) = self.in_flight.get(slot);
+                let i = i as usize;
+                if let (Some(c), None) = (self.capture.as_mut(), &self.capture_error)
+                    && let Err(e) = c.message(now, Self::dpid(i), true, &msg.msg)
+                {
+                    self.capture_error = Some(e);
+                }
+                let done = if self.started {
+                    let ctl = &mut self.controllers[self.switches[i].controller];
+                    let cost = ctl.processing.sample(&mut ctl.rng);
+                    ctl.busy_until = ctl.busy_until.max(now) + cost;
+                    ctl.busy_until
+                } else {
+                    now
+                };
+                self.post(ctx, done, Step::Process(slot));
             }
-            if next_expiry.is_some_and(|t| t <= now) {
-                let (_, i) = self.expiries.pop_first().expect("checked");
-                self.switches[i].deadline = None;
-                self.switches[i].switch.handle_timeout(now);
-                self.drain_switch(ctx, i, SimTime::ZERO);
-                continue;
-            }
-            if next_ctl.is_some_and(|t| t <= now) {
-                let c = self
+            Step::Process(slot) => {
+                let (i, msg) = self.in_flight.take(slot);
+                let c = self.switches[i as usize].controller;
+                self.controllers[c]
                     .controller
-                    .as_mut()
-                    .expect("deadline implies controller");
-                c.handle_timeout(now);
-                self.controller_deadline = None;
-                self.drain_controller(now);
-                continue;
+                    .handle_message(now, Self::dpid(i as usize), msg);
+                self.drain_controller(ctx, c);
             }
-            let (_, p) = self.pending.pop_first().expect("checked");
-            self.deliver(ctx, p);
-        }
-    }
-
-    fn deliver(&mut self, ctx: &mut PlaneCtx<'_>, p: Pending) {
-        let now = ctx.now();
-        match p {
-            Pending::ToController(i, msg) => {
-                self.capture(now, i, true, &msg);
-                if !self.started {
-                    self.push(now, Pending::Process(i, msg));
-                    return;
-                }
-                let cost = self.config.controller_processing.sample(&mut self.rng);
-                let done = self.controller_busy_until.max(now) + cost;
-                self.controller_busy_until = done;
-                self.push(done, Pending::Process(i, msg));
+            Step::ToSwitch(slot) => {
+                let (i, msg) = self.in_flight.get(slot);
+                let done = if self.started {
+                    let s = &mut self.switches[i as usize];
+                    let cost = self
+                        .config
+                        .timing
+                        .message_latency(&mut s.rng, &msg.msg.body);
+                    s.busy_until = s.busy_until.max(now) + cost;
+                    s.busy_until
+                } else {
+                    now
+                };
+                self.post(ctx, done, Step::Apply(slot));
             }
-            Pending::Process(i, msg) => {
-                if let Some(c) = self.controller.as_mut() {
-                    c.handle_message(now, Self::dpid(i), msg);
-                }
-                self.drain_controller(now);
-            }
-            Pending::ToSwitch(i, msg) => {
-                if !self.started {
-                    self.push(now, Pending::Apply(i, msg));
-                    return;
-                }
-                let cost = self
-                    .config
-                    .timing
-                    .message_latency(&mut self.rng, &msg.msg.body);
-                let s = &mut self.switches[i];
-                let done = s.busy_until.max(now) + cost;
-                s.busy_until = done;
-                self.push(done, Pending::Apply(i, msg));
-            }
-            Pending::Apply(i, msg) => {
+            Step::Apply(slot) => {
+                let (i, msg) = self.in_flight.take(slot);
+                let i = i as usize;
                 self.switches[i].switch.handle_message(now, msg);
                 let latency = self.output_latency(i);
                 self.drain_switch(ctx, i, latency);
+            }
+            Step::Expiry(i) => {
+                let i = i as usize;
+                if self.switches[i].expiry_at != Some(now) {
+                    return; // superseded by an earlier expiry event
+                }
+                self.switches[i].expiry_at = None;
+                self.switches[i].switch.handle_timeout(now);
+                self.drain_switch(ctx, i, SimTime::ZERO);
+            }
+            Step::Timer(c, id) => {
+                let c = c as usize;
+                self.controllers[c].controller.handle_timer(now, id);
+                self.drain_controller(ctx, c);
             }
         }
     }
@@ -324,14 +386,71 @@ impl OpenFlowPlane {
         if !self.started {
             return SimTime::ZERO;
         }
-        let n = self.switches[i].switch.flow_entries();
-        self.config.timing.packet_latency(&mut self.rng, n)
+        let s = &mut self.switches[i];
+        let n = s.switch.flow_entries();
+        self.config.timing.packet_latency(&mut s.rng, n)
     }
 
     fn index_of(&self, node: NodeId) -> usize {
         let i = self.by_node[node.index()];
         debug_assert!(i != u32::MAX, "not a switch");
         i as usize
+    }
+
+    /// The controller of each switch, by switch index; see [`OpenFlowPlane::with_controllers`].
+    fn assign(&self) -> Vec<usize> {
+        let mut owner = vec![usize::MAX; self.switches.len()];
+        for (c, spec) in self.specs.iter().enumerate() {
+            for name in spec.switches.iter().flatten() {
+                let i = self
+                    .switches
+                    .iter()
+                    .position(|s| &s.name == name)
+                    .unwrap_or_else(|| panic!("controller {}: no switch {name}", spec.name));
+                assert!(owner[i] == usize::MAX, "switch {name} has two controllers");
+                owner[i] = c;
+            }
+        }
+        let rest = self.specs.iter().position(|s| s.switches.is_none());
+        for (i, o) in owner.iter_mut().enumerate() {
+            if *o == usize::MAX {
+                *o = rest.unwrap_or_else(|| {
+                    panic!("switch {} has no controller", self.switches[i].name)
+                });
+            }
+        }
+        owner
+    }
+
+    fn topology(&self, nodes: &[Node], devices: &[Device]) -> Topology {
+        let mut links = Vec::new();
+        for (i, s) in self.switches.iter().enumerate() {
+            for &dev in &nodes[s.node.index()].devices {
+                let d = &devices[dev.index()];
+                let peer = &devices[d.peer.index()];
+                let j = self.by_node[peer.node.index()];
+                // Each switch-to-switch link once, from its lower end.
+                if j != u32::MAX && (i as u32) < j {
+                    links.push(SwitchLink {
+                        a: (Self::dpid(i), d.port as u32 + 1),
+                        b: (Self::dpid(j as usize), peer.port as u32 + 1),
+                    });
+                }
+            }
+        }
+        Topology {
+            switches: self
+                .switches
+                .iter()
+                .enumerate()
+                .map(|(i, s)| SwitchInfo {
+                    dpid: Self::dpid(i),
+                    name: s.name.clone(),
+                    n_ports: s.switch.ports().len() as u32,
+                })
+                .collect(),
+            links,
+        }
     }
 }
 
@@ -354,65 +473,58 @@ impl SwitchPlane for OpenFlowPlane {
                 node: NodeId(n as u32),
                 name: node.name.clone(),
                 switch,
+                controller: 0,
                 busy_until: SimTime::ZERO,
                 cpu: self.config.timing.processing_queue(),
-                deadline: None,
+                expiry_at: None,
+                rng: self
+                    .streams
+                    .stream(&format!("openflow/switch/{}", node.name)),
             });
         }
-        let mut links = Vec::new();
-        for (i, s) in self.switches.iter().enumerate() {
-            for &dev in &nodes[s.node.index()].devices {
-                let d = &devices[dev.index()];
-                let peer = &devices[d.peer.index()];
-                let j = self.by_node[peer.node.index()];
-                // Each switch-to-switch link once, from its lower end.
-                if j != u32::MAX && (i as u32) < j {
-                    links.push(SwitchLink {
-                        a: (Self::dpid(i), d.port as u32 + 1),
-                        b: (Self::dpid(j as usize), peer.port as u32 + 1),
-                    });
-                }
-            }
+        for (i, c) in self.assign().into_iter().enumerate() {
+            self.switches[i].controller = c;
         }
-        let topology = Topology {
-            switches: self
-                .switches
-                .iter()
-                .enumerate()
-                .map(|(i, s)| SwitchInfo {
-                    dpid: Self::dpid(i),
-                    name: s.name.clone(),
-                    n_ports: s.switch.ports().len() as u32,
-                })
-                .collect(),
-            links,
-        };
-        let make = self.make_controller.take().expect("attached once");
-        self.controller = Some(make(topology));
+        let topology = self.topology(nodes, devices);
+        for spec in std::mem::take(&mut self.specs) {
+            let rng = self
+                .streams
+                .stream(&format!("openflow/controller/{}", spec.name));
+            self.controllers.push(ControllerNode {
+                controller: (spec.make)(topology.clone()),
+                name: spec.name,
+                channel_latency: spec.channel_latency,
+                processing: spec.processing,
+                busy_until: SimTime::ZERO,
+                rng,
+            });
+        }
     }
 
     fn start(&mut self, ctx: &mut PlaneCtx<'_>) {
         let now = ctx.now();
         for i in 0..self.switches.len() {
-            if let Some(c) = self.capture.as_mut()
-                && let Err(e) = c.connect(now, Self::dpid(i))
+            let c = self.switches[i].controller;
+            if let Some(cap) = self.capture.as_mut()
+                && let Err(e) = cap.connect_to(now, Self::dpid(i), c as u8)
             {
                 self.capture_error.get_or_insert(e);
             }
             self.switches[i].switch.handle_connected(now);
             self.drain_switch(ctx, i, SimTime::ZERO);
-            if let Some(c) = self.controller.as_mut() {
-                c.handle_connected(now, Self::dpid(i));
-            }
-            self.drain_controller(now);
+            self.controllers[c]
+                .controller
+                .handle_connected(now, Self::dpid(i));
+            self.drain_controller(ctx, c);
         }
         // The handshake and the apps' first FLOW_MODs, before traffic (see the module docs).
-        self.run_due(ctx);
+        while let Some(step) = self.startup.pop_front() {
+            self.run(ctx, step);
+        }
         self.started = true;
     }
 
     fn on_packet(&mut self, ctx: &mut PlaneCtx<'_>, node: NodeId, port: u16, pkt: Packet) {
-        self.run_due(ctx);
         let i = self.index_of(node);
         let now = ctx.now();
         // A CPU-limited switch serves frames one after another at its capacity first.
@@ -428,7 +540,6 @@ impl SwitchPlane for OpenFlowPlane {
     }
 
     fn on_link_state(&mut self, ctx: &mut PlaneCtx<'_>, node: NodeId, port: u16, up: bool) {
-        self.run_due(ctx);
         let i = self.index_of(node);
         let _ = self.switches[i]
             .switch
@@ -441,17 +552,8 @@ impl SwitchPlane for OpenFlowPlane {
         let _ = self.switches[i].switch.record_tx_drop(port as u32 + 1);
     }
 
-    fn handle_timeout(&mut self, ctx: &mut PlaneCtx<'_>) {
-        self.run_due(ctx);
-    }
-
-    fn poll_timeout(&mut self) -> Option<SimTime> {
-        let next_pending = self.pending.first_key_value().map(|(&(t, _), _)| t);
-        let next_expiry = self.expiries.first().map(|&(t, _)| t);
-        [next_pending, next_expiry, self.controller_deadline]
-            .into_iter()
-            .flatten()
-            .min()
+    fn on_event(&mut self, ctx: &mut PlaneCtx<'_>, event: PlaneEvent) {
+        self.run(ctx, Step::unpack(event));
     }
 
     fn as_any(&self) -> &dyn Any {

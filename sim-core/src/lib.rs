@@ -12,7 +12,8 @@
 //! * **run control** — [`Simulation`] = [`Scheduler`] (clock + queue) + your [`Model`]; run until
 //!   a time, stop, step, count events, report progress every N events;
 //! * **randomness** — [`RngStreams`]: one master seed, one independent `rand_pcg` stream per
-//!   named entity.
+//!   named entity; uniform, Bernoulli, normal and exponential draws, the last two from IEEE
+//!   basic operations only ([`dist`]) so that they are the same bits on every platform.
 //!
 //! ```text
 //!   Simulation ── run_until(t) ──► pop (time, event) ──► Model::handle(&mut Scheduler, event)
@@ -35,7 +36,7 @@ mod time;
 pub use decimal::QuantityError;
 pub use event_queue::{EventId, EventQueue, QueueKind};
 pub use rate::{DataRate, RatePacer};
-pub use rng::{RngStream, RngStreams};
+pub use rng::{RngStream, RngStreams, dist};
 pub use scheduler::{Model, Progress, RunOutcome, Scheduler, Simulation};
 pub use serde_impl::{expected_in_words, found_in_words, message_in_words};
 pub use size::{ByteSize, QueueLimit};

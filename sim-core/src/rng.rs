@@ -5,6 +5,12 @@
 //! entity therefore never changes the draws of another, and the same seed and names give the same
 //! numbers on every machine and every version of netsim (the derivation is written out here, not
 //! borrowed from a hasher whose output may change).
+//!
+//! Normal and exponential variates ([`RngStream::standard_normal`], [`RngStream::exponential`])
+//! are computed from IEEE basic operations only ([`dist`]), so they are the same bits on every
+//! platform, not only on every machine with the same maths library.
+
+pub mod dist;
 
 use rand_core::Rng;
 use rand_pcg::Pcg64;
@@ -66,6 +72,21 @@ impl RngStream {
         } else {
             self.next_f64() < p
         }
+    }
+
+    /// A standard normal variate (mean 0, variance 1) by the Box–Muller transform,
+    /// `√(−2 ln u₁) · cos 2πu₂` with `u₁ = 1 − U₁` in (0, 1] and `u₂ = U₂` in [0, 1) from
+    /// two [`RngStream::next_f64`] draws, in that order. Platform-independent ([`dist`]).
+    pub fn standard_normal(&mut self) -> f64 {
+        let u1 = 1.0 - self.next_f64();
+        let u2 = self.next_f64();
+        (-2.0 * dist::ln(u1)).sqrt() * dist::cos_2pi(u2)
+    }
+
+    /// An exponential variate with mean 1 by inversion, `−ln u` with `u = 1 − U` in (0, 1]
+    /// from one [`RngStream::next_f64`] draw. Platform-independent ([`dist`]).
+    pub fn exponential(&mut self) -> f64 {
+        -dist::ln(1.0 - self.next_f64())
     }
 
     /// A uniform integer in `0..n` without modulo bias (Lemire's method). `n` must be positive.

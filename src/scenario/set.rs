@@ -149,6 +149,7 @@ pub(crate) enum Schema {
     Topology,
     Link,
     Controller,
+    ControllerExtra,
     Tcp,
     Flow,
     Host,
@@ -176,6 +177,7 @@ impl Schema {
             Schema::Topology => fields_of::<raw::TopologyTable>(),
             Schema::Link => fields_of::<net_stack::LinkConfig>(),
             Schema::Controller => fields_of::<openflow::config::ControllerConfig>(),
+            Schema::ControllerExtra => fields_of::<openflow::config::ExtraControllerTable>(),
             Schema::Tcp => fields_of::<net_stack::tcp::TcpConfig>(),
             Schema::Flow => fields_of::<raw::FlowTable>(),
             Schema::Host => fields_of::<raw::HostTable>(),
@@ -202,6 +204,7 @@ impl Schema {
             (Schema::Root, "migration") => Child::Array(Schema::Migration),
             (Schema::Root, "event") => Child::Array(Schema::Event),
             (Schema::Topology, "link" | "bottleneck") => Child::Table(Schema::Link),
+            (Schema::Controller, "extra") => Child::Array(Schema::ControllerExtra),
             (Schema::Vm, "workload") => Child::Table(Schema::Workload),
             _ => Child::Value,
         }

@@ -348,11 +348,17 @@ impl<'a> Validator<'a> {
     /// `[controller]`: openflow reads and checks it; each problem is placed at its key.
     fn controller(&mut self, controller: ControllerConfig) -> ControllerConfig {
         let problems = controller.problems();
-        if problems.is_empty() {
+        let extra = controller.extra_problems();
+        if problems.is_empty() && extra.is_empty() {
             return controller;
         }
         for e in problems {
             self.field_error(e, &["controller"], 0..0);
+        }
+        for (i, e) in extra {
+            let table = format!("controller.extra.{i}");
+            let fallback = self.spans.get(&format!("{table}.name")).unwrap_or(0..0);
+            self.field_error(e, &[&table], fallback);
         }
         ControllerConfig::default()
     }

@@ -1,5 +1,5 @@
 //! The glue between switch nodes and the network's [`SwitchPlane`]: frames in, frames out at
-//! the times the plane chooses (in order per port), and the plane's timer.
+//! the times the plane chooses (in order per port), and the plane's own events.
 
 use sim_core::Scheduler;
 
@@ -8,7 +8,8 @@ use crate::plane::{PlaneCtx, PlaneSend, SwitchPlane};
 use crate::{DeviceId, PacketId};
 
 impl Network {
-    /// Calls into the plane, then carries out the frames it sent and re-arms its timer.
+    /// Calls into the plane, then carries out the frames it sent (the events it scheduled
+    /// are already in the engine's queue).
     pub(super) fn with_plane(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -18,19 +19,11 @@ impl Network {
             return;
         };
         let mut sends = std::mem::take(&mut self.plane_sends);
-        f(plane.as_mut(), &mut PlaneCtx::new(sched.now(), &mut sends));
-        let next = plane.poll_timeout();
+        f(plane.as_mut(), &mut PlaneCtx::new(sched, &mut sends));
         for s in sends.drain(..) {
             self.plane_emit(sched, s);
         }
         self.plane_sends = sends;
-        if let Some(at) = next {
-            let at = at.max(sched.now());
-            if self.plane_timer_at.is_none_or(|t| at < t) {
-                self.plane_timer_at = Some(at);
-                sched.schedule_at(at, Event::PlaneTimer);
-            }
-        }
     }
 
     /// A frame the plane sent: straight to the device when due now and nothing is waiting
@@ -78,14 +71,6 @@ impl Network {
             (d.node, d.port)
         };
         self.with_plane(sched, |p, ctx| p.on_packet(ctx, node, port, pkt));
-    }
-
-    pub(super) fn on_plane_timer(&mut self, sched: &mut Scheduler<Event>) {
-        if self.plane_timer_at != Some(sched.now()) {
-            return; // superseded by an earlier timer that already ran
-        }
-        self.plane_timer_at = None;
-        self.with_plane(sched, |p, ctx| p.handle_timeout(ctx));
     }
 
     /// A device's queue refused a frame: a switch's plane counts it against the port.

@@ -186,9 +186,25 @@ pub enum AppKind {
     ///
     /// [`DynamicRouting`]: super::DynamicRouting
     DynamicRouting,
+    /// Ryu's `simple_monitor_13`: flow and port statistics from every switch every 10 s;
+    /// forwards nothing, so it runs beside a forwarding app: [`Monitor`].
+    ///
+    /// [`Monitor`]: super::Monitor
+    Monitor,
 }
 
 impl AppKind {
+    /// The scenario spelling (`"shortest-path"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppKind::None => "none",
+            AppKind::Learning => "learning",
+            AppKind::ShortestPath => "shortest-path",
+            AppKind::DynamicRouting => "dynamic-routing",
+            AppKind::Monitor => "monitor",
+        }
+    }
+
     /// Whether this is an OpenFlow app (every kind but [`AppKind::None`]).
     pub fn is_openflow(self) -> bool {
         self != AppKind::None
@@ -240,5 +256,6 @@ pub fn app_with_config(kind: AppKind, topo: &Topology, config: AppConfig) -> Opt
             config,
             config.stats_interval,
         )),
+        AppKind::Monitor => Box::new(super::Monitor::new()),
     })
 }

@@ -32,6 +32,23 @@ pub struct MessageCounts {
     pub stats_requests: u64,
 }
 
+impl std::ops::AddAssign for MessageCounts {
+    /// Adds another set of counts (several controllers' totals).
+    fn add_assign(&mut self, o: MessageCounts) {
+        self.received += o.received;
+        self.sent += o.sent;
+        self.packet_ins += o.packet_ins;
+        self.flows_removed += o.flows_removed;
+        self.port_status += o.port_status;
+        self.stats_replies += o.stats_replies;
+        self.errors += o.errors;
+        self.echo_requests += o.echo_requests;
+        self.flow_mods += o.flow_mods;
+        self.packet_outs += o.packet_outs;
+        self.stats_requests += o.stats_requests;
+    }
+}
+
 impl MessageCounts {
     pub(super) fn count_in(&mut self, body: &MessageBody) {
         self.received += 1;

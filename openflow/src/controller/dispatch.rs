@@ -1,5 +1,5 @@
-//! Inbound dispatch: how a message travels from the runtime through the shim to the app
-//! handler it is for, and how what the app sends travels back out through the shim.
+//! Inbound dispatch: how a message travels from the runtime through the shim to the handler
+//! of every app, in order, and how what each app sends travels back out through the shim.
 
 use std::collections::VecDeque;
 
@@ -10,10 +10,11 @@ use crate::switch::ControlMessage;
 use crate::wire::{MessageBody, MultipartReplyBody, OFPMPF_MORE};
 
 impl Controller {
-    /// Calls `f` on the app and returns what it sent.
+    /// Calls `f` on app `i` and returns what it sent.
     pub(super) fn with_app(
         &mut self,
         now: SimTime,
+        i: usize,
         f: impl FnOnce(&mut dyn App, &mut Context),
     ) -> Vec<(u64, ControlMessage)> {
         let mut out = Vec::new();
@@ -25,8 +26,8 @@ impl Controller {
             out: &mut out,
             timers: &mut timers,
         };
-        f(self.app.as_mut(), &mut ctx);
-        self.add_timers(TimerOwner::App, timers);
+        f(self.apps[i].as_mut(), &mut ctx);
+        self.add_timers(TimerOwner::App(i), timers);
         out
     }
 
@@ -54,53 +55,75 @@ impl Controller {
         self.drain(now, to_app, VecDeque::new());
     }
 
-    /// Moves messages between shim and app until both directions are empty: the app's
-    /// messages through [`Shim::outbound`] first, then the next event for the app.
+    /// Moves messages between shim and apps until both directions are empty: the apps'
+    /// messages through [`Shim::outbound`] first, then the next event for the apps.
     pub(super) fn drain(
         &mut self,
         now: SimTime,
         mut to_app: VecDeque<(u64, ControlMessage)>,
-        mut from_app: VecDeque<(u64, ControlMessage)>,
+        from_app: VecDeque<(u64, ControlMessage)>,
     ) {
-        loop {
-            if let Some((dpid, msg)) = from_app.pop_front() {
-                let mut to_switch = Vec::new();
-                let mut timers = Vec::new();
-                let mut ctx = ShimContext {
-                    now,
-                    topology: &self.topology,
-                    to_app: &mut to_app,
-                    to_switch: &mut to_switch,
-                    timers: &mut timers,
-                };
-                self.shim.outbound(&mut ctx, dpid, msg);
-                self.add_timers(TimerOwner::Shim, timers);
-                for (d, m) in to_switch {
-                    self.emit(d, m);
-                }
-            } else if let Some((dpid, msg)) = to_app.pop_front() {
-                from_app.extend(self.dispatch(now, dpid, msg));
-            } else {
-                break;
+        self.outbound(now, from_app, &mut to_app);
+        while let Some((dpid, msg)) = to_app.pop_front() {
+            self.dispatch(now, dpid, msg, &mut to_app);
+        }
+    }
+
+    /// Passes what an app sent through [`Shim::outbound`], in order.
+    fn outbound(
+        &mut self,
+        now: SimTime,
+        from_app: impl IntoIterator<Item = (u64, ControlMessage)>,
+        to_app: &mut VecDeque<(u64, ControlMessage)>,
+    ) {
+        for (dpid, msg) in from_app {
+            let mut to_switch = Vec::new();
+            let mut timers = Vec::new();
+            let mut ctx = ShimContext {
+                now,
+                topology: &self.topology,
+                to_app,
+                to_switch: &mut to_switch,
+                timers: &mut timers,
+            };
+            self.shim.outbound(&mut ctx, dpid, msg);
+            self.add_timers(TimerOwner::Shim, timers);
+            for (d, m) in to_switch {
+                self.emit(d, m);
             }
         }
     }
 
-    /// Hands one inbound message to the matching app handler.
+    /// Calls `f` on every app in order, each app's messages through the shim before the next
+    /// app runs.
+    fn each_app(
+        &mut self,
+        now: SimTime,
+        to_app: &mut VecDeque<(u64, ControlMessage)>,
+        mut f: impl FnMut(&mut dyn App, &mut Context),
+    ) {
+        for i in 0..self.apps.len() {
+            let out = self.with_app(now, i, &mut f);
+            self.outbound(now, out, to_app);
+        }
+    }
+
+    /// Hands one inbound message to the matching handler of every app.
     fn dispatch(
         &mut self,
         now: SimTime,
         dpid: u64,
         cm: ControlMessage,
-    ) -> Vec<(u64, ControlMessage)> {
+        q: &mut VecDeque<(u64, ControlMessage)>,
+    ) {
         let ControlMessage { msg, packet } = cm;
         match &msg.body {
             MessageBody::FeaturesReply(f) => {
-                self.with_app(now, |app, ctx| app.switch_features(ctx, dpid, f))
+                self.each_app(now, q, |app, ctx| app.switch_features(ctx, dpid, f))
             }
             MessageBody::PacketIn(pi) => {
                 let (Some(packet), Some(in_port)) = (packet, pi.match_.in_port) else {
-                    return Vec::new();
+                    return;
                 };
                 let ev = PacketInEvent {
                     dpid,
@@ -110,15 +133,15 @@ impl Controller {
                     packet,
                     msg: pi,
                 };
-                self.with_app(now, |app, ctx| app.packet_in(ctx, &ev))
+                self.each_app(now, q, |app, ctx| app.packet_in(ctx, &ev))
             }
             MessageBody::FlowRemoved(fr) => {
-                self.with_app(now, |app, ctx| app.flow_removed(ctx, dpid, fr))
+                self.each_app(now, q, |app, ctx| app.flow_removed(ctx, dpid, fr))
             }
             MessageBody::PortStatus(ps) => {
-                self.with_app(now, |app, ctx| app.port_status(ctx, dpid, ps))
+                self.each_app(now, q, |app, ctx| app.port_status(ctx, dpid, ps))
             }
-            MessageBody::Error(e) => self.with_app(now, |app, ctx| app.error(ctx, dpid, e)),
+            MessageBody::Error(e) => self.each_app(now, q, |app, ctx| app.error(ctx, dpid, e)),
             MessageBody::MultipartReply(r) => {
                 let key = (dpid, msg.xid);
                 let body = match self.partial.remove(&key) {
@@ -127,24 +150,24 @@ impl Controller {
                 };
                 if r.flags & OFPMPF_MORE != 0 {
                     self.partial.insert(key, body);
-                    return Vec::new();
+                    return;
                 }
                 match &body {
                     MultipartReplyBody::PortStats(s) => {
-                        self.with_app(now, |app, ctx| app.port_stats(ctx, dpid, s))
+                        self.each_app(now, q, |app, ctx| app.port_stats(ctx, dpid, s))
                     }
                     MultipartReplyBody::Flow(s) => {
-                        self.with_app(now, |app, ctx| app.flow_stats(ctx, dpid, s))
+                        self.each_app(now, q, |app, ctx| app.flow_stats(ctx, dpid, s))
                     }
                     MultipartReplyBody::PortDesc(p) => {
-                        self.with_app(now, |app, ctx| app.port_desc(ctx, dpid, p))
+                        self.each_app(now, q, |app, ctx| app.port_desc(ctx, dpid, p))
                     }
                     MultipartReplyBody::Unknown { .. } => {
-                        self.with_app(now, |app, ctx| app.message(ctx, dpid, &msg))
+                        self.each_app(now, q, |app, ctx| app.message(ctx, dpid, &msg))
                     }
                 }
             }
-            _ => self.with_app(now, |app, ctx| app.message(ctx, dpid, &msg)),
+            _ => self.each_app(now, q, |app, ctx| app.message(ctx, dpid, &msg)),
         }
     }
 }

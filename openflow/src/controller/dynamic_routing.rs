@@ -357,7 +357,7 @@ mod tests {
         );
         assert_eq!(app(&h).link_cost(e0a0), 1 + 2 * 142, "bytes of both ends");
         assert_eq!(app(&h).link_cost(idle), 1, "idle link at hop count");
-        assert_eq!(h.ctl.poll_timeout(), Some(FIVE_S * 2), "next poll");
+        assert_eq!(h.next_timer(), Some(FIVE_S * 2), "next poll");
         h.assert_counters_match();
     }
 

@@ -18,7 +18,8 @@ use net_stack::wire::{
 use sim_core::SimTime;
 
 use super::{
-    AppConfig, AppKind, Controller, Shim, SwitchInfo, SwitchLink, Topology, app_with_config,
+    AppConfig, AppKind, Controller, Shim, SwitchInfo, SwitchLink, TimerId, Topology,
+    app_with_config,
 };
 use crate::switch::{Switch, SwitchConfig};
 
@@ -109,6 +110,9 @@ pub(crate) struct Harness {
     peers: BTreeMap<(usize, u32), (usize, u32)>,
     queue: VecDeque<(usize, u32, Packet)>,
     next_uid: u64,
+    /// The controller's pending timers by (due time, order set): this bench's timeline.
+    timers: BTreeMap<(SimTime, u64), TimerId>,
+    timer_seq: u64,
 }
 
 impl Harness {
@@ -179,6 +183,8 @@ impl Harness {
             peers,
             queue: VecDeque::new(),
             next_uid: 1,
+            timers: BTreeMap::new(),
+            timer_seq: 0,
         };
         for i in 0..h.switches.len() {
             h.switches[i].handle_connected(h.now);
@@ -237,7 +243,7 @@ impl Harness {
     }
 
     /// A 100-byte UDP datagram from host `src` to host `dst`, Ethernet destination broadcast.
-    fn datagram(&mut self, src: usize, dst: usize) -> Packet {
+    pub(crate) fn datagram(&mut self, src: usize, dst: usize) -> Packet {
         let meta = self.meta();
         let (s, d) = (&self.hosts[src], &self.hosts[dst]);
         Packet {
@@ -302,14 +308,20 @@ impl Harness {
     /// Advances the clock to `to`, firing controller and switch timers on the way.
     pub(crate) fn advance(&mut self, to: SimTime) {
         loop {
-            let mut next = self.ctl.poll_timeout();
+            let mut next = self.next_timer();
             for s in &mut self.switches {
                 next = [next, s.poll_timeout()].into_iter().flatten().min();
             }
             match next {
                 Some(t) if t <= to => {
                     self.now = self.now.max(t);
-                    self.ctl.handle_timeout(self.now);
+                    while let Some(e) = self.timers.first_entry() {
+                        if e.key().0 > self.now {
+                            break;
+                        }
+                        let id = e.remove();
+                        self.ctl.handle_timer(self.now, id);
+                    }
                     for s in &mut self.switches {
                         s.handle_timeout(self.now);
                     }
@@ -319,6 +331,15 @@ impl Harness {
             }
         }
         self.now = to;
+    }
+
+    /// When the controller's next timer is due.
+    pub(crate) fn next_timer(&mut self) -> Option<SimTime> {
+        while let Some((at, id)) = self.ctl.poll_timer() {
+            self.timers.insert((at.max(self.now), self.timer_seq), id);
+            self.timer_seq += 1;
+        }
+        self.timers.keys().next().map(|&(t, _)| t)
     }
 
     fn arp(

@@ -22,6 +22,7 @@ use sim_core::SimTime;
 
 use super::Topology;
 use crate::switch::ControlMessage;
+use crate::wire::{Message, MessageBody};
 
 /// Interceptor between apps and runtime; see the [module docs](self).
 pub trait Shim: Any {
@@ -54,6 +55,71 @@ impl Shim for NoShim {
     }
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
+    }
+}
+
+/// A shim that follows every FLOW_MOD an app sends with a BARRIER_REQUEST to the same
+/// switch, so that the switch confirms the entry is in place before it handles what comes
+/// after (the `send_barrier` idiom of Ryu apps that need ordering guarantees), and absorbs
+/// the BARRIER_REPLYs it asked for. Scenario: `shim = "barrier"`.
+#[derive(Clone, Debug, Default)]
+pub struct BarrierShim {
+    /// BARRIER_REQUESTs sent.
+    pub requests: u64,
+    /// BARRIER_REPLYs absorbed.
+    pub replies: u64,
+}
+
+impl Shim for BarrierShim {
+    fn inbound(&mut self, ctx: &mut ShimContext<'_>, dpid: u64, msg: ControlMessage) {
+        if matches!(msg.msg.body, MessageBody::BarrierReply) && self.replies < self.requests {
+            self.replies += 1;
+        } else {
+            ctx.to_app(dpid, msg);
+        }
+    }
+    fn outbound(&mut self, ctx: &mut ShimContext<'_>, dpid: u64, msg: ControlMessage) {
+        let flow_mod = matches!(msg.msg.body, MessageBody::FlowMod(_));
+        ctx.to_switch(dpid, msg);
+        if flow_mod {
+            self.requests += 1;
+            ctx.to_switch(dpid, Message::new(0, MessageBody::BarrierRequest).into());
+        }
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// Which shim a controller runs (scenario key `shim`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShimKind {
+    /// `"none"`: [`NoShim`], messages pass unchanged.
+    #[default]
+    None,
+    /// `"barrier"`: [`BarrierShim`].
+    Barrier,
+}
+
+impl ShimKind {
+    /// The scenario spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShimKind::None => "none",
+            ShimKind::Barrier => "barrier",
+        }
+    }
+}
+
+/// Builds the shim of `kind`.
+pub fn shim(kind: ShimKind) -> Box<dyn Shim> {
+    match kind {
+        ShimKind::None => Box::new(NoShim),
+        ShimKind::Barrier => Box::new(BarrierShim::default()),
     }
 }
 
@@ -101,7 +167,6 @@ mod tests {
     use super::*;
     use crate::controller::harness::Harness;
     use crate::controller::{AppKind, ShortestPath};
-    use crate::wire::MessageBody;
 
     /// Adds 10 to the priority of every FLOW_MOD an app sends.
     struct Reprioritise;

@@ -42,12 +42,13 @@ impl Delay {
     pub const ZERO: Delay = Delay::Fixed(SimTime::ZERO);
 
     /// Draws one delay. `Fixed` draws nothing from `rng`; `Uniform` draws one integer (exact,
-    /// unbiased, both ends included); `Normal` uses the Box–Muller transform on two
-    /// [`RngStream::next_f64`] values per attempt and rounds to the nearest picosecond.
+    /// unbiased, both ends included); `Normal` takes one [`RngStream::standard_normal`] per
+    /// attempt (Box–Muller on two [`RngStream::next_f64`] values) and rounds to the nearest
+    /// picosecond.
     ///
-    /// Box–Muller needs `ln`, `sqrt` and `cos`; the result is rounded to whole picoseconds, so
-    /// a last-bit difference between platform maths libraries could only change a draw that
-    /// lies within 1e-16 relative of a rounding boundary.
+    /// The normal draw uses sim-core's `ln` and `cos` built from IEEE basic operations
+    /// ([`sim_core::dist`]), not the platform's maths library, so every platform draws the
+    /// same picoseconds.
     pub fn sample(&self, rng: &mut RngStream) -> SimTime {
         match *self {
             Delay::Fixed(t) => t,
@@ -68,10 +69,7 @@ impl Delay {
                 // At least half of all draws are ≥ mean ≥ 0, so this loop ends after two
                 // attempts on average whatever the parameters.
                 loop {
-                    // 1 - U is in (0, 1], so the logarithm is finite.
-                    let u1 = 1.0 - rng.next_f64();
-                    let u2 = rng.next_f64();
-                    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                    let z = rng.standard_normal();
                     let x = (mu + sigma * z).round();
                     if x >= 0.0 {
                         // `as` saturates, so an absurd draw becomes SimTime::MAX ("never").
