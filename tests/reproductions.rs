@@ -21,11 +21,22 @@ const TRANSFERS: [&str; 3] = ["h4-h1", "h5-h2", "h6-h3"];
 ///   500 Mbit/s link's payload capacity (459 of 482 Mbit/s) — over three different upper
 ///   switches;
 /// * `shortest-path`: all three cross one upper switch and share its link — together they
-///   fill it (90–100 % of its payload capacity) and each gets its third within ±25 %.
+///   fill it (90–100 % of its payload capacity) and none comes near full speed (each at most
+///   60 % of it: "all transmissions were influenced"), in each of four seeds. Over the four
+///   seeds each transfer's mean is its third within ±15 %: one second of three Reno flows on
+///   a drop-tail queue is not fair in every run (a flow that loses early can spend the second
+///   in backoff), so the share is a property of the seed mean, not of one draw.
 #[test]
 fn seed002_fig9_fig10_link_contention() {
-    let apps = ["shortest-path", "dynamic-routing"];
-    let results = par_map_bounded(&apps, |app| {
+    /// (app, seed): dynamic routing once, shortest path over four seeds.
+    const RUNS: [(&str, &str); 5] = [
+        ("dynamic-routing", "1"),
+        ("shortest-path", "1"),
+        ("shortest-path", "2"),
+        ("shortest-path", "3"),
+        ("shortest-path", "4"),
+    ];
+    let results = par_map_bounded(&RUNS, |(app, seed)| {
         let set = format!("controller.app={app}");
         let args = [
             "--set",
@@ -36,6 +47,8 @@ fn seed002_fig9_fig10_link_contention() {
             "flow.1.start=0s",
             "--set",
             "flow.2.start=0s",
+            "--seed",
+            seed,
         ];
         run_example("qin2017-contention", &args, |_, s| {
             let goodput: Vec<f64> = TRANSFERS
@@ -55,16 +68,24 @@ fn seed002_fig9_fig10_link_contention() {
         })
     });
     let mut table = String::from(
-        "goodput [Mbit/s, rounded to 10]\napp              h4-h1  h5-h2  h6-h3  upper switches\n",
+        "goodput [Mbit/s, rounded to 10]\napp              seed  h4-h1  h5-h2  h6-h3  upper switches\n",
     );
-    for (app, (goodput, uppers)) in apps.iter().zip(&results) {
+    let row = |app: &str, seed: &str, goodput: &[f64], uppers: &str| {
         let cells: Vec<String> = goodput
             .iter()
             .map(|g| format!("{:>5}", (g / 1e7).round() as u64 * 10))
             .collect();
-        table += &format!("{app:<15}  {}  {}\n", cells.join("  "), uppers.join(" "));
+        format!("{app:<15}  {seed:>4}  {}  {uppers}\n", cells.join("  "))
+    };
+    for ((app, seed), (goodput, uppers)) in RUNS.iter().zip(&results) {
+        table += &row(app, seed, goodput, &uppers.join(" "));
     }
-    let (sp, dr) = (&results[0], &results[1]);
+    let sp = &results[1..];
+    let mean: Vec<f64> = (0..TRANSFERS.len())
+        .map(|i| sp.iter().map(|r| r.0[i]).sum::<f64>() / sp.len() as f64)
+        .collect();
+    table += &row("shortest-path", "mean", &mean, "");
+    let dr = &results[0];
     for (t, g) in TRANSFERS.iter().zip(&dr.0) {
         assert!(
             *g >= 0.95 * LINK_PAYLOAD_BPS,
@@ -77,24 +98,33 @@ fn seed002_fig9_fig10_link_contention() {
         3,
         "dynamic-routing uses all three upper switches\n{table}"
     );
-    assert_eq!(
-        sp.1,
-        ["s1"],
-        "shortest-path sends every transfer through s1\n{table}"
-    );
-    // Together they fill the shared link (the lower bound), and never more than it carries
-    // (the upper bound: a conservation check).
-    let sum: f64 = sp.0.iter().sum();
-    assert!(
-        (0.9 * LINK_PAYLOAD_BPS..=LINK_PAYLOAD_BPS).contains(&sum),
-        "shortest-path: the transfers together get {:.1} Mbit/s, not one link's worth\n{table}",
-        sum / 1e6
-    );
-    for (t, g) in TRANSFERS.iter().zip(&sp.0) {
+    for ((_, seed), (goodput, uppers)) in RUNS[1..].iter().zip(sp) {
+        assert_eq!(
+            uppers,
+            &["s1"],
+            "shortest-path (seed {seed}) sends every transfer through s1\n{table}"
+        );
+        // Together they fill the shared link (the lower bound), and never more than it
+        // carries (the upper bound: a conservation check).
+        let sum: f64 = goodput.iter().sum();
+        assert!(
+            (0.9 * LINK_PAYLOAD_BPS..=LINK_PAYLOAD_BPS).contains(&sum),
+            "shortest-path (seed {seed}): the transfers together get {:.1} Mbit/s, not one link's worth\n{table}",
+            sum / 1e6
+        );
+        for (t, g) in TRANSFERS.iter().zip(goodput) {
+            assert!(
+                *g <= 0.6 * LINK_PAYLOAD_BPS,
+                "shortest-path (seed {seed}): {t} at {:.1} Mbit/s, not influenced by the others\n{table}",
+                g / 1e6
+            );
+        }
+    }
+    for (t, g) in TRANSFERS.iter().zip(&mean) {
         let third = LINK_PAYLOAD_BPS / 3.0;
         assert!(
-            (g - third).abs() <= 0.25 * third,
-            "shortest-path: {t} at {:.1} Mbit/s, not within 25 % of a third of the link\n{table}",
+            (g - third).abs() <= 0.15 * third,
+            "shortest-path: {t} at {:.1} Mbit/s over the seeds, not within 15 % of a third of the link\n{table}",
             g / 1e6
         );
     }
