@@ -16,7 +16,7 @@ use std::net::Ipv4Addr;
 use sim_core::SimTime;
 
 pub use crate::report::Report;
-use crate::signal::{Endpoint, Signal};
+use crate::signal::{Endpoint, PlaneKind, Signal};
 use crate::socket::{Owner, SocketId, SocketTable};
 use crate::tcp::{TcpConnection, TcpEvent};
 use crate::wire::{IcmpRepr, L4, Packet, UdpRepr};
@@ -54,6 +54,13 @@ pub enum AppAction {
     Signal {
         /// The recipient.
         to: AppId,
+        /// The message.
+        signal: Signal,
+    },
+    /// Deliver `signal` to a plane at the current time, with the sender's id.
+    PlaneSignal {
+        /// The switch plane or the host planes.
+        to: PlaneKind,
         /// The message.
         signal: Signal,
     },
@@ -185,9 +192,14 @@ impl<'a> AppCtx<'a> {
     pub fn signal(&mut self, to: Endpoint, signal: Signal) {
         match to {
             Endpoint::App(app) => self.actions.push(AppAction::Signal { to: app, signal }),
-            Endpoint::SwitchPlane => {
-                panic!("signals to the switch plane are not delivered yet (no hook on SwitchPlane)")
-            }
+            Endpoint::SwitchPlane => self.actions.push(AppAction::PlaneSignal {
+                to: PlaneKind::Switch,
+                signal,
+            }),
+            Endpoint::HostPlanes => self.actions.push(AppAction::PlaneSignal {
+                to: PlaneKind::Host,
+                signal,
+            }),
         }
     }
 

@@ -77,6 +77,15 @@ pub trait HostPlane {
     fn on_command(&mut self, _ctx: &mut HostCtx<'_>, _cmd: HostCommand) -> bool {
         false
     }
+    /// A signal from application `from` ([`crate::signal::Endpoint::HostPlanes`]), delivered
+    /// at the time it was sent, after the events already pending then.
+    fn on_signal(
+        &mut self,
+        _ctx: &mut HostCtx<'_>,
+        _from: crate::AppId,
+        _signal: crate::signal::Signal,
+    ) {
+    }
     /// For downcasting to the concrete plane (reports, tests).
     fn as_any(&self) -> &dyn Any;
     /// For downcasting to the concrete plane.

@@ -59,6 +59,8 @@ pub enum Event {
     /// A signal reaches an application ([`crate::signal`]: pushed at the sending instant, so
     /// it runs after the events already pending then).
     Signal(AppId, Signal),
+    /// A signal from an application reaches a plane (same ordering as [`Event::Signal`]).
+    PlaneSignal(crate::signal::PlaneKind, AppId, Signal),
 }
 
 /// Where every packet ended up. At any time,
@@ -584,6 +586,12 @@ impl Model for Network {
             Event::Plane(ev) => self.with_plane(sched, |p, ctx| p.on_event(ctx, ev)),
             Event::ArpTimer(node, ip) => self.on_arp_timer(sched, node, ip),
             Event::Signal(app, signal) => self.deliver_signal(sched, app, signal),
+            Event::PlaneSignal(crate::signal::PlaneKind::Switch, from, signal) => {
+                self.with_plane(sched, |p, ctx| p.on_signal(ctx, from, signal))
+            }
+            Event::PlaneSignal(crate::signal::PlaneKind::Host, from, signal) => {
+                self.host_planes_signal(sched, from, signal)
+            }
             Event::TraceSample(i) => {
                 let now = sched.now();
                 let s = &mut self.series[i as usize];

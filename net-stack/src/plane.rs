@@ -60,6 +60,15 @@ pub trait SwitchPlane {
     fn on_queue_drop(&mut self, node: NodeId, port: u16);
     /// An event the plane scheduled with [`PlaneCtx::schedule`] is due.
     fn on_event(&mut self, ctx: &mut PlaneCtx<'_>, event: PlaneEvent);
+    /// A signal from application `from` ([`crate::signal::Endpoint::SwitchPlane`]), delivered
+    /// at the time it was sent, after the events already pending then.
+    fn on_signal(
+        &mut self,
+        _ctx: &mut PlaneCtx<'_>,
+        _from: crate::AppId,
+        _signal: crate::signal::Signal,
+    ) {
+    }
     /// For downcasting to the concrete plane (summaries, tests).
     fn as_any(&self) -> &dyn Any;
     /// For downcasting to the concrete plane.

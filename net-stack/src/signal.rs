@@ -24,18 +24,28 @@
 
 use crate::AppId;
 
-/// Who a signal is for.
-///
-/// The network's planes are addressable so that a future hook can deliver to them (the
-/// orchestrator telling the controller about a move, DESIGN.md's "typed signals"), but only
-/// applications receive signals today: [`crate::plane::SwitchPlane`] has no signal hook yet,
-/// and sending to it is refused (see [`crate::app::AppCtx::signal`]).
+/// Who a signal is for: an application, or one of the network's planes (the orchestrator
+/// telling the controller or the hypervisors about a move, DESIGN.md's "typed signals").
+/// Planes receive signals with the sending application's id through
+/// [`crate::plane::SwitchPlane::on_signal`] and [`crate::host_plane::HostPlane::on_signal`];
+/// a signal to a plane the network does not have is dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Endpoint {
     /// An installed application.
     App(AppId),
-    /// The network's switch plane (not deliverable yet).
+    /// The network's switch plane.
     SwitchPlane,
+    /// The network's host planes, each in installation order.
+    HostPlanes,
+}
+
+/// Which plane a signal is for, as it travels in [`crate::Event::PlaneSignal`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PlaneKind {
+    /// The switch plane.
+    Switch,
+    /// The host planes.
+    Host,
 }
 
 /// A message. Each kind is a variant with typed fields; add a variant for a new kind of

@@ -1,5 +1,6 @@
 //! The signal seam, used from outside net-stack: applications that tell each other when to
-//! start, one that stops the run, and one that follows its TCP stream's acknowledgements.
+//! start, one that stops the run, one that follows its TCP stream's acknowledgements, and
+//! one that signals the switch plane and the host planes.
 //! Each checks the exact instant of delivery and the documented order among same-time events.
 
 use std::cell::RefCell;
@@ -293,4 +294,133 @@ fn acknowledgement_progress_is_reported_as_it_grows() {
 #[test]
 fn events_stay_small() {
     assert!(std::mem::size_of::<net_stack::Event>() <= 16);
+}
+
+// ---- signals to the planes ---------------------------------------------------------------
+
+/// A switch plane that forwards nothing and logs the signals it gets.
+struct SignalledSwitchPlane(Log);
+
+impl net_stack::plane::SwitchPlane for SignalledSwitchPlane {
+    fn attach(&mut self, _: &[net_stack::node::Node], _: &[net_stack::device::Device]) {}
+    fn start(&mut self, _: &mut net_stack::plane::PlaneCtx<'_>) {}
+    fn on_packet(
+        &mut self,
+        _: &mut net_stack::plane::PlaneCtx<'_>,
+        _: NodeId,
+        _: u16,
+        _: net_stack::wire::Packet,
+    ) {
+    }
+    fn on_link_state(
+        &mut self,
+        _: &mut net_stack::plane::PlaneCtx<'_>,
+        _: NodeId,
+        _: u16,
+        _: bool,
+    ) {
+    }
+    fn on_queue_drop(&mut self, _: NodeId, _: u16) {}
+    fn on_event(&mut self, _: &mut net_stack::plane::PlaneCtx<'_>, _: u64) {}
+    fn on_signal(&mut self, ctx: &mut net_stack::plane::PlaneCtx<'_>, from: AppId, signal: Signal) {
+        note(
+            &self.0,
+            ctx.now(),
+            format!("switch plane got {signal:?} from {}", from.0),
+        );
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// A host plane that hooks nothing and logs the signals it gets.
+struct SignalledHostPlane(Log, &'static str);
+
+impl net_stack::host_plane::HostPlane for SignalledHostPlane {
+    fn start(&mut self, _: &mut net_stack::host_plane::HostSetup<'_>) {}
+    fn on_send(
+        &mut self,
+        _: &mut net_stack::host_plane::HostCtx<'_>,
+        _: NodeId,
+        _: &mut net_stack::wire::Packet,
+    ) -> net_stack::host_plane::HostVerdict {
+        net_stack::host_plane::HostVerdict::Pass
+    }
+    fn on_receive(
+        &mut self,
+        _: &mut net_stack::host_plane::HostCtx<'_>,
+        _: NodeId,
+        _: u16,
+        _: &mut net_stack::wire::Packet,
+    ) -> net_stack::host_plane::HostVerdict {
+        net_stack::host_plane::HostVerdict::Pass
+    }
+    fn on_signal(
+        &mut self,
+        ctx: &mut net_stack::host_plane::HostCtx<'_>,
+        from: AppId,
+        signal: Signal,
+    ) {
+        note(
+            &self.0,
+            ctx.now(),
+            format!("{} got {signal:?} from {}", self.1, from.0),
+        );
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
+        self
+    }
+}
+
+/// Sends `Start` to the switch plane and `Finished` to the host planes at `T`.
+struct PlaneSignaller(Log);
+
+impl Application for PlaneSignaller {
+    fn start(&mut self, ctx: &mut AppCtx<'_>) {
+        ctx.set_timer(T, 0);
+    }
+    fn on_timer(&mut self, ctx: &mut AppCtx<'_>, _token: u64) {
+        note(&self.0, ctx.now(), "send");
+        ctx.signal(Endpoint::SwitchPlane, Signal::Start);
+        ctx.signal(Endpoint::HostPlanes, Signal::Finished);
+    }
+    fn report(&self) -> Report {
+        Report::Counters(AppReport::default())
+    }
+}
+
+/// Planes receive signals at the sending instant, in sending order, with the sender's id;
+/// every host plane sees a signal to the host planes, in installation order.
+#[test]
+fn planes_receive_signals_from_applications() {
+    let log = Log::default();
+    let (mut b, a, _h) = pair();
+    let s = b.add_app(
+        a,
+        0,
+        Box::new(PlaneSignaller(log.clone())),
+        SimTime::ZERO,
+        None,
+    );
+    b.plane(Box::new(SignalledSwitchPlane(log.clone())));
+    b.host_plane(Box::new(SignalledHostPlane(log.clone(), "host plane 0")));
+    b.host_plane(Box::new(SignalledHostPlane(log.clone(), "host plane 1")));
+    let (_sim, _) = run(b, SimTime::from_ms(2));
+    let got = log.borrow().clone();
+    assert_eq!(
+        got,
+        vec![
+            (T, "send".to_string()),
+            (T, format!("switch plane got Start from {}", s.0)),
+            (T, format!("host plane 0 got Finished from {}", s.0)),
+            (T, format!("host plane 1 got Finished from {}", s.0)),
+        ]
+    );
 }

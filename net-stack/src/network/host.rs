@@ -350,6 +350,9 @@ impl Network {
                 AppAction::Signal { to, signal } => {
                     sched.schedule_at(sched.now(), Event::Signal(to, signal));
                 }
+                AppAction::PlaneSignal { to, signal } => {
+                    sched.schedule_at(sched.now(), Event::PlaneSignal(to, app, signal));
+                }
                 AppAction::StopRun => sched.stop_after_instant(),
             }
         }

@@ -140,6 +140,24 @@ impl Network {
         }
     }
 
+    /// A signal from application `from` for the host planes: each sees it, in installation
+    /// order, and what they ask for is carried out after the last.
+    pub(crate) fn host_planes_signal(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        from: crate::AppId,
+        signal: crate::signal::Signal,
+    ) {
+        let Some(hp) = self.host_planes.as_mut() else {
+            return;
+        };
+        for (i, p) in hp.planes.iter_mut().enumerate() {
+            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut hp.actions);
+            p.on_signal(&mut ctx, from, signal);
+        }
+        self.apply_host_actions(sched);
+    }
+
     /// Hands `cmd` to the host planes in installation order until one carries it out; returns
     /// whether one did (false without host planes).
     pub fn host_command(&mut self, sched: &mut Scheduler<Event>, cmd: HostCommand) -> bool {
