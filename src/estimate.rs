@@ -448,7 +448,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
     }
 
     // The controller's statistics polling: a request and a reply per switch.
-    if s.controller.app == AppKind::DynamicRouting {
+    if s.controller.runs(AppKind::DynamicRouting) {
         // A request and a reply per switch, each sent, carried and handled, and a statistics
         // entry per port.
         let per_poll: f64 = topo

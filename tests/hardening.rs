@@ -263,6 +263,11 @@ fn runaways_are_refused_with_the_key() {
             "[[flow]]",
             "[controller]\napp = \"dynamic-routing\"\nstats_interval = \"5ns\"\n\n[[flow]]",
         );
+    // Dynamic routing listed second among a controller's apps still polls.
+    let stats_second = stats.replace(
+        "app = \"dynamic-routing\"",
+        "apps = [\"monitor\", \"dynamic-routing\"]",
+    );
     let samples = BASE.replace("duration = \"20ms\"", "duration = \"10s\"")
         + "\n[trace]\ntimeseries = [\"f\", \"link:sl-sr\"]\nsample_interval = \"1ps\"\n";
     let dirty = BASE.replace("duration = \"20ms\"", "duration = \"10s\"")
@@ -273,6 +278,7 @@ fn runaways_are_refused_with_the_key() {
         (ping, vec!["the run would take about", "events", "flow `p`"]),
         (cbr, vec!["the run would take about", "flow `f`"]),
         (stats, vec!["events", "stats_interval"]),
+        (stats_second, vec!["events", "stats_interval"]),
         (samples, vec!["sample_interval"]),
         (dirty, vec!["events", "`dirty_rate` of vm `v`"]),
         (
