@@ -13,9 +13,7 @@ use crate::node::NodeKind;
 use crate::socket::SocketId;
 use crate::tcp::{Ecn, rst_for};
 use crate::trace::Series;
-use crate::wire::{
-    EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet, PacketMeta,
-};
+use crate::wire::{IcmpRepr, L3, L4, Packet, PacketMeta};
 use crate::{AppId, DeviceId, NodeId, PacketId};
 
 impl Network {
@@ -47,11 +45,11 @@ impl Network {
             created: sched.now(),
         };
         if hooked {
-            let pkt = ipv4_packet(src, dst, l4, payload_len, ident, tos, meta);
+            let pkt = Packet::new_ipv4(src, dst, l4, payload_len, ident, tos, meta);
             return self.host_send_hooked(sched, node, pkt);
         }
         host.next_ip_ident = ident.wrapping_add(1);
-        let pkt = ipv4_packet(src, dst, l4, payload_len, ident, tos, meta);
+        let pkt = Packet::new_ipv4(src, dst, l4, payload_len, ident, tos, meta);
         self.next_uid += 1;
         self.fates.created += 1;
         let id = self.packets.insert(pkt);
@@ -357,45 +355,5 @@ impl Network {
             }
         }
         self.actions = actions;
-    }
-}
-
-/// An IPv4 packet as a host's IP layer makes it; ARP or the route sets the Ethernet header.
-#[inline(always)]
-fn ipv4_packet(
-    src: Ipv4Addr,
-    dst: Ipv4Addr,
-    l4: L4,
-    payload_len: u32,
-    ident: u16,
-    tos: u8,
-    meta: PacketMeta,
-) -> Packet {
-    let protocol = match l4 {
-        L4::Udp(_) => IpProtocol::Udp,
-        L4::Tcp(_) => IpProtocol::Tcp,
-        L4::Icmp(_) => IpProtocol::Icmp,
-        L4::None => unreachable!("IPv4 packets carry a transport header"),
-    };
-    Packet {
-        eth: EthernetRepr {
-            dst: Default::default(),
-            src: Default::default(),
-            vlan: Default::default(),
-            ethertype: EtherType::Ipv4,
-        },
-        l3: L3::Ipv4(Ipv4Repr {
-            src,
-            dst,
-            protocol,
-            ttl: 64,
-            ident,
-            tos,
-            dont_fragment: false,
-        }),
-        l4,
-        payload_len,
-        encap: None,
-        meta,
     }
 }

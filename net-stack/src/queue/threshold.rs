@@ -100,43 +100,22 @@ impl Threshold {
 mod tests {
     use super::*;
     use crate::queue::Queue;
-    use crate::wire::{
-        Ecn, EtherType, EthernetRepr, IpProtocol, Ipv4Repr, L3, L4, PacketMeta, UdpRepr,
-    };
+    use crate::wire::{Ecn, L4, PacketMeta, UdpRepr};
     use sim_core::{DataRate, SimTime};
     use slotmap::SlotMap;
 
     fn packet(ecn: Ecn, payload_len: u32) -> Packet {
-        let mut ip = Ipv4Repr {
-            src: [10, 0, 0, 1].into(),
-            dst: [10, 0, 0, 2].into(),
-            protocol: IpProtocol::Udp,
-            ttl: 64,
-            ident: 0,
-            tos: 0,
-            dont_fragment: false,
+        let udp = L4::Udp(UdpRepr {
+            src_port: 1,
+            dst_port: 2,
+        });
+        let meta = PacketMeta {
+            uid: 0,
+            flow: 0,
+            created: SimTime::ZERO,
         };
-        ip.set_ecn(ecn);
-        Packet {
-            eth: EthernetRepr {
-                dst: Default::default(),
-                src: Default::default(),
-                vlan: Default::default(),
-                ethertype: EtherType::Ipv4,
-            },
-            l3: L3::Ipv4(ip),
-            l4: L4::Udp(UdpRepr {
-                src_port: 1,
-                dst_port: 2,
-            }),
-            payload_len,
-            encap: None,
-            meta: PacketMeta {
-                uid: 0,
-                flow: 0,
-                created: SimTime::ZERO,
-            },
-        }
+        let (src, dst) = ([10, 0, 0, 1].into(), [10, 0, 0, 2].into());
+        Packet::new_ipv4(src, dst, udp, payload_len, 0, ecn.bits(), meta)
     }
 
     fn marker(k: QueueLimit, limit: QueueLimit) -> Queue {

@@ -134,27 +134,19 @@ mod tests {
     }
 
     fn udp_packet(ip: Ipv4Repr) -> Packet {
-        use crate::wire::{EtherType, EthernetRepr, L4, PacketMeta, UdpRepr};
-        Packet {
-            eth: EthernetRepr {
-                dst: Default::default(),
-                src: Default::default(),
-                vlan: Default::default(),
-                ethertype: EtherType::Ipv4,
-            },
-            l3: L3::Ipv4(ip),
-            l4: L4::Udp(UdpRepr {
-                src_port: 1,
-                dst_port: 2,
-            }),
-            payload_len: 100,
-            encap: None,
-            meta: PacketMeta {
-                uid: 0,
-                flow: 0,
-                created: sim_core::SimTime::ZERO,
-            },
-        }
+        use crate::wire::{L4, PacketMeta, UdpRepr};
+        let udp = L4::Udp(UdpRepr {
+            src_port: 1,
+            dst_port: 2,
+        });
+        let meta = PacketMeta {
+            uid: 0,
+            flow: 0,
+            created: sim_core::SimTime::ZERO,
+        };
+        let mut pkt = Packet::new_ipv4(ip.src, ip.dst, udp, 100, ip.ident, ip.tos, meta);
+        pkt.l3 = L3::Ipv4(ip);
+        pkt
     }
 
     /// Only ECN-capable packets take a CE mark; a CE packet stays CE.

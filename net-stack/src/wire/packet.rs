@@ -218,6 +218,48 @@ pub struct Packet {
 }
 
 impl Packet {
+    /// An IPv4 packet as a host's IP layer makes it: no tunnel, no VLAN tag, TTL 64, DF clear;
+    /// the Ethernet addresses are left zero for ARP or the route to fill in. The protocol
+    /// follows `l4` (which must not be [`L4::None`]).
+    #[inline(always)]
+    pub fn new_ipv4(
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        l4: L4,
+        payload_len: u32,
+        ident: u16,
+        tos: u8,
+        meta: PacketMeta,
+    ) -> Packet {
+        let protocol = match l4 {
+            L4::Udp(_) => IpProtocol::Udp,
+            L4::Tcp(_) => IpProtocol::Tcp,
+            L4::Icmp(_) => IpProtocol::Icmp,
+            L4::None => unreachable!("IPv4 packets carry a transport header"),
+        };
+        Packet {
+            eth: EthernetRepr {
+                dst: Default::default(),
+                src: Default::default(),
+                vlan: Default::default(),
+                ethertype: EtherType::Ipv4,
+            },
+            l3: L3::Ipv4(Ipv4Repr {
+                src,
+                dst,
+                protocol,
+                ttl: 64,
+                ident,
+                tos,
+                dont_fragment: false,
+            }),
+            l4,
+            payload_len,
+            encap: None,
+            meta,
+        }
+    }
+
     /// Bytes of the (inner) network layer and above: the IPv4 total length, or 28 for ARP.
     /// Tunnel headers are not included.
     #[inline]
