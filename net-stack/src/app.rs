@@ -184,11 +184,9 @@ impl<'a> AppCtx<'a> {
     }
 
     /// Sends `signal` to `to`, delivered at the current time after this call returns and after
-    /// every event already pending at this time ([`crate::signal`]'s ordering contract).
-    ///
-    /// # Panics
-    ///
-    /// If `to` is a plane: planes have no signal hook yet.
+    /// every event already pending at this time ([`crate::signal`]'s ordering contract). A
+    /// plane gets it with this application's id; a signal to a plane the network does not
+    /// have is dropped.
     pub fn signal(&mut self, to: Endpoint, signal: Signal) {
         match to {
             Endpoint::App(app) => self.actions.push(AppAction::Signal { to: app, signal }),
