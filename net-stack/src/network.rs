@@ -113,6 +113,31 @@ pub struct PacketFates {
     pub emitted_by_switches: u64,
 }
 
+impl PacketFates {
+    /// Packets that entered the network: created by hosts, or sent by the switch plane.
+    pub fn entered(&self) -> u64 {
+        self.created + self.emitted_by_switches
+    }
+
+    /// Packets whose fate is settled: delivered, dropped for any reason, or absorbed by the
+    /// switch plane. The law of the type's docs is `entered() == settled() + in_flight`
+    /// ([`Network::packets_in_flight`]).
+    pub fn settled(&self) -> u64 {
+        self.delivered
+            + self.queue_drops
+            + self.wire_losses
+            + self.link_down_drops
+            + self.unroutable
+            + self.ttl_expired
+            + self.no_listener
+            + self.filtered
+            + self.arp_unresolved
+            + self.guest_paused
+            + self.dropped_by_host_planes
+            + self.absorbed_by_switches
+    }
+}
+
 fn is_zero(v: &u64) -> bool {
     *v == 0
 }
