@@ -12,8 +12,8 @@
 # * Starts munged, slurmctld and slurmd directly (no service manager), then waits until `sinfo`
 #   shows the node idle.
 #
-# Idempotent: when the node already answers idle it does nothing but say so (well under a
-# second). Exits non-zero, saying what failed and where its log is, if the cluster does not come
+# Idempotent: when the daemons are up with the same configuration it does nothing but say so
+# (well under a second); a changed configuration restarts them. Exits non-zero, saying what failed and where its log is, if the cluster does not come
 # up. Logs: /var/log/slurm/{slurmctld,slurmd}.log, /var/log/munge/munged.log.
 set -euo pipefail
 
@@ -26,11 +26,6 @@ node_idle() {
   state=$(timeout 10 sinfo --noheader --Node --format=%T 2>/dev/null | head -n 1) || return 1
   [ "$state" = "idle" ] || [ "$state" = "mixed" ] || [ "$state" = "allocated" ]
 }
-
-if node_idle; then
-  echo "slurm-single-node: the node is already up ($(sinfo --noheader --Node --format='%N %T %c CPUs %m MB'))"
-  exit 0
-fi
 
 if ! command -v sbatch >/dev/null 2>&1 || ! command -v slurmctld >/dev/null 2>&1 ||
   ! command -v slurmd >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1; then
@@ -112,16 +107,21 @@ $node_line State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO
 CONF
 )
+if [ "$(cat /etc/slurm/slurm.conf 2>/dev/null)" = "$conf" ] && node_idle; then
+  echo "slurm-single-node: already up ($(sinfo --noheader --Node --format='%N %T %c CPUs %m MB'))"
+  exit 0
+fi
 echo "$conf" | $SUDO tee /etc/slurm/slurm.conf >/dev/null
 
 # Daemons left over from an earlier start (a changed config, a node that went down) are
 # stopped by their pid files only.
 for d in slurmd slurmctld; do
   pidfile=/run/slurm/$d.pid
-  if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    $SUDO kill "$(cat "$pidfile")" || true
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    $SUDO kill "$pid" || true
     for _ in $(seq 50); do
-      kill -0 "$(cat "$pidfile")" 2>/dev/null || break
+      kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
   fi
