@@ -157,9 +157,11 @@ pub enum SweepError {
     )]
     #[diagnostic(
         code(netsim::sweep::failed),
-        help("fix the cause, then run only these points again: `netsim sweep … --resume` \
+        help(
+            "fix the cause, then run only these points again: `netsim sweep … --resume` \
               (local) or `netsim sweep … --backend slurm --submit` (Slurm), then \
-              `netsim sweep collect DIR`")
+              `netsim sweep collect DIR`"
+        )
     )]
     Failed {
         /// Points in the sweep.
@@ -182,8 +184,10 @@ pub enum SweepError {
     #[error("the sweep directory `{}` holds another plan: {reason}", dir.display())]
     #[diagnostic(
         code(netsim::sweep::mismatch),
-        help("results of different plans are never mixed: give --start-over to discard the \
-              old plan's outcomes and run every point again, or use another --out")
+        help(
+            "results of different plans are never mixed: give --start-over to discard the \
+              old plan's outcomes and run every point again, or use another --out"
+        )
     )]
     Mismatch {
         /// The sweep directory.

@@ -110,10 +110,7 @@ fn slurm_time(s: &str) -> Result<String, String> {
     };
     let parts: Vec<&str> = rest.split(':').collect();
     let numeric = |p: &str| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit());
-    let ok = days.is_none_or(numeric)
-        && parts.iter().all(|p| numeric(p))
-        && parts.len() <= 3
-        && (days.is_some() || parts.len() >= 1);
+    let ok = days.is_none_or(numeric) && parts.iter().all(|p| numeric(p)) && parts.len() <= 3;
     if ok {
         Ok(s.to_string())
     } else {
@@ -133,7 +130,9 @@ fn slurm_mem(s: &str) -> Result<String, String> {
     if ok {
         Ok(s.to_uppercase())
     } else {
-        Err(format!("`{s}` is not a Slurm memory size: write e.g. 500M or 4G"))
+        Err(format!(
+            "`{s}` is not a Slurm memory size: write e.g. 500M or 4G"
+        ))
     }
 }
 
@@ -148,7 +147,11 @@ pub fn sweep(args: &SweepArgs, quiet: bool) -> Result<(), miette::Report> {
         Some(SweepAction::Collect { dir, plots }) => {
             let c = netsim::sweep::collect::collect(dir, plots)?;
             if !quiet {
-                outln!("{} points collected; table in {}", c.points.len(), c.csv.display());
+                outln!(
+                    "{} points collected; table in {}",
+                    c.points.len(),
+                    c.csv.display()
+                );
                 for p in &c.plots {
                     outln!("  plot {}", p.display());
                 }
@@ -232,7 +235,11 @@ fn run_sweep(args: &SweepArgs, quiet: bool) -> Result<(), miette::Report> {
     if !quiet {
         let done = r.points.len() - r.ran;
         if done == 0 {
-            outln!("{} points run; table in {}", r.points.len(), r.csv.display());
+            outln!(
+                "{} points run; table in {}",
+                r.points.len(),
+                r.csv.display()
+            );
         } else {
             outln!(
                 "{} points run ({done} done already); table in {}",

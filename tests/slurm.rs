@@ -305,7 +305,10 @@ fn resume_after_a_cancelled_task_reruns_only_that_point() {
     for (i, t) in before.iter().enumerate() {
         match t {
             Some(t) => assert_eq!(mtime(&summary(i)), *t, "point {i} ran again"),
-            None => assert!(summary(i).exists(), "the cancelled point {i} did not run again"),
+            None => assert!(
+                summary(i).exists(),
+                "the cancelled point {i} did not run again"
+            ),
         }
     }
     ok(

@@ -88,9 +88,10 @@ fn failing_point_finishes_the_others_and_is_reported_with_overrides_and_log() {
             );
             // The task's output (Slurm's log file) has the overrides and the pointed error.
             assert!(
-                log.contains("overrides: duration=0.05s topology.bottleneck.loss=0.01 \
-                              flow.0.src=nosuch seed=")
-                    && log.contains("FAILED")
+                log.contains(
+                    "overrides: duration=0.05s topology.bottleneck.loss=0.01 \
+                              flow.0.src=nosuch seed="
+                ) && log.contains("FAILED")
                     && log.contains("unknown node `nosuch`"),
                 "{log}"
             );
@@ -116,7 +117,10 @@ fn failing_point_finishes_the_others_and_is_reported_with_overrides_and_log() {
     );
     assert!(!out.join("sweep.csv").exists());
     for p in ["0-flow.0.src=l0-seed1", "1-flow.0.src=l0-seed2"] {
-        assert!(out.join("points").join(p).join("summary.json").exists(), "{p}");
+        assert!(
+            out.join("points").join(p).join("summary.json").exists(),
+            "{p}"
+        );
     }
 }
 
@@ -139,7 +143,10 @@ fn local_resume_runs_only_missing_points() {
     ];
     std::fs::remove_file(out.join("status/2.json")).unwrap();
     std::fs::remove_file(summary(names[2])).unwrap();
-    let before: Vec<SystemTime> = [0, 1, 3].iter().map(|&i| mtime(&summary(names[i]))).collect();
+    let before: Vec<SystemTime> = [0, 1, 3]
+        .iter()
+        .map(|&i| mtime(&summary(names[i])))
+        .collect();
     std::thread::sleep(std::time::Duration::from_millis(1100));
 
     let mut resume = args.clone();
@@ -152,7 +159,10 @@ fn local_resume_runs_only_missing_points() {
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
-    let after: Vec<SystemTime> = [0, 1, 3].iter().map(|&i| mtime(&summary(names[i]))).collect();
+    let after: Vec<SystemTime> = [0, 1, 3]
+        .iter()
+        .map(|&i| mtime(&summary(names[i])))
+        .collect();
     assert_eq!(before, after, "a done point ran again");
     assert!(summary(names[2]).exists());
     assert_eq!(std::fs::read(out.join("sweep.csv")).unwrap(), csv);
@@ -174,7 +184,11 @@ fn local_resume_runs_only_missing_points() {
 fn plan_directory_from_another_scenario_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s");
-    ok(&netsim(&sweep_args(&out, "flow.0.rate=100Mbps,300Mbps", &["--backend", "slurm"])));
+    ok(&netsim(&sweep_args(
+        &out,
+        "flow.0.rate=100Mbps,300Mbps",
+        &["--backend", "slurm"],
+    )));
     let other = root().join("examples/tcp-dumbbell.toml");
     let mut args = sweep_args(&out, "tcp.variant=reno,newreno", &["--backend", "slurm"]);
     args[2] = other.to_str().unwrap().to_string();
@@ -208,13 +222,21 @@ fn plan_directory_from_another_scenario_is_refused() {
     std::fs::write(&path, serde_json::to_string(&plan).unwrap()).unwrap();
     let o = run(&["sweep", "run-point", out.to_str().unwrap(), "0"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("another netsim binary"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("another netsim binary"),
+        "{}",
+        stderr(&o)
+    );
     let mut resume = local.clone();
     resume.pop();
     resume.push("--resume".into());
     let o = netsim(&resume);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("another netsim binary"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("another netsim binary"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Issue 21, must hold (bad input): a point index out of range, and a directory without a
@@ -223,11 +245,16 @@ fn plan_directory_from_another_scenario_is_refused() {
 fn point_index_out_of_range_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s");
-    ok(&netsim(&sweep_args(&out, "flow.0.rate=100Mbps,300Mbps", &["--backend", "slurm"])));
+    ok(&netsim(&sweep_args(
+        &out,
+        "flow.0.rate=100Mbps,300Mbps",
+        &["--backend", "slurm"],
+    )));
     let o = run(&["sweep", "run-point", out.to_str().unwrap(), "4"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("point 4 is out of range") && stderr(&o).contains("has 4 points (0 to 3)"),
+        stderr(&o).contains("point 4 is out of range")
+            && stderr(&o).contains("has 4 points (0 to 3)"),
         "{}",
         stderr(&o)
     );
@@ -239,7 +266,11 @@ fn point_index_out_of_range_is_refused() {
         }
         let o = run(&args);
         assert_eq!(o.status.code(), Some(1), "{sub}");
-        assert!(stderr(&o).contains("there is no plan here"), "{sub}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("there is no plan here"),
+            "{sub}: {}",
+            stderr(&o)
+        );
     }
 }
 
@@ -270,16 +301,28 @@ fn missing_sbatch_is_named_with_the_local_alternative() {
     );
     assert!(out.join("plan.json").exists() && out.join("sweep.sbatch").exists());
 
-    let o = netsim(&sweep_args(&out, "flow.0.rate=1Mbps,2Mbps", &["--max-parallel", "2"]));
+    let o = netsim(&sweep_args(
+        &out,
+        "flow.0.rate=1Mbps,2Mbps",
+        &["--max-parallel", "2"],
+    ));
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("need --backend slurm"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("need --backend slurm"),
+        "{}",
+        stderr(&o)
+    );
     let o = netsim(&sweep_args(
         &out,
         "flow.0.rate=1Mbps,2Mbps",
         &["--backend", "slurm", "--jobs", "2"],
     ));
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("--jobs sets a local sweep"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--jobs sets a local sweep"),
+        "{}",
+        stderr(&o)
+    );
     for (flag, value) in [("--time", "1:2:3:4"), ("--time", "ten"), ("--mem", "4GB")] {
         let o = netsim(&sweep_args(
             &out,
@@ -314,7 +357,10 @@ fn estimate_suggests_time_and_memory_per_configuration() {
         text.starts_with("2 configurations measured (1/10 of the simulated time each)"),
         "{text}"
     );
-    assert!(text.contains("flow.0.rate=300Mbps: 20ms simulated"), "{text}");
+    assert!(
+        text.contains("flow.0.rate=300Mbps: 20ms simulated"),
+        "{text}"
+    );
     let line = text
         .lines()
         .find(|l| l.starts_with("suggested for each of the 4 points: --time "))
@@ -332,8 +378,11 @@ fn estimate_suggests_time_and_memory_per_configuration() {
         hms.len() == 3 && hms[2] == 0 && secs >= 60 && secs as f64 >= 1.5 * longest + 60.0,
         "{line}: not whole minutes of at least 1.5 × {longest} s + 1 minute"
     );
-    assert!(secs as f64 <= 1.5 * longest + 180.0, "{line}: too much margin");
+    assert!(
+        secs as f64 <= 1.5 * longest + 180.0,
+        "{line}: too much margin"
+    );
     let mem = words[words.len() - 1];
     let mib: u64 = mem.strip_suffix('M').unwrap().parse().unwrap();
-    assert!(mib >= 64 && mib % 64 == 0, "{line}");
+    assert!(mib >= 64 && mib.is_multiple_of(64), "{line}");
 }

@@ -72,7 +72,9 @@ fn unfinished(dir: &Path, plan: &PlanFile, running: &[usize]) -> Vec<FailedPoint
             let error = match state::state(dir, p) {
                 PointState::Done => return None,
                 PointState::Failed(e) => e,
-                PointState::Missing if running.contains(&p.index) => "still queued or running".into(),
+                PointState::Missing if running.contains(&p.index) => {
+                    "still queued or running".into()
+                }
                 PointState::Missing => "not run (or killed before it finished)".into(),
             };
             Some(FailedPoint {

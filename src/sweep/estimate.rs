@@ -88,7 +88,11 @@ pub fn estimate(opts: &SweepOptions) -> Result<SweepEstimate, SweepError> {
             .collect::<Vec<_>>()
             .join(", ");
         configs.push(ConfigEstimate {
-            label: if label.is_empty() { "(no swept key)".into() } else { label },
+            label: if label.is_empty() {
+                "(no swept key)".into()
+            } else {
+                label
+            },
             short,
             short_wall_s: row.wall_s,
             wall_s: row.wall_s * p.scenario.duration.as_secs_f64() / short.as_secs_f64(),
@@ -124,7 +128,12 @@ pub fn suggested_mib(bytes: f64) -> u64 {
 /// Seconds in Slurm's time format: `HH:MM:SS`, or `D-HH:MM:SS` from a day on.
 pub fn slurm_time(secs: u64) -> String {
     let (d, rest) = (secs / 86_400, secs % 86_400);
-    let hms = format!("{:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60);
+    let hms = format!(
+        "{:02}:{:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    );
     if d > 0 { format!("{d}-{hms}") } else { hms }
 }
 

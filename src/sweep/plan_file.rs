@@ -134,7 +134,12 @@ pub fn read(dir: &Path) -> Result<Option<PlanFile>, SweepError> {
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(SweepError::PlanFile { path, reason: e.to_string() }),
+        Err(e) => {
+            return Err(SweepError::PlanFile {
+                path,
+                reason: e.to_string(),
+            });
+        }
     };
     let plan: PlanFile = serde_json::from_str(&text).map_err(|e| SweepError::PlanFile {
         path: path.clone(),
@@ -227,7 +232,10 @@ mod tests {
         assert_ne!(h, point_hash("0.1.1", "b", "text", &sets, "0-a=1-seed1"));
         assert_ne!(h, point_hash("0.1.0", "c", "text", &sets, "0-a=1-seed1"));
         assert_ne!(h, point_hash("0.1.0", "b", "text2", &sets, "0-a=1-seed1"));
-        assert_ne!(h, point_hash("0.1.0", "b", "text", &sets[..1], "0-a=1-seed1"));
+        assert_ne!(
+            h,
+            point_hash("0.1.0", "b", "text", &sets[..1], "0-a=1-seed1")
+        );
         assert_ne!(h, point_hash("0.1.0", "b", "text", &sets, "1-a=1-seed1"));
     }
 }

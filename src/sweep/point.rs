@@ -15,9 +15,9 @@ use crate::build::CheckOptions;
 use crate::run::{RunError, RunOptions, run};
 use crate::scenario::{self, Scenario, ScenarioError, ScenarioSource, TopologyShape};
 
+use super::SweepError;
 use super::plan_file::{PlanFile, PlanPoint, binary_hash};
 use super::state::{self, PointState};
-use super::SweepError;
 
 /// The scenario of `point`, from the plan's text and the point's overrides, exactly as
 /// `scenario::load` would read the file: a relative `[topology] path` is taken from the
@@ -54,7 +54,11 @@ pub fn check_binary(plan: &PlanFile, dir: &Path) -> Result<(), SweepError> {
 }
 
 /// The point at `index`, or the out-of-range error.
-pub fn point_at<'a>(plan: &'a PlanFile, dir: &Path, index: u64) -> Result<&'a PlanPoint, SweepError> {
+pub fn point_at<'a>(
+    plan: &'a PlanFile,
+    dir: &Path,
+    index: u64,
+) -> Result<&'a PlanPoint, SweepError> {
     usize::try_from(index)
         .ok()
         .and_then(|i| plan.points.get(i))

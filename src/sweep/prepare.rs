@@ -141,8 +141,14 @@ pub fn plan_slurm(opts: &SweepOptions, slurm: &SlurmOptions) -> Result<SlurmPlan
         message: format!("cannot find the netsim binary's path for the batch script: {e}"),
     })?;
     let script = slurm::script_path(&dir);
-    let name = plan.points.first().map_or("sweep", |p| p.scenario.name.as_str());
-    plan_file::write_atomic(&script, &slurm::script(name, &dir, &exe, file.points.len(), slurm))?;
+    let name = plan
+        .points
+        .first()
+        .map_or("sweep", |p| p.scenario.name.as_str());
+    plan_file::write_atomic(
+        &script,
+        &slurm::script(name, &dir, &exe, file.points.len(), slurm),
+    )?;
     let to_run = not_done(&dir, &file);
     let job = if slurm.submit && !to_run.is_empty() {
         if !slurm::sbatch_available() {

@@ -71,7 +71,13 @@ pub fn script(name: &str, dir: &Path, exe: &Path, count: usize, opts: &SlurmOpti
     let all: Vec<usize> = (0..count).collect();
     let job: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let mut s = String::from("#!/bin/bash\n");
     s += "# A netsim sweep as a Slurm job array: task N runs point N of plan.json.\n";
@@ -99,7 +105,11 @@ pub fn script(name: &str, dir: &Path, exe: &Path, count: usize, opts: &SlurmOpti
 
 /// Submits `DIR/sweep.sbatch` for the points `indices` (all of them, or those left to run when
 /// resuming), records the job id in `DIR/slurm-jobs.txt` and returns it.
-pub fn submit(dir: &Path, indices: &[usize], max_parallel: Option<u32>) -> Result<String, SweepError> {
+pub fn submit(
+    dir: &Path,
+    indices: &[usize],
+    max_parallel: Option<u32>,
+) -> Result<String, SweepError> {
     let script = script_path(dir);
     let out = Command::new("sbatch")
         .arg("--parsable")
@@ -108,7 +118,9 @@ pub fn submit(dir: &Path, indices: &[usize], max_parallel: Option<u32>) -> Resul
         .output()
         .map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                SweepError::NoSlurm { dir: dir.to_path_buf() }
+                SweepError::NoSlurm {
+                    dir: dir.to_path_buf(),
+                }
             } else {
                 SweepError::Submit {
                     message: format!("cannot run `sbatch`: {e}"),
@@ -175,7 +187,10 @@ pub fn queued(dir: &Path) -> Option<Vec<(usize, String)>> {
             continue;
         };
         // `JOBID_N` for an array task.
-        if let Some(index) = id.split_once('_').and_then(|(_, n)| n.parse::<usize>().ok()) {
+        if let Some(index) = id
+            .split_once('_')
+            .and_then(|(_, n)| n.parse::<usize>().ok())
+        {
             queued.push((index, state.to_lowercase()));
         }
     }

@@ -83,7 +83,11 @@ pub fn clear(dir: &Path, index: usize) -> Result<(), SweepError> {
 }
 
 /// Records the point's outcome: `Ok` is done, `Err` failed with the message.
-pub fn record(dir: &Path, point: &PlanPoint, outcome: &Result<(), String>) -> Result<(), SweepError> {
+pub fn record(
+    dir: &Path,
+    point: &PlanPoint,
+    outcome: &Result<(), String>,
+) -> Result<(), SweepError> {
     let status = StatusFile {
         index: point.index,
         hash: point.hash.clone(),
