@@ -216,7 +216,8 @@ fn run_sweep(args: &SweepArgs, quiet: bool) -> Result<(), miette::Report> {
             outln!("job array in {}", r.script.display());
             match (&r.job, r.to_run.len()) {
                 (_, 0) => outln!(
-                    "every point is done: build the table with `netsim sweep collect {}`",
+                    "nothing to submit: every point is done or queued (`netsim sweep status {0}`); \
+                     build the table with `netsim sweep collect {0}`",
                     opts.out.display()
                 ),
                 (Some(job), n) => outln!(

@@ -16,12 +16,9 @@ use super::{Backend, Plan, SweepError, SweepOptions, SweepResult, output_err};
 /// (with `--resume`, only those not done) in parallel, then build `sweep.csv` and the `--plot`s
 /// from their results ([`collect`]).
 pub fn sweep(opts: &SweepOptions) -> Result<SweepResult, SweepError> {
-    if let Backend::Slurm(slurm) = &opts.backend {
+    if let Backend::Slurm(_) = &opts.backend {
         return Err(SweepError::Flag {
-            message: format!(
-                "netsim::sweep::sweep runs locally; a Slurm sweep ({slurm:?}) is planned by \
-                 plan_slurm"
-            ),
+            message: "a Slurm sweep is planned by `plan_slurm`, not run here".into(),
         });
     }
     let plan = super::plan(opts)?;

@@ -95,7 +95,7 @@ pub fn run_planned(
     );
     let _ = log.flush();
     let outcome = match load_point(plan, point) {
-        Err(e) => Err(RunError::Scenario(e)),
+        Err(e) => Err(describe(RunError::Scenario(e))),
         Ok((sc, src)) => {
             let opts = RunOptions {
                 out,
@@ -109,7 +109,8 @@ pub fn run_planned(
                 print_warnings: false,
             };
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&sc, &src, &opts))) {
-                Ok(r) => r.map(|_| ()),
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err(describe(e)),
                 Err(panic) => {
                     let message = format!(
                         "the simulator panicked: {}",
@@ -119,10 +120,7 @@ pub fn run_planned(
                             .or_else(|| panic.downcast_ref::<&str>().copied())
                             .unwrap_or("(no message)")
                     );
-                    let _ = writeln!(log, "FAILED: {message}");
-                    let r = Err(message);
-                    state::record(dir, point, &r)?;
-                    return Ok(r);
+                    Err((message.clone(), message))
                 }
             }
         }
@@ -132,22 +130,27 @@ pub fn run_planned(
             let _ = writeln!(log, "done");
             Ok(())
         }
-        Err(e) => {
-            let mut full = String::new();
-            let _ = miette::GraphicalReportHandler::new_themed(
-                miette::GraphicalTheme::unicode_nocolor(),
-            )
-            .render_report(&mut full, &e);
+        Err((short, full)) => {
             let _ = writeln!(log, "FAILED:\n{full}");
-            Err(match e {
-                RunError::Scenario(e) => format!("{e}"),
-                e => e.to_string(),
-            })
+            Err(short)
         }
     };
     let _ = log.flush();
     state::record(dir, point, &r)?;
     Ok(r)
+}
+
+/// A run's error in one line (for the status file and the sweep's report) and in full, with
+/// its pointed source and help, without colours (for the log).
+fn describe(e: RunError) -> (String, String) {
+    let mut full = String::new();
+    let _ = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .render_report(&mut full, &e);
+    let short = match e {
+        RunError::Scenario(e) => format!("{e}"),
+        e => e.to_string(),
+    };
+    (short, full)
 }
 
 /// `netsim sweep run-point DIR N`: runs point N unless it is done already. `Ok(false)` if it

@@ -110,7 +110,7 @@ pub struct SlurmPlanned {
     pub script: PathBuf,
     /// Points in the plan.
     pub points: usize,
-    /// The points not done yet (what a submission runs).
+    /// The points neither done nor queued (what a submission runs).
     pub to_run: Vec<usize>,
     /// The job id, when submitted.
     pub job: Option<String>,
@@ -149,7 +149,16 @@ pub fn plan_slurm(opts: &SweepOptions, slurm: &SlurmOptions) -> Result<SlurmPlan
         &script,
         &slurm::script(name, &dir, &exe, file.points.len(), slurm),
     )?;
-    let to_run = not_done(&dir, &file);
+    // Points still queued or running from an earlier submission are not submitted twice.
+    let queued: Vec<usize> = slurm::queued(&dir)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect();
+    let to_run: Vec<usize> = not_done(&dir, &file)
+        .into_iter()
+        .filter(|i| !queued.contains(i))
+        .collect();
     let job = if slurm.submit && !to_run.is_empty() {
         if !slurm::sbatch_available() {
             return Err(SweepError::NoSlurm { dir });
