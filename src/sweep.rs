@@ -13,7 +13,8 @@
 //!   scenario seed after the overrides (and `--seed`). Sweeping `seed` itself is refused: that is
 //!   what `--seeds` is for.
 //! * Every point's scenario is loaded and checked (as `netsim check` does) before any runs; the
-//!   first bad one stops the sweep with its pointed message.
+//!   first bad one stops the sweep with its pointed message. (A Slurm plan checks the first
+//!   combination so and reads the others; their build happens in their tasks — see [`plan`].)
 //! * Points run in parallel on a local `rayon` pool of `--jobs` threads (default: the available
 //!   cores), each into `DIR/points/<index>-<key=value…>-seed<s>/` (a normal `netsim run`
 //!   results directory, plots included). The index is zero-padded to the width of the last one;
