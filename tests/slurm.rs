@@ -74,9 +74,11 @@ fn slurm_or_skip() -> bool {
         // Start an installed Slurm; installing it is for `.ci/run` (or you) to decide.
         let installed = Command::new("slurmctld").arg("-V").output().is_ok();
         if !installed {
-            return Err("Slurm is not installed; scripts/slurm-single-node.sh installs and \
+            return Err(
+                "Slurm is not installed; scripts/slurm-single-node.sh installs and \
                         starts it"
-                .into());
+                    .into(),
+            );
         }
         let script = root().join("scripts/slurm-single-node.sh");
         let started = Command::new("bash").arg(&script).output();
@@ -323,4 +325,74 @@ fn resume_after_a_cancelled_task_reruns_only_that_point() {
         "sweep collect",
     );
     same_results(&out);
+}
+
+/// Issue 21, must hold, on Slurm: "A sweep with one deliberately failing point (a value that
+/// fails validation only at build time) finishes the others, reports the failure with the
+/// point's overrides and log path, and exits non-zero." `flow.0.src=nosuch` names no node of
+/// the topology; its tasks fail, the others finish; the log Slurm wrote for a failed task holds
+/// its overrides and the pointed error; `collect` exits 1 naming the overrides and that log.
+#[test]
+fn failing_point_on_slurm_finishes_the_others_and_names_overrides_and_log() {
+    if !slurm_or_skip() {
+        return;
+    }
+    let _cluster = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("slurm");
+    let scenario = root().join("examples/dumbbell-udp.toml");
+    let stdout = ok(
+        &run(&[
+            "sweep",
+            scenario.to_str().unwrap(),
+            "--set",
+            "duration=0.05s",
+            "--set",
+            "flow.0.src=l0,nosuch",
+            "--seeds",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+            "--backend",
+            "slurm",
+            "--submit",
+        ]),
+        "the Slurm submission",
+    );
+    wait_for(&job_id(&stdout));
+    let status = ok(
+        &run(&["sweep", "status", out.to_str().unwrap()]),
+        "sweep status",
+    );
+    assert!(
+        status.starts_with("4 points: 2 done, 0 running, 0 pending, 2 failed, 0 missing"),
+        "{status}"
+    );
+    let log = std::fs::read_to_string(out.join("logs/point-3.log")).unwrap();
+    assert!(
+        log.contains("overrides: duration=0.05s flow.0.src=nosuch seed=2")
+            && log.contains("FAILED")
+            && log.contains("unknown node `nosuch`"),
+        "{log}"
+    );
+    let o = run(&["sweep", "collect", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err: String = String::from_utf8_lossy(&o.stderr)
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let log_path = out.join("logs/point-3.log");
+    assert!(
+        err.contains("2 of 4 sweep points failed")
+            && err.contains("(flow.0.src=nosuch, seed=2)")
+            && err.contains(log_path.to_str().unwrap()),
+        "{err}"
+    );
+    for p in ["0-flow.0.src=l0-seed1", "1-flow.0.src=l0-seed2"] {
+        assert!(
+            out.join("points").join(p).join("summary.json").exists(),
+            "{p}"
+        );
+    }
 }
