@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use netsim::run::{RunOptions, run};
 use netsim::scenario::{self, Scenario, ScenarioError, ScenarioSource};
-use netsim::sweep::SweepOptions;
 
 /// `println!` that survives a closed stdout ([`netsim::console::out`]).
 macro_rules! outln {
@@ -14,6 +13,8 @@ macro_rules! outln {
         netsim::console::out(&format!("{}\n", format_args!($($arg)*)))
     };
 }
+
+mod sweep_cmd;
 
 /// A packet-level network simulator for VM live migration in software-defined data centres.
 #[derive(Parser)]
@@ -42,30 +43,7 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Run a scenario over every combination of swept `--set` values and seeds, in parallel.
-    ///
-    /// A `--set KEY=V1,V2,…` with several values is swept (commas inside [..], {..} and quotes
-    /// do not separate values); a `--set KEY=V` is a plain override. Each point runs into
-    /// DIR/points/<index>-<key=value…>-seed<s>/; DIR/sweep.csv has one row per point.
-    Sweep {
-        /// Scenario file (TOML).
-        scenario: PathBuf,
-        /// Sweep directory.
-        #[arg(long)]
-        out: PathBuf,
-        /// Seeds per combination: s, s+1, …, s+N−1 (s from the scenario or --seed).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
-        seeds: u64,
-        /// Points run at once [default: the available cores].
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-        jobs: Option<u32>,
-        /// Draw DIR/plots/<y>-vs-<x>.svg: mean of a sweep.csv column over the seeds, one line
-        /// per value of `series` (repeatable), e.g. `--plot x=flow.0.rate,y=flow.cbr0.goodput_bps`.
-        #[arg(long = "plot", value_name = "x=KEY,y=METRIC[,series=KEY[+KEY…]]")]
-        plots: Vec<String>,
-        #[command(flatten)]
-        common: Common,
-    },
+    Sweep(sweep_cmd::SweepArgs),
     /// Validate a scenario without running it; exit 1 with a pointed message if it is bad.
     ///
     /// Also prints warnings and the run's resource estimate (events, memory, output bytes),
@@ -170,21 +148,6 @@ impl Common {
     }
 }
 
-/// `netsim sweep`: the work is in [`netsim::sweep`]; this prints the outcome.
-fn sweep(opts: SweepOptions, quiet: bool) -> Result<(), miette::Report> {
-    let r = netsim::sweep::sweep(&opts)?;
-    if !quiet {
-        outln!(
-            "{} points run; table in {}",
-            r.points.len(),
-            r.csv.display()
-        );
-        for p in &r.plots {
-            outln!("  plot {}", p.display());
-        }
-    }
-    Ok(())
-}
 const DEFAULT_NAME: &str = "<bundled default: examples/default.toml>";
 
 fn load(
@@ -305,28 +268,7 @@ fn main() -> ExitCode {
             common,
         } => bench_child(scenario.as_ref(), bundled.as_deref(), common)
             .map_err(miette::Report::new),
-        Command::Sweep {
-            scenario,
-            out,
-            seeds,
-            jobs,
-            plots,
-            common,
-        } => sweep(
-            SweepOptions {
-                scenario: scenario.clone(),
-                sets: common.sets.clone(),
-                seed: common.seed,
-                seeds: *seeds,
-                jobs: jobs.map(|j| j as usize),
-                out: out.clone(),
-                plots: plots.clone(),
-                progress: !cli.quiet,
-                check: common.check_options(),
-                print_warnings: true,
-            },
-            cli.quiet,
-        ),
+        Command::Sweep(args) => sweep_cmd::sweep(args, cli.quiet),
         Command::Check {
             scenario,
             out,

@@ -13,7 +13,8 @@
 //!   scenario seed after the overrides (and `--seed`). Sweeping `seed` itself is refused: that is
 //!   what `--seeds` is for.
 //! * Every point's scenario is loaded and checked (as `netsim check` does) before any runs; the
-//!   first bad one stops the sweep with its pointed message.
+//!   first bad one stops the sweep with its pointed message. (A Slurm plan checks the first
+//!   combination so and reads the others; their build happens in their tasks — see [`plan`].)
 //! * Points run in parallel on a local `rayon` pool of `--jobs` threads (default: the available
 //!   cores), each into `DIR/points/<index>-<key=value…>-seed<s>/` (a normal `netsim run`
 //!   results directory, plots included). The index is zero-padded to the width of the last one;
@@ -24,24 +25,36 @@
 //!   still finish, `sweep.csv` is **not** written (an old one is removed at the start) and the
 //!   error names every failed point.
 //! * `--plot` draws `DIR/plots/<y>-vs-<x>.svg` from `sweep.csv` (see [`crate::plot::sweep`]).
+//! * The sweep is first written down as `DIR/plan.json` ([`plan_file`]); each point runs through
+//!   [`point::run_planned`] (as `netsim sweep run-point DIR N` does on a cluster) and records its
+//!   outcome in `DIR/status/<N>.json` and `DIR/logs/point-<N>.log` ([`state`]); `sweep.csv` and
+//!   the plots are then built from the points' `summary.json` ([`collect`]), the same way
+//!   `netsim sweep collect DIR` builds them after a Slurm run. `--resume` runs only the points
+//!   not done; `--backend slurm` writes `DIR/sweep.sbatch` ([`slurm`]) instead of running.
+//!   See docs/cluster.md.
 
+pub mod collect;
+pub mod estimate;
+mod local;
+pub mod plan_file;
+pub mod point;
+mod prepare;
+pub mod slurm;
 mod split;
+pub mod state;
 pub mod table;
 
-use std::io::IsTerminal;
+pub use local::sweep;
+pub use prepare::{SlurmPlanned, plan_slurm};
+
 use std::path::{Path, PathBuf};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use miette::Diagnostic;
-use rayon::prelude::*;
 use thiserror::Error;
 
-use crate::build::CheckOptions;
 use crate::plot::PlotError;
-use crate::plot::sweep::{PlotSpec, PlotSpecError};
-use crate::run::{RunError, RunOptions, run};
+use crate::plot::sweep::PlotSpecError;
 use crate::scenario::{self, Scenario, ScenarioError, ScenarioSource};
-use crate::summary::Summary;
 
 /// What `netsim sweep` was asked to do.
 #[derive(Debug, Clone)]
@@ -66,6 +79,35 @@ pub struct SweepOptions {
     pub check: crate::build::CheckOptions,
     /// Print warnings (each distinct one once) on stderr.
     pub print_warnings: bool,
+    /// `--resume`: run only the points of an existing, matching plan that are not done.
+    pub resume: bool,
+    /// `--start-over`: forget an existing plan's outcomes (another scenario or binary).
+    pub start_over: bool,
+    /// Where the points run.
+    pub backend: Backend,
+}
+
+/// Where a sweep's points run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Backend {
+    /// Here, on a `rayon` pool of `--jobs` threads (the default).
+    #[default]
+    Local,
+    /// As a Slurm job array (`--backend slurm`).
+    Slurm(slurm::SlurmOptions),
+}
+
+/// A point that did not finish: why, and where its log is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedPoint {
+    /// Its directory name under `DIR/points/`.
+    pub dir: String,
+    /// Its overrides, `key=value, …, seed=N`.
+    pub label: String,
+    /// Why.
+    pub error: String,
+    /// `DIR/logs/point-<N>.log`.
+    pub log: PathBuf,
 }
 
 /// Anything that stops a sweep. Each is a user error (exit code 1).
@@ -106,23 +148,108 @@ pub enum SweepError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     PlotSpec(#[from] PlotSpecError),
-    /// Points failed while running; the others finished.
+    /// Points failed while running (or are missing); the others finished.
     #[error(
         "{} of {total} sweep points failed, so `{}` was not written (the other points' results \
          are in their directories):\n{}",
         failures.len(),
         csv.display(),
-        failures.iter().map(|(l, e)| format!("  point {l}: {e}")).collect::<Vec<_>>().join("\n")
+        failures.iter().map(|f| format!("  point {} ({}): {}\n    log: {}", f.dir, f.label, f.error, f.log.display())).collect::<Vec<_>>().join("\n")
     )]
-    #[diagnostic(code(netsim::sweep::failed))]
+    #[diagnostic(
+        code(netsim::sweep::failed),
+        help(
+            "fix the cause, then run only these points again: `netsim sweep … --resume` \
+              (local) or `netsim sweep … --backend slurm --submit` (Slurm), then \
+              `netsim sweep collect DIR`"
+        )
+    )]
     Failed {
-        /// Points run.
+        /// Points in the sweep.
         total: usize,
-        /// The failed points' directory names and errors, in point order.
-        failures: Vec<(String, String)>,
+        /// The failed points, in point order.
+        failures: Vec<FailedPoint>,
         /// The `sweep.csv` that was not written.
         csv: PathBuf,
     },
+    /// `plan.json` (or a point's `summary.json`) cannot be read.
+    #[error("cannot use `{}`: {reason}", path.display())]
+    #[diagnostic(code(netsim::sweep::plan))]
+    PlanFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The sweep directory holds a plan this sweep must not mix with.
+    #[error("the sweep directory `{}` holds another plan: {reason}", dir.display())]
+    #[diagnostic(
+        code(netsim::sweep::mismatch),
+        help(
+            "results of different plans are never mixed: give --start-over to discard the \
+              old plan's outcomes and run every point again, or use another --out"
+        )
+    )]
+    Mismatch {
+        /// The sweep directory.
+        dir: PathBuf,
+        /// What differs.
+        reason: String,
+    },
+    /// `netsim sweep run-point DIR N` with N beyond the plan.
+    #[error("point {index} is out of range: the plan in `{}` has {count} points (0 to {})", dir.display(), count.saturating_sub(1))]
+    #[diagnostic(code(netsim::sweep::point_index))]
+    PointIndex {
+        /// N as given.
+        index: u64,
+        /// Points in the plan.
+        count: usize,
+        /// The sweep directory.
+        dir: PathBuf,
+    },
+    /// `netsim sweep run-point DIR N`: the point failed.
+    #[error("point {index} ({label}) failed: {error}\n  log: {}", log.display())]
+    #[diagnostic(code(netsim::sweep::point_failed))]
+    PointFailed {
+        /// The point's index.
+        index: usize,
+        /// Its overrides.
+        label: String,
+        /// Why.
+        error: String,
+        /// Its log.
+        log: PathBuf,
+    },
+    /// `--submit` without Slurm's `sbatch`.
+    #[error("`sbatch` was not found: the Slurm backend needs Slurm's client commands on PATH")]
+    #[diagnostic(
+        code(netsim::sweep::no_slurm),
+        help("the plan and `{}/sweep.sbatch` are written; submit them from a machine with Slurm \
+              (`sbatch sweep.sbatch`), or run the sweep here: leave out --backend slurm (or give \
+              --backend local)", dir.display())
+    )]
+    NoSlurm {
+        /// The sweep directory.
+        dir: PathBuf,
+    },
+    /// `sbatch` refused the job.
+    #[error("{message}")]
+    #[diagnostic(code(netsim::sweep::submit))]
+    Submit {
+        /// What sbatch said.
+        message: String,
+    },
+    /// A flag that needs `--backend slurm`, or one that local sweeps do not take.
+    #[error("{message}")]
+    #[diagnostic(code(netsim::sweep::flag))]
+    Flag {
+        /// What is wrong.
+        message: String,
+    },
+    /// `--estimate` could not measure a configuration.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Bench(#[from] crate::bench::BenchError),
     /// A file of the sweep directory could not be written.
     #[error("cannot write `{}`: {source}", path.display())]
     #[diagnostic(code(netsim::sweep::output))]
@@ -158,6 +285,8 @@ pub struct Point {
     pub seed: u64,
     /// Directory name under `DIR/points/`.
     pub dir_name: String,
+    /// The `--set` overrides that make its scenario from the file, `seed=N` last.
+    pub sets: Vec<String>,
     /// The scenario with this point's overrides and seed.
     pub scenario: Scenario,
     /// Its source text (for errors found while building).
@@ -169,8 +298,10 @@ pub struct Point {
 pub struct SweepResult {
     /// Points in point order.
     pub points: Vec<Point>,
-    /// Their summaries, in point order.
-    pub summaries: Vec<Summary>,
+    /// Their `summary.json`, parsed, in point order.
+    pub summaries: Vec<serde_json::Value>,
+    /// Points run now (the others were done already: `--resume`).
+    pub ran: usize,
     /// `DIR/sweep.csv`.
     pub csv: PathBuf,
     /// The plots drawn.
@@ -291,8 +422,12 @@ fn dir_name(index: usize, width: usize, values: &[(String, String)], seed: u64) 
     }
 }
 
-/// Expands and validates every point of the sweep without running anything.
+/// Expands and validates every point of the sweep without running anything. A local sweep
+/// checks every combination as `netsim check` does; a Slurm plan checks the first one so, and
+/// reads the others (keys and values), leaving their build to the task that runs them: a value
+/// that fails only when the network is built fails its point alone.
 pub fn plan(opts: &SweepOptions) -> Result<Plan, SweepError> {
+    let check_all = opts.backend == Backend::Local;
     let sets = classify(&opts.sets)?;
     let combos = combinations(&sets);
     let seeds = opts.seeds.max(1);
@@ -328,10 +463,15 @@ pub fn plan(opts: &SweepOptions) -> Result<Plan, SweepError> {
             }
         };
         let (scenario, source) = scenario::load(&opts.scenario, &psets).map_err(invalid)?;
-        let report = crate::build::check(&scenario, &source, &opts.check).map_err(invalid)?;
-        open_files = open_files.max(report.estimate.open_files);
+        let warnings = if check_all || points.is_empty() {
+            let report = crate::build::check(&scenario, &source, &opts.check).map_err(invalid)?;
+            open_files = open_files.max(report.estimate.open_files);
+            report.warnings
+        } else {
+            Vec::new()
+        };
         if opts.print_warnings {
-            for w in &report.warnings {
+            for w in &warnings {
                 if printed.insert(w.message.clone()) {
                     crate::console::err(format_args!(
                         "{:?}",
@@ -351,11 +491,14 @@ pub fn plan(opts: &SweepOptions) -> Result<Plan, SweepError> {
             let index = points.len();
             let mut sc = scenario.clone();
             sc.seed = seed;
+            let mut overrides = point_sets(&sets, &combo, None);
+            overrides.push(format!("seed={seed}"));
             points.push(Point {
                 index,
                 values: combo.clone(),
                 seed,
                 dir_name: dir_name(index, width, &combo, seed),
+                sets: overrides,
                 scenario: sc,
                 source: source.clone(),
             });
@@ -390,7 +533,7 @@ fn metric_header(points: &[Point]) -> Vec<String> {
 }
 
 /// The header and rows of `sweep.csv` for finished points.
-pub fn sweep_csv(points: &[Point], summaries: &[Summary]) -> String {
+pub fn sweep_csv(points: &[Point], summaries: &[serde_json::Value]) -> String {
     let swept: Vec<&String> = points
         .first()
         .map(|p| p.values.iter().map(|(k, _)| k).collect())
@@ -429,163 +572,6 @@ fn output_err(path: &Path) -> impl FnOnce(std::io::Error) -> SweepError + '_ {
     move |source| SweepError::Output {
         path: path.to_path_buf(),
         source,
-    }
-}
-
-/// Runs the sweep: plan and validate every point, run them in parallel, write `sweep.csv` in
-/// point order, then draw the `--plot`s.
-pub fn sweep(opts: &SweepOptions) -> Result<SweepResult, SweepError> {
-    let Plan { points, open_files } = plan(opts)?;
-    let mut swept: Vec<String> = points
-        .first()
-        .map(|p| p.values.iter().map(|(k, _)| k.clone()).collect())
-        .unwrap_or_default();
-    swept.push("seed".into());
-    let metrics = metric_header(&points);
-    let specs = opts
-        .plots
-        .iter()
-        .map(|s| PlotSpec::parse(s, &swept, &metrics))
-        .collect::<Result<Vec<_>, _>>()?;
-
-    let (jobs, warning) = crate::limits::sweep_jobs(opts.jobs, points.len());
-    // Points running side by side hold their files open at the same time.
-    crate::limits::ensure_open_files(open_files * jobs as u64).map_err(|e| SweepError::Set {
-        arg: format!("--jobs {jobs}"),
-        message: format!("{jobs} points at once would hold {e}"),
-        help: "run fewer points at once (--jobs), trace less, or raise the limit with `ulimit -n`"
-            .into(),
-    })?;
-    if let Some(w) = warning {
-        if opts.check.deny_warnings {
-            return Err(SweepError::Set {
-                arg: format!("--jobs {}", opts.jobs.unwrap_or(jobs)),
-                message: w,
-                help: "denied by --deny-warnings".into(),
-            });
-        }
-        if opts.print_warnings {
-            crate::console::err(format_args!("warning: {w}"));
-        }
-    }
-    let csv = opts.out.join("sweep.csv");
-    // Nothing is written through a symbolic link someone left in the sweep directory.
-    for path in [opts.out.join("points"), opts.out.join("plots")]
-        .into_iter()
-        .chain(
-            points
-                .iter()
-                .map(|p| opts.out.join("points").join(&p.dir_name)),
-        )
-    {
-        crate::output::refuse_symlink(&path)?;
-    }
-    std::fs::create_dir_all(opts.out.join("points")).map_err(output_err(&opts.out))?;
-    match std::fs::remove_file(&csv) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(output_err(&csv)(e)),
-        _ => {}
-    }
-
-    let bar = (opts.progress && std::io::stderr().is_terminal()).then(|| {
-        let bar = ProgressBar::new(points.len() as u64);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} points {pos}/{len} [{bar:30}] wall {elapsed_precise} eta {eta}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        bar
-    });
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| SweepError::Pool {
-            jobs,
-            message: e.to_string(),
-        })?;
-    let results: Vec<Result<Summary, String>> = pool.install(|| {
-        points
-            .par_iter()
-            .map(|p| {
-                let r = run_point(p, &opts.out);
-                if let Some(bar) = &bar {
-                    bar.inc(1);
-                }
-                r
-            })
-            .collect()
-    });
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-
-    let mut summaries = Vec::with_capacity(points.len());
-    let mut failures = Vec::new();
-    for (p, r) in points.iter().zip(results) {
-        match r {
-            Ok(s) => summaries.push(s),
-            Err(e) => failures.push((p.dir_name.clone(), e)),
-        }
-    }
-    if !failures.is_empty() {
-        return Err(SweepError::Failed {
-            total: points.len(),
-            failures,
-            csv,
-        });
-    }
-    let text = sweep_csv(&points, &summaries);
-    std::fs::write(&csv, &text).map_err(output_err(&csv))?;
-    let mut plots = Vec::new();
-    if !specs.is_empty() {
-        let rows = table::parse_csv(&text);
-        let dir = opts.out.join("plots");
-        std::fs::create_dir_all(&dir).map_err(output_err(&dir))?;
-        for spec in &specs {
-            plots.push(crate::plot::sweep::draw(spec, &rows, &dir)?);
-        }
-    }
-    Ok(SweepResult {
-        points,
-        summaries,
-        csv,
-        plots,
-    })
-}
-
-/// Runs one point into its directory. A panic inside the simulator is caught so that it fails
-/// this point only, with its message.
-fn run_point(p: &Point, out: &Path) -> Result<Summary, String> {
-    let opts = RunOptions {
-        out: out.join("points").join(&p.dir_name),
-        progress: false,
-        dump_flows: false,
-        check: CheckOptions {
-            // Checked once per combination before any point runs.
-            force: true,
-            deny_warnings: false,
-            dump_flows: false,
-        },
-        print_warnings: false,
-    };
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run(&p.scenario, &p.source, &opts)
-    }));
-    match r {
-        Ok(Ok(r)) => Ok(r.summary),
-        Ok(Err(e)) => Err(match e {
-            RunError::Scenario(e) => format!("{e}"),
-            e => e.to_string(),
-        }),
-        Err(panic) => Err(format!(
-            "the simulator panicked: {}",
-            panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("(no message)")
-        )),
     }
 }
 

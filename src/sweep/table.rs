@@ -21,7 +21,6 @@
 //! There is no wall-clock column, so the file is the same whatever `--jobs` is.
 
 use crate::scenario::{FlowKind, Scenario};
-use crate::summary::Summary;
 
 /// The metric columns a point of `scenario` will have.
 pub(crate) fn metric_columns(scenario: &Scenario) -> Vec<String> {
@@ -54,34 +53,52 @@ fn flow_metrics(kind: FlowKind) -> &'static [&'static str] {
     }
 }
 
-/// The value of metric column `col` in `summary`, if the run produced one.
-pub(crate) fn metric_value(summary: &Summary, col: &str) -> Option<String> {
+/// The value of metric column `col` in a point's `summary.json` (parsed), if the run produced
+/// one. Integers are written as integers and other numbers in Rust's shortest round-trip form
+/// (`summary.json` is parsed with exact float round-tripping, so this is the value the run
+/// computed).
+pub(crate) fn metric_value(summary: &serde_json::Value, col: &str) -> Option<String> {
     match col {
-        "sim_time_s" => return Some(summary.sim_time_s.to_string()),
-        "events" => return Some(summary.events.to_string()),
+        "sim_time_s" | "events" => return number(summary.get(col)?),
         _ => {}
     }
     if let Some(rest) = col.strip_prefix("flow.") {
         let (name, metric) = rest.rsplit_once('.')?;
-        let f = summary.flows.iter().find(|f| f.name == name)?;
+        let f = summary
+            .get("flows")?
+            .as_array()?
+            .iter()
+            .find(|f| f.get("name").and_then(|n| n.as_str()) == Some(name))?;
         return match metric {
-            "goodput_bps" => Some(f.goodput_bps.to_string()),
-            "bytes_delivered" => Some(f.bytes_delivered.to_string()),
-            "retransmissions" => f.retransmissions.map(|v| v.to_string()),
-            "timeouts" => f.timeouts.map(|v| v.to_string()),
-            "rtt_avg_s" => f.rtt_avg_s.map(|v| v.to_string()),
+            "goodput_bps" | "bytes_delivered" | "retransmissions" | "timeouts" | "rtt_avg_s" => {
+                number(f.get(metric)?)
+            }
             _ => None,
         };
     }
     let rest = col.strip_prefix("migration.")?;
     let (index, metric) = rest.split_once('.')?;
-    let m = summary.migrations.get(index.parse::<usize>().ok()?)?;
-    let v = serde_json::to_value(m).ok()?;
-    let field = v.get(metric)?;
+    let m = summary
+        .get("migrations")?
+        .as_array()?
+        .get(index.parse::<usize>().ok()?)?;
+    let field = m.get(metric)?;
     field
         .as_f64()
         .map(|v| v.to_string())
         .or_else(|| field.as_str().map(str::to_string))
+}
+
+/// A JSON number as `sweep.csv` writes it: an integer as such, anything else as an `f64` in
+/// shortest round-trip form; `null` (a value the run did not produce) is `None`.
+fn number(v: &serde_json::Value) -> Option<String> {
+    if let Some(u) = v.as_u64() {
+        Some(u.to_string())
+    } else if let Some(i) = v.as_i64() {
+        Some(i.to_string())
+    } else {
+        v.as_f64().map(|f| f.to_string())
+    }
 }
 
 /// One field of a CSV row, quoted (RFC 4180) when it holds a comma, a quote or a line break.
