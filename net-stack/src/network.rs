@@ -5,6 +5,7 @@ mod arp;
 mod guest;
 mod host;
 mod host_planes;
+mod router;
 mod switch;
 #[cfg(test)]
 mod tunnel_tests;
@@ -473,6 +474,10 @@ impl Network {
             }
             Role::Switch => {
                 self.switch_receive(sched, dev, id);
+                return;
+            }
+            Role::LpmRouter => {
+                self.lpm_receive(sched, node, dev, id);
                 return;
             }
             Role::Router => {}

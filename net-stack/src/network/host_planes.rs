@@ -136,6 +136,7 @@ impl Network {
                 self.route_and_send(sched, via, id);
             }
             NodeKind::Router => self.route_and_send(sched, node, id),
+            NodeKind::LpmRouter(_) => self.lpm_forward(sched, node, id),
             NodeKind::Switch => self.drop_packet(id, |f| &mut f.unroutable),
         }
     }
