@@ -83,6 +83,12 @@ impl Network {
                 }
                 HostAction::Attach { vm, host } => self.attach_guest(vm, host),
                 HostAction::Announce(node) => self.announce(sched, node),
+                HostAction::HostRoute {
+                    at,
+                    ip,
+                    gateway,
+                    port,
+                } => self.schedule_host_route(sched, at, ip, gateway, port),
             }
         }
         self.host_planes.as_mut().expect("a plane asked").actions = actions;

@@ -372,4 +372,26 @@ impl Network {
         self.send_arp(sched, dev, MacAddr::BROADCAST, arp);
         true
     }
+
+    /// A host plane asked for a host route at `at`: now, or by an [`Event::HostRoute`].
+    pub(super) fn schedule_host_route(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        at: sim_core::SimTime,
+        ip: Ipv4Addr,
+        gateway: NodeId,
+        port: u16,
+    ) {
+        if at <= sched.now() {
+            self.set_host_route(ip, gateway, port);
+            return;
+        }
+        self.host_routes.push((ip, gateway, port));
+        sched.schedule_at(at, Event::HostRoute(self.host_routes.len() as u32 - 1));
+    }
+
+    pub(super) fn on_host_route(&mut self, i: u32) {
+        let (ip, gateway, port) = self.host_routes[i as usize];
+        self.set_host_route(ip, gateway, port);
+    }
 }
