@@ -107,7 +107,7 @@ pub fn two_dc(
             spines,
             hosts_per_leaf,
         } => {
-            let t = crate::leaf_spine(leaves, spines, hosts_per_leaf, link)?;
+            // Before building: the fabric's own bounds allow far more hosts.
             check_range(
                 "two-dc",
                 "leaves × hosts_per_leaf",
@@ -116,7 +116,7 @@ pub fn two_dc(
                 256,
                 "one /24 per host: at most 256 hosts",
             )?;
-            t
+            crate::leaf_spine(leaves, spines, hosts_per_leaf, link)?
         }
     };
     let top = match fabric {
