@@ -204,7 +204,9 @@ fn nodes(shape: &TopologyShape) -> u64 {
         TopologyShape::Star { hosts } => n(hosts) + 1,
         // Two fabrics of at most 256 hosts each (checked before they are built), their
         // switches, three routers and at most 256 clients.
-        TopologyShape::TwoDc { fabric, clients, .. } => {
+        TopologyShape::TwoDc {
+            fabric, clients, ..
+        } => {
             let per_dc = match fabric {
                 topologies::two_dc::Fabric::FatTree { k } => {
                     let k = n(k);
