@@ -54,7 +54,13 @@ pub fn build(
     b.ecmp(scenario.controller.ecmp);
     let topo = &scenario.topology;
     let openflow = scenario.controller.app.is_openflow();
-    install(&topology_of(scenario, source)?, &mut b, openflow);
+    let routed = crate::routed::is_routed(scenario);
+    let graph = topology_of(scenario, source)?;
+    if routed {
+        crate::routed::install(&graph, &mut b);
+    } else {
+        install(&graph, &mut b, openflow);
+    }
     if openflow {
         let capture = scenario
             .trace
@@ -63,6 +69,7 @@ pub fn build(
         crate::sdn::install(&mut b, scenario, source, capture.as_deref())?;
     }
     let mut vms = Vec::with_capacity(scenario.vms.len());
+    let mut taken = std::collections::BTreeMap::new();
     for (i, v) in scenario.vms.iter().enumerate() {
         if let Some(node) = b.node(v.name.get_ref()) {
             // A VM is a node of the network too: its name must not be taken.
@@ -94,7 +101,20 @@ pub fn build(
                 None,
             ));
         }
-        vms.push(b.add_vm(v.name.get_ref(), vm_address(i), host));
+        let ip = crate::routed::vm_address(&b, source, v, i, host, routed, &mut taken)?;
+        let vm = b.add_vm(v.name.get_ref(), ip, host);
+        if routed {
+            // On its home host's subnet, behind the same gateway.
+            let home = b.nodes()[host.index()].ip.expect("hosts have addresses");
+            let mut subnet = crate::routed::subnet_of(home);
+            subnet.net.addr = ip;
+            b.host_subnet(vm, subnet);
+        }
+        vms.push(vm);
+    }
+    if let Some(plane) = crate::routed::mobility_plane(scenario, source, &b)? {
+        // Before the bridge: it sees a resume first and adds to the move.
+        b.host_plane(Box::new(plane));
     }
     if !vms.is_empty() {
         // The hypervisors' virtual switches: which VM a frame is for, pauses and moves.

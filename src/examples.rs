@@ -48,6 +48,9 @@ examples!(
     "maini-dirty-rate",
     "chen-terng-break-time",
     "two-racks",
+    "two-dc-none",
+    "two-dc-host-route",
+    "two-dc-sdn",
 );
 
 impl Example {

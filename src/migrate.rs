@@ -47,6 +47,8 @@ pub struct MigrationHandle {
     pub app: AppId,
     /// The sink that receives the migration stream (on the destination host).
     pub sink: AppId,
+    /// `mobility`, if the migration sets one (seed 003).
+    pub mobility: Option<vm::Mobility>,
 }
 
 /// TCP port of migration `i`'s sink.
@@ -228,6 +230,7 @@ pub fn install(
             at,
             app,
             sink,
+            mobility: m.mobility.as_ref().map(|s| *s.get_ref()),
         });
     }
     if let Some(first) = handles.first() {

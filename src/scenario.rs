@@ -517,6 +517,7 @@ snaplen = 128
                         client: s("h2"),
                         kind: rr(200, 4000, t("10ms")),
                     }),
+                    address: None,
                 },
                 VmSpec {
                     name: s("vm2"),
@@ -530,6 +531,7 @@ snaplen = 128
                         client: s("h2"),
                         kind: cbr(DataRate::mbps(10), 1000),
                     }),
+                    address: None,
                 },
             ],
             "vms with workloads"
@@ -558,6 +560,8 @@ snaplen = 128
                         max_total_factor: 2.5,
                         dirty_rate_stop: false,
                     },
+                    mobility: None,
+                    convergence_delay: SimTime::from_secs(1),
                 },
                 MigrationSpec {
                     vm: s("vm2"),
@@ -571,6 +575,8 @@ snaplen = 128
                         max_total_factor: 3.0,
                         dirty_rate_stop: true,
                     },
+                    mobility: None,
+                    convergence_delay: SimTime::from_secs(1),
                 },
             ],
             "migrations, the second with defaults"

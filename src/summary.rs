@@ -218,6 +218,18 @@ pub struct MigrationSummary {
     /// Why pre-copy stopped: threshold | max_rounds | max_total | dirty_rate; null for the
     /// other algorithms.
     pub stop_reason: Option<&'static str>,
+    /// `mobility`, when the migration sets one (seed 003); omitted otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mobility: Option<&'static str>,
+    /// With `mobility`: whether the workload's session survived the move — its client (for a
+    /// stream into the VM, the VM's receiver) received something after the VM resumed;
+    /// null when the VM never resumed or has no workload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_survived: Option<bool>,
+    /// With `mobility = "host-route"`: when the /32 is injected [s]: the resume plus the
+    /// convergence delay (possibly after the end of the run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_route_s: Option<f64>,
     /// Post-copy page faults at the destination (extension).
     pub faults: u64,
     /// Time the VM stalled on those faults [s] (extension).
@@ -316,16 +328,25 @@ fn migration_summary(
     // The service as its users see it: a request-response client's longest wait between
     // answers, a ping's longest wait between replies, and for streams into the VM (UDP, bulk
     // TCP) the longest silence at the VM's receiver.
-    let service_downtime_s = flows.iter().find(|f| f.name == workload).map(|f| {
+    let client_view = |f: &FlowHandle| {
         let sender = net.app(f.sender).report();
-        let gap = match (&sender, f.kind, f.receiver) {
+        match (&sender, f.kind, f.receiver) {
             (Report::RequestClient(_), _, _) | (_, FlowKind::Ping, _) | (_, _, None) => {
-                sender.counters().max_gap
+                sender.counters()
             }
-            (_, _, Some(rx)) => net.app(rx).report().counters().max_gap,
-        };
-        gap.as_secs_f64()
+            (_, _, Some(rx)) => net.app(rx).report().counters(),
+        }
+    };
+    let service = flows.iter().find(|f| f.name == workload).map(client_view);
+    let service_downtime_s = service.as_ref().map(|c| c.max_gap.as_secs_f64());
+    let session_survived = m.mobility.and(r.resumed_at).and_then(|resumed| {
+        let c = service.as_ref()?;
+        Some(c.last_rx.is_some_and(|t| t > resumed))
     });
+    let host_route_s = (m.mobility == Some(vm::Mobility::HostRoute))
+        .then(|| crate::routed::host_route_injected(net, &m.vm))
+        .flatten()
+        .map(SimTime::as_secs_f64);
     MigrationSummary {
         vm: m.vm.clone(),
         from: m.from.clone(),
@@ -340,6 +361,9 @@ fn migration_summary(
         rounds: r.rounds.len(),
         bytes_sent: r.bytes_sent,
         stop_reason: r.stop_reason.map(|s| s.as_str()),
+        mobility: m.mobility.map(vm::Mobility::as_str),
+        session_survived,
+        host_route_s,
         faults: r.faults,
         stall_s: r.stall_time.as_secs_f64(),
         started: r.start.is_some(),

@@ -42,6 +42,11 @@ pub fn topology_of(
         }
         TopologyShape::Qin2017 => topologies::qin2017(link).map_err(|e| (t.span.clone(), e)),
         TopologyShape::Arora2013 => topologies::arora2013(link).map_err(|e| (t.span.clone(), e)),
+        TopologyShape::TwoDc {
+            fabric,
+            clients,
+            wan,
+        } => topologies::two_dc(*fabric, *clients, link, *wan).map_err(|e| (t.span.clone(), e)),
         TopologyShape::File { path } => {
             topologies::from_file(path.get_ref(), &link).map_err(|e| (path.span(), e))
         }

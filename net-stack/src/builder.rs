@@ -122,6 +122,50 @@ impl NetworkBuilder {
         self.add_node(name, None, NodeKind::Router)
     }
 
+    /// Adds a router of a routed network: longest-prefix-match forwarding over the subnets
+    /// given by [`NetworkBuilder::router_interface`], ARP on them (see [`crate::router`]).
+    pub fn add_lpm_router(&mut self, name: &str) -> NodeId {
+        let r = crate::router::LpmRouter::new(ArpConfig::default());
+        self.add_node(name, None, NodeKind::LpmRouter(Box::new(r)))
+    }
+
+    /// Gives router `node` an interface on the subnet behind its `port` (which must exist):
+    /// its address and prefix there `net`, and whether it answers ARP for addresses it routes
+    /// elsewhere (proxy ARP, RFC 1027). The router's first interface address is also the
+    /// node's address. Panics if `node` is not a router of a routed network.
+    pub fn router_interface(
+        &mut self,
+        node: NodeId,
+        port: u16,
+        net: crate::routing::lpm::Ipv4Net,
+        proxy_arp: bool,
+    ) -> &mut Self {
+        let n = &mut self.nodes[node.index()];
+        assert!(
+            (port as usize) < n.devices.len(),
+            "`{}` has no port {port}",
+            n.name
+        );
+        let NodeKind::LpmRouter(r) = &mut n.kind else {
+            panic!("`{}` is not a router of a routed network", n.name)
+        };
+        r.add_interface(crate::router::Interface {
+            port,
+            net,
+            proxy_arp,
+        });
+        n.ip.get_or_insert(net.addr);
+        self
+    }
+
+    /// Puts host (or VM) `node` on a subnet with a default gateway (a routed network): it
+    /// resolves on-subnet destinations by ARP itself and sends the rest to the gateway. The
+    /// host's one uplink is its port 0. Needs [`NetworkBuilder::arp`].
+    pub fn host_subnet(&mut self, node: NodeId, subnet: crate::router::HostSubnet) -> &mut Self {
+        self.host_mut(node).1.subnet = Some(subnet);
+        self
+    }
+
     /// Adds a VM with address `ip` running on host `host`: a host node with no devices whose
     /// packets leave through `host`. It gets its own MAC address. Applications install on it
     /// like on any host. Frames reach it only through a host plane that bridges VMs (the `vm`
@@ -264,7 +308,9 @@ impl NetworkBuilder {
         let n = &mut self.nodes[node.index()];
         match &mut n.kind {
             NodeKind::Host(h) => (&n.name, h),
-            NodeKind::Router | NodeKind::Switch => panic!("`{}` is not a host", n.name),
+            NodeKind::Router | NodeKind::LpmRouter(_) | NodeKind::Switch => {
+                panic!("`{}` is not a host", n.name)
+            }
         }
     }
 
@@ -452,11 +498,14 @@ impl NetworkBuilder {
         let mut nodes = self.nodes;
         if let Some(cfg) = self.arp {
             for n in &mut nodes {
-                if let NodeKind::Host(h) = &mut n.kind {
-                    h.arp = Some(ArpCache::new(cfg));
+                match &mut n.kind {
+                    NodeKind::Host(h) => h.arp = Some(ArpCache::new(cfg)),
+                    NodeKind::LpmRouter(r) => r.set_arp_config(cfg),
+                    NodeKind::Router | NodeKind::Switch => {}
                 }
             }
         }
+        crate::routing::lpm::compute(&mut nodes, &self.devices);
         let mut net = Network::from_parts(Parts {
             nodes,
             devices: self.devices,

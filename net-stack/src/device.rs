@@ -57,6 +57,7 @@ pub struct WireStats {
 pub(crate) enum Role {
     Host,
     Router,
+    LpmRouter,
     Switch,
 }
 
@@ -66,6 +67,7 @@ impl Role {
         match kind {
             crate::node::NodeKind::Host(_) => Role::Host,
             crate::node::NodeKind::Router => Role::Router,
+            crate::node::NodeKind::LpmRouter(_) => Role::LpmRouter,
             crate::node::NodeKind::Switch => Role::Switch,
         }
     }

@@ -153,6 +153,12 @@ pub(crate) enum HostAction {
         host: NodeId,
     },
     Announce(NodeId),
+    HostRoute {
+        at: SimTime,
+        ip: std::net::Ipv4Addr,
+        gateway: NodeId,
+        port: u16,
+    },
 }
 
 /// What a [`HostPlane`] may see and do while it is called. Changes it asks for (hooks, a VM's
@@ -228,6 +234,19 @@ impl<'a> HostCtx<'a> {
     /// its uplink ([`crate::Network::announce`]).
     pub fn announce(&mut self, node: NodeId) {
         self.actions.push(HostAction::Announce(node));
+    }
+
+    /// In a routed network: at time `at` (now or later), a host route for `ip` is injected at
+    /// every router, leading to router `gateway`'s subnet behind its `port`
+    /// ([`crate::Network::set_host_route`]) — what a routing protocol does once it has
+    /// converged after a move.
+    pub fn host_route(&mut self, at: SimTime, ip: std::net::Ipv4Addr, gateway: NodeId, port: u16) {
+        self.actions.push(HostAction::HostRoute {
+            at,
+            ip,
+            gateway,
+            port,
+        });
     }
 }
 

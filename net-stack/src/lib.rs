@@ -43,6 +43,7 @@ pub mod pcap;
 pub mod plane;
 pub mod queue;
 pub mod report;
+pub mod router;
 pub mod routing;
 pub mod signal;
 pub mod socket;

@@ -5,6 +5,7 @@ mod arp;
 mod guest;
 mod host;
 mod host_planes;
+mod router;
 mod switch;
 #[cfg(test)]
 mod tunnel_tests;
@@ -61,6 +62,9 @@ pub enum Event {
     Signal(AppId, Signal),
     /// A signal from an application reaches a plane (same ordering as [`Event::Signal`]).
     PlaneSignal(crate::signal::PlaneKind, AppId, Signal),
+    /// A host route a host plane asked for is due (an index into the network's pending
+    /// route updates).
+    HostRoute(u32),
 }
 
 /// Where every packet ended up. At any time,
@@ -185,6 +189,8 @@ pub struct Network {
     plane_sends: Vec<PlaneSend>,
     /// The host planes, if any (see [`crate::host_plane`]).
     pub(crate) host_planes: Option<HostPlanes>,
+    /// Host routes asked for by host planes, by [`Event::HostRoute`] index.
+    pub(crate) host_routes: Vec<(Ipv4Addr, NodeId, u16)>,
     next_uid: u64,
     actions: Vec<AppAction>,
     tcp_events: Vec<TcpEvent>,
@@ -223,6 +229,7 @@ impl Network {
             plane_out: Vec::new(),
             plane_sends: Vec::new(),
             host_planes: None,
+            host_routes: Vec::new(),
             next_uid: 0,
             actions: Vec::new(),
             tcp_events: Vec::new(),
@@ -475,6 +482,10 @@ impl Network {
                 self.switch_receive(sched, dev, id);
                 return;
             }
+            Role::LpmRouter => {
+                self.lpm_receive(sched, node, dev, id);
+                return;
+            }
             Role::Router => {}
         }
         // Router: IPv4 forwarding, on the outer header of a tunnelled packet (RFC 2003 §3.1:
@@ -617,6 +628,7 @@ impl Model for Network {
             Event::PlaneSignal(crate::signal::PlaneKind::Host, from, signal) => {
                 self.host_planes_signal(sched, from, signal)
             }
+            Event::HostRoute(i) => self.on_host_route(i),
             Event::TraceSample(i) => {
                 let now = sched.now();
                 let s = &mut self.series[i as usize];

@@ -17,6 +17,9 @@ pub enum NodeKind {
     /// A plain IP forwarding node: decrements the TTL and sends each packet towards its
     /// destination by the node's routing table.
     Router,
+    /// A router of a routed network: IP subnets on its interfaces, longest-prefix-match
+    /// forwarding and ARP ([`crate::router`]).
+    LpmRouter(Box<crate::router::LpmRouter>),
     /// A switch: frames it receives go to the network's [`crate::plane::SwitchPlane`], which
     /// decides where they go (OpenFlow).
     Switch,
@@ -36,6 +39,9 @@ pub struct Host {
     pub(crate) arp: Option<ArpCache>,
     /// When this host is a guest (a VM): where its NIC is plugged in and its own MAC address.
     pub(crate) guest: Option<Guest>,
+    /// In a routed network: the host's subnet and default gateway (off-subnet destinations
+    /// are resolved through the gateway).
+    pub(crate) subnet: Option<crate::router::HostSubnet>,
 }
 
 /// A VM's virtual NIC: its own MAC address and the physical host it is plugged into. The VM
@@ -55,6 +61,11 @@ impl Host {
     /// The ARP cache, when this host speaks ARP.
     pub fn arp(&self) -> Option<&ArpCache> {
         self.arp.as_ref()
+    }
+
+    /// The subnet and gateway, in a routed network.
+    pub fn subnet(&self) -> Option<&crate::router::HostSubnet> {
+        self.subnet.as_ref()
     }
 
     /// The attachment, when this host is a VM.
@@ -85,6 +96,14 @@ impl Node {
     /// Whether this node is a switch driven by the network's plane.
     pub fn is_switch(&self) -> bool {
         matches!(self.kind, NodeKind::Switch)
+    }
+
+    /// The router state, if this node is a router of a routed network.
+    pub fn lpm_router(&self) -> Option<&crate::router::LpmRouter> {
+        match &self.kind {
+            NodeKind::LpmRouter(r) => Some(r),
+            _ => None,
+        }
     }
 
     /// The host state, if this node is a host.

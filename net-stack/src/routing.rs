@@ -31,6 +31,8 @@ use crate::device::Device;
 use crate::node::Node;
 use crate::{DeviceId, NodeId};
 
+pub mod lpm;
+
 /// How a node chooses among equal-cost next hops (a scenario's `[controller] ecmp`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]

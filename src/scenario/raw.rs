@@ -69,6 +69,17 @@ pub(crate) struct TopologyTable {
     pub hosts_per_switch: Option<Spanned<u32>>,
     pub hosts: Option<Spanned<u32>>,
     pub path: Option<Spanned<String>>,
+    pub fabric: Option<Spanned<FabricKind>>,
+    pub clients: Option<Spanned<u32>>,
+    pub wan: Option<Spanned<LinkOverrides>>,
+}
+
+/// `[topology] fabric` of a `two-dc` topology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum FabricKind {
+    LeafSpine,
+    FatTree,
 }
 
 /// One `[[flow]]`: netsim's keys (names, endpoints, times, the kind) with their spans, and the
@@ -137,6 +148,7 @@ pub(crate) struct VmTable {
     pub hot_fraction: Option<Spanned<f64>>,
     pub state: Option<ByteSize>,
     pub workload: Option<Spanned<WorkloadTable>>,
+    pub address: Option<Spanned<std::net::Ipv4Addr>>,
 }
 
 /// A VM's `workload = { kind = ..., client = ..., ... }`: the kind and the client, and the

@@ -520,6 +520,8 @@ mod tests {
             "k" => "4",
             "bottleneck" => "{ rate = \"1Gbps\" }",
             "path" => "\"t.toml\"",
+            "fabric" => "\"leaf-spine\"",
+            "wan" => "{ rate = \"1Gbps\" }",
             _ => "2",
         };
         let mut problems = Vec::new();

@@ -76,6 +76,9 @@ pub enum TopologyKind {
     Arora2013,
     /// Nodes and links read from another TOML file.
     File,
+    /// Two data centres (fat-tree or leaf-spine fabrics) behind border routers, a WAN, and
+    /// clients outside both: a routed network of IP subnets.
+    TwoDc,
 }
 
 impl TopologyKind {
@@ -90,6 +93,7 @@ impl TopologyKind {
             TopologyKind::Qin2017 => "qin2017",
             TopologyKind::Arora2013 => "arora2013",
             TopologyKind::File => "file",
+            TopologyKind::TwoDc => "two-dc",
         }
     }
 }
@@ -145,6 +149,15 @@ pub enum TopologyShape {
     Qin2017,
     /// `arora2013`: the fixed test bed of seed 001.
     Arora2013,
+    /// `two-dc`: two data centres joined by a WAN ([`topologies::two_dc`]).
+    TwoDc {
+        /// `fabric` (`leaf-spine`, the default, or `fat-tree`) with that kind's keys.
+        fabric: topologies::two_dc::Fabric,
+        /// `clients`: hosts outside both data centres. Default 1.
+        clients: u32,
+        /// `wan`: the WAN links; keys not given take [`topologies::two_dc::default_wan`]'s.
+        wan: LinkConfig,
+    },
     /// `file`: nodes and links from a TOML file.
     File {
         /// `path`: relative paths are resolved against the scenario file's folder by
@@ -165,6 +178,7 @@ impl TopologyShape {
             TopologyShape::Qin2017 => TopologyKind::Qin2017,
             TopologyShape::Arora2013 => TopologyKind::Arora2013,
             TopologyShape::File { .. } => TopologyKind::File,
+            TopologyShape::TwoDc { .. } => TopologyKind::TwoDc,
         }
     }
 }
@@ -224,6 +238,9 @@ pub struct VmSpec {
     pub state: ByteSize,
     /// `workload`: traffic between a client and the VM. Default none.
     pub workload: Option<WorkloadSpec>,
+    /// `address`: the VM's IPv4 address. Default: in a routed network (`two-dc`) the next
+    /// free address of its home host's subnet (10.x.i.10 and up), elsewhere 10.200.0.(i+1).
+    pub address: Option<Spanned<std::net::Ipv4Addr>>,
 }
 
 /// A VM's `workload`.
@@ -247,6 +264,10 @@ pub struct MigrationSpec {
     pub at: Option<SimTime>,
     /// `algorithm` and the engine's stop conditions, read and checked by vm.
     pub settings: MigrationSettings,
+    /// `mobility` (seed 003); `None`: the network's own way.
+    pub mobility: Option<Spanned<vm::Mobility>>,
+    /// `convergence_delay` of `host-route`. Default 1 s.
+    pub convergence_delay: SimTime,
 }
 
 /// `[[event]] state`.

@@ -436,9 +436,17 @@ impl<'a> Validator<'a> {
         for e in problems {
             self.field_error(e, &[&path], span.clone());
         }
+        let mobility = raw.mobility.map(|m| {
+            let at = self.spans.get(&format!("{path}.mobility"));
+            Spanned::new(at.unwrap_or_else(|| span.clone()), m)
+        });
         Some(MigrationSpec {
             vm,
             to,
+            mobility,
+            convergence_delay: raw
+                .convergence_delay
+                .unwrap_or(vm::mobility::DEFAULT_CONVERGENCE_DELAY),
             at: raw.at,
             settings: if ok {
                 settings

@@ -202,6 +202,24 @@ fn nodes(shape: &TopologyShape) -> u64 {
             hosts_per_switch,
         } => n(switches) * (n(hosts_per_switch) + 1),
         TopologyShape::Star { hosts } => n(hosts) + 1,
+        // Two fabrics of at most 256 hosts each (checked before they are built), their
+        // switches, three routers and at most 256 clients.
+        TopologyShape::TwoDc {
+            fabric, clients, ..
+        } => {
+            let per_dc = match fabric {
+                topologies::two_dc::Fabric::FatTree { k } => {
+                    let k = n(k);
+                    k.saturating_pow(3) / 4 + 5 * k * k / 4
+                }
+                topologies::two_dc::Fabric::LeafSpine {
+                    leaves,
+                    spines,
+                    hosts_per_leaf,
+                } => n(leaves) * (n(hosts_per_leaf) + 1) + n(spines),
+            };
+            2 * per_dc + 3 + n(clients)
+        }
         TopologyShape::Qin2017 | TopologyShape::Arora2013 | TopologyShape::File { .. } => 0,
     }
 }

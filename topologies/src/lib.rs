@@ -34,6 +34,7 @@
 //! | `star` | [`star`]`(hosts, link)` | hosts `h0…`, switch `s0` | host i 10.0.(i / 254).(i % 254 + 1); `s0` none |
 //! | `qin2017` | [`qin2017`]`(link)` | hosts `h1…h6`, upper switches `s1`, `s2`, `s3`, lower `s4` (h1–h3), `s5` (h4–h6) | `h_i` 10.0.0.i; switches none |
 //! | `arora2013` | [`arora2013`]`(link)` | hosts `oh1`, `oh2` (old network), `nh1`, `nh2` (new), switches `os1…os4`, `ns1…ns4`, tunnel switch `ts` | `oh1`/`oh2` 10.0.0.1/2, `nh1`/`nh2` 10.0.1.1/2; switches none |
+//! | `two-dc` | [`two_dc()`]`(fabric, clients, link, wan)` | DC A's fabric with names `a_…`, DC B's `b_…`, routers `a_border`, `b_border`, `isp`, clients `c0…` | host i of DC A 10.1.i.1, of DC B 10.2.i.1, client i 10.3.i.1, one /24 each ([`two_dc`](mod@two_dc)) |
 //! | `file` | [`from_file`]`(path, link_defaults)` | `[[node]]` tables in file order | `ip` as given; hosts without one take the next free 10.0.c.d (c 0…255, d 1…254) |
 //!
 //! Links, in build order:
@@ -81,6 +82,7 @@ mod render;
 mod spec;
 mod star;
 mod topology;
+pub mod two_dc;
 
 pub use arora2013::arora2013;
 pub use dumbbell::{DUMBBELL_MAX_PAIRS, dumbbell, dumbbell_addr};
@@ -97,6 +99,7 @@ pub use qin2017::qin2017;
 pub use spec::{NodeSpec, Role, Tier};
 pub use star::{STAR_MAX_HOSTS, star};
 pub use topology::{Graph, LinkRef, Topology};
+pub use two_dc::two_dc;
 
 #[cfg(test)]
 mod tests {

@@ -100,6 +100,7 @@ pub mod config;
 pub mod memory;
 pub mod migration;
 mod migration_table;
+pub mod mobility;
 pub mod orchestrator;
 pub mod postcopy;
 pub mod precopy;
@@ -117,4 +118,5 @@ pub use migration::{
     Algorithm, Migration, MigrationEvent, MigrationReport, RoundRecord, StopReason,
 };
 pub use migration_table::{MigrationAlgorithm, MigrationSettings, MigrationTable};
+pub use mobility::{Mobility, MobilityPlane, VmMobility};
 pub use orchestrator::{HostLoad, OrchestratorConfig, Order, PeriodicTrigger, TargetPolicy};

@@ -47,6 +47,11 @@ pub struct MigrationTable {
     pub max_total_factor: Option<f64>,
     /// `dirty_rate_stop`.
     pub dirty_rate_stop: Option<bool>,
+    /// `mobility` (seed 003): how the VM stays reachable on another subnet; none keeps the
+    /// network's own way (static routing's /32 or the controller's re-route).
+    pub mobility: Option<crate::Mobility>,
+    /// `convergence_delay`: `host-route`'s delay from resume to the injected route.
+    pub convergence_delay: Option<SimTime>,
 }
 
 impl MigrationTable {

@@ -22,12 +22,21 @@ impl Network {
     /// Sends an IPv4 packet from a host that resolves its destination's MAC address itself:
     /// at once when the cache knows it, else after a request is answered.
     pub(super) fn arp_send(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
-        // The hosts share one subnet: an address the routes do not know is still on-link,
-        // out of the first port (a host's subnet route). A VM's packets leave by its host.
+        // On a switched network the hosts share one subnet: an address the routes do not know
+        // is still on-link, out of the first port (a host's subnet route). In a routed network
+        // a host has its subnet and gateway, and one uplink. A VM's packets leave by its host.
         let via = self.egress(node);
-        let port = self.choose_port(via, id).unwrap_or(0);
+        let (port, dst) = match self.host_mut(node).subnet {
+            None => (
+                self.choose_port(via, id).unwrap_or(0),
+                self.packets[id].outer_dst().expect("hosts send IPv4"),
+            ),
+            Some(s) => {
+                let dst = self.packets[id].outer_dst().expect("hosts send IPv4");
+                (0, if s.net.contains(dst) { dst } else { s.gateway })
+            }
+        };
         let dev = self.ports.device(via, port);
-        let dst = self.packets[id].outer_dst().expect("hosts send IPv4");
         let now = sched.now();
         let src_mac = self.identity_mac(node, dev);
         let cache = self.host_mut(node).arp.as_mut().expect("ARP host");
@@ -69,7 +78,7 @@ impl Network {
     }
 
     /// Puts an ARP packet on `dev`; the Ethernet source is the ARP sender.
-    fn send_arp(
+    pub(super) fn send_arp(
         &mut self,
         sched: &mut Scheduler<Event>,
         dev: DeviceId,
@@ -145,6 +154,9 @@ impl Network {
         node: NodeId,
         ip: Ipv4Addr,
     ) {
+        if let NodeKind::LpmRouter(_) = self.nodes[node.index()].kind {
+            return self.router_arp_timer(sched, node, ip);
+        }
         let Some(cache) = self.host_mut(node).arp.as_mut() else {
             return;
         };

@@ -83,6 +83,12 @@ impl Network {
                 }
                 HostAction::Attach { vm, host } => self.attach_guest(vm, host),
                 HostAction::Announce(node) => self.announce(sched, node),
+                HostAction::HostRoute {
+                    at,
+                    ip,
+                    gateway,
+                    port,
+                } => self.schedule_host_route(sched, at, ip, gateway, port),
             }
         }
         self.host_planes.as_mut().expect("a plane asked").actions = actions;
@@ -136,6 +142,7 @@ impl Network {
                 self.route_and_send(sched, via, id);
             }
             NodeKind::Router => self.route_and_send(sched, node, id),
+            NodeKind::LpmRouter(_) => self.lpm_forward(sched, node, id),
             NodeKind::Switch => self.drop_packet(id, |f| &mut f.unroutable),
         }
     }

@@ -49,7 +49,10 @@ impl Validator<'_> {
         let span = kind.span();
         let kind = kind.into_inner();
         // Keys that belong to one kind only, with the kinds that take them.
-        let present: [(&str, Option<Range<usize>>); 10] = [
+        let present: [(&str, Option<Range<usize>>); 13] = [
+            ("fabric", raw.fabric.as_ref().map(Spanned::span)),
+            ("clients", raw.clients.as_ref().map(Spanned::span)),
+            ("wan", raw.wan.as_ref().map(Spanned::span)),
             ("k", raw.k.as_ref().map(Spanned::span)),
             ("pairs", raw.pairs.as_ref().map(Spanned::span)),
             ("bottleneck", raw.bottleneck.as_ref().map(Spanned::span)),
@@ -75,6 +78,16 @@ impl Validator<'_> {
             TopologyKind::Star => &["hosts"],
             TopologyKind::Qin2017 | TopologyKind::Arora2013 => &[],
             TopologyKind::File => &["path"],
+            // The fabric's own keys are checked against the fabric below.
+            TopologyKind::TwoDc => &[
+                "fabric",
+                "clients",
+                "wan",
+                "k",
+                "leaves",
+                "spines",
+                "hosts_per_leaf",
+            ],
         };
         for (key, key_span) in present {
             if let Some(key_span) = key_span.filter(|_| !allowed.contains(&key)) {
@@ -118,9 +131,9 @@ impl Validator<'_> {
                 }
             }
             TopologyKind::LeafSpine => TopologyShape::LeafSpine {
-                leaves: self.positive(raw.leaves, "leaves", 4),
-                spines: self.positive(raw.spines, "spines", 2),
-                hosts_per_leaf: self.positive(raw.hosts_per_leaf, "hosts_per_leaf", 2),
+                leaves: self.positive(raw.leaves.clone(), "leaves", 4),
+                spines: self.positive(raw.spines.clone(), "spines", 2),
+                hosts_per_leaf: self.positive(raw.hosts_per_leaf.clone(), "hosts_per_leaf", 2),
             },
             TopologyKind::Linear => TopologyShape::Linear {
                 switches: self.positive(raw.switches, "switches", 3),
@@ -131,6 +144,20 @@ impl Validator<'_> {
             },
             TopologyKind::Qin2017 => TopologyShape::Qin2017,
             TopologyKind::Arora2013 => TopologyShape::Arora2013,
+            TopologyKind::TwoDc => self.two_dc(
+                raw::TopologyTable {
+                    kind: None,
+                    link: None,
+                    pairs: None,
+                    bottleneck: None,
+                    switches: None,
+                    hosts_per_switch: None,
+                    hosts: None,
+                    path: None,
+                    ..raw
+                },
+                span.clone(),
+            ),
             TopologyKind::File => {
                 let path = self.missing(
                     raw.path,
@@ -146,5 +173,74 @@ impl Validator<'_> {
             }
         };
         TopologySpec { shape, link, span }
+    }
+
+    /// `two-dc`: the fabric and its keys (a key of the other fabric is an error), the clients
+    /// and the WAN links over their defaults.
+    fn two_dc(&mut self, raw: raw::TopologyTable, span: Range<usize>) -> TopologyShape {
+        use topologies::two_dc::Fabric;
+        let fabric_kind = raw
+            .fabric
+            .as_ref()
+            .map_or(raw::FabricKind::LeafSpine, |f| *f.get_ref());
+        let foreign: &[(&str, Option<Range<usize>>)] = match fabric_kind {
+            raw::FabricKind::LeafSpine => &[("k", raw.k.as_ref().map(Spanned::span))],
+            raw::FabricKind::FatTree => &[
+                ("leaves", raw.leaves.as_ref().map(Spanned::span)),
+                ("spines", raw.spines.as_ref().map(Spanned::span)),
+                (
+                    "hosts_per_leaf",
+                    raw.hosts_per_leaf.as_ref().map(Spanned::span),
+                ),
+            ],
+        };
+        let fabric_name = match fabric_kind {
+            raw::FabricKind::LeafSpine => "leaf-spine",
+            raw::FabricKind::FatTree => "fat-tree",
+        };
+        for (key, at) in foreign {
+            if let Some(at) = at {
+                self.error(
+                    at.clone(),
+                    format!("`{key}` does not apply to a two-dc topology with a {fabric_name} fabric"),
+                    "not a key of this fabric",
+                    Some("a leaf-spine fabric takes `leaves`, `spines`, `hosts_per_leaf`; a fat-tree fabric takes `k`".into()),
+                );
+            }
+        }
+        let fabric = match fabric_kind {
+            raw::FabricKind::LeafSpine => Fabric::LeafSpine {
+                leaves: self.positive(raw.leaves.clone(), "leaves", 2),
+                spines: self.positive(raw.spines.clone(), "spines", 1),
+                hosts_per_leaf: self.positive(raw.hosts_per_leaf.clone(), "hosts_per_leaf", 2),
+            },
+            raw::FabricKind::FatTree => {
+                let k = raw
+                    .k
+                    .clone()
+                    .unwrap_or_else(|| Spanned::new(span.clone(), 4));
+                let v = *k.get_ref();
+                if !(2..=10).contains(&v) || v % 2 == 1 {
+                    self.error(k.span(), format!("a two-dc fat-tree fabric needs an even `k` from 2 to 10, not {v}"), "odd or out of range", Some("each host has its own /24 in 10.1.0.0/16 or 10.2.0.0/16, so a data centre holds at most 256 hosts (k = 10: 250)".into()));
+                }
+                Fabric::FatTree { k: v }
+            }
+        };
+        let wan = match &raw.wan {
+            Some(w) => {
+                let at = w.span();
+                self.link(
+                    w.get_ref().over(topologies::two_dc::default_wan()),
+                    &["topology.wan"],
+                    at,
+                )
+            }
+            None => topologies::two_dc::default_wan(),
+        };
+        TopologyShape::TwoDc {
+            fabric,
+            clients: self.positive(raw.clients.clone(), "clients", 1),
+            wan,
+        }
     }
 }

@@ -185,6 +185,7 @@ impl Validator<'_> {
             hot_fraction,
             state: raw.state.unwrap_or(ByteSize(8 << 20)),
             workload,
+            address: raw.address,
         })
     }
 }

@@ -1,0 +1,144 @@
+//! How a migrated VM stays reachable when it changes subnet (seed 003): the
+//! `[[migration]] mobility` mode, and [`MobilityPlane`], the host plane that carries it out
+//! when the VM resumes.
+//!
+//! | mode | what happens after the VM resumes on another subnet |
+//! | --- | --- |
+//! | `none` | nothing: the VM keeps its address, packets for it follow the prefix route to its home subnet and are lost there (seed 003 Table I, "missed for live session") |
+//! | `host-route` | after `convergence_delay`, a /32 route for the VM is injected at every router, leading to the destination host's subnet (what a routing protocol does once it has converged) |
+//! | `sdn` | the OpenFlow controller re-routes the VM's address, as on any switched network (the VM's gratuitous ARP tells it) |
+//!
+//! ```text
+//!   ResumeGuest{vm, on} ──► MobilityPlane::on_command (not carried out: the bridge does it)
+//!                              host-route: ctx.host_route(now + delay, vm's IP,
+//!                                                        on's gateway router, its port to on)
+//!                       ──► VmBridge::on_command: re-plug, gratuitous ARP
+//! ```
+//!
+//! The plane hooks no host, so it costs nothing per packet; it is installed before the
+//! [`crate::VmBridge`] so that it sees the resume first.
+
+use std::any::Any;
+
+use net_stack::NodeId;
+use net_stack::host_plane::{HostCommand, HostCtx, HostPlane, HostSetup, HostVerdict};
+use net_stack::wire::Packet;
+use serde::Deserialize;
+use sim_core::SimTime;
+
+/// `[[migration]] mobility`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mobility {
+    /// `"none"`: the address follows its prefix route home; the session is lost.
+    None,
+    /// `"host-route"`: a /32 injected at every router after the convergence delay.
+    HostRoute,
+    /// `"sdn"`: the OpenFlow controller re-routes the address (a switched network).
+    Sdn,
+}
+
+impl Mobility {
+    /// The name in scenario files and results.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mobility::None => "none",
+            Mobility::HostRoute => "host-route",
+            Mobility::Sdn => "sdn",
+        }
+    }
+}
+
+/// The default `convergence_delay` of `host-route`: 1 s (a routing protocol's reaction after
+/// a prefix change, of the order of BGP's minimum route advertisement interval for iBGP, and
+/// of OSPF's default SPF and LSA throttling delays added up).
+pub const DEFAULT_CONVERGENCE_DELAY: SimTime = SimTime::from_secs(1);
+
+/// One VM's mobility settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VmMobility {
+    /// The VM.
+    pub vm: NodeId,
+    /// The mode.
+    pub mode: Mobility,
+    /// For `host-route`: from resume to the route's injection.
+    pub convergence_delay: SimTime,
+}
+
+/// Carries out each VM's [`Mobility`] when it resumes; see the [module docs](self).
+#[derive(Debug, Default)]
+pub struct MobilityPlane {
+    vms: Vec<VmMobility>,
+    /// (VM, resume time, host-route injection time) of every resume, in order.
+    moves: Vec<(NodeId, SimTime, Option<SimTime>)>,
+}
+
+impl MobilityPlane {
+    /// A plane for these VMs (a VM migrated several times keeps one setting: its last).
+    pub fn new(vms: Vec<VmMobility>) -> Self {
+        MobilityPlane {
+            vms,
+            moves: Vec::new(),
+        }
+    }
+
+    /// Every resume the plane saw: (VM, when, when its host route was injected).
+    pub fn moves(&self) -> &[(NodeId, SimTime, Option<SimTime>)] {
+        &self.moves
+    }
+
+    /// The router `host` hangs off (its port 0's peer) and that router's port towards it.
+    fn gateway_of(ctx: &HostCtx<'_>, host: NodeId) -> Option<(NodeId, u16)> {
+        let dev = *ctx.nodes()[host.index()].devices.first()?;
+        let peer = &ctx.devices()[ctx.devices()[dev.index()].peer.index()];
+        ctx.nodes()[peer.node.index()].lpm_router()?;
+        Some((peer.node, peer.port))
+    }
+}
+
+impl HostPlane for MobilityPlane {
+    fn start(&mut self, _setup: &mut HostSetup<'_>) {}
+
+    fn on_send(&mut self, _ctx: &mut HostCtx<'_>, _node: NodeId, _pkt: &mut Packet) -> HostVerdict {
+        HostVerdict::Pass
+    }
+
+    fn on_receive(
+        &mut self,
+        _ctx: &mut HostCtx<'_>,
+        _host: NodeId,
+        _port: u16,
+        _pkt: &mut Packet,
+    ) -> HostVerdict {
+        HostVerdict::Pass
+    }
+
+    fn on_command(&mut self, ctx: &mut HostCtx<'_>, cmd: HostCommand) -> bool {
+        let HostCommand::ResumeGuest { vm, on } = cmd else {
+            return false;
+        };
+        let Some(m) = self.vms.iter().rev().find(|m| m.vm == vm).copied() else {
+            return false;
+        };
+        let mut injected = None;
+        if m.mode == Mobility::HostRoute
+            && let (Some((gateway, port)), Some(ip)) =
+                (Self::gateway_of(ctx, on), ctx.nodes()[vm.index()].ip)
+        {
+            let at = ctx.now() + m.convergence_delay;
+            ctx.host_route(at, ip, gateway, port);
+            injected = Some(at);
+        }
+        self.moves.push((vm, ctx.now(), injected));
+        // The bridge re-plugs the VM: this plane only adds to the move.
+        false
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
