@@ -37,7 +37,7 @@ mod stats;
 pub mod twin;
 
 pub use rules::{Copy, CopyKind, VRule};
-pub use shim::{MigrationShim, NetMigStats, TUNNEL_COOKIE, TUNNEL_PRIORITY};
+pub use shim::{MigrationShim, NetMigStats, PhaseError, TUNNEL_COOKIE, TUNNEL_PRIORITY};
 pub use twin::{Position, Tag, TunnelPort, TwinError, TwinMap};
 
 #[cfg(test)]

@@ -81,6 +81,7 @@ mod render;
 mod spec;
 mod star;
 mod topology;
+mod twin;
 
 pub use arora2013::arora2013;
 pub use dumbbell::{DUMBBELL_MAX_PAIRS, dumbbell, dumbbell_addr};
@@ -97,6 +98,7 @@ pub use qin2017::qin2017;
 pub use spec::{NodeSpec, Role, Tier};
 pub use star::{STAR_MAX_HOSTS, star};
 pub use topology::{Graph, LinkRef, Topology};
+pub use twin::{NEW_OCTET_OFFSET, Twin, twin};
 
 #[cfg(test)]
 mod tests {

@@ -55,6 +55,27 @@ pub struct NetMigStats {
     pub released_buffers: u64,
 }
 
+/// A phase command given out of order (§2.3: tunnels, then hosts one at a time, then
+/// finalize).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PhaseError {
+    /// PREPARE_MIGRATION a second time.
+    #[error("PREPARE_MIGRATION was already given")]
+    AlreadyPrepared,
+    /// A host move or finalize before PREPARE_MIGRATION.
+    #[error("{0} before PREPARE_MIGRATION")]
+    NotPrepared(&'static str),
+    /// Anything after MIGRATE_SWITCHES.
+    #[error("the migration is already finalized (MIGRATE_SWITCHES)")]
+    Finalized,
+    /// The same position moved twice.
+    #[error("the host of position {0} has already moved")]
+    AlreadyMoved(usize),
+    /// A position the twin map does not have.
+    #[error("no host position {0} (the twin map has {1})")]
+    NoPosition(usize, usize),
+}
+
 /// Where a packet the apps saw in a PACKET_IN really is.
 #[derive(Clone, Copy, Debug)]
 struct Origin {
@@ -147,41 +168,51 @@ impl MigrationShim {
     }
 
     /// PREPARE_MIGRATION (§2.3 phase 1): sets up the tunnels and, for ALAP, mirrors every
-    /// app entry to the new network. Ignored unless idle.
-    pub fn prepare(&mut self, ctx: &mut ShimContext<'_>) {
+    /// app entry to the new network. Refused (nothing sent) unless idle.
+    pub fn prepare(&mut self, ctx: &mut ShimContext<'_>) -> Result<(), PhaseError> {
         if self.phase != Phase::Idle {
-            return;
+            return Err(PhaseError::AlreadyPrepared);
         }
         self.phase = Phase::Prepared;
         self.stats.prepared_at = Some(ctx.now());
         self.sync_tunnels(ctx);
         self.sync_all(ctx, false);
+        Ok(())
     }
 
     /// MIGRATE_HOST_n has completed: the host of position `i` runs in the new network now
     /// (its VM resumed there). Re-points the rules that output to it and, for ASAP, sends its
-    /// packets into the old network. Ignored unless prepared, or if already moved.
-    pub fn host_moved(&mut self, ctx: &mut ShimContext<'_>, i: usize) {
-        if self.phase != Phase::Prepared || self.moved.get(i) != Some(&false) {
-            return;
+    /// packets into the old network. Refused (nothing sent) unless prepared and `i` is a
+    /// position not moved yet.
+    pub fn host_moved(&mut self, ctx: &mut ShimContext<'_>, i: usize) -> Result<(), PhaseError> {
+        match (self.phase, self.moved.get(i)) {
+            (_, None) => return Err(PhaseError::NoPosition(i, self.moved.len())),
+            (Phase::Idle, _) => return Err(PhaseError::NotPrepared("MIGRATE_HOST")),
+            (Phase::Finalized, _) => return Err(PhaseError::Finalized),
+            (_, Some(true)) => return Err(PhaseError::AlreadyMoved(i)),
+            _ => {}
         }
         self.moved[i] = true;
         self.stats.moved_at[i] = Some(ctx.now());
         self.sync_tunnels(ctx);
         self.sync_all(ctx, false);
+        Ok(())
     }
 
     /// MIGRATE_SWITCHES (§2.3 phase 3): for ASAP copies every app entry to the new network
     /// (remaining hard timeouts), then deletes the old network's entries and every tunnel
-    /// entry. Ignored unless prepared.
-    pub fn finalize(&mut self, ctx: &mut ShimContext<'_>) {
-        if self.phase != Phase::Prepared {
-            return;
+    /// entry. Refused (nothing sent) unless prepared.
+    pub fn finalize(&mut self, ctx: &mut ShimContext<'_>) -> Result<(), PhaseError> {
+        match self.phase {
+            Phase::Idle => return Err(PhaseError::NotPrepared("MIGRATE_SWITCHES")),
+            Phase::Finalized => return Err(PhaseError::Finalized),
+            Phase::Prepared => {}
         }
         self.phase = Phase::Finalized;
         self.stats.finalized_at = Some(ctx.now());
         self.sync_all(ctx, self.algorithm == Algorithm::Asap);
         self.sync_tunnels(ctx);
+        Ok(())
     }
 
     /// The bytes a copy counted, as the virtual entry would have counted them: without the

@@ -51,7 +51,7 @@ fn script(b: &mut Bench, twin: bool) -> bool {
     b.advance(secs(1));
     ask_stats(b, 1);
     if twin {
-        b.command(|s, ctx| s.prepare(ctx));
+        b.command(|s, ctx| s.prepare(ctx).expect("in order"));
     }
     b.advance(secs(2));
     send(b);
@@ -60,7 +60,7 @@ fn script(b: &mut Bench, twin: bool) -> bool {
         b.advance(now);
         let at = if twin { to } else { b.hosts[h].at };
         if twin {
-            b.command(|s, ctx| s.host_moved(ctx, h));
+            b.command(|s, ctx| s.host_moved(ctx, h).expect("in order"));
         }
         b.move_host(h, at);
         send(b);
@@ -68,7 +68,7 @@ fn script(b: &mut Bench, twin: bool) -> bool {
     }
     b.advance(secs(6));
     if twin {
-        b.command(|s, ctx| s.finalize(ctx));
+        b.command(|s, ctx| s.finalize(ctx).expect("in order"));
     }
     send(b);
     b.advance(secs(12));
@@ -149,10 +149,10 @@ fn asap_finalize_copies_old_rules_to_new() {
     let u = b.udp(A, B);
     assert!(b.got(B, u));
     b.advance(secs(1));
-    b.command(|s, ctx| s.prepare(ctx));
-    b.command(|s, ctx| s.host_moved(ctx, A));
+    b.command(|s, ctx| s.prepare(ctx).expect("in order"));
+    b.command(|s, ctx| s.host_moved(ctx, A).expect("in order"));
     b.move_host(A, (5, 1));
-    b.command(|s, ctx| s.host_moved(ctx, B));
+    b.command(|s, ctx| s.host_moved(ctx, B).expect("in order"));
     b.move_host(B, (8, 1));
     let u = b.udp(A, B);
     assert!(b.got(B, u), "two migrated hosts talk before finalize");
@@ -182,7 +182,7 @@ fn asap_finalize_copies_old_rules_to_new() {
         );
     }
     assert!(!before.is_empty());
-    b.command(|s, ctx| s.finalize(ctx));
+    b.command(|s, ctx| s.finalize(ctx).expect("in order"));
     for d in [1, 2, 3, 4, 9] {
         assert!(b.entries(d).is_empty(), "switch {d} empty");
     }
@@ -246,12 +246,12 @@ fn hard_timeout_preserved_and_one_flow_removed() {
         .count();
     assert!(entries > 0, "routes with a hard timeout");
     b.advance(secs(4));
-    b.command(|s, ctx| s.prepare(ctx));
-    b.command(|s, ctx| s.host_moved(ctx, A));
+    b.command(|s, ctx| s.prepare(ctx).expect("in order"));
+    b.command(|s, ctx| s.host_moved(ctx, A).expect("in order"));
     b.move_host(A, (5, 1));
-    b.command(|s, ctx| s.host_moved(ctx, B));
+    b.command(|s, ctx| s.host_moved(ctx, B).expect("in order"));
     b.move_host(B, (8, 1));
-    b.command(|s, ctx| s.finalize(ctx));
+    b.command(|s, ctx| s.finalize(ctx).expect("in order"));
     let route = |b: &Bench| {
         (5..=8)
             .map(|d| b.entries(d).iter().filter(|e| e.hard_timeout > 0).count())
@@ -287,8 +287,8 @@ fn tunnel_crossings_and_tags() {
         let mut b = Bench::twin(AppKind::ShortestPath, AppConfig::default(), alg);
         let u = b.udp(A, B);
         assert!(b.got(B, u));
-        b.command(|s, ctx| s.prepare(ctx));
-        b.command(|s, ctx| s.host_moved(ctx, A));
+        b.command(|s, ctx| s.prepare(ctx).expect("in order"));
+        b.command(|s, ctx| s.host_moved(ctx, A).expect("in order"));
         b.move_host(A, (5, 1));
         b.udp(A, B);
         let mark = b.tx.len();
@@ -311,7 +311,7 @@ fn tunnel_crossings_and_tags() {
             Some(Tag::DeliverNew(0).vid()),
             "{alg:?}: to the new side"
         );
-        b.command(|s, ctx| s.host_moved(ctx, B));
+        b.command(|s, ctx| s.host_moved(ctx, B).expect("in order"));
         b.move_host(B, (8, 1));
         b.udp(A, B);
         let mark = b.tx.len();
@@ -337,8 +337,8 @@ fn tunnel_crossings_and_tags() {
 fn store_keeps_app_instructions() {
     let mut b = Bench::twin(AppKind::ShortestPath, AppConfig::default(), Algorithm::Alap);
     b.udp(A, B);
-    b.command(|s, ctx| s.prepare(ctx));
-    b.command(|s, ctx| s.host_moved(ctx, B));
+    b.command(|s, ctx| s.prepare(ctx).expect("in order"));
+    b.command(|s, ctx| s.host_moved(ctx, B).expect("in order"));
     b.move_host(B, (8, 1));
     for r in b.shim().rules() {
         for i in &r.fm.instructions {
@@ -353,4 +353,54 @@ fn store_keeps_app_instructions() {
     }
     let s = b.shim().stats();
     assert!(s.tunnel_rules_installed > 0 && s.rules_installed > 0);
+}
+
+/// Must hold (issue 16, bad input): a phase before the previous one is refused with a
+/// clear error and changes nothing — a host move or finalize before PREPARE_MIGRATION, a
+/// second PREPARE_MIGRATION, a host moved twice, an unknown position, anything after
+/// finalize.
+#[test]
+fn phase_before_previous_is_refused() {
+    use super::PhaseError as E;
+    let mut b = Bench::twin(AppKind::ShortestPath, AppConfig::default(), Algorithm::Alap);
+    let mut results = Vec::new();
+    let mut run = |b: &mut Bench,
+                   f: fn(
+        &mut super::MigrationShim,
+        &mut crate::controller::ShimContext,
+    ) -> Result<(), E>| {
+        let mut r = Ok(());
+        b.command(|s, ctx| r = f(s, ctx));
+        results.push(r);
+    };
+    let before = b.shim().stats().flow_mods;
+    run(&mut b, |s, ctx| s.host_moved(ctx, 0));
+    run(&mut b, |s, ctx| s.finalize(ctx));
+    let refused = b.shim().stats().flow_mods - before;
+    run(&mut b, |s, ctx| s.prepare(ctx));
+    run(&mut b, |s, ctx| s.prepare(ctx));
+    run(&mut b, |s, ctx| s.host_moved(ctx, 0));
+    run(&mut b, |s, ctx| s.host_moved(ctx, 0));
+    run(&mut b, |s, ctx| s.host_moved(ctx, 7));
+    run(&mut b, |s, ctx| s.finalize(ctx));
+    run(&mut b, |s, ctx| s.host_moved(ctx, 1));
+    assert_eq!(refused, 0, "the refused commands sent nothing");
+    assert_eq!(
+        results,
+        [
+            Err(E::NotPrepared("MIGRATE_HOST")),
+            Err(E::NotPrepared("MIGRATE_SWITCHES")),
+            Ok(()),
+            Err(E::AlreadyPrepared),
+            Ok(()),
+            Err(E::AlreadyMoved(0)),
+            Err(E::NoPosition(7, 2)),
+            Ok(()),
+            Err(E::Finalized),
+        ]
+    );
+    assert_eq!(
+        E::NotPrepared("MIGRATE_SWITCHES").to_string(),
+        "MIGRATE_SWITCHES before PREPARE_MIGRATION"
+    );
 }
