@@ -116,6 +116,16 @@ pub struct Controller {
     new_timers: VecDeque<(SimTime, TimerId)>,
     out: VecDeque<(u64, ControlMessage)>,
     counters: ControllerCounters,
+    /// The network the apps see when it is not the real one (a migration shim's virtual
+    /// network); `None`: the apps see [`Controller::topology`] and every datapath.
+    app_view: Option<AppView>,
+}
+
+/// The apps' view under a shim that presents another network: its switches and links, and
+/// the datapaths among them.
+struct AppView {
+    topology: Topology,
+    datapaths: BTreeMap<u64, Datapath>,
 }
 
 impl Controller {
@@ -165,7 +175,33 @@ impl Controller {
             new_timers: VecDeque::new(),
             out: VecDeque::new(),
             counters: ControllerCounters::default(),
+            app_view: None,
         }
+    }
+
+    /// Shows the apps `view` instead of the real network: [`Context::topology`] is `view`
+    /// and [`Context::datapaths`] lists only its switches (a migration shim presenting one
+    /// virtual network, seed 001 §2.3). The apps must have been built on `view` too.
+    ///
+    /// # Panics
+    ///
+    /// If `view` does not pass [`Topology::validate`].
+    pub fn with_app_view(mut self, view: Topology) -> Controller {
+        if let Err(e) = view.validate() {
+            panic!("invalid app view: {e}");
+        }
+        self.app_view = Some(AppView {
+            topology: view,
+            datapaths: BTreeMap::new(),
+        });
+        self
+    }
+
+    /// The topology the apps see (the real one unless [`Controller::with_app_view`] set one).
+    pub fn app_topology(&self) -> &Topology {
+        self.app_view
+            .as_ref()
+            .map_or(&self.topology, |v| &v.topology)
     }
 
     // ---- accessors -------------------------------------------------------------------------
@@ -272,7 +308,40 @@ impl Controller {
             }
             _ => {}
         }
+        self.update_app_view(dpid, &msg.msg.body);
         self.run_shim(now, |shim, ctx| shim.inbound(ctx, dpid, msg));
+    }
+
+    /// Copies switch `dpid`'s datapath into the apps' view after a message that changed it,
+    /// when the view has that switch.
+    fn update_app_view(&mut self, dpid: u64, body: &MessageBody) {
+        let Some(view) = &mut self.app_view else {
+            return;
+        };
+        let changes = matches!(
+            body,
+            MessageBody::FeaturesReply(_)
+                | MessageBody::MultipartReply(_)
+                | MessageBody::PortStatus(_)
+        );
+        if changes
+            && view.topology.index_of(dpid).is_some()
+            && let Some(dp) = self.datapaths.get(&dpid)
+        {
+            view.datapaths.insert(dpid, dp.clone());
+        }
+    }
+
+    /// Runs `f` on the shim with a [`ShimContext`], as if an event had arrived: for commands
+    /// from outside the control channel (a migration console's PREPARE_MIGRATION, a VM that
+    /// resumed). What it sends leaves at once; what it hands the apps reaches them.
+    pub fn handle_shim_command(
+        &mut self,
+        now: SimTime,
+        f: impl FnOnce(&mut dyn Shim, &mut ShimContext),
+    ) {
+        self.start(now);
+        self.run_shim(now, f);
     }
 
     /// Fires timer `id` (one [`Controller::poll_timer`] announced) at `now`. An id that is

@@ -58,6 +58,7 @@
 pub mod capture;
 pub mod config;
 pub mod controller;
+pub mod netmig;
 pub mod plane;
 pub mod switch;
 pub mod timing;

@@ -52,9 +52,9 @@ mod buffers;
 mod control;
 mod dump;
 mod error;
-mod flow_entry;
+pub(crate) mod flow_entry;
 mod flow_table;
-mod matching;
+pub(crate) mod matching;
 mod pipeline;
 mod ports;
 

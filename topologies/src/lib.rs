@@ -83,6 +83,7 @@ mod spec;
 mod star;
 mod topology;
 pub mod two_dc;
+mod twin;
 
 pub use arora2013::arora2013;
 pub use dumbbell::{DUMBBELL_MAX_PAIRS, dumbbell, dumbbell_addr};
@@ -100,6 +101,7 @@ pub use spec::{NodeSpec, Role, Tier};
 pub use star::{STAR_MAX_HOSTS, star};
 pub use topology::{Graph, LinkRef, Topology};
 pub use two_dc::two_dc;
+pub use twin::{NEW_OCTET_OFFSET, Twin, twin};
 
 #[cfg(test)]
 mod tests {

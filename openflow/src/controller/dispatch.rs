@@ -19,10 +19,14 @@ impl Controller {
     ) -> Vec<(u64, ControlMessage)> {
         let mut out = Vec::new();
         let mut timers = Vec::new();
+        let (topology, datapaths) = match &self.app_view {
+            Some(v) => (&v.topology, &v.datapaths),
+            None => (&self.topology, &self.datapaths),
+        };
         let mut ctx = Context {
             now,
-            topology: &self.topology,
-            datapaths: &self.datapaths,
+            topology,
+            datapaths,
             out: &mut out,
             timers: &mut timers,
         };
