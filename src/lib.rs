@@ -22,6 +22,7 @@ pub mod limits;
 pub mod migrate;
 pub mod output;
 pub mod plot;
+pub mod probe;
 pub mod run;
 pub mod scenario;
 pub mod sdn;

@@ -207,7 +207,9 @@ pub struct MigrationSummary {
     pub downtime_s: Option<f64>,
     /// The longest gap in the VM's service [s]: between answers at a request-response client,
     /// replies at a ping client, or datagrams / bytes arriving at the VM for a stream
-    /// workload; null without a workload.
+    /// workload (over the whole run); for an http-probe workload, the longest response time
+    /// of a request waiting during this migration (from its start to its end, or the end of
+    /// the run), one value per migration; null without a workload.
     pub service_downtime_s: Option<f64>,
     /// Rounds, the final (stop-and-copy) round included.
     pub rounds: usize,
@@ -295,7 +297,7 @@ pub fn collect(
         controller: controller_summary(net),
         migrations: migrations
             .iter()
-            .map(|m| migration_summary(net, m, flows))
+            .map(|m| migration_summary(net, m, flows, end))
             .collect(),
         packets: PacketSummary {
             fates: net.fates(),
@@ -309,6 +311,7 @@ fn migration_summary(
     net: &Network,
     m: &crate::migrate::MigrationHandle,
     flows: &[FlowHandle],
+    end: SimTime,
 ) -> MigrationSummary {
     let r = migration_report(net, m.app);
     let secs = |t: Option<SimTime>| t.map(SimTime::as_secs_f64);
@@ -318,6 +321,12 @@ fn migration_summary(
     // TCP) the longest silence at the VM's receiver.
     let service_downtime_s = flows.iter().find(|f| f.name == workload).map(|f| {
         let sender = net.app(f.sender).report();
+        if let Report::HttpProbe(p) = &sender {
+            // The HTTP probe's view, within this migration's window: the longest response
+            // time of a request that was waiting at some instant of the migration.
+            let from = r.start.unwrap_or(m.at);
+            return crate::probe::peak_response(&p.samples, from, r.end, end).as_secs_f64();
+        }
         let gap = match (&sender, f.kind, f.receiver) {
             (Report::RequestClient(_), _, _) | (_, FlowKind::Ping, _) | (_, _, None) => {
                 sender.counters().max_gap
@@ -457,6 +466,18 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
                 s.rtt_stddev_s = Some(r.stddev_s);
             }
             s.lost = Some(ping.lost(end.saturating_sub(PING_GRACE)));
+        }
+        FlowKind::HttpProbe => {
+            let Report::HttpProbe(p) = &report else {
+                unreachable!("an http-probe flow's sender reports {report:?}")
+            };
+            let c = &p.request.counters;
+            s.requests = Some(c.packets_sent);
+            s.answers = Some(c.packets_received);
+            s.max_gap_s = Some(c.max_gap.as_secs_f64());
+            s.timeouts = Some(p.timeouts);
+            s.packets_delivered = c.packets_received;
+            s.bytes_delivered = c.bytes_received;
         }
         FlowKind::TcpBulk | FlowKind::RequestResponse => {
             let (sock, end) = match &report {
