@@ -181,7 +181,8 @@ pub fn install(
             2
         }
     };
-    let orchestrator = AppId(b.next_app_id().0 + plan.iter().map(|&(i, _)| apps_per(i)).sum::<u32>());
+    let orchestrator =
+        AppId(b.next_app_id().0 + plan.iter().map(|&(i, _)| apps_per(i)).sum::<u32>());
     let mut handles = Vec::with_capacity(plan.len());
     for (ticket, (i, at)) in plan.into_iter().enumerate() {
         let m = &scenario.migrations[i];
@@ -224,12 +225,18 @@ pub fn install(
                             // Only machines equal to the source and not yet paired qualify.
                             for (k, c) in candidates.iter_mut().enumerate() {
                                 let taken = paired.iter().any(|p| p.1 == k);
-                                if taken || symmetric_match(&hardware[src], &hardware[k]).is_some() {
+                                if taken || symmetric_match(&hardware[src], &hardware[k]).is_some()
+                                {
                                     c.cap = Resources::default();
                                 }
                             }
                         }
-                        choose(demand(v), &candidates, Some(src), scenario.orchestrator.placement)
+                        choose(
+                            demand(v),
+                            &candidates,
+                            Some(src),
+                            scenario.orchestrator.placement,
+                        )
                     }
                 }
                 .ok_or_else(|| {
@@ -295,14 +302,25 @@ pub fn install(
                     )
                 })?;
             let cfg = ImageConfig::new(
-                (v.memory.bytes(), vm_config(v).pages(), v.vcpus, v.state.bytes()),
+                (
+                    v.memory.bytes(),
+                    vm_config(v).pages(),
+                    v.vcpus,
+                    v.state.bytes(),
+                ),
                 &hardware[src],
                 &hardware[dst],
                 m.settings.restore_cycles_per_byte,
             );
             let temp_ip = b.nodes()[temp.index()].ip.expect("hosts have addresses");
             let listen = |b: &mut NetworkBuilder, node: NodeId, port: u16| {
-                let sink = b.add_app(node, u32::MAX, Box::new(PacketSink::new()), SimTime::ZERO, None);
+                let sink = b.add_app(
+                    node,
+                    u32::MAX,
+                    Box::new(PacketSink::new()),
+                    SimTime::ZERO,
+                    None,
+                );
                 b.listen_tcp(sink, port)
                     .map(|()| sink)
                     .map_err(|e| source.error_at(m.vm.span(), e.to_string(), None))
@@ -318,7 +336,10 @@ pub fn install(
                 (temp_ip, port(i)),
                 relay,
             )
-            .with_orchestrator(orchestrator, Orchestrator::admits_at_start(concurrent, ticket));
+            .with_orchestrator(
+                orchestrator,
+                Orchestrator::admits_at_start(concurrent, ticket),
+            );
             let app = b.add_app(from, u32::MAX, Box::new(app), at, None);
             assert_eq!(app, app_id, "the migration's id was foreseen");
             let _ = down;

@@ -66,7 +66,11 @@ pub fn write(net: &Network, flows: &[FlowHandle], out: &Path) -> Result<(), Plot
         };
         std::fs::create_dir_all(&dir).map_err(io)?;
         std::fs::write(&path, csv).map_err(io)?;
-        let name = f.name.strip_suffix("-workload").unwrap_or(&f.name).to_string();
+        let name = f
+            .name
+            .strip_suffix("-workload")
+            .unwrap_or(&f.name)
+            .to_string();
         lines.push(Line {
             name,
             points,
@@ -110,14 +114,19 @@ mod tests {
     fn peak_is_taken_within_each_window() {
         let samples = [
             s(0, Some(5)),
-            s(1000, Some(19_000)),   // first migration's break: 18 s
+            s(1000, Some(19_000)), // first migration's break: 18 s
             s(19_100, Some(19_105)),
             s(40_000, Some(65_000)), // second: 25 s
             s(70_000, None),         // cut off at the run's end (75 s): 5 s
         ];
         let end = SimTime::from_secs(75);
         let w = |a: u64, b: Option<u64>| {
-            peak_response(&samples, SimTime::from_secs(a), b.map(SimTime::from_secs), end)
+            peak_response(
+                &samples,
+                SimTime::from_secs(a),
+                b.map(SimTime::from_secs),
+                end,
+            )
         };
         assert_eq!(w(1, Some(19)), SimTime::from_secs(18));
         assert_eq!(w(40, Some(65)), SimTime::from_secs(25));

@@ -447,7 +447,10 @@ impl<'a> Validator<'a> {
             }
             (Some(v), false) => self.error(
                 v.span(),
-                format!("`via` applies to `algorithm = \"image\"` only; {table} is {}", algorithm_name(settings.algorithm)),
+                format!(
+                    "`via` applies to `algorithm = \"image\"` only; {table} is {}",
+                    algorithm_name(settings.algorithm)
+                ),
                 "not an image migration",
                 Some("remove `via`, or set `algorithm = \"image\"`".into()),
             ),

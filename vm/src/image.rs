@@ -158,7 +158,8 @@ impl ImageMigration {
         };
         self.round_ended(0, since, now);
         self.phase = Phase::Downloading { since: now };
-        self.actions.push_back(ImageAction::Download(self.cfg.image));
+        self.actions
+            .push_back(ImageAction::Download(self.cfg.image));
         self.round_started(1, now);
     }
 
@@ -276,7 +277,9 @@ mod tests {
         assert_eq!(r.rounds.len(), 2);
         assert_eq!(r.bytes_sent, 200_000_000, "both copies");
         let evs: Vec<_> = std::iter::from_fn(|| m.poll_event()).collect();
-        assert!(evs.contains(&MigrationEvent::Resumed { at: SimTime::from_ms(16_500) }));
+        assert!(evs.contains(&MigrationEvent::Resumed {
+            at: SimTime::from_ms(16_500)
+        }));
     }
 
     /// Without hardware keys the save and restore take no time.
@@ -284,6 +287,9 @@ mod tests {
     fn unstated_hardware_is_instantaneous() {
         let none = HostHardware::default();
         let cfg = ImageConfig::new((1 << 20, 256, 1, 0), &none, &none, 100);
-        assert_eq!((cfg.save_time, cfg.restore_time), (SimTime::ZERO, SimTime::ZERO));
+        assert_eq!(
+            (cfg.save_time, cfg.restore_time),
+            (SimTime::ZERO, SimTime::ZERO)
+        );
     }
 }

@@ -48,7 +48,8 @@ impl std::str::FromStr for CpuSpeed {
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
         let units: [(&str, u64); 3] = [("GHz", 1_000_000_000), ("MHz", 1_000_000), ("kHz", 1_000)];
-        let bad = || format!("`{s}` is not a CPU speed: write a number with GHz or MHz, as \"2.4GHz\"");
+        let bad =
+            || format!("`{s}` is not a CPU speed: write a number with GHz or MHz, as \"2.4GHz\"");
         let (num, scale) = units
             .iter()
             .find_map(|&(u, k)| s.strip_suffix(u).map(|n| (n.trim(), k)))
@@ -245,7 +246,10 @@ pub fn choose(
             .map(|(i, h)| (h.headroom(req), std::cmp::Reverse(i)))
             .max()
             .map(|(_, std::cmp::Reverse(i))| i),
-        Placement::BestFit => fitting.map(|(i, h)| (h.headroom(req), i)).min().map(|(_, i)| i),
+        Placement::BestFit => fitting
+            .map(|(i, h)| (h.headroom(req), i))
+            .min()
+            .map(|(_, i)| i),
     }
 }
 
@@ -254,11 +258,31 @@ pub fn choose(
 pub fn symmetric_match(source: &HostHardware, target: &HostHardware) -> Option<String> {
     let show = |v: Option<String>| v.unwrap_or_else(|| "unstated".into());
     let pairs = [
-        ("cpus", source.cpus.map(|c| c.to_string()), target.cpus.map(|c| c.to_string())),
-        ("cpu_speed", source.cpu_speed.map(|c| c.to_string()), target.cpu_speed.map(|c| c.to_string())),
-        ("disk_rate", source.disk_rate.map(|c| c.to_string()), target.disk_rate.map(|c| c.to_string())),
-        ("memory", source.memory.map(|c| c.to_string()), target.memory.map(|c| c.to_string())),
-        ("link rate", source.link_rate.map(|c| c.to_string()), target.link_rate.map(|c| c.to_string())),
+        (
+            "cpus",
+            source.cpus.map(|c| c.to_string()),
+            target.cpus.map(|c| c.to_string()),
+        ),
+        (
+            "cpu_speed",
+            source.cpu_speed.map(|c| c.to_string()),
+            target.cpu_speed.map(|c| c.to_string()),
+        ),
+        (
+            "disk_rate",
+            source.disk_rate.map(|c| c.to_string()),
+            target.disk_rate.map(|c| c.to_string()),
+        ),
+        (
+            "memory",
+            source.memory.map(|c| c.to_string()),
+            target.memory.map(|c| c.to_string()),
+        ),
+        (
+            "link rate",
+            source.link_rate.map(|c| c.to_string()),
+            target.link_rate.map(|c| c.to_string()),
+        ),
     ];
     pairs
         .into_iter()
@@ -306,8 +330,15 @@ mod tests {
         assert_eq!(choose(req, &hosts, None, Placement::FirstFit), Some(0));
         assert_eq!(choose(req, &hosts, Some(0), Placement::FirstFit), Some(1));
         assert_eq!(choose(req, &hosts, None, Placement::MostFree), Some(0));
-        assert_eq!(choose(req, &hosts, None, Placement::BestFit), Some(1), "tie 1/3 to 1");
-        assert_eq!(choose(Resources([9000, 0, 0]), &hosts, None, Placement::MostFree), None);
+        assert_eq!(
+            choose(req, &hosts, None, Placement::BestFit),
+            Some(1),
+            "tie 1/3 to 1"
+        );
+        assert_eq!(
+            choose(Resources([9000, 0, 0]), &hosts, None, Placement::MostFree),
+            None
+        );
     }
 
     /// Hardware parsing and timing: "2.4GHz" is 2.4e9 Hz; disk and CPU times round up.
@@ -325,14 +356,22 @@ mod tests {
         assert_eq!(h.disk_time(100_000_000), SimTime::from_secs(1));
         assert_eq!(h.cpu_time(3_000_000_000), SimTime::from_secs(1));
         assert_eq!(HostHardware::default().disk_time(1 << 30), SimTime::ZERO);
-        let d = VmDemand { vcpus: 2, cpu_utilization: 0.25, memory: 5, bandwidth: 7 };
+        let d = VmDemand {
+            vcpus: 2,
+            cpu_utilization: 0.25,
+            memory: 5,
+            bandwidth: 7,
+        };
         assert_eq!(d.requirement(), Resources([500, 5, 7]));
     }
 
     /// Symmetrical migration names the first key that differs.
     #[test]
     fn symmetric_refuses_unequal_machines() {
-        let a = HostHardware { cpus: Some(4), ..HostHardware::default() };
+        let a = HostHardware {
+            cpus: Some(4),
+            ..HostHardware::default()
+        };
         assert_eq!(symmetric_match(&a, &a), None);
         let b = HostHardware { cpus: Some(8), ..a };
         assert_eq!(symmetric_match(&a, &b).as_deref(), Some("cpus 8 against 4"));

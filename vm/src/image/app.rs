@@ -59,9 +59,7 @@ impl Transfer {
     /// Whether every byte has been written and acknowledged.
     fn done(&self, ctx: &mut AppCtx<'_>) -> bool {
         match self.sock {
-            Some(sock) if self.backlog == 0 && self.total > 0 => {
-                ctx.tcp(sock).unacked_bytes() == 0
-            }
+            Some(sock) if self.backlog == 0 && self.total > 0 => ctx.tcp(sock).unacked_bytes() == 0,
             _ => false,
         }
     }
