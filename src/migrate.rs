@@ -3,8 +3,9 @@
 //!
 //! * Source: the host the VM runs on when the migration is planned — its `[[vm]] host` for the
 //!   first migration of a VM, the previous migration's destination after that.
-//! * Destination: `to`, or the orchestrator's choice by capacity (seed 004 §III.B): the host
-//!   with the most free memory that fits the VM (`[[host]] capacity`; hosts without one are
+//! * Destination: `to`, or the orchestrator's choice (seed 004 §III.B, `vm::placement`): a
+//!   host whose cpu, memory and bandwidth all fit the VM, by `[orchestrator] placement`
+//!   (`symmetrical`: only a machine equal to the source; hosts without hardware keys are
 //!   unlimited), ties to the earliest host in node order, never the source.
 //! * Trigger: `at`, or, for migrations without `at`, the orchestrator's periodic trigger (seed
 //!   000): the k-th such migration (in `order`: machine-by-machine or round-robin over source
@@ -12,6 +13,9 @@
 //! * Resume: the destination's `[[host]] resume_time` (default 0) passes from the final
 //!   round's last acknowledgement to the VM running there — restoring and resuming it on that
 //!   machine's hardware (seed 004).
+//! * `image` (with `via`): an [`ImageMigrationApp`] on the source, an [`ImageRelay`] and the
+//!   upload's sink on `via`, the download's sink on the target; save and restore times from
+//!   the hosts' hardware.
 //! * Admission: at most `[orchestrator] concurrent` migrations run at once; a triggered
 //!   migration waits until it is the next in plan order — by trigger time, then file order —
 //!   and a slot is free, and starts the instant a running migration finishes (the
@@ -326,7 +330,7 @@ pub fn install(
                     .map_err(|e| source.error_at(m.vm.span(), e.to_string(), None))
             };
             let up = listen(b, temp, port(i))?;
-            let down = listen(b, to, image_port(i))?;
+            listen(b, to, image_port(i))?;
             let app_id = AppId(b.next_app_id().0 + 1);
             let relay = ImageRelay::new(app_id, (to_ip, image_port(i)), cfg.image);
             let relay = b.add_app(temp, u32::MAX, Box::new(relay), SimTime::ZERO, None);
@@ -342,7 +346,6 @@ pub fn install(
             );
             let app = b.add_app(from, u32::MAX, Box::new(app), at, None);
             assert_eq!(app, app_id, "the migration's id was foreseen");
-            let _ = down;
             handles.push(MigrationHandle {
                 vm: v.name.get_ref().clone(),
                 vm_index: vi,

@@ -69,7 +69,7 @@ fn scaled(num: &str, scale: u64) -> Option<u64> {
     let mut v = int.parse::<u64>().ok()?.checked_mul(scale)?;
     let mut unit = scale;
     for b in frac.bytes() {
-        if unit % 10 != 0 {
+        if !unit.is_multiple_of(10) {
             return None;
         }
         unit /= 10;
