@@ -251,6 +251,12 @@ impl Offered {
                 ((request as f64 + response as f64) + segs * TCP_OVERHEAD) * 8.0
                     / secs(interval).max(1e-12)
             }
+            // A new connection per request: the handshake and teardown add six segments.
+            Traffic::HttpProbe(p) => {
+                let segs = (p.request as f64 / mss).ceil() + (p.response as f64 / mss).ceil();
+                ((p.request + p.response) as f64 + (segs + 6.0) * TCP_OVERHEAD) * 8.0
+                    / secs(p.interval).max(1e-12)
+            }
         }
     }
 
@@ -282,6 +288,15 @@ impl Offered {
                 (
                     exchanges * segs * (1.0 + ack_share),
                     (request + response) / segs.max(1.0) + TCP_OVERHEAD,
+                )
+            }
+            Traffic::HttpProbe(p) => {
+                let (request, response) = (p.request as f64, p.response as f64);
+                let exchanges = active / secs(p.interval).max(1e-12);
+                let segs = (request / mss).ceil() + (response / mss).ceil();
+                (
+                    exchanges * (segs * (1.0 + ack_share) + 6.0),
+                    (request + response) / (segs + 6.0) + TCP_OVERHEAD,
                 )
             }
         }

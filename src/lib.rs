@@ -23,6 +23,7 @@ pub mod migrate;
 pub mod output;
 pub mod plot;
 pub mod routed;
+pub mod probe;
 pub mod run;
 pub mod scenario;
 pub mod sdn;

@@ -3,8 +3,9 @@
 //!
 //! * Source: the host the VM runs on when the migration is planned — its `[[vm]] host` for the
 //!   first migration of a VM, the previous migration's destination after that.
-//! * Destination: `to`, or the orchestrator's choice by capacity (seed 004 §III.B): the host
-//!   with the most free memory that fits the VM (`[[host]] capacity`; hosts without one are
+//! * Destination: `to`, or the orchestrator's choice (seed 004 §III.B, `vm::placement`): a
+//!   host whose cpu, memory and bandwidth all fit the VM, by `[orchestrator] placement`
+//!   (`symmetrical`: only a machine equal to the source; hosts without hardware keys are
 //!   unlimited), ties to the earliest host in node order, never the source.
 //! * Trigger: `at`, or, for migrations without `at`, the orchestrator's periodic trigger (seed
 //!   000): the k-th such migration (in `order`: machine-by-machine or round-robin over source
@@ -12,6 +13,9 @@
 //! * Resume: the destination's `[[host]] resume_time` (default 0) passes from the final
 //!   round's last acknowledgement to the VM running there — restoring and resuming it on that
 //!   machine's hardware (seed 004).
+//! * `image` (with `via`): an [`ImageMigrationApp`] on the source, an [`ImageRelay`] and the
+//!   upload's sink on `via`, the download's sink on the target; save and restore times from
+//!   the hosts' hardware.
 //! * Admission: at most `[orchestrator] concurrent` migrations run at once; a triggered
 //!   migration waits until it is the next in plan order — by trigger time, then file order —
 //!   and a slot is free, and starts the instant a running migration finishes (the
@@ -25,7 +29,10 @@ use net_stack::apps::PacketSink;
 use net_stack::{AppId, NetworkBuilder, NodeId};
 use sim_core::{RngStreams, SimTime};
 use vm::app::MigrationApp;
-use vm::orchestrator::{HostLoad, Orchestrator, TargetPolicy, choose_target, migration_order};
+use vm::image::app::{ImageMigrationApp, ImageRelay};
+use vm::image::{ImageConfig, ImageMigration};
+use vm::orchestrator::{Orchestrator, migration_order};
+use vm::placement::{HostHardware, HostState, Resources, VmDemand, choose, symmetric_match};
 use vm::{Migration, VmConfig};
 
 use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
@@ -45,15 +52,32 @@ pub struct MigrationHandle {
     pub at: SimTime,
     /// The migration application (on the source host).
     pub app: AppId,
-    /// The sink that receives the migration stream (on the destination host).
+    /// The sink that receives the migration stream (on the destination host; for `image`,
+    /// the temporary server's upload sink).
     pub sink: AppId,
     /// `mobility`, if the migration sets one (seed 003).
     pub mobility: Option<vm::Mobility>,
 }
 
-/// TCP port of migration `i`'s sink.
+/// A VM's demand vector from its `[[vm]]` table.
+fn demand(v: &crate::scenario::VmSpec) -> Resources {
+    VmDemand {
+        vcpus: v.vcpus,
+        cpu_utilization: v.cpu_utilization,
+        memory: v.memory.bytes(),
+        bandwidth: v.bandwidth,
+    }
+    .requirement()
+}
+
+/// TCP port of migration `i`'s sink (for `image`, the temporary server's).
 fn port(i: usize) -> u16 {
     50_000 + i as u16
+}
+
+/// TCP port of image migration `i`'s sink on the target.
+fn image_port(i: usize) -> u16 {
+    53_000 + i as u16
 }
 
 /// The VM's memory model parameters from its `[[vm]]` table.
@@ -83,7 +107,7 @@ pub fn install(
             .position(|v| v.name.get_ref() == name)
             .expect("validated: migrations name defined VMs")
     };
-    // Physical hosts in node order, with capacities and the memory their VMs take.
+    // Physical hosts in node order, with their hardware and the demands of their VMs.
     let hosts: Vec<NodeId> = (0..b.nodes().len() as u32)
         .map(NodeId)
         .filter(|n| {
@@ -93,17 +117,26 @@ pub fn install(
         })
         .collect();
     let host_pos = |n: NodeId| hosts.iter().position(|&h| h == n).expect("a host");
-    let mut load: Vec<HostLoad> = hosts
+    let hardware: Vec<HostHardware> = hosts
         .iter()
         .map(|&h| {
             let name = &b.nodes()[h.index()].name;
-            let capacity = scenario
+            let stated = scenario
                 .hosts
                 .iter()
                 .find(|s| s.name.get_ref() == name)
-                .and_then(|s| s.capacity)
-                .map_or(u64::MAX, |c| c.bytes());
-            HostLoad { capacity, used: 0 }
+                .map_or_else(HostHardware::default, |s| s.hardware);
+            HostHardware {
+                link_rate: b.first_link_rate(h),
+                ..stated
+            }
+        })
+        .collect();
+    let mut load: Vec<HostState> = hardware
+        .iter()
+        .map(|hw| HostState {
+            cap: hw.capacity(),
+            used: Resources::default(),
         })
         .collect();
     let mut location: Vec<NodeId> = vms
@@ -117,8 +150,11 @@ pub fn install(
         })
         .collect();
     for (i, v) in scenario.vms.iter().enumerate() {
-        load[host_pos(location[i])].used += v.memory.bytes();
+        let h = &mut load[host_pos(location[i])];
+        h.used = h.used.plus(demand(v));
     }
+    // Symmetrical migration: the target each source machine's VMs go to.
+    let mut paired: Vec<(usize, usize)> = Vec::new();
 
     // Timed migrations in file order, then the periodic ones in the orchestrator's order.
     let (timed, periodic): (Vec<usize>, Vec<usize>) =
@@ -142,8 +178,17 @@ pub fn install(
     plan.sort_by_key(|&(i, at)| (at, i));
 
     let concurrent = scenario.orchestrator.concurrent;
-    // Each migration adds its sink and its application; the orchestrator comes after them.
-    let orchestrator = AppId(b.next_app_id().0 + 2 * plan.len() as u32);
+    // Each migration adds its sink and its application (an image migration also its relay
+    // and the target's sink); the orchestrator comes after them.
+    let apps_per = |i: usize| {
+        if scenario.migrations[i].via.is_some() {
+            4
+        } else {
+            2
+        }
+    };
+    let orchestrator =
+        AppId(b.next_app_id().0 + plan.iter().map(|&(i, _)| apps_per(i)).sum::<u32>());
     let mut handles = Vec::with_capacity(plan.len());
     for (ticket, (i, at)) in plan.into_iter().enumerate() {
         let m = &scenario.migrations[i];
@@ -176,24 +221,68 @@ pub fn install(
                 n
             }
             None => {
-                let pos = choose_target(
-                    v.memory.bytes(),
-                    &load,
-                    Some(host_pos(from)),
-                    TargetPolicy::MostFree,
-                )
+                let src = host_pos(from);
+                let paired_to = paired.iter().find(|p| p.0 == src).map(|p| p.1);
+                let pos = match paired_to {
+                    Some(t) if scenario.orchestrator.symmetrical => Some(t),
+                    _ => {
+                        let mut candidates = load.clone();
+                        if scenario.orchestrator.symmetrical {
+                            // Only machines equal to the source and not yet paired qualify.
+                            for (k, c) in candidates.iter_mut().enumerate() {
+                                let taken = paired.iter().any(|p| p.1 == k);
+                                if taken || symmetric_match(&hardware[src], &hardware[k]).is_some()
+                                {
+                                    c.cap = Resources::default();
+                                }
+                            }
+                        }
+                        choose(
+                            demand(v),
+                            &candidates,
+                            Some(src),
+                            scenario.orchestrator.placement,
+                        )
+                    }
+                }
                 .ok_or_else(|| {
                     source.error_at(
                         m.vm.span(),
-                        format!("no host has room for `{}`", v.name.get_ref()),
-                        Some("give a `to`, or more `[[host]] capacity`".into()),
+                        format!(
+                            "no host fits `{}` (CAP ≥ REQ + ΣREQ for cpu, memory and bandwidth{})",
+                            v.name.get_ref(),
+                            if scenario.orchestrator.symmetrical {
+                                ", on a machine equal to its source"
+                            } else {
+                                ""
+                            }
+                        ),
+                        Some("give a `to`, or more `[[host]]` cpus, memory or link rate".into()),
                     )
                 })?;
                 hosts[pos]
             }
         };
-        load[host_pos(from)].used -= v.memory.bytes();
-        load[host_pos(to)].used += v.memory.bytes();
+        let (src, dst) = (host_pos(from), host_pos(to));
+        if scenario.orchestrator.symmetrical {
+            if let Some(diff) = symmetric_match(&hardware[src], &hardware[dst]) {
+                let at = m.to.as_ref().map_or(m.vm.span(), |t| t.span());
+                return Err(source.error_at(
+                    at,
+                    format!(
+                        "symmetrical migration needs equal machines: `{}` differs from `{}` ({diff})",
+                        b.nodes()[to.index()].name,
+                        b.nodes()[from.index()].name
+                    ),
+                    Some("give both hosts the same `[[host]]` hardware, or set `symmetrical = false`".into()),
+                ));
+            }
+            if !paired.contains(&(src, dst)) {
+                paired.push((src, dst));
+            }
+        }
+        load[src].used = load[src].used.minus(demand(v));
+        load[dst].used = load[dst].used.plus(demand(v));
         location[vi] = to;
         // The target's own restore-and-resume time (`[[host]] resume_time`): the part of the
         // service break that the destination machine's hardware sets (seed 004 §IV).
@@ -203,11 +292,81 @@ pub fn install(
             .iter()
             .find(|s| s.name.get_ref() == to_name)
             .map_or(SimTime::ZERO, |s| s.resume_time);
-        let algorithm = m.settings.engine(resume_time);
+        let to_ip: Ipv4Addr = b.nodes()[to.index()].ip.expect("hosts have addresses");
+        if let Some(via) = &m.via {
+            let temp = b
+                .node(via.get_ref())
+                .filter(|n| hosts.contains(n) && *n != from && *n != to)
+                .ok_or_else(|| {
+                    source.error_at(
+                        via.span(),
+                        format!(
+                            "`{}` is not a host other than the migration's source and target",
+                            via.get_ref()
+                        ),
+                        Some("`via` names the temporary (FTP) server, a third host".into()),
+                    )
+                })?;
+            let cfg = ImageConfig::new(
+                (
+                    v.memory.bytes(),
+                    vm_config(v).pages(),
+                    v.vcpus,
+                    v.state.bytes(),
+                ),
+                &hardware[src],
+                &hardware[dst],
+                m.settings.restore_cycles_per_byte,
+            );
+            let temp_ip = b.nodes()[temp.index()].ip.expect("hosts have addresses");
+            let listen = |b: &mut NetworkBuilder, node: NodeId, port: u16| {
+                let sink = b.add_app(
+                    node,
+                    u32::MAX,
+                    Box::new(PacketSink::new()),
+                    SimTime::ZERO,
+                    None,
+                );
+                b.listen_tcp(sink, port)
+                    .map(|()| sink)
+                    .map_err(|e| source.error_at(m.vm.span(), e.to_string(), None))
+            };
+            let up = listen(b, temp, port(i))?;
+            listen(b, to, image_port(i))?;
+            let app_id = AppId(b.next_app_id().0 + 1);
+            let relay = ImageRelay::new(app_id, (to_ip, image_port(i)), cfg.image);
+            let relay = b.add_app(temp, u32::MAX, Box::new(relay), SimTime::ZERO, None);
+            let app = ImageMigrationApp::new(
+                ImageMigration::new(cfg),
+                (vms[vi], to),
+                (temp_ip, port(i)),
+                relay,
+            )
+            .with_orchestrator(
+                orchestrator,
+                Orchestrator::admits_at_start(concurrent, ticket),
+            );
+            let app = b.add_app(from, u32::MAX, Box::new(app), at, None);
+            assert_eq!(app, app_id, "the migration's id was foreseen");
+            handles.push(MigrationHandle {
+                vm: v.name.get_ref().clone(),
+                vm_index: vi,
+                from: b.nodes()[from.index()].name.clone(),
+                to: b.nodes()[to.index()].name.clone(),
+                at,
+                app,
+                sink: up,
+                mobility: m.mobility.as_ref().map(|s| *s.get_ref()),
+            });
+            continue;
+        }
+        let algorithm = m
+            .settings
+            .engine(resume_time)
+            .expect("validated: only image migrations have no engine, and they name `via`");
         let rng = streams.stream(&format!("migration/{}/{i}", v.name.get_ref()));
         let engine = Migration::new(&vm_config(v), &algorithm, rng)
             .map_err(|e| source.error_at(m.vm.span(), format!("bad migration: {e}"), None))?;
-        let to_ip: Ipv4Addr = b.nodes()[to.index()].ip.expect("hosts have addresses");
         let sink = b.add_app(
             to,
             u32::MAX,

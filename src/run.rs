@@ -129,6 +129,7 @@ pub fn run(
             .map_err(output_err(&out.join("pcap").join("openflow.pcap")))?;
     }
     write_migration_series(scenario, net, &built.migrations, out)?;
+    crate::probe::write(net, &built.flows, out)?;
     if opts.dump_flows {
         dump_flows(net, end, &out.join("dump-flows"))?;
     }

@@ -499,6 +499,10 @@ snaplen = 128
                 name: s("h1"),
                 capacity: Some(ByteSize(64 << 30)),
                 resume_time: SimTime::ZERO,
+                hardware: vm::placement::HostHardware {
+                    memory: Some(64 << 30),
+                    ..Default::default()
+                },
             }],
             "hosts"
         );
@@ -513,6 +517,9 @@ snaplen = 128
                     dirty_rate: 5000,
                     hot_fraction: 0.1,
                     state: ByteSize(8 << 20),
+                    vcpus: 1,
+                    cpu_utilization: 0.0,
+                    bandwidth: 0,
                     workload: Some(WorkloadSpec {
                         client: s("h2"),
                         kind: rr(200, 4000, t("10ms")),
@@ -527,6 +534,9 @@ snaplen = 128
                     dirty_rate: 0,
                     hot_fraction: 0.0,
                     state: ByteSize(8 << 20),
+                    vcpus: 1,
+                    cpu_utilization: 0.0,
+                    bandwidth: 0,
                     workload: Some(WorkloadSpec {
                         client: s("h2"),
                         kind: cbr(DataRate::mbps(10), 1000),
@@ -541,7 +551,8 @@ snaplen = 128
             OrchestratorConfig {
                 order: Order::RoundRobin,
                 concurrent: 2,
-                period: Some(t("10s"))
+                period: Some(t("10s")),
+                ..OrchestratorConfig::default()
             },
             "orchestrator"
         );
@@ -559,9 +570,11 @@ snaplen = 128
                         stop_threshold: ByteSize(100_000),
                         max_total_factor: 2.5,
                         dirty_rate_stop: false,
+                        restore_cycles_per_byte: 0,
                     },
                     mobility: None,
                     convergence_delay: SimTime::from_secs(1),
+                    via: None,
                 },
                 MigrationSpec {
                     vm: s("vm2"),
@@ -574,9 +587,11 @@ snaplen = 128
                         stop_threshold: ByteSize(200_000),
                         max_total_factor: 3.0,
                         dirty_rate_stop: true,
+                        restore_cycles_per_byte: 0,
                     },
                     mobility: None,
                     convergence_delay: SimTime::from_secs(1),
+                    via: None,
                 },
             ],
             "migrations, the second with defaults"
@@ -716,7 +731,8 @@ snaplen = 128
             OrchestratorConfig {
                 order: Order::MachineByMachine,
                 concurrent: 1,
-                period: None
+                period: None,
+                ..OrchestratorConfig::default()
             },
             "orchestrator defaults"
         );

@@ -207,7 +207,9 @@ pub struct MigrationSummary {
     pub downtime_s: Option<f64>,
     /// The longest gap in the VM's service [s]: between answers at a request-response client,
     /// replies at a ping client, or datagrams / bytes arriving at the VM for a stream
-    /// workload; null without a workload.
+    /// workload (over the whole run); for an http-probe workload, the longest response time
+    /// of a request waiting during this migration (from its start to its end, or the end of
+    /// the run), one value per migration; null without a workload.
     pub service_downtime_s: Option<f64>,
     /// Rounds, the final (stop-and-copy) round included.
     pub rounds: usize,
@@ -307,7 +309,7 @@ pub fn collect(
         controller: controller_summary(net),
         migrations: migrations
             .iter()
-            .map(|m| migration_summary(net, m, flows))
+            .map(|m| migration_summary(net, m, flows, end))
             .collect(),
         packets: PacketSummary {
             fates: net.fates(),
@@ -321,6 +323,7 @@ fn migration_summary(
     net: &Network,
     m: &crate::migrate::MigrationHandle,
     flows: &[FlowHandle],
+    end: SimTime,
 ) -> MigrationSummary {
     let r = migration_report(net, m.app);
     let secs = |t: Option<SimTime>| t.map(SimTime::as_secs_f64);
@@ -330,18 +333,27 @@ fn migration_summary(
     // TCP) the longest silence at the VM's receiver.
     let client_view = |f: &FlowHandle| {
         let sender = net.app(f.sender).report();
-        match (&sender, f.kind, f.receiver) {
+        if let Report::HttpProbe(p) = &sender {
+            // The HTTP probe's view, within this migration's window: the longest response
+            // time of a request that was waiting at some instant of the migration.
+            let from = r.start.unwrap_or(m.at);
+            let peak = crate::probe::peak_response(&p.samples, from, r.end, end);
+            return (peak, sender.counters().last_rx);
+        }
+        let c = match (&sender, f.kind, f.receiver) {
             (Report::RequestClient(_), _, _) | (_, FlowKind::Ping, _) | (_, _, None) => {
                 sender.counters()
             }
             (_, _, Some(rx)) => net.app(rx).report().counters(),
-        }
+        };
+        (c.max_gap, c.last_rx)
     };
+    // (longest wait, last answer) of the VM's workload as its client sees it.
     let service = flows.iter().find(|f| f.name == workload).map(client_view);
-    let service_downtime_s = service.as_ref().map(|c| c.max_gap.as_secs_f64());
+    let service_downtime_s = service.map(|(gap, _)| gap.as_secs_f64());
     let session_survived = m.mobility.and(r.resumed_at).and_then(|resumed| {
-        let c = service.as_ref()?;
-        Some(c.last_rx.is_some_and(|t| t > resumed))
+        let (_, last_rx) = service?;
+        Some(last_rx.is_some_and(|t| t > resumed))
     });
     let host_route_s = (m.mobility == Some(vm::Mobility::HostRoute))
         .then(|| crate::routed::host_route_injected(net, &m.vm))
@@ -481,6 +493,18 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
                 s.rtt_stddev_s = Some(r.stddev_s);
             }
             s.lost = Some(ping.lost(end.saturating_sub(PING_GRACE)));
+        }
+        FlowKind::HttpProbe => {
+            let Report::HttpProbe(p) = &report else {
+                unreachable!("an http-probe flow's sender reports {report:?}")
+            };
+            let c = &p.request.counters;
+            s.requests = Some(c.packets_sent);
+            s.answers = Some(c.packets_received);
+            s.max_gap_s = Some(c.max_gap.as_secs_f64());
+            s.timeouts = Some(p.timeouts);
+            s.packets_delivered = c.packets_received;
+            s.bytes_delivered = c.bytes_received;
         }
         FlowKind::TcpBulk | FlowKind::RequestResponse => {
             let (sock, end) = match &report {

@@ -282,6 +282,12 @@ impl NetworkBuilder {
         link
     }
 
+    /// The rate of `node`'s first link (a host's network interface), if it has one.
+    pub fn first_link_rate(&self, node: NodeId) -> Option<sim_core::DataRate> {
+        let dev = *self.nodes[node.index()].devices.first()?;
+        Some(self.devices[dev.index()].params.rate)
+    }
+
     /// The id the next [`NetworkBuilder::add_app`] returns (ids are dense, in order), for
     /// applications that must name each other before all are added.
     pub fn next_app_id(&self) -> AppId {

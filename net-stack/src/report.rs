@@ -37,6 +37,8 @@ pub enum Report {
     RequestClient(RequestReport),
     /// A VM's live migration (the `vm` crate's migration application).
     Migration(MigrationReport),
+    /// An HTTP-like probe ([`crate::apps::HttpProbe`]): a new connection per request.
+    HttpProbe(ProbeReport),
 }
 
 impl Report {
@@ -48,6 +50,7 @@ impl Report {
             Report::Ping(r) => r.counters.clone(),
             Report::Sink(r) => r.counters.clone(),
             Report::RequestClient(r) => r.counters.clone(),
+            Report::HttpProbe(r) => r.request.counters.clone(),
             Report::Migration(r) => AppReport {
                 bytes_sent: r.bytes_written,
                 ..AppReport::default()
@@ -111,6 +114,36 @@ pub struct RequestReport {
     pub mean_response_time: Option<SimTime>,
     /// Longest time from a request to its whole answer.
     pub max_response_time: SimTime,
+}
+
+/// One request of an HTTP-like probe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProbeSample {
+    /// When the request (its first attempt) began.
+    pub start: SimTime,
+    /// When its whole answer arrived; `None` while outstanding.
+    pub answered: Option<SimTime>,
+    /// Connections tried for it (1 + application timeouts).
+    pub attempts: u32,
+}
+
+impl ProbeSample {
+    /// The response time a user saw: answer − start (retries included).
+    pub fn response_time(&self) -> Option<SimTime> {
+        self.answered.map(|a| a - self.start)
+    }
+}
+
+/// An HTTP-like probe's results.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ProbeReport {
+    /// Requests (`packets_sent`), answers (`packets_received`), the longest time between two
+    /// answers (`max_gap`), mean and longest response time; no one socket (`socket` is none).
+    pub request: RequestReport,
+    /// Every request, in start order.
+    pub samples: Vec<ProbeSample>,
+    /// Attempts abandoned at the application timeout.
+    pub timeouts: u64,
 }
 
 #[cfg(test)]

@@ -132,8 +132,12 @@ impl<'de> Deserialize<'de> for FlowTable {
 #[serde(deny_unknown_fields)]
 pub(crate) struct HostTable {
     pub name: Option<Spanned<String>>,
-    pub capacity: Option<ByteSize>,
+    pub capacity: Option<Spanned<ByteSize>>,
     pub resume_time: Option<Spanned<SimTime>>,
+    pub cpus: Option<Spanned<u32>>,
+    pub cpu_speed: Option<vm::placement::CpuSpeed>,
+    pub disk_rate: Option<sim_core::DataRate>,
+    pub memory: Option<Spanned<ByteSize>>,
 }
 
 /// One `[[vm]]`.
@@ -147,6 +151,9 @@ pub(crate) struct VmTable {
     pub dirty_rate: Option<u64>,
     pub hot_fraction: Option<Spanned<f64>>,
     pub state: Option<ByteSize>,
+    pub vcpus: Option<Spanned<u32>>,
+    pub cpu_utilization: Option<Spanned<f64>>,
+    pub bandwidth: Option<sim_core::DataRate>,
     pub workload: Option<Spanned<WorkloadTable>>,
     pub address: Option<Spanned<std::net::Ipv4Addr>>,
 }

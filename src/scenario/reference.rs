@@ -554,7 +554,8 @@ mod tests {
                 "udp-cbr",
                 "udp-onoff",
                 "ping",
-                "request-response"
+                "request-response",
+                "http-probe"
             ],
             "FlowKind"
         );

@@ -212,6 +212,10 @@ pub struct HostSpec {
     /// resuming it; seed 004: "the hardware capacity will affect the service break time").
     /// Default 0; at most [`MAX_RESUME_TIME`].
     pub resume_time: SimTime,
+    /// `cpus`, `cpu_speed`, `disk_rate` and `memory` (`capacity` is `memory`'s older name):
+    /// the hardware seed 004's target choice compares and its `image` migration runs on. The
+    /// link rate is filled in from the topology when migrations are planned.
+    pub hardware: vm::placement::HostHardware,
 }
 
 /// The longest `[[host]] resume_time` accepted: an hour. Restoring a VM takes seconds on real
@@ -236,6 +240,12 @@ pub struct VmSpec {
     pub hot_fraction: f64,
     /// `state`: CPU and device state sent in the final round. Default 8 MiB.
     pub state: ByteSize,
+    /// `vcpus`: at least 1. Default 1.
+    pub vcpus: u32,
+    /// `cpu_utilization`: the busy share of each vCPU, in [0, 1]. Default 0.
+    pub cpu_utilization: f64,
+    /// `bandwidth`: the network rate the VM needs [bit/s]. Default 0.
+    pub bandwidth: u64,
     /// `workload`: traffic between a client and the VM. Default none.
     pub workload: Option<WorkloadSpec>,
     /// `address`: the VM's IPv4 address. Default: in a routed network (`two-dc`) the next
@@ -268,6 +278,9 @@ pub struct MigrationSpec {
     pub mobility: Option<Spanned<vm::Mobility>>,
     /// `convergence_delay` of `host-route`. Default 1 s.
     pub convergence_delay: SimTime,
+    /// `via`: the temporary server of an `image` migration (required for it, refused
+    /// otherwise).
+    pub via: Option<Spanned<String>>,
 }
 
 /// `[[event]] state`.

@@ -405,6 +405,7 @@ impl<'a> Validator<'a> {
         };
         let vm_name = raw.vm.clone().map(|v| spanned("vm", v));
         let to = raw.to.clone().map(|t| spanned("to", t));
+        let via = raw.via.clone().map(|v| spanned("via", v));
         let vm = self.missing(vm_name, "vm", &table, &span, "vm = \"vm1\"")?;
         if !vms.contains(&vm.get_ref().as_str()) {
             let help = match nearest(vm.get_ref(), vms.iter().copied()) {
@@ -432,7 +433,38 @@ impl<'a> Validator<'a> {
         }
         let settings = raw.settings();
         let problems = settings.problems();
-        let ok = problems.is_empty();
+        let mut ok = problems.is_empty();
+        let image = settings.algorithm == vm::MigrationAlgorithm::Image;
+        match (&via, image) {
+            (None, true) => {
+                ok = false;
+                self.error(
+                    span.clone(),
+                    format!("{table} uses `algorithm = \"image\"` but names no `via`"),
+                    "missing `via`",
+                    Some("`via` is the temporary server the image is copied through, such as `via = \"h4\"`".into()),
+                );
+            }
+            (Some(v), false) => self.error(
+                v.span(),
+                format!(
+                    "`via` applies to `algorithm = \"image\"` only; {table} is {}",
+                    algorithm_name(settings.algorithm)
+                ),
+                "not an image migration",
+                Some("remove `via`, or set `algorithm = \"image\"`".into()),
+            ),
+            _ => {}
+        }
+        if raw.restore_cycles_per_byte.is_some() && !image {
+            let at = self.spans.get(&format!("{path}.restore_cycles_per_byte"));
+            self.error(
+                at.unwrap_or_else(|| span.clone()),
+                format!("`restore_cycles_per_byte` applies to `algorithm = \"image\"` only; {table} is {}", algorithm_name(settings.algorithm)),
+                "not an image migration",
+                None,
+            );
+        }
         for e in problems {
             self.field_error(e, &[&path], span.clone());
         }
@@ -441,6 +473,7 @@ impl<'a> Validator<'a> {
             Spanned::new(at.unwrap_or_else(|| span.clone()), m)
         });
         Some(MigrationSpec {
+            via,
             vm,
             to,
             mobility,
@@ -603,5 +636,15 @@ impl<'a> Validator<'a> {
             ),
             snaplen: raw.snaplen.unwrap_or(d.snaplen),
         }
+    }
+}
+
+/// The scenario spelling of a migration algorithm.
+fn algorithm_name(a: vm::MigrationAlgorithm) -> &'static str {
+    match a {
+        vm::MigrationAlgorithm::Precopy => "precopy",
+        vm::MigrationAlgorithm::StopAndCopy => "stop-and-copy",
+        vm::MigrationAlgorithm::Postcopy => "postcopy",
+        vm::MigrationAlgorithm::Image => "image",
     }
 }

@@ -49,6 +49,7 @@ fn flow_metrics(kind: FlowKind) -> &'static [&'static str] {
             "timeouts",
         ],
         FlowKind::Ping => &["goodput_bps", "bytes_delivered", "rtt_avg_s"],
+        FlowKind::HttpProbe => &["goodput_bps", "bytes_delivered", "timeouts"],
         _ => &["goodput_bps", "bytes_delivered"],
     }
 }

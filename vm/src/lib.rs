@@ -19,6 +19,8 @@
 //! * [`orchestrator`] — order, target and trigger policies, and the run-time
 //!   [`Orchestrator`](orchestrator::Orchestrator) application;
 //! * [`app`] — [`MigrationApp`](app::MigrationApp), a migration as a net-stack application;
+//! * [`image`] — seed 004's image migration (save, copy through a temporary server, restore)
+//!   and its applications; [`placement`] — target choice by hardware vectors;
 //! * [`bridge`] — [`VmBridge`], the hypervisors' virtual switches as a net-stack host plane:
 //!   which VM a frame is for, paused VMs' drops, and moving a VM to another host.
 //!
@@ -97,11 +99,13 @@
 pub mod app;
 pub mod bridge;
 pub mod config;
+pub mod image;
 pub mod memory;
 pub mod migration;
 mod migration_table;
 pub mod mobility;
 pub mod orchestrator;
+pub mod placement;
 pub mod postcopy;
 pub mod precopy;
 pub mod stop_and_copy;

@@ -23,6 +23,8 @@ pub enum MigrationAlgorithm {
     StopAndCopy,
     /// `"postcopy"`: resume at the target first, fetch pages on demand.
     Postcopy,
+    /// `"image"`: save an image, copy it through a temporary server, restore it (seed 004).
+    Image,
 }
 
 /// One `[[migration]]` table as a scenario writes it.
@@ -52,6 +54,10 @@ pub struct MigrationTable {
     pub mobility: Option<crate::Mobility>,
     /// `convergence_delay`: `host-route`'s delay from resume to the injected route.
     pub convergence_delay: Option<SimTime>,
+    /// `via`: the temporary server an `image` migration copies through (a host name).
+    pub via: Option<String>,
+    /// `restore_cycles_per_byte` (`image`).
+    pub restore_cycles_per_byte: Option<u64>,
 }
 
 impl MigrationTable {
@@ -65,6 +71,9 @@ impl MigrationTable {
             stop_threshold: self.stop_threshold.unwrap_or(d.stop_threshold),
             max_total_factor: self.max_total_factor.unwrap_or(d.max_total_factor),
             dirty_rate_stop: self.dirty_rate_stop.unwrap_or(d.dirty_rate_stop),
+            restore_cycles_per_byte: self
+                .restore_cycles_per_byte
+                .unwrap_or(d.restore_cycles_per_byte),
         }
     }
 }
@@ -86,6 +95,10 @@ pub struct MigrationSettings {
     /// `dirty_rate_stop`: stop pre-copy when the VM wrote more during a round than the round
     /// sent (seed 002 §2.1 (1), seed 000). Xen's defaults have no such rule. Default true.
     pub dirty_rate_stop: bool,
+    /// `restore_cycles_per_byte` (`image`): CPU cycles the target spends per image byte to
+    /// rebuild the guest, on one core of its `cpu_speed`. Default 0 (restoring is reading the
+    /// image from disk only).
+    pub restore_cycles_per_byte: u64,
 }
 
 impl Default for MigrationSettings {
@@ -98,6 +111,7 @@ impl Default for MigrationSettings {
             stop_threshold: p.stop_threshold,
             max_total_factor: p.max_total_factor,
             dirty_rate_stop: p.dirty_rate_check,
+            restore_cycles_per_byte: 0,
         }
     }
 }
@@ -137,9 +151,11 @@ impl MigrationSettings {
         out
     }
 
-    /// The engine's configuration, with the target host's `resume_time`.
-    pub fn engine(&self, resume_time: SimTime) -> MigrationConfig {
-        match self.algorithm {
+    /// The engine's configuration, with the target host's `resume_time`; `None` for `image`,
+    /// which runs its own engine ([`crate::image`]).
+    pub fn engine(&self, resume_time: SimTime) -> Option<MigrationConfig> {
+        Some(match self.algorithm {
+            MigrationAlgorithm::Image => return None,
             MigrationAlgorithm::Precopy => MigrationConfig::Precopy(PrecopyConfig {
                 max_rounds: self.max_rounds,
                 stop_threshold: self.stop_threshold,
@@ -155,7 +171,7 @@ impl MigrationSettings {
                 resume_time,
                 ..PostcopyConfig::default()
             }),
-        }
+        })
     }
 }
 
@@ -207,7 +223,7 @@ mod tests {
             ..MigrationSettings::default()
         };
         assert_eq!(one.problems().len(), 1);
-        match one.engine(SimTime::ZERO) {
+        match one.engine(SimTime::ZERO).expect("pre-copy") {
             MigrationConfig::Precopy(p) => assert!(p.validate().is_err(), "the engine refuses it"),
             other => panic!("pre-copy expected, got {other:?}"),
         }
@@ -216,7 +232,7 @@ mod tests {
             early_notification: true,
             ..MigrationSettings::default()
         };
-        match s.engine(SimTime::from_ms(5)) {
+        match s.engine(SimTime::from_ms(5)).expect("pre-copy") {
             MigrationConfig::Precopy(p) => {
                 assert_eq!(p.max_rounds, 7);
                 assert!(p.early_notification);

@@ -46,6 +46,11 @@ pub struct OrchestratorConfig {
     pub concurrent: u32,
     /// `period`: periodic trigger for migrations without `at`. Default none.
     pub period: Option<SimTime>,
+    /// `placement`: how a target is chosen among the hosts that fit. Default `most-free`.
+    pub placement: crate::placement::Placement,
+    /// `symmetrical`: every VM of a source machine goes to one target of equal hardware.
+    /// Default false.
+    pub symmetrical: bool,
 }
 
 impl Default for OrchestratorConfig {
@@ -64,6 +69,10 @@ pub struct OrchestratorTable {
     pub concurrent: Option<u32>,
     /// `period`.
     pub period: Option<SimTime>,
+    /// `placement`.
+    pub placement: Option<crate::placement::Placement>,
+    /// `symmetrical`.
+    pub symmetrical: Option<bool>,
 }
 
 impl From<OrchestratorTable> for OrchestratorConfig {
@@ -72,6 +81,8 @@ impl From<OrchestratorTable> for OrchestratorConfig {
             order: t.order.unwrap_or_default(),
             concurrent: t.concurrent.unwrap_or(1),
             period: t.period,
+            placement: t.placement.unwrap_or_default(),
+            symmetrical: t.symmetrical.unwrap_or(false),
         }
     }
 }

@@ -22,10 +22,11 @@ use serde::de::{self, Deserializer, Visitor};
 use sim_core::{ByteSize, DataRate, SimTime};
 
 use super::bulk_send::BulkParams;
+use super::http_probe::HttpProbeParams;
 use super::on_off::OnOffParams;
 use super::ping::PingParams;
 use super::request_response::RequestParams;
-use super::{BulkSend, OnOff, PacketSink, Ping, RequestClient, ResponseServer};
+use super::{BulkSend, HttpProbe, OnOff, PacketSink, Ping, RequestClient, ResponseServer};
 use crate::{AppId, BuildError, FieldError, NetworkBuilder, NodeId};
 
 /// The largest UDP or ICMP payload an IPv4 datagram can carry (65 535 − 20 − 8).
@@ -46,16 +47,19 @@ pub enum FlowKind {
     Ping,
     /// Requests and responses over one persistent TCP connection.
     RequestResponse,
+    /// HTTP-like probe: a new TCP connection per request, with an application timeout.
+    HttpProbe,
 }
 
 impl FlowKind {
     /// Every kind, in the order the docs list them.
-    pub const ALL: [FlowKind; 5] = [
+    pub const ALL: [FlowKind; 6] = [
         FlowKind::TcpBulk,
         FlowKind::UdpCbr,
         FlowKind::UdpOnOff,
         FlowKind::Ping,
         FlowKind::RequestResponse,
+        FlowKind::HttpProbe,
     ];
 
     /// The name used in scenario files.
@@ -66,6 +70,7 @@ impl FlowKind {
             FlowKind::UdpOnOff => "udp-onoff",
             FlowKind::Ping => "ping",
             FlowKind::RequestResponse => "request-response",
+            FlowKind::HttpProbe => "http-probe",
         }
     }
 
@@ -83,6 +88,7 @@ impl FlowKind {
             FlowKind::UdpOnOff => OnOffParams::KEYS,
             FlowKind::Ping => PingParams::KEYS,
             FlowKind::RequestResponse => RequestParams::KEYS,
+            FlowKind::HttpProbe => HttpProbeParams::KEYS,
         }
     }
 
@@ -94,6 +100,7 @@ impl FlowKind {
             FlowKind::UdpOnOff => "not a udp-onoff key",
             FlowKind::Ping => "not a ping key",
             FlowKind::RequestResponse => "not a request-response key",
+            FlowKind::HttpProbe => "not an http-probe key",
         }
     }
 }
@@ -158,8 +165,10 @@ pub struct TrafficTable {
     pub count: Option<u64>,
     /// `request` (request-response).
     pub request: Option<ByteSize>,
-    /// `response` (request-response).
+    /// `response` (request-response, http-probe).
     pub response: Option<ByteSize>,
+    /// `timeout` (http-probe).
+    pub timeout: Option<SimTime>,
 }
 
 impl TrafficTable {
@@ -176,6 +185,7 @@ impl TrafficTable {
             ("count", self.count.is_some()),
             ("request", self.request.is_some()),
             ("response", self.response.is_some()),
+            ("timeout", self.timeout.is_some()),
         ];
         present.into_iter().filter(|p| p.1).map(|p| p.0).collect()
     }
@@ -194,6 +204,8 @@ pub enum Traffic {
     Ping(PingParams),
     /// `request-response`: [`RequestClient`] and [`ResponseServer`].
     RequestResponse(RequestParams),
+    /// `http-probe`: [`HttpProbe`] and a [`ResponseServer`].
+    HttpProbe(HttpProbeParams),
 }
 
 /// Which end of a flow an install error is about.
@@ -228,6 +240,9 @@ impl Traffic {
             FlowKind::RequestResponse => {
                 Traffic::RequestResponse(RequestParams::read(table, what, &mut errors))
             }
+            FlowKind::HttpProbe => {
+                Traffic::HttpProbe(HttpProbeParams::read(table, what, &mut errors))
+            }
         };
         if errors.is_empty() {
             Ok(traffic)
@@ -244,6 +259,7 @@ impl Traffic {
             Traffic::UdpOnOff(_) => FlowKind::UdpOnOff,
             Traffic::Ping(_) => FlowKind::Ping,
             Traffic::RequestResponse(_) => FlowKind::RequestResponse,
+            Traffic::HttpProbe(_) => FlowKind::HttpProbe,
         }
     }
 
@@ -292,6 +308,14 @@ impl Traffic {
             }
             Traffic::RequestResponse(p) => {
                 let client = RequestClient::new(p.config(dst_ip, sink_port));
+                let client = b.add_app(src, flow, Box::new(client), start, stop);
+                let server = ResponseServer::new(p.request, p.response);
+                let server = b.add_app(dst, flow, Box::new(server), SimTime::ZERO, None);
+                b.listen_tcp(server, sink_port).map_err(at_dst)?;
+                (client, Some(server))
+            }
+            Traffic::HttpProbe(p) => {
+                let client = HttpProbe::new(p, dst_ip, sink_port);
                 let client = b.add_app(src, flow, Box::new(client), start, stop);
                 let server = ResponseServer::new(p.request, p.response);
                 let server = b.add_app(dst, flow, Box::new(server), SimTime::ZERO, None);
@@ -430,7 +454,7 @@ mod tests {
         let sample = |key: &str| match key {
             "bytes" => "\"1MB\"",
             "rate" => "\"1Mbps\"",
-            "on" | "off" | "interval" => "\"1ms\"",
+            "on" | "off" | "interval" | "timeout" => "\"1ms\"",
             _ => "100",
         };
         let mut all: Vec<&str> = FlowKind::ALL

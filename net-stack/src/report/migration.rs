@@ -14,15 +14,18 @@ pub enum Algorithm {
     StopAndCopy,
     /// Post-copy with demand fetching.
     Postcopy,
+    /// Save an image, copy it through a temporary server, restore it (seed 004).
+    Image,
 }
 
 impl Algorithm {
-    /// The scenario-file spelling: `precopy`, `stop-and-copy`, `postcopy`.
+    /// The scenario-file spelling: `precopy`, `stop-and-copy`, `postcopy`, `image`.
     pub fn as_str(self) -> &'static str {
         match self {
             Algorithm::Precopy => "precopy",
             Algorithm::StopAndCopy => "stop-and-copy",
             Algorithm::Postcopy => "postcopy",
+            Algorithm::Image => "image",
         }
     }
 }

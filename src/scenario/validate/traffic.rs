@@ -111,10 +111,43 @@ impl Validator<'_> {
             Some(t) => t.into_inner(),
             None => SimTime::ZERO,
         };
+        let memory = match (raw.memory, raw.capacity) {
+            (Some(m), Some(c)) => {
+                self.error(
+                    c.span(),
+                    format!(
+                        "host `{}` gives both `memory` and `capacity`, which are the same key",
+                        name.get_ref()
+                    ),
+                    "duplicate of `memory`",
+                    Some("`capacity` is the older name of `memory`; keep one".into()),
+                );
+                Some(m.into_inner())
+            }
+            (m, c) => m.or(c).map(|v| v.into_inner()),
+        };
+        let cpus = raw.cpus.and_then(|c| {
+            if *c.get_ref() == 0 {
+                self.error(
+                    c.span(),
+                    format!("`cpus` of host `{}` must be at least 1", name.get_ref()),
+                    "zero",
+                    Some("the number of cores, such as 4".into()),
+                );
+            }
+            Some(*c.get_ref()).filter(|&n| n > 0)
+        });
         Some(HostSpec {
             name,
-            capacity: raw.capacity,
+            capacity: memory,
             resume_time,
+            hardware: vm::placement::HostHardware {
+                cpus,
+                cpu_speed: raw.cpu_speed,
+                disk_rate: raw.disk_rate,
+                memory: memory.map(|m| m.bytes()),
+                link_rate: None,
+            },
         })
     }
 
@@ -176,7 +209,24 @@ impl Validator<'_> {
                 })
             }
         };
+        let vcpus = match raw.vcpus {
+            Some(v) if *v.get_ref() == 0 => {
+                self.error(
+                    v.span(),
+                    format!("`vcpus` of vm `{}` must be at least 1", name.get_ref()),
+                    "zero",
+                    None,
+                );
+                1
+            }
+            Some(v) => v.into_inner(),
+            None => 1,
+        };
+        let cpu_utilization = self.fraction(raw.cpu_utilization, "cpu_utilization");
         Some(VmSpec {
+            vcpus,
+            cpu_utilization,
+            bandwidth: raw.bandwidth.map_or(0, |r| r.bps()),
             name,
             host,
             memory: memory.into_inner(),
