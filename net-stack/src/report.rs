@@ -37,6 +37,8 @@ pub enum Report {
     RequestClient(RequestReport),
     /// A VM's live migration (the `vm` crate's migration application).
     Migration(MigrationReport),
+    /// A workload generator's counters ([`crate::apps::workload::WorkloadGen`]).
+    Workload(crate::apps::workload::WorkloadReport),
 }
 
 impl Report {
@@ -48,6 +50,11 @@ impl Report {
             Report::Ping(r) => r.counters.clone(),
             Report::Sink(r) => r.counters.clone(),
             Report::RequestClient(r) => r.counters.clone(),
+            Report::Workload(r) => AppReport {
+                bytes_sent: r.bytes_offered,
+                bytes_received: r.bytes_delivered,
+                ..AppReport::default()
+            },
             Report::Migration(r) => AppReport {
                 bytes_sent: r.bytes_written,
                 ..AppReport::default()
