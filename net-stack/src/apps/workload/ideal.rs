@@ -26,7 +26,7 @@ use sim_core::SimTime;
 pub const HEADER_BYTES: u64 = 54;
 
 /// One hop of a path: its rate and propagation delay.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Hop {
     /// Rate [bit/s].
     pub rate_bps: u64,
