@@ -99,6 +99,9 @@ pub struct WorkloadTable {
     pub response: Option<ByteSize>,
     /// `interval` (incast): time between requests (default 10ms).
     pub interval: Option<SimTime>,
+    /// `jitter` (incast): each response starts after a uniform random delay in [0, jitter]
+    /// from the request (default 0: all at once).
+    pub jitter: Option<SimTime>,
     /// `buckets`: flow-size bucket edges for the summary (default 10KB, 100KB, 1MB).
     pub buckets: Option<Vec<ByteSize>>,
     /// `port`: the TCP port the generator listens on at the destinations (default 5001).
@@ -124,6 +127,8 @@ pub struct WorkloadParams {
     pub response: u64,
     /// Incast: time between requests.
     pub interval: SimTime,
+    /// Incast: the largest delay of a response after its request.
+    pub jitter: SimTime,
     /// Bucket edges [bytes], increasing.
     pub buckets: Vec<u64>,
     /// Listening port.
@@ -145,6 +150,7 @@ impl WorkloadParams {
         "senders",
         "response",
         "interval",
+        "jitter",
         "buckets",
         "port",
     ];
@@ -183,6 +189,7 @@ impl WorkloadParams {
             ("senders", t.senders.is_some()),
             ("response", t.response.is_some()),
             ("interval", t.interval.is_some()),
+            ("jitter", t.jitter.is_some()),
             ("receiver", t.receiver.is_some()),
         ] {
             if set && !incast {
@@ -291,6 +298,7 @@ impl WorkloadParams {
             senders,
             response,
             interval,
+            jitter: t.jitter.unwrap_or(SimTime::ZERO),
             buckets,
             port: t.port.unwrap_or(5001),
         })
