@@ -48,6 +48,8 @@ examples!(
     "maini-dirty-rate",
     "chen-terng-break-time",
     "two-racks",
+    "websearch-migration",
+    "incast",
 );
 
 impl Example {
