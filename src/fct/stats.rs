@@ -73,6 +73,8 @@ pub struct WorkloadSummary {
     pub bytes_offered: u64,
     /// Bytes delivered.
     pub bytes_delivered: u64,
+    /// Every flow, whatever its size (`above_bytes` 0, `up_to_bytes` null).
+    pub overall: BucketSummary,
     /// Per size bucket.
     pub buckets: Vec<BucketSummary>,
     /// Per migration.
@@ -183,6 +185,7 @@ pub fn analyse(
     let width = (end_s / f64::from(TIMELINE_WIDTHS)).max(1e-12);
     let n_windows = 2 * TIMELINE_WIDTHS as usize;
     struct W {
+        overall: Acc,
         all: Vec<Acc>,
         within: Vec<Vec<Acc>>,
         outside: Vec<Vec<Acc>>,
@@ -197,6 +200,7 @@ pub fn analyse(
         .map(|h| {
             let b = vec![Acc::new(); h.buckets.len() + 1];
             W {
+                overall: Acc::new(),
                 all: b.clone(),
                 within: vec![b.clone(); migrations.len()],
                 outside: vec![b; migrations.len()],
@@ -225,6 +229,7 @@ pub fn analyse(
         let (h, w) = (&handles[k], &mut ws[k]);
         let b = bucket_of(&h.buckets, r.size);
         w.all[b].add(r.slowdown);
+        w.overall.add(r.slowdown);
         w.offered += r.size;
         w.delivered += r.delivered;
         match r.status {
@@ -288,6 +293,7 @@ pub fn analyse(
                 reset: w.reset,
                 bytes_offered: w.offered,
                 bytes_delivered: w.delivered,
+                overall: w.overall.summary(0, None),
                 buckets: summaries(&h.buckets, &w.all),
                 migrations: migrations
                     .iter()

@@ -11,7 +11,9 @@
 //!   `bytes_delivered` for every flow, `retransmissions` and `timeouts` for TCP flows
 //!   (`tcp-bulk`, `request-response`) and `rtt_avg_s` for `ping` flows;
 //! * per `[[migration]]` entry, by its index in the file, `migration.<i>.total_time_s`,
-//!   `migration.<i>.downtime_s` and `migration.<i>.service_downtime_s`.
+//!   `migration.<i>.downtime_s` and `migration.<i>.service_downtime_s`;
+//! * per `[[workload]]`, `workload.<name>.<metric>` with `completed`, `p50_slowdown` and
+//!   `p99_slowdown` over all its completed flows (docs/workloads.md).
 //!
 //! The metric columns follow from each point's scenario (flow names and kinds, migration
 //! entries), so they are known before anything runs; when points differ (a swept flow name or
@@ -34,6 +36,11 @@ pub(crate) fn metric_columns(scenario: &Scenario) -> Vec<String> {
     for i in 0..scenario.migrations.len() {
         for m in MIGRATION_METRICS {
             cols.push(format!("migration.{i}.{m}"));
+        }
+    }
+    for w in &scenario.workloads {
+        for m in ["completed", "p50_slowdown", "p99_slowdown"] {
+            cols.push(format!("workload.{}.{m}", w.name));
         }
     }
     cols
@@ -70,6 +77,16 @@ pub(crate) fn metric_value(summary: &Summary, col: &str) -> Option<String> {
             "retransmissions" => f.retransmissions.map(|v| v.to_string()),
             "timeouts" => f.timeouts.map(|v| v.to_string()),
             "rtt_avg_s" => f.rtt_avg_s.map(|v| v.to_string()),
+            _ => None,
+        };
+    }
+    if let Some(rest) = col.strip_prefix("workload.") {
+        let (name, metric) = rest.rsplit_once('.')?;
+        let w = summary.workloads.iter().find(|w| w.name == name)?;
+        return match metric {
+            "completed" => Some(w.completed.to_string()),
+            "p50_slowdown" => w.overall.p50_slowdown.map(|v| v.to_string()),
+            "p99_slowdown" => w.overall.p99_slowdown.map(|v| v.to_string()),
             _ => None,
         };
     }
