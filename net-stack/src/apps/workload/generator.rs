@@ -575,7 +575,7 @@ mod tests {
             .collect();
         let mut rng = RngStreams::new(1).stream("p");
         let c = candidates(Pattern::Permutation, &hosts, &mut rng).unwrap();
-        let mut seen = vec![false; 9];
+        let mut seen = [false; 9];
         for (i, d) in c.iter().enumerate() {
             assert_eq!(d.len(), 1);
             assert_ne!(d[0] as usize, i);
