@@ -260,3 +260,47 @@ fn bad_cdf_file_names_file_and_line() {
     assert!(err.contains("not monotone"), "{err}");
     assert!(err.contains("s.toml:"), "points into the scenario: {err}");
 }
+
+/// Issue 20, memory: a run of 10⁶ flows against one of 10⁴ on a k = 4 fat-tree, peak RSS of
+/// each child process (getrusage of the children, waited for in order). Small flows (1–10 KB,
+/// uniform) at 10 % load stand in for web search (10⁶ web-search flows are 1.6 TB of traffic,
+/// hours of simulation); the code path per flow is the same. Ignored: the 10⁶ run takes about
+/// three minutes. Measured 2026-12-06: 12.0 MB and 104.7 MB — the bound does NOT hold yet
+/// (see docs/workloads.md "Memory"): every connection leaves its first timer event (the
+/// 1 s initial RTO) in the event queue after the socket is freed, so memory follows the
+/// arrival rate × 1 s as well as the flows in flight.
+#[test]
+#[ignore = "minutes; the bound is not met yet (docs/workloads.md)"]
+fn memory_1e6_flows_within_2x_of_1e4() {
+    let dir = tempfile::tempdir().unwrap();
+    let cdf = dir.path().join("small.csv");
+    std::fs::write(&cdf, "1000, 0\n10000, 1\n").unwrap();
+    let text = format!(
+        "name = \"mem\"\nduration = \"4s\"\n[topology]\nkind = \"fat-tree\"\nk = 4\n\
+         link = {{ rate = \"10Gbps\", delay = \"1us\", queue = \"100p\" }}\n\
+         [[workload]]\nname = \"m\"\nload = 0.1\nsizes_file = {:?}\nmax_flows = 10000\n",
+        cdf.to_str().unwrap()
+    );
+    let file = scenario(dir.path(), &text);
+    let peak_kb = || {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) }, 0);
+        u.ru_maxrss as u64
+    };
+    run_ok(&dir.path().join("small"), &[file.to_str().unwrap()]);
+    let small = peak_kb();
+    run_ok(
+        &dir.path().join("large"),
+        &[
+            file.to_str().unwrap(),
+            "--set",
+            "workload.0.max_flows=1000000",
+        ],
+    );
+    let large = peak_kb();
+    assert!(
+        large <= 2 * small,
+        "peak RSS {large} KB for 10⁶ flows, {small} KB for 10⁴"
+    );
+}
