@@ -41,6 +41,8 @@ pub struct Built {
     pub flows: Vec<FlowHandle>,
     /// The migrations, in start order.
     pub migrations: Vec<crate::migrate::MigrationHandle>,
+    /// The `[[workload]]` generators, in file order.
+    pub workloads: Vec<crate::fct::WorkloadHandle>,
 }
 
 /// Builds the scenario. Pcap files are created under `out/pcap/`. Errors point into `source`.
@@ -55,11 +57,11 @@ pub fn build(
     let topo = &scenario.topology;
     let openflow = scenario.controller.app.is_openflow();
     let routed = crate::routed::is_routed(scenario);
-    let graph = topology_of(scenario, source)?;
+    let topology = topology_of(scenario, source)?;
     if routed {
-        crate::routed::install(&graph, &mut b);
+        crate::routed::install(&topology, &mut b);
     } else {
-        install(&graph, &mut b, openflow);
+        install(&topology, &mut b, openflow);
     }
     if openflow {
         let capture = scenario
@@ -179,6 +181,8 @@ pub fn build(
     }
 
     let migrations = crate::migrate::install(&mut b, scenario, source, &vms)?;
+    // After every other application, so that their ids do not depend on the workloads.
+    let workloads = crate::fct::install(&mut b, scenario, source, &topology, out)?;
 
     add_traces(&mut b, scenario, source, out)?;
     add_timeseries(&mut b, scenario, source, out, &flows, &migrations)?;
@@ -192,6 +196,7 @@ pub fn build(
         sim,
         flows,
         migrations,
+        workloads,
     })
 }
 
@@ -423,7 +428,7 @@ fn link_named(
 }
 
 /// Like [`node_named`], and the node must be a host.
-fn host_named(
+pub(crate) fn host_named(
     b: &NetworkBuilder,
     source: &ScenarioSource,
     name: &Spanned<String>,

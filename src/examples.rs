@@ -51,6 +51,8 @@ examples!(
     "two-dc-none",
     "two-dc-host-route",
     "two-dc-sdn",
+    "websearch-migration",
+    "incast",
 );
 
 impl Example {

@@ -18,6 +18,7 @@ pub mod build;
 pub mod console;
 pub mod estimate;
 pub mod examples;
+pub mod fct;
 pub mod limits;
 pub mod migrate;
 pub mod output;

@@ -17,6 +17,7 @@
 //! (plotters estimates text size without loading system fonts), lines are drawn in a fixed order
 //! with colours picked by position, and numbers are formatted the same way every time.
 
+pub mod fct;
 pub mod migration;
 pub mod sweep;
 pub mod timeseries;

@@ -138,6 +138,7 @@ pub fn run(
         .map_err(|(path, source)| RunError::Output { path, source })?;
     let mut summary = collect(&scenario.name, scenario.seed, &built, end, wall_time_s);
     summary.warnings = warnings.iter().map(|w| source.warning_record(w)).collect();
+    summary.workloads = crate::fct::finish_run(out, &built.workloads, &summary, end)?;
     let csv_path = out.join("flows.csv");
     std::fs::write(&csv_path, flows_csv(&summary)).map_err(output_err(&csv_path))?;
     // The time series are complete once the taps are finished; plots come before summary.json

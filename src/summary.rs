@@ -47,6 +47,10 @@ pub struct Summary {
     /// What `netsim check` warned about (extension; absent when there is nothing).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<crate::scenario::WarningRecord>,
+    /// The `[[workload]]` generators' flow-completion statistics (extension; absent without
+    /// workloads; see `docs/workloads.md` and [`crate::fct`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<crate::fct::WorkloadSummary>,
 }
 
 /// One flow.
@@ -316,6 +320,7 @@ pub fn collect(
             in_flight: net.packets_in_flight() as u64,
         },
         warnings: Vec::new(),
+        workloads: Vec::new(),
     }
 }
 

@@ -124,6 +124,37 @@ impl<'a> AppCtx<'a> {
         sockets.connect(now, owner, dst, dst_port)
     }
 
+    /// Opens a TCP connection from another host, `node` (address `local_ip`), to
+    /// `dst:dst_port`, owned by this application: a workload generator drives flows between
+    /// many hosts. Events arrive at [`Application::on_tcp`] as for [`AppCtx::tcp_connect`].
+    pub fn tcp_connect_from(
+        &mut self,
+        node: NodeId,
+        local_ip: Ipv4Addr,
+        dst: Ipv4Addr,
+        dst_port: u16,
+    ) -> SocketId {
+        let now = self.now;
+        let (app, _, flow, sockets) = self.tcp.as_mut().expect("this context has no TCP");
+        let owner = Owner {
+            node,
+            app: *app,
+            flow: *flow,
+            local_ip,
+        };
+        sockets.connect(now, owner, dst, dst_port)
+    }
+
+    /// Frees `sock` once its connection is CLOSED or in TIME-WAIT, after its last events
+    /// have been delivered: its state, its slot and its port are then reused, so an
+    /// application that opens millions of short connections keeps memory in proportion to
+    /// those open. The application must not use `sock` after its `Closed` event (or after
+    /// the teardown that leaves it in TIME-WAIT); a late segment for it is answered with a
+    /// reset as for any unknown connection.
+    pub fn tcp_release(&mut self, sock: SocketId) {
+        self.sockets().release(sock);
+    }
+
     /// Queues up to `bytes` for sending; returns how many the send buffer accepted. If fewer,
     /// [`Application::on_tcp_writable`] follows once there is room.
     pub fn tcp_write(&mut self, sock: SocketId, bytes: u64) -> u64 {
@@ -138,6 +169,11 @@ impl<'a> AppCtx<'a> {
     /// Read access to a connection (state, counters).
     pub fn tcp(&mut self, sock: SocketId) -> &TcpConnection {
         &self.sockets().get(sock).conn
+    }
+
+    /// Read access to a socket: its connection and its place (host, addresses).
+    pub fn tcp_socket(&mut self, sock: SocketId) -> &crate::socket::Socket {
+        self.sockets().get(sock)
     }
 
     /// Asks for [`Application::on_tcp_acked`] whenever the cumulative count of this socket's
@@ -275,6 +311,12 @@ pub trait Application {
     fn on_tcp_acked(&mut self, _ctx: &mut AppCtx<'_>, _sock: SocketId, _acked: u64) {}
     /// A [`Signal`] sent to this application arrived.
     fn on_signal(&mut self, _ctx: &mut AppCtx<'_>, _signal: Signal) {}
+    /// The run ended at `end`: an application that streams records to a file of its own
+    /// writes what it still holds and flushes it (called once, by
+    /// [`crate::Network::finish_traces`]).
+    fn finish(&mut self, _end: SimTime) -> Result<(), (std::path::PathBuf, std::io::Error)> {
+        Ok(())
+    }
     /// What the application has to report, typed by its kind (for `summary.json`, traces and
     /// tests).
     fn report(&self) -> Report;

@@ -8,6 +8,7 @@ mod packet_sink;
 mod ping;
 mod request_response;
 mod traffic;
+pub mod workload;
 
 pub use bulk_send::{BulkParams, BulkSend};
 pub use http_probe::{HttpProbe, HttpProbeParams};

@@ -73,7 +73,7 @@ pub struct NetworkBuilder {
     ecmp: Ecmp,
     streams: Option<RngStreams>,
     tcp: TcpConfig,
-    listeners: Vec<(AppId, u16)>,
+    listeners: Vec<(AppId, NodeId, u16)>,
     link_events: Vec<(SimTime, LinkId, bool)>,
     traces: Vec<Series>,
     plane: Option<Box<dyn SwitchPlane>>,
@@ -364,17 +364,23 @@ impl NetworkBuilder {
     /// Accepts TCP connections to `port` on the app's host; they report to `app`.
     pub fn listen_tcp(&mut self, app: AppId, port: u16) -> Result<(), BuildError> {
         let node = self.apps[app.index()].node;
+        self.listen_tcp_on(app, node, port)
+    }
+
+    /// Accepts TCP connections to `port` on host `node` (any host, not only the app's own);
+    /// they report to `app`. A workload generator listens on every host it sends to.
+    pub fn listen_tcp_on(&mut self, app: AppId, node: NodeId, port: u16) -> Result<(), BuildError> {
         if self
             .listeners
             .iter()
-            .any(|&(a, p)| p == port && self.apps[a.index()].node == node)
+            .any(|&(_, n, p)| p == port && n == node)
         {
             return Err(BuildError::PortInUse {
                 node: self.nodes[node.index()].name.clone(),
                 port,
             });
         }
-        self.listeners.push((app, port));
+        self.listeners.push((app, node, port));
         Ok(())
     }
 
@@ -498,8 +504,8 @@ impl NetworkBuilder {
             .map(|n| streams.stream(&format!("ecmp/{}", n.name)))
             .collect();
         let mut tcp = SocketTable::new(self.tcp, streams);
-        for &(app, port) in &self.listeners {
-            tcp.listen(self.apps[app.index()].node, port, app);
+        for &(app, node, port) in &self.listeners {
+            tcp.listen(node, port, app);
         }
         let mut nodes = self.nodes;
         if let Some(cfg) = self.arp {

@@ -340,6 +340,9 @@ impl Network {
                 Series::Link(t) => t.finish()?,
             }
         }
+        for a in &mut self.apps {
+            a.app.finish(now)?;
+        }
         Ok(())
     }
 

@@ -39,6 +39,8 @@ pub enum Report {
     Migration(MigrationReport),
     /// An HTTP-like probe ([`crate::apps::HttpProbe`]): a new connection per request.
     HttpProbe(ProbeReport),
+    /// A workload generator's counters ([`crate::apps::workload::WorkloadGen`]).
+    Workload(crate::apps::workload::WorkloadReport),
 }
 
 impl Report {
@@ -51,6 +53,11 @@ impl Report {
             Report::Sink(r) => r.counters.clone(),
             Report::RequestClient(r) => r.counters.clone(),
             Report::HttpProbe(r) => r.request.counters.clone(),
+            Report::Workload(r) => AppReport {
+                bytes_sent: r.bytes_offered,
+                bytes_received: r.bytes_delivered,
+                ..AppReport::default()
+            },
             Report::Migration(r) => AppReport {
                 bytes_sent: r.bytes_written,
                 ..AppReport::default()

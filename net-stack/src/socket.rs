@@ -60,6 +60,9 @@ pub struct Socket {
     /// The acknowledged count last reported to a watching application; `None` when nobody
     /// watches.
     acked_reported: Option<u64>,
+    /// Free the socket once its connection is closed or lingering in TIME-WAIT
+    /// ([`crate::app::AppCtx::tcp_release`]).
+    pub(crate) release: bool,
 }
 
 impl Socket {
@@ -77,6 +80,7 @@ impl Socket {
             traced_changes: 0,
             written: 0,
             acked_reported: None,
+            release: false,
         }
     }
 
@@ -116,6 +120,13 @@ pub struct SocketTable {
     demux: FxHashMap<(NodeId, u16, Ipv4Addr, u16), SocketId>,
     listeners: BTreeMap<(NodeId, u16), AppId>,
     next_ephemeral: BTreeMap<NodeId, u16>,
+    /// Per node, how many times its ephemeral ports wrapped around (only released sockets let
+    /// a port be used again; see [`SocketTable::connect`]).
+    port_wraps: BTreeMap<NodeId, u32>,
+    /// Slots of released sockets, reused (lowest last freed first) by new sockets.
+    free: Vec<SocketId>,
+    /// Sockets released so far.
+    released: u64,
     pub(crate) dirty: Vec<SocketId>,
     pub(crate) cfg: TcpConfig,
     streams: RngStreams,
@@ -131,6 +142,9 @@ impl SocketTable {
             demux: FxHashMap::default(),
             listeners: BTreeMap::new(),
             next_ephemeral: BTreeMap::new(),
+            port_wraps: BTreeMap::new(),
+            free: Vec::new(),
+            released: 0,
             dirty: Vec::new(),
             cfg,
             streams,
@@ -184,17 +198,63 @@ impl SocketTable {
     }
 
     fn insert(&mut self, sock: Socket) -> SocketId {
-        let id = SocketId(self.sockets.len() as u32);
         let key = (
             sock.node,
             sock.conn.local_port(),
             sock.remote_ip,
             sock.conn.remote_port(),
         );
+        let id = match self.free.pop() {
+            Some(id) => {
+                // A stale timer event of the slot's last socket finds `timer_at` unset (or
+                // not its own time) and is ignored (`Network::on_tcp_timer`).
+                self.sockets[id.0 as usize] = sock;
+                id
+            }
+            None => {
+                self.sockets.push(sock);
+                SocketId(self.sockets.len() as u32 - 1)
+            }
+        };
         self.demux.insert(key, id);
-        self.sockets.push(sock);
         self.mark_dirty(id);
         id
+    }
+
+    /// Frees socket `id` (its application asked with [`crate::app::AppCtx::tcp_release`] and
+    /// its connection is closed or in TIME-WAIT): segments for it now find no connection, and
+    /// its slot and port may be taken by a new socket. Its connection state is dropped.
+    pub(crate) fn free(&mut self, id: SocketId) {
+        let s = &mut self.sockets[id.0 as usize];
+        let key = (
+            s.node,
+            s.conn.local_port(),
+            s.remote_ip,
+            s.conn.remote_port(),
+        );
+        self.demux.remove(&key);
+        s.timer_at = None;
+        s.release = false;
+        s.writer_blocked = false;
+        s.acked_reported = None;
+        self.free.push(id);
+        self.released += 1;
+    }
+
+    /// How many sockets have been freed after their application released them.
+    pub fn released(&self) -> u64 {
+        self.released
+    }
+
+    /// Sockets in use (not freed).
+    pub fn live(&self) -> usize {
+        self.sockets.len() - self.free.len()
+    }
+
+    /// Marks socket `id` to be freed once its connection is closed or in TIME-WAIT.
+    pub(crate) fn release(&mut self, id: SocketId) {
+        self.sockets[id.0 as usize].release = true;
+        self.mark_dirty(id);
     }
 
     /// Active open from `node` (address `local_ip`) to `remote:remote_port`.
@@ -206,14 +266,43 @@ impl SocketTable {
         remote_port: u16,
     ) -> SocketId {
         let node = owner.node;
-        let next = self.next_ephemeral.entry(node).or_insert(EPHEMERAL_BASE);
-        let local_port = *next;
-        *next = next
-            .checked_add(1)
-            .expect("ephemeral ports exhausted on one host");
-        let iss = self.iss(node, local_port, remote_ip, remote_port);
+        let (local_port, wraps) = self.ephemeral_port(node, remote_ip, remote_port);
+        let mut iss = self.iss(node, local_port, remote_ip, remote_port);
+        if wraps > 0 {
+            // A reused port: a fresh ISS, so that a late segment of the port's previous
+            // connection does not fall into the new one's window (RFC 9293 §3.4.1).
+            let name = format!(
+                "tcp-iss/{}/{local_port}/{remote_ip}/{remote_port}/{wraps}",
+                node.0
+            );
+            iss = SeqNum(self.streams.stream(&name).next_u64() as u32);
+        }
         let conn = TcpConnection::connect(now, &self.cfg, local_port, remote_port, iss);
         self.insert(Socket::new(owner, remote_ip, conn))
+    }
+
+    /// The next ephemeral port of `node` for a connection to `remote:remote_port`, and how
+    /// many times the node's ports have wrapped. Ports are handed out in order from 49152;
+    /// past 65535 they start again at 49152 and skip those whose 4-tuple is still in use
+    /// (possible only once released sockets have freed ports; without releases the counter
+    /// never wraps in practice and behaves as before).
+    fn ephemeral_port(&mut self, node: NodeId, remote: Ipv4Addr, remote_port: u16) -> (u16, u32) {
+        for _ in 0..=(u16::MAX - EPHEMERAL_BASE) {
+            let next = self.next_ephemeral.entry(node).or_insert(EPHEMERAL_BASE);
+            let port = *next;
+            *next = match next.checked_add(1) {
+                Some(p) => p,
+                None => {
+                    *self.port_wraps.entry(node).or_insert(0) += 1;
+                    EPHEMERAL_BASE
+                }
+            };
+            if !self.demux.contains_key(&(node, port, remote, remote_port)) {
+                let wraps = self.port_wraps.get(&node).copied().unwrap_or(0);
+                return (port, wraps);
+            }
+        }
+        panic!("ephemeral ports exhausted on one host: 16384 connections to one peer port are open")
     }
 
     /// Passive open for a SYN that reached a listening port.

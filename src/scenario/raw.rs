@@ -50,6 +50,8 @@ pub(crate) struct ScenarioTable {
     #[serde(default)]
     pub event: Vec<Spanned<EventTable>>,
     #[serde(default)]
+    pub workload: Vec<Spanned<net_stack::apps::workload::WorkloadTable>>,
+    #[serde(default)]
     pub trace: TraceTable,
 }
 

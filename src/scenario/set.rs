@@ -158,6 +158,8 @@ pub(crate) enum Schema {
     Orchestrator,
     Migration,
     Event,
+    /// `[[workload]]` (the generators, not a VM's `workload`).
+    Generator,
     Trace,
 }
 
@@ -186,6 +188,7 @@ impl Schema {
             Schema::Orchestrator => fields_of::<vm::OrchestratorConfig>(),
             Schema::Migration => fields_of::<vm::MigrationTable>(),
             Schema::Event => fields_of::<raw::EventTable>(),
+            Schema::Generator => fields_of::<net_stack::apps::workload::WorkloadTable>(),
             Schema::Trace => fields_of::<raw::TraceTable>(),
         }
     }
@@ -203,6 +206,7 @@ impl Schema {
             (Schema::Root, "vm") => Child::Array(Schema::Vm),
             (Schema::Root, "migration") => Child::Array(Schema::Migration),
             (Schema::Root, "event") => Child::Array(Schema::Event),
+            (Schema::Root, "workload") => Child::Array(Schema::Generator),
             (Schema::Topology, "link" | "bottleneck") => Child::Table(Schema::Link),
             (Schema::Controller, "extra") => Child::Array(Schema::ControllerExtra),
             (Schema::Vm, "workload") => Child::Table(Schema::Workload),

@@ -50,6 +50,8 @@ pub struct Scenario {
     pub migrations: Vec<MigrationSpec>,
     /// `[[event]]`, in file order.
     pub events: Vec<EventSpec>,
+    /// `[[workload]]`, in file order (see `docs/workloads.md`).
+    pub workloads: Vec<GeneratorSpec>,
     /// `[trace]`.
     pub trace: TraceConfig,
     /// What validation found valid but suspicious, in file order of the checks.
@@ -343,4 +345,22 @@ impl Default for TraceConfig {
             snaplen: 0,
         }
     }
+}
+
+/// One `[[workload]]`: net-stack's checked parameters, the size distribution, and the host
+/// names netsim resolves when it builds the network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeneratorSpec {
+    /// `name` (default `workload<i>`).
+    pub name: String,
+    /// The keys net-stack owns.
+    pub params: net_stack::apps::workload::WorkloadParams,
+    /// `sizes` or `sizes_file`.
+    pub cdf: net_stack::apps::workload::SizeCdf,
+    /// `hosts` (default every host), each with its place.
+    pub hosts: Option<Vec<Spanned<String>>>,
+    /// `receiver` (incast).
+    pub receiver: Option<Spanned<String>>,
+    /// The table's place.
+    pub span: std::ops::Range<usize>,
 }

@@ -22,6 +22,7 @@ use super::warning::ScenarioWarning;
 mod timeline;
 mod topology;
 mod traffic;
+mod workload;
 
 /// Collects problems over one text.
 pub(crate) struct Validator<'a> {
@@ -194,6 +195,12 @@ impl<'a> Validator<'a> {
             .map(|f| f.name.get_ref().as_str())
             .chain(workloads.iter().map(String::as_str))
             .collect();
+        let workloads_ = raw
+            .workload
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, w)| self.workload(i, w))
+            .collect::<Vec<_>>();
         let trace = self.trace(raw.trace, &flow_names, &vm_names);
         let name = match raw.name {
             Some(n) => {
@@ -216,6 +223,7 @@ impl<'a> Validator<'a> {
             orchestrator,
             migrations,
             events,
+            workloads: workloads_,
             trace,
             warnings: Vec::new(),
         };

@@ -11,7 +11,9 @@
 //!   `bytes_delivered` for every flow, `retransmissions` and `timeouts` for TCP flows
 //!   (`tcp-bulk`, `request-response`) and `rtt_avg_s` for `ping` flows;
 //! * per `[[migration]]` entry, by its index in the file, `migration.<i>.total_time_s`,
-//!   `migration.<i>.downtime_s` and `migration.<i>.service_downtime_s`.
+//!   `migration.<i>.downtime_s` and `migration.<i>.service_downtime_s`;
+//! * per `[[workload]]`, `workload.<name>.<metric>` with `completed`, `p50_slowdown` and
+//!   `p99_slowdown` over all its completed flows (docs/workloads.md).
 //!
 //! The metric columns follow from each point's scenario (flow names and kinds, migration
 //! entries), so they are known before anything runs; when points differ (a swept flow name or
@@ -33,6 +35,11 @@ pub(crate) fn metric_columns(scenario: &Scenario) -> Vec<String> {
     for i in 0..scenario.migrations.len() {
         for m in MIGRATION_METRICS {
             cols.push(format!("migration.{i}.{m}"));
+        }
+    }
+    for w in &scenario.workloads {
+        for m in ["completed", "p50_slowdown", "p99_slowdown"] {
+            cols.push(format!("workload.{}.{m}", w.name));
         }
     }
     cols
@@ -74,6 +81,19 @@ pub(crate) fn metric_value(summary: &serde_json::Value, col: &str) -> Option<Str
             "goodput_bps" | "bytes_delivered" | "retransmissions" | "timeouts" | "rtt_avg_s" => {
                 number(f.get(metric)?)
             }
+            _ => None,
+        };
+    }
+    if let Some(rest) = col.strip_prefix("workload.") {
+        let (name, metric) = rest.rsplit_once('.')?;
+        let w = summary
+            .get("workloads")?
+            .as_array()?
+            .iter()
+            .find(|w| w.get("name").and_then(|n| n.as_str()) == Some(name))?;
+        return match metric {
+            "completed" => number(w.get("completed")?),
+            "p50_slowdown" | "p99_slowdown" => number(w.get("overall")?.get(metric)?),
             _ => None,
         };
     }

@@ -263,6 +263,10 @@ impl Network {
                 }
             }
             let s = self.tcp.get_mut(sid);
+            if s.release && !s.dirty && s.conn.state().is_done() {
+                self.tcp.free(sid);
+                continue;
+            }
             if let Some(deadline) = s.conn.poll_timeout() {
                 let at = deadline.max(now);
                 if s.timer_at.is_none_or(|t| at < t) {

