@@ -13,7 +13,11 @@
 pub(crate) mod fixture;
 mod input;
 mod output;
+mod prr;
 mod recovery;
+mod sack_recovery;
+mod sack_rx;
+mod scoreboard;
 
 use std::collections::VecDeque;
 
@@ -26,6 +30,8 @@ use super::rto::RttEstimator;
 use super::{TcpConfig, TcpStats};
 use crate::wire::{SeqNum, TcpRepr};
 use recovery::Recovery;
+use sack_recovery::SackTx;
+use sack_rx::SackRx;
 
 /// Connection states (RFC 9293 §3.3.2). LISTEN is the host's business: a passive connection is
 /// created by [`TcpConnection::accept`] from a received SYN.
@@ -180,6 +186,12 @@ pub struct TcpConnection {
     pub(crate) recovery: Recovery,
     pub(crate) events: VecDeque<TcpEvent>,
     pub(crate) stats: TcpStats,
+    /// SACK (RFC 2018) negotiated: both SYNs carried SACK-permitted.
+    pub(crate) sack_ok: bool,
+    /// The receiver's SACK blocks and D-SACK (`connection/sack_rx.rs`).
+    pub(crate) sack_rx: SackRx,
+    /// The sender's scoreboard and PRR (`connection/sack_recovery.rs`).
+    pub(crate) sack_tx: SackTx,
 }
 
 impl TcpConnection {
@@ -242,6 +254,9 @@ impl TcpConnection {
             recovery: Recovery::new(cfg.variant, iss),
             events: VecDeque::with_capacity(8),
             stats: TcpStats::default(),
+            sack_ok: false,
+            sack_rx: SackRx::default(),
+            sack_tx: SackTx::default(),
         }
     }
 
@@ -287,7 +302,8 @@ impl TcpConnection {
     /// MSS and timestamps from the peer's SYN or SYN-ACK.
     pub(crate) fn apply_peer_syn_options(&mut self, syn: &TcpRepr) {
         // RFC 9293 §3.7.1: 536 when the peer sends no MSS option.
-        let peer_mss = syn.options.mss.map_or(536, u32::from);
+        let peer_mss = syn.options.mss_value().map_or(536, u32::from);
+        self.sack_ok = self.cfg.sack && syn.options.sack.is_permitted();
         self.smss = self.cfg.mss.min(peer_mss).max(1);
         if let Some((tsval, _)) = syn.options.timestamps {
             self.ts_enabled = self.cfg.timestamps;
@@ -644,7 +660,7 @@ mod tests {
         let mut a = TcpConnection::connect(SimTime::ZERO, &cfg, 5000, 80, SeqNum(100));
         let (syn, len) = tx(&mut a, SimTime::ZERO).expect("SYN");
         assert_eq!((syn.flags, len), (TcpFlags::SYN, 0), "bare SYN");
-        assert_eq!(syn.options.mss, Some(1448), "MSS option");
+        assert_eq!(syn.options.mss_value(), Some(1448), "MSS option");
         assert_eq!(syn.options.window_scale, Some(7), "4 MiB needs shift 7");
         assert_eq!(syn.options.timestamps, None, "timestamps off by default");
         assert_eq!(syn.window, 65_535, "SYN window is unscaled");

@@ -40,6 +40,10 @@ impl TcpConnection {
         if !self.acceptable(seg, payload_len) {
             if !flags.contains(TcpFlags::RST) {
                 self.ack_pending = true;
+                if self.sack_ok && payload_len > 0 && seg.seq < self.rcv_nxt {
+                    // RFC 2883 §4: a wholly old segment is reported as a D-SACK.
+                    self.sack_rx.note_duplicate(seg.seq, seg.seq + payload_len);
+                }
                 if self.state == TcpState::TimeWait && flags.contains(TcpFlags::FIN) {
                     // A repeated FIN: our last ACK was lost. Re-ACK and restart the linger.
                     self.timers[Timer::TimeWait as usize] = Some(now + self.cfg.time_wait);
@@ -211,6 +215,9 @@ impl TcpConnection {
             self.snd_wl1 = seg.seq;
             self.snd_wl2 = ack;
         }
+        if self.sack_ok {
+            self.sack_update(ack);
+        }
         if ack > self.snd_una {
             self.ack_new_data(now, ack);
         } else if payload_len == 0
@@ -298,12 +305,28 @@ impl TcpConnection {
         if end > right {
             end = right;
         }
+        if self.sack_ok && seq < self.rcv_nxt {
+            // RFC 2883 §4: report the duplicated part below RCV.NXT.
+            let dup_end = if seq + len < self.rcv_nxt {
+                seq + len
+            } else {
+                self.rcv_nxt
+            };
+            self.sack_rx.note_duplicate(seq, dup_end);
+        }
         if end <= start {
             // Duplicate or beyond the window: tell the peer where we are.
             self.ack_pending = true;
             return;
         }
         if start != self.rcv_nxt {
+            if self.sack_ok {
+                if self.assembler.covers(start, end) {
+                    self.sack_rx.note_duplicate(start, end);
+                } else {
+                    self.sack_rx.note_out_of_order(start);
+                }
+            }
             // RFC 5681 §4.2: an out-of-order segment gets an immediate (duplicate) ACK.
             self.stats.out_of_order_segments += 1;
             self.assembler.insert(start, end);

@@ -24,6 +24,9 @@ impl TcpConnection {
         if self.rtx_pending {
             self.rtx_pending = false;
             if let Some(out) = self.emit_first_unacked(now) {
+                if self.sack_ok {
+                    self.note_sack_retransmit(out.0.seq, out.0.seq_len(out.1));
+                }
                 return Some(out);
             }
         }
@@ -35,7 +38,11 @@ impl TcpConnection {
             let repr = self.header(now, self.snd_una - 1, TcpFlags::ACK);
             return Some(self.finish(now, repr, 0));
         }
-        if let Some(out) = self.emit_new(now) {
+        if self.sack_ok && self.recovery.in_recovery {
+            if let Some(out) = self.sack_emit(now) {
+                return Some(out);
+            }
+        } else if let Some(out) = self.emit_new(now) {
             return Some(out);
         }
         if self.ack_pending {
@@ -82,7 +89,11 @@ impl TcpConnection {
             TcpFlags::SYN
         };
         let mut repr = self.header(now, self.iss, flags);
-        repr.options.mss = Some(self.cfg.mss.min(0xffff) as u16);
+        repr.options.mss = std::num::NonZeroU16::new(self.cfg.mss.min(0xffff) as u16);
+        // RFC 2018 §2: offered when configured; the passive side answers only an offer.
+        if (passive && self.sack_ok) || (!passive && self.cfg.sack) {
+            repr.options.sack = crate::wire::SackOption::PERMITTED;
+        }
         if self.offered_ws {
             repr.options.window_scale = Some(self.rcv_shift);
         }
@@ -143,6 +154,9 @@ impl TcpConnection {
         ) {
             return None;
         }
+        if self.sack_ok {
+            self.skip_sacked();
+        }
         let data_end = self.data_end();
         let fin_end = data_end + u32::from(self.fin_queued);
         if self.snd_nxt >= fin_end {
@@ -175,7 +189,13 @@ impl TcpConnection {
     }
 
     /// Bookkeeping for a data and/or FIN segment at `seq`.
-    fn emit_data(&mut self, now: SimTime, seq: SeqNum, payload: u32, fin: bool) -> (TcpRepr, u32) {
+    pub(super) fn emit_data(
+        &mut self,
+        now: SimTime,
+        seq: SeqNum,
+        payload: u32,
+        fin: bool,
+    ) -> (TcpRepr, u32) {
         let mut flags = TcpFlags::ACK;
         if fin {
             flags = flags | TcpFlags::FIN;
@@ -225,8 +245,12 @@ impl TcpConnection {
     }
 
     /// Every segment carries our latest ACK, so any pending or delayed ACK is now sent.
-    fn finish(&mut self, now: SimTime, repr: TcpRepr, payload: u32) -> (TcpRepr, u32) {
+    fn finish(&mut self, now: SimTime, mut repr: TcpRepr, payload: u32) -> (TcpRepr, u32) {
         self.stats.segments_sent += 1;
+        if self.sack_ok && repr.flags.contains(TcpFlags::ACK) && !repr.flags.contains(TcpFlags::SYN)
+        {
+            self.attach_sack(&mut repr);
+        }
         if repr.flags.contains(TcpFlags::ACK) {
             self.ack_pending = false;
             self.unacked_segs = 0;
