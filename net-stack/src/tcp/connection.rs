@@ -14,6 +14,7 @@ pub(crate) mod fixture;
 mod input;
 mod output;
 mod prr;
+mod rack;
 mod recovery;
 mod sack_recovery;
 mod sack_rx;
@@ -93,13 +94,16 @@ pub(crate) enum Timer {
     DelayedAck = 2,
     /// TIME-WAIT linger.
     TimeWait = 3,
+    /// RACK's reorder timeout or TLP's probe timeout (RFC 8985), with `rack_tlp`.
+    Rack = 4,
 }
 
-const TIMERS: [Timer; 4] = [
+const TIMERS: [Timer; 5] = [
     Timer::Rto,
     Timer::Persist,
     Timer::DelayedAck,
     Timer::TimeWait,
+    Timer::Rack,
 ];
 
 /// A TCP endpoint (Reno or NewReno) with virtual payload: segments carry a length, not bytes.
@@ -176,7 +180,7 @@ pub struct TcpConnection {
     /// ECN codepoint of the last segment received (RFC 3168 §5), kept for ECN echo.
     pub(crate) rcv_ecn: Ecn,
 
-    pub(crate) timers: [Option<SimTime>; 4],
+    pub(crate) timers: [Option<SimTime>; 5],
     pub(crate) rtt: RttEstimator,
     /// cwnd and ssthresh, which the congestion controller computes.
     pub(crate) win: Window,
@@ -192,6 +196,8 @@ pub struct TcpConnection {
     pub(crate) sack_rx: SackRx,
     /// The sender's scoreboard and PRR (`connection/sack_recovery.rs`).
     pub(crate) sack_tx: SackTx,
+    /// RACK-TLP (`connection/rack.rs`).
+    pub(crate) rack: rack::Rack,
 }
 
 impl TcpConnection {
@@ -247,7 +253,7 @@ impl TcpConnection {
             ts_enabled: false,
             ts_recent: 0,
             rcv_ecn: Ecn::NotEct,
-            timers: [None; 4],
+            timers: [None; 5],
             rtt: RttEstimator::new(cfg),
             win: Window::new(cfg.mss, iw),
             cc: Cc::new(cfg.variant, cfg.ca_byte_counting),
@@ -257,6 +263,7 @@ impl TcpConnection {
             sack_ok: false,
             sack_rx: SackRx::default(),
             sack_tx: SackTx::default(),
+            rack: rack::Rack::default(),
         }
     }
 
@@ -410,6 +417,7 @@ impl TcpConnection {
             }
             Timer::DelayedAck => self.ack_pending = true,
             Timer::TimeWait => self.enter_closed(),
+            Timer::Rack => self.on_rack_timer(now),
         }
     }
 
@@ -431,6 +439,9 @@ impl TcpConnection {
             self.syn_pending = true;
         } else {
             self.on_rto_loss(now, self.consecutive_timeouts == 1);
+            if self.sack_ok {
+                self.sack_on_rto();
+            }
             self.snd_nxt = self.snd_una;
             self.dup_acks = 0;
             self.rtx_pending = false;
@@ -469,7 +480,7 @@ impl TcpConnection {
             return;
         }
         self.state = TcpState::Closed;
-        self.timers = [None; 4];
+        self.timers = [None; 5];
         self.syn_pending = false;
         self.rtx_pending = false;
         self.probe_pending = false;

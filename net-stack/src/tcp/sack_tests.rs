@@ -50,7 +50,7 @@ pub(super) fn retransmissions(
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
-    /// With SACK (and PRR, timestamps, delayed ACKs in any combination) under Bernoulli loss
+    /// With SACK (and PRR, RACK-TLP, timestamps, delayed ACKs in any combination) under Bernoulli loss
     /// of 0–10 % both ways, every byte written is delivered exactly once and in order (the
     /// receiver's in-order deliveries total `n`) and both ends close.
     #[test]
@@ -60,10 +60,11 @@ proptest! {
         n in 1u64..400_000,
         iss in any::<u32>(),
         prr in any::<bool>(),
+        rack_tlp in any::<bool>(),
         timestamps in any::<bool>(),
         delayed_ack in any::<bool>(),
     ) {
-        let cfg = TcpConfig { prr, timestamps, delayed_ack, ..sack() };
+        let cfg = TcpConfig { prr, rack_tlp, timestamps, delayed_ack, ..sack() };
         let rng = RngStreams::new(seed);
         let mut ab_rng = rng.stream("path/ab");
         let mut ba_rng = rng.stream("path/ba");
@@ -127,5 +128,68 @@ fn three_losses_one_round_trip_not_three() {
     assert!(
         newreno >= ms(19),
         "NewReno: one RTT per hole, ≥ 2 RTT between first and last: {newreno}"
+    );
+}
+
+/// A burst of 20 segments whose last two are lost (seed 002's tail loss). With RACK-TLP the
+/// probe timeout fires 2·SRTT after the last ACK (two segments in flight: no delayed-ACK
+/// allowance), the probe retransmits the last segment, its SACK lets RACK mark the other one
+/// lost, and the burst is complete without a timeout, long before the 200 ms RTO; with SACK
+/// alone only the RTO repairs it (RFC 8985 §7).
+#[test]
+fn tail_loss_repaired_by_tlp_without_rto() {
+    let drop: fn() -> DropFn = || Box::new(|info, _, _| matches!(info.data_index, Some(18 | 19)));
+    let run = |cfg: TcpConfig| {
+        let mut h = Harness::new(
+            cfg,
+            SeqNum(1),
+            cfg,
+            SeqNum(9),
+            lan().with_drop(drop()),
+            lan(),
+        );
+        h.trace_segments = true;
+        h.a.write(20 * u64::from(MSS));
+        let done = h.run_until(SimTime::from_secs(10), |h| {
+            h.a_event_time(TcpEvent::AllAcked).is_some()
+        });
+        assert!(done, "completes");
+        h
+    };
+    let tlp_cfg = TcpConfig {
+        rack_tlp: true,
+        ..sack()
+    };
+    let h = run(tlp_cfg);
+    let st = *h.a.stats();
+    assert_eq!((st.timeouts, st.tlp_probes), (0, 1), "one probe, no RTO");
+    let rtx = retransmissions(&h.a_sent, SeqNum(1));
+    let offsets: Vec<u32> = rtx.iter().map(|r| r.1 / MSS).collect();
+    assert_eq!(
+        offsets,
+        [19, 18],
+        "the probe resends the last segment, RACK the other"
+    );
+    // The last ACK of new data before the probe: segment 17's, about one RTT after the burst.
+    let srtt = h.a.srtt().expect("sampled");
+    let probe_at = rtx[0].0;
+    let burst_end = h.a_sent[19].0;
+    let last_ack = burst_end + ms(10);
+    assert!(
+        probe_at <= last_ack + srtt * 2 + ms(1),
+        "probe within 2·SRTT of the last ACK: probe at {probe_at}, last ACK ≈ {last_ack}, SRTT {srtt}"
+    );
+    let done = h.a_event_time(TcpEvent::AllAcked).unwrap();
+    let plain = run(sack());
+    assert_eq!(
+        plain.a.stats().timeouts,
+        1,
+        "without TLP the RTO repairs it"
+    );
+    let plain_done = plain.a_event_time(TcpEvent::AllAcked).unwrap();
+    eprintln!("TLP: probe {probe_at}, done {done}; RTO: done {plain_done}");
+    assert!(
+        done + ms(100) < plain_done,
+        "TLP finishes well before the RTO would"
     );
 }

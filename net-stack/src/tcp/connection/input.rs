@@ -216,7 +216,7 @@ impl TcpConnection {
             self.snd_wl2 = ack;
         }
         if self.sack_ok {
-            self.sack_update(ack);
+            self.sack_update(now, ack);
         }
         if ack > self.snd_una {
             self.ack_new_data(now, ack);
@@ -264,6 +264,9 @@ impl TcpConnection {
             self.timers[Timer::Rto as usize] = None;
         } else if restart_rto {
             self.timers[Timer::Rto as usize] = Some(now + self.rtt.rto());
+        }
+        if self.cfg.rack_tlp {
+            self.tlp_arm(now);
         }
         if !self.all_acked_reported && self.una_off >= self.written {
             self.all_acked_reported = true;
@@ -375,7 +378,7 @@ impl TcpConnection {
 
     fn enter_time_wait(&mut self, now: SimTime) {
         self.state = TcpState::TimeWait;
-        self.timers = [None; 4];
+        self.timers = [None; 5];
         self.timers[Timer::TimeWait as usize] = Some(now + self.cfg.time_wait);
     }
 }

@@ -30,6 +30,11 @@ impl TcpConnection {
                 return Some(out);
             }
         }
+        if self.rack.probe_pending
+            && let Some(out) = self.tlp_probe(now)
+        {
+            return Some(out);
+        }
         if self.probe_pending {
             self.probe_pending = false;
             // Linux-style probe: an old sequence number (SND.UNA − 1) and no data. The receiver
@@ -202,6 +207,9 @@ impl TcpConnection {
         }
         let repr = self.header(now, seq, flags);
         let end = seq + payload + u32::from(fin);
+        if self.cfg.rack_tlp {
+            self.rack_on_send(now, seq, seq + payload, seq < self.snd_max);
+        }
         if seq < self.snd_max {
             self.stats.retransmissions += 1;
             let old = (self.snd_max - seq).max(0) as u32;
@@ -223,6 +231,9 @@ impl TcpConnection {
         }
         if end > self.snd_max {
             self.snd_max = end;
+            if self.cfg.rack_tlp {
+                self.tlp_arm(now);
+            }
         }
         if payload > 0 {
             self.stats.data_segments_sent += 1;

@@ -69,12 +69,41 @@ impl TcpConnection {
 
     /// RFC 6675 §4 `Update()` with the blocks of the ACK being processed, whose cumulative
     /// ACK is `ack`.
-    pub(super) fn sack_update(&mut self, ack: SeqNum) {
+    pub(super) fn sack_update(&mut self, now: SimTime, ack: SeqNum) {
         let tx = &mut self.sack_tx;
         let upd = tx.board.update(ack, self.snd_max, tx.peer.as_slice());
         tx.newly_sacked = upd.newly_sacked;
         if upd.dsack.is_some() {
             self.stats.dsacks_received += 1;
+        }
+        if self.cfg.rack_tlp {
+            let dsack = upd.dsack.is_some();
+            self.tlp_on_ack(now, ack, dsack);
+            // RFC 8985 §6.2: a RACK loss starts recovery like DupThresh duplicates do.
+            if self.rack_on_ack(now, ack, dsack) && !self.recovery.in_recovery {
+                self.sack_enter_recovery_now(now, ack);
+            }
+        }
+    }
+
+    /// Enters recovery on a loss RACK found, unless an earlier timeout's RecoveryPoint is
+    /// not yet reached (RFC 6675 §5.1).
+    pub(super) fn sack_enter_recovery_now(&mut self, now: SimTime, ack: SeqNum) {
+        if ack >= self.recovery.recover && ack < self.snd_max {
+            self.enter_sack_recovery(now);
+        }
+    }
+
+    /// A retransmission timeout with SACK (RFC 6675 §5.1): RACK's marks and the TLP episode
+    /// end; the scoreboard's SACKed ranges stay, so go-back-N skips them.
+    pub(super) fn sack_on_rto(&mut self) {
+        self.sack_tx.board.clear_rack();
+        self.rack.tlp = None;
+        self.rack.probe_pending = false;
+        self.rack.reorder_timer = false;
+        self.timers[super::Timer::Rack as usize] = None;
+        for s in self.rack.log.iter_mut() {
+            s.lost = false;
         }
     }
 
@@ -114,6 +143,11 @@ impl TcpConnection {
         }
         self.stats.fast_retransmits += 1;
         self.stats.sack_recoveries += 1;
+        self.rack.recoveries_since_dsack += 1;
+        if self.rack.recoveries_since_dsack >= 16 {
+            // RFC 8985 §6.2 step 4: reo_wnd_mult returns to 1 after 16 recoveries.
+            self.rack.reo_wnd_mult = 1;
+        }
         self.rtx_pending = true;
         self.note_sack_window_change(before);
     }

@@ -17,6 +17,8 @@ pub(crate) const DUP_THRESH: u32 = 3;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Scoreboard {
     sacked: Assembler,
+    /// Ranges RACK (RFC 8985) marked lost and not retransmitted since.
+    rack_lost: Assembler,
     /// HighRxt (RFC 6675 §2), exclusive: every octet below it was retransmitted in this
     /// recovery. Meaningful only while recovering.
     pub high_rxt: SeqNum,
@@ -38,6 +40,7 @@ impl Scoreboard {
     /// recorded.
     pub fn update(&mut self, una: SeqNum, snd_max: SeqNum, blocks: &[SackBlock]) -> SackUpdate {
         self.sacked.remove_below(una);
+        self.rack_lost.remove_below(una);
         let mut out = SackUpdate::default();
         let before = self.sacked.buffered();
         for (i, &(l, r)) in blocks.iter().enumerate() {
@@ -55,6 +58,38 @@ impl Scoreboard {
         }
         out.newly_sacked = (self.sacked.buffered() - before) as u32;
         out
+    }
+
+    /// RACK marked `[s, e)` lost.
+    pub fn mark_rack_lost(&mut self, s: SeqNum, e: SeqNum) {
+        self.rack_lost.insert(s, e);
+    }
+
+    /// `[s, e)` was retransmitted: no longer RACK-lost.
+    pub fn clear_rack_lost(&mut self, s: SeqNum, e: SeqNum) {
+        if self.rack_lost.is_empty() {
+            return;
+        }
+        let kept: Vec<_> = self.rack_lost.ranges().to_vec();
+        self.rack_lost = Assembler::new();
+        for (a, b) in kept {
+            if a < s {
+                self.rack_lost.insert(a, if b < s { b } else { s });
+            }
+            if b > e {
+                self.rack_lost.insert(if a > e { a } else { e }, b);
+            }
+        }
+    }
+
+    /// Forgets RACK's marks (after a timeout everything is resent anyway).
+    pub fn clear_rack(&mut self) {
+        self.rack_lost = Assembler::new();
+    }
+
+    /// Whether `[s, e)` is wholly SACKed.
+    pub fn is_sacked(&self, s: SeqNum, e: SeqNum) -> bool {
+        self.sacked.covers(s, e)
     }
 
     /// SACKed bytes above SND.UNA.
@@ -76,6 +111,7 @@ impl Scoreboard {
     /// than (DupThresh − 1)·SMSS SACKed bytes above it.
     pub fn is_lost(&self, seq: SeqNum, smss: u32) -> bool {
         self.lost_boundary(smss).is_some_and(|b| seq < b)
+            || self.rack_lost.range_containing(seq).is_some()
     }
 
     /// The loss boundary: every hole octet below it is lost by `IsLost`, none at or above it.
@@ -112,7 +148,11 @@ impl Scoreboard {
     pub fn pipe(&self, una: SeqNum, snd_max: SeqNum, smss: u32) -> u64 {
         let boundary = self.lost_boundary(smss).unwrap_or(una);
         let boundary = if boundary < una { una } else { boundary };
-        let not_lost = self.unsacked_in(boundary, snd_max);
+        let mut not_lost = self.unsacked_in(boundary, snd_max);
+        for &(s, e) in self.rack_lost.ranges() {
+            let s = if s < boundary { boundary } else { s };
+            not_lost -= self.unsacked_in(s, e).min(not_lost);
+        }
         let rxt_end = if self.high_rxt > snd_max {
             snd_max
         } else {
@@ -147,6 +187,20 @@ impl Scoreboard {
     /// `IsLost` (rule 1), else, when `rule3`, the first such octet at all; returns the segment
     /// [start, end) of at most `smss` bytes within its hole.
     pub fn next_rtx(&self, una: SeqNum, smss: u32, rule3: bool) -> Option<(SeqNum, SeqNum)> {
+        // RACK's losses first, HighRxt or not: a lost retransmission is among them.
+        if !rule3 {
+            for &(s, e) in self.rack_lost.ranges() {
+                let s = if s < una { una } else { s };
+                if let Some((hs, he)) = self.first_hole(s, e) {
+                    let end = if (he - hs) as u32 > smss {
+                        hs + smss
+                    } else {
+                        he
+                    };
+                    return Some((hs, end));
+                }
+            }
+        }
         let top = self.highest_sacked()?;
         let from = if self.high_rxt > una {
             self.high_rxt
