@@ -512,7 +512,13 @@ impl TcpConnection {
     /// `connection/output.rs`.
     #[must_use]
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Transmit> {
-        let (repr, payload_len) = self.transmit(now)?;
+        let (repr, payload_len) = if self.sack_ok {
+            let mut out = self.transmit::<true>(now)?;
+            self.attach_sack(&mut out.0);
+            out
+        } else {
+            self.transmit::<false>(now)?
+        };
         Some(Transmit {
             repr,
             payload_len,

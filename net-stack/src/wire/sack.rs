@@ -14,6 +14,9 @@
 
 use super::SeqNum;
 
+/// Keys are 26 bits.
+const MAX_KEY: u32 = 1 << 26;
+
 /// One SACK block `[left, right)` (RFC 2018 §3: left edge, and right edge = the sequence number
 /// just past the block).
 pub type SackBlock = (SeqNum, SeqNum);
@@ -72,8 +75,10 @@ impl SackBlocks {
 }
 
 /// The SACK part of a TCP header's options, packed into 4 bytes: none, SACK-permitted (kind 4,
-/// SYN only) or *n* ∈ 1..=4 blocks (kind 5) stored in a [`SackArena`] under a key. The low three
-/// bits hold 0 (none), 1 (permitted) or 1 + n; the rest the key.
+/// SYN only) or *n* ∈ 1..=4 blocks (kind 5) stored in a [`SackArena`] under a key. The low six
+/// bits hold the option bytes it adds before padding — 0 (none), 2 (permitted) or 4 + 8·n
+/// (`NOP NOP 5 len` and the blocks) — so that [`TcpOptions::len`](super::TcpOptions::len) costs
+/// one mask; the upper 26 bits hold the key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
 pub struct SackOption(u32);
 
@@ -81,12 +86,12 @@ impl SackOption {
     /// No SACK option.
     pub const NONE: SackOption = SackOption(0);
     /// The SACK-permitted option (RFC 2018 §2), sent on a SYN.
-    pub const PERMITTED: SackOption = SackOption(1);
+    pub const PERMITTED: SackOption = SackOption(2);
 
-    /// `n` blocks (1..=4) under arena key `key` (below 2²⁹; key 0 refers to nothing).
+    /// `n` blocks (1..=4) under arena key `key` (below 2²⁶; key 0 refers to nothing).
     fn blocks(key: u32, n: usize) -> Self {
-        debug_assert!((1..=4).contains(&n) && key < 1 << 29);
-        SackOption(key << 3 | (1 + n as u32))
+        debug_assert!((1..=4).contains(&n) && key < MAX_KEY);
+        SackOption(key << 6 | (4 + 8 * n as u32))
     }
 
     /// `n` blocks (1..=4, clamped) not yet stored anywhere: what a connection puts in the
@@ -101,26 +106,37 @@ impl SackOption {
     }
 
     /// Whether this is SACK-permitted.
+    #[inline]
     pub fn is_permitted(self) -> bool {
         self == SackOption::PERMITTED
     }
 
     /// Number of SACK blocks carried (0 for none or SACK-permitted).
+    #[inline]
     pub fn block_count(self) -> usize {
-        (self.0 & 7).saturating_sub(1) as usize
+        ((self.0 & 63) as usize).saturating_sub(4) / 8
+    }
+
+    /// Option bytes this adds to the header before padding to whole words (2 for
+    /// SACK-permitted, 4 + 8·n for n blocks).
+    #[inline]
+    pub fn raw_bytes(self) -> usize {
+        (self.0 & 63) as usize
     }
 
     /// Option bytes in the header, Linux's layout: `NOP NOP 5 len blocks…` (4 + 8·n).
+    #[inline]
     pub fn block_bytes(self) -> usize {
-        match self.block_count() {
-            0 => 0,
-            n => 4 + 8 * n,
+        if self.block_count() > 0 {
+            self.raw_bytes()
+        } else {
+            0
         }
     }
 
     /// The arena index, if this refers to stored blocks.
     fn index(self) -> Option<usize> {
-        let key = (self.0 >> 3) as usize;
+        let key = (self.0 >> 6) as usize;
         (self.block_count() > 0 && key > 0).then(|| key - 1)
     }
 }
@@ -145,8 +161,8 @@ impl SackArena {
         }
         let key = self.entries.len() as u32 + 1;
         assert!(
-            key < 1 << 29,
-            "more than 2^29 SACK-carrying segments in one run"
+            key < MAX_KEY,
+            "more than 2^26 SACK-carrying segments in one run: the SACK arena is full"
         );
         let blocks = SackBlocks::from_slice(blocks);
         self.entries.push(blocks);

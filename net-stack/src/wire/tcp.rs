@@ -119,16 +119,16 @@ impl TcpOptions {
     /// Bytes the options take in the header, laid out as Linux does (every group a whole
     /// 32-bit word, NOP-padded): MSS 4; timestamps 12 (with SACK-permitted folded into their
     /// padding) or SACK-permitted alone 4; window scale 4; SACK blocks 4 + 8·n.
+    #[inline]
     pub fn len(&self) -> usize {
-        let ts_perm = match (self.sack.is_permitted(), self.timestamps.is_some()) {
-            (_, true) => 12,
-            (true, false) => 4,
-            (false, false) => 0,
-        };
-        self.mss.map_or(0, |_| 4)
-            + ts_perm
-            + self.window_scale.map_or(0, |_| 4)
-            + self.sack.block_bytes()
+        // The SYN options' raw lengths rounded up to whole words equal the NOP-padded groups
+        // (4 + 3 + 10 + 2 = 19 → 20, 4 + 3 = 7 → 8, …); the SACK blocks are whole words.
+        // SACK blocks add 4 + 8·n, a whole number of words, to the raw sum.
+        let raw: usize = self.mss.map_or(0, |_| 4)
+            + self.window_scale.map_or(0, |_| 3)
+            + self.timestamps.map_or(0, |_| 10)
+            + self.sack.raw_bytes();
+        raw.div_ceil(4) * 4
     }
     /// No options.
     pub fn is_empty(&self) -> bool {

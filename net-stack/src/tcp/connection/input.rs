@@ -308,14 +308,8 @@ impl TcpConnection {
         if end > right {
             end = right;
         }
-        if self.sack_ok && seq < self.rcv_nxt {
-            // RFC 2883 §4: report the duplicated part below RCV.NXT.
-            let dup_end = if seq + len < self.rcv_nxt {
-                seq + len
-            } else {
-                self.rcv_nxt
-            };
-            self.sack_rx.note_duplicate(seq, dup_end);
+        if self.sack_ok {
+            self.sack_note_arrival(seq, len, start, end);
         }
         if end <= start {
             // Duplicate or beyond the window: tell the peer where we are.
@@ -323,13 +317,6 @@ impl TcpConnection {
             return;
         }
         if start != self.rcv_nxt {
-            if self.sack_ok {
-                if self.assembler.covers(start, end) {
-                    self.sack_rx.note_duplicate(start, end);
-                } else {
-                    self.sack_rx.note_out_of_order(start);
-                }
-            }
             // RFC 5681 §4.2: an out-of-order segment gets an immediate (duplicate) ACK.
             self.stats.out_of_order_segments += 1;
             self.assembler.insert(start, end);

@@ -9,7 +9,9 @@ impl TcpConnection {
     /// Priority: a pending RST; the SYN or SYN-ACK; a retransmission of the first unacknowledged
     /// segment (fast retransmit, partial ACK); a zero-window probe; new data (or go-back-N
     /// resends) and FIN as the window allows; finally a pure ACK if one is owed.
-    pub(super) fn transmit(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
+    /// `SACK` is whether SACK was negotiated: the connections without it get an instance with
+    /// none of the SACK branches.
+    pub(super) fn transmit<const SACK: bool>(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
         if let Some(rst) = self.rst_pending.take() {
             self.stats.segments_sent += 1;
             return Some((rst, 0));
@@ -24,13 +26,14 @@ impl TcpConnection {
         if self.rtx_pending {
             self.rtx_pending = false;
             if let Some(out) = self.emit_first_unacked(now) {
-                if self.sack_ok {
+                if SACK {
                     self.note_sack_retransmit(out.0.seq, out.0.seq_len(out.1));
                 }
                 return Some(out);
             }
         }
-        if self.rack.probe_pending
+        if SACK
+            && self.rack.probe_pending
             && let Some(out) = self.tlp_probe(now)
         {
             return Some(out);
@@ -43,11 +46,11 @@ impl TcpConnection {
             let repr = self.header(now, self.snd_una - 1, TcpFlags::ACK);
             return Some(self.finish(now, repr, 0));
         }
-        if self.sack_ok && self.recovery.in_recovery {
+        if SACK && self.recovery.in_recovery {
             if let Some(out) = self.sack_emit(now) {
                 return Some(out);
             }
-        } else if let Some(out) = self.emit_new(now) {
+        } else if let Some(out) = self.emit_new::<SACK>(now) {
             return Some(out);
         }
         if self.ack_pending {
@@ -148,7 +151,7 @@ impl TcpConnection {
     }
 
     /// New data, or go-back-N resends after a timeout, within min(cwnd, peer window).
-    fn emit_new(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
+    fn emit_new<const SACK: bool>(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
         if !matches!(
             self.state,
             TcpState::Established
@@ -159,7 +162,7 @@ impl TcpConnection {
         ) {
             return None;
         }
-        if self.sack_ok {
+        if SACK {
             self.skip_sacked();
         }
         let data_end = self.data_end();
@@ -207,10 +210,8 @@ impl TcpConnection {
         }
         let repr = self.header(now, seq, flags);
         let end = seq + payload + u32::from(fin);
-        if self.cfg.rack_tlp {
-            self.rack_on_send(now, seq, seq + payload, seq < self.snd_max);
-        }
-        if seq < self.snd_max {
+        let rtx = seq < self.snd_max;
+        if rtx {
             self.stats.retransmissions += 1;
             let old = (self.snd_max - seq).max(0) as u32;
             self.stats.retransmitted_bytes += u64::from(payload.min(old));
@@ -231,9 +232,9 @@ impl TcpConnection {
         }
         if end > self.snd_max {
             self.snd_max = end;
-            if self.cfg.rack_tlp {
-                self.tlp_arm(now);
-            }
+        }
+        if self.cfg.rack_tlp {
+            self.rack_after_send(now, seq, data_tip, rtx);
         }
         if payload > 0 {
             self.stats.data_segments_sent += 1;
@@ -256,12 +257,8 @@ impl TcpConnection {
     }
 
     /// Every segment carries our latest ACK, so any pending or delayed ACK is now sent.
-    fn finish(&mut self, now: SimTime, mut repr: TcpRepr, payload: u32) -> (TcpRepr, u32) {
+    fn finish(&mut self, now: SimTime, repr: TcpRepr, payload: u32) -> (TcpRepr, u32) {
         self.stats.segments_sent += 1;
-        if self.sack_ok && repr.flags.contains(TcpFlags::ACK) && !repr.flags.contains(TcpFlags::SYN)
-        {
-            self.attach_sack(&mut repr);
-        }
         if repr.flags.contains(TcpFlags::ACK) {
             self.ack_pending = false;
             self.unacked_segs = 0;

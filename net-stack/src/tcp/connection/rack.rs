@@ -100,7 +100,16 @@ impl TcpConnection {
 
     /// A data segment `[start, end)` left at `now` (a retransmission if `start` < SND.MAX
     /// before it).
-    pub(super) fn rack_on_send(&mut self, now: SimTime, start: SeqNum, end: SeqNum, rtx: bool) {
+    /// After a data segment `[start, end)` left: the log, and the PTO after new data.
+    #[inline(never)]
+    pub(super) fn rack_after_send(&mut self, now: SimTime, start: SeqNum, end: SeqNum, rtx: bool) {
+        self.rack_on_send(now, start, end, rtx);
+        if !rtx {
+            self.tlp_arm(now);
+        }
+    }
+
+    fn rack_on_send(&mut self, now: SimTime, start: SeqNum, end: SeqNum, rtx: bool) {
         if !self.rack_on() || end <= start {
             return;
         }
@@ -219,6 +228,7 @@ impl TcpConnection {
 
     /// The RACK timer fired: a reorder timeout runs loss detection (and may start recovery);
     /// a PTO queues the probe.
+    #[inline(never)]
     pub(super) fn on_rack_timer(&mut self, now: SimTime) {
         if self.rack.reorder_timer {
             self.rack.reorder_timer = false;
@@ -234,6 +244,7 @@ impl TcpConnection {
 
     /// RFC 8985 §7.2: arm the PTO after new data is sent or new data is acknowledged, outside
     /// recovery and outside a TLP episode, with data outstanding.
+    #[inline(never)]
     pub(super) fn tlp_arm(&mut self, now: SimTime) {
         if !self.rack_on() || self.rack.reorder_timer {
             return;
@@ -255,6 +266,7 @@ impl TcpConnection {
 
     /// RFC 8985 §7.3: the probe, new data if the windows allow one segment, else the last
     /// segment again.
+    #[inline(never)]
     pub(super) fn tlp_probe(&mut self, now: SimTime) -> Option<(crate::wire::TcpRepr, u32)> {
         self.rack.probe_pending = false;
         let data_end = self.data_end();

@@ -69,6 +69,7 @@ impl TcpConnection {
 
     /// RFC 6675 §4 `Update()` with the blocks of the ACK being processed, whose cumulative
     /// ACK is `ack`.
+    #[inline(never)]
     pub(super) fn sack_update(&mut self, now: SimTime, ack: SeqNum) {
         let tx = &mut self.sack_tx;
         let upd = tx.board.update(ack, self.snd_max, tx.peer.as_slice());
@@ -96,6 +97,7 @@ impl TcpConnection {
 
     /// A retransmission timeout with SACK (RFC 6675 §5.1): RACK's marks and the TLP episode
     /// end; the scoreboard's SACKed ranges stay, so go-back-N skips them.
+    #[inline(never)]
     pub(super) fn sack_on_rto(&mut self) {
         self.sack_tx.board.clear_rack();
         self.rack.tlp = None;
@@ -108,6 +110,7 @@ impl TcpConnection {
     }
 
     /// A duplicate ACK with SACK (RFC 6675 §5 steps 1–4).
+    #[inline(never)]
     pub(super) fn sack_duplicate_ack(&mut self, now: SimTime, ack: SeqNum) {
         if self.recovery.in_recovery {
             let delivered = u64::from(self.sack_tx.newly_sacked);
@@ -154,6 +157,7 @@ impl TcpConnection {
 
     /// An ACK of new data while recovering with SACK. Returns whether to restart the RTO
     /// (always: RFC 6298 §5.3; RFC 6675 keeps no "impatient" rule).
+    #[inline(never)]
     pub(super) fn sack_new_ack(&mut self, now: SimTime, ack: SeqNum, acked: u32) -> bool {
         let before = (self.win.cwnd, self.win.ssthresh);
         if ack >= self.recovery.recover {
@@ -194,6 +198,7 @@ impl TcpConnection {
     }
 
     /// A retransmission of `[seq, seq + len)` left: HighRxt and PRR's prr_out follow it.
+    #[inline(never)]
     pub(super) fn note_sack_retransmit(&mut self, seq: SeqNum, len: u32) {
         let end = seq + len;
         let tx = &mut self.sack_tx;
@@ -206,6 +211,7 @@ impl TcpConnection {
 
     /// The next segment while recovering with SACK (RFC 6675 §5 step (C)), if the window
     /// allows one.
+    #[inline(never)]
     pub(super) fn sack_emit(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
         let pipe = self.pipe();
         let cwnd = u64::from(self.win.cwnd);
@@ -267,6 +273,7 @@ impl TcpConnection {
     }
 
     /// Go-back-N after a timeout skips what the receiver has SACKed.
+    #[inline(never)]
     pub(super) fn skip_sacked(&mut self) {
         while self.snd_nxt < self.snd_max {
             match self.sack_tx.board.sacked_range(self.snd_nxt) {

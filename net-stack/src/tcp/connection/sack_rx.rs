@@ -2,7 +2,7 @@
 //! report of a duplicate segment (RFC 2883 §4).
 
 use super::TcpConnection;
-use crate::wire::{SackBlock, SackBlocks, SackOption, SeqNum, TcpRepr};
+use crate::wire::{SackBlock, SackBlocks, SackOption, SeqNum, TcpFlags, TcpRepr};
 
 /// How many recently received out-of-order segments are remembered to order the blocks.
 const RECENT: usize = 8;
@@ -37,12 +37,38 @@ impl SackRx {
 }
 
 impl TcpConnection {
+    /// Data `[seq, seq + len)` arrived, `[start, end)` of it inside the window: a part below
+    /// RCV.NXT, or an out-of-order part already buffered, is a duplicate (RFC 2883 §4);
+    /// new out-of-order data is remembered for the block order (RFC 2018 §4).
+    #[inline(never)]
+    pub(super) fn sack_note_arrival(&mut self, seq: SeqNum, len: u32, start: SeqNum, end: SeqNum) {
+        if seq < self.rcv_nxt {
+            let dup_end = if seq + len < self.rcv_nxt {
+                seq + len
+            } else {
+                self.rcv_nxt
+            };
+            self.sack_rx.note_duplicate(seq, dup_end);
+        }
+        if end > start && start != self.rcv_nxt {
+            if self.assembler.covers(start, end) {
+                self.sack_rx.note_duplicate(start, end);
+            } else {
+                self.sack_rx.note_out_of_order(start);
+            }
+        }
+    }
+
     /// Puts the SACK option on an outgoing ACK-bearing segment (not a SYN), keeping the blocks
     /// in `sack_rx.sent`: a pending D-SACK first (followed by the out-of-order block that holds
     /// it, RFC 2883 §4 (2)), then the block with the most recently received segment, then the
     /// other recently reported blocks, then any others, highest first — as many as fit (4, or
     /// 3 beside timestamps). No blocks when nothing is out of order and nothing duplicated.
-    pub(super) fn attach_sack(&mut self, repr: &mut TcpRepr) {
+    #[inline(never)]
+    pub(crate) fn attach_sack(&mut self, repr: &mut TcpRepr) {
+        if !repr.flags.contains(TcpFlags::ACK) || repr.flags.contains(TcpFlags::SYN) {
+            return;
+        }
         let max = if self.ts_enabled { 3 } else { 4 };
         let mut out = SackBlocks::EMPTY;
         let rx = &mut self.sack_rx;
