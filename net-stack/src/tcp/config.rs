@@ -377,6 +377,30 @@ mod tests {
         assert!(e.contains("unknown field `max_rto`"), "{e}");
     }
 
+    /// `sack`, `rack_tlp` and `prr` read as booleans, default off; `rack_tlp` or `prr` without
+    /// `sack` is refused naming the key.
+    #[test]
+    fn sack_keys() {
+        let c = table("sack = true\nrack_tlp = true\nprr = true").expect("valid");
+        assert!(c.sack && c.rack_tlp && c.prr, "all three on");
+        let d = TcpConfig::default();
+        assert!(!d.sack && !d.rack_tlp && !d.prr, "off by default");
+        assert!(c.problems().is_empty(), "consistent");
+        let lone = TcpConfig {
+            rack_tlp: true,
+            prr: true,
+            ..d
+        };
+        let fields: Vec<_> = lone.problems().iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["rack_tlp", "prr"], "each names its key");
+        assert!(
+            lone.problems()[0].message.contains("needs `sack = true`"),
+            "says why"
+        );
+        let e = table("sack = \"yes\"").expect_err("not a boolean");
+        assert!(e.contains("invalid type"), "{e}");
+    }
+
     /// Each rule names its field, and the default configuration breaks none.
     #[test]
     fn problems_name_their_fields() {
