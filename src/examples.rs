@@ -48,6 +48,8 @@ examples!(
     "maini-dirty-rate",
     "chen-terng-break-time",
     "two-racks",
+    "ns3-r3",
+    "ns3-r4",
 );
 
 impl Example {
