@@ -53,6 +53,8 @@ examples!(
     "two-dc-sdn",
     "websearch-migration",
     "incast",
+    "ns3-r3",
+    "ns3-r4",
 );
 
 impl Example {

@@ -108,6 +108,12 @@ pub struct FlowSummary {
     /// TCP: retransmission timeouts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeouts: Option<u64>,
+    /// TCP with SACK: segments retransmitted by SACK loss recovery (RFC 6675); omitted while 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sack_retransmissions: Option<u64>,
+    /// TCP with RACK-TLP: tail loss probes sent (RFC 8985 §7); omitted while 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tlp_probes: Option<u64>,
     /// TCP: largest congestion window [bytes].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_cwnd_bytes: Option<u64>,
@@ -477,6 +483,8 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
         retransmissions: None,
         fast_retransmits: None,
         timeouts: None,
+        sack_retransmissions: None,
+        tlp_probes: None,
         max_cwnd_bytes: None,
         mean_rtt_s: None,
         requests: None,
@@ -532,6 +540,8 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
                 s.retransmissions = Some(st.retransmissions);
                 s.fast_retransmits = Some(st.fast_retransmits);
                 s.timeouts = Some(st.timeouts);
+                s.sack_retransmissions = Some(st.sack_retransmissions).filter(|&n| n > 0);
+                s.tlp_probes = Some(st.tlp_probes).filter(|&n| n > 0);
                 s.max_cwnd_bytes = Some(st.max_cwnd_bytes as u64);
                 s.mean_rtt_s = st.mean_rtt().map(SimTime::as_secs_f64);
             }

@@ -194,6 +194,8 @@ pub struct Network {
     next_uid: u64,
     actions: Vec<AppAction>,
     tcp_events: Vec<TcpEvent>,
+    /// The SACK blocks of the TCP segments hosts sent (see `wire/sack.rs`).
+    pub(crate) sack_arena: crate::wire::SackArena,
 }
 
 impl Network {
@@ -233,6 +235,7 @@ impl Network {
             next_uid: 0,
             actions: Vec::new(),
             tcp_events: Vec::new(),
+            sack_arena: crate::wire::SackArena::new(),
         }
     }
 
@@ -568,7 +571,8 @@ impl Network {
         if self.tap_error.is_some() {
             return;
         }
-        if let Err(e) = self.taps[tap as usize].1.write(now, &self.packets[id]) {
+        let (pkt, sack) = (&self.packets[id], &self.sack_arena);
+        if let Err(e) = self.taps[tap as usize].1.write_with(now, pkt, sack) {
             self.tap_error = Some((tap as usize, e));
         }
     }

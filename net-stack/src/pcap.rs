@@ -27,7 +27,7 @@ use pcap_file::pcap::PcapHeader;
 use pcap_file::{DataLink, Endianness, PcapError, TsResolution};
 use sim_core::SimTime;
 
-use crate::wire::Packet;
+use crate::wire::{Packet, SackArena};
 
 /// The snaplen written in the file header when the tap keeps whole frames: libpcap's
 /// `MAXIMUM_SNAPLEN`, larger than any IPv4 frame (65,535 + 18 bytes).
@@ -103,7 +103,15 @@ impl PcapTap {
     ///
     /// Fails only with the file system's error.
     pub fn write(&mut self, time: SimTime, pkt: &Packet) -> io::Result<()> {
-        let orig_len = serialize_frame(pkt, self.snaplen, &mut self.buf);
+        self.write_with(time, pkt, &SackArena::new())
+    }
+
+    /// [`PcapTap::write`] with the TCP SACK blocks looked up in `sack` (the network's arena,
+    /// see [`Packet::emit_with`]).
+    ///
+    /// Fails only with the file system's error.
+    pub fn write_with(&mut self, time: SimTime, pkt: &Packet, sack: &SackArena) -> io::Result<()> {
+        let orig_len = pkt.emit_with(self.snaplen, &mut self.buf, sack);
         write_record(&mut self.out, time, &self.buf, orig_len)?;
         self.packets += 1;
         Ok(())

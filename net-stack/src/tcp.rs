@@ -71,6 +71,8 @@ mod connection;
 mod harness;
 mod ip;
 mod rto;
+#[cfg(test)]
+mod sack_tests;
 mod stats;
 
 pub use assembler::Assembler;

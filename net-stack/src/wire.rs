@@ -15,6 +15,7 @@ mod ecn;
 mod emit;
 mod encap;
 mod packet;
+mod sack;
 mod tcp;
 mod vlan;
 
@@ -28,6 +29,7 @@ pub use packet::{
     ArpOp, ArpRepr, EtherType, EthernetRepr, IcmpRepr, IpProtocol, Ipv4Repr, L3, L4, Packet,
     PacketMeta, UdpRepr,
 };
+pub use sack::{SackArena, SackBlock, SackBlocks, SackOption};
 pub use tcp::{SeqNum, TcpFlags, TcpOptions, TcpRepr};
 pub use vlan::{Tpid, VlanStack, VlanStackFull, VlanTag};
 

@@ -193,10 +193,13 @@ impl Network {
         let now = sched.now();
         if let Some(sid) = self.tcp.lookup(node, seg.dst_port, src, seg.src_port) {
             self.fates.delivered += 1;
-            self.tcp
-                .get_mut(sid)
-                .conn
-                .handle_segment(now, &seg, pkt.payload_len, ecn);
+            let conn = &mut self.tcp.get_mut(sid).conn;
+            if seg.options.sack.raw_bytes() < 4 {
+                conn.handle_segment(now, &seg, pkt.payload_len, ecn);
+            } else {
+                let sack = self.sack_arena.get(seg.options.sack);
+                conn.handle_segment_sack(now, &seg, pkt.payload_len, ecn, sack);
+            }
             self.tcp.mark_dirty(sid);
             return;
         }
@@ -231,7 +234,12 @@ impl Network {
                     break;
                 };
                 let (node, flow, dst) = (s.node, s.flow, s.remote_ip);
-                let (seg, len, tos) = (L4::Tcp(t.repr), t.payload_len, t.ip.tos());
+                let (mut seg, len, tos) = (L4::Tcp(t.repr), t.payload_len, t.ip.tos());
+                if let L4::Tcp(repr) = &mut seg
+                    && repr.options.sack.block_count() > 0
+                {
+                    repr.options.sack = self.sack_arena.intern(s.conn.sent_sack());
+                }
                 self.host_send(sched, node, flow, dst, seg, len, tos);
             }
             let mut events = std::mem::take(&mut self.tcp_events);

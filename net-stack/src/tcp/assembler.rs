@@ -58,6 +58,28 @@ impl Assembler {
         }
     }
 
+    /// Drops everything below `seq`: ranges wholly below it go, one straddling it is cut.
+    pub fn remove_below(&mut self, seq: SeqNum) {
+        let n = self.ranges.partition_point(|&(_, e)| e <= seq);
+        self.ranges.drain(..n);
+        if let Some(first) = self.ranges.first_mut()
+            && first.0 < seq
+        {
+            first.0 = seq;
+        }
+    }
+
+    /// The range containing `seq`, if any.
+    pub fn range_containing(&self, seq: SeqNum) -> Option<(SeqNum, SeqNum)> {
+        let i = self.ranges.partition_point(|&(_, e)| e <= seq);
+        self.ranges.get(i).copied().filter(|&(s, _)| s <= seq)
+    }
+
+    /// Whether `[start, end)` is wholly buffered.
+    pub fn covers(&self, start: SeqNum, end: SeqNum) -> bool {
+        self.range_containing(start).is_some_and(|(_, e)| end <= e)
+    }
+
     /// Removes and returns the end of the range that starts at or below `rcv_nxt` and reaches
     /// past it (the data that has just become contiguous), dropping ranges wholly below it.
     pub fn pop_contiguous(&mut self, rcv_nxt: SeqNum) -> Option<SeqNum> {
@@ -98,6 +120,26 @@ mod tests {
         a.insert(SeqNum(5), SeqNum(70));
         assert_eq!(a.ranges(), r(&[(5, 70)]), "covering merged");
         assert_eq!(a.buffered(), 65, "byte count");
+    }
+
+    /// `remove_below` drops and cuts; `range_containing` and `covers` find the range.
+    #[test]
+    fn remove_below_and_lookups() {
+        let mut a = Assembler::new();
+        a.insert(SeqNum(10), SeqNum(20));
+        a.insert(SeqNum(30), SeqNum(40));
+        assert_eq!(
+            a.range_containing(SeqNum(35)),
+            Some((SeqNum(30), SeqNum(40))),
+            "in"
+        );
+        assert_eq!(a.range_containing(SeqNum(20)), None, "end is exclusive");
+        assert!(a.covers(SeqNum(12), SeqNum(20)), "covered");
+        assert!(!a.covers(SeqNum(12), SeqNum(21)), "not covered");
+        a.remove_below(SeqNum(15));
+        assert_eq!(a.ranges(), r(&[(15, 20), (30, 40)]), "cut");
+        a.remove_below(SeqNum(30));
+        assert_eq!(a.ranges(), r(&[(30, 40)]), "dropped");
     }
 
     /// Ranges that straddle the 2³² wrap sort and merge correctly.

@@ -86,6 +86,15 @@ pub struct TcpConfig {
     /// DSCP 0 and Not-ECT, i.e. TOS 0. Not a scenario key: no ECN negotiation (RFC 3168
     /// §6.1.1) is modelled yet, so an ECT codepoint here marks segments without negotiating.
     pub ip: IpFields,
+    /// Offer SACK-permitted on the SYN (RFC 2018); used when both ends offer it. The receiver
+    /// then reports up to 4 SACK blocks (3 with timestamps) and D-SACK (RFC 2883), and the
+    /// sender recovers by RFC 6675 (scoreboard, `IsLost`, `NextSeg`, pipe) instead of NewReno.
+    pub sack: bool,
+    /// RACK-TLP (RFC 8985): the tail loss probe after PTO = 2·SRTT (needs `sack`).
+    pub rack_tlp: bool,
+    /// Proportional rate reduction (RFC 6937, PRR-SSRB as Linux) as the sending rule of SACK
+    /// recovery (needs `sack`); off: RFC 6675's cwnd = ssthresh and send while pipe < cwnd.
+    pub prr: bool,
 }
 
 impl Default for TcpConfig {
@@ -108,6 +117,9 @@ impl Default for TcpConfig {
             time_wait: SimTime::from_secs(1),
             max_retransmissions: 15,
             ip: IpFields::default(),
+            sack: false,
+            rack_tlp: false,
+            prr: false,
         }
     }
 }
@@ -140,6 +152,12 @@ pub struct TcpTable {
     pub timestamps: Option<bool>,
     /// `restart_after_idle`.
     pub restart_after_idle: Option<bool>,
+    /// `sack`.
+    pub sack: Option<bool>,
+    /// `rack_tlp`.
+    pub rack_tlp: Option<bool>,
+    /// `prr`.
+    pub prr: Option<bool>,
 }
 
 impl From<TcpTable> for TcpConfig {
@@ -156,6 +174,9 @@ impl From<TcpTable> for TcpConfig {
             snd_buf: t.snd_buf.map_or(d.snd_buf, ByteSize::bytes),
             timestamps: t.timestamps.unwrap_or(d.timestamps),
             restart_after_idle: t.restart_after_idle.unwrap_or(d.restart_after_idle),
+            sack: t.sack.unwrap_or(d.sack),
+            rack_tlp: t.rack_tlp.unwrap_or(d.rack_tlp),
+            prr: t.prr.unwrap_or(d.prr),
             ..d
         }
     }
@@ -164,7 +185,8 @@ impl From<TcpTable> for TcpConfig {
 impl TcpConfig {
     /// Every rule the types cannot express, each broken one naming its key: `mss` fits an IPv4
     /// packet (with the timestamp option when on), `initial_cwnd` ≥ 1, `min_rto` in
-    /// (0, `max_rto`], `initial_rto` in (0, `max_rto`], `rcv_buf` in [1 B, 2³⁰ B], `snd_buf` ≥ 1 B.
+    /// (0, `max_rto`], `initial_rto` in (0, `max_rto`], `rcv_buf` in [1 B, 2³⁰ B], `snd_buf` ≥ 1 B,
+    /// `rack_tlp` and `prr` only with `sack`.
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
         // 65535 − 20 (IPv4) − 20 (TCP): the largest payload of one IPv4 packet.
@@ -246,6 +268,19 @@ impl TcpConfig {
                 ),
                 "out of range",
             ));
+        }
+        // RACK-TLP and PRR act on the SACK scoreboard (RFC 8985 §2, RFC 6937 §3 with RFC 6675).
+        for (key, on) in [("rack_tlp", self.rack_tlp), ("prr", self.prr)] {
+            if on && !self.sack {
+                out.push(
+                    FieldError::new(
+                        key,
+                        format!("`{key} = true` needs `sack = true`"),
+                        "needs sack",
+                    )
+                    .with_help("add `sack = true` to the [tcp] table"),
+                );
+            }
         }
         out
     }
@@ -340,6 +375,30 @@ mod tests {
         assert!(e.contains("expected `reno` or `newreno`"), "{e}");
         let e = table("max_rto = \"1s\"").expect_err("not exposed");
         assert!(e.contains("unknown field `max_rto`"), "{e}");
+    }
+
+    /// `sack`, `rack_tlp` and `prr` read as booleans, default off; `rack_tlp` or `prr` without
+    /// `sack` is refused naming the key.
+    #[test]
+    fn sack_keys() {
+        let c = table("sack = true\nrack_tlp = true\nprr = true").expect("valid");
+        assert!(c.sack && c.rack_tlp && c.prr, "all three on");
+        let d = TcpConfig::default();
+        assert!(!d.sack && !d.rack_tlp && !d.prr, "off by default");
+        assert!(c.problems().is_empty(), "consistent");
+        let lone = TcpConfig {
+            rack_tlp: true,
+            prr: true,
+            ..d
+        };
+        let fields: Vec<_> = lone.problems().iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["rack_tlp", "prr"], "each names its key");
+        assert!(
+            lone.problems()[0].message.contains("needs `sack = true`"),
+            "says why"
+        );
+        let e = table("sack = \"yes\"").expect_err("not a boolean");
+        assert!(e.contains("invalid type"), "{e}");
     }
 
     /// Each rule names its field, and the default configuration breaks none.

@@ -13,7 +13,12 @@
 pub(crate) mod fixture;
 mod input;
 mod output;
+mod prr;
+mod rack;
 mod recovery;
+mod sack_recovery;
+mod sack_rx;
+mod scoreboard;
 
 use std::collections::VecDeque;
 
@@ -26,6 +31,8 @@ use super::rto::RttEstimator;
 use super::{TcpConfig, TcpStats};
 use crate::wire::{SeqNum, TcpRepr};
 use recovery::Recovery;
+use sack_recovery::SackTx;
+use sack_rx::SackRx;
 
 /// Connection states (RFC 9293 §3.3.2). LISTEN is the host's business: a passive connection is
 /// created by [`TcpConnection::accept`] from a received SYN.
@@ -95,13 +102,16 @@ pub(crate) enum Timer {
     DelayedAck = 2,
     /// TIME-WAIT linger.
     TimeWait = 3,
+    /// RACK's reorder timeout or TLP's probe timeout (RFC 8985), with `rack_tlp`.
+    Rack = 4,
 }
 
-const TIMERS: [Timer; 4] = [
+const TIMERS: [Timer; 5] = [
     Timer::Rto,
     Timer::Persist,
     Timer::DelayedAck,
     Timer::TimeWait,
+    Timer::Rack,
 ];
 
 /// A TCP endpoint (Reno or NewReno) with virtual payload: segments carry a length, not bytes.
@@ -178,7 +188,7 @@ pub struct TcpConnection {
     /// ECN codepoint of the last segment received (RFC 3168 §5), kept for ECN echo.
     pub(crate) rcv_ecn: Ecn,
 
-    pub(crate) timers: [Option<SimTime>; 4],
+    pub(crate) timers: [Option<SimTime>; 5],
     pub(crate) rtt: RttEstimator,
     /// cwnd and ssthresh, which the congestion controller computes.
     pub(crate) win: Window,
@@ -188,6 +198,14 @@ pub struct TcpConnection {
     pub(crate) recovery: Recovery,
     pub(crate) events: VecDeque<TcpEvent>,
     pub(crate) stats: TcpStats,
+    /// SACK (RFC 2018) negotiated: both SYNs carried SACK-permitted.
+    pub(crate) sack_ok: bool,
+    /// The receiver's SACK blocks and D-SACK (`connection/sack_rx.rs`).
+    pub(crate) sack_rx: SackRx,
+    /// The sender's scoreboard and PRR (`connection/sack_recovery.rs`).
+    pub(crate) sack_tx: SackTx,
+    /// RACK-TLP (`connection/rack.rs`).
+    pub(crate) rack: rack::Rack,
 }
 
 impl TcpConnection {
@@ -243,13 +261,17 @@ impl TcpConnection {
             ts_enabled: false,
             ts_recent: 0,
             rcv_ecn: Ecn::NotEct,
-            timers: [None; 4],
+            timers: [None; 5],
             rtt: RttEstimator::new(cfg),
             win: Window::new(cfg.mss, iw),
             cc: Cc::new(cfg.variant, cfg.ca_byte_counting),
             recovery: Recovery::new(cfg.variant, iss),
             events: VecDeque::with_capacity(8),
             stats: TcpStats::default(),
+            sack_ok: false,
+            sack_rx: SackRx::default(),
+            sack_tx: SackTx::default(),
+            rack: rack::Rack::default(),
         }
     }
 
@@ -295,7 +317,8 @@ impl TcpConnection {
     /// MSS and timestamps from the peer's SYN or SYN-ACK.
     pub(crate) fn apply_peer_syn_options(&mut self, syn: &TcpRepr) {
         // RFC 9293 §3.7.1: 536 when the peer sends no MSS option.
-        let peer_mss = syn.options.mss.map_or(536, u32::from);
+        let peer_mss = syn.options.mss_value().map_or(536, u32::from);
+        self.sack_ok = self.cfg.sack && syn.options.sack.is_permitted();
         self.smss = self.cfg.mss.min(peer_mss).max(1);
         if let Some((tsval, _)) = syn.options.timestamps {
             self.ts_enabled = self.cfg.timestamps;
@@ -402,6 +425,7 @@ impl TcpConnection {
             }
             Timer::DelayedAck => self.ack_pending = true,
             Timer::TimeWait => self.enter_closed(),
+            Timer::Rack => self.on_rack_timer(now),
         }
     }
 
@@ -423,6 +447,9 @@ impl TcpConnection {
             self.syn_pending = true;
         } else {
             self.on_rto_loss(now, self.consecutive_timeouts == 1);
+            if self.sack_ok {
+                self.sack_on_rto();
+            }
             self.snd_nxt = self.snd_una;
             self.dup_acks = 0;
             self.rtx_pending = false;
@@ -461,7 +488,7 @@ impl TcpConnection {
             return;
         }
         self.state = TcpState::Closed;
-        self.timers = [None; 4];
+        self.timers = [None; 5];
         self.syn_pending = false;
         self.rtx_pending = false;
         self.probe_pending = false;
@@ -493,7 +520,13 @@ impl TcpConnection {
     /// `connection/output.rs`.
     #[must_use]
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Transmit> {
-        let (repr, payload_len) = self.transmit(now)?;
+        let (repr, payload_len) = if self.sack_ok {
+            let mut out = self.transmit::<true>(now)?;
+            self.attach_sack(&mut out.0);
+            out
+        } else {
+            self.transmit::<false>(now)?
+        };
         Some(Transmit {
             repr,
             payload_len,
@@ -652,7 +685,7 @@ mod tests {
         let mut a = TcpConnection::connect(SimTime::ZERO, &cfg, 5000, 80, SeqNum(100));
         let (syn, len) = tx(&mut a, SimTime::ZERO).expect("SYN");
         assert_eq!((syn.flags, len), (TcpFlags::SYN, 0), "bare SYN");
-        assert_eq!(syn.options.mss, Some(1448), "MSS option");
+        assert_eq!(syn.options.mss_value(), Some(1448), "MSS option");
         assert_eq!(syn.options.window_scale, Some(7), "4 MiB needs shift 7");
         assert_eq!(syn.options.timestamps, None, "timestamps off by default");
         assert_eq!(syn.window, 65_535, "SYN window is unscaled");

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use sim_core::{DataRate, SimTime};
 
 use super::{Ecn, TcpConfig, TcpConnection, TcpEvent, TcpState, rst_for};
-use crate::wire::{SeqNum, TcpFlags, TcpRepr};
+use crate::wire::{SackBlocks, SeqNum, TcpFlags, TcpRepr};
 
 /// What a drop function learns about a segment entering a path.
 #[derive(Clone, Copy, Debug)]
@@ -26,7 +26,7 @@ pub struct Path {
     delay: SimTime,
     rate: DataRate,
     busy_until: SimTime,
-    in_flight: VecDeque<(SimTime, TcpRepr, u32)>,
+    in_flight: VecDeque<(SimTime, TcpRepr, u32, SackBlocks)>,
     drop: DropFn,
     /// Segments offered to the path.
     pub offered: u64,
@@ -57,7 +57,7 @@ impl Path {
         self
     }
 
-    fn send(&mut self, now: SimTime, seg: TcpRepr, len: u32) {
+    fn send(&mut self, now: SimTime, seg: TcpRepr, len: u32, sack: SackBlocks) {
         let info = SegInfo {
             index: self.offered,
             data_index: (len > 0).then_some(self.data_offered),
@@ -75,11 +75,20 @@ impl Path {
         let start = now.max(self.busy_until);
         self.busy_until = start + self.rate.tx_time(bytes);
         self.in_flight
-            .push_back((self.busy_until + self.delay, seg, len));
+            .push_back((self.busy_until + self.delay, seg, len, sack));
     }
 
     fn next_arrival(&self) -> Option<SimTime> {
-        self.in_flight.front().map(|&(t, _, _)| t)
+        self.in_flight.front().map(|&(t, ..)| t)
+    }
+}
+
+/// The SACK blocks that ride with `repr`, as a network would store them.
+fn sent_sack(c: &TcpConnection, repr: &TcpRepr) -> SackBlocks {
+    if repr.options.sack.block_count() > 0 {
+        SackBlocks::from_slice(c.sent_sack())
+    } else {
+        SackBlocks::EMPTY
     }
 }
 
@@ -112,6 +121,10 @@ pub struct Harness {
     pub a_cwnd_trace: Vec<(SimTime, u32, u32, bool)>,
     /// Record `a_cwnd_trace`.
     pub trace_cwnd: bool,
+    /// Every segment the client sent: (time, header, payload length).
+    pub a_sent: Vec<(SimTime, TcpRepr, u32)>,
+    /// Record `a_sent`.
+    pub trace_segments: bool,
     a_cc_changes: u64,
 }
 
@@ -140,6 +153,8 @@ impl Harness {
             a_unlimited: false,
             a_cwnd_trace: vec![],
             trace_cwnd: false,
+            a_sent: vec![],
+            trace_segments: false,
             a_cc_changes: 0,
         }
     }
@@ -166,7 +181,11 @@ impl Harness {
                 self.a.write(u64::MAX);
             }
             while let Some(t) = self.a.poll_transmit(self.now) {
-                self.ab.send(self.now, t.repr, t.payload_len);
+                if self.trace_segments {
+                    self.a_sent.push((self.now, t.repr, t.payload_len));
+                }
+                let sack = sent_sack(&self.a, &t.repr);
+                self.ab.send(self.now, t.repr, t.payload_len, sack);
                 progress = true;
             }
             while let Some(ev) = self.a.poll_event() {
@@ -174,7 +193,8 @@ impl Harness {
             }
             if let Some(b) = self.b.as_mut() {
                 while let Some(t) = b.poll_transmit(self.now) {
-                    self.ba.send(self.now, t.repr, t.payload_len);
+                    let sack = sent_sack(b, &t.repr);
+                    self.ba.send(self.now, t.repr, t.payload_len, sack);
                     progress = true;
                 }
                 while let Some(ev) = b.poll_event() {
@@ -235,7 +255,7 @@ impl Harness {
 
     fn deliver_arrivals(&mut self) {
         let now = self.now;
-        while let Some(&(t, seg, len)) = self.ab.in_flight.front() {
+        while let Some(&(t, seg, len, sack)) = self.ab.in_flight.front() {
             if t > now {
                 break;
             }
@@ -245,24 +265,25 @@ impl Harness {
                     self.b = Some(TcpConnection::accept(now, &self.b_cfg, &seg, self.b_iss));
                 }
                 Some(b) if b.state() != TcpState::Closed => {
-                    b.handle_segment(now, &seg, len, Ecn::NotEct)
+                    b.handle_segment_sack(now, &seg, len, Ecn::NotEct, sack.as_slice())
                 }
                 _ => {
                     if let Some(rst) = rst_for(&seg, len) {
-                        self.ba.send(now, rst, 0);
+                        self.ba.send(now, rst, 0, SackBlocks::EMPTY);
                     }
                 }
             }
         }
-        while let Some(&(t, seg, len)) = self.ba.in_flight.front() {
+        while let Some(&(t, seg, len, sack)) = self.ba.in_flight.front() {
             if t > now {
                 break;
             }
             self.ba.in_flight.pop_front();
             if self.a.state() != TcpState::Closed {
-                self.a.handle_segment(now, &seg, len, Ecn::NotEct);
+                self.a
+                    .handle_segment_sack(now, &seg, len, Ecn::NotEct, sack.as_slice());
             } else if let Some(rst) = rst_for(&seg, len) {
-                self.ab.send(now, rst, 0);
+                self.ab.send(now, rst, 0, SackBlocks::EMPTY);
             }
         }
     }

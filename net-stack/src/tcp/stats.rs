@@ -40,6 +40,14 @@ pub struct TcpStats {
     pub bytes_delivered: u64,
     /// Changes of (cwnd, ssthresh): compare before and after to trace the window cheaply.
     pub cc_changes: u64,
+    /// SACK loss recoveries entered (RFC 6675 §5); also counted in `fast_retransmits`.
+    pub sack_recoveries: u64,
+    /// Segments retransmitted during SACK recovery (the first retransmission and NextSeg's).
+    pub sack_retransmissions: u64,
+    /// ACKs received whose first SACK block was a D-SACK (RFC 2883).
+    pub dsacks_received: u64,
+    /// Tail loss probes sent (RFC 8985 §7).
+    pub tlp_probes: u64,
 }
 
 impl TcpStats {

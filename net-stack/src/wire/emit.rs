@@ -20,8 +20,8 @@ use etherparse::{
 };
 
 use super::{
-    ArpOp, Encap, EthernetRepr, IcmpRepr, Ipv4Repr, L3, L4, Packet, TcpOptions, TcpRepr, Tunnel,
-    VXLAN_PORT,
+    ArpOp, Encap, EthernetRepr, IcmpRepr, Ipv4Repr, L3, L4, Packet, SackArena, SackBlock,
+    TcpOptions, TcpRepr, Tunnel, VXLAN_PORT,
 };
 
 /// Largest IPv4 payload: a 16-bit total length minus the 20-byte header.
@@ -53,6 +53,13 @@ impl Packet {
     /// If an IPv4 payload exceeds 65,515 bytes: the stack never builds such packets, and
     /// [`Packet::encapsulate`] refuses to, so this is an internal invariant, not an input error.
     pub fn emit(&self, snaplen: usize, buf: &mut Vec<u8>) -> usize {
+        self.emit_with(snaplen, buf, &SackArena::new())
+    }
+
+    /// [`Packet::emit`] with the SACK blocks of a TCP header looked up in `sack` (the
+    /// network's [`SackArena`]). A block the arena does not hold is written as zeros, so the
+    /// frame keeps the length the header announces.
+    pub fn emit_with(&self, snaplen: usize, buf: &mut Vec<u8>, sack: &SackArena) -> usize {
         buf.clear();
         let frame_len = self.frame_len();
         let keep = if snaplen == 0 {
@@ -93,7 +100,7 @@ impl Packet {
                 };
                 buf.extend_from_slice(&arp.to_bytes());
             }
-            L3::Ipv4(ip) => emit_ipv4(ip, &self.l4, self.payload_len as usize, buf),
+            L3::Ipv4(ip) => emit_ipv4(ip, &self.l4, self.payload_len as usize, buf, sack),
         }
         // Headers are in; the payload is zeros. `resize` appends them up to the snap length,
         // or cuts the headers themselves when the snap length is shorter than they are.
@@ -199,7 +206,7 @@ fn emit_tunnel(e: &Encap, t: TunnelBytes, buf: &mut Vec<u8>) {
 }
 
 /// IPv4 header and the transport header, each with its checksum over the zero payload.
-fn emit_ipv4(ip: &Ipv4Repr, l4: &L4, payload_len: usize, buf: &mut Vec<u8>) {
+fn emit_ipv4(ip: &Ipv4Repr, l4: &L4, payload_len: usize, buf: &mut Vec<u8>, sack: &SackArena) {
     let ip_payload_len = l4.header_len() + payload_len;
     let hdr = ipv4_header(ip, ip_payload_len);
     buf.extend_from_slice(&hdr.to_bytes());
@@ -211,7 +218,7 @@ fn emit_ipv4(ip: &Ipv4Repr, l4: &L4, payload_len: usize, buf: &mut Vec<u8>) {
             buf.extend_from_slice(&udp.to_bytes());
         }
         L4::Tcp(tcp) => {
-            let mut th = tcp_header(tcp);
+            let mut th = tcp_header(tcp, sack.get(tcp.options.sack));
             th.checksum = th
                 .calc_checksum_ipv4(&hdr, zeros)
                 .expect("length checked above");
@@ -233,7 +240,7 @@ fn emit_ipv4(ip: &Ipv4Repr, l4: &L4, payload_len: usize, buf: &mut Vec<u8>) {
 }
 
 /// The etherparse TCP header for `tcp`, checksum not yet set.
-fn tcp_header(tcp: &TcpRepr) -> TcpHeader {
+fn tcp_header(tcp: &TcpRepr, blocks: &[SackBlock]) -> TcpHeader {
     let f = tcp.flags.0;
     let mut th = TcpHeader::new(tcp.src_port, tcp.dst_port, tcp.seq.0, tcp.window);
     th.acknowledgment_number = tcp.ack.0;
@@ -245,20 +252,25 @@ fn tcp_header(tcp: &TcpRepr) -> TcpHeader {
     th.urg = f & 0x20 != 0;
     th.ece = f & 0x40 != 0;
     th.cwr = f & 0x80 != 0;
-    let mut elems = [const { TcpOptionElement::Noop }; 6];
-    let n = tcp_option_elements(&tcp.options, &mut elems);
+    let mut elems = [const { TcpOptionElement::Noop }; 12];
+    let n = tcp_option_elements(&tcp.options, blocks, &mut elems);
     th.set_options(&elems[..n])
-        .expect("at most 20 option bytes");
+        .expect("at most 40 option bytes");
     debug_assert_eq!(th.options.len(), tcp.options.len());
     th
 }
 
 /// Lays the options out as Linux does (`tcp_options_write`): MSS; then SACK-permitted and
 /// timestamps together (`4,2,8,10,…`), or timestamps alone behind two NOPs, or
-/// SACK-permitted alone behind two NOPs; then window scale behind one NOP. Every group is a
-/// whole 32-bit word, so the total equals [`TcpOptions::len`] (raw length rounded up to 4).
-/// Returns how many entries of `out` are used.
-fn tcp_option_elements(o: &TcpOptions, out: &mut [TcpOptionElement; 6]) -> usize {
+/// SACK-permitted alone behind two NOPs; then window scale behind one NOP; then SACK blocks
+/// behind two NOPs (`1,1,5,len,…`). Every group is a whole 32-bit word, so the total equals
+/// [`TcpOptions::len`]. `blocks` are the SACK blocks the header's count announces (missing ones
+/// are written as zeros). Returns how many entries of `out` are used.
+fn tcp_option_elements(
+    o: &TcpOptions,
+    blocks: &[SackBlock],
+    out: &mut [TcpOptionElement; 12],
+) -> usize {
     use TcpOptionElement::*;
     let mut n = 0;
     let mut push = |e: TcpOptionElement| {
@@ -266,9 +278,9 @@ fn tcp_option_elements(o: &TcpOptions, out: &mut [TcpOptionElement; 6]) -> usize
         n += 1;
     };
     if let Some(mss) = o.mss {
-        push(MaximumSegmentSize(mss));
+        push(MaximumSegmentSize(mss.get()));
     }
-    match (o.sack_permitted, o.timestamps) {
+    match (o.sack.is_permitted(), o.timestamps) {
         (true, Some((val, ecr))) => {
             push(SelectiveAcknowledgementPermitted);
             push(Timestamp(val, ecr));
@@ -288,6 +300,21 @@ fn tcp_option_elements(o: &TcpOptions, out: &mut [TcpOptionElement; 6]) -> usize
     if let Some(shift) = o.window_scale {
         push(Noop);
         push(WindowScale(shift));
+    }
+    let count = o.sack.block_count();
+    if count > 0 {
+        let edge = |i: usize| {
+            blocks
+                .get(i)
+                .map_or((0, 0), |&(l, r): &SackBlock| (l.0, r.0))
+        };
+        let mut rest = [None; 3];
+        for (i, r) in rest.iter_mut().enumerate().take(count - 1) {
+            *r = Some(edge(i + 1));
+        }
+        push(Noop);
+        push(Noop);
+        push(SelectiveAcknowledgement(edge(0), rest));
     }
     n
 }

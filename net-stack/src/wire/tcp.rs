@@ -2,7 +2,10 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::num::NonZeroU16;
 use std::ops::{Add, Sub};
+
+use super::SackOption;
 
 /// A TCP sequence number: arithmetic modulo 2³², compared by signed distance (RFC 9293 §3.4,
 /// RFC 1982), so that comparisons stay correct across wrap-around as long as the two numbers are
@@ -97,31 +100,43 @@ impl fmt::Debug for TcpFlags {
     }
 }
 
-/// The TCP options netsim speaks.
+/// The TCP options netsim speaks. Kept within 20 bytes so that a [`Packet`](super::Packet)
+/// stays within 128 (see `sack.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct TcpOptions {
     /// Maximum segment size (SYN only), RFC 9293 §3.7.1.
-    pub mss: Option<u16>,
+    pub mss: Option<NonZeroU16>,
     /// Window scale shift count (SYN only), RFC 7323 §2.
     pub window_scale: Option<u8>,
     /// Timestamps (TSval, TSecr), RFC 7323 §3.
     pub timestamps: Option<(u32, u32)>,
-    /// SACK permitted (SYN only), RFC 2018. netsim never sends SACK blocks.
-    pub sack_permitted: bool,
+    /// SACK-permitted (SYN only) or SACK blocks (RFC 2018), the blocks kept in a
+    /// [`SackArena`](super::SackArena).
+    pub sack: SackOption,
 }
 
 impl TcpOptions {
-    /// Bytes the options take in the header, padded to a multiple of 4 with NOPs.
+    /// Bytes the options take in the header, laid out as Linux does (every group a whole
+    /// 32-bit word, NOP-padded): MSS 4; timestamps 12 (with SACK-permitted folded into their
+    /// padding) or SACK-permitted alone 4; window scale 4; SACK blocks 4 + 8·n.
+    #[inline]
     pub fn len(&self) -> usize {
+        // The SYN options' raw lengths rounded up to whole words equal the NOP-padded groups
+        // (4 + 3 + 10 + 2 = 19 → 20, 4 + 3 = 7 → 8, …); the SACK blocks are whole words.
+        // SACK blocks add 4 + 8·n, a whole number of words, to the raw sum.
         let raw: usize = self.mss.map_or(0, |_| 4)
             + self.window_scale.map_or(0, |_| 3)
             + self.timestamps.map_or(0, |_| 10)
-            + if self.sack_permitted { 2 } else { 0 };
+            + self.sack.raw_bytes();
         raw.div_ceil(4) * 4
     }
     /// No options.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+    /// The MSS option's value, if present.
+    pub fn mss_value(&self) -> Option<u16> {
+        self.mss.map(NonZeroU16::get)
     }
 }
 
@@ -177,10 +192,10 @@ mod tests {
     #[test]
     fn option_lengths() {
         let syn = TcpOptions {
-            mss: Some(1460),
+            mss: NonZeroU16::new(1460),
             window_scale: Some(7),
             timestamps: Some((1, 0)),
-            sack_permitted: false,
+            sack: SackOption::NONE,
         };
         assert_eq!(syn.len(), 20);
         let data = TcpOptions {

@@ -51,10 +51,10 @@ pub fn established_iss(cfg: TcpConfig, iss: SeqNum) -> Fx {
         flags: TcpFlags::SYN | TcpFlags::ACK,
         window: 65_535,
         options: TcpOptions {
-            mss: Some(cfg.mss as u16),
+            mss: std::num::NonZeroU16::new(cfg.mss as u16),
             window_scale: Some(7),
             timestamps: syn.options.timestamps.map(|(v, _)| (1, v)),
-            sack_permitted: false,
+            sack: syn.options.sack,
         },
     };
     c.handle_segment(HANDSHAKE_RTT, &synack, 0, Ecn::NotEct);

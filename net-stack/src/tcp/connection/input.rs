@@ -40,6 +40,10 @@ impl TcpConnection {
         if !self.acceptable(seg, payload_len) {
             if !flags.contains(TcpFlags::RST) {
                 self.ack_pending = true;
+                if self.sack_ok && payload_len > 0 && seg.seq < self.rcv_nxt {
+                    // RFC 2883 §4: a wholly old segment is reported as a D-SACK.
+                    self.sack_rx.note_duplicate(seg.seq, seg.seq + payload_len);
+                }
                 if self.state == TcpState::TimeWait && flags.contains(TcpFlags::FIN) {
                     // A repeated FIN: our last ACK was lost. Re-ACK and restart the linger.
                     self.timers[Timer::TimeWait as usize] = Some(now + self.cfg.time_wait);
@@ -211,6 +215,9 @@ impl TcpConnection {
             self.snd_wl1 = seg.seq;
             self.snd_wl2 = ack;
         }
+        if self.sack_ok {
+            self.sack_update(now, ack);
+        }
         if ack > self.snd_una {
             self.ack_new_data(now, ack);
         } else if payload_len == 0
@@ -258,6 +265,9 @@ impl TcpConnection {
         } else if restart_rto {
             self.timers[Timer::Rto as usize] = Some(now + self.rtt.rto());
         }
+        if self.cfg.rack_tlp {
+            self.tlp_arm(now);
+        }
         if !self.all_acked_reported && self.una_off >= self.written {
             self.all_acked_reported = true;
             self.events.push_back(TcpEvent::AllAcked);
@@ -297,6 +307,9 @@ impl TcpConnection {
         }
         if end > right {
             end = right;
+        }
+        if self.sack_ok {
+            self.sack_note_arrival(seq, len, start, end);
         }
         if end <= start {
             // Duplicate or beyond the window: tell the peer where we are.
@@ -352,7 +365,7 @@ impl TcpConnection {
 
     fn enter_time_wait(&mut self, now: SimTime) {
         self.state = TcpState::TimeWait;
-        self.timers = [None; 4];
+        self.timers = [None; 5];
         self.timers[Timer::TimeWait as usize] = Some(now + self.cfg.time_wait);
     }
 }

@@ -9,7 +9,9 @@ impl TcpConnection {
     /// Priority: a pending RST; the SYN or SYN-ACK; a retransmission of the first unacknowledged
     /// segment (fast retransmit, partial ACK); a zero-window probe; new data (or go-back-N
     /// resends) and FIN as the window allows; finally a pure ACK if one is owed.
-    pub(super) fn transmit(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
+    /// `SACK` is whether SACK was negotiated: the connections without it get an instance with
+    /// none of the SACK branches.
+    pub(super) fn transmit<const SACK: bool>(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
         if let Some(rst) = self.rst_pending.take() {
             self.stats.segments_sent += 1;
             return Some((rst, 0));
@@ -24,8 +26,17 @@ impl TcpConnection {
         if self.rtx_pending {
             self.rtx_pending = false;
             if let Some(out) = self.emit_first_unacked(now) {
+                if SACK {
+                    self.note_sack_retransmit(out.0.seq, out.0.seq_len(out.1));
+                }
                 return Some(out);
             }
+        }
+        if SACK
+            && self.rack.probe_pending
+            && let Some(out) = self.tlp_probe(now)
+        {
+            return Some(out);
         }
         if self.probe_pending {
             self.probe_pending = false;
@@ -35,7 +46,11 @@ impl TcpConnection {
             let repr = self.header(now, self.snd_una - 1, TcpFlags::ACK);
             return Some(self.finish(now, repr, 0));
         }
-        if let Some(out) = self.emit_new(now) {
+        if SACK && self.recovery.in_recovery {
+            if let Some(out) = self.sack_emit(now) {
+                return Some(out);
+            }
+        } else if let Some(out) = self.emit_new::<SACK>(now) {
             return Some(out);
         }
         if self.ack_pending {
@@ -82,7 +97,11 @@ impl TcpConnection {
             TcpFlags::SYN
         };
         let mut repr = self.header(now, self.iss, flags);
-        repr.options.mss = Some(self.cfg.mss.min(0xffff) as u16);
+        repr.options.mss = std::num::NonZeroU16::new(self.cfg.mss.min(0xffff) as u16);
+        // RFC 2018 §2: offered when configured; the passive side answers only an offer.
+        if (passive && self.sack_ok) || (!passive && self.cfg.sack) {
+            repr.options.sack = crate::wire::SackOption::PERMITTED;
+        }
         if self.offered_ws {
             repr.options.window_scale = Some(self.rcv_shift);
         }
@@ -132,7 +151,7 @@ impl TcpConnection {
     }
 
     /// New data, or go-back-N resends after a timeout, within min(cwnd, peer window).
-    fn emit_new(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
+    fn emit_new<const SACK: bool>(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
         if !matches!(
             self.state,
             TcpState::Established
@@ -142,6 +161,9 @@ impl TcpConnection {
                 | TcpState::Closing
         ) {
             return None;
+        }
+        if SACK {
+            self.skip_sacked();
         }
         let data_end = self.data_end();
         let fin_end = data_end + u32::from(self.fin_queued);
@@ -175,14 +197,21 @@ impl TcpConnection {
     }
 
     /// Bookkeeping for a data and/or FIN segment at `seq`.
-    fn emit_data(&mut self, now: SimTime, seq: SeqNum, payload: u32, fin: bool) -> (TcpRepr, u32) {
+    pub(super) fn emit_data(
+        &mut self,
+        now: SimTime,
+        seq: SeqNum,
+        payload: u32,
+        fin: bool,
+    ) -> (TcpRepr, u32) {
         let mut flags = TcpFlags::ACK;
         if fin {
             flags = flags | TcpFlags::FIN;
         }
         let repr = self.header(now, seq, flags);
         let end = seq + payload + u32::from(fin);
-        if seq < self.snd_max {
+        let rtx = seq < self.snd_max;
+        if rtx {
             self.stats.retransmissions += 1;
             let old = (self.snd_max - seq).max(0) as u32;
             self.stats.retransmitted_bytes += u64::from(payload.min(old));
@@ -203,6 +232,9 @@ impl TcpConnection {
         }
         if end > self.snd_max {
             self.snd_max = end;
+        }
+        if self.cfg.rack_tlp {
+            self.rack_after_send(now, seq, data_tip, rtx);
         }
         if payload > 0 {
             self.stats.data_segments_sent += 1;

@@ -56,6 +56,9 @@ impl Recovery {
 impl TcpConnection {
     /// An RFC 5681 §2 duplicate ACK arrived (already counted in `dup_acks`).
     pub(super) fn on_duplicate_ack(&mut self, now: SimTime, ack: SeqNum) {
+        if self.sack_ok {
+            return self.sack_duplicate_ack(now, ack);
+        }
         let before = self.window_state();
         let r = &mut self.recovery;
         if r.in_recovery {
@@ -98,6 +101,9 @@ impl TcpConnection {
         acked: u32,
         rtt: Option<SimTime>,
     ) -> bool {
+        if self.sack_ok && self.recovery.in_recovery {
+            return self.sack_new_ack(now, ack, acked);
+        }
         let before = self.window_state();
         let flight_size = self.flight_size();
         let mut restart_rto = true;

@@ -3,12 +3,13 @@
 
 use super::*;
 use crate::wire::{
-    ArpRepr, EtherType, IcmpRepr, IpProtocol, Ipv4Addr, MacAddr, PacketMeta, SeqNum, TcpFlags,
-    Tpid, TunnelKind, UdpRepr, VlanStack, VlanTag, Vni,
+    ArpRepr, EtherType, IcmpRepr, IpProtocol, Ipv4Addr, MacAddr, PacketMeta, SackBlocks,
+    SackOption, SeqNum, TcpFlags, Tpid, TunnelKind, UdpRepr, VlanStack, VlanTag, Vni,
 };
 use etherparse::{LinkExtHeader, NetHeaders, PacketHeaders, TransportHeader};
 use proptest::prelude::*;
 use sim_core::SimTime;
+use std::num::NonZeroU16;
 
 pub(crate) const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 pub(crate) const B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
@@ -108,10 +109,10 @@ pub(crate) fn arp(op: ArpOp) -> Packet {
 
 pub(crate) fn syn_options() -> TcpOptions {
     TcpOptions {
-        mss: Some(1460),
+        mss: NonZeroU16::new(1460),
         window_scale: Some(7),
         timestamps: Some((0x0a0b_0c0d, 0)),
-        sack_permitted: false,
+        sack: SackOption::NONE,
     }
 }
 
@@ -306,10 +307,12 @@ fn tcp_round_trip() {
         let mut parsed = TcpOptions::default();
         for opt in t.options_iterator() {
             match opt.expect("well-formed option") {
-                TcpOptionElement::MaximumSegmentSize(m) => parsed.mss = Some(m),
+                TcpOptionElement::MaximumSegmentSize(m) => parsed.mss = NonZeroU16::new(m),
                 TcpOptionElement::WindowScale(w) => parsed.window_scale = Some(w),
                 TcpOptionElement::Timestamp(v, e) => parsed.timestamps = Some((v, e)),
-                TcpOptionElement::SelectiveAcknowledgementPermitted => parsed.sack_permitted = true,
+                TcpOptionElement::SelectiveAcknowledgementPermitted => {
+                    parsed.sack = SackOption::PERMITTED
+                }
                 TcpOptionElement::Noop => {}
                 other => panic!("unexpected option {other:?}"),
             }
@@ -394,7 +397,7 @@ fn syn_option_bytes() {
 
     // With SACK-permitted it takes the NOPs' place ahead of the timestamps.
     let all = TcpOptions {
-        sack_permitted: true,
+        sack: SackOption::PERMITTED,
         ..syn_options()
     };
     let buf = frame(&tcp(TcpFlags::SYN, all, 0));
@@ -403,16 +406,58 @@ fn syn_option_bytes() {
     assert_eq!(&buf[70..74], &[1, 3, 3, 7]);
 }
 
+/// SACK blocks (RFC 2018 §3) follow the timestamps behind two NOPs, as Linux writes them:
+/// `1 1 5 (2 + 8n)` then each block's left and right edge; tshark reads the same blocks back
+/// in `tests/pcap_tshark.rs`. The header length is `TcpOptions::len()` (12 + 4 + 8·3 = 40).
+#[test]
+fn sack_blocks_bytes() {
+    let mut arena = SackArena::new();
+    let blocks = SackBlocks::from_slice(&[
+        (SeqNum(0x0102_0304), SeqNum(0x0102_0a04)),
+        (SeqNum(7), SeqNum(9)),
+        (SeqNum(100), SeqNum(200)),
+    ]);
+    let o = TcpOptions {
+        timestamps: Some((5, 6)),
+        sack: arena.intern(blocks.as_slice()),
+        ..TcpOptions::default()
+    };
+    assert_eq!(o.len(), 40, "timestamps + three blocks fill the 40 bytes");
+    let pkt = tcp(TcpFlags::ACK, o, 0);
+    let mut buf = Vec::new();
+    let n = pkt.emit_with(0, &mut buf, &arena);
+    assert_eq!(n, pkt.frame_len(), "frame length");
+    let opts = &buf[14 + 20 + 20..];
+    #[rustfmt::skip]
+    let expected: [u8; 40] = [
+        1, 1, 8, 10, 0, 0, 0, 5, 0, 0, 0, 6, // NOP NOP TS
+        1, 1, 5, 26,                         // NOP NOP SACK, 2 + 3·8 bytes
+        1, 2, 3, 4, 1, 2, 10, 4,             // first block
+        0, 0, 0, 7, 0, 0, 0, 9,
+        0, 0, 0, 100, 0, 0, 0, 200,
+    ];
+    assert_eq!(opts, &expected[..], "option bytes");
+    assert_checksums(&buf);
+    // Without the arena the blocks are zeros but the length is unchanged.
+    let mut bare = Vec::new();
+    assert_eq!(pkt.emit(0, &mut bare), n, "same length without the arena");
+    assert_eq!(&bare[14 + 20 + 20 + 16..], &[0u8; 24][..], "zero blocks");
+}
+
 /// For all 16 combinations of the four options the encoded length is exactly
 /// `TcpOptions::len()`, so the header agrees with `frame_len`.
 #[test]
 fn option_lengths_match_repr() {
     for bits in 0..16u8 {
         let o = TcpOptions {
-            mss: (bits & 1 != 0).then_some(1460),
+            mss: NonZeroU16::new(if bits & 1 != 0 { 1460 } else { 0 }),
             window_scale: (bits & 2 != 0).then_some(9),
             timestamps: (bits & 4 != 0).then_some((1, 2)),
-            sack_permitted: bits & 8 != 0,
+            sack: if bits & 8 != 0 {
+                SackOption::PERMITTED
+            } else {
+                SackOption::NONE
+            },
         };
         let pkt = tcp(TcpFlags::SYN, o, 0);
         let buf = frame(&pkt);
@@ -469,10 +514,14 @@ fn any_packet() -> impl Strategy<Value = Packet> {
     )
         .prop_map(
             |(mss, window_scale, timestamps, sack_permitted)| TcpOptions {
-                mss,
+                mss: mss.and_then(NonZeroU16::new),
                 window_scale,
                 timestamps,
-                sack_permitted,
+                sack: if sack_permitted {
+                    SackOption::PERMITTED
+                } else {
+                    SackOption::NONE
+                },
             },
         );
     let l4 = prop_oneof![

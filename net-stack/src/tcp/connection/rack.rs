@@ -1,0 +1,389 @@
+//! RACK-TLP (RFC 8985): time-based loss detection and the tail loss probe, for connections
+//! with SACK and `rack_tlp`.
+//!
+//! * A log of the segments in flight with their (re)transmission times. Each ACK finds the
+//!   most recently sent segment it delivered (cumulatively or by SACK): RACK.xmit_ts, RACK.rtt
+//!   (§6.2 step 2, skipping ambiguous retransmissions). A segment sent before it and still
+//!   undelivered RACK.rtt + RACK.reo_wnd after its own transmission is lost (§6.2 step 5);
+//!   one sent before it but younger than that arms the reorder timer.
+//! * RACK.reo_wnd = RACK.reo_wnd_mult · min_RTT / 4, at most SRTT (§6.2 step 4); 0 while no
+//!   reordering has been seen and the sender is recovering or has DupThresh segments SACKed.
+//!   reo_wnd_mult grows by one per round trip with a D-SACK and returns to 1 after 16
+//!   recoveries.
+//! * TLP (§7): when new data goes out or an ACK of new data arrives outside recovery, the
+//!   probe timeout PTO = 2·SRTT (1 s before an RTT sample), plus the worst-case delayed-ACK
+//!   time WCDelAckT = 200 ms when one segment is in flight, at most the time left to the RTO.
+//!   When it fires the sender sends one new segment if it may, else retransmits the last one,
+//!   and records TLP.end_seq; an ACK beyond it ends the episode, and if the probe was a
+//!   retransmission that no D-SACK called spurious, the original was lost: the controller
+//!   reduces the window once (§7.4).
+//!
+//! RACK's losses join RFC 6675's `IsLost` on the scoreboard (`Scoreboard::rack_lost`), so
+//! NextSeg retransmits them, including a lost retransmission, which `IsLost` cannot see.
+
+use std::collections::VecDeque;
+
+use sim_core::SimTime;
+
+use super::{TcpConnection, Timer};
+use crate::tcp::congestion::{CongestionEvent, CongestionKind};
+use crate::wire::SeqNum;
+
+/// RFC 8985 §7.2 WCDelAckT.
+const WC_DEL_ACK: SimTime = SimTime::from_ms(200);
+/// PTO before any RTT sample (RFC 8985 §7.2).
+const PTO_NO_RTT: SimTime = SimTime::from_secs(1);
+
+/// One segment in flight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SentSeg {
+    pub start: SeqNum,
+    pub end: SeqNum,
+    pub xmit: SimTime,
+    pub retransmitted: bool,
+    pub delivered: bool,
+    pub lost: bool,
+}
+
+/// RACK-TLP state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Rack {
+    pub log: VecDeque<SentSeg>,
+    /// RACK.xmit_ts and RACK.end_seq of the most recently sent delivered segment.
+    pub xmit_ts: Option<(SimTime, SeqNum)>,
+    /// RACK.rtt.
+    pub rtt: SimTime,
+    /// RACK.fack: the highest end of a delivered segment.
+    pub fack: SeqNum,
+    pub reordering_seen: bool,
+    pub reo_wnd_mult: u32,
+    pub recoveries_since_dsack: u32,
+    /// SND.MAX when the last D-SACK grew reo_wnd_mult (one increase per round trip).
+    pub dsack_round: Option<SeqNum>,
+    /// Whether the RACK timer is a reorder timeout (else a PTO).
+    pub reorder_timer: bool,
+    /// TLP.end_seq and whether the probe was a retransmission, during a TLP episode.
+    pub tlp: Option<(SeqNum, bool)>,
+    /// A D-SACK arrived for the probe's retransmission.
+    pub tlp_dsacked: bool,
+    /// Send the probe at the next `poll_transmit`.
+    pub probe_pending: bool,
+}
+
+impl Rack {
+    /// RFC 8985 §6.2 step 4.
+    pub fn reo_wnd(&self, min_rtt: Option<SimTime>, srtt: Option<SimTime>, zero: bool) -> SimTime {
+        if !self.reordering_seen && zero {
+            return SimTime::ZERO;
+        }
+        let Some(min_rtt) = min_rtt else {
+            return SimTime::ZERO;
+        };
+        let w = min_rtt / 4 * u64::from(self.reo_wnd_mult.max(1));
+        srtt.map_or(w, |s| w.min(s))
+    }
+
+    /// RFC 8985 §7.2: the probe timeout.
+    pub fn pto(srtt: Option<SimTime>, one_segment: bool) -> SimTime {
+        match srtt {
+            Some(s) if one_segment => s * 2 + WC_DEL_ACK,
+            Some(s) => s * 2,
+            None => PTO_NO_RTT,
+        }
+    }
+}
+
+impl TcpConnection {
+    fn rack_on(&self) -> bool {
+        self.sack_ok && self.cfg.rack_tlp
+    }
+
+    /// A data segment `[start, end)` left at `now` (a retransmission if `start` < SND.MAX
+    /// before it).
+    /// After a data segment `[start, end)` left: the log, and the PTO after new data.
+    #[inline(never)]
+    pub(super) fn rack_after_send(&mut self, now: SimTime, start: SeqNum, end: SeqNum, rtx: bool) {
+        self.rack_on_send(now, start, end, rtx);
+        if !rtx {
+            self.tlp_arm(now);
+        }
+    }
+
+    fn rack_on_send(&mut self, now: SimTime, start: SeqNum, end: SeqNum, rtx: bool) {
+        if !self.rack_on() || end <= start {
+            return;
+        }
+        let log = &mut self.rack.log;
+        if !rtx {
+            log.push_back(SentSeg {
+                start,
+                end,
+                xmit: now,
+                retransmitted: false,
+                delivered: false,
+                lost: false,
+            });
+        } else {
+            let i = log.partition_point(|s| s.end <= start);
+            for s in log.iter_mut().skip(i).take_while(|s| s.start < end) {
+                s.xmit = now;
+                s.retransmitted = true;
+                s.lost = false;
+            }
+            self.sack_tx.board.clear_rack_lost(start, end);
+        }
+    }
+
+    /// RFC 8985 §6.2 on an ACK with cumulative ACK `ack` (already applied to the scoreboard).
+    /// Returns whether a loss was detected.
+    pub(super) fn rack_on_ack(&mut self, now: SimTime, ack: SeqNum, dsack: bool) -> bool {
+        if !self.rack_on() {
+            return false;
+        }
+        let min_rtt = self.rtt.min_rtt();
+        let board = &self.sack_tx.board;
+        let r = &mut self.rack;
+        // Step 1–2: newly delivered segments.
+        for s in r.log.iter_mut() {
+            if s.delivered {
+                continue;
+            }
+            let cum = s.end <= ack;
+            if !cum && !board.is_sacked(s.start, s.end) {
+                continue;
+            }
+            s.delivered = true;
+            if s.retransmitted && min_rtt.is_some_and(|m| now - s.xmit < m) {
+                continue; // ambiguous: possibly the original's ACK
+            }
+            if r.xmit_ts
+                .is_none_or(|(t, e)| s.xmit > t || (s.xmit == t && s.end > e))
+            {
+                r.xmit_ts = Some((s.xmit, s.end));
+                r.rtt = now - s.xmit;
+            }
+            // Step 3: delivered below the highest delivered end: reordering.
+            if s.end < r.fack && !s.retransmitted {
+                r.reordering_seen = true;
+            }
+            if s.end > r.fack {
+                r.fack = s.end;
+            }
+        }
+        while r.log.front().is_some_and(|s| s.end <= ack) {
+            r.log.pop_front();
+        }
+        // Step 4: reo_wnd_mult.
+        if dsack && r.dsack_round.is_none_or(|round| ack >= round) {
+            r.reo_wnd_mult += 1;
+            r.dsack_round = Some(self.snd_max);
+            r.recoveries_since_dsack = 0;
+        }
+        self.rack_detect_loss(now)
+    }
+
+    /// RFC 8985 §6.2 step 5: marks lost what was sent before RACK.xmit_ts and is older than
+    /// RACK.rtt + reo_wnd; arms the reorder timer for the rest. Returns whether anything new
+    /// was marked.
+    fn rack_detect_loss(&mut self, now: SimTime) -> bool {
+        let Some((xmit_ts, end_seq)) = self.rack.xmit_ts else {
+            return false;
+        };
+        let zero = self.recovery.in_recovery
+            || self.sack_tx.board.sacked_bytes() >= u64::from(3 * self.smss);
+        let reo = self.rack.reo_wnd(self.rtt.min_rtt(), self.rtt.srtt(), zero);
+        let wait = self.rack.rtt + reo;
+        let mut next: Option<SimTime> = None;
+        let mut marked = false;
+        let mut lost = vec![];
+        for s in self.rack.log.iter_mut() {
+            if s.delivered || s.lost {
+                continue;
+            }
+            let before = s.xmit < xmit_ts || (s.xmit == xmit_ts && s.end < end_seq);
+            if !before {
+                continue;
+            }
+            let deadline = s.xmit + wait;
+            if deadline <= now {
+                s.lost = true;
+                marked = true;
+                lost.push((s.start, s.end));
+            } else {
+                next = Some(next.map_or(deadline, |n| n.min(deadline)));
+            }
+        }
+        for (s, e) in lost {
+            self.sack_tx.board.mark_rack_lost(s, e);
+        }
+        if let Some(t) = next {
+            self.rack.reorder_timer = true;
+            self.timers[Timer::Rack as usize] = Some(t);
+        } else if self.rack.reorder_timer {
+            self.rack.reorder_timer = false;
+            self.timers[Timer::Rack as usize] = None;
+        }
+        marked
+    }
+
+    /// The RACK timer fired: a reorder timeout runs loss detection (and may start recovery);
+    /// a PTO queues the probe.
+    #[inline(never)]
+    pub(super) fn on_rack_timer(&mut self, now: SimTime) {
+        if self.rack.reorder_timer {
+            self.rack.reorder_timer = false;
+            if self.rack_detect_loss(now) && !self.recovery.in_recovery {
+                self.sack_enter_recovery_now(now, self.snd_una);
+            }
+            return;
+        }
+        if self.snd_una < self.snd_max && !self.recovery.in_recovery && self.rack.tlp.is_none() {
+            self.rack.probe_pending = true;
+        }
+    }
+
+    /// RFC 8985 §7.2: arm the PTO after new data is sent or new data is acknowledged, outside
+    /// recovery and outside a TLP episode, with data outstanding.
+    #[inline(never)]
+    pub(super) fn tlp_arm(&mut self, now: SimTime) {
+        if !self.rack_on() || self.rack.reorder_timer {
+            return;
+        }
+        let t = Timer::Rack as usize;
+        if self.recovery.in_recovery || self.rack.tlp.is_some() || self.snd_una == self.snd_max {
+            self.timers[t] = None;
+            return;
+        }
+        let one = self.flight_size() <= self.smss;
+        let mut at = now + Rack::pto(self.rtt.srtt(), one);
+        if let Some(rto) = self.timers[Timer::Rto as usize]
+            && rto < at
+        {
+            at = rto;
+        }
+        self.timers[t] = Some(at);
+    }
+
+    /// RFC 8985 §7.3: the probe, new data if the windows allow one segment, else the last
+    /// segment again.
+    #[inline(never)]
+    pub(super) fn tlp_probe(&mut self, now: SimTime) -> Option<(crate::wire::TcpRepr, u32)> {
+        self.rack.probe_pending = false;
+        let data_end = self.data_end();
+        let fin_end = data_end + u32::from(self.fin_queued);
+        let wnd_ok = self.snd_nxt + self.smss <= self.snd_una + self.snd_wnd;
+        let out = if self.snd_nxt == self.snd_max && self.snd_nxt < fin_end && wnd_ok {
+            let avail = (data_end - self.snd_nxt).max(0) as u32;
+            let payload = avail.min(self.smss);
+            let fin = self.fin_queued && self.snd_nxt + payload == data_end;
+            let seq = self.snd_nxt;
+            self.snd_nxt = seq + payload + u32::from(fin);
+            self.rack.tlp = Some((self.snd_nxt, false));
+            self.emit_data(now, seq, payload, fin)
+        } else {
+            let fin_sent = self.fin_queued && self.snd_max == data_end + 1;
+            let data_top = if fin_sent { data_end } else { self.snd_max };
+            let payload = ((data_top - self.snd_una).max(0) as u32).min(self.smss);
+            let seq = data_top - payload;
+            if payload == 0 && !fin_sent {
+                return None;
+            }
+            self.rack.tlp = Some((self.snd_max, true));
+            self.rack.tlp_dsacked = false;
+            self.emit_data(now, seq, payload, fin_sent)
+        };
+        self.stats.tlp_probes += 1;
+        // §7.3: the RTO takes over after the probe.
+        self.timers[Timer::Rto as usize] = Some(now + self.rtt.rto());
+        Some(out)
+    }
+
+    /// RFC 8985 §7.4 on an ACK: a D-SACK for the probe makes it spurious; an ACK beyond
+    /// TLP.end_seq ends the episode, with one window reduction if the probe repaired a loss.
+    pub(super) fn tlp_on_ack(&mut self, now: SimTime, ack: SeqNum, dsack: bool) {
+        let Some((end, retrans)) = self.rack.tlp else {
+            return;
+        };
+        if dsack && retrans {
+            self.rack.tlp_dsacked = true;
+        }
+        if self.recovery.in_recovery {
+            self.rack.tlp = None; // recovery reduces the window itself
+            return;
+        }
+        if ack < end {
+            return;
+        }
+        self.rack.tlp = None;
+        if retrans && !self.rack.tlp_dsacked {
+            let before = (self.win.cwnd, self.win.ssthresh);
+            let ev = CongestionEvent {
+                kind: CongestionKind::DuplicateAcks,
+                flight_size: self.flight_size(),
+            };
+            self.cc.on_congestion_event(now, &mut self.win, &ev);
+            self.win.cwnd = self.win.ssthresh;
+            self.cc.on_recovery_end(now, &mut self.win);
+            if before != (self.win.cwnd, self.win.ssthresh) {
+                self.stats.cc_changes += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(v: u64) -> SimTime {
+        SimTime::from_ms(v)
+    }
+
+    /// RFC 8985 §6.2 step 4: reo_wnd = min_RTT/4 times the multiplier, capped at SRTT; zero
+    /// when the caller says so and no reordering has been seen.
+    #[test]
+    fn reorder_window() {
+        let mut r = Rack::default();
+        assert_eq!(
+            r.reo_wnd(Some(ms(40)), Some(ms(50)), false),
+            ms(10),
+            "min_RTT/4"
+        );
+        assert_eq!(
+            r.reo_wnd(Some(ms(40)), Some(ms(50)), true),
+            SimTime::ZERO,
+            "no reordering yet"
+        );
+        r.reordering_seen = true;
+        assert_eq!(
+            r.reo_wnd(Some(ms(40)), Some(ms(50)), true),
+            ms(10),
+            "reordering seen"
+        );
+        r.reo_wnd_mult = 3;
+        assert_eq!(
+            r.reo_wnd(Some(ms(40)), Some(ms(50)), false),
+            ms(30),
+            "×3 after D-SACKs"
+        );
+        r.reo_wnd_mult = 8;
+        assert_eq!(
+            r.reo_wnd(Some(ms(40)), Some(ms(50)), false),
+            ms(50),
+            "capped at SRTT"
+        );
+    }
+
+    /// RFC 8985 §7.2: PTO = 2·SRTT, + WCDelAckT (200 ms) with one segment in flight, 1 s
+    /// without an RTT sample.
+    #[test]
+    fn probe_timeout() {
+        assert_eq!(Rack::pto(Some(ms(10)), false), ms(20), "2·SRTT");
+        assert_eq!(
+            Rack::pto(Some(ms(10)), true),
+            ms(220),
+            "one segment: delayed-ACK allowance"
+        );
+        assert_eq!(Rack::pto(None, false), ms(1000), "no sample");
+    }
+}

@@ -1,0 +1,292 @@
+//! SACK-based loss recovery (RFC 6675 §5) on top of the scoreboard (`scoreboard.rs`), with
+//! PRR (`prr.rs`) as the optional sending rule. NewReno's recovery (`recovery.rs`) hands over
+//! to these hooks when SACK was negotiated:
+//!
+//! * every ACK updates the scoreboard from its blocks (`sack_update`, before the duplicate /
+//!   new-data split of `process_ack`);
+//! * a duplicate ACK enters recovery at the DupThresh-th duplicate or as soon as
+//!   `IsLost(HighACK + 1)` (§5 steps 2–4): RecoveryPoint = HighData, ssthresh from the
+//!   controller, cwnd = ssthresh (or PRR), HighRxt = HighACK, and the first unacknowledged
+//!   segment is retransmitted;
+//! * while recovering, `poll_transmit` sends by `NextSeg` (rule 1: lost holes above HighRxt,
+//!   rule 2: new data, rule 3: other holes below the highest SACKed octet) while
+//!   cwnd − pipe ≥ SMSS (or, with PRR, while pipe < cwnd = pipe + sndcnt);
+//! * the ACK that covers RecoveryPoint ends recovery with cwnd = ssthresh.
+//!
+//! After a retransmission timeout (§5.1) the connection resends from SND.UNA as without SACK
+//! (go-back-N, RecoveryPoint = HighData), skipping ranges the receiver has SACKed (as Linux's
+//! `tcp_enter_loss` marks only un-SACKed data lost; RFC 2018 §8 allows keeping the
+//! information since netsim's receivers never renege).
+
+use sim_core::SimTime;
+
+use super::TcpConnection;
+use super::prr::Prr;
+use super::scoreboard::{DUP_THRESH, Scoreboard};
+use crate::tcp::Ecn;
+use crate::tcp::congestion::{CongestionEvent, CongestionKind, MAX_CWND};
+use crate::wire::{SackBlock, SackBlocks, SeqNum, TcpRepr};
+
+/// Sender SACK state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SackTx {
+    pub board: Scoreboard,
+    /// The SACK blocks of the segment being processed.
+    pub peer: SackBlocks,
+    /// Bytes the segment being processed SACKed for the first time.
+    pub newly_sacked: u32,
+    pub prr: Prr,
+}
+
+impl TcpConnection {
+    /// [`handle_segment`](Self::handle_segment) for a segment whose header carried SACK
+    /// blocks (RFC 2018 §3), first block first. Without negotiated SACK the blocks are ignored.
+    pub fn handle_segment_sack(
+        &mut self,
+        now: SimTime,
+        seg: &TcpRepr,
+        payload_len: u32,
+        ecn: Ecn,
+        sack: &[SackBlock],
+    ) {
+        if !self.sack_ok {
+            return self.handle_segment(now, seg, payload_len, ecn);
+        }
+        self.sack_tx.peer = SackBlocks::from_slice(sack);
+        self.handle_segment(now, seg, payload_len, ecn);
+        self.sack_tx.peer = SackBlocks::EMPTY;
+    }
+
+    /// Whether SACK was negotiated (both SYNs carried SACK-permitted, RFC 2018 §2).
+    pub fn sack_ok(&self) -> bool {
+        self.sack_ok
+    }
+
+    /// Bytes the peer has SACKed above SND.UNA.
+    pub fn sacked_bytes(&self) -> u64 {
+        self.sack_tx.board.sacked_bytes()
+    }
+
+    /// RFC 6675 §4 `Update()` with the blocks of the ACK being processed, whose cumulative
+    /// ACK is `ack`.
+    #[inline(never)]
+    pub(super) fn sack_update(&mut self, now: SimTime, ack: SeqNum) {
+        let tx = &mut self.sack_tx;
+        let upd = tx.board.update(ack, self.snd_max, tx.peer.as_slice());
+        tx.newly_sacked = upd.newly_sacked;
+        if upd.dsack.is_some() {
+            self.stats.dsacks_received += 1;
+        }
+        if self.cfg.rack_tlp {
+            let dsack = upd.dsack.is_some();
+            self.tlp_on_ack(now, ack, dsack);
+            // RFC 8985 §6.2: a RACK loss starts recovery like DupThresh duplicates do.
+            if self.rack_on_ack(now, ack, dsack) && !self.recovery.in_recovery {
+                self.sack_enter_recovery_now(now, ack);
+            }
+        }
+    }
+
+    /// Enters recovery on a loss RACK found, unless an earlier timeout's RecoveryPoint is
+    /// not yet reached (RFC 6675 §5.1).
+    pub(super) fn sack_enter_recovery_now(&mut self, now: SimTime, ack: SeqNum) {
+        if ack >= self.recovery.recover && ack < self.snd_max {
+            self.enter_sack_recovery(now);
+        }
+    }
+
+    /// A retransmission timeout with SACK (RFC 6675 §5.1): RACK's marks and the TLP episode
+    /// end; the scoreboard's SACKed ranges stay, so go-back-N skips them.
+    #[inline(never)]
+    pub(super) fn sack_on_rto(&mut self) {
+        self.sack_tx.board.clear_rack();
+        self.rack.tlp = None;
+        self.rack.probe_pending = false;
+        self.rack.reorder_timer = false;
+        self.timers[super::Timer::Rack as usize] = None;
+        for s in self.rack.log.iter_mut() {
+            s.lost = false;
+        }
+    }
+
+    /// A duplicate ACK with SACK (RFC 6675 §5 steps 1–4).
+    #[inline(never)]
+    pub(super) fn sack_duplicate_ack(&mut self, now: SimTime, ack: SeqNum) {
+        if self.recovery.in_recovery {
+            let delivered = u64::from(self.sack_tx.newly_sacked);
+            self.prr_on_ack(delivered);
+            return;
+        }
+        let lost = self.sack_tx.board.is_lost(self.snd_una, self.smss);
+        if (self.dup_acks >= DUP_THRESH || lost) && ack >= self.recovery.recover {
+            self.enter_sack_recovery(now);
+        }
+    }
+
+    /// RFC 6675 §5 step 4.
+    fn enter_sack_recovery(&mut self, now: SimTime) {
+        let before = (self.win.cwnd, self.win.ssthresh);
+        let flight = self.flight_size();
+        let r = &mut self.recovery;
+        r.in_recovery = true;
+        r.recover = self.snd_max;
+        r.first_partial = false;
+        let ev = CongestionEvent {
+            kind: CongestionKind::DuplicateAcks,
+            flight_size: flight,
+        };
+        self.cc.on_congestion_event(now, &mut self.win, &ev);
+        self.sack_tx.board.high_rxt = self.snd_una;
+        if self.cfg.prr {
+            self.sack_tx.prr = Prr::start(u64::from(flight));
+            let delivered = u64::from(self.sack_tx.newly_sacked);
+            self.prr_on_ack(delivered);
+        } else {
+            self.win.cwnd = self.win.ssthresh;
+        }
+        self.stats.fast_retransmits += 1;
+        self.stats.sack_recoveries += 1;
+        self.rack.recoveries_since_dsack += 1;
+        if self.rack.recoveries_since_dsack >= 16 {
+            // RFC 8985 §6.2 step 4: reo_wnd_mult returns to 1 after 16 recoveries.
+            self.rack.reo_wnd_mult = 1;
+        }
+        self.rtx_pending = true;
+        self.note_sack_window_change(before);
+    }
+
+    /// An ACK of new data while recovering with SACK. Returns whether to restart the RTO
+    /// (always: RFC 6298 §5.3; RFC 6675 keeps no "impatient" rule).
+    #[inline(never)]
+    pub(super) fn sack_new_ack(&mut self, now: SimTime, ack: SeqNum, acked: u32) -> bool {
+        let before = (self.win.cwnd, self.win.ssthresh);
+        if ack >= self.recovery.recover {
+            // Recovery ends (RFC 6675 §5 step (C)'s exit; RFC 6937: cwnd = ssthresh).
+            self.recovery.in_recovery = false;
+            self.win.cwnd = self.win.ssthresh;
+            self.cc.on_recovery_end(now, &mut self.win);
+        } else if self.cfg.prr {
+            let delivered = u64::from(acked) + u64::from(self.sack_tx.newly_sacked);
+            self.prr_on_ack(delivered);
+        }
+        self.note_sack_window_change(before);
+        true
+    }
+
+    /// PRR's cwnd for this ACK: pipe + sndcnt (RFC 6937 §3, as Linux sets it).
+    fn prr_on_ack(&mut self, delivered: u64) {
+        if !self.cfg.prr {
+            return;
+        }
+        let before = (self.win.cwnd, self.win.ssthresh);
+        let pipe = self.pipe();
+        let sndcnt = self.sack_tx.prr.on_ack(
+            delivered,
+            pipe,
+            u64::from(self.win.ssthresh),
+            u64::from(self.smss),
+        );
+        self.win.cwnd = (pipe + sndcnt).min(u64::from(MAX_CWND)) as u32;
+        self.note_sack_window_change(before);
+    }
+
+    /// RFC 6675 §4 `SetPipe()` (bytes).
+    pub(crate) fn pipe(&self) -> u64 {
+        self.sack_tx
+            .board
+            .pipe(self.snd_una, self.snd_max, self.smss)
+    }
+
+    /// A retransmission of `[seq, seq + len)` left: HighRxt and PRR's prr_out follow it.
+    #[inline(never)]
+    pub(super) fn note_sack_retransmit(&mut self, seq: SeqNum, len: u32) {
+        let end = seq + len;
+        let tx = &mut self.sack_tx;
+        if end > tx.board.high_rxt {
+            tx.board.high_rxt = end;
+        }
+        tx.prr.out += u64::from(len);
+        self.stats.sack_retransmissions += 1;
+    }
+
+    /// The next segment while recovering with SACK (RFC 6675 §5 step (C)), if the window
+    /// allows one.
+    #[inline(never)]
+    pub(super) fn sack_emit(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
+        let pipe = self.pipe();
+        let cwnd = u64::from(self.win.cwnd);
+        let smss = u64::from(self.smss);
+        let room = if self.cfg.prr {
+            pipe < cwnd
+        } else {
+            cwnd >= pipe + smss
+        };
+        if !room {
+            return None;
+        }
+        let board = &self.sack_tx.board;
+        if let Some((s, e)) = board.next_rtx(self.snd_una, self.smss, false) {
+            return self.emit_hole(now, s, e);
+        }
+        if let Some(out) = self.emit_new_in_recovery(now) {
+            return Some(out);
+        }
+        let (s, e) = self.sack_tx.board.next_rtx(self.snd_una, self.smss, true)?;
+        self.emit_hole(now, s, e)
+    }
+
+    /// Retransmits the hole segment `[s, e)` (the FIN with it if the hole reaches it).
+    fn emit_hole(&mut self, now: SimTime, s: SeqNum, e: SeqNum) -> Option<(TcpRepr, u32)> {
+        let data_end = self.data_end();
+        let fin_sent = self.fin_queued && self.snd_max == data_end + 1;
+        let data_stop = if e > data_end { data_end } else { e };
+        let payload = (data_stop - s).max(0) as u32;
+        let fin = fin_sent && e > data_end;
+        if payload == 0 && !fin {
+            return None;
+        }
+        self.note_sack_retransmit(s, payload + u32::from(fin));
+        Some(self.emit_data(now, s, payload, fin))
+    }
+
+    /// NextSeg rule 2: new data within the peer's window (not cwnd: pipe decides).
+    fn emit_new_in_recovery(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
+        let data_end = self.data_end();
+        if self.snd_nxt < self.snd_max || self.snd_nxt >= data_end + u32::from(self.fin_queued) {
+            return None;
+        }
+        let avail = (data_end - self.snd_nxt).max(0) as u32;
+        let want = avail.min(self.smss);
+        let wnd_left = (self.snd_una + self.snd_wnd - self.snd_nxt).max(0) as u32;
+        let payload = want.min(wnd_left);
+        if payload < want {
+            return None;
+        }
+        let fin = self.fin_queued && self.snd_nxt + payload == data_end;
+        if payload == 0 && !fin {
+            return None;
+        }
+        let seq = self.snd_nxt;
+        self.snd_nxt = seq + payload + u32::from(fin);
+        self.sack_tx.prr.out += u64::from(payload);
+        Some(self.emit_data(now, seq, payload, fin))
+    }
+
+    /// Go-back-N after a timeout skips what the receiver has SACKed.
+    #[inline(never)]
+    pub(super) fn skip_sacked(&mut self) {
+        while self.snd_nxt < self.snd_max {
+            match self.sack_tx.board.sacked_range(self.snd_nxt) {
+                Some((_, e)) => self.snd_nxt = e,
+                None => break,
+            }
+        }
+    }
+
+    fn note_sack_window_change(&mut self, before: (u32, u32)) {
+        if before != (self.win.cwnd, self.win.ssthresh) {
+            self.stats.cc_changes += 1;
+            self.stats.max_cwnd_bytes = self.stats.max_cwnd_bytes.max(self.win.cwnd);
+        }
+    }
+}
