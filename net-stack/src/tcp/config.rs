@@ -23,6 +23,14 @@ pub enum CcVariant {
     #[default]
     #[serde(rename = "newreno")]
     NewReno,
+    /// `"cubic"`: CUBIC, RFC 9438 (β = 0.7, C = 0.4, Reno-friendly region, fast convergence),
+    /// with HyStart++ (RFC 9406) when [`TcpConfig::hystart`]; NewReno's loss recovery.
+    #[serde(rename = "cubic")]
+    Cubic,
+    /// `"dctcp"`: DCTCP, RFC 8257 (α with g = 1/16, cwnd·(1 − α/2) per window of ECN-Echo);
+    /// implies ECN ([`TcpConfig::ecn`]) and RFC 8257 §3.2's receiver.
+    #[serde(rename = "dctcp")]
+    Dctcp,
     /// A controller from outside the crate, made by the factory for each connection, with
     /// NewReno's loss recovery (RFC 6582). Not a scenario value: set it in code, in the
     /// [`TcpConfig`] given to [`NetworkBuilder::tcp_config`](crate::NetworkBuilder::tcp_config)
@@ -83,9 +91,16 @@ pub struct TcpConfig {
     /// up and closes with [`TcpEvent::Reset`](crate::tcp::TcpEvent::Reset) (Linux `tcp_retries2` = 15).
     pub max_retransmissions: u32,
     /// The IP fields (DSCP, ECN codepoint) of every segment this endpoint sends; default
-    /// DSCP 0 and Not-ECT, i.e. TOS 0. Not a scenario key: no ECN negotiation (RFC 3168
-    /// §6.1.1) is modelled yet, so an ECT codepoint here marks segments without negotiating.
+    /// DSCP 0 and Not-ECT, i.e. TOS 0. Not a scenario key: an ECT codepoint here marks
+    /// segments without negotiating; negotiated ECN is [`TcpConfig::ecn`].
     pub ip: IpFields,
+    // --- cubic branch (issue 18 part B): ECN, HyStart++ ---
+    /// ECN (RFC 3168): offer it on the SYN (ECE + CWR) or accept it on the SYN-ACK (ECE); once
+    /// both ends agreed, data goes out ECT(0), CE is echoed as ECE until CWR, and the sender
+    /// reduces once per window. Off by default; DCTCP implies it.
+    pub ecn: bool,
+    /// HyStart++ (RFC 9406) in CUBIC's first slow start; on by default (only CUBIC uses it).
+    pub hystart: bool,
 }
 
 impl Default for TcpConfig {
@@ -108,7 +123,47 @@ impl Default for TcpConfig {
             time_wait: SimTime::from_secs(1),
             max_retransmissions: 15,
             ip: IpFields::default(),
+            ecn: false,
+            hystart: true,
         }
+    }
+}
+
+/// A named set of `[tcp]` settings (`[tcp] preset`), applied before the table's other keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+pub enum TcpPreset {
+    /// `"linux"`: a Linux 6.x host's defaults (see [`TcpConfig::linux`]).
+    #[serde(rename = "linux")]
+    Linux,
+}
+
+impl TcpConfig {
+    /// Linux's defaults (6.x, `net.ipv4.tcp_*` sysctls untouched): CUBIC with HyStart
+    /// (`tcp_congestion_control = cubic`, `hystart = 1`), delayed ACKs with the 40 ms minimum
+    /// (`TCP_DELACK_MIN`), min RTO 200 ms (`TCP_RTO_MIN`), max RTO 120 s (`TCP_RTO_MAX`),
+    /// timestamps (`tcp_timestamps = 1`), slow start after idle (`tcp_slow_start_after_idle =
+    /// 1`), initial window 10 (`TCP_INIT_CWND`), no ECN request (`tcp_ecn = 2`: only answer).
+    /// SACK, RACK-TLP and PRR (`tcp_sack = 1`, `tcp_recovery = 1`, PRR always) are set where this
+    /// netsim has them. Sources: docs/tcp.md ("The linux preset").
+    pub fn linux() -> Self {
+        TcpConfig {
+            variant: CcVariant::Cubic,
+            hystart: true,
+            delayed_ack: true,
+            delayed_ack_timeout: SimTime::from_ms(40),
+            min_rto: SimTime::from_ms(200),
+            max_rto: SimTime::from_secs(120),
+            timestamps: true,
+            restart_after_idle: true,
+            initial_cwnd: 10,
+            ecn: false,
+            ..TcpConfig::default()
+        }
+    }
+
+    /// Whether this endpoint negotiates ECN: `ecn`, or DCTCP.
+    pub fn ecn_enabled(&self) -> bool {
+        self.ecn || self.variant == CcVariant::Dctcp
     }
 }
 
@@ -120,7 +175,9 @@ pub const MAX_RCV_BUF: u64 = 1 << 30;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TcpTable {
-    /// `variant`: `"reno"` or `"newreno"`.
+    /// `preset`: `"linux"`; the other keys override it.
+    pub preset: Option<TcpPreset>,
+    /// `variant`: `"reno"`, `"newreno"`, `"cubic"` or `"dctcp"`.
     pub variant: Option<CcVariant>,
     /// `mss` (bytes).
     pub mss: Option<u32>,
@@ -140,12 +197,21 @@ pub struct TcpTable {
     pub timestamps: Option<bool>,
     /// `restart_after_idle`.
     pub restart_after_idle: Option<bool>,
+    /// `ecn`.
+    pub ecn: Option<bool>,
+    /// `hystart`.
+    pub hystart: Option<bool>,
 }
 
 impl From<TcpTable> for TcpConfig {
     fn from(t: TcpTable) -> Self {
-        let d = TcpConfig::default();
+        let d = match t.preset {
+            None => TcpConfig::default(),
+            Some(TcpPreset::Linux) => TcpConfig::linux(),
+        };
         TcpConfig {
+            ecn: t.ecn.unwrap_or(d.ecn),
+            hystart: t.hystart.unwrap_or(d.hystart),
             variant: t.variant.unwrap_or(d.variant),
             mss: t.mss.unwrap_or(d.mss),
             initial_cwnd: t.initial_cwnd.unwrap_or(d.initial_cwnd),
@@ -336,8 +402,8 @@ mod tests {
             d,
             "an empty table is the default"
         );
-        let e = table("variant = \"cubic\"").expect_err("unknown variant");
-        assert!(e.contains("expected `reno` or `newreno`"), "{e}");
+        let e = table("variant = \"cubic2\"").expect_err("unknown variant");
+        assert!(e.contains("unknown variant `cubic2`"), "{e}");
         let e = table("max_rto = \"1s\"").expect_err("not exposed");
         assert!(e.contains("unknown field `max_rto`"), "{e}");
     }

@@ -238,7 +238,7 @@ impl TcpConnection {
             timers: [None; 4],
             rtt: RttEstimator::new(cfg),
             win: Window::new(cfg.mss, iw),
-            cc: Cc::new(cfg.variant, cfg.ca_byte_counting),
+            cc: Cc::new(cfg.variant, cfg.ca_byte_counting, cfg.hystart),
             recovery: Recovery::new(cfg.variant, iss),
             events: VecDeque::with_capacity(8),
             stats: TcpStats::default(),

@@ -42,7 +42,9 @@ impl Recovery {
     pub fn new(variant: CcVariant, iss: SeqNum) -> Self {
         let kind = match variant {
             CcVariant::Reno => RecoveryKind::Reno,
-            CcVariant::NewReno | CcVariant::Custom(_) => RecoveryKind::NewReno,
+            CcVariant::NewReno | CcVariant::Cubic | CcVariant::Dctcp | CcVariant::Custom(_) => {
+                RecoveryKind::NewReno
+            }
         };
         Recovery {
             kind,
