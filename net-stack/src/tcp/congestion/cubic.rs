@@ -72,7 +72,8 @@ impl Cubic {
 
     /// K of the current epoch, if congestion avoidance has begun since the last event.
     pub fn k(&self) -> Option<SimTime> {
-        self.epoch.map(|e| SimTime::from_ps(e.k_ns.saturating_mul(1000)))
+        self.epoch
+            .map(|e| SimTime::from_ps(e.k_ns.saturating_mul(1000)))
     }
 
     /// The current epoch.

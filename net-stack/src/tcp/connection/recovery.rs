@@ -86,6 +86,7 @@ impl TcpConnection {
                 .min(MAX_CWND);
             self.stats.fast_retransmits += 1;
             self.rtx_pending = true;
+            self.ecn_on_loss();
         }
         self.note_window_change(before);
     }
@@ -103,8 +104,14 @@ impl TcpConnection {
         let before = self.window_state();
         let flight_size = self.flight_size();
         let mut restart_rto = true;
+        let hold = self.ecn_hold(ack);
         let r = &mut self.recovery;
         if !r.in_recovery {
+            if hold {
+                // RFC 3168 §6.1.2's reduction window (Linux's and ns-3's CWR state).
+                self.note_window_change(before);
+                return restart_rto;
+            }
             let sample = AckSample {
                 ack,
                 acked,
@@ -164,6 +171,7 @@ impl TcpConnection {
             flight_size: self.flight_size(),
         };
         self.cc.on_congestion_event(now, &mut self.win, &ev);
+        self.ecn_on_loss();
         self.note_window_change(before);
     }
 

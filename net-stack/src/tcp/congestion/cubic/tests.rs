@@ -83,8 +83,15 @@ fn reduction_and_k() {
     let k = 75f64.cbrt() * 1e9;
     assert!((e.k_ns as f64 - k).abs() <= 1.0, "K = {} ns", e.k_ns);
     let w0 = w_cubic(e, 0, SMSS).abs_diff(70 * u64::from(SMSS));
-    assert!(w0 <= 1, "W(0) = cwnd_epoch within a byte (K is truncated): {w0}");
-    assert_eq!(w_cubic(e, e.k_ns, SMSS), 100 * u64::from(SMSS), "W(K) = W_max");
+    assert!(
+        w0 <= 1,
+        "W(0) = cwnd_epoch within a byte (K is truncated): {w0}"
+    );
+    assert_eq!(
+        w_cubic(e, e.k_ns, SMSS),
+        100 * u64::from(SMSS),
+        "W(K) = W_max"
+    );
 }
 
 /// The window follows W_cubic(t) (eq. 1) at several t through the concave and convex
@@ -103,7 +110,10 @@ fn window_follows_w_cubic() {
         let now_ns = t.as_ps() / 1000;
         let exact = w_cubic_f(1000.0, 700.0, at_s) * f64::from(SMSS);
         let int = w_cubic(e, now_ns, SMSS) as f64;
-        assert!((int - exact).abs() <= 1.0, "W_cubic({at_s}) {int} vs {exact}");
+        assert!(
+            (int - exact).abs() <= 1.0,
+            "W_cubic({at_s}) {int} vs {exact}"
+        );
         let ahead = w_cubic_f(1000.0, 700.0, at_s + 0.1) * f64::from(SMSS);
         let cwnd = f64::from(w.cwnd);
         assert!(
@@ -133,7 +143,10 @@ fn reno_friendly_region() {
     // 20 reached after 6·17/9 = 11.3 RTTs, then one segment per RTT.
     let want = 20.0 + (40.0 - 6.0 * 17.0 / 9.0);
     assert!(cubic < est, "Reno-friendly: W_cubic {cubic} < W_est {est}");
-    assert!(est <= want && est > want - 1.5, "α = 1 past cwnd_prior: {est} vs {want}");
+    assert!(
+        est <= want && est > want - 1.5,
+        "α = 1 past cwnd_prior: {est} vs {want}"
+    );
     assert_eq!(w.cwnd, c.w_est(), "cwnd = W_est");
 }
 
