@@ -496,7 +496,7 @@ impl TcpConnection {
         let rtx = self.stats.retransmissions;
         let (repr, payload_len) = self.transmit(now)?;
         let mut ip = self.cfg.ip;
-        if self.ecn.ok {
+        if self.ecn.ok || self.ecn.dctcp {
             let resent = self.stats.retransmissions != rtx;
             ip.ecn = self.ecn.codepoint(payload_len, resent, ip.ecn);
         }

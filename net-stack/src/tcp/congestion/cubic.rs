@@ -38,6 +38,8 @@ pub struct Cubic {
     est_carry: u64,
     /// The remainder of the growth (target − cwnd)·SMSS/cwnd carried to the next ACK.
     cwnd_carry: u64,
+    /// In fast recovery after a reduction (from the duplicate-ACK event to its end).
+    recovering: bool,
 }
 
 /// One congestion-avoidance epoch: W_cubic(t) = C·(t − K)³ + origin, t from `start`.
@@ -62,6 +64,7 @@ impl Cubic {
             w_est: 0,
             est_carry: 0,
             cwnd_carry: 0,
+            recovering: false,
         }
     }
 
@@ -152,7 +155,13 @@ impl CongestionControl for Cubic {
         if w.cwnd < w.ssthresh {
             match &mut self.hystart {
                 Some(h) => h.on_ack(w, ack),
-                None => w.cwnd = w.cwnd.saturating_add(ack.acked.min(w.smss)).min(MAX_CWND),
+                // RFC 3465 §2.2's byte counting with L = 2 (a delayed ACK opens two segments).
+                None => {
+                    w.cwnd = w
+                        .cwnd
+                        .saturating_add(ack.acked.min(2 * w.smss))
+                        .min(MAX_CWND)
+                }
             }
             return;
         }
@@ -160,10 +169,19 @@ impl CongestionControl for Cubic {
     }
 
     fn on_congestion_event(&mut self, _now: SimTime, w: &mut Window, ev: &CongestionEvent) {
-        if let CongestionKind::Timeout { first: false } = ev.kind {
-            // RFC 5681 §3.1: a repeated expiry keeps ssthresh; only the loss window.
-            w.cwnd = w.smss;
-            return;
+        match ev.kind {
+            // RFC 5681 §3.1: a repeated expiry keeps ssthresh; only the loss window. An
+            // expiry during fast recovery keeps the reduction already made for this loss
+            // episode (Linux's `tcp_enter_loss` in the Recovery state): its FlightSize counts
+            // the data sent on the inflated window and would raise ssthresh above it.
+            CongestionKind::Timeout { first } if !first || self.recovering => {
+                self.recovering = false;
+                self.epoch = None;
+                w.cwnd = w.smss;
+                return;
+            }
+            CongestionKind::DuplicateAcks => self.recovering = true,
+            CongestionKind::Timeout { .. } => {}
         }
         if let Some(h) = &mut self.hystart {
             h.on_congestion();
@@ -188,6 +206,7 @@ impl CongestionControl for Cubic {
 
     fn on_recovery_end(&mut self, _now: SimTime, _w: &mut Window) {
         // The epoch starts at the first ACK of congestion avoidance after recovery.
+        self.recovering = false;
         self.epoch = None;
     }
 

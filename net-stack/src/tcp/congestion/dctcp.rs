@@ -2,14 +2,15 @@
 //! once per window of data (§3.3): α ← (1 − g)·α + g·F with g = 1/16, F = marked / acked bytes
 //! of the window; on an ECN-Echo it sets cwnd = ssthresh = cwnd·(1 − α/2) (§3.3 step 8), at
 //! most once per window (the connection's ECN state machine, `connection/ecn.rs`, decides when).
-//! Loss is answered as Reno does (§3.5); window growth is Reno's, by byte counting as Linux.
+//! Loss is answered as Reno does (§3.5); window growth is Reno's, by byte counting as Linux, with
+//! RFC 3465's L = 2 in slow start.
 //!
 //! α is a fixed-point fraction of [`ALPHA_ONE`] (2²⁰), so every decision is integer.
 
 use sim_core::SimTime;
 
 use super::reno::Reno;
-use super::{AckSample, CongestionControl, CongestionEvent, Window};
+use super::{AckSample, CongestionControl, CongestionEvent, MAX_CWND, Window};
 use crate::wire::SeqNum;
 
 /// α = 1 in fixed point.
@@ -92,6 +93,15 @@ impl Dctcp {
 
 impl CongestionControl for Dctcp {
     fn on_ack(&mut self, now: SimTime, w: &mut Window, ack: &AckSample) {
+        if w.cwnd < w.ssthresh {
+            // Appropriate byte counting with L = 2 (RFC 3465 §2.2): a delayed ACK of two
+            // segments opens two, as Linux's and ns-3's DCTCP slow start does.
+            w.cwnd = w
+                .cwnd
+                .saturating_add(ack.acked.min(2 * w.smss))
+                .min(MAX_CWND);
+            return;
+        }
         self.reno.on_ack(now, w, ack);
     }
 

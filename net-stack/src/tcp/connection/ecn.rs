@@ -45,10 +45,12 @@ pub(crate) struct EcnCtl {
 impl EcnCtl {
     /// The ECT codepoint for a segment of `payload` bytes (a retransmission if `rtx`), over
     /// the configured `base`: RFC 3168 §6.1.4–6.1.5 puts ECT(0) on new data only, never on pure
-    /// ACKs or retransmissions; DCTCP marks its retransmissions too.
+    /// ACKs or retransmissions; DCTCP marks every segment, SYN and pure ACKs included, as
+    /// Linux's `tcp_dctcp.c` (`INET_ECN_xmit`) and ns-3's `TcpDctcp` do, so that a step marker
+    /// marks them instead of dropping them.
     #[inline]
     pub fn codepoint(&self, payload: u32, rtx: bool, base: Ecn) -> Ecn {
-        if payload > 0 && (!rtx || self.dctcp) {
+        if self.dctcp || (payload > 0 && !rtx) {
             Ecn::Ect0
         } else {
             base

@@ -213,14 +213,22 @@ fn retransmissions_not_ect() {
     }
 }
 
-/// RFC 8257 §3.2: the DCTCP receiver echoes the CE state of the last data segment; with
+/// DCTCP sends every segment ECT(0), SYNs included (Linux, ns-3), so a marker never drops
+/// them. RFC 8257 §3.2: the DCTCP receiver echoes the CE state of the last data segment; with
 /// delayed ACKs, a change of that state sends at once an ACK for the data before the change
 /// with the old ECE, and the delayed-ACK count restarts.
 #[test]
 fn dctcp_receiver_ce_change() {
     let cfg = ecn_cfg(CcVariant::Dctcp, true);
-    let (mut a, mut b, _, _) = pair(cfg, cfg);
+    let (mut a, mut b, syn, synack) = pair(cfg, cfg);
+    assert_eq!(
+        (syn.ip.ecn, synack.ip.ecn),
+        (Ecn::Ect0, Ecn::Ect0),
+        "DCTCP: all ECT"
+    );
     assert!(b.ecn_negotiated(), "DCTCP implies ECN");
+    let ack = b.poll_transmit(ms(20));
+    assert!(ack.is_none(), "nothing owed yet");
     a.write(100 * u64::from(MSS));
     let data = out(&mut a, ms(20));
     let seq = |i: usize| data[i].repr.seq;
