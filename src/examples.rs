@@ -48,6 +48,10 @@ examples!(
     "maini-dirty-rate",
     "chen-terng-break-time",
     "two-racks",
+    "ns3-r1",
+    "ns3-r2",
+    "ns3-r5",
+    "ns3-r7",
 );
 
 impl Example {

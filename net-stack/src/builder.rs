@@ -334,7 +334,8 @@ impl NetworkBuilder {
         interval: SimTime,
         path: &Path,
     ) -> Result<(), BuildError> {
-        let t = TcpTrace::create(app, interval, path).map_err(|source| BuildError::Pcap {
+        let columns = crate::trace::TcpColumns::for_variant(self.tcp.variant);
+        let t = TcpTrace::create(app, interval, path, columns).map_err(|source| BuildError::Pcap {
             path: path.display().to_string(),
             source,
         })?;
