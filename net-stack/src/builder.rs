@@ -335,10 +335,11 @@ impl NetworkBuilder {
         path: &Path,
     ) -> Result<(), BuildError> {
         let columns = crate::trace::TcpColumns::for_variant(self.tcp.variant);
-        let t = TcpTrace::create(app, interval, path, columns).map_err(|source| BuildError::Pcap {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let t =
+            TcpTrace::create(app, interval, path, columns).map_err(|source| BuildError::Pcap {
+                path: path.display().to_string(),
+                source,
+            })?;
         self.traces.push(Series::Tcp(t));
         Ok(())
     }
