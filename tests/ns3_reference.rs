@@ -73,10 +73,10 @@ fn f(row: &std::collections::BTreeMap<String, String>, key: &str) -> f64 {
 }
 
 /// The last row at or before `t` among `rows` (whose `time_s` increases).
-fn at<'a>(
-    rows: &'a [std::collections::BTreeMap<String, String>],
+fn at(
+    rows: &[std::collections::BTreeMap<String, String>],
     t: f64,
-) -> &'a std::collections::BTreeMap<String, String> {
+) -> &std::collections::BTreeMap<String, String> {
     rows.iter()
         .take_while(|r| f(r, "time_s") <= t + 1e-9)
         .last()
@@ -139,7 +139,7 @@ fn mean(v: impl IntoIterator<Item = f64>) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
-fn bottleneck<'a>(s: &'a serde_json::Value) -> &'a serde_json::Value {
+fn bottleneck(s: &serde_json::Value) -> &serde_json::Value {
     s["queues"]
         .as_array()
         .unwrap()
@@ -274,7 +274,7 @@ fn ns3_r5_dctcp() {
     within(
         "R5 TCP goodput (Mbit/s)",
         m(&|r| r.goodput_mbps),
-        9631.259_635,
+        9_631.259_635,
         192.625,
     );
     within(
@@ -313,5 +313,5 @@ fn ns3_r5_dctcp() {
         3.58,
     );
     let g = m(&|r| r.steady.goodput_mbps.iter().sum());
-    within("R5 TCP goodput 0.5–1 s (Mbit/s)", g, 9637.285_632, 192.746);
+    within("R5 TCP goodput 0.5–1 s (Mbit/s)", g, 9_637.285_632, 192.746);
 }

@@ -78,8 +78,7 @@ impl Dctcp {
             return;
         }
         // Step 5–6: F = marked/acked, α = (1 − g)·α + g·F, in fixed point.
-        if self.bytes_acked > 0 {
-            let gf = (self.bytes_marked << (20 - G_SHIFT)) / self.bytes_acked;
+        if let Some(gf) = (self.bytes_marked << (20 - G_SHIFT)).checked_div(self.bytes_acked) {
             let a = self.alpha - (self.alpha >> G_SHIFT) + gf as u32;
             self.alpha = a.min(ALPHA_ONE);
         }

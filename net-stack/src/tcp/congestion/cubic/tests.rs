@@ -51,7 +51,7 @@ fn run(c: &mut Cubic, w: &mut Window, t0: SimTime, rtts: u64) -> SimTime {
         for i in 0..n {
             c.on_ack(t + SimTime::from_ps(i * step), w, &ack(SMSS));
         }
-        t = t + ms(RTT_MS);
+        t += ms(RTT_MS);
     }
     t
 }
