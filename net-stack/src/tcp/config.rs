@@ -408,6 +408,48 @@ mod tests {
         assert!(e.contains("unknown field `max_rto`"), "{e}");
     }
 
+    /// The cubic-branch keys: `variant` cubic / dctcp, `ecn`, `hystart`, and `preset = "linux"`,
+    /// which sets Linux's defaults and lets the table's other keys override them; an unknown
+    /// preset is refused by name.
+    #[test]
+    fn cubic_keys_and_linux_preset() {
+        let c = table("variant = \"cubic\"\nhystart = false").expect("valid");
+        assert_eq!(
+            (c.variant, c.hystart, c.ecn),
+            (CcVariant::Cubic, false, false)
+        );
+        assert!(TcpConfig::default().hystart, "HyStart++ on by default");
+        let d = table("variant = \"dctcp\"").expect("valid");
+        assert!(d.ecn_enabled() && !d.ecn, "DCTCP implies ECN");
+        assert!(table("ecn = true").expect("valid").ecn_enabled(), "ecn");
+        let l = table("preset = \"linux\"").expect("valid");
+        assert_eq!(l, TcpConfig::linux(), "the preset alone");
+        assert_eq!(l.variant, CcVariant::Cubic, "CUBIC");
+        assert!(l.delayed_ack && l.timestamps && l.restart_after_idle && l.hystart);
+        assert_eq!(
+            (l.delayed_ack_timeout, l.min_rto, l.max_rto),
+            (
+                SimTime::from_ms(40),
+                SimTime::from_ms(200),
+                SimTime::from_secs(120)
+            ),
+            "Linux's timers"
+        );
+        let o = table("preset = \"linux\"\ndelayed_ack = false\nvariant = \"newreno\"").unwrap();
+        assert_eq!(
+            TcpConfig {
+                delayed_ack: true,
+                variant: CcVariant::Cubic,
+                ..o
+            },
+            l,
+            "keys override the preset, nothing else moves"
+        );
+        assert!(l.problems().is_empty(), "the preset is valid");
+        let e = table("preset = \"bsd\"").expect_err("unknown preset");
+        assert!(e.contains("unknown variant `bsd`"), "{e}");
+    }
+
     /// Each rule names its field, and the default configuration breaks none.
     #[test]
     fn problems_name_their_fields() {
