@@ -247,7 +247,10 @@ pub fn icbrt(x: u128) -> u64 {
     let mut r: u64 = 0;
     for bit in (0..43).rev() {
         let c = u128::from(r | (1 << bit));
-        if c * c * c <= x {
+        if c.checked_mul(c)
+            .and_then(|sq| sq.checked_mul(c))
+            .is_some_and(|cube| cube <= x)
+        {
             r |= 1 << bit;
         }
     }
