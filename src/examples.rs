@@ -55,6 +55,10 @@ examples!(
     "incast",
     "ns3-r3",
     "ns3-r4",
+    "ns3-r1",
+    "ns3-r2",
+    "ns3-r5",
+    "ns3-r7",
 );
 
 impl Example {

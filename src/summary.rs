@@ -4,6 +4,8 @@
 //! for the others. Lists are in a fixed order (flows as in the scenario; queues by node, then
 //! port), so the same scenario and seed give byte-identical files apart from `wall_time_s`.
 
+mod ecn;
+
 use net_stack::app::Report;
 use net_stack::socket::SocketId;
 use net_stack::{Network, PacketFates};
@@ -129,6 +131,9 @@ pub struct FlowSummary {
     /// Request-response: longest time between consecutive answers [s].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_gap_s: Option<f64>,
+    /// TCP with ECN negotiated: marks, echoes, reductions and DCTCP's α.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ecn: Option<ecn::EcnFlowSummary>,
 }
 
 /// One device's output queue and wire.
@@ -490,6 +495,7 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
         requests: None,
         answers: None,
         max_gap_s: None,
+        ecn: None,
     };
     match f.kind {
         FlowKind::Ping => {
@@ -544,6 +550,7 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
                 s.tlp_probes = Some(st.tlp_probes).filter(|&n| n > 0);
                 s.max_cwnd_bytes = Some(st.max_cwnd_bytes as u64);
                 s.mean_rtt_s = st.mean_rtt().map(SimTime::as_secs_f64);
+                s.ecn = ecn::ecn_summary(net, sock, f.receiver);
             }
             match (f.kind, f.receiver) {
                 // What reached the receiving application, in order, exactly once.

@@ -392,10 +392,12 @@ impl NetworkBuilder {
         interval: SimTime,
         path: &Path,
     ) -> Result<(), BuildError> {
-        let t = TcpTrace::create(app, interval, path).map_err(|source| BuildError::Pcap {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let columns = crate::trace::TcpColumns::for_variant(self.tcp.variant);
+        let t =
+            TcpTrace::create(app, interval, path, columns).map_err(|source| BuildError::Pcap {
+                path: path.display().to_string(),
+                source,
+            })?;
         self.traces.push(Series::Tcp(t));
         Ok(())
     }

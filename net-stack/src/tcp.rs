@@ -76,10 +76,10 @@ mod sack_tests;
 mod stats;
 
 pub use assembler::Assembler;
-pub use config::{CcVariant, MAX_RCV_BUF, TcpConfig, TcpTable};
+pub use config::{CcVariant, MAX_RCV_BUF, TcpConfig, TcpPreset, TcpTable};
 pub use congestion::{
-    AckSample, Cc, CcClone, CcFactory, CongestionControl, CongestionEvent, CongestionKind,
-    MAX_CWND, Reno, Window,
+    ALPHA_ONE, AckSample, Cc, CcClone, CcFactory, CongestionControl, CongestionEvent,
+    CongestionKind, Cubic, CubicEpoch, Dctcp, HyStart, MAX_CWND, Reno, Window, hystart,
 };
 pub use connection::{TcpConnection, TcpEvent, TcpState};
 pub use ip::{Ecn, IpFields, Transmit};

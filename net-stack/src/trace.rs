@@ -179,9 +179,43 @@ impl LinkTrace {
 /// the connection is in fast recovery, else 0; `reason` is `sample` or `change`).
 pub const HEADER: &str = "time_s,cwnd_bytes,ssthresh_bytes,srtt_s,rto_s,bytes_in_flight,acked_bytes,retransmissions,timeouts,in_recovery,reason\n";
 
+/// The columns a [`TcpTrace`] adds after `reason` for its congestion controller: CUBIC's
+/// `w_max_bytes,k_s` (RFC 9438's W_max and K; K empty before the first epoch), DCTCP's `alpha`
+/// (RFC 8257's α). Other controllers add none, so their files keep [`HEADER`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpColumns {
+    /// No extra column.
+    Plain,
+    /// `w_max_bytes,k_s`.
+    Cubic,
+    /// `alpha`.
+    Dctcp,
+}
+
+impl TcpColumns {
+    /// The columns for connections running `variant`.
+    pub fn for_variant(variant: crate::tcp::CcVariant) -> Self {
+        match variant {
+            crate::tcp::CcVariant::Cubic => TcpColumns::Cubic,
+            crate::tcp::CcVariant::Dctcp => TcpColumns::Dctcp,
+            _ => TcpColumns::Plain,
+        }
+    }
+
+    fn header(self) -> String {
+        let extra = match self {
+            TcpColumns::Plain => "",
+            TcpColumns::Cubic => ",w_max_bytes,k_s",
+            TcpColumns::Dctcp => ",alpha",
+        };
+        format!("{}{extra}\n", HEADER.trim_end())
+    }
+}
+
 /// A time series of one application's TCP connection.
 pub struct TcpTrace {
     app: AppId,
+    columns: TcpColumns,
     socket: Option<SocketId>,
     interval: SimTime,
     path: PathBuf,
@@ -190,14 +224,21 @@ pub struct TcpTrace {
 }
 
 impl TcpTrace {
-    /// A trace of `app`'s first connection, sampled every `interval`, written to `path`.
-    pub fn create(app: AppId, interval: SimTime, path: &Path) -> std::io::Result<Self> {
+    /// A trace of `app`'s first connection, sampled every `interval`, written to `path`, with
+    /// the extra `columns` of its congestion controller.
+    pub fn create(
+        app: AppId,
+        interval: SimTime,
+        path: &Path,
+        columns: TcpColumns,
+    ) -> std::io::Result<Self> {
         Ok(TcpTrace {
             app,
+            columns,
             socket: None,
             interval,
             path: path.to_path_buf(),
-            out: create(path, HEADER)?,
+            out: create(path, &columns.header())?,
             error: None,
         })
     }
@@ -219,7 +260,7 @@ impl TcpTrace {
         }
         let c = &tcp.get(sid).conn;
         let st = c.stats();
-        let r = writeln!(
+        let r = write!(
             self.out,
             "{},{},{},{},{},{},{},{},{},{},{}",
             now.as_secs_f64(),
@@ -234,7 +275,19 @@ impl TcpTrace {
             st.timeouts,
             u8::from(c.in_recovery()),
             reason
-        );
+        )
+        .and_then(|()| match self.columns {
+            TcpColumns::Plain => writeln!(self.out),
+            TcpColumns::Cubic => {
+                let (w_max, k) = c.congestion_control().cubic_state().unwrap_or((0, None));
+                let k = k.map_or(String::new(), |k| k.as_secs_f64().to_string());
+                writeln!(self.out, ",{w_max},{k}")
+            }
+            TcpColumns::Dctcp => {
+                let alpha = c.congestion_control().dctcp_alpha().unwrap_or(0.0);
+                writeln!(self.out, ",{alpha}")
+            }
+        });
         if let Err(e) = r {
             self.error = Some(e);
         }

@@ -23,6 +23,14 @@ pub enum CcVariant {
     #[default]
     #[serde(rename = "newreno")]
     NewReno,
+    /// `"cubic"`: CUBIC, RFC 9438 (β = 0.7, C = 0.4, Reno-friendly region, fast convergence),
+    /// with HyStart++ (RFC 9406) when [`TcpConfig::hystart`]; NewReno's loss recovery.
+    #[serde(rename = "cubic")]
+    Cubic,
+    /// `"dctcp"`: DCTCP, RFC 8257 (α with g = 1/16, cwnd·(1 − α/2) per window of ECN-Echo);
+    /// implies ECN ([`TcpConfig::ecn`]) and RFC 8257 §3.2's receiver.
+    #[serde(rename = "dctcp")]
+    Dctcp,
     /// A controller from outside the crate, made by the factory for each connection, with
     /// NewReno's loss recovery (RFC 6582). Not a scenario value: set it in code, in the
     /// [`TcpConfig`] given to [`NetworkBuilder::tcp_config`](crate::NetworkBuilder::tcp_config)
@@ -83,8 +91,8 @@ pub struct TcpConfig {
     /// up and closes with [`TcpEvent::Reset`](crate::tcp::TcpEvent::Reset) (Linux `tcp_retries2` = 15).
     pub max_retransmissions: u32,
     /// The IP fields (DSCP, ECN codepoint) of every segment this endpoint sends; default
-    /// DSCP 0 and Not-ECT, i.e. TOS 0. Not a scenario key: no ECN negotiation (RFC 3168
-    /// §6.1.1) is modelled yet, so an ECT codepoint here marks segments without negotiating.
+    /// DSCP 0 and Not-ECT, i.e. TOS 0. Not a scenario key: an ECT codepoint here marks
+    /// segments without negotiating; negotiated ECN is [`TcpConfig::ecn`].
     pub ip: IpFields,
     /// Offer SACK-permitted on the SYN (RFC 2018); used when both ends offer it. The receiver
     /// then reports up to 4 SACK blocks (3 with timestamps) and D-SACK (RFC 2883), and the
@@ -95,6 +103,13 @@ pub struct TcpConfig {
     /// Proportional rate reduction (RFC 6937, PRR-SSRB as Linux) as the sending rule of SACK
     /// recovery (needs `sack`); off: RFC 6675's cwnd = ssthresh and send while pipe < cwnd.
     pub prr: bool,
+    // --- cubic branch (issue 18 part B): ECN, HyStart++ ---
+    /// ECN (RFC 3168): offer it on the SYN (ECE + CWR) or accept it on the SYN-ACK (ECE); once
+    /// both ends agreed, data goes out ECT(0), CE is echoed as ECE until CWR, and the sender
+    /// reduces once per window. Off by default; DCTCP implies it.
+    pub ecn: bool,
+    /// HyStart++ (RFC 9406) in CUBIC's first slow start; on by default (only CUBIC uses it).
+    pub hystart: bool,
 }
 
 impl Default for TcpConfig {
@@ -120,7 +135,49 @@ impl Default for TcpConfig {
             sack: false,
             rack_tlp: false,
             prr: false,
+            ecn: false,
+            hystart: true,
         }
+    }
+}
+
+/// A named set of `[tcp]` settings (`[tcp] preset`), applied before the table's other keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+pub enum TcpPreset {
+    /// `"linux"`: a Linux 6.x host's defaults (see [`TcpConfig::linux`]).
+    #[serde(rename = "linux")]
+    Linux,
+}
+
+impl TcpConfig {
+    /// Linux's defaults (6.x, `net.ipv4.tcp_*` sysctls untouched): CUBIC with HyStart
+    /// (`tcp_congestion_control = cubic`, `hystart = 1`), delayed ACKs with the 40 ms minimum
+    /// (`TCP_DELACK_MIN`), min RTO 200 ms (`TCP_RTO_MIN`), max RTO 120 s (`TCP_RTO_MAX`),
+    /// timestamps (`tcp_timestamps = 1`), slow start after idle (`tcp_slow_start_after_idle =
+    /// 1`), initial window 10 (`TCP_INIT_CWND`), no ECN request (`tcp_ecn = 2`: only answer).
+    /// SACK, RACK-TLP and PRR (`tcp_sack = 1`, `tcp_recovery = 1`, PRR always). Sources: docs/tcp.md ("The linux preset").
+    pub fn linux() -> Self {
+        TcpConfig {
+            variant: CcVariant::Cubic,
+            hystart: true,
+            delayed_ack: true,
+            delayed_ack_timeout: SimTime::from_ms(40),
+            min_rto: SimTime::from_ms(200),
+            max_rto: SimTime::from_secs(120),
+            timestamps: true,
+            restart_after_idle: true,
+            initial_cwnd: 10,
+            ecn: false,
+            sack: true,
+            rack_tlp: true,
+            prr: true,
+            ..TcpConfig::default()
+        }
+    }
+
+    /// Whether this endpoint negotiates ECN: `ecn`, or DCTCP.
+    pub fn ecn_enabled(&self) -> bool {
+        self.ecn || self.variant == CcVariant::Dctcp
     }
 }
 
@@ -132,7 +189,9 @@ pub const MAX_RCV_BUF: u64 = 1 << 30;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TcpTable {
-    /// `variant`: `"reno"` or `"newreno"`.
+    /// `preset`: `"linux"`; the other keys override it.
+    pub preset: Option<TcpPreset>,
+    /// `variant`: `"reno"`, `"newreno"`, `"cubic"` or `"dctcp"`.
     pub variant: Option<CcVariant>,
     /// `mss` (bytes).
     pub mss: Option<u32>,
@@ -158,12 +217,21 @@ pub struct TcpTable {
     pub rack_tlp: Option<bool>,
     /// `prr`.
     pub prr: Option<bool>,
+    /// `ecn`.
+    pub ecn: Option<bool>,
+    /// `hystart`.
+    pub hystart: Option<bool>,
 }
 
 impl From<TcpTable> for TcpConfig {
     fn from(t: TcpTable) -> Self {
-        let d = TcpConfig::default();
+        let d = match t.preset {
+            None => TcpConfig::default(),
+            Some(TcpPreset::Linux) => TcpConfig::linux(),
+        };
         TcpConfig {
+            ecn: t.ecn.unwrap_or(d.ecn),
+            hystart: t.hystart.unwrap_or(d.hystart),
             variant: t.variant.unwrap_or(d.variant),
             mss: t.mss.unwrap_or(d.mss),
             initial_cwnd: t.initial_cwnd.unwrap_or(d.initial_cwnd),
@@ -371,8 +439,8 @@ mod tests {
             d,
             "an empty table is the default"
         );
-        let e = table("variant = \"cubic\"").expect_err("unknown variant");
-        assert!(e.contains("expected `reno` or `newreno`"), "{e}");
+        let e = table("variant = \"cubic2\"").expect_err("unknown variant");
+        assert!(e.contains("unknown variant `cubic2`"), "{e}");
         let e = table("max_rto = \"1s\"").expect_err("not exposed");
         assert!(e.contains("unknown field `max_rto`"), "{e}");
     }
@@ -399,6 +467,50 @@ mod tests {
         );
         let e = table("sack = \"yes\"").expect_err("not a boolean");
         assert!(e.contains("invalid type"), "{e}");
+    }
+
+    /// The cubic-branch keys: `variant` cubic / dctcp, `ecn`, `hystart`, and `preset = "linux"`,
+    /// which sets Linux's defaults and lets the table's other keys override them; an unknown
+    /// preset is refused by name.
+    #[test]
+    fn cubic_keys_and_linux_preset() {
+        let c = table("variant = \"cubic\"\nhystart = false").expect("valid");
+        assert_eq!(
+            (c.variant, c.hystart, c.ecn),
+            (CcVariant::Cubic, false, false)
+        );
+        assert!(TcpConfig::default().hystart, "HyStart++ on by default");
+        let d = table("variant = \"dctcp\"").expect("valid");
+        assert!(d.ecn_enabled() && !d.ecn, "DCTCP implies ECN");
+        assert!(table("ecn = true").expect("valid").ecn_enabled(), "ecn");
+        let l = table("preset = \"linux\"").expect("valid");
+        assert_eq!(l, TcpConfig::linux(), "the preset alone");
+        assert_eq!(l.variant, CcVariant::Cubic, "CUBIC");
+        assert!(l.delayed_ack && l.timestamps && l.restart_after_idle && l.hystart);
+        assert!(l.sack && l.rack_tlp && l.prr, "Linux's loss recovery");
+        assert!(l.problems().is_empty(), "a consistent preset");
+        assert_eq!(
+            (l.delayed_ack_timeout, l.min_rto, l.max_rto),
+            (
+                SimTime::from_ms(40),
+                SimTime::from_ms(200),
+                SimTime::from_secs(120)
+            ),
+            "Linux's timers"
+        );
+        let o = table("preset = \"linux\"\ndelayed_ack = false\nvariant = \"newreno\"").unwrap();
+        assert_eq!(
+            TcpConfig {
+                delayed_ack: true,
+                variant: CcVariant::Cubic,
+                ..o
+            },
+            l,
+            "keys override the preset, nothing else moves"
+        );
+        assert!(l.problems().is_empty(), "the preset is valid");
+        let e = table("preset = \"bsd\"").expect_err("unknown preset");
+        assert!(e.contains("unknown variant `bsd`"), "{e}");
     }
 
     /// Each rule names its field, and the default configuration breaks none.

@@ -20,8 +20,14 @@
 //! directly, with no vtable; [`Cc::Custom`] holds any [`CongestionControl`] from outside the
 //! crate, chosen with [`CcVariant::Custom`].
 
+mod cubic;
+mod dctcp;
+pub mod hystart;
 mod reno;
 
+pub use cubic::{Cubic, Epoch as CubicEpoch};
+pub use dctcp::{ALPHA_ONE, Dctcp};
+pub use hystart::HyStart;
 pub use reno::Reno;
 
 use std::any::Any;
@@ -135,6 +141,27 @@ pub trait CongestionControl: CcClone + fmt::Debug {
         let _ = now;
         w.cwnd = w.cwnd.min(iw);
     }
+
+    /// An ECN-Echo the connection answers (RFC 3168 §6.1.2, at most once per window, never
+    /// during fast recovery): set ssthresh and cwnd. By default the reduction of a loss
+    /// ([`CongestionKind::DuplicateAcks`] with `flight_size`) with cwnd = ssthresh and no
+    /// retransmission.
+    fn on_ecn_echo(&mut self, now: SimTime, w: &mut Window, flight_size: u32) {
+        let ev = CongestionEvent {
+            kind: CongestionKind::DuplicateAcks,
+            flight_size,
+        };
+        self.on_congestion_event(now, w, &ev);
+        w.cwnd = w.ssthresh.max(w.smss);
+        self.on_recovery_end(now, w);
+    }
+
+    /// Every ACK of new data on an ECN connection, in or out of recovery: SND.UNA is now
+    /// `una` after `acked` bytes, the ACK carried ECE `ece`, SND.MAX is `snd_max` (DCTCP's
+    /// marked-fraction bookkeeping, RFC 8257 §3.3). Nothing by default.
+    fn on_ack_ecn(&mut self, una: SeqNum, acked: u32, ece: bool, snd_max: SeqNum) {
+        let _ = (una, acked, ece, snd_max);
+    }
 }
 
 /// Cloning and downcasting for boxed controllers; implemented for every
@@ -193,17 +220,34 @@ pub enum Cc {
     /// The RFC 5681 window (slow start, congestion avoidance, eq. 4), for both `reno` and
     /// `newreno` (they differ in fast recovery, which is the connection's).
     Reno(Reno),
+    /// CUBIC (RFC 9438), with HyStart++ (RFC 9406) when on; boxed to keep `Cc` small.
+    Cubic(Box<Cubic>),
+    /// DCTCP (RFC 8257); boxed to keep `Cc` small.
+    Dctcp(Box<Dctcp>),
     /// A controller from outside the crate ([`CcVariant::Custom`]).
     Custom(Box<dyn CongestionControl>),
 }
 
 impl Cc {
     /// A fresh controller for `variant`; `byte_counting` selects byte counting in Reno's
-    /// congestion avoidance ([`TcpConfig::ca_byte_counting`](super::TcpConfig::ca_byte_counting)).
-    pub fn new(variant: CcVariant, byte_counting: bool) -> Self {
+    /// congestion avoidance ([`TcpConfig::ca_byte_counting`](super::TcpConfig::ca_byte_counting)),
+    /// `hystart` HyStart++ in CUBIC's slow start.
+    pub fn new(variant: CcVariant, byte_counting: bool, hystart: bool) -> Self {
         match variant {
             CcVariant::Reno | CcVariant::NewReno => Cc::Reno(Reno::new(byte_counting)),
+            CcVariant::Cubic => Cc::Cubic(Box::new(Cubic::new(hystart))),
+            CcVariant::Dctcp => Cc::Dctcp(Box::default()),
             CcVariant::Custom(make) => Cc::Custom((make.0)()),
+        }
+    }
+
+    /// The controller as a trait object (for the calls off the per-ACK path).
+    fn dyn_mut(&mut self) -> &mut dyn CongestionControl {
+        match self {
+            Cc::Reno(r) => r,
+            Cc::Cubic(c) => c.as_mut(),
+            Cc::Dctcp(d) => d.as_mut(),
+            Cc::Custom(c) => c.as_mut(),
         }
     }
 
@@ -211,6 +255,8 @@ impl Cc {
     pub fn downcast_ref<T: 'static>(&self) -> Option<&T> {
         match self {
             Cc::Reno(r) => (r as &dyn Any).downcast_ref(),
+            Cc::Cubic(c) => (c.as_ref() as &dyn Any).downcast_ref(),
+            Cc::Dctcp(d) => (d.as_ref() as &dyn Any).downcast_ref(),
             Cc::Custom(c) => c.as_any().downcast_ref(),
         }
     }
@@ -220,31 +266,50 @@ impl Cc {
     pub fn on_ack(&mut self, now: SimTime, w: &mut Window, ack: &AckSample) {
         match self {
             Cc::Reno(r) => r.on_ack(now, w, ack),
+            Cc::Cubic(c) => c.on_ack(now, w, ack),
+            Cc::Dctcp(d) => d.on_ack(now, w, ack),
             Cc::Custom(c) => c.on_ack(now, w, ack),
         }
     }
 
     /// See [`CongestionControl::on_congestion_event`].
     pub fn on_congestion_event(&mut self, now: SimTime, w: &mut Window, ev: &CongestionEvent) {
-        match self {
-            Cc::Reno(r) => r.on_congestion_event(now, w, ev),
-            Cc::Custom(c) => c.on_congestion_event(now, w, ev),
-        }
+        self.dyn_mut().on_congestion_event(now, w, ev);
     }
 
     /// See [`CongestionControl::on_recovery_end`].
     pub fn on_recovery_end(&mut self, now: SimTime, w: &mut Window) {
-        match self {
-            Cc::Reno(r) => r.on_recovery_end(now, w),
-            Cc::Custom(c) => c.on_recovery_end(now, w),
-        }
+        self.dyn_mut().on_recovery_end(now, w);
     }
 
     /// See [`CongestionControl::on_idle_restart`].
     pub fn on_idle_restart(&mut self, now: SimTime, w: &mut Window, iw: u32) {
+        self.dyn_mut().on_idle_restart(now, w, iw);
+    }
+
+    /// See [`CongestionControl::on_ecn_echo`].
+    pub fn on_ecn_echo(&mut self, now: SimTime, w: &mut Window, flight_size: u32) {
+        self.dyn_mut().on_ecn_echo(now, w, flight_size);
+    }
+
+    /// See [`CongestionControl::on_ack_ecn`].
+    pub fn on_ack_ecn(&mut self, una: SeqNum, acked: u32, ece: bool, snd_max: SeqNum) {
+        self.dyn_mut().on_ack_ecn(una, acked, ece, snd_max);
+    }
+
+    /// DCTCP's α, when this is DCTCP.
+    pub fn dctcp_alpha(&self) -> Option<f64> {
         match self {
-            Cc::Reno(r) => r.on_idle_restart(now, w, iw),
-            Cc::Custom(c) => c.on_idle_restart(now, w, iw),
+            Cc::Dctcp(d) => Some(d.alpha()),
+            _ => None,
+        }
+    }
+
+    /// CUBIC's (W_max bytes, K), when this is CUBIC.
+    pub fn cubic_state(&self) -> Option<(u32, Option<SimTime>)> {
+        match self {
+            Cc::Cubic(c) => Some((c.w_max(), c.k())),
+            _ => None,
         }
     }
 }
@@ -278,11 +343,11 @@ mod tests {
     /// window at min(iw, cwnd) and ignore the end of recovery.
     #[test]
     fn custom_controller_dispatch() {
-        let mut cc = Cc::new(CcVariant::Custom(CcFactory(fixed)), false);
+        let mut cc = Cc::new(CcVariant::Custom(CcFactory(fixed)), false, false);
         assert!(cc.downcast_ref::<Fixed>().is_some(), "the factory's type");
         assert!(cc.downcast_ref::<Reno>().is_none(), "not Reno");
         assert!(
-            Cc::new(CcVariant::NewReno, false)
+            Cc::new(CcVariant::NewReno, false, false)
                 .downcast_ref::<Reno>()
                 .is_some(),
             "newreno runs Reno's window"

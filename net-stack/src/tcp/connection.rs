@@ -9,6 +9,7 @@
 //! sequence number sent plus one; SND.NXT falls back to SND.UNA after a retransmission timeout
 //! (go-back-N), and everything between them is sent again as the window allows.
 
+mod ecn;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod input;
@@ -30,6 +31,7 @@ use super::ip::{Ecn, Transmit};
 use super::rto::RttEstimator;
 use super::{TcpConfig, TcpStats};
 use crate::wire::{SeqNum, TcpRepr};
+use ecn::EcnCtl;
 use recovery::Recovery;
 use sack_recovery::SackTx;
 use sack_rx::SackRx;
@@ -196,6 +198,8 @@ pub struct TcpConnection {
     pub(crate) cc: Cc,
     /// Loss detection and fast recovery (`connection/recovery.rs`).
     pub(crate) recovery: Recovery,
+    /// ECN negotiation, echo and reaction (`connection/ecn.rs`).
+    pub(crate) ecn: EcnCtl,
     pub(crate) events: VecDeque<TcpEvent>,
     pub(crate) stats: TcpStats,
     /// SACK (RFC 2018) negotiated: both SYNs carried SACK-permitted.
@@ -264,8 +268,9 @@ impl TcpConnection {
             timers: [None; 5],
             rtt: RttEstimator::new(cfg),
             win: Window::new(cfg.mss, iw),
-            cc: Cc::new(cfg.variant, cfg.ca_byte_counting),
+            cc: Cc::new(cfg.variant, cfg.ca_byte_counting, cfg.hystart),
             recovery: Recovery::new(cfg.variant, iss),
+            ecn: EcnCtl::default(),
             events: VecDeque::with_capacity(8),
             stats: TcpStats::default(),
             sack_ok: false,
@@ -285,6 +290,7 @@ impl TcpConnection {
         iss: SeqNum,
     ) -> Self {
         let mut c = Self::blank(now, cfg, local_port, remote_port, iss);
+        c.ecn_init();
         c.state = TcpState::SynSent;
         if let Some(shift) = cfg.window_shift() {
             c.offered_ws = true;
@@ -299,6 +305,8 @@ impl TcpConnection {
     pub fn accept(now: SimTime, cfg: &TcpConfig, syn: &TcpRepr, iss: SeqNum) -> Self {
         let mut c = Self::blank(now, cfg, syn.dst_port, syn.src_port, iss);
         c.state = TcpState::SynReceived;
+        c.ecn_init();
+        c.ecn_on_syn(syn, true);
         c.irs = syn.seq;
         c.rcv_nxt = syn.seq + 1;
         c.apply_peer_syn_options(syn);
@@ -520,6 +528,7 @@ impl TcpConnection {
     /// `connection/output.rs`.
     #[must_use]
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Transmit> {
+        let rtx = self.stats.retransmissions;
         let (repr, payload_len) = if self.sack_ok {
             let mut out = self.transmit::<true>(now)?;
             self.attach_sack(&mut out.0);
@@ -527,10 +536,15 @@ impl TcpConnection {
         } else {
             self.transmit::<false>(now)?
         };
+        let mut ip = self.cfg.ip;
+        if self.ecn.ok || self.ecn.dctcp {
+            let resent = self.stats.retransmissions != rtx;
+            ip.ecn = self.ecn.codepoint(payload_len, resent, ip.ecn);
+        }
         Some(Transmit {
             repr,
             payload_len,
-            ip: self.cfg.ip,
+            ip,
         })
     }
 
@@ -571,6 +585,10 @@ impl TcpConnection {
     /// connection; Not-ECT before any.
     pub fn received_ecn(&self) -> Ecn {
         self.rcv_ecn
+    }
+    /// Whether ECN was negotiated on this connection (RFC 3168 §6.1.1).
+    pub fn ecn_negotiated(&self) -> bool {
+        self.ecn.ok
     }
     /// How many times (cwnd, ssthresh) changed: a cheap trigger for a window trace.
     pub fn cc_changes(&self) -> u64 {

@@ -26,6 +26,14 @@ pub struct TcpStats {
     pub segments_received: u64,
     /// Segments received in IP packets marked CE (RFC 3168 §5).
     pub ce_received: u64,
+    /// ACKs received with ECE set (RFC 3168 §6.1.2), on an ECN connection.
+    pub ece_received: u64,
+    /// Segments sent with ECE set (CE echoes), SYNs excluded.
+    pub ece_sent: u64,
+    /// Segments sent with CWR set (RFC 3168 §6.1.2).
+    pub cwr_sent: u64,
+    /// Window reductions in answer to ECE (at most one per window; ns-3's CA_CWR entries).
+    pub ecn_reductions: u64,
     /// Data segments received out of order (above RCV.NXT).
     pub out_of_order_segments: u64,
     /// Largest congestion window seen (bytes).

@@ -69,6 +69,10 @@ impl TcpFlags {
     pub const PSH: TcpFlags = TcpFlags(0x08);
     /// Acknowledgment field is significant.
     pub const ACK: TcpFlags = TcpFlags(0x10);
+    /// ECN-Echo (RFC 3168 §6.1): congestion experienced, or ECN offered on a SYN.
+    pub const ECE: TcpFlags = TcpFlags(0x40);
+    /// Congestion Window Reduced (RFC 3168 §6.1.2).
+    pub const CWR: TcpFlags = TcpFlags(0x80);
 
     /// Whether every bit of `other` is set.
     #[inline]
@@ -90,6 +94,8 @@ impl fmt::Debug for TcpFlags {
             (0x01, "FIN"),
             (0x04, "RST"),
             (0x08, "PSH"),
+            (0x40, "ECE"),
+            (0x80, "CWR"),
         ];
         let set: Vec<&str> = names
             .iter()

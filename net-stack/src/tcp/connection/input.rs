@@ -96,6 +96,9 @@ impl TcpConnection {
                 TcpState::Established | TcpState::FinWait1 | TcpState::FinWait2
             )
         {
+            if self.ecn.ok {
+                self.ecn_on_data(seg, ecn);
+            }
             self.process_data(now, seg.seq, payload_len);
         }
         // Eighth: FIN, possibly remembered from an earlier out-of-order arrival.
@@ -159,6 +162,7 @@ impl TcpConnection {
         self.irs = seg.seq;
         self.rcv_nxt = seg.seq + 1;
         self.apply_peer_syn_options(seg);
+        self.ecn_on_syn(seg, false);
         match seg.options.window_scale {
             Some(shift) if self.offered_ws => self.snd_shift = shift.min(14),
             // RFC 7323 §2.2: scaling only when both SYNs carry the option.
@@ -215,6 +219,7 @@ impl TcpConnection {
             self.snd_wl1 = seg.seq;
             self.snd_wl2 = ack;
         }
+        let una = self.snd_una;
         if self.sack_ok {
             self.sack_update(now, ack);
         }
@@ -230,6 +235,10 @@ impl TcpConnection {
             self.dup_acks += 1;
             self.stats.dup_acks_received += 1;
             self.on_duplicate_ack(now, ack);
+        }
+        if self.ecn.ok && !seg.flags.contains(TcpFlags::SYN) {
+            let acked = (self.snd_una - una).max(0) as u32;
+            self.ecn_on_ack(now, seg, acked);
         }
         self.update_persist(now);
         true

@@ -23,6 +23,11 @@ impl TcpConnection {
             }
             _ => {}
         }
+        if self.ecn.ce_ack.is_some()
+            && let Some(ack) = self.ecn_take_ce_ack(now)
+        {
+            return Some((ack, 0));
+        }
         if self.rtx_pending {
             self.rtx_pending = false;
             if let Some(out) = self.emit_first_unacked(now) {
@@ -68,6 +73,11 @@ impl TcpConnection {
     /// A header with our ports, ACK number, window and timestamp.
     pub(crate) fn header(&self, now: SimTime, seq: SeqNum, flags: TcpFlags) -> TcpRepr {
         let has_ack = flags.contains(TcpFlags::ACK);
+        let flags = if flags.contains(TcpFlags::SYN) {
+            flags
+        } else {
+            flags | self.ecn_ack_flags()
+        };
         let window = if flags.contains(TcpFlags::SYN) {
             // RFC 7323 §2.2: never scaled in a SYN.
             self.rcv_wnd().min(0xffff) as u16
@@ -96,7 +106,7 @@ impl TcpConnection {
         } else {
             TcpFlags::SYN
         };
-        let mut repr = self.header(now, self.iss, flags);
+        let mut repr = self.header(now, self.iss, flags | self.ecn_syn_flags(passive));
         repr.options.mss = std::num::NonZeroU16::new(self.cfg.mss.min(0xffff) as u16);
         // RFC 2018 §2: offered when configured; the passive side answers only an offer.
         if (passive && self.sack_ok) || (!passive && self.cfg.sack) {
@@ -208,6 +218,7 @@ impl TcpConnection {
         if fin {
             flags = flags | TcpFlags::FIN;
         }
+        flags = flags | self.ecn_cwr_flag(seq, payload);
         let repr = self.header(now, seq, flags);
         let end = seq + payload + u32::from(fin);
         let rtx = seq < self.snd_max;
@@ -259,6 +270,8 @@ impl TcpConnection {
     /// Every segment carries our latest ACK, so any pending or delayed ACK is now sent.
     fn finish(&mut self, now: SimTime, repr: TcpRepr, payload: u32) -> (TcpRepr, u32) {
         self.stats.segments_sent += 1;
+        self.stats.ece_sent +=
+            u64::from(repr.flags.0 & TcpFlags::ECE.0 != 0 && !repr.flags.contains(TcpFlags::SYN));
         if repr.flags.contains(TcpFlags::ACK) {
             self.ack_pending = false;
             self.unacked_segs = 0;

@@ -42,7 +42,9 @@ impl Recovery {
     pub fn new(variant: CcVariant, iss: SeqNum) -> Self {
         let kind = match variant {
             CcVariant::Reno => RecoveryKind::Reno,
-            CcVariant::NewReno | CcVariant::Custom(_) => RecoveryKind::NewReno,
+            CcVariant::NewReno | CcVariant::Cubic | CcVariant::Dctcp | CcVariant::Custom(_) => {
+                RecoveryKind::NewReno
+            }
         };
         Recovery {
             kind,
@@ -87,6 +89,7 @@ impl TcpConnection {
                 .min(MAX_CWND);
             self.stats.fast_retransmits += 1;
             self.rtx_pending = true;
+            self.ecn_on_loss();
         }
         self.note_window_change(before);
     }
@@ -107,8 +110,14 @@ impl TcpConnection {
         let before = self.window_state();
         let flight_size = self.flight_size();
         let mut restart_rto = true;
+        let hold = self.ecn_hold(ack);
         let r = &mut self.recovery;
         if !r.in_recovery {
+            if hold {
+                // RFC 3168 §6.1.2's reduction window (Linux's and ns-3's CWR state).
+                self.note_window_change(before);
+                return restart_rto;
+            }
             let sample = AckSample {
                 ack,
                 acked,
@@ -168,6 +177,7 @@ impl TcpConnection {
             flight_size: self.flight_size(),
         };
         self.cc.on_congestion_event(now, &mut self.win, &ev);
+        self.ecn_on_loss();
         self.note_window_change(before);
     }
 
