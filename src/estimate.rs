@@ -251,6 +251,10 @@ impl Offered {
                 ((request as f64 + response as f64) + segs * TCP_OVERHEAD) * 8.0
                     / secs(interval).max(1e-12)
             }
+            Traffic::Dns(p) => {
+                (f64::from(p.query + p.answer) + 2.0 * UDP_OVERHEAD) * 8.0
+                    / secs(p.interval).max(1e-12)
+            }
         }
     }
 
@@ -284,6 +288,11 @@ impl Offered {
                     (request + response) / segs.max(1.0) + TCP_OVERHEAD,
                 )
             }
+            // A query and its answer per interval.
+            Traffic::Dns(p) => (
+                2.0 * active / secs(p.interval).max(1e-12),
+                f64::from(p.query + p.answer) / 2.0 + UDP_OVERHEAD,
+            ),
         }
     }
 }

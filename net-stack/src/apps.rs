@@ -2,6 +2,7 @@
 //! configure them ([`TrafficTable`] → [`Traffic`], see `traffic.rs`).
 
 mod bulk_send;
+mod dns;
 mod on_off;
 mod packet_sink;
 mod ping;
@@ -9,6 +10,7 @@ mod request_response;
 mod traffic;
 
 pub use bulk_send::{BulkParams, BulkSend};
+pub use dns::{DNS_PORT_BASE, DNS_PORT_RANGE, DnsClient, DnsParams, DnsServer};
 pub use on_off::{OnOff, OnOffConfig, OnOffParams};
 pub use packet_sink::PacketSink;
 pub use ping::{Ping, PingConfig, PingParams, RttStats};

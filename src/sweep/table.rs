@@ -50,6 +50,7 @@ fn flow_metrics(kind: FlowKind) -> &'static [&'static str] {
             "timeouts",
         ],
         FlowKind::Ping => &["goodput_bps", "bytes_delivered", "rtt_avg_s"],
+        FlowKind::Dns => &["goodput_bps", "loss_pct", "rtt_avg_s"],
         _ => &["goodput_bps", "bytes_delivered"],
     }
 }
@@ -70,6 +71,7 @@ pub(crate) fn metric_value(summary: &Summary, col: &str) -> Option<String> {
             "retransmissions" => f.retransmissions.map(|v| v.to_string()),
             "timeouts" => f.timeouts.map(|v| v.to_string()),
             "rtt_avg_s" => f.rtt_avg_s.map(|v| v.to_string()),
+            "loss_pct" => f.loss_pct.map(|v| v.to_string()),
             _ => None,
         };
     }

@@ -22,10 +22,13 @@ use serde::de::{self, Deserializer, Visitor};
 use sim_core::{ByteSize, DataRate, SimTime};
 
 use super::bulk_send::BulkParams;
+use super::dns::DnsParams;
 use super::on_off::OnOffParams;
 use super::ping::PingParams;
 use super::request_response::RequestParams;
-use super::{BulkSend, OnOff, PacketSink, Ping, RequestClient, ResponseServer};
+use super::{
+    BulkSend, DnsClient, DnsServer, OnOff, PacketSink, Ping, RequestClient, ResponseServer,
+};
 use crate::{AppId, BuildError, FieldError, NetworkBuilder, NodeId};
 
 /// The largest UDP or ICMP payload an IPv4 datagram can carry (65 535 − 20 − 8).
@@ -46,16 +49,19 @@ pub enum FlowKind {
     Ping,
     /// Requests and responses over one persistent TCP connection.
     RequestResponse,
+    /// DNS-like UDP queries and answers (D-ITG's DNS test).
+    Dns,
 }
 
 impl FlowKind {
     /// Every kind, in the order the docs list them.
-    pub const ALL: [FlowKind; 5] = [
+    pub const ALL: [FlowKind; 6] = [
         FlowKind::TcpBulk,
         FlowKind::UdpCbr,
         FlowKind::UdpOnOff,
         FlowKind::Ping,
         FlowKind::RequestResponse,
+        FlowKind::Dns,
     ];
 
     /// The name used in scenario files.
@@ -66,6 +72,7 @@ impl FlowKind {
             FlowKind::UdpOnOff => "udp-onoff",
             FlowKind::Ping => "ping",
             FlowKind::RequestResponse => "request-response",
+            FlowKind::Dns => "dns",
         }
     }
 
@@ -83,6 +90,7 @@ impl FlowKind {
             FlowKind::UdpOnOff => OnOffParams::KEYS,
             FlowKind::Ping => PingParams::KEYS,
             FlowKind::RequestResponse => RequestParams::KEYS,
+            FlowKind::Dns => DnsParams::KEYS,
         }
     }
 
@@ -94,6 +102,7 @@ impl FlowKind {
             FlowKind::UdpOnOff => "not a udp-onoff key",
             FlowKind::Ping => "not a ping key",
             FlowKind::RequestResponse => "not a request-response key",
+            FlowKind::Dns => "not a dns key",
         }
     }
 }
@@ -150,16 +159,18 @@ pub struct TrafficTable {
     pub on: Option<SimTime>,
     /// `off` (udp-onoff).
     pub off: Option<SimTime>,
-    /// `interval` (ping, request-response).
+    /// `interval` (ping, request-response, dns).
     pub interval: Option<SimTime>,
     /// `size` (ping).
     pub size: Option<ByteSize>,
     /// `count` (ping).
     pub count: Option<u64>,
-    /// `request` (request-response).
+    /// `request` (request-response, dns).
     pub request: Option<ByteSize>,
-    /// `response` (request-response).
+    /// `response` (request-response, dns).
     pub response: Option<ByteSize>,
+    /// `timeout` (dns).
+    pub timeout: Option<SimTime>,
 }
 
 impl TrafficTable {
@@ -176,6 +187,7 @@ impl TrafficTable {
             ("count", self.count.is_some()),
             ("request", self.request.is_some()),
             ("response", self.response.is_some()),
+            ("timeout", self.timeout.is_some()),
         ];
         present.into_iter().filter(|p| p.1).map(|p| p.0).collect()
     }
@@ -194,6 +206,8 @@ pub enum Traffic {
     Ping(PingParams),
     /// `request-response`: [`RequestClient`] and [`ResponseServer`].
     RequestResponse(RequestParams),
+    /// `dns`: [`DnsClient`] and [`DnsServer`].
+    Dns(DnsParams),
 }
 
 /// Which end of a flow an install error is about.
@@ -228,6 +242,7 @@ impl Traffic {
             FlowKind::RequestResponse => {
                 Traffic::RequestResponse(RequestParams::read(table, what, &mut errors))
             }
+            FlowKind::Dns => Traffic::Dns(DnsParams::read(table, what, &mut errors)),
         };
         if errors.is_empty() {
             Ok(traffic)
@@ -244,13 +259,15 @@ impl Traffic {
             Traffic::UdpOnOff(_) => FlowKind::UdpOnOff,
             Traffic::Ping(_) => FlowKind::Ping,
             Traffic::RequestResponse(_) => FlowKind::RequestResponse,
+            Traffic::Dns(_) => FlowKind::Dns,
         }
     }
 
     /// Installs the flow with index `i`: the sender on host `src` (started at `start`, stopped
     /// at `stop`) and the receiver, if the kind has one, on host `dst` (running throughout).
     /// Flow `i`'s receiver listens on port 40 000 + i, its UDP sender sends from 10 000 + i, a
-    /// ping uses ICMP identifier i + 1. Returns (sender, receiver), or the end whose port or
+    /// ping uses ICMP identifier i + 1, a dns client receives on its query ports
+    /// ([`DnsParams::port`]). Returns (sender, receiver), or the end whose port or
     /// identifier is taken.
     pub fn install(
         &self,
@@ -296,6 +313,23 @@ impl Traffic {
                 let server = ResponseServer::new(p.request, p.response);
                 let server = b.add_app(dst, flow, Box::new(server), SimTime::ZERO, None);
                 b.listen_tcp(server, sink_port).map_err(at_dst)?;
+                (client, Some(server))
+            }
+            Traffic::Dns(p) => {
+                let client = DnsClient::new(p, dst_ip, sink_port, i);
+                let ports: Vec<u16> = client.ports().collect();
+                let client = b.add_app(src, flow, Box::new(client), start, stop);
+                for port in ports {
+                    b.bind_udp(client, port).map_err(|e| (End::Src, e))?;
+                }
+                let server = b.add_app(
+                    dst,
+                    flow,
+                    Box::new(DnsServer::new(p.answer)),
+                    SimTime::ZERO,
+                    None,
+                );
+                b.bind_udp(server, sink_port).map_err(at_dst)?;
                 (client, Some(server))
             }
         })
@@ -430,7 +464,7 @@ mod tests {
         let sample = |key: &str| match key {
             "bytes" => "\"1MB\"",
             "rate" => "\"1Mbps\"",
-            "on" | "off" | "interval" => "\"1ms\"",
+            "on" | "off" | "interval" | "timeout" => "\"1ms\"",
             _ => "100",
         };
         let mut all: Vec<&str> = FlowKind::ALL
