@@ -48,6 +48,7 @@ examples!(
     "maini-dirty-rate",
     "chen-terng-break-time",
     "two-racks",
+    "arora2013-testbed",
 );
 
 impl Example {

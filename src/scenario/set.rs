@@ -150,6 +150,7 @@ pub(crate) enum Schema {
     Link,
     Controller,
     ControllerExtra,
+    SharedCpu,
     Tcp,
     Flow,
     Host,
@@ -178,6 +179,7 @@ impl Schema {
             Schema::Link => fields_of::<net_stack::LinkConfig>(),
             Schema::Controller => fields_of::<openflow::config::ControllerConfig>(),
             Schema::ControllerExtra => fields_of::<openflow::config::ExtraControllerTable>(),
+            Schema::SharedCpu => fields_of::<openflow::timing::SharedCpuConfig>(),
             Schema::Tcp => fields_of::<net_stack::tcp::TcpConfig>(),
             Schema::Flow => fields_of::<raw::FlowTable>(),
             Schema::Host => fields_of::<raw::HostTable>(),
@@ -205,6 +207,7 @@ impl Schema {
             (Schema::Root, "event") => Child::Array(Schema::Event),
             (Schema::Topology, "link" | "bottleneck") => Child::Table(Schema::Link),
             (Schema::Controller, "extra") => Child::Array(Schema::ControllerExtra),
+            (Schema::Controller, "shared_cpu") => Child::Table(Schema::SharedCpu),
             (Schema::Vm, "workload") => Child::Table(Schema::Workload),
             _ => Child::Value,
         }
