@@ -248,3 +248,86 @@ fn path_flip_flips_every_period() {
         );
     }
 }
+
+/// Bad values of the new keys are refused by `check` and `run` alike with exit code 1, a
+/// sentence naming the key, and the line of the value (never a panic): a zero frame time, a
+/// shared CPU naming an unknown switch or a host, a zero flip period, a DNS timeout longer
+/// than 16 383 intervals, a dns key on a ping flow.
+#[test]
+fn bad_new_keys_are_refused_at_their_line() {
+    let cases: [(&str, &str, &[&str]); 6] = [
+        (
+            "[controller]\napp = \"path-flip\"\nshared_cpu = { frame_time = \"0s\" }\n",
+            "",
+            &[
+                "`frame_time` of the shared CPU must be greater than zero",
+                "bad.toml:5:",
+            ],
+        ),
+        (
+            "[controller]\napp = \"path-flip\"\nshared_cpu = { frame_time = \"1us\", switches = [\"os1\", \"zz\"] }\n",
+            "",
+            &[
+                "unknown switch `zz` in `shared_cpu.switches`",
+                "bad.toml:5:",
+            ],
+        ),
+        (
+            "[controller]\napp = \"path-flip\"\nshared_cpu = { frame_time = \"1us\", switches = [\"oh1\"] }\n",
+            "",
+            &[
+                "`oh1` is a host; the shared CPU serves switches",
+                "bad.toml:5:",
+            ],
+        ),
+        (
+            "[controller]\napp = \"path-flip\"\nflip_period = \"0s\"\n",
+            "",
+            &["`flip_period` must be greater than zero", "bad.toml:5:"],
+        ),
+        (
+            "",
+            "kind = \"dns\"\ninterval = \"10us\"\ntimeout = \"1s\"\n",
+            &[
+                "`timeout` of flow `d`",
+                "spans 100000 intervals; at most 16383",
+                "bad.toml:11:",
+            ],
+        ),
+        (
+            "",
+            "kind = \"ping\"\ntimeout = \"1s\"\n",
+            &[
+                "`timeout` does not apply to flow `d`, which is ping",
+                "bad.toml:10:",
+            ],
+        ),
+    ];
+    for (controller, flow, needles) in cases {
+        let text = format!(
+            "name = \"bad\"\nduration = \"1s\"\n{controller}[topology]\nkind = \"arora2013\"\n[[flow]]\nname = \"d\"\nsrc = \"oh1\"\ndst = \"oh2\"\n{}",
+            if flow.is_empty() {
+                "kind = \"ping\"\n"
+            } else {
+                flow
+            }
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, &text).unwrap();
+        for cmd in ["check", "run"] {
+            let mut args = vec!["--quiet", cmd, file.to_str().unwrap()];
+            let out = dir.path().join("out");
+            if cmd == "run" {
+                args.extend(["--out", out.to_str().unwrap()]);
+            }
+            let o = run(&args);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(1), "{cmd} {text}: {err}");
+            assert!(!err.contains("panicked"), "{err}");
+            for n in needles {
+                assert!(err.contains(n), "{cmd}: {n:?} not in:\n{err}\nfor:\n{text}");
+            }
+        }
+    }
+}
