@@ -552,7 +552,8 @@ mod tests {
                 "udp-cbr",
                 "udp-onoff",
                 "ping",
-                "request-response"
+                "request-response",
+                "dns"
             ],
             "FlowKind"
         );
