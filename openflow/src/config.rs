@@ -438,4 +438,30 @@ mod tests {
         };
         assert!(ok.problems().is_empty(), "ECMP with app = none is fine");
     }
+
+    /// `shared_cpu` reads as a table and reaches the plane; `flip_period` defaults to 1 s and
+    /// reaches the apps; their problems are named by dotted key.
+    #[test]
+    fn shared_cpu_and_flip_period() {
+        let d = ControllerConfig::default();
+        assert_eq!(d.shared_cpu, None);
+        assert_eq!(d.flip_period, SimTime::from_secs(1));
+        let c = table(
+            "app = \"path-flip\"\nflip_period = \"500ms\"\n[shared_cpu]\nframe_time = \"80.444us\"\nswitches = [\"os1\"]",
+        )
+        .expect("valid");
+        assert_eq!(c.app, AppKind::PathFlip);
+        assert_eq!(c.app_config().flip_period, SimTime::from_ms(500));
+        let cpu = c.plane_config().shared_cpu.expect("reaches the plane");
+        assert_eq!(cpu.frame_time, SimTime::from_ns(80_444));
+        assert_eq!(cpu.queue, 1000);
+        assert!(c.problems().is_empty());
+        let c = table("flip_period = \"0s\"\nshared_cpu = { frame_time = \"0s\", queue = 0 }")
+            .expect("parses");
+        let fields: Vec<_> = c.problems().iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["flip_period", "shared_cpu.frame_time", "shared_cpu.queue"]
+        );
+    }
 }
