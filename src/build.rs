@@ -505,8 +505,8 @@ fn add_timeseries(
             (FlowKind::TcpBulk | FlowKind::RequestResponse, _) => {
                 b.trace_tcp(f.sender, interval, &path).map_err(at)?
             }
-            // Pings count their replies at the sender.
-            (FlowKind::Ping, _) | (_, None) => {
+            // Pings and DNS clients count their replies at the sender.
+            (FlowKind::Ping | FlowKind::Dns, _) | (_, None) => {
                 b.trace_flow(f.sender, interval, &path).map_err(at)?
             }
             (_, Some(rx)) => b.trace_flow(rx, interval, &path).map_err(at)?,

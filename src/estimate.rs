@@ -257,6 +257,10 @@ impl Offered {
                 ((p.request + p.response) as f64 + (segs + 6.0) * TCP_OVERHEAD) * 8.0
                     / secs(p.interval).max(1e-12)
             }
+            Traffic::Dns(p) => {
+                (f64::from(p.query + p.answer) + 2.0 * UDP_OVERHEAD) * 8.0
+                    / secs(p.interval).max(1e-12)
+            }
         }
     }
 
@@ -299,6 +303,11 @@ impl Offered {
                     (request + response) / (segs + 6.0) + TCP_OVERHEAD,
                 )
             }
+            // A query and its answer per interval.
+            Traffic::Dns(p) => (
+                2.0 * active / secs(p.interval).max(1e-12),
+                f64::from(p.query + p.answer) / 2.0 + UDP_OVERHEAD,
+            ),
         }
     }
 }

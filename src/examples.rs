@@ -59,6 +59,7 @@ examples!(
     "ns3-r2",
     "ns3-r5",
     "ns3-r7",
+    "arora2013-testbed",
 );
 
 impl Example {

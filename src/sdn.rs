@@ -32,6 +32,7 @@ pub fn install(
         return Ok(());
     }
     check_switches(b, c, source)?;
+    check_shared_cpu(b, c, source)?;
     let app_config = c.app_config();
     let mut specs = vec![spec(
         &c.name,
@@ -160,6 +161,33 @@ fn check_switches(
             format!("switch `{}` has no controller", n.name),
             Some("list it in one controller's `switches`, or leave `[controller] switches` out so that the first controller takes every switch no other lists".into()),
         ));
+    }
+    Ok(())
+}
+
+/// Every name in `shared_cpu.switches` is a switch of the topology.
+fn check_shared_cpu(
+    b: &NetworkBuilder,
+    c: &ControllerConfig,
+    source: &ScenarioSource,
+) -> Result<(), ScenarioError> {
+    let Some(list) = c.shared_cpu.as_ref().and_then(|s| s.switches.as_ref()) else {
+        return Ok(());
+    };
+    let nodes = b.nodes();
+    for (j, name) in list.iter().enumerate() {
+        let problem = match nodes.iter().find(|n| &n.name == name) {
+            None => format!("unknown switch `{name}` in `shared_cpu.switches`"),
+            Some(n) if !n.is_switch() => {
+                format!("`{name}` is a host; the shared CPU serves switches")
+            }
+            Some(_) => continue,
+        };
+        let at = source
+            .span_of_key(&format!("controller.shared_cpu.switches.{j}"))
+            .or_else(|| source.span_of_key("controller.shared_cpu.switches"))
+            .unwrap_or(0..0);
+        return Err(source.error_at(at, problem, None));
     }
     Ok(())
 }

@@ -134,6 +134,22 @@ pub struct FlowSummary {
     /// TCP with ECN negotiated: marks, echoes, reductions and DCTCP's α.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ecn: Option<ecn::EcnFlowSummary>,
+    /// DNS: queries sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queries: Option<u64>,
+    /// DNS: queries answered within their timeout (`lost` counts those whose timeout passed
+    /// unanswered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answered: Option<u64>,
+    /// DNS: answers that came after their query's timeout (their queries count as lost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late: Option<u64>,
+    /// DNS: lost × 100 / (answered + lost).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss_pct: Option<f64>,
+    /// DNS: 99th percentile of the answered queries' RTTs [s] (nearest rank).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rtt_p99_s: Option<f64>,
 }
 
 /// One device's output queue and wire.
@@ -197,6 +213,10 @@ pub struct SwitchSummary {
     pub buffers_expired: u64,
     /// OpenFlow errors sent (extension).
     pub errors: u64,
+    /// Frames dropped because the shared CPU's queue was full (extension,
+    /// `[controller] shared_cpu`; omitted when zero).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cpu_drops: u64,
 }
 
 /// One migration.
@@ -450,6 +470,7 @@ fn switch_summaries(net: &Network) -> Vec<SwitchSummary> {
                 packets_sent: c.packets_sent,
                 buffers_expired: c.buffers_expired,
                 errors: c.errors,
+                cpu_drops: s.cpu_drops,
             }
         })
         .collect()
@@ -496,6 +517,11 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
         answers: None,
         max_gap_s: None,
         ecn: None,
+        queries: None,
+        answered: None,
+        late: None,
+        loss_pct: None,
+        rtt_p99_s: None,
     };
     match f.kind {
         FlowKind::Ping => {
@@ -524,6 +550,21 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
             s.timeouts = Some(p.timeouts);
             s.packets_delivered = c.packets_received;
             s.bytes_delivered = c.bytes_received;
+        }
+        FlowKind::Dns => {
+            // Answers are what the querying application receives back.
+            let Report::Dns(dns) = &report else {
+                unreachable!("a dns flow's client reports {report:?}")
+            };
+            s.packets_delivered = dns.answered();
+            s.bytes_delivered = sent.bytes_received;
+            s.queries = Some(dns.queries());
+            s.answered = Some(dns.answered());
+            s.lost = Some(dns.lost(end));
+            s.late = Some(dns.late);
+            s.loss_pct = Some(dns.loss_pct(end));
+            s.rtt_avg_s = dns.rtt_mean().map(SimTime::as_secs_f64);
+            s.rtt_p99_s = dns.rtt_p99().map(SimTime::as_secs_f64);
         }
         FlowKind::TcpBulk | FlowKind::RequestResponse => {
             let (sock, end) = match &report {

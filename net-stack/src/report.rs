@@ -9,6 +9,7 @@
 //! ```text
 //!   Application::report() ──► Report::Bulk(BulkReport) | Ping(PingReport) | Sink(SinkReport)
 //!                              | RequestClient(RequestReport) | Migration(MigrationReport)
+//!                              | Dns(DnsReport)
 //!                              | Counters(AppReport)            (on-off, servers, coordinators)
 //! ```
 
@@ -41,6 +42,8 @@ pub enum Report {
     HttpProbe(ProbeReport),
     /// A workload generator's counters ([`crate::apps::workload::WorkloadGen`]).
     Workload(crate::apps::workload::WorkloadReport),
+    /// A DNS-like query client ([`crate::apps::DnsClient`]).
+    Dns(DnsReport),
 }
 
 impl Report {
@@ -58,6 +61,7 @@ impl Report {
                 bytes_received: r.bytes_delivered,
                 ..AppReport::default()
             },
+            Report::Dns(r) => r.counters.clone(),
             Report::Migration(r) => AppReport {
                 bytes_sent: r.bytes_written,
                 ..AppReport::default()
@@ -153,6 +157,76 @@ pub struct ProbeReport {
     pub timeouts: u64,
 }
 
+/// A DNS-like client's results ([`crate::apps::DnsClient`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DnsReport {
+    /// Queries sent (`packets_sent`) and answers received, late ones included
+    /// (`packets_received`).
+    pub counters: AppReport,
+    /// How long a query waits for its answer.
+    pub timeout: SimTime,
+    /// The RTT of each query answered within the timeout, in arrival order.
+    pub rtts: Vec<SimTime>,
+    /// Send times of the queries not answered within the timeout (late ones included), and
+    /// of those still waiting at the end, in order.
+    pub unanswered: Vec<SimTime>,
+    /// Answers that arrived after their query's timeout.
+    pub late: u64,
+    /// Answers for no waiting query (a duplicate, or a slot reused since).
+    pub stray: u64,
+}
+
+impl DnsReport {
+    /// Queries sent.
+    pub fn queries(&self) -> u64 {
+        self.counters.packets_sent
+    }
+
+    /// Queries answered within the timeout.
+    pub fn answered(&self) -> u64 {
+        self.rtts.len() as u64
+    }
+
+    /// Queries lost by the end of a run at `end`: unanswered although their timeout had
+    /// passed (sent at or before `end − timeout`).
+    pub fn lost(&self, end: SimTime) -> u64 {
+        self.unanswered
+            .iter()
+            .filter(|&&t| t + self.timeout <= end)
+            .count() as u64
+    }
+
+    /// `lost(end)` as a percentage of the queries whose fate is known at `end` (answered or
+    /// lost); 0 with none.
+    pub fn loss_pct(&self, end: SimTime) -> f64 {
+        let lost = self.lost(end);
+        let known = self.answered() + lost;
+        if known == 0 {
+            0.0
+        } else {
+            lost as f64 * 100.0 / known as f64
+        }
+    }
+
+    /// Mean RTT of the answered queries.
+    pub fn rtt_mean(&self) -> Option<SimTime> {
+        let n = self.rtts.len() as u128;
+        let sum: u128 = self.rtts.iter().map(|t| u128::from(t.as_ps())).sum();
+        (n > 0).then(|| SimTime::from_ps((sum / n) as u64))
+    }
+
+    /// The 99th percentile of the RTTs (nearest rank: the ⌈0.99·n⌉-th smallest).
+    pub fn rtt_p99(&self) -> Option<SimTime> {
+        let mut v = self.rtts.clone();
+        let n = v.len();
+        if n == 0 {
+            return None;
+        }
+        let rank = (99 * n).div_ceil(100);
+        Some(*v.select_nth_unstable(rank - 1).1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +244,35 @@ mod tests {
         let mut m = MigrationReport::new(Algorithm::Precopy, false);
         m.bytes_written = 42;
         assert_eq!(Report::Migration(m).counters().bytes_sent, 42);
+    }
+
+    /// DNS loss counts only queries whose timeout has passed; the percentage is over the
+    /// queries with a known fate; p99 is the nearest rank (the 99th of 100 samples, the
+    /// 100th of 101).
+    #[test]
+    fn dns_derived_values() {
+        let ms = SimTime::from_ms;
+        let mut r = DnsReport {
+            timeout: ms(10),
+            unanswered: vec![ms(1), ms(95)],
+            rtts: (1..=100).map(SimTime::from_us).collect(),
+            ..DnsReport::default()
+        };
+        assert_eq!(
+            r.lost(ms(100)),
+            1,
+            "the query of 95 ms may still be answered"
+        );
+        assert_eq!(r.lost(ms(105)), 2, "the cutoff is inclusive");
+        assert!((r.loss_pct(ms(100)) - 100.0 / 101.0).abs() < 1e-12);
+        assert_eq!(r.rtt_mean(), Some(SimTime::from_ns(50_500)));
+        assert_eq!(r.rtt_p99(), Some(SimTime::from_us(99)));
+        r.rtts.push(SimTime::from_us(101));
+        assert_eq!(
+            r.rtt_p99(),
+            Some(SimTime::from_us(100)),
+            "⌈0.99 · 101⌉ = 100"
+        );
+        assert_eq!(DnsReport::default().rtt_p99(), None);
     }
 }

@@ -14,7 +14,7 @@ use sim_core::SimTime;
 
 use crate::controller::{AppConfig, AppKind, ShimKind};
 use crate::plane::PlaneConfig;
-use crate::timing::{self, Delay, SwitchTiming};
+use crate::timing::{self, Delay, SharedCpuConfig, SwitchTiming};
 
 /// `[controller] switch_timing`: the switches' per-packet and per-message latencies.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize)]
@@ -79,6 +79,12 @@ pub struct ControllerConfig {
     /// `processing_time`: the controller's time per message (a delay distribution). Default
     /// per `switch_timing`.
     pub processing_time: Delay,
+    /// `shared_cpu`: one CPU that a set of switches share (seed 001's Mininet), on top of
+    /// `switch_timing`. Default none.
+    pub shared_cpu: Option<SharedCpuConfig>,
+    /// `flip_period`: how often the `path-flip` app moves its pairs to the other path.
+    /// Default 1 s (seed 001 §3.3); never zero.
+    pub flip_period: SimTime,
     /// Whether `app` and `apps` were written.
     app_keys: (bool, bool),
 }
@@ -136,6 +142,10 @@ pub struct ControllerTable {
     pub switch_timing: Option<SwitchTimingPreset>,
     /// `processing_time`.
     pub processing_time: Option<Delay>,
+    /// `shared_cpu`.
+    pub shared_cpu: Option<SharedCpuConfig>,
+    /// `flip_period`.
+    pub flip_period: Option<SimTime>,
 }
 
 /// A `[[controller.extra]]` table as a scenario writes it.
@@ -204,6 +214,10 @@ impl From<ControllerTable> for ControllerConfig {
             channel_latency,
             switch_timing,
             processing_time,
+            shared_cpu: t.shared_cpu,
+            flip_period: t
+                .flip_period
+                .unwrap_or(crate::controller::DEFAULT_FLIP_PERIOD),
             app_keys,
         }
     }
@@ -279,6 +293,22 @@ impl ControllerConfig {
                 .with_help("give `[controller]` an `app` (or `apps`) as well"),
             );
         }
+        if self.flip_period == SimTime::ZERO {
+            out.push(FieldError::new(
+                "flip_period",
+                "`flip_period` must be greater than zero",
+                "zero",
+            ));
+        }
+        for mut e in self.shared_cpu.iter().flat_map(SharedCpuConfig::problems) {
+            e.field = match e.field {
+                "frame_time" => "shared_cpu.frame_time",
+                "queue" => "shared_cpu.queue",
+                "switches" => "shared_cpu.switches",
+                _ => "shared_cpu",
+            };
+            out.push(e);
+        }
         if self.switches.as_ref().is_some_and(Vec::is_empty) {
             out.push(
                 FieldError::new("switches", "`switches` is empty", "empty").with_help(
@@ -327,6 +357,7 @@ impl ControllerConfig {
     pub fn app_config(&self) -> AppConfig {
         AppConfig {
             stats_interval: self.stats_interval,
+            flip_period: self.flip_period,
             ..AppConfig::default()
         }
     }
@@ -342,6 +373,7 @@ impl ControllerConfig {
             channel_latency: self.channel_latency,
             controller_processing: self.processing_time,
             timing: self.switch_timing.timing(),
+            shared_cpu: self.shared_cpu.clone(),
             ..PlaneConfig::default()
         }
     }
@@ -405,5 +437,31 @@ mod tests {
             ..ControllerConfig::default()
         };
         assert!(ok.problems().is_empty(), "ECMP with app = none is fine");
+    }
+
+    /// `shared_cpu` reads as a table and reaches the plane; `flip_period` defaults to 1 s and
+    /// reaches the apps; their problems are named by dotted key.
+    #[test]
+    fn shared_cpu_and_flip_period() {
+        let d = ControllerConfig::default();
+        assert_eq!(d.shared_cpu, None);
+        assert_eq!(d.flip_period, SimTime::from_secs(1));
+        let c = table(
+            "app = \"path-flip\"\nflip_period = \"500ms\"\n[shared_cpu]\nframe_time = \"80.444us\"\nswitches = [\"os1\"]",
+        )
+        .expect("valid");
+        assert_eq!(c.app, AppKind::PathFlip);
+        assert_eq!(c.app_config().flip_period, SimTime::from_ms(500));
+        let cpu = c.plane_config().shared_cpu.expect("reaches the plane");
+        assert_eq!(cpu.frame_time, SimTime::from_ns(80_444));
+        assert_eq!(cpu.queue, 1000);
+        assert!(c.problems().is_empty());
+        let c = table("flip_period = \"0s\"\nshared_cpu = { frame_time = \"0s\", queue = 0 }")
+            .expect("parses");
+        let fields: Vec<_> = c.problems().iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            ["flip_period", "shared_cpu.frame_time", "shared_cpu.queue"]
+        );
     }
 }

@@ -59,7 +59,7 @@ use sim_core::{RngStream, RngStreams, SimTime};
 use crate::capture::ChannelCapture;
 use crate::controller::{Controller, SwitchInfo, SwitchLink, Topology};
 use crate::switch::{ControlMessage, Switch, SwitchConfig};
-use crate::timing::{Delay, ProcessingQueue, SwitchTiming};
+use crate::timing::{Delay, ProcessingQueue, SharedCpu, SharedCpuConfig, SwitchTiming};
 use events::{InFlight, Step};
 
 /// Parameters of the OpenFlow plane.
@@ -73,6 +73,8 @@ pub struct PlaneConfig {
     pub timing: SwitchTiming,
     /// Template for every switch (its `datapath_id` and `n_ports` are set per switch).
     pub switch: SwitchConfig,
+    /// One CPU shared by a set of switches, in front of their pipelines ([`SharedCpu`]).
+    pub shared_cpu: Option<SharedCpuConfig>,
 }
 
 impl Default for PlaneConfig {
@@ -82,6 +84,7 @@ impl Default for PlaneConfig {
             controller_processing: Delay::Fixed(SimTime::ZERO),
             timing: SwitchTiming::seed000(),
             switch: SwitchConfig::default(),
+            shared_cpu: None,
         }
     }
 }
@@ -118,6 +121,10 @@ pub struct SwitchNode {
     busy_until: SimTime,
     /// The switch's CPU when it has a processing capacity.
     cpu: Option<ProcessingQueue>,
+    /// Whether its frames queue for the plane's [`SharedCpu`].
+    on_shared_cpu: bool,
+    /// Frames dropped because the shared CPU's queue was full.
+    pub cpu_drops: u64,
     /// The time of its latest expiry event still meant (an earlier-fired one is stale).
     expiry_at: Option<SimTime>,
     /// Its latency draws.
@@ -144,6 +151,8 @@ pub struct OpenFlowPlane {
     specs: Vec<ControllerSpec>,
     controllers: Vec<ControllerNode>,
     switches: Vec<SwitchNode>,
+    /// The CPU that switches with `on_shared_cpu` share.
+    shared_cpu: Option<SharedCpu>,
     /// Switch index by node index (`u32::MAX` = not a switch).
     by_node: Vec<u32>,
     in_flight: InFlight,
@@ -194,6 +203,7 @@ impl OpenFlowPlane {
             specs,
             controllers: Vec::new(),
             switches: Vec::new(),
+            shared_cpu: None,
             by_node: Vec::new(),
             in_flight: InFlight::default(),
             startup: VecDeque::new(),
@@ -223,6 +233,11 @@ impl OpenFlowPlane {
     /// Every controller, in the order given (after [`SwitchPlane::attach`]).
     pub fn controllers(&self) -> &[ControllerNode] {
         &self.controllers
+    }
+
+    /// The shared CPU, if the plane has one.
+    pub fn shared_cpu(&self) -> Option<&SharedCpu> {
+        self.shared_cpu.as_ref()
     }
 
     /// Messages apps addressed to a switch of another controller (dropped).
@@ -476,12 +491,19 @@ impl SwitchPlane for OpenFlowPlane {
                 controller: 0,
                 busy_until: SimTime::ZERO,
                 cpu: self.config.timing.processing_queue(),
+                on_shared_cpu: self
+                    .config
+                    .shared_cpu
+                    .as_ref()
+                    .is_some_and(|c| c.serves(&node.name)),
+                cpu_drops: 0,
                 expiry_at: None,
                 rng: self
                     .streams
                     .stream(&format!("openflow/switch/{}", node.name)),
             });
         }
+        self.shared_cpu = self.config.shared_cpu.as_ref().map(SharedCpu::new);
         for (i, c) in self.assign().into_iter().enumerate() {
             self.switches[i].controller = c;
         }
@@ -527,10 +549,23 @@ impl SwitchPlane for OpenFlowPlane {
     fn on_packet(&mut self, ctx: &mut PlaneCtx<'_>, node: NodeId, port: u16, pkt: Packet) {
         let i = self.index_of(node);
         let now = ctx.now();
-        // A CPU-limited switch serves frames one after another at its capacity first.
+        // A switch on the shared CPU waits its turn there first (or loses the frame when the
+        // CPU's queue is full); a CPU-limited switch then serves frames at its capacity.
+        let mut arrived = now;
+        if self.switches[i].on_shared_cpu
+            && let Some(cpu) = self.shared_cpu.as_mut()
+        {
+            match cpu.depart(now) {
+                Some(t) => arrived = t,
+                None => {
+                    self.switches[i].cpu_drops += 1;
+                    return;
+                }
+            }
+        }
         let ready = match self.switches[i].cpu.as_mut() {
-            Some(cpu) => cpu.depart(now, pkt.frame_len() as u64),
-            None => now,
+            Some(cpu) => cpu.depart(arrived, pkt.frame_len() as u64),
+            None => arrived,
         };
         let _ = self.switches[i]
             .switch

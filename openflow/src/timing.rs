@@ -40,9 +40,11 @@
 
 mod delay;
 mod queue;
+mod shared_cpu;
 
 pub use delay::{Delay, DelayParseError};
 pub use queue::{InOrder, ProcessingQueue};
+pub use shared_cpu::{SharedCpu, SharedCpuConfig};
 
 use sim_core::{DataRate, RngStream, SimTime};
 

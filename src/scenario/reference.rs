@@ -555,7 +555,8 @@ mod tests {
                 "udp-onoff",
                 "ping",
                 "request-response",
-                "http-probe"
+                "http-probe",
+                "dns"
             ],
             "FlowKind"
         );

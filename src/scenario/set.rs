@@ -150,6 +150,7 @@ pub(crate) enum Schema {
     Link,
     Controller,
     ControllerExtra,
+    SharedCpu,
     Tcp,
     Flow,
     Host,
@@ -180,6 +181,7 @@ impl Schema {
             Schema::Link => fields_of::<net_stack::LinkConfig>(),
             Schema::Controller => fields_of::<openflow::config::ControllerConfig>(),
             Schema::ControllerExtra => fields_of::<openflow::config::ExtraControllerTable>(),
+            Schema::SharedCpu => fields_of::<openflow::timing::SharedCpuConfig>(),
             Schema::Tcp => fields_of::<net_stack::tcp::TcpConfig>(),
             Schema::Flow => fields_of::<raw::FlowTable>(),
             Schema::Host => fields_of::<raw::HostTable>(),
@@ -209,6 +211,7 @@ impl Schema {
             (Schema::Root, "workload") => Child::Array(Schema::Generator),
             (Schema::Topology, "link" | "bottleneck") => Child::Table(Schema::Link),
             (Schema::Controller, "extra") => Child::Array(Schema::ControllerExtra),
+            (Schema::Controller, "shared_cpu") => Child::Table(Schema::SharedCpu),
             (Schema::Vm, "workload") => Child::Table(Schema::Workload),
             _ => Child::Value,
         }

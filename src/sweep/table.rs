@@ -57,6 +57,7 @@ fn flow_metrics(kind: FlowKind) -> &'static [&'static str] {
         ],
         FlowKind::Ping => &["goodput_bps", "bytes_delivered", "rtt_avg_s"],
         FlowKind::HttpProbe => &["goodput_bps", "bytes_delivered", "timeouts"],
+        FlowKind::Dns => &["goodput_bps", "loss_pct", "rtt_avg_s"],
         _ => &["goodput_bps", "bytes_delivered"],
     }
 }
@@ -78,7 +79,8 @@ pub(crate) fn metric_value(summary: &serde_json::Value, col: &str) -> Option<Str
             .iter()
             .find(|f| f.get("name").and_then(|n| n.as_str()) == Some(name))?;
         return match metric {
-            "goodput_bps" | "bytes_delivered" | "retransmissions" | "timeouts" | "rtt_avg_s" => {
+            "goodput_bps" | "bytes_delivered" | "retransmissions" | "timeouts" | "rtt_avg_s"
+            | "loss_pct" => {
                 number(f.get(metric)?)
             }
             _ => None,

@@ -22,11 +22,15 @@ use serde::de::{self, Deserializer, Visitor};
 use sim_core::{ByteSize, DataRate, SimTime};
 
 use super::bulk_send::BulkParams;
+use super::dns::DnsParams;
 use super::http_probe::HttpProbeParams;
 use super::on_off::OnOffParams;
 use super::ping::PingParams;
 use super::request_response::RequestParams;
-use super::{BulkSend, HttpProbe, OnOff, PacketSink, Ping, RequestClient, ResponseServer};
+use super::{
+    BulkSend, DnsClient, DnsServer, HttpProbe, OnOff, PacketSink, Ping, RequestClient,
+    ResponseServer,
+};
 use crate::{AppId, BuildError, FieldError, NetworkBuilder, NodeId};
 
 /// The largest UDP or ICMP payload an IPv4 datagram can carry (65 535 − 20 − 8).
@@ -49,17 +53,20 @@ pub enum FlowKind {
     RequestResponse,
     /// HTTP-like probe: a new TCP connection per request, with an application timeout.
     HttpProbe,
+    /// DNS-like UDP queries and answers (D-ITG's DNS test).
+    Dns,
 }
 
 impl FlowKind {
     /// Every kind, in the order the docs list them.
-    pub const ALL: [FlowKind; 6] = [
+    pub const ALL: [FlowKind; 7] = [
         FlowKind::TcpBulk,
         FlowKind::UdpCbr,
         FlowKind::UdpOnOff,
         FlowKind::Ping,
         FlowKind::RequestResponse,
         FlowKind::HttpProbe,
+        FlowKind::Dns,
     ];
 
     /// The name used in scenario files.
@@ -71,6 +78,7 @@ impl FlowKind {
             FlowKind::Ping => "ping",
             FlowKind::RequestResponse => "request-response",
             FlowKind::HttpProbe => "http-probe",
+            FlowKind::Dns => "dns",
         }
     }
 
@@ -89,6 +97,7 @@ impl FlowKind {
             FlowKind::Ping => PingParams::KEYS,
             FlowKind::RequestResponse => RequestParams::KEYS,
             FlowKind::HttpProbe => HttpProbeParams::KEYS,
+            FlowKind::Dns => DnsParams::KEYS,
         }
     }
 
@@ -101,6 +110,7 @@ impl FlowKind {
             FlowKind::Ping => "not a ping key",
             FlowKind::RequestResponse => "not a request-response key",
             FlowKind::HttpProbe => "not an http-probe key",
+            FlowKind::Dns => "not a dns key",
         }
     }
 }
@@ -157,17 +167,17 @@ pub struct TrafficTable {
     pub on: Option<SimTime>,
     /// `off` (udp-onoff).
     pub off: Option<SimTime>,
-    /// `interval` (ping, request-response).
+    /// `interval` (ping, request-response, http-probe, dns).
     pub interval: Option<SimTime>,
     /// `size` (ping).
     pub size: Option<ByteSize>,
     /// `count` (ping).
     pub count: Option<u64>,
-    /// `request` (request-response).
+    /// `request` (request-response, http-probe, dns).
     pub request: Option<ByteSize>,
-    /// `response` (request-response, http-probe).
+    /// `response` (request-response, http-probe, dns).
     pub response: Option<ByteSize>,
-    /// `timeout` (http-probe).
+    /// `timeout` (http-probe, dns).
     pub timeout: Option<SimTime>,
 }
 
@@ -206,6 +216,8 @@ pub enum Traffic {
     RequestResponse(RequestParams),
     /// `http-probe`: [`HttpProbe`] and a [`ResponseServer`].
     HttpProbe(HttpProbeParams),
+    /// `dns`: [`DnsClient`] and [`DnsServer`].
+    Dns(DnsParams),
 }
 
 /// Which end of a flow an install error is about.
@@ -243,6 +255,7 @@ impl Traffic {
             FlowKind::HttpProbe => {
                 Traffic::HttpProbe(HttpProbeParams::read(table, what, &mut errors))
             }
+            FlowKind::Dns => Traffic::Dns(DnsParams::read(table, what, &mut errors)),
         };
         if errors.is_empty() {
             Ok(traffic)
@@ -260,13 +273,15 @@ impl Traffic {
             Traffic::Ping(_) => FlowKind::Ping,
             Traffic::RequestResponse(_) => FlowKind::RequestResponse,
             Traffic::HttpProbe(_) => FlowKind::HttpProbe,
+            Traffic::Dns(_) => FlowKind::Dns,
         }
     }
 
     /// Installs the flow with index `i`: the sender on host `src` (started at `start`, stopped
     /// at `stop`) and the receiver, if the kind has one, on host `dst` (running throughout).
     /// Flow `i`'s receiver listens on port 40 000 + i, its UDP sender sends from 10 000 + i, a
-    /// ping uses ICMP identifier i + 1. Returns (sender, receiver), or the end whose port or
+    /// ping uses ICMP identifier i + 1, a dns client receives on its query ports
+    /// ([`DnsParams::port`]). Returns (sender, receiver), or the end whose port or
     /// identifier is taken.
     pub fn install(
         &self,
@@ -320,6 +335,23 @@ impl Traffic {
                 let server = ResponseServer::new(p.request, p.response);
                 let server = b.add_app(dst, flow, Box::new(server), SimTime::ZERO, None);
                 b.listen_tcp(server, sink_port).map_err(at_dst)?;
+                (client, Some(server))
+            }
+            Traffic::Dns(p) => {
+                let client = DnsClient::new(p, dst_ip, sink_port, i);
+                let ports: Vec<u16> = client.ports().collect();
+                let client = b.add_app(src, flow, Box::new(client), start, stop);
+                for port in ports {
+                    b.bind_udp(client, port).map_err(|e| (End::Src, e))?;
+                }
+                let server = b.add_app(
+                    dst,
+                    flow,
+                    Box::new(DnsServer::new(p.answer)),
+                    SimTime::ZERO,
+                    None,
+                );
+                b.bind_udp(server, sink_port).map_err(at_dst)?;
                 (client, Some(server))
             }
         })

@@ -191,6 +191,12 @@ pub enum AppKind {
     ///
     /// [`Monitor`]: super::Monitor
     Monitor,
+    /// Seed 001's test-bed app: every host pair on an upper and a lower path, the two
+    /// host-facing switches moved between them every [`AppConfig::flip_period`]:
+    /// [`PathFlip`].
+    ///
+    /// [`PathFlip`]: super::PathFlip
+    PathFlip,
 }
 
 impl AppKind {
@@ -202,6 +208,7 @@ impl AppKind {
             AppKind::ShortestPath => "shortest-path",
             AppKind::DynamicRouting => "dynamic-routing",
             AppKind::Monitor => "monitor",
+            AppKind::PathFlip => "path-flip",
         }
     }
 
@@ -220,6 +227,8 @@ pub struct AppConfig {
     pub hard_timeout: u16,
     /// Port-statistics period of [`AppKind::DynamicRouting`] (seed 002 §4.2: 5 s).
     pub stats_interval: SimTime,
+    /// Period of [`AppKind::PathFlip`]'s flips (seed 001 §3.3: 1 s).
+    pub flip_period: SimTime,
 }
 
 impl Default for AppConfig {
@@ -228,6 +237,7 @@ impl Default for AppConfig {
             idle_timeout: 0,
             hard_timeout: 0,
             stats_interval: SimTime::from_secs(5),
+            flip_period: super::DEFAULT_FLIP_PERIOD,
         }
     }
 }
@@ -257,5 +267,6 @@ pub fn app_with_config(kind: AppKind, topo: &Topology, config: AppConfig) -> Opt
             config.stats_interval,
         )),
         AppKind::Monitor => Box::new(super::Monitor::new()),
+        AppKind::PathFlip => Box::new(super::PathFlip::new(topo, config)),
     })
 }

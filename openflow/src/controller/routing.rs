@@ -115,7 +115,7 @@ impl PairRoute {
 }
 
 /// The key of the unordered pair {x, y}.
-fn pair_key(x: MacAddr, y: MacAddr) -> (MacAddr, MacAddr) {
+pub(crate) fn pair_key(x: MacAddr, y: MacAddr) -> (MacAddr, MacAddr) {
     (x.min(y), x.max(y))
 }
 
@@ -152,7 +152,7 @@ pub(crate) fn is_group(mac: MacAddr) -> bool {
     mac.0[0] & 1 == 1
 }
 
-fn pair_match(src: MacAddr, dst: MacAddr) -> Match {
+pub(crate) fn pair_match(src: MacAddr, dst: MacAddr) -> Match {
     Match {
         eth_src: Some(Masked::exact(src.0)),
         eth_dst: Some(Masked::exact(dst.0)),
@@ -292,14 +292,14 @@ impl Routing {
             && arp.sender_ip != arp.target_ip
             && let Some(mac) = self.mac_of(arp.target_ip)
         {
-            self.proxy_arp_reply(ctx, ev, arp, mac);
+            proxy_arp_reply(ctx, ev, arp, mac);
             return;
         }
         if is_group(dst) || !self.hosts.contains_key(&dst) {
             // Only packets straight from a host are flooded: a copy arriving from another
             // switch has been flooded already.
             if edge {
-                self.flood_edges(ctx, ev);
+                flood_edges(&self.graph, ctx, ev);
             }
             return;
         }
@@ -337,68 +337,6 @@ impl Routing {
             }
         }
         self.hosts.insert(mac, at);
-    }
-
-    /// Answers an ARP request for a known IP from the controller.
-    fn proxy_arp_reply(
-        &self,
-        ctx: &mut Context<'_>,
-        ev: &PacketInEvent<'_>,
-        req: ArpRepr,
-        mac: MacAddr,
-    ) {
-        // The reply reuses the request's metadata: the controller cannot allocate packet uids,
-        // the integrator may renumber it.
-        let reply = Packet {
-            eth: EthernetRepr {
-                dst: req.sender_mac,
-                src: mac,
-                vlan: ev.packet.eth.vlan,
-                ethertype: EtherType::Arp,
-            },
-            l3: L3::Arp(ArpRepr {
-                op: ArpOp::Reply,
-                sender_mac: mac,
-                sender_ip: req.target_ip,
-                target_mac: req.sender_mac,
-                target_ip: req.sender_ip,
-            }),
-            l4: L4::None,
-            payload_len: 0,
-            encap: None,
-            meta: ev.packet.meta,
-        };
-        let out = vec![Action::output(ev.in_port)];
-        ctx.packet_out(ev.dpid, OFP_NO_BUFFER, OFPP_CONTROLLER, out, Some(reply));
-    }
-
-    /// One PACKET_OUT per switch with an OUTPUT to each of its edge ports, except the port the
-    /// packet came in on.
-    fn flood_edges(&self, ctx: &mut Context<'_>, ev: &PacketInEvent<'_>) {
-        for i in 0..self.graph.len() {
-            let dpid = self.graph.dpid(i);
-            let actions: Vec<Action> = self
-                .graph
-                .edge_ports(i)
-                .into_iter()
-                .filter(|&p| (dpid, p) != (ev.dpid, ev.in_port))
-                .map(Action::output)
-                .collect();
-            if actions.is_empty() {
-                continue;
-            }
-            if dpid == ev.dpid {
-                ctx.packet_out(dpid, ev.buffer_id, ev.in_port, actions, Some(ev.packet));
-            } else {
-                ctx.packet_out(
-                    dpid,
-                    OFP_NO_BUFFER,
-                    OFPP_CONTROLLER,
-                    actions,
-                    Some(ev.packet),
-                );
-            }
-        }
     }
 
     /// Routes the pair {src, dst} if new (both directions), reinstalls the packet's
@@ -531,6 +469,66 @@ impl Routing {
     }
 }
 
+/// Answers an ARP request for a known IP from the controller.
+pub(crate) fn proxy_arp_reply(
+    ctx: &mut Context<'_>,
+    ev: &PacketInEvent<'_>,
+    req: ArpRepr,
+    mac: MacAddr,
+) {
+    // The reply reuses the request's metadata: the controller cannot allocate packet uids,
+    // the integrator may renumber it.
+    let reply = Packet {
+        eth: EthernetRepr {
+            dst: req.sender_mac,
+            src: mac,
+            vlan: ev.packet.eth.vlan,
+            ethertype: EtherType::Arp,
+        },
+        l3: L3::Arp(ArpRepr {
+            op: ArpOp::Reply,
+            sender_mac: mac,
+            sender_ip: req.target_ip,
+            target_mac: req.sender_mac,
+            target_ip: req.sender_ip,
+        }),
+        l4: L4::None,
+        payload_len: 0,
+        encap: None,
+        meta: ev.packet.meta,
+    };
+    let out = vec![Action::output(ev.in_port)];
+    ctx.packet_out(ev.dpid, OFP_NO_BUFFER, OFPP_CONTROLLER, out, Some(reply));
+}
+
+/// One PACKET_OUT per switch with an OUTPUT to each of its edge ports, except the port the
+/// packet came in on.
+pub(crate) fn flood_edges(graph: &SwitchGraph, ctx: &mut Context<'_>, ev: &PacketInEvent<'_>) {
+    for i in 0..graph.len() {
+        let dpid = graph.dpid(i);
+        let actions: Vec<Action> = graph
+            .edge_ports(i)
+            .into_iter()
+            .filter(|&p| (dpid, p) != (ev.dpid, ev.in_port))
+            .map(Action::output)
+            .collect();
+        if actions.is_empty() {
+            continue;
+        }
+        if dpid == ev.dpid {
+            ctx.packet_out(dpid, ev.buffer_id, ev.in_port, actions, Some(ev.packet));
+        } else {
+            ctx.packet_out(
+                dpid,
+                OFP_NO_BUFFER,
+                OFPP_CONTROLLER,
+                actions,
+                Some(ev.packet),
+            );
+        }
+    }
+}
+
 /// Installs `new` from the destination end backwards, skipping hops `old` already has, then
 /// deletes the direction at the switches of `old` that `new` does not visit.
 fn install(
@@ -587,7 +585,7 @@ fn delete_entry((src, dst): (MacAddr, MacAddr)) -> FlowMod {
 }
 
 /// PACKET_OUT of the PACKET_IN's packet (or buffer) on `port`.
-fn send_on(ctx: &mut Context<'_>, ev: &PacketInEvent<'_>, port: u32) {
+pub(crate) fn send_on(ctx: &mut Context<'_>, ev: &PacketInEvent<'_>, port: u32) {
     if port != ev.in_port {
         let out = vec![Action::output(port)];
         ctx.packet_out(ev.dpid, ev.buffer_id, ev.in_port, out, Some(ev.packet));
