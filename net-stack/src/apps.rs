@@ -2,8 +2,8 @@
 //! configure them ([`TrafficTable`] → [`Traffic`], see `traffic.rs`).
 
 mod bulk_send;
-mod http_probe;
 mod dns;
+mod http_probe;
 mod on_off;
 mod packet_sink;
 mod ping;
@@ -12,8 +12,8 @@ mod traffic;
 pub mod workload;
 
 pub use bulk_send::{BulkParams, BulkSend};
-pub use http_probe::{HttpProbe, HttpProbeParams};
 pub use dns::{DNS_PORT_BASE, DNS_PORT_RANGE, DnsClient, DnsParams, DnsServer};
+pub use http_probe::{HttpProbe, HttpProbeParams};
 pub use on_off::{OnOff, OnOffConfig, OnOffParams};
 pub use packet_sink::PacketSink;
 pub use ping::{Ping, PingConfig, PingParams, RttStats};

@@ -80,9 +80,7 @@ pub(crate) fn metric_value(summary: &serde_json::Value, col: &str) -> Option<Str
             .find(|f| f.get("name").and_then(|n| n.as_str()) == Some(name))?;
         return match metric {
             "goodput_bps" | "bytes_delivered" | "retransmissions" | "timeouts" | "rtt_avg_s"
-            | "loss_pct" => {
-                number(f.get(metric)?)
-            }
+            | "loss_pct" => number(f.get(metric)?),
             _ => None,
         };
     }

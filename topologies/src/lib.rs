@@ -82,8 +82,8 @@ mod render;
 mod spec;
 mod star;
 mod topology;
-pub mod two_dc;
 mod twin;
+pub mod two_dc;
 
 pub use arora2013::arora2013;
 pub use dumbbell::{DUMBBELL_MAX_PAIRS, dumbbell, dumbbell_addr};
@@ -100,8 +100,8 @@ pub use qin2017::qin2017;
 pub use spec::{NodeSpec, Role, Tier};
 pub use star::{STAR_MAX_HOSTS, star};
 pub use topology::{Graph, LinkRef, Topology};
-pub use two_dc::two_dc;
 pub use twin::{NEW_OCTET_OFFSET, Twin, twin};
+pub use two_dc::two_dc;
 
 #[cfg(test)]
 mod tests {
