@@ -261,6 +261,24 @@ fn bad_cdf_file_names_file_and_line() {
     assert!(err.contains("s.toml:"), "points into the scenario: {err}");
 }
 
+/// `netsim check` of a scenario with a workload writes nothing (the generator's record file
+/// belongs to a run's results directory), wherever it is started from.
+#[test]
+fn check_of_a_workload_writes_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario(dir.path(), IDLE);
+    let cwd = tempfile::tempdir().unwrap();
+    let o = netsim()
+        .current_dir(cwd.path())
+        .args(["--quiet", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let left: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().collect();
+    assert!(left.is_empty(), "check wrote {left:?}");
+}
+
 /// Issue 20, memory: a run of 10⁶ flows against one of 10⁴ on a k = 4 fat-tree, peak RSS of
 /// each child process (getrusage of the children, waited for in order). Small flows (1–10 KB,
 /// uniform) at 10 % load stand in for web search (10⁶ web-search flows are 1.6 TB of traffic,
