@@ -170,6 +170,20 @@ fn load(
 }
 
 /// One line of `netsim run`'s report for a migration.
+/// One `[[workload]]`'s line: flows completed and the slowdown percentiles over them.
+fn workload_line(w: &netsim::fct::WorkloadSummary) -> String {
+    let p = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
+    format!(
+        "workload {} ({}): {} of {} flows completed, slowdown p50 {} p99 {} (fct.csv)",
+        w.name,
+        w.pattern,
+        w.completed,
+        w.flows,
+        p(w.overall.p50_slowdown),
+        p(w.overall.p99_slowdown)
+    )
+}
+
 fn migration_line(m: &netsim::summary::MigrationSummary) -> String {
     let head = format!(
         "migration {} {} -> {} ({})",
@@ -245,6 +259,9 @@ fn main() -> ExitCode {
                             f.packets_sent,
                             f.goodput_bps / 1e6
                         );
+                    }
+                    for w in &s.workloads {
+                        outln!("  {}", workload_line(w));
                     }
                     for m in &s.migrations {
                         outln!("  {}", migration_line(m));

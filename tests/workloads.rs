@@ -261,6 +261,24 @@ fn bad_cdf_file_names_file_and_line() {
     assert!(err.contains("s.toml:"), "points into the scenario: {err}");
 }
 
+/// `netsim run` names each workload on the console with its completed flows and slowdowns.
+#[test]
+fn run_prints_a_line_per_workload() {
+    let out = tempfile::tempdir().unwrap();
+    let o = netsim()
+        .args(["run", "incast", "--set", "duration=0.2s", "--out"])
+        .arg(out.path().join("r"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("workload incast (incast): "))
+        .unwrap_or_else(|| panic!("no workload line in {text}"));
+    assert!(line.contains(" flows completed, slowdown p50 "), "{line}");
+}
+
 /// `netsim check` of a scenario with a workload writes nothing (the generator's record file
 /// belongs to a run's results directory), wherever it is started from.
 #[test]
