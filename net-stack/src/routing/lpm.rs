@@ -167,7 +167,11 @@ pub fn hops_towards(nodes: &[Node], devices: &[Device], to: NodeId) -> Vec<Vec<u
                 .devices
                 .iter()
                 .map(|&dev| &devices[dev.index()])
-                .filter(|d| d.up && dist[devices[d.peer.index()].node.index()] + 1 == dist[n])
+                // A neighbour one hop closer; an unreachable one (u32::MAX) is not.
+                .filter(|d| {
+                    d.up && dist[devices[d.peer.index()].node.index()].checked_add(1)
+                        == Some(dist[n])
+                })
                 .map(|d| d.port)
                 .collect()
         })
@@ -208,6 +212,45 @@ mod tests {
     fn net(s: &str) -> Ipv4Net {
         let (a, l) = s.split_once('/').expect("a/len");
         Ipv4Net::new(a.parse().expect("address"), l.parse().expect("length"))
+    }
+
+    /// A router next to hosts: the hosts are no routers, so their distance stays "unreachable"
+    /// (u32::MAX) and the next-hop test must not add one to it (the fuzzer's overflow, in the
+    /// debug profile). h0 — r0 — r1 — h1, each host on its router's /24.
+    #[test]
+    fn routers_next_to_hosts_get_their_routes() {
+        use crate::router::HostSubnet;
+        use crate::{LinkConfig, NetworkBuilder};
+        use sim_core::{DataRate, QueueLimit, RngStreams, SimTime};
+        let link = LinkConfig {
+            rate: DataRate::gbps(1),
+            delay: SimTime::from_us(10),
+            queue: QueueLimit::Packets(100),
+            loss: 0.0,
+            aqm: Default::default(),
+        };
+        let mut b = NetworkBuilder::new(RngStreams::new(1));
+        let h0 = b.add_host("h0", "10.1.0.1".parse().unwrap());
+        let h1 = b.add_host("h1", "10.2.0.1".parse().unwrap());
+        let r0 = b.add_lpm_router("r0");
+        let r1 = b.add_lpm_router("r1");
+        b.connect(h0, r0, link);
+        b.connect(h1, r1, link);
+        b.connect(r0, r1, link);
+        b.router_interface(r0, 0, net("10.1.0.254/24"), true);
+        b.router_interface(r1, 0, net("10.2.0.254/24"), true);
+        for (h, gw) in [(h0, "10.1.0.254"), (h1, "10.2.0.254")] {
+            let ip = b.nodes()[h.index()].ip.unwrap();
+            let subnet = HostSubnet {
+                net: Ipv4Net::new(ip, 24),
+                gateway: gw.parse().unwrap(),
+            };
+            b.host_subnet(h, subnet);
+        }
+        b.arp(crate::arp::ArpConfig::default());
+        let net_ = b.build().expect("builds");
+        let r0 = net_.nodes()[r0.index()].lpm_router().unwrap();
+        assert_eq!(r0.table().routes().len(), 2, "its own subnet and r1's");
     }
 
     /// RFC 1812 §5.2.4.3: of the matching routes, the longest prefix wins, whatever the
