@@ -7,13 +7,16 @@
 //!
 //! One file per concern, as smoltcp's `wire/`: `packet.rs` (Ethernet, IPv4, ARP, UDP, ICMP
 //! and [`Packet`]), `tcp.rs`, `vlan.rs` (the 802.1Q/802.1ad tag stack), `encap.rs` (IP-in-IP,
-//! GRE and VXLAN headers, [`Packet::encapsulate`]) and `emit.rs` (frame bytes, with fixed
+//! GRE and VXLAN headers, [`Packet::encapsulate`]), `mip.rs` (Mobile IP registration messages,
+//! with `md5.rs` for their authenticator) and `emit.rs` (frame bytes, with fixed
 //! byte vectors per header kind in its tests).
 
 mod addr;
 mod ecn;
 mod emit;
 mod encap;
+mod md5;
+pub mod mip;
 mod packet;
 mod sack;
 mod tcp;
