@@ -158,6 +158,19 @@ impl NetworkBuilder {
         self
     }
 
+    /// Makes router `node` a Mobile IP home agent (RFC 5944 §3.8) answering registrations
+    /// at `ha.address`: one of its interface addresses, or a loopback address to which
+    /// every other router gets a /32 when the tables are computed. Panics if `node` is not
+    /// a router of a routed network.
+    pub fn home_agent(&mut self, node: NodeId, ha: crate::router::HomeAgent) -> &mut Self {
+        let n = &mut self.nodes[node.index()];
+        let NodeKind::LpmRouter(r) = &mut n.kind else {
+            panic!("`{}` is not a router of a routed network", n.name)
+        };
+        r.home_agent = Some(ha);
+        self
+    }
+
     /// Puts host (or VM) `node` on a subnet with a default gateway (a routed network): it
     /// resolves on-subnet destinations by ARP itself and sends the rest to the gateway. The
     /// host's one uplink is its port 0. Needs [`NetworkBuilder::arp`].

@@ -122,6 +122,9 @@ pub enum HostDrop {
     GuestPaused,
     /// The plane's own rule (`dropped_by_host_planes`).
     Policy,
+    /// The plane itself was the packet's recipient (a hypervisor's Mobile IP registration
+    /// reply): counted `delivered`.
+    Consumed,
 }
 
 /// A command to the host planes, from an application ([`crate::app::AppCtx::pause_vm`],
@@ -140,7 +143,7 @@ pub enum HostCommand {
 }
 
 /// A change a plane asked for, carried out when its call returns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum HostAction {
     Hook {
         plane: usize,
@@ -159,6 +162,12 @@ pub(crate) enum HostAction {
         gateway: NodeId,
         port: u16,
     },
+    SendUdp {
+        from: NodeId,
+        dst: std::net::Ipv4Addr,
+        ports: (u16, u16),
+        bytes: Box<[u8]>,
+    },
 }
 
 /// What a [`HostPlane`] may see and do while it is called. Changes it asks for (hooks, a VM's
@@ -169,6 +178,7 @@ pub struct HostCtx<'a> {
     nodes: &'a [Node],
     devices: &'a [Device],
     actions: &'a mut Vec<HostAction>,
+    payloads: &'a std::collections::BTreeMap<u64, Box<[u8]>>,
 }
 
 impl<'a> HostCtx<'a> {
@@ -178,6 +188,7 @@ impl<'a> HostCtx<'a> {
         nodes: &'a [Node],
         devices: &'a [Device],
         actions: &'a mut Vec<HostAction>,
+        payloads: &'a std::collections::BTreeMap<u64, Box<[u8]>>,
     ) -> Self {
         HostCtx {
             now,
@@ -185,7 +196,32 @@ impl<'a> HostCtx<'a> {
             nodes,
             devices,
             actions,
+            payloads,
         }
+    }
+
+    /// The real payload bytes of packet `pkt`, if it carries some (a Mobile IP registration
+    /// message, [`crate::wire::mip`]); every other packet's payload is virtual.
+    pub fn payload(&self, pkt: &Packet) -> Option<&[u8]> {
+        self.payloads.get(&{ pkt.meta.uid }).map(|b| &**b)
+    }
+
+    /// Host `from` (the hypervisor itself, not a guest) sends a UDP datagram carrying `bytes`
+    /// from its port `ports.0` to `dst`'s port `ports.1`, by its IP layer (ARP or its route),
+    /// meeting no host plane; the bytes appear in the pcaps.
+    pub fn send_udp(
+        &mut self,
+        from: NodeId,
+        dst: std::net::Ipv4Addr,
+        ports: (u16, u16),
+        bytes: Vec<u8>,
+    ) {
+        self.actions.push(HostAction::SendUdp {
+            from,
+            dst,
+            ports,
+            bytes: bytes.into_boxed_slice(),
+        });
     }
 
     /// The current simulated time.

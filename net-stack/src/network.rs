@@ -3,6 +3,7 @@
 
 mod arp;
 mod guest;
+mod home_agent;
 mod host;
 mod host_planes;
 mod router;
@@ -196,6 +197,9 @@ pub struct Network {
     tcp_events: Vec<TcpEvent>,
     /// The SACK blocks of the TCP segments hosts sent (see `wire/sack.rs`).
     pub(crate) sack_arena: crate::wire::SackArena,
+    /// The bytes of the few packets that carry real payload (Mobile IP registrations), by
+    /// packet uid; empty in every other run.
+    pub(crate) payloads: std::collections::BTreeMap<u64, Box<[u8]>>,
 }
 
 impl Network {
@@ -236,6 +240,7 @@ impl Network {
             actions: Vec::new(),
             tcp_events: Vec::new(),
             sack_arena: crate::wire::SackArena::new(),
+            payloads: std::collections::BTreeMap::new(),
         }
     }
 
@@ -572,7 +577,11 @@ impl Network {
             return;
         }
         let (pkt, sack) = (&self.packets[id], &self.sack_arena);
-        if let Err(e) = self.taps[tap as usize].1.write_with(now, pkt, sack) {
+        let payload = match self.payloads.is_empty() {
+            true => None,
+            false => self.payloads.get(&{ pkt.meta.uid }).map(|b| &**b),
+        };
+        if let Err(e) = self.taps[tap as usize].1.write_payload(now, pkt, sack, payload) {
             self.tap_error = Some((tap as usize, e));
         }
     }

@@ -111,7 +111,19 @@ impl PcapTap {
     ///
     /// Fails only with the file system's error.
     pub fn write_with(&mut self, time: SimTime, pkt: &Packet, sack: &SackArena) -> io::Result<()> {
-        let orig_len = pkt.emit_with(self.snaplen, &mut self.buf, sack);
+        self.write_payload(time, pkt, sack, None)
+    }
+
+    /// [`PcapTap::write_with`] with the payload's real bytes, if the packet carries some
+    /// ([`Packet::emit_payload`]).
+    pub fn write_payload(
+        &mut self,
+        time: SimTime,
+        pkt: &Packet,
+        sack: &SackArena,
+        payload: Option<&[u8]>,
+    ) -> io::Result<()> {
+        let orig_len = pkt.emit_payload(self.snaplen, &mut self.buf, sack, payload);
         write_record(&mut self.out, time, &self.buf, orig_len)?;
         self.packets += 1;
         Ok(())

@@ -64,6 +64,24 @@ pub struct RouterStats {
     pub decapsulated_packets: u64,
     /// ARP requests answered for another address (proxy ARP).
     pub proxy_arp_replies: u64,
+    /// Mobile IP registration requests a home agent accepted.
+    pub registrations: u64,
+    /// TCP SYNs whose MSS option a home agent clamped at the tunnel entry.
+    pub mss_clamped: u64,
+}
+
+/// A router's Mobile IP home agent role (RFC 5944 §3.8): its address (one of its interface
+/// addresses, or a loopback address the other routers learn a /32 for), the security
+/// association it checks registrations with, and whether it clamps the MSS of TCP SYNs it
+/// tunnels (Linux's `TCPMSS --clamp-mss-to-pmtu` on the tunnel).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HomeAgent {
+    /// The home agent address registrations are sent to and tunnels start from.
+    pub address: Ipv4Addr,
+    /// The mobility security association.
+    pub security: crate::wire::mip::MipSecurity,
+    /// Clamp the MSS option of tunnelled SYNs to the tunnel's path MTU.
+    pub clamp_mss: bool,
 }
 
 /// A router of a routed network; see the [module docs](self).
@@ -76,6 +94,8 @@ pub struct LpmRouter {
     pub(crate) arp: Vec<ArpCache>,
     pub(crate) arp_config: ArpConfig,
     pub(crate) stats: RouterStats,
+    /// The home agent role, if the router has one.
+    pub(crate) home_agent: Option<HomeAgent>,
 }
 
 impl LpmRouter {
@@ -87,6 +107,7 @@ impl LpmRouter {
             arp: Vec::new(),
             arp_config: arp,
             stats: RouterStats::default(),
+            home_agent: None,
         }
     }
 
@@ -122,6 +143,18 @@ impl LpmRouter {
     /// Whether `ip` is one of the router's own addresses.
     pub fn owns(&self, ip: Ipv4Addr) -> bool {
         self.interfaces.iter().any(|i| i.net.addr == ip)
+            || self.home_agent.is_some_and(|h| h.address == ip)
+    }
+
+    /// The home agent role, if any.
+    pub fn home_agent(&self) -> Option<&HomeAgent> {
+        self.home_agent.as_ref()
+    }
+
+    /// The home agent's address when it is not one of the interfaces' (a loopback address).
+    pub(crate) fn loopback(&self) -> Option<Ipv4Addr> {
+        let h = self.home_agent?;
+        (!self.interfaces.iter().any(|i| i.net.addr == h.address)).then_some(h.address)
     }
 
     /// The forwarding table.

@@ -25,7 +25,14 @@ impl Network {
             if mask & (1 << i) == 0 {
                 continue;
             }
-            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut hp.actions);
+            let mut ctx = HostCtx::new(
+                sched.now(),
+                i,
+                &self.nodes,
+                &self.devices,
+                &mut hp.actions,
+                &self.payloads,
+            );
             verdict = p.on_send(&mut ctx, node, pkt);
             if verdict != HostVerdict::Pass {
                 break;
@@ -54,7 +61,14 @@ impl Network {
             if mask & (1 << i) == 0 {
                 continue;
             }
-            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut hp.actions);
+            let mut ctx = HostCtx::new(
+                sched.now(),
+                i,
+                &self.nodes,
+                &self.devices,
+                &mut hp.actions,
+                &self.payloads,
+            );
             verdict = p.on_receive(&mut ctx, host, port, &mut self.packets[id]);
             if verdict != HostVerdict::Pass {
                 break;
@@ -89,6 +103,12 @@ impl Network {
                     gateway,
                     port,
                 } => self.schedule_host_route(sched, at, ip, gateway, port),
+                HostAction::SendUdp {
+                    from,
+                    dst,
+                    ports,
+                    bytes,
+                } => self.send_udp_bytes(sched, from, dst, ports, bytes),
             }
         }
         self.host_planes.as_mut().expect("a plane asked").actions = actions;
@@ -159,7 +179,14 @@ impl Network {
             return;
         };
         for (i, p) in hp.planes.iter_mut().enumerate() {
-            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut hp.actions);
+            let mut ctx = HostCtx::new(
+                sched.now(),
+                i,
+                &self.nodes,
+                &self.devices,
+                &mut hp.actions,
+                &self.payloads,
+            );
             p.on_signal(&mut ctx, from, signal);
         }
         self.apply_host_actions(sched);
@@ -173,7 +200,14 @@ impl Network {
         };
         let mut done = false;
         for (i, p) in hp.planes.iter_mut().enumerate() {
-            let mut ctx = HostCtx::new(sched.now(), i, &self.nodes, &self.devices, &mut hp.actions);
+            let mut ctx = HostCtx::new(
+                sched.now(),
+                i,
+                &self.nodes,
+                &self.devices,
+                &mut hp.actions,
+                &self.payloads,
+            );
             if p.on_command(&mut ctx, cmd) {
                 done = true;
                 break;
@@ -216,5 +250,6 @@ pub(super) fn drop_counter(why: HostDrop) -> fn(&mut PacketFates) -> &mut u64 {
     match why {
         HostDrop::GuestPaused => |f| &mut f.guest_paused,
         HostDrop::Policy => |f| &mut f.dropped_by_host_planes,
+        HostDrop::Consumed => |f| &mut f.delivered,
     }
 }

@@ -34,14 +34,14 @@ enum Decision {
 }
 
 impl Network {
-    fn router_mut(&mut self, node: NodeId) -> &mut LpmRouter {
+    pub(super) fn router_mut(&mut self, node: NodeId) -> &mut LpmRouter {
         match &mut self.nodes[node.index()].kind {
             NodeKind::LpmRouter(r) => r,
             _ => unreachable!("not a router of a routed network"),
         }
     }
 
-    fn router(&self, node: NodeId) -> &LpmRouter {
+    pub(super) fn router(&self, node: NodeId) -> &LpmRouter {
         match &self.nodes[node.index()].kind {
             NodeKind::LpmRouter(r) => r,
             _ => unreachable!("not a router of a routed network"),
@@ -95,6 +95,9 @@ impl Network {
     /// A packet addressed to one of the router's own addresses: a reverse-tunnelled packet
     /// (RFC 3024) is decapsulated and its inner packet forwarded; anything else finds nobody.
     fn router_local(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
+        if self.router(node).home_agent.is_some() && super::home_agent::is_registration(&self.packets[id]) {
+            return self.home_agent_receive(sched, node, id);
+        }
         let pkt = &mut self.packets[id];
         if pkt.decapsulate().is_none() {
             self.drop_packet(id, |f| &mut f.no_listener);
@@ -139,6 +142,7 @@ impl Network {
                         break;
                     }
                     let len = pkt.frame_len() as u64;
+                    self.clamp_tunnelled_mss(node, id);
                     let st = &mut self.router_mut(node).stats;
                     st.tunnelled_packets += 1;
                     st.tunnelled_bytes += len;
@@ -337,10 +341,12 @@ impl Network {
     }
 
     /// Installs (or replaces) a mobility binding at home agent `ha` (RFC 5944 §3.8.3): packets
-    /// the agent forwards to `home` are tunnelled to `care_of`, the agent's own address being
-    /// the tunnel source. The agent then announces `home` with its own MAC on the home
-    /// subnet's port by a gratuitous ARP (§4.6), so nodes on the home link send it the packets
-    /// for the mobile node. Returns `false` if `ha` has no interface on `home`'s subnet.
+    /// the agent forwards to `home` are tunnelled to `care_of`, the agent's address (its
+    /// [`crate::router::HomeAgent`] address, else its interface on `home`'s subnet) being the
+    /// tunnel source. An agent with an interface on the home subnet then announces `home`
+    /// with its own MAC there by a gratuitous ARP (§4.6), so nodes on the home link send it
+    /// the packets for the mobile node. Returns `false` if `ha` has neither a home agent
+    /// address nor an interface on `home`'s subnet.
     pub fn set_binding(
         &mut self,
         sched: &mut Scheduler<Event>,
@@ -350,17 +356,15 @@ impl Network {
         kind: TunnelKind,
     ) -> bool {
         let r = self.router_mut(ha);
-        let Some(iface) = r.interfaces.iter().find(|i| i.net.contains(home)).copied() else {
+        let iface = r.interfaces.iter().find(|i| i.net.contains(home)).copied();
+        let Some(src) = r.home_agent.map(|h| h.address).or(iface.map(|i| i.net.addr)) else {
             return false;
         };
-        r.table.insert(
-            Ipv4Net::new(home, 32),
-            Hop::Tunnel {
-                care_of,
-                src: iface.net.addr,
-                kind,
-            },
-        );
+        r.table
+            .insert(Ipv4Net::new(home, 32), Hop::Tunnel { care_of, src, kind });
+        let Some(iface) = iface else {
+            return true;
+        };
         let arp = ArpRepr {
             op: ArpOp::Request,
             sender_mac: GATEWAY_MAC,

@@ -183,10 +183,24 @@ pub fn hops_towards(nodes: &[Node], devices: &[Device], to: NodeId) -> Vec<Vec<u
 /// injected later ([`crate::Network::set_host_route`]) are added on top.
 pub fn compute(nodes: &mut [Node], devices: &[Device]) {
     let mut owned: Vec<(NodeId, Ipv4Net, u16)> = Vec::new();
+    let mut loopbacks: Vec<(NodeId, Ipv4Addr)> = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
         if let NodeKind::LpmRouter(r) = &n.kind {
             for iface in r.interfaces() {
                 owned.push((NodeId(i as u32), iface.net, iface.port));
+            }
+            loopbacks.extend(r.loopback().map(|a| (NodeId(i as u32), a)));
+        }
+    }
+    // A home agent's loopback address: a /32 towards it at every other router (the owner
+    // takes packets for its own addresses before any lookup).
+    for &(owner, addr) in &loopbacks {
+        let hops = hops_towards(nodes, devices, owner);
+        for (i, n) in nodes.iter_mut().enumerate() {
+            if let NodeKind::LpmRouter(r) = &mut n.kind
+                && !hops[i].is_empty()
+            {
+                r.table.insert(Ipv4Net::new(addr, 32), Hop::Via(hops[i].clone()));
             }
         }
     }

@@ -60,6 +60,19 @@ impl Packet {
     /// network's [`SackArena`]). A block the arena does not hold is written as zeros, so the
     /// frame keeps the length the header announces.
     pub fn emit_with(&self, snaplen: usize, buf: &mut Vec<u8>, sack: &SackArena) -> usize {
+        self.emit_payload(snaplen, buf, sack, None)
+    }
+
+    /// [`Packet::emit_with`] with the payload's real bytes when the packet carries some (a
+    /// Mobile IP registration, [`crate::wire::mip`]); `payload` must be `payload_len` bytes
+    /// long, and the transport checksum covers it.
+    pub fn emit_payload(
+        &self,
+        snaplen: usize,
+        buf: &mut Vec<u8>,
+        sack: &SackArena,
+        payload: Option<&[u8]>,
+    ) -> usize {
         buf.clear();
         let frame_len = self.frame_len();
         let keep = if snaplen == 0 {
@@ -100,10 +113,19 @@ impl Packet {
                 };
                 buf.extend_from_slice(&arp.to_bytes());
             }
-            L3::Ipv4(ip) => emit_ipv4(ip, &self.l4, self.payload_len as usize, buf, sack),
+            L3::Ipv4(ip) => {
+                let n = self.payload_len as usize;
+                match payload.filter(|p| p.len() == n) {
+                    Some(bytes) => {
+                        emit_ipv4(ip, &self.l4, bytes, buf, sack);
+                        buf.extend_from_slice(bytes);
+                    }
+                    None => emit_ipv4(ip, &self.l4, &ZEROS[..n], buf, sack),
+                }
+            }
         }
-        // Headers are in; the payload is zeros. `resize` appends them up to the snap length,
-        // or cuts the headers themselves when the snap length is shorter than they are.
+        // Headers (and a payload with bytes) are in; the rest is zeros. `resize` appends them
+        // up to the snap length, or cuts the frame when the snap length is shorter.
         buf.resize(keep, 0);
         frame_len
     }
@@ -205,22 +227,22 @@ fn emit_tunnel(e: &Encap, t: TunnelBytes, buf: &mut Vec<u8>) {
     }
 }
 
-/// IPv4 header and the transport header, each with its checksum over the zero payload.
-fn emit_ipv4(ip: &Ipv4Repr, l4: &L4, payload_len: usize, buf: &mut Vec<u8>, sack: &SackArena) {
-    let ip_payload_len = l4.header_len() + payload_len;
+/// IPv4 header and the transport header, each with its checksum over `payload` (the
+/// zero bytes, or a registration message's bytes).
+fn emit_ipv4(ip: &Ipv4Repr, l4: &L4, payload: &[u8], buf: &mut Vec<u8>, sack: &SackArena) {
+    let ip_payload_len = l4.header_len() + payload.len();
     let hdr = ipv4_header(ip, ip_payload_len);
     buf.extend_from_slice(&hdr.to_bytes());
-    let zeros = &ZEROS[..payload_len];
     match l4 {
         L4::Udp(udp) => {
-            let udp = UdpHeader::with_ipv4_checksum(udp.src_port, udp.dst_port, &hdr, zeros)
+            let udp = UdpHeader::with_ipv4_checksum(udp.src_port, udp.dst_port, &hdr, payload)
                 .expect("length checked above");
             buf.extend_from_slice(&udp.to_bytes());
         }
         L4::Tcp(tcp) => {
             let mut th = tcp_header(tcp, sack.get(tcp.options.sack));
             th.checksum = th
-                .calc_checksum_ipv4(&hdr, zeros)
+                .calc_checksum_ipv4(&hdr, payload)
                 .expect("length checked above");
             buf.extend_from_slice(&th.to_bytes());
         }
@@ -233,7 +255,7 @@ fn emit_ipv4(ip: &Ipv4Repr, l4: &L4, payload_len: usize, buf: &mut Vec<u8>, sack
                     Icmpv4Type::EchoReply(IcmpEchoHeader { id: ident, seq })
                 }
             };
-            buf.extend_from_slice(&Icmpv4Header::with_checksum(icmp_type, zeros).to_bytes());
+            buf.extend_from_slice(&Icmpv4Header::with_checksum(icmp_type, payload).to_bytes());
         }
         L4::None => {}
     }

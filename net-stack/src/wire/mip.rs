@@ -217,6 +217,26 @@ pub fn ntp_identification(t: sim_core::SimTime) -> u64 {
     (secs << 32) | frac
 }
 
+/// The path MTU of the links a tunnel crosses: Ethernet's 1,500 bytes (netsim's links carry
+/// any frame, so this is the MTU a real network of such links would have).
+pub const ETHERNET_MTU: usize = 1500;
+
+/// Lowers the MSS option of a TCP SYN (or SYN-ACK) to `mtu − 40` (20 bytes of IPv4 and 20 of
+/// TCP, as `--clamp-mss-to-pmtu` computes it); returns whether it changed.
+pub fn clamp_syn_mss(pkt: &mut super::Packet, mtu: usize) -> bool {
+    let super::L4::Tcp(t) = &mut pkt.l4 else {
+        return false;
+    };
+    let limit = mtu.saturating_sub(40).clamp(1, u16::MAX as usize) as u16;
+    match t.options.mss {
+        Some(m) if t.flags.contains(super::TcpFlags::SYN) && m.get() > limit => {
+            t.options.mss = std::num::NonZeroU16::new(limit);
+            true
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
