@@ -114,7 +114,7 @@ pub fn build(
         }
         vms.push(vm);
     }
-    if let Some(plane) = crate::routed::mobility_plane(scenario, source, &b)? {
+    if let Some(plane) = crate::routed::mobility_plane(scenario, source, &mut b)? {
         // Before the bridge: it sees a resume first and adds to the move.
         b.host_plane(Box::new(plane));
     }

@@ -25,6 +25,7 @@ pub mod output;
 pub mod plot;
 pub mod probe;
 pub mod routed;
+pub mod routed_mip;
 pub mod run;
 pub mod scenario;
 pub mod sdn;

@@ -128,7 +128,7 @@ pub fn vm_address(
 pub fn mobility_plane(
     scenario: &Scenario,
     source: &ScenarioSource,
-    b: &NetworkBuilder,
+    b: &mut NetworkBuilder,
 ) -> Result<Option<vm::MobilityPlane>, ScenarioError> {
     let routed = is_routed(scenario);
     let openflow = scenario.controller.app.is_openflow();
@@ -136,7 +136,7 @@ pub fn mobility_plane(
     for m in &scenario.migrations {
         let Some(mode) = &m.mobility else { continue };
         let needs = match mode.get_ref() {
-            vm::Mobility::None | vm::Mobility::HostRoute if !routed => Some(
+            vm::Mobility::None | vm::Mobility::HostRoute | vm::Mobility::Mip if !routed => Some(
                 "a routed network: [topology] kind = \"two-dc\" with [controller] app = \"none\"",
             ),
             vm::Mobility::Sdn if !openflow => Some(
@@ -151,14 +151,21 @@ pub fn mobility_plane(
                     "mobility = \"{}\" needs {needs}",
                     mode.get_ref().as_str()
                 ),
-                Some("`none` and `host-route` move a VM between the subnets of a routed network; `sdn` re-routes it on a switched one".into()),
+                Some("`none`, `host-route` and `mip` move a VM between the subnets of a routed network; `sdn` re-routes it on a switched one".into()),
             ));
         }
         if let Some(vm) = b.node(m.vm.get_ref()) {
+            let mip = match mode.get_ref() {
+                vm::Mobility::Mip => {
+                    Some(crate::routed_mip::home_agent(scenario, source, b, m, vm)?)
+                }
+                _ => None,
+            };
             vms.push(vm::VmMobility {
                 vm,
                 mode: *mode.get_ref(),
                 convergence_delay: m.convergence_delay,
+                mip,
             });
         }
     }

@@ -574,6 +574,8 @@ snaplen = 128
                     },
                     mobility: None,
                     convergence_delay: SimTime::from_secs(1),
+                    home_agent: None,
+                    mip: MipKeys::default(),
                     via: None,
                 },
                 MigrationSpec {
@@ -591,6 +593,8 @@ snaplen = 128
                     },
                     mobility: None,
                     convergence_delay: SimTime::from_secs(1),
+                    home_agent: None,
+                    mip: MipKeys::default(),
                     via: None,
                 },
             ],

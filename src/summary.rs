@@ -267,6 +267,10 @@ pub struct MigrationSummary {
     /// convergence delay (possibly after the end of the run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_route_s: Option<f64>,
+    /// With `mobility = "mip"`: the Mobile IP registration (request and accepting reply,
+    /// [`crate::routed_mip::MipReport`]).
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    pub mip: Option<crate::routed_mip::MipReport>,
     /// Post-copy page faults at the destination (extension).
     pub faults: u64,
     /// Time the VM stalled on those faults [s] (extension).
@@ -412,6 +416,9 @@ fn migration_summary(
         mobility: m.mobility.map(vm::Mobility::as_str),
         session_survived,
         host_route_s,
+        mip: (m.mobility == Some(vm::Mobility::Mip))
+            .then(|| crate::routed_mip::report(net, &m.vm))
+            .flatten(),
         faults: r.faults,
         stall_s: r.stall_time.as_secs_f64(),
         started: r.start.is_some(),

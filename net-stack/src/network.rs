@@ -581,7 +581,10 @@ impl Network {
             true => None,
             false => self.payloads.get(&{ pkt.meta.uid }).map(|b| &**b),
         };
-        if let Err(e) = self.taps[tap as usize].1.write_payload(now, pkt, sack, payload) {
+        if let Err(e) = self.taps[tap as usize]
+            .1
+            .write_payload(now, pkt, sack, payload)
+        {
             self.tap_error = Some((tap as usize, e));
         }
     }

@@ -280,9 +280,34 @@ pub struct MigrationSpec {
     pub mobility: Option<Spanned<vm::Mobility>>,
     /// `convergence_delay` of `host-route`. Default 1 s.
     pub convergence_delay: SimTime,
+    /// `mip`: `home_agent` (a router's name); `None`: the home data centre's border.
+    pub home_agent: Option<Spanned<String>>,
+    /// `mip`: `tunnel`, `reverse_tunnel`, `clamp_mss`.
+    pub mip: MipKeys,
     /// `via`: the temporary server of an `image` migration (required for it, refused
     /// otherwise).
     pub via: Option<Spanned<String>>,
+}
+
+/// The `mip` keys of a `[[migration]]` other than `home_agent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MipKeys {
+    /// `tunnel`: ipip (default) or gre.
+    pub tunnel: vm::mobility::mip::MipTunnel,
+    /// `reverse_tunnel`: default false (triangle routing).
+    pub reverse_tunnel: bool,
+    /// `clamp_mss`: default true.
+    pub clamp_mss: bool,
+}
+
+impl Default for MipKeys {
+    fn default() -> Self {
+        MipKeys {
+            tunnel: Default::default(),
+            reverse_tunnel: false,
+            clamp_mss: true,
+        }
+    }
 }
 
 /// `[[event]] state`.

@@ -414,6 +414,7 @@ impl<'a> Validator<'a> {
         let vm_name = raw.vm.clone().map(|v| spanned("vm", v));
         let to = raw.to.clone().map(|t| spanned("to", t));
         let via = raw.via.clone().map(|v| spanned("via", v));
+        let home_agent = raw.home_agent.clone().map(|h| spanned("home_agent", h));
         let vm = self.missing(vm_name, "vm", &table, &span, "vm = \"vm1\"")?;
         if !vms.contains(&vm.get_ref().as_str()) {
             let help = match nearest(vm.get_ref(), vms.iter().copied()) {
@@ -476,6 +477,23 @@ impl<'a> Validator<'a> {
         for e in problems {
             self.field_error(e, &[&path], span.clone());
         }
+        let mip_keys = [
+            ("home_agent", raw.home_agent.is_some()),
+            ("tunnel", raw.tunnel.is_some()),
+            ("reverse_tunnel", raw.reverse_tunnel.is_some()),
+            ("clamp_mss", raw.clamp_mss.is_some()),
+        ];
+        if raw.mobility != Some(vm::Mobility::Mip)
+            && let Some((key, _)) = mip_keys.iter().find(|k| k.1)
+        {
+            let at = self.spans.get(&format!("{path}.{key}"));
+            self.error(
+                at.unwrap_or_else(|| span.clone()),
+                format!("`{key}` applies to `mobility = \"mip\"` only; {table} does not use it"),
+                "not a Mobile IP migration",
+                Some(format!("remove `{key}`, or set `mobility = \"mip\"`")),
+            );
+        }
         let mobility = raw.mobility.map(|m| {
             let at = self.spans.get(&format!("{path}.mobility"));
             Spanned::new(at.unwrap_or_else(|| span.clone()), m)
@@ -488,6 +506,12 @@ impl<'a> Validator<'a> {
             convergence_delay: raw
                 .convergence_delay
                 .unwrap_or(vm::mobility::DEFAULT_CONVERGENCE_DELAY),
+            home_agent,
+            mip: crate::scenario::spec::MipKeys {
+                tunnel: raw.tunnel.unwrap_or_default(),
+                reverse_tunnel: raw.reverse_tunnel.unwrap_or(false),
+                clamp_mss: raw.clamp_mss.unwrap_or(true),
+            },
             at: raw.at,
             settings: if ok {
                 settings

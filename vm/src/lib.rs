@@ -122,5 +122,5 @@ pub use migration::{
     Algorithm, Migration, MigrationEvent, MigrationReport, RoundRecord, StopReason,
 };
 pub use migration_table::{MigrationAlgorithm, MigrationSettings, MigrationTable};
-pub use mobility::{Mobility, MobilityPlane, VmMobility};
+pub use mobility::{MipBinding, MipSettings, Mobility, MobilityPlane, VmMobility};
 pub use orchestrator::{HostLoad, OrchestratorConfig, Order, PeriodicTrigger, TargetPolicy};

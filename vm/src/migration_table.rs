@@ -54,6 +54,15 @@ pub struct MigrationTable {
     pub mobility: Option<crate::Mobility>,
     /// `convergence_delay`: `host-route`'s delay from resume to the injected route.
     pub convergence_delay: Option<SimTime>,
+    /// `home_agent` (`mip`): the router acting as home agent (a name); default the home
+    /// data centre's border router.
+    pub home_agent: Option<String>,
+    /// `tunnel` (`mip`): `ipip` (default) or `gre`.
+    pub tunnel: Option<crate::mobility::mip::MipTunnel>,
+    /// `reverse_tunnel` (`mip`): replies through the home agent (RFC 3024); default false.
+    pub reverse_tunnel: Option<bool>,
+    /// `clamp_mss` (`mip`): clamp tunnelled SYNs' MSS to the tunnel's MTU; default true.
+    pub clamp_mss: Option<bool>,
     /// `via`: the temporary server an `image` migration copies through (a host name).
     pub via: Option<String>,
     /// `restore_cycles_per_byte` (`image`).

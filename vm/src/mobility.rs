@@ -7,16 +7,24 @@
 //! | `none` | nothing: the VM keeps its address, packets for it follow the prefix route to its home subnet and are lost there (seed 003 Table I, "missed for live session") |
 //! | `host-route` | after `convergence_delay`, a /32 route for the VM is injected at every router, leading to the destination host's subnet (what a routing protocol does once it has converged) |
 //! | `sdn` | the OpenFlow controller re-routes the VM's address, as on any switched network (the VM's gratuitous ARP tells it) |
+//! | `mip` | hypervisor-controlled Mobile IP (seed 003 §IV.B, Fig. 3): the destination hypervisor registers its own address as the VM's care-of address with the home agent (RFC 5944 over UDP 434, timed by the network), the agent tunnels the VM's packets to it, it decapsulates them for the VM; replies go direct or reverse-tunnelled (RFC 3024) — [`mip`] |
 //!
 //! ```text
 //!   ResumeGuest{vm, on} ──► MobilityPlane::on_command (not carried out: the bridge does it)
 //!                              host-route: ctx.host_route(now + delay, vm's IP,
 //!                                                        on's gateway router, its port to on)
+//!                              mip: registration request from `on`, hooks `on`'s
+//!                                   arrivals and the VM's sends
 //!                       ──► VmBridge::on_command: re-plug, gratuitous ARP
 //! ```
 //!
-//! The plane hooks no host, so it costs nothing per packet; it is installed before the
-//! [`crate::VmBridge`] so that it sees the resume first.
+//! Without `mip` the plane hooks no node, so it costs nothing per packet; it is installed
+//! before the [`crate::VmBridge`] so that it sees the resume first (and a VM's sends before
+//! the bridge, the arrivals at a host after it).
+
+pub mod mip;
+
+pub use mip::{MipBinding, MipSettings};
 
 use std::any::Any;
 
@@ -36,6 +44,8 @@ pub enum Mobility {
     HostRoute,
     /// `"sdn"`: the OpenFlow controller re-routes the address (a switched network).
     Sdn,
+    /// `"mip"`: hypervisor-controlled Mobile IP through the home agent ([`mip`]).
+    Mip,
 }
 
 impl Mobility {
@@ -45,6 +55,7 @@ impl Mobility {
             Mobility::None => "none",
             Mobility::HostRoute => "host-route",
             Mobility::Sdn => "sdn",
+            Mobility::Mip => "mip",
         }
     }
 }
@@ -63,6 +74,8 @@ pub struct VmMobility {
     pub mode: Mobility,
     /// For `host-route`: from resume to the route's injection.
     pub convergence_delay: SimTime,
+    /// For `mip`: the home agent and the tunnel.
+    pub mip: Option<MipSettings>,
 }
 
 /// Carries out each VM's [`Mobility`] when it resumes; see the [module docs](self).
@@ -71,6 +84,8 @@ pub struct MobilityPlane {
     vms: Vec<VmMobility>,
     /// (VM, resume time, host-route injection time) of every resume, in order.
     moves: Vec<(NodeId, SimTime, Option<SimTime>)>,
+    /// `mip` registrations, in order (a VM's latest last).
+    bindings: Vec<MipBinding>,
 }
 
 impl MobilityPlane {
@@ -79,7 +94,13 @@ impl MobilityPlane {
         MobilityPlane {
             vms,
             moves: Vec::new(),
+            bindings: Vec::new(),
         }
+    }
+
+    /// Every `mip` registration the plane made, in order.
+    pub fn bindings(&self) -> &[MipBinding] {
+        &self.bindings
     }
 
     /// Every resume the plane saw: (VM, when, when its host route was injected).
@@ -99,17 +120,27 @@ impl MobilityPlane {
 impl HostPlane for MobilityPlane {
     fn start(&mut self, _setup: &mut HostSetup<'_>) {}
 
-    fn on_send(&mut self, _ctx: &mut HostCtx<'_>, _node: NodeId, _pkt: &mut Packet) -> HostVerdict {
-        HostVerdict::Pass
+    fn on_send(&mut self, _ctx: &mut HostCtx<'_>, node: NodeId, pkt: &mut Packet) -> HostVerdict {
+        // Only `mip` VMs that moved are hooked; their latest registration applies.
+        match self.bindings.iter_mut().rev().find(|b| b.vm == node) {
+            Some(b) => b.on_send(pkt),
+            None => HostVerdict::Pass,
+        }
     }
 
     fn on_receive(
         &mut self,
-        _ctx: &mut HostCtx<'_>,
-        _host: NodeId,
+        ctx: &mut HostCtx<'_>,
+        host: NodeId,
         _port: u16,
-        _pkt: &mut Packet,
+        pkt: &mut Packet,
     ) -> HostVerdict {
+        for b in self.bindings.iter_mut().rev().filter(|b| b.host == host) {
+            match b.on_receive(ctx, pkt) {
+                HostVerdict::Pass => continue,
+                verdict => return verdict,
+            }
+        }
         HostVerdict::Pass
     }
 
@@ -128,6 +159,11 @@ impl HostPlane for MobilityPlane {
             let at = ctx.now() + m.convergence_delay;
             ctx.host_route(at, ip, gateway, port);
             injected = Some(at);
+        }
+        if let (Mobility::Mip, Some(settings)) = (m.mode, m.mip)
+            && let Some(b) = MipBinding::register(ctx, vm, on, settings)
+        {
+            self.bindings.push(b);
         }
         self.moves.push((vm, ctx.now(), injected));
         // The bridge re-plugs the VM: this plane only adds to the move.

@@ -44,7 +44,10 @@ impl Network {
         let (L4::Udp(udp), Some(ip)) = (pkt.l4, pkt.ipv4()) else {
             unreachable!("checked by is_registration")
         };
-        let bytes = self.payloads.get(&{ pkt.meta.uid }).map_or(&[][..], |b| &**b);
+        let bytes = self
+            .payloads
+            .get(&{ pkt.meta.uid })
+            .map_or(&[][..], |b| &**b);
         let (req, code) = match RegistrationRequest::parse(bytes, &ha.security) {
             Err(MipError::Malformed) => {
                 // §3.8.2.1: a message that cannot be read is silently discarded.
@@ -81,7 +84,14 @@ impl Network {
         };
         let bytes = reply.emit(&ha.security);
         let ports = (MIP_PORT, udp.src_port);
-        self.send_bytes(sched, node, ha.address, ip.src, ports, bytes.into_boxed_slice());
+        self.send_bytes(
+            sched,
+            node,
+            ha.address,
+            ip.src,
+            ports,
+            bytes.into_boxed_slice(),
+        );
     }
 
     /// Clamps the MSS option of tunnelled TCP SYN `id` at home agent `node`, if it clamps.

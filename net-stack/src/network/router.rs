@@ -95,7 +95,9 @@ impl Network {
     /// A packet addressed to one of the router's own addresses: a reverse-tunnelled packet
     /// (RFC 3024) is decapsulated and its inner packet forwarded; anything else finds nobody.
     fn router_local(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
-        if self.router(node).home_agent.is_some() && super::home_agent::is_registration(&self.packets[id]) {
+        if self.router(node).home_agent.is_some()
+            && super::home_agent::is_registration(&self.packets[id])
+        {
             return self.home_agent_receive(sched, node, id);
         }
         let pkt = &mut self.packets[id];
@@ -357,7 +359,11 @@ impl Network {
     ) -> bool {
         let r = self.router_mut(ha);
         let iface = r.interfaces.iter().find(|i| i.net.contains(home)).copied();
-        let Some(src) = r.home_agent.map(|h| h.address).or(iface.map(|i| i.net.addr)) else {
+        let Some(src) = r
+            .home_agent
+            .map(|h| h.address)
+            .or(iface.map(|i| i.net.addr))
+        else {
             return false;
         };
         r.table

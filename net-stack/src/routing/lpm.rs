@@ -200,7 +200,8 @@ pub fn compute(nodes: &mut [Node], devices: &[Device]) {
             if let NodeKind::LpmRouter(r) = &mut n.kind
                 && !hops[i].is_empty()
             {
-                r.table.insert(Ipv4Net::new(addr, 32), Hop::Via(hops[i].clone()));
+                r.table
+                    .insert(Ipv4Net::new(addr, 32), Hop::Via(hops[i].clone()));
             }
         }
     }

@@ -1,0 +1,116 @@
+//! `mobility = "mip"` on a routed network (seed 003 §IV.B): the home agent a migration names
+//! (`home_agent`, default the home data centre's border router) is made a Mobile IP home
+//! agent, and the settings of the destination hypervisor's side are put together.
+//!
+//! ```text
+//!   [[migration]] home_agent = "a_border" ──► a router? else an error at the key
+//!        address: its interface on the VM's home subnet, else the loopback 10.0.x.y
+//!                 (10.0.0.0 + node index + 1: no subnet of the two-dc plan uses 10.0/16)
+//!   ──► NetworkBuilder::home_agent (checks registrations, tunnels, clamps MSS)
+//!   ──► vm::MipSettings for the MobilityPlane
+//! ```
+
+use std::net::Ipv4Addr;
+
+use net_stack::router::HomeAgent;
+use net_stack::{NetworkBuilder, NodeId};
+
+use crate::scenario::{MigrationSpec, Scenario, ScenarioError, ScenarioSource};
+
+/// Makes the home agent of migration `m` (of VM node `vm`) one, and returns the settings of
+/// the hypervisor's side.
+pub fn home_agent(
+    scenario: &Scenario,
+    source: &ScenarioSource,
+    b: &mut NetworkBuilder,
+    m: &MigrationSpec,
+    vm: NodeId,
+) -> Result<vm::MipSettings, ScenarioError> {
+    let (name, span) = match &m.home_agent {
+        Some(h) => (h.get_ref().clone(), h.span()),
+        None => {
+            let home = scenario
+                .vms
+                .iter()
+                .find(|v| v.name.get_ref() == m.vm.get_ref())
+                .map(|v| v.host.get_ref().clone())
+                .unwrap_or_default();
+            let dc = home.split_once('_').map_or("a", |(dc, _)| dc);
+            let span = m.mobility.as_ref().map_or(m.vm.span(), |s| s.span());
+            (format!("{dc}_border"), span)
+        }
+    };
+    let not_router = |what: String| {
+        source.error_at(
+            span.clone(),
+            format!("the home agent `{name}` of VM `{}` {what}", m.vm.get_ref()),
+            Some(
+                "a home agent is a router of the routed network, such as `a_border` (the \
+                 default: the border of the VM's home data centre) or a leaf `a_leaf0`"
+                    .into(),
+            ),
+        )
+    };
+    let Some(node) = b.node(&name) else {
+        return Err(not_router("is no node of the topology".into()));
+    };
+    let Some(router) = b.nodes()[node.index()].lpm_router() else {
+        return Err(not_router("is not a router".into()));
+    };
+    let home = b.nodes()[vm.index()].ip.expect("VMs have addresses");
+    let on_link = router
+        .interfaces()
+        .iter()
+        .find(|i| i.net.contains(home))
+        .map(|i| i.net.addr);
+    let loopback = Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 0, 0, 1)) + node.index() as u32);
+    let previous = router.home_agent().copied();
+    let address = previous.map_or(on_link.unwrap_or(loopback), |h| h.address);
+    let clamp_mss = m.mip.clamp_mss || previous.is_some_and(|h| h.clamp_mss);
+    b.home_agent(
+        node,
+        HomeAgent {
+            address,
+            security: Default::default(),
+            clamp_mss,
+        },
+    );
+    Ok(vm::MipSettings {
+        home_agent: address,
+        tunnel: m.mip.tunnel.kind(),
+        reverse_tunnel: m.mip.reverse_tunnel,
+        clamp_mss: m.mip.clamp_mss,
+    })
+}
+
+/// What `migrations[]` reports of a `mip` move (the VM's last registration).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct MipReport {
+    /// From the resume (the request sent) to the accepting reply's arrival [s]; null if no
+    /// reply accepted the registration before the end of the run.
+    pub registration_s: Option<f64>,
+    /// Packets that crossed the tunnel for the VM (to it, and back with reverse tunnelling),
+    /// counted where the hypervisor decapsulates or encapsulates them.
+    pub tunnel_packets: u64,
+    /// Their frame bytes, tunnel headers included.
+    pub tunnel_bytes: u64,
+    /// The VM's SYNs whose MSS the hypervisor clamped to the tunnel's MTU.
+    pub mss_clamped: u64,
+}
+
+/// The [`MipReport`] of VM `vm` (by name), from the network's [`vm::MobilityPlane`].
+pub fn report(net: &net_stack::Network, vm: &str) -> Option<MipReport> {
+    let node = net.node_by_name(vm)?;
+    let plane = (0..)
+        .map_while(|i| net.host_plane(i))
+        .find_map(|p| p.as_any().downcast_ref::<vm::MobilityPlane>())?;
+    let b = plane.bindings().iter().rev().find(|b| b.vm == node)?;
+    Some(MipReport {
+        registration_s: b
+            .registered_at
+            .map(|t| t.saturating_sub(b.requested_at).as_secs_f64()),
+        tunnel_packets: b.tunnel_packets,
+        tunnel_bytes: b.tunnel_bytes,
+        mss_clamped: b.mss_clamped,
+    })
+}
