@@ -96,6 +96,8 @@ pub struct MipReport {
     pub tunnel_bytes: u64,
     /// The VM's SYNs whose MSS the hypervisor clamped to the tunnel's MTU.
     pub mss_clamped: u64,
+    /// Tunnel packets over 1,500 bytes of outer IPv4 (sessions older than the tunnel).
+    pub tunnel_over_mtu_packets: u64,
 }
 
 /// The [`MipReport`] of VM `vm` (by name), from the network's [`vm::MobilityPlane`].
@@ -112,5 +114,6 @@ pub fn report(net: &net_stack::Network, vm: &str) -> Option<MipReport> {
         tunnel_packets: b.tunnel_packets,
         tunnel_bytes: b.tunnel_bytes,
         mss_clamped: b.mss_clamped,
+        tunnel_over_mtu_packets: b.over_mtu_packets,
     })
 }

@@ -90,6 +90,11 @@ pub struct MipBinding {
     pub tunnel_bytes: u64,
     /// SYNs of the VM whose MSS the hypervisor clamped.
     pub mss_clamped: u64,
+    /// Tunnel packets whose outer IPv4 packet exceeds Ethernet's 1,500 bytes: segments of
+    /// connections whose MSS was agreed before the tunnel existed. netsim's links carry
+    /// them (it models no MTU and so no PMTUD, RFC 1191); this counts what a 1,500-byte path
+    /// would have refused.
+    pub over_mtu_packets: u64,
 }
 
 impl MipBinding {
@@ -132,6 +137,7 @@ impl MipBinding {
             tunnel_packets: 0,
             tunnel_bytes: 0,
             mss_clamped: 0,
+            over_mtu_packets: 0,
         })
     }
 
@@ -171,8 +177,7 @@ impl MipBinding {
         if e.outer.dst != self.care_of || pkt.ipv4().is_none_or(|ip| ip.dst != self.home) {
             return HostVerdict::Pass;
         }
-        self.tunnel_packets += 1;
-        self.tunnel_bytes += pkt.frame_len() as u64;
+        self.count(pkt);
         pkt.decapsulate();
         let guest = ctx.nodes()[self.vm.index()].host().and_then(|h| h.guest());
         pkt.eth.dst = guest.expect("a VM").mac;
@@ -190,9 +195,18 @@ impl MipBinding {
                 .encapsulate(self.settings.tunnel, self.care_of, self.settings.home_agent)
                 .is_ok()
         {
-            self.tunnel_packets += 1;
-            self.tunnel_bytes += pkt.frame_len() as u64;
+            self.count(pkt);
         }
         HostVerdict::Pass
+    }
+
+    /// Counts a tunnel packet (encapsulated).
+    fn count(&mut self, pkt: &Packet) {
+        let frame = pkt.frame_len();
+        self.tunnel_packets += 1;
+        self.tunnel_bytes += frame as u64;
+        if frame - pkt.eth.header_len() > ETHERNET_MTU {
+            self.over_mtu_packets += 1;
+        }
     }
 }
