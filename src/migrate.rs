@@ -90,6 +90,7 @@ pub fn vm_config(v: &crate::scenario::VmSpec) -> VmConfig {
         dirty_rate: v.dirty_rate,
         hot_fraction: v.hot_fraction,
         state: v.state,
+        dirty_arrivals: v.dirty_arrivals,
     }
 }
 

@@ -117,8 +117,8 @@ mod test_link;
 
 pub use bridge::VmBridge;
 pub use config::{
-    ConfigError, MAX_PAGES, MigrationConfig, PostcopyConfig, PrecopyConfig, StopAndCopyConfig,
-    VmConfig,
+    ConfigError, DirtyArrivals, MAX_PAGES, MigrationConfig, PostcopyConfig, PrecopyConfig,
+    StopAndCopyConfig, VmConfig,
 };
 pub use memory::{DirtyMemory, PageBitmap, PageWriter};
 pub use migration::{
