@@ -23,8 +23,8 @@ struct Run {
 }
 
 /// Runs `examples/maini-dirty-rate.toml` with the channel and `extra` settings.
-fn run(extra: &[String]) -> Run {
-    let mut args: Vec<String> = [
+fn run_channel(extra: &[String]) -> Run {
+    let args: Vec<String> = [
         "migration.0.transport=channel",
         "trace.timeseries=[]",
         "duration=1000s",
@@ -111,7 +111,7 @@ fn seed000_channel_rounds_time_and_pages_match_the_closed_form_within_0_1_percen
         ("10Gbps", 1e10, 300_000),
     ];
     let runs = par_map_bounded(&points, |&(link, _, d)| {
-        run(&[
+        run_channel(&[
             format!("topology.link.rate={link}"),
             format!("vm.0.dirty_rate={d}"),
         ])
@@ -140,7 +140,7 @@ fn seed000_channel_rounds_time_and_pages_match_the_closed_form_within_0_1_percen
 /// page written twice once, so it sends less; asserted within 5 %, and rounds exactly.
 #[test]
 fn seed000_channel_reproduces_the_notes_worked_example_within_5_percent() {
-    let got = run(&[
+    let got = run_channel(&[
         "topology.link.rate=1048576000bps".into(),
         "vm.0.dirty_rate=6400".into(),
         "migration.0.stop_threshold=204800B".into(),
@@ -163,7 +163,7 @@ fn seed000_channel_keeps_iterating_at_10gbps_and_300000_pages_per_s() {
         "topology.link.rate=10Gbps".into(),
         "vm.0.dirty_rate=300000".into(),
     ];
-    let chan = run(&set);
+    let chan = run_channel(&set);
     assert_eq!(
         (chan.rounds, chan.stop.as_str()),
         (30, "max_rounds"),
@@ -198,4 +198,47 @@ fn seed000_channel_keeps_iterating_at_10gbps_and_300000_pages_per_s() {
         (2, "dirty_rate".to_owned()),
         "over TCP the point is above capacity"
     );
+}
+
+/// Bad values of the new keys are refused with the key, the file and the line, and a non-zero
+/// exit: an unknown `transport` or `dirty_arrivals`, and the channel with `image` (which copies
+/// over TCP through `via`).
+#[test]
+fn seed000_bad_transport_and_arrivals_are_refused_with_the_key() {
+    let file = root().join("examples/maini-dirty-rate.toml");
+    let cases: [(&[&str], &str, &str); 3] = [
+        (
+            &["migration.0.transport=pigeon"],
+            "`pigeon` is not a valid `transport`",
+            "`transport` takes `tcp` or `channel`",
+        ),
+        (
+            &["vm.0.dirty_arrivals=bursty"],
+            "`bursty` is not a valid `dirty_arrivals`",
+            "`dirty_arrivals` takes `even` or `poisson`",
+        ),
+        (
+            &[
+                "migration.0.transport=channel",
+                "migration.0.algorithm=image",
+                "migration.0.via=h1",
+            ],
+            "does not apply to `algorithm = \"image\"`",
+            "maini-dirty-rate.toml:40",
+        ),
+    ];
+    for (sets, message, detail) in cases {
+        let mut args = vec!["--quiet", "check", file.to_str().unwrap()];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        let o = run(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{sets:?} accepted");
+        assert!(
+            err.contains(message) && err.contains(detail),
+            "{sets:?}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
 }
