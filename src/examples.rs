@@ -46,6 +46,7 @@ examples!(
     "qin2017-migration-time",
     "qin2017-migration-time-bg",
     "maini-dirty-rate",
+    "maini-two-networks",
     "chen-terng-break-time",
     "two-racks",
     "two-dc-none",

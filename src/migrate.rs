@@ -37,6 +37,8 @@ use vm::{Migration, VmConfig};
 
 use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
 
+pub mod channel;
+
 /// One planned migration and the applications that carry it.
 #[derive(Debug, Clone)]
 pub struct MigrationHandle {
@@ -88,6 +90,7 @@ pub fn vm_config(v: &crate::scenario::VmSpec) -> VmConfig {
         dirty_rate: v.dirty_rate,
         hot_fraction: v.hot_fraction,
         state: v.state,
+        dirty_arrivals: v.dirty_arrivals,
     }
 }
 
@@ -374,13 +377,33 @@ pub fn install(
             SimTime::ZERO,
             None,
         );
-        b.listen_tcp(sink, port(i))
-            .map_err(|e| source.error_at(m.vm.span(), e.to_string(), None))?;
-        let app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i)).with_orchestrator(
-            orchestrator,
-            Orchestrator::admits_at_start(concurrent, ticket),
-        );
-        let app = b.add_app(from, u32::MAX, Box::new(app), at, None);
+        let admitted = Orchestrator::admits_at_start(concurrent, ticket);
+        let app: Box<dyn net_stack::app::Application> = match m.settings.transport {
+            vm::channel::MigrationTransport::Tcp => {
+                b.listen_tcp(sink, port(i))
+                    .map_err(|e| source.error_at(m.vm.span(), e.to_string(), None))?;
+                let app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i));
+                Box::new(app.with_orchestrator(orchestrator, admitted))
+            }
+            vm::channel::MigrationTransport::Channel => {
+                // Seed 000's `Move_Data`: timed at the path's bottleneck, no packets (the
+                // sink stays, unused, so that application ids are as planned).
+                let rate = channel::bottleneck_rate(b, from, to).ok_or_else(|| {
+                    source.error_at(
+                        m.vm.span(),
+                        format!(
+                            "no path joins `{}` and `{}` for the channel",
+                            b.nodes()[from.index()].name,
+                            b.nodes()[to.index()].name
+                        ),
+                        None,
+                    )
+                })?;
+                let app = vm::channel::ChannelMigrationApp::new(engine, vms[vi], to, rate);
+                Box::new(app.with_orchestrator(orchestrator, admitted))
+            }
+        };
+        let app = b.add_app(from, u32::MAX, app, at, None);
         handles.push(MigrationHandle {
             vm: v.name.get_ref().clone(),
             vm_index: vi,

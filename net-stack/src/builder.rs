@@ -301,6 +301,17 @@ impl NetworkBuilder {
         Some(self.devices[dev.index()].params.rate)
     }
 
+    /// `node`'s neighbours in port order, each with the rate of the link to it.
+    pub fn neighbours(
+        &self,
+        node: NodeId,
+    ) -> impl Iterator<Item = (NodeId, sim_core::DataRate)> + '_ {
+        self.nodes[node.index()].devices.iter().map(|d| {
+            let dev = &self.devices[d.index()];
+            (self.devices[dev.peer.index()].node, dev.params.rate)
+        })
+    }
+
     /// The id the next [`NetworkBuilder::add_app`] returns (ids are dense, in order), for
     /// applications that must name each other before all are added.
     pub fn next_app_id(&self) -> AppId {

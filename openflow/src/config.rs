@@ -23,6 +23,11 @@ pub enum SwitchTimingPreset {
     /// seed 000 §III.D: matching and output action each uniform on 4–16.5 µs per packet.
     #[default]
     Seed000,
+    /// `maini2013-paper`: seed 000's model read as its Petri nets are drawn — per packet the
+    /// switch's `Serve_switch_request` (normal(4 µs, 101.43 ns)) and `Output_Action` (uniform
+    /// 4–16.5 µs); `Matching` only at the controller ([`SwitchTiming::seed000_paper`]).
+    #[serde(rename = "maini2013-paper")]
+    Maini2013Paper,
     /// ns-3 OFSwitch13: 20 µs × ⌈log2 n⌉ for n entries, CPU capacity 100 Gbit/s.
     Ofswitch13,
     /// An ideal switch: no latency.
@@ -34,6 +39,7 @@ impl SwitchTimingPreset {
     pub fn timing(self) -> SwitchTiming {
         match self {
             SwitchTimingPreset::Seed000 => SwitchTiming::seed000(),
+            SwitchTimingPreset::Maini2013Paper => SwitchTiming::seed000_paper(),
             SwitchTimingPreset::Ofswitch13 => SwitchTiming::ofswitch13(),
             SwitchTimingPreset::Zero => SwitchTiming::zero(),
         }
@@ -44,7 +50,9 @@ impl SwitchTimingPreset {
     /// controller applications answer at once).
     pub fn default_processing(self) -> Delay {
         match self {
-            SwitchTimingPreset::Seed000 => timing::SEED000_STAGE,
+            SwitchTimingPreset::Seed000 | SwitchTimingPreset::Maini2013Paper => {
+                timing::SEED000_STAGE
+            }
             _ => Delay::ZERO,
         }
     }

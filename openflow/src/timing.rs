@@ -176,6 +176,30 @@ impl SwitchTiming {
         }
     }
 
+    /// Seed 000's switch read as the paper's Petri nets draw it (preset `maini2013-paper`):
+    /// every packet the switch forwards fires `Serve_switch_request` ("if a rule matches an
+    /// incoming packet … otherwise … the switch asks the controller … two cases associated to
+    /// the timed transition `Serve_switch_request`", §III.D) and then `Output_Action`; the
+    /// `Matching` transition belongs to the controller model (§III.C: "the timed transition
+    /// `Matching` has two cases (i.e. `Flow_mod` and `Packet_Out`)"), so it is the
+    /// controller's `processing_time`, not a per-packet cost.
+    ///
+    /// | field | value | paper |
+    /// | --- | --- | --- |
+    /// | `matching` | `normal(4us, 101.43ns)` | `Serve_switch_request`, per packet |
+    /// | `output` | `uniform(4us, 16.5us)` | `Output_Action` |
+    /// | `flow_write` | `uniform(4us, 16.5us)` | `Write_Flow_Entry` |
+    /// | `serve_request` | `normal(4us, 101.43ns)` | `Serve_switch_request` |
+    ///
+    /// A packet takes 14.25 µs on average (4 + 10.25), against [`SwitchTiming::seed000`]'s
+    /// 20.5 µs.
+    pub fn seed000_paper() -> Self {
+        SwitchTiming {
+            matching: SEED000_SERVE_REQUEST,
+            ..SwitchTiming::seed000()
+        }
+    }
+
     /// ns-3 OFSwitch13 defaults: pipeline delay `20 µs · ⌈log2 n⌉` ([`OFSWITCH13_TCAM_DELAY`])
     /// and CPU capacity 100 Gbit/s ([`OFSWITCH13_CPU_CAPACITY`]). Controller messages take
     /// no time: `OFSwitch13Device::ReceiveFromController` hands each message to the datapath
@@ -367,6 +391,26 @@ mod tests {
         assert_eq!(SEED000_SERVE_REQUEST.mean(), SimTime::from_us(4));
         let fe = SEED000_FLOW_EXPIRES.mean();
         assert!(fe >= SimTime::from_ms(1) && fe < SimTime::from_ms(1) + SimTime::from_ns(1));
+    }
+
+    /// The paper-reading preset: per packet Serve_switch_request + Output_Action, in
+    /// [4 − 6σ + 4, 4 + 6σ + 16.5] µs with mean 14.25 µs; messages as seed000.
+    #[test]
+    fn seed000_paper_packet_latency() {
+        let t = SwitchTiming::seed000_paper();
+        let mut r = rng();
+        let n = 100_000;
+        let mut sum = 0u128;
+        for _ in 0..n {
+            let x = t.packet_latency(&mut r, 0).as_ps();
+            assert!((7_300_000..=21_100_000).contains(&x), "{x} ps");
+            sum += x as u128;
+        }
+        // sd of the sum is 3.6 µs; standard error 11 ns.
+        let mean_us = sum as f64 / n as f64 / 1e6;
+        assert!((mean_us - 14.25).abs() < 0.05, "mean {mean_us} us");
+        assert_eq!(t.flow_write, SwitchTiming::seed000().flow_write);
+        assert_eq!(t.serve_request, SwitchTiming::seed000().serve_request);
     }
 
     /// The zero preset is the default, takes no time and draws nothing.

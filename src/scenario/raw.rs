@@ -152,6 +152,7 @@ pub(crate) struct VmTable {
     pub page_size: Option<Spanned<ByteSize>>,
     pub dirty_rate: Option<u64>,
     pub hot_fraction: Option<Spanned<f64>>,
+    pub dirty_arrivals: Option<vm::DirtyArrivals>,
     pub state: Option<ByteSize>,
     pub vcpus: Option<Spanned<u32>>,
     pub cpu_utilization: Option<Spanned<f64>>,

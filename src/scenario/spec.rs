@@ -240,6 +240,9 @@ pub struct VmSpec {
     pub dirty_rate: u64,
     /// `hot_fraction`: share of pages taking most writes, in [0, 1]; 0 turns it off. Default 0.
     pub hot_fraction: f64,
+    /// `dirty_arrivals`: `even` or `poisson` (seed 000's exponential `Write_Page`). Default
+    /// `even`.
+    pub dirty_arrivals: vm::DirtyArrivals,
     /// `state`: CPU and device state sent in the final round. Default 8 MiB.
     pub state: ByteSize,
     /// `vcpus`: at least 1. Default 1.

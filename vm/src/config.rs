@@ -79,6 +79,19 @@ pub struct VmConfig {
     pub hot_fraction: f64,
     /// CPU and device state sent in the final (stop-and-copy) round (bytes).
     pub state: ByteSize,
+    /// How writes are spaced in time: evenly (the default) or as a Poisson process.
+    pub dirty_arrivals: DirtyArrivals,
+}
+
+/// `[[vm]] dirty_arrivals`: how a VM's page writes are spaced in time ([`crate::memory`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DirtyArrivals {
+    /// `"even"`: exactly ⌊rate · t⌋ writes by t, no randomness in time.
+    #[default]
+    Even,
+    /// `"poisson"`: exponential gaps of mean 1 / rate (seed 000's `Write_Page`).
+    Poisson,
 }
 
 impl Default for VmConfig {
@@ -89,6 +102,7 @@ impl Default for VmConfig {
             dirty_rate: 5000,
             hot_fraction: 0.0,
             state: ByteSize(8 << 20),
+            dirty_arrivals: DirtyArrivals::Even,
         }
     }
 }

@@ -19,6 +19,8 @@
 //! * [`orchestrator`] — order, target and trigger policies, and the run-time
 //!   [`Orchestrator`](orchestrator::Orchestrator) application;
 //! * [`app`] — [`MigrationApp`](app::MigrationApp), a migration as a net-stack application;
+//!   [`channel`] — the `channel` transport (seed 000's `Move_Data`): a migration timed at a
+//!   link's rate, no protocol;
 //! * [`image`] — seed 004's image migration (save, copy through a temporary server, restore)
 //!   and its applications; [`placement`] — target choice by hardware vectors;
 //! * [`bridge`] — [`VmBridge`], the hypervisors' virtual switches as a net-stack host plane:
@@ -98,6 +100,7 @@
 
 pub mod app;
 pub mod bridge;
+pub mod channel;
 pub mod config;
 pub mod image;
 pub mod memory;
@@ -114,8 +117,8 @@ mod test_link;
 
 pub use bridge::VmBridge;
 pub use config::{
-    ConfigError, MAX_PAGES, MigrationConfig, PostcopyConfig, PrecopyConfig, StopAndCopyConfig,
-    VmConfig,
+    ConfigError, DirtyArrivals, MAX_PAGES, MigrationConfig, PostcopyConfig, PrecopyConfig,
+    StopAndCopyConfig, VmConfig,
 };
 pub use memory::{DirtyMemory, PageBitmap, PageWriter};
 pub use migration::{

@@ -12,6 +12,10 @@
 //! Pausing stops the clock; resuming restarts it from zero at the resume instant (the fraction
 //! of a write pending at the pause is dropped, at most one write per pause).
 //!
+//! That is `dirty_arrivals = "even"`, the default. With `"poisson"` the gaps between writes are
+//! exponential instead (seed 000's `Write_Page`; [`poisson`]'s docs), where they land is the
+//! same rule below.
+//!
 //! # Where writes land
 //!
 //! * `hot_fraction` h = 0: every write picks a page uniformly among all N pages. Over t seconds
@@ -35,9 +39,12 @@
 
 use sim_core::{RngStream, SimTime};
 
-use crate::config::{ConfigError, VmConfig};
+use crate::config::{ConfigError, DirtyArrivals, VmConfig};
 
 pub mod bitmap;
+mod poisson;
+
+use poisson::PoissonClock;
 
 pub use bitmap::{CHUNK_PAGES, PageBitmap};
 
@@ -62,6 +69,8 @@ pub struct PageWriter {
     base: u64,
     /// Writes drawn so far (possibly ahead of time, see [`PageWriter::next_page`]).
     drawn: u64,
+    /// `Some` for Poisson arrivals ([`DirtyArrivals::Poisson`]); `None`: even (the default).
+    poisson: Option<PoissonClock>,
 }
 
 impl PageWriter {
@@ -80,7 +89,32 @@ impl PageWriter {
             origin: SimTime::ZERO,
             base: 0,
             drawn: 0,
+            poisson: None,
         }
+    }
+
+    /// The same writer with writes spaced by `arrivals` (even: exactly ⌊rate · t⌋ by t;
+    /// Poisson: exponential gaps, see [`poisson`](self)). Call before starting.
+    pub fn with_arrivals(mut self, arrivals: DirtyArrivals) -> Self {
+        self.poisson = match arrivals {
+            DirtyArrivals::Even => None,
+            DirtyArrivals::Poisson => Some(PoissonClock::new(self.rate)),
+        };
+        self
+    }
+
+    /// Draws the page of the next Poisson write if it is due by `now` (`None` otherwise, or
+    /// when arrivals are even).
+    fn next_poisson_due(&mut self, now: SimTime) -> Option<u64> {
+        let clock = self.poisson.as_ref()?;
+        if clock.next().is_none_or(|t| t > now) {
+            return None;
+        }
+        let page = self.next_page();
+        if let Some(c) = self.poisson.as_mut() {
+            c.step(&mut self.rng);
+        }
+        Some(page)
     }
 
     /// Whether writes are being made.
@@ -94,6 +128,9 @@ impl PageWriter {
             self.running = true;
             self.origin = now;
             self.base = self.drawn;
+            if let Some(c) = self.poisson.as_mut() {
+                c.start(now, &mut self.rng);
+            }
         }
     }
 
@@ -101,12 +138,16 @@ impl PageWriter {
     /// writes due by the stop instant (as [`DirtyMemory::pause`] does).
     pub fn stop(&mut self) {
         self.running = false;
+        if let Some(c) = self.poisson.as_mut() {
+            c.stop();
+        }
     }
 
     /// Writes due by `now` since the writer was created: the writes of earlier running periods
-    /// plus ⌊rate · (now − origin)⌋ if running.
+    /// plus ⌊rate · (now − origin)⌋ if running. With Poisson arrivals the count cannot be known
+    /// without drawing, and this is the writes drawn so far.
     pub fn due(&self, now: SimTime) -> u64 {
-        if !self.running {
+        if !self.running || self.poisson.is_some() {
             return self.drawn;
         }
         let ps = now.saturating_sub(self.origin).as_ps() as u128;
@@ -120,8 +161,12 @@ impl PageWriter {
 
     /// The instant write number `k` (0-based, counted from creation) is made if the writer keeps
     /// running: the first picosecond t with ⌊rate · t⌋ > k − base. `None` when stopped or the
-    /// rate is zero.
+    /// rate is zero. With Poisson arrivals: the pending write's instant for k = drawn, else
+    /// `None`.
     pub fn time_of(&self, k: u64) -> Option<SimTime> {
+        if let Some(c) = &self.poisson {
+            return c.next().filter(|_| k == self.drawn && self.running);
+        }
         if !self.running || self.rate == 0 || k < self.base {
             return None;
         }
@@ -182,7 +227,8 @@ impl DirtyMemory {
     pub fn new(vm: &VmConfig, rng: RngStream) -> Result<Self, ConfigError> {
         let pages = vm.pages();
         Ok(DirtyMemory {
-            writer: PageWriter::new(pages, vm.dirty_rate, vm.hot_fraction, rng),
+            writer: PageWriter::new(pages, vm.dirty_rate, vm.hot_fraction, rng)
+                .with_arrivals(vm.dirty_arrivals),
             dirty: vm.page_bitmap()?,
             page_size: vm.page_size,
         })
@@ -216,6 +262,12 @@ impl DirtyMemory {
 
     /// Applies every write due by `now`. Calls must not go back in time.
     pub fn advance(&mut self, now: SimTime) {
+        if self.writer.poisson.is_some() {
+            while let Some(p) = self.writer.next_poisson_due(now) {
+                self.dirty.insert(p);
+            }
+            return;
+        }
         let due = self.writer.due(now);
         while self.writer.drawn() < due {
             let p = self.writer.next_page();

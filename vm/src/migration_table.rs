@@ -67,6 +67,8 @@ pub struct MigrationTable {
     pub via: Option<String>,
     /// `restore_cycles_per_byte` (`image`).
     pub restore_cycles_per_byte: Option<u64>,
+    /// `transport`: `tcp` (default) or `channel` ([`crate::channel`]).
+    pub transport: Option<crate::channel::MigrationTransport>,
 }
 
 impl MigrationTable {
@@ -83,6 +85,7 @@ impl MigrationTable {
             restore_cycles_per_byte: self
                 .restore_cycles_per_byte
                 .unwrap_or(d.restore_cycles_per_byte),
+            transport: self.transport.unwrap_or(d.transport),
         }
     }
 }
@@ -108,6 +111,9 @@ pub struct MigrationSettings {
     /// rebuild the guest, on one core of its `cpu_speed`. Default 0 (restoring is reading the
     /// image from disk only).
     pub restore_cycles_per_byte: u64,
+    /// `transport`: `tcp` through the network, or seed 000's timed `channel`
+    /// ([`crate::channel`]). Default `tcp`.
+    pub transport: crate::channel::MigrationTransport,
 }
 
 impl Default for MigrationSettings {
@@ -121,15 +127,29 @@ impl Default for MigrationSettings {
             max_total_factor: p.max_total_factor,
             dirty_rate_stop: p.dirty_rate_check,
             restore_cycles_per_byte: 0,
+            transport: crate::channel::MigrationTransport::Tcp,
         }
     }
 }
 
 impl MigrationSettings {
     /// Every rule the types cannot express, each naming its key: `max_rounds` ≥ 2,
-    /// `max_total_factor` a number ≥ 1.
+    /// `max_total_factor` a number ≥ 1, no `channel` transport for `image` (which copies
+    /// through a temporary server over TCP).
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
+        if self.transport == crate::channel::MigrationTransport::Channel
+            && self.algorithm == MigrationAlgorithm::Image
+        {
+            out.push(
+                FieldError::new(
+                    "transport",
+                    "`transport = \"channel\"` does not apply to `algorithm = \"image\"`, which copies its image over TCP through `via`",
+                    "not with image",
+                )
+                .with_help("use `transport = \"tcp\"` (the default), or another algorithm"),
+            );
+        }
         if !(self.max_total_factor.is_finite() && self.max_total_factor >= 1.0) {
             out.push(
                 FieldError::new(

@@ -326,6 +326,7 @@ mod tests {
             dirty_rate: rate,
             hot_fraction: 0.0,
             state: ByteSize(100_000),
+            ..VmConfig::default()
         }
     }
 

@@ -233,6 +233,7 @@ impl Validator<'_> {
             page_size,
             dirty_rate: raw.dirty_rate.unwrap_or(0),
             hot_fraction,
+            dirty_arrivals: raw.dirty_arrivals.unwrap_or_default(),
             state: raw.state.unwrap_or(ByteSize(8 << 20)),
             workload,
             address: raw.address,
