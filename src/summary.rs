@@ -267,6 +267,18 @@ pub struct MigrationSummary {
     /// convergence delay (possibly after the end of the run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host_route_s: Option<f64>,
+    /// Pre-copy's preparation phase (`prepare_time`, seed 002 §2.1) [s]; omitted when 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepare_s: Option<f64>,
+    /// Retransmissions of the migration connection per round (pre-copy, stop-and-copy): round
+    /// i's are those after round i − 1's last byte was handed to TCP, up to round i's (the
+    /// final round's to the end); omitted for `image` and post-copy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub round_retransmissions: Vec<u64>,
+    /// Retransmissions of the migration connection before the VM paused; omitted when it
+    /// never paused or for `image`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retransmissions_before_pause: Option<u64>,
     /// Post-copy page faults at the destination (extension).
     pub faults: u64,
     /// Time the VM stalled on those faults [s] (extension).
@@ -412,6 +424,9 @@ fn migration_summary(
         mobility: m.mobility.map(vm::Mobility::as_str),
         session_survived,
         host_route_s,
+        prepare_s: (r.prepare_time > SimTime::ZERO).then(|| r.prepare_time.as_secs_f64()),
+        round_retransmissions: r.round_retransmissions.clone(),
+        retransmissions_before_pause: r.retransmissions_before_pause,
         faults: r.faults,
         stall_s: r.stall_time.as_secs_f64(),
         started: r.start.is_some(),

@@ -58,6 +58,8 @@ pub struct MigrationTable {
     pub via: Option<String>,
     /// `restore_cycles_per_byte` (`image`).
     pub restore_cycles_per_byte: Option<u64>,
+    /// `prepare_time` (`precopy`): the preparation phase before round 0 (seed 002 §2.1).
+    pub prepare_time: Option<SimTime>,
 }
 
 impl MigrationTable {
@@ -74,6 +76,7 @@ impl MigrationTable {
             restore_cycles_per_byte: self
                 .restore_cycles_per_byte
                 .unwrap_or(d.restore_cycles_per_byte),
+            prepare_time: self.prepare_time.unwrap_or(d.prepare_time),
         }
     }
 }
@@ -99,6 +102,9 @@ pub struct MigrationSettings {
     /// rebuild the guest, on one core of its `cpu_speed`. Default 0 (restoring is reading the
     /// image from disk only).
     pub restore_cycles_per_byte: u64,
+    /// `prepare_time` (`precopy`): seed 002 §2.1's preparation phase, a fixed time from the
+    /// migration's start to round 0 while the VM runs. Default 0 (none).
+    pub prepare_time: SimTime,
 }
 
 impl Default for MigrationSettings {
@@ -112,15 +118,26 @@ impl Default for MigrationSettings {
             max_total_factor: p.max_total_factor,
             dirty_rate_stop: p.dirty_rate_check,
             restore_cycles_per_byte: 0,
+            prepare_time: p.prepare_time,
         }
     }
 }
 
 impl MigrationSettings {
     /// Every rule the types cannot express, each naming its key: `max_rounds` ≥ 2,
-    /// `max_total_factor` a number ≥ 1.
+    /// `max_total_factor` a number ≥ 1, `prepare_time` only for `precopy`.
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
+        if self.prepare_time > SimTime::ZERO && self.algorithm != MigrationAlgorithm::Precopy {
+            out.push(
+                FieldError::new(
+                    "prepare_time",
+                    "`prepare_time` is the preparation phase of `precopy` (seed 002 §2.1); this migration's algorithm has none".to_string(),
+                    "not pre-copy",
+                )
+                .with_help("remove `prepare_time`, or set `algorithm = \"precopy\"`"),
+            );
+        }
         if !(self.max_total_factor.is_finite() && self.max_total_factor >= 1.0) {
             out.push(
                 FieldError::new(
@@ -163,6 +180,7 @@ impl MigrationSettings {
                 early_notification: self.early_notification,
                 dirty_rate_check: self.dirty_rate_stop,
                 resume_time,
+                prepare_time: self.prepare_time,
             }),
             MigrationAlgorithm::StopAndCopy => {
                 MigrationConfig::StopAndCopy(StopAndCopyConfig { resume_time })
