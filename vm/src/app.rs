@@ -75,6 +75,11 @@ pub struct MigrationApp {
     triggered: bool,
     started: bool,
     told_finished: bool,
+    /// The application measuring the VM's service, told when the migration starts and
+    /// finishes ([`Signal::WindowOpen`], [`Signal::WindowClose`]), and whether it was told
+    /// of the finish.
+    observer: Option<AppId>,
+    told_observer: bool,
     /// Stream offsets just past each started round whose last byte the socket has not
     /// accepted yet, oldest first.
     round_ends: std::collections::VecDeque<u64>,
@@ -115,11 +120,21 @@ impl MigrationApp {
             triggered: false,
             started: false,
             told_finished: false,
+            observer: None,
+            told_observer: false,
             round_ends: std::collections::VecDeque::new(),
             handed: Vec::new(),
             retx_at_pause: None,
             retx_at_end: None,
         }
+    }
+
+    /// Tells `app` (the VM's service measurement: a workload's client, or the VM's receiver
+    /// of a stream) when this migration starts and finishes, so that it measures the
+    /// service's silence within the migration (`service_downtime_s`, one per migration).
+    pub fn with_observer(mut self, app: AppId) -> Self {
+        self.observer = Some(app);
+        self
     }
 
     /// Runs under `orchestrator`'s admission: unless `admitted` already (one of the first
@@ -157,6 +172,9 @@ impl MigrationApp {
         ctx.tcp_watch_acked(sock);
         self.sock = Some(sock);
         self.engine.handle_start(ctx.now());
+        if let Some(o) = self.observer {
+            ctx.signal(Endpoint::App(o), Signal::WindowOpen);
+        }
         self.pump(ctx);
     }
 
@@ -214,6 +232,13 @@ impl MigrationApp {
             self.generation += 1;
             self.armed = Some((at, self.generation));
             ctx.set_timer(at, self.generation);
+        }
+        if self.engine.is_finished()
+            && !self.told_observer
+            && let Some(o) = self.observer
+        {
+            self.told_observer = true;
+            ctx.signal(Endpoint::App(o), Signal::WindowClose);
         }
         if self.engine.is_finished()
             && !self.told_finished
