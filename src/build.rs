@@ -180,7 +180,7 @@ pub fn build(
         });
     }
 
-    let migrations = crate::migrate::install(&mut b, scenario, source, &vms)?;
+    let migrations = crate::migrate::install(&mut b, scenario, source, &vms, &flows)?;
     // After every other application, so that their ids do not depend on the workloads.
     let workloads = crate::fct::install(&mut b, scenario, source, &topology, out)?;
 

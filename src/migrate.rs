@@ -61,6 +61,18 @@ pub struct MigrationHandle {
     pub mobility: Option<vm::Mobility>,
 }
 
+/// The application that measures a VM workload's service: the client of a request-response
+/// or ping workload (what comes back), the VM's receiver of a stream into it; `None` for an
+/// http-probe, which measures each migration from its own samples (`crate::probe`).
+pub(crate) fn service_app(f: &crate::build::FlowHandle) -> Option<AppId> {
+    use net_stack::apps::FlowKind;
+    match (f.kind, f.receiver) {
+        (FlowKind::HttpProbe, _) => None,
+        (FlowKind::RequestResponse | FlowKind::Ping, _) | (_, None) => Some(f.sender),
+        (_, Some(rx)) => Some(rx),
+    }
+}
+
 /// A VM's demand vector from its `[[vm]]` table.
 fn demand(v: &crate::scenario::VmSpec) -> Resources {
     VmDemand {
@@ -95,12 +107,14 @@ pub fn vm_config(v: &crate::scenario::VmSpec) -> VmConfig {
 }
 
 /// Plans every migration and installs its applications. `vms` are the VMs' nodes in
-/// `[[vm]]` order.
+/// `[[vm]]` order; a VM's workload among `flows` is told of each of its migrations
+/// ([`service_app`]).
 pub fn install(
     b: &mut NetworkBuilder,
     scenario: &Scenario,
     source: &ScenarioSource,
     vms: &[NodeId],
+    flows: &[crate::build::FlowHandle],
 ) -> Result<Vec<MigrationHandle>, ScenarioError> {
     let streams = RngStreams::new(scenario.seed);
     let vm_index = |name: &str| {
@@ -198,6 +212,11 @@ pub fn install(
         let vi = vm_index(m.vm.get_ref());
         let v = &scenario.vms[vi];
         let from = location[vi];
+        let workload = crate::build::workload_name(v.name.get_ref());
+        let observer = flows
+            .iter()
+            .find(|f| f.name == workload)
+            .and_then(service_app);
         let to = match &m.to {
             Some(name) => {
                 let n = b
@@ -349,6 +368,10 @@ pub fn install(
                 orchestrator,
                 Orchestrator::admits_at_start(concurrent, ticket),
             );
+            let app = match observer {
+                Some(o) => app.with_observer(o),
+                None => app,
+            };
             let app = b.add_app(from, u32::MAX, Box::new(app), at, None);
             assert_eq!(app, app_id, "the migration's id was foreseen");
             handles.push(MigrationHandle {
@@ -382,8 +405,12 @@ pub fn install(
             vm::channel::MigrationTransport::Tcp => {
                 b.listen_tcp(sink, port(i))
                     .map_err(|e| source.error_at(m.vm.span(), e.to_string(), None))?;
-                let app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i));
-                Box::new(app.with_orchestrator(orchestrator, admitted))
+                let app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i))
+                    .with_orchestrator(orchestrator, admitted);
+                match observer {
+                    Some(o) => Box::new(app.with_observer(o)),
+                    None => Box::new(app),
+                }
             }
             vm::channel::MigrationTransport::Channel => {
                 // Seed 000's `Move_Data`: timed at the path's bottleneck, no packets (the

@@ -240,11 +240,13 @@ pub struct MigrationSummary {
     pub total_time_s: Option<f64>,
     /// VM paused → resumed [s]; null if it never resumed.
     pub downtime_s: Option<f64>,
-    /// The longest gap in the VM's service [s]: between answers at a request-response client,
-    /// replies at a ping client, or datagrams / bytes arriving at the VM for a stream
-    /// workload (over the whole run); for an http-probe workload, the longest response time
-    /// of a request waiting during this migration (from its start to its end, or the end of
-    /// the run), one value per migration; null without a workload.
+    /// The longest gap in the VM's service within this migration's window (from its start to
+    /// its end, or the end of the run) [s], one value per migration: between answers at a
+    /// request-response client, replies at a ping client, or datagrams / bytes arriving at
+    /// the VM for a stream workload — the longest gap between receptions that overlaps the
+    /// window, counted whole, a silence still running at the end of the run included; for an
+    /// http-probe workload, the longest response time of a request waiting during the
+    /// migration; null without a workload or if the migration never started.
     pub service_downtime_s: Option<f64>,
     /// Rounds, the final (stop-and-copy) round included.
     pub rounds: usize,
@@ -271,6 +273,18 @@ pub struct MigrationSummary {
     /// [`crate::routed_mip::MipReport`]).
     #[serde(skip_serializing_if = "Option::is_none", flatten)]
     pub mip: Option<crate::routed_mip::MipReport>,
+    /// Pre-copy's preparation phase (`prepare_time`, seed 002 §2.1) [s]; omitted when 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepare_s: Option<f64>,
+    /// Retransmissions of the migration connection per round (pre-copy, stop-and-copy): round
+    /// i's are those after round i − 1's last byte was handed to TCP, up to round i's (the
+    /// final round's to the end); omitted for `image` and post-copy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub round_retransmissions: Vec<u64>,
+    /// Retransmissions of the migration connection before the VM paused; omitted when it
+    /// never paused or for `image`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retransmissions_before_pause: Option<u64>,
     /// Post-copy page faults at the destination (extension).
     pub faults: u64,
     /// Time the VM stalled on those faults [s] (extension).
@@ -368,29 +382,29 @@ fn migration_summary(
     let r = migration_report(net, m.app);
     let secs = |t: Option<SimTime>| t.map(SimTime::as_secs_f64);
     let workload = crate::build::workload_name(&m.vm);
-    // The service as its users see it: a request-response client's longest wait between
-    // answers, a ping's longest wait between replies, and for streams into the VM (UDP, bulk
-    // TCP) the longest silence at the VM's receiver.
+    // The service as its users see it, within this migration's window: the longest wait
+    // between answers at a request-response client, between replies at a ping client, or
+    // the longest silence at the VM's receiver for a stream into it (gaps overlapping the
+    // window, counted whole; [`net_stack::report::ServiceWindows`]); for an http-probe, the
+    // longest response time of a request waiting during the migration.
+    let from = r.start.unwrap_or(m.at);
     let client_view = |f: &FlowHandle| {
         let sender = net.app(f.sender).report();
         if let Report::HttpProbe(p) = &sender {
-            // The HTTP probe's view, within this migration's window: the longest response
-            // time of a request that was waiting at some instant of the migration.
-            let from = r.start.unwrap_or(m.at);
             let peak = crate::probe::peak_response(&p.samples, from, r.end, end);
-            return (peak, sender.counters().last_rx);
+            return Some((Some(peak), sender.counters().last_rx));
         }
-        let c = match (&sender, f.kind, f.receiver) {
-            (Report::RequestClient(_), _, _) | (_, FlowKind::Ping, _) | (_, _, None) => {
-                sender.counters()
-            }
-            (_, _, Some(rx)) => net.app(rx).report().counters(),
-        };
-        (c.max_gap, c.last_rx)
+        let c = crate::migrate::service_app(f).map(|a| net.app(a).report().counters())?;
+        let window = c.windows.windows().iter().find(|w| w.from == from);
+        let gap = window.map(|w| w.longest_silence(c.last_rx, end));
+        Some((gap, c.last_rx))
     };
-    // (longest wait, last answer) of the VM's workload as its client sees it.
-    let service = flows.iter().find(|f| f.name == workload).map(client_view);
-    let service_downtime_s = service.map(|(gap, _)| gap.as_secs_f64());
+    // (longest wait in the window, last answer) of the VM's workload as its client sees it.
+    let service = flows
+        .iter()
+        .find(|f| f.name == workload)
+        .and_then(client_view);
+    let service_downtime_s = service.and_then(|(gap, _)| gap).map(SimTime::as_secs_f64);
     let session_survived = m.mobility.and(r.resumed_at).and_then(|resumed| {
         let (_, last_rx) = service?;
         Some(last_rx.is_some_and(|t| t > resumed))
@@ -419,6 +433,9 @@ fn migration_summary(
         mip: (m.mobility == Some(vm::Mobility::Mip))
             .then(|| crate::routed_mip::report(net, &m.vm))
             .flatten(),
+        prepare_s: (r.prepare_time > SimTime::ZERO).then(|| r.prepare_time.as_secs_f64()),
+        round_retransmissions: r.round_retransmissions.clone(),
+        retransmissions_before_pause: r.retransmissions_before_pause,
         faults: r.faults,
         stall_s: r.stall_time.as_secs_f64(),
         started: r.start.is_some(),

@@ -258,21 +258,96 @@ const SYSTEMS: [(&str, bool, &str); 3] = [
     ("E-N+D-R", true, "dynamic-routing"),
 ];
 
-/// Seed 002 Figs. 11–12 (total migration time without and with a background flow; baseline vs
-/// E-N vs E-N + D-R), short variant: a 32 MiB VM instead of 128–1024 MB, both dirty rates,
-/// Xen's stop rules alone, the run ending once the VM has moved. One run per cell (the seed
-/// changes little here: there is no random loss).
+/// One migration's results: (total time s, rounds, stop reason, retransmissions before the
+/// pause, per-round retransmissions).
+type MigrationRun = (f64, u64, String, u64, Vec<u64>);
+
+/// Reads the migration of a seed 002 run.
+fn migration_run(s: &serde_json::Value) -> MigrationRun {
+    let m = &s["migrations"][0];
+    let per_round = m["round_retransmissions"]
+        .as_array()
+        .expect("round_retransmissions[]")
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    (
+        num(m, "total_time_s"),
+        u(m, "rounds"),
+        m["stop_reason"].as_str().unwrap().to_owned(),
+        u(m, "retransmissions_before_pause"),
+        per_round,
+    )
+}
+
+/// Seed 002 Figs. 7–8 at the paper's smallest size, as a count: the migration connection's
+/// retransmissions before the pause, baseline vs Early Notification, for a 128 MiB VM
+/// writing 5000 pages/s on the Fig. 6 test bed without a background flow
+/// (`examples/qin2017-migration-time.toml`, Xen's stop rules), seeds 1–10.
 ///
-/// The claim asserted — "A high dirty page rate and the presence of background flow tend to
-/// increase the benefits of using our algorithms":
+/// What the full-size sweep (docs/reproductions.md, 128 and 256 MiB, both dirty rates, with
+/// and without the flow) shows, and this asserts: without a background flow E-N retransmits
+/// less before the pause than the baseline in every seed (the baseline's next round starts
+/// with the previous round's window into an empty 30-packet buffer and loses more of it).
+/// It does not eliminate the losses (round 0's slow-start overflow is the same in both), and
+/// with the background flow the two are within a few per cent (not asserted: no claim holds
+/// there). The total time is not asserted: it differs by −0.7 to +0.2 s between the two.
+#[test]
+fn seed002_fig7_fig8_retransmissions_before_the_pause_128mib() {
+    let points: Vec<(u64, bool)> = (1..=10).flat_map(|s| [(s, false), (s, true)]).collect();
+    let runs = par_map_bounded(&points, |&(seed, en)| {
+        let (seed, en) = (
+            seed.to_string(),
+            format!("migration.0.early_notification={en}"),
+        );
+        let args = ["--seed", &seed, "--set", &en];
+        run_example("qin2017-migration-time", &args, |_, s| migration_run(s))
+    });
+    let mut table = String::from(
+        "128 MiB, 5000 pages/s, no background flow: retransmissions of the migration connection\n\
+         seed  mode      rounds  before_pause  round_0  later_live  final  total_s\n",
+    );
+    for ((seed, en), (t, rounds, _, before, per_round)) in points.iter().zip(&runs) {
+        let live = &per_round[..per_round.len() - 1];
+        table += &format!(
+            "{seed:>4}  {:<8}  {rounds:>6}  {before:>12}  {:>7}  {:>10}  {:>5}  {t:>7.2}\n",
+            if *en { "E-N" } else { "baseline" },
+            live[0],
+            live[1..].iter().sum::<u64>(),
+            per_round[per_round.len() - 1],
+        );
+    }
+    for pair in runs.chunks(2) {
+        let (base, en) = (&pair[0], &pair[1]);
+        assert!(
+            en.3 < base.3,
+            "E-N retransmitted {} times before the pause, the baseline {}\n{table}",
+            en.3,
+            base.3
+        );
+    }
+    insta::assert_snapshot!(table);
+}
+
+/// Seed 002 Figs. 11–12 (total migration time without and with a background flow; baseline
+/// vs E-N vs E-N + D-R). Without the flow the VM is 128 MiB, the paper's smallest size (a
+/// 3–6 s migration); with it 32 MiB (a 1–5 s migration; 128 MiB takes 11–18 s against the
+/// flow), where the full-size sweep's regime holds unchanged: the flow takes half the
+/// shared link for the whole migration at every size. Both dirty rates, Xen's stop rules
+/// alone, the run ending once the VM has moved, seed 1.
 ///
-/// * E-N + D-R is faster than the baseline in every cell, by at least 15 %;
-/// * its saving is larger with the background flow than without, at each dirty rate;
-/// * its saving is larger at 10000 pages/s than at 5000, with and without the flow;
-/// * without a background flow there is no contention, so D-R changes nothing (E-N + D-R
-///   within 1 % of E-N), and E-N alone is faster than the baseline: it avoids the timeouts
-///   that a loss among a round's last segments costs the baseline (the `to` column: the
-///   migration connection's retransmission timeouts) — fewer timeouts, at each dirty rate.
+/// What the full-size tables (docs/reproductions.md, 128–1024 MiB) show, and this asserts:
+///
+/// * with the flow, E-N + D-R is faster than the baseline by at least 15 % at each dirty
+///   rate (full size: 68–72 %, almost all from D-R), and its saving is larger at 10000
+///   pages/s than at 5000;
+/// * the relative saving is larger with the flow than without, at each dirty rate (full
+///   size: 0–11 % without).
+///
+/// Not asserted, because the full-size sweep does not show it: that E-N alone saves time
+/// (0–11 % without the flow, −2.6 to +1.3 s with it), or a minimum saving without the flow.
+/// Nor that D-R changes nothing without the flow: with one flow on symmetric paths that is
+/// so by construction.
 #[test]
 fn seed002_fig11_fig12_total_migration_time() {
     let mut points = Vec::new();
@@ -283,92 +358,60 @@ fn seed002_fig11_fig12_total_migration_time() {
             }
         }
     }
-    let times = par_map_bounded(&points, |&(example, rate, (_, en, app))| {
+    let runs = par_map_bounded(&points, |&(example, rate, (_, en, app))| {
+        let memory = if example.ends_with("-bg") {
+            "32MiB"
+        } else {
+            "128MiB"
+        };
         let args = [
             "--set".to_string(),
-            "vm.0.memory=32MiB".into(),
+            format!("vm.0.memory={memory}"),
             "--set".into(),
             format!("vm.0.dirty_rate={rate}"),
             "--set".into(),
             format!("migration.0.early_notification={en}"),
             "--set".into(),
             format!("controller.app={app}"),
-            "--set".into(),
-            "trace.timeseries=[\"migration:vm1\"]".into(),
         ];
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_example(example, &args, |out, s| {
-            let m = &s["migrations"][0];
-            // The TCP trace's last row holds the connection's cumulative timeouts (column 9).
-            let tcp =
-                std::fs::read_to_string(out.join("timeseries/migration-vm1-tcp.csv")).unwrap();
-            let last = tcp.lines().last().expect("a TCP trace");
-            let timeouts: u64 = last.split(',').nth(8).unwrap().parse().unwrap();
-            (
-                m["total_time_s"].as_f64().expect("the migration finished"),
-                u(m, "rounds"),
-                m["stop_reason"].as_str().unwrap().to_owned(),
-                timeouts,
-            )
-        })
+        run_example(example, &args, |_, s| migration_run(s))
     });
     let mut table = String::from(
-        "total migration time [s], 32 MiB VM (rounds, stop reason, to: timeouts)\n\
-         background  pages/s  baseline                     E-N                          E-N+D-R\n",
+        "total migration time [s] (rounds, stop reason, rx: retransmissions before the pause)\n\
+         background  VM       pages/s  baseline                       E-N                            E-N+D-R\n",
     );
     let time = |bg: bool, rate: u32, system: usize| {
-        let i = usize::from(bg) * 6 + usize::from(rate == 10000) * 3 + system;
-        times[i].0
+        runs[usize::from(bg) * 6 + usize::from(rate == 10000) * 3 + system].0
     };
-    for (row, cells) in points.chunks(3).zip(times.chunks(3)) {
+    for (row, cells) in points.chunks(3).zip(runs.chunks(3)) {
         let (example, rate, _) = row[0];
-        let bg = if example.ends_with("-bg") {
-            "bulk TCP"
+        let (bg, vm) = if example.ends_with("-bg") {
+            ("bulk TCP", "32 MiB")
         } else {
-            "none"
+            ("none", "128 MiB")
         };
         let cells: Vec<String> = cells
             .iter()
-            .map(|(t, r, why, to)| format!("{t:>5.2} ({r:>2}, {why:<9}, to {to})"))
+            .map(|(t, r, why, rx, _)| format!("{t:>5.2} ({r:>2}, {why:<9}, rx {rx:>4})"))
             .collect();
-        table += &format!("{bg:<10}  {rate:>7}  {}\n", cells.join("  "));
+        table += &format!("{bg:<10}  {vm:<7}  {rate:>7}  {}\n", cells.join("  "));
     }
-    let timeouts = |bg: bool, rate: u32, system: usize| {
-        times[usize::from(bg) * 6 + usize::from(rate == 10000) * 3 + system].3
-    };
-    let saving = |bg: bool, rate: u32| time(bg, rate, 0) - time(bg, rate, 2);
+    let saving = |bg: bool, rate: u32| 1.0 - time(bg, rate, 2) / time(bg, rate, 0);
     for rate in [5000, 10000] {
         assert!(
-            time(false, rate, 1) < time(false, rate, 0),
-            "without a background flow E-N alone is not faster ({rate} pages/s)\n{table}"
+            saving(true, rate) >= 0.15,
+            "with the flow E-N+D-R does not save 15 % ({rate} pages/s)\n{table}"
         );
-        assert!(
-            timeouts(false, rate, 1) < timeouts(false, rate, 0),
-            "E-N does not avoid the baseline's timeouts ({rate} pages/s)\n{table}"
-        );
-    }
-    for bg in [false, true] {
-        for rate in [5000, 10000] {
-            assert!(
-                time(bg, rate, 2) <= 0.85 * time(bg, rate, 0),
-                "E-N+D-R does not save 15 % (background {bg}, {rate} pages/s)\n{table}"
-            );
-        }
-        assert!(
-            saving(bg, 10000) > saving(bg, 5000),
-            "the saving does not grow with the dirty rate (background {bg})\n{table}"
-        );
-    }
-    for rate in [5000, 10000] {
         assert!(
             saving(true, rate) > saving(false, rate),
             "the saving does not grow with a background flow ({rate} pages/s)\n{table}"
         );
-        let (en, dr) = (time(false, rate, 1), time(false, rate, 2));
-        assert!(
-            (dr - en).abs() <= 0.01 * en,
-            "without contention D-R should change nothing ({rate} pages/s)\n{table}"
-        );
     }
+    let abs = |rate: u32| time(true, rate, 0) - time(true, rate, 2);
+    assert!(
+        abs(10000) > abs(5000),
+        "with the flow the saving does not grow with the dirty rate\n{table}"
+    );
     insta::assert_snapshot!(table);
 }

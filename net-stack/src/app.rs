@@ -271,6 +271,9 @@ pub struct AppReport {
     pub last_rx: Option<SimTime>,
     /// The longest time between two consecutive receptions (a service's longest silence).
     pub max_gap: SimTime,
+    /// The same within each migration of the VM whose service this application measures
+    /// (empty unless migrations signal it; [`crate::report::ServiceWindows`]).
+    pub windows: crate::report::ServiceWindows,
 }
 
 impl AppReport {
@@ -279,6 +282,7 @@ impl AppReport {
         self.packets_received += u64::from(packet);
         self.bytes_received += bytes;
         self.first_rx.get_or_insert(now);
+        self.windows.record(self.last_rx, now);
         if let Some(last) = self.last_rx {
             self.max_gap = self.max_gap.max(now - last);
         }

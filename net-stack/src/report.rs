@@ -14,8 +14,10 @@
 //! ```
 
 mod migration;
+mod service_window;
 
 pub use migration::{Algorithm, MigrationReport, RoundRecord, StopReason};
+pub use service_window::{GapWindow, ServiceWindows};
 
 use sim_core::SimTime;
 

@@ -58,4 +58,9 @@ pub enum Signal {
     /// The sender has finished its work: a migration tells its orchestrator that its slot is
     /// free.
     Finished,
+    /// A migration of the receiver's VM starts: measure the service's silence from now
+    /// ([`crate::report::ServiceWindows`]).
+    WindowOpen,
+    /// That migration finished: its window closes (the gap running now still counts).
+    WindowClose,
 }

@@ -22,6 +22,16 @@
 //! the instant it arrives: a paused VM resumes, and a post-copy fault is resolved, exactly
 //! when the byte it waits for is acknowledged.
 //!
+//! **Retransmissions per round.** Round i's retransmissions are those of the migration
+//! connection counted after round i − 1's last byte was handed to TCP (accepted by the socket;
+//! the migration's start for round 0) up to the instant round i's last byte was; the final
+//! round's run on to the end of the migration. So a loss among round i's last segments, which
+//! is repaired after its last byte was handed over, counts for round i + 1 in both the
+//! baseline and Early Notification: the boundary is the same instant for both, where the
+//! engine's round end (acknowledged vs transmitted) is not. The count at the pause is kept
+//! too (`retransmissions_before_pause`). Post-copy, whose push round is written page by page,
+//! reports none.
+//!
 //! Admission (`[orchestrator] concurrent`) is the [`Orchestrator`](crate::orchestrator::Orchestrator)'s:
 //! a migration built as admitted starts at its trigger time; one built as waiting starts
 //! when both its trigger time has come and the orchestrator's [`Signal::Start`] has arrived,
@@ -65,6 +75,19 @@ pub struct MigrationApp {
     triggered: bool,
     started: bool,
     told_finished: bool,
+    /// The application measuring the VM's service, told when the migration starts and
+    /// finishes ([`Signal::WindowOpen`], [`Signal::WindowClose`]), and whether it was told
+    /// of the finish.
+    observer: Option<AppId>,
+    told_observer: bool,
+    /// Stream offsets just past each started round whose last byte the socket has not
+    /// accepted yet, oldest first.
+    round_ends: std::collections::VecDeque<u64>,
+    /// The connection's retransmission count when each round's last byte was handed to TCP.
+    handed: Vec<u64>,
+    /// The count when the VM paused, and when the migration finished.
+    retx_at_pause: Option<u64>,
+    retx_at_end: Option<u64>,
 }
 
 impl MigrationApp {
@@ -97,7 +120,21 @@ impl MigrationApp {
             triggered: false,
             started: false,
             told_finished: false,
+            observer: None,
+            told_observer: false,
+            round_ends: std::collections::VecDeque::new(),
+            handed: Vec::new(),
+            retx_at_pause: None,
+            retx_at_end: None,
         }
+    }
+
+    /// Tells `app` (the VM's service measurement: a workload's client, or the VM's receiver
+    /// of a stream) when this migration starts and finishes, so that it measures the
+    /// service's silence within the migration (`service_downtime_s`, one per migration).
+    pub fn with_observer(mut self, app: AppId) -> Self {
+        self.observer = Some(app);
+        self
     }
 
     /// Runs under `orchestrator`'s admission: unless `admitted` already (one of the first
@@ -111,9 +148,13 @@ impl MigrationApp {
         self
     }
 
-    /// The engine's report (complete once finished).
+    /// The engine's report (complete once finished), with the connection's retransmissions
+    /// per round and before the pause.
     pub fn migration(&self) -> MigrationReport {
-        self.engine.report()
+        let mut r = self.engine.report();
+        r.round_retransmissions = self.round_retransmissions(&r);
+        r.retransmissions_before_pause = self.retx_at_pause;
+        r
     }
 
     /// Every event the engine emitted, in order.
@@ -131,6 +172,9 @@ impl MigrationApp {
         ctx.tcp_watch_acked(sock);
         self.sock = Some(sock);
         self.engine.handle_start(ctx.now());
+        if let Some(o) = self.observer {
+            ctx.signal(Endpoint::App(o), Signal::WindowOpen);
+        }
         self.pump(ctx);
     }
 
@@ -162,8 +206,17 @@ impl MigrationApp {
             while let Some(ev) = self.engine.poll_event() {
                 any = true;
                 match ev {
-                    MigrationEvent::Paused { .. } => ctx.pause_vm(self.vm),
+                    MigrationEvent::Paused { .. } => {
+                        self.retx_at_pause = Some(self.retransmissions(ctx));
+                        ctx.pause_vm(self.vm);
+                    }
                     MigrationEvent::Resumed { .. } => ctx.resume_vm(self.vm, self.target),
+                    MigrationEvent::RoundStarted { stream_end, .. } => {
+                        self.round_ends.push_back(stream_end);
+                    }
+                    MigrationEvent::Finished { .. } => {
+                        self.retx_at_end = Some(self.retransmissions(ctx));
+                    }
                     _ => {}
                 }
                 self.events.push(ev);
@@ -172,6 +225,7 @@ impl MigrationApp {
                 break;
             }
         }
+        self.note_handed(ctx);
         if let Some(at) = self.engine.poll_timeout()
             && self.armed.is_none_or(|(t, _)| t != at)
         {
@@ -180,12 +234,55 @@ impl MigrationApp {
             ctx.set_timer(at, self.generation);
         }
         if self.engine.is_finished()
+            && !self.told_observer
+            && let Some(o) = self.observer
+        {
+            self.told_observer = true;
+            ctx.signal(Endpoint::App(o), Signal::WindowClose);
+        }
+        if self.engine.is_finished()
             && !self.told_finished
             && let Some(orchestrator) = self.orchestrator
         {
             self.told_finished = true;
             ctx.signal(Endpoint::App(orchestrator), Signal::Finished);
         }
+    }
+
+    /// The migration connection's retransmissions so far.
+    fn retransmissions(&self, ctx: &mut AppCtx<'_>) -> u64 {
+        self.sock
+            .map_or(0, |sock| ctx.tcp(sock).stats().retransmissions)
+    }
+
+    /// Records the retransmission count for every round whose last byte the socket has now
+    /// accepted.
+    fn note_handed(&mut self, ctx: &mut AppCtx<'_>) {
+        while self.round_ends.front().is_some_and(|&e| e <= self.written) {
+            self.round_ends.pop_front();
+            let n = self.retransmissions(ctx);
+            self.handed.push(n);
+        }
+    }
+
+    /// Retransmissions per round (see the module docs): differences of the counts at the
+    /// hand-offs, the last round's running to the end (or to now, if unfinished).
+    fn round_retransmissions(&self, report: &MigrationReport) -> Vec<u64> {
+        if report.algorithm == crate::Algorithm::Postcopy || self.handed.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::with_capacity(self.handed.len());
+        let mut prev = 0;
+        for (i, &n) in self.handed.iter().enumerate() {
+            let upto = if i + 1 == self.handed.len() {
+                self.retx_at_end.unwrap_or(n)
+            } else {
+                n
+            };
+            out.push(upto - prev);
+            prev = n;
+        }
+        out
     }
 
     /// Writes as much of the backlog as the socket takes.
@@ -244,6 +341,6 @@ impl Application for MigrationApp {
     }
 
     fn report(&self) -> Report {
-        Report::Migration(self.engine.report())
+        Report::Migration(self.migration())
     }
 }

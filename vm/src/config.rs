@@ -166,6 +166,10 @@ pub struct PrecopyConfig {
     /// the memory transfer speed". Xen has it only in adaptive builds; `false` makes λ ≥ 1 end by
     /// the total-data rule or the round cap, as the analytic model in the notes does.
     pub dirty_rate_check: bool,
+    /// Seed 002 §2.1's preparation phase: the fixed time from the migration's start to its
+    /// first round ("the preparation of relevant resources before the migration starts").
+    /// The VM runs at the source throughout; round 0 then sends every page. Default 0.
+    pub prepare_time: SimTime,
 }
 
 impl Default for PrecopyConfig {
@@ -177,6 +181,7 @@ impl Default for PrecopyConfig {
             early_notification: false,
             resume_time: SimTime::ZERO,
             dirty_rate_check: true,
+            prepare_time: SimTime::ZERO,
         }
     }
 }

@@ -180,6 +180,7 @@ impl ImageMigration {
         self.events.push_back(MigrationEvent::RoundStarted {
             round,
             pages: self.cfg.pages,
+            stream_end: self.report.bytes_written,
             at,
         });
     }

@@ -35,6 +35,9 @@ pub enum MigrationEvent {
         round: u32,
         /// Pages in the round.
         pages: u64,
+        /// The stream offset just past the round's last byte (bytes written so far, this
+        /// round's included).
+        stream_end: u64,
         /// When.
         at: SimTime,
     },
@@ -156,7 +159,13 @@ impl Core {
     }
 
     pub(crate) fn round_started(&mut self, round: u32, pages: u64, at: SimTime) {
-        self.emit(MigrationEvent::RoundStarted { round, pages, at });
+        let stream_end = self.written;
+        self.emit(MigrationEvent::RoundStarted {
+            round,
+            pages,
+            stream_end,
+            at,
+        });
     }
 
     pub(crate) fn round_ended(&mut self, rec: RoundRecord) {

@@ -69,6 +69,8 @@ pub struct MigrationTable {
     pub restore_cycles_per_byte: Option<u64>,
     /// `transport`: `tcp` (default) or `channel` ([`crate::channel`]).
     pub transport: Option<crate::channel::MigrationTransport>,
+    /// `prepare_time` (`precopy`): the preparation phase before round 0 (seed 002 §2.1).
+    pub prepare_time: Option<SimTime>,
 }
 
 impl MigrationTable {
@@ -86,6 +88,7 @@ impl MigrationTable {
                 .restore_cycles_per_byte
                 .unwrap_or(d.restore_cycles_per_byte),
             transport: self.transport.unwrap_or(d.transport),
+            prepare_time: self.prepare_time.unwrap_or(d.prepare_time),
         }
     }
 }
@@ -114,6 +117,9 @@ pub struct MigrationSettings {
     /// `transport`: `tcp` through the network, or seed 000's timed `channel`
     /// ([`crate::channel`]). Default `tcp`.
     pub transport: crate::channel::MigrationTransport,
+    /// `prepare_time` (`precopy`): seed 002 §2.1's preparation phase, a fixed time from the
+    /// migration's start to round 0 while the VM runs. Default 0 (none).
+    pub prepare_time: SimTime,
 }
 
 impl Default for MigrationSettings {
@@ -128,6 +134,7 @@ impl Default for MigrationSettings {
             dirty_rate_stop: p.dirty_rate_check,
             restore_cycles_per_byte: 0,
             transport: crate::channel::MigrationTransport::Tcp,
+            prepare_time: p.prepare_time,
         }
     }
 }
@@ -135,7 +142,7 @@ impl Default for MigrationSettings {
 impl MigrationSettings {
     /// Every rule the types cannot express, each naming its key: `max_rounds` ≥ 2,
     /// `max_total_factor` a number ≥ 1, no `channel` transport for `image` (which copies
-    /// through a temporary server over TCP).
+    /// through a temporary server over TCP), `prepare_time` only for `precopy`.
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
         if self.transport == crate::channel::MigrationTransport::Channel
@@ -148,6 +155,16 @@ impl MigrationSettings {
                     "not with image",
                 )
                 .with_help("use `transport = \"tcp\"` (the default), or another algorithm"),
+            );
+        }
+        if self.prepare_time > SimTime::ZERO && self.algorithm != MigrationAlgorithm::Precopy {
+            out.push(
+                FieldError::new(
+                    "prepare_time",
+                    "`prepare_time` is the preparation phase of `precopy` (seed 002 §2.1); this migration's algorithm has none".to_string(),
+                    "not pre-copy",
+                )
+                .with_help("remove `prepare_time`, or set `algorithm = \"precopy\"`"),
             );
         }
         if !(self.max_total_factor.is_finite() && self.max_total_factor >= 1.0) {
@@ -192,6 +209,7 @@ impl MigrationSettings {
                 early_notification: self.early_notification,
                 dirty_rate_check: self.dirty_rate_stop,
                 resume_time,
+                prepare_time: self.prepare_time,
             }),
             MigrationAlgorithm::StopAndCopy => {
                 MigrationConfig::StopAndCopy(StopAndCopyConfig { resume_time })

@@ -50,6 +50,8 @@ use crate::migration::{Algorithm, Core, RoundRecord, StopReason};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Idle,
+    /// The preparation phase (seed 002 §2.1) lasts until this instant.
+    Preparing(SimTime),
     /// A live round is in flight.
     Live,
     /// The VM is paused and the final round is in flight.
@@ -116,11 +118,21 @@ impl Precopy {
     pub(crate) fn handle_start(&mut self, now: SimTime) {
         assert_eq!(self.phase, Phase::Idle, "pre-copy started twice");
         self.core.start(now);
+        self.core.report.prepare_time = self.cfg.prepare_time;
+        if self.cfg.prepare_time > SimTime::ZERO {
+            self.phase = Phase::Preparing(now + self.cfg.prepare_time);
+        } else {
+            self.begin_rounds(now);
+        }
+        self.progress(now);
+    }
+
+    /// Round 0: every page, from the end of the preparation phase.
+    fn begin_rounds(&mut self, now: SimTime) {
         self.mem.resume(now);
         self.mem.mark_all_dirty();
         self.phase = Phase::Live;
         self.start_round(now, false);
-        self.progress(now);
     }
 
     pub(crate) fn handle_transmitted(&mut self, now: SimTime, bytes: u64) {
@@ -139,7 +151,7 @@ impl Precopy {
 
     pub(crate) fn poll_timeout(&self) -> Option<SimTime> {
         match self.phase {
-            Phase::Resuming(at) => Some(at),
+            Phase::Resuming(at) | Phase::Preparing(at) => Some(at),
             _ => None,
         }
     }
@@ -192,6 +204,12 @@ impl Precopy {
     fn progress(&mut self, now: SimTime) {
         loop {
             match self.phase {
+                Phase::Preparing(at) => {
+                    if now < at {
+                        return;
+                    }
+                    self.begin_rounds(at);
+                }
                 Phase::Live => {
                     let reached = if self.cfg.early_notification {
                         self.core.transmitted >= self.round_end

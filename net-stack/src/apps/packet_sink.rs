@@ -57,6 +57,10 @@ impl Application for PacketSink {
         }
     }
 
+    fn on_signal(&mut self, ctx: &mut AppCtx<'_>, signal: crate::signal::Signal) {
+        self.report.windows.on_signal(ctx.now(), signal);
+    }
+
     fn report(&self) -> Report {
         Report::Sink(SinkReport {
             counters: self.report.clone(),

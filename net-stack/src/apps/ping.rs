@@ -216,6 +216,10 @@ impl Application for Ping {
             .record_rx(ctx.now(), pkt.payload_len as u64, true);
     }
 
+    fn on_signal(&mut self, ctx: &mut AppCtx<'_>, signal: crate::signal::Signal) {
+        self.report.windows.on_signal(ctx.now(), signal);
+    }
+
     fn report(&self) -> Report {
         Report::Ping(PingReport {
             counters: self.report.clone(),

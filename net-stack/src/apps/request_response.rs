@@ -92,6 +92,8 @@ pub struct RequestClient {
     answers: u64,
     last_answer: Option<SimTime>,
     max_gap: SimTime,
+    /// The longest gap between answers within each migration of the server's VM.
+    windows: crate::report::ServiceWindows,
     response_time_sum: SimTime,
     max_response_time: SimTime,
     bytes_received: u64,
@@ -111,6 +113,7 @@ impl RequestClient {
             answers: 0,
             last_answer: None,
             max_gap: SimTime::ZERO,
+            windows: crate::report::ServiceWindows::default(),
             response_time_sum: SimTime::ZERO,
             max_response_time: SimTime::ZERO,
             bytes_received: 0,
@@ -197,6 +200,7 @@ impl Application for RequestClient {
                 self.response_time_sum += rt;
                 self.max_response_time = self.max_response_time.max(rt);
             }
+            self.windows.record(self.last_answer, now);
             if let Some(prev) = self.last_answer {
                 self.max_gap = self.max_gap.max(now - prev);
             }
@@ -209,6 +213,10 @@ impl Application for RequestClient {
         }
     }
 
+    fn on_signal(&mut self, ctx: &mut AppCtx<'_>, signal: crate::signal::Signal) {
+        self.windows.on_signal(ctx.now(), signal);
+    }
+
     fn report(&self) -> Report {
         Report::RequestClient(RequestReport {
             counters: AppReport {
@@ -219,6 +227,7 @@ impl Application for RequestClient {
                 first_rx: None,
                 last_rx: self.last_answer,
                 max_gap: self.max_gap(),
+                windows: self.windows.clone(),
             },
             socket: self.socket,
             mean_response_time: self.mean_response_time(),
@@ -279,6 +288,7 @@ impl Application for ResponseServer {
             first_rx: None,
             last_rx: None,
             max_gap: SimTime::ZERO,
+            windows: crate::report::ServiceWindows::default(),
         })
     }
 }

@@ -106,6 +106,17 @@ pub struct MigrationReport {
     pub faults: u64,
     /// Post-copy time the VM spent stalled on faults.
     pub stall_time: SimTime,
+    /// Pre-copy's preparation phase (seed 002 §2.1): from `start` to round 0.
+    pub prepare_time: SimTime,
+    /// Retransmissions of the migration connection per round, in round order (filled by the
+    /// application that carries the stream; empty for `image`). Round i counts those sent after
+    /// round i − 1's last byte was handed to TCP (the migration's start for round 0) up to and
+    /// including the instant round i's last byte was; the final round's count runs on to the
+    /// migration's end.
+    pub round_retransmissions: Vec<u64>,
+    /// Retransmissions of the migration connection before the VM paused (all the live
+    /// rounds'); `None` if it never paused or the stream is not one TCP connection.
+    pub retransmissions_before_pause: Option<u64>,
 }
 
 impl MigrationReport {
@@ -126,6 +137,9 @@ impl MigrationReport {
             stop_reason: None,
             faults: 0,
             stall_time: SimTime::ZERO,
+            prepare_time: SimTime::ZERO,
+            round_retransmissions: Vec::new(),
+            retransmissions_before_pause: None,
         }
     }
 }

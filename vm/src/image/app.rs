@@ -89,6 +89,11 @@ pub struct ImageMigrationApp {
     triggered: bool,
     started: bool,
     told_finished: bool,
+    /// The application measuring the VM's service, told when the migration starts and
+    /// finishes ([`Signal::WindowOpen`], [`Signal::WindowClose`]), and whether it was told
+    /// of the finish.
+    observer: Option<AppId>,
+    told_observer: bool,
 }
 
 impl ImageMigrationApp {
@@ -114,7 +119,17 @@ impl ImageMigrationApp {
             triggered: false,
             started: false,
             told_finished: false,
+            observer: None,
+            told_observer: false,
         }
+    }
+
+    /// Tells `app` (the VM's service measurement: a workload's client, or the VM's receiver
+    /// of a stream) when this migration starts and finishes, so that it measures the
+    /// service's silence within the migration (`service_downtime_s`, one per migration).
+    pub fn with_observer(mut self, app: AppId) -> Self {
+        self.observer = Some(app);
+        self
     }
 
     /// Runs under `orchestrator`'s admission (as [`crate::app::MigrationApp::with_orchestrator`]).
@@ -130,6 +145,9 @@ impl ImageMigrationApp {
         }
         self.started = true;
         self.engine.handle_start(ctx.now());
+        if let Some(o) = self.observer {
+            ctx.signal(Endpoint::App(o), Signal::WindowOpen);
+        }
         self.pump(ctx);
     }
 
@@ -164,6 +182,13 @@ impl ImageMigrationApp {
             ctx.set_timer(at, 0);
         }
         if self.engine.is_finished()
+            && !self.told_observer
+            && let Some(o) = self.observer
+        {
+            self.told_observer = true;
+            ctx.signal(Endpoint::App(o), Signal::WindowClose);
+        }
+        if self.engine.is_finished()
             && !self.told_finished
             && let Some(orchestrator) = self.orchestrator
         {
@@ -189,6 +214,7 @@ impl Application for ImageMigrationApp {
                 self.engine.handle_downloaded(ctx.now());
                 self.pump(ctx);
             }
+            Signal::WindowOpen | Signal::WindowClose => {}
         }
     }
 

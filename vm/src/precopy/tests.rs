@@ -363,3 +363,45 @@ fn cut_off_precopy_reports_acknowledged_bytes() {
         r.bytes_sent
     );
 }
+
+/// Seed 002 §2.1's preparation phase: round 0 starts `prepare_time` after the migration's
+/// start, nothing is written before it, and the total time is the preparation plus the same
+/// rounds as without one (the VM runs the same writes, shifted: the dirty writer starts with
+/// round 0). The VM never pauses during it.
+#[test]
+fn preparation_phase_delays_round_zero_by_prepare_time() {
+    let link = FakeLink::new(1_000_000_000, SimTime::from_us(100));
+    let v = vm(4096, 2000, 100_000);
+    let plain = precopy(&v, PrecopyConfig::default(), 3, &link);
+    let prep = SimTime::from_ms(700);
+    let cfg = PrecopyConfig {
+        prepare_time: prep,
+        ..PrecopyConfig::default()
+    };
+    let rng = RngStreams::new(3).stream("vm/test");
+    let mut m = Migration::new(&v, &MigrationConfig::Precopy(cfg), rng).expect("valid");
+    m.handle_start(SimTime::ZERO);
+    assert_eq!(m.poll_write(), None, "nothing is sent while preparing");
+    assert_eq!(
+        m.poll_timeout(),
+        Some(prep),
+        "the preparation ends at prepare_time"
+    );
+    assert!(m.is_vm_running());
+    let out = precopy(&v, cfg, 3, &link);
+    let (a, b) = (&plain.report, &out.report);
+    assert_eq!(b.start, Some(SimTime::ZERO));
+    assert_eq!(b.prepare_time, prep);
+    assert_eq!(
+        b.rounds[0].start, prep,
+        "round 0 begins after the preparation"
+    );
+    assert_eq!(b.rounds.len(), a.rounds.len());
+    for (x, y) in a.rounds.iter().zip(&b.rounds) {
+        assert_eq!((y.start - prep, y.end - prep), (x.start, x.end));
+        assert_eq!((y.bytes, y.pages_sent), (x.bytes, x.pages_sent));
+    }
+    assert_eq!(b.total_time, a.total_time.map(|t| t + prep));
+    assert_eq!(b.downtime, a.downtime, "the preparation is not downtime");
+    assert_eq!(a.prepare_time, SimTime::ZERO);
+}
