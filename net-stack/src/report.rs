@@ -14,8 +14,10 @@
 //! ```
 
 mod migration;
+mod storage;
 
 pub use migration::{Algorithm, MigrationReport, RoundRecord, StopReason};
+pub use storage::{Storage, StorageReport};
 
 use sim_core::SimTime;
 

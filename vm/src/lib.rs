@@ -109,6 +109,7 @@ pub mod placement;
 pub mod postcopy;
 pub mod precopy;
 pub mod stop_and_copy;
+pub mod storage;
 #[cfg(test)]
 mod test_link;
 
@@ -124,3 +125,4 @@ pub use migration::{
 pub use migration_table::{MigrationAlgorithm, MigrationSettings, MigrationTable};
 pub use mobility::{Mobility, MobilityPlane, VmMobility};
 pub use orchestrator::{HostLoad, OrchestratorConfig, Order, PeriodicTrigger, TargetPolicy};
+pub use storage::{DISK_BLOCK_SIZE, Storage, StorageConfig, StorageMigration, StorageReport};

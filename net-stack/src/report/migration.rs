@@ -106,6 +106,8 @@ pub struct MigrationReport {
     pub faults: u64,
     /// Post-copy time the VM spent stalled on faults.
     pub stall_time: SimTime,
+    /// Disk and context phases, for a VM with a `disk` (seed 003); `None` otherwise.
+    pub storage: Option<super::StorageReport>,
 }
 
 impl MigrationReport {
@@ -126,6 +128,7 @@ impl MigrationReport {
             stop_reason: None,
             faults: 0,
             stall_time: SimTime::ZERO,
+            storage: None,
         }
     }
 }
