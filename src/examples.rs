@@ -51,6 +51,7 @@ examples!(
     "two-dc-none",
     "two-dc-host-route",
     "two-dc-sdn",
+    "seed003-storage",
     "websearch-migration",
     "incast",
     "ns3-r3",
