@@ -425,9 +425,17 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
         // Pre-copy rounds shrink by ρ = dirty rate / link rate each round: M/(1 − ρ) in all,
         // at most max_total_factor · M (and about 2M when the dirty-rate rule stops it).
         let rho = (v.dirty_rate as f64 * v.page_size as f64 * 8.0 / fastest.max(1.0)).min(0.5);
+        // A copied disk and its context go once more (seed 003; their re-sent blocks aside).
+        let disk = v
+            .storage
+            .as_ref()
+            .map(|s| s.get_ref())
+            .filter(|s| s.storage == vm::Storage::Copy)
+            .map_or(0.0, |s| (s.disk.bytes() + s.context.bytes()) as f64);
         // No more than the fastest link carries in the time left.
         let sent = ((memory / (1.0 - rho)).min(memory * m.settings.max_total_factor)
-            + v.state.bytes() as f64)
+            + v.state.bytes() as f64
+            + disk)
             .min(fastest / 8.0 * (end - start).max(0.0));
         let segments = sent / mss * (1.0 + ack_share);
         *packets_of

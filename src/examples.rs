@@ -53,6 +53,7 @@ examples!(
     "two-dc-host-route",
     "two-dc-sdn",
     "two-dc-mip",
+    "seed003-storage",
     "websearch-migration",
     "incast",
     "ns3-r3",

@@ -316,6 +316,17 @@ pub fn install(
             .map_or(SimTime::ZERO, |s| s.resume_time);
         let to_ip: Ipv4Addr = b.nodes()[to.index()].ip.expect("hosts have addresses");
         if let Some(via) = &m.via {
+            if let Some(s) = v
+                .storage
+                .as_ref()
+                .filter(|s| s.get_ref().storage == vm::Storage::Copy)
+            {
+                return Err(source.error_at(
+                    s.span(),
+                    format!("`storage = \"copy\"` of vm `{}` is not modelled for an `image` migration", v.name.get_ref()),
+                    Some("an image migration saves the whole VM; use `storage = \"shared\"` or another algorithm".into()),
+                ));
+            }
             let temp = b
                 .node(via.get_ref())
                 .filter(|n| hosts.contains(n) && *n != from && *n != to)
@@ -391,8 +402,18 @@ pub fn install(
             .engine(resume_time)
             .expect("validated: only image migrations have no engine, and they name `via`");
         let rng = streams.stream(&format!("migration/{}/{i}", v.name.get_ref()));
-        let engine = Migration::new(&vm_config(v), &algorithm, rng)
-            .map_err(|e| source.error_at(m.vm.span(), format!("bad migration: {e}"), None))?;
+        let engine = match &v.storage {
+            None => Migration::new(&vm_config(v), &algorithm, rng)
+                .map_err(|e| source.error_at(m.vm.span(), format!("bad migration: {e}"), None))?,
+            Some(s) => {
+                let disk_rng = streams.stream(&format!("disk/{}/{i}", v.name.get_ref()));
+                Migration::with_storage(&vm_config(v), &algorithm, s.get_ref(), rng, disk_rng)
+                    .map_err(|e| {
+                        let msg = format!("migration of `{}`: {e}", v.name.get_ref());
+                        source.error_at(s.span(), msg, None)
+                    })?
+            }
+        };
         let sink = b.add_app(
             to,
             u32::MAX,

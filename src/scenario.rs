@@ -526,6 +526,7 @@ snaplen = 128
                         kind: rr(200, 4000, t("10ms")),
                     }),
                     address: None,
+                    storage: None,
                 },
                 VmSpec {
                     name: s("vm2"),
@@ -544,6 +545,7 @@ snaplen = 128
                         kind: cbr(DataRate::mbps(10), 1000),
                     }),
                     address: None,
+                    storage: None,
                 },
             ],
             "vms with workloads"

@@ -5,6 +5,7 @@
 //! port), so the same scenario and seed give byte-identical files apart from `wall_time_s`.
 
 mod ecn;
+mod storage;
 
 use net_stack::app::Report;
 use net_stack::socket::SocketId;
@@ -289,6 +290,9 @@ pub struct MigrationSummary {
     pub faults: u64,
     /// Time the VM stalled on those faults [s] (extension).
     pub stall_s: f64,
+    /// Disk, memory and context phases, for a VM with a disk (seed 003); omitted otherwise.
+    #[serde(flatten)]
+    pub storage: Option<storage::StorageSummary>,
     /// Whether the migration started (the orchestrator admitted it) before the end of the run;
     /// for the command line's report, not written to `summary.json`.
     #[serde(skip)]
@@ -438,6 +442,7 @@ fn migration_summary(
         retransmissions_before_pause: r.retransmissions_before_pause,
         faults: r.faults,
         stall_s: r.stall_time.as_secs_f64(),
+        storage: r.storage.as_ref().map(storage::storage_summary),
         started: r.start.is_some(),
     }
 }

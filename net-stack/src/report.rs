@@ -15,9 +15,11 @@
 
 mod migration;
 mod service_window;
+mod storage;
 
 pub use migration::{Algorithm, MigrationReport, RoundRecord, StopReason};
 pub use service_window::{GapWindow, ServiceWindows};
+pub use storage::{Storage, StorageReport};
 
 use sim_core::SimTime;
 

@@ -159,6 +159,10 @@ pub(crate) struct VmTable {
     pub bandwidth: Option<sim_core::DataRate>,
     pub workload: Option<Spanned<WorkloadTable>>,
     pub address: Option<Spanned<std::net::Ipv4Addr>>,
+    pub disk: Option<Spanned<ByteSize>>,
+    pub storage: Option<Spanned<vm::Storage>>,
+    pub disk_write_rate: Option<u64>,
+    pub context: Option<Spanned<ByteSize>>,
 }
 
 /// A VM's `workload = { kind = ..., client = ..., ... }`: the kind and the client, and the

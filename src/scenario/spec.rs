@@ -256,6 +256,9 @@ pub struct VmSpec {
     /// `address`: the VM's IPv4 address. Default: in a routed network (`two-dc`) the next
     /// free address of its home host's subnet (10.x.i.10 and up), elsewhere 10.200.0.(i+1).
     pub address: Option<Spanned<std::net::Ipv4Addr>>,
+    /// `disk`, `storage`, `disk_write_rate`, `context` (seed 003), spanned by the first given
+    /// of `storage`, `disk`, `context`; `None` when none is given.
+    pub storage: Option<Spanned<vm::StorageConfig>>,
 }
 
 /// A VM's `workload`.

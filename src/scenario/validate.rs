@@ -19,6 +19,7 @@ use super::set::TextSpans;
 use super::spec::*;
 use super::warning::ScenarioWarning;
 
+mod storage;
 mod timeline;
 mod topology;
 mod traffic;

@@ -40,6 +40,18 @@ pub enum ConfigError {
         /// Its page size (bytes).
         page_size: u64,
     },
+    /// `context` is set on a VM whose disk is shared (it is sent only with `storage = "copy"`).
+    #[error("vm.context is sent only with storage = \"copy\"; this VM's storage is shared")]
+    ContextNeedsCopy,
+    /// `disk` has more blocks than a dirty log holds ([`MAX_PAGES`]).
+    #[error("vm.disk is {0} blocks of 4096 bytes; a disk has at most {max} (2^36) blocks", max = MAX_PAGES)]
+    TooManyBlocks(u64),
+    /// `storage = "copy"` with post-copy, which resumes the VM before its memory (and so its
+    /// disk and context) has arrived.
+    #[error(
+        "vm.storage = \"copy\" needs algorithm = \"precopy\" or \"stop-and-copy\", not postcopy"
+    )]
+    CopyWithPostcopy,
     /// The page-state table of a VM could not be allocated.
     #[error(
         "vm.memory: cannot allocate the {bytes}-byte page table for {pages} pages (out of memory)"

@@ -112,6 +112,7 @@ pub mod placement;
 pub mod postcopy;
 pub mod precopy;
 pub mod stop_and_copy;
+pub mod storage;
 #[cfg(test)]
 mod test_link;
 
@@ -127,3 +128,4 @@ pub use migration::{
 pub use migration_table::{MigrationAlgorithm, MigrationSettings, MigrationTable};
 pub use mobility::{MipBinding, MipSettings, Mobility, MobilityPlane, VmMobility};
 pub use orchestrator::{HostLoad, OrchestratorConfig, Order, PeriodicTrigger, TargetPolicy};
+pub use storage::{DISK_BLOCK_SIZE, Storage, StorageConfig, StorageMigration, StorageReport};

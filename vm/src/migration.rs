@@ -25,6 +25,7 @@ use crate::config::{ConfigError, MigrationConfig, VmConfig};
 use crate::postcopy::Postcopy;
 use crate::precopy::Precopy;
 use crate::stop_and_copy::StopAndCopy;
+use crate::storage::{Storage, StorageConfig, StorageMigration, StorageReport};
 
 /// Something the integrator acts on or records. Drained with [`Migration::poll_event`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,6 +206,8 @@ enum Engine {
     Precopy(Precopy),
     StopAndCopy(StopAndCopy),
     Postcopy(Postcopy),
+    /// A copied disk before, and the context after, a memory engine (`crate::storage`).
+    Storage(Box<StorageMigration>),
 }
 
 /// One VM's live migration as a sans-IO state machine over one TCP stream (see the crate docs
@@ -212,6 +215,8 @@ enum Engine {
 #[derive(Clone, Debug)]
 pub struct Migration {
     engine: Engine,
+    /// A shared disk's entry for the report (seed 003): set by [`Migration::with_storage`].
+    shared_disk: Option<StorageReport>,
 }
 
 macro_rules! each {
@@ -220,6 +225,7 @@ macro_rules! each {
             Engine::Precopy($e) => $body,
             Engine::StopAndCopy($e) => $body,
             Engine::Postcopy($e) => $body,
+            Engine::Storage($e) => $body,
         }
     };
     (mut $self:expr, $e:ident => $body:expr) => {
@@ -227,6 +233,7 @@ macro_rules! each {
             Engine::Precopy($e) => $body,
             Engine::StopAndCopy($e) => $body,
             Engine::Postcopy($e) => $body,
+            Engine::Storage($e) => $body,
         }
     };
 }
@@ -246,7 +253,38 @@ impl Migration {
             MigrationConfig::StopAndCopy(c) => Engine::StopAndCopy(StopAndCopy::new(vm, c)),
             MigrationConfig::Postcopy(c) => Engine::Postcopy(Postcopy::new(vm, c, rng)?),
         };
-        Ok(Migration { engine })
+        Ok(Migration {
+            engine,
+            shared_disk: None,
+        })
+    }
+
+    /// A migration of a VM with a disk (`crate::storage`): with `storage = "copy"` the disk
+    /// goes first and the context last, around the memory engine; with `"shared"` the engine
+    /// runs exactly as [`new`](Self::new) builds it and the report notes the disk. `disk_rng`
+    /// drives the disk's writes; give it its own stream.
+    pub fn with_storage(
+        vm: &VmConfig,
+        algorithm: &MigrationConfig,
+        storage: &StorageConfig,
+        rng: RngStream,
+        disk_rng: RngStream,
+    ) -> Result<Migration, ConfigError> {
+        storage.validate(algorithm)?;
+        if storage.storage == Storage::Shared {
+            let mut m = Migration::new(vm, algorithm, rng)?;
+            m.shared_disk = Some(StorageReport {
+                storage: Storage::Shared,
+                disk: storage.disk.bytes(),
+                ..StorageReport::default()
+            });
+            return Ok(m);
+        }
+        let s = StorageMigration::new(vm, algorithm, storage, rng, disk_rng)?;
+        Ok(Migration {
+            engine: Engine::Storage(Box::new(s)),
+            shared_disk: None,
+        })
     }
 
     /// The migration starts at `now` (the stream is open).
@@ -272,8 +310,10 @@ impl Migration {
     /// The transport's current smoothed RTT, for post-copy's default fault delay (half of it).
     /// Ignored by the other algorithms.
     pub fn handle_rtt(&mut self, rtt: SimTime) {
-        if let Engine::Postcopy(p) = &mut self.engine {
-            p.handle_rtt(rtt);
+        match &mut self.engine {
+            Engine::Postcopy(p) => p.handle_rtt(rtt),
+            Engine::Storage(s) => s.handle_rtt(rtt),
+            _ => {}
         }
     }
 
@@ -314,6 +354,18 @@ impl Migration {
 
     /// The report so far (complete once finished).
     pub fn report(&self) -> MigrationReport {
-        each!(self, e => e.core().report.clone())
+        if let Engine::Storage(s) = &self.engine {
+            return s.report();
+        }
+        let mut r = each!(self, e => e.core().report.clone());
+        if let Some(mut s) = self.shared_disk {
+            // Shared storage: the whole migration is the memory phase.
+            s.disk_time = r.start.map(|_| SimTime::ZERO);
+            s.memory_time = r.total_time;
+            s.memory_bytes = r.bytes_written;
+            s.context_time = r.total_time.map(|_| SimTime::ZERO);
+            r.storage = Some(s);
+        }
+        r
     }
 }

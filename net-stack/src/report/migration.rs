@@ -117,6 +117,8 @@ pub struct MigrationReport {
     /// Retransmissions of the migration connection before the VM paused (all the live
     /// rounds'); `None` if it never paused or the stream is not one TCP connection.
     pub retransmissions_before_pause: Option<u64>,
+    /// Disk and context phases, for a VM with a `disk` (seed 003); `None` otherwise.
+    pub storage: Option<super::StorageReport>,
 }
 
 impl MigrationReport {
@@ -140,6 +142,7 @@ impl MigrationReport {
             prepare_time: SimTime::ZERO,
             round_retransmissions: Vec::new(),
             retransmissions_before_pause: None,
+            storage: None,
         }
     }
 }

@@ -159,6 +159,13 @@ impl Validator<'_> {
         let host = self.missing(raw.host, "host", &table, &span, "host = \"h0\"");
         let memory = self.missing(raw.memory, "memory", &table, &span, "memory = \"1GiB\"");
         let (name, host, memory) = (name?, host?, memory?);
+        let storage_keys = super::storage::StorageKeys {
+            disk: raw.disk,
+            storage: raw.storage,
+            disk_write_rate: raw.disk_write_rate,
+            context: raw.context,
+        };
+        let storage = self.storage(name.get_ref(), storage_keys);
         let page_size = match raw.page_size {
             Some(p) if p.get_ref().0 == 0 => {
                 self.error(
@@ -237,6 +244,7 @@ impl Validator<'_> {
             state: raw.state.unwrap_or(ByteSize(8 << 20)),
             workload,
             address: raw.address,
+            storage,
         })
     }
 }
