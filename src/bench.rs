@@ -1,6 +1,6 @@
-//! `netsim bench`: whole scenarios timed one process each, as a table of the figures issue 8
-//! asks for — wall time, wall seconds per simulated second, events and link transmissions per
-//! wall second, peak RSS — beside the raw counts.
+//! `netsim bench`: whole scenarios timed one process each, as a table of the figures issues 8
+//! and 20 ask for — wall time, wall seconds per simulated second, events, link transmissions
+//! and completed workload flows per wall second, peak RSS — beside the raw counts.
 //!
 //! ```text
 //! netsim bench ──spawns──> netsim bench-child SCENARIO --set …   (one process per run)
@@ -30,12 +30,14 @@ pub use probe::{Measurement, link_transmissions, measure};
 use crate::examples::Example;
 use crate::scenario::{self, Scenario, ScenarioError, ScenarioSource};
 
-/// The scenarios `netsim bench` runs when given none: issue 8's four anchors.
-pub const DEFAULT_SCENARIOS: [&str; 4] = [
+/// The scenarios `netsim bench` runs when given none: issue 8's four anchors and issue 20's
+/// workload anchor.
+pub const DEFAULT_SCENARIOS: [&str; 5] = [
     "perf-dumbbell",
     "perf-fat-tree-4",
     "perf-fat-tree-8",
     "perf-fat-tree-16",
+    "perf-websearch-k8",
 ];
 
 /// Schema identifier of the `--json` file.
@@ -61,7 +63,7 @@ impl ScenarioRef {
         }
     }
 
-    /// Issue 8's four anchors, bundled.
+    /// The default anchors ([`DEFAULT_SCENARIOS`]), bundled.
     pub fn defaults() -> Vec<ScenarioRef> {
         DEFAULT_SCENARIOS
             .iter()
@@ -138,6 +140,10 @@ pub struct BenchRow {
     pub process_wall_s: f64,
     /// Median peak resident set size of the process [bytes].
     pub peak_rss_bytes: u64,
+    /// `[[workload]]` flows completed (the same in every run; 0 without workloads).
+    pub flows_completed: u64,
+    /// `flows_completed / wall_s`.
+    pub flows_per_s: f64,
 }
 
 /// Anything that stops `netsim bench`. No table or output file is written after one.
@@ -306,6 +312,11 @@ fn agree(scenario: &str, first: &Measurement, now: &Measurement) -> Result<(), B
             first.link_transmissions,
             now.link_transmissions,
         ),
+        (
+            "completed flows",
+            first.flows_completed,
+            now.flows_completed,
+        ),
     ] {
         if a != b {
             return Err(BenchError::Nondeterministic {
@@ -337,6 +348,8 @@ fn row(scenario: String, runs: &[(Measurement, f64)]) -> BenchRow {
         cpu_s: median(runs.iter().map(|r| r.0.cpu_s)),
         process_wall_s: median(runs.iter().map(|r| r.1)),
         peak_rss_bytes,
+        flows_completed: m.flows_completed,
+        flows_per_s: m.flows_completed as f64 / wall_s,
     }
 }
 
@@ -367,10 +380,11 @@ pub fn table(rows: &[BenchRow]) -> String {
         "events/s",
         "link tx",
         "link tx/s",
+        "flows/s",
         "CPU",
         "peak RSS",
     ];
-    let body: Vec<[String; 10]> = rows
+    let body: Vec<[String; 11]> = rows
         .iter()
         .map(|r| {
             [
@@ -382,6 +396,11 @@ pub fn table(rows: &[BenchRow]) -> String {
                 format!("{:.2} M", r.events_per_s / 1e6),
                 r.link_transmissions.to_string(),
                 format!("{:.2} M", r.link_transmissions_per_s / 1e6),
+                if r.flows_completed == 0 {
+                    "-".to_string()
+                } else {
+                    format!("{:.0}", r.flows_per_s)
+                },
                 format!("{:.2} s", r.cpu_s),
                 format!("{:.1} MiB", mib(r.peak_rss_bytes)),
             ]
@@ -417,7 +436,7 @@ pub fn table(rows: &[BenchRow]) -> String {
 /// The rows as CSV, one line per scenario, columns named as the [`BenchRow`] fields.
 pub fn to_csv(rows: &[BenchRow]) -> String {
     let mut out = String::from(
-        "scenario,runs,sim_time_s,events,link_transmissions,wall_s,wall_per_sim_s,events_per_s,link_transmissions_per_s,cpu_s,process_wall_s,peak_rss_bytes\n",
+        "scenario,runs,sim_time_s,events,link_transmissions,wall_s,wall_per_sim_s,events_per_s,link_transmissions_per_s,cpu_s,process_wall_s,peak_rss_bytes,flows_completed,flows_per_s\n",
     );
     for r in rows {
         let name = if r.scenario.contains([',', '"', '\n']) {
@@ -426,7 +445,7 @@ pub fn to_csv(rows: &[BenchRow]) -> String {
             r.scenario.clone()
         };
         out += &format!(
-            "{name},{},{},{},{},{},{},{},{},{},{},{}\n",
+            "{name},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             r.runs,
             r.sim_time_s,
             r.events,
@@ -437,7 +456,9 @@ pub fn to_csv(rows: &[BenchRow]) -> String {
             r.link_transmissions_per_s,
             r.cpu_s,
             r.process_wall_s,
-            r.peak_rss_bytes
+            r.peak_rss_bytes,
+            r.flows_completed,
+            r.flows_per_s
         );
     }
     out
@@ -480,6 +501,7 @@ mod tests {
             wall_s,
             cpu_s: wall_s * 0.9,
             peak_rss_bytes: rss,
+            flows_completed: events / 10,
         };
         (m, wall_s + 0.1)
     }
@@ -498,6 +520,7 @@ mod tests {
         assert_eq!(r.wall_per_sim_s, 1.0);
         assert_eq!(r.events_per_s, 500.0);
         assert_eq!(r.link_transmissions_per_s, 250.0);
+        assert_eq!((r.flows_completed, r.flows_per_s), (100, 50.0));
         let even = row("x".into(), &[m(10, 1.0, 10), m(10, 4.0, 20)]);
         assert_eq!((even.wall_s, even.peak_rss_bytes), (2.5, 15));
     }
@@ -525,7 +548,7 @@ mod tests {
             ScenarioRef::parse("nonesuch"),
             ScenarioRef::File(_)
         ));
-        assert_eq!(ScenarioRef::defaults().len(), 4);
+        assert_eq!(ScenarioRef::defaults().len(), 5);
     }
 
     /// The CSV has one line per row with as many fields as the header, and quotes a path

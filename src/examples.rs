@@ -39,6 +39,7 @@ examples!(
     "perf-fat-tree-4",
     "perf-fat-tree-8",
     "perf-fat-tree-16",
+    "perf-websearch-k8",
     "sdn-fat-tree",
     "migration-fat-tree",
     "qin2017-contention",

@@ -16,7 +16,9 @@ fn every_example_runs_short_and_its_pcaps_pass_tshark() {
         }
         let out = tempfile::tempdir().unwrap();
         // The large performance scenarios get a token duration: CI checks that they run.
-        let large = path.to_str().unwrap().contains("perf-fat-tree");
+        let large = ["perf-fat-tree", "perf-websearch"]
+            .iter()
+            .any(|p| path.to_str().unwrap().contains(p));
         let (duration, secs) = if large {
             ("duration=1ms", 0.001)
         } else {

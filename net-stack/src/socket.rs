@@ -22,7 +22,7 @@ use std::net::Ipv4Addr;
 
 use rustc_hash::FxHashMap;
 
-use sim_core::{RngStreams, SimTime};
+use sim_core::{EventId, RngStreams, SimTime};
 
 use crate::tcp::{TcpConfig, TcpConnection};
 use crate::wire::SeqNum;
@@ -49,6 +49,10 @@ pub struct Socket {
     pub conn: TcpConnection,
     /// Time of the pending timer event, if one is scheduled.
     pub(crate) timer_at: Option<SimTime>,
+    /// The pending timer event at `timer_at`, so that it can be cancelled: when a released
+    /// socket's timer is superseded or the socket is freed (its entry then leaves the event
+    /// queue instead of lingering until its time, up to the 1 s initial RTO).
+    pub(crate) timer_id: Option<EventId>,
     /// The application wrote less than it wanted; tell it when space frees up.
     pub(crate) writer_blocked: bool,
     /// Queued for servicing.
@@ -75,6 +79,7 @@ impl Socket {
             remote_ip,
             conn,
             timer_at: None,
+            timer_id: None,
             writer_blocked: false,
             dirty: false,
             traced_changes: 0,
@@ -223,7 +228,8 @@ impl SocketTable {
 
     /// Frees socket `id` (its application asked with [`crate::app::AppCtx::tcp_release`] and
     /// its connection is closed or in TIME-WAIT): segments for it now find no connection, and
-    /// its slot and port may be taken by a new socket. Its connection state is dropped.
+    /// its slot and port may be taken by a new socket. Its connection state is dropped; the
+    /// caller has cancelled its pending timer event (`timer_id`).
     pub(crate) fn free(&mut self, id: SocketId) {
         let s = &mut self.sockets[id.0 as usize];
         let key = (
@@ -233,6 +239,7 @@ impl SocketTable {
             s.conn.remote_port(),
         );
         self.demux.remove(&key);
+        debug_assert!(s.timer_id.is_none(), "the caller cancels the timer event");
         s.timer_at = None;
         s.release = false;
         s.writer_blocked = false;

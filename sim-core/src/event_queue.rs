@@ -15,6 +15,12 @@
 //! discarded when it reaches the front, so a cancel never scans. A cancelled event never pops,
 //! and cancelling an event that has already popped (or was cancelled before) returns `false`.
 //!
+//! Dead entries are also purged in bulk: once they outnumber the live ones (and there are at
+//! least [`COMPACT_MIN_DEAD`] of them), a cancel compacts the queue — one pass that keeps the
+//! live entries in their order and frees the rest. So the stored entries stay within twice the
+//! live ones (plus that constant) even when most events are cancelled long before their time,
+//! as the timers of a million short TCP flows are; the cost is amortised O(1) per cancel.
+//!
 //! # Implementations
 //!
 //! * [`BinaryHeapQueue`]: a binary heap keyed by `(time, sequence)`.
@@ -34,6 +40,9 @@ pub use binary_heap::BinaryHeapQueue;
 pub use radix::RadixQueue;
 
 use crate::SimTime;
+
+/// Dead entries a queue tolerates before a cancel may compact it (see the module docs).
+pub const COMPACT_MIN_DEAD: usize = 4096;
 
 /// A handle to a scheduled event, for cancelling it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -71,6 +80,9 @@ pub trait EventQueue<E> {
     fn cancel(&mut self, id: EventId) -> bool;
     /// Number of live (not cancelled) pending events.
     fn len(&self) -> usize;
+    /// Number of entries stored, cancelled ones not yet purged included (what the queue's
+    /// memory follows).
+    fn stored(&self) -> usize;
     /// No live pending events.
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -174,6 +186,21 @@ impl Slots {
     pub(crate) fn has_dead(&self) -> bool {
         self.dead_count > 0
     }
+
+    /// Whether the dead entries are now many enough to purge (see the module docs).
+    #[inline]
+    pub(crate) fn should_compact(&self) -> bool {
+        self.dead_count >= COMPACT_MIN_DEAD && self.dead_count > self.live_count
+    }
+
+    /// For a compaction pass: whether the entry `id` stays; a dead one's slot is freed.
+    #[inline]
+    pub(crate) fn keep(&mut self, id: EventId) -> bool {
+        self.is_live(id) || {
+            self.retire(id);
+            false
+        }
+    }
 }
 
 /// Either implementation, dispatched by a `match` so that the hot path stays inlinable.
@@ -239,6 +266,12 @@ impl<E> EventQueue<E> for AnyQueue<E> {
         match self {
             AnyQueue::BinaryHeap(q) => q.len(),
             AnyQueue::Radix(q) => q.len(),
+        }
+    }
+    fn stored(&self) -> usize {
+        match self {
+            AnyQueue::BinaryHeap(q) => q.stored(),
+            AnyQueue::Radix(q) => q.stored(),
         }
     }
 }
@@ -364,6 +397,59 @@ mod tests {
         #[test]
         fn radix_contract(ops in proptest::collection::vec(op(), 0..400)) {
             check_contract(RadixQueue::new(), &ops);
+        }
+    }
+
+    /// Compaction (issue 20): when most pending events are cancelled long before their time
+    /// (a million short TCP flows' retransmission timers, armed 1 s ahead and cancelled within
+    /// microseconds), the stored entries stay within twice the live ones plus
+    /// `COMPACT_MIN_DEAD`, compaction actually runs, and the live events still pop in
+    /// (time, seq) order — equal times included — interleaved with pops and fresh pushes.
+    #[test]
+    fn cancelled_entries_are_purged_in_order() {
+        for kind in [QueueKind::BinaryHeap, QueueKind::Radix] {
+            let mut q = AnyQueue::new(kind);
+            let mut model = std::collections::BTreeSet::<(u64, u64)>::new();
+            let (mut now, mut seq, mut x) = (0u64, 0u64, 12345u64);
+            let mut ids: std::collections::VecDeque<(EventId, u64, u64)> = Default::default();
+            let mut compactions = 0;
+            for _ in 0..100_000u64 {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                // On a coarse grid, so that many times are equal.
+                let near = now + ((x >> 33) % (1 << 16)) / 64 * 64;
+                let far = now + (1 << 30) + ((x >> 17) % (1 << 16)) / 64 * 64;
+                q.push_fixed(SimTime::from_ps(near), seq);
+                model.insert((near, seq));
+                ids.push_back((q.push(SimTime::from_ps(far), seq + 1), far, seq + 1));
+                model.insert((far, seq + 1));
+                seq += 2;
+                // Cancel nine in ten of the far events soon after they are pushed.
+                while ids.len() > 8 {
+                    let (id, t, s) = ids.pop_front().expect("non-empty");
+                    if (s / 2) % 10 != 0 {
+                        let before = q.stored();
+                        assert_eq!(q.cancel(id), model.remove(&(t, s)), "{kind:?} cancel {s}");
+                        compactions += usize::from(q.stored() < before);
+                    }
+                }
+                let got = q.pop().map(|(t, s)| (t.as_ps(), s));
+                assert_eq!(got, model.pop_first(), "{kind:?}: pop order");
+                now = got.map_or(now, |g| g.0);
+                assert_eq!(q.len(), model.len(), "{kind:?}: live count");
+                assert!(
+                    q.stored() <= 2 * q.len() + COMPACT_MIN_DEAD,
+                    "{kind:?}: {} stored for {} live",
+                    q.stored(),
+                    q.len()
+                );
+            }
+            assert!(compactions > 0, "{kind:?}: compaction never ran");
+            while let Some((t, s)) = q.pop() {
+                assert_eq!(Some((t.as_ps(), s)), model.pop_first(), "{kind:?}: drain");
+            }
+            assert!(model.is_empty(), "{kind:?}: queue lost events");
         }
     }
 

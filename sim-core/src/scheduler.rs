@@ -118,6 +118,11 @@ impl<E> Scheduler<E> {
         self.queue.len()
     }
 
+    /// Events stored in the queue, cancelled ones not yet purged included.
+    pub fn stored(&self) -> usize {
+        self.queue.stored()
+    }
+
     /// The time of the next pending event.
     pub fn next_time(&mut self) -> Option<SimTime> {
         self.queue.peek_time()

@@ -33,6 +33,10 @@ pub struct Measurement {
     pub cpu_s: f64,
     /// Peak resident set size of the process [bytes].
     pub peak_rss_bytes: u64,
+    /// Flows of `[[workload]]` generators completed (`summary.json` → the sum of
+    /// `workloads[].completed`; 0 without workloads).
+    #[serde(default)]
+    pub flows_completed: u64,
 }
 
 /// Frames serialised onto a link in a finished run: the sum of `queues[].tx_packets`.
@@ -64,6 +68,7 @@ pub fn measure(scenario: &Scenario, source: &ScenarioSource) -> Result<Measureme
         wall_s: summary.wall_time_s,
         cpu_s: cpu_time_s()?,
         peak_rss_bytes: peak_rss_bytes()?,
+        flows_completed: summary.workloads.iter().map(|w| w.completed).sum(),
     })
 }
 

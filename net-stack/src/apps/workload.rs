@@ -68,6 +68,30 @@ impl Pattern {
     }
 }
 
+/// What `load` is a fraction of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoadPer {
+    /// Each sending host's link rate: one Poisson process per host, of rate
+    /// `load` × its rate / (8 × mean size) (HPCC's `traffic_gen.py`).
+    #[default]
+    Host,
+    /// The fabric's: the sum of the sending hosts' link rates. One Poisson process for the
+    /// whole generator, of rate `load` × Σ rates / (8 × mean size), each arrival's source
+    /// drawn uniformly among the hosts. With equal link rates the two offer the same load.
+    Fabric,
+}
+
+impl LoadPer {
+    /// The name in scenario files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadPer::Host => "host",
+            LoadPer::Fabric => "fabric",
+        }
+    }
+}
+
 /// One `[[workload]]` as written: every key optional (netsim reads `name`, `hosts`,
 /// `receiver` and `sizes_file` itself).
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -83,6 +107,8 @@ pub struct WorkloadTable {
     pub sizes_file: Option<String>,
     /// `load`: offered load as a fraction of each sending host's link rate, in (0, 1].
     pub load: Option<f64>,
+    /// `load_per`: what `load` is a fraction of (default each host's link).
+    pub load_per: Option<LoadPer>,
     /// `start` (default 0).
     pub start: Option<SimTime>,
     /// `stop`: no arrivals from then (default: the end of the run).
@@ -113,8 +139,11 @@ pub struct WorkloadTable {
 pub struct WorkloadParams {
     /// Who talks to whom.
     pub pattern: Pattern,
-    /// Offered load per sending host (fraction of its link rate); unused for incast.
+    /// Offered load, a fraction of each sending host's link rate or of their sum
+    /// (`load_per`); unused for incast.
     pub load: f64,
+    /// What `load` is a fraction of.
+    pub load_per: LoadPer,
     /// First arrival not before.
     pub start: SimTime,
     /// No arrivals from.
@@ -144,6 +173,7 @@ impl WorkloadParams {
     pub const KEYS: &'static [&'static str] = &[
         "pattern",
         "load",
+        "load_per",
         "start",
         "stop",
         "max_flows",
@@ -202,6 +232,16 @@ impl WorkloadParams {
                     "incast only",
                 ));
             }
+        }
+        if incast && t.load_per.is_some() {
+            errors.push(
+                FieldError::new(
+                    "load_per",
+                    "an `incast` workload takes no `load`, so no `load_per`",
+                    "not for incast",
+                )
+                .with_help("remove `load_per`"),
+            );
         }
         let senders = t.senders.unwrap_or(0);
         if incast && senders == 0 {
@@ -292,6 +332,7 @@ impl WorkloadParams {
         Ok(WorkloadParams {
             pattern,
             load,
+            load_per: t.load_per.unwrap_or_default(),
             start,
             stop: t.stop,
             max_flows: t.max_flows,
@@ -332,6 +373,13 @@ mod tests {
         assert_eq!(fields("pattern = \"permutation\""), ["pattern"]);
         assert_eq!(fields("load = 0.1\nsenders = 3"), ["senders"]);
         assert_eq!(fields("pattern = \"incast\""), ["pattern"]);
+        assert_eq!(
+            fields("pattern = \"incast\"\nsenders = 2\nload_per = \"fabric\""),
+            ["load_per"]
+        );
+        let p = WorkloadParams::read(&table("load = 0.3\nload_per = \"fabric\"")).unwrap();
+        assert_eq!(p.load_per, LoadPer::Fabric);
+        assert!(toml::from_str::<WorkloadTable>("load_per = \"rack\"").is_err());
         assert_eq!(
             fields("load = 0.1\nbuckets = [\"1MB\", \"10KB\"]"),
             ["buckets"]

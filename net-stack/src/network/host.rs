@@ -272,14 +272,23 @@ impl Network {
             }
             let s = self.tcp.get_mut(sid);
             if s.release && !s.dirty && s.conn.state().is_done() {
+                if let Some(id) = s.timer_id.take() {
+                    sched.cancel(id);
+                }
                 self.tcp.free(sid);
                 continue;
             }
             if let Some(deadline) = s.conn.poll_timeout() {
                 let at = deadline.max(now);
                 if s.timer_at.is_none_or(|t| at < t) {
+                    // A superseded event is left to fire as a no-op (one per RTO interval),
+                    // except for a released socket: a workload's short flows would leave one
+                    // per flow in the queue for up to the 1 s initial RTO (issue 20).
+                    if let (true, Some(old)) = (s.release, s.timer_id) {
+                        sched.cancel(old);
+                    }
                     s.timer_at = Some(at);
-                    sched.schedule_at(at, Event::TcpTimer(sid));
+                    s.timer_id = Some(sched.schedule_cancellable_at(at, Event::TcpTimer(sid)));
                 }
             }
         }
@@ -292,6 +301,7 @@ impl Network {
             return; // superseded by an earlier timer that already ran
         }
         s.timer_at = None;
+        s.timer_id = None;
         s.conn.handle_timeout(now);
         self.tcp.mark_dirty(sid);
     }

@@ -113,10 +113,20 @@ impl<E> EventQueue<E> for BinaryHeapQueue<E> {
     }
 
     fn cancel(&mut self, id: EventId) -> bool {
-        self.slots.cancel(id)
+        let cancelled = self.slots.cancel(id);
+        if self.slots.should_compact() {
+            // Order is by (time, seq), which every entry keeps: rebuilding loses nothing.
+            let slots = &mut self.slots;
+            self.heap.retain(|e| slots.keep(e.id));
+        }
+        cancelled
     }
 
     fn len(&self) -> usize {
         self.slots.live_count()
+    }
+
+    fn stored(&self) -> usize {
+        self.heap.len()
     }
 }

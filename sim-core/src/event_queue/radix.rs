@@ -12,8 +12,8 @@
 //! So all entries with one time are always in one bucket, in push order, and redistribution walks a
 //! bucket front to back.
 //!
-//! Cancelled entries are not searched for; they are discarded when they reach the front or when
-//! their bucket is redistributed.
+//! Cancelled entries are not searched for; they are discarded when they reach the front, when
+//! their bucket is redistributed, or when they outnumber the live ones ([`RadixQueue::compact`]).
 
 use std::collections::VecDeque;
 
@@ -151,6 +151,25 @@ impl<E> RadixQueue<E> {
         }
         false
     }
+
+    /// Drops every cancelled entry. `retain` keeps each bucket's order, so equal times stay
+    /// in push order; each bucket's smallest time is recomputed from what stays, so that a
+    /// refill never moves `last` to the time of an entry that is gone.
+    fn compact(&mut self) {
+        let slots = &mut self.slots;
+        self.front.retain(|e| slots.keep(e.id));
+        let mut mask = self.mask;
+        while mask != 0 {
+            let i = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let bucket = &mut self.buckets[i];
+            bucket.retain(|e| slots.keep(e.id));
+            self.mins[i] = bucket.iter().map(|e| e.time).min().unwrap_or(u64::MAX);
+            if bucket.is_empty() {
+                self.mask &= !(1 << i);
+            }
+        }
+    }
 }
 
 impl<E> EventQueue<E> for RadixQueue<E> {
@@ -204,10 +223,18 @@ impl<E> EventQueue<E> for RadixQueue<E> {
     }
 
     fn cancel(&mut self, id: EventId) -> bool {
-        self.slots.cancel(id)
+        let cancelled = self.slots.cancel(id);
+        if self.slots.should_compact() {
+            self.compact();
+        }
+        cancelled
     }
 
     fn len(&self) -> usize {
         self.slots.live_count()
+    }
+
+    fn stored(&self) -> usize {
+        self.front.len() + self.buckets.iter().map(Vec::len).sum::<usize>()
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! Arrivals are open-loop: each sending host has its own Poisson process of rate
 //! λ = load × link rate / (8 × mean flow size), so the offered load is `load` of every
-//! sender's link whatever the network does (HPCC's `traffic_gen.py`); incast instead starts
+//! sender's link whatever the network does (HPCC's `traffic_gen.py`); with `load_per =
+//! "fabric"`, one process of rate load × Σ link rates / (8 × mean flow size) picks a uniform
+//! source for each arrival, so the fabric as a whole is offered `load`; incast instead starts
 //! `senders` responses at once every `interval`. Flows are TCP connections opened on the
 //! source host, written in full and closed; a flow completes when its last byte is
 //! acknowledged. Both ends are released, so their sockets and ports are reused.
@@ -17,7 +19,7 @@ use rustc_hash::FxHashMap;
 use sim_core::{RngStream, SimTime};
 
 use super::record::{FCT_CSV_HEADER, FlowRecord, FlowStatus, WorkloadReport};
-use super::{PathProfile, Pattern, SizeCdf, WorkloadParams};
+use super::{LoadPer, PathProfile, Pattern, SizeCdf, WorkloadParams};
 use crate::NodeId;
 use crate::app::{AppCtx, Application, Report};
 use crate::socket::SocketId;
@@ -58,6 +60,9 @@ struct Flow {
 const INCAST: u64 = u64::MAX;
 /// An incast response delayed by `jitter`: this bit | the sender's index.
 const RESPONSE: u64 = 1 << 62;
+/// The timer token of the fabric-wide arrivals (`load_per = "fabric"`); tested before
+/// `RESPONSE`, whose bit it has.
+const FABRIC: u64 = u64::MAX - 1;
 /// Marks a receiving socket in `by_socket`.
 const RX: u32 = 1 << 31;
 
@@ -189,10 +194,35 @@ impl WorkloadGen {
         self.params.load * self.hosts[h].rate_bps as f64 / (8.0 * self.mean_size)
     }
 
+    /// The arrival rate of the whole fabric under `load_per = "fabric"` [flows/s].
+    fn lambda_fabric(&self) -> f64 {
+        let total: u64 = self.hosts.iter().map(|h| h.rate_bps).sum();
+        self.params.load * total as f64 / (8.0 * self.mean_size)
+    }
+
     /// The next inter-arrival gap of host `h`.
     fn gap(&mut self, h: usize) -> SimTime {
-        let x = self.rng.exponential() / self.lambda(h);
+        let lambda = self.lambda(h);
+        self.gap_at(lambda)
+    }
+
+    /// The next gap of a Poisson process of rate `lambda` [1/s].
+    fn gap_at(&mut self, lambda: f64) -> SimTime {
+        let x = self.rng.exponential() / lambda;
         SimTime::from_ps((x * 1e12).round() as u64)
+    }
+
+    /// The next fabric-wide arrival's source: uniform among the hosts.
+    fn fabric_source(&mut self) -> usize {
+        self.rng.below(self.hosts.len() as u64) as usize
+    }
+
+    /// A Poisson arrival at host `h`: a size from the CDF, a destination its pattern allows.
+    fn arrival(&mut self, ctx: &mut AppCtx<'_>, h: usize) {
+        let size = self.cdf.sample(&mut self.rng);
+        let list = &self.candidates[h];
+        let dst = list[self.rng.below(list.len() as u64) as usize];
+        self.open(ctx, h as u32, dst, size);
     }
 
     fn may_start(&self, at: SimTime) -> bool {
@@ -391,6 +421,12 @@ impl Application for WorkloadGen {
             ctx.set_timer(now, INCAST);
             return;
         }
+        if self.params.load_per == LoadPer::Fabric {
+            let lambda = self.lambda_fabric();
+            let at = now + self.gap_at(lambda);
+            ctx.set_timer(at, FABRIC);
+            return;
+        }
         for h in 0..self.hosts.len() {
             let at = now + self.gap(h);
             ctx.set_timer(at, h as u64);
@@ -411,16 +447,21 @@ impl Application for WorkloadGen {
             ctx.set_timer(now + self.params.interval, INCAST);
             return;
         }
+        if token == FABRIC {
+            let h = self.fabric_source();
+            self.arrival(ctx, h);
+            let lambda = self.lambda_fabric();
+            let at = now + self.gap_at(lambda);
+            ctx.set_timer(at, FABRIC);
+            return;
+        }
         if token & RESPONSE != 0 {
             let src = (token & !RESPONSE) as u32;
             self.open(ctx, src, self.receiver, self.params.response);
             return;
         }
         let h = token as usize;
-        let size = self.cdf.sample(&mut self.rng);
-        let list = &self.candidates[h];
-        let dst = list[self.rng.below(list.len() as u64) as usize];
-        self.open(ctx, h as u32, dst, size);
+        self.arrival(ctx, h);
         let at = now + self.gap(h);
         ctx.set_timer(at, token);
     }
@@ -494,8 +535,19 @@ mod tests {
     use sim_core::RngStreams;
 
     fn generator(load: f64, sizes: &str) -> WorkloadGen {
+        generator_with(load, None, sizes, [10_000_000_000; 2])
+    }
+
+    /// A generator over two hosts of the given link rates.
+    fn generator_with(
+        load: f64,
+        load_per: Option<LoadPer>,
+        sizes: &str,
+        rates: [u64; 2],
+    ) -> WorkloadGen {
         let params = WorkloadParams::read(&WorkloadTable {
             load: Some(load),
+            load_per,
             ..WorkloadTable::default()
         })
         .unwrap();
@@ -503,7 +555,7 @@ mod tests {
             node: NodeId(i),
             ip: Ipv4Addr::new(10, 0, 0, i as u8 + 2),
             name: format!("h{i}"),
-            rate_bps: 10_000_000_000,
+            rate_bps: rates[i as usize],
             pod: 0,
             rack: 0,
         };
@@ -557,6 +609,45 @@ mod tests {
                 ks::critical(n, 0.01)
             );
         }
+    }
+
+    /// Issue 20, "a target load … per fabric" (`load_per = "fabric"`): over 10⁶ arrivals of
+    /// the one fabric-wide process, on two hosts of 10 and 1 Gbit/s, the offered load is the
+    /// target fraction of the sum of the link rates within 2 % (per host it would be the
+    /// target of each host's own rate), the sources are uniform (each host within 1 % of
+    /// half the flows), and the gaps pass KS against the exponential of rate
+    /// λ = load × Σ rates / (8 × mean size) at α = 0.01.
+    #[test]
+    fn fabric_load_offered_within_2_percent() {
+        let (load, rates) = (0.4, [10_000_000_000u64, 1_000_000_000]);
+        let mut g = generator_with(load, Some(LoadPer::Fabric), "websearch", rates);
+        let lambda = g.lambda_fabric();
+        let total = (rates[0] + rates[1]) as f64;
+        let expect = load * total / (8.0 * g.mean_size);
+        assert!((lambda / expect - 1.0).abs() < 1e-12, "{lambda} {expect}");
+        let n = 1_000_000;
+        let (mut t_ps, mut bytes, mut from) = (0u128, 0u128, [0u64; 2]);
+        let mut gaps = Vec::with_capacity(n);
+        for _ in 0..n {
+            from[g.fabric_source()] += 1;
+            bytes += u128::from(g.cdf.sample(&mut g.rng));
+            let gap = g.gap_at(lambda).as_ps();
+            t_ps += u128::from(gap);
+            gaps.push(gap as f64 / 1e12);
+        }
+        let offered = bytes as f64 * 8.0 / (t_ps as f64 / 1e12) / total;
+        assert!(
+            (offered / load - 1.0).abs() < 0.02,
+            "offered {offered} of the fabric for target {load}"
+        );
+        for c in from {
+            assert!(
+                (c as f64 / (n as f64 / 2.0) - 1.0).abs() < 0.01,
+                "sources not uniform: {from:?}"
+            );
+        }
+        let d = ks::statistic(&mut gaps, |x| 1.0 - (-lambda * x).exp());
+        assert!(ks::passes(d, n, 0.01), "KS D = {d}");
     }
 
     /// A permutation sends every host to one other host, never itself, each host receiving
