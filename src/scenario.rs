@@ -575,6 +575,7 @@ snaplen = 128
                     mobility: None,
                     convergence_delay: SimTime::from_secs(1),
                     via: None,
+                    tcp: None,
                 },
                 MigrationSpec {
                     vm: s("vm2"),
@@ -592,6 +593,7 @@ snaplen = 128
                     mobility: None,
                     convergence_delay: SimTime::from_secs(1),
                     via: None,
+                    tcp: None,
                 },
             ],
             "migrations, the second with defaults"

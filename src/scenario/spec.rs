@@ -283,6 +283,8 @@ pub struct MigrationSpec {
     /// `via`: the temporary server of an `image` migration (required for it, refused
     /// otherwise).
     pub via: Option<Spanned<String>>,
+    /// `tcp`: the migration connections' own TCP settings (checked); `None`: `[tcp]`'s.
+    pub tcp: Option<TcpConfig>,
 }
 
 /// `[[event]] state`.

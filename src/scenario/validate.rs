@@ -476,6 +476,17 @@ impl<'a> Validator<'a> {
         for e in problems {
             self.field_error(e, &[&path], span.clone());
         }
+        // `tcp`: net-stack checks it as it checks `[tcp]`; each problem is placed at its key.
+        let tcp = raw.tcp.and_then(|t| {
+            let problems = t.problems();
+            let tcp_path = format!("{path}.tcp");
+            let fallback = self.spans.get(&tcp_path).unwrap_or_else(|| span.clone());
+            let ok = problems.is_empty();
+            for e in problems {
+                self.field_error(e, &[&tcp_path], fallback.clone());
+            }
+            ok.then_some(t)
+        });
         let mobility = raw.mobility.map(|m| {
             let at = self.spans.get(&format!("{path}.mobility"));
             Spanned::new(at.unwrap_or_else(|| span.clone()), m)
@@ -494,6 +505,7 @@ impl<'a> Validator<'a> {
             } else {
                 MigrationSettings::default()
             },
+            tcp,
         })
     }
 

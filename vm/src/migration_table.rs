@@ -58,6 +58,10 @@ pub struct MigrationTable {
     pub via: Option<String>,
     /// `restore_cycles_per_byte` (`image`).
     pub restore_cycles_per_byte: Option<u64>,
+    /// `tcp`: the TCP settings of this migration's connections (the hypervisors' stack), with
+    /// the keys of `[tcp]` (`preset` included) on `[tcp]`'s defaults; none: the scenario's
+    /// `[tcp]`, as the guests'.
+    pub tcp: Option<net_stack::tcp::TcpConfig>,
 }
 
 impl MigrationTable {
