@@ -365,7 +365,7 @@ pub fn install(
                     .map_err(|e| source.error_at(m.vm.span(), e.to_string(), None))
             };
             let up = listen(b, temp, port(i))?;
-            listen(b, to, image_port(i))?;
+            let down = listen(b, to, image_port(i))?;
             let app_id = AppId(b.next_app_id().0 + 1);
             let relay = ImageRelay::new(app_id, (to_ip, image_port(i)), cfg.image);
             let relay = b.add_app(temp, u32::MAX, Box::new(relay), SimTime::ZERO, None);
@@ -385,6 +385,12 @@ pub fn install(
             };
             let app = b.add_app(from, u32::MAX, Box::new(app), at, None);
             assert_eq!(app, app_id, "the migration's id was foreseen");
+            if let Some(cfg) = m.tcp {
+                // Both legs of the image copy run the hypervisors' own stack.
+                for a in [app, relay, up, down] {
+                    b.tcp_config_for_app(a, cfg);
+                }
+            }
             handles.push(MigrationHandle {
                 vm: v.name.get_ref().clone(),
                 vm_index: vi,
@@ -452,6 +458,11 @@ pub fn install(
             }
         };
         let app = b.add_app(from, u32::MAX, app, at, None);
+        if let Some(cfg) = m.tcp {
+            // The hypervisors' own stack: the stream's sender and the target's listener
+            // (unused by the `channel` transport, which sends no packets).
+            b.tcp_config_for_app(app, cfg).tcp_config_for_app(sink, cfg);
+        }
         handles.push(MigrationHandle {
             vm: v.name.get_ref().clone(),
             vm_index: vi,

@@ -583,6 +583,7 @@ snaplen = 128
                     home_agent: None,
                     mip: MipKeys::default(),
                     via: None,
+                    tcp: None,
                 },
                 MigrationSpec {
                     vm: s("vm2"),
@@ -604,6 +605,7 @@ snaplen = 128
                     home_agent: None,
                     mip: MipKeys::default(),
                     via: None,
+                    tcp: None,
                 },
             ],
             "migrations, the second with defaults"

@@ -73,6 +73,7 @@ pub struct NetworkBuilder {
     ecmp: Ecmp,
     streams: Option<RngStreams>,
     tcp: TcpConfig,
+    app_tcp: Vec<(AppId, TcpConfig)>,
     listeners: Vec<(AppId, NodeId, u16)>,
     link_events: Vec<(SimTime, LinkId, bool)>,
     traces: Vec<Series>,
@@ -109,6 +110,14 @@ impl NetworkBuilder {
     /// Sets the TCP configuration every connection gets.
     pub fn tcp_config(&mut self, cfg: TcpConfig) -> &mut Self {
         self.tcp = cfg;
+        self
+    }
+
+    /// TCP settings of one application's connections (those it opens and those accepted on
+    /// its listening ports), instead of [`NetworkBuilder::tcp_config`]'s: a migration's
+    /// stream can use the hypervisor's stack while guests use theirs.
+    pub fn tcp_config_for_app(&mut self, app: AppId, cfg: TcpConfig) -> &mut Self {
+        self.app_tcp.push((app, cfg));
         self
     }
 
@@ -416,7 +425,14 @@ impl NetworkBuilder {
         interval: SimTime,
         path: &Path,
     ) -> Result<(), BuildError> {
-        let columns = crate::trace::TcpColumns::for_variant(self.tcp.variant);
+        // The controller of `app`'s connections: its own settings if it has them.
+        let variant = self
+            .app_tcp
+            .iter()
+            .rev()
+            .find(|(a, _)| *a == app)
+            .map_or(self.tcp.variant, |(_, c)| c.variant);
+        let columns = crate::trace::TcpColumns::for_variant(variant);
         let t =
             TcpTrace::create(app, interval, path, columns).map_err(|source| BuildError::Pcap {
                 path: path.display().to_string(),
@@ -530,6 +546,9 @@ impl NetworkBuilder {
             .map(|n| streams.stream(&format!("ecmp/{}", n.name)))
             .collect();
         let mut tcp = SocketTable::new(self.tcp, streams);
+        for &(app, cfg) in &self.app_tcp {
+            tcp.set_app_config(app, cfg);
+        }
         for &(app, node, port) in &self.listeners {
             tcp.listen(node, port, app);
         }

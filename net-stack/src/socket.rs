@@ -134,6 +134,10 @@ pub struct SocketTable {
     released: u64,
     pub(crate) dirty: Vec<SocketId>,
     pub(crate) cfg: TcpConfig,
+    /// Applications whose connections (active and accepted) use their own settings instead
+    /// of `cfg`: a migration's stream can run the hypervisor's stack while the guests run
+    /// theirs. Looked up once per new connection.
+    app_cfg: BTreeMap<AppId, TcpConfig>,
     streams: RngStreams,
 }
 
@@ -152,11 +156,22 @@ impl SocketTable {
             released: 0,
             dirty: Vec::new(),
             cfg,
+            app_cfg: BTreeMap::new(),
             streams,
         }
     }
 
-    /// The configuration new connections get.
+    /// Connections opened by `app`, or accepted on a port it listens on, use `cfg`.
+    pub(crate) fn set_app_config(&mut self, app: AppId, cfg: TcpConfig) {
+        self.app_cfg.insert(app, cfg);
+    }
+
+    /// The configuration a new connection of `app` gets.
+    fn config_for(&self, app: AppId) -> &TcpConfig {
+        self.app_cfg.get(&app).unwrap_or(&self.cfg)
+    }
+
+    /// The configuration new connections get (unless their application has its own).
     pub fn config(&self) -> &TcpConfig {
         &self.cfg
     }
@@ -284,7 +299,13 @@ impl SocketTable {
             );
             iss = SeqNum(self.streams.stream(&name).next_u64() as u32);
         }
-        let conn = TcpConnection::connect(now, &self.cfg, local_port, remote_port, iss);
+        let conn = TcpConnection::connect(
+            now,
+            self.config_for(owner.app),
+            local_port,
+            remote_port,
+            iss,
+        );
         self.insert(Socket::new(owner, remote_ip, conn))
     }
 
@@ -321,7 +342,7 @@ impl SocketTable {
         syn: &crate::wire::TcpRepr,
     ) -> SocketId {
         let iss = self.iss(owner.node, syn.dst_port, remote_ip, syn.src_port);
-        let conn = TcpConnection::accept(now, &self.cfg, syn, iss);
+        let conn = TcpConnection::accept(now, self.config_for(owner.app), syn, iss);
         self.insert(Socket::new(owner, remote_ip, conn))
     }
 

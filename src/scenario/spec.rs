@@ -293,6 +293,8 @@ pub struct MigrationSpec {
     /// `via`: the temporary server of an `image` migration (required for it, refused
     /// otherwise).
     pub via: Option<Spanned<String>>,
+    /// `tcp`: the migration connections' own TCP settings (checked); `None`: `[tcp]`'s.
+    pub tcp: Option<TcpConfig>,
 }
 
 /// The `mip` keys of a `[[migration]]` other than `home_agent`.

@@ -495,6 +495,17 @@ impl<'a> Validator<'a> {
                 Some(format!("remove `{key}`, or set `mobility = \"mip\"`")),
             );
         }
+        // `tcp`: net-stack checks it as it checks `[tcp]`; each problem is placed at its key.
+        let tcp = raw.tcp.and_then(|t| {
+            let problems = t.problems();
+            let tcp_path = format!("{path}.tcp");
+            let fallback = self.spans.get(&tcp_path).unwrap_or_else(|| span.clone());
+            let ok = problems.is_empty();
+            for e in problems {
+                self.field_error(e, &[&tcp_path], fallback.clone());
+            }
+            ok.then_some(t)
+        });
         let mobility = raw.mobility.map(|m| {
             let at = self.spans.get(&format!("{path}.mobility"));
             Spanned::new(at.unwrap_or_else(|| span.clone()), m)
@@ -519,6 +530,7 @@ impl<'a> Validator<'a> {
             } else {
                 MigrationSettings::default()
             },
+            tcp,
         })
     }
 

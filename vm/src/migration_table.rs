@@ -71,6 +71,10 @@ pub struct MigrationTable {
     pub transport: Option<crate::channel::MigrationTransport>,
     /// `prepare_time` (`precopy`): the preparation phase before round 0 (seed 002 §2.1).
     pub prepare_time: Option<SimTime>,
+    /// `tcp`: the TCP settings of this migration's connections (the hypervisors' stack), with
+    /// the keys of `[tcp]` (`preset` included) on `[tcp]`'s defaults; none: the scenario's
+    /// `[tcp]`, as the guests'.
+    pub tcp: Option<net_stack::tcp::TcpConfig>,
 }
 
 impl MigrationTable {

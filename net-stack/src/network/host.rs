@@ -248,7 +248,7 @@ impl Network {
                 events.push(ev);
             }
             let app = s.app;
-            let writable = s.writer_blocked && s.conn.unacked_bytes() < self.tcp.config().snd_buf;
+            let writable = s.writer_blocked && s.conn.unacked_bytes() < s.conn.cfg.snd_buf;
             for ev in events.drain(..) {
                 self.call_app(sched, app, |a, ctx| a.on_tcp(ctx, sid, ev));
             }
