@@ -58,4 +58,8 @@ pub enum Signal {
     /// The sender has finished its work: a migration tells its orchestrator that its slot is
     /// free.
     Finished,
+    /// The VM the sender migrates runs on its destination now: a migration tells the switch
+    /// plane, whose network-migration driver knows which host position the sender moves
+    /// (seed 001 §2.3, "the shim told when each VM resumes").
+    Resumed,
 }

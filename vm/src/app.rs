@@ -65,6 +65,8 @@ pub struct MigrationApp {
     triggered: bool,
     started: bool,
     told_finished: bool,
+    /// Tell the switch plane when the VM resumes ([`Signal::Resumed`], network migration).
+    tell_plane: bool,
 }
 
 impl MigrationApp {
@@ -97,7 +99,15 @@ impl MigrationApp {
             triggered: false,
             started: false,
             told_finished: false,
+            tell_plane: false,
         }
+    }
+
+    /// Sends [`Signal::Resumed`] to the switch plane when the VM resumes on the destination
+    /// (a whole-network migration's shim moves the host position then, seed 001 §2.3).
+    pub fn tell_switch_plane(mut self) -> Self {
+        self.tell_plane = true;
+        self
     }
 
     /// Runs under `orchestrator`'s admission: unless `admitted` already (one of the first
@@ -163,7 +173,12 @@ impl MigrationApp {
                 any = true;
                 match ev {
                     MigrationEvent::Paused { .. } => ctx.pause_vm(self.vm),
-                    MigrationEvent::Resumed { .. } => ctx.resume_vm(self.vm, self.target),
+                    MigrationEvent::Resumed { .. } => {
+                        ctx.resume_vm(self.vm, self.target);
+                        if self.tell_plane {
+                            ctx.signal(Endpoint::SwitchPlane, Signal::Resumed);
+                        }
+                    }
                     _ => {}
                 }
                 self.events.push(ev);

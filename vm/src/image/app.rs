@@ -189,6 +189,8 @@ impl Application for ImageMigrationApp {
                 self.engine.handle_downloaded(ctx.now());
                 self.pump(ctx);
             }
+            // A plane's signal; nothing an image migration waits for.
+            Signal::Resumed => {}
         }
     }
 
