@@ -376,10 +376,13 @@ pub fn install(
         );
         b.listen_tcp(sink, port(i))
             .map_err(|e| source.error_at(m.vm.span(), e.to_string(), None))?;
-        let app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i)).with_orchestrator(
+        let mut app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i)).with_orchestrator(
             orchestrator,
             Orchestrator::admits_at_start(concurrent, ticket),
         );
+        if scenario.network_migration.is_some() {
+            app = app.tell_switch_plane();
+        }
         let app = b.add_app(from, u32::MAX, Box::new(app), at, None);
         handles.push(MigrationHandle {
             vm: v.name.get_ref().clone(),

@@ -117,8 +117,14 @@ mod tests {
         assert_eq!(d.resumed(AppId(5)), [NetMigCommand::MigrateHost(0)]);
         assert_eq!(
             d.resumed(AppId(6)),
-            [NetMigCommand::MigrateHost(1), NetMigCommand::MigrateSwitches]
+            [
+                NetMigCommand::MigrateHost(1),
+                NetMigCommand::MigrateSwitches
+            ]
         );
-        assert_eq!(NetMigCommand::MigrateHost(1).console_name(), "MIGRATE_HOST_2");
+        assert_eq!(
+            NetMigCommand::MigrateHost(1).console_name(),
+            "MIGRATE_HOST_2"
+        );
     }
 }
