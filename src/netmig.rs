@@ -17,6 +17,7 @@
 //! position's turn comes, one migration at a time (the orchestrator's admission).
 
 mod stream;
+mod summary;
 mod table;
 
 use std::net::Ipv4Addr;
@@ -31,6 +32,7 @@ use toml::Spanned;
 
 use crate::scenario::{MigrationSettings, MigrationSpec, Scenario, ScenarioError, ScenarioSource};
 pub use stream::StreamPlane;
+pub use summary::{NetMigSummary, summary};
 pub use table::{ConsoleLine, HostMove, NetMigTable};
 
 /// When MIGRATE_SWITCHES runs.
