@@ -16,7 +16,7 @@ pub struct NetMigTable {
     pub tunnel_switch: Option<Spanned<String>>,
     /// `[[old, new], …]`: every switch of the old network and its counterpart. Default:
     /// each switch `o<x>` with the switch `n<x>` (the names `arora2013` and twins use).
-    pub switches: Option<Spanned<Vec<Spanned<(String, String)>>>>,
+    pub switches: Option<Spanned<Vec<SwitchPair>>>,
     /// The hosts to migrate, in order: each host position's old and new host.
     pub hosts: Spanned<Vec<Spanned<HostMove>>>,
     /// PREPARE_MIGRATION: a time.
@@ -28,6 +28,9 @@ pub struct NetMigTable {
     #[serde(default)]
     pub console: Vec<Spanned<ConsoleLine>>,
 }
+
+/// `[old, new]`: a switch of the old network and its counterpart.
+pub type SwitchPair = Spanned<(String, String)>;
 
 /// One host position: the VMs on `old` move to `new`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
