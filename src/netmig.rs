@@ -32,7 +32,7 @@ use toml::Spanned;
 
 use crate::scenario::{MigrationSettings, MigrationSpec, Scenario, ScenarioError, ScenarioSource};
 pub use stream::StreamPlane;
-pub use summary::{NetMigSummary, summary};
+pub use summary::{NetMigSummary, plot, summary};
 pub use table::{ConsoleLine, HostMove, NetMigTable};
 
 /// When MIGRATE_SWITCHES runs.

@@ -74,3 +74,72 @@ pub fn summary(net: &Network) -> Option<NetMigSummary> {
             .collect(),
     })
 }
+
+/// Draws `plots/network-migration.svg` when the run had a network migration and
+/// `trace.timeseries` lists a TCP flow (the first one is drawn); returns the file written.
+pub fn plot(
+    scenario: &crate::scenario::Scenario,
+    summary: &crate::summary::Summary,
+    out: &std::path::Path,
+) -> Result<Option<std::path::PathBuf>, crate::plot::PlotError> {
+    use crate::plot::netmig::{Timeline, draw, srtt};
+    use crate::plot::timeseries;
+    let Some(nm) = &summary.network_migration else {
+        return Ok(None);
+    };
+    let flow = scenario.trace.timeseries.iter().find_map(|n| {
+        let f = scenario
+            .flows
+            .iter()
+            .find(|f| f.name.get_ref() == n.get_ref())?;
+        (f.kind.kind() == net_stack::apps::FlowKind::TcpBulk).then(|| n.get_ref().clone())
+    });
+    let Some(flow) = flow else {
+        return Ok(None);
+    };
+    let path = out.join("timeseries").join(format!("{flow}.csv"));
+    let text = std::fs::read_to_string(&path).map_err(|source| crate::plot::PlotError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let rows =
+        timeseries::parse(&text).map_err(|(line, message)| crate::plot::PlotError::Parse {
+            path: path.clone(),
+            line,
+            message,
+        })?;
+    let end_s = summary.sim_time_s;
+    let bins = timeseries::bins(scenario.duration, scenario.trace.sample_interval);
+    let mut phases = Vec::new();
+    if let Some(t) = nm.prepare_s {
+        phases.push(("PREPARE_MIGRATION".to_string(), t));
+    }
+    for (i, t) in nm.hosts_moved_s.iter().enumerate() {
+        if let Some(t) = t {
+            phases.push((format!("host {} moved", i + 1), *t));
+        }
+    }
+    if let Some(t) = nm.finalize_s {
+        phases.push(("MIGRATE_SWITCHES".to_string(), t));
+    }
+    let tl = Timeline {
+        title: format!("{}: network migration ({})", scenario.name, nm.algorithm),
+        end_s,
+        phases,
+        migrations: summary
+            .migrations
+            .iter()
+            .map(|m| (m.vm.clone(), m.start_s, m.end_s.unwrap_or(end_s)))
+            .collect(),
+        throughput: (flow, timeseries::throughput(&rows, end_s, bins)),
+        rtt: srtt(&text),
+    };
+    let dir = out.join("plots");
+    std::fs::create_dir_all(&dir).map_err(|e| crate::plot::PlotError::Write {
+        path: dir.clone(),
+        message: e.to_string(),
+    })?;
+    let file = dir.join("network-migration.svg");
+    draw(&tl, &file)?;
+    Ok(Some(file))
+}
