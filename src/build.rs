@@ -63,12 +63,27 @@ pub fn build(
     } else {
         install(&topology, &mut b, openflow);
     }
+    let netmig = crate::netmig::plan(scenario, source, &topology, &b)?;
+    let with_vm_moves;
+    let scenario = match &netmig {
+        Some(p) => {
+            with_vm_moves = p.with_migrations(scenario);
+            &with_vm_moves
+        }
+        None => scenario,
+    };
     if openflow {
         let capture = scenario
             .trace
             .openflow_pcap
             .then(|| out.join("pcap").join("openflow.pcap"));
-        crate::sdn::install(&mut b, scenario, source, capture.as_deref())?;
+        crate::sdn::install(
+            &mut b,
+            scenario,
+            source,
+            capture.as_deref(),
+            netmig.as_ref(),
+        )?;
     }
     let mut vms = Vec::with_capacity(scenario.vms.len());
     let mut taken = std::collections::BTreeMap::new();
@@ -181,6 +196,9 @@ pub fn build(
     }
 
     let migrations = crate::migrate::install(&mut b, scenario, source, &vms, &flows)?;
+    if let Some(p) = &netmig {
+        p.attach(&mut b, &migrations);
+    }
     // After every other application, so that their ids do not depend on the workloads.
     let workloads = crate::fct::install(&mut b, scenario, source, &topology, out)?;
 

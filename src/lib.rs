@@ -21,6 +21,7 @@ pub mod examples;
 pub mod fct;
 pub mod limits;
 pub mod migrate;
+pub mod netmig;
 pub mod output;
 pub mod plot;
 pub mod probe;

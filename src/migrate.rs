@@ -432,8 +432,11 @@ pub fn install(
             vm::channel::MigrationTransport::Tcp => {
                 b.listen_tcp(sink, port(i))
                     .map_err(|e| source.error_at(m.vm.span(), e.to_string(), None))?;
-                let app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i))
+                let mut app = MigrationApp::new(engine, vms[vi], to, to_ip, port(i))
                     .with_orchestrator(orchestrator, admitted);
+                if scenario.network_migration.is_some() {
+                    app = app.tell_switch_plane();
+                }
                 match observer {
                     Some(o) => Box::new(app.with_observer(o)),
                     None => Box::new(app),

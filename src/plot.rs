@@ -19,6 +19,7 @@
 
 pub mod fct;
 pub mod migration;
+pub mod netmig;
 pub mod sweep;
 pub mod timeseries;
 

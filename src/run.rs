@@ -144,6 +144,7 @@ pub fn run(
     // The time series are complete once the taps are finished; plots come before summary.json
     // so that a finished run has all of its files.
     crate::plot::run_plots(scenario, out)?;
+    crate::netmig::plot(scenario, &summary, out)?;
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
     let summary_path = out.join("summary.json");
     std::fs::write(&summary_path, json).map_err(output_err(&summary_path))?;

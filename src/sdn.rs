@@ -26,6 +26,7 @@ pub fn install(
     scenario: &Scenario,
     source: &ScenarioSource,
     capture: Option<&Path>,
+    netmig: Option<&crate::netmig::NetMigPlan>,
 ) -> Result<(), ScenarioError> {
     let c = &scenario.controller;
     if !c.app.is_openflow() {
@@ -54,8 +55,15 @@ pub fn install(
             app_config,
         ));
     }
+    if let Some(p) = netmig {
+        // Seed 001: the first controller's apps see the old network behind the shim.
+        specs[0].make = p.make_controller(c.apps.clone(), app_config);
+    }
     let streams = RngStreams::new(scenario.seed);
     let mut plane = OpenFlowPlane::with_controllers(c.plane_config(), streams, specs);
+    if let Some(p) = netmig {
+        plane = plane.with_network_migration(p.driver());
+    }
     if let Some(path) = capture {
         let created = match path.parent() {
             Some(dir) => std::fs::create_dir_all(dir),

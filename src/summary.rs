@@ -54,6 +54,9 @@ pub struct Summary {
     /// workloads; see `docs/workloads.md` and [`crate::fct`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub workloads: Vec<crate::fct::WorkloadSummary>,
+    /// The whole-network migration (extension; absent without `[network_migration]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_migration: Option<crate::netmig::NetMigSummary>,
 }
 
 /// One flow.
@@ -374,6 +377,7 @@ pub fn collect(
         },
         warnings: Vec::new(),
         workloads: Vec::new(),
+        network_migration: crate::netmig::summary(net),
     }
 }
 

@@ -226,6 +226,12 @@ impl NetworkBuilder {
         self
     }
 
+    /// The switch plane given to [`NetworkBuilder::plane`], to finish configuring it once the
+    /// applications it must know are installed.
+    pub fn plane_mut(&mut self) -> Option<&mut (dyn SwitchPlane + 'static)> {
+        self.plane.as_deref_mut()
+    }
+
     /// Adds a host plane: logic between hosts' IP layers and their devices (see
     /// [`crate::host_plane`]). Several compose as a stack, the first installed nearest the
     /// hosts' IP layers.

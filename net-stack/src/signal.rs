@@ -63,4 +63,8 @@ pub enum Signal {
     WindowOpen,
     /// That migration finished: its window closes (the gap running now still counts).
     WindowClose,
+    /// The VM the sender migrates runs on its destination now: a migration tells the switch
+    /// plane, whose network-migration driver knows which host position the sender moves
+    /// (seed 001 §2.3, "the shim told when each VM resumes").
+    Resumed,
 }

@@ -43,6 +43,7 @@
 //! controller, controller-to-switch messages when the controller sends them.
 
 mod events;
+pub mod netmig;
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -53,6 +54,7 @@ use net_stack::NodeId;
 use net_stack::device::Device;
 use net_stack::node::Node;
 use net_stack::plane::{PlaneCtx, PlaneEvent, SwitchPlane};
+use net_stack::signal::Signal;
 use net_stack::wire::Packet;
 use sim_core::{RngStream, RngStreams, SimTime};
 
@@ -61,6 +63,7 @@ use crate::controller::{Controller, SwitchInfo, SwitchLink, Topology};
 use crate::switch::{ControlMessage, Switch, SwitchConfig};
 use crate::timing::{Delay, ProcessingQueue, SharedCpu, SharedCpuConfig, SwitchTiming};
 use events::{InFlight, Step};
+use netmig::{NetMigCommand, NetMigDriver};
 
 /// Parameters of the OpenFlow plane.
 #[derive(Clone, Debug)]
@@ -162,6 +165,8 @@ pub struct OpenFlowPlane {
     capture: Option<ChannelCapture>,
     capture_error: Option<io::Error>,
     started: bool,
+    /// Drives a whole-network migration on the first controller's shim (seed 001).
+    netmig: Option<NetMigDriver>,
 }
 
 impl OpenFlowPlane {
@@ -211,7 +216,47 @@ impl OpenFlowPlane {
             capture: None,
             capture_error: None,
             started: false,
+            netmig: None,
         }
+    }
+
+    /// Drives a whole-network migration: `driver`'s commands run on the first controller's
+    /// [`MigrationShim`](crate::netmig::MigrationShim) (see [`netmig`]).
+    pub fn with_network_migration(mut self, driver: NetMigDriver) -> Self {
+        self.netmig = Some(driver);
+        self
+    }
+
+    /// The network-migration driver, if the plane has one.
+    pub fn network_migration(&self) -> Option<&NetMigDriver> {
+        self.netmig.as_ref()
+    }
+
+    /// The network-migration driver, mutably (to give it the migration applications).
+    pub fn network_migration_mut(&mut self) -> Option<&mut NetMigDriver> {
+        self.netmig.as_mut()
+    }
+
+    /// Runs console command `cmd` on the first controller's migration shim now and sends
+    /// what it produced (each FLOW_MOD pays the channel latency and its switch's write
+    /// latency); a refused command is recorded in the driver.
+    fn shim_command(&mut self, ctx: &mut PlaneCtx<'_>, cmd: NetMigCommand) {
+        let now = ctx.now();
+        let mut result = Ok(());
+        self.controllers[0]
+            .controller
+            .handle_shim_command(now, |shim, sctx| {
+                if let Some(m) = shim
+                    .as_any_mut()
+                    .downcast_mut::<crate::netmig::MigrationShim>()
+                {
+                    result = netmig::apply(m, sctx, cmd);
+                }
+            });
+        if let (Err(e), Some(d)) = (result, self.netmig.as_mut()) {
+            d.rejected.push((now, cmd, e));
+        }
+        self.drain_controller(ctx, 0);
     }
 
     /// Records the control channel into a pcap at `path` (see [`ChannelCapture`]).
@@ -393,6 +438,12 @@ impl OpenFlowPlane {
                 self.controllers[c].controller.handle_timer(now, id);
                 self.drain_controller(ctx, c);
             }
+            Step::Command(k) => {
+                let cmd = self.netmig.as_ref().map(|d| d.commands[k as usize].1);
+                if let Some(cmd) = cmd {
+                    self.shim_command(ctx, cmd);
+                }
+            }
         }
     }
 
@@ -544,6 +595,31 @@ impl SwitchPlane for OpenFlowPlane {
             self.run(ctx, step);
         }
         self.started = true;
+        if let Some(d) = self.netmig.as_mut() {
+            let positions = self.controllers[0]
+                .controller
+                .shim()
+                .as_any()
+                .downcast_ref::<crate::netmig::MigrationShim>()
+                .map_or(0, |m| m.twin().positions.len());
+            d.start(positions);
+            for (k, &(at, _)) in d.commands.iter().enumerate() {
+                ctx.schedule(at, Step::Command(k as u32).pack());
+            }
+        }
+    }
+
+    fn on_signal(&mut self, ctx: &mut PlaneCtx<'_>, from: net_stack::AppId, signal: Signal) {
+        if signal != Signal::Resumed {
+            return;
+        }
+        let cmds = match self.netmig.as_mut() {
+            Some(d) => d.resumed(from),
+            None => return,
+        };
+        for cmd in cmds {
+            self.shim_command(ctx, cmd);
+        }
     }
 
     fn on_packet(&mut self, ctx: &mut PlaneCtx<'_>, node: NodeId, port: u16, pkt: Packet) {

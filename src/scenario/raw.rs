@@ -53,6 +53,8 @@ pub(crate) struct ScenarioTable {
     pub workload: Vec<Spanned<net_stack::apps::workload::WorkloadTable>>,
     #[serde(default)]
     pub trace: TraceTable,
+    /// `[network_migration]` (seed 001), checked against the topology when built.
+    pub network_migration: Option<Spanned<crate::netmig::NetMigTable>>,
 }
 
 /// `[topology]`: the kind plus every kind's own keys.

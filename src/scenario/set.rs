@@ -162,6 +162,8 @@ pub(crate) enum Schema {
     /// `[[workload]]` (the generators, not a VM's `workload`).
     Generator,
     Trace,
+    /// `[network_migration]` (seed 001).
+    NetworkMigration,
 }
 
 /// What a key of a schema table holds.
@@ -192,6 +194,7 @@ impl Schema {
             Schema::Event => fields_of::<raw::EventTable>(),
             Schema::Generator => fields_of::<net_stack::apps::workload::WorkloadTable>(),
             Schema::Trace => fields_of::<raw::TraceTable>(),
+            Schema::NetworkMigration => fields_of::<crate::netmig::NetMigTable>(),
         }
     }
 
@@ -203,6 +206,7 @@ impl Schema {
             (Schema::Root, "tcp") => Child::Table(Schema::Tcp),
             (Schema::Root, "orchestrator") => Child::Table(Schema::Orchestrator),
             (Schema::Root, "trace") => Child::Table(Schema::Trace),
+            (Schema::Root, "network_migration") => Child::Table(Schema::NetworkMigration),
             (Schema::Root, "flow") => Child::Array(Schema::Flow),
             (Schema::Root, "host") => Child::Array(Schema::Host),
             (Schema::Root, "vm") => Child::Array(Schema::Vm),

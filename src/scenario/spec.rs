@@ -54,6 +54,8 @@ pub struct Scenario {
     pub workloads: Vec<GeneratorSpec>,
     /// `[trace]`.
     pub trace: TraceConfig,
+    /// `[network_migration]` (seed 001): checked against the topology by `crate::netmig`.
+    pub network_migration: Option<toml::Spanned<crate::netmig::NetMigTable>>,
     /// What validation found valid but suspicious, in file order of the checks.
     pub warnings: Vec<super::ScenarioWarning>,
 }

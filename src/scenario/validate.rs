@@ -226,6 +226,7 @@ impl<'a> Validator<'a> {
             events,
             workloads: workloads_,
             trace,
+            network_migration: raw.network_migration,
             warnings: Vec::new(),
         };
         self.timeline(&scenario, &raw_times);

@@ -88,6 +88,8 @@ pub struct MigrationApp {
     /// The count when the VM paused, and when the migration finished.
     retx_at_pause: Option<u64>,
     retx_at_end: Option<u64>,
+    /// Tell the switch plane when the VM resumes ([`Signal::Resumed`], network migration).
+    tell_plane: bool,
 }
 
 impl MigrationApp {
@@ -126,6 +128,7 @@ impl MigrationApp {
             handed: Vec::new(),
             retx_at_pause: None,
             retx_at_end: None,
+            tell_plane: false,
         }
     }
 
@@ -134,6 +137,13 @@ impl MigrationApp {
     /// service's silence within the migration (`service_downtime_s`, one per migration).
     pub fn with_observer(mut self, app: AppId) -> Self {
         self.observer = Some(app);
+        self
+    }
+
+    /// Sends [`Signal::Resumed`] to the switch plane when the VM resumes on the destination
+    /// (a whole-network migration's shim moves the host position then, seed 001 §2.3).
+    pub fn tell_switch_plane(mut self) -> Self {
+        self.tell_plane = true;
         self
     }
 
@@ -210,7 +220,12 @@ impl MigrationApp {
                         self.retx_at_pause = Some(self.retransmissions(ctx));
                         ctx.pause_vm(self.vm);
                     }
-                    MigrationEvent::Resumed { .. } => ctx.resume_vm(self.vm, self.target),
+                    MigrationEvent::Resumed { .. } => {
+                        ctx.resume_vm(self.vm, self.target);
+                        if self.tell_plane {
+                            ctx.signal(Endpoint::SwitchPlane, Signal::Resumed);
+                        }
+                    }
                     MigrationEvent::RoundStarted { stream_end, .. } => {
                         self.round_ends.push_back(stream_end);
                     }

@@ -3,6 +3,7 @@
 
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
 
@@ -105,6 +106,9 @@ pub struct MigrationShim {
     /// Per old switch, tagged packets its table-miss entry sent up (Tunnel ASAP's entering
     /// packets that no twin took): their tags are in the entry's byte count.
     tagged_misses: BTreeMap<u64, u64>,
+    /// Per position, the (old host, new host) addresses whose VM migration stream the
+    /// tunnels carry while prepared ([`MigrationShim::with_migration_streams`]).
+    streams: Vec<Option<(Ipv4Addr, Ipv4Addr)>>,
 }
 
 /// Bytes of one VLAN tag.
@@ -135,11 +139,25 @@ impl MigrationShim {
             ports_down: BTreeSet::new(),
             gather: Gather::default(),
             tagged_misses: BTreeMap::new(),
+            streams: Vec::new(),
             stats: NetMigStats {
                 moved_at: vec![None; n],
                 ..NetMigStats::default()
             },
         }
+    }
+
+    /// Carries the VM migration streams between each position's old and new host through
+    /// the inter-network link while the migration is prepared: `streams[i]` is position
+    /// i's (old host, new host) addresses. The apps see only the old network and do not
+    /// know the new hosts, so the shim routes the stream itself: at the position's old
+    /// switch, IPv4 from the host port to the new host's address is tagged
+    /// [`Tag::DeliverNew`] and sent to the tunnel switch (and back with
+    /// [`Tag::DeliverOld`]), whose delivery entries every algorithm already has. Priority
+    /// [`TUNNEL_PRIORITY`] + 1, above Tunnel ASAP's first-hop jump.
+    pub fn with_migration_streams(mut self, streams: Vec<Option<(Ipv4Addr, Ipv4Addr)>>) -> Self {
+        self.streams = streams;
+        self
     }
 
     /// The algorithm.
@@ -359,6 +377,24 @@ impl MigrationShim {
                     };
                     let actions = vec![Action::PopVlan, Action::output(host_port)];
                     out.push((edge.dpid, rule(decap, actions)));
+                }
+            }
+            if let Some(&Some((old_ip, new_ip))) = self.streams.get(i) {
+                for (at, to, tag, edge) in [
+                    (p.old, new_ip, Tag::DeliverNew(i), old_t),
+                    (p.new, old_ip, Tag::DeliverOld(i), new_t),
+                ] {
+                    let m = Match {
+                        in_port: Some(at.1),
+                        eth_type: Some(0x0800),
+                        ipv4_dst: Some(Masked::exact(to)),
+                        ..Match::default()
+                    };
+                    let mut actions = push_tag(tag).to_vec();
+                    actions.push(Action::output(edge.port));
+                    let mut fm = rule(m, actions);
+                    fm.priority = TUNNEL_PRIORITY + 1;
+                    out.push((at.0, fm));
                 }
             }
             if self.algorithm == Algorithm::Asap && self.moved[i] {

@@ -21,6 +21,8 @@ pub(super) enum Step {
     Expiry(u32),
     /// Controller `.0`'s timer `.1` ([`crate::controller::TimerId`]).
     Timer(u32, u32),
+    /// The network-migration driver's timed command `.0` ([`super::netmig`]).
+    Command(u32),
 }
 
 const KIND_BITS: u32 = 3;
@@ -37,6 +39,7 @@ impl Step {
             Step::Apply(s) => (3, 0, s),
             Step::Expiry(i) => (4, i, 0),
             Step::Timer(c, id) => (5, c, id),
+            Step::Command(k) => (6, 0, k),
         };
         debug_assert!(owner < 1 << OWNER_BITS, "owner index fits");
         kind | u64::from(owner) << KIND_BITS | u64::from(slot) << (KIND_BITS + OWNER_BITS)
@@ -52,7 +55,8 @@ impl Step {
             2 => Step::ToSwitch(slot),
             3 => Step::Apply(slot),
             4 => Step::Expiry(owner),
-            _ => Step::Timer(owner, slot),
+            5 => Step::Timer(owner, slot),
+            _ => Step::Command(slot),
         }
     }
 }
@@ -120,6 +124,7 @@ mod tests {
             Step::Expiry(max_owner),
             Step::Timer(max_owner, u32::MAX),
             Step::Timer(3, 0),
+            Step::Command(u32::MAX),
         ] {
             assert_eq!(Step::unpack(s.pack()), s);
         }

@@ -214,7 +214,7 @@ impl Application for ImageMigrationApp {
                 self.engine.handle_downloaded(ctx.now());
                 self.pump(ctx);
             }
-            Signal::WindowOpen | Signal::WindowClose => {}
+            Signal::WindowOpen | Signal::WindowClose | Signal::Resumed => {}
         }
     }
 
