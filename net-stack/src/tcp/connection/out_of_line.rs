@@ -109,8 +109,10 @@ mod tests {
         assert!(!fx.c.rack.is_allocated(), "no RACK state");
         let size = std::mem::size_of::<TcpConnection>();
         eprintln!("size_of::<TcpConnection>() = {size}");
+        // 800 bytes in session 8 (1064 with the three parts inline); the ceiling leaves room
+        // for a few new fields but not for all three parts back inline.
         assert!(
-            size <= 800,
+            size <= 900,
             "the SACK and RACK parts are out of line ({size} bytes)"
         );
     }
