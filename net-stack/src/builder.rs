@@ -287,6 +287,7 @@ impl NetworkBuilder {
                 queue,
                 tx: crate::device::TxState::Ready,
                 tx_started: SimTime::ZERO,
+                tx_len: 0,
                 ps_per_byte: crate::device::whole_ps_per_byte(params.rate),
                 in_flight: Default::default(),
                 loss_rng: rng,

@@ -94,6 +94,8 @@ pub struct Device {
     pub(crate) tx: TxState,
     /// When the current frame started serialising.
     pub(crate) tx_started: SimTime,
+    /// The current frame's length [bytes], so that its end need not read the packet again.
+    pub(crate) tx_len: u32,
     /// Picoseconds per byte when that is a whole number.
     pub(crate) ps_per_byte: Option<u64>,
     /// Frames on the wire towards the peer, with their arrival times, oldest first.

@@ -396,10 +396,9 @@ impl Network {
             return;
         }
         if d.tx == TxState::Ready {
-            let packets = &self.packets;
-            d.queue
-                .count_bypass(sched.now(), || packets[id].frame_len() as u32);
-            self.start_tx(sched, dev, id);
+            let len = self.packets[id].frame_len() as u32;
+            d.queue.count_bypass(sched.now(), || len);
+            self.start_tx(sched, dev, id, len);
         } else {
             let pkt = &mut self.packets[id];
             let len = pkt.frame_len() as u32;
@@ -411,12 +410,13 @@ impl Network {
         }
     }
 
-    fn start_tx(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId) {
+    /// Starts serialising frame `id` of `len` bytes (its `frame_len`) on an idle wire.
+    fn start_tx(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId, len: u32) {
         let d = &mut self.devices[dev.index()];
-        let len = self.packets[id].frame_len() as u64;
         d.tx = TxState::Busy(id);
         d.tx_started = sched.now();
-        sched.schedule_in(d.tx_time(len), Event::TxDone(dev));
+        d.tx_len = len;
+        sched.schedule_in(d.tx_time(u64::from(len)), Event::TxDone(dev));
         if let Some(tap) = d.tap {
             self.capture(tap, sched.now(), id);
         }
@@ -429,16 +429,15 @@ impl Network {
             // The frame was dropped when the link went down; the wire is free again.
             TxState::Aborted => {
                 d.wire.busy_ps += (sched.now() - d.tx_started).as_ps();
-                if let Some(next) = d.queue.dequeue(sched.now()) {
-                    self.start_tx(sched, dev, next);
+                if let Some((next, len)) = d.queue.dequeue(sched.now()) {
+                    self.start_tx(sched, dev, next, len);
                 }
                 return;
             }
             TxState::Ready => unreachable!("TxDone on an idle device"),
         };
-        let len = self.packets[id].frame_len() as u64;
         d.wire.tx_packets += 1;
-        d.wire.tx_bytes += len;
+        d.wire.tx_bytes += u64::from(d.tx_len);
         d.wire.busy_ps += (sched.now() - d.tx_started).as_ps();
         if d.loss_rng.bernoulli(d.params.loss) {
             d.wire.lost_packets += 1;
@@ -451,8 +450,8 @@ impl Network {
             d.in_flight.push_back((at, id));
         }
         let d = &mut self.devices[dev.index()];
-        if let Some(next) = d.queue.dequeue(sched.now()) {
-            self.start_tx(sched, dev, next);
+        if let Some((next, len)) = d.queue.dequeue(sched.now()) {
+            self.start_tx(sched, dev, next, len);
         }
     }
 

@@ -192,10 +192,11 @@ impl Queue {
         }
     }
 
-    /// Removes the head packet; `None` when empty, which RED notes as the start of an idle
-    /// period at `now` (ns-3's `DoDequeue` on an empty queue).
+    /// Removes the head packet, with its frame length [bytes] as it was enqueued (a frame's
+    /// length does not change while it waits); `None` when empty, which RED notes as the start
+    /// of an idle period at `now` (ns-3's `DoDequeue` on an empty queue).
     #[inline]
-    pub fn dequeue(&mut self, now: SimTime) -> Option<PacketId> {
+    pub fn dequeue(&mut self, now: SimTime) -> Option<(PacketId, u32)> {
         let head = self.fifo.dequeue();
         if head.is_none()
             && let Discipline::Red(red) = &mut self.discipline

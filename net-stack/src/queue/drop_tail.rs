@@ -100,12 +100,12 @@ impl DropTailQueue {
         self.stats.enqueued_packets += 1;
     }
 
-    /// Removes the head packet.
+    /// Removes the head packet, with the frame length it was enqueued with [bytes].
     #[inline]
-    pub fn dequeue(&mut self) -> Option<PacketId> {
+    pub fn dequeue(&mut self) -> Option<(PacketId, u32)> {
         let (pkt, len) = self.packets.pop_front()?;
         self.bytes -= len as u64;
-        Some(pkt)
+        Some((pkt, len))
     }
 
     /// Removes every waiting packet (a link going down), returning them.

@@ -13,6 +13,7 @@ mod ecn;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod input;
+mod out_of_line;
 mod output;
 mod prr;
 mod rack;
@@ -32,6 +33,7 @@ use super::rto::RttEstimator;
 use super::{TcpConfig, TcpStats};
 use crate::wire::{SeqNum, TcpRepr};
 use ecn::EcnCtl;
+use out_of_line::OutOfLine;
 use recovery::Recovery;
 use sack_recovery::SackTx;
 use sack_rx::SackRx;
@@ -204,12 +206,13 @@ pub struct TcpConnection {
     pub(crate) stats: TcpStats,
     /// SACK (RFC 2018) negotiated: both SYNs carried SACK-permitted.
     pub(crate) sack_ok: bool,
-    /// The receiver's SACK blocks and D-SACK (`connection/sack_rx.rs`).
-    pub(crate) sack_rx: SackRx,
+    /// The receiver's SACK blocks and D-SACK (`connection/sack_rx.rs`); out of line, like
+    /// the next two, as most connections never use them (`connection/out_of_line.rs`).
+    pub(crate) sack_rx: OutOfLine<SackRx>,
     /// The sender's scoreboard and PRR (`connection/sack_recovery.rs`).
-    pub(crate) sack_tx: SackTx,
+    pub(crate) sack_tx: OutOfLine<SackTx>,
     /// RACK-TLP (`connection/rack.rs`).
-    pub(crate) rack: rack::Rack,
+    pub(crate) rack: OutOfLine<rack::Rack>,
 }
 
 impl TcpConnection {
@@ -274,9 +277,9 @@ impl TcpConnection {
             events: VecDeque::with_capacity(8),
             stats: TcpStats::default(),
             sack_ok: false,
-            sack_rx: SackRx::default(),
-            sack_tx: SackTx::default(),
-            rack: rack::Rack::default(),
+            sack_rx: OutOfLine::default(),
+            sack_tx: OutOfLine::default(),
+            rack: OutOfLine::default(),
         }
     }
 

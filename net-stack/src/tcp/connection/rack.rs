@@ -142,7 +142,7 @@ impl TcpConnection {
         }
         let min_rtt = self.rtt.min_rtt();
         let board = &self.sack_tx.board;
-        let r = &mut self.rack;
+        let r = &mut *self.rack;
         // Step 1–2: newly delivered segments.
         for s in r.log.iter_mut() {
             if s.delivered {

@@ -71,7 +71,7 @@ impl TcpConnection {
     /// ACK is `ack`.
     #[inline(never)]
     pub(super) fn sack_update(&mut self, now: SimTime, ack: SeqNum) {
-        let tx = &mut self.sack_tx;
+        let tx = &mut *self.sack_tx;
         let upd = tx.board.update(ack, self.snd_max, tx.peer.as_slice());
         tx.newly_sacked = upd.newly_sacked;
         if upd.dsack.is_some() {
@@ -201,7 +201,7 @@ impl TcpConnection {
     #[inline(never)]
     pub(super) fn note_sack_retransmit(&mut self, seq: SeqNum, len: u32) {
         let end = seq + len;
-        let tx = &mut self.sack_tx;
+        let tx = &mut *self.sack_tx;
         if end > tx.board.high_rxt {
             tx.board.high_rxt = end;
         }

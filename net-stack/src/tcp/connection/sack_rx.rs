@@ -71,7 +71,7 @@ impl TcpConnection {
         }
         let max = if self.ts_enabled { 3 } else { 4 };
         let mut out = SackBlocks::EMPTY;
-        let rx = &mut self.sack_rx;
+        let rx = &mut *self.sack_rx;
         let asm = &self.assembler;
         let push = |out: &mut SackBlocks, b: SackBlock| {
             if out.len() < max && !out.as_slice().contains(&b) {
