@@ -64,6 +64,8 @@ examples!(
     "ns3-r5",
     "ns3-r7",
     "arora2013-testbed",
+    "arora2013-asap",
+    "arora2013-alap",
 );
 
 impl Example {
