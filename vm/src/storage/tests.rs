@@ -17,6 +17,7 @@ fn vm(pages: u64, rate: u64, state: u64) -> VmConfig {
         dirty_rate: rate,
         hot_fraction: 0.0,
         state: ByteSize(state),
+        ..VmConfig::default()
     }
 }
 
