@@ -27,7 +27,13 @@ fn every_example_runs_short_and_its_pcaps_pass_tshark() {
         let s = run_ok(out.path(), &[path.to_str().unwrap(), "--set", duration]);
         assert_eq!(s["sim_time_s"], secs, "{}", path.display());
         let text = std::fs::read_to_string(&path).unwrap();
-        let traced = text.contains("pcap =") && !text.contains("pcap = \"none\"");
+        // Link taps (`pcap = …` other than "none") and the OpenFlow channel
+        // (`openflow_pcap = true`, pcap/openflow.pcap) both write into pcap/.
+        let taps = text.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("pcap =") && !l.starts_with("pcap = \"none\"")
+        });
+        let traced = taps || text.contains("openflow_pcap = true");
         let pcaps = out.path().join("pcap");
         assert_eq!(
             pcaps.exists(),
