@@ -217,6 +217,7 @@ impl Schema {
             (Schema::Controller, "extra") => Child::Array(Schema::ControllerExtra),
             (Schema::Controller, "shared_cpu") => Child::Table(Schema::SharedCpu),
             (Schema::Vm, "workload") => Child::Table(Schema::Workload),
+            (Schema::Migration, "tcp") => Child::Table(Schema::Tcp),
             _ => Child::Value,
         }
     }
