@@ -66,6 +66,7 @@ examples!(
     "arora2013-testbed",
     "arora2013-asap",
     "arora2013-alap",
+    "twin-fat-tree-4",
 );
 
 impl Example {

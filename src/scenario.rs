@@ -81,7 +81,7 @@ pub fn load(path: &Path, sets: &[String]) -> Result<(Scenario, ScenarioSource), 
         kind: e.kind(),
     })?;
     let (mut scenario, source) = load_str(&path.display().to_string(), &text, sets)?;
-    if let TopologyShape::File { path: topo } = &mut scenario.topology.shape
+    if let Some(topo) = scenario.topology.shape.file_path_mut()
         && topo.get_ref().is_relative()
         && let Some(dir) = path.parent()
     {

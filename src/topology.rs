@@ -8,7 +8,7 @@
 use net_stack::NetworkBuilder;
 use topologies::{Topology, TopologyError};
 
-use crate::scenario::{Scenario, ScenarioError, ScenarioSource, TopologyShape};
+use crate::scenario::{Scenario, ScenarioError, ScenarioSource, TopologyShape, TopologySpec};
 
 /// Builds the scenario's topology graph; errors point at the `[topology]` table (and, for a
 /// topology file, name the file and line).
@@ -16,7 +16,10 @@ pub fn topology_of(
     scenario: &Scenario,
     source: &ScenarioSource,
 ) -> Result<Topology, ScenarioError> {
-    let t = &scenario.topology;
+    build(&scenario.topology, source)
+}
+
+fn build(t: &TopologySpec, source: &ScenarioSource) -> Result<Topology, ScenarioError> {
     let link = t.link;
     let result = match &t.shape {
         TopologyShape::FatTree { k } => {
@@ -47,6 +50,12 @@ pub fn topology_of(
             clients,
             wan,
         } => topologies::two_dc(*fabric, *clients, link, *wan).map_err(|e| (t.span.clone(), e)),
+        TopologyShape::Twin { of, tunnel } => {
+            let base = build(of, source)?;
+            topologies::twin(&base, *tunnel)
+                .map(|t| t.topology)
+                .map_err(|e| (t.span.clone(), e))
+        }
         TopologyShape::File { path } => {
             topologies::from_file(path.get_ref(), &link).map_err(|e| (path.span(), e))
         }

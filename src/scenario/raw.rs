@@ -76,6 +76,10 @@ pub(crate) struct TopologyTable {
     pub fabric: Option<Spanned<FabricKind>>,
     pub clients: Option<Spanned<u32>>,
     pub wan: Option<Spanned<LinkOverrides>>,
+    /// `twin`: the topology to twin (an inner `[topology]` table).
+    pub of: Option<Spanned<Box<TopologyTable>>>,
+    /// `twin`: the links to the tunnel switch (over `link`).
+    pub tunnel: Option<Spanned<LinkOverrides>>,
 }
 
 /// `[topology] fabric` of a `two-dc` topology.

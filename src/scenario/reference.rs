@@ -526,7 +526,8 @@ mod tests {
             "bottleneck" => "{ rate = \"1Gbps\" }",
             "path" => "\"t.toml\"",
             "fabric" => "\"leaf-spine\"",
-            "wan" => "{ rate = \"1Gbps\" }",
+            "wan" | "tunnel" => "{ rate = \"1Gbps\" }",
+            "of" => "{ kind = \"star\" }",
             _ => "2",
         };
         let mut problems = Vec::new();

@@ -213,7 +213,8 @@ impl Schema {
             (Schema::Root, "migration") => Child::Array(Schema::Migration),
             (Schema::Root, "event") => Child::Array(Schema::Event),
             (Schema::Root, "workload") => Child::Array(Schema::Generator),
-            (Schema::Topology, "link" | "bottleneck") => Child::Table(Schema::Link),
+            (Schema::Topology, "link" | "bottleneck" | "tunnel") => Child::Table(Schema::Link),
+            (Schema::Topology, "of") => Child::Table(Schema::Topology),
             (Schema::Controller, "extra") => Child::Array(Schema::ControllerExtra),
             (Schema::Controller, "shared_cpu") => Child::Table(Schema::SharedCpu),
             (Schema::Vm, "workload") => Child::Table(Schema::Workload),
@@ -230,7 +231,10 @@ impl Schema {
         fn walk(path: &str, schema: Schema, out: &mut Vec<(String, Schema)>) {
             out.push((path.to_string(), schema));
             for key in schema.keys() {
-                if let Child::Table(t) | Child::Array(t) = schema.child(key) {
+                // `topology.of` is a `[topology]` again: listed once, as `topology`.
+                if let Child::Table(t) | Child::Array(t) = schema.child(key)
+                    && t != schema
+                {
                     let sub = if path.is_empty() {
                         key.to_string()
                     } else {

@@ -83,6 +83,8 @@ pub enum TopologyKind {
     /// Two data centres (fat-tree or leaf-spine fabrics) behind border routers, a WAN, and
     /// clients outside both: a routed network of IP subnets.
     TwoDc,
+    /// Another kind twice (the old and the new network) joined by a tunnel switch (seed 001).
+    Twin,
 }
 
 impl TopologyKind {
@@ -98,6 +100,7 @@ impl TopologyKind {
             TopologyKind::Arora2013 => "arora2013",
             TopologyKind::File => "file",
             TopologyKind::TwoDc => "two-dc",
+            TopologyKind::Twin => "twin",
         }
     }
 }
@@ -162,6 +165,15 @@ pub enum TopologyShape {
         /// `wan`: the WAN links; keys not given take [`topologies::two_dc::default_wan`]'s.
         wan: LinkConfig,
     },
+    /// `twin`: `of` twice, `o…` and `n…`, joined by the tunnel switch `ts`
+    /// ([`topologies::twin`]).
+    Twin {
+        /// `of`: the topology to twin (any kind but `twin` and `two-dc`); its `link`
+        /// defaults to the outer one.
+        of: Box<TopologySpec>,
+        /// `tunnel`: the links to `ts`; keys not given are taken from `link`.
+        tunnel: LinkConfig,
+    },
     /// `file`: nodes and links from a TOML file.
     File {
         /// `path`: relative paths are resolved against the scenario file's folder by
@@ -183,6 +195,16 @@ impl TopologyShape {
             TopologyShape::Arora2013 => TopologyKind::Arora2013,
             TopologyShape::File { .. } => TopologyKind::File,
             TopologyShape::TwoDc { .. } => TopologyKind::TwoDc,
+            TopologyShape::Twin { .. } => TopologyKind::Twin,
+        }
+    }
+
+    /// The topology file's path of a `file` shape, or of a `twin` of one.
+    pub fn file_path_mut(&mut self) -> Option<&mut Spanned<PathBuf>> {
+        match self {
+            TopologyShape::File { path } => Some(path),
+            TopologyShape::Twin { of, .. } => of.shape.file_path_mut(),
+            _ => None,
         }
     }
 }

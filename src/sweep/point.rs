@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::build::CheckOptions;
 use crate::run::{RunError, RunOptions, run};
-use crate::scenario::{self, Scenario, ScenarioError, ScenarioSource, TopologyShape};
+use crate::scenario::{self, Scenario, ScenarioError, ScenarioSource};
 
 use super::SweepError;
 use super::plan_file::{PlanFile, PlanPoint, binary_hash};
@@ -27,7 +27,7 @@ pub fn load_point(
     point: &PlanPoint,
 ) -> Result<(Scenario, ScenarioSource), ScenarioError> {
     let (mut sc, src) = scenario::load_str(&plan.scenario_path, &plan.scenario_text, &point.sets)?;
-    if let TopologyShape::File { path } = &mut sc.topology.shape
+    if let Some(path) = sc.topology.shape.file_path_mut()
         && path.get_ref().is_relative()
     {
         *path.get_mut() = plan.scenario_dir.join(path.get_ref());

@@ -3,6 +3,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
+use net_stack::LinkOverrides;
 use toml::Spanned;
 
 use super::super::error::all_of;
@@ -49,7 +50,7 @@ impl Validator<'_> {
         let span = kind.span();
         let kind = kind.into_inner();
         // Keys that belong to one kind only, with the kinds that take them.
-        let present: [(&str, Option<Range<usize>>); 13] = [
+        let present: [(&str, Option<Range<usize>>); 15] = [
             ("fabric", raw.fabric.as_ref().map(Spanned::span)),
             ("clients", raw.clients.as_ref().map(Spanned::span)),
             ("wan", raw.wan.as_ref().map(Spanned::span)),
@@ -69,6 +70,8 @@ impl Validator<'_> {
             ),
             ("hosts", raw.hosts.as_ref().map(Spanned::span)),
             ("path", raw.path.as_ref().map(Spanned::span)),
+            ("of", raw.of.as_ref().map(Spanned::span)),
+            ("tunnel", raw.tunnel.as_ref().map(Spanned::span)),
         ];
         let allowed: &[&str] = match kind {
             TopologyKind::FatTree => &["k"],
@@ -78,6 +81,7 @@ impl Validator<'_> {
             TopologyKind::Star => &["hosts"],
             TopologyKind::Qin2017 | TopologyKind::Arora2013 => &[],
             TopologyKind::File => &["path"],
+            TopologyKind::Twin => &["of", "tunnel"],
             // The fabric's own keys are checked against the fabric below.
             TopologyKind::TwoDc => &[
                 "fabric",
@@ -158,6 +162,7 @@ impl Validator<'_> {
                 },
                 span.clone(),
             ),
+            TopologyKind::Twin => self.twin(raw.of, raw.tunnel, link, &span),
             TopologyKind::File => {
                 let path = self.missing(
                     raw.path,
@@ -173,6 +178,64 @@ impl Validator<'_> {
             }
         };
         TopologySpec { shape, link, span }
+    }
+
+    /// `twin`: the inner topology (its `link` defaults to the outer one; not itself a twin
+    /// or a routed two-dc network) and the tunnel links over `link`.
+    fn twin(
+        &mut self,
+        of: Option<Spanned<Box<raw::TopologyTable>>>,
+        tunnel: Option<Spanned<LinkOverrides>>,
+        link: LinkConfig,
+        span: &Range<usize>,
+    ) -> TopologyShape {
+        let tunnel = match tunnel {
+            Some(t) => {
+                let at = t.span();
+                self.link(
+                    t.get_ref().over(link),
+                    &["topology.tunnel", "topology.link"],
+                    at,
+                )
+            }
+            None => link,
+        };
+        let of = self.missing(
+            of,
+            "of",
+            "a twin topology",
+            span,
+            "of = { kind = \"fat-tree\", k = 4 }",
+        );
+        let of = match of {
+            Some(of) => {
+                let at = of.span();
+                let mut inner = *of.into_inner();
+                if let Some(k) = inner
+                    .kind
+                    .as_ref()
+                    .filter(|k| matches!(k.get_ref(), TopologyKind::Twin | TopologyKind::TwoDc))
+                {
+                    self.error(
+                        k.span(),
+                        format!("a twin topology cannot twin a {} topology", k.get_ref().as_str()),
+                        "not twinnable",
+                        Some("twin a switched kind: fat-tree, dumbbell, leaf-spine, linear, star, qin2017, arora2013 or file".into()),
+                    );
+                }
+                inner.link = inner.link.or(Some(link));
+                self.topology(Spanned::new(at, inner))
+            }
+            None => TopologySpec {
+                shape: TopologyShape::Star { hosts: 1 },
+                link,
+                span: span.clone(),
+            },
+        };
+        TopologyShape::Twin {
+            of: Box::new(of),
+            tunnel,
+        }
     }
 
     /// `two-dc`: the fabric and its keys (a key of the other fabric is an error), the clients
