@@ -255,8 +255,37 @@ impl OpenFlowPlane {
             });
         if let (Err(e), Some(d)) = (result, self.netmig.as_mut()) {
             d.rejected.push((now, cmd, e));
+            self.drain_controller(ctx, 0);
+            return;
         }
+        if cmd != NetMigCommand::MigrateSwitches {
+            self.drain_controller(ctx, 0);
+            return;
+        }
+        let drops = self.switch_drops();
+        self.in_flight.record();
         self.drain_controller(ctx, 0);
+        let pending = self.in_flight.recorded();
+        let settle = self.controllers[0].channel_latency * 2;
+        let probe = netmig::FinalizeProbe::new(drops, pending, now, settle);
+        if probe.applied_at.is_some() {
+            self.post(ctx, now + settle, Step::FinalizeSettled);
+        }
+        if let Some(d) = self.netmig.as_mut() {
+            d.finalize = Some(probe);
+        }
+    }
+
+    /// Frames the switches dropped so far (what [`netmig::FinalizeProbe`] counts).
+    fn switch_drops(&self) -> u64 {
+        self.switches
+            .iter()
+            .map(|s| {
+                let c = s.switch.counters();
+                let tx: u64 = s.switch.ports().iter().map(|p| p.counters.tx_dropped).sum();
+                c.table_misses + c.vlan_push_drops + c.buffers_expired + s.cpu_drops + tx
+            })
+            .sum()
     }
 
     /// Records the control channel into a pcap at `path` (see [`ChannelCapture`]).
@@ -423,6 +452,11 @@ impl OpenFlowPlane {
                 self.switches[i].switch.handle_message(now, msg);
                 let latency = self.output_latency(i);
                 self.drain_switch(ctx, i, latency);
+                if let Some(p) = self.netmig.as_mut().and_then(|d| d.finalize.as_mut())
+                    && let Some(at) = p.applied(slot, now)
+                {
+                    self.post(ctx, at, Step::FinalizeSettled);
+                }
             }
             Step::Expiry(i) => {
                 let i = i as usize;
@@ -442,6 +476,12 @@ impl OpenFlowPlane {
                 let cmd = self.netmig.as_ref().map(|d| d.commands[k as usize].1);
                 if let Some(cmd) = cmd {
                     self.shim_command(ctx, cmd);
+                }
+            }
+            Step::FinalizeSettled => {
+                let drops = self.switch_drops();
+                if let Some(p) = self.netmig.as_mut().and_then(|d| d.finalize.as_mut()) {
+                    p.end_drops = Some(drops);
                 }
             }
         }

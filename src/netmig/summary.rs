@@ -15,6 +15,12 @@ pub struct NetMigSummary {
     pub hosts_moved_s: Vec<Option<f64>>,
     /// MIGRATE_SWITCHES [s].
     pub finalize_s: Option<f64>,
+    /// When the last FLOW_MOD that MIGRATE_SWITCHES sent took effect at its switch [s].
+    pub finalize_applied_s: Option<f64>,
+    /// Packets lost in the finalize phase: frames the switches dropped from `finalize_s` to
+    /// `finalize_applied_s` plus two channel latencies (null if the run ended first); see
+    /// `openflow::plane::netmig::FinalizeProbe` and docs/scenario.md.
+    pub finalize_lost_packets: Option<u64>,
     /// Copies of app rules installed (every phase).
     pub rules_installed: u64,
     /// Of those, copied to the new network at finalize (Tunnel ASAP).
@@ -59,6 +65,8 @@ pub fn summary(net: &Network) -> Option<NetMigSummary> {
         prepare_s: secs(st.prepared_at),
         hosts_moved_s: st.moved_at.iter().map(|&t| secs(t)).collect(),
         finalize_s: secs(st.finalized_at),
+        finalize_applied_s: driver.finalize.as_ref().and_then(|p| secs(p.applied_at)),
+        finalize_lost_packets: driver.finalize.as_ref().and_then(|p| p.lost()),
         rules_installed: st.rules_installed,
         rules_copied: st.rules_copied,
         rules_retired: st.rules_retired,

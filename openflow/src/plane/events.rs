@@ -23,6 +23,8 @@ pub(super) enum Step {
     Timer(u32, u32),
     /// The network-migration driver's timed command `.0` ([`super::netmig`]).
     Command(u32),
+    /// The finalize phase has settled: count its losses ([`super::netmig::FinalizeProbe`]).
+    FinalizeSettled,
 }
 
 const KIND_BITS: u32 = 3;
@@ -40,6 +42,7 @@ impl Step {
             Step::Expiry(i) => (4, i, 0),
             Step::Timer(c, id) => (5, c, id),
             Step::Command(k) => (6, 0, k),
+            Step::FinalizeSettled => (7, 0, 0),
         };
         debug_assert!(owner < 1 << OWNER_BITS, "owner index fits");
         kind | u64::from(owner) << KIND_BITS | u64::from(slot) << (KIND_BITS + OWNER_BITS)
@@ -56,7 +59,8 @@ impl Step {
             3 => Step::Apply(slot),
             4 => Step::Expiry(owner),
             5 => Step::Timer(owner, slot),
-            _ => Step::Command(slot),
+            6 => Step::Command(slot),
+            _ => Step::FinalizeSettled,
         }
     }
 }
@@ -67,12 +71,14 @@ impl Step {
 pub(super) struct InFlight {
     slots: Vec<Option<(u32, ControlMessage)>>,
     free: Vec<u32>,
+    /// The slots inserted since [`InFlight::record`], while recording.
+    recording: Option<Vec<u32>>,
 }
 
 impl InFlight {
     /// Stores `msg` of switch `switch`; returns its slot.
     pub(super) fn insert(&mut self, switch: u32, msg: ControlMessage) -> u32 {
-        match self.free.pop() {
+        let slot = match self.free.pop() {
             Some(s) => {
                 self.slots[s as usize] = Some((switch, msg));
                 s
@@ -81,7 +87,21 @@ impl InFlight {
                 self.slots.push(Some((switch, msg)));
                 (self.slots.len() - 1) as u32
             }
+        };
+        if let Some(r) = self.recording.as_mut() {
+            r.push(slot);
         }
+        slot
+    }
+
+    /// Starts noting the slots of the messages inserted from now on.
+    pub(super) fn record(&mut self) {
+        self.recording = Some(Vec::new());
+    }
+
+    /// Stops noting; the slots inserted since [`InFlight::record`].
+    pub(super) fn recorded(&mut self) -> Vec<u32> {
+        self.recording.take().unwrap_or_default()
     }
 
     /// Takes the message out of `slot` (the slot becomes free).
@@ -125,6 +145,7 @@ mod tests {
             Step::Timer(max_owner, u32::MAX),
             Step::Timer(3, 0),
             Step::Command(u32::MAX),
+            Step::FinalizeSettled,
         ] {
             assert_eq!(Step::unpack(s.pack()), s);
         }

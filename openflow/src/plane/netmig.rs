@@ -53,6 +53,57 @@ pub struct NetMigDriver {
     pending: Vec<u32>,
     /// Commands the shim refused, with their time (out of order on the console).
     pub rejected: Vec<(SimTime, NetMigCommand, PhaseError)>,
+    /// The losses of the finalize phase, once MIGRATE_SWITCHES has run.
+    pub finalize: Option<FinalizeProbe>,
+}
+
+/// Packets lost in the finalize phase: frames the switches of the plane dropped (no matching
+/// entry, a full egress queue or shared-CPU queue, a buffered frame never released, a VLAN
+/// push on a full stack) from the instant MIGRATE_SWITCHES runs until `settle` after the last
+/// FLOW_MOD it sent has taken effect at its switch (channel latency and the switch's write
+/// latency paid). `settle` is two channel latencies: a frame that missed a table in the
+/// window has had its PACKET_IN answered.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FinalizeProbe {
+    /// The switches' drops when MIGRATE_SWITCHES ran.
+    pub start_drops: u64,
+    /// Finalize's messages not yet applied (their in-flight slots).
+    pending: Vec<u32>,
+    /// When the last of them took effect.
+    pub applied_at: Option<SimTime>,
+    /// The wait after `applied_at`.
+    pub settle: SimTime,
+    /// The switches' drops at `applied_at + settle` (`None` if the run ended first).
+    pub end_drops: Option<u64>,
+}
+
+impl FinalizeProbe {
+    /// Starts at `drops`, waiting for the messages in `pending` (an empty list: applied now).
+    pub(super) fn new(drops: u64, pending: Vec<u32>, now: SimTime, settle: SimTime) -> Self {
+        FinalizeProbe {
+            start_drops: drops,
+            applied_at: pending.is_empty().then_some(now),
+            pending,
+            settle,
+            end_drops: None,
+        }
+    }
+
+    /// Message slot `slot` took effect now; `Some(settled time)` when it was the last one.
+    pub(super) fn applied(&mut self, slot: u32, now: SimTime) -> Option<SimTime> {
+        let i = self.pending.iter().position(|&s| s == slot)?;
+        self.pending.swap_remove(i);
+        if !self.pending.is_empty() {
+            return None;
+        }
+        self.applied_at = Some(now);
+        Some(now + self.settle)
+    }
+
+    /// Packets lost in the phase, once it has settled.
+    pub fn lost(&self) -> Option<u64> {
+        self.end_drops.map(|e| e - self.start_drops)
+    }
 }
 
 impl NetMigDriver {
@@ -101,6 +152,27 @@ pub(super) fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The window closes at the last of finalize's messages plus the settle time, not before;
+    /// slots of other messages do not count; the loss is the drops in the window.
+    #[test]
+    fn finalize_probe_waits_for_every_message() {
+        let t = SimTime::from_millis;
+        let mut p = FinalizeProbe::new(7, vec![3, 5], t(10), t(1));
+        assert_eq!(p.applied(9, t(11)), None, "not finalize's");
+        assert_eq!(p.applied(5, t(12)), None, "one left");
+        assert_eq!(p.lost(), None, "not settled");
+        assert_eq!(p.applied(3, t(13)), Some(t(14)), "last one + settle");
+        assert_eq!(p.applied_at, Some(t(13)));
+        p.end_drops = Some(19);
+        assert_eq!(p.lost(), Some(12));
+        let q = FinalizeProbe::new(0, Vec::new(), t(10), t(1));
+        assert_eq!(
+            q.applied_at,
+            Some(t(10)),
+            "nothing to send: applied at once"
+        );
+    }
 
     /// A position moves when its last VM resumes, not before; finalize follows the last
     /// position when asked; a stranger's signal does nothing.
