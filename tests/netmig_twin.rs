@@ -220,3 +220,93 @@ fn packets_lost_in_the_finalize_phase() {
         "ended before the window closed: {nm}"
     );
 }
+
+/// The switch's table from `dir/dump-flows/<switch>.txt` (`--dump-flows`), each entry without
+/// what differs between two switches holding the same rules (cookie, age, counters).
+fn table(dir: &std::path::Path, switch: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join(format!("dump-flows/{switch}.txt"))).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            l.split(", ")
+                .filter(|f| {
+                    !["cookie=", "duration=", "table=", "n_packets=", "n_bytes="]
+                        .iter()
+                        .any(|p| f.trim_start().starts_with(p))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect()
+}
+
+/// Must hold: "after ALAP's finalize the old switches hold no rules; after ASAP's, the new
+/// switches hold the old switches' app rules (same matches, priorities, actions, remaining
+/// timeouts) and nothing else". Through the loader and a run: the bundled arora2013 examples
+/// finalized at 19.5 s and dumped (`--dump-flows`) at 19.51 s, once every finalize FLOW_MOD
+/// has taken effect. The reference is the same scenario without `[network_migration]` dumped
+/// at the same instant: its old switches hold exactly the app's rules (path-flip is driven by
+/// time, so the app wants the same rules in both runs). Under ASAP, each new switch's table
+/// is its old twin's table of the reference, entry for entry (the path-flip app sets no
+/// timeouts; copies' remaining timeouts are the crate tests' `rules` checks); the old
+/// switches and the tunnel switch are empty. Under ALAP, the old switches and `ts` are empty.
+#[test]
+fn after_finalize_asap_new_switches_hold_the_app_rules_alap_old_switches_none() {
+    let args = |dir: &std::path::Path| {
+        vec![
+            "--dump-flows".to_string(),
+            "--set".into(),
+            "duration=19.51s".into(),
+            "--out".into(),
+            dir.to_str().unwrap().to_string(),
+        ]
+    };
+    let text = std::fs::read_to_string(root().join("examples/arora2013-asap.toml")).unwrap();
+    let start = text.find("[network_migration]").unwrap();
+    let end = text[start..].find("[[flow]]").unwrap() + start;
+    let reference = format!("{}{}", &text[..start], &text[end..]);
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("reference.toml");
+    std::fs::write(&file, reference).unwrap();
+    let ref_dir = tmp.path().join("ref");
+    let mut a = vec![
+        "--quiet".to_string(),
+        "run".into(),
+        file.to_str().unwrap().into(),
+    ];
+    a.extend(args(&ref_dir));
+    let o = netsim().args(&a).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for alg in ["asap", "alap"] {
+        let dir = tmp.path().join(alg);
+        let mut a = vec![
+            "--quiet".to_string(),
+            "run".into(),
+            format!("arora2013-{alg}"),
+            "--set".into(),
+            "network_migration.finalize=19.5s".into(),
+        ];
+        a.extend(args(&dir));
+        let o = netsim().args(&a).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let nm = &summary(&dir)["network_migration"];
+        assert_eq!(nm["finalize_s"].as_f64(), Some(19.5));
+        assert!(nm["finalize_applied_s"].as_f64().unwrap() < 19.51, "{nm}");
+        for i in 1..=4 {
+            assert!(
+                table(&dir, &format!("os{i}")).is_empty(),
+                "{alg}: os{i} holds no rules"
+            );
+            let app = table(&ref_dir, &format!("os{i}"));
+            assert!(app.len() >= 3, "the reference has the app's rules: {app:?}");
+            if alg == "asap" {
+                assert_eq!(
+                    table(&dir, &format!("ns{i}")),
+                    app,
+                    "ns{i} holds os{i}'s app rules and nothing else"
+                );
+            }
+        }
+        assert!(table(&dir, "ts").is_empty(), "{alg}: tunnel entries gone");
+    }
+}
