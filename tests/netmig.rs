@@ -259,6 +259,10 @@ fn bad_network_migration_tables_get_pointed_errors() {
             format!("[network_migration]\nalgorithm = \"asap\"\n{hosts}\nconsole = [{{ at = \"0.1s\", command = \"PREPARE_MIGRATON\" }}]\n"),
             "unknown console command `PREPARE_MIGRATON`",
         ),
+        (
+            format!("[network_migration]\nalgorithm = \"asap\"\nprepare = \"0.1s\"\n{hosts}\nhost_move = \"teleport\"\n"),
+            "`teleport` is not a valid `host_move`",
+        ),
     ];
     for (table, want) in cases {
         let e = refused(&table);
