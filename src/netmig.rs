@@ -16,6 +16,7 @@
 //! start are migrated (ordinary pre-copy, `[[migration]]` defaults) to the new one when the
 //! position's turn comes, one migration at a time (the orchestrator's admission).
 
+mod instant;
 mod stream;
 mod summary;
 mod table;
@@ -31,9 +32,10 @@ use sim_core::SimTime;
 use toml::Spanned;
 
 use crate::scenario::{MigrationSettings, MigrationSpec, Scenario, ScenarioError, ScenarioSource};
+pub use instant::InstantMove;
 pub use stream::StreamPlane;
 pub use summary::{NetMigSummary, plot, summary};
-pub use table::{ConsoleLine, HostMove, NetMigTable};
+pub use table::{ConsoleLine, HostMove, HostMoveKind, NetMigTable};
 
 /// When MIGRATE_SWITCHES runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +61,8 @@ pub struct PositionPlan {
     pub at: SimTime,
     /// The VMs (indices into `[[vm]]`) running on the old host.
     pub vms: Vec<usize>,
+    /// Their names.
+    pub vm_names: Vec<String>,
 }
 
 /// A checked `[network_migration]`.
@@ -74,6 +78,8 @@ pub struct NetMigPlan {
     pub prepare: Option<SimTime>,
     /// MIGRATE_SWITCHES.
     pub finalize: Finalize,
+    /// How the positions' VMs move.
+    pub host_move: HostMoveKind,
 }
 
 fn err(source: &ScenarioSource, at: std::ops::Range<usize>, msg: String) -> ScenarioError {
@@ -234,12 +240,16 @@ pub fn plan(
             old: ends[0].0,
             new: ends[1].0,
         });
-        let vms = scenario
+        let vms: Vec<usize> = scenario
             .vms
             .iter()
             .enumerate()
             .filter(|(_, v)| v.host.get_ref() == h.old.get_ref())
             .map(|(j, _)| j)
+            .collect();
+        let vm_names = vms
+            .iter()
+            .map(|&j| scenario.vms[j].name.get_ref().clone())
             .collect();
         positions.push(PositionPlan {
             old: h.old.get_ref().clone(),
@@ -247,6 +257,7 @@ pub fn plan(
             ips: (ends[0].1, ends[1].1),
             at: times.hosts[i],
             vms,
+            vm_names,
         });
     }
     let twin = TwinMap {
@@ -290,6 +301,10 @@ pub fn plan(
         positions,
         prepare: times.prepare,
         finalize: times.finalize,
+        host_move: t
+            .host_move
+            .as_ref()
+            .map_or_else(HostMoveKind::default, |m| *m.get_ref()),
     }))
 }
 
@@ -439,9 +454,13 @@ fn parse_command(s: &str, hosts: usize) -> Option<NetMigCommand> {
 
 impl NetMigPlan {
     /// The scenario with one `[[migration]]` per VM to move (after the file's own), each
-    /// triggered at its position's time, to the position's new host, with default settings.
+    /// triggered at its position's time, to the position's new host, with default settings
+    /// (none with `host_move = "instant"`).
     pub fn with_migrations(&self, scenario: &Scenario) -> Scenario {
         let mut s = scenario.clone();
+        if self.host_move == HostMoveKind::Instant {
+            return s;
+        }
         for p in &self.positions {
             for &v in &p.vms {
                 let vm = &scenario.vms[v];
@@ -469,7 +488,9 @@ impl NetMigPlan {
         let streams = self
             .positions
             .iter()
-            .map(|p| (!p.vms.is_empty()).then_some(p.ips))
+            .map(|p| {
+                (self.host_move == HostMoveKind::Precopy && !p.vms.is_empty()).then_some(p.ips)
+            })
             .collect();
         Box::new(move |topology| {
             let view = twin.virtual_topology(&topology);
@@ -503,8 +524,13 @@ impl NetMigPlan {
     }
 
     /// After the migrations are installed: tells the plane which migration moves which
-    /// position, and installs the stream plane for the positions with VMs.
+    /// position, and installs the stream plane for the positions with VMs; with
+    /// `host_move = "instant"`, one [`InstantMove`] per position with VMs instead.
     pub fn attach(&self, b: &mut NetworkBuilder, migrations: &[crate::migrate::MigrationHandle]) {
+        if self.host_move == HostMoveKind::Instant {
+            self.attach_instant(b);
+            return;
+        }
         let apps: Vec<(AppId, usize)> = migrations
             .iter()
             .filter_map(|m| {
@@ -515,13 +541,7 @@ impl NetMigPlan {
                 Some((m.app, i))
             })
             .collect();
-        if let Some(d) = b
-            .plane_mut()
-            .and_then(|p| p.as_any_mut().downcast_mut::<OpenFlowPlane>())
-            .and_then(OpenFlowPlane::network_migration_mut)
-        {
-            d.apps = apps;
-        }
+        set_driver_apps(b, apps);
         let pairs: Vec<_> = self
             .positions
             .iter()
@@ -531,5 +551,40 @@ impl NetMigPlan {
         if !pairs.is_empty() {
             b.host_plane(Box::new(StreamPlane::new(pairs)));
         }
+    }
+
+    /// `host_move = "instant"`: an [`InstantMove`] on each position's old host, started at
+    /// the position's time, moves its VMs and tells the plane.
+    fn attach_instant(&self, b: &mut NetworkBuilder) {
+        let mut apps = Vec::new();
+        for (i, p) in self.positions.iter().enumerate() {
+            if p.vms.is_empty() {
+                continue; // the driver moves it at its time
+            }
+            let (Some(old), Some(new)) = (b.node(&p.old), b.node(&p.new)) else {
+                continue;
+            };
+            let vms = p.vm_names.iter().filter_map(|v| b.node(v)).collect();
+            let app = b.add_app(
+                old,
+                u32::MAX,
+                Box::new(InstantMove::new(vms, new)),
+                p.at,
+                None,
+            );
+            apps.push((app, i));
+        }
+        set_driver_apps(b, apps);
+    }
+}
+
+/// Tells the plane's driver which application moves which position.
+fn set_driver_apps(b: &mut NetworkBuilder, apps: Vec<(AppId, usize)>) {
+    if let Some(d) = b
+        .plane_mut()
+        .and_then(|p| p.as_any_mut().downcast_mut::<OpenFlowPlane>())
+        .and_then(OpenFlowPlane::network_migration_mut)
+    {
+        d.apps = apps;
     }
 }

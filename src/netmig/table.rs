@@ -27,6 +27,21 @@ pub struct NetMigTable {
     /// `finalize`.
     #[serde(default)]
     pub console: Vec<Spanned<ConsoleLine>>,
+    /// How a host position's VMs move: `precopy` (default) or `instant`.
+    pub host_move: Option<Spanned<HostMoveKind>>,
+}
+
+/// How the VMs of a host position get to the new host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostMoveKind {
+    /// An ordinary pre-copy `[[migration]]` through the inter-network link; the position
+    /// moves when its last VM resumes.
+    #[default]
+    Precopy,
+    /// At the position's time, at once: no stream, no pause (the paper's Mininet test bed,
+    /// §3.1, which moved traffic sources instead of migrating VMs).
+    Instant,
 }
 
 /// `[old, new]`: a switch of the old network and its counterpart.
