@@ -339,13 +339,13 @@ fn seed002_fig7_fig8_retransmissions_before_the_pause_128mib() {
 /// What the full-size tables (docs/reproductions.md, 128–1024 MiB) show, and this asserts:
 ///
 /// * with the flow, E-N + D-R is faster than the baseline by at least 15 % at each dirty
-///   rate (full size: 68–72 %, almost all from D-R), and its saving is larger at 10000
+///   rate (full size: 68–71 %, almost all from D-R), and its saving is larger at 10000
 ///   pages/s than at 5000;
 /// * the relative saving is larger with the flow than without, at each dirty rate (full
-///   size: 0–11 % without).
+///   size: 0–12 % without).
 ///
 /// Not asserted, because the full-size sweep does not show it: that E-N alone saves time
-/// (0–11 % without the flow, −2.6 to +1.3 s with it), or a minimum saving without the flow.
+/// (0–12 % without the flow, −0.75 to +2.14 s with it), or a minimum saving without the flow.
 /// Nor that D-R changes nothing without the flow: with one flow on symmetric paths that is
 /// so by construction.
 #[test]
