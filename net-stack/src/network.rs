@@ -554,7 +554,7 @@ impl Network {
                 continue;
             }
             let mut lost: Vec<PacketId> = d.queue.drain().collect();
-            lost.extend(d.in_flight.drain(..).map(|(_, p)| p));
+            lost.extend(d.in_flight.drain().map(|(_, p)| p));
             if let TxState::Busy(p) = d.tx {
                 lost.push(p);
                 d.tx = TxState::Aborted;
