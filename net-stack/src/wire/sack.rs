@@ -204,7 +204,16 @@ impl SackArena {
 
     /// A packet carrying `opt` left the network (delivered or dropped); the entry is freed
     /// with its last packet. Nothing for an option without stored blocks.
+    #[inline]
     pub fn release(&mut self, opt: SackOption) {
+        // No key (none, permitted, unresolved): the common case on the per-hop path, one compare.
+        if opt.0 >> 6 != 0 {
+            self.release_key(opt);
+        }
+    }
+
+    #[inline(never)]
+    fn release_key(&mut self, opt: SackOption) {
         let Some(k) = opt.index() else {
             return;
         };
