@@ -10,8 +10,6 @@
 //! the number of packets on the wire: packets on a wire arrive in the order they were sent (the
 //! delay is constant), so only the head of the in-flight FIFO needs an event (htsim's trick).
 
-use std::collections::VecDeque;
-
 use serde::Serialize;
 use sim_core::{DataRate, RngStream, SimTime};
 
@@ -26,6 +24,9 @@ pub(crate) fn whole_ps_per_byte(rate: DataRate) -> Option<u64> {
 use crate::queue::Queue;
 use crate::wire::MacAddr;
 use crate::{DeviceId, LinkConfig, LinkId, NodeId, PacketId};
+
+mod in_flight;
+pub(crate) use in_flight::InFlight;
 
 /// The transmitter: READY, BUSY serialising a frame, or still busy with a frame that was
 /// dropped because the link went down mid-frame (its `TxDone` event is still pending).
@@ -99,7 +100,7 @@ pub struct Device {
     /// Picoseconds per byte when that is a whole number.
     pub(crate) ps_per_byte: Option<u64>,
     /// Frames on the wire towards the peer, with their arrival times, oldest first.
-    pub(crate) in_flight: VecDeque<(SimTime, PacketId)>,
+    pub(crate) in_flight: InFlight,
     /// Random loss of this direction.
     pub(crate) loss_rng: RngStream,
     /// Whether the link is up.

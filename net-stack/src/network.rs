@@ -7,6 +7,8 @@ mod home_agent;
 mod host;
 mod host_planes;
 mod router;
+#[cfg(test)]
+mod sack_arena_tests;
 mod switch;
 #[cfg(test)]
 mod tunnel_tests;
@@ -552,7 +554,7 @@ impl Network {
                 continue;
             }
             let mut lost: Vec<PacketId> = d.queue.drain().collect();
-            lost.extend(d.in_flight.drain(..).map(|(_, p)| p));
+            lost.extend(d.in_flight.drain().map(|(_, p)| p));
             if let TxState::Busy(p) = d.tx {
                 lost.push(p);
                 d.tx = TxState::Aborted;
@@ -567,8 +569,18 @@ impl Network {
     }
 
     fn drop_packet(&mut self, id: PacketId, counter: impl FnOnce(&mut PacketFates) -> &mut u64) {
-        self.packets.remove(id);
+        if let Some(pkt) = self.packets.remove(id) {
+            self.release_sack(&pkt);
+        }
         *counter(&mut self.fates) += 1;
+    }
+
+    /// A packet left the network: its SACK blocks, if it carries any, lose a holder.
+    #[inline]
+    fn release_sack(&mut self, pkt: &crate::wire::Packet) {
+        if let crate::wire::L4::Tcp(t) = &pkt.l4 {
+            self.sack_arena.release(t.options.sack);
+        }
     }
 
     fn capture(&mut self, tap: u32, now: SimTime, id: PacketId) {

@@ -73,6 +73,7 @@ impl Network {
         let verdict = self.send_hooks(sched, node, &mut pkt);
         if let HostVerdict::Drop(why) = verdict {
             *drop_counter(why)(&mut self.fates) += 1;
+            self.release_sack(&pkt);
             return;
         }
         if let NodeKind::Host(host) = &mut self.nodes[node.index()].kind {
@@ -165,6 +166,7 @@ impl Network {
                 self.packets.remove(id);
                 let ecn = Ecn::from_bits(ip.tos);
                 self.tcp_receive(sched, node, &pkt, ip.src, seg, ecn);
+                self.sack_arena.release(seg.options.sack);
                 return;
             }
             L4::None => None,

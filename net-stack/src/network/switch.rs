@@ -31,6 +31,11 @@ impl Network {
     fn plane_emit(&mut self, sched: &mut Scheduler<Event>, s: PlaneSend) {
         let dev = self.ports.device(s.node, s.port);
         self.fates.emitted_by_switches += 1;
+        // The plane keeps the packet it absorbed (and its SACK entry); each copy it emits is
+        // one more holder.
+        if let crate::wire::L4::Tcp(t) = &s.pkt.l4 {
+            self.sack_arena.retain(t.options.sack);
+        }
         let id = self.packets.insert(s.pkt);
         let now = sched.now();
         let q = &mut self.plane_out[dev.index()];

@@ -9,8 +9,13 @@
 //! ([`TcpConnection`](crate::tcp::TcpConnection)) deals in [`SackBlocks`] by value; only the
 //! network turns them into keys (on send) and back (on delivery and in the pcap tap).
 //!
-//! The arena is append-only: a key stays valid for the whole run, whatever copies of the
-//! packet a switch plane makes (flooding, PACKET_IN), at 32 bytes per SACK-carrying segment.
+//! Each entry counts the packets that carry its key: one when a segment is sent, one more for
+//! every copy a switch plane emits (flooding), one less when a packet carrying it is delivered
+//! or dropped. The last one frees the entry for the next segment, so the arena holds the
+//! blocks of the packets alive now, not of every segment the run sent: a packet in flight or
+//! in a queue, and a pcap tap writing it, still read its blocks. A packet a switch plane
+//! absorbs keeps its entry (a plane may hold it, as an OpenFlow buffer does), so only SACK
+//! traffic through switch planes still grows the arena.
 
 use super::SeqNum;
 
@@ -79,7 +84,7 @@ impl SackBlocks {
 /// bits hold the option bytes it adds before padding — 0 (none), 2 (permitted) or 4 + 8·n
 /// (`NOP NOP 5 len` and the blocks) — so that [`TcpOptions::len`](super::TcpOptions::len) costs
 /// one mask; the upper 26 bits hold the key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct SackOption(u32);
 
 impl SackOption {
@@ -141,10 +146,17 @@ impl SackOption {
     }
 }
 
-/// The SACK blocks of every segment a network sent, by key (append-only; see the module docs).
+/// The SACK blocks of the segments in a network, by key, each counted by the packets that
+/// carry it (see the module docs).
 #[derive(Clone, Debug, Default)]
 pub struct SackArena {
     entries: Vec<SackBlocks>,
+    /// Packets holding each entry's key; 0 for a free entry.
+    refs: Vec<u32>,
+    /// Free entries, reused last-freed first.
+    free: Vec<u32>,
+    /// Segments interned over the run.
+    interned: u64,
 }
 
 impl SackArena {
@@ -153,20 +165,66 @@ impl SackArena {
         Self::default()
     }
 
-    /// Stores `blocks` and returns the option that refers to them ([`SackOption::NONE`] for no
-    /// blocks).
+    /// Stores `blocks` for one packet and returns the option that refers to them
+    /// ([`SackOption::NONE`] for no blocks). The entry lives until [`SackArena::release`] has
+    /// been called once for this and once for every [`SackArena::retain`].
     pub fn intern(&mut self, blocks: &[SackBlock]) -> SackOption {
         if blocks.is_empty() {
             return SackOption::NONE;
         }
-        let key = self.entries.len() as u32 + 1;
-        assert!(
-            key < MAX_KEY,
-            "more than 2^26 SACK-carrying segments in one run: the SACK arena is full"
-        );
         let blocks = SackBlocks::from_slice(blocks);
-        self.entries.push(blocks);
-        SackOption::blocks(key, blocks.len())
+        self.interned += 1;
+        let index = match self.free.pop() {
+            Some(i) => {
+                self.entries[i as usize] = blocks;
+                self.refs[i as usize] = 1;
+                i
+            }
+            None => {
+                assert!(
+                    self.entries.len() + 1 < MAX_KEY as usize,
+                    "more than 2^26 SACK-carrying segments alive at once: the SACK arena is full"
+                );
+                self.entries.push(blocks);
+                self.refs.push(1);
+                self.entries.len() as u32 - 1
+            }
+        };
+        SackOption::blocks(index + 1, blocks.len())
+    }
+
+    /// One more packet carries `opt` (a copy of a packet, as a switch plane makes); nothing
+    /// for an option without stored blocks.
+    pub fn retain(&mut self, opt: SackOption) {
+        if let Some(r) = opt.index().and_then(|k| self.refs.get_mut(k)) {
+            debug_assert!(*r > 0, "retaining a freed SACK entry");
+            *r += 1;
+        }
+    }
+
+    /// A packet carrying `opt` left the network (delivered or dropped); the entry is freed
+    /// with its last packet. Nothing for an option without stored blocks.
+    #[inline]
+    pub fn release(&mut self, opt: SackOption) {
+        // No key (none, permitted, unresolved): the common case on the per-hop path, one compare.
+        if opt.0 >> 6 != 0 {
+            self.release_key(opt);
+        }
+    }
+
+    #[inline(never)]
+    fn release_key(&mut self, opt: SackOption) {
+        let Some(k) = opt.index() else {
+            return;
+        };
+        match self.refs.get_mut(k) {
+            Some(r) if *r > 1 => *r -= 1,
+            Some(r) if *r == 1 => {
+                *r = 0;
+                self.free.push(k as u32);
+            }
+            _ => debug_assert!(false, "releasing a freed SACK entry"),
+        }
     }
 
     /// The blocks `opt` refers to (empty for none, SACK-permitted, or a key from another arena).
@@ -177,14 +235,25 @@ impl SackArena {
         }
     }
 
-    /// Segments whose blocks are stored.
+    /// Entries held by packets now.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len() - self.free.len()
     }
 
-    /// Whether no blocks are stored.
+    /// Whether no packet holds an entry.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
+    }
+
+    /// SACK-carrying segments stored over the run, freed ones included.
+    pub fn interned(&self) -> u64 {
+        self.interned
+    }
+
+    /// Entries allocated, free ones included: the most that were held at once (what the
+    /// arena's memory follows).
+    pub fn capacity(&self) -> usize {
+        self.entries.len()
     }
 }
 
