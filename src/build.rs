@@ -85,6 +85,7 @@ pub fn build(
             netmig.as_ref(),
         )?;
     }
+    crate::new_mac::arp(scenario, source, &mut b, routed || openflow)?;
     let mut vms = Vec::with_capacity(scenario.vms.len());
     let mut taken = std::collections::BTreeMap::new();
     for (i, v) in scenario.vms.iter().enumerate() {
@@ -135,7 +136,8 @@ pub fn build(
     }
     if !vms.is_empty() {
         // The hypervisors' virtual switches: which VM a frame is for, pauses and moves.
-        b.host_plane(Box::new(vm::VmBridge::new()));
+        let moves = crate::new_mac::guest_moves(scenario, &b);
+        b.host_plane(Box::new(vm::VmBridge::with_moves(moves)));
     }
     for e in &scenario.events {
         let link = link_named(&b, source, &e.link)?;

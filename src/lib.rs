@@ -22,6 +22,7 @@ pub mod fct;
 pub mod limits;
 pub mod migrate;
 pub mod netmig;
+pub mod new_mac;
 pub mod output;
 pub mod plot;
 pub mod probe;

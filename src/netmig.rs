@@ -474,6 +474,7 @@ impl NetMigPlan {
                     via: None,
                     home_agent: None,
                     mip: Default::default(),
+                    nic: Default::default(),
                     tcp: None,
                 });
             }

@@ -98,15 +98,26 @@ pub struct MipReport {
     pub mss_clamped: u64,
     /// Tunnel packets over 1,500 bytes of outer IPv4 (sessions older than the tunnel).
     pub tunnel_over_mtu_packets: u64,
+    /// The move brought the VM back to its home subnet: the hypervisor deregistered it
+    /// (lifetime 0) and `registration_s` is the deregistration's round trip. Written only
+    /// when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deregistration: bool,
 }
 
-/// The [`MipReport`] of VM `vm` (by name), from the network's [`vm::MobilityPlane`].
-pub fn report(net: &net_stack::Network, vm: &str) -> Option<MipReport> {
+/// The [`MipReport`] of VM `vm`'s move to host `to` (by names; its latest there), from the
+/// network's [`vm::MobilityPlane`].
+pub fn report(net: &net_stack::Network, vm: &str, to: &str) -> Option<MipReport> {
     let node = net.node_by_name(vm)?;
+    let to = net.node_by_name(to)?;
     let plane = (0..)
         .map_while(|i| net.host_plane(i))
         .find_map(|p| p.as_any().downcast_ref::<vm::MobilityPlane>())?;
-    let b = plane.bindings().iter().rev().find(|b| b.vm == node)?;
+    let b = plane
+        .bindings()
+        .iter()
+        .rev()
+        .find(|b| b.vm == node && b.host == to)?;
     Some(MipReport {
         registration_s: b
             .registered_at
@@ -115,5 +126,6 @@ pub fn report(net: &net_stack::Network, vm: &str) -> Option<MipReport> {
         tunnel_bytes: b.tunnel_bytes,
         mss_clamped: b.mss_clamped,
         tunnel_over_mtu_packets: b.over_mtu_packets,
+        deregistration: b.deregistration,
     })
 }

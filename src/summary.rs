@@ -439,7 +439,7 @@ fn migration_summary(
         session_survived,
         host_route_s,
         mip: (m.mobility == Some(vm::Mobility::Mip))
-            .then(|| crate::routed_mip::report(net, &m.vm))
+            .then(|| crate::routed_mip::report(net, &m.vm, &m.to))
             .flatten(),
         prepare_s: (r.prepare_time > SimTime::ZERO).then(|| r.prepare_time.as_secs_f64()),
         round_retransmissions: r.round_retransmissions.clone(),

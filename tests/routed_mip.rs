@@ -292,3 +292,86 @@ fn bad_mip_inputs_are_refused_clearly() {
         ],
     );
 }
+
+/// Issue 17 (RFC 5944 §3.8.3.2, deregistration): examples/two-dc-mip plus a second `mip`
+/// migration back to a_h0 at 1.5 s. The first move registers (b_h0's care-of address), the
+/// return deregisters: tshark at a_h0 reads a request with lifetime 0 and care-of = home
+/// address, and an accepting reply with lifetime 0; from the return on, nothing for the VM
+/// is tunnelled any more (no `ip.proto == 4` at a_h0 or b_h0 after the resume, while the
+/// client's requests reach the VM natively at a_h0) and the session survives both moves.
+#[test]
+fn a_vm_back_home_deregisters_and_traffic_flows_natively() {
+    let dir = tempfile::tempdir().unwrap();
+    // A smaller VM than the example's keeps the pcaps (and tshark's reading) short.
+    let mut text = std::fs::read_to_string(root().join("examples/two-dc-mip.toml"))
+        .unwrap()
+        .replace("memory = \"64MiB\"", "memory = \"8MiB\"")
+        .replace("state = \"8MiB\"", "state = \"1MiB\"");
+    text.push_str(
+        "[[migration]]\nvm = \"vm1\"\nto = \"a_h0\"\nat = \"1.5s\"\nmobility = \"mip\"\n",
+    );
+    let file = dir.path().join("back.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let s = run_ok(&out, &[file.to_str().unwrap()]);
+    let (away, back) = (&s["migrations"][0], &s["migrations"][1]);
+    assert_eq!(away["session_survived"], true, "{away}");
+    assert_eq!(back["session_survived"], true, "{back}");
+    assert!(away.get("deregistration").is_none(), "{away}");
+    assert_eq!(back["deregistration"], true, "{back}");
+    assert!(u(away, "tunnel_packets") > 0, "{away}");
+    assert_eq!(u(back, "tunnel_packets"), 0, "{back}");
+    // a_h0 ↔ a_border over three fabric links each way.
+    let way = |b: f64| one_way(&[(FABRIC_S, b), (FABRIC_S, b), (FABRIC_S, b)]);
+    let rtt = way(88.0) + way(84.0);
+    let dereg = num(back, "registration_s");
+    assert!(
+        (dereg - rtt).abs() < 1e-9,
+        "one round trip a_h0 ↔ a_border ({rtt} s): {dereg}"
+    );
+    let msgs = fields(
+        &out,
+        "a_h0-0.pcap",
+        "udp.port == 434",
+        &[
+            "mip.type",
+            "mip.code",
+            "mip.life",
+            "mip.homeaddr",
+            "mip.coa",
+        ],
+    );
+    assert_eq!(
+        msgs,
+        vec!["1\t\t0\t10.1.0.10\t10.1.0.10", "3\t0\t0\t10.1.0.10\t"],
+        "a deregistration request and its accepting reply"
+    );
+    let resumed = num(back, "end_s");
+    for pcap in ["a_h0-0.pcap", "b_h0-0.pcap"] {
+        let tunnel = fields(
+            &out,
+            pcap,
+            &format!(
+                "ip.proto == 4 && frame.time_relative > {:.9}",
+                resumed + 0.001
+            ),
+            &["frame.time_relative"],
+        );
+        assert!(
+            tunnel.is_empty(),
+            "no tunnel after the return at {pcap}: {tunnel:?}"
+        );
+    }
+    let native = fields(
+        &out,
+        "a_h0-0.pcap",
+        &format!(
+            "ip.dst == 10.1.0.10 && !(ip.proto == 4) && tcp.len > 0 && frame.time_relative > {resumed:.9}"
+        ),
+        &["frame.time_relative"],
+    );
+    assert!(
+        !native.is_empty(),
+        "the client's requests reach the VM natively"
+    );
+}

@@ -20,8 +20,9 @@ use sim_core::SimTime;
 use crate::PacketId;
 use crate::wire::MacAddr;
 
-/// ARP timing and queueing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// ARP timing and queueing; read from a scenario's `[arp]` table ([`ArpTable`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(from = "ArpTable")]
 pub struct ArpConfig {
     /// How long a resolved entry stays valid after it was last confirmed by an ARP packet
     /// (ns-3 `ArpCache::AliveTimeout`, 120 s).
@@ -45,6 +46,43 @@ impl Default for ArpConfig {
             max_requests: 3,
             queue_len: 3,
         }
+    }
+}
+
+/// `[arp]` as a scenario writes it (keys not written keep [`ArpConfig::default`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArpTable {
+    /// `cache_timeout`: [`ArpConfig::timeout`].
+    pub cache_timeout: Option<SimTime>,
+}
+
+impl From<ArpTable> for ArpConfig {
+    fn from(t: ArpTable) -> Self {
+        let d = ArpConfig::default();
+        ArpConfig {
+            timeout: t.cache_timeout.unwrap_or(d.timeout),
+            ..d
+        }
+    }
+}
+
+impl ArpConfig {
+    /// What is wrong with the configuration, each problem naming its `[arp]` key.
+    pub fn problems(&self) -> Vec<crate::FieldError> {
+        let mut p = Vec::new();
+        if self.timeout == SimTime::ZERO {
+            p.push(
+                crate::FieldError::new(
+                    "cache_timeout",
+                    "`cache_timeout` must be longer than zero: an entry that expires as it is \
+                     learned resolves nothing",
+                    "zero",
+                )
+                .with_help("ns-3 and this simulator default to \"120s\""),
+            );
+        }
+        p
     }
 }
 

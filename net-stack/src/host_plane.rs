@@ -49,7 +49,7 @@ use sim_core::SimTime;
 use crate::NodeId;
 use crate::device::Device;
 use crate::node::Node;
-use crate::wire::Packet;
+use crate::wire::{MacAddr, Packet};
 
 /// The most host planes one network can have (each hooked node keeps one bit per plane).
 pub const MAX_HOST_PLANES: usize = 64;
@@ -156,6 +156,10 @@ pub(crate) enum HostAction {
         host: NodeId,
     },
     Announce(NodeId),
+    SetMac {
+        vm: NodeId,
+        mac: MacAddr,
+    },
     HostRoute {
         at: SimTime,
         ip: std::net::Ipv4Addr,
@@ -270,6 +274,14 @@ impl<'a> HostCtx<'a> {
     /// its uplink ([`crate::Network::announce`]).
     pub fn announce(&mut self, node: NodeId) {
         self.actions.push(HostAction::Announce(node));
+    }
+
+    /// Gives VM `vm`'s NIC the MAC address `mac` (a VM that takes a new MAC on migration,
+    /// seed 004 §III.C): its frames carry it from now and its NIC filter accepts only it.
+    /// Nobody else is told: ARP caches keep the old address until a gratuitous ARP
+    /// ([`HostCtx::announce`]) or their entries' expiry. `vm` must be a VM.
+    pub fn set_mac(&mut self, vm: NodeId, mac: MacAddr) {
+        self.actions.push(HostAction::SetMac { vm, mac });
     }
 
     /// In a routed network: at time `at` (now or later), a host route for `ip` is injected at

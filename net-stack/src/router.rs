@@ -66,6 +66,8 @@ pub struct RouterStats {
     pub proxy_arp_replies: u64,
     /// Mobile IP registration requests a home agent accepted.
     pub registrations: u64,
+    /// Deregistrations (lifetime 0, RFC 5944 §3.8.3.2) a home agent accepted.
+    pub deregistrations: u64,
     /// TCP SYNs whose MSS option a home agent clamped at the tunnel entry.
     pub mss_clamped: u64,
 }

@@ -37,6 +37,8 @@ pub(crate) struct ScenarioTable {
     pub controller: openflow::config::ControllerConfig,
     #[serde(default)]
     pub tcp: net_stack::tcp::TcpConfig,
+    /// `[arp]`: the ARP caches' timing (where hosts speak ARP).
+    pub arp: Option<Spanned<net_stack::arp::ArpConfig>>,
     #[serde(default)]
     pub flow: Vec<Spanned<FlowTable>>,
     #[serde(default)]

@@ -38,6 +38,8 @@ pub struct Scenario {
     pub controller: ControllerConfig,
     /// `[tcp]`: parameters of every TCP connection (flows, workloads, migrations).
     pub tcp: TcpConfig,
+    /// `[arp]`: the ARP caches' timing (checked); `None`: ns-3's defaults (120 s entries).
+    pub arp: Option<Spanned<net_stack::arp::ArpConfig>>,
     /// `[[flow]]`, in file order.
     pub flows: Vec<FlowSpec>,
     /// `[[host]]`, in file order.
@@ -314,6 +316,8 @@ pub struct MigrationSpec {
     pub home_agent: Option<Spanned<String>>,
     /// `mip`: `tunnel`, `reverse_tunnel`, `clamp_mss`.
     pub mip: MipKeys,
+    /// `new_mac`, `gratuitous_arp`: what the destination hypervisor does to the VM's NIC.
+    pub nic: NicKeys,
     /// `via`: the temporary server of an `image` migration (required for it, refused
     /// otherwise).
     pub via: Option<Spanned<String>>,
@@ -338,6 +342,24 @@ impl Default for MipKeys {
             tunnel: Default::default(),
             reverse_tunnel: false,
             clamp_mss: true,
+        }
+    }
+}
+
+/// The `[[migration]]` keys of the VM's NIC on resume (seed 004 §III.C).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NicKeys {
+    /// `new_mac`: default false (the VM keeps its MAC).
+    pub new_mac: vm::NewMac,
+    /// `gratuitous_arp`: default true.
+    pub gratuitous_arp: bool,
+}
+
+impl Default for NicKeys {
+    fn default() -> Self {
+        NicKeys {
+            new_mac: vm::NewMac::Keep,
+            gratuitous_arp: true,
         }
     }
 }

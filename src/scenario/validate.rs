@@ -130,6 +130,13 @@ impl<'a> Validator<'a> {
         };
         let controller = self.controller(raw.controller);
         let tcp = self.tcp(raw.tcp);
+        let arp = raw.arp.filter(|a| {
+            let problems = a.get_ref().problems();
+            for e in &problems {
+                self.field_error(e.clone(), &["arp"], a.span());
+            }
+            problems.is_empty()
+        });
         let flows = raw
             .flow
             .into_iter()
@@ -218,6 +225,7 @@ impl<'a> Validator<'a> {
             topology,
             controller,
             tcp,
+            arp,
             flows,
             hosts,
             vms,
@@ -524,6 +532,10 @@ impl<'a> Validator<'a> {
                 tunnel: raw.tunnel.unwrap_or_default(),
                 reverse_tunnel: raw.reverse_tunnel.unwrap_or(false),
                 clamp_mss: raw.clamp_mss.unwrap_or(true),
+            },
+            nic: crate::scenario::spec::NicKeys {
+                new_mac: raw.new_mac.unwrap_or_default(),
+                gratuitous_arp: raw.gratuitous_arp.unwrap_or(true),
             },
             at: raw.at,
             settings: if ok {

@@ -13,12 +13,16 @@
 //!   VM sends ──on_send──► paused: Drop(GuestPaused) │ running: Pass (leaves by its host)
 //!   PauseGuest(vm)       ──► paused
 //!   ResumeGuest{vm, on}  ──► running on `on`: ctx.attach(vm, on) (its /32 route follows),
-//!                            a gratuitous ARP from `on` on a switched network
+//!                            a new MAC if the move asks for one, and a gratuitous ARP
+//!                            from `on` on a switched network unless it asks for none
+//!                            ([`guest_move`])
 //! ```
 //!
 //! It hooks the sends of every VM and the arrivals at every host that runs one, and moves
 //! the receive hook with the VMs, so hosts without VMs pay nothing. Paused VMs' packets count
 //! in `PacketFates::guest_paused`.
+
+pub mod guest_move;
 
 use std::any::Any;
 use std::net::Ipv4Addr;
@@ -26,6 +30,8 @@ use std::net::Ipv4Addr;
 use net_stack::NodeId;
 use net_stack::host_plane::{HostCommand, HostCtx, HostDrop, HostPlane, HostSetup, HostVerdict};
 use net_stack::wire::{L3, MacAddr, Packet};
+
+use guest_move::GuestMove;
 
 /// A VM as the bridge knows it.
 #[derive(Clone, Copy, Debug)]
@@ -46,12 +52,34 @@ pub struct VmBridge {
     slot: Vec<Option<u32>>,
     /// Node index → the VMs running on that host, in the order they arrived.
     on_host: Vec<Vec<NodeId>>,
+    /// The migrations' resume settings, taken in order ([`VmBridge::with_moves`]).
+    moves: Vec<(GuestMove, bool)>,
 }
 
 impl VmBridge {
     /// A bridge; it learns the VMs when the network is built.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A bridge that resumes VMs as `moves` say: each resume of a VM on a host takes the
+    /// first move not yet used for that VM whose `to` is the host (or any host); a resume
+    /// without one keeps the MAC and announces the VM.
+    pub fn with_moves(moves: Vec<GuestMove>) -> Self {
+        VmBridge {
+            moves: moves.into_iter().map(|m| (m, false)).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// The move for VM `vm` resuming on `on`, marked used.
+    fn take_move(&mut self, vm: NodeId, on: NodeId) -> Option<GuestMove> {
+        let (m, used) = self
+            .moves
+            .iter_mut()
+            .find(|(m, used)| !*used && m.vm == vm && m.to.is_none_or(|t| t == on))?;
+        *used = true;
+        Some(*m)
     }
 
     fn vm(&self, node: NodeId) -> Option<&BridgedVm> {
@@ -100,12 +128,18 @@ impl VmBridge {
             ctx.hook_receive(old, false);
         }
         ctx.hook_receive(on, true);
+        let mv = self.take_move(vm, on);
         let v = self.vm_mut(vm).expect("a VM");
         v.paused = false;
         let switched = v.switched;
         ctx.attach(vm, on);
-        if switched {
-            // Tells every cache holding the address, and a controller watching, where it is.
+        if let Some(mac) = mv.and_then(|m| m.new_mac) {
+            v.mac = mac;
+            ctx.set_mac(vm, mac);
+        }
+        if switched && mv.is_none_or(|m| m.gratuitous_arp) {
+            // Tells every cache holding the address, and a controller watching, where it is
+            // (and, after a new MAC, what it is).
             ctx.announce(vm);
         }
     }

@@ -117,6 +117,7 @@ pub mod storage;
 mod test_link;
 
 pub use bridge::VmBridge;
+pub use bridge::guest_move::{GuestMove, NewMac};
 pub use config::{
     ConfigError, DirtyArrivals, MAX_PAGES, MigrationConfig, PostcopyConfig, PrecopyConfig,
     StopAndCopyConfig, VmConfig,

@@ -63,6 +63,12 @@ pub struct MigrationTable {
     pub reverse_tunnel: Option<bool>,
     /// `clamp_mss` (`mip`): clamp tunnelled SYNs' MSS to the tunnel's MTU; default true.
     pub clamp_mss: Option<bool>,
+    /// `new_mac` (seed 004 §III.C): the VM takes a new MAC address on resume (`true`: a
+    /// fresh one; or the address); default false.
+    pub new_mac: Option<crate::NewMac>,
+    /// `gratuitous_arp`: the destination hypervisor announces the VM with one gratuitous ARP
+    /// on resume (RFC 5227 §3); default true.
+    pub gratuitous_arp: Option<bool>,
     /// `via`: the temporary server an `image` migration copies through (a host name).
     pub via: Option<String>,
     /// `restore_cycles_per_byte` (`image`).

@@ -14,7 +14,8 @@
 //!                              host-route: ctx.host_route(now + delay, vm's IP,
 //!                                                        on's gateway router, its port to on)
 //!                              mip: registration request from `on`, hooks `on`'s
-//!                                   arrivals and the VM's sends
+//!                                   arrivals and the VM's sends; back on its home
+//!                                   subnet, a deregistration (lifetime 0) instead
 //!                       ──► VmBridge::on_command: re-plug, gratuitous ARP
 //! ```
 //!
@@ -163,6 +164,9 @@ impl HostPlane for MobilityPlane {
         if let (Mobility::Mip, Some(settings)) = (m.mode, m.mip)
             && let Some(b) = MipBinding::register(ctx, vm, on, settings)
         {
+            for old in self.bindings.iter_mut().filter(|old| old.vm == vm) {
+                old.current = false;
+            }
             self.bindings.push(b);
         }
         self.moves.push((vm, ctx.now(), injected));

@@ -53,4 +53,12 @@ impl Network {
             self.routes.alias(ip, host_ip);
         }
     }
+
+    /// Gives VM `vm`'s NIC the MAC address `mac` ([`crate::host_plane::HostCtx::set_mac`]).
+    pub(super) fn set_guest_mac(&mut self, vm: NodeId, mac: MacAddr) {
+        match &mut self.nodes[vm.index()].kind {
+            NodeKind::Host(h) => h.guest.as_mut().expect("a VM").mac = mac,
+            _ => panic!("not a VM"),
+        }
+    }
 }

@@ -8,6 +8,7 @@
 //! ```text
 //!   hypervisor ──UDP 434: request(home, HA, care-of, D|G|T)──► router_local ─► here
 //!        ▲                                                        │ authenticate, bind
+//!        │                                   (lifetime 0 or care-of = home: unbind)
 //!        └───────────── UDP 434: reply(code 0 | 131 | 136) ◄──────┘
 //! ```
 //!
@@ -64,7 +65,12 @@ impl Network {
             return;
         };
         let mut code = code;
-        if code == 0 {
+        if code == 0 && (req.lifetime == 0 || req.care_of == req.home_address) {
+            // §3.8.3.2: a mobile node back home deregisters (care-of = home, lifetime 0); the
+            // agent forgets the binding, and with it the tunnel and the proxy ARP (§4.6).
+            self.clear_binding(node, req.home_address);
+            self.router_mut(node).stats.deregistrations += 1;
+        } else if code == 0 {
             let kind = match req.flags.gre {
                 true => TunnelKind::Gre { key: None },
                 false => TunnelKind::IpIp,

@@ -97,6 +97,7 @@ impl Network {
                 }
                 HostAction::Attach { vm, host } => self.attach_guest(vm, host),
                 HostAction::Announce(node) => self.announce(sched, node),
+                HostAction::SetMac { vm, mac } => self.set_guest_mac(vm, mac),
                 HostAction::HostRoute {
                     at,
                     ip,

@@ -383,6 +383,21 @@ impl Network {
         true
     }
 
+    /// Removes home agent `ha`'s mobility binding for `home` (a deregistration, RFC 5944
+    /// §3.8.3.2): packets for `home` follow its subnet route again, and the agent no longer
+    /// answers ARP for it (proxy ARP follows the table). Returns whether there was one.
+    pub fn clear_binding(&mut self, ha: NodeId, home: Ipv4Addr) -> bool {
+        let table = &mut self.router_mut(ha).table;
+        let net = Ipv4Net::new(home, 32);
+        let bound = table
+            .lookup(home)
+            .is_some_and(|r| r.net == net && matches!(r.hop, Hop::Tunnel { .. }));
+        if bound {
+            table.remove(net);
+        }
+        bound
+    }
+
     /// A host plane asked for a host route at `at`: now, or by an [`Event::HostRoute`].
     pub(super) fn schedule_host_route(
         &mut self,

@@ -72,8 +72,17 @@ pub struct MipBinding {
     pub home: Ipv4Addr,
     /// The host it registered from (the care-of address is that host's).
     pub host: NodeId,
-    /// The care-of address.
+    /// The host's own address (where the reply comes to).
+    pub host_ip: Ipv4Addr,
+    /// The care-of address: the host's, or for a deregistration the home address (RFC 5944
+    /// §3.6.1.1: a mobile node back home deregisters with care-of = home, lifetime 0).
     pub care_of: Ipv4Addr,
+    /// A deregistration (lifetime 0): the VM returned to its home subnet (RFC 5944 §3.8.3.2).
+    /// It tunnels nothing.
+    pub deregistration: bool,
+    /// Whether this is the VM's latest registration; an older one ends nothing and sends
+    /// nothing through its tunnel any more.
+    pub current: bool,
     /// The settings.
     pub settings: MipSettings,
     /// When the request left (the resume).
@@ -106,7 +115,13 @@ impl MipBinding {
         settings: MipSettings,
     ) -> Option<MipBinding> {
         let home = ctx.nodes()[vm.index()].ip?;
-        let care_of = ctx.nodes()[on.index()].ip?;
+        let host_ip = ctx.nodes()[on.index()].ip?;
+        // Back on its home subnet, the VM needs no tunnel: deregister (RFC 5944 §3.6.1.1).
+        let deregistration = ctx.nodes()[vm.index()]
+            .host()
+            .and_then(|h| h.subnet())
+            .is_some_and(|s| s.net.contains(host_ip));
+        let care_of = if deregistration { home } else { host_ip };
         let identification = ntp_identification(ctx.now());
         let req = RegistrationRequest {
             flags: RequestFlags {
@@ -114,7 +129,7 @@ impl MipBinding {
                 gre: matches!(settings.tunnel, TunnelKind::Gre { .. }),
                 reverse_tunnel: settings.reverse_tunnel,
             },
-            lifetime: LIFETIME_S,
+            lifetime: if deregistration { 0 } else { LIFETIME_S },
             home_address: home,
             home_agent: settings.home_agent,
             care_of,
@@ -128,7 +143,10 @@ impl MipBinding {
             vm,
             home,
             host: on,
+            host_ip,
             care_of,
+            deregistration,
+            current: true,
             settings,
             requested_at: ctx.now(),
             identification,
@@ -156,7 +174,7 @@ impl MipBinding {
     pub(super) fn on_receive(&mut self, ctx: &HostCtx<'_>, pkt: &mut Packet) -> HostVerdict {
         if let (None, L4::Udp(u), L3::Ipv4(ip)) = (pkt.encap, pkt.l4, pkt.l3)
             && u.src_port == MIP_PORT
-            && ip.dst == self.care_of
+            && ip.dst == self.host_ip
             && ip.src == self.settings.home_agent
         {
             let reply = ctx
@@ -174,7 +192,11 @@ impl MipBinding {
         let Some(e) = pkt.encap else {
             return HostVerdict::Pass;
         };
-        if e.outer.dst != self.care_of || pkt.ipv4().is_none_or(|ip| ip.dst != self.home) {
+        if !self.current
+            || self.deregistration
+            || e.outer.dst != self.care_of
+            || pkt.ipv4().is_none_or(|ip| ip.dst != self.home)
+        {
             return HostVerdict::Pass;
         }
         self.count(pkt);
@@ -186,6 +208,9 @@ impl MipBinding {
 
     /// The VM sends: clamp a SYN's MSS; reverse-tunnel once registered.
     pub(super) fn on_send(&mut self, pkt: &mut Packet) -> HostVerdict {
+        if self.deregistration {
+            return HostVerdict::Pass;
+        }
         if self.settings.clamp_mss && clamp_syn_mss(pkt, self.tunnel_mtu()) {
             self.mss_clamped += 1;
         }
