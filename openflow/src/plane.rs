@@ -449,7 +449,11 @@ impl OpenFlowPlane {
             Step::Apply(slot) => {
                 let (i, msg) = self.in_flight.take(slot);
                 let i = i as usize;
-                self.switches[i].switch.handle_message(now, msg);
+                let s = &mut self.switches[i];
+                match self.config.timing.flow_lifetime(&mut s.rng, &msg.msg.body) {
+                    Some(l) => s.switch.handle_message_with_lifetime(now, msg, l),
+                    None => s.switch.handle_message(now, msg),
+                }
                 let latency = self.output_latency(i);
                 self.drain_switch(ctx, i, latency);
                 if let Some(p) = self.netmig.as_mut().and_then(|d| d.finalize.as_mut())

@@ -54,6 +54,8 @@ mod dump;
 mod error;
 pub(crate) mod flow_entry;
 mod flow_table;
+#[cfg(test)]
+mod lifetime_tests;
 pub(crate) mod matching;
 mod pipeline;
 mod ports;
@@ -182,6 +184,8 @@ pub struct Switch {
     messages: VecDeque<ControlMessage>,
     counters: SwitchCounters,
     emits: Vec<Emit>,
+    /// The [`FlowEntry::lifetime`] for the entry the message being handled adds, if any.
+    entry_lifetime: Option<SimTime>,
 }
 
 impl Switch {
@@ -210,6 +214,7 @@ impl Switch {
             messages: VecDeque::new(),
             counters: SwitchCounters::default(),
             emits: Vec::new(),
+            entry_lifetime: None,
             config,
         })
     }
@@ -314,6 +319,22 @@ impl Switch {
         }
     }
 
+    /// [`Switch::handle_message`], where a FLOW_MOD ADD of an entry other than a table-miss
+    /// entry gives it [`FlowEntry::lifetime`] `lifetime`: the entry leaves the table at
+    /// `now + lifetime` (reason HARD_TIMEOUT, announced by FLOW_REMOVED whatever its flags,
+    /// since the controller did not set this timeout). Seed 000's `FlowExpires`; the
+    /// integrator draws `lifetime` ([`crate::timing::SwitchTiming::flow_lifetime`]).
+    pub fn handle_message_with_lifetime(
+        &mut self,
+        now: SimTime,
+        msg: impl Into<ControlMessage>,
+        lifetime: SimTime,
+    ) {
+        self.entry_lifetime = Some(lifetime);
+        self.handle_message(now, msg);
+        self.entry_lifetime = None;
+    }
+
     /// Removes the flow entries and buffered packets whose time is up at `now`, queueing
     /// FLOW_REMOVED for entries flagged SEND_FLOW_REM.
     pub fn handle_timeout(&mut self, now: SimTime) {
@@ -389,7 +410,8 @@ impl Switch {
 
     fn entry_removed(&mut self, e: &FlowEntry, table_id: u8, at: SimTime, r: FlowRemovedReason) {
         self.counters.flows_removed += 1;
-        if e.flags.contains(FlowModFlags::SEND_FLOW_REM) {
+        let expired = e.lifetime.is_some() && r == FlowRemovedReason::HardTimeout;
+        if e.flags.contains(FlowModFlags::SEND_FLOW_REM) || expired {
             let body = MessageBody::FlowRemoved(e.flow_removed(table_id, at, r));
             self.push_msg(body);
         }

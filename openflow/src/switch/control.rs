@@ -118,7 +118,9 @@ impl Switch {
         let table = &mut self.tables[usize::from(fm.table_id)];
         match fm.command {
             FlowModCommand::Add => {
-                table.add(now, fm, m.clone())?;
+                let table_miss = fm.priority == 0 && m.is_empty();
+                let lifetime = self.entry_lifetime.take().filter(|_| !table_miss);
+                table.add_with_lifetime(now, fm, m.clone(), lifetime)?;
             }
             _ => {
                 table.modify(fm, &sel);

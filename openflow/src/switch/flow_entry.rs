@@ -54,6 +54,11 @@ pub struct FlowEntry {
     /// When it last matched a packet (its install time before that); the idle timeout runs
     /// from here.
     pub last_used: SimTime,
+    /// A lifetime the switch gave the entry itself, finer than OpenFlow's whole seconds:
+    /// seed 000's `FlowExpires` drawn when the entry was written
+    /// ([`crate::timing::SwitchTiming::flow_expires`]). It ends the entry at
+    /// `installed + lifetime` like a hard timeout, and its removal is always announced.
+    pub lifetime: Option<SimTime>,
     pub(crate) compiled: CompiledMatch,
     /// Table-wide insertion sequence: the tie-break among equal priorities.
     pub(crate) seq: u64,
@@ -86,6 +91,7 @@ impl FlowEntry {
             byte_count: 0,
             installed: now,
             last_used: now,
+            lifetime: None,
             seq,
         }
     }
@@ -105,9 +111,15 @@ impl FlowEntry {
         (self.idle_timeout > 0).then(|| self.last_used.saturating_add(secs(self.idle_timeout)))
     }
 
-    /// The instant the hard timeout fires: `installed + hard`.
+    /// The instant the hard timeout fires: `installed + hard`, or `installed + lifetime` when
+    /// the entry's [`lifetime`](FlowEntry::lifetime) ends first.
     pub fn hard_deadline(&self) -> Option<SimTime> {
-        (self.hard_timeout > 0).then(|| self.installed.saturating_add(secs(self.hard_timeout)))
+        let hard = (self.hard_timeout > 0).then(|| secs(self.hard_timeout));
+        let d = match (hard, self.lifetime) {
+            (Some(h), Some(l)) => Some(h.min(l)),
+            (h, l) => h.or(l),
+        };
+        d.map(|d| self.installed.saturating_add(d))
     }
 
     /// The earliest instant the entry expires and why; the hard timeout wins a tie.

@@ -171,9 +171,16 @@ impl FlowTable {
     /// With CHECK_OVERLAP, any entry of the same priority that some packet could match along
     /// with the new one is an error (OVERLAP). Otherwise an entry with identical match and
     /// priority is replaced by the new one, whose counters are copied from it unless
-    /// RESET_COUNTS is set; its duration restarts. Returns whether an entry was replaced.
-    pub(crate) fn add(&mut self, now: SimTime, fm: &FlowMod, m: Match) -> Result<bool, OfError> {
-        let entry = FlowEntry::new(
+    /// RESET_COUNTS is set; its duration restarts. The new entry gets `lifetime` as its
+    /// [`FlowEntry::lifetime`]. Returns whether an entry was replaced.
+    pub(crate) fn add_with_lifetime(
+        &mut self,
+        now: SimTime,
+        fm: &FlowMod,
+        m: Match,
+        lifetime: Option<SimTime>,
+    ) -> Result<bool, OfError> {
+        let mut entry = FlowEntry::new(
             m,
             fm.priority,
             fm.cookie,
@@ -201,7 +208,7 @@ impl FlowTable {
         if old.is_none() && self.entries.len() >= self.capacity {
             return Err(OfError::TABLE_FULL);
         }
-        let mut entry = entry;
+        entry.lifetime = lifetime;
         if let Some(old) = old.and_then(|k| self.entries.remove(&k))
             && !fm.flags.contains(FlowModFlags::RESET_COUNTS)
         {
@@ -250,6 +257,12 @@ impl FlowTable {
         let removed = keys.iter().filter_map(|k| self.entries.remove(k)).collect();
         self.compact_timers();
         removed
+    }
+
+    /// [`FlowTable::add_with_lifetime`] without a lifetime.
+    #[cfg(test)]
+    pub(crate) fn add(&mut self, now: SimTime, fm: &FlowMod, m: Match) -> Result<bool, OfError> {
+        self.add_with_lifetime(now, fm, m, None)
     }
 
     /// The entries a flow-stats request selects, in lookup order.
