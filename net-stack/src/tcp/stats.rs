@@ -52,6 +52,8 @@ pub struct TcpStats {
     pub sack_recoveries: u64,
     /// Segments retransmitted during SACK recovery (the first retransmission and NextSeg's).
     pub sack_retransmissions: u64,
+    /// Of those, rescue retransmissions (RFC 6675 §4 `NextSeg` rule 4).
+    pub sack_rescues: u64,
     /// ACKs received whose first SACK block was a D-SACK (RFC 2883).
     pub dsacks_received: u64,
     /// Tail loss probes sent (RFC 8985 §7).

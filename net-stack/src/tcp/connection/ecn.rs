@@ -142,12 +142,45 @@ impl TcpConnection {
         Some(repr)
     }
 
-    /// Sender: an acceptable ACK moved SND.UNA by `acked` bytes (maybe 0). DCTCP's bookkeeping,
-    /// then at most one reduction per window for an ECE (§6.1.2), never during fast recovery.
-    pub(super) fn ecn_on_ack(&mut self, now: SimTime, seg: &TcpRepr, acked: u32) {
+    /// Bytes an ACK that moved SND.UNA by `acked` (a duplicate ACK if `dup`) delivered to the
+    /// receiver, for DCTCP's α: RFC 8257 §3.3 counts the bytes each ACK acknowledges, and
+    /// Linux's `dctcp_update_alpha` counts `tcp_sock.delivered`, where a duplicate ACK
+    /// delivers too — each byte once. With SACK: the newly SACKed bytes plus the cumulatively
+    /// acknowledged bytes that were not SACKed before (`sacked_before`: SACKed bytes before
+    /// this ACK). Without SACK: one SMSS per duplicate ACK (Linux's `tcp_add_reno_sack`, ns-3's
+    /// one segment), and a cumulative ACK less the `dups_before` segments the duplicates
+    /// already counted (`tcp_remove_reno_sacks`).
+    pub(super) fn ecn_delivered(
+        &self,
+        acked: u32,
+        dup: bool,
+        dups_before: u32,
+        sacked_before: u64,
+    ) -> u32 {
+        if !self.ecn.dctcp {
+            return acked;
+        }
+        if self.sack_ok {
+            let now_sacked = self.sack_tx.board.sacked_bytes();
+            let newly = u64::from(self.sack_tx.newly_sacked);
+            // SACKed bytes the cumulative ACK swallowed: counted when they were SACKed.
+            let swallowed = (sacked_before + newly).saturating_sub(now_sacked);
+            (u64::from(acked).saturating_sub(swallowed) + newly) as u32
+        } else if dup {
+            self.smss
+        } else {
+            acked.saturating_sub(dups_before.saturating_mul(self.smss))
+        }
+    }
+
+    /// Sender: an acceptable ACK delivered `delivered` bytes (`ecn_delivered`). DCTCP's
+    /// bookkeeping, then at most one reduction per window for an ECE (§6.1.2), never during
+    /// fast recovery.
+    pub(super) fn ecn_on_ack(&mut self, now: SimTime, seg: &TcpRepr, delivered: u32) {
         let ece = seg.flags.contains(TcpFlags::ECE);
-        if acked > 0 {
-            self.cc.on_ack_ecn(self.snd_una, acked, ece, self.snd_max);
+        if delivered > 0 {
+            self.cc
+                .on_ack_ecn(self.snd_una, delivered, ece, self.snd_max);
         }
         if self.ecn.reduce_end.is_some_and(|end| self.snd_una > end) {
             self.ecn.reduce_end = None;

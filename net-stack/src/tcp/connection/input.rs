@@ -220,9 +220,15 @@ impl TcpConnection {
             self.snd_wl2 = ack;
         }
         let una = self.snd_una;
+        let sacked_before = if self.ecn.dctcp && self.sack_ok {
+            self.sack_tx.board.sacked_bytes()
+        } else {
+            0
+        };
         if self.sack_ok {
             self.sack_update(now, ack);
         }
+        let (mut dup, dups_before) = (false, self.dup_acks);
         if ack > self.snd_una {
             self.ack_new_data(now, ack);
         } else if payload_len == 0
@@ -234,11 +240,13 @@ impl TcpConnection {
             // RFC 5681 §2's duplicate ACK.
             self.dup_acks += 1;
             self.stats.dup_acks_received += 1;
+            dup = true;
             self.on_duplicate_ack(now, ack);
         }
         if self.ecn.ok && !seg.flags.contains(TcpFlags::SYN) {
             let acked = (self.snd_una - una).max(0) as u32;
-            self.ecn_on_ack(now, seg, acked);
+            let delivered = self.ecn_delivered(acked, dup, dups_before, sacked_before);
+            self.ecn_on_ack(now, seg, delivered);
         }
         self.update_persist(now);
         true

@@ -264,17 +264,19 @@ impl TcpConnection {
         self.timers[t] = Some(at);
     }
 
-    /// RFC 8985 §7.3: the probe, new data if the windows allow one segment, else the last
-    /// segment again.
+    /// RFC 8985 §7.3: the probe is a previously unsent segment if one exists and the
+    /// receive window allows it — cwnd does not matter, FlightSize may exceed it by one
+    /// segment — else the highest-sequence segment sent so far again (also Linux's
+    /// `tcp_send_loss_probe` when the receive window blocks new data).
     #[inline(never)]
     pub(super) fn tlp_probe(&mut self, now: SimTime) -> Option<(crate::wire::TcpRepr, u32)> {
         self.rack.probe_pending = false;
         let data_end = self.data_end();
         let fin_end = data_end + u32::from(self.fin_queued);
-        let wnd_ok = self.snd_nxt + self.smss <= self.snd_una + self.snd_wnd;
+        let avail = (data_end - self.snd_nxt).max(0) as u32;
+        let payload = avail.min(self.smss);
+        let wnd_ok = self.snd_nxt + payload <= self.snd_una + self.snd_wnd;
         let out = if self.snd_nxt == self.snd_max && self.snd_nxt < fin_end && wnd_ok {
-            let avail = (data_end - self.snd_nxt).max(0) as u32;
-            let payload = avail.min(self.smss);
             let fin = self.fin_queued && self.snd_nxt + payload == data_end;
             let seq = self.snd_nxt;
             self.snd_nxt = seq + payload + u32::from(fin);
@@ -385,5 +387,44 @@ mod tests {
             "one segment: delayed-ACK allowance"
         );
         assert_eq!(Rack::pto(None, false), ms(1000), "no sample");
+    }
+
+    /// RFC 8985 §7.3 when the receiver's window limits the sender: the probe is new data
+    /// only if the receive window allows it, whatever cwnd says, else the last segment again.
+    /// (a) The peer's window ends exactly at SND.MAX: the probe resends the last segment.
+    /// (b) 500 bytes remain unsent, blocked by cwnd, and the window has 512 bytes of room:
+    /// the probe sends them (a partial segment fits; cwnd does not count).
+    #[test]
+    fn probe_when_receive_window_limited() {
+        use super::super::fixture::established;
+        use crate::tcp::TcpConfig;
+        const MSS: u32 = 1024;
+        let cfg = TcpConfig {
+            sack: true,
+            rack_tlp: true,
+            mss: MSS,
+            ..TcpConfig::default()
+        };
+        for (unsent, room, want) in [(10 * MSS, 0, (9 * MSS, MSS)), (500, 512, (10 * MSS, 500))] {
+            let mut fx = established(cfg);
+            // Window update: SND.UNA + SND.WND = 10 segments + `room` (scale 2^7).
+            fx.peer_window = ((10 * MSS + room) >> 7) as u16;
+            fx.ack(ms(10), 0);
+            fx.c.write(u64::from(10 * MSS + unsent));
+            let sent = fx.drain_offsets(ms(10));
+            assert_eq!(sent.len(), 10, "cwnd and rwnd: ten segments");
+            let pto = fx.c.timers[Timer::Rack as usize].expect("PTO armed");
+            assert!(
+                pto < fx.c.timers[Timer::Rto as usize].unwrap(),
+                "before the RTO"
+            );
+            fx.c.handle_timeout(pto);
+            assert_eq!(
+                fx.drain_offsets(pto),
+                [want],
+                "probe (unsent {unsent}, room {room})"
+            );
+            assert_eq!(fx.c.stats().tlp_probes, 1);
+        }
     }
 }

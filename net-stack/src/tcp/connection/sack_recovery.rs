@@ -9,7 +9,8 @@
 //!   controller, cwnd = ssthresh (or PRR), HighRxt = HighACK, and the first unacknowledged
 //!   segment is retransmitted;
 //! * while recovering, `poll_transmit` sends by `NextSeg` (rule 1: lost holes above HighRxt,
-//!   rule 2: new data, rule 3: other holes below the highest SACKed octet) while
+//!   rule 2: new data, rule 3: other holes below the highest SACKed octet, rule 4: one rescue
+//!   retransmission of the highest unSACKed segment per recovery) while
 //!   cwnd − pipe ≥ SMSS (or, with PRR, while pipe < cwnd = pipe + sndcnt);
 //! * the ACK that covers RecoveryPoint ends recovery with cwnd = ssthresh.
 //!
@@ -36,6 +37,10 @@ pub(crate) struct SackTx {
     /// Bytes the segment being processed SACKed for the first time.
     pub newly_sacked: u32,
     pub prr: Prr,
+    /// RescueRxt (RFC 6675 §2): RecoveryPoint of the recovery that sent the rescue
+    /// retransmission of `NextSeg` rule 4, as a data offset (like `una_off`, so that it
+    /// cannot wrap); `None` while undefined.
+    pub rescue_rxt: Option<u64>,
 }
 
 impl TcpConnection {
@@ -231,8 +236,36 @@ impl TcpConnection {
         if let Some(out) = self.emit_new_in_recovery(now) {
             return Some(out);
         }
-        let (s, e) = self.sack_tx.board.next_rtx(self.snd_una, self.smss, true)?;
-        self.emit_hole(now, s, e)
+        if let Some((s, e)) = self.sack_tx.board.next_rtx(self.snd_una, self.smss, true) {
+            return self.emit_hole(now, s, e);
+        }
+        self.emit_rescue(now)
+    }
+
+    /// RFC 6675 §4 `NextSeg` rule 4: when rules 1–3 find nothing but unSACKed data is
+    /// outstanding, one "rescue" retransmission per entry into recovery — if HighACK >
+    /// RescueRxt or RescueRxt is undefined — of up to SMSS octets ending at the highest
+    /// unSACKed octet; RescueRxt = RecoveryPoint, and HighRxt is not updated (§5 (C.3)).
+    fn emit_rescue(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
+        let tx = &self.sack_tx;
+        if tx.rescue_rxt.is_some_and(|r| self.una_off <= r) {
+            return None;
+        }
+        let (s, e) = tx.board.last_hole(self.snd_una, self.snd_max)?;
+        let data_end = self.data_end();
+        let data_top = if e > data_end { data_end } else { e };
+        let s = if data_top - s > self.smss as i32 {
+            data_top - self.smss
+        } else {
+            s
+        };
+        let high_rxt = self.sack_tx.board.high_rxt;
+        let out = self.emit_hole(now, s, e)?;
+        let tx = &mut *self.sack_tx;
+        tx.board.high_rxt = high_rxt;
+        tx.rescue_rxt = Some(self.una_off + (self.recovery.recover - self.snd_una).max(0) as u64);
+        self.stats.sack_rescues += 1;
+        Some(out)
     }
 
     /// Retransmits the hole segment `[s, e)` (the FIN with it if the hole reaches it).
@@ -301,4 +334,143 @@ impl TcpConnection {
 /// `tcp_reno_ssthresh`).
 pub(super) fn reduction_flight(flight_size: u32, cwnd: u32) -> u32 {
     flight_size.min(cwnd)
+}
+
+#[cfg(test)]
+mod tests {
+    use sim_core::SimTime;
+
+    use super::super::fixture::{Fx, established};
+    use crate::tcp::{Ecn, TcpConfig};
+
+    const MSS: u32 = 1448;
+
+    fn ms(v: u64) -> SimTime {
+        SimTime::from_ms(v)
+    }
+
+    /// The peer's duplicate ACK of data offset 0 SACKing segments `lo..=hi`.
+    fn sack_dup(fx: &mut Fx, now: SimTime, lo: u32, hi: u32) -> Vec<(u32, u32)> {
+        let seg = fx.peer_seg(0);
+        let block = (fx.seq(lo * MSS), fx.seq((hi + 1) * MSS));
+        fx.c.handle_segment_sack(now, &seg, 0, Ecn::NotEct, &[block]);
+        fx.drain_offsets(now)
+    }
+
+    /// RFC 6675 §4 `NextSeg` rule 4. All ten segments of a write are sent; 0 and 9 are lost.
+    /// SACKs for 1–3 start recovery (segment 0 resent, cwnd = ssthresh = 5 segments). When
+    /// SACK 6 arrives pipe is 4 segments (the retransmission and holes 7–9): rule 1 finds no
+    /// lost hole above HighRxt (nothing is SACKed above 7–9), rule 2 no new data, rule 3 no
+    /// hole below the highest SACKed octet — so the rescue retransmission sends the highest
+    /// unSACKed segment, 9, without moving HighRxt. Only one per recovery: later ACKs,
+    /// including the partial ACK of segment 0's retransmission (HighACK = 9 ≤ RescueRxt =
+    /// RecoveryPoint = 10), send nothing, and the rescue's ACK ends recovery with no RTO.
+    #[test]
+    fn next_seg_rule_4_rescue_retransmission() {
+        let mut fx = established(TcpConfig {
+            sack: true,
+            ..TcpConfig::default()
+        });
+        fx.c.write(10 * u64::from(MSS));
+        assert_eq!(
+            fx.drain(ms(10)).len(),
+            10,
+            "the whole write in the initial window"
+        );
+        assert!(sack_dup(&mut fx, ms(20), 1, 1).is_empty(), "dupack 1");
+        assert!(sack_dup(&mut fx, ms(20), 1, 2).is_empty(), "dupack 2");
+        assert_eq!(
+            sack_dup(&mut fx, ms(20), 1, 3),
+            [(0, MSS)],
+            "fast retransmit of 0"
+        );
+        assert!(fx.c.recovery.in_recovery);
+        assert_eq!(fx.c.cwnd(), 5 * MSS, "cwnd = ssthresh = FlightSize/2");
+        assert!(sack_dup(&mut fx, ms(20), 1, 4).is_empty(), "pipe 6 > cwnd");
+        assert!(sack_dup(&mut fx, ms(20), 1, 5).is_empty(), "pipe 5 = cwnd");
+        let high_rxt = fx.c.sack_tx.board.high_rxt;
+        assert_eq!(high_rxt, fx.seq(MSS), "HighRxt after segment 0");
+        assert_eq!(
+            sack_dup(&mut fx, ms(20), 1, 6),
+            [(9 * MSS, MSS)],
+            "rule 4: the highest unSACKed segment"
+        );
+        assert_eq!(fx.c.sack_tx.board.high_rxt, high_rxt, "HighRxt not updated");
+        assert_eq!(fx.c.stats().sack_rescues, 1);
+        assert!(
+            sack_dup(&mut fx, ms(21), 1, 7).is_empty(),
+            "one rescue per recovery"
+        );
+        assert!(sack_dup(&mut fx, ms(21), 1, 8).is_empty(), "still one");
+        // Segment 0's retransmission arrives: partial ACK up to 9 (1–8 were SACKed).
+        fx.ack(ms(30), 9 * MSS);
+        assert!(
+            fx.drain_offsets(ms(30)).is_empty(),
+            "HighACK 9 ≤ RescueRxt 10: no rescue"
+        );
+        assert!(fx.c.recovery.in_recovery, "partial ACK");
+        fx.ack(ms(31), 10 * MSS);
+        assert!(!fx.c.recovery.in_recovery, "the rescue's ACK ends recovery");
+        let st = fx.c.stats();
+        assert_eq!((st.timeouts, st.sack_retransmissions), (0, 2), "no RTO");
+    }
+
+    /// RFC 6937 §3 in bytes, in the connection (RFC 6937's example: RecoverFS = 20 segments,
+    /// ssthresh = 10 by Reno's halving, one loss). Twenty segments out, segment 0 lost, each
+    /// ACK SACKs one more. The third duplicate (SACK 1–3) enters recovery: DeliveredData =
+    /// 1448, sndcnt = ⌈1448·10/20⌉ − 0 = 724 > 0 and the fast retransmit goes out. From then
+    /// on, while pipe > ssthresh, sndcnt = ⌈prr_delivered·ssthresh/RecoverFS⌉ − prr_out is
+    /// 0 and 724 bytes on alternate ACKs, and a positive quota sends one segment: one new
+    /// segment per two delivered (k = 5, 7, …, 13). At SACK 1–15 pipe = ssthresh (SSRB: 0),
+    /// then PRR-SSRB refills to ssthresh, one segment per delivered segment (k = 16–19).
+    /// netsim departs from a byte-literal reading only in rounding: a quota of 724 bytes
+    /// sends a whole segment (as Linux, which counts segments and rounds up); RFC 6675's
+    /// "cwnd − pipe ≥ SMSS" would send the same segments one ACK later.
+    #[test]
+    fn prr_rfc_example_in_bytes() {
+        let mut fx = established(TcpConfig {
+            sack: true,
+            prr: true,
+            initial_cwnd: 20,
+            ..TcpConfig::default()
+        });
+        fx.c.write(60 * u64::from(MSS));
+        assert_eq!(fx.drain(ms(10)).len(), 20, "RecoverFS = 20 segments");
+        assert!(sack_dup(&mut fx, ms(20), 1, 1).is_empty());
+        assert!(sack_dup(&mut fx, ms(20), 1, 2).is_empty());
+        assert_eq!(
+            sack_dup(&mut fx, ms(20), 1, 3),
+            [(0, MSS)],
+            "fast retransmit"
+        );
+        let ssthresh = u64::from(10 * MSS);
+        assert_eq!(u64::from(fx.c.ssthresh()), ssthresh);
+        assert_eq!(fx.c.sack_tx.prr.recover_fs, u64::from(20 * MSS));
+        let mut sent = vec![];
+        for k in 4..=19 {
+            let out = sack_dup(&mut fx, ms(20), 1, k);
+            assert!(
+                out.iter().all(|&(off, len)| off >= 20 * MSS && len == MSS),
+                "new data"
+            );
+            sent.push(out.len());
+            let prr = fx.c.sack_tx.prr;
+            assert_eq!(
+                prr.delivered,
+                u64::from((k - 2) * MSS),
+                "DeliveredData sums"
+            );
+            if fx.c.pipe() > ssthresh {
+                // Never more than one segment ahead of the proportional quota.
+                let quota = (prr.delivered * ssthresh).div_ceil(prr.recover_fs);
+                assert!(prr.out <= quota + u64::from(MSS), "k = {k}");
+            }
+        }
+        assert_eq!(
+            sent,
+            [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1, 1, 1],
+            "half the delivery rate while pipe > ssthresh, then SSRB"
+        );
+        assert_eq!(fx.c.pipe(), ssthresh, "pipe settles at ssthresh");
+    }
 }

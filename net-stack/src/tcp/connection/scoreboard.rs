@@ -182,6 +182,21 @@ impl Scoreboard {
         None
     }
 
+    /// The highest range of unSACKed octets in [`una`, `snd_max`) (RFC 6675 §4 `NextSeg`
+    /// rule 4 retransmits the end of it), or `None` when everything above `una` is SACKed.
+    pub fn last_hole(&self, una: SeqNum, snd_max: SeqNum) -> Option<(SeqNum, SeqNum)> {
+        let mut top = snd_max;
+        for &(s, e) in self.sacked.ranges().iter().rev() {
+            if e < top {
+                return Some((if e < una { una } else { e }, top));
+            }
+            if s < top {
+                top = s;
+            }
+        }
+        (una < top).then_some((una, top))
+    }
+
     /// RFC 6675 §4 `NextSeg()` rules 1 and 3 (retransmissions; rule 2, new data, is the
     /// caller's): the first hole octet above HighRxt and below the highest SACKed octet that
     /// `IsLost` (rule 1), else, when `rule3`, the first such octet at all; returns the segment
@@ -309,6 +324,35 @@ mod tests {
         );
         b.high_rxt = seg(6);
         assert_eq!(b.next_rtx(seg(0), MSS, true), None, "nothing below the top");
+    }
+
+    /// The highest unSACKed range, for NextSeg rule 4: the tail above the highest SACKed
+    /// octet, else the highest hole between SACKed ranges, clipped at SND.UNA.
+    #[test]
+    fn last_hole_is_the_highest_unsacked_range() {
+        let b = board(&[2, 3, 4, 6]);
+        assert_eq!(
+            b.last_hole(seg(0), seg(10)),
+            Some((seg(7), seg(10))),
+            "the tail"
+        );
+        let b = board(&[2, 3, 4, 6, 7, 8, 9]);
+        assert_eq!(
+            b.last_hole(seg(0), seg(10)),
+            Some((seg(5), seg(6))),
+            "hole 5"
+        );
+        let b = board(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        assert_eq!(
+            b.last_hole(seg(0), seg(10)),
+            Some((seg(0), seg(1))),
+            "the head"
+        );
+        assert_eq!(
+            b.last_hole(seg(1), seg(10)),
+            None,
+            "all SACKed above SND.UNA"
+        );
     }
 
     /// RFC 2883 §4: a first block below the cumulative ACK, or inside the second block, is a

@@ -2,7 +2,7 @@
 
 use sim_core::SimTime;
 
-use crate::tcp::{CcVariant, Ecn, TcpConfig, TcpConnection, Transmit};
+use crate::tcp::{ALPHA_ONE, CcVariant, Dctcp, Ecn, TcpConfig, TcpConnection, Transmit};
 use crate::wire::{SeqNum, TcpFlags};
 
 const MSS: u32 = 1448;
@@ -258,4 +258,73 @@ fn dctcp_receiver_ce_change() {
     assert_eq!(acks.len(), 1, "the change to 0 flushes segment 3 with ECE");
     assert_eq!(acks[0].repr.ack, seq(4), "up to segment 3");
     assert!(has(&acks[0], TcpFlags::ECE), "old state 1");
+}
+
+/// RFC 8257 §3.3 with duplicate ACKs: α counts the bytes every ACK delivers, a duplicate ACK
+/// included (Linux's `dctcp_update_alpha` over `tcp_sock.delivered`), each byte once. Ten
+/// segments out; segment 1 is lost; 2–4 arrive CE-marked, 5–9 unmarked, so the only ECEs ride
+/// on duplicate ACKs (the DCTCP receiver mirrors the CE state). The ACK of segment 0 opens
+/// the observation window (Window_End = SND.MAX = segment 10); the retransmission of 1 is
+/// acknowledged up to 10, which delivers one new segment (2–9 were delivered by the
+/// duplicates), and the ACK of segment 10 passes Window_End: acked = 1 + 3 + 5 + 1 + 1 = 11
+/// segments, marked 3, α = 15/16 + 3/11 · 1/16 — with and without SACK. Counting SND.UNA's
+/// movement alone, the marked bytes would be 0 (α = 15/16).
+#[test]
+fn dctcp_alpha_counts_duplicate_acks() {
+    for sack in [false, true] {
+        let cfg = TcpConfig {
+            sack,
+            ..ecn_cfg(CcVariant::Dctcp, false)
+        };
+        let (mut a, mut b, _, _) = pair(cfg, cfg);
+        a.write(40 * u64::from(MSS));
+        let first = out(&mut a, ms(10));
+        assert_eq!(first.len(), 10, "initial window");
+        let base = first[0].repr.seq;
+        let mut later = vec![];
+        // Delivers data segment `t` to b (CE if `ce`) and b's answers to a.
+        let mut step =
+            |a: &mut TcpConnection, t: &Transmit, ce: bool, later: &mut Vec<Transmit>| {
+                let ecn = if ce { Ecn::Ce } else { t.ip.ecn };
+                b.handle_segment(ms(15), &t.repr, t.payload_len, ecn);
+                while let Some(ack) = b.poll_transmit(ms(15)) {
+                    let blocks = if ack.repr.options.sack.block_count() > 0 {
+                        b.sent_sack().to_vec()
+                    } else {
+                        vec![]
+                    };
+                    a.handle_segment_sack(ms(20), &ack.repr, 0, ack.ip.ecn, &blocks);
+                    later.extend(out(a, ms(20)));
+                }
+            };
+        step(&mut a, &first[0], false, &mut later);
+        for (i, t) in first.iter().enumerate().skip(2) {
+            step(&mut a, t, (2..=4).contains(&i), &mut later);
+        }
+        let st = *a.stats();
+        assert_eq!(st.ece_received, 3, "ECE on three duplicate ACKs");
+        assert_eq!(st.fast_retransmits, 1, "segment 1 resent");
+        let rtx = later
+            .iter()
+            .find(|t| t.repr.seq == base + MSS)
+            .expect("retransmission");
+        let seg10 = later
+            .iter()
+            .find(|t| t.repr.seq == base + 10 * MSS)
+            .expect("segment 10");
+        let (rtx, seg10) = (rtx.clone(), seg10.clone());
+        let dctcp = |a: &TcpConnection| {
+            let d = a.congestion_control().downcast_ref::<Dctcp>().unwrap();
+            (d.alpha_fixed(), d.updates)
+        };
+        step(&mut a, &rtx, false, &mut later);
+        assert_eq!(
+            dctcp(&a),
+            (ALPHA_ONE, 0),
+            "SND.UNA = Window_End: no update yet"
+        );
+        step(&mut a, &seg10, false, &mut later);
+        let want = ALPHA_ONE - (ALPHA_ONE >> 4) + ((3u64 << 16) / 11) as u32;
+        assert_eq!(dctcp(&a), (want, 1), "F = 3/11 (sack = {sack})");
+    }
 }
