@@ -522,7 +522,7 @@ fn add_timeseries(
         };
         let path = dir.join(format!("{}.csv", f.name));
         match (f.kind, f.receiver) {
-            (FlowKind::TcpBulk | FlowKind::RequestResponse, _) => {
+            (FlowKind::TcpBulk | FlowKind::RequestResponse | FlowKind::Stream, _) => {
                 b.trace_tcp(f.sender, interval, &path).map_err(at)?
             }
             // Pings and DNS clients count their replies at the sender.

@@ -261,6 +261,8 @@ impl Offered {
                 (f64::from(p.query + p.answer) + 2.0 * UDP_OVERHEAD) * 8.0
                     / secs(p.interval).max(1e-12)
             }
+            // In steady state a player fetches media at its bitrate (the buffer stays full).
+            Traffic::Stream(p) => p.bitrate.bps() as f64 * (mss + TCP_OVERHEAD) / mss,
         }
     }
 
@@ -307,6 +309,10 @@ impl Offered {
             Traffic::Dns(p) => (
                 2.0 * active / secs(p.interval).max(1e-12),
                 f64::from(p.query + p.answer) / 2.0 + UDP_OVERHEAD,
+            ),
+            Traffic::Stream(_) => (
+                self.demand(mss) * active / (8.0 * (mss + TCP_OVERHEAD)) * (1.0 + ack_share),
+                mss + TCP_OVERHEAD,
             ),
         }
     }

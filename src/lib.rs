@@ -31,6 +31,7 @@ pub mod routed_mip;
 pub mod run;
 pub mod scenario;
 pub mod sdn;
+pub mod stream;
 pub mod summary;
 pub mod sweep;
 pub mod topology;

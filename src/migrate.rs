@@ -61,14 +61,16 @@ pub struct MigrationHandle {
     pub mobility: Option<vm::Mobility>,
 }
 
-/// The application that measures a VM workload's service: the client of a request-response
-/// or ping workload (what comes back), the VM's receiver of a stream into it; `None` for an
+/// The application that measures a VM workload's service: the client of a request-response,
+/// ping or stream workload (what comes back), the VM's receiver of a stream into it; `None` for an
 /// http-probe, which measures each migration from its own samples (`crate::probe`).
 pub(crate) fn service_app(f: &crate::build::FlowHandle) -> Option<AppId> {
     use net_stack::apps::FlowKind;
     match (f.kind, f.receiver) {
         (FlowKind::HttpProbe, _) => None,
-        (FlowKind::RequestResponse | FlowKind::Ping, _) | (_, None) => Some(f.sender),
+        (FlowKind::RequestResponse | FlowKind::Ping | FlowKind::Stream, _) | (_, None) => {
+            Some(f.sender)
+        }
         (_, Some(rx)) => Some(rx),
     }
 }

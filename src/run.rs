@@ -130,6 +130,7 @@ pub fn run(
     }
     write_migration_series(scenario, net, &built.migrations, out)?;
     crate::probe::write(net, &built.flows, out)?;
+    crate::stream::write(net, &built.flows, out)?;
     if opts.dump_flows {
         dump_flows(net, end, &out.join("dump-flows"))?;
     }

@@ -154,6 +154,18 @@ pub struct FlowSummary {
     /// DNS: 99th percentile of the answered queries' RTTs [s] (nearest rank).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rtt_p99_s: Option<f64>,
+    /// Stream: from the flow's start to the start of playback [s]; null if it never began.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub startup_delay_s: Option<f64>,
+    /// Stream: how many times the playout buffer ran empty during playback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stalls: Option<u64>,
+    /// Stream: total time stalled [s] (a stall still open at the end counted to the end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stall_time_s: Option<f64>,
+    /// Stream: each stall, in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stall_periods: Option<Vec<crate::stream::StallSummary>>,
 }
 
 /// One device's output queue and wire.
@@ -555,6 +567,10 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
         late: None,
         loss_pct: None,
         rtt_p99_s: None,
+        startup_delay_s: None,
+        stalls: None,
+        stall_time_s: None,
+        stall_periods: None,
     };
     match f.kind {
         FlowKind::Ping => {
@@ -584,6 +600,7 @@ fn flow_summary(net: &Network, f: &FlowHandle, end: SimTime) -> FlowSummary {
             s.packets_delivered = c.packets_received;
             s.bytes_delivered = c.bytes_received;
         }
+        FlowKind::Stream => crate::stream::summarise(net, f, &mut s, end),
         FlowKind::Dns => {
             // Answers are what the querying application receives back.
             let Report::Dns(dns) = &report else {

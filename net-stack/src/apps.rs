@@ -8,6 +8,7 @@ mod on_off;
 mod packet_sink;
 mod ping;
 mod request_response;
+mod stream;
 mod traffic;
 pub mod workload;
 
@@ -18,4 +19,5 @@ pub use on_off::{OnOff, OnOffConfig, OnOffParams};
 pub use packet_sink::PacketSink;
 pub use ping::{Ping, PingConfig, PingParams, RttStats};
 pub use request_response::{RequestClient, RequestConfig, RequestParams, ResponseServer};
+pub use stream::{SEGMENT_REQUEST, StreamClient, StreamParams};
 pub use traffic::{End, FlowBytes, FlowKind, MAX_DATAGRAM_PAYLOAD, Traffic, TrafficTable};

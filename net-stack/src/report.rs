@@ -9,17 +9,19 @@
 //! ```text
 //!   Application::report() ──► Report::Bulk(BulkReport) | Ping(PingReport) | Sink(SinkReport)
 //!                              | RequestClient(RequestReport) | Migration(MigrationReport)
-//!                              | Dns(DnsReport)
+//!                              | Dns(DnsReport) | Stream(StreamReport)
 //!                              | Counters(AppReport)            (on-off, servers, coordinators)
 //! ```
 
 mod migration;
 mod service_window;
 mod storage;
+mod stream;
 
 pub use migration::{Algorithm, MigrationReport, RoundRecord, StopReason};
 pub use service_window::{GapWindow, ServiceWindows};
 pub use storage::{Storage, StorageReport};
+pub use stream::{BufferSample, Stall, StreamReport};
 
 use sim_core::SimTime;
 
@@ -48,6 +50,8 @@ pub enum Report {
     Workload(crate::apps::workload::WorkloadReport),
     /// A DNS-like query client ([`crate::apps::DnsClient`]).
     Dns(DnsReport),
+    /// A streaming client ([`crate::apps::StreamClient`]): start-up, stalls, buffer level.
+    Stream(StreamReport),
 }
 
 impl Report {
@@ -66,6 +70,7 @@ impl Report {
                 ..AppReport::default()
             },
             Report::Dns(r) => r.counters.clone(),
+            Report::Stream(r) => r.counters.clone(),
             Report::Migration(r) => AppReport {
                 bytes_sent: r.bytes_written,
                 ..AppReport::default()

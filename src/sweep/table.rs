@@ -58,6 +58,7 @@ fn flow_metrics(kind: FlowKind) -> &'static [&'static str] {
         FlowKind::Ping => &["goodput_bps", "bytes_delivered", "rtt_avg_s"],
         FlowKind::HttpProbe => &["goodput_bps", "bytes_delivered", "timeouts"],
         FlowKind::Dns => &["goodput_bps", "loss_pct", "rtt_avg_s"],
+        FlowKind::Stream => &["startup_delay_s", "stalls", "stall_time_s"],
         _ => &["goodput_bps", "bytes_delivered"],
     }
 }

@@ -27,9 +27,10 @@ use super::http_probe::HttpProbeParams;
 use super::on_off::OnOffParams;
 use super::ping::PingParams;
 use super::request_response::RequestParams;
+use super::stream::{SEGMENT_REQUEST, StreamParams};
 use super::{
     BulkSend, DnsClient, DnsServer, HttpProbe, OnOff, PacketSink, Ping, RequestClient,
-    ResponseServer,
+    ResponseServer, StreamClient,
 };
 use crate::{AppId, BuildError, FieldError, NetworkBuilder, NodeId};
 
@@ -55,11 +56,13 @@ pub enum FlowKind {
     HttpProbe,
     /// DNS-like UDP queries and answers (D-ITG's DNS test).
     Dns,
+    /// A video stream at a bitrate over TCP, played from a playout buffer.
+    Stream,
 }
 
 impl FlowKind {
     /// Every kind, in the order the docs list them.
-    pub const ALL: [FlowKind; 7] = [
+    pub const ALL: [FlowKind; 8] = [
         FlowKind::TcpBulk,
         FlowKind::UdpCbr,
         FlowKind::UdpOnOff,
@@ -67,6 +70,7 @@ impl FlowKind {
         FlowKind::RequestResponse,
         FlowKind::HttpProbe,
         FlowKind::Dns,
+        FlowKind::Stream,
     ];
 
     /// The name used in scenario files.
@@ -79,6 +83,7 @@ impl FlowKind {
             FlowKind::RequestResponse => "request-response",
             FlowKind::HttpProbe => "http-probe",
             FlowKind::Dns => "dns",
+            FlowKind::Stream => "stream",
         }
     }
 
@@ -98,6 +103,7 @@ impl FlowKind {
             FlowKind::RequestResponse => RequestParams::KEYS,
             FlowKind::HttpProbe => HttpProbeParams::KEYS,
             FlowKind::Dns => DnsParams::KEYS,
+            FlowKind::Stream => StreamParams::KEYS,
         }
     }
 
@@ -111,6 +117,7 @@ impl FlowKind {
             FlowKind::RequestResponse => "not a request-response key",
             FlowKind::HttpProbe => "not an http-probe key",
             FlowKind::Dns => "not a dns key",
+            FlowKind::Stream => "not a stream key",
         }
     }
 }
@@ -179,6 +186,16 @@ pub struct TrafficTable {
     pub response: Option<ByteSize>,
     /// `timeout` (http-probe, dns).
     pub timeout: Option<SimTime>,
+    /// `bitrate` (stream).
+    pub bitrate: Option<DataRate>,
+    /// `startup` (stream).
+    pub startup: Option<SimTime>,
+    /// `rebuffer` (stream).
+    pub rebuffer: Option<SimTime>,
+    /// `buffer` (stream).
+    pub buffer: Option<SimTime>,
+    /// `segment` (stream).
+    pub segment: Option<SimTime>,
 }
 
 impl TrafficTable {
@@ -196,6 +213,11 @@ impl TrafficTable {
             ("request", self.request.is_some()),
             ("response", self.response.is_some()),
             ("timeout", self.timeout.is_some()),
+            ("bitrate", self.bitrate.is_some()),
+            ("startup", self.startup.is_some()),
+            ("rebuffer", self.rebuffer.is_some()),
+            ("buffer", self.buffer.is_some()),
+            ("segment", self.segment.is_some()),
         ];
         present.into_iter().filter(|p| p.1).map(|p| p.0).collect()
     }
@@ -218,6 +240,8 @@ pub enum Traffic {
     HttpProbe(HttpProbeParams),
     /// `dns`: [`DnsClient`] and [`DnsServer`].
     Dns(DnsParams),
+    /// `stream`: [`StreamClient`] and a [`ResponseServer`] answering each segment request.
+    Stream(StreamParams),
 }
 
 /// Which end of a flow an install error is about.
@@ -256,6 +280,7 @@ impl Traffic {
                 Traffic::HttpProbe(HttpProbeParams::read(table, what, &mut errors))
             }
             FlowKind::Dns => Traffic::Dns(DnsParams::read(table, what, &mut errors)),
+            FlowKind::Stream => Traffic::Stream(StreamParams::read(table, what, &mut errors)),
         };
         if errors.is_empty() {
             Ok(traffic)
@@ -274,6 +299,7 @@ impl Traffic {
             Traffic::RequestResponse(_) => FlowKind::RequestResponse,
             Traffic::HttpProbe(_) => FlowKind::HttpProbe,
             Traffic::Dns(_) => FlowKind::Dns,
+            Traffic::Stream(_) => FlowKind::Stream,
         }
     }
 
@@ -333,6 +359,14 @@ impl Traffic {
                 let client = HttpProbe::new(p, dst_ip, sink_port);
                 let client = b.add_app(src, flow, Box::new(client), start, stop);
                 let server = ResponseServer::new(p.request, p.response);
+                let server = b.add_app(dst, flow, Box::new(server), SimTime::ZERO, None);
+                b.listen_tcp(server, sink_port).map_err(at_dst)?;
+                (client, Some(server))
+            }
+            Traffic::Stream(p) => {
+                let client = StreamClient::new(p, dst_ip, sink_port);
+                let client = b.add_app(src, flow, Box::new(client), start, stop);
+                let server = ResponseServer::new(SEGMENT_REQUEST, p.segment_bytes());
                 let server = b.add_app(dst, flow, Box::new(server), SimTime::ZERO, None);
                 b.listen_tcp(server, sink_port).map_err(at_dst)?;
                 (client, Some(server))
@@ -487,6 +521,8 @@ mod tests {
             "bytes" => "\"1MB\"",
             "rate" => "\"1Mbps\"",
             "on" | "off" | "interval" | "timeout" => "\"1ms\"",
+            "bitrate" => "\"1Mbps\"",
+            "startup" | "rebuffer" | "buffer" | "segment" => "\"1s\"",
             _ => "100",
         };
         let mut all: Vec<&str> = FlowKind::ALL
