@@ -285,8 +285,9 @@ fn migration_run(s: &serde_json::Value) -> MigrationRun {
 /// writing 5000 pages/s on the Fig. 6 test bed without a background flow
 /// (`examples/qin2017-migration-time.toml`, Xen's stop rules), seeds 1–10.
 ///
-/// What the full-size sweep (docs/reproductions.md, 128 and 256 MiB, both dirty rates, with
-/// and without the flow) shows, and this asserts: without a background flow E-N retransmits
+/// What the full-size sweeps (docs/reproductions.md: 128 and 256 MiB over 10 seeds with and
+/// without the flow, 512 MiB over 10 seeds and 1024 MiB over 5 without it, both dirty rates)
+/// show, and this asserts: without a background flow E-N retransmits
 /// less before the pause than the baseline in every seed (the baseline's next round starts
 /// with the previous round's window into an empty 30-packet buffer and loses more of it).
 /// It does not eliminate the losses (round 0's slow-start overflow is the same in both), and
