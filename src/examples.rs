@@ -63,6 +63,8 @@ examples!(
     "ns3-r2",
     "ns3-r5",
     "ns3-r7",
+    "ns3-r6-dumbbell",
+    "ns3-r6-fat-tree-4",
     "arora2013-testbed",
     "arora2013-asap",
     "arora2013-alap",

@@ -312,7 +312,7 @@ fn dctcp_alpha_counts_duplicate_acks() {
             .iter()
             .find(|t| t.repr.seq == base + 10 * MSS)
             .expect("segment 10");
-        let (rtx, seg10) = (rtx.clone(), seg10.clone());
+        let (rtx, seg10) = (*rtx, *seg10);
         let dctcp = |a: &TcpConnection| {
             let d = a.congestion_control().downcast_ref::<Dctcp>().unwrap();
             (d.alpha_fixed(), d.updates)

@@ -1,0 +1,307 @@
+//! netsim against ns-3's R6 cases (issue 18): the NewReno perf anchors with CUBIC + SACK as
+//! ns-3 runs them (`examples/ns3-r6-dumbbell.toml`, `examples/ns3-r6-fat-tree-4.toml`; the ns-3
+//! runs, README and tolerances are in `../shared/reference/ns3/`). The ns-3 means and the
+//! allowed differences max(relative·|ns-3|, absolute, 3·sd) are copied from its
+//! `results/summary.json` (`metrics.<name>.tolerance.allowed`). R6's per-flow numbers carry no
+//! tolerance (drop-tail phase, per-packet ECMP); the totals do. Where netsim and ns-3 part
+//! beyond the tolerance, docs/ns3-comparison.md ("R6") says which side departs from the RFC;
+//! the assertions here pin those findings. Full runs only: short variants are not allowed
+//! for agreement.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::*;
+
+type Metrics = BTreeMap<String, f64>;
+
+/// R6-dumbbell, whole run (0–10 s): (metric, ns-3, allowed).
+const R6_DUMBBELL: &[(&str, f64, f64)] = &[
+    ("tcp.aggregate_goodput_mbps", 775.8105984, 15.516211968),
+    ("tcp.jain_index", 0.9862595897145906, 0.02),
+    ("tcp.retransmissions", 9335.0, 1867.0),
+    ("tcp.timeouts", 0.0, 1.0),
+    ("tcp.fast_recovery_entries", 6996.0, 1049.4),
+    ("bottleneck.drops", 16662.0, 3332.4),
+    ("bottleneck.queue_mean_packets", 95.3245, 9.53245),
+    ("bottleneck.queue_p99_packets", 100.0, 5.0),
+    ("network.drops_all_queues", 16662.0, 3332.4),
+    ("network.sender_host_drops", 0.0, 10.0),
+];
+
+/// R6-dumbbell, steady state (2–10 s).
+const R6_DUMBBELL_STEADY: &[(&str, f64, f64)] = &[
+    ("tcp.aggregate_goodput_mbps", 776.06284, 15.5212568),
+    ("tcp.jain_index", 0.9967137602287505, 0.02),
+    ("tcp.retransmissions", 7652.0, 1530.4),
+    ("tcp.timeouts", 0.0, 1.0),
+    ("tcp.fast_recovery_entries", 5786.0, 867.9),
+    ("bottleneck.drops", 13699.0, 2739.8),
+    ("bottleneck.queue_mean_packets", 95.479875, 9.5479875),
+    ("bottleneck.queue_p99_packets", 100.0, 5.0),
+];
+
+/// R6-fat-tree-4, whole run (0–5 s), mean of seeds 1–5.
+const R6_FAT_TREE: &[(&str, f64, f64)] = &[
+    ("tcp.aggregate_goodput_mbps", 9692.9328512, 193.858657024),
+    ("tcp.jain_index", 0.9999903611142491, 0.02),
+    ("tcp.retransmissions", 42776.0, 8555.2),
+    ("tcp.timeouts", 0.0, 1.0),
+    ("tcp.fast_recovery_entries", 35100.6, 5265.09),
+    ("network.drops_all_queues", 0.2, 5.0),
+];
+
+fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            head.iter()
+                .zip(l.split(','))
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// The whole-run totals of one run, named as in ns-3's summary.json (TCP flows only; the
+/// dumbbell's queue from its `link:sl-sr` series).
+fn whole(out: &Path, s: &serde_json::Value, duration_s: f64) -> Metrics {
+    let mut m = Metrics::new();
+    let tcp: Vec<_> = s["flows"]
+        .as_array()
+        .expect("flows")
+        .iter()
+        .filter(|f| f["kind"] == "tcp-bulk")
+        .collect();
+    let goodputs: Vec<f64> = tcp.iter().map(|f| num(f, "goodput_bps") / 1e6).collect();
+    for (ours, theirs) in [
+        ("retransmissions", "retransmissions"),
+        ("timeouts", "timeouts"),
+        ("fast_retransmits", "fast_recovery_entries"),
+    ] {
+        let v = tcp.iter().map(|f| u(f, ours) as f64).sum();
+        m.insert(format!("tcp.{theirs}"), v);
+    }
+    let bytes: f64 = tcp.iter().map(|f| u(f, "bytes_delivered") as f64).sum();
+    m.insert(
+        "tcp.aggregate_goodput_mbps".into(),
+        bytes * 8.0 / duration_s / 1e6,
+    );
+    let (sum, sq): (f64, f64) = (goodputs.iter().sum(), goodputs.iter().map(|g| g * g).sum());
+    m.insert(
+        "tcp.jain_index".into(),
+        sum * sum / (goodputs.len() as f64 * sq),
+    );
+    let queues = s["queues"].as_array().expect("queues");
+    let drops = |keep: &dyn Fn(&serde_json::Value) -> bool| {
+        queues
+            .iter()
+            .filter(|q| keep(q))
+            .map(|q| u(q, "dropped_packets") as f64)
+            .sum::<f64>()
+    };
+    m.insert("network.drops_all_queues".into(), drops(&|_| true));
+    let series = out.join("timeseries/link-sl-sr.csv");
+    if series.exists() {
+        m.insert(
+            "bottleneck.drops".into(),
+            drops(&|q| q["node"] == "sl" && q["peer"] == "sr"),
+        );
+        m.insert(
+            "network.sender_host_drops".into(),
+            drops(&|q| q["node"].as_str().unwrap().starts_with('l')),
+        );
+        queue(out, 0.0, duration_s, &mut m);
+    }
+    m
+}
+
+fn f(r: &BTreeMap<String, String>, key: &str) -> f64 {
+    r[key].parse().unwrap()
+}
+
+/// The last row at or before `t`.
+fn at(rows: &[BTreeMap<String, String>], t: f64) -> &BTreeMap<String, String> {
+    rows.iter()
+        .take_while(|r| f(r, "time_s") <= t + 1e-9)
+        .last()
+        .expect("a row before t")
+}
+
+/// Mean and nearest-rank p99 of the sl → sr backlog samples in [t0, t1).
+fn queue(out: &Path, t0: f64, t1: f64, m: &mut Metrics) {
+    let mut q: Vec<f64> = rows(&out.join("timeseries/link-sl-sr.csv"))
+        .iter()
+        .filter(|r| r["from"] == "sl" && (t0..t1).contains(&f(r, "time_s")))
+        .map(|r| f(r, "queue_packets"))
+        .collect();
+    m.insert(
+        "bottleneck.queue_mean_packets".into(),
+        q.iter().sum::<f64>() / q.len() as f64,
+    );
+    q.sort_by(f64::total_cmp);
+    let p99 = q[(q.len() * 99).div_ceil(100) - 1];
+    m.insert("bottleneck.queue_p99_packets".into(), p99);
+}
+
+/// The dumbbell's steady-state totals between `t0` and `t1` from the time series of t0–t7
+/// and of the bottleneck (counters at `t1` minus at `t0`, as ns-3's `after_mark`), and the
+/// timeouts of the run after `t0` — t = 0 to `t0` holds the start-up.
+fn steady(out: &Path, t0: f64, t1: f64) -> Metrics {
+    let mut m = Metrics::new();
+    let mut goodputs = vec![];
+    for i in 0..8 {
+        let all = rows(&out.join(format!("timeseries/t{i}.csv")));
+        let samples: Vec<_> = all
+            .iter()
+            .filter(|r| r["reason"] == "sample")
+            .cloned()
+            .collect();
+        let (a, b) = (at(&samples, t0), at(&samples, t1));
+        let g = (f(b, "acked_bytes") - f(a, "acked_bytes")) * 8.0 / (t1 - t0) / 1e6;
+        goodputs.push(g);
+        for k in ["retransmissions", "timeouts"] {
+            *m.entry(format!("tcp.{k}")).or_default() += f(b, k) - f(a, k);
+        }
+        // Entries into recovery: in_recovery going 0 → 1 (every change is a row).
+        let entries = all
+            .windows(2)
+            .filter(|w| (t0..t1).contains(&f(&w[1], "time_s")))
+            .filter(|w| w[0]["in_recovery"] == "0" && w[1]["in_recovery"] == "1")
+            .count();
+        *m.entry("tcp.fast_recovery_entries".into()).or_default() += entries as f64;
+    }
+    let (sum, sq): (f64, f64) = (goodputs.iter().sum(), goodputs.iter().map(|g| g * g).sum());
+    m.insert("tcp.aggregate_goodput_mbps".into(), sum);
+    m.insert("tcp.jain_index".into(), sum * sum / (8.0 * sq));
+    let link: Vec<_> = rows(&out.join("timeseries/link-sl-sr.csv"))
+        .into_iter()
+        .filter(|r| r["from"] == "sl")
+        .collect();
+    let drops = f(at(&link, t1), "dropped_packets") - f(at(&link, t0), "dropped_packets");
+    m.insert("bottleneck.drops".into(), drops);
+    queue(out, t0, t1, &mut m);
+    m
+}
+
+/// The mean of `runs` for each metric of `want` against (ns-3, allowed): the lines outside.
+fn outside(case: &str, runs: &[Metrics], want: &[(&str, f64, f64)]) -> Vec<String> {
+    let mut bad = vec![];
+    for &(name, ns3, allowed) in want {
+        let got = runs.iter().map(|m| m[name]).sum::<f64>() / runs.len() as f64;
+        let line = format!("{case} {name}: netsim {got:.4} vs ns-3 {ns3:.4} (±{allowed:.4})");
+        eprintln!("{line}");
+        if (got - ns3).abs() > allowed {
+            bad.push(name.to_string());
+        }
+    }
+    bad
+}
+
+/// R6-dumbbell as ns-3 runs it (SACK, RFC 6675 recovery, no RACK-TLP). Goodput and the queue
+/// agree, over the whole run and in the steady state (2–10 s), and so do the steady-state
+/// retransmissions; timeouts, fast-recovery entries, drops and Jain's index do not. netsim's
+/// steady-state timeouts are lost retransmissions, which RFC 6675 leaves to the RTO (`NextSeg`
+/// rule 1 only looks above HighRxt) and which idle a flow for 1 s each here (min RTO 1 s): the
+/// shares spread (Jain), and netsim's flows lose fewer packets and enter recovery less often.
+/// ns-3 has no timeout (see docs/ns3-comparison.md, "R6", for where it repairs them).
+/// Repairing lost retransmissions the RFC way (RACK, RFC 8985) closes the gap:
+/// `ns3_r6_dumbbell_lost_retransmissions_repaired`.
+#[test]
+fn ns3_r6_dumbbell_whole_run_and_steady_state() {
+    let (w, st) = run_example("ns3-r6-dumbbell", &[], |out, s| {
+        (whole(out, s, 10.0), steady(out, 2.0, 10.0))
+    });
+    let bad_whole = outside("R6-dumbbell", std::slice::from_ref(&w), R6_DUMBBELL);
+    let bad_steady = outside(
+        "R6-dumbbell 2–10 s",
+        std::slice::from_ref(&st),
+        R6_DUMBBELL_STEADY,
+    );
+    let departures = [
+        "tcp.jain_index",
+        "tcp.timeouts",
+        "tcp.fast_recovery_entries",
+        "bottleneck.drops",
+        "network.drops_all_queues",
+        "tcp.retransmissions",
+    ];
+    assert!(
+        bad_whole.iter().all(|b| departures.contains(&b.as_str())),
+        "whole run: outside tolerance beyond the documented departures: {bad_whole:?}"
+    );
+    assert!(
+        bad_steady
+            .iter()
+            .all(|b| departures[..4].contains(&b.as_str())),
+        "steady state: outside tolerance beyond the documented departures: {bad_steady:?}"
+    );
+    assert!(
+        st["tcp.timeouts"] >= 4.0,
+        "steady-state RTOs: lost retransmissions"
+    );
+    assert!(
+        st["tcp.fast_recovery_entries"] < 5786.0 && st["bottleneck.drops"] < 13699.0,
+        "fewer losses than ns-3, not more"
+    );
+}
+
+/// R6-dumbbell with `rack_tlp = true`: RACK repairs a lost retransmission by time, without an
+/// RTO, and every steady-state (2–10 s) and whole-run total is within ns-3's tolerance but the
+/// whole run's timeouts, which all fall in the start-up (t < 1.1 s: flows whose handshake or
+/// first window is lost in the first milliseconds' overflow wait for the 1 s RTO).
+#[test]
+fn ns3_r6_dumbbell_lost_retransmissions_repaired() {
+    let (w, st, late) = run_example(
+        "ns3-r6-dumbbell",
+        &["--set", "tcp.rack_tlp=true"],
+        |out, s| {
+            (
+                whole(out, s, 10.0),
+                steady(out, 2.0, 10.0),
+                steady(out, 1.1, 10.0),
+            )
+        },
+    );
+    let bad = outside("R6-dumbbell with RACK 2–10 s", &[st], R6_DUMBBELL_STEADY);
+    assert!(bad.is_empty(), "outside tolerance: {bad:?}");
+    let bad = outside("R6-dumbbell with RACK", &[w], R6_DUMBBELL);
+    assert!(
+        bad.iter().all(|b| b == "tcp.timeouts"),
+        "outside tolerance: {bad:?}"
+    );
+    assert!(
+        late["tcp.timeouts"] <= 1.0,
+        "after the start-up: {}",
+        late["tcp.timeouts"]
+    );
+}
+
+/// R6-fat-tree-4, the mean of seeds 1–5 (netsim's per-packet ECMP draws are its own; only
+/// means compare): timeouts, drops, fast-recovery entries and fairness agree; goodput is about
+/// 3 % and retransmissions about 38 % above ns-3's, both outside the tolerance. The cause is not
+/// located (docs/ns3-comparison.md, "R6"); the direction is pinned here.
+#[test]
+fn ns3_r6_fat_tree_4_mean_of_five_seeds() {
+    let seeds: Vec<u32> = (1..=5).collect();
+    let runs = par_map_bounded(&seeds, |&seed| {
+        let sets = ["--set".to_string(), format!("seed={seed}")];
+        let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+        run_example("ns3-r6-fat-tree-4", &sets, |out, s| whole(out, s, 5.0))
+    });
+    let bad = outside("R6-fat-tree-4", &runs, R6_FAT_TREE);
+    assert_eq!(
+        bad,
+        ["tcp.aggregate_goodput_mbps", "tcp.retransmissions"],
+        "the documented differences, and only them"
+    );
+    let mean = |k: &str| runs.iter().map(|m| m[k]).sum::<f64>() / runs.len() as f64;
+    assert!(
+        mean("tcp.aggregate_goodput_mbps") > 9692.9 && mean("tcp.retransmissions") > 42776.0,
+        "netsim above ns-3 on both"
+    );
+}
