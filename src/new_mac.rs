@@ -12,7 +12,7 @@ use net_stack::NetworkBuilder;
 use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
 
 /// Gives the ARP caches the scenario's `[arp]` settings. `[arp]` applies only where hosts
-/// speak ARP (`speaks_arp`: an OpenFlow network or a routed one); elsewhere every hop's MAC
+/// speak ARP (`speaks_arp`: a network under a controller app or a routed one); elsewhere every hop's MAC
 /// is known and the table would change nothing, so it is refused at its header.
 pub fn arp(
     scenario: &Scenario,
@@ -29,7 +29,7 @@ pub fn arp(
             "[arp] applies where hosts resolve addresses by ARP, and this network has none: \
              under static routing every hop's MAC address is known",
             Some(
-                "use an OpenFlow controller ([controller] app = \"learning\", …) or a routed \
+                "set a controller app ([controller] app = \"learning\" or another) or use a routed \
                  `two-dc` topology, or remove [arp]"
                     .into(),
             ),
