@@ -561,7 +561,8 @@ mod tests {
                 "ping",
                 "request-response",
                 "http-probe",
-                "dns"
+                "dns",
+                "stream"
             ],
             "FlowKind"
         );
