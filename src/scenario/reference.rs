@@ -562,7 +562,8 @@ mod tests {
                 "ping",
                 "request-response",
                 "http-probe",
-                "dns"
+                "dns",
+                "stream"
             ],
             "FlowKind"
         );

@@ -95,8 +95,13 @@ impl StreamParams {
         // The buffer fills by whole segments, so a threshold above the whole segments that
         // fit in it would never be reached.
         let whole = SimTime::from_ps(p.buffer.as_ps() / p.segment.as_ps() * p.segment.as_ps());
-        for (key, v) in [("startup", p.startup), ("rebuffer", p.rebuffer)] {
-            if v > whole {
+        // An unwritten `rebuffer` is `startup`, whose own check speaks for it.
+        let written = [("startup", true), ("rebuffer", t.rebuffer.is_some())];
+        for ((key, v), (_, shown)) in [("startup", p.startup), ("rebuffer", p.rebuffer)]
+            .into_iter()
+            .zip(written)
+        {
+            if shown && v > whole {
                 let mut e = within_buffer(key, v, p.buffer, what);
                 if v <= p.buffer {
                     e.message = format!(
@@ -428,6 +433,7 @@ mod tests {
             ["startup"]
         );
         let e = read("bitrate = \"1Mbps\"\nstartup = \"12s\"").expect_err("too big");
+        assert_eq!(e.len(), 1, "an unwritten rebuffer follows startup silently");
         assert_eq!(e[0].field, "startup");
         assert_eq!(
             e[0].message,
