@@ -213,12 +213,13 @@ impl Plan<'_> {
             .collect()
     }
 
-    /// [`Plan::rewrite`] for one action list.
+    /// [`Plan::rewrite`] for one action list (the tests' shorthand).
+    #[cfg(test)]
     pub fn rewrite_actions(&self, actions: &[Action], dpid: u64, v: u64) -> Vec<Action> {
         self.rewrite_actions_from(actions, dpid, v, None)
     }
 
-    /// [`Plan::rewrite_actions`] for a packet that entered virtual switch `v` by virtual
+    /// [`Plan::rewrite`] for one action list, for a packet that entered virtual switch `v` by virtual
     /// port `ingress` (when it came through the tunnel on behalf of a position: a flood must
     /// not send it back there). A FLOOD or ALL output at a switch with a tunnel link (the
     /// last port, as the twin builders number them) becomes one output per port of the
