@@ -174,12 +174,21 @@ pub fn known_runaway(s: &Scenario) -> Option<&'static str> {
     if nodes(&s.topology.shape) > MAX_NODES {
         return Some("topology size (building its routes takes seconds)");
     }
-    if let TopologyShape::File { path } = &s.topology.shape
+    if let Some(path) = file_of(&s.topology.shape)
         && !small_regular_file(path.get_ref())
     {
         return Some("topology file that is special or large (issue 14: read without limit)");
     }
     None
+}
+
+/// The topology file of a `file` shape, or of a `twin` of one.
+fn file_of(shape: &TopologyShape) -> Option<&toml::Spanned<std::path::PathBuf>> {
+    match shape {
+        TopologyShape::File { path } => Some(path),
+        TopologyShape::Twin { of, .. } => file_of(&of.shape),
+        _ => None,
+    }
 }
 
 /// An upper estimate of the nodes the topology's parameters ask for.
@@ -220,6 +229,8 @@ fn nodes(shape: &TopologyShape) -> u64 {
             };
             2 * per_dc + 3 + n(clients)
         }
+        // Both copies and the tunnel switch.
+        TopologyShape::Twin { of, .. } => nodes(&of.shape).saturating_mul(2) + 1,
         TopologyShape::Qin2017 | TopologyShape::Arora2013 | TopologyShape::File { .. } => 0,
     }
 }

@@ -8,8 +8,8 @@ use super::twin::{Tag, TwinMap};
 use super::{Algorithm, Phase};
 use crate::switch::matching::{CompiledMatch, normalize};
 use crate::wire::{
-    Action, FlowMod, FlowModCommand, Instruction, Masked, Match, OFPP_ANY, OFPP_CONTROLLER,
-    OFPTT_ALL, OFPVID_NONE, OFPVID_PRESENT, Oxm,
+    Action, FlowMod, FlowModCommand, Instruction, Masked, Match, OFPP_ALL, OFPP_ANY,
+    OFPP_CONTROLLER, OFPP_FLOOD, OFPTT_ALL, OFPVID_NONE, OFPVID_PRESENT, Oxm,
 };
 
 /// What a copy of an app rule is for.
@@ -174,12 +174,12 @@ impl Plan<'_> {
                     && m.vlan_vid.is_none()
                     && m.in_port.is_none_or(|ip| ip == p.old.1)
             })
-            .filter_map(move |(i, _)| {
+            .filter_map(move |(i, p)| {
                 let port = tunnel?;
                 let mut tm = m.clone();
                 tm.in_port = Some(port);
                 tm.vlan_vid = Some(Masked::exact(OFPVID_PRESENT | Tag::EnterOld(i).vid()));
-                let mut t = self.rewrite(&ins, v, v);
+                let mut t = self.rewrite_from(&ins, v, v, Some(p.old.1));
                 pop_first(&mut t);
                 Some((v, CopyKind::Twin(i), tm, t))
             })
@@ -191,44 +191,101 @@ impl Plan<'_> {
     /// follow); an output to the tunnel port itself, which the app sees as a port with
     /// nothing behind it, is dropped.
     pub fn rewrite(&self, ins: &[Instruction], dpid: u64, v: u64) -> Vec<Instruction> {
+        self.rewrite_from(ins, dpid, v, None)
+    }
+
+    /// [`Plan::rewrite`] for packets that entered by virtual port `ingress` (see
+    /// [`Plan::rewrite_actions_from`]).
+    pub fn rewrite_from(
+        &self,
+        ins: &[Instruction],
+        dpid: u64,
+        v: u64,
+        ingress: Option<u32>,
+    ) -> Vec<Instruction> {
         ins.iter()
             .map(|i| match i {
                 Instruction::ApplyActions(a) => {
-                    Instruction::ApplyActions(self.rewrite_actions(a, dpid, v))
+                    Instruction::ApplyActions(self.rewrite_actions_from(a, dpid, v, ingress))
                 }
                 other => other.clone(),
             })
             .collect()
     }
 
-    /// [`Plan::rewrite`] for one action list.
+    /// [`Plan::rewrite`] for one action list (the tests' shorthand).
+    #[cfg(test)]
     pub fn rewrite_actions(&self, actions: &[Action], dpid: u64, v: u64) -> Vec<Action> {
-        let on_new = dpid != v;
+        self.rewrite_actions_from(actions, dpid, v, None)
+    }
+
+    /// [`Plan::rewrite`] for one action list, for a packet that entered virtual switch `v` by virtual
+    /// port `ingress` (when it came through the tunnel on behalf of a position: a flood must
+    /// not send it back there). A FLOOD or ALL output at a switch with a tunnel link (the
+    /// last port, as the twin builders number them) becomes one output per port of the
+    /// virtual switch, the tunnel port left out, each rewritten as an explicit output: so
+    /// a flood reaches the hosts of both networks' positions (those on the other side
+    /// through the tunnel, tagged for delivery only, so no copy loops back), and the
+    /// switch still skips the port the packet came in on (§7.2.5).
+    pub fn rewrite_actions_from(
+        &self,
+        actions: &[Action],
+        dpid: u64,
+        v: u64,
+        ingress: Option<u32>,
+    ) -> Vec<Action> {
         let tunnel = self.twin.tunnel_port(dpid).map(|t| t.port);
         let mut out = Vec::with_capacity(actions.len());
         for a in actions {
-            let Action::Output { port, .. } = a else {
-                out.push(a.clone());
-                continue;
-            };
-            if Some(*port) == tunnel {
-                continue;
-            }
-            match (self.twin.position_at(v, *port), tunnel) {
-                (Some(i), Some(t)) if self.moved[i] != on_new => {
-                    let tag = if self.moved[i] {
-                        Tag::DeliverNew(i)
-                    } else {
-                        Tag::DeliverOld(i)
+            match a {
+                Action::Output { port, max_len } if *port == OFPP_FLOOD || *port == OFPP_ALL => {
+                    let Some(t) = tunnel else {
+                        out.push(a.clone());
+                        continue;
                     };
-                    out.extend(push_tag(tag));
-                    out.push(Action::output(t));
-                    out.push(Action::PopVlan);
+                    for p in (1..t).filter(|&p| Some(p) != ingress) {
+                        self.output(&mut out, p, *max_len, dpid, v, t);
+                    }
                 }
+                Action::Output { port, max_len } => match tunnel {
+                    Some(t) => self.output(&mut out, *port, *max_len, dpid, v, t),
+                    None => out.push(a.clone()),
+                },
                 _ => out.push(a.clone()),
             }
         }
         out
+    }
+
+    /// An output to `port` of switch `dpid` (virtual switch `v`, tunnel port `tunnel`):
+    /// nothing for the tunnel port itself, a tunnel jump for a position whose host is on
+    /// the other side, else the output as it is.
+    fn output(
+        &self,
+        out: &mut Vec<Action>,
+        port: u32,
+        max_len: u16,
+        dpid: u64,
+        v: u64,
+        tunnel: u32,
+    ) {
+        if port == tunnel {
+            return;
+        }
+        let on_new = dpid != v;
+        match self.twin.position_at(v, port) {
+            Some(i) if self.moved[i] != on_new => {
+                let tag = if self.moved[i] {
+                    Tag::DeliverNew(i)
+                } else {
+                    Tag::DeliverOld(i)
+                };
+                out.extend(push_tag(tag));
+                out.push(Action::output(tunnel));
+                out.push(Action::PopVlan);
+            }
+            _ => out.push(Action::Output { port, max_len }),
+        }
     }
 }
 
@@ -413,5 +470,65 @@ mod tests {
             ..Match::default()
         });
         assert!(!r.selected_by(&narrow), "rule is wider than the delete");
+    }
+
+    /// Shim limit lifted (issue 16): a FLOOD or ALL output on a virtual switch reaches the
+    /// hosts of both copies without loops. At a switch with a tunnel link it becomes an
+    /// output per virtual port (the tunnel port never), a position whose host is on the
+    /// other side reached through the tunnel with a delivery tag; a packet that entered
+    /// through the tunnel for a position is not flooded back to it; a switch without a
+    /// tunnel link floods as the app wrote it.
+    #[test]
+    fn flood_reaches_both_copies_without_loops() {
+        let t = twin();
+        let jump = |tag: Tag| {
+            let mut v = push_tag(tag).to_vec();
+            v.extend([Action::output(4), Action::PopVlan]);
+            v
+        };
+        for port in [OFPP_FLOOD, OFPP_ALL] {
+            let flood = [Action::output(port)];
+            let moved = [true];
+            let plan = Plan {
+                twin: &t,
+                algorithm: Algorithm::Alap,
+                phase: Phase::Prepared,
+                moved: &moved,
+            };
+            let mut want = jump(Tag::DeliverNew(0));
+            want.extend([Action::output(2), Action::output(3)]);
+            assert_eq!(
+                plan.rewrite_actions(&flood, 1, 1),
+                want,
+                "old copy, host moved"
+            );
+            assert_eq!(
+                plan.rewrite_actions(&flood, 5, 1),
+                [Action::output(1), Action::output(2), Action::output(3)],
+                "new copy: the moved host is local"
+            );
+            assert_eq!(
+                plan.rewrite_actions_from(&flood, 1, 1, Some(1)),
+                [Action::output(2), Action::output(3)],
+                "not back into the tunnel it came from"
+            );
+            let moved = [false];
+            let plan = Plan {
+                moved: &moved,
+                ..plan
+            };
+            let mut want = jump(Tag::DeliverOld(0));
+            want.extend([Action::output(2), Action::output(3)]);
+            assert_eq!(
+                plan.rewrite_actions(&flood, 5, 1),
+                want,
+                "new copy, host still old"
+            );
+            assert_eq!(
+                plan.rewrite_actions(&flood, 2, 2),
+                flood,
+                "no tunnel link: the switch floods its own ports"
+            );
+        }
     }
 }

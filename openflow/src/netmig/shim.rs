@@ -84,6 +84,8 @@ struct Origin {
     buffer: u32,
     in_port: u32,
     tagged: bool,
+    /// The port the apps were told it came in on (a position's port when tagged).
+    virtual_in: u32,
 }
 
 /// The migration shim; see the [module docs](super).
@@ -532,6 +534,7 @@ impl MigrationShim {
             buffer,
             in_port: 0,
             tagged: false,
+            virtual_in: 0,
         };
         let origin = if buffer != OFP_NO_BUFFER {
             self.buffers.remove(&buffer).unwrap_or(fallback)
@@ -552,7 +555,9 @@ impl MigrationShim {
         let mut actions = if table_only {
             actions
         } else {
-            self.plan().rewrite_actions(&actions, origin.dpid, vdpid)
+            let ingress = origin.tagged.then_some(origin.virtual_in);
+            self.plan()
+                .rewrite_actions_from(&actions, origin.dpid, vdpid, ingress)
         };
         if origin.tagged && buffer != OFP_NO_BUFFER && !table_only {
             actions.insert(0, Action::PopVlan);

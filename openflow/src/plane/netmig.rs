@@ -157,7 +157,7 @@ mod tests {
     /// slots of other messages do not count; the loss is the drops in the window.
     #[test]
     fn finalize_probe_waits_for_every_message() {
-        let t = SimTime::from_millis;
+        let t = SimTime::from_ms;
         let mut p = FinalizeProbe::new(7, vec![3, 5], t(10), t(1));
         assert_eq!(p.applied(9, t(11)), None, "not finalize's");
         assert_eq!(p.applied(5, t(12)), None, "one left");

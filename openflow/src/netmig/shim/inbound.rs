@@ -73,6 +73,7 @@ impl MigrationShim {
             buffer: pi.buffer_id,
             in_port,
             tagged,
+            virtual_in: pi.match_.in_port.unwrap_or(in_port),
         };
         if pi.buffer_id != OFP_NO_BUFFER {
             if on_new {
