@@ -217,7 +217,7 @@ impl Schema {
             (Schema::Root, "migration") => Child::Array(Schema::Migration),
             (Schema::Root, "event") => Child::Array(Schema::Event),
             (Schema::Root, "workload") => Child::Array(Schema::Generator),
-            (Schema::Topology, "link" | "bottleneck" | "tunnel") => Child::Table(Schema::Link),
+            (Schema::Topology, "link" | "bottleneck") => Child::Table(Schema::Link),
             (Schema::Topology, "of") => Child::Table(Schema::Topology),
             (Schema::Controller, "extra") => Child::Array(Schema::ControllerExtra),
             (Schema::Controller, "shared_cpu") => Child::Table(Schema::SharedCpu),
