@@ -327,7 +327,7 @@ fn wrong_types_are_described_in_words() {
         &["topology.kind=5"],
         &[
             "wrong type for `kind` in [topology]: expected `fat-tree`, `dumbbell`, `leaf-spine`, \
-             `linear`, `star`, `qin2017`, `arora2013`, `file` or `two-dc`, found integer `5`",
+             `linear`, `star`, `qin2017`, `arora2013`, `file`, `two-dc` or `twin`, found integer `5`",
         ],
     );
     refuses(
