@@ -357,7 +357,7 @@ fn wrong_types_are_described_in_words() {
         &["flow.0.kind={ a = 1 }"],
         &[
             "wrong type for `kind` in [[flow]] index 0: expected `tcp-bulk`, `udp-cbr`, \
-           `udp-onoff`, `ping`, `request-response`, `http-probe` or `dns`, found a table",
+           `udp-onoff`, `ping`, `request-response`, `http-probe`, `dns` or `stream`, found a table",
         ],
     );
     // A date is a date, not a table with a private key.

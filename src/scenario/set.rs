@@ -147,6 +147,9 @@ pub(crate) fn parse(arg: &str) -> Result<Override, ScenarioError> {
 pub(crate) enum Schema {
     Root,
     Topology,
+    /// `topology.of`, a twin's inner `[topology]`: the same keys, but its own `of` is a value
+    /// (a twin of a twin is refused by the loader), so the schema is finite.
+    InnerTopology,
     Link,
     Controller,
     ControllerExtra,
@@ -181,7 +184,7 @@ impl Schema {
     pub(crate) fn keys(self) -> &'static [&'static str] {
         match self {
             Schema::Root => fields_of::<raw::ScenarioTable>(),
-            Schema::Topology => fields_of::<raw::TopologyTable>(),
+            Schema::Topology | Schema::InnerTopology => fields_of::<raw::TopologyTable>(),
             Schema::Link => fields_of::<net_stack::LinkConfig>(),
             Schema::Controller => fields_of::<openflow::config::ControllerConfig>(),
             Schema::ControllerExtra => fields_of::<openflow::config::ExtraControllerTable>(),
@@ -217,8 +220,10 @@ impl Schema {
             (Schema::Root, "migration") => Child::Array(Schema::Migration),
             (Schema::Root, "event") => Child::Array(Schema::Event),
             (Schema::Root, "workload") => Child::Array(Schema::Generator),
-            (Schema::Topology, "link" | "bottleneck") => Child::Table(Schema::Link),
-            (Schema::Topology, "of") => Child::Table(Schema::Topology),
+            (Schema::Topology | Schema::InnerTopology, "link" | "bottleneck") => {
+                Child::Table(Schema::Link)
+            }
+            (Schema::Topology, "of") => Child::Table(Schema::InnerTopology),
             (Schema::Controller, "extra") => Child::Array(Schema::ControllerExtra),
             (Schema::Controller, "shared_cpu") => Child::Table(Schema::SharedCpu),
             (Schema::Vm, "workload") => Child::Table(Schema::Workload),
@@ -237,7 +242,7 @@ impl Schema {
             for key in schema.keys() {
                 // `topology.of` is a `[topology]` again: listed once, as `topology`.
                 if let Child::Table(t) | Child::Array(t) = schema.child(key)
-                    && t != schema
+                    && t != Schema::InnerTopology
                 {
                     let sub = if path.is_empty() {
                         key.to_string()
