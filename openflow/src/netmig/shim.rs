@@ -2,7 +2,7 @@
 //! networks programmed; see the [module docs](super).
 
 use std::any::Any;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
@@ -111,6 +111,13 @@ pub struct MigrationShim {
     /// Per position, the (old host, new host) addresses whose VM migration stream the
     /// tunnels carry while prepared ([`MigrationShim::with_migration_streams`]).
     streams: Vec<Option<(Ipv4Addr, Ipv4Addr)>>,
+    /// Per virtual switch, the apps' BARRIER_REQUESTs sent to both copies, oldest first (a
+    /// switch answers barriers in order; the runtime numbers each copy's request itself, so
+    /// order, not xid, pairs the replies). The app gets one BARRIER_REPLY, after both.
+    barriers: BTreeMap<u64, VecDeque<PendingBarrier>>,
+    /// Per virtual switch, the apps' BARRIER_REQUESTs sent to the old switch alone (before
+    /// PREPARE_MIGRATION) and not yet answered.
+    old_barriers: BTreeMap<u64, u32>,
 }
 
 /// Bytes of one VLAN tag.
@@ -142,6 +149,8 @@ impl MigrationShim {
             gather: Gather::default(),
             tagged_misses: BTreeMap::new(),
             streams: Vec::new(),
+            barriers: BTreeMap::new(),
+            old_barriers: BTreeMap::new(),
             stats: NetMigStats {
                 moved_at: vec![None; n],
                 ..NetMigStats::default()
@@ -613,6 +622,66 @@ impl MigrationShim {
     }
 }
 
+impl MigrationShim {
+    /// A BARRIER_REPLY from either copy of virtual switch `vdpid`: an app's barrier sent to
+    /// both copies is answered once, when the second reply arrives; a reply to a barrier sent
+    /// to the old switch alone passes through; the new switches' others are the shim's.
+    fn barrier_reply(
+        &mut self,
+        ctx: &mut ShimContext<'_>,
+        vdpid: u64,
+        on_new: bool,
+        cm: ControlMessage,
+    ) {
+        if !on_new && let Some(n) = self.old_barriers.get_mut(&vdpid) {
+            *n -= 1;
+            if *n == 0 {
+                self.old_barriers.remove(&vdpid);
+            }
+            return ctx.to_app(vdpid, cm);
+        }
+        let Some(queue) = self.barriers.get_mut(&vdpid) else {
+            if !on_new {
+                ctx.to_app(vdpid, cm);
+            }
+            return;
+        };
+        let waiting = queue.iter_mut().find(|p| {
+            if on_new {
+                !p.new_done
+            } else {
+                p.old_reply.is_none()
+            }
+        });
+        match waiting {
+            Some(p) if on_new => p.new_done = true,
+            Some(p) => p.old_reply = Some(cm),
+            None if on_new => return,
+            None => return ctx.to_app(vdpid, cm),
+        }
+        while queue
+            .front()
+            .is_some_and(|p| p.new_done && p.old_reply.is_some())
+        {
+            let p = queue.pop_front().expect("front");
+            ctx.to_app(vdpid, p.old_reply.expect("answered"));
+        }
+        if queue.is_empty() {
+            self.barriers.remove(&vdpid);
+        }
+    }
+}
+
+/// An app's BARRIER_REQUEST sent to both copies of a virtual switch.
+#[derive(Debug, Default)]
+struct PendingBarrier {
+    /// The old switch's reply (its xid is the one the app's request left with), kept until
+    /// the new switch has answered too.
+    old_reply: Option<ControlMessage>,
+    /// Whether the new switch has answered.
+    new_done: bool,
+}
+
 /// The FLOW_MOD that installs a copy of `rule` with match `m` and instructions `ins`: the
 /// app's cookie, table, priority, idle timeout and flags (always asking for FLOW_REMOVED, so
 /// the shim learns when a copy goes), no buffer, hard timeout `hard`.
@@ -651,8 +720,9 @@ impl Shim for MigrationShim {
                 let r = r.clone();
                 self.multipart_reply(ctx, dpid, vdpid, cm, &r);
             }
+            MessageBody::BarrierReply => self.barrier_reply(ctx, vdpid, on_new, cm),
             // The new switches' handshake is the shim's; the apps met their counterparts.
-            MessageBody::FeaturesReply(_) | MessageBody::BarrierReply if on_new => {}
+            MessageBody::FeaturesReply(_) if on_new => {}
             _ => ctx.to_app(vdpid, cm),
         }
     }
@@ -674,6 +744,21 @@ impl Shim for MigrationShim {
             MessageBody::MultipartRequest(req) => {
                 let req = req.clone();
                 self.app_multipart(ctx, dpid, cm, &req);
+            }
+            // Once the new network is in use, a barrier covers both copies (§2.2: the app sees
+            // one switch): the request goes to each, the reply waits for both.
+            MessageBody::BarrierRequest if self.phase != Phase::Idle => {
+                let new = self.twin.new_of(dpid).expect("virtual");
+                self.barriers
+                    .entry(dpid)
+                    .or_default()
+                    .push_back(PendingBarrier::default());
+                ctx.to_switch(dpid, cm.clone());
+                ctx.to_switch(new, cm);
+            }
+            MessageBody::BarrierRequest => {
+                *self.old_barriers.entry(dpid).or_default() += 1;
+                ctx.to_switch(dpid, cm);
             }
             _ => ctx.to_switch(dpid, cm),
         }

@@ -6,7 +6,9 @@ use sim_core::SimTime;
 use super::bench::Bench;
 use super::{Algorithm, Phase, TUNNEL_COOKIE, Tag};
 use crate::controller::{AppConfig, AppKind};
-use crate::wire::{FlowStatsRequest, Instruction, Match, OFPG_ANY, OFPP_ANY, OFPTT_ALL};
+use crate::wire::{
+    FlowStatsRequest, Instruction, Match, MessageBody, OFPG_ANY, OFPP_ANY, OFPTT_ALL,
+};
 
 const A: usize = 0;
 const B: usize = 1;
@@ -403,4 +405,71 @@ fn phase_before_previous_is_refused() {
         E::NotPrepared("MIGRATE_SWITCHES").to_string(),
         "MIGRATE_SWITCHES before PREPARE_MIGRATION"
     );
+}
+
+/// Transparency (§2.2): once the new network is in use, an app's BARRIER_REQUEST to a virtual
+/// switch reaches both copies, and the app gets one BARRIER_REPLY, only after both copies
+/// answered; before PREPARE_MIGRATION it reaches the old switch alone, as without the shim.
+#[test]
+fn barrier_reaches_both_copies_and_is_answered_once() {
+    let replies = |b: &Bench| {
+        b.log
+            .borrow()
+            .iter()
+            .filter(|l| l.contains("message 1 BarrierReply"))
+            .count()
+    };
+    for alg in [Algorithm::Asap, Algorithm::Alap] {
+        let mut b = Bench::twin(AppKind::ShortestPath, AppConfig::default(), alg);
+        b.advance(secs(1));
+        let new = b.shim().twin().new_of(1).expect("switch 1 is virtual");
+        for (prepared, reversed) in [(false, false), (true, false), (true, true)] {
+            if prepared && !reversed {
+                b.command(|s, ctx| s.prepare(ctx).expect("in order"));
+                b.pump();
+            }
+            let before = replies(&b);
+            let now = b.now;
+            b.ctl
+                .handle_command(now, |_, ctx| ctx.send(1, MessageBody::BarrierRequest));
+            let mut to = Vec::new();
+            while let Some((dpid, m)) = b.ctl.poll_message() {
+                if matches!(m.msg.body, MessageBody::BarrierRequest) {
+                    to.push(dpid);
+                }
+                b.switches
+                    .get_mut(&dpid)
+                    .expect("known")
+                    .handle_message(now, m);
+            }
+            to.sort_unstable();
+            let want = if prepared { vec![1, new] } else { vec![1] };
+            assert_eq!(
+                to, want,
+                "{alg:?} prepared {prepared}: the barrier's switches"
+            );
+            // The copies answer one at a time, in either order.
+            let mut order = want.clone();
+            if reversed {
+                order.reverse();
+            }
+            for (i, &dpid) in order.iter().enumerate() {
+                while let Some(m) = b.switches.get_mut(&dpid).expect("known").poll_message() {
+                    b.ctl.handle_message(now, dpid, m);
+                }
+                let last = i + 1 == want.len();
+                assert_eq!(
+                    replies(&b) - before,
+                    usize::from(last),
+                    "{alg:?} prepared {prepared}: replies after switch {dpid}'s"
+                );
+            }
+            b.pump();
+            assert_eq!(
+                replies(&b) - before,
+                1,
+                "{alg:?} prepared {prepared}: one reply"
+            );
+        }
+    }
 }
