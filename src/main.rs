@@ -31,7 +31,7 @@ struct Cli {
 enum Command {
     /// Run a scenario (the bundled default if none is given) and write its results.
     Run {
-        /// Scenario file (TOML). Omit to run the bundled default.
+        /// Scenario file (TOML) or a bundled example's name. Omit to run the bundled default.
         scenario: Option<PathBuf>,
         /// Results directory [default: results/<scenario name>].
         #[arg(long)]
@@ -50,7 +50,7 @@ enum Command {
     /// refuses what exceeds the limits unless --force is given, and checks that the results
     /// directory could be written, without writing anything.
     Check {
-        /// Scenario file (TOML).
+        /// Scenario file (TOML) or a bundled example's name.
         scenario: PathBuf,
         /// The results directory `netsim run` would use [default: results/<scenario name>].
         #[arg(long)]
@@ -338,7 +338,8 @@ fn main() -> ExitCode {
                 .max()
                 .unwrap_or(0);
             for e in netsim::examples::EXAMPLES {
-                text += &format!("{:<width$}  {}\n", e.name, e.description());
+                text += &format!("{:<width$}  ", e.name);
+                text += &wrap(&e.description(), width + 2, 100);
             }
             text +=
                 "\nrun one with: netsim run <name>  (or examples/<name>.toml in the repository)\n";
@@ -464,4 +465,25 @@ fn dir_name(name: &str) -> String {
         "" => "netsim".to_string(),
         _ => safe,
     }
+}
+
+/// `words` as lines of at most `columns` characters (a longer word stands alone), every line
+/// after the first indented by `indent` spaces; the first line continues the current one.
+fn wrap(words: &str, indent: usize, columns: usize) -> String {
+    let mut out = String::new();
+    let mut used = indent;
+    for (i, word) in words.split(' ').enumerate() {
+        let len = word.chars().count();
+        if i > 0 && used + 1 + len > columns {
+            out += "\n";
+            out += &" ".repeat(indent);
+            used = indent;
+        } else if i > 0 {
+            out.push(' ');
+            used += 1;
+        }
+        out += word;
+        used += len;
+    }
+    out + "\n"
 }

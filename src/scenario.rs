@@ -79,6 +79,7 @@ pub fn load(path: &Path, sets: &[String]) -> Result<(Scenario, ScenarioSource), 
         path: path.to_path_buf(),
         reason: io_reason(&e),
         kind: e.kind(),
+        hint: bare_name_hint(path, e.kind()),
     })?;
     let (mut scenario, source) = load_str(&path.display().to_string(), &text, sets)?;
     if let Some(topo) = scenario.topology.shape.file_path_mut()
@@ -88,6 +89,26 @@ pub fn load(path: &Path, sets: &[String]) -> Result<(Scenario, ScenarioSource), 
         *topo.get_mut() = dir.join(topo.get_ref());
     }
     Ok((scenario, source))
+}
+
+/// For a missing `path` that is a bare name (no folder, no `.toml`) — the form that names a
+/// bundled example — says so, with the nearest example's name when it looks like a typo.
+fn bare_name_hint(path: &Path, kind: std::io::ErrorKind) -> Option<String> {
+    let name = path.to_str()?;
+    let bare = !name.contains(['/', '\\']) && !name.ends_with(".toml");
+    if !bare || kind != std::io::ErrorKind::NotFound {
+        return None;
+    }
+    let names = crate::examples::EXAMPLES.iter().map(|e| e.name);
+    Some(match error::nearest(name, names) {
+        Some(near) => format!(
+            "no file and no bundled example is called `{name}`; did you mean `{near}`? \
+             (`netsim examples` lists them)"
+        ),
+        None => format!(
+            "no file and no bundled example is called `{name}`; `netsim examples` lists them"
+        ),
+    })
 }
 
 /// Reads a scenario from `text` (named `name` in errors), applies `sets`, and validates it.
@@ -935,6 +956,23 @@ at = "1s"
             "cannot read scenario `no/such/x.toml`: No such file or directory",
             "message"
         );
+    }
+
+    /// A bare name that is no file and no bundled example says so and points to `netsim
+    /// examples`, with the nearest example's name for a typo; a path gets no such hint.
+    #[test]
+    fn unknown_example_name_points_to_the_list() {
+        use miette::Diagnostic;
+        let help = |p: &str| {
+            let e = load(Path::new(p), &[]).expect_err("missing");
+            e.help().map(|h| h.to_string())
+        };
+        let typo = help("dumbell-udp").expect("a hint");
+        assert!(typo.contains("did you mean `dumbbell-udp`?"), "{typo}");
+        assert!(typo.contains("netsim examples"), "{typo}");
+        let far = help("vcdnx-zzz").expect("a hint");
+        assert!(!far.contains("did you mean"), "{far}");
+        assert!(help("no/such/x.toml").is_none(), "a path is not a name");
     }
 
     /// `load` reads a file and resolves a relative topology path against the file's folder.

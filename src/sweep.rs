@@ -54,12 +54,12 @@ use thiserror::Error;
 
 use crate::plot::PlotError;
 use crate::plot::sweep::PlotSpecError;
-use crate::scenario::{self, Scenario, ScenarioError, ScenarioSource};
+use crate::scenario::{Scenario, ScenarioError, ScenarioSource};
 
 /// What `netsim sweep` was asked to do.
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
-    /// The scenario file.
+    /// The scenario file, or the name of a bundled example (as `netsim run` takes it).
     pub scenario: PathBuf,
     /// The `--set` arguments as given, in order (`KEY=V` or `KEY=V1,V2,…`).
     pub sets: Vec<String>,
@@ -85,6 +85,18 @@ pub struct SweepOptions {
     pub start_over: bool,
     /// Where the points run.
     pub backend: Backend,
+}
+
+impl SweepOptions {
+    /// The scenario: the file at `scenario`, or, for a bare name that is no file, the bundled
+    /// example of that name (as `netsim run` and `netsim bench` resolve it).
+    pub fn scenario_ref(&self) -> crate::bench::ScenarioRef {
+        use crate::bench::ScenarioRef;
+        match self.scenario.to_str() {
+            Some(arg) if !self.scenario.is_file() => ScenarioRef::parse(arg),
+            _ => ScenarioRef::File(self.scenario.clone()),
+        }
+    }
 }
 
 /// Where a sweep's points run.
@@ -462,7 +474,7 @@ pub fn plan(opts: &SweepOptions) -> Result<Plan, SweepError> {
                 }
             }
         };
-        let (scenario, source) = scenario::load(&opts.scenario, &psets).map_err(invalid)?;
+        let (scenario, source) = opts.scenario_ref().load(&psets).map_err(invalid)?;
         let warnings = if check_all || points.is_empty() {
             let report = crate::build::check(&scenario, &source, &opts.check).map_err(invalid)?;
             open_files = open_files.max(report.estimate.open_files);

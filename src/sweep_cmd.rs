@@ -21,7 +21,7 @@ use crate::Common;
 pub struct SweepArgs {
     #[command(subcommand)]
     action: Option<SweepAction>,
-    /// Scenario file (TOML).
+    /// Scenario file (TOML), or the name of a bundled example (`netsim examples`).
     #[arg(required = true)]
     scenario: Option<PathBuf>,
     /// Sweep directory.

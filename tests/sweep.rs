@@ -227,3 +227,50 @@ fn failed_point_is_named_and_no_table_is_written() {
         );
     }
 }
+
+/// A bundled example's name works as `netsim sweep`'s scenario, as with `run`, `check` and
+/// `bench`, from any directory: the same rows as the file, and the plan names the example's
+/// file.
+#[test]
+fn sweep_takes_a_bundled_example_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (by_name, by_file) = (dir.path().join("name"), dir.path().join("file"));
+    let args = |scenario: &str, out: &Path| {
+        vec![
+            "--quiet".to_string(),
+            "sweep".into(),
+            scenario.into(),
+            "--set".into(),
+            "duration=0.02s".into(),
+            "--set".into(),
+            "flow.0.rate=100Mbps,300Mbps".into(),
+            "--jobs".into(),
+            "1".into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+        ]
+    };
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_netsim"))
+        .current_dir(dir.path())
+        .args(args("dumbbell-udp", &by_name))
+        .output()
+        .unwrap();
+    ok(&o);
+    let file = root().join("examples/dumbbell-udp.toml");
+    ok(&run(&args(file.to_str().unwrap(), &by_file)
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()));
+    let table = |d: &Path| std::fs::read_to_string(d.join("sweep.csv")).unwrap();
+    assert_eq!(table(&by_name), table(&by_file), "same points, same rows");
+    assert_eq!(
+        parse_csv(&table(&by_name)).len(),
+        3,
+        "a header and two rows"
+    );
+    let plan = std::fs::read_to_string(by_name.join("plan.json")).unwrap();
+    assert!(
+        plan.contains("\"scenario_path\": \"examples/dumbbell-udp.toml\""),
+        "{plan}"
+    );
+}

@@ -23,6 +23,9 @@ pub enum ScenarioError {
         reason: String,
         /// The kind of I/O error.
         kind: std::io::ErrorKind,
+        /// For a bare name that is neither a file nor a bundled example: where to look.
+        #[help]
+        hint: Option<String>,
     },
     /// The file is not valid TOML.
     #[error(transparent)]

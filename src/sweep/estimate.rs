@@ -14,7 +14,7 @@
 
 use sim_core::SimTime;
 
-use crate::bench::{BenchOptions, ScenarioRef};
+use crate::bench::BenchOptions;
 use crate::estimate::Resource;
 
 use super::{SweepError, SweepOptions};
@@ -70,7 +70,7 @@ pub fn estimate(opts: &SweepOptions) -> Result<SweepEstimate, SweepError> {
         sets.push(format!("duration={short}"));
         let rows = crate::bench::bench(&BenchOptions {
             exe: exe.clone(),
-            scenarios: vec![ScenarioRef::File(opts.scenario.clone())],
+            scenarios: vec![opts.scenario_ref()],
             sets,
             repeat: 1,
             progress: false,

@@ -16,14 +16,24 @@ pub(super) fn absolute(path: &Path) -> Result<PathBuf, SweepError> {
 
 /// The plan file of a planned sweep.
 pub(super) fn plan_file(opts: &SweepOptions, plan: &Plan) -> Result<PlanFile, SweepError> {
-    let text = crate::limits::read_bounded(&opts.scenario).map_err(|e| SweepError::PlanFile {
-        path: opts.scenario.clone(),
-        reason: e.to_string(),
-    })?;
-    let scenario_dir = absolute(&opts.scenario)?
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let (scenario_path, scenario_dir, text) = match opts.scenario_ref() {
+        crate::bench::ScenarioRef::Bundled(e) => (
+            format!("examples/{}.toml", e.name),
+            PathBuf::from(crate::examples::DIR),
+            e.text.to_string(),
+        ),
+        crate::bench::ScenarioRef::File(path) => {
+            let text = crate::limits::read_bounded(&path).map_err(|e| SweepError::PlanFile {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            let dir = absolute(&path)?
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            (path.display().to_string(), dir, text)
+        }
+    };
     let version = env!("CARGO_PKG_VERSION").to_string();
     let binary = binary_hash().to_string();
     let points: Vec<PlanPoint> = plan
@@ -42,7 +52,7 @@ pub(super) fn plan_file(opts: &SweepOptions, plan: &Plan) -> Result<PlanFile, Sw
         schema: plan_file::SCHEMA.into(),
         netsim_version: version,
         binary_hash: binary,
-        scenario_path: opts.scenario.display().to_string(),
+        scenario_path,
         scenario_dir,
         scenario_hash: fnv(&[text.as_bytes()]),
         scenario_text: text,
