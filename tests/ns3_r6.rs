@@ -153,8 +153,10 @@ fn outside_names(case: &str, runs: &[Metrics], want: &[(&str, f64, f64)]) -> Vec
 /// steady-state timeouts are lost retransmissions, which RFC 6675 leaves to the RTO (`NextSeg`
 /// rule 1 only looks above HighRxt) and which idle a flow for 1 s each here (min RTO 1 s): the
 /// shares spread (Jain), and netsim's flows lose fewer packets and enter recovery less often.
-/// ns-3 has no timeout (see docs/ns3-comparison.md, "R6", for where it repairs them).
-/// Repairing lost retransmissions the RFC way (RACK, RFC 8985) closes the gap:
+/// ns-3 has no timeout: its scoreboard marks a retransmission lost again once a segment sent
+/// after it is SACKed (`MarkRetransmittedSegmentsLost`, tcp-tx-buffer.cc:929-955, RACK's time
+/// rule without a reordering window; not RFC 6675 — docs/ns3-comparison.md departure A).
+/// Repairing lost retransmissions by RFC 8985's own rule (RACK) closes the gap:
 /// `ns3_r6_dumbbell_lost_retransmissions_repaired`.
 #[test]
 fn ns3_r6_dumbbell_whole_run_and_steady_state() {
@@ -228,8 +230,10 @@ fn ns3_r6_dumbbell_lost_retransmissions_repaired() {
 
 /// R6-fat-tree-4, the mean of seeds 1–5 (netsim's per-packet ECMP draws are its own; only
 /// means compare): timeouts, drops, fast-recovery entries and fairness agree; goodput is about
-/// 3 % and retransmissions about 38 % above ns-3's, both outside the tolerance. The cause is not
-/// located (docs/ns3-comparison.md, "R6"); the direction is pinned here.
+/// 3 % and retransmissions about 38 % above ns-3's, both outside the tolerance. Most of the
+/// goodput and about half of the retransmission difference is ns-3 withholding cwnd growth from
+/// cumulative ACKs that SACK new data (departure C in docs/ns3-comparison.md, against RFC 5681
+/// §3.1; netsim follows the RFC); the rest is not located. The direction is pinned here.
 #[test]
 fn ns3_r6_fat_tree_4_mean_of_five_seeds() {
     let seeds: Vec<u32> = (1..=5).collect();
