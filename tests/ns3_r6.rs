@@ -230,10 +230,11 @@ fn ns3_r6_dumbbell_lost_retransmissions_repaired() {
 
 /// R6-fat-tree-4, the mean of seeds 1–5 (netsim's per-packet ECMP draws are its own; only
 /// means compare): timeouts, drops, fast-recovery entries and fairness agree; goodput is about
-/// 3 % and retransmissions about 38 % above ns-3's, both outside the tolerance. Most of the
-/// goodput and about half of the retransmission difference is ns-3 withholding cwnd growth from
-/// cumulative ACKs that SACK new data (departure C in docs/ns3-comparison.md, against RFC 5681
-/// §3.1; netsim follows the RFC); the rest is not located. The direction is pinned here.
+/// 3 % and retransmissions about 38 % above ns-3's, both outside the tolerance. About half of
+/// the retransmission and a third of the goodput difference is ns-3 withholding cwnd growth
+/// from cumulative ACKs that SACK new data (departure C in docs/ns3-comparison.md, against
+/// RFC 5681 §3.1; netsim follows the RFC); the rest is not located. The direction is pinned
+/// here.
 #[test]
 fn ns3_r6_fat_tree_4_mean_of_five_seeds() {
     let seeds: Vec<u32> = (1..=5).collect();
