@@ -11,6 +11,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use common::ns3::{at, f, rows};
 use common::*;
 
 /// ns-3's start times (ns) of t0–t3 for seeds 1–5 (R2 and R5 share them).
@@ -48,38 +49,6 @@ fn run_seed(name: &str, seed: usize) -> (tempfile::TempDir, serde_json::Value) {
     let out = dir.path().join("out");
     let s = run_ok(&out, &[file.to_str().unwrap()]);
     (dir, s)
-}
-
-/// The `sample` rows of a CSV time series, as (header → value) maps.
-fn rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    let mut lines = text.lines();
-    let head: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    lines
-        .map(|l| {
-            head.iter()
-                .cloned()
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
-fn f(row: &std::collections::BTreeMap<String, String>, key: &str) -> f64 {
-    row[key]
-        .parse()
-        .unwrap_or_else(|_| panic!("{key} = {:?}", row[key]))
-}
-
-/// The last row at or before `t` among `rows` (whose `time_s` increases).
-fn at(
-    rows: &[std::collections::BTreeMap<String, String>],
-    t: f64,
-) -> &std::collections::BTreeMap<String, String> {
-    rows.iter()
-        .take_while(|r| f(r, "time_s") <= t + 1e-9)
-        .last()
-        .expect("a row before t")
 }
 
 /// Steady-state metrics of one run between `t0` and `t1`, from the time series.

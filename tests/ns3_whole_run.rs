@@ -9,9 +9,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
+use common::ns3::*;
 use common::*;
 
 /// ns-3's start times (ns) of t0–t3 for seeds 1–5 (R2).
@@ -86,53 +86,6 @@ const R7_STEADY: &[(&str, f64, f64)] = &[
     ("network.drops_all_queues", 15.0, 5.0),
 ];
 
-type Metrics = BTreeMap<String, f64>;
-
-/// The CSV rows of a time series as (header → value) maps.
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    let mut lines = text.lines();
-    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|l| {
-            head.iter()
-                .map(|h| h.to_string())
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
-fn f(row: &BTreeMap<String, String>, key: &str) -> f64 {
-    row[key]
-        .parse()
-        .unwrap_or_else(|_| panic!("{key} = {:?}", row[key]))
-}
-
-/// The last row at or before `t` (rows ordered by `time_s`).
-fn at(rows: &[BTreeMap<String, String>], t: f64) -> &BTreeMap<String, String> {
-    rows.iter()
-        .take_while(|r| f(r, "time_s") <= t + 1e-9)
-        .last()
-        .expect("a row before t")
-}
-
-/// Mean and nearest-rank p99 (as the ns-3 side) of the sl → sr backlog samples in [t0, t1).
-fn queue(out: &Path, t0: f64, t1: f64, m: &mut Metrics) {
-    let mut q: Vec<f64> = rows(&out.join("timeseries/link-sl-sr.csv"))
-        .iter()
-        .filter(|r| r["from"] == "sl" && (t0..t1).contains(&f(r, "time_s")))
-        .map(|r| f(r, "queue_packets"))
-        .collect();
-    m.insert(
-        "bottleneck.queue_mean_packets".into(),
-        q.iter().sum::<f64>() / q.len() as f64,
-    );
-    q.sort_by(f64::total_cmp);
-    let p99 = q[(q.len() * 99).div_ceil(100) - 1];
-    m.insert("bottleneck.queue_p99_packets".into(), p99);
-}
-
 /// The whole-run metrics of one run, named as in ns-3's summary.json.
 fn whole(out: &Path, s: &serde_json::Value, duration_s: f64) -> Metrics {
     let mut m = Metrics::new();
@@ -199,12 +152,7 @@ fn steady(out: &Path, t0: f64, t1: f64) -> Metrics {
     for k in ["retransmissions", "timeouts"] {
         m.insert(format!("t0.{k}"), f(b, k) - f(a, k));
     }
-    // Entries into recovery: in_recovery going 0 → 1 in the series (every change is a row).
-    let entries = all
-        .windows(2)
-        .filter(|w| (t0..t1).contains(&f(&w[1], "time_s")))
-        .filter(|w| w[0]["in_recovery"] == "0" && w[1]["in_recovery"] == "1")
-        .count();
+    let entries = recovery_entries(&all, t0, t1);
     m.insert("t0.fast_recovery_entries".into(), entries as f64);
     let link: Vec<_> = rows(&out.join("timeseries/link-sl-sr.csv"))
         .into_iter()
@@ -219,22 +167,10 @@ fn steady(out: &Path, t0: f64, t1: f64) -> Metrics {
 /// Asserts every metric of `want` (ns-3 mean, allowed) against the mean of `runs`; reports
 /// all failures at once.
 fn check(case: &str, runs: &[Metrics], want: &[(&str, f64, f64)]) {
-    let mut bad = vec![];
-    for &(name, ns3, allowed) in want {
-        let Some(got) = runs
-            .iter()
-            .map(|m| m.get(name).copied())
-            .sum::<Option<f64>>()
-        else {
-            continue; // a metric netsim's series does not carry (network-wide, steady)
-        };
-        let got = got / runs.len() as f64;
-        let line = format!("{case} {name}: netsim {got:.4} vs ns-3 {ns3:.4} (±{allowed:.4})");
-        eprintln!("{line}");
-        if (got - ns3).abs() > allowed {
-            bad.push(line);
-        }
-    }
+    let bad: Vec<String> = outside(case, runs, want)
+        .into_iter()
+        .map(|(_, line)| line)
+        .collect();
     assert!(bad.is_empty(), "outside tolerance:\n{}", bad.join("\n"));
 }
 

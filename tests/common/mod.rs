@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: run the `netsim` binary, read its results.
 #![allow(dead_code)]
 
+pub mod ns3;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
