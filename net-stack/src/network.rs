@@ -6,7 +6,6 @@ mod guest;
 mod home_agent;
 mod host;
 mod host_planes;
-mod prefetch;
 mod router;
 #[cfg(test)]
 mod sack_arena_tests;
@@ -636,11 +635,6 @@ pub(crate) fn flow_hash(pkt: &Packet, node: NodeId) -> u64 {
 
 impl Model for Network {
     type Event = Event;
-
-    #[inline(always)]
-    fn prefetch(&self, next: &Event) {
-        self.prefetch_for(next);
-    }
 
     #[inline]
     fn handle(&mut self, sched: &mut Scheduler<Event>, event: Event) {

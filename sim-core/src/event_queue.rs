@@ -78,13 +78,6 @@ pub trait EventQueue<E> {
     fn peek_time(&mut self) -> Option<SimTime>;
     /// Cancels a pending event; `false` if it already ran or was cancelled.
     fn cancel(&mut self, id: EventId) -> bool;
-    /// An event that is likely to pop next, if the queue can tell without any work (it may
-    /// be a cancelled one, or be overtaken by a push): only a hint for
-    /// [`crate::Model::prefetch`]. The default knows none.
-    #[inline]
-    fn peek_next(&self) -> Option<&E> {
-        None
-    }
     /// Number of live (not cancelled) pending events.
     fn len(&self) -> usize;
     /// Number of entries stored, cancelled ones not yet purged included (what the queue's
@@ -266,13 +259,6 @@ impl<E> EventQueue<E> for AnyQueue<E> {
         match self {
             AnyQueue::BinaryHeap(q) => q.cancel(id),
             AnyQueue::Radix(q) => q.cancel(id),
-        }
-    }
-    #[inline]
-    fn peek_next(&self) -> Option<&E> {
-        match self {
-            AnyQueue::BinaryHeap(q) => q.peek_next(),
-            AnyQueue::Radix(q) => q.peek_next(),
         }
     }
     #[inline]
@@ -465,29 +451,6 @@ mod tests {
             }
             assert!(model.is_empty(), "{kind:?}: queue lost events");
         }
-    }
-
-    /// `peek_next` (the prefetch hint) names the event that pops next when the radix queue
-    /// knows it: the front holds events of the current time only, in push order, so a later
-    /// push cannot overtake them; a later time still in a bucket is not guessed.
-    #[test]
-    fn radix_peek_next_is_the_next_pop() {
-        let mut q = RadixQueue::new();
-        for (t, e) in [(5, 'a'), (5, 'b'), (7, 'c')] {
-            q.push_fixed(SimTime::from_ps(t), e);
-        }
-        assert_eq!(q.peek_next(), None, "nothing refilled yet");
-        assert_eq!(q.pop(), Some((SimTime::from_ps(5), 'a')));
-        assert_eq!(q.peek_next(), Some(&'b'));
-        q.push_fixed(SimTime::from_ps(5), 'd');
-        q.push_fixed(SimTime::from_ps(6), 'e');
-        assert_eq!(q.peek_next(), Some(&'b'));
-        assert_eq!(q.pop(), Some((SimTime::from_ps(5), 'b')));
-        assert_eq!(q.peek_next(), Some(&'d'));
-        assert_eq!(q.pop(), Some((SimTime::from_ps(5), 'd')));
-        assert_eq!(q.peek_next(), None, "e and c are in buckets");
-        assert_eq!(q.pop(), Some((SimTime::from_ps(6), 'e')));
-        assert_eq!(BinaryHeapQueue::<u8>::new().peek_next(), None);
     }
 
     /// A stale id (its slot reused by a later event) cancels nothing.

@@ -141,13 +141,6 @@ pub trait Model {
     type Event;
     /// Executes one event at `sched.now()`.
     fn handle(&mut self, sched: &mut Scheduler<Self::Event>, event: Self::Event);
-    /// A hint, before an event runs, that `next` is likely to run soon after it: a model
-    /// may start loading the records it will touch (a cache prefetch). It must not change
-    /// any state; the default does nothing.
-    #[inline]
-    fn prefetch(&self, next: &Self::Event) {
-        let _ = next;
-    }
 }
 
 /// What a progress hook is told.
@@ -230,9 +223,6 @@ impl<M: Model> Simulation<M> {
         while let Some((t, ev)) = self.scheduler.queue.pop_until(end) {
             self.scheduler.now = t;
             self.scheduler.executed += 1;
-            if let Some(next) = self.scheduler.queue.peek_next() {
-                self.model.prefetch(next);
-            }
             self.model.handle(&mut self.scheduler, ev);
             if self.scheduler.executed >= next_report {
                 next_report = self.scheduler.executed.saturating_add(every);

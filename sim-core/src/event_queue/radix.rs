@@ -197,13 +197,6 @@ impl<E> EventQueue<E> for RadixQueue<E> {
         None
     }
 
-    /// The front bucket's first entry: the next to pop unless it was cancelled (only events
-    /// of the current time are there, so no push can overtake it).
-    #[inline]
-    fn peek_next(&self) -> Option<&E> {
-        self.front.front().map(|e| &e.event)
-    }
-
     fn peek_time(&mut self) -> Option<SimTime> {
         while let Some(e) = self.front.front() {
             if self.slots.is_live(e.id) {
