@@ -148,6 +148,11 @@ impl Vcdn {
         self.sessions.values().map(|s| &s.record)
     }
 
+    /// The service address, if the app has a service.
+    pub fn service(&self) -> Option<Ipv4Addr> {
+        self.service
+    }
+
     /// Replica `i`'s name.
     pub fn replica_name(&self, i: usize) -> &str {
         &self.replicas[i].cfg.name
@@ -228,7 +233,7 @@ impl Vcdn {
 
     /// A client's segment to the service: a new session is chosen and installed; the
     /// segment leaves rewritten along its session.
-    fn to_service(
+    fn service_segment(
         &mut self,
         ctx: &mut Context<'_>,
         ev: &PacketInEvent<'_>,
@@ -394,7 +399,7 @@ impl App for Vcdn {
                 if ip.protocol == IpProtocol::Tcp && pkt.eth.ethertype == EtherType::Ipv4 =>
             {
                 if ip.dst == service {
-                    self.to_service(ctx, ev, service, (ip.src, tcp.src_port, tcp.dst_port));
+                    self.service_segment(ctx, ev, service, (ip.src, tcp.src_port, tcp.dst_port));
                     return;
                 }
                 let fwd = (ip.src, tcp.src_port, tcp.dst_port);
@@ -430,6 +435,9 @@ impl App for Vcdn {
         self
     }
 }
+
+mod table;
+pub use table::{ReplicaEntry, ReplicaTable, VcdnTable};
 
 #[cfg(test)]
 #[path = "vcdn/tests.rs"]
