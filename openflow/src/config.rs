@@ -335,7 +335,7 @@ impl ControllerConfig {
             ),
             (None, true) => out.push(
                 FieldError::new(
-                    "apps",
+                    if self.app_keys.1 { "apps" } else { "app" },
                     "the `vcdn` app needs `[controller.vcdn]`: its service address and replicas",
                     "no [controller.vcdn]",
                 )
