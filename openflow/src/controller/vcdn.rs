@@ -24,6 +24,10 @@
 //!   clients' connections survive.
 //! * **Everything else** (ARP between hosts, traffic not for the service) is handed to an
 //!   inner [`ShortestPath`], so `app = "vcdn"` is a complete forwarding app.
+//!
+//! Not modelled: session entries carry no timeouts (a finished session's entries stay), the
+//! choice is by hop count only (not RTT or load), and link failures re-route only the inner
+//! app's pairs, not the sessions.
 
 use std::any::Any;
 use std::collections::BTreeMap;
