@@ -43,6 +43,8 @@ pub struct Built {
     pub migrations: Vec<crate::migrate::MigrationHandle>,
     /// The `[[workload]]` generators, in file order.
     pub workloads: Vec<crate::fct::WorkloadHandle>,
+    /// The flows to the vCDN service (`crate::vcdn`), in file order.
+    pub service_flows: Vec<crate::vcdn::ServiceFlow>,
 }
 
 /// Builds the scenario. Pcap files are created under `out/pcap/`. Errors point into `source`.
@@ -148,8 +150,26 @@ pub fn build(
     }
 
     let mut flows = Vec::with_capacity(scenario.flows.len());
+    let mut service_flows = Vec::new();
     for (i, f) in scenario.flows.iter().enumerate() {
         let src = host_named(&b, source, &f.src)?;
+        if crate::vcdn::is_service(scenario, f.dst.get_ref()) {
+            let sender = b.next_app_id();
+            service_flows.push(crate::vcdn::install_flow(
+                &mut b, scenario, source, i, f, src,
+            )?);
+            flows.push(FlowHandle {
+                name: f.name.get_ref().clone(),
+                kind: f.kind.kind(),
+                src: f.src.get_ref().clone(),
+                dst: f.dst.get_ref().clone(),
+                start: f.start,
+                stop: f.stop,
+                sender,
+                receiver: None,
+            });
+            continue;
+        }
         let dst = host_named(&b, source, &f.dst)?;
         let (sender, receiver) = install_flow(
             &mut b,
@@ -217,6 +237,7 @@ pub fn build(
         flows,
         migrations,
         workloads,
+        service_flows,
     })
 }
 

@@ -69,6 +69,7 @@ examples!(
     "arora2013-asap",
     "arora2013-alap",
     "twin-fat-tree-4",
+    "vcdn",
 );
 
 impl Example {

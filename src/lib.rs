@@ -35,3 +35,4 @@ pub mod stream;
 pub mod summary;
 pub mod sweep;
 pub mod topology;
+pub mod vcdn;

@@ -11,7 +11,9 @@ use std::path::Path;
 use net_stack::NetworkBuilder;
 use net_stack::arp::ArpConfig;
 use openflow::config::ControllerConfig;
-use openflow::controller::{AppConfig, AppKind, Controller, ShimKind, app_with_config, shim};
+use openflow::controller::{
+    App, AppConfig, AppKind, Controller, ShimKind, Vcdn, VcdnConfig, app_with_config, shim,
+};
 use openflow::plane::{ControllerSpec, OpenFlowPlane};
 use sim_core::{RngStreams, SimTime};
 
@@ -35,6 +37,7 @@ pub fn install(
     check_switches(b, c, source)?;
     check_shared_cpu(b, c, source)?;
     let app_config = c.app_config();
+    let vcdn = crate::vcdn::config(b, scenario, source)?;
     let mut specs = vec![spec(
         &c.name,
         c.channel_latency,
@@ -42,7 +45,7 @@ pub fn install(
         c.switches.clone(),
         &c.apps,
         c.shim,
-        app_config,
+        (app_config, vcdn),
     )];
     for e in &c.extra {
         specs.push(spec(
@@ -52,7 +55,7 @@ pub fn install(
             Some(e.switches.clone()),
             &e.apps,
             e.shim,
-            app_config,
+            (app_config, None),
         ));
     }
     if let Some(p) = netmig {
@@ -90,7 +93,7 @@ fn spec(
     switches: Option<Vec<String>>,
     apps: &[AppKind],
     shim_kind: ShimKind,
-    app_config: AppConfig,
+    (app_config, vcdn): (AppConfig, Option<VcdnConfig>),
 ) -> ControllerSpec {
     let apps = apps.to_vec();
     ControllerSpec {
@@ -101,8 +104,12 @@ fn spec(
         make: Box::new(move |topology| {
             let apps = apps
                 .iter()
-                .map(|&a| {
-                    app_with_config(a, &topology, app_config).expect("OpenFlow apps: checked")
+                .map(|&a| match (a, &vcdn) {
+                    // The vcdn app with its service (`[controller.vcdn]`, `crate::vcdn`).
+                    (AppKind::Vcdn, Some(v)) => {
+                        Box::new(Vcdn::new(&topology, app_config, v.clone())) as Box<dyn App>
+                    }
+                    _ => app_with_config(a, &topology, app_config).expect("OpenFlow apps: checked"),
                 })
                 .collect();
             Controller::with_apps(topology, apps, shim(shim_kind))

@@ -57,6 +57,10 @@ pub struct Summary {
     /// The whole-network migration (extension; absent without `[network_migration]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub network_migration: Option<crate::netmig::NetMigSummary>,
+    /// The vCDN (seed 003 §V): which replica served which flow (absent without
+    /// `[controller.vcdn]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vcdn: Option<crate::vcdn::VcdnSummary>,
 }
 
 /// One flow.
@@ -390,6 +394,7 @@ pub fn collect(
         warnings: Vec::new(),
         workloads: Vec::new(),
         network_migration: crate::netmig::summary(net),
+        vcdn: crate::vcdn::summary(net, &built.service_flows),
     }
 }
 

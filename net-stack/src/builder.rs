@@ -317,6 +317,14 @@ impl NetworkBuilder {
         Some(self.devices[dev.index()].params.rate)
     }
 
+    /// Where `node`'s first interface is plugged in: its MAC, the node at the other end and
+    /// that node's port (from 0); `None` for a node without links.
+    pub fn attachment(&self, node: NodeId) -> Option<(MacAddr, NodeId, u16)> {
+        let dev = &self.devices[self.nodes[node.index()].devices.first()?.index()];
+        let peer = &self.devices[dev.peer.index()];
+        Some((dev.mac, peer.node, peer.port))
+    }
+
     /// `node`'s neighbours in port order, each with the rate of the link to it.
     pub fn neighbours(
         &self,

@@ -12,6 +12,7 @@ use net_stack::routing::Ecmp;
 use serde::Deserialize;
 use sim_core::SimTime;
 
+use crate::controller::vcdn::VcdnTable;
 use crate::controller::{AppConfig, AppKind, ShimKind};
 use crate::plane::PlaneConfig;
 use crate::timing::{self, Delay, SharedCpuConfig, SwitchTiming};
@@ -93,6 +94,8 @@ pub struct ControllerConfig {
     /// `flip_period`: how often the `path-flip` app moves its pairs to the other path.
     /// Default 1 s (seed 001 §3.3); never zero.
     pub flip_period: SimTime,
+    /// `[controller.vcdn]`: the service and replicas of the `vcdn` app. Default none.
+    pub vcdn: Option<VcdnTable>,
     /// Whether `app` and `apps` were written.
     app_keys: (bool, bool),
 }
@@ -154,6 +157,8 @@ pub struct ControllerTable {
     pub shared_cpu: Option<SharedCpuConfig>,
     /// `flip_period`.
     pub flip_period: Option<SimTime>,
+    /// `vcdn`.
+    pub vcdn: Option<VcdnTable>,
 }
 
 /// A `[[controller.extra]]` table as a scenario writes it.
@@ -226,6 +231,7 @@ impl From<ControllerTable> for ControllerConfig {
             flip_period: t
                 .flip_period
                 .unwrap_or(crate::controller::DEFAULT_FLIP_PERIOD),
+            vcdn: t.vcdn,
             app_keys,
         }
     }
@@ -316,6 +322,28 @@ impl ControllerConfig {
                 _ => "shared_cpu",
             };
             out.push(e);
+        }
+        match (&self.vcdn, self.apps.contains(&AppKind::Vcdn)) {
+            (Some(v), true) => out.extend(v.problems()),
+            (Some(_), false) => out.push(
+                FieldError::new(
+                    "vcdn",
+                    "`[controller.vcdn]` configures the `vcdn` app, which this controller does not run",
+                    "no vcdn app",
+                )
+                .with_help("set `app = \"vcdn\"`, or remove `[controller.vcdn]`"),
+            ),
+            (None, true) => out.push(
+                FieldError::new(
+                    if self.app_keys.1 { "apps" } else { "app" },
+                    "the `vcdn` app needs `[controller.vcdn]`: its service address and replicas",
+                    "no [controller.vcdn]",
+                )
+                .with_help(
+                    "add `vcdn = { service = \"10.250.0.1\", replicas = [\"h2\"] }` to `[controller]`",
+                ),
+            ),
+            (None, false) => {}
         }
         if self.switches.as_ref().is_some_and(Vec::is_empty) {
             out.push(

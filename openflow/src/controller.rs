@@ -57,6 +57,7 @@ pub mod routing;
 pub mod shim;
 pub mod shortest_path;
 pub mod topology;
+pub mod vcdn;
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -74,6 +75,7 @@ pub use shortest_path::ShortestPath;
 pub use topology::{
     Adjacency, GraphPath, SwitchGraph, SwitchInfo, SwitchLink, Topology, TopologyError,
 };
+pub use vcdn::{SERVICE_MAC, VCDN_PRIORITY, Vcdn, VcdnConfig, VcdnReplica, VcdnSession};
 
 use crate::switch::ControlMessage;
 use crate::wire::{

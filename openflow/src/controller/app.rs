@@ -197,6 +197,11 @@ pub enum AppKind {
     ///
     /// [`PathFlip`]: super::PathFlip
     PathFlip,
+    /// Seed 003 §V's vCDN based on SDN: clients of a service address are redirected to the
+    /// nearest replica, with shortest-path routing for everything else: [`Vcdn`].
+    ///
+    /// [`Vcdn`]: super::Vcdn
+    Vcdn,
 }
 
 impl AppKind {
@@ -209,6 +214,7 @@ impl AppKind {
             AppKind::DynamicRouting => "dynamic-routing",
             AppKind::Monitor => "monitor",
             AppKind::PathFlip => "path-flip",
+            AppKind::Vcdn => "vcdn",
         }
     }
 
@@ -268,5 +274,8 @@ pub fn app_with_config(kind: AppKind, topo: &Topology, config: AppConfig) -> Opt
         )),
         AppKind::Monitor => Box::new(super::Monitor::new()),
         AppKind::PathFlip => Box::new(super::PathFlip::new(topo, config)),
+        // Without a service the app only routes; the scenario gives it one
+        // ([`super::Vcdn::new`] with `[controller.vcdn]`).
+        AppKind::Vcdn => Box::new(super::Vcdn::new(topo, config, Default::default())),
     })
 }

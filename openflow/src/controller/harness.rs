@@ -137,8 +137,21 @@ impl Harness {
         shim: Option<Box<dyn Shim>>,
         edge_ports: u32,
     ) -> Harness {
+        Harness::with_app(
+            |topo| app_with_config(kind, topo, config).expect("the harness runs an OpenFlow app"),
+            shim,
+            edge_ports,
+        )
+    }
+
+    /// As [`Harness::with_ports`], running the app `make` builds for the topology.
+    pub(crate) fn with_app(
+        make: impl FnOnce(&Topology) -> Box<dyn super::App>,
+        shim: Option<Box<dyn Shim>>,
+        edge_ports: u32,
+    ) -> Harness {
         let topo = fat_tree_topology(4, edge_ports);
-        let a = app_with_config(kind, &topo, config).expect("the harness runs an OpenFlow app");
+        let a = make(&topo);
         let ctl = match shim {
             Some(s) => Controller::with_shim(topo.clone(), a, s),
             None => Controller::new(topo.clone(), a),
@@ -240,6 +253,13 @@ impl Harness {
         self.queue.push_back(((dpid - 1) as usize, port, pkt));
         self.pump();
         pkt.meta.uid
+    }
+
+    /// `pkt` appears on port `port` of switch `dpid`, as if sent by the host there, and the
+    /// network runs until quiet.
+    pub(crate) fn inject(&mut self, dpid: u64, port: u32, pkt: Packet) {
+        self.queue.push_back(((dpid - 1) as usize, port, pkt));
+        self.pump();
     }
 
     /// A 100-byte UDP datagram from host `src` to host `dst`, Ethernet destination broadcast.
