@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::*;
 use netsim::plot::sweep::{PlotSpec, series};
 use netsim::sweep::table::parse_csv;
@@ -103,4 +105,54 @@ fn sweep_plots_p99_slowdown_against_load_per_algorithm() {
         assert_eq!(line.points.len(), 2, "two loads on {label}");
         assert!(svg.contains(label), "the legend names {label}");
     }
+}
+
+/// The bundled `websearch-migration` (issue 20: "what a migration costs everyone else"), cut
+/// to 0.6 s: the pre-copy migration across the core completes well inside the run at 30 %
+/// web-search load (it used to stay in round 0 to the end of a 1.2 s run), and both the
+/// flows that started within its window and those outside it are there, each side's buckets
+/// with completed flows and slowdowns of at least 1.
+#[test]
+fn websearch_migration_completes_and_both_windows_have_flows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ws");
+    run_ok(&out, &["websearch-migration", "--set", "duration=0.6s"]);
+    let (m, w) = migration_and_workload(&out);
+    let end = m["end_s"].as_f64().expect("the migration ended");
+    assert!(m["rounds"].as_u64().unwrap() >= 1, "{m}");
+    assert!(end < 0.55, "the migration ends well inside the run: {m}");
+    let window = &w["migrations"][0];
+    assert_eq!(window["end_s"].as_f64(), Some(end));
+    let (within, outside) = (flows_in(&window["within"]), flows_in(&window["outside"]));
+    assert!(
+        within >= 100 && outside >= 100,
+        "{within} within, {outside} outside"
+    );
+    assert_eq!(within + outside, w["flows"].as_u64().unwrap());
+    for side in ["within", "outside"] {
+        let completed: u64 = window[side]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["completed"].as_u64().unwrap())
+            .sum();
+        assert!(completed >= 50, "{side}: {completed} completed");
+        let p99 = window[side][0]["p99_slowdown"].as_f64().unwrap();
+        assert!(p99 >= 1.0, "{side}: {p99}");
+    }
+}
+/// Reads the `migrations[0]` and `workloads[0]` parts of a run's summary.
+fn migration_and_workload(out: &Path) -> (serde_json::Value, serde_json::Value) {
+    let s = summary(out);
+    (s["migrations"][0].clone(), s["workloads"][0].clone())
+}
+
+/// The number of flows over a list of summary buckets.
+fn flows_in(buckets: &serde_json::Value) -> u64 {
+    buckets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["flows"].as_u64().unwrap())
+        .sum()
 }
