@@ -57,6 +57,7 @@ examples!(
     "seed003-storage",
     "websearch-migration",
     "incast",
+    "incast-dctcp",
     "ns3-r3",
     "ns3-r4",
     "ns3-r1",
