@@ -73,9 +73,20 @@ impl TcpConnection {
     }
 
     /// RFC 6675 §4 `Update()` with the blocks of the ACK being processed, whose cumulative
-    /// ACK is `ack`.
-    #[inline(never)]
+    /// ACK is `ack`. Most ACKs carry no blocks while nothing is SACKed: for them (without
+    /// RACK) there is nothing to do beyond `newly_sacked = 0`, and that test is inline.
+    #[inline]
     pub(super) fn sack_update(&mut self, now: SimTime, ack: SeqNum) {
+        let tx = &mut *self.sack_tx;
+        if tx.peer.is_empty() && tx.board.is_empty() && !self.cfg.rack_tlp {
+            tx.newly_sacked = 0;
+            return;
+        }
+        self.sack_update_board(now, ack);
+    }
+
+    #[inline(never)]
+    fn sack_update_board(&mut self, now: SimTime, ack: SeqNum) {
         let tx = &mut *self.sack_tx;
         let upd = tx.board.update(ack, self.snd_max, tx.peer.as_slice());
         tx.newly_sacked = upd.newly_sacked;
@@ -305,9 +316,18 @@ impl TcpConnection {
         Some(self.emit_data(now, seq, payload, fin))
     }
 
-    /// Go-back-N after a timeout skips what the receiver has SACKed.
-    #[inline(never)]
+    /// Go-back-N after a timeout skips what the receiver has SACKed. Only SND.NXT below
+    /// SND.MAX (a resend) with something SACKed can skip: that test is inline, since almost
+    /// every call sends new data.
+    #[inline]
     pub(super) fn skip_sacked(&mut self) {
+        if self.snd_nxt < self.snd_max && !self.sack_tx.board.is_empty() {
+            self.skip_sacked_ranges();
+        }
+    }
+
+    #[inline(never)]
+    fn skip_sacked_ranges(&mut self) {
         while self.snd_nxt < self.snd_max {
             match self.sack_tx.board.sacked_range(self.snd_nxt) {
                 Some((_, e)) => self.snd_nxt = e,
