@@ -493,4 +493,55 @@ mod tests {
         );
         assert_eq!(fx.c.pipe(), ssthresh, "pipe settles at ssthresh");
     }
+
+    /// After a retransmission timeout the go-back-N resends skip what the receiver SACKed before
+    /// it (RFC 6675 §5.1, as Linux's `tcp_enter_loss` marks only un-SACKed data lost), also when
+    /// the ACKs that follow carry no blocks: the scoreboard keeps the range. Segments 3 and 4 of
+    /// ten arrived (one duplicate ACK with one 2-segment block: no recovery), the RTO resends 0,
+    /// then 1 and 2, then continues at 5.
+    #[test]
+    fn go_back_n_skips_sacked_after_timeout() {
+        let mut fx = established(TcpConfig {
+            sack: true,
+            ..TcpConfig::default()
+        });
+        fx.c.write(10 * u64::from(MSS));
+        assert_eq!(fx.drain(ms(10)).len(), 10, "initial window");
+        let seg = fx.peer_seg(0);
+        let block = (fx.seq(3 * MSS), fx.seq(5 * MSS));
+        fx.c.handle_segment_sack(ms(20), &seg, 0, Ecn::NotEct, &[block]);
+        assert!(
+            !fx.c.in_recovery(),
+            "one duplicate ACK, two segments SACKed: not lost"
+        );
+        assert_eq!(fx.c.sacked_bytes(), u64::from(2 * MSS), "scoreboard");
+        let _ = fx.drain(ms(20));
+        let t = fx.c.poll_timeout().expect("RTO armed");
+        fx.c.handle_timeout(t);
+        assert_eq!(
+            fx.drain_offsets(t),
+            [(0, MSS)],
+            "loss window: SND.UNA resent"
+        );
+        let t = t + ms(1);
+        fx.ack(t, MSS);
+        assert_eq!(
+            fx.drain_offsets(t),
+            [(MSS, MSS), (2 * MSS, MSS)],
+            "slow start resends the holes"
+        );
+        let t = t + ms(1);
+        fx.ack(t, 3 * MSS);
+        assert_eq!(
+            fx.c.sacked_bytes(),
+            u64::from(2 * MSS),
+            "kept without blocks"
+        );
+        let out = fx.drain_offsets(t);
+        assert_eq!(out.first(), Some(&(5 * MSS, MSS)), "SACKed 3 and 4 skipped");
+        assert!(
+            out.iter().all(|&(o, _)| o >= 5 * MSS),
+            "nothing SACKed resent: {out:?}"
+        );
+    }
 }

@@ -194,6 +194,26 @@ mod tests {
         );
     }
 
+    /// Once the hole fills, the ACK carries no blocks (nothing is out of order, RFC 2018 §4),
+    /// and the next out-of-order segment is reported alone, with no block of the filled hole.
+    #[test]
+    fn no_blocks_once_the_hole_fills() {
+        let mut fx = established(sack_cfg());
+        let base = fx.peer_nxt;
+        let p = |i: u32| base + i * MSS;
+        fx.peer_data(ms(20), MSS, MSS, 0);
+        let _ = fx.drain(ms(20));
+        assert_eq!(fx.c.sent_sack(), [(p(1), p(2))], "the out-of-order segment");
+        fx.peer_data(ms(21), 0, MSS, 0);
+        let out = fx.drain(ms(21));
+        assert_eq!(out.len(), 1, "an immediate ACK for the filled hole");
+        assert_eq!(out[0].0.options.sack.block_count(), 0, "no blocks");
+        assert!(fx.c.sent_sack().is_empty(), "none kept");
+        fx.peer_data(ms(22), 3 * MSS, MSS, 0);
+        let _ = fx.drain(ms(22));
+        assert_eq!(fx.c.sent_sack(), [(p(3), p(4))], "only the new block");
+    }
+
     /// With timestamps the option carries at most three blocks (12 + 4 + 24 = 40 bytes).
     #[test]
     fn three_blocks_with_timestamps() {
