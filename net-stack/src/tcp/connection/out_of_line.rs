@@ -60,6 +60,7 @@ impl<T: Pristine> DerefMut for OutOfLine<T> {
 macro_rules! pristine {
     ($t:ty) => {
         impl Pristine for $t {
+            #[inline]
             fn pristine() -> &'static Self {
                 static P: LazyLock<$t> = LazyLock::new(<$t>::default);
                 &P

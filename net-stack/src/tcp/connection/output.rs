@@ -161,6 +161,9 @@ impl TcpConnection {
     }
 
     /// New data, or go-back-N resends after a timeout, within min(cwnd, peer window).
+    /// Inline in `transmit`: most calls find nothing to send and return at once, and out of
+    /// line (as the SACK instance was) the call and the copy of its result cost more than that.
+    #[inline(always)]
     fn emit_new<const SACK: bool>(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
         if !matches!(
             self.state,

@@ -73,9 +73,20 @@ impl TcpConnection {
     }
 
     /// RFC 6675 §4 `Update()` with the blocks of the ACK being processed, whose cumulative
-    /// ACK is `ack`.
-    #[inline(never)]
+    /// ACK is `ack`. Most ACKs carry no blocks while nothing is SACKed: for them (without
+    /// RACK) there is nothing to do beyond `newly_sacked = 0`, and that test is inline.
+    #[inline]
     pub(super) fn sack_update(&mut self, now: SimTime, ack: SeqNum) {
+        let tx = &mut *self.sack_tx;
+        if tx.peer.is_empty() && tx.board.is_empty() && !self.cfg.rack_tlp {
+            tx.newly_sacked = 0;
+            return;
+        }
+        self.sack_update_board(now, ack);
+    }
+
+    #[inline(never)]
+    fn sack_update_board(&mut self, now: SimTime, ack: SeqNum) {
         let tx = &mut *self.sack_tx;
         let upd = tx.board.update(ack, self.snd_max, tx.peer.as_slice());
         tx.newly_sacked = upd.newly_sacked;
@@ -305,9 +316,18 @@ impl TcpConnection {
         Some(self.emit_data(now, seq, payload, fin))
     }
 
-    /// Go-back-N after a timeout skips what the receiver has SACKed.
-    #[inline(never)]
+    /// Go-back-N after a timeout skips what the receiver has SACKed. Only SND.NXT below
+    /// SND.MAX (a resend) with something SACKed can skip: that test is inline, since almost
+    /// every call sends new data.
+    #[inline]
     pub(super) fn skip_sacked(&mut self) {
+        if self.snd_nxt < self.snd_max && !self.sack_tx.board.is_empty() {
+            self.skip_sacked_ranges();
+        }
+    }
+
+    #[inline(never)]
+    fn skip_sacked_ranges(&mut self) {
         while self.snd_nxt < self.snd_max {
             match self.sack_tx.board.sacked_range(self.snd_nxt) {
                 Some((_, e)) => self.snd_nxt = e,
@@ -472,5 +492,56 @@ mod tests {
             "half the delivery rate while pipe > ssthresh, then SSRB"
         );
         assert_eq!(fx.c.pipe(), ssthresh, "pipe settles at ssthresh");
+    }
+
+    /// After a retransmission timeout the go-back-N resends skip what the receiver SACKed before
+    /// it (RFC 6675 §5.1, as Linux's `tcp_enter_loss` marks only un-SACKed data lost), also when
+    /// the ACKs that follow carry no blocks: the scoreboard keeps the range. Segments 3 and 4 of
+    /// ten arrived (one duplicate ACK with one 2-segment block: no recovery), the RTO resends 0,
+    /// then 1 and 2, then continues at 5.
+    #[test]
+    fn go_back_n_skips_sacked_after_timeout() {
+        let mut fx = established(TcpConfig {
+            sack: true,
+            ..TcpConfig::default()
+        });
+        fx.c.write(10 * u64::from(MSS));
+        assert_eq!(fx.drain(ms(10)).len(), 10, "initial window");
+        let seg = fx.peer_seg(0);
+        let block = (fx.seq(3 * MSS), fx.seq(5 * MSS));
+        fx.c.handle_segment_sack(ms(20), &seg, 0, Ecn::NotEct, &[block]);
+        assert!(
+            !fx.c.in_recovery(),
+            "one duplicate ACK, two segments SACKed: not lost"
+        );
+        assert_eq!(fx.c.sacked_bytes(), u64::from(2 * MSS), "scoreboard");
+        let _ = fx.drain(ms(20));
+        let t = fx.c.poll_timeout().expect("RTO armed");
+        fx.c.handle_timeout(t);
+        assert_eq!(
+            fx.drain_offsets(t),
+            [(0, MSS)],
+            "loss window: SND.UNA resent"
+        );
+        let t = t + ms(1);
+        fx.ack(t, MSS);
+        assert_eq!(
+            fx.drain_offsets(t),
+            [(MSS, MSS), (2 * MSS, MSS)],
+            "slow start resends the holes"
+        );
+        let t = t + ms(1);
+        fx.ack(t, 3 * MSS);
+        assert_eq!(
+            fx.c.sacked_bytes(),
+            u64::from(2 * MSS),
+            "kept without blocks"
+        );
+        let out = fx.drain_offsets(t);
+        assert_eq!(out.first(), Some(&(5 * MSS, MSS)), "SACKed 3 and 4 skipped");
+        assert!(
+            out.iter().all(|&(o, _)| o >= 5 * MSS),
+            "nothing SACKed resent: {out:?}"
+        );
     }
 }

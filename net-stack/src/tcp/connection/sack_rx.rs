@@ -39,9 +39,17 @@ impl SackRx {
 impl TcpConnection {
     /// Data `[seq, seq + len)` arrived, `[start, end)` of it inside the window: a part below
     /// RCV.NXT, or an out-of-order part already buffered, is a duplicate (RFC 2883 §4);
-    /// new out-of-order data is remembered for the block order (RFC 2018 §4).
-    #[inline(never)]
+    /// new out-of-order data is remembered for the block order (RFC 2018 §4). In-order data
+    /// (the common case) has nothing to note, tested inline.
+    #[inline]
     pub(super) fn sack_note_arrival(&mut self, seq: SeqNum, len: u32, start: SeqNum, end: SeqNum) {
+        if seq < self.rcv_nxt || (end > start && start != self.rcv_nxt) {
+            self.sack_note_unusual(seq, len, start, end);
+        }
+    }
+
+    #[inline(never)]
+    fn sack_note_unusual(&mut self, seq: SeqNum, len: u32, start: SeqNum, end: SeqNum) {
         if seq < self.rcv_nxt {
             let dup_end = if seq + len < self.rcv_nxt {
                 seq + len
@@ -64,14 +72,31 @@ impl TcpConnection {
     /// it, RFC 2883 §4 (2)), then the block with the most recently received segment, then the
     /// other recently reported blocks, then any others, highest first — as many as fit (4, or
     /// 3 beside timestamps). No blocks when nothing is out of order and nothing duplicated.
-    #[inline(never)]
+    ///
+    /// Nothing out of order and nothing duplicated (the common case) means no blocks, no
+    /// recent arrival kept and nothing to search: that test is inline.
+    #[inline]
     pub(crate) fn attach_sack(&mut self, repr: &mut TcpRepr) {
         if !repr.flags.contains(TcpFlags::ACK) || repr.flags.contains(TcpFlags::SYN) {
             return;
         }
+        let rx = &mut *self.sack_rx;
+        if rx.dsack.is_none() && self.assembler.is_empty() {
+            if !rx.recent.is_empty() {
+                rx.recent.clear();
+            }
+            rx.sent = SackBlocks::EMPTY;
+            repr.options.sack = SackOption::NONE;
+            return;
+        }
+        self.attach_sack_blocks(repr);
+    }
+
+    #[inline(never)]
+    fn attach_sack_blocks(&mut self, repr: &mut TcpRepr) {
+        let rx = &mut *self.sack_rx;
         let max = if self.ts_enabled { 3 } else { 4 };
         let mut out = SackBlocks::EMPTY;
-        let rx = &mut *self.sack_rx;
         let asm = &self.assembler;
         let push = |out: &mut SackBlocks, b: SackBlock| {
             if out.len() < max && !out.as_slice().contains(&b) {
@@ -167,6 +192,26 @@ mod tests {
             [blk(3, 6), blk(9, 10), blk(7, 8), blk(1, 2)],
             "the merged block of the new segment first, then the others by recency"
         );
+    }
+
+    /// Once the hole fills, the ACK carries no blocks (nothing is out of order, RFC 2018 §4),
+    /// and the next out-of-order segment is reported alone, with no block of the filled hole.
+    #[test]
+    fn no_blocks_once_the_hole_fills() {
+        let mut fx = established(sack_cfg());
+        let base = fx.peer_nxt;
+        let p = |i: u32| base + i * MSS;
+        fx.peer_data(ms(20), MSS, MSS, 0);
+        let _ = fx.drain(ms(20));
+        assert_eq!(fx.c.sent_sack(), [(p(1), p(2))], "the out-of-order segment");
+        fx.peer_data(ms(21), 0, MSS, 0);
+        let out = fx.drain(ms(21));
+        assert_eq!(out.len(), 1, "an immediate ACK for the filled hole");
+        assert_eq!(out[0].0.options.sack.block_count(), 0, "no blocks");
+        assert!(fx.c.sent_sack().is_empty(), "none kept");
+        fx.peer_data(ms(22), 3 * MSS, MSS, 0);
+        let _ = fx.drain(ms(22));
+        assert_eq!(fx.c.sent_sack(), [(p(3), p(4))], "only the new block");
     }
 
     /// With timestamps the option carries at most three blocks (12 + 4 + 24 = 40 bytes).

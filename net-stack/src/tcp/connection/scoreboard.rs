@@ -60,6 +60,13 @@ impl Scoreboard {
         out
     }
 
+    /// Whether nothing is SACKed and nothing is RACK-lost: an ACK without blocks then
+    /// changes nothing (see [`Scoreboard::update`]).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.sacked.is_empty() && self.rack_lost.is_empty()
+    }
+
     /// RACK marked `[s, e)` lost.
     pub fn mark_rack_lost(&mut self, s: SeqNum, e: SeqNum) {
         self.rack_lost.insert(s, e);
