@@ -459,3 +459,59 @@ fn table1_ping_rtt_per_phase_follows_hop_counts() {
         one[0]
     );
 }
+
+/// Table 1's datapath-cache hypothesis (docs/reproductions.md) rests on which switches the
+/// path flip rewrites in each phase: under ASAP always `os1` and `os4` (dpids 1 and 4), the
+/// switches its echoes cross in every phase, so no phase gives its pings more rewritten
+/// switches than before the migration; under ALAP also their counterparts `ns1` and `ns4`
+/// (dpids 5 and 8) from PREPARE_MIGRATION on. Read by tshark from the OpenFlow channel: the
+/// FLOW_MODs sent at each flip before finalize (whole seconds other than the phase instants
+/// 2, 4 and 12 s).
+#[test]
+fn table1_flips_rewrite_the_same_switches_under_asap_and_their_twins_under_alap() {
+    for alg in ["asap", "alap"] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = pcap_bed(alg).replace("pcap = [\"ts\"]", "pcap = \"none\"");
+        let (_, out) = run_text(dir.path(), &text, &[]);
+        let pcap = out.join("pcap/openflow.pcap");
+        let text = tshark(&[
+            "-r",
+            pcap.to_str().unwrap(),
+            "-Y",
+            "openflow_v4.type == 14",
+            "-T",
+            "fields",
+            "-e",
+            "frame.time_relative",
+            "-e",
+            "tcp.dstport",
+        ]);
+        let mut by_flip: std::collections::BTreeMap<u64, std::collections::BTreeSet<u64>> =
+            Default::default();
+        for line in text.lines() {
+            let mut f = line.split('\t');
+            let t: f64 = f.next().unwrap().parse().unwrap();
+            let dpid = f.next().unwrap().parse::<u64>().unwrap() - 40_000;
+            let s = t.round();
+            if (t - s).abs() < 1e-6 && ![2.0, 4.0, 12.0].contains(&s) && s > 0.0 && s < 20.0 {
+                by_flip.entry(s as u64).or_default().insert(dpid);
+            }
+        }
+        assert_eq!(
+            by_flip.len(),
+            16,
+            "{alg}: flips at 1, 3, 5–11, 13–19 s: {by_flip:?}"
+        );
+        for (t, dpids) in &by_flip {
+            let want: &[u64] = match (alg, *t) {
+                ("alap", t) if t > 2 => &[1, 4, 5, 8],
+                _ => &[1, 4],
+            };
+            assert_eq!(
+                dpids.iter().copied().collect::<Vec<_>>(),
+                want,
+                "{alg}: the flip at {t} s"
+            );
+        }
+    }
+}
