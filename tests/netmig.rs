@@ -339,13 +339,14 @@ fn instant_host_moves_at_their_times_without_a_stream() {
 }
 
 /// The DNS test bed of §3.4: a `dns` flow vm1 → vm2 (1000 queries/s, 1 s timeout) for the 25 s
-/// of the example's phases.
+/// of the example's phases, with D-ITG's `DNS` preset sizes (payloads uniform in 100 … 319
+/// bytes, constant interval; measured from `ITGSend … DNS -C 1000`, docs/reproductions.md).
 fn dns_bed(alg: &str) -> String {
     let text =
         std::fs::read_to_string(root().join(format!("examples/arora2013-{alg}.toml"))).unwrap();
     let cut = text.find("[[flow]]").unwrap();
     format!(
-        "{}[[flow]]\nname = \"dns\"\nkind = \"dns\"\nsrc = \"vm1\"\ndst = \"vm2\"\nstart = \"0s\"\n",
+        "{}[[flow]]\nname = \"dns\"\nkind = \"dns\"\nsrc = \"vm1\"\ndst = \"vm2\"\nstart = \"0s\"\nrequest = \"100B\"\nrequest_max = \"319B\"\n",
         &text[..cut]
     )
 }
@@ -355,7 +356,9 @@ fn dns_bed(alg: &str) -> String {
 /// them (no pause), ALAP loses nothing: its new switches hold the mirrored rules before a
 /// host moves and the old ones carry nothing at finalize. ASAP loses what its empty new
 /// switches meet before the move's first-hop entry lands, and what is in flight in the old
-/// network when finalize deletes its rules (§2.4.1's final-phase problem).
+/// network when finalize deletes its rules (§2.4.1's final-phase problem). The query sizes are
+/// D-ITG's draws, so the five seeds are five runs (their bytes sent differ); each seed's loss
+/// is printed.
 #[test]
 fn dns_test_loss_below_one_percent_asap_above_alap_over_five_seeds() {
     let runs: Vec<(String, u64)> = ["asap", "alap"]
@@ -366,11 +369,22 @@ fn dns_test_loss_below_one_percent_asap_above_alap_over_five_seeds() {
         let dir = tempfile::tempdir().unwrap();
         let (s, _) = run_text(dir.path(), &dns_bed(alg), &["--seed", &seed.to_string()]);
         let f = flow(&s, "dns").clone();
-        (u(&f, "queries"), u(&f, "lost"), num(&f, "loss_pct"))
+        let bytes = u(&f, "bytes_sent");
+        (u(&f, "queries"), u(&f, "lost"), num(&f, "loss_pct"), bytes)
     });
+    for alg in 0..2 {
+        let mut sent: Vec<u64> = res[5 * alg..5 * alg + 5].iter().map(|r| r.3).collect();
+        sent.sort_unstable();
+        sent.dedup();
+        assert_eq!(sent.len(), 5, "five seeds, five different runs: {sent:?}");
+    }
     for seed in 0..5 {
-        let (qa, la, pa) = res[seed];
-        let (ql, ll, pl) = res[5 + seed];
+        let (qa, la, pa, _) = res[seed];
+        let (ql, ll, pl, _) = res[5 + seed];
+        eprintln!(
+            "seed {}: ASAP {la}/{qa} lost ({pa} %), ALAP {ll}/{ql} lost ({pl} %)",
+            seed + 1
+        );
         for q in [qa, ql] {
             assert!((24_000..=26_000).contains(&q), "about 25 000 queries: {q}");
         }
@@ -444,4 +458,60 @@ fn table1_ping_rtt_per_phase_follows_hop_counts() {
         one[1],
         one[0]
     );
+}
+
+/// Table 1's datapath-cache hypothesis (docs/reproductions.md) rests on which switches the
+/// path flip rewrites in each phase: under ASAP always `os1` and `os4` (dpids 1 and 4), the
+/// switches its echoes cross in every phase, so no phase gives its pings more rewritten
+/// switches than before the migration; under ALAP also their counterparts `ns1` and `ns4`
+/// (dpids 5 and 8) from PREPARE_MIGRATION on. Read by tshark from the OpenFlow channel: the
+/// FLOW_MODs sent at each flip before finalize (whole seconds other than the phase instants
+/// 2, 4 and 12 s).
+#[test]
+fn table1_flips_rewrite_the_same_switches_under_asap_and_their_twins_under_alap() {
+    for alg in ["asap", "alap"] {
+        let dir = tempfile::tempdir().unwrap();
+        let text = pcap_bed(alg).replace("pcap = [\"ts\"]", "pcap = \"none\"");
+        let (_, out) = run_text(dir.path(), &text, &[]);
+        let pcap = out.join("pcap/openflow.pcap");
+        let text = tshark(&[
+            "-r",
+            pcap.to_str().unwrap(),
+            "-Y",
+            "openflow_v4.type == 14",
+            "-T",
+            "fields",
+            "-e",
+            "frame.time_relative",
+            "-e",
+            "tcp.dstport",
+        ]);
+        let mut by_flip: std::collections::BTreeMap<u64, std::collections::BTreeSet<u64>> =
+            Default::default();
+        for line in text.lines() {
+            let mut f = line.split('\t');
+            let t: f64 = f.next().unwrap().parse().unwrap();
+            let dpid = f.next().unwrap().parse::<u64>().unwrap() - 40_000;
+            let s = t.round();
+            if (t - s).abs() < 1e-6 && ![2.0, 4.0, 12.0].contains(&s) && s > 0.0 && s < 20.0 {
+                by_flip.entry(s as u64).or_default().insert(dpid);
+            }
+        }
+        assert_eq!(
+            by_flip.len(),
+            16,
+            "{alg}: flips at 1, 3, 5–11, 13–19 s: {by_flip:?}"
+        );
+        for (t, dpids) in &by_flip {
+            let want: &[u64] = match (alg, *t) {
+                ("alap", t) if t > 2 => &[1, 4, 5, 8],
+                _ => &[1, 4],
+            };
+            assert_eq!(
+                dpids.iter().copied().collect::<Vec<_>>(),
+                want,
+                "{alg}: the flip at {t} s"
+            );
+        }
+    }
 }

@@ -91,6 +91,14 @@ impl NetworkBuilder {
         }
     }
 
+    /// The random stream `name` of this network's seed (an application's own draws).
+    pub fn rng_stream(&self, name: &str) -> sim_core::RngStream {
+        self.streams
+            .as_ref()
+            .expect("NetworkBuilder::new sets the streams")
+            .stream(name)
+    }
+
     /// Chooses how forwarding nodes pick among equal-cost paths.
     pub fn ecmp(&mut self, ecmp: Ecmp) -> &mut Self {
         self.ecmp = ecmp;

@@ -6,6 +6,13 @@
 //!   1 ms: 1000 queries/s). Each query waits at most `timeout` for its answer; a query not
 //!   answered in time is **lost**, and an answer that comes later is counted `late` (and the
 //!   query stays lost).
+//! * **D-ITG's DNS sizes** (`request_max`): with it, each query's payload is drawn uniformly
+//!   from `request` … `request_max` bytes (whole bytes, from the random stream `dns/<flow
+//!   index>`). D-ITG 2.8.1's `DNS` preset does exactly that with 100 … 319 bytes and keeps a
+//!   constant inter-departure time (its own 1.7875 s, or the rate `-C` sets after `DNS`);
+//!   measured with `ITGSend … DNS -C 1000` and `ITGDec -l` (3061 packets: every size from
+//!   100 to 319, flat; one source port; docs/reproductions.md, seed 001). The interval stays
+//!   constant here too.
 //! * **Server** ([`DnsServer`]): answers each query at once with `response` payload bytes, to
 //!   the query's source address and port.
 //! * **Which answer is whose.** netsim carries no payload bytes, so there is no 16-bit DNS
@@ -20,7 +27,7 @@
 
 use std::net::Ipv4Addr;
 
-use sim_core::SimTime;
+use sim_core::{RngStream, SimTime};
 
 use super::traffic::{MAX_DATAGRAM_PAYLOAD, TrafficTable, positive_time, size_in};
 use crate::FieldError;
@@ -39,8 +46,10 @@ pub const DNS_PORT_RANGE: u64 = 16384;
 pub struct DnsParams {
     /// `interval`: time between queries. Default 1 ms (1000 queries/s); never zero.
     pub interval: SimTime,
-    /// `request`: UDP payload bytes of a query. Default 40.
+    /// `request`: UDP payload bytes of a query (the smallest, with `request_max`). Default 40.
     pub query: u32,
+    /// `request_max`: when set, each query's payload is uniform in `query` ..= this.
+    pub query_max: Option<u32>,
     /// `response`: UDP payload bytes of an answer. Default 120.
     pub answer: u32,
     /// `timeout`: how long a query waits for its answer. Default 1 s; never zero, and at
@@ -53,6 +62,7 @@ impl Default for DnsParams {
         DnsParams {
             interval: SimTime::from_ms(1),
             query: 40,
+            query_max: None,
             answer: 120,
             timeout: SimTime::from_secs(1),
         }
@@ -61,7 +71,8 @@ impl Default for DnsParams {
 
 impl DnsParams {
     /// The keys of [`TrafficTable`] a dns flow takes.
-    pub const KEYS: &'static [&'static str] = &["interval", "request", "response", "timeout"];
+    pub const KEYS: &'static [&'static str] =
+        &["interval", "request", "request_max", "response", "timeout"];
 
     /// Reads and checks the dns keys of `t`; a bad value is reported and replaced by its
     /// default.
@@ -71,9 +82,25 @@ impl DnsParams {
         let mut p = DnsParams {
             interval: positive_time(t.interval, "interval", d.interval, what, errors),
             query: size_in(t.request, "request", range, d.query, what, errors),
+            query_max: t
+                .request_max
+                .map(|_| size_in(t.request_max, "request_max", range, d.query, what, errors)),
             answer: size_in(t.response, "response", range, d.answer, what, errors),
             timeout: positive_time(t.timeout, "timeout", d.timeout, what, errors),
         };
+        if let Some(max) = p.query_max
+            && max < p.query
+        {
+            errors.push(FieldError::new(
+                "request_max",
+                format!(
+                    "`request_max` of {what} ({max} bytes) is smaller than `request` ({} bytes)",
+                    p.query
+                ),
+                "below `request`",
+            ));
+            p.query_max = None;
+        }
         if p.slots() > DNS_PORT_RANGE {
             errors.push(
                 FieldError::new(
@@ -118,6 +145,8 @@ pub struct DnsClient {
     next: u64,
     /// Per slot: the send time of the query waiting in it.
     slots: Vec<Option<SimTime>>,
+    /// Draws each query's size when `request_max` is set.
+    rng: Option<RngStream>,
     report: DnsReport,
 }
 
@@ -132,10 +161,28 @@ impl DnsClient {
             running: false,
             next: 0,
             slots: vec![None; params.slots() as usize],
+            rng: None,
             report: DnsReport {
                 timeout: params.timeout,
                 ..DnsReport::default()
             },
+        }
+    }
+
+    /// Draws the query sizes from `rng` (used only when `request_max` is set).
+    pub fn with_rng(mut self, rng: RngStream) -> Self {
+        self.rng = Some(rng);
+        self
+    }
+
+    /// The payload of the next query: `request`, or uniform in `request ..= request_max`.
+    fn query_size(&mut self) -> u32 {
+        match (self.params.query_max, self.rng.as_mut()) {
+            (Some(max), Some(rng)) => {
+                let span = u64::from(max - self.params.query) + 1;
+                self.params.query + rng.below(span) as u32
+            }
+            _ => self.params.query,
         }
     }
 
@@ -152,9 +199,10 @@ impl DnsClient {
             self.report.unanswered.push(sent);
         }
         let port = self.params.port(self.flow, slot as u64);
-        ctx.send_udp(self.server, port, self.server_port, self.params.query);
+        let size = self.query_size();
+        ctx.send_udp(self.server, port, self.server_port, size);
         self.report.counters.packets_sent += 1;
-        self.report.counters.bytes_sent += u64::from(self.params.query);
+        self.report.counters.bytes_sent += u64::from(size);
         ctx.set_timer(ctx.now() + self.params.interval, 0);
     }
 }
@@ -386,6 +434,84 @@ mod tests {
         );
         assert_eq!(r.unanswered.len(), 1000);
         assert!((r.loss_pct(ms(1000)) - 997.0 / 998.0 * 100.0).abs() < 1e-9);
+    }
+
+    /// `request_max`: read with `request` as the smallest size; below `request` it is refused
+    /// naming the key; without it every query has `request` bytes.
+    #[test]
+    fn request_max_is_checked() {
+        let p = read("request = 100\nrequest_max = 319").expect("valid");
+        assert_eq!((p.query, p.query_max), (100, Some(319)));
+        assert_eq!(read("").expect("defaults").query_max, None);
+        let e = read("request = 100\nrequest_max = 99").expect_err("below");
+        assert_eq!(e[0].field, "request_max");
+        assert!(
+            e[0].message.contains("smaller than `request`"),
+            "{}",
+            e[0].message
+        );
+        let e = read("request_max = 70000").expect_err("too big");
+        assert_eq!(e[0].field, "request_max");
+    }
+
+    /// D-ITG's DNS sizes: 20 000 queries with `request = 100`, `request_max = 319` take every
+    /// size from 100 to 319 and no other, each about 1/220 of the time (expected 90.9, sd 9.5:
+    /// every count within 5 sd), with mean 209.5 ± 2 (standard error 0.45); the same seed
+    /// gives the same sizes; the interval stays constant.
+    #[test]
+    fn request_sizes_are_uniform_between_request_and_request_max() {
+        let params = read("request = 100\nrequest_max = 319").expect("valid");
+        let sizes = |seed: u64| {
+            let rng = sim_core::RngStreams::new(seed).stream("dns/0");
+            let mut c = DnsClient::new(params, SERVER, 40_000, 0).with_rng(rng);
+            let mut actions = Vec::new();
+            let mut out = Vec::new();
+            let mut times = Vec::new();
+            for k in 0..20_000u64 {
+                let now = SimTime::from_ms(k);
+                let mut ctx = AppCtx::new(now, CLIENT, &mut actions);
+                if k == 0 {
+                    c.start(&mut ctx)
+                } else {
+                    c.on_timer(&mut ctx, 0)
+                }
+                for a in actions.drain(..) {
+                    match a {
+                        AppAction::Send { payload_len, .. } => out.push(payload_len),
+                        AppAction::Timer { at, .. } => times.push(at - now),
+                        other => panic!("{other:?}"),
+                    }
+                }
+            }
+            assert!(
+                times.iter().all(|&d| d == SimTime::from_ms(1)),
+                "constant interval"
+            );
+            out
+        };
+        let a = sizes(1);
+        let mut counts = [0u32; 220];
+        for &s in &a {
+            assert!((100..=319).contains(&s), "{s}");
+            counts[(s - 100) as usize] += 1;
+        }
+        assert!(
+            counts.iter().all(|&n| (43..=139).contains(&n)),
+            "{counts:?}"
+        );
+        let mean = a.iter().map(|&s| f64::from(s)).sum::<f64>() / a.len() as f64;
+        assert!((mean - 209.5).abs() < 2.0, "mean {mean}");
+        assert_eq!(a, sizes(1), "same seed, same sizes");
+        assert_ne!(a, sizes(2), "another seed, other sizes");
+        let Report::Dns(r) = ({
+            let mut c = DnsClient::new(params, SERVER, 40_000, 0);
+            let mut actions = Vec::new();
+            c.start(&mut AppCtx::new(SimTime::ZERO, CLIENT, &mut actions));
+            c.report()
+        }) else {
+            panic!("a dns report")
+        };
+        assert_eq!(r.counters.bytes_sent, 100, "no stream: `request` bytes");
     }
 
     /// The server answers each query to its source address and port with `response` bytes.

@@ -182,6 +182,8 @@ pub struct TrafficTable {
     pub count: Option<u64>,
     /// `request` (request-response, http-probe, dns).
     pub request: Option<ByteSize>,
+    /// `request_max` (dns).
+    pub request_max: Option<ByteSize>,
     /// `response` (request-response, http-probe, dns).
     pub response: Option<ByteSize>,
     /// `timeout` (http-probe, dns).
@@ -211,6 +213,7 @@ impl TrafficTable {
             ("size", self.size.is_some()),
             ("count", self.count.is_some()),
             ("request", self.request.is_some()),
+            ("request_max", self.request_max.is_some()),
             ("response", self.response.is_some()),
             ("timeout", self.timeout.is_some()),
             ("bitrate", self.bitrate.is_some()),
@@ -372,7 +375,10 @@ impl Traffic {
                 (client, Some(server))
             }
             Traffic::Dns(p) => {
-                let client = DnsClient::new(p, dst_ip, sink_port, i);
+                let mut client = DnsClient::new(p, dst_ip, sink_port, i);
+                if p.query_max.is_some() {
+                    client = client.with_rng(b.rng_stream(&format!("dns/{i}")));
+                }
                 let ports: Vec<u16> = client.ports().collect();
                 let client = b.add_app(src, flow, Box::new(client), start, stop);
                 for port in ports {
