@@ -20,6 +20,7 @@
 pub mod fct;
 pub mod migration;
 pub mod netmig;
+pub mod per_flow;
 pub mod sweep;
 pub mod timeseries;
 

@@ -11,6 +11,7 @@ use net_stack::report::{ProbeSample, Report};
 use sim_core::SimTime;
 
 use crate::build::FlowHandle;
+use crate::plot::per_flow::{self, FlowSeries};
 use crate::plot::{Chart, Line, PlotError};
 
 /// The break a migration caused, as the probe saw it: the longest response time among the
@@ -43,11 +44,8 @@ fn samples(net: &Network, f: &FlowHandle) -> Option<Vec<ProbeSample>> {
 /// http-probe flow and `plots/response-time.svg` with one line per flow (x: when the request
 /// began; y: its response time); nothing without one.
 pub fn write(net: &Network, flows: &[FlowHandle], out: &Path) -> Result<(), PlotError> {
-    let mut lines = Vec::new();
-    for f in flows {
-        let Some(samples) = samples(net, f) else {
-            continue;
-        };
+    let series = flows.iter().filter_map(|f| {
+        let samples = samples(net, f)?;
         let mut csv = String::from("start_s,response_s,attempts\n");
         let mut points = Vec::with_capacity(samples.len());
         for s in &samples {
@@ -58,42 +56,26 @@ pub fn write(net: &Network, flows: &[FlowHandle], out: &Path) -> Result<(), Plot
                 points.push((s.start.as_secs_f64(), r));
             }
         }
-        let dir = out.join("timeseries");
-        let path = dir.join(format!("probe-{}.csv", f.name));
-        let io = |e: std::io::Error| PlotError::Write {
-            path: path.clone(),
-            message: e.to_string(),
-        };
-        std::fs::create_dir_all(&dir).map_err(io)?;
-        std::fs::write(&path, csv).map_err(io)?;
-        let name = f
-            .name
-            .strip_suffix("-workload")
-            .unwrap_or(&f.name)
-            .to_string();
-        lines.push(Line {
-            name,
-            points,
-            bars: Vec::new(),
-        });
-    }
-    if lines.is_empty() {
-        return Ok(());
-    }
+        let name = f.name.strip_suffix("-workload").unwrap_or(&f.name);
+        Some(FlowSeries {
+            file: format!("probe-{}.csv", f.name),
+            csv,
+            line: Line {
+                name: name.to_string(),
+                points,
+                bars: Vec::new(),
+            },
+        })
+    });
     let chart = Chart {
         title: "HTTP probe: response time per request".into(),
         x_label: "request start [s]".into(),
         y_label: "response time [s]".into(),
         x_categories: None,
         markers: false,
-        lines,
+        lines: Vec::new(),
     };
-    let dir = out.join("plots");
-    std::fs::create_dir_all(&dir).map_err(|e| PlotError::Write {
-        path: dir.clone(),
-        message: e.to_string(),
-    })?;
-    crate::plot::draw(&chart, &dir.join("response-time.svg"))
+    per_flow::write(out, series, chart, "response-time.svg")
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use sim_core::SimTime;
 use serde::Serialize;
 
 use crate::build::FlowHandle;
+use crate::plot::per_flow::{self, FlowSeries};
 use crate::plot::{Chart, Line, PlotError};
 use crate::summary::FlowSummary;
 
@@ -70,9 +71,8 @@ pub(crate) fn summarise(net: &Network, f: &FlowHandle, s: &mut FlowSummary, end:
 /// Writes `timeseries/stream-<flow>.csv` (time_s, buffer_s, playing) for every stream flow and
 /// `plots/stream-buffer.svg` with one line per flow; nothing without one.
 pub fn write(net: &Network, flows: &[FlowHandle], out: &Path) -> Result<(), PlotError> {
-    let mut lines = Vec::new();
-    for f in flows {
-        let Some(r) = report(net, f) else { continue };
+    let series = flows.iter().filter_map(|f| {
+        let r = report(net, f)?;
         let mut csv = String::from("time_s,buffer_s,playing\n");
         let mut points = Vec::with_capacity(r.samples.len());
         for b in &r.samples {
@@ -80,35 +80,23 @@ pub fn write(net: &Network, flows: &[FlowHandle], out: &Path) -> Result<(), Plot
             csv += &format!("{t:.9},{level:.9},{}\n", u8::from(b.playing));
             points.push((t, level));
         }
-        let dir = out.join("timeseries");
-        let path = dir.join(format!("stream-{}.csv", f.name));
-        let io = |e: std::io::Error| PlotError::Write {
-            path: path.clone(),
-            message: e.to_string(),
-        };
-        std::fs::create_dir_all(&dir).map_err(io)?;
-        std::fs::write(&path, csv).map_err(io)?;
-        lines.push(Line {
-            name: f.name.clone(),
-            points,
-            bars: Vec::new(),
-        });
-    }
-    if lines.is_empty() {
-        return Ok(());
-    }
+        Some(FlowSeries {
+            file: format!("stream-{}.csv", f.name),
+            csv,
+            line: Line {
+                name: f.name.clone(),
+                points,
+                bars: Vec::new(),
+            },
+        })
+    });
     let chart = Chart {
         title: "Streaming: playout buffer level".into(),
         x_label: "time [s]".into(),
         y_label: "buffered media [s]".into(),
         x_categories: None,
         markers: false,
-        lines,
+        lines: Vec::new(),
     };
-    let dir = out.join("plots");
-    std::fs::create_dir_all(&dir).map_err(|e| PlotError::Write {
-        path: dir.clone(),
-        message: e.to_string(),
-    })?;
-    crate::plot::draw(&chart, &dir.join("stream-buffer.svg"))
+    per_flow::write(out, series, chart, "stream-buffer.svg")
 }

@@ -46,6 +46,7 @@ use net_stack::tcp::TcpEvent;
 use net_stack::{AppId, NodeId};
 use sim_core::SimTime;
 
+use crate::admission::Admission;
 use crate::{Migration, MigrationEvent, MigrationReport};
 
 /// Runs one migration of VM `vm` to host `target`; see the [module docs](self).
@@ -67,19 +68,8 @@ pub struct MigrationApp {
     armed: Option<(SimTime, u64)>,
     generation: u64,
     events: Vec<MigrationEvent>,
-    /// The orchestrator to tell when finished, if admission is limited.
-    orchestrator: Option<AppId>,
-    /// The orchestrator let this migration run.
-    admitted: bool,
-    /// The trigger time has come (the application started).
-    triggered: bool,
-    started: bool,
-    told_finished: bool,
-    /// The application measuring the VM's service, told when the migration starts and
-    /// finishes ([`Signal::WindowOpen`], [`Signal::WindowClose`]), and whether it was told
-    /// of the finish.
-    observer: Option<AppId>,
-    told_observer: bool,
+    /// The orchestrator's admission, and who is told of the start and the finish.
+    admission: Admission,
     /// Stream offsets just past each started round whose last byte the socket has not
     /// accepted yet, oldest first.
     round_ends: std::collections::VecDeque<u64>,
@@ -117,13 +107,7 @@ impl MigrationApp {
             armed: None,
             generation: 0,
             events: Vec::new(),
-            orchestrator: None,
-            admitted: true,
-            triggered: false,
-            started: false,
-            told_finished: false,
-            observer: None,
-            told_observer: false,
+            admission: Admission::default(),
             round_ends: std::collections::VecDeque::new(),
             handed: Vec::new(),
             retx_at_pause: None,
@@ -136,7 +120,7 @@ impl MigrationApp {
     /// of a stream) when this migration starts and finishes, so that it measures the
     /// service's silence within the migration (`service_downtime_s`, one per migration).
     pub fn with_observer(mut self, app: AppId) -> Self {
-        self.observer = Some(app);
+        self.admission.set_observer(app);
         self
     }
 
@@ -153,8 +137,7 @@ impl MigrationApp {
     /// the migration waits for the orchestrator's [`Signal::Start`] after its trigger time;
     /// either way it sends [`Signal::Finished`] to the orchestrator when it finishes.
     pub fn with_orchestrator(mut self, orchestrator: AppId, admitted: bool) -> Self {
-        self.orchestrator = Some(orchestrator);
-        self.admitted = admitted;
+        self.admission.set_orchestrator(orchestrator, admitted);
         self
     }
 
@@ -172,19 +155,13 @@ impl MigrationApp {
         &self.events
     }
 
-    /// Starts once both triggered and admitted.
-    fn try_start(&mut self, ctx: &mut AppCtx<'_>) {
-        if self.started || !self.triggered || !self.admitted {
-            return;
-        }
-        self.started = true;
+    /// Starts the migration (once triggered and admitted).
+    fn begin(&mut self, ctx: &mut AppCtx<'_>) {
         let sock = ctx.tcp_connect(self.target_ip, self.port);
         ctx.tcp_watch_acked(sock);
         self.sock = Some(sock);
         self.engine.handle_start(ctx.now());
-        if let Some(o) = self.observer {
-            ctx.signal(Endpoint::App(o), Signal::WindowOpen);
-        }
+        self.admission.open_window(ctx);
         self.pump(ctx);
     }
 
@@ -248,19 +225,8 @@ impl MigrationApp {
             self.armed = Some((at, self.generation));
             ctx.set_timer(at, self.generation);
         }
-        if self.engine.is_finished()
-            && !self.told_observer
-            && let Some(o) = self.observer
-        {
-            self.told_observer = true;
-            ctx.signal(Endpoint::App(o), Signal::WindowClose);
-        }
-        if self.engine.is_finished()
-            && !self.told_finished
-            && let Some(orchestrator) = self.orchestrator
-        {
-            self.told_finished = true;
-            ctx.signal(Endpoint::App(orchestrator), Signal::Finished);
+        if self.engine.is_finished() {
+            self.admission.finished(ctx);
         }
     }
 
@@ -315,14 +281,14 @@ impl MigrationApp {
 
 impl Application for MigrationApp {
     fn start(&mut self, ctx: &mut AppCtx<'_>) {
-        self.triggered = true;
-        self.try_start(ctx);
+        if self.admission.handle_trigger() {
+            self.begin(ctx);
+        }
     }
 
     fn on_signal(&mut self, ctx: &mut AppCtx<'_>, signal: Signal) {
-        if signal == Signal::Start {
-            self.admitted = true;
-            self.try_start(ctx);
+        if signal == Signal::Start && self.admission.handle_admit() {
+            self.begin(ctx);
         }
     }
 

@@ -26,11 +26,12 @@
 //! Use the default `tcp` transport for any study of the network's effect on a migration.
 
 use net_stack::app::{AppCtx, Application, Report};
-use net_stack::signal::{Endpoint, Signal};
+use net_stack::signal::Signal;
 use net_stack::{AppId, NodeId};
 use serde::Deserialize;
 use sim_core::{DataRate, SimTime};
 
+use crate::admission::Admission;
 use crate::{Migration, MigrationEvent, MigrationReport};
 
 /// `[[migration]] transport`: how the migration's bytes travel.
@@ -59,11 +60,8 @@ pub struct ChannelMigrationApp {
     /// The engine's own deadline, if one is armed.
     engine_timer: Option<SimTime>,
     events: Vec<MigrationEvent>,
-    orchestrator: Option<AppId>,
-    admitted: bool,
-    triggered: bool,
-    started: bool,
-    told_finished: bool,
+    /// The orchestrator's admission.
+    admission: Admission,
 }
 
 impl ChannelMigrationApp {
@@ -80,19 +78,14 @@ impl ChannelMigrationApp {
             in_flight: Default::default(),
             engine_timer: None,
             events: Vec::new(),
-            orchestrator: None,
-            admitted: true,
-            triggered: false,
-            started: false,
-            told_finished: false,
+            admission: Admission::default(),
         }
     }
 
     /// Runs under `orchestrator`'s admission, as
     /// [`MigrationApp::with_orchestrator`](crate::app::MigrationApp::with_orchestrator).
     pub fn with_orchestrator(mut self, orchestrator: AppId, admitted: bool) -> Self {
-        self.orchestrator = Some(orchestrator);
-        self.admitted = admitted;
+        self.admission.set_orchestrator(orchestrator, admitted);
         self
     }
 
@@ -106,11 +99,8 @@ impl ChannelMigrationApp {
         &self.events
     }
 
-    fn try_start(&mut self, ctx: &mut AppCtx<'_>) {
-        if self.started || !self.triggered || !self.admitted {
-            return;
-        }
-        self.started = true;
+    /// Starts the migration (once triggered and admitted).
+    fn begin(&mut self, ctx: &mut AppCtx<'_>) {
         self.engine.handle_start(ctx.now());
         self.pump(ctx);
     }
@@ -159,26 +149,22 @@ impl ChannelMigrationApp {
             self.engine_timer = Some(at);
             ctx.set_timer(at, 1);
         }
-        if self.engine.is_finished()
-            && !self.told_finished
-            && let Some(orchestrator) = self.orchestrator
-        {
-            self.told_finished = true;
-            ctx.signal(Endpoint::App(orchestrator), Signal::Finished);
+        if self.engine.is_finished() {
+            self.admission.finished(ctx);
         }
     }
 }
 
 impl Application for ChannelMigrationApp {
     fn start(&mut self, ctx: &mut AppCtx<'_>) {
-        self.triggered = true;
-        self.try_start(ctx);
+        if self.admission.handle_trigger() {
+            self.begin(ctx);
+        }
     }
 
     fn on_signal(&mut self, ctx: &mut AppCtx<'_>, signal: Signal) {
-        if signal == Signal::Start {
-            self.admitted = true;
-            self.try_start(ctx);
+        if signal == Signal::Start && self.admission.handle_admit() {
+            self.begin(ctx);
         }
     }
 

@@ -98,6 +98,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod admission;
 pub mod app;
 pub mod bridge;
 pub mod channel;

@@ -1,13 +1,16 @@
 //! ARP on the hosts (RFC 826), for networks built with [`crate::NetworkBuilder::arp`]: the
-//! glue between a host's [`crate::arp::ArpCache`] and the devices.
+//! glue between a host's [`crate::arp::ArpCache`] and the devices; and the steps hosts and
+//! routers ([`super::router`]) share: the queue of a miss, the retry timer's step, releasing
+//! the packets a reply resolved, and building requests and replies.
 
 use std::net::Ipv4Addr;
 
-use sim_core::Scheduler;
+use sim_core::{Scheduler, SimTime};
 
 use super::{Event, Network};
 use crate::arp::{Enqueued, Retry};
 use crate::node::{Host, NodeKind};
+use crate::router::GATEWAY_MAC;
 use crate::wire::{ArpOp, ArpRepr, EtherType, EthernetRepr, L3, L4, MacAddr, Packet, PacketMeta};
 use crate::{DeviceId, NodeId, PacketId};
 
@@ -41,40 +44,150 @@ impl Network {
         let src_mac = self.identity_mac(node, dev);
         let cache = self.host_mut(node).arp.as_mut().expect("ARP host");
         if let Some(mac) = cache.lookup(now, dst) {
-            let pkt = &mut self.packets[id];
-            pkt.eth.src = src_mac;
-            pkt.eth.dst = mac;
-            self.device_send(sched, dev, id);
+            self.send_resolved(sched, dev, id, src_mac, mac);
             return;
         }
-        match cache.enqueue(dst, id, port) {
+        let retry = cache.config().retry;
+        let queued = cache.enqueue(dst, id, port);
+        self.arp_queued(sched, node, port, dst, queued, retry);
+    }
+
+    /// Packet `id`, its next hop's MAC address `dst` known, leaves by `dev` from `src`.
+    #[inline]
+    pub(super) fn send_resolved(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        dev: DeviceId,
+        id: PacketId,
+        src: MacAddr,
+        dst: MacAddr,
+    ) {
+        let pkt = &mut self.packets[id];
+        pkt.eth.src = src;
+        pkt.eth.dst = dst;
+        self.device_send(sched, dev, id);
+    }
+
+    /// The MAC address `node` speaks ARP with on `dev`, and sends resolved packets from: a
+    /// router's gateway MAC address, a host's (or VM's) own.
+    fn arp_mac(&self, node: NodeId, dev: DeviceId) -> MacAddr {
+        match self.nodes[node.index()].kind {
+            NodeKind::LpmRouter(_) => GATEWAY_MAC,
+            _ => self.identity_mac(node, dev),
+        }
+    }
+
+    /// Host or router `node` put packet `id`, bound for `dst` out of its `port`, in its ARP
+    /// queue, which said `queued`: a packet pushed out of the queue is dropped; the first
+    /// packet for the address sends a request and arms the retry timer (`retry`).
+    pub(super) fn arp_queued(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        port: u16,
+        dst: Ipv4Addr,
+        queued: Enqueued,
+        retry: SimTime,
+    ) {
+        match queued {
             Enqueued::Waiting => {}
             Enqueued::Overflow(old) => self.drop_packet(old, |f| &mut f.arp_unresolved),
             Enqueued::NewRequest => {
-                let retry = cache.config().retry;
-                self.send_request(sched, node, dev, dst);
+                self.arp_ask(sched, node, port, dst);
                 sched.schedule_in(retry, Event::ArpTimer(node, dst));
             }
         }
     }
 
-    /// Host (or VM) `node` asks for `target` out of `dev`.
-    fn send_request(
+    /// One step of the retry timer for `ip` at host or router `node`: ask again and re-arm
+    /// (`retry`), or drop the packets that waited for an address that never answered.
+    pub(super) fn arp_retry_step(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        ip: Ipv4Addr,
+        step: Retry,
+        retry: SimTime,
+    ) {
+        match step {
+            Retry::Nothing => {}
+            Retry::Again { port } => {
+                self.arp_ask(sched, node, port, ip);
+                sched.schedule_in(retry, Event::ArpTimer(node, ip));
+            }
+            Retry::GiveUp(queue) => {
+                for (id, _) in queue {
+                    self.drop_packet(id, |f| &mut f.arp_unresolved);
+                }
+            }
+        }
+    }
+
+    /// Host (or VM) or router `node` asks for `target` out of its `port`: a host from its own
+    /// address, a router from its address on the port's subnet.
+    fn arp_ask(&mut self, sched: &mut Scheduler<Event>, node: NodeId, port: u16, target: Ipv4Addr) {
+        if let NodeKind::LpmRouter(_) = self.nodes[node.index()].kind {
+            return self.router_request(sched, node, port, target);
+        }
+        let ip = self.nodes[node.index()].ip.expect("hosts have addresses");
+        let dev = self.ports.device(self.egress(node), port);
+        self.send_request(sched, node, dev, ip, target);
+    }
+
+    /// `node` broadcasts a request for `target` from `sender_ip` out of `dev` (a gratuitous
+    /// one when they are the same address).
+    pub(super) fn send_request(
         &mut self,
         sched: &mut Scheduler<Event>,
         node: NodeId,
         dev: DeviceId,
+        sender_ip: Ipv4Addr,
         target: Ipv4Addr,
     ) {
-        let ip = self.nodes[node.index()].ip.expect("hosts have addresses");
         let arp = ArpRepr {
             op: ArpOp::Request,
-            sender_mac: self.identity_mac(node, dev),
-            sender_ip: ip,
+            sender_mac: self.arp_mac(node, dev),
+            sender_ip,
             target_mac: MacAddr::default(),
             target_ip: target,
         };
         self.send_arp(sched, dev, MacAddr::BROADCAST, arp);
+    }
+
+    /// The packets that waited (with their ports) for the sender of `arp`, which `node`
+    /// has just learned, leave.
+    pub(super) fn arp_release(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        waiting: impl IntoIterator<Item = (PacketId, u16)>,
+        arp: &ArpRepr,
+    ) {
+        let via = self.egress(node);
+        for (id, port) in waiting {
+            let out = self.ports.device(via, port);
+            let src = self.arp_mac(node, out);
+            self.send_resolved(sched, out, id, src, arp.sender_mac);
+        }
+    }
+
+    /// `node` answers request `arp`, which arrived on `dev`, for `sender_ip`.
+    pub(super) fn send_reply(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        dev: DeviceId,
+        sender_ip: Ipv4Addr,
+        arp: &ArpRepr,
+    ) {
+        let reply = ArpRepr {
+            op: ArpOp::Reply,
+            sender_mac: self.arp_mac(node, dev),
+            sender_ip,
+            target_mac: arp.sender_mac,
+            target_ip: arp.sender_ip,
+        };
+        self.send_arp(sched, dev, arp.sender_mac, reply);
     }
 
     /// Puts an ARP packet on `dev`; the Ethernet source is the ARP sender.
@@ -126,24 +239,9 @@ impl Network {
         if for_me && arp.op == ArpOp::Request {
             cache.stats.replies_sent += 1;
         }
-        let via = self.egress(node);
-        for (id, port) in waiting {
-            let out = self.ports.device(via, port);
-            let src = self.identity_mac(node, out);
-            let pkt = &mut self.packets[id];
-            pkt.eth.src = src;
-            pkt.eth.dst = arp.sender_mac;
-            self.device_send(sched, out, id);
-        }
+        self.arp_release(sched, node, waiting, arp);
         if for_me && arp.op == ArpOp::Request {
-            let reply = ArpRepr {
-                op: ArpOp::Reply,
-                sender_mac: self.identity_mac(node, dev),
-                sender_ip: my_ip,
-                target_mac: arp.sender_mac,
-                target_ip: arp.sender_ip,
-            };
-            self.send_arp(sched, dev, arp.sender_mac, reply);
+            self.send_reply(sched, node, dev, my_ip, arp);
         }
     }
 
@@ -161,19 +259,8 @@ impl Network {
             return;
         };
         let retry = cache.config().retry;
-        match cache.retry(ip) {
-            Retry::Nothing => {}
-            Retry::Again { port } => {
-                let dev = self.ports.device(self.egress(node), port);
-                self.send_request(sched, node, dev, ip);
-                sched.schedule_in(retry, Event::ArpTimer(node, ip));
-            }
-            Retry::GiveUp(queue) => {
-                for (id, _) in queue {
-                    self.drop_packet(id, |f| &mut f.arp_unresolved);
-                }
-            }
-        }
+        let step = cache.retry(ip);
+        self.arp_retry_step(sched, node, ip, step, retry);
     }
 
     /// Host `node` announces its address with a gratuitous ARP (a broadcast request whose
@@ -183,14 +270,7 @@ impl Network {
         let ip = self.nodes[node.index()].ip.expect("hosts have addresses");
         let via = self.egress(node);
         for dev in self.nodes[via.index()].devices.clone() {
-            let arp = ArpRepr {
-                op: ArpOp::Request,
-                sender_mac: self.identity_mac(node, dev),
-                sender_ip: ip,
-                target_mac: MacAddr::default(),
-                target_ip: ip,
-            };
-            self.send_arp(sched, dev, MacAddr::BROADCAST, arp);
+            self.send_request(sched, node, dev, ip, ip);
         }
     }
 }

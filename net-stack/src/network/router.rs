@@ -17,12 +17,11 @@ use std::net::Ipv4Addr;
 use sim_core::Scheduler;
 
 use super::{Event, Network, flow_hash};
-use crate::arp::{Enqueued, Retry};
 use crate::node::NodeKind;
 use crate::router::{GATEWAY_MAC, LpmRouter};
 use crate::routing::Ecmp;
 use crate::routing::lpm::{Hop, Ipv4Net, hops_towards};
-use crate::wire::{ArpOp, ArpRepr, L3, MacAddr, TunnelKind};
+use crate::wire::{ArpOp, ArpRepr, L3, TunnelKind};
 use crate::{DeviceId, NodeId, PacketId};
 
 /// What the table says for one packet, with the borrow of the table over.
@@ -198,25 +197,16 @@ impl Network {
             return;
         };
         if let Some(mac) = cache.lookup(now, dst) {
-            let pkt = &mut self.packets[id];
-            pkt.eth.src = GATEWAY_MAC;
-            pkt.eth.dst = mac;
-            self.device_send(sched, dev, id);
+            self.send_resolved(sched, dev, id, GATEWAY_MAC, mac);
             return;
         }
-        match cache.enqueue(dst, id, port) {
-            Enqueued::Waiting => {}
-            Enqueued::Overflow(old) => self.drop_packet(old, |f| &mut f.arp_unresolved),
-            Enqueued::NewRequest => {
-                let retry = cache.config().retry;
-                self.router_request(sched, node, port, dst);
-                sched.schedule_in(retry, Event::ArpTimer(node, dst));
-            }
-        }
+        let retry = cache.config().retry;
+        let queued = cache.enqueue(dst, id, port);
+        self.arp_queued(sched, node, port, dst, queued, retry);
     }
 
     /// Router `node` asks for `target` on the subnet of `port`, from its address there.
-    fn router_request(
+    pub(super) fn router_request(
         &mut self,
         sched: &mut Scheduler<Event>,
         node: NodeId,
@@ -226,15 +216,8 @@ impl Network {
         let Some(iface) = self.router(node).interface(port).copied() else {
             return; // a host route out of an unnumbered port: nobody to ask
         };
-        let arp = ArpRepr {
-            op: ArpOp::Request,
-            sender_mac: GATEWAY_MAC,
-            sender_ip: iface.net.addr,
-            target_mac: MacAddr::default(),
-            target_ip: target,
-        };
         let dev = self.ports.device(node, port);
-        self.send_arp(sched, dev, MacAddr::BROADCAST, arp);
+        self.send_request(sched, node, dev, iface.net.addr, target);
     }
 
     /// RFC 826 reception at a router, for an ARP packet that arrived on `dev`; a request is
@@ -269,22 +252,9 @@ impl Network {
                 r.stats.proxy_arp_replies += 1;
             }
         }
-        for (id, out_port) in waiting {
-            let out = self.ports.device(node, out_port);
-            let pkt = &mut self.packets[id];
-            pkt.eth.src = GATEWAY_MAC;
-            pkt.eth.dst = arp.sender_mac;
-            self.device_send(sched, out, id);
-        }
+        self.arp_release(sched, node, waiting, arp);
         if answer {
-            let reply = ArpRepr {
-                op: ArpOp::Reply,
-                sender_mac: GATEWAY_MAC,
-                sender_ip: arp.target_ip,
-                target_mac: arp.sender_mac,
-                target_ip: arp.sender_ip,
-            };
-            self.send_arp(sched, dev, arp.sender_mac, reply);
+            self.send_reply(sched, node, dev, arp.target_ip, arp);
         }
     }
 
@@ -300,18 +270,8 @@ impl Network {
         // subnet, unless a host route moved it meanwhile).
         let retry = self.router(node).arp_config.retry;
         for i in 0..self.router(node).arp.len() {
-            match self.router_mut(node).arp[i].retry(ip) {
-                Retry::Nothing => {}
-                Retry::Again { port } => {
-                    self.router_request(sched, node, port, ip);
-                    sched.schedule_in(retry, Event::ArpTimer(node, ip));
-                }
-                Retry::GiveUp(queue) => {
-                    for (id, _) in queue {
-                        self.drop_packet(id, |f| &mut f.arp_unresolved);
-                    }
-                }
-            }
+            let step = self.router_mut(node).arp[i].retry(ip);
+            self.arp_retry_step(sched, node, ip, step, retry);
         }
     }
 
@@ -371,15 +331,8 @@ impl Network {
         let Some(iface) = iface else {
             return true;
         };
-        let arp = ArpRepr {
-            op: ArpOp::Request,
-            sender_mac: GATEWAY_MAC,
-            sender_ip: home,
-            target_mac: MacAddr::default(),
-            target_ip: home,
-        };
         let dev = self.ports.device(ha, iface.port);
-        self.send_arp(sched, dev, MacAddr::BROADCAST, arp);
+        self.send_request(sched, ha, dev, home, home);
         true
     }
 

@@ -25,6 +25,7 @@ use sim_core::SimTime;
 
 use super::{ImageAction, ImageMigration};
 use crate::MigrationEvent;
+use crate::admission::Admission;
 
 /// One TCP transfer of a fixed number of bytes, written as the send buffer takes them.
 #[derive(Debug, Default)]
@@ -84,16 +85,8 @@ pub struct ImageMigrationApp {
     upload: Transfer,
     uploaded: bool,
     armed: Option<SimTime>,
-    orchestrator: Option<AppId>,
-    admitted: bool,
-    triggered: bool,
-    started: bool,
-    told_finished: bool,
-    /// The application measuring the VM's service, told when the migration starts and
-    /// finishes ([`Signal::WindowOpen`], [`Signal::WindowClose`]), and whether it was told
-    /// of the finish.
-    observer: Option<AppId>,
-    told_observer: bool,
+    /// The orchestrator's admission, and who is told of the start and the finish.
+    admission: Admission,
 }
 
 impl ImageMigrationApp {
@@ -114,13 +107,7 @@ impl ImageMigrationApp {
             upload: Transfer::default(),
             uploaded: false,
             armed: None,
-            orchestrator: None,
-            admitted: true,
-            triggered: false,
-            started: false,
-            told_finished: false,
-            observer: None,
-            told_observer: false,
+            admission: Admission::default(),
         }
     }
 
@@ -128,26 +115,20 @@ impl ImageMigrationApp {
     /// of a stream) when this migration starts and finishes, so that it measures the
     /// service's silence within the migration (`service_downtime_s`, one per migration).
     pub fn with_observer(mut self, app: AppId) -> Self {
-        self.observer = Some(app);
+        self.admission.set_observer(app);
         self
     }
 
     /// Runs under `orchestrator`'s admission (as [`crate::app::MigrationApp::with_orchestrator`]).
     pub fn with_orchestrator(mut self, orchestrator: AppId, admitted: bool) -> Self {
-        self.orchestrator = Some(orchestrator);
-        self.admitted = admitted;
+        self.admission.set_orchestrator(orchestrator, admitted);
         self
     }
 
-    fn try_start(&mut self, ctx: &mut AppCtx<'_>) {
-        if self.started || !self.triggered || !self.admitted {
-            return;
-        }
-        self.started = true;
+    /// Starts the migration (once triggered and admitted).
+    fn begin(&mut self, ctx: &mut AppCtx<'_>) {
         self.engine.handle_start(ctx.now());
-        if let Some(o) = self.observer {
-            ctx.signal(Endpoint::App(o), Signal::WindowOpen);
-        }
+        self.admission.open_window(ctx);
         self.pump(ctx);
     }
 
@@ -181,34 +162,25 @@ impl ImageMigrationApp {
             self.armed = Some(at);
             ctx.set_timer(at, 0);
         }
-        if self.engine.is_finished()
-            && !self.told_observer
-            && let Some(o) = self.observer
-        {
-            self.told_observer = true;
-            ctx.signal(Endpoint::App(o), Signal::WindowClose);
-        }
-        if self.engine.is_finished()
-            && !self.told_finished
-            && let Some(orchestrator) = self.orchestrator
-        {
-            self.told_finished = true;
-            ctx.signal(Endpoint::App(orchestrator), Signal::Finished);
+        if self.engine.is_finished() {
+            self.admission.finished(ctx);
         }
     }
 }
 
 impl Application for ImageMigrationApp {
     fn start(&mut self, ctx: &mut AppCtx<'_>) {
-        self.triggered = true;
-        self.try_start(ctx);
+        if self.admission.handle_trigger() {
+            self.begin(ctx);
+        }
     }
 
     fn on_signal(&mut self, ctx: &mut AppCtx<'_>, signal: Signal) {
         match signal {
             Signal::Start => {
-                self.admitted = true;
-                self.try_start(ctx);
+                if self.admission.handle_admit() {
+                    self.begin(ctx);
+                }
             }
             Signal::Finished => {
                 self.engine.handle_downloaded(ctx.now());
