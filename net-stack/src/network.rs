@@ -2,6 +2,7 @@
 //! events that move packets between them.
 
 mod arp;
+mod binding_lifetime;
 mod guest;
 mod home_agent;
 mod host;
@@ -71,6 +72,8 @@ pub enum Event {
     /// A host plane's timer fires: (plane index, token), see
     /// [`crate::host_plane::HostCtx::set_timer`].
     HostTimer(u8, u64),
+    /// A home agent's binding for a home address reaches the end of its lifetime.
+    BindingExpiry(NodeId, Ipv4Addr),
 }
 
 /// Where every packet ended up. At any time,
@@ -666,6 +669,7 @@ impl Model for Network {
             }
             Event::HostRoute(i) => self.on_host_route(i),
             Event::HostTimer(plane, token) => self.on_host_timer(sched, plane, token),
+            Event::BindingExpiry(ha, home) => self.on_binding_expiry(sched, ha, home),
             Event::TraceSample(i) => {
                 let now = sched.now();
                 let s = &mut self.series[i as usize];
