@@ -67,12 +67,17 @@ pub fn home_agent(
     let previous = router.home_agent().copied();
     let address = previous.map_or(on_link.unwrap_or(loopback), |h| h.address);
     let clamp_mss = m.mip.clamp_mss || previous.is_some_and(|h| h.clamp_mss);
+    // One agent, one tunnel daemon: the largest overhead any of its migrations asks for.
+    let tunnel_overhead = previous
+        .map_or(0, |h| h.tunnel_overhead)
+        .max(m.mip.tunnel_overhead);
     b.home_agent(
         node,
         HomeAgent {
             address,
             security: Default::default(),
             clamp_mss,
+            tunnel_overhead,
         },
     );
     Ok(vm::MipSettings {
@@ -81,6 +86,7 @@ pub fn home_agent(
         reverse_tunnel: m.mip.reverse_tunnel,
         clamp_mss: m.mip.clamp_mss,
         lifetime_s: m.mip.lifetime_s,
+        tunnel_overhead: m.mip.tunnel_overhead,
         reregister_margin: m.mip.reregister_margin,
     })
 }

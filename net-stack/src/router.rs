@@ -94,6 +94,9 @@ pub struct HomeAgent {
     pub security: crate::wire::mip::MipSecurity,
     /// Clamp the MSS option of tunnelled SYNs to the tunnel's path MTU.
     pub clamp_mss: bool,
+    /// Extra bytes of every packet it tunnels (a [`crate::wire::Trailer`]): seed 003's SSH
+    /// tunnel's per-packet overhead; 0 for plain IP-in-IP or GRE.
+    pub tunnel_overhead: u16,
 }
 
 /// A router of a routed network; see the [module docs](self).

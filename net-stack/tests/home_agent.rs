@@ -303,6 +303,7 @@ fn home_agent_removes_the_binding_on_deregistration() {
             address: ha,
             security: MipSecurity::default(),
             clamp_mss: false,
+            tunnel_overhead: 0,
         },
     );
     b.host_plane(Box::new(Returning {

@@ -123,6 +123,7 @@ fn bed(lifetimes: Vec<u16>) -> (Simulation<Network>, NodeId) {
             address: ha,
             security: MipSecurity::default(),
             clamp_mss: false,
+            tunnel_overhead: 0,
         },
     );
     b.host_plane(Box::new(Registrar {

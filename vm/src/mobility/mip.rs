@@ -81,6 +81,9 @@ pub struct MipSettings {
     pub clamp_mss: bool,
     /// The registration lifetime asked for [s] (1–65,535; 65,535 is infinity).
     pub lifetime_s: u16,
+    /// Extra bytes of every tunnel packet (seed 003's SSH tunnel), in both directions: the
+    /// home agent pads what it tunnels, the hypervisor what it reverse-tunnels.
+    pub tunnel_overhead: u16,
     /// How long before the binding expires the hypervisor re-registers; `None`: the smaller
     /// of [`DEFAULT_MAX_MARGIN`] and half the lifetime.
     pub reregister_margin: Option<SimTime>,
@@ -275,14 +278,14 @@ impl MipBinding {
         ctx.cancel_timer(self.token);
     }
 
-    /// The tunnel's path MTU: Ethernet's less the tunnel headers.
+    /// The tunnel's path MTU: Ethernet's less the tunnel headers and overhead.
     fn tunnel_mtu(&self) -> usize {
         let overhead = match self.settings.tunnel {
             TunnelKind::Gre { key: Some(_) } => 28,
             TunnelKind::Gre { key: None } => 24,
             _ => 20,
         };
-        ETHERNET_MTU - overhead
+        ETHERNET_MTU - overhead - usize::from(self.settings.tunnel_overhead)
     }
 
     /// A frame at the registered host: the reply (consumed), or a tunnelled packet for the
@@ -362,6 +365,10 @@ impl MipBinding {
             && pkt
                 .encapsulate(self.settings.tunnel, self.care_of, self.settings.home_agent)
                 .is_ok()
+            && (self.settings.tunnel_overhead == 0
+                || pkt
+                    .set_tunnel_trailer(self.settings.tunnel_overhead)
+                    .is_ok())
         {
             self.count(pkt);
         }
