@@ -67,12 +67,17 @@ pub fn home_agent(
     let previous = router.home_agent().copied();
     let address = previous.map_or(on_link.unwrap_or(loopback), |h| h.address);
     let clamp_mss = m.mip.clamp_mss || previous.is_some_and(|h| h.clamp_mss);
+    // One agent, one tunnel daemon: the largest overhead any of its migrations asks for.
+    let tunnel_overhead = previous
+        .map_or(0, |h| h.tunnel_overhead)
+        .max(m.mip.tunnel_overhead);
     b.home_agent(
         node,
         HomeAgent {
             address,
             security: Default::default(),
             clamp_mss,
+            tunnel_overhead,
         },
     );
     Ok(vm::MipSettings {
@@ -80,6 +85,9 @@ pub fn home_agent(
         tunnel: m.mip.tunnel.kind(),
         reverse_tunnel: m.mip.reverse_tunnel,
         clamp_mss: m.mip.clamp_mss,
+        lifetime_s: m.mip.lifetime_s,
+        tunnel_overhead: m.mip.tunnel_overhead,
+        reregister_margin: m.mip.reregister_margin,
     })
 }
 
@@ -103,6 +111,25 @@ pub struct MipReport {
     /// when true.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub deregistration: bool,
+    /// Renewals the home agent accepted before the binding's lifetime ran out (RFC 5944 §3.6);
+    /// written only when some were.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub reregistrations: u64,
+    /// Requests the hypervisor sent again for want of a reply (RFC 5944 §3.6.3); written only
+    /// when some were.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub registration_retransmissions: u64,
+    /// When the home agent's binding expired (no renewal reached it in time) [s]: from then
+    /// it tunnels nothing and the session through it is lost. Written only when it expired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binding_expired_s: Option<f64>,
+    /// The same instant as simulated time (not written).
+    #[serde(skip)]
+    pub binding_expired_at: Option<sim_core::SimTime>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The [`MipReport`] of VM `vm`'s move to host `to` (by names; its latest there), from the
@@ -118,7 +145,21 @@ pub fn report(net: &net_stack::Network, vm: &str, to: &str) -> Option<MipReport>
         .iter()
         .rev()
         .find(|b| b.vm == node && b.host == to)?;
+    // The agent's own record of the binding's expiry, after this registration.
+    let binding_expired_at = (0..net.nodes().len())
+        .filter_map(|i| net.nodes()[i].lpm_router())
+        .filter(|r| {
+            r.home_agent()
+                .is_some_and(|h| h.address == b.settings.home_agent)
+        })
+        .flat_map(|r| r.expired_bindings())
+        .find(|&&(home, at)| home == b.home && at > b.requested_at)
+        .map(|&(_, at)| at);
     Some(MipReport {
+        reregistrations: b.reregistrations,
+        registration_retransmissions: b.retransmissions,
+        binding_expired_s: binding_expired_at.map(sim_core::SimTime::as_secs_f64),
+        binding_expired_at,
         registration_s: b
             .registered_at
             .map(|t| t.saturating_sub(b.requested_at).as_secs_f64()),

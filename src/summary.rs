@@ -430,9 +430,15 @@ fn migration_summary(
         .find(|f| f.name == workload)
         .and_then(client_view);
     let service_downtime_s = service.and_then(|(gap, _)| gap).map(SimTime::as_secs_f64);
+    let mip = (m.mobility == Some(vm::Mobility::Mip))
+        .then(|| crate::routed_mip::report(net, &m.vm, &m.to))
+        .flatten();
+    // A Mobile IP binding that expired ends the session there, whatever came before.
+    let expired = mip.and_then(|p| p.binding_expired_at);
     let session_survived = m.mobility.and(r.resumed_at).and_then(|resumed| {
         let (_, last_rx) = service?;
-        Some(last_rx.is_some_and(|t| t > resumed))
+        let after = expired.map_or(resumed, |e| resumed.max(e));
+        Some(last_rx.is_some_and(|t| t > after))
     });
     let host_route_s = (m.mobility == Some(vm::Mobility::HostRoute))
         .then(|| crate::routed::host_route_injected(net, &m.vm))
@@ -455,9 +461,7 @@ fn migration_summary(
         mobility: m.mobility.map(vm::Mobility::as_str),
         session_survived,
         host_route_s,
-        mip: (m.mobility == Some(vm::Mobility::Mip))
-            .then(|| crate::routed_mip::report(net, &m.vm, &m.to))
-            .flatten(),
+        mip,
         prepare_s: (r.prepare_time > SimTime::ZERO).then(|| r.prepare_time.as_secs_f64()),
         round_retransmissions: r.round_retransmissions.clone(),
         retransmissions_before_pause: r.retransmissions_before_pause,

@@ -27,6 +27,10 @@
 //! a host sends or receives; with planes, a node nobody hooked pays one more load (a bit mask)
 //! and no call.
 //!
+//! **Timers.** A plane arms its own timers with [`HostCtx::set_timer`] (one pending per
+//! token; [`HostCtx::cancel_timer`] cancels) and is called back in [`HostPlane::on_timer`]:
+//! periodic hypervisor work such as a Mobile IP re-registration before its lifetime ends.
+//!
 //! **Several planes compose** as a stack, in the order they were installed, from the guest
 //! side (first) to the wire side (last): a packet a host sends meets the planes that hook the
 //! sender in installation order, a frame a host receives meets those that hook the host in the
@@ -86,6 +90,9 @@ pub trait HostPlane {
         _signal: crate::signal::Signal,
     ) {
     }
+    /// The plane's timer `token` fires ([`HostCtx::set_timer`]); what the plane asks for is
+    /// carried out when it returns.
+    fn on_timer(&mut self, _ctx: &mut HostCtx<'_>, _token: u64) {}
     /// For downcasting to the concrete plane (reports, tests).
     fn as_any(&self) -> &dyn Any;
     /// For downcasting to the concrete plane.
@@ -171,6 +178,12 @@ pub(crate) enum HostAction {
         dst: std::net::Ipv4Addr,
         ports: (u16, u16),
         bytes: Box<[u8]>,
+    },
+    /// Arm (`at: Some`) or cancel (`None`) the plane's timer `token`.
+    Timer {
+        plane: usize,
+        token: u64,
+        at: Option<SimTime>,
     },
 }
 
@@ -282,6 +295,29 @@ impl<'a> HostCtx<'a> {
     /// ([`HostCtx::announce`]) or their entries' expiry. `vm` must be a VM.
     pub fn set_mac(&mut self, vm: NodeId, mac: MacAddr) {
         self.actions.push(HostAction::SetMac { vm, mac });
+    }
+
+    /// Arms this plane's timer `token` for time `at` (now or later; a time in the past fires
+    /// now): [`HostPlane::on_timer`] is called then with `token`. A plane has at most one
+    /// pending timer per token, as quinn-proto keeps one per timer kind: arming a token that
+    /// is pending moves it. The timer is an engine event (same-time events run first in,
+    /// first out).
+    pub fn set_timer(&mut self, at: SimTime, token: u64) {
+        self.actions.push(HostAction::Timer {
+            plane: self.plane,
+            token,
+            at: Some(at),
+        });
+    }
+
+    /// Cancels this plane's timer `token` if it is pending; a cancelled timer never runs (and
+    /// counts as no executed event).
+    pub fn cancel_timer(&mut self, token: u64) {
+        self.actions.push(HostAction::Timer {
+            plane: self.plane,
+            token,
+            at: None,
+        });
     }
 
     /// In a routed network: at time `at` (now or later), a host route for `ip` is injected at

@@ -2,6 +2,7 @@
 //! events that move packets between them.
 
 mod arp;
+mod binding_lifetime;
 mod guest;
 mod home_agent;
 mod host;
@@ -68,6 +69,11 @@ pub enum Event {
     /// A host route a host plane asked for is due (an index into the network's pending
     /// route updates).
     HostRoute(u32),
+    /// A host plane's timer fires: (plane index, token), see
+    /// [`crate::host_plane::HostCtx::set_timer`].
+    HostTimer(u8, u64),
+    /// A home agent's binding for a home address reaches the end of its lifetime.
+    BindingExpiry(NodeId, Ipv4Addr),
 }
 
 /// Where every packet ended up. At any time,
@@ -194,6 +200,8 @@ pub struct Network {
     pub(crate) host_planes: Option<HostPlanes>,
     /// Host routes asked for by host planes, by [`Event::HostRoute`] index.
     pub(crate) host_routes: Vec<(Ipv4Addr, NodeId, u16)>,
+    /// The host planes' pending timers, by (plane, token): one per token.
+    pub(crate) host_timers: std::collections::BTreeMap<(u8, u64), sim_core::EventId>,
     next_uid: u64,
     actions: Vec<AppAction>,
     tcp_events: Vec<TcpEvent>,
@@ -238,6 +246,7 @@ impl Network {
             plane_sends: Vec::new(),
             host_planes: None,
             host_routes: Vec::new(),
+            host_timers: std::collections::BTreeMap::new(),
             next_uid: 0,
             actions: Vec::new(),
             tcp_events: Vec::new(),
@@ -659,6 +668,8 @@ impl Model for Network {
                 self.host_planes_signal(sched, from, signal)
             }
             Event::HostRoute(i) => self.on_host_route(i),
+            Event::HostTimer(plane, token) => self.on_host_timer(sched, plane, token),
+            Event::BindingExpiry(ha, home) => self.on_binding_expiry(sched, ha, home),
             Event::TraceSample(i) => {
                 let now = sched.now();
                 let s = &mut self.series[i as usize];

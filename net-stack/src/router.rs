@@ -70,6 +70,16 @@ pub struct RouterStats {
     pub deregistrations: u64,
     /// TCP SYNs whose MSS option a home agent clamped at the tunnel entry.
     pub mss_clamped: u64,
+    /// Bindings a home agent removed because their lifetime ran out (RFC 5944 §3.8.3).
+    pub binding_expiries: u64,
+}
+
+/// When a home agent's binding for a home address expires, and the event that will remove it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BindingLifetime {
+    pub home: Ipv4Addr,
+    pub expires: sim_core::SimTime,
+    pub event: sim_core::EventId,
 }
 
 /// A router's Mobile IP home agent role (RFC 5944 §3.8): its address (one of its interface
@@ -84,6 +94,9 @@ pub struct HomeAgent {
     pub security: crate::wire::mip::MipSecurity,
     /// Clamp the MSS option of tunnelled SYNs to the tunnel's path MTU.
     pub clamp_mss: bool,
+    /// Extra bytes of every packet it tunnels (a [`crate::wire::Trailer`]): seed 003's SSH
+    /// tunnel's per-packet overhead; 0 for plain IP-in-IP or GRE.
+    pub tunnel_overhead: u16,
 }
 
 /// A router of a routed network; see the [module docs](self).
@@ -98,6 +111,11 @@ pub struct LpmRouter {
     pub(crate) stats: RouterStats,
     /// The home agent role, if the router has one.
     pub(crate) home_agent: Option<HomeAgent>,
+    /// The finite lifetimes of the agent's bindings (a binding of lifetime 65,535 s has
+    /// none: infinity, RFC 5944 §3.3).
+    pub(crate) lifetimes: Vec<BindingLifetime>,
+    /// Bindings that expired: (home address, when), in order.
+    pub(crate) expired: Vec<(Ipv4Addr, sim_core::SimTime)>,
 }
 
 impl LpmRouter {
@@ -110,6 +128,8 @@ impl LpmRouter {
             arp_config: arp,
             stats: RouterStats::default(),
             home_agent: None,
+            lifetimes: Vec::new(),
+            expired: Vec::new(),
         }
     }
 
@@ -157,6 +177,19 @@ impl LpmRouter {
     pub(crate) fn loopback(&self) -> Option<Ipv4Addr> {
         let h = self.home_agent?;
         (!self.interfaces.iter().any(|i| i.net.addr == h.address)).then_some(h.address)
+    }
+
+    /// When the home agent's binding for `home` expires, if it has one with a finite lifetime.
+    pub fn binding_expires(&self, home: Ipv4Addr) -> Option<sim_core::SimTime> {
+        self.lifetimes
+            .iter()
+            .find(|l| l.home == home)
+            .map(|l| l.expires)
+    }
+
+    /// The home agent's bindings that expired: (home address, when), in order.
+    pub fn expired_bindings(&self) -> &[(Ipv4Addr, sim_core::SimTime)] {
+        &self.expired
     }
 
     /// The forwarding table.

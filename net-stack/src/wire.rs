@@ -25,7 +25,7 @@ mod vlan;
 pub use addr::MacAddr;
 pub use ecn::Ecn;
 pub use encap::{
-    DEFAULT_OUTER_TTL, Encap, EncapError, GreKey, IpView, OuterIpv4, Tunnel, TunnelKind,
+    DEFAULT_OUTER_TTL, Encap, EncapError, GreKey, IpView, OuterIpv4, Trailer, Tunnel, TunnelKind,
     VXLAN_PORT, Vni, VxlanRepr,
 };
 pub use packet::{

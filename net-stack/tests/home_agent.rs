@@ -130,6 +130,7 @@ fn home_agent_accepts_authentic_and_refuses_forged_registrations() {
             address: ha,
             security: MipSecurity::default(),
             clamp_mss: true,
+            tunnel_overhead: 0,
         },
     );
     b.host_plane(Box::new(Hypervisor {
@@ -303,6 +304,7 @@ fn home_agent_removes_the_binding_on_deregistration() {
             address: ha,
             security: MipSecurity::default(),
             clamp_mss: false,
+            tunnel_overhead: 0,
         },
     );
     b.host_plane(Box::new(Returning {

@@ -455,7 +455,7 @@ fn check_headers(pkt: &Packet, f: &[&str], n: usize) {
         let o = e.outer;
         ips.push((e.tunnel.protocol().number(), o.dont_fragment, o.ttl, o.tos));
         match e.tunnel {
-            Tunnel::Gre { key } => {
+            Tunnel::Gre { key, .. } => {
                 gre_key = key.map_or(String::new(), |k| format!("{:#010x}", k.get()))
             }
             Tunnel::Vxlan(v) => {
@@ -465,7 +465,7 @@ fn check_headers(pkt: &Packet, f: &[&str], n: usize) {
                     L3::Arp(_) => 0x0806,
                 }));
             }
-            Tunnel::IpIp => {}
+            Tunnel::IpIp { .. } => {}
         }
     }
     ips.extend(

@@ -334,6 +334,12 @@ pub struct MipKeys {
     pub reverse_tunnel: bool,
     /// `clamp_mss`: default true.
     pub clamp_mss: bool,
+    /// `lifetime` [s]: default 1,800.
+    pub lifetime_s: u16,
+    /// `reregister_margin`: default `None` (the smaller of 60 s and half the lifetime).
+    pub reregister_margin: Option<SimTime>,
+    /// `tunnel_overhead` [bytes]: default 0.
+    pub tunnel_overhead: u16,
 }
 
 impl Default for MipKeys {
@@ -342,6 +348,9 @@ impl Default for MipKeys {
             tunnel: Default::default(),
             reverse_tunnel: false,
             clamp_mss: true,
+            lifetime_s: vm::mobility::mip::DEFAULT_LIFETIME_S,
+            reregister_margin: None,
+            tunnel_overhead: 0,
         }
     }
 }

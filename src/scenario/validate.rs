@@ -19,6 +19,7 @@ use super::set::TextSpans;
 use super::spec::*;
 use super::warning::ScenarioWarning;
 
+mod mip;
 mod storage;
 mod timeline;
 mod topology;
@@ -492,6 +493,9 @@ impl<'a> Validator<'a> {
             ("tunnel", raw.tunnel.is_some()),
             ("reverse_tunnel", raw.reverse_tunnel.is_some()),
             ("clamp_mss", raw.clamp_mss.is_some()),
+            ("lifetime", raw.lifetime.is_some()),
+            ("reregister_margin", raw.reregister_margin.is_some()),
+            ("tunnel_overhead", raw.tunnel_overhead.is_some()),
         ];
         if raw.mobility != Some(vm::Mobility::Mip)
             && let Some((key, _)) = mip_keys.iter().find(|k| k.1)
@@ -504,6 +508,7 @@ impl<'a> Validator<'a> {
                 Some(format!("remove `{key}`, or set `mobility = \"mip\"`")),
             );
         }
+        let mip = self.mip_keys(&raw, &path, &span);
         // `tcp`: net-stack checks it as it checks `[tcp]`; each problem is placed at its key.
         let tcp = raw.tcp.and_then(|t| {
             let problems = t.problems();
@@ -528,11 +533,7 @@ impl<'a> Validator<'a> {
                 .convergence_delay
                 .unwrap_or(vm::mobility::DEFAULT_CONVERGENCE_DELAY),
             home_agent,
-            mip: crate::scenario::spec::MipKeys {
-                tunnel: raw.tunnel.unwrap_or_default(),
-                reverse_tunnel: raw.reverse_tunnel.unwrap_or(false),
-                clamp_mss: raw.clamp_mss.unwrap_or(true),
-            },
+            mip,
             nic: crate::scenario::spec::NicKeys {
                 new_mac: raw.new_mac.unwrap_or_default(),
                 gratuitous_arp: raw.gratuitous_arp.unwrap_or(true),

@@ -63,6 +63,15 @@ pub struct MigrationTable {
     pub reverse_tunnel: Option<bool>,
     /// `clamp_mss` (`mip`): clamp tunnelled SYNs' MSS to the tunnel's MTU; default true.
     pub clamp_mss: Option<bool>,
+    /// `lifetime` (`mip`): the registration lifetime asked for, whole seconds (1 s – 65,535 s,
+    /// the last infinity); default 1,800 s.
+    pub lifetime: Option<SimTime>,
+    /// `reregister_margin` (`mip`): how long before the binding expires the hypervisor
+    /// re-registers; default the smaller of 60 s and half the lifetime.
+    pub reregister_margin: Option<SimTime>,
+    /// `tunnel_overhead` (`mip`): extra bytes per tunnel packet (seed 003's SSH tunnel);
+    /// default 0.
+    pub tunnel_overhead: Option<u32>,
     /// `new_mac` (seed 004 §III.C): the VM takes a new MAC address on resume (`true`: a
     /// fresh one; or the address); default false.
     pub new_mac: Option<crate::NewMac>,

@@ -161,17 +161,28 @@ impl HostPlane for MobilityPlane {
             ctx.host_route(at, ip, gateway, port);
             injected = Some(at);
         }
-        if let (Mobility::Mip, Some(settings)) = (m.mode, m.mip)
-            && let Some(b) = MipBinding::register(ctx, vm, on, settings)
-        {
-            for old in self.bindings.iter_mut().filter(|old| old.vm == vm) {
-                old.current = false;
+        if let (Mobility::Mip, Some(settings)) = (m.mode, m.mip) {
+            for old in self
+                .bindings
+                .iter_mut()
+                .filter(|old| old.vm == vm && old.current)
+            {
+                old.supersede(ctx);
             }
-            self.bindings.push(b);
+            let token = self.bindings.len() as u64;
+            if let Some(b) = MipBinding::register(ctx, vm, on, settings, token) {
+                self.bindings.push(b);
+            }
         }
         self.moves.push((vm, ctx.now(), injected));
         // The bridge re-plugs the VM: this plane only adds to the move.
         false
+    }
+
+    fn on_timer(&mut self, ctx: &mut HostCtx<'_>, token: u64) {
+        if let Some(b) = self.bindings.get_mut(token as usize) {
+            b.on_timer(ctx);
+        }
     }
 
     fn as_any(&self) -> &dyn Any {

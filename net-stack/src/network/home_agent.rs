@@ -8,7 +8,8 @@
 //! ```text
 //!   hypervisor ──UDP 434: request(home, HA, care-of, D|G|T)──► router_local ─► here
 //!        ▲                                                        │ authenticate, bind
-//!        │                                   (lifetime 0 or care-of = home: unbind)
+//!        │                                   (lifetime 0 or care-of = home: unbind;
+//!        │                                    else expire after the lifetime)
 //!        └───────────── UDP 434: reply(code 0 | 131 | 136) ◄──────┘
 //! ```
 //!
@@ -69,6 +70,7 @@ impl Network {
             // §3.8.3.2: a mobile node back home deregisters (care-of = home, lifetime 0); the
             // agent forgets the binding, and with it the tunnel and the proxy ARP (§4.6).
             self.clear_binding(node, req.home_address);
+            self.binding_lifetime(sched, node, req.home_address, 0);
             self.router_mut(node).stats.deregistrations += 1;
         } else if code == 0 {
             let kind = match req.flags.gre {
@@ -76,6 +78,7 @@ impl Network {
                 false => TunnelKind::IpIp,
             };
             if self.set_binding(sched, node, req.home_address, req.care_of, kind) {
+                self.binding_lifetime(sched, node, req.home_address, req.lifetime);
                 self.router_mut(node).stats.registrations += 1;
             } else {
                 code = 136;

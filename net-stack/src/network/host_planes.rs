@@ -110,9 +110,46 @@ impl Network {
                     ports,
                     bytes,
                 } => self.send_udp_bytes(sched, from, dst, ports, bytes),
+                HostAction::Timer { plane, token, at } => {
+                    self.set_host_timer(sched, plane as u8, token, at)
+                }
             }
         }
         self.host_planes.as_mut().expect("a plane asked").actions = actions;
+    }
+
+    /// Arms (`at: Some`) or cancels plane `plane`'s timer `token`, replacing a pending one.
+    fn set_host_timer(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        plane: u8,
+        token: u64,
+        at: Option<sim_core::SimTime>,
+    ) {
+        if let Some(old) = self.host_timers.remove(&(plane, token)) {
+            sched.cancel(old);
+        }
+        if let Some(at) = at {
+            let at = at.max(sched.now());
+            let id = sched.schedule_cancellable_at(at, Event::HostTimer(plane, token));
+            self.host_timers.insert((plane, token), id);
+        }
+    }
+
+    /// Plane `plane`'s timer `token` fires.
+    pub(super) fn on_host_timer(&mut self, sched: &mut Scheduler<Event>, plane: u8, token: u64) {
+        self.host_timers.remove(&(plane, token));
+        let hp = self.host_planes.as_mut().expect("a plane set the timer");
+        let mut ctx = HostCtx::new(
+            sched.now(),
+            plane as usize,
+            &self.nodes,
+            &self.devices,
+            &mut hp.actions,
+            &self.payloads,
+        );
+        hp.planes[plane as usize].on_timer(&mut ctx, token);
+        self.apply_host_actions(sched);
     }
 
     /// Carries out a verdict other than `Pass` on packet `id` at `node`: a host that received it

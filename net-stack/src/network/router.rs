@@ -142,6 +142,14 @@ impl Network {
                     if pkt.encapsulate(kind, src, care_of).is_err() {
                         break;
                     }
+                    let overhead = self
+                        .router(node)
+                        .home_agent
+                        .map_or(0, |h| h.tunnel_overhead);
+                    let pkt = &mut self.packets[id];
+                    if overhead > 0 && pkt.set_tunnel_trailer(overhead).is_err() {
+                        break;
+                    }
                     let len = pkt.frame_len() as u64;
                     self.clamp_tunnelled_mss(node, id);
                     let st = &mut self.router_mut(node).stats;

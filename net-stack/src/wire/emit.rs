@@ -196,8 +196,9 @@ fn emit_tunnel(e: &Encap, t: TunnelBytes, buf: &mut Vec<u8>) {
     buf.extend_from_slice(&ipv4_header(&outer, outer_payload).to_bytes());
     let (inner_type, src_port) = (t.inner_type, t.src_port);
     match e.tunnel {
-        Tunnel::IpIp => {}
-        Tunnel::Gre { key } => {
+        // A trailer is the zeros after the inner packet: the caller's `resize` writes them.
+        Tunnel::IpIp { .. } => {}
+        Tunnel::Gre { key, .. } => {
             // RFC 2784 §2: C bit, reserved0 and version 0; RFC 2890 §2: K bit (0x2000) and
             // the key after the protocol type.
             let flags: u16 = if key.is_some() { 0x2000 } else { 0 };

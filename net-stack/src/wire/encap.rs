@@ -94,12 +94,17 @@ pub struct VxlanRepr {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tunnel {
     /// IP in IP (RFC 2003): the inner IPv4 header follows directly; protocol 4.
-    IpIp,
+    IpIp {
+        /// Padding after the inner packet (0 for plain IP-in-IP).
+        trailer: Trailer,
+    },
     /// GRE (RFC 2784): a 4-byte header (no checksum, version 0, protocol type 0x0800), 8 with
     /// a key (RFC 2890 §2); protocol 47.
     Gre {
         /// The key, if present (K bit set).
         key: Option<GreKey>,
+        /// Padding after the inner packet (0 for plain GRE).
+        trailer: Trailer,
     },
     /// VXLAN (RFC 7348): UDP to port 4789, the VXLAN header and an inner Ethernet frame.
     Vxlan(VxlanRepr),
@@ -109,22 +114,33 @@ impl Tunnel {
     /// The outer header's protocol.
     pub fn protocol(&self) -> IpProtocol {
         match self {
-            Tunnel::IpIp => IpProtocol::IpIp,
+            Tunnel::IpIp { .. } => IpProtocol::IpIp,
             Tunnel::Gre { .. } => IpProtocol::Gre,
             Tunnel::Vxlan(_) => IpProtocol::Udp,
         }
     }
 
-    /// Bytes this tunnel adds between the outer Ethernet header and the inner L3 header: the
-    /// 20-byte outer IPv4 header, plus GRE's 4 (8 with a key), or VXLAN's UDP 8 + VXLAN 8 +
-    /// inner Ethernet 14.
+    /// Bytes this tunnel adds to the frame: the 20-byte outer IPv4 header, plus GRE's 4 (8
+    /// with a key) or VXLAN's UDP 8 + VXLAN 8 + inner Ethernet 14, plus the [`Trailer`]
+    /// after the inner packet (IP-in-IP and GRE).
     #[inline]
     pub fn overhead(&self) -> usize {
         20 + match self {
-            Tunnel::IpIp => 0,
-            Tunnel::Gre { key: None } => 4,
-            Tunnel::Gre { key: Some(_) } => 8,
+            Tunnel::IpIp { trailer } => usize::from(trailer.get()),
+            Tunnel::Gre { key: None, trailer } => 4 + usize::from(trailer.get()),
+            Tunnel::Gre {
+                key: Some(_),
+                trailer,
+            } => 8 + usize::from(trailer.get()),
             Tunnel::Vxlan(_) => 8 + 8 + 14,
+        }
+    }
+
+    /// The trailer's length [bytes] (0 for VXLAN).
+    pub fn trailer(&self) -> u16 {
+        match self {
+            Tunnel::IpIp { trailer } | Tunnel::Gre { trailer, .. } => trailer.get(),
+            Tunnel::Vxlan(_) => 0,
         }
     }
 }
@@ -157,6 +173,28 @@ pub struct Encap {
     pub outer: OuterIpv4,
     /// The headers between the outer IPv4 header and the inner packet.
     pub tunnel: Tunnel,
+}
+
+/// The length of an IP-in-IP or GRE tunnel's trailer [bytes]: zero bytes after the inner
+/// packet, inside the outer IPv4 packet — a tunnel's per-packet overhead that has no header of
+/// its own here (seed 003's SSH tunnel: its TCP/IP headers, SSH framing, padding and MAC). The
+/// outer total length counts them, the inner does not, so tshark reads both headers as
+/// always. Stored as bytes so that [`Tunnel`] stays 1-byte aligned and [`Packet`] within 128
+/// bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Trailer([u8; 2]);
+
+impl Trailer {
+    /// A trailer of `n` bytes.
+    pub fn new(n: u16) -> Trailer {
+        Trailer(n.to_le_bytes())
+    }
+
+    /// Its length [bytes].
+    #[inline]
+    pub fn get(self) -> u16 {
+        u16::from_le_bytes(self.0)
+    }
 }
 
 /// The fields of the IPv4 header the network forwards on, by value
@@ -202,6 +240,9 @@ pub enum EncapError {
     /// The outer IPv4 total length would exceed 65,535 bytes.
     #[error("the encapsulated packet would exceed the 65,535-byte IPv4 total length")]
     TooLong,
+    /// A trailer needs a packet tunnelled by IP-in-IP or GRE.
+    #[error("only an IP-in-IP or GRE packet takes a trailer")]
+    NoTrailer,
 }
 
 impl Packet {
@@ -275,7 +316,7 @@ impl Packet {
             Some(e) => {
                 let (sp, dp) = match e.tunnel {
                     Tunnel::Vxlan(_) => (vxlan_src_port(self), VXLAN_PORT),
-                    Tunnel::IpIp | Tunnel::Gre { .. } => (0, 0),
+                    Tunnel::IpIp { .. } | Tunnel::Gre { .. } => (0, 0),
                 };
                 let o = &e.outer;
                 (o.src, o.dst, e.tunnel.protocol().number(), sp, dp)
@@ -334,9 +375,12 @@ impl Packet {
             L3::Arp(_) => None,
         };
         let tunnel = match kind {
-            TunnelKind::IpIp if inner.is_some() => Tunnel::IpIp,
+            TunnelKind::IpIp if inner.is_some() => Tunnel::IpIp {
+                trailer: Trailer::default(),
+            },
             TunnelKind::Gre { key } if inner.is_some() => Tunnel::Gre {
                 key: key.map(GreKey::new),
+                trailer: Trailer::default(),
             },
             TunnelKind::IpIp | TunnelKind::Gre { .. } => return Err(EncapError::NotIpv4),
             TunnelKind::Vxlan { vni } => Tunnel::Vxlan(VxlanRepr {
@@ -362,12 +406,34 @@ impl Packet {
         Ok(())
     }
 
+    /// Pads a tunnelled packet's outer IPv4 packet with `bytes` zero bytes after the inner
+    /// packet (a [`Trailer`]): a tunnel's per-packet overhead. Refuses a packet that is not
+    /// tunnelled by IP-in-IP or GRE ([`EncapError::NoTrailer`]) and an outer length over
+    /// 65,535 bytes.
+    pub fn set_tunnel_trailer(&mut self, bytes: u16) -> Result<(), EncapError> {
+        let l3 = self.l3_len();
+        let Some(e) = &mut self.encap else {
+            return Err(EncapError::NoTrailer);
+        };
+        let headers = e.tunnel.overhead() - usize::from(e.tunnel.trailer());
+        if headers + l3 + usize::from(bytes) > u16::MAX as usize {
+            return Err(EncapError::TooLong);
+        }
+        match &mut e.tunnel {
+            Tunnel::IpIp { trailer } | Tunnel::Gre { trailer, .. } => {
+                *trailer = Trailer::new(bytes)
+            }
+            Tunnel::Vxlan(_) => return Err(EncapError::NoTrailer),
+        }
+        Ok(())
+    }
+
     /// The outer UDP source port of a VXLAN packet (`None` for any other): a hash of the inner
     /// flow in 49152–65535 (RFC 7348 §5).
     pub fn vxlan_src_port(&self) -> Option<u16> {
         match self.encap?.tunnel {
             Tunnel::Vxlan(_) => Some(vxlan_src_port(self)),
-            Tunnel::IpIp | Tunnel::Gre { .. } => None,
+            Tunnel::IpIp { .. } | Tunnel::Gre { .. } => None,
         }
     }
 

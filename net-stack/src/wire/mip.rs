@@ -21,6 +21,10 @@ use super::md5::hmac_md5;
 /// The Mobile IP registration port (RFC 5944 §3.1).
 pub const MIP_PORT: u16 = 434;
 
+/// The registration lifetime that means infinity [s] (RFC 5944 §3.3): a binding that never
+/// expires.
+pub const INFINITE_LIFETIME: u16 = 0xffff;
+
 /// The Mobile-Home Authentication Extension's type (RFC 5944 §3.5.2).
 const MN_HA_AUTH: u8 = 32;
 

@@ -122,7 +122,7 @@ impl PacketFields {
         let (tcp, udp) = match (&ip, &pkt.encap, &pkt.l4) {
             (_, Some(e), _) => match e.tunnel {
                 Tunnel::Vxlan(_) => (None, pkt.vxlan_src_port().map(|p| (p, VXLAN_PORT))),
-                Tunnel::IpIp | Tunnel::Gre { .. } => (None, None),
+                Tunnel::IpIp { .. } | Tunnel::Gre { .. } => (None, None),
             },
             (Some(_), None, L4::Tcp(t)) => (Some((t.src_port, t.dst_port)), None),
             (Some(_), None, L4::Udp(u)) => (None, Some((u.src_port, u.dst_port))),
