@@ -103,6 +103,9 @@ pub struct MigrationShim {
     buffers: BTreeMap<u32, Origin>,
     unbuffered: BTreeMap<u64, Origin>,
     ports_down: BTreeSet<(u64, u32)>,
+    /// The old switches' port descriptions as the apps last saw them: a new copy's
+    /// PORT_STATUS reaches the apps in the virtual (old) port's name and address.
+    old_ports: BTreeMap<(u64, u32), crate::wire::Port>,
     gather: Gather,
     stats: NetMigStats,
     /// Per old switch, tagged packets its table-miss entry sent up (Tunnel ASAP's entering
@@ -146,6 +149,7 @@ impl MigrationShim {
             buffers: BTreeMap::new(),
             unbuffered: BTreeMap::new(),
             ports_down: BTreeSet::new(),
+            old_ports: BTreeMap::new(),
             gather: Gather::default(),
             tagged_misses: BTreeMap::new(),
             streams: Vec::new(),
