@@ -27,7 +27,7 @@ pub const TUNNEL_COOKIE: u64 = 0x4e4d_0000_0000_0000;
 /// Priority of the tunnel entries: above any app entry's.
 pub const TUNNEL_PRIORITY: u16 = 0xfff0;
 /// Buffer ids of the new network's switches, as the apps see them, have this bit set.
-const NEW_BUFFER_BIT: u32 = 0x4000_0000;
+pub(crate) const NEW_BUFFER_BIT: u32 = 0x4000_0000;
 
 /// What the shim did, for `summary.json`'s `network_migration`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
