@@ -44,6 +44,8 @@ pub use twin::{Position, Tag, TunnelPort, TwinError, TwinMap};
 mod bench;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_faults;
 
 /// Which network-migration algorithm the shim runs (seed 001 §2.4).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]

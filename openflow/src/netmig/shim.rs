@@ -27,7 +27,7 @@ pub const TUNNEL_COOKIE: u64 = 0x4e4d_0000_0000_0000;
 /// Priority of the tunnel entries: above any app entry's.
 pub const TUNNEL_PRIORITY: u16 = 0xfff0;
 /// Buffer ids of the new network's switches, as the apps see them, have this bit set.
-const NEW_BUFFER_BIT: u32 = 0x4000_0000;
+pub(crate) const NEW_BUFFER_BIT: u32 = 0x4000_0000;
 
 /// What the shim did, for `summary.json`'s `network_migration`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -103,6 +103,9 @@ pub struct MigrationShim {
     buffers: BTreeMap<u32, Origin>,
     unbuffered: BTreeMap<u64, Origin>,
     ports_down: BTreeSet<(u64, u32)>,
+    /// The old switches' port descriptions as the apps last saw them: a new copy's
+    /// PORT_STATUS reaches the apps in the virtual (old) port's name and address.
+    old_ports: BTreeMap<(u64, u32), crate::wire::Port>,
     gather: Gather,
     stats: NetMigStats,
     /// Per old switch, tagged packets its table-miss entry sent up (Tunnel ASAP's entering
@@ -146,6 +149,7 @@ impl MigrationShim {
             buffers: BTreeMap::new(),
             unbuffered: BTreeMap::new(),
             ports_down: BTreeSet::new(),
+            old_ports: BTreeMap::new(),
             gather: Gather::default(),
             tagged_misses: BTreeMap::new(),
             streams: Vec::new(),

@@ -17,6 +17,9 @@ use crate::wire::{
     OFP_NO_BUFFER, OFPMPF_MORE, PacketOut, Port, PortReason, PortStatus,
 };
 
+/// `OFPPS_LIVE`: the port is live (OpenFlow 1.3.5 §7.2.1).
+const STATE_LIVE: u32 = 4;
+
 impl MigrationShim {
     // ---- from the switches -----------------------------------------------------------------
 
@@ -194,14 +197,23 @@ impl MigrationShim {
         } else {
             self.ports_down.remove(&(dpid, p));
         }
+        if dpid == vdpid {
+            self.old_ports.insert((dpid, p), ps.desc.clone());
+        }
         let down = self.ports_down.contains(&(vdpid, p)) || self.ports_down.contains(&(new, p));
         if was == down && ps.reason == PortReason::Modify {
             return;
         }
-        // §2.2: a failure in either network is a failure of the virtual port.
+        // §2.2: a failure in either network is a failure of the virtual port, in the words
+        // the apps know it by (the old port's description).
         let mut out = ps.clone();
+        if dpid != vdpid
+            && let Some(old) = self.old_ports.get(&(vdpid, p))
+        {
+            out.desc = old.clone();
+        }
         if down {
-            out.desc.state |= Port::STATE_LINK_DOWN;
+            out.desc.state = (out.desc.state | Port::STATE_LINK_DOWN) & !STATE_LIVE;
         } else {
             out.desc.state &= !Port::STATE_LINK_DOWN;
         }
@@ -233,6 +245,9 @@ impl MigrationShim {
             {
                 // The tunnel port is the shim's, not part of the virtual switch.
                 ports.retain(|p| p.port_no != t.port);
+                for p in ports.iter() {
+                    self.old_ports.insert((dpid, p.port_no), p.clone());
+                }
             }
             ctx.to_app(vdpid, cm);
             return;
