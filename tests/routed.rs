@@ -89,7 +89,7 @@ fn none_loses_the_session_and_the_rto_backs_off() {
 }
 
 /// Issue 17, must hold: "with `mip`, `host-route` and `sdn` it survives" — for `host-route`
-/// and `sdn` (mip is not implemented). With host-route the /32 is injected exactly one
+/// and `sdn` (`mip` has its own tests in tests/routed_mip.rs). With host-route the /32 is injected exactly one
 /// convergence delay after the resume, and the client's longest wait covers the pause and
 /// the convergence delay: service_downtime ≥ (host_route_s − pause start); a shorter delay
 /// gives a shorter wait. With sdn the controller re-routes at once.
