@@ -153,33 +153,25 @@ pub fn build(
     let mut service_flows = Vec::new();
     for (i, f) in scenario.flows.iter().enumerate() {
         let src = host_named(&b, source, &f.src)?;
-        if crate::vcdn::is_service(scenario, f.dst.get_ref()) {
+        let (sender, receiver) = if crate::vcdn::is_service(scenario, f.dst.get_ref()) {
+            // A client of the vCDN's service address: every replica serves it.
             let sender = b.next_app_id();
             service_flows.push(crate::vcdn::install_flow(
                 &mut b, scenario, source, i, f, src,
             )?);
-            flows.push(FlowHandle {
-                name: f.name.get_ref().clone(),
-                kind: f.kind.kind(),
-                src: f.src.get_ref().clone(),
-                dst: f.dst.get_ref().clone(),
-                start: f.start,
-                stop: f.stop,
-                sender,
-                receiver: None,
-            });
-            continue;
-        }
-        let dst = host_named(&b, source, &f.dst)?;
-        let (sender, receiver) = install_flow(
-            &mut b,
-            source,
-            i,
-            &f.kind,
-            (src, &f.src),
-            (dst, &f.dst),
-            (f.start, f.stop),
-        )?;
+            (sender, None)
+        } else {
+            let dst = host_named(&b, source, &f.dst)?;
+            install_flow(
+                &mut b,
+                source,
+                i,
+                &f.kind,
+                (src, &f.src),
+                (dst, &f.dst),
+                (f.start, f.stop),
+            )?
+        };
         flows.push(FlowHandle {
             name: f.name.get_ref().clone(),
             kind: f.kind.kind(),
