@@ -154,6 +154,8 @@ pub(crate) enum Schema {
     Controller,
     ControllerExtra,
     SharedCpu,
+    /// `[controller.vcdn]` (seed 003's vCDN app).
+    Vcdn,
     Tcp,
     /// `[arp]`.
     Arp,
@@ -189,6 +191,7 @@ impl Schema {
             Schema::Controller => fields_of::<openflow::config::ControllerConfig>(),
             Schema::ControllerExtra => fields_of::<openflow::config::ExtraControllerTable>(),
             Schema::SharedCpu => fields_of::<openflow::timing::SharedCpuConfig>(),
+            Schema::Vcdn => fields_of::<openflow::controller::vcdn::VcdnTable>(),
             Schema::Tcp => fields_of::<net_stack::tcp::TcpConfig>(),
             Schema::Arp => fields_of::<net_stack::arp::ArpTable>(),
             Schema::Flow => fields_of::<raw::FlowTable>(),
@@ -226,6 +229,7 @@ impl Schema {
             (Schema::Topology, "of") => Child::Table(Schema::InnerTopology),
             (Schema::Controller, "extra") => Child::Array(Schema::ControllerExtra),
             (Schema::Controller, "shared_cpu") => Child::Table(Schema::SharedCpu),
+            (Schema::Controller, "vcdn") => Child::Table(Schema::Vcdn),
             (Schema::Vm, "workload") => Child::Table(Schema::Workload),
             (Schema::Migration, "tcp") => Child::Table(Schema::Tcp),
             _ => Child::Value,

@@ -22,7 +22,10 @@ pub struct VcdnTable {
 
 /// One entry of `replicas`: a name, or a table with the time it joins the service.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a host or VM name, or a table `{ name = \"…\", start = \"…\" }`"
+)]
 pub enum ReplicaEntry {
     /// `"a_h1"`: serving from the start.
     Name(String),
