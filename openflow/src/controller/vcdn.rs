@@ -213,11 +213,7 @@ impl Vcdn {
             let m = four_tuple((r.ip, sport), (cip, cport));
             let last = n + 1 == s.rev.len();
             let actions = if last {
-                vec![
-                    Action::SetField(Oxm::EthSrc(Masked::exact(SERVICE_MAC.0))),
-                    Action::SetField(Oxm::Ipv4Src(Masked::exact(service))),
-                    Action::output(port),
-                ]
+                reverse_actions(service, port)
             } else {
                 vec![Action::output(port)]
             };
@@ -306,11 +302,7 @@ impl Vcdn {
         let port = hops[n].1;
         let actions = if reverse && n + 1 == hops.len() {
             let service = self.service.expect("sessions exist only with a service");
-            vec![
-                Action::SetField(Oxm::EthSrc(Masked::exact(SERVICE_MAC.0))),
-                Action::SetField(Oxm::Ipv4Src(Masked::exact(service))),
-                Action::output(port),
-            ]
+            reverse_actions(service, port)
         } else {
             vec![Action::output(port)]
         };
@@ -347,6 +339,15 @@ fn forward_actions(r: &VcdnReplica, port: u32) -> Vec<Action> {
     vec![
         Action::SetField(Oxm::EthDst(Masked::exact(r.mac.0))),
         Action::SetField(Oxm::Ipv4Dst(Masked::exact(r.ip))),
+        Action::output(port),
+    ]
+}
+
+/// The client's edge switch's reverse actions: from the service's addresses, then out.
+fn reverse_actions(service: Ipv4Addr, port: u32) -> Vec<Action> {
+    vec![
+        Action::SetField(Oxm::EthSrc(Masked::exact(SERVICE_MAC.0))),
+        Action::SetField(Oxm::Ipv4Src(Masked::exact(service))),
         Action::output(port),
     ]
 }
