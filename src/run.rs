@@ -137,6 +137,7 @@ pub fn run(
     // Flushes the time series (with a last sample at the end) before the plots read them.
     net.finish_traces(end)
         .map_err(|(path, source)| RunError::Output { path, source })?;
+    let ping = crate::netmig::ping_echoes(net, &built.flows);
     let mut summary = collect(&scenario.name, scenario.seed, &built, end, wall_time_s);
     summary.warnings = warnings.iter().map(|w| source.warning_record(w)).collect();
     summary.workloads = crate::fct::finish_run(out, &built.workloads, &summary, end)?;
@@ -145,7 +146,7 @@ pub fn run(
     // The time series are complete once the taps are finished; plots come before summary.json
     // so that a finished run has all of its files.
     crate::plot::run_plots(scenario, out)?;
-    crate::netmig::plot(scenario, &summary, out)?;
+    crate::netmig::plot(scenario, &summary, ping, out)?;
     let json = serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n";
     let summary_path = out.join("summary.json");
     std::fs::write(&summary_path, json).map_err(output_err(&summary_path))?;

@@ -101,6 +101,8 @@ pub struct PingReport {
     pub rtt: Option<RttStats>,
     /// Send times of the requests never answered, oldest first.
     pub unanswered: Vec<SimTime>,
+    /// Each answered request: (send time, RTT), in the order the replies came.
+    pub echoes: Vec<(SimTime, SimTime)>,
 }
 
 impl PingReport {

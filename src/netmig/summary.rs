@@ -83,14 +83,35 @@ pub fn summary(net: &Network) -> Option<NetMigSummary> {
     })
 }
 
+/// The first ping flow's answered echoes: its name and (send time [s], RTT [s]) of each, in
+/// the order the replies came; `None` without a ping flow.
+pub fn ping_echoes(
+    net: &Network,
+    flows: &[crate::build::FlowHandle],
+) -> Option<(String, Vec<(f64, f64)>)> {
+    let f = flows
+        .iter()
+        .find(|f| f.kind == net_stack::apps::FlowKind::Ping)?;
+    let net_stack::report::Report::Ping(p) = net.app(f.sender).report() else {
+        return None;
+    };
+    let echoes = (p.echoes.iter())
+        .map(|(sent, rtt)| (sent.as_secs_f64(), rtt.as_secs_f64()))
+        .collect();
+    Some((f.name.clone(), echoes))
+}
+
 /// Draws `plots/network-migration.svg` when the run had a network migration and
-/// `trace.timeseries` lists a TCP flow (the first one is drawn); returns the file written.
+/// `trace.timeseries` lists a TCP flow (the first one is drawn: throughput and smoothed RTT)
+/// or the run has a ping flow (`ping`, from [`ping_echoes`]: each echo's RTT); returns the
+/// file written.
 pub fn plot(
     scenario: &crate::scenario::Scenario,
     summary: &crate::summary::Summary,
+    ping: Option<(String, Vec<(f64, f64)>)>,
     out: &std::path::Path,
 ) -> Result<Option<std::path::PathBuf>, crate::plot::PlotError> {
-    use crate::plot::netmig::{Timeline, draw, srtt};
+    use crate::plot::netmig::{Tcp, Timeline, draw, srtt};
     use crate::plot::timeseries;
     let Some(nm) = &summary.network_migration else {
         return Ok(None);
@@ -102,22 +123,34 @@ pub fn plot(
             .find(|f| f.name.get_ref() == n.get_ref())?;
         (f.kind.kind() == net_stack::apps::FlowKind::TcpBulk).then(|| n.get_ref().clone())
     });
-    let Some(flow) = flow else {
+    if flow.is_none() && ping.is_none() {
         return Ok(None);
-    };
-    let path = out.join("timeseries").join(format!("{flow}.csv"));
-    let text = std::fs::read_to_string(&path).map_err(|source| crate::plot::PlotError::Read {
-        path: path.clone(),
-        source,
-    })?;
-    let rows =
-        timeseries::parse(&text).map_err(|(line, message)| crate::plot::PlotError::Parse {
-            path: path.clone(),
-            line,
-            message,
-        })?;
+    }
     let end_s = summary.sim_time_s;
-    let bins = timeseries::bins(scenario.duration, scenario.trace.sample_interval);
+    let tcp = match flow {
+        Some(flow) => {
+            let path = out.join("timeseries").join(format!("{flow}.csv"));
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| crate::plot::PlotError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+            let rows = timeseries::parse(&text).map_err(|(line, message)| {
+                crate::plot::PlotError::Parse {
+                    path: path.clone(),
+                    line,
+                    message,
+                }
+            })?;
+            let bins = timeseries::bins(scenario.duration, scenario.trace.sample_interval);
+            Some(Tcp {
+                throughput: timeseries::throughput(&rows, end_s, bins),
+                rtt: srtt(&text),
+                name: flow,
+            })
+        }
+        None => None,
+    };
     let mut phases = Vec::new();
     if let Some(t) = nm.prepare_s {
         phases.push(("PREPARE_MIGRATION".to_string(), t));
@@ -139,8 +172,8 @@ pub fn plot(
             .iter()
             .map(|m| (m.vm.clone(), m.start_s, m.end_s.unwrap_or(end_s)))
             .collect(),
-        throughput: (flow, timeseries::throughput(&rows, end_s, bins)),
-        rtt: srtt(&text),
+        tcp,
+        ping,
     };
     let dir = out.join("plots");
     std::fs::create_dir_all(&dir).map_err(|e| crate::plot::PlotError::Write {

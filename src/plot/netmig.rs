@@ -1,7 +1,8 @@
 //! `plots/network-migration.svg`: a whole-network migration's timeline (seed 001 Fig. 6) —
 //! the phases (PREPARE_MIGRATION, each host position's move, MIGRATE_SWITCHES) and each VM
-//! migration as a bar, above the first TCP flow of `trace.timeseries`: its throughput and,
-//! below, its smoothed RTT, on the same time axis.
+//! migration as a bar, above the first TCP flow of `trace.timeseries` (its throughput and,
+//! below, its smoothed RTT) and the first ping flow (each answered echo's RTT at the time it
+//! was sent, one point per echo), on the same time axis.
 
 use std::path::Path;
 
@@ -20,9 +21,21 @@ pub struct Timeline {
     pub phases: Vec<(String, f64)>,
     /// (VM, start [s], end [s], or the end of the run) of each migration.
     pub migrations: Vec<(String, f64, f64)>,
-    /// Flow name and (bin middle [s], throughput [bit/s]).
-    pub throughput: (String, Vec<(f64, f64)>),
-    /// (time [s], smoothed RTT [s]) of that flow.
+    /// The TCP flow's panels, if the run traced one.
+    pub tcp: Option<Tcp>,
+    /// The ping flow's name and (send time [s], RTT [s]) of each answered echo, if the run
+    /// had a ping flow.
+    pub ping: Option<(String, Vec<(f64, f64)>)>,
+}
+
+/// A TCP flow's series for the timeline.
+#[derive(Debug, Clone, Default)]
+pub struct Tcp {
+    /// Flow name.
+    pub name: String,
+    /// (bin middle [s], throughput [bit/s]).
+    pub throughput: Vec<(f64, f64)>,
+    /// (time [s], smoothed RTT [s]).
     pub rtt: Vec<(f64, f64)>,
 }
 
@@ -59,9 +72,11 @@ pub fn draw(tl: &Timeline, path: &Path) -> Result<(), PlotError> {
 
 fn draw_into(tl: &Timeline, svg: &mut String) -> Result<(), String> {
     let e = |e: DrawingAreaErrorKind<std::io::Error>| e.to_string();
-    let root = SVGBackend::with_string(svg, (1100, 900)).into_drawing_area();
+    // The phases, then two panels for the TCP flow and one for the ping, each 300 px high.
+    let panels = 1 + 2 * usize::from(tl.tcp.is_some()) + usize::from(tl.ping.is_some());
+    let root = SVGBackend::with_string(svg, (1100, 300 * panels as u32)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;
-    let areas = root.split_evenly((3, 1));
+    let areas = root.split_evenly((panels, 1));
     let x = 0.0..tl.end_s.max(1e-9);
     let rows = tl.migrations.len() as f64 + 1.0;
     let mut top = ChartBuilder::on(&areas[0])
@@ -105,46 +120,72 @@ fn draw_into(tl: &Timeline, svg: &mut String) -> Result<(), String> {
         )])
         .map_err(e)?;
     }
-    let (name, points) = &tl.throughput;
-    let (y0, y1) = span(points.iter().map(|p| p.1), true);
-    let mut mid = ChartBuilder::on(&areas[1])
-        .caption(format!("{name}: throughput"), ("sans-serif", 16))
-        .margin(14)
-        .x_label_area_size(30)
-        .y_label_area_size(72)
-        .build_cartesian_2d(x.clone(), y0..y1)
+    if let Some(tcp) = &tl.tcp {
+        let (y0, y1) = span(tcp.throughput.iter().map(|p| p.1), true);
+        let mut mid = ChartBuilder::on(&areas[1])
+            .caption(format!("{}: throughput", tcp.name), ("sans-serif", 16))
+            .margin(14)
+            .x_label_area_size(30)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x.clone(), y0..y1)
+            .map_err(e)?;
+        mid.configure_mesh()
+            .x_label_formatter(&|v| si(*v))
+            .y_label_formatter(&|v| si(*v))
+            .y_desc("bit/s")
+            .draw()
+            .map_err(e)?;
+        mid.draw_series(LineSeries::new(
+            tcp.throughput.iter().copied(),
+            BLUE.stroke_width(2),
+        ))
         .map_err(e)?;
-    mid.configure_mesh()
-        .x_label_formatter(&|v| si(*v))
-        .y_label_formatter(&|v| si(*v))
-        .y_desc("bit/s")
-        .draw()
+        let (r0, r1) = span(tcp.rtt.iter().map(|p| p.1), true);
+        let mut low = ChartBuilder::on(&areas[2])
+            .caption(
+                format!("{}: TCP smoothed RTT", tcp.name),
+                ("sans-serif", 16),
+            )
+            .margin(14)
+            .x_label_area_size(36)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x.clone(), r0..r1)
+            .map_err(e)?;
+        low.configure_mesh()
+            .x_desc("time [s]")
+            .x_label_formatter(&|v| si(*v))
+            .y_label_formatter(&|v| si(*v))
+            .y_desc("s")
+            .draw()
+            .map_err(e)?;
+        low.draw_series(LineSeries::new(
+            tcp.rtt.iter().copied(),
+            GREEN.stroke_width(2),
+        ))
         .map_err(e)?;
-    mid.draw_series(LineSeries::new(
-        points.iter().copied(),
-        BLUE.stroke_width(2),
-    ))
-    .map_err(e)?;
-    let (r0, r1) = span(tl.rtt.iter().map(|p| p.1), true);
-    let mut low = ChartBuilder::on(&areas[2])
-        .caption(format!("{name}: smoothed RTT"), ("sans-serif", 16))
-        .margin(14)
-        .x_label_area_size(36)
-        .y_label_area_size(72)
-        .build_cartesian_2d(x, r0..r1)
-        .map_err(e)?;
-    low.configure_mesh()
-        .x_desc("time [s]")
-        .x_label_formatter(&|v| si(*v))
-        .y_label_formatter(&|v| si(*v))
-        .y_desc("s")
-        .draw()
-        .map_err(e)?;
-    low.draw_series(LineSeries::new(
-        tl.rtt.iter().copied(),
-        GREEN.stroke_width(2),
-    ))
-    .map_err(e)?;
+    }
+    if let Some((name, echoes)) = &tl.ping {
+        let (r0, r1) = span(echoes.iter().map(|p| p.1), true);
+        let mut ping = ChartBuilder::on(&areas[panels - 1])
+            .caption(
+                format!("{name}: ping RTT of each echo (at its send time)"),
+                ("sans-serif", 16),
+            )
+            .margin(14)
+            .x_label_area_size(36)
+            .y_label_area_size(72)
+            .build_cartesian_2d(x, r0..r1)
+            .map_err(e)?;
+        ping.configure_mesh()
+            .x_desc("time [s]")
+            .x_label_formatter(&|v| si(*v))
+            .y_label_formatter(&|v| si(*v))
+            .y_desc("s")
+            .draw()
+            .map_err(e)?;
+        ping.draw_series(echoes.iter().map(|&p| Circle::new(p, 2, MAGENTA.filled())))
+            .map_err(e)?;
+    }
     root.present().map_err(e)?;
     Ok(())
 }
@@ -164,13 +205,44 @@ mod tests {
             end_s: 10.0,
             phases: vec![("PREPARE_MIGRATION".into(), 2.0)],
             migrations: vec![("vm1".into(), 4.0, 6.0)],
-            throughput: ("netperf".into(), vec![(0.5, 1e6), (1.5, 2e6)]),
-            rtt: vec![(0.6, 0.001)],
+            tcp: Some(Tcp {
+                name: "netperf".into(),
+                throughput: vec![(0.5, 1e6), (1.5, 2e6)],
+                rtt: vec![(0.6, 0.001)],
+            }),
+            ping: None,
         };
         let (mut a, mut b) = (String::new(), String::new());
         draw_into(&tl, &mut a).unwrap();
         draw_into(&tl, &mut b).unwrap();
         assert_eq!(a, b);
         assert!(a.contains("PREPARE_MIGRATION") && a.contains("migration of vm1"));
+        assert!(a.contains("netperf: TCP smoothed RTT") && !a.contains("ping RTT"));
+        assert!(a.contains(r#"height="900""#), "three panels");
+    }
+
+    /// A ping flow adds a fourth panel with one point per answered echo; without a TCP flow
+    /// the ping panel sits right under the phases.
+    #[test]
+    fn ping_panel_has_one_point_per_echo() {
+        let echoes = vec![(0.5, 0.0006), (0.6, 0.0008), (0.7, 0.0007)];
+        let mut tl = Timeline {
+            title: "t".into(),
+            end_s: 1.0,
+            tcp: Some(Tcp::default()),
+            ping: Some(("ping".into(), echoes)),
+            ..Timeline::default()
+        };
+        let mut a = String::new();
+        draw_into(&tl, &mut a).unwrap();
+        assert!(a.contains("ping: ping RTT of each echo"));
+        assert!(a.contains(r#"height="1200""#), "four panels");
+        assert_eq!(a.matches("<circle").count(), 3);
+        tl.tcp = None;
+        let mut b = String::new();
+        draw_into(&tl, &mut b).unwrap();
+        assert!(b.contains(r#"height="600""#), "two panels");
+        assert_eq!(b.matches("<circle").count(), 3);
+        assert!(!b.contains("throughput"));
     }
 }

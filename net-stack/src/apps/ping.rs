@@ -115,6 +115,8 @@ pub struct Ping {
     rtt_sum_sq_ps: u128,
     rtt_min: SimTime,
     rtt_max: SimTime,
+    /// Each answered request: (send time, RTT), in the order the replies came.
+    echoes: Vec<(SimTime, SimTime)>,
     report: AppReport,
 }
 
@@ -131,6 +133,7 @@ impl Ping {
             rtt_sum_sq_ps: 0,
             rtt_min: SimTime::MAX,
             rtt_max: SimTime::ZERO,
+            echoes: Vec::new(),
             report: AppReport::default(),
         }
     }
@@ -212,6 +215,7 @@ impl Application for Ping {
         self.rtt_sum_sq_ps += (rtt.as_ps() as u128).pow(2);
         self.rtt_min = self.rtt_min.min(rtt);
         self.rtt_max = self.rtt_max.max(rtt);
+        self.echoes.push((sent, rtt));
         self.report
             .record_rx(ctx.now(), pkt.payload_len as u64, true);
     }
@@ -225,6 +229,7 @@ impl Application for Ping {
             counters: self.report.clone(),
             rtt: self.rtt_stats(),
             unanswered: self.outstanding.iter().map(|&(_, t)| t).collect(),
+            echoes: self.echoes.clone(),
         })
     }
 }
