@@ -143,7 +143,10 @@ fn finalize_flow_mods_pay_channel_and_serialised_write_latency() {
                 last = last.max(f + CHANNEL_PS + n * WRITE_MIN_PS);
             }
         }
-        assert!(copied > 0, "{timing}: ASAP copied rules to the new switches");
+        assert!(
+            copied > 0,
+            "{timing}: ASAP copied rules to the new switches"
+        );
         let applied = plane
             .network_migration()
             .and_then(|d| d.finalize.as_ref())
