@@ -33,12 +33,15 @@ pub struct QueueStats {
 ///
 /// The packet being serialised is not in the queue — as in ns-3's point-to-point device, a
 /// 100-packet queue holds 100 packets *behind* the one on the wire.
+// `repr(C)` with the counters first: every packet sent writes `enqueued_packets`, which then
+// lies beside the discipline's tag (see `Queue`).
 #[derive(Debug)]
+#[repr(C)]
 pub struct DropTailQueue {
-    limit: QueueLimit,
+    stats: QueueStats,
     packets: VecDeque<(PacketId, u32)>,
     bytes: u64,
-    stats: QueueStats,
+    limit: QueueLimit,
 }
 
 impl DropTailQueue {
@@ -131,6 +134,11 @@ impl DropTailQueue {
         self.stats
     }
 }
+
+/// Where `stats.enqueued_packets` lies in a [`DropTailQueue`] (pinned by `Queue`'s layout test).
+#[cfg(test)]
+pub(crate) const ENQUEUED_OFFSET: usize =
+    std::mem::offset_of!(DropTailQueue, stats) + std::mem::offset_of!(QueueStats, enqueued_packets);
 
 #[cfg(test)]
 mod tests {
