@@ -83,8 +83,9 @@ impl Role {
 /// cache lines (test `hot_fields_in_the_first_lines`): line 0 is what a frame's arrival reads
 /// (the in-flight FIFO's head and the peer copies), line 1 what a transmission reads and
 /// writes (transmit state, rate, delay, loss, tap, the MACs of the hop), line 2 the wire
-/// counters and the output queue's discipline and FIFO; the rest (identity, the link's full
-/// parameters, the loss stream) lies behind them. See docs/performance.md, "Session 11".
+/// counters, the queue's discipline tag and its `enqueued_packets`, line 3 the queue's
+/// inline head, count and bytes (a dequeue's reads); the rest (queue limit and spill buffer,
+/// identity, the link's full parameters, the loss stream) lies behind them. See docs/performance.md, "Session 11".
 #[derive(Debug)]
 #[repr(C, align(64))]
 pub struct Device {
@@ -279,5 +280,10 @@ mod tests {
         assert_eq!(offset_of!(Device, wire), 128);
         assert_eq!(offset_of!(Device, queue), 168);
         assert_eq!(line(offset_of!(Device, queue), crate::queue::HOT_BYTES), 2);
+        // Line 3: the queue's inline head, count and bytes (a dequeue's reads).
+        assert_eq!(
+            line(offset_of!(Device, queue) + crate::queue::HEAD_OFFSET, 24),
+            3
+        );
     }
 }

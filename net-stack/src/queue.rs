@@ -245,6 +245,11 @@ impl Queue {
 #[cfg(test)]
 pub(crate) const HOT_BYTES: usize = 24;
 
+/// Where the FIFO's inline head (followed by its count and bytes, 24 bytes in all) lies in a
+/// [`Queue`].
+#[cfg(test)]
+pub(crate) const HEAD_OFFSET: usize = std::mem::offset_of!(Queue, fifo) + drop_tail::HEAD_OFFSET;
+
 /// The FIFO's occupancy in the unit of `unit`: packets or bytes waiting.
 #[inline]
 fn occupancy(fifo: &DropTailQueue, unit: QueueLimit) -> u64 {
@@ -291,7 +296,10 @@ mod tests {
         assert_eq!(size_of::<Discipline>(), 16);
         assert_eq!(offset_of!(Queue, fifo), 16);
         assert_eq!(drop_tail::ENQUEUED_OFFSET, 0);
-        assert!(16 + drop_tail::ENQUEUED_OFFSET + 8 <= HOT_BYTES);
+        assert_eq!(
+            offset_of!(Queue, fifo) + drop_tail::ENQUEUED_OFFSET + 8,
+            HOT_BYTES
+        );
     }
 
     fn parse(text: &str) -> Result<AqmConfig, String> {
