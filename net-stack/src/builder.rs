@@ -9,7 +9,7 @@ use thiserror::Error;
 use crate::LinkConfig;
 use crate::app::Application;
 use crate::arp::{ArpCache, ArpConfig};
-use crate::device::{Device, Role, WireStats};
+use crate::device::{Device, Role, TapSlot, WireStats};
 use crate::host_plane::{HostPlane, HostPlanes, MAX_HOST_PLANES};
 use crate::network::{AppSlot, Network, Parts};
 use crate::node::{Guest, Host, Node, NodeKind};
@@ -286,26 +286,28 @@ impl NetworkBuilder {
                 streams.stream(&format!("queue/{}/{}", n.name, port))
             });
             self.devices.push(Device {
-                node,
-                port,
-                mac: MacAddr::from_index(dev.0 + 1),
-                peer,
-                link,
-                params,
-                queue,
-                tx: crate::device::TxState::Ready,
-                tx_started: SimTime::ZERO,
-                tx_len: 0,
-                ps_per_byte: crate::device::whole_ps_per_byte(params.rate),
                 in_flight: Default::default(),
-                loss_rng: rng,
-                up: true,
-                tap: None,
+                peer,
                 // Copied from the peer once both ends exist (below).
                 peer_node: node,
+                peer_tap: TapSlot::NONE,
                 peer_role: Role::Router,
+                up: true,
+                tx_started: SimTime::ZERO,
+                ps_per_byte: crate::device::whole_ps_per_byte(params.rate),
+                delay: params.delay,
+                loss: params.loss,
+                tx: crate::device::TxState::Ready,
+                tx_len: 0,
+                tap: TapSlot::NONE,
+                mac: MacAddr::from_index(dev.0 + 1),
                 peer_mac: MacAddr::default(),
-                peer_tap: None,
+                queue,
+                node,
+                port,
+                link,
+                params,
+                loss_rng: rng,
                 wire: WireStats::default(),
             });
         }
@@ -519,7 +521,7 @@ impl NetworkBuilder {
             path: path.display().to_string(),
             source,
         })?;
-        let index = Some(self.taps.len() as u32);
+        let index = TapSlot::new(self.taps.len() as u32);
         self.devices[dev.index()].tap = index;
         let peer = self.devices[dev.index()].peer;
         self.devices[peer.index()].peer_tap = index;

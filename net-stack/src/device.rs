@@ -10,15 +10,18 @@
 //! the number of packets on the wire: packets on a wire arrive in the order they were sent (the
 //! delay is constant), so only the head of the in-flight FIFO needs an event (htsim's trick).
 
+use std::num::NonZeroU64;
+
 use serde::Serialize;
 use sim_core::{DataRate, RngStream, SimTime};
 
 /// Picoseconds per byte at `rate`, if a whole number.
-pub(crate) fn whole_ps_per_byte(rate: DataRate) -> Option<u64> {
+pub(crate) fn whole_ps_per_byte(rate: DataRate) -> Option<NonZeroU64> {
     const PS_BITS: u64 = 8_000_000_000_000;
     PS_BITS
         .is_multiple_of(rate.bps())
-        .then(|| PS_BITS / rate.bps())
+        .then(|| NonZeroU64::new(PS_BITS / rate.bps()))
+        .flatten()
 }
 
 use crate::queue::Queue;
@@ -75,46 +78,86 @@ impl Role {
 }
 
 /// One end of a link.
+///
+/// The layout is fixed (`repr(C)`, 64-byte aligned) so that what one hop reads sits in few
+/// cache lines (test `hot_fields_in_the_first_lines`): line 0 is what a frame's arrival reads
+/// (the in-flight FIFO's head and the peer copies), line 1 what a transmission reads and
+/// writes (transmit state, rate, delay, loss, tap, the MACs of the hop), line 2 the wire
+/// counters, the queue's discipline tag and its `enqueued_packets`, line 3 the queue's
+/// inline head, count and bytes (a dequeue's reads); the rest (queue limit and spill buffer,
+/// identity, the link's full parameters, the loss stream) lies behind them. See docs/performance.md, "Session 11".
 #[derive(Debug)]
+#[repr(C, align(64))]
 pub struct Device {
+    // ---- line 0: a frame's arrival ----
+    /// Frames on the wire towards the peer, with their arrival times, oldest first.
+    pub(crate) in_flight: InFlight,
+    /// The device at the other end of the link.
+    pub peer: DeviceId,
+    /// Copies of the peer device's node, tap and role, which never change after the build:
+    /// the per-hop path then reads one device record instead of two.
+    pub(crate) peer_node: NodeId,
+    pub(crate) peer_tap: TapSlot,
+    pub(crate) peer_role: Role,
+    /// Whether the link is up.
+    pub(crate) up: bool,
+    // ---- line 1: a transmission ----
+    /// When the current frame started serialising.
+    pub(crate) tx_started: SimTime,
+    /// Picoseconds per byte when that is a whole number.
+    pub(crate) ps_per_byte: Option<NonZeroU64>,
+    /// `params.delay`, copied here (the parameters never change after the build).
+    pub(crate) delay: SimTime,
+    /// `params.loss`, copied here.
+    pub(crate) loss: f64,
+    /// The transmit state machine of this direction.
+    pub(crate) tx: TxState,
+    /// The current frame's length [bytes], so that its end need not read the packet again.
+    pub(crate) tx_len: u32,
+    /// Index of this device's pcap tap, if traced.
+    pub(crate) tap: TapSlot,
+    /// This device's MAC address.
+    pub mac: MacAddr,
+    /// A copy of the peer device's MAC (the destination of every frame sent here).
+    pub(crate) peer_mac: MacAddr,
+    // ---- line 2 on: counters and the output queue ----
+    /// Wire counters.
+    pub wire: WireStats,
+    /// Output queue and its discipline.
+    pub queue: Queue,
+    // ---- cold ----
     /// The node that owns this device.
     pub node: NodeId,
     /// Index among the node's devices, from 0, in the order its links were built.
     pub port: u16,
-    /// This device's MAC address.
-    pub mac: MacAddr,
-    /// The device at the other end of the link.
-    pub peer: DeviceId,
     /// The link this device belongs to.
     pub link: LinkId,
     /// Link parameters.
     pub params: LinkConfig,
-    /// Output queue and its discipline.
-    pub queue: Queue,
-    /// The transmit state machine of this direction.
-    pub(crate) tx: TxState,
-    /// When the current frame started serialising.
-    pub(crate) tx_started: SimTime,
-    /// The current frame's length [bytes], so that its end need not read the packet again.
-    pub(crate) tx_len: u32,
-    /// Picoseconds per byte when that is a whole number.
-    pub(crate) ps_per_byte: Option<u64>,
-    /// Frames on the wire towards the peer, with their arrival times, oldest first.
-    pub(crate) in_flight: InFlight,
     /// Random loss of this direction.
     pub(crate) loss_rng: RngStream,
-    /// Whether the link is up.
-    pub(crate) up: bool,
-    /// Index of this device's pcap tap, if traced.
-    pub(crate) tap: Option<u32>,
-    /// Copies of the peer device's node, role, MAC and tap, which never change after the
-    /// build: the per-hop path then reads one device record instead of two.
-    pub(crate) peer_node: NodeId,
-    pub(crate) peer_role: Role,
-    pub(crate) peer_mac: MacAddr,
-    pub(crate) peer_tap: Option<u32>,
-    /// Wire counters.
-    pub wire: WireStats,
+}
+
+/// A device's pcap tap (an index into the network's taps) or none, in four bytes where an
+/// `Option<u32>` takes eight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TapSlot(u32);
+
+impl TapSlot {
+    /// No tap.
+    pub(crate) const NONE: TapSlot = TapSlot(u32::MAX);
+
+    /// Tap `index` (`u32::MAX` is reserved for none; no network has that many taps).
+    pub(crate) fn new(index: u32) -> TapSlot {
+        assert_ne!(index, u32::MAX, "too many pcap taps");
+        TapSlot(index)
+    }
+
+    /// The tap's index, if any.
+    #[inline]
+    pub(crate) fn get(self) -> Option<u32> {
+        (self.0 != u32::MAX).then_some(self.0)
+    }
 }
 
 impl Device {
@@ -138,7 +181,7 @@ impl Device {
     #[inline]
     pub(crate) fn tx_time(&self, bytes: u64) -> SimTime {
         match self.ps_per_byte {
-            Some(p) => SimTime::from_ps(bytes * p),
+            Some(p) => SimTime::from_ps(bytes * p.get()),
             None => self.params.rate.tx_time(bytes),
         }
     }
@@ -174,7 +217,7 @@ mod tests {
                 Some(p) => {
                     for bytes in [1u64, 54, 1514, 9000] {
                         assert_eq!(
-                            SimTime::from_ps(bytes * p),
+                            SimTime::from_ps(bytes * p.get()),
                             rate.tx_time(bytes),
                             "{bps} bit/s"
                         );
@@ -184,5 +227,63 @@ mod tests {
             }
         }
         assert!(whole_ps_per_byte(DataRate::from_bps(333_333_333).unwrap()).is_none());
+    }
+
+    /// The device record's layout (docs/performance.md, "Session 11"): what an arrival reads
+    /// in line 0, what a transmission reads in line 1, the counters and the queue's
+    /// discipline tag and counters in line 2, records aligned to lines. A field moved or a
+    /// type grown fails here rather than silently costing a cache miss per hop.
+    #[test]
+    fn hot_fields_in_the_first_lines() {
+        use std::mem::{align_of, offset_of, size_of};
+        let line = |off: usize, size: usize| {
+            assert_eq!(
+                off / 64,
+                (off + size - 1) / 64,
+                "field at {off} straddles a line"
+            );
+            off / 64
+        };
+        assert_eq!(align_of::<Device>(), 64);
+        assert_eq!(size_of::<Device>(), 448);
+        // Line 0: a frame's arrival (the in-flight head is the first thing it reads).
+        assert_eq!(offset_of!(Device, in_flight), 0);
+        assert_eq!(size_of::<InFlight>(), 48);
+        for (off, size) in [
+            (offset_of!(Device, peer), 4),
+            (offset_of!(Device, peer_node), 4),
+            (offset_of!(Device, peer_tap), size_of::<TapSlot>()),
+            (offset_of!(Device, peer_role), 1),
+            (offset_of!(Device, up), 1),
+        ] {
+            assert_eq!(line(off, size), 0, "arrival field at {off}");
+        }
+        // Line 1: a transmission.
+        for (off, size) in [
+            (offset_of!(Device, tx_started), 8),
+            (
+                offset_of!(Device, ps_per_byte),
+                size_of::<Option<NonZeroU64>>(),
+            ),
+            (offset_of!(Device, delay), 8),
+            (offset_of!(Device, loss), 8),
+            (offset_of!(Device, tx), size_of::<TxState>()),
+            (offset_of!(Device, tx_len), 4),
+            (offset_of!(Device, tap), size_of::<TapSlot>()),
+            (offset_of!(Device, mac), 6),
+            (offset_of!(Device, peer_mac), 6),
+        ] {
+            assert_eq!(line(off, size), 1, "transmit field at {off}");
+        }
+        // Line 2: the wire counters, then the queue (its discipline tag and `enqueued_packets`
+        // first, checked in `queue`'s own layout test).
+        assert_eq!(offset_of!(Device, wire), 128);
+        assert_eq!(offset_of!(Device, queue), 168);
+        assert_eq!(line(offset_of!(Device, queue), crate::queue::HOT_BYTES), 2);
+        // Line 3: the queue's inline head, count and bytes (a dequeue's reads).
+        assert_eq!(
+            line(offset_of!(Device, queue) + crate::queue::HEAD_OFFSET, 24),
+            3
+        );
     }
 }

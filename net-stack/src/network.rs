@@ -428,7 +428,7 @@ impl Network {
         d.tx_started = sched.now();
         d.tx_len = len;
         sched.schedule_in(d.tx_time(u64::from(len)), Event::TxDone(dev));
-        if let Some(tap) = d.tap {
+        if let Some(tap) = d.tap.get() {
             self.capture(tap, sched.now(), id);
         }
     }
@@ -450,11 +450,11 @@ impl Network {
         d.wire.tx_packets += 1;
         d.wire.tx_bytes += u64::from(d.tx_len);
         d.wire.busy_ps += (sched.now() - d.tx_started).as_ps();
-        if d.loss_rng.bernoulli(d.params.loss) {
+        if d.loss_rng.bernoulli(d.loss) {
             d.wire.lost_packets += 1;
             self.drop_packet(id, |f| &mut f.wire_losses);
         } else {
-            let at = sched.now() + d.params.delay;
+            let at = sched.now() + d.delay;
             if d.in_flight.is_empty() {
                 sched.schedule_at(at, Event::Arrive(dev));
             }
@@ -478,7 +478,7 @@ impl Network {
             sched.schedule_at(next, Event::Arrive(dev));
         }
         let (peer, node, role) = (d.peer, d.peer_node, d.peer_role);
-        if let Some(tap) = d.peer_tap {
+        if let Some(tap) = d.peer_tap.get() {
             self.capture(tap, sched.now(), id);
         }
         self.node_receive(sched, node, role, peer, id);

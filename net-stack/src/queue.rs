@@ -128,10 +128,14 @@ enum Discipline {
 }
 
 /// A device's output queue: the FIFO and its discipline.
+// `repr(C)`, the discipline's tag first: every packet a device sends reads it (the drop-tail
+// test in `enqueue`, `count_bypass` and `dequeue`), and it then shares a cache line with the
+// FIFO's counters (see `Device`'s layout).
 #[derive(Debug)]
+#[repr(C)]
 pub struct Queue {
-    fifo: DropTailQueue,
     discipline: Discipline,
+    fifo: DropTailQueue,
 }
 
 impl Queue {
@@ -236,6 +240,16 @@ impl Queue {
     }
 }
 
+/// The first bytes of a [`Queue`] that every packet sent reads or writes: the discipline's tag
+/// and the FIFO's `enqueued_packets` (test `hot_fields_first`).
+#[cfg(test)]
+pub(crate) const HOT_BYTES: usize = 24;
+
+/// Where the FIFO's inline head (followed by its count and bytes, 24 bytes in all) lies in a
+/// [`Queue`].
+#[cfg(test)]
+pub(crate) const HEAD_OFFSET: usize = std::mem::offset_of!(Queue, fifo) + drop_tail::HEAD_OFFSET;
+
 /// The FIFO's occupancy in the unit of `unit`: packets or bytes waiting.
 #[inline]
 fn occupancy(fifo: &DropTailQueue, unit: QueueLimit) -> u64 {
@@ -273,6 +287,20 @@ fn amount(l: QueueLimit) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The discipline's tag and `enqueued_packets` lie in the first [`HOT_BYTES`] bytes.
+    #[test]
+    fn hot_fields_first() {
+        use std::mem::{offset_of, size_of};
+        assert_eq!(offset_of!(Queue, discipline), 0);
+        assert_eq!(size_of::<Discipline>(), 16);
+        assert_eq!(offset_of!(Queue, fifo), 16);
+        assert_eq!(drop_tail::ENQUEUED_OFFSET, 0);
+        assert_eq!(
+            offset_of!(Queue, fifo) + drop_tail::ENQUEUED_OFFSET + 8,
+            HOT_BYTES
+        );
+    }
 
     fn parse(text: &str) -> Result<AqmConfig, String> {
         toml::from_str::<toml::Table>(text)

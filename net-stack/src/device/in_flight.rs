@@ -13,7 +13,9 @@ use sim_core::SimTime;
 use crate::PacketId;
 
 /// A FIFO of `(arrival time, frame)` whose front is stored inline.
+// `repr(C)`: the head first, so that it lies at the start of the device record.
 #[derive(Clone, Debug, Default)]
+#[repr(C)]
 pub struct InFlight {
     head: Option<(SimTime, PacketId)>,
     rest: VecDeque<(SimTime, PacketId)>,
