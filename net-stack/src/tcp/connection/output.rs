@@ -250,6 +250,9 @@ impl TcpConnection {
         if self.cfg.rack_tlp {
             self.rack_after_send(now, seq, data_tip, rtx);
         }
+        if self.cfg.ns3_departures.any() {
+            self.ns3_after_send(now, seq, data_tip, rtx);
+        }
         if payload > 0 {
             self.stats.data_segments_sent += 1;
             self.stats.bytes_sent += u64::from(payload);
