@@ -15,7 +15,7 @@ pub struct Ns3Departures(u8);
 
 /// The departures, each with its scenario name (docs/ns3-comparison.md, "ns-3's departures
 /// on demand", cites ns-3's code for each).
-pub const NS3_DEPARTURES: [(&str, Ns3Departures); 7] = [
+pub const NS3_DEPARTURES: [(&str, Ns3Departures); 8] = [
     ("no-growth-on-sack", Ns3Departures::NO_GROWTH_ON_SACK),
     ("retx-lost-by-time", Ns3Departures::RETX_LOST_BY_TIME),
     ("ssthresh-from-pipe", Ns3Departures::SSTHRESH_FROM_PIPE),
@@ -23,6 +23,7 @@ pub const NS3_DEPARTURES: [(&str, Ns3Departures); 7] = [
     ("partial-ack-retransmit", Ns3Departures::PARTIAL_ACK_RETRANSMIT),
     ("sack-dupacks", Ns3Departures::SACK_DUPACKS),
     ("no-rescue", Ns3Departures::NO_RESCUE),
+    ("send-by-pipe", Ns3Departures::SEND_BY_PIPE),
 ];
 
 impl Ns3Departures {
@@ -50,8 +51,13 @@ impl Ns3Departures {
     pub const SACK_DUPACKS: Self = Ns3Departures(32);
     /// No rescue retransmission, `NextSeg` rule 4 (`tcp-tx-buffer.cc:1078-1093`).
     pub const NO_RESCUE: Self = Ns3Departures(64);
+    /// F: outside recovery too, new data goes out while cwnd − pipe allows, so every ACK that
+    /// SACKs a segment releases one (`SendPendingData` `tcp-socket-base.cc:3509-3516`,
+    /// `AvailableWindow` `:3679-3710`); RFC 5681 and RFC 6675 §5 keep FlightSize ≤ cwnd outside
+    /// recovery except for Limited Transmit's two segments (RFC 3042).
+    pub const SEND_BY_PIPE: Self = Ns3Departures(128);
     /// Every departure above.
-    pub const ALL: Self = Ns3Departures(127);
+    pub const ALL: Self = Ns3Departures(255);
 
     /// Whether every departure of `other` is on.
     #[inline]

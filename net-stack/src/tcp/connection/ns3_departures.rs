@@ -29,6 +29,10 @@
 //!   (`m_dupAckCount == 3`) or when `IsLost(HighACK + 1)` (`:1865-1932`); an RFC 5681
 //!   duplicate without new SACK information does not count.
 //! * **`no-rescue`**: no `NextSeg` rule 4 (`tcp-tx-buffer.cc:1078-1093`).
+//! * **F, `send-by-pipe`**: ns-3 sends by cwnd − pipe in every state
+//!   (`SendPendingData` `tcp-socket-base.cc:3509-3516`, `AvailableWindow` `:3679-3710`), so
+//!   outside recovery each ACK that SACKs a segment releases a new one — Limited Transmit
+//!   (RFC 3042, two segments) without its limit; RFC 5681 keeps FlightSize ≤ cwnd.
 
 use std::collections::VecDeque;
 
@@ -263,9 +267,24 @@ impl TcpConnection {
         self.emit_hole(now, s, e)
     }
 
+    /// F: what new data outside recovery is measured against: pipe instead of SND.NXT −
+    /// SND.UNA, except while go-back-N resends after a timeout (where ns-3's pipe, every
+    /// segment marked lost, is what has been resent: SND.NXT − SND.UNA).
+    #[inline(never)]
+    pub(super) fn ns3_in_flight(&self, flight: u32) -> u32 {
+        if !self.sack_ok || !self.ns3(D::SEND_BY_PIPE) || self.snd_nxt < self.snd_max {
+            return flight;
+        }
+        self.pipe().min(u64::from(flight)) as u32
+    }
+
     /// No `NextSeg` rule 4 under `no-rescue`.
     #[inline]
     pub(super) fn ns3_no_rescue(&self) -> bool {
         self.ns3(D::NO_RESCUE)
     }
 }
+
+#[cfg(test)]
+#[path = "ns3_departures_tests.rs"]
+mod tests;
