@@ -68,6 +68,9 @@ pub(crate) struct Ns3Tx {
     pub loss: bool,
     /// B: send one segment outside pipe and cwnd at the next `poll_transmit`.
     pub force_one: bool,
+    /// E: the cumulative ACK of the ACK that enters recovery before SND.UNA moves to it
+    /// (ns-3 has discarded the acknowledged data by then, `tcp-socket-base.cc:1981`).
+    pub entry_ack: Option<SeqNum>,
 }
 
 /// The connection's controller, ns-3's NewReno growth ("newreno-per-ack") when asked.
@@ -92,7 +95,11 @@ impl TcpConnection {
             return;
         }
         let una = self.snd_una;
+        let in_recovery = self.recovery.in_recovery;
         let tx = &mut *self.sack_tx;
+        if !in_recovery {
+            tx.board.high_rxt = una; // see `ns3_on_sack_update`
+        }
         let sent = &mut tx.ns3.sent;
         while sent.front().is_some_and(|i| i.end <= una) {
             sent.pop_front();
@@ -121,6 +128,12 @@ impl TcpConnection {
     /// count and entry.
     #[inline(never)]
     pub(super) fn ns3_on_sack_update(&mut self, now: SimTime, ack: SeqNum) {
+        if !self.recovery.in_recovery {
+            // HighRxt means something only while recovering (it starts at zero, anywhere in
+            // sequence space); F and 3 read pipe outside recovery, where nothing counts as
+            // retransmitted in this recovery.
+            self.sack_tx.board.high_rxt = self.snd_una;
+        }
         let newly = self.sack_tx.newly_sacked > 0;
         if newly && self.ns3(D::RETX_LOST_BY_TIME) {
             self.ns3_mark_retransmissions_lost(ack);
@@ -138,7 +151,9 @@ impl TcpConnection {
         tx.ns3.dupacks += 1;
         let lost = tx.board.is_lost(ack, self.smss);
         if (tx.ns3.dupacks == DUP_THRESH || lost) && ack >= self.recovery.recover {
+            tx.ns3.entry_ack = Some(ack);
             self.sack_enter_recovery_now(now, ack);
+            self.sack_tx.ns3.entry_ack = None;
         }
     }
 
@@ -204,10 +219,14 @@ impl TcpConnection {
             return flight;
         }
         let board = &self.sack_tx.board;
-        let mut pipe = self.pipe();
-        if entry && !board.is_lost(self.snd_una, self.smss) {
+        let una = self.sack_tx.ns3.entry_ack.unwrap_or(self.snd_una);
+        let mut pipe = board.pipe(una, self.snd_max, self.smss);
+        if self.ns3(D::RETX_LOST_BY_TIME) {
+            pipe -= self.ns3_pipe_correction().min(pipe);
+        }
+        if entry && !board.is_lost(una, self.smss) {
             let head = board
-                .first_hole(self.snd_una, self.snd_max)
+                .first_hole(una, self.snd_max)
                 .map_or(0, |(s, e)| (e - s).max(0) as u64);
             pipe -= head.min(u64::from(self.smss)).min(pipe);
         }
