@@ -20,7 +20,10 @@ pub const NS3_DEPARTURES: [(&str, Ns3Departures); 8] = [
     ("retx-lost-by-time", Ns3Departures::RETX_LOST_BY_TIME),
     ("ssthresh-from-pipe", Ns3Departures::SSTHRESH_FROM_PIPE),
     ("newreno-per-ack", Ns3Departures::NEWRENO_PER_ACK),
-    ("partial-ack-retransmit", Ns3Departures::PARTIAL_ACK_RETRANSMIT),
+    (
+        "partial-ack-retransmit",
+        Ns3Departures::PARTIAL_ACK_RETRANSMIT,
+    ),
     ("sack-dupacks", Ns3Departures::SACK_DUPACKS),
     ("no-rescue", Ns3Departures::NO_RESCUE),
     ("send-by-pipe", Ns3Departures::SEND_BY_PIPE),
@@ -103,7 +106,11 @@ impl<'de> Visitor<'de> for DeparturesVisitor {
     type Value = Ns3Departures;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "\"all\", \"none\" or a list of ns-3 departures ({})", names())
+        write!(
+            f,
+            "\"all\", \"none\" or a list of ns-3 departures ({})",
+            names()
+        )
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Ns3Departures, E> {

@@ -40,9 +40,9 @@ use sim_core::SimTime;
 
 use super::TcpConnection;
 use super::scoreboard::DUP_THRESH;
+use crate::tcp::Ns3Departures as D;
 use crate::tcp::congestion::Cc;
 use crate::tcp::{CcVariant, TcpConfig};
-use crate::tcp::Ns3Departures as D;
 use crate::wire::{SeqNum, TcpRepr};
 
 /// One segment of ns-3's sent list (`TcpTxItem`): what departures A and B look at.

@@ -56,7 +56,10 @@ fn small_window_recovery_sends_new_data() {
         let a = sack(&mut fx, ms(21), 0, &[(1, 5)]);
         let b = sack(&mut fx, ms(21), 0, &[(1, 6)]);
         eprintln!("{d:?}: {a:?} {b:?} pipe {}", fx.c.pipe());
-        assert!(!(a.is_empty() && b.is_empty()), "{d:?}: new data once pipe allows");
+        assert!(
+            !(a.is_empty() && b.is_empty()),
+            "{d:?}: new data once pipe allows"
+        );
     }
 }
 
@@ -108,10 +111,17 @@ fn a_retransmission_lost_by_time() {
         sack(&mut fx, ms(20), 0, &[(1, 2)]);
         sack(&mut fx, ms(20), 0, &[(1, 3)]);
         assert_eq!(segs(&sack(&mut fx, ms(20), 0, &[(1, 4)])), [0]);
-        assert_eq!(segs(&sack(&mut fx, ms(21), 0, &[(1, 10)])), [10, 11, 12, 13]);
+        assert_eq!(
+            segs(&sack(&mut fx, ms(21), 0, &[(1, 10)])),
+            [10, 11, 12, 13]
+        );
         let out = segs(&sack(&mut fx, ms(40), 0, &[(1, 11)]));
         if d == D::NONE {
-            assert_eq!(out, [14], "RFC 6675: new data, the lost retransmission waits");
+            assert_eq!(
+                out,
+                [14],
+                "RFC 6675: new data, the lost retransmission waits"
+            );
         } else {
             // Pipe was 11–13 plus the retransmission of 0; without it, 3 of cwnd 5.
             assert_eq!(
@@ -164,7 +174,10 @@ fn e_recovery_on_an_ack_that_advances_and_sacks() {
             assert!(fx.c.in_recovery(), "the next duplicate, with IsLost(2)");
             assert_eq!(out[0], 2);
         } else {
-            assert!(fx.c.in_recovery(), "ns-3: a duplicate with IsLost(HighACK + 1)");
+            assert!(
+                fx.c.in_recovery(),
+                "ns-3: a duplicate with IsLost(HighACK + 1)"
+            );
             assert_eq!(out[0], 2, "{out:?}");
         }
     }

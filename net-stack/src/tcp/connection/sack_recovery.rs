@@ -25,8 +25,8 @@ use super::TcpConnection;
 use super::ns3_departures::Ns3Tx;
 use super::prr::Prr;
 use super::scoreboard::{DUP_THRESH, Scoreboard};
-use crate::tcp::{Ecn, Ns3Departures};
 use crate::tcp::congestion::{CongestionEvent, CongestionKind, MAX_CWND};
+use crate::tcp::{Ecn, Ns3Departures};
 use crate::wire::{SackBlock, SackBlocks, SeqNum, TcpRepr};
 
 /// Sender SACK state.
@@ -322,7 +322,12 @@ impl TcpConnection {
     }
 
     /// Retransmits the hole segment `[s, e)` (the FIN with it if the hole reaches it).
-    pub(super) fn emit_hole(&mut self, now: SimTime, s: SeqNum, e: SeqNum) -> Option<(TcpRepr, u32)> {
+    pub(super) fn emit_hole(
+        &mut self,
+        now: SimTime,
+        s: SeqNum,
+        e: SeqNum,
+    ) -> Option<(TcpRepr, u32)> {
         let data_end = self.data_end();
         let fin_sent = self.fin_queued && self.snd_max == data_end + 1;
         let data_stop = if e > data_end { data_end } else { e };
