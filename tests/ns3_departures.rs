@@ -192,3 +192,30 @@ fn ns3_r4_with_ns3_departures_within_tolerance() {
     ));
     assert!(bad.is_empty(), "outside tolerance: {bad:?}");
 }
+
+/// A bad `ns3_departures` is refused by `netsim check` with the key, the line and the choices.
+#[test]
+fn bad_ns3_departures_are_refused_with_the_choices() {
+    let file = root().join("examples/ns3-r4.toml");
+    for (value, says) in [
+        ("[\"cubic\"]", "unknown ns-3 departure \"cubic\""),
+        (
+            "3",
+            "expected \"all\", \"none\" or a list of ns-3 departures",
+        ),
+    ] {
+        let set = format!("tcp.ns3_departures={value}");
+        let out = run(&["check", file.to_str().unwrap(), "--set", &set]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{value}: refused");
+        assert!(
+            err.contains("`ns3_departures` in [tcp]"),
+            "{value}: names the key: {err}"
+        );
+        assert!(err.contains(says) && err.contains("send-by-pipe"), "{err}");
+        assert!(
+            err.contains("ns3-r4.toml:"),
+            "{value}: names the file and line: {err}"
+        );
+    }
+}
