@@ -70,6 +70,7 @@ mod connection;
 #[cfg(test)]
 mod harness;
 mod ip;
+mod ns3;
 mod rto;
 #[cfg(test)]
 mod sack_tests;
@@ -83,6 +84,7 @@ pub use congestion::{
 };
 pub use connection::{TcpConnection, TcpEvent, TcpState};
 pub use ip::{Ecn, IpFields, Transmit};
+pub use ns3::{NS3_DEPARTURES, Ns3Departures};
 pub use rto::RttEstimator;
 pub use stats::TcpStats;
 

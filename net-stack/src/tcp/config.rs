@@ -10,6 +10,7 @@ use sim_core::{ByteSize, SimTime};
 
 use super::congestion::CcFactory;
 use super::ip::IpFields;
+use super::ns3::Ns3Departures;
 use crate::FieldError;
 
 /// Which congestion-control algorithm a connection runs (`[tcp] variant`).
@@ -110,6 +111,8 @@ pub struct TcpConfig {
     pub ecn: bool,
     /// HyStart++ (RFC 9406) in CUBIC's first slow start; on by default (only CUBIC uses it).
     pub hystart: bool,
+    /// ns-3's departures from the RFCs to reproduce (`[tcp] ns3_departures`); none by default.
+    pub ns3_departures: Ns3Departures,
 }
 
 impl Default for TcpConfig {
@@ -137,6 +140,7 @@ impl Default for TcpConfig {
             prr: false,
             ecn: false,
             hystart: true,
+            ns3_departures: Ns3Departures::NONE,
         }
     }
 }
@@ -221,6 +225,8 @@ pub struct TcpTable {
     pub ecn: Option<bool>,
     /// `hystart`.
     pub hystart: Option<bool>,
+    /// `ns3_departures`: `"all"`, `"none"` or a list of names.
+    pub ns3_departures: Option<Ns3Departures>,
 }
 
 impl From<TcpTable> for TcpConfig {
@@ -245,6 +251,7 @@ impl From<TcpTable> for TcpConfig {
             sack: t.sack.unwrap_or(d.sack),
             rack_tlp: t.rack_tlp.unwrap_or(d.rack_tlp),
             prr: t.prr.unwrap_or(d.prr),
+            ns3_departures: t.ns3_departures.unwrap_or(d.ns3_departures),
             ..d
         }
     }

@@ -13,6 +13,7 @@ mod ecn;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod input;
+mod ns3_departures;
 mod out_of_line;
 mod output;
 mod prr;
@@ -271,7 +272,7 @@ impl TcpConnection {
             timers: [None; 5],
             rtt: RttEstimator::new(cfg),
             win: Window::new(cfg.mss, iw),
-            cc: Cc::new(cfg.variant, cfg.ca_byte_counting, cfg.hystart),
+            cc: ns3_departures::new_cc(cfg),
             recovery: Recovery::new(cfg.variant, iss),
             ecn: EcnCtl::default(),
             events: VecDeque::with_capacity(8),

@@ -15,6 +15,12 @@ pub struct Reno {
     /// Eq. 3: the remainder of SMSS·SMSS/cwnd carried to the next ACK (a numerator over cwnd).
     /// Byte counting: bytes acknowledged since cwnd last grew.
     ca_carry: u64,
+    /// ns-3's `TcpNewReno` (`[tcp] ns3_departures`, "newreno-per-ack"; README departure 1):
+    /// growth per ACK, not per byte (`tcp-congestion-ops.cc:161-200`).
+    pub ns3_per_ack: bool,
+    /// ns-3's `m_bytesAckedNotProcessed` (`tcp-socket-base.cc:2144-2153`): acknowledged bytes
+    /// short of a whole segment, carried to the next ACK.
+    ns3_bytes: u32,
 }
 
 impl Reno {
@@ -24,6 +30,8 @@ impl Reno {
         Reno {
             byte_counting,
             ca_carry: 0,
+            ns3_per_ack: false,
+            ns3_bytes: 0,
         }
     }
 
@@ -31,6 +39,9 @@ impl Reno {
     /// avoidance otherwise (RFC 5681 §3.1, eq. 2 and 3).
     #[inline]
     fn grow(&mut self, w: &mut Window, acked: u32) {
+        if self.ns3_per_ack {
+            return self.grow_ns3(w, acked);
+        }
         let inc = if w.cwnd < w.ssthresh {
             self.ca_carry = 0;
             acked.min(w.smss)
@@ -55,6 +66,27 @@ impl Reno {
             (num / cwnd) as u32
         };
         w.cwnd = w.cwnd.saturating_add(inc).min(MAX_CWND);
+    }
+}
+
+impl Reno {
+    /// ns-3's `TcpNewReno::IncreaseWindow` with the segments this ACK acknowledged (whole
+    /// segments, the remainder carried): slow start adds one SMSS whatever the count
+    /// (`SlowStart`, `:161-175`), and congestion avoidance, with any segments left, adds
+    /// ⌊SMSS·SMSS/cwnd⌋ bytes, at least 1, once per ACK (`CongestionAvoidance`, `:186-200`).
+    /// RFC 5681 §3.1 adds min(N, SMSS) and SMSS·SMSS/cwnd per ACK without truncation.
+    fn grow_ns3(&mut self, w: &mut Window, acked: u32) {
+        let total = acked + self.ns3_bytes;
+        let mut segs = total / w.smss;
+        self.ns3_bytes = total % w.smss;
+        if w.cwnd < w.ssthresh && segs >= 1 {
+            w.cwnd = w.cwnd.saturating_add(w.smss).min(MAX_CWND);
+            segs -= 1;
+        }
+        if w.cwnd >= w.ssthresh && segs > 0 {
+            let adder = (w.smss * w.smss / w.cwnd.max(1)).max(1);
+            w.cwnd = w.cwnd.saturating_add(adder).min(MAX_CWND);
+        }
     }
 }
 
@@ -106,6 +138,33 @@ mod tests {
 
     fn grow(r: &mut Reno, w: &mut Window, acked: u32) {
         r.on_ack(SimTime::ZERO, w, &ack(acked));
+    }
+
+    /// ns-3's NewReno ("newreno-per-ack"): slow start adds one SMSS per ACK even for two
+    /// segments (RFC 5681: min(N, SMSS), the same here) and a fraction of a segment is carried
+    /// until it makes a whole one; congestion avoidance adds ⌊SMSS²/cwnd⌋ with no carried
+    /// remainder, where RFC 5681 eq. 3 (netsim) carries it.
+    #[test]
+    fn ns3_per_ack_growth() {
+        let (mut r, mut w) = (Reno::new(false), Window::new(SMSS, 10_000));
+        r.ns3_per_ack = true;
+        grow(&mut r, &mut w, 2000);
+        assert_eq!(w.cwnd, 11_000, "two segments: one SMSS");
+        grow(&mut r, &mut w, 400);
+        assert_eq!(w.cwnd, 11_000, "less than a segment: nothing yet");
+        grow(&mut r, &mut w, 600);
+        assert_eq!(w.cwnd, 12_000, "the carried bytes make a segment");
+        w.ssthresh = 12_000;
+        let mut rfc = (Reno::new(false), w);
+        for _ in 0..3 {
+            grow(&mut r, &mut w, 1000);
+            grow(&mut rfc.0, &mut rfc.1, 1000);
+        }
+        // 1e6/12000 = 83.3 → 83; 1e6/12083 = 82.76 → 82; 1e6/12165 = 82.2 → 82.
+        assert_eq!(w.cwnd, 12_000 + 83 + 82 + 82, "truncated per ACK");
+        assert_eq!(rfc.1.cwnd, 12_248, "eq. 3 with the remainder carried");
+        grow(&mut r, &mut w, 500);
+        assert_eq!(w.cwnd, 12_247, "half a segment: no growth");
     }
 
     /// Slow start adds min(N, SMSS) per ACK; at cwnd ≥ ssthresh growth is SMSS²/cwnd per ACK.

@@ -189,7 +189,10 @@ impl TcpConnection {
         {
             self.idle_restart(now);
         }
-        let in_flight = (self.snd_nxt - self.snd_una).max(0) as u32;
+        let mut in_flight = (self.snd_nxt - self.snd_una).max(0) as u32;
+        if SACK && self.cfg.ns3_departures.any() {
+            in_flight = self.ns3_in_flight(in_flight);
+        }
         let wnd = self.win.cwnd.min(self.snd_wnd);
         let usable = wnd.saturating_sub(in_flight);
         let avail = (data_end - self.snd_nxt).max(0) as u32;
@@ -249,6 +252,9 @@ impl TcpConnection {
         }
         if self.cfg.rack_tlp {
             self.rack_after_send(now, seq, data_tip, rtx);
+        }
+        if self.cfg.ns3_departures.any() {
+            self.ns3_after_send(now, seq, data_tip, rtx);
         }
         if payload > 0 {
             self.stats.data_segments_sent += 1;

@@ -118,6 +118,9 @@ impl TcpConnection {
                 self.note_window_change(before);
                 return restart_rto;
             }
+            if self.cfg.ns3_departures.any() && self.ns3_withhold_growth(ack) {
+                return restart_rto; // ns-3's CA_DISORDER (`ns3_departures.rs`, C)
+            }
             let sample = AckSample {
                 ack,
                 acked,
@@ -172,9 +175,13 @@ impl TcpConnection {
             r.recover = self.snd_max;
         }
         r.in_recovery = false;
+        let mut flight_size = self.flight_size();
+        if self.cfg.ns3_departures.any() {
+            flight_size = self.ns3_reduction_bytes(flight_size, false);
+        }
         let ev = CongestionEvent {
             kind: CongestionKind::Timeout { first },
-            flight_size: self.flight_size(),
+            flight_size,
         };
         self.cc.on_congestion_event(now, &mut self.win, &ev);
         self.ecn_on_loss();

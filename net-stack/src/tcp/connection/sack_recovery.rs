@@ -22,10 +22,11 @@
 use sim_core::SimTime;
 
 use super::TcpConnection;
+use super::ns3_departures::Ns3Tx;
 use super::prr::Prr;
 use super::scoreboard::{DUP_THRESH, Scoreboard};
-use crate::tcp::Ecn;
 use crate::tcp::congestion::{CongestionEvent, CongestionKind, MAX_CWND};
+use crate::tcp::{Ecn, Ns3Departures};
 use crate::wire::{SackBlock, SackBlocks, SeqNum, TcpRepr};
 
 /// Sender SACK state.
@@ -41,6 +42,8 @@ pub(crate) struct SackTx {
     /// retransmission of `NextSeg` rule 4, as a data offset (like `una_off`, so that it
     /// cannot wrap); `None` while undefined.
     pub rescue_rxt: Option<u64>,
+    /// ns-3's departures, when `ns3_departures` asks for them (`ns3_departures.rs`).
+    pub ns3: Ns3Tx,
 }
 
 impl TcpConnection {
@@ -78,7 +81,11 @@ impl TcpConnection {
     #[inline]
     pub(super) fn sack_update(&mut self, now: SimTime, ack: SeqNum) {
         let tx = &mut *self.sack_tx;
-        if tx.peer.is_empty() && tx.board.is_empty() && !self.cfg.rack_tlp {
+        if tx.peer.is_empty()
+            && tx.board.is_empty()
+            && !self.cfg.rack_tlp
+            && !self.cfg.ns3_departures.any()
+        {
             tx.newly_sacked = 0;
             return;
         }
@@ -100,6 +107,9 @@ impl TcpConnection {
             if self.rack_on_ack(now, ack, dsack) && !self.recovery.in_recovery {
                 self.sack_enter_recovery_now(now, ack);
             }
+        }
+        if self.cfg.ns3_departures.any() {
+            self.ns3_on_sack_update(now, ack);
         }
     }
 
@@ -123,6 +133,9 @@ impl TcpConnection {
         for s in self.rack.log.iter_mut() {
             s.lost = false;
         }
+        if self.cfg.ns3_departures.any() {
+            self.ns3_on_rto();
+        }
     }
 
     /// A duplicate ACK with SACK (RFC 6675 §5 steps 1–4).
@@ -133,6 +146,9 @@ impl TcpConnection {
             self.prr_on_ack(delivered);
             return;
         }
+        if self.cfg.ns3_departures.has(Ns3Departures::SACK_DUPACKS) {
+            return; // ns-3 counts and enters in `ns3_on_sack_update`
+        }
         let lost = self.sack_tx.board.is_lost(self.snd_una, self.smss);
         if (self.dup_acks >= DUP_THRESH || lost) && ack >= self.recovery.recover {
             self.enter_sack_recovery(now);
@@ -142,7 +158,11 @@ impl TcpConnection {
     /// RFC 6675 §5 step 4.
     fn enter_sack_recovery(&mut self, now: SimTime) {
         let before = (self.win.cwnd, self.win.ssthresh);
-        let flight = reduction_flight(self.flight_size(), self.win.cwnd);
+        let mut flight = reduction_flight(self.flight_size(), self.win.cwnd);
+        if self.cfg.ns3_departures.any() {
+            flight = self.ns3_reduction_bytes(flight, true);
+            self.sack_tx.ns3.dupacks = 0;
+        }
         let r = &mut self.recovery;
         r.in_recovery = true;
         r.recover = self.snd_max;
@@ -181,9 +201,14 @@ impl TcpConnection {
             self.recovery.in_recovery = false;
             self.win.cwnd = self.win.ssthresh;
             self.cc.on_recovery_end(now, &mut self.win);
-        } else if self.cfg.prr {
-            let delivered = u64::from(acked) + u64::from(self.sack_tx.newly_sacked);
-            self.prr_on_ack(delivered);
+        } else {
+            if self.cfg.ns3_departures.any() && !self.rtx_pending {
+                self.ns3_on_partial_ack(ack);
+            }
+            if self.cfg.prr {
+                let delivered = u64::from(acked) + u64::from(self.sack_tx.newly_sacked);
+                self.prr_on_ack(delivered);
+            }
         }
         self.note_sack_window_change(before);
         true
@@ -208,9 +233,18 @@ impl TcpConnection {
 
     /// RFC 6675 §4 `SetPipe()` (bytes).
     pub(crate) fn pipe(&self) -> u64 {
-        self.sack_tx
+        let pipe = self
+            .sack_tx
             .board
-            .pipe(self.snd_una, self.snd_max, self.smss)
+            .pipe(self.snd_una, self.snd_max, self.smss);
+        if self
+            .cfg
+            .ns3_departures
+            .has(Ns3Departures::RETX_LOST_BY_TIME)
+        {
+            return pipe - self.ns3_pipe_correction().min(pipe);
+        }
+        pipe
     }
 
     /// A retransmission of `[seq, seq + len)` left: HighRxt and PRR's prr_out follow it.
@@ -229,6 +263,11 @@ impl TcpConnection {
     /// allows one.
     #[inline(never)]
     pub(super) fn sack_emit(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
+        if self.cfg.ns3_departures.any()
+            && let Some(out) = self.ns3_forced_segment(now)
+        {
+            return Some(out);
+        }
         let pipe = self.pipe();
         let cwnd = u64::from(self.win.cwnd);
         let smss = u64::from(self.smss);
@@ -249,6 +288,9 @@ impl TcpConnection {
         }
         if let Some((s, e)) = self.sack_tx.board.next_rtx(self.snd_una, self.smss, true) {
             return self.emit_hole(now, s, e);
+        }
+        if self.ns3_no_rescue() {
+            return None;
         }
         self.emit_rescue(now)
     }
@@ -280,7 +322,12 @@ impl TcpConnection {
     }
 
     /// Retransmits the hole segment `[s, e)` (the FIN with it if the hole reaches it).
-    fn emit_hole(&mut self, now: SimTime, s: SeqNum, e: SeqNum) -> Option<(TcpRepr, u32)> {
+    pub(super) fn emit_hole(
+        &mut self,
+        now: SimTime,
+        s: SeqNum,
+        e: SeqNum,
+    ) -> Option<(TcpRepr, u32)> {
         let data_end = self.data_end();
         let fin_sent = self.fin_queued && self.snd_max == data_end + 1;
         let data_stop = if e > data_end { data_end } else { e };
@@ -294,7 +341,7 @@ impl TcpConnection {
     }
 
     /// NextSeg rule 2: new data within the peer's window (not cwnd: pipe decides).
-    fn emit_new_in_recovery(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
+    pub(super) fn emit_new_in_recovery(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
         let data_end = self.data_end();
         if self.snd_nxt < self.snd_max || self.snd_nxt >= data_end + u32::from(self.fin_queued) {
             return None;

@@ -89,6 +89,11 @@ impl Scoreboard {
         }
     }
 
+    /// The ranges marked lost (by RACK, or by ns-3's departure A) and not resent since.
+    pub fn rack_lost_ranges(&self) -> &[(SeqNum, SeqNum)] {
+        self.rack_lost.ranges()
+    }
+
     /// Forgets RACK's marks (after a timeout everything is resent anyway).
     pub fn clear_rack(&mut self) {
         self.rack_lost = Assembler::new();
