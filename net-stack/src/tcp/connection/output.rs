@@ -66,8 +66,21 @@ impl TcpConnection {
         }
         // Data blocked by a zero window with nothing in flight needs the persist timer, also
         // when the data was written after the window closed.
-        self.update_persist(now);
+        self.persist_when_idle(now);
         None
+    }
+
+    /// `update_persist` for the end of `transmit`, which most calls reach: an open window
+    /// blocks nothing, so the timer is simply off (what `update_persist` does then), tested
+    /// inline; a closed one takes the full test.
+    #[inline(always)]
+    fn persist_when_idle(&mut self, now: SimTime) {
+        if self.snd_wnd != 0 {
+            self.timers[Timer::Persist as usize] = None;
+            self.persist_backoff = 0;
+        } else {
+            self.update_persist(now);
+        }
     }
 
     /// A header with our ports, ACK number, window and timestamp.
@@ -175,7 +188,9 @@ impl TcpConnection {
         ) {
             return None;
         }
-        if SACK {
+        // Only a resend (SND.NXT below SND.MAX) can skip SACKed data; new data, the common
+        // case, does not call out.
+        if SACK && self.snd_nxt < self.snd_max {
             self.skip_sacked();
         }
         let data_end = self.data_end();

@@ -12,19 +12,68 @@ const RECENT: usize = 8;
 pub(crate) struct SackRx {
     /// First sequence numbers of the latest out-of-order arrivals, most recent first: the
     /// block containing the newest comes first (RFC 2018 §4), then the blocks of the others.
-    recent: Vec<SeqNum>,
+    recent: Recent,
     /// A duplicate segment to report in the next ACK's first block (RFC 2883 §4).
     dsack: Option<SackBlock>,
     /// The blocks of the last segment emitted (for the network to store).
     pub sent: SackBlocks,
 }
 
+/// Up to [`RECENT`] distinct sequence numbers, most recent first, held inline (no heap
+/// buffer to reach through on the receiver's every ACK).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Recent {
+    seqs: [SeqNum; RECENT],
+    len: u8,
+}
+
+impl Recent {
+    fn as_slice(&self) -> &[SeqNum] {
+        &self.seqs[..usize::from(self.len)]
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Moves `start` to the front (inserting it if absent, the oldest dropping out when all
+    /// [`RECENT`] places are taken).
+    fn note(&mut self, start: SeqNum) {
+        let n = usize::from(self.len);
+        let shift = match self.as_slice().iter().position(|&s| s == start) {
+            Some(i) => i,
+            None if n < RECENT => {
+                self.len += 1;
+                n
+            }
+            None => RECENT - 1,
+        };
+        self.seqs.copy_within(..shift, 1);
+        self.seqs[0] = start;
+    }
+
+    /// Keeps, in order, the entries `keep` accepts.
+    fn retain(&mut self, mut keep: impl FnMut(SeqNum) -> bool) {
+        let mut kept = 0;
+        for i in 0..usize::from(self.len) {
+            let s = self.seqs[i];
+            if keep(s) {
+                self.seqs[kept] = s;
+                kept += 1;
+            }
+        }
+        self.len = kept as u8;
+    }
+}
+
 impl SackRx {
     /// Out-of-order data `[start, end)` was just buffered.
     pub fn note_out_of_order(&mut self, start: SeqNum) {
-        self.recent.retain(|&s| s != start);
-        self.recent.insert(0, start);
-        self.recent.truncate(RECENT);
+        self.recent.note(start);
     }
 
     /// `[start, end)` arrived again: report it once as a D-SACK (RFC 2883 §4 (1): the first
@@ -109,15 +158,25 @@ impl TcpConnection {
                 push(&mut out, b);
             }
         }
+        // The recent arrivals still buffered above RCV.NXT stay, and their blocks follow,
+        // one lookup each.
         let rcv_nxt = self.rcv_nxt;
-        rx.recent
-            .retain(|&s| rcv_nxt < s && asm.range_containing(s).is_some());
-        for &s in &rx.recent {
-            if let Some(b) = asm.range_containing(s) {
+        rx.recent.retain(|s| {
+            let block = if rcv_nxt < s {
+                asm.range_containing(s)
+            } else {
+                None
+            };
+            if let Some(b) = block {
                 push(&mut out, b);
             }
-        }
+            block.is_some()
+        });
+        // Then the others, highest first, while there is room.
         for &b in asm.ranges().iter().rev() {
+            if out.len() >= max {
+                break;
+            }
             push(&mut out, b);
         }
         rx.sent = out;

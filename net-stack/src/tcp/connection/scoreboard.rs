@@ -42,7 +42,7 @@ impl Scoreboard {
         self.sacked.remove_below(una);
         self.rack_lost.remove_below(una);
         let mut out = SackUpdate::default();
-        let before = self.sacked.buffered();
+        let mut added = 0u64;
         for (i, &(l, r)) in blocks.iter().enumerate() {
             let dsack =
                 i == 0 && (r <= una || blocks.get(1).is_some_and(|&(l2, r2)| l2 <= l && r <= r2));
@@ -54,9 +54,9 @@ impl Scoreboard {
                 if l < una { una } else { l },
                 if r > snd_max { snd_max } else { r },
             );
-            self.sacked.insert(l, r);
+            added += self.sacked.insert(l, r);
         }
-        out.newly_sacked = (self.sacked.buffered() - before) as u32;
+        out.newly_sacked = added as u32;
         out
     }
 
