@@ -24,9 +24,9 @@ const STARTS: [[u64; 4]; 5] = [
 ];
 
 /// Runs example `name` with seed `seed` and, with several flows, ns-3's start times of that
-/// seed; returns the
+/// seed, and the extra command-line arguments `extra` (e.g. `--set` pairs); returns the
 /// output directory (kept while the returned guard lives) and the summary.
-fn run_seed(name: &str, seed: usize) -> (tempfile::TempDir, serde_json::Value) {
+fn run_seed(name: &str, seed: usize, extra: &[&str]) -> (tempfile::TempDir, serde_json::Value) {
     let text = std::fs::read_to_string(root().join(format!("examples/{name}.toml"))).unwrap();
     let mut text = text.replace("seed = 1\n", &format!("seed = {seed}\n"));
     let flows = text.matches("[[flow]]").count();
@@ -47,7 +47,9 @@ fn run_seed(name: &str, seed: usize) -> (tempfile::TempDir, serde_json::Value) {
     let file = dir.path().join(format!("{name}-seed{seed}.toml"));
     std::fs::write(&file, text).unwrap();
     let out = dir.path().join("out");
-    let s = run_ok(&out, &[file.to_str().unwrap()]);
+    let mut args = vec![file.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let s = run_ok(&out, &args);
     (dir, s)
 }
 
@@ -120,7 +122,7 @@ fn bottleneck(s: &serde_json::Value) -> &serde_json::Value {
 /// Reno-friendly cycles, matches ns-3 in goodput, retransmissions, drops and the queue.
 #[test]
 fn ns3_r1_cubic_steady_state() {
-    let (dir, _) = run_seed("ns3-r1", 1);
+    let (dir, _) = run_seed("ns3-r1", 1, &[]);
     let s = steady(&dir.path().join("out"), 1, 5.0, 20.0);
     within(
         "R1 t0 goodput (Mbit/s)",
@@ -141,7 +143,7 @@ fn ns3_r1_cubic_steady_state() {
 fn ns3_r2_cubic_four_flows_steady_state() {
     let seeds: Vec<usize> = (1..=5).collect();
     let runs = par_map_bounded(&seeds, |&seed| {
-        let (dir, _) = run_seed("ns3-r2", seed);
+        let (dir, _) = run_seed("ns3-r2", seed, &[]);
         steady(&dir.path().join("out"), 4, 5.0, 20.0)
     });
     let ns3 = [
@@ -225,8 +227,8 @@ fn alpha_mean(out: &Path, t0: f64, t1: f64) -> f64 {
     sum / 4.0
 }
 
-fn run_r5(seed: usize) -> R5 {
-    let (dir, s) = run_seed("ns3-r5", seed);
+fn run_r5(seed: usize, extra: &[&str]) -> R5 {
+    let (dir, s) = run_seed("ns3-r5", seed, extra);
     let out: PathBuf = dir.path().join("out");
     let flows = s["flows"].as_array().unwrap();
     let sum = |f: &dyn Fn(&serde_json::Value) -> f64| flows.iter().map(f).sum::<f64>();
@@ -250,54 +252,90 @@ fn run_r5(seed: usize) -> R5 {
     }
 }
 
+/// R5's metrics, (name, mean over the runs, ns-3's mean, allowed), from
+/// `results/summary.json`.
+fn r5_metrics(runs: &[R5]) -> Vec<(&'static str, f64, f64, f64)> {
+    let m = |g: &dyn Fn(&R5) -> f64| mean(runs.iter().map(g));
+    vec![
+        (
+            "R5 TCP goodput (Mbit/s)",
+            m(&|r| r.goodput_mbps),
+            9_631.259_635,
+            192.625,
+        ),
+        (
+            "R5 retransmissions",
+            m(&|r| r.retransmissions),
+            186.4,
+            104.777,
+        ),
+        ("R5 timeouts", m(&|r| r.timeouts), 0.0, 1.0),
+        (
+            "R5 ECN reductions",
+            m(&|r| r.ecn_reductions),
+            9860.4,
+            986.04,
+        ),
+        (
+            "R5 alpha mean 0.5–1 s",
+            m(&|r| r.alpha_mean),
+            0.255_113,
+            0.025_511,
+        ),
+        ("R5 bottleneck drops", m(&|r| r.drops), 0.0, 5.0),
+        ("R5 ECN marks", m(&|r| r.marks), 218_860.6, 21_886.06),
+        (
+            "R5 senders' queue drops",
+            m(&|r| r.host_drops),
+            185.6,
+            103.437,
+        ),
+        (
+            "R5 queue mean 0.5–1 s (p)",
+            m(&|r| r.steady.queue_mean),
+            62.9144,
+            6.291_44,
+        ),
+        (
+            "R5 queue p99 0.5–1 s (p)",
+            m(&|r| r.steady.queue_p99),
+            71.6,
+            3.58,
+        ),
+        (
+            "R5 TCP goodput 0.5–1 s (Mbit/s)",
+            m(&|r| r.steady.goodput_mbps.iter().sum()),
+            9_637.285_632,
+            192.746,
+        ),
+    ]
+}
+
+/// Runs R5 on ns-3's five seeds with the extra arguments `extra` and asserts every metric of
+/// [`r5_metrics`] within ns-3's tolerance (all are printed first).
+fn check_r5(extra: &[&str]) {
+    let seeds: Vec<usize> = (1..=5).collect();
+    let runs = par_map_bounded(&seeds, |&s| run_r5(s, extra));
+    let metrics = r5_metrics(&runs);
+    for (metric, netsim, ns3, allowed) in &metrics {
+        eprintln!("{metric}: netsim {netsim:.4} vs ns-3 {ns3:.4} (allowed ±{allowed:.4})");
+    }
+    for (metric, netsim, ns3, allowed) in metrics {
+        within(metric, netsim, ns3, allowed);
+    }
+}
+
 /// R5 (DCTCP over a K = 65 step marker at 10 Gbit/s, four flows, delayed ACKs) over ns-3's
 /// five seeds: goodput, marks, ECN reductions, α, the queue, drops and the start-up losses.
 #[test]
 fn ns3_r5_dctcp() {
-    let seeds: Vec<usize> = (1..=5).collect();
-    let runs = par_map_bounded(&seeds, |&s| run_r5(s));
-    let m = |g: &dyn Fn(&R5) -> f64| mean(runs.iter().map(g));
-    within(
-        "R5 TCP goodput (Mbit/s)",
-        m(&|r| r.goodput_mbps),
-        9_631.259_635,
-        192.625,
-    );
-    within(
-        "R5 retransmissions",
-        m(&|r| r.retransmissions),
-        186.4,
-        104.777,
-    );
-    within("R5 timeouts", m(&|r| r.timeouts), 0.0, 1.0);
-    within(
-        "R5 ECN reductions",
-        m(&|r| r.ecn_reductions),
-        9860.4,
-        986.04,
-    );
-    within(
-        "R5 alpha mean 0.5–1 s",
-        m(&|r| r.alpha_mean),
-        0.255_113,
-        0.025_511,
-    );
-    within("R5 bottleneck drops", m(&|r| r.drops), 0.0, 5.0);
-    within("R5 ECN marks", m(&|r| r.marks), 218_860.6, 21_886.06);
-    within(
-        "R5 senders' queue drops",
-        m(&|r| r.host_drops),
-        185.6,
-        103.437,
-    );
-    let q = m(&|r| r.steady.queue_mean);
-    within("R5 queue mean 0.5–1 s (p)", q, 62.9144, 6.291_44);
-    within(
-        "R5 queue p99 0.5–1 s (p)",
-        m(&|r| r.steady.queue_p99),
-        71.6,
-        3.58,
-    );
-    let g = m(&|r| r.steady.goodput_mbps.iter().sum());
-    within("R5 TCP goodput 0.5–1 s (Mbit/s)", g, 9_637.285_632, 192.746);
+    check_r5(&[]);
+}
+
+/// R5 with ns-3's departures reproduced (`[tcp] ns3_departures = "all"`,
+/// docs/ns3-comparison.md "ns-3's departures on demand"): every metric still within ns-3's
+/// tolerance.
+#[test]
+fn ns3_r5_dctcp_with_ns3_departures() {
+    check_r5(&["--set", "tcp.ns3_departures=\"all\""]);
 }
