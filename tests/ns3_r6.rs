@@ -233,8 +233,9 @@ fn ns3_r6_dumbbell_lost_retransmissions_repaired() {
 /// 3 % and retransmissions about 38 % above ns-3's, both outside the tolerance. About half of
 /// the retransmission and a third of the goodput difference is ns-3 withholding cwnd growth
 /// from cumulative ACKs that SACK new data (departure C in docs/ns3-comparison.md, against
-/// RFC 5681 §3.1; netsim follows the RFC); the rest is not located. The direction is pinned
-/// here.
+/// RFC 5681 §3.1; netsim follows the RFC); the rest is ns-3's CUBIC at these ten-segment
+/// windows (α held at 0.533 where RFC 9438 §4.3 sets 1, ssthresh in whole segments; the
+/// docs' "The cause", measured with a temporary patch). The direction is pinned here.
 #[test]
 fn ns3_r6_fat_tree_4_mean_of_five_seeds() {
     let seeds: Vec<u32> = (1..=5).collect();
