@@ -7,7 +7,6 @@ mod guest;
 mod home_agent;
 mod host;
 mod host_planes;
-mod packet_arena;
 mod router;
 #[cfg(test)]
 mod sack_arena_tests;
@@ -20,6 +19,7 @@ use std::net::Ipv4Addr;
 
 use serde::Serialize;
 use sim_core::{Model, Scheduler, SimTime};
+use slotmap::SlotMap;
 
 use crate::app::{AppAction, Application};
 use crate::device::{Device, Role, TxState};
@@ -180,7 +180,7 @@ pub struct Network {
     pub(crate) devices: Vec<Device>,
     /// (node, port) → device, flat.
     pub(crate) ports: PortTable,
-    pub(crate) packets: packet_arena::PacketArena,
+    pub(crate) packets: SlotMap<PacketId, Packet>,
     pub(crate) apps: Vec<AppSlot>,
     pub(crate) app_schedule: Vec<(AppId, SimTime, Option<SimTime>)>,
     pub(crate) routes: RoutingTable,
@@ -229,7 +229,7 @@ impl Network {
             ports: PortTable::new(&nodes),
             nodes,
             devices,
-            packets: packet_arena::PacketArena::new(),
+            packets: SlotMap::with_key(),
             apps,
             app_schedule,
             routes,
@@ -374,7 +374,7 @@ impl Network {
         };
         let dev = self.ports.device(node, port);
         let d = &self.devices[dev.index()];
-        let pkt = self.packets.live_mut(id);
+        let pkt = &mut self.packets[id];
         pkt.eth.src = d.mac;
         pkt.eth.dst = d.peer_mac;
         self.device_send(sched, dev, id);
@@ -384,7 +384,7 @@ impl Network {
     /// `None` when there is no route.
     #[inline]
     fn choose_port(&mut self, node: NodeId, id: PacketId) -> Option<u16> {
-        let pkt = self.packets.live(id);
+        let pkt = &self.packets[id];
         // A tunnelled packet goes where its outer header says (to the tunnel's far end).
         let dst = pkt.outer_dst()?;
         let hops = self.routes.next_hops(node, self.routes.dest(dst)?);
@@ -407,11 +407,11 @@ impl Network {
             return;
         }
         if d.tx == TxState::Ready {
-            let len = self.packets.live(id).frame_len() as u32;
+            let len = self.packets[id].frame_len() as u32;
             d.queue.count_bypass(sched.now(), || len);
             self.start_tx(sched, dev, id, len);
         } else {
-            let pkt = self.packets.live_mut(id);
+            let pkt = &mut self.packets[id];
             let len = pkt.frame_len() as u32;
             // Queued or marked, the packet now waits; a discipline's drop is a queue drop.
             if d.queue.enqueue(sched.now(), id, pkt, len) == Verdict::Dropped {
@@ -511,7 +511,7 @@ impl Network {
         }
         // Router: IPv4 forwarding, on the outer header of a tunnelled packet (RFC 2003 §3.1:
         // the inner TTL is left alone while the packet is inside the tunnel).
-        let Some(ttl) = self.packets.live_mut(id).outer_ttl_mut() else {
+        let Some(ttl) = self.packets.get_mut(id).and_then(|p| p.outer_ttl_mut()) else {
             self.drop_packet(id, |f| &mut f.unroutable);
             return;
         };
