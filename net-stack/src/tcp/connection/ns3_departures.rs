@@ -73,11 +73,14 @@ pub(crate) struct Ns3Tx {
     pub entry_ack: Option<SeqNum>,
 }
 
-/// The connection's controller, ns-3's NewReno growth ("newreno-per-ack") when asked.
+/// The connection's controller, ns-3's NewReno growth ("newreno-per-ack") or CUBIC in whole
+/// segments ("cubic-segments") when asked.
 pub(super) fn new_cc(cfg: &TcpConfig) -> Cc {
     let mut cc = Cc::new(cfg.variant, cfg.ca_byte_counting, cfg.hystart);
-    if let Cc::Reno(r) = &mut cc {
-        r.ns3_per_ack = cfg.ns3_departures.has(D::NEWRENO_PER_ACK);
+    match &mut cc {
+        Cc::Reno(r) => r.ns3_per_ack = cfg.ns3_departures.has(D::NEWRENO_PER_ACK),
+        Cc::Cubic(c) if cfg.ns3_departures.has(D::CUBIC_SEGMENTS) => c.set_ns3_segments(),
+        _ => {}
     }
     cc
 }
@@ -295,6 +298,26 @@ impl TcpConnection {
             return flight;
         }
         self.pipe().min(u64::from(flight)) as u32
+    }
+
+    /// `growth-on-recovery-exit`: the ACK that ended SACK recovery (cwnd = ssthresh already)
+    /// grows cwnd by its whole acknowledged segments, as ns-3's `IncreaseWindow` in CA_OPEN
+    /// after `cwnd = ssthresh` (`tcp-socket-base.cc:2304-2363`, segsAcked `:2312-2313`).
+    #[inline(never)]
+    pub(super) fn ns3_grow_on_recovery_exit(&mut self, now: SimTime, ack: SeqNum, acked: u32) {
+        let acked = acked - acked % self.smss.max(1);
+        if !self.ns3(D::GROWTH_ON_RECOVERY_EXIT) || acked == 0 {
+            return;
+        }
+        let sample = crate::tcp::congestion::AckSample {
+            ack,
+            acked,
+            flight_size: self.flight_size(),
+            rtt: None,
+            srtt: self.rtt.srtt(),
+            min_rtt: self.rtt.min_rtt(),
+        };
+        self.cc.on_ack(now, &mut self.win, &sample);
     }
 
     /// No `NextSeg` rule 4 under `no-rescue`.

@@ -201,6 +201,9 @@ impl TcpConnection {
             self.recovery.in_recovery = false;
             self.win.cwnd = self.win.ssthresh;
             self.cc.on_recovery_end(now, &mut self.win);
+            if self.cfg.ns3_departures.any() {
+                self.ns3_grow_on_recovery_exit(now, ack, acked);
+            }
         } else {
             if self.cfg.ns3_departures.any() && !self.rtx_pending {
                 self.ns3_on_partial_ack(ack);
