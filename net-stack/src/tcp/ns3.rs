@@ -15,7 +15,7 @@ pub struct Ns3Departures(u16);
 
 /// The departures, each with its scenario name (docs/ns3-comparison.md, "ns-3's departures
 /// on demand", cites ns-3's code for each).
-pub const NS3_DEPARTURES: [(&str, Ns3Departures); 10] = [
+pub const NS3_DEPARTURES: [(&str, Ns3Departures); 11] = [
     ("no-growth-on-sack", Ns3Departures::NO_GROWTH_ON_SACK),
     ("retx-lost-by-time", Ns3Departures::RETX_LOST_BY_TIME),
     ("ssthresh-from-pipe", Ns3Departures::SSTHRESH_FROM_PIPE),
@@ -31,6 +31,10 @@ pub const NS3_DEPARTURES: [(&str, Ns3Departures); 10] = [
     (
         "growth-on-recovery-exit",
         Ns3Departures::GROWTH_ON_RECOVERY_EXIT,
+    ),
+    (
+        "rxt-across-recoveries",
+        Ns3Departures::RXT_ACROSS_RECOVERIES,
     ),
 ];
 
@@ -71,8 +75,14 @@ impl Ns3Departures {
     /// The ACK that ends SACK recovery sets cwnd = ssthresh and then grows it like any ACK in
     /// CA_OPEN, by its whole acknowledged segments (`tcp-socket-base.cc:2304-2363`).
     pub const GROWTH_ON_RECOVERY_EXIT: Self = Ns3Departures(512);
+    /// A recovery that begins before the previous one's retransmissions are acknowledged
+    /// keeps them as retransmitted (ns-3's per-segment `m_retrans`, which only a timeout, A or
+    /// `MarkHeadAsLost` clears: `tcp-tx-buffer.cc:1014-1036`, `:1098-1116`,
+    /// `tcp-socket-base.cc:1766-1773`), where RFC 6675 §5 step (4.1) restarts HighRxt at
+    /// HighACK and so resends them and stops counting them in pipe.
+    pub const RXT_ACROSS_RECOVERIES: Self = Ns3Departures(1024);
     /// Every departure above.
-    pub const ALL: Self = Ns3Departures(1023);
+    pub const ALL: Self = Ns3Departures(2047);
 
     /// Whether every departure of `other` is on.
     #[inline]

@@ -71,6 +71,8 @@ pub(crate) struct Ns3Tx {
     /// E: the cumulative ACK of the ACK that enters recovery before SND.UNA moves to it
     /// (ns-3 has discarded the acknowledged data by then, `tcp-socket-base.cc:1981`).
     pub entry_ack: Option<SeqNum>,
+    /// HighRxt when the last recovery ended ("rxt-across-recoveries").
+    pub last_rxt: Option<SeqNum>,
 }
 
 /// The connection's controller, ns-3's NewReno growth ("newreno-per-ack") or CUBIC in whole
@@ -209,6 +211,7 @@ impl TcpConnection {
         tx.ns3.loss = true;
         tx.ns3.dupacks = 0;
         tx.ns3.force_one = false;
+        tx.ns3.last_rxt = None;
         for s in tx.ns3.sent.iter_mut() {
             s.retrans = false;
         }
@@ -318,6 +321,33 @@ impl TcpConnection {
             min_rtt: self.rtt.min_rtt(),
         };
         self.cc.on_ack(now, &mut self.win, &sample);
+    }
+
+    /// `rxt-across-recoveries`, at the end of recovery: remember how far it retransmitted.
+    #[inline(never)]
+    pub(super) fn ns3_on_recovery_exit(&mut self) {
+        if self.ns3(D::RXT_ACROSS_RECOVERIES) {
+            self.sack_tx.ns3.last_rxt = Some(self.sack_tx.board.high_rxt);
+        }
+    }
+
+    /// `rxt-across-recoveries`, on entering recovery (HighRxt just set to SND.UNA): the last
+    /// recovery's retransmissions above SND.UNA still count as retransmitted — in flight for
+    /// pipe, not resent by `NextSeg` rule 1 — as ns-3's per-segment `m_retrans` does; those
+    /// A declared lost are in the RACK-lost ranges and go first. Returns whether it kept them;
+    /// then the head's retransmission is in flight too and the entry sends what `NextSeg`
+    /// gives instead of the head (ns-3's `DoRetransmit`, `tcp-socket-base.cc:4228-4259`, the
+    /// head not being un-marked by `MarkHeadAsLost` as it is already lost, `:1766-1773`).
+    #[inline(never)]
+    pub(super) fn ns3_keep_rxt(&mut self) -> bool {
+        let Some(r) = self.sack_tx.ns3.last_rxt.take() else {
+            return false;
+        };
+        let keep = self.ns3(D::RXT_ACROSS_RECOVERIES) && r > self.snd_una && r <= self.snd_max;
+        if keep {
+            self.sack_tx.board.high_rxt = r;
+        }
+        keep && self.sack_tx.board.is_lost(self.snd_una, self.smss)
     }
 
     /// No `NextSeg` rule 4 under `no-rescue`.

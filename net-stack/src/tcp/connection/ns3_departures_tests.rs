@@ -268,3 +268,38 @@ fn cubic_segments_growth_on_the_ack_that_ends_recovery() {
         assert_eq!(fx.c.cwnd(), cwnd, "{d:?}");
     }
 }
+
+/// `rxt-across-recoveries`: segment 0 of ten is lost and recovery begins (RecoveryPoint 10);
+/// new data goes out while SACKs arrive and its segment 10 is lost too, so rule 1 resends 10
+/// within this recovery. The ACK of 0–9 ends the recovery and the next SACK (E: IsLost(10))
+/// starts the next one, with 10's retransmission still in flight. RFC 6675 §5 (4.1) restarts HighRxt
+/// at HighACK = 10 and resends 10 at once; ns-3 keeps its `m_retrans` and sends new data.
+#[test]
+fn retransmission_kept_across_back_to_back_recoveries() {
+    let e = D::SACK_DUPACKS;
+    for (d, resent) in [(e, true), (e.with(D::RXT_ACROSS_RECOVERIES), false)] {
+        let mut fx = ten(d);
+        sack(&mut fx, ms(20), 0, &[(1, 2)]);
+        sack(&mut fx, ms(20), 0, &[(1, 3)]);
+        assert_eq!(segs(&sack(&mut fx, ms(20), 0, &[(1, 4)])), [0], "{d:?}");
+        let mut out = Vec::new();
+        for hi in 5..=10 {
+            out.extend(segs(&sack(&mut fx, ms(21), 0, &[(1, hi)])));
+        }
+        assert!(out.contains(&10), "{d:?}: new data in recovery: {out:?}");
+        let mut rtx = Vec::new();
+        for hi in 12..=14 {
+            rtx.extend(segs(&sack(&mut fx, ms(22), 0, &[(11, hi), (1, 10)])));
+        }
+        assert!(rtx.contains(&10), "{d:?}: 10 is lost and resent: {rtx:?}");
+        assert!(fx.c.in_recovery());
+        let mut next = segs(&sack(&mut fx, ms(30), 10, &[(11, 15)]));
+        assert!(!fx.c.in_recovery(), "{d:?}: the full ACK ends the recovery");
+        next.extend(segs(&sack(&mut fx, ms(30), 10, &[(11, 16)])));
+        assert!(
+            fx.c.in_recovery(),
+            "{d:?}: the next SACK starts the next one"
+        );
+        assert_eq!(next.contains(&10), resent, "{d:?}: {next:?}");
+    }
+}
