@@ -1,8 +1,8 @@
 //! ns-3's departures from the RFCs, reproduced on demand (`[tcp] ns3_departures`, see
 //! `tcp/ns3.rs` for the names). Every line cited is in ns-3.48-85-g140646449,
 //! `src/internet/model/`. Off by default; each hook in the connection is one branch on the
-//! configuration. All but `newreno-per-ack` (in `congestion/reno.rs`) act on SACK connections
-//! only, as ns-3's SACK recovery does:
+//! configuration. All but `newreno-per-ack` (in `congestion/reno.rs`) and `cubic-segments`
+//! act on SACK connections only, as ns-3's SACK recovery does:
 //!
 //! * **C, `no-growth-on-sack`**: an ACK that SACKs new data is ns-3's duplicate
 //!   (`tcp-socket-base.cc:2108-2110`) and moves CA_OPEN to CA_DISORDER (`:1837-1846`), where
@@ -33,6 +33,12 @@
 //!   (`SendPendingData` `tcp-socket-base.cc:3509-3516`, `AvailableWindow` `:3679-3710`), so
 //!   outside recovery each ACK that SACKs a segment releases a new one — Limited Transmit
 //!   (RFC 3042, two segments) without its limit; RFC 5681 keeps FlightSize ≤ cwnd.
+//! * **`cubic-segments`**: `TcpCubic` in whole segments (`congestion/cubic/ns3.rs`).
+//! * **`growth-on-recovery-exit`**: the ACK that ends recovery sets cwnd = ssthresh and then
+//!   grows it by its whole segments, as in CA_OPEN (`tcp-socket-base.cc:2304-2363`).
+//! * **`rxt-across-recoveries`**: a recovery that begins while the previous one's
+//!   retransmissions are in flight keeps them retransmitted (ns-3's `m_retrans`,
+//!   `tcp-tx-buffer.cc:1014-1036`), where RFC 6675 §5 (4.1) restarts HighRxt at HighACK.
 
 use std::collections::VecDeque;
 
