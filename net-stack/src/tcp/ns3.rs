@@ -11,11 +11,11 @@ use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
 /// A set of ns-3 departures (a bit set; `Copy`, so that [`TcpConfig`](super::TcpConfig) stays
 /// `Copy`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Ns3Departures(u8);
+pub struct Ns3Departures(u16);
 
 /// The departures, each with its scenario name (docs/ns3-comparison.md, "ns-3's departures
 /// on demand", cites ns-3's code for each).
-pub const NS3_DEPARTURES: [(&str, Ns3Departures); 8] = [
+pub const NS3_DEPARTURES: [(&str, Ns3Departures); 11] = [
     ("no-growth-on-sack", Ns3Departures::NO_GROWTH_ON_SACK),
     ("retx-lost-by-time", Ns3Departures::RETX_LOST_BY_TIME),
     ("ssthresh-from-pipe", Ns3Departures::SSTHRESH_FROM_PIPE),
@@ -27,6 +27,15 @@ pub const NS3_DEPARTURES: [(&str, Ns3Departures); 8] = [
     ("sack-dupacks", Ns3Departures::SACK_DUPACKS),
     ("no-rescue", Ns3Departures::NO_RESCUE),
     ("send-by-pipe", Ns3Departures::SEND_BY_PIPE),
+    ("cubic-segments", Ns3Departures::CUBIC_SEGMENTS),
+    (
+        "growth-on-recovery-exit",
+        Ns3Departures::GROWTH_ON_RECOVERY_EXIT,
+    ),
+    (
+        "rxt-across-recoveries",
+        Ns3Departures::RXT_ACROSS_RECOVERIES,
+    ),
 ];
 
 impl Ns3Departures {
@@ -59,8 +68,21 @@ impl Ns3Departures {
     /// `AvailableWindow` `:3679-3710`); RFC 5681 and RFC 6675 §5 keep FlightSize ≤ cwnd outside
     /// recovery except for Limited Transmit's two segments (RFC 3042).
     pub const SEND_BY_PIPE: Self = Ns3Departures(128);
+    /// README departure 4: `TcpCubic` in whole segments, as Linux's `tcp_cubic.c`: cwnd grows
+    /// one SMSS per `cnt` acknowledged segments, W_est per 1.875·cwnd of them, ssthresh =
+    /// ⌊0.7·cwnd_segments⌋ SMSS (`tcp-cubic.cc:188-355`, `:455-490`; `congestion/cubic/ns3.rs`).
+    pub const CUBIC_SEGMENTS: Self = Ns3Departures(256);
+    /// The ACK that ends SACK recovery sets cwnd = ssthresh and then grows it like any ACK in
+    /// CA_OPEN, by its whole acknowledged segments (`tcp-socket-base.cc:2304-2363`).
+    pub const GROWTH_ON_RECOVERY_EXIT: Self = Ns3Departures(512);
+    /// A recovery that begins before the previous one's retransmissions are acknowledged
+    /// keeps them as retransmitted (ns-3's per-segment `m_retrans`, which only a timeout, A or
+    /// `MarkHeadAsLost` clears: `tcp-tx-buffer.cc:1014-1036`, `:1098-1116`,
+    /// `tcp-socket-base.cc:1766-1773`), where RFC 6675 §5 step (4.1) restarts HighRxt at
+    /// HighACK and so resends them and stops counting them in pipe.
+    pub const RXT_ACROSS_RECOVERIES: Self = Ns3Departures(1024);
     /// Every departure above.
-    pub const ALL: Self = Ns3Departures(255);
+    pub const ALL: Self = Ns3Departures(2047);
 
     /// Whether every departure of `other` is on.
     #[inline]

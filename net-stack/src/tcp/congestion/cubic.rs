@@ -10,6 +10,7 @@ use sim_core::SimTime;
 
 use super::hystart::HyStart;
 use super::{AckSample, CongestionControl, CongestionEvent, CongestionKind, MAX_CWND, Window};
+pub use ns3::Ns3Cubic;
 
 /// β_cubic = 7/10 (RFC 9438 §4.6).
 const BETA_NUM: u64 = 7;
@@ -40,6 +41,9 @@ pub struct Cubic {
     cwnd_carry: u64,
     /// In fast recovery after a reduction (from the duplicate-ACK event to its end).
     recovering: bool,
+    /// ns-3's `TcpCubic` in whole segments instead of RFC 9438 in bytes (`[tcp]
+    /// ns3_departures`, "cubic-segments"; `cubic/ns3.rs`).
+    ns3: Option<Ns3Cubic>,
 }
 
 /// One congestion-avoidance epoch: W_cubic(t) = C·(t − K)³ + origin, t from `start`.
@@ -65,7 +69,13 @@ impl Cubic {
             est_carry: 0,
             cwnd_carry: 0,
             recovering: false,
+            ns3: None,
         }
+    }
+
+    /// Grows and reduces as ns-3's `TcpCubic` does, in whole segments ("cubic-segments").
+    pub fn set_ns3_segments(&mut self) {
+        self.ns3 = Some(Ns3Cubic::default());
     }
 
     /// W_max (bytes); 0 before the first congestion event.
@@ -152,6 +162,9 @@ impl Cubic {
 
 impl CongestionControl for Cubic {
     fn on_ack(&mut self, now: SimTime, w: &mut Window, ack: &AckSample) {
+        if self.ns3.is_some() && (self.hystart.is_none() || w.cwnd >= w.ssthresh) {
+            return self.ns3_on_ack(now, w, ack);
+        }
         if w.cwnd < w.ssthresh {
             match &mut self.hystart {
                 Some(h) => h.on_ack(w, ack),
@@ -169,6 +182,17 @@ impl CongestionControl for Cubic {
     }
 
     fn on_congestion_event(&mut self, _now: SimTime, w: &mut Window, ev: &CongestionEvent) {
+        if self.ns3.is_some() {
+            // ns-3 reduces again on a timeout during recovery (`ReTxTimeout` outside CA_LOSS).
+            self.recovering = ev.kind == CongestionKind::DuplicateAcks;
+            if let (Some(h), false) = (
+                &mut self.hystart,
+                ev.kind == (CongestionKind::Timeout { first: false }),
+            ) {
+                h.on_congestion();
+            }
+            return self.ns3_on_congestion_event(w, ev);
+        }
         match ev.kind {
             // RFC 5681 §3.1: a repeated expiry keeps ssthresh; only the loss window. An
             // expiry during fast recovery keeps the reduction already made for this loss
@@ -261,5 +285,6 @@ fn ns(t: SimTime) -> u64 {
     t.as_ps() / 1000
 }
 
+mod ns3;
 #[cfg(test)]
 mod tests;

@@ -1,8 +1,8 @@
 //! ns-3's departures from the RFCs, reproduced on demand (`[tcp] ns3_departures`, see
 //! `tcp/ns3.rs` for the names). Every line cited is in ns-3.48-85-g140646449,
 //! `src/internet/model/`. Off by default; each hook in the connection is one branch on the
-//! configuration. All but `newreno-per-ack` (in `congestion/reno.rs`) act on SACK connections
-//! only, as ns-3's SACK recovery does:
+//! configuration. All but `newreno-per-ack` (in `congestion/reno.rs`) and `cubic-segments`
+//! act on SACK connections only, as ns-3's SACK recovery does:
 //!
 //! * **C, `no-growth-on-sack`**: an ACK that SACKs new data is ns-3's duplicate
 //!   (`tcp-socket-base.cc:2108-2110`) and moves CA_OPEN to CA_DISORDER (`:1837-1846`), where
@@ -33,6 +33,12 @@
 //!   (`SendPendingData` `tcp-socket-base.cc:3509-3516`, `AvailableWindow` `:3679-3710`), so
 //!   outside recovery each ACK that SACKs a segment releases a new one — Limited Transmit
 //!   (RFC 3042, two segments) without its limit; RFC 5681 keeps FlightSize ≤ cwnd.
+//! * **`cubic-segments`**: `TcpCubic` in whole segments (`congestion/cubic/ns3.rs`).
+//! * **`growth-on-recovery-exit`**: the ACK that ends recovery sets cwnd = ssthresh and then
+//!   grows it by its whole segments, as in CA_OPEN (`tcp-socket-base.cc:2304-2363`).
+//! * **`rxt-across-recoveries`**: a recovery that begins while the previous one's
+//!   retransmissions are in flight keeps them retransmitted (ns-3's `m_retrans`,
+//!   `tcp-tx-buffer.cc:1014-1036`), where RFC 6675 §5 (4.1) restarts HighRxt at HighACK.
 
 use std::collections::VecDeque;
 
@@ -71,13 +77,18 @@ pub(crate) struct Ns3Tx {
     /// E: the cumulative ACK of the ACK that enters recovery before SND.UNA moves to it
     /// (ns-3 has discarded the acknowledged data by then, `tcp-socket-base.cc:1981`).
     pub entry_ack: Option<SeqNum>,
+    /// HighRxt when the last recovery ended ("rxt-across-recoveries").
+    pub last_rxt: Option<SeqNum>,
 }
 
-/// The connection's controller, ns-3's NewReno growth ("newreno-per-ack") when asked.
+/// The connection's controller, ns-3's NewReno growth ("newreno-per-ack") or CUBIC in whole
+/// segments ("cubic-segments") when asked.
 pub(super) fn new_cc(cfg: &TcpConfig) -> Cc {
     let mut cc = Cc::new(cfg.variant, cfg.ca_byte_counting, cfg.hystart);
-    if let Cc::Reno(r) = &mut cc {
-        r.ns3_per_ack = cfg.ns3_departures.has(D::NEWRENO_PER_ACK);
+    match &mut cc {
+        Cc::Reno(r) => r.ns3_per_ack = cfg.ns3_departures.has(D::NEWRENO_PER_ACK),
+        Cc::Cubic(c) if cfg.ns3_departures.has(D::CUBIC_SEGMENTS) => c.set_ns3_segments(),
+        _ => {}
     }
     cc
 }
@@ -206,6 +217,7 @@ impl TcpConnection {
         tx.ns3.loss = true;
         tx.ns3.dupacks = 0;
         tx.ns3.force_one = false;
+        tx.ns3.last_rxt = None;
         for s in tx.ns3.sent.iter_mut() {
             s.retrans = false;
         }
@@ -295,6 +307,53 @@ impl TcpConnection {
             return flight;
         }
         self.pipe().min(u64::from(flight)) as u32
+    }
+
+    /// `growth-on-recovery-exit`: the ACK that ended SACK recovery (cwnd = ssthresh already)
+    /// grows cwnd by its whole acknowledged segments, as ns-3's `IncreaseWindow` in CA_OPEN
+    /// after `cwnd = ssthresh` (`tcp-socket-base.cc:2304-2363`, segsAcked `:2312-2313`).
+    #[inline(never)]
+    pub(super) fn ns3_grow_on_recovery_exit(&mut self, now: SimTime, ack: SeqNum, acked: u32) {
+        let acked = acked - acked % self.smss.max(1);
+        if !self.ns3(D::GROWTH_ON_RECOVERY_EXIT) || acked == 0 {
+            return;
+        }
+        let sample = crate::tcp::congestion::AckSample {
+            ack,
+            acked,
+            flight_size: self.flight_size(),
+            rtt: None,
+            srtt: self.rtt.srtt(),
+            min_rtt: self.rtt.min_rtt(),
+        };
+        self.cc.on_ack(now, &mut self.win, &sample);
+    }
+
+    /// `rxt-across-recoveries`, at the end of recovery: remember how far it retransmitted.
+    #[inline(never)]
+    pub(super) fn ns3_on_recovery_exit(&mut self) {
+        if self.ns3(D::RXT_ACROSS_RECOVERIES) {
+            self.sack_tx.ns3.last_rxt = Some(self.sack_tx.board.high_rxt);
+        }
+    }
+
+    /// `rxt-across-recoveries`, on entering recovery (HighRxt just set to SND.UNA): the last
+    /// recovery's retransmissions above SND.UNA still count as retransmitted — in flight for
+    /// pipe, not resent by `NextSeg` rule 1 — as ns-3's per-segment `m_retrans` does; those
+    /// A declared lost are in the RACK-lost ranges and go first. Returns whether it kept them;
+    /// then the head's retransmission is in flight too and the entry sends what `NextSeg`
+    /// gives instead of the head (ns-3's `DoRetransmit`, `tcp-socket-base.cc:4228-4259`, the
+    /// head not being un-marked by `MarkHeadAsLost` as it is already lost, `:1766-1773`).
+    #[inline(never)]
+    pub(super) fn ns3_keep_rxt(&mut self) -> bool {
+        let Some(r) = self.sack_tx.ns3.last_rxt.take() else {
+            return false;
+        };
+        let keep = self.ns3(D::RXT_ACROSS_RECOVERIES) && r > self.snd_una && r <= self.snd_max;
+        if keep {
+            self.sack_tx.board.high_rxt = r;
+        }
+        keep && self.sack_tx.board.is_lost(self.snd_una, self.smss)
     }
 
     /// No `NextSeg` rule 4 under `no-rescue`.

@@ -215,3 +215,91 @@ fn f_send_by_pipe_outside_recovery() {
         assert_eq!(out, want, "{d:?}");
     }
 }
+
+/// `growth-on-recovery-exit`: segment 0 of ten is lost, three SACKs start recovery
+/// (ssthresh = FlightSize/2 = 5 segments, cwnd = ssthresh); the ACK of all ten ends it. RFC
+/// 6675 §5 / RFC 6937 leave cwnd = ssthresh; ns-3 then grows it once as in CA_OPEN
+/// (`tcp-socket-base.cc:2349-2363`): NewReno's SMSS²/cwnd = 1448²/7240 = 289 bytes (RFC 5681
+/// eq. 3 here; ns-3's ⌊SMSS²/cwnd⌋ with `newreno-per-ack`, the same 289).
+#[test]
+fn growth_on_the_ack_that_ends_recovery() {
+    for (d, cwnd) in [
+        (D::NONE, 5 * MSS),
+        (D::GROWTH_ON_RECOVERY_EXIT, 5 * MSS + 289),
+        (
+            D::GROWTH_ON_RECOVERY_EXIT.with(D::NEWRENO_PER_ACK),
+            5 * MSS + 289,
+        ),
+    ] {
+        let mut fx = ten(d);
+        sack(&mut fx, ms(20), 0, &[(1, 2)]);
+        sack(&mut fx, ms(20), 0, &[(1, 3)]);
+        sack(&mut fx, ms(20), 0, &[(1, 4)]);
+        assert!(fx.c.in_recovery(), "{d:?}");
+        assert_eq!((fx.c.cwnd(), fx.c.ssthresh()), (5 * MSS, 5 * MSS), "{d:?}");
+        sack(&mut fx, ms(30), 10, &[]);
+        assert!(!fx.c.in_recovery(), "{d:?}: full ACK ends recovery");
+        assert_eq!(fx.c.cwnd(), cwnd, "{d:?}");
+    }
+}
+
+/// The same exit with CUBIC and `cubic-segments`: ns-3's `IncreaseWindow(segsAcked = 10)`
+/// after cwnd = ssthresh = ⌊10·0.7⌋ = 7 segments starts the epoch (K = ∛(3/0.4) s) and adds
+/// the ten segments to `m_cWndCnt`; `cnt` = ⌊7/(8 − 7)⌋ = 7 ≤ 10, so cwnd grows one SMSS to
+/// 8 segments and three segments stay counted. Without the departure cwnd stays 7 segments.
+#[test]
+fn cubic_segments_growth_on_the_ack_that_ends_recovery() {
+    let cubic = |d: D| TcpConfig {
+        variant: CcVariant::Cubic,
+        hystart: false,
+        ..cfg(d)
+    };
+    let both = D::GROWTH_ON_RECOVERY_EXIT.with(D::CUBIC_SEGMENTS);
+    for (d, cwnd) in [(D::CUBIC_SEGMENTS, 7 * MSS), (both, 8 * MSS)] {
+        let mut fx = established(cubic(d));
+        fx.c.write(1000 * u64::from(MSS));
+        assert_eq!(fx.drain(ms(10)).len(), 10);
+        sack(&mut fx, ms(20), 0, &[(1, 2)]);
+        sack(&mut fx, ms(20), 0, &[(1, 3)]);
+        sack(&mut fx, ms(20), 0, &[(1, 4)]);
+        assert_eq!(fx.c.ssthresh(), 7 * MSS, "{d:?}: ⌊10 × 0.7⌋ segments");
+        sack(&mut fx, ms(30), 10, &[]);
+        assert!(!fx.c.in_recovery(), "{d:?}");
+        assert_eq!(fx.c.cwnd(), cwnd, "{d:?}");
+    }
+}
+
+/// `rxt-across-recoveries`: segment 0 of ten is lost and recovery begins (RecoveryPoint 10);
+/// new data goes out while SACKs arrive and its segment 10 is lost too, so rule 1 resends 10
+/// within this recovery. The ACK of 0–9 ends the recovery and the next SACK (E: IsLost(10))
+/// starts the next one, with 10's retransmission still in flight. RFC 6675 §5 (4.1) restarts HighRxt
+/// at HighACK = 10 and resends 10 at once; ns-3 keeps its `m_retrans` and sends new data.
+#[test]
+fn retransmission_kept_across_back_to_back_recoveries() {
+    let e = D::SACK_DUPACKS;
+    for (d, resent) in [(e, true), (e.with(D::RXT_ACROSS_RECOVERIES), false)] {
+        let mut fx = ten(d);
+        sack(&mut fx, ms(20), 0, &[(1, 2)]);
+        sack(&mut fx, ms(20), 0, &[(1, 3)]);
+        assert_eq!(segs(&sack(&mut fx, ms(20), 0, &[(1, 4)])), [0], "{d:?}");
+        let mut out = Vec::new();
+        for hi in 5..=10 {
+            out.extend(segs(&sack(&mut fx, ms(21), 0, &[(1, hi)])));
+        }
+        assert!(out.contains(&10), "{d:?}: new data in recovery: {out:?}");
+        let mut rtx = Vec::new();
+        for hi in 12..=14 {
+            rtx.extend(segs(&sack(&mut fx, ms(22), 0, &[(11, hi), (1, 10)])));
+        }
+        assert!(rtx.contains(&10), "{d:?}: 10 is lost and resent: {rtx:?}");
+        assert!(fx.c.in_recovery());
+        let mut next = segs(&sack(&mut fx, ms(30), 10, &[(11, 15)]));
+        assert!(!fx.c.in_recovery(), "{d:?}: the full ACK ends the recovery");
+        next.extend(segs(&sack(&mut fx, ms(30), 10, &[(11, 16)])));
+        assert!(
+            fx.c.in_recovery(),
+            "{d:?}: the next SACK starts the next one"
+        );
+        assert_eq!(next.contains(&10), resent, "{d:?}: {next:?}");
+    }
+}

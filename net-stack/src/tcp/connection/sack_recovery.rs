@@ -159,7 +159,10 @@ impl TcpConnection {
     fn enter_sack_recovery(&mut self, now: SimTime) {
         let before = (self.win.cwnd, self.win.ssthresh);
         let mut flight = reduction_flight(self.flight_size(), self.win.cwnd);
+        self.sack_tx.board.high_rxt = self.snd_una;
+        let mut kept = false;
         if self.cfg.ns3_departures.any() {
+            kept = self.ns3_keep_rxt();
             flight = self.ns3_reduction_bytes(flight, true);
             self.sack_tx.ns3.dupacks = 0;
         }
@@ -172,7 +175,6 @@ impl TcpConnection {
             flight_size: flight,
         };
         self.cc.on_congestion_event(now, &mut self.win, &ev);
-        self.sack_tx.board.high_rxt = self.snd_una;
         if self.cfg.prr {
             self.sack_tx.prr = Prr::start(u64::from(flight));
             let delivered = u64::from(self.sack_tx.newly_sacked);
@@ -187,7 +189,7 @@ impl TcpConnection {
             // RFC 8985 §6.2 step 4: reo_wnd_mult returns to 1 after 16 recoveries.
             self.rack.reo_wnd_mult = 1;
         }
-        self.rtx_pending = true;
+        self.rtx_pending = !kept; // ns-3: the head's retransmission is still in flight
         self.note_sack_window_change(before);
     }
 
@@ -201,6 +203,10 @@ impl TcpConnection {
             self.recovery.in_recovery = false;
             self.win.cwnd = self.win.ssthresh;
             self.cc.on_recovery_end(now, &mut self.win);
+            if self.cfg.ns3_departures.any() {
+                self.ns3_on_recovery_exit();
+                self.ns3_grow_on_recovery_exit(now, ack, acked);
+            }
         } else {
             if self.cfg.ns3_departures.any() && !self.rtx_pending {
                 self.ns3_on_partial_ack(ack);
