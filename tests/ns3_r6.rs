@@ -276,3 +276,31 @@ fn ns3_r6_dumbbell_with_ns3_departures() {
     ));
     assert!(bad.is_empty(), "outside tolerance: {bad:?}");
 }
+
+/// R6-fat-tree-4 with all of ns-3's departures reproduced (docs/ns3-comparison.md, R6 "The
+/// cause"): ns-3's CUBIC in whole segments (`cubic-segments`: α held at 0.533, ssthresh
+/// ⌊0.7·cwnd⌋ segments) keeps the per-packet-ECMP windows about 10 % smaller, so fewer are
+/// overtaken by three later segments: goodput, retransmissions, fast-recovery entries,
+/// timeouts and fairness come inside ns-3's tolerance. Pinned as measured: the drops stay
+/// outside, from one seed's first slow start overflowing a host's own NIC queue (seed 3; seeds
+/// 6–10 drop nothing).
+#[test]
+fn ns3_r6_fat_tree_4_with_ns3_departures() {
+    let seeds: Vec<u32> = (1..=5).collect();
+    let runs = par_map_bounded(&seeds, |&seed| {
+        let sets = [
+            "--set".to_string(),
+            format!("seed={seed}"),
+            "--set".to_string(),
+            "tcp.ns3_departures=\"all\"".to_string(),
+        ];
+        let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+        run_example("ns3-r6-fat-tree-4", &sets, |out, s| whole(out, s, 5.0))
+    });
+    let bad = outside_names("R6-fat-tree-4 ns-3 departures", &runs, R6_FAT_TREE);
+    assert_eq!(
+        bad,
+        ["network.drops_all_queues"],
+        "every total but the drops inside ns-3's tolerance"
+    );
+}
