@@ -57,6 +57,7 @@ impl DataRate {
 
     /// The time to serialise `bytes` at this rate, rounded **up** to the next picosecond, so that
     /// a packet never leaves a link earlier than physics allows.
+    #[inline]
     pub fn tx_time(self, bytes: u64) -> SimTime {
         let bits = bytes as u128 * 8 * PS_PER_S;
         let ps = bits.div_ceil(self.0 as u128);
@@ -64,6 +65,7 @@ impl DataRate {
     }
 
     /// How many whole bytes this rate moves in `t` (rounded down).
+    #[inline]
     pub fn bytes_in(self, t: SimTime) -> u64 {
         (t.as_ps() as u128 * self.0 as u128 / (8 * PS_PER_S)) as u64
     }

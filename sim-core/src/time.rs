@@ -77,14 +77,17 @@ impl SimTime {
         self.0 as f64 / S as f64
     }
     /// `self + rhs`, or `None` past [`SimTime::MAX`].
+    #[inline]
     pub fn checked_add(self, rhs: SimTime) -> Option<SimTime> {
         self.0.checked_add(rhs.0).map(SimTime)
     }
     /// `self - rhs`, or zero if `rhs` is later.
+    #[inline]
     pub fn saturating_sub(self, rhs: SimTime) -> SimTime {
         SimTime(self.0.saturating_sub(rhs.0))
     }
     /// `self + rhs`, clamped at [`SimTime::MAX`].
+    #[inline]
     pub fn saturating_add(self, rhs: SimTime) -> SimTime {
         SimTime(self.0.saturating_add(rhs.0))
     }
@@ -101,17 +104,20 @@ impl Add for SimTime {
     }
 }
 impl AddAssign for SimTime {
+    #[inline]
     fn add_assign(&mut self, rhs: SimTime) {
         *self = *self + rhs;
     }
 }
 impl Sub for SimTime {
     type Output = SimTime;
+    #[inline]
     fn sub(self, rhs: SimTime) -> SimTime {
         SimTime(self.0.checked_sub(rhs.0).expect("negative simulated time"))
     }
 }
 impl SubAssign for SimTime {
+    #[inline]
     fn sub_assign(&mut self, rhs: SimTime) {
         *self = *self - rhs;
     }
@@ -119,12 +125,14 @@ impl SubAssign for SimTime {
 /// Multiplication saturates at [`SimTime::MAX`] ("never"), like addition.
 impl Mul<u64> for SimTime {
     type Output = SimTime;
+    #[inline]
     fn mul(self, rhs: u64) -> SimTime {
         SimTime(self.0.saturating_mul(rhs))
     }
 }
 impl Div<u64> for SimTime {
     type Output = SimTime;
+    #[inline]
     fn div(self, rhs: u64) -> SimTime {
         SimTime(self.0 / rhs)
     }
