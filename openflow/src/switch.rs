@@ -59,6 +59,7 @@ mod lifetime_tests;
 pub(crate) mod matching;
 mod pipeline;
 mod ports;
+mod restart;
 
 use std::collections::VecDeque;
 
