@@ -402,7 +402,10 @@ impl OpenFlowPlane {
                 self.foreign_drops += 1;
                 continue;
             }
-            self.capture(now, i, false, &msg);
+            // A failed switch has no connection to write to (the message is lost at its step).
+            if !self.switches[i].failed {
+                self.capture(now, i, false, &msg);
+            }
             let slot = self.in_flight.insert(i as u32, msg);
             self.post(ctx, at, Step::ToSwitch(slot));
         }
