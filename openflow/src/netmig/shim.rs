@@ -630,7 +630,10 @@ impl MigrationShim {
             _ => vec![vdpid],
         };
         // A failed copy answers nothing; with no copy left, the request is lost.
-        let targets: Vec<u64> = targets.into_iter().filter(|&t| !self.is_failed(t)).collect();
+        let targets: Vec<u64> = targets
+            .into_iter()
+            .filter(|&t| !self.is_failed(t))
+            .collect();
         if targets.is_empty() {
             return;
         }

@@ -21,8 +21,8 @@ use net_stack::NodeId;
 use net_stack::plane::PlaneCtx;
 use sim_core::SimTime;
 
-use super::events::{LOST, Step};
 use super::OpenFlowPlane;
+use super::events::{LOST, Step};
 
 impl OpenFlowPlane {
     /// Switch node `node` fails (`up = false`) or restarts; see the [module docs](self).
@@ -58,7 +58,9 @@ impl OpenFlowPlane {
         {
             self.capture_error.get_or_insert(e);
         }
-        self.controllers[c].controller.handle_disconnected(now, dpid);
+        self.controllers[c]
+            .controller
+            .handle_disconnected(now, dpid);
         self.drain_controller(ctx, c);
     }
 

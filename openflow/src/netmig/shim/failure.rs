@@ -4,7 +4,8 @@
 //! * **Ports.** When a copy's control channel is lost, each of its ports counts as down, and
 //!   goes through the same path as a PORT_STATUS LINK_DOWN from that copy: the apps get one
 //!   PORT_STATUS LINK_DOWN for every virtual port that was up, in the old port's words (the
-//!   tunnel port is never reported). When the copy comes back its ports report themselves
+//!   tunnel port is never reported) — unless the virtual switch leaves with it, when the
+//!   apps hear of the switch alone, as they would without the shim. When the copy comes back its ports report themselves
 //!   again (PORT_DESC, and PORT_STATUS as their links come up).
 //! * **The switch.** The virtual switch leaves (the apps get [`crate::controller::App::switch_leave`])
 //!   only when no copy that serves it is left: before PREPARE_MIGRATION only the old copy
@@ -32,6 +33,9 @@ impl MigrationShim {
             return; // the tunnel switch is the shim's own
         };
         self.failed.insert(dpid);
+        // When the switch leaves, its ports go with it (the apps hear of the switch only,
+        // as without the shim); otherwise each virtual port that was up is reported down.
+        let leaving = !self.serves(vdpid);
         let n = ctx
             .topology()
             .switches
@@ -39,6 +43,10 @@ impl MigrationShim {
             .find(|s| s.dpid == dpid)
             .map_or(0, |s| s.n_ports);
         for p in 1..=n {
+            if leaving {
+                self.ports_down.insert((dpid, p));
+                continue;
+            }
             let Some(old) = self.old_ports.get(&(vdpid, p)) else {
                 continue;
             };
@@ -53,7 +61,7 @@ impl MigrationShim {
         for done in self.gather.abandon(dpid) {
             self.finish_gather(ctx, done, 0);
         }
-        if !self.serves(vdpid) && self.left.insert(vdpid) {
+        if leaving && self.left.insert(vdpid) {
             ctx.leave(vdpid);
         }
     }
@@ -101,9 +109,7 @@ impl MigrationShim {
 
     /// Whether a copy that serves `vdpid` is up.
     fn serves(&self, vdpid: u64) -> bool {
-        self.serving(vdpid)
-            .iter()
-            .any(|d| !self.failed.contains(d))
+        self.serving(vdpid).iter().any(|d| !self.failed.contains(d))
     }
 
     /// The copies that serve `vdpid` in the current phase (see the [module docs](self)).
