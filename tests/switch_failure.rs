@@ -242,3 +242,86 @@ fn arora2013_alap_with_an_old_switch_failing_mid_migration() {
         netperf["goodput_bps"]
     );
 }
+
+/// A dumbbell (routers sl, sr; hosts l0, r0) with one flow and `events` appended.
+fn dumbbell(events: &str) -> String {
+    format!(
+        "name = \"t\"\nduration = \"1s\"\n[topology]\nkind = \"dumbbell\"\npairs = 1\n\
+         [[flow]]\nname = \"f\"\nkind = \"udp-cbr\"\nsrc = \"l0\"\ndst = \"r0\"\nrate = \"10Mbps\"\n\
+         {events}"
+    )
+}
+
+/// `netsim check` on `text`: (exit code, stderr on one line).
+fn check(text: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(&file, text).unwrap();
+    let o = run(&["check", file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr)
+        .replace(['│', '╭', '╰', '─', '·', '┬', '×', '⚠'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (o.status.code(), err)
+}
+
+/// Bad `[[event]] switch` input: an error at the key's line (both targets, neither, a host,
+/// an unknown node), never a panic; suspicious timing is a warning naming the line.
+#[test]
+fn bad_switch_events_are_reported_at_their_line() {
+    let ev = |body: &str| dumbbell(&format!("[[event]]\nat = \"0.1s\"\n{body}"));
+    let errors = [
+        (
+            ev("link = \"sl-sr\"\nswitch = \"sl\"\nstate = \"down\"\n"),
+            vec!["s.toml:15", "has both `link` and `switch`"],
+        ),
+        (
+            ev("state = \"down\"\n"),
+            vec!["s.toml:12", "has no `link` or `switch`"],
+        ),
+        (
+            ev("switch = \"l0\"\nstate = \"down\"\n"),
+            vec!["s.toml:14", "`l0` is a host, not a switch"],
+        ),
+        (
+            ev("switch = \"s9\"\nstate = \"down\"\n"),
+            vec!["s.toml:14", "unknown node `s9`", "l0, r0, sl, sr"],
+        ),
+        (
+            ev("switch = \"sl\"\nstate = \"broken\"\n"),
+            vec!["s.toml:15", "broken"],
+        ),
+    ];
+    for (text, needles) in errors {
+        let (code, err) = check(&text);
+        assert_eq!(code, Some(1), "{needles:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        for n in needles {
+            assert!(err.contains(n), "{n:?} in {err}");
+        }
+    }
+    let warnings = [
+        (
+            dumbbell(
+                "[[event]]\nat = \"0.1s\"\nswitch = \"sl\"\nstate = \"down\"\n\
+                 [[event]]\nat = \"0.2s\"\nswitch = \"sl\"\nstate = \"down\"\n",
+            ),
+            "switch `sl` is taken down at 200ms, but it has been down since 100ms",
+        ),
+        (
+            ev("switch = \"sl\"\nstate = \"up\"\n"),
+            "switch `sl` is brought up at 100ms, but it is not down (switches start up)",
+        ),
+        (
+            dumbbell("[[event]]\nat = \"2s\"\nswitch = \"sl\"\nstate = \"down\"\n"),
+            "the [[event]] on switch `sl` at 2s comes at or after the end of the run (1s)",
+        ),
+    ];
+    for (text, needle) in warnings {
+        let (code, err) = check(&text);
+        assert_eq!(code, Some(0), "{needle}: {err}");
+        assert!(err.contains(needle), "{needle:?} in {err}");
+        assert!(err.contains("s.toml:"), "names the line: {err}");
+    }
+}
