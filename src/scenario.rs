@@ -637,7 +637,7 @@ snaplen = 128
             sc.events,
             vec![EventSpec {
                 at: t("2s"),
-                link: s("a0-c0"),
+                target: EventTarget::Link(s("a0-c0")),
                 state: LinkState::Down
             }],
             "events"
