@@ -28,7 +28,7 @@ impl OpenFlowPlane {
     /// Switch node `node` fails (`up = false`) or restarts; see the [module docs](self).
     pub(super) fn set_switch_state(&mut self, ctx: &mut PlaneCtx<'_>, node: NodeId, up: bool) {
         let i = self.index_of(node);
-        if self.switches[i].failed == !up {
+        if self.switches[i].failed != up {
             return;
         }
         let now = ctx.now();
