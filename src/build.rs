@@ -142,8 +142,17 @@ pub fn build(
         b.host_plane(Box::new(vm::VmBridge::with_moves(moves)));
     }
     for e in &scenario.events {
-        let link = link_named(&b, source, &e.link)?;
-        b.link_event(e.at, link, e.state == crate::scenario::LinkState::Up);
+        let up = e.state == crate::scenario::LinkState::Up;
+        match &e.target {
+            crate::scenario::EventTarget::Link(l) => {
+                let link = link_named(&b, source, l)?;
+                b.link_event(e.at, link, up);
+            }
+            crate::scenario::EventTarget::Switch(name) => {
+                let node = switch_named(&b, source, name)?;
+                b.switch_event(e.at, node, up);
+            }
+        }
     }
     for h in &scenario.hosts {
         host_named(&b, source, &h.name)?;
@@ -471,6 +480,26 @@ pub(crate) fn host_named(
         return Err(source.error_at(
             name.span(),
             format!("`{}` is a forwarding node, not a host", name.get_ref()),
+            Some(format!("this topology's nodes are {}", node_list(b))),
+        ));
+    }
+    Ok(id)
+}
+
+/// The forwarding node (switch or router) called `name`, or an error at it.
+fn switch_named(
+    b: &NetworkBuilder,
+    source: &ScenarioSource,
+    name: &Spanned<String>,
+) -> Result<NodeId, ScenarioError> {
+    let id = node_named(b, source, name)?;
+    if b.nodes()[id.index()].is_host() {
+        return Err(source.error_at(
+            name.span(),
+            format!(
+                "`{}` is a host, not a switch; `switch` names a forwarding node",
+                name.get_ref()
+            ),
             Some(format!("this topology's nodes are {}", node_list(b))),
         ));
     }

@@ -637,7 +637,7 @@ snaplen = 128
             sc.events,
             vec![EventSpec {
                 at: t("2s"),
-                link: s("a0-c0"),
+                target: EventTarget::Link(s("a0-c0")),
                 state: LinkState::Down
             }],
             "events"
@@ -671,7 +671,11 @@ snaplen = 128
             "\"h1\"",
             "migration to span"
         );
-        assert_eq!(at(sc.events[0].link.span()), "\"a0-c0\"", "event link span");
+        assert_eq!(
+            at(sc.events[0].target.name().span()),
+            "\"a0-c0\"",
+            "event link span"
+        );
         assert_eq!(
             at(sc.topology.span.clone()),
             "\"fat-tree\"",

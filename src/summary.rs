@@ -6,6 +6,7 @@
 
 mod ecn;
 mod storage;
+pub mod switch_failures;
 
 use net_stack::app::Report;
 use net_stack::socket::SocketId;
@@ -61,6 +62,10 @@ pub struct Summary {
     /// `[controller.vcdn]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vcdn: Option<crate::vcdn::VcdnSummary>,
+    /// Switch failures (`[[event]] switch`), in the order they happened (extension; absent
+    /// without them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub switch_failures: Vec<switch_failures::SwitchFailureSummary>,
 }
 
 /// One flow.
@@ -395,6 +400,7 @@ pub fn collect(
         workloads: Vec::new(),
         network_migration: crate::netmig::summary(net),
         vcdn: crate::vcdn::summary(net, &built.service_flows),
+        switch_failures: switch_failures::collect(net),
     }
 }
 

@@ -76,6 +76,7 @@ pub struct NetworkBuilder {
     app_tcp: Vec<(AppId, TcpConfig)>,
     listeners: Vec<(AppId, NodeId, u16)>,
     link_events: Vec<(SimTime, LinkId, bool)>,
+    switch_events: Vec<(SimTime, NodeId, bool)>,
     traces: Vec<Series>,
     plane: Option<Box<dyn SwitchPlane>>,
     host_planes: Vec<Box<dyn HostPlane>>,
@@ -419,6 +420,12 @@ impl NetworkBuilder {
         self.link_events.push((at, link, up));
     }
 
+    /// Fails forwarding node `node` (`up = false`) or brings it back at time `at`
+    /// ([`crate::SwitchFailure`]).
+    pub fn switch_event(&mut self, at: SimTime, node: NodeId, up: bool) {
+        self.switch_events.push((at, node, up));
+    }
+
     /// Accepts TCP connections to `port` on the app's host; they report to `app`.
     pub fn listen_tcp(&mut self, app: AppId, port: u16) -> Result<(), BuildError> {
         let node = self.apps[app.index()].node;
@@ -601,6 +608,7 @@ impl NetworkBuilder {
         net.taps = self.taps;
         net.series = self.traces;
         net.link_events = self.link_events;
+        net.switch_events = self.switch_events;
         net.plane = self.plane;
         if !self.host_planes.is_empty() {
             net.host_planes = Some(HostPlanes::start(

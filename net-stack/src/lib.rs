@@ -55,4 +55,4 @@ pub use builder::{BuildError, NetworkBuilder};
 pub use field_error::FieldError;
 pub use ids::{AppId, DeviceId, LinkId, NodeId, PacketId};
 pub use link_config::{LinkConfig, LinkOverrides};
-pub use network::{Event, Network, PacketFates};
+pub use network::{Event, Network, PacketFates, SwitchFailure};

@@ -11,8 +11,11 @@ mod router;
 #[cfg(test)]
 mod sack_arena_tests;
 mod switch;
+mod switch_failure;
 #[cfg(test)]
 mod tunnel_tests;
+
+pub use switch_failure::SwitchFailure;
 
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
@@ -55,6 +58,8 @@ pub enum Event {
     TraceSample(u32),
     /// A link goes down (`false`) or up (`true`).
     LinkState(crate::LinkId, bool),
+    /// A forwarding node fails (`false`) or comes back (`true`) ([`SwitchFailure`]).
+    SwitchState(NodeId, bool),
     /// The oldest frame a switch plane sent out of this device is due.
     SwitchOut(DeviceId),
     /// An event the switch plane scheduled for itself ([`crate::plane::PlaneCtx::schedule`]).
@@ -192,6 +197,8 @@ pub struct Network {
     pub(crate) tcp: SocketTable,
     pub(crate) series: Vec<Series>,
     pub(crate) link_events: Vec<(SimTime, crate::LinkId, bool)>,
+    pub(crate) switch_events: Vec<(SimTime, NodeId, bool)>,
+    failures: Vec<SwitchFailure>,
     pub(crate) plane: Option<Box<dyn SwitchPlane>>,
     /// Frames the plane sent, waiting for their time, per device (empty without a plane).
     plane_out: Vec<VecDeque<(SimTime, PacketId)>>,
@@ -241,6 +248,8 @@ impl Network {
             tcp,
             series: Vec::new(),
             link_events: Vec::new(),
+            switch_events: Vec::new(),
+            failures: Vec::new(),
             plane: None,
             plane_out: Vec::new(),
             plane_sends: Vec::new(),
@@ -269,6 +278,9 @@ impl Network {
         }
         for &(at, link, up) in &self.link_events {
             sched.schedule_at(at, Event::LinkState(link, up));
+        }
+        for &(at, node, up) in &self.switch_events {
+            sched.schedule_at(at, Event::SwitchState(node, up));
         }
     }
 
@@ -657,6 +669,7 @@ impl Model for Network {
             }
             Event::TcpTimer(sid) => self.on_tcp_timer(sched, sid),
             Event::LinkState(link, up) => self.set_link_state(sched, link, up),
+            Event::SwitchState(node, up) => self.set_switch_state(sched, node, up),
             Event::SwitchOut(dev) => self.on_switch_out(sched, dev),
             Event::Plane(ev) => self.with_plane(sched, |p, ctx| p.on_event(ctx, ev)),
             Event::ArpTimer(node, ip) => self.on_arp_timer(sched, node, ip),

@@ -56,6 +56,10 @@ pub trait SwitchPlane {
     fn on_packet(&mut self, ctx: &mut PlaneCtx<'_>, node: NodeId, port: u16, pkt: Packet);
     /// The link on `port` of switch `node` went down (`up = false`) or came back.
     fn on_link_state(&mut self, ctx: &mut PlaneCtx<'_>, node: NodeId, port: u16, up: bool);
+    /// Switch `node` fails (`up = false`: called before its links go down) or restarts
+    /// (`up = true`: called after they came back up); see [`crate::SwitchFailure`].
+    /// The default does nothing.
+    fn on_switch_state(&mut self, _ctx: &mut PlaneCtx<'_>, _node: NodeId, _up: bool) {}
     /// The output queue of `port` refused a frame the plane sent.
     fn on_queue_drop(&mut self, node: NodeId, port: u16);
     /// An event the plane scheduled with [`PlaneCtx::schedule`] is due.

@@ -57,6 +57,7 @@ const WINDOW: u16 = u16::MAX;
 const SYN: u8 = 0x02;
 const PSH: u8 = 0x08;
 const ACK: u8 = 0x10;
+const RST: u8 = 0x04;
 
 /// Controller `c`'s address: [`CONTROLLER_IP`] for the first, 192.168.255.(255 − c) for the
 /// others (`c` < 255).
@@ -205,6 +206,17 @@ impl ChannelCapture {
         Ok(())
     }
 
+    /// Switch `dpid` failed: writes the controller's RST|ACK closing its connection (as a
+    /// controller whose peer vanished resets the connection) and forgets it, so that the
+    /// switch's next connection starts with a fresh handshake. Does nothing if none is open.
+    pub fn disconnect(&mut self, now: SimTime, dpid: u64) -> io::Result<()> {
+        let Some(mut c) = self.conns.remove(&dpid) else {
+            return Ok(());
+        };
+        let (seq, ack) = (c.controller.next_seq, c.switch.next_seq);
+        self.segment(now, &mut c, false, seq, ack, RST | ACK, &[], &[])
+    }
+
     /// Writes `msg`, sent at `now` by switch `dpid` (`from_switch`) or by the controller to
     /// it, as TCP segments of at most [`MSS`] bytes: PSH on the last, ACK on all, sequence
     /// numbers advancing by the payload, acknowledgement = the peer's next sequence number.
@@ -274,6 +286,7 @@ impl ChannelCapture {
         tcp.syn = flags & SYN != 0;
         tcp.psh = flags & PSH != 0;
         tcp.ack = flags & ACK != 0;
+        tcp.rst = flags & RST != 0;
         tcp.set_options(options).expect("an MSS option fits");
         let mut ip = Ipv4Header {
             total_len: (20 + tcp.header_len() + payload.len()) as u16,

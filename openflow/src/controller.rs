@@ -120,6 +120,8 @@ pub struct Controller {
     new_timers: VecDeque<(SimTime, TimerId)>,
     out: VecDeque<(u64, ControlMessage)>,
     counters: ControllerCounters,
+    /// Switches the shim said left, for the apps ([`ShimContext::leave`]).
+    left: Vec<u64>,
     /// The network the apps see when it is not the real one (a migration shim's virtual
     /// network); `None`: the apps see [`Controller::topology`] and every datapath.
     app_view: Option<AppView>,
@@ -179,6 +181,7 @@ impl Controller {
             new_timers: VecDeque::new(),
             out: VecDeque::new(),
             counters: ControllerCounters::default(),
+            left: Vec::new(),
             app_view: None,
         }
     }
@@ -270,6 +273,16 @@ impl Controller {
         };
         self.emit_body(dpid, MessageBody::MultipartRequest(req));
         self.run_shim(now, |shim, ctx| shim.connected(ctx, dpid));
+    }
+
+    /// The control channel to switch `dpid` is lost (it failed): the runtime forgets its
+    /// datapath and its unfinished multipart replies, and tells the shim
+    /// ([`Shim::disconnected`]), which by default tells the apps ([`App::switch_leave`]).
+    pub fn handle_disconnected(&mut self, now: SimTime, dpid: u64) {
+        self.start(now);
+        self.datapaths.remove(&dpid);
+        self.partial.retain(|&(d, _), _| d != dpid);
+        self.run_shim(now, |shim, ctx| shim.disconnected(ctx, dpid));
     }
 
     /// A message from switch `dpid`.

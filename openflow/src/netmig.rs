@@ -45,6 +45,8 @@ mod bench;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_failures;
+#[cfg(test)]
 mod tests_faults;
 
 /// Which network-migration algorithm the shim runs (seed 001 §2.4).

@@ -43,6 +43,7 @@
 //! controller, controller-to-switch messages when the controller sends them.
 
 mod events;
+mod failure;
 pub mod netmig;
 
 use std::any::Any;
@@ -128,6 +129,11 @@ pub struct SwitchNode {
     on_shared_cpu: bool,
     /// Frames dropped because the shared CPU's queue was full.
     pub cpu_drops: u64,
+    /// Whether the switch is down ([`failure`]).
+    pub failed: bool,
+    /// Control messages lost because the switch failed (in flight either way when it failed,
+    /// or sent to it while it was down).
+    pub lost_messages: u64,
     /// The time of its latest expiry event still meant (an earlier-fired one is stale).
     expiry_at: Option<SimTime>,
     /// Its latency draws.
@@ -165,6 +171,8 @@ pub struct OpenFlowPlane {
     capture: Option<ChannelCapture>,
     capture_error: Option<io::Error>,
     started: bool,
+    /// Whether a switch ever failed (the message steps check for lost messages only then).
+    any_failed: bool,
     /// Drives a whole-network migration on the first controller's shim (seed 001).
     netmig: Option<NetMigDriver>,
 }
@@ -216,6 +224,7 @@ impl OpenFlowPlane {
             capture: None,
             capture_error: None,
             started: false,
+            any_failed: false,
             netmig: None,
         }
     }
@@ -393,7 +402,10 @@ impl OpenFlowPlane {
                 self.foreign_drops += 1;
                 continue;
             }
-            self.capture(now, i, false, &msg);
+            // A failed switch has no connection to write to (the message is lost at its step).
+            if !self.switches[i].failed {
+                self.capture(now, i, false, &msg);
+            }
             let slot = self.in_flight.insert(i as u32, msg);
             self.post(ctx, at, Step::ToSwitch(slot));
         }
@@ -403,6 +415,9 @@ impl OpenFlowPlane {
     }
 
     fn run(&mut self, ctx: &mut PlaneCtx<'_>, step: Step) {
+        if self.any_failed && self.lost_in_flight(ctx, step) {
+            return;
+        }
         let now = ctx.now();
         match step {
             Step::ToController(slot) => {
@@ -464,7 +479,7 @@ impl OpenFlowPlane {
             }
             Step::Expiry(i) => {
                 let i = i as usize;
-                if self.switches[i].expiry_at != Some(now) {
+                if self.switches[i].expiry_at != Some(now) || self.switches[i].failed {
                     return; // superseded by an earlier expiry event
                 }
                 self.switches[i].expiry_at = None;
@@ -592,6 +607,8 @@ impl SwitchPlane for OpenFlowPlane {
                     .as_ref()
                     .is_some_and(|c| c.serves(&node.name)),
                 cpu_drops: 0,
+                failed: false,
+                lost_messages: 0,
                 expiry_at: None,
                 rng: self
                     .streams
@@ -699,7 +716,15 @@ impl SwitchPlane for OpenFlowPlane {
         let _ = self.switches[i]
             .switch
             .set_port_state(ctx.now(), port as u32 + 1, up);
-        self.drain_switch(ctx, i, SimTime::ZERO);
+        // A failed switch keeps its ports' state for its restart and reports nothing.
+        if !self.switches[i].failed {
+            self.drain_switch(ctx, i, SimTime::ZERO);
+        }
+    }
+
+    fn on_switch_state(&mut self, ctx: &mut PlaneCtx<'_>, node: NodeId, up: bool) {
+        self.any_failed = true;
+        self.set_switch_state(ctx, node, up);
     }
 
     fn on_queue_drop(&mut self, node: NodeId, port: u16) {

@@ -59,6 +59,7 @@ mod lifetime_tests;
 pub(crate) mod matching;
 mod pipeline;
 mod ports;
+mod restart;
 
 use std::collections::VecDeque;
 
@@ -474,12 +475,14 @@ impl Switch {
         }
     }
 
-    /// Hands `pkt` to the integrator for `port` if that port exists and is up.
+    /// Hands `pkt` to the integrator for `port` if that port exists and is up; a frame for
+    /// a port that is down counts in its `tx_dropped`.
     fn transmit(&mut self, port: u32, pkt: Packet) {
         let Ok(p) = self.port_mut(port) else {
             return;
         };
         if !p.up {
+            p.counters.tx_dropped += 1;
             return;
         }
         p.counters.tx_packets += 1;

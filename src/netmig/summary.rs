@@ -21,6 +21,10 @@ pub struct NetMigSummary {
     /// `finalize_applied_s` plus two channel latencies (null if the run ended first); see
     /// `openflow::plane::netmig::FinalizeProbe` and docs/scenario.md.
     pub finalize_lost_packets: Option<u64>,
+    /// Finalize's FLOW_MODs lost because their switch was down (`[[event]] switch`; absent
+    /// when none was).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub finalize_lost_flow_mods: u32,
     /// Copies of app rules installed (every phase).
     pub rules_installed: u64,
     /// Of those, copied to the new network at finalize (Tunnel ASAP).
@@ -39,6 +43,10 @@ pub struct NetMigSummary {
     pub tunnel_bytes: u64,
     /// Console commands the shim refused, as "time_s COMMAND: reason".
     pub rejected: Vec<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The object, if the network's first controller runs the migration shim.
@@ -67,6 +75,7 @@ pub fn summary(net: &Network) -> Option<NetMigSummary> {
         finalize_s: secs(st.finalized_at),
         finalize_applied_s: driver.finalize.as_ref().and_then(|p| secs(p.applied_at)),
         finalize_lost_packets: driver.finalize.as_ref().and_then(|p| p.lost()),
+        finalize_lost_flow_mods: driver.finalize.as_ref().map_or(0, |p| p.lost_flow_mods),
         rules_installed: st.rules_installed,
         rules_copied: st.rules_copied,
         rules_retired: st.rules_retired,

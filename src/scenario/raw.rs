@@ -216,6 +216,7 @@ impl<'de> Deserialize<'de> for WorkloadTable {
 pub(crate) struct EventTable {
     pub at: Option<Spanned<SimTime>>,
     pub link: Option<Spanned<String>>,
+    pub switch: Option<Spanned<String>>,
     pub state: Option<LinkState>,
 }
 

@@ -388,10 +388,36 @@ pub enum LinkState {
 pub struct EventSpec {
     /// `at`. Required.
     pub at: SimTime,
-    /// `link`: two node names joined by `-`, as in `"a0-c0"`. Required.
-    pub link: Spanned<String>,
+    /// `link` or `switch`: what goes down or up. Exactly one is required.
+    pub target: EventTarget,
     /// `state`. Required.
     pub state: LinkState,
+}
+
+/// What an `[[event]]` takes down or brings up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventTarget {
+    /// `link`: two node names joined by `-`, as in `"a0-c0"`.
+    Link(Spanned<String>),
+    /// `switch`: a forwarding node (switch or router) by name; it fails with all its links.
+    Switch(Spanned<String>),
+}
+
+impl EventTarget {
+    /// The name as written.
+    pub fn name(&self) -> &Spanned<String> {
+        match self {
+            EventTarget::Link(n) | EventTarget::Switch(n) => n,
+        }
+    }
+
+    /// `link` or `switch`, for messages.
+    pub fn key(&self) -> &'static str {
+        match self {
+            EventTarget::Link(_) => "link",
+            EventTarget::Switch(_) => "switch",
+        }
+    }
 }
 
 /// `[trace] pcap`: which devices get a pcap file.

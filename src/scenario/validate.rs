@@ -553,25 +553,46 @@ impl<'a> Validator<'a> {
         let raw = raw.into_inner();
         let table = format!("[[event]] index {index}");
         let at = self.missing(raw.at, "at", &table, &span, "at = \"2s\"");
-        let link = self.missing(raw.link, "link", &table, &span, "link = \"a0-c0\"");
+        let target = match (raw.link, raw.switch) {
+            (Some(_), Some(switch)) => {
+                self.error(
+                    switch.span(),
+                    format!("{table} has both `link` and `switch`; an event names one"),
+                    "second target",
+                    Some("write a second [[event]] for the other".into()),
+                );
+                None
+            }
+            (Some(link), None) => Some(EventTarget::Link(link)),
+            (None, Some(switch)) => Some(EventTarget::Switch(switch)),
+            (None, None) => self.missing(
+                None,
+                "link` or `switch",
+                &table,
+                &span,
+                "link = \"a0-c0\"` or `switch = \"a0\"",
+            ),
+        };
         let state = self.missing(raw.state, "state", &table, &span, "state = \"down\"");
-        let (at, link, state) = (at?.into_inner(), link?, state?);
-        let well_formed = link
-            .get_ref()
-            .split_once('-')
-            .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty());
-        if !well_formed {
-            self.error(
-                link.span(),
-                format!(
-                    "`link` of {table} must name two nodes joined by `-`, not `{}`",
-                    link.get_ref()
-                ),
-                "expected `node-node`",
-                Some("for example `link = \"a0-c0\"`".into()),
-            );
+        let (at, target, state) = (at?.into_inner(), target?, state?);
+        if let EventTarget::Link(link) = &target {
+            let well_formed = link
+                .get_ref()
+                .split_once('-')
+                .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty());
+            if !well_formed {
+                self.error(
+                    link.span(),
+                    format!(
+                        "`link` of {table} must name two nodes joined by `-`, not `{}`",
+                        link.get_ref()
+                    ),
+                    "expected `node-node`",
+                    Some("for example `link = \"a0-c0\"`".into()),
+                );
+            }
         }
-        Some(EventSpec { at, link, state })
+        Some(EventSpec { at, target, state })
     }
 
     /// `link:<b>-<a>` after `link:<a>-<b>`: one link, whose series already covers both

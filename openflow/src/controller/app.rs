@@ -56,6 +56,11 @@ pub trait App: Any {
     fn flow_stats(&mut self, _ctx: &mut Context<'_>, _dpid: u64, _stats: &[FlowStats]) {}
     /// PORT_STATUS.
     fn port_status(&mut self, _ctx: &mut Context<'_>, _dpid: u64, _msg: &PortStatus) {}
+    /// Switch `dpid` left: its control channel was lost (it failed), as Ryu's
+    /// `EventSwitchLeave` / a datapath reaching `DEAD_DISPATCHER`. It is gone from
+    /// [`Context::datapaths`]; if it comes back it joins as a new switch, with empty tables
+    /// ([`App::switch_features`] again).
+    fn switch_leave(&mut self, _ctx: &mut Context<'_>, _dpid: u64) {}
     /// ERROR from a switch.
     fn error(&mut self, _ctx: &mut Context<'_>, _dpid: u64, _msg: &ErrorMsg) {}
     /// Any other message from a switch (BARRIER_REPLY, GET_CONFIG_REPLY, …).

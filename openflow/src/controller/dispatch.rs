@@ -50,6 +50,7 @@ impl Controller {
             to_app: &mut to_app,
             to_switch: &mut to_switch,
             timers: &mut timers,
+            left: &mut self.left,
         };
         f(self.shim.as_mut(), &mut ctx);
         self.add_timers(TimerOwner::Shim, timers);
@@ -57,6 +58,21 @@ impl Controller {
             self.emit(dpid, m);
         }
         self.drain(now, to_app, VecDeque::new());
+        self.deliver_leaves(now);
+    }
+
+    /// Tells every app, in order, of each switch the shim said left, and drops it from the
+    /// apps' view.
+    fn deliver_leaves(&mut self, now: SimTime) {
+        while !self.left.is_empty() {
+            let dpid = self.left.remove(0);
+            if let Some(v) = self.app_view.as_mut() {
+                v.datapaths.remove(&dpid);
+            }
+            let mut q = VecDeque::new();
+            self.each_app(now, &mut q, |app, ctx| app.switch_leave(ctx, dpid));
+            self.drain(now, q, VecDeque::new());
+        }
     }
 
     /// Moves messages between shim and apps until both directions are empty: the apps'
@@ -89,6 +105,7 @@ impl Controller {
                 to_app,
                 to_switch: &mut to_switch,
                 timers: &mut timers,
+                left: &mut self.left,
             };
             self.shim.outbound(&mut ctx, dpid, msg);
             self.add_timers(TimerOwner::Shim, timers);

@@ -175,6 +175,9 @@ impl App for DynamicRouting {
     fn port_status(&mut self, ctx: &mut Context<'_>, dpid: u64, msg: &PortStatus) {
         self.routing.port_status(ctx, dpid, msg, &mut self.cost);
     }
+    fn switch_leave(&mut self, ctx: &mut Context<'_>, dpid: u64) {
+        self.routing.switch_leave(ctx, dpid, &mut self.cost);
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }

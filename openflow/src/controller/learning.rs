@@ -156,6 +156,21 @@ impl App for LearningSwitch {
         self.set_port(ctx, dpid, msg.desc.port_no, status_is_up(msg));
     }
 
+    /// The switch's ports count as down (the spanning tree avoids it) and what it learned is
+    /// forgotten, until it joins again.
+    fn switch_leave(&mut self, ctx: &mut Context<'_>, dpid: u64) {
+        self.mac_to_port.remove(&dpid);
+        let n = ctx
+            .topology()
+            .switches
+            .iter()
+            .find(|s| s.dpid == dpid)
+            .map_or(0, |s| s.n_ports);
+        for port in 1..=n {
+            self.set_port(ctx, dpid, port, false);
+        }
+    }
+
     fn packet_in(&mut self, ctx: &mut Context<'_>, ev: &PacketInEvent<'_>) {
         let (dpid, in_port, pkt) = (ev.dpid, ev.in_port, ev.packet);
         let off_tree = self.graph.link_at(dpid, in_port).is_some()

@@ -230,6 +230,20 @@ impl Routing {
         self.set_port(ctx, dpid, ps.desc.port_no, status_is_up(ps), c);
     }
 
+    /// Switch `dpid` left: every port of it counts as down (its links' routes move, as for
+    /// a PORT_STATUS LINK_DOWN at either end), until it joins again and reports its ports.
+    pub(crate) fn switch_leave(&mut self, ctx: &mut Context<'_>, dpid: u64, c: &mut dyn LinkCost) {
+        let n = ctx
+            .topology()
+            .switches
+            .iter()
+            .find(|s| s.dpid == dpid)
+            .map_or(0, |s| s.n_ports);
+        for port in 1..=n {
+            self.set_port(ctx, dpid, port, false, c);
+        }
+    }
+
     fn set_port(
         &mut self,
         ctx: &mut Context<'_>,

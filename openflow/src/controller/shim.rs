@@ -29,6 +29,11 @@ pub trait Shim: Any {
     /// The control channel to `dpid` came up (the runtime has queued its HELLO,
     /// FEATURES_REQUEST and PORT_DESC request).
     fn connected(&mut self, _ctx: &mut ShimContext<'_>, _dpid: u64) {}
+    /// The control channel to `dpid` is lost (the switch failed; the runtime has forgotten
+    /// its datapath). The default tells the apps the switch left ([`ShimContext::leave`]).
+    fn disconnected(&mut self, ctx: &mut ShimContext<'_>, dpid: u64) {
+        ctx.leave(dpid);
+    }
     /// A message from switch `dpid`, before any app sees it. The default passes it on.
     fn inbound(&mut self, ctx: &mut ShimContext<'_>, dpid: u64, msg: ControlMessage) {
         ctx.to_app(dpid, msg);
@@ -131,6 +136,7 @@ pub struct ShimContext<'a> {
     pub(super) to_app: &'a mut VecDeque<(u64, ControlMessage)>,
     pub(super) to_switch: &'a mut Vec<(u64, ControlMessage)>,
     pub(super) timers: &'a mut Vec<(SimTime, u64)>,
+    pub(super) left: &'a mut Vec<u64>,
 }
 
 impl<'a> ShimContext<'a> {
@@ -147,6 +153,12 @@ impl<'a> ShimContext<'a> {
     /// Delivers `msg` to the apps as coming from switch `dpid`.
     pub fn to_app(&mut self, dpid: u64, msg: ControlMessage) {
         self.to_app.push_back((dpid, msg));
+    }
+
+    /// Tells the apps that switch `dpid` left ([`super::App::switch_leave`]), after the
+    /// messages handed to them so far.
+    pub fn leave(&mut self, dpid: u64) {
+        self.left.push(dpid);
     }
 
     /// Sends `msg` to switch `dpid`.

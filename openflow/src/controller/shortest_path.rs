@@ -60,6 +60,9 @@ impl App for ShortestPath {
     fn port_status(&mut self, ctx: &mut Context<'_>, dpid: u64, msg: &PortStatus) {
         self.routing.port_status(ctx, dpid, msg, &mut HopCount);
     }
+    fn switch_leave(&mut self, ctx: &mut Context<'_>, dpid: u64) {
+        self.routing.switch_leave(ctx, dpid, &mut HopCount);
+    }
     fn as_any(&self) -> &dyn Any {
         self
     }

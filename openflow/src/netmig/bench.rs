@@ -19,6 +19,8 @@ use net_stack::wire::{
 };
 use sim_core::SimTime;
 
+mod failure;
+
 use super::{Algorithm, MigrationShim, Position, TunnelPort, TwinMap};
 use crate::controller::{
     App, AppConfig, AppKind, Context, Controller, PacketInEvent, SwitchInfo, SwitchLink, TimerId,
@@ -153,6 +155,10 @@ impl App for Logged {
         self.note(ctx, format!("port_status {dpid} {msg:?}"));
         self.inner.port_status(ctx, dpid, msg)
     }
+    fn switch_leave(&mut self, ctx: &mut Context<'_>, dpid: u64) {
+        self.note(ctx, format!("leave {dpid}"));
+        self.inner.switch_leave(ctx, dpid)
+    }
     fn error(&mut self, ctx: &mut Context<'_>, dpid: u64, msg: &ErrorMsg) {
         self.note(ctx, format!("error {dpid} {msg:?}"));
         self.inner.error(ctx, dpid, msg)
@@ -195,6 +201,8 @@ pub(crate) struct Bench {
     next_uid: u64,
     timers: BTreeMap<(SimTime, u64), TimerId>,
     timer_seq: u64,
+    /// Failed switches, out of the network until restored ([`failure`]).
+    failed: BTreeMap<u64, Switch>,
 }
 
 impl Bench {
@@ -259,6 +267,7 @@ impl Bench {
             next_uid: 1,
             timers: BTreeMap::new(),
             timer_seq: 0,
+            failed: BTreeMap::new(),
         };
         let dpids: Vec<u64> = b.switches.keys().copied().collect();
         for d in dpids {
@@ -493,10 +502,10 @@ impl Bench {
         loop {
             let mut moved = false;
             while let Some((dpid, m)) = self.ctl.poll_message() {
-                self.switches
-                    .get_mut(&dpid)
-                    .expect("known switch")
-                    .handle_message(self.now, m);
+                // A failed switch ([`failure`]) is not in the map: its messages are lost.
+                if let Some(s) = self.switches.get_mut(&dpid) {
+                    s.handle_message(self.now, m);
+                }
                 moved = true;
                 steps += 1;
             }
@@ -526,11 +535,9 @@ impl Bench {
                 }
             }
             if let Some((d, port, pkt)) = self.queue.pop_front() {
-                let _ = self
-                    .switches
-                    .get_mut(&d)
-                    .expect("known switch")
-                    .handle_packet(self.now, port, pkt);
+                if let Some(s) = self.switches.get_mut(&d) {
+                    let _ = s.handle_packet(self.now, port, pkt);
+                }
                 moved = true;
                 steps += 1;
             }

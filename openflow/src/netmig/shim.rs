@@ -12,6 +12,7 @@ use super::stats::Gather;
 use super::twin::{Tag, TwinMap};
 use super::{Algorithm, Phase};
 
+mod failure;
 mod inbound;
 use crate::controller::{Shim, ShimContext};
 use crate::switch::ControlMessage;
@@ -121,6 +122,12 @@ pub struct MigrationShim {
     /// Per virtual switch, the apps' BARRIER_REQUESTs sent to the old switch alone (before
     /// PREPARE_MIGRATION) and not yet answered.
     old_barriers: BTreeMap<u64, u32>,
+    /// Copies whose control channel is lost ([`failure`]).
+    failed: BTreeSet<u64>,
+    /// Copies that reconnected and have not yet described their ports.
+    rejoining: BTreeSet<u64>,
+    /// Virtual switches the apps were told left.
+    left: BTreeSet<u64>,
 }
 
 /// Bytes of one VLAN tag.
@@ -155,6 +162,9 @@ impl MigrationShim {
             streams: Vec::new(),
             barriers: BTreeMap::new(),
             old_barriers: BTreeMap::new(),
+            failed: BTreeSet::new(),
+            rejoining: BTreeSet::new(),
+            left: BTreeSet::new(),
             stats: NetMigStats {
                 moved_at: vec![None; n],
                 ..NetMigStats::default()
@@ -619,6 +629,14 @@ impl MigrationShim {
             (Phase::Prepared, Algorithm::Alap) => vec![vdpid, new],
             _ => vec![vdpid],
         };
+        // A failed copy answers nothing; with no copy left, the request is lost.
+        let targets: Vec<u64> = targets
+            .into_iter()
+            .filter(|&t| !self.is_failed(t))
+            .collect();
+        if targets.is_empty() {
+            return;
+        }
         self.gather.start(vdpid, &targets);
         for t in targets {
             ctx.to_switch(t, Message::new(0, msg.msg.body.clone()).into());
@@ -722,13 +740,30 @@ impl Shim for MigrationShim {
             }
             MessageBody::MultipartReply(r) => {
                 let r = r.clone();
+                self.ports_back(ctx, dpid, vdpid, &r);
                 self.multipart_reply(ctx, dpid, vdpid, cm, &r);
             }
             MessageBody::BarrierReply => self.barrier_reply(ctx, vdpid, on_new, cm),
-            // The new switches' handshake is the shim's; the apps met their counterparts.
-            MessageBody::FeaturesReply(_) if on_new => {}
+            // The new switches' handshake is the shim's; the apps met their counterparts
+            // (unless the virtual switch left and this copy brings it back).
+            MessageBody::FeaturesReply(_) => {
+                let rejoin = self.rejoins(dpid, vdpid);
+                if !on_new {
+                    ctx.to_app(vdpid, cm);
+                } else if rejoin {
+                    ctx.to_app(vdpid, Self::as_virtual_features(vdpid, cm.msg).into());
+                }
+            }
             _ => ctx.to_app(vdpid, cm),
         }
+    }
+
+    fn connected(&mut self, _ctx: &mut ShimContext<'_>, dpid: u64) {
+        self.copy_connected(dpid);
+    }
+
+    fn disconnected(&mut self, ctx: &mut ShimContext<'_>, dpid: u64) {
+        self.copy_failed(ctx, dpid);
     }
 
     fn outbound(&mut self, ctx: &mut ShimContext<'_>, dpid: u64, cm: ControlMessage) {

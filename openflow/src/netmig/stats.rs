@@ -47,6 +47,26 @@ impl Gather {
         }
     }
 
+    /// Real switch `dpid` will answer nothing more (it failed): the requests still waiting
+    /// for it stop waiting; those it was the last wait of, with a part from another switch,
+    /// are returned finished (the others are forgotten).
+    pub fn abandon(&mut self, dpid: u64) -> Vec<Pending> {
+        let mut done = Vec::new();
+        for id in self.queues.remove(&dpid).unwrap_or_default() {
+            let Some(p) = self.pending.get_mut(&id) else {
+                continue;
+            };
+            p.waiting -= 1;
+            if p.waiting == 0
+                && let Some(p) = self.pending.remove(&id)
+                && !p.parts.is_empty()
+            {
+                done.push(p);
+            }
+        }
+        done
+    }
+
     /// A reply part from real switch `dpid`: `Some` with the finished request when this was
     /// the last reply it waited for; `more` = the part is not the reply's last.
     pub fn reply(&mut self, dpid: u64, body: MultipartReplyBody, more: bool) -> Option<Pending> {

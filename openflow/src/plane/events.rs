@@ -65,6 +65,9 @@ impl Step {
     }
 }
 
+/// The switch index of a slot whose message was lost with its switch ([`InFlight::cancel`]).
+pub(super) const LOST: u32 = u32::MAX;
+
 /// Messages in flight on the control channels, each with the index of its switch; slots of
 /// delivered messages are reused (last freed first, so the layout is deterministic).
 #[derive(Debug, Default)]
@@ -119,6 +122,19 @@ impl InFlight {
             .as_ref()
             .expect("a message in flight");
         (*sw, msg)
+    }
+
+    /// Marks every message of switch `switch` in flight as [`LOST`] (its step frees the slot
+    /// when it comes); how many there were.
+    pub(super) fn cancel(&mut self, switch: u32) -> usize {
+        let mut n = 0;
+        for (sw, _) in self.slots.iter_mut().flatten() {
+            if *sw == switch {
+                *sw = LOST;
+                n += 1;
+            }
+        }
+        n
     }
 
     /// Messages in flight.

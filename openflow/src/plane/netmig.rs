@@ -75,6 +75,8 @@ pub struct FinalizeProbe {
     pub settle: SimTime,
     /// The switches' drops at `applied_at + settle` (`None` if the run ended first).
     pub end_drops: Option<u64>,
+    /// Finalize's messages lost because their switch was down ([`super::failure`]).
+    pub lost_flow_mods: u32,
 }
 
 impl FinalizeProbe {
@@ -86,7 +88,18 @@ impl FinalizeProbe {
             pending,
             settle,
             end_drops: None,
+            lost_flow_mods: 0,
         }
+    }
+
+    /// Message slot `slot` was lost with its switch: it will never take effect, so the phase
+    /// stops waiting for it; `Some(settled time)` when it was the last one.
+    pub(super) fn lost_with_switch(&mut self, slot: u32, now: SimTime) -> Option<SimTime> {
+        if !self.pending.contains(&slot) {
+            return None;
+        }
+        self.lost_flow_mods += 1;
+        self.applied(slot, now)
     }
 
     /// Message slot `slot` took effect now; `Some(settled time)` when it was the last one.

@@ -139,35 +139,40 @@ impl Validator<'_> {
         }
     }
 
-    /// A link taken down while down, or brought up while up (it starts up), in the order the
-    /// run applies them: by time, then file order.
+    /// A link or switch taken down while down, or brought up while up (both start up), in
+    /// the order the run applies them: by time, then file order.
     fn link_events(&mut self, s: &Scenario, raw: &RawTimes, end: SimTime) {
         let mut order: Vec<usize> = (0..s.events.len()).collect();
         order.sort_by_key(|&i| s.events[i].at);
         let mut down: BTreeMap<(String, String), SimTime> = BTreeMap::new();
         for i in order {
             let (e, span) = (&s.events[i], raw.events[i].clone());
-            let link = e.link.get_ref();
+            let (what, name) = (e.target.key(), e.target.name().get_ref());
+            let plural = if what == "link" { "links" } else { "switches" };
             if e.at >= end {
                 self.warn(
                     span,
                     format!(
-                        "the [[event]] on link `{link}` at {} comes at or after the end of the run ({end}); it has no effect",
+                        "the [[event]] on {what} `{name}` at {} comes at or after the end of the run ({end}); it has no effect",
                         e.at
                     ),
                     Some("lengthen `duration`, or move the event earlier".into()),
                 );
                 continue;
             }
-            let key = link_key(link);
+            let key = match &e.target {
+                EventTarget::Link(_) => link_key(name),
+                // No link key starts with a NUL.
+                EventTarget::Switch(_) => ("\0switch".to_string(), name.clone()),
+            };
             match (e.state, down.get(&key).copied()) {
                 (LinkState::Down, Some(since)) => self.warn(
                     span,
                     format!(
-                        "link `{link}` is taken down at {}, but it has been down since {since}",
+                        "{what} `{name}` is taken down at {}, but it has been down since {since}",
                         e.at
                     ),
-                    Some("a link comes back with `state = \"up\"`".into()),
+                    Some(format!("a {what} comes back with `state = \"up\"`")),
                 ),
                 (LinkState::Down, None) => {
                     down.insert(key, e.at);
@@ -175,7 +180,7 @@ impl Validator<'_> {
                 (LinkState::Up, None) => self.warn(
                     span,
                     format!(
-                        "link `{link}` is brought up at {}, but it is not down (links start up)",
+                        "{what} `{name}` is brought up at {}, but it is not down ({plural} start up)",
                         e.at
                     ),
                     Some("take it down first with an [[event]] `state = \"down\"`".into()),

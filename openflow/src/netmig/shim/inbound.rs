@@ -256,7 +256,20 @@ impl MigrationShim {
         let Some(done) = self.gather.reply(dpid, r.body.clone(), more) else {
             return;
         };
-        let body = match &r.body {
+        self.finish_gather(ctx, done, cm.msg.xid);
+    }
+
+    /// Merges the parts of a gathered request into one reply to the app, with `xid`.
+    pub(super) fn finish_gather(
+        &mut self,
+        ctx: &mut ShimContext<'_>,
+        done: crate::netmig::stats::Pending,
+        xid: u32,
+    ) {
+        let Some((_, first)) = done.parts.first() else {
+            return;
+        };
+        let body = match first {
             MultipartReplyBody::Flow(_) => {
                 let bytes_of = |r: &VRule, c: &Copy, packets, bytes| {
                     self.virtual_bytes(r, c.dpid, c.kind, packets, bytes)
@@ -274,7 +287,7 @@ impl MigrationShim {
             }
         };
         let reply = MultipartReply { flags: 0, body };
-        let msg = Message::new(cm.msg.xid, MessageBody::MultipartReply(reply));
+        let msg = Message::new(xid, MessageBody::MultipartReply(reply));
         ctx.to_app(done.vdpid, msg.into());
     }
 }

@@ -1,0 +1,137 @@
+//! A copy of a virtual switch fails (issue 16, §2.2: "a failure in either network is
+//! reported as a failure of the virtual switch or port").
+//!
+//! * **Ports.** When a copy's control channel is lost, each of its ports counts as down, and
+//!   goes through the same path as a PORT_STATUS LINK_DOWN from that copy: the apps get one
+//!   PORT_STATUS LINK_DOWN for every virtual port that was up, in the old port's words (the
+//!   tunnel port is never reported) — unless the virtual switch leaves with it, when the
+//!   apps hear of the switch alone, as they would without the shim. When the copy comes back its ports report themselves
+//!   again (PORT_DESC, and PORT_STATUS as their links come up).
+//! * **The switch.** The virtual switch leaves (the apps get [`crate::controller::App::switch_leave`])
+//!   only when no copy that serves it is left: before PREPARE_MIGRATION only the old copy
+//!   serves (the new network is unused), while prepared both do (packets cross either), after
+//!   finalize only the new copy does (the old network holds no rules). A copy that fails
+//!   while the other still serves costs the apps its ports, not the switch: they keep one
+//!   switch, as they would if one of its line cards failed.
+//! * **Return.** When a serving copy of a virtual switch that left reconnects, its
+//!   FEATURES_REPLY reaches the apps in the virtual switch's name, so they see it join again.
+//! * **Statistics.** A failed copy is asked for nothing, and a request it will not answer
+//!   any more is completed from the copies that did (an empty request is dropped, as one to
+//!   a switch that died).
+
+use super::MigrationShim;
+use crate::controller::ShimContext;
+use crate::netmig::Phase;
+use crate::wire::{
+    Message, MessageBody, MultipartReply, MultipartReplyBody, Port, PortReason, PortStatus,
+};
+
+impl MigrationShim {
+    /// Copy `dpid`'s control channel was lost.
+    pub(super) fn copy_failed(&mut self, ctx: &mut ShimContext<'_>, dpid: u64) {
+        let Some((vdpid, _)) = self.twin.virtual_of(dpid) else {
+            return; // the tunnel switch is the shim's own
+        };
+        self.failed.insert(dpid);
+        // When the switch leaves, its ports go with it (the apps hear of the switch only,
+        // as without the shim); otherwise each virtual port that was up is reported down.
+        let leaving = !self.serves(vdpid);
+        let n = ctx
+            .topology()
+            .switches
+            .iter()
+            .find(|s| s.dpid == dpid)
+            .map_or(0, |s| s.n_ports);
+        for p in 1..=n {
+            if leaving {
+                self.ports_down.insert((dpid, p));
+                continue;
+            }
+            let Some(old) = self.old_ports.get(&(vdpid, p)) else {
+                continue;
+            };
+            let mut desc = old.clone();
+            desc.state |= Port::STATE_LINK_DOWN;
+            let ps = PortStatus {
+                reason: PortReason::Modify,
+                desc,
+            };
+            self.port_status(ctx, dpid, vdpid, &ps);
+        }
+        for done in self.gather.abandon(dpid) {
+            self.finish_gather(ctx, done, 0);
+        }
+        if leaving && self.left.insert(vdpid) {
+            ctx.leave(vdpid);
+        }
+    }
+
+    /// Copy `dpid` reconnected (after a failure; at start-up nothing failed).
+    pub(super) fn copy_connected(&mut self, dpid: u64) {
+        if self.failed.remove(&dpid) {
+            self.rejoining.insert(dpid);
+        }
+    }
+
+    /// The PORT_DESC of a copy that reconnected: each port's state goes through the
+    /// PORT_STATUS path, so a virtual port whose copies are all up again is reported up.
+    pub(super) fn ports_back(
+        &mut self,
+        ctx: &mut ShimContext<'_>,
+        dpid: u64,
+        vdpid: u64,
+        r: &MultipartReply,
+    ) {
+        let MultipartReplyBody::PortDesc(ports) = &r.body else {
+            return;
+        };
+        if !self.rejoining.remove(&dpid) {
+            return;
+        }
+        for p in ports {
+            let ps = PortStatus {
+                reason: PortReason::Modify,
+                desc: p.clone(),
+            };
+            self.port_status(ctx, dpid, vdpid, &ps);
+        }
+    }
+
+    /// Whether the FEATURES_REPLY of copy `dpid` of `vdpid` should reach the apps: the
+    /// virtual switch left and this copy serves it. The apps then see it join again.
+    pub(super) fn rejoins(&mut self, dpid: u64, vdpid: u64) -> bool {
+        if !self.left.contains(&vdpid) || !self.serving(vdpid).contains(&dpid) {
+            return false;
+        }
+        self.left.remove(&vdpid);
+        true
+    }
+
+    /// Whether a copy that serves `vdpid` is up.
+    fn serves(&self, vdpid: u64) -> bool {
+        self.serving(vdpid).iter().any(|d| !self.failed.contains(d))
+    }
+
+    /// The copies that serve `vdpid` in the current phase (see the [module docs](self)).
+    fn serving(&self, vdpid: u64) -> Vec<u64> {
+        let new = self.twin.new_of(vdpid).expect("virtual");
+        match self.phase {
+            Phase::Idle => vec![vdpid],
+            Phase::Prepared => vec![vdpid, new],
+            Phase::Finalized => vec![new],
+        }
+    }
+
+    /// Whether copy `dpid` is down.
+    pub(super) fn is_failed(&self, dpid: u64) -> bool {
+        self.failed.contains(&dpid)
+    }
+
+    /// `msg` (a FEATURES_REPLY from a copy) as the virtual switch's.
+    pub(super) fn as_virtual_features(vdpid: u64, mut msg: Message) -> Message {
+        if let MessageBody::FeaturesReply(f) = &mut msg.body {
+            f.datapath_id = vdpid;
+        }
+        msg
+    }
+}
