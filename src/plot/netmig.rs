@@ -121,43 +121,17 @@ fn draw_into(tl: &Timeline, svg: &mut String) -> Result<(), String> {
         .map_err(e)?;
     }
     if let Some(tcp) = &tl.tcp {
-        let (y0, y1) = span(tcp.throughput.iter().map(|p| p.1), true);
-        let mut mid = ChartBuilder::on(&areas[1])
-            .caption(format!("{}: throughput", tcp.name), ("sans-serif", 16))
-            .margin(14)
-            .x_label_area_size(30)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x.clone(), y0..y1)
-            .map_err(e)?;
-        mid.configure_mesh()
-            .x_label_formatter(&|v| si(*v))
-            .y_label_formatter(&|v| si(*v))
-            .y_desc("bit/s")
-            .draw()
-            .map_err(e)?;
+        let y = span(tcp.throughput.iter().map(|p| p.1), true);
+        let caption = format!("{}: throughput", tcp.name);
+        let mut mid = panel(&areas[1], caption, x.clone(), y, false, "bit/s")?;
         mid.draw_series(LineSeries::new(
             tcp.throughput.iter().copied(),
             BLUE.stroke_width(2),
         ))
         .map_err(e)?;
-        let (r0, r1) = span(tcp.rtt.iter().map(|p| p.1), true);
-        let mut low = ChartBuilder::on(&areas[2])
-            .caption(
-                format!("{}: TCP smoothed RTT", tcp.name),
-                ("sans-serif", 16),
-            )
-            .margin(14)
-            .x_label_area_size(36)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x.clone(), r0..r1)
-            .map_err(e)?;
-        low.configure_mesh()
-            .x_desc("time [s]")
-            .x_label_formatter(&|v| si(*v))
-            .y_label_formatter(&|v| si(*v))
-            .y_desc("s")
-            .draw()
-            .map_err(e)?;
+        let y = span(tcp.rtt.iter().map(|p| p.1), true);
+        let caption = format!("{}: TCP smoothed RTT", tcp.name);
+        let mut low = panel(&areas[2], caption, x.clone(), y, true, "s")?;
         low.draw_series(LineSeries::new(
             tcp.rtt.iter().copied(),
             GREEN.stroke_width(2),
@@ -165,29 +139,51 @@ fn draw_into(tl: &Timeline, svg: &mut String) -> Result<(), String> {
         .map_err(e)?;
     }
     if let Some((name, echoes)) = &tl.ping {
-        let (r0, r1) = span(echoes.iter().map(|p| p.1), true);
-        let mut ping = ChartBuilder::on(&areas[panels - 1])
-            .caption(
-                format!("{name}: ping RTT of each echo (at its send time)"),
-                ("sans-serif", 16),
-            )
-            .margin(14)
-            .x_label_area_size(36)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x, r0..r1)
-            .map_err(e)?;
-        ping.configure_mesh()
-            .x_desc("time [s]")
-            .x_label_formatter(&|v| si(*v))
-            .y_label_formatter(&|v| si(*v))
-            .y_desc("s")
-            .draw()
-            .map_err(e)?;
+        let y = span(echoes.iter().map(|p| p.1), true);
+        let caption = format!("{name}: ping RTT of each echo (at its send time)");
+        let mut ping = panel(&areas[panels - 1], caption, x, y, true, "s")?;
         ping.draw_series(echoes.iter().map(|&p| Circle::new(p, 2, MAGENTA.filled())))
             .map_err(e)?;
     }
     root.present().map_err(e)?;
     Ok(())
+}
+
+/// A panel of values against the shared time axis `x`: its caption, the y range `(from, to)`
+/// and unit, with the time axis named under it when `time_axis` (the lowest panels).
+fn panel<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    caption: String,
+    x: std::ops::Range<f64>,
+    (y0, y1): (f64, f64),
+    time_axis: bool,
+    unit: &str,
+) -> Result<
+    ChartContext<
+        'a,
+        SVGBackend<'b>,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    String,
+> {
+    let e = |e: DrawingAreaErrorKind<std::io::Error>| e.to_string();
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, ("sans-serif", 16))
+        .margin(14)
+        .x_label_area_size(if time_axis { 36 } else { 30 })
+        .y_label_area_size(72)
+        .build_cartesian_2d(x, y0..y1)
+        .map_err(e)?;
+    let mut mesh = chart.configure_mesh();
+    if time_axis {
+        mesh.x_desc("time [s]");
+    }
+    mesh.x_label_formatter(&|v| si(*v))
+        .y_label_formatter(&|v| si(*v))
+        .y_desc(unit)
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
 }
 
 #[cfg(test)]
