@@ -160,12 +160,7 @@ impl App for LearningSwitch {
     /// forgotten, until it joins again.
     fn switch_leave(&mut self, ctx: &mut Context<'_>, dpid: u64) {
         self.mac_to_port.remove(&dpid);
-        let n = ctx
-            .topology()
-            .switches
-            .iter()
-            .find(|s| s.dpid == dpid)
-            .map_or(0, |s| s.n_ports);
+        let n = ctx.topology().n_ports(dpid);
         for port in 1..=n {
             self.set_port(ctx, dpid, port, false);
         }

@@ -233,12 +233,7 @@ impl Routing {
     /// Switch `dpid` left: every port of it counts as down (its links' routes move, as for
     /// a PORT_STATUS LINK_DOWN at either end), until it joins again and reports its ports.
     pub(crate) fn switch_leave(&mut self, ctx: &mut Context<'_>, dpid: u64, c: &mut dyn LinkCost) {
-        let n = ctx
-            .topology()
-            .switches
-            .iter()
-            .find(|s| s.dpid == dpid)
-            .map_or(0, |s| s.n_ports);
+        let n = ctx.topology().n_ports(dpid);
         for port in 1..=n {
             self.set_port(ctx, dpid, port, false, c);
         }

@@ -103,6 +103,14 @@ impl Topology {
     pub fn index_of(&self, dpid: u64) -> Option<usize> {
         self.switches.binary_search_by_key(&dpid, |s| s.dpid).ok()
     }
+
+    /// The number of ports of switch `dpid` (0 for a switch the topology does not have).
+    pub fn n_ports(&self, dpid: u64) -> u32 {
+        self.switches
+            .iter()
+            .find(|s| s.dpid == dpid)
+            .map_or(0, |s| s.n_ports)
+    }
 }
 
 /// One direction of a link, seen from the switch that owns `port`.

@@ -36,12 +36,7 @@ impl MigrationShim {
         // When the switch leaves, its ports go with it (the apps hear of the switch only,
         // as without the shim); otherwise each virtual port that was up is reported down.
         let leaving = !self.serves(vdpid);
-        let n = ctx
-            .topology()
-            .switches
-            .iter()
-            .find(|s| s.dpid == dpid)
-            .map_or(0, |s| s.n_ports);
+        let n = ctx.topology().n_ports(dpid);
         for p in 1..=n {
             if leaving {
                 self.ports_down.insert((dpid, p));
