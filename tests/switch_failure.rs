@@ -185,6 +185,23 @@ fn a_failed_switch_reroutes_and_is_reported() {
         late[1].starts_with("0.6") && late[1].ends_with("\t0"),
         "{late:?}"
     );
+    // The new connection is a new TCP stream to Wireshark (a fresh initial sequence number),
+    // so its handshake is dissected as OpenFlow, not taken for retransmissions of the first.
+    let again = tshark(&[
+        "-r",
+        pcap.to_str().unwrap(),
+        "-Y",
+        "frame.time_relative >= 0.6 && (openflow_v4.type == 0 || openflow_v4.type == 6)",
+        "-T",
+        "fields",
+        "-e",
+        "openflow_v4.type",
+    ]);
+    let types: Vec<&str> = again.lines().collect();
+    assert!(
+        types.contains(&"0") && types.contains(&"6"),
+        "HELLO and FEATURES_REPLY of the new connection: {types:?}"
+    );
 }
 
 /// A static router failing: nothing to tell, but the same drops and the same rerouting

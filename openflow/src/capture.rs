@@ -124,10 +124,13 @@ struct Conn {
 
 impl Conn {
     /// The connection before the handshake, with initial sequence numbers derived from the
-    /// dpid (a fixed mix, so different switches do not share sequence spaces).
-    fn new(dpid: u64, ctl: u8) -> Self {
+    /// dpid (a fixed mix, so different switches do not share sequence spaces) and moved on by
+    /// each earlier connection of the same switch (`earlier`, after a failure), so that a
+    /// reconnection reads as a new TCP stream, not as a retransmission of the first SYN.
+    fn new(dpid: u64, ctl: u8, earlier: u32) -> Self {
         let h = (dpid ^ (dpid >> 32)) as u32;
-        let isn_sw = h.wrapping_mul(0x9e37_79b9) ^ 0x1000_0000;
+        let isn_sw = (h.wrapping_mul(0x9e37_79b9) ^ 0x1000_0000)
+            .wrapping_add(earlier.wrapping_mul(0x0400_0000));
         let isn_ctl = isn_sw.rotate_left(16) ^ 0x6000_0000;
         let half = |isn| Half {
             next_seq: isn,
@@ -159,6 +162,8 @@ pub struct ChannelCapture {
     tap: PcapTap,
     /// Connections by dpid; a `BTreeMap` so nothing depends on hash order.
     conns: BTreeMap<u64, Conn>,
+    /// Connections closed by [`ChannelCapture::disconnect`], by dpid.
+    closed: BTreeMap<u64, u32>,
     messages: u64,
     /// Reused buffers: the encoded message and the frame under construction.
     msg_buf: Vec<u8>,
@@ -172,6 +177,7 @@ impl ChannelCapture {
         Ok(ChannelCapture {
             tap: PcapTap::create(path, 0)?,
             conns: BTreeMap::new(),
+            closed: BTreeMap::new(),
             messages: 0,
             msg_buf: Vec::with_capacity(2048),
             frame: Vec::with_capacity(MSS + 64),
@@ -189,7 +195,8 @@ impl ChannelCapture {
         if self.conns.contains_key(&dpid) {
             return Ok(());
         }
-        let mut c = Conn::new(dpid, ctl);
+        let earlier = self.closed.get(&dpid).copied().unwrap_or(0);
+        let mut c = Conn::new(dpid, ctl, earlier);
         let mss = [TcpOptionElement::MaximumSegmentSize(MSS as u16)];
         // SYN and SYN-ACK each take one sequence number.
         let syn_seq = c.switch.next_seq;
@@ -213,6 +220,7 @@ impl ChannelCapture {
         let Some(mut c) = self.conns.remove(&dpid) else {
             return Ok(());
         };
+        *self.closed.entry(dpid).or_default() += 1;
         let (seq, ack) = (c.controller.next_seq, c.switch.next_seq);
         self.segment(now, &mut c, false, seq, ack, RST | ACK, &[], &[])
     }
