@@ -77,7 +77,8 @@ pub(crate) struct Ns3Tx {
     /// E: the cumulative ACK of the ACK that enters recovery before SND.UNA moves to it
     /// (ns-3 has discarded the acknowledged data by then, `tcp-socket-base.cc:1981`).
     pub entry_ack: Option<SeqNum>,
-    /// HighRxt when the last recovery ended ("rxt-across-recoveries").
+    /// HighRxt when the last recovery ended ("rxt-across-recoveries"; F's pipe outside
+    /// recovery, `ns3_in_flight`).
     pub last_rxt: Option<SeqNum>,
 }
 
@@ -248,11 +249,16 @@ impl TcpConnection {
     /// A: a retransmission declared lost is not in flight any more (ns-3 clears `m_retrans`),
     /// though it lies below HighRxt: the bytes to take off RFC 6675's pipe.
     pub(super) fn ns3_pipe_correction(&self) -> u64 {
+        self.ns3_pipe_correction_below(self.sack_tx.board.high_rxt)
+    }
+
+    /// [`Self::ns3_pipe_correction`] for the retransmissions below `high_rxt`.
+    fn ns3_pipe_correction_below(&self, high_rxt: SeqNum) -> u64 {
         let board = &self.sack_tx.board;
-        let rxt_end = if board.high_rxt > self.snd_max {
+        let rxt_end = if high_rxt > self.snd_max {
             self.snd_max
         } else {
-            board.high_rxt
+            high_rxt
         };
         board
             .rack_lost_ranges()
@@ -300,13 +306,31 @@ impl TcpConnection {
 
     /// F: what new data outside recovery is measured against: pipe instead of SND.NXT −
     /// SND.UNA, except while go-back-N resends after a timeout (where ns-3's pipe, every
-    /// segment marked lost, is what has been resent: SND.NXT − SND.UNA).
+    /// segment marked lost, is what has been resent: SND.NXT − SND.UNA). ns-3's pipe
+    /// (`TcpTxBuffer::BytesInFlight`, `tcp-tx-buffer.cc:1097-1115`) counts a segment while its
+    /// `m_retrans` is set, and a recovery's end does not clear it (`:1014-1036`): the last
+    /// recovery's retransmissions above SND.UNA stay in flight until SACKed, acknowledged or
+    /// declared lost by A. So pipe here counts below that recovery's HighRxt; RFC 6675's HighRxt
+    /// (reset to SND.UNA outside recovery) would drop them and release a burst of new data as
+    /// large as the last recovery's outstanding retransmissions at its end.
     #[inline(never)]
     pub(super) fn ns3_in_flight(&self, flight: u32) -> u32 {
         if !self.sack_ok || !self.ns3(D::SEND_BY_PIPE) || self.snd_nxt < self.snd_max {
             return flight;
         }
-        self.pipe().min(u64::from(flight)) as u32
+        let pipe = match self.sack_tx.ns3.last_rxt {
+            Some(r) if !self.recovery.in_recovery && r > self.snd_una => {
+                let board = &self.sack_tx.board;
+                let pipe = board.pipe_below(self.snd_una, self.snd_max, self.smss, r);
+                if self.ns3(D::RETX_LOST_BY_TIME) {
+                    pipe - self.ns3_pipe_correction_below(r).min(pipe)
+                } else {
+                    pipe
+                }
+            }
+            _ => self.pipe(),
+        };
+        pipe.min(u64::from(flight)) as u32
     }
 
     /// `growth-on-recovery-exit`: the ACK that ended SACK recovery (cwnd = ssthresh already)
@@ -332,7 +356,7 @@ impl TcpConnection {
     /// `rxt-across-recoveries`, at the end of recovery: remember how far it retransmitted.
     #[inline(never)]
     pub(super) fn ns3_on_recovery_exit(&mut self) {
-        if self.ns3(D::RXT_ACROSS_RECOVERIES) {
+        if self.ns3(D::RXT_ACROSS_RECOVERIES) || self.ns3(D::SEND_BY_PIPE) {
             self.sack_tx.ns3.last_rxt = Some(self.sack_tx.board.high_rxt);
         }
     }

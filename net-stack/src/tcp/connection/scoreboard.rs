@@ -158,6 +158,12 @@ impl Scoreboard {
     /// RFC 6675 §4 `SetPipe()` in bytes: each hole octet in [`una`, `snd_max`) counts once if
     /// not lost and once more if retransmitted (below HighRxt).
     pub fn pipe(&self, una: SeqNum, snd_max: SeqNum, smss: u32) -> u64 {
+        self.pipe_below(una, snd_max, smss, self.high_rxt)
+    }
+
+    /// [`Self::pipe`] with `high_rxt` in place of HighRxt (ns-3's pipe outside recovery, where
+    /// the last recovery's retransmissions still count: `ns3_departures.rs`).
+    pub fn pipe_below(&self, una: SeqNum, snd_max: SeqNum, smss: u32, high_rxt: SeqNum) -> u64 {
         let boundary = self.lost_boundary(smss).unwrap_or(una);
         let boundary = if boundary < una { una } else { boundary };
         let mut not_lost = self.unsacked_in(boundary, snd_max);
@@ -165,10 +171,10 @@ impl Scoreboard {
             let s = if s < boundary { boundary } else { s };
             not_lost -= self.unsacked_in(s, e).min(not_lost);
         }
-        let rxt_end = if self.high_rxt > snd_max {
+        let rxt_end = if high_rxt > snd_max {
             snd_max
         } else {
-            self.high_rxt
+            high_rxt
         };
         not_lost + self.unsacked_in(una, rxt_end)
     }
