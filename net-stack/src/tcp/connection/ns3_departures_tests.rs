@@ -303,3 +303,42 @@ fn retransmission_kept_across_back_to_back_recoveries() {
         assert_eq!(next.contains(&10), resent, "{d:?}: {next:?}");
     }
 }
+
+/// F at the end of a recovery (R7's sender queue, docs/ns3-comparison.md): segment 0 of ten is
+/// lost; with F the first two SACKs release 10 and 11, so RecoveryPoint is 12 (10 without).
+/// In recovery 12 and 13 go out, 10–12 are lost (13–15 SACKed above them) and resent with 16.
+/// The ACK of 12 ends the recovery with 12's retransmission and 16 outstanding and cwnd 5.
+/// RFC 5681 sends nothing (FlightSize 17 − 12 = 5); ns-3's pipe counts 12's retransmission
+/// (`m_retrans` outlives the recovery) and 16: 3 new segments. RFC 6675's HighRxt, reset to
+/// SND.UNA outside recovery, would count 16 alone and send 4.
+#[test]
+fn f_pipe_keeps_the_last_recoverys_retransmissions() {
+    let e = D::SACK_DUPACKS;
+    for (d, want) in [(e, vec![]), (e.with(D::SEND_BY_PIPE), vec![17, 18, 19])] {
+        let mut fx = ten(d);
+        for hi in 2..=4 {
+            sack(&mut fx, ms(20), 0, &[(1, hi)]);
+        }
+        assert!(fx.c.in_recovery(), "{d:?}");
+        let mut out = Vec::new();
+        for hi in 5..=10 {
+            out.extend(segs(&sack(&mut fx, ms(21), 0, &[(1, hi)])));
+        }
+        assert!(
+            out.ends_with(&[12, 13]),
+            "{d:?}: new data in recovery: {out:?}"
+        );
+        let mut rtx = Vec::new();
+        for hi in 14..=16 {
+            rtx.extend(segs(&sack(&mut fx, ms(22), 0, &[(13, hi), (1, 10)])));
+        }
+        assert_eq!(rtx, [14, 15, 10, 11, 12, 16], "{d:?}");
+        let exit = segs(&sack(&mut fx, ms(30), 12, &[(13, 16)]));
+        assert!(
+            !fx.c.in_recovery(),
+            "{d:?}: the ACK of 12 ends the recovery"
+        );
+        assert_eq!(fx.c.cwnd(), 5 * MSS, "{d:?}");
+        assert_eq!(exit, want, "{d:?}");
+    }
+}
