@@ -58,32 +58,18 @@ fn steady(out: &Path, flows: usize, t0: f64, t1: f64) -> Metrics {
     let mut m = Metrics::new();
     let (mut total, mut rtx, mut to, mut fr) = (0.0, 0.0, 0.0, 0.0);
     for i in 0..flows {
-        let all = rows(&out.join(format!("timeseries/t{i}.csv")));
-        let samples: Vec<_> = all
-            .iter()
-            .filter(|r| r["reason"] == "sample")
-            .cloned()
-            .collect();
-        let (a, b) = (at(&samples, t0), at(&samples, t1));
-        let g = (f(b, "acked_bytes") - f(a, "acked_bytes")) * 8.0 / (t1 - t0) / 1e6;
-        m.insert(format!("t{i}.goodput_mbps"), g);
-        total += g;
-        rtx += f(b, "retransmissions") - f(a, "retransmissions");
-        to += f(b, "timeouts") - f(a, "timeouts");
-        fr += recovery_entries(&all, t0, t1) as f64;
+        let s = flow_steady(out, &format!("t{i}"), t0, t1);
+        m.insert(format!("t{i}.goodput_mbps"), s.goodput_mbps);
+        total += s.goodput_mbps;
+        rtx += s.retransmissions;
+        to += s.timeouts;
+        fr += s.recovery_entries;
     }
     m.insert("tcp.aggregate_goodput_mbps".into(), total);
     m.insert("tcp.retransmissions".into(), rtx);
     m.insert("tcp.timeouts".into(), to);
     m.insert("tcp.fast_recovery_entries".into(), fr);
-    let link: Vec<_> = rows(&out.join("timeseries/link-sl-sr.csv"))
-        .into_iter()
-        .filter(|r| r["from"] == "sl")
-        .collect();
-    m.insert(
-        "bottleneck.drops".into(),
-        f(at(&link, t1), "dropped_packets") - f(at(&link, t0), "dropped_packets"),
-    );
+    m.insert("bottleneck.drops".into(), bottleneck_drops(out, t0, t1));
     m
 }
 
@@ -98,12 +84,7 @@ fn five_seeds(example: &str, flows: usize, starts: bool) -> Vec<(Metrics, Metric
                 args.push(format!("flow.{f}.start={t}"));
             }
         }
-        let sets: Vec<String> = args
-            .iter()
-            .flat_map(|a| ["--set".into(), a.clone()])
-            .collect();
-        let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
-        run_example(example, &sets, |out, s| {
+        run_example_set(example, &args, |out, s| {
             (whole(s, 20.0), steady(out, flows, 5.0, 20.0))
         })
     })

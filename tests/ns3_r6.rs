@@ -111,30 +111,16 @@ fn steady(out: &Path, t0: f64, t1: f64) -> Metrics {
     let mut m = Metrics::new();
     let mut goodputs = vec![];
     for i in 0..8 {
-        let all = rows(&out.join(format!("timeseries/t{i}.csv")));
-        let samples: Vec<_> = all
-            .iter()
-            .filter(|r| r["reason"] == "sample")
-            .cloned()
-            .collect();
-        let (a, b) = (at(&samples, t0), at(&samples, t1));
-        let g = (f(b, "acked_bytes") - f(a, "acked_bytes")) * 8.0 / (t1 - t0) / 1e6;
-        goodputs.push(g);
-        for k in ["retransmissions", "timeouts"] {
-            *m.entry(format!("tcp.{k}")).or_default() += f(b, k) - f(a, k);
-        }
-        let entries = recovery_entries(&all, t0, t1);
-        *m.entry("tcp.fast_recovery_entries".into()).or_default() += entries as f64;
+        let s = flow_steady(out, &format!("t{i}"), t0, t1);
+        goodputs.push(s.goodput_mbps);
+        *m.entry("tcp.retransmissions".into()).or_default() += s.retransmissions;
+        *m.entry("tcp.timeouts".into()).or_default() += s.timeouts;
+        *m.entry("tcp.fast_recovery_entries".into()).or_default() += s.recovery_entries;
     }
     let (sum, sq): (f64, f64) = (goodputs.iter().sum(), goodputs.iter().map(|g| g * g).sum());
     m.insert("tcp.aggregate_goodput_mbps".into(), sum);
     m.insert("tcp.jain_index".into(), sum * sum / (8.0 * sq));
-    let link: Vec<_> = rows(&out.join("timeseries/link-sl-sr.csv"))
-        .into_iter()
-        .filter(|r| r["from"] == "sl")
-        .collect();
-    let drops = f(at(&link, t1), "dropped_packets") - f(at(&link, t0), "dropped_packets");
-    m.insert("bottleneck.drops".into(), drops);
+    m.insert("bottleneck.drops".into(), bottleneck_drops(out, t0, t1));
     queue(out, t0, t1, &mut m);
     m
 }

@@ -11,7 +11,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::ns3::{at, f, rows};
+use common::ns3::{Metrics, bottleneck_drops, f, flow_steady, queue, rows};
 use common::*;
 
 /// ns-3's start times (ns) of t0–t3 for seeds 1–5 (R2 and R5 share them).
@@ -67,31 +67,16 @@ struct Steady {
 fn steady(out: &Path, flows: usize, t0: f64, t1: f64) -> Steady {
     let mut s = Steady::default();
     for i in 0..flows {
-        let r: Vec<_> = rows(&out.join(format!("timeseries/t{i}.csv")))
-            .into_iter()
-            .filter(|r| r["reason"] == "sample")
-            .collect();
-        let (a, b) = (at(&r, t0), at(&r, t1));
-        s.goodput_mbps
-            .push((f(b, "acked_bytes") - f(a, "acked_bytes")) * 8.0 / (t1 - t0) / 1e6);
-        s.retransmissions
-            .push(f(b, "retransmissions") - f(a, "retransmissions"));
-        s.timeouts += f(b, "timeouts") - f(a, "timeouts");
+        let fl = flow_steady(out, &format!("t{i}"), t0, t1);
+        s.goodput_mbps.push(fl.goodput_mbps);
+        s.retransmissions.push(fl.retransmissions);
+        s.timeouts += fl.timeouts;
     }
-    let link: Vec<_> = rows(&out.join("timeseries/link-sl-sr.csv"))
-        .into_iter()
-        .filter(|r| r["from"] == "sl")
-        .collect();
-    s.drops = f(at(&link, t1), "dropped_packets") - f(at(&link, t0), "dropped_packets");
-    let mut q: Vec<f64> = link
-        .iter()
-        .filter(|r| (t0..t1).contains(&f(r, "time_s")))
-        .map(|r| f(r, "queue_packets"))
-        .collect();
-    s.queue_mean = q.iter().sum::<f64>() / q.len() as f64;
-    q.sort_by(f64::total_cmp);
-    // Nearest rank, as the ns-3 side computes it.
-    s.queue_p99 = q[(q.len() * 99).div_ceil(100) - 1];
+    s.drops = bottleneck_drops(out, t0, t1);
+    let mut q = Metrics::new();
+    queue(out, t0, t1, &mut q);
+    s.queue_mean = q["bottleneck.queue_mean_packets"];
+    s.queue_p99 = q["bottleneck.queue_p99_packets"];
     s
 }
 

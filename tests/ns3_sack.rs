@@ -7,6 +7,7 @@
 
 mod common;
 
+use common::ns3::run_example_set;
 use common::*;
 
 /// ns-3 tolerance rule: |netsim − ns-3 mean| ≤ allowed.
@@ -66,12 +67,7 @@ fn ns3_r4_totals_within_tolerance() {
         for (f, t) in starts[i].iter().enumerate() {
             args.push(format!("flow.{f}.start={t}"));
         }
-        let sets: Vec<String> = args
-            .iter()
-            .flat_map(|a| ["--set".into(), a.clone()])
-            .collect();
-        let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
-        run_example("ns3-r4", &sets, |_, s| totals(s))
+        run_example_set("ns3-r4", &args, |_, s| totals(s))
     });
     within(
         "aggregate goodput",

@@ -140,26 +140,12 @@ fn whole(out: &Path, s: &serde_json::Value, duration_s: f64) -> Metrics {
 /// R7's steady-state metrics between `t0` and `t1` from the time series (one flow, t0).
 fn steady(out: &Path, t0: f64, t1: f64) -> Metrics {
     let mut m = Metrics::new();
-    let all = rows(&out.join("timeseries/t0.csv"));
-    let samples: Vec<_> = all
-        .iter()
-        .filter(|r| r["reason"] == "sample")
-        .cloned()
-        .collect();
-    let (a, b) = (at(&samples, t0), at(&samples, t1));
-    let acked = f(b, "acked_bytes") - f(a, "acked_bytes");
-    m.insert("t0.goodput_mbps".into(), acked * 8.0 / (t1 - t0) / 1e6);
-    for k in ["retransmissions", "timeouts"] {
-        m.insert(format!("t0.{k}"), f(b, k) - f(a, k));
-    }
-    let entries = recovery_entries(&all, t0, t1);
-    m.insert("t0.fast_recovery_entries".into(), entries as f64);
-    let link: Vec<_> = rows(&out.join("timeseries/link-sl-sr.csv"))
-        .into_iter()
-        .filter(|r| r["from"] == "sl")
-        .collect();
-    let drops = f(at(&link, t1), "dropped_packets") - f(at(&link, t0), "dropped_packets");
-    m.insert("bottleneck.drops".into(), drops);
+    let s = flow_steady(out, "t0", t0, t1);
+    m.insert("t0.goodput_mbps".into(), s.goodput_mbps);
+    m.insert("t0.retransmissions".into(), s.retransmissions);
+    m.insert("t0.timeouts".into(), s.timeouts);
+    m.insert("t0.fast_recovery_entries".into(), s.recovery_entries);
+    m.insert("bottleneck.drops".into(), bottleneck_drops(out, t0, t1));
     queue(out, t0, t1, &mut m);
     m
 }

@@ -1,7 +1,8 @@
 //! Helpers shared by the ns-3 comparison tests (`ns3_reference.rs`, `ns3_whole_run.rs`,
-//! `ns3_r6.rs`): read netsim's CSV time series, take counters at a time, the bottleneck's
-//! queue statistics as the ns-3 side computes them, and the tolerance check of
-//! `../shared/reference/ns3/README.md` ("Tolerances").
+//! `ns3_r6.rs`, `ns3_departures.rs`, `ns3_sack.rs`): run an example with `--set` values, read
+//! netsim's CSV time series, take counters at a time, a flow's and the bottleneck's steady
+//! state, the bottleneck's queue statistics as the ns-3 side computes them, and the tolerance
+//! check of `../shared/reference/ns3/README.md` ("Tolerances").
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -89,4 +90,52 @@ pub fn outside(case: &str, runs: &[Metrics], want: &[(&str, f64, f64)]) -> Vec<(
         }
     }
     bad
+}
+
+/// One TCP flow's counters between `t0` and `t1` from `timeseries/<flow>.csv`: its samples at
+/// or before `t0` and `t1` (counters at `t1` minus at `t0`, as ns-3's `after_mark`), the
+/// recovery entries from every row.
+pub struct FlowSteady {
+    /// Acknowledged bytes over the interval, Mbit/s.
+    pub goodput_mbps: f64,
+    pub retransmissions: f64,
+    pub timeouts: f64,
+    pub recovery_entries: f64,
+}
+
+/// [`FlowSteady`] of flow `flow` of the run in `out`.
+pub fn flow_steady(out: &Path, flow: &str, t0: f64, t1: f64) -> FlowSteady {
+    let all = rows(&out.join(format!("timeseries/{flow}.csv")));
+    let samples: Vec<_> = all
+        .iter()
+        .filter(|r| r["reason"] == "sample")
+        .cloned()
+        .collect();
+    let (a, b) = (at(&samples, t0), at(&samples, t1));
+    let delta = |k: &str| f(b, k) - f(a, k);
+    FlowSteady {
+        goodput_mbps: delta("acked_bytes") * 8.0 / (t1 - t0) / 1e6,
+        retransmissions: delta("retransmissions"),
+        timeouts: delta("timeouts"),
+        recovery_entries: recovery_entries(&all, t0, t1) as f64,
+    }
+}
+
+/// Packets the bottleneck (sl → sr) dropped between `t0` and `t1`, from its time series.
+pub fn bottleneck_drops(out: &Path, t0: f64, t1: f64) -> f64 {
+    let link: Vec<_> = rows(&out.join("timeseries/link-sl-sr.csv"))
+        .into_iter()
+        .filter(|r| r["from"] == "sl")
+        .collect();
+    f(at(&link, t1), "dropped_packets") - f(at(&link, t0), "dropped_packets")
+}
+
+/// [`super::run_example`] with each of `sets` (`key=value`) given as `--set key=value`.
+pub fn run_example_set<R>(
+    name: &str,
+    sets: &[String],
+    read: impl FnOnce(&Path, &serde_json::Value) -> R,
+) -> R {
+    let args: Vec<&str> = sets.iter().flat_map(|a| ["--set", a.as_str()]).collect();
+    super::run_example(name, &args, read)
 }
