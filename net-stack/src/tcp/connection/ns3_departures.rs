@@ -32,7 +32,8 @@
 //! * **F, `send-by-pipe`**: ns-3 sends by cwnd − pipe in every state
 //!   (`SendPendingData` `tcp-socket-base.cc:3509-3516`, `AvailableWindow` `:3679-3710`), so
 //!   outside recovery each ACK that SACKs a segment releases a new one — Limited Transmit
-//!   (RFC 3042, two segments) without its limit; RFC 5681 keeps FlightSize ≤ cwnd.
+//!   (RFC 3042, two segments) without its limit; RFC 5681 keeps FlightSize ≤ cwnd. Pipe there
+//!   still counts the last recovery's retransmissions (ns-3's `m_retrans` outlives it).
 //! * **`cubic-segments`**: `TcpCubic` in whole segments (`congestion/cubic/ns3.rs`).
 //! * **`growth-on-recovery-exit`**: the ACK that ends recovery sets cwnd = ssthresh and then
 //!   grows it by its whole segments, as in CA_OPEN (`tcp-socket-base.cc:2304-2363`).
