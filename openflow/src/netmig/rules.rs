@@ -98,7 +98,8 @@ impl VRule {
     /// none of it; [`VRule::remaining_hard`] rounds it up to 1 s).
     pub fn hard_expired(&self, now: SimTime) -> bool {
         self.fm.hard_timeout != 0
-            && now.saturating_sub(self.installed) >= SimTime::from_secs(u64::from(self.fm.hard_timeout))
+            && now.saturating_sub(self.installed)
+                >= SimTime::from_secs(u64::from(self.fm.hard_timeout))
     }
 }
 

@@ -212,6 +212,11 @@ impl MigrationShim {
         &self.twin
     }
 
+    /// How many of the apps' BARRIER_REQUESTs to virtual switch `vdpid` wait for a reply.
+    pub fn barriers_waiting(&self, vdpid: u64) -> usize {
+        self.barriers.waiting(vdpid)
+    }
+
     /// PREPARE_MIGRATION (§2.3 phase 1): sets up the tunnels and, for ALAP, mirrors every
     /// app entry to the new network. Refused (nothing sent) unless idle.
     pub fn prepare(&mut self, ctx: &mut ShimContext<'_>) -> Result<(), PhaseError> {

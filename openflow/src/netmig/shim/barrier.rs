@@ -73,8 +73,7 @@ impl Barriers {
         cm: ControlMessage,
     ) {
         let c = usize::from(on_new);
-        let waiting = (self.pending.get_mut(&vdpid))
-            .and_then(|q| q.iter_mut().find(|p| p.owed[c]));
+        let waiting = (self.pending.get_mut(&vdpid)).and_then(|q| q.iter_mut().find(|p| p.owed[c]));
         let Some(p) = waiting else {
             return;
         };
@@ -121,10 +120,8 @@ impl Barriers {
                     ctx.to_app(vdpid, cm);
                 }
                 None => {
-                    let msg = crate::wire::Message::new(
-                        p.xid,
-                        crate::wire::MessageBody::BarrierReply,
-                    );
+                    let msg =
+                        crate::wire::Message::new(p.xid, crate::wire::MessageBody::BarrierReply);
                     ctx.to_app(vdpid, msg.into());
                 }
             }
