@@ -357,6 +357,107 @@ fn arora2013_alap_with_a_new_switch_restarting_mid_migration() {
     }
 }
 
+/// The diamond under shortest-path, 5 s, with `detection` added to `[controller]`; s2 fails
+/// at 1.2 s and is back at 4.5 s. Returns the summary and, from `openflow.pcap`, the times
+/// of the controller's RSTs and of the switches' SYNs after start-up.
+fn diamond_detected(detection: &str) -> (serde_json::Value, Vec<(f64, bool)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_diamond(dir.path(), "shortest-path");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("duration = \"1s\"", "duration = \"5s\"")
+        .replace("at = \"200ms\"", "at = \"1200ms\"")
+        .replace("at = \"600ms\"", "at = \"4500ms\"")
+        .replace(
+            "app = \"shortest-path\"\n",
+            &format!("app = \"shortest-path\"\n{detection}"),
+        );
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let s = run_ok(&out, &[file.to_str().unwrap()]);
+    let tcp = tshark(&[
+        "-r",
+        out.join("pcap/openflow.pcap").to_str().unwrap(),
+        "-Y",
+        "tcp.flags.reset == 1 || (tcp.flags.syn == 1 && tcp.flags.ack == 0)",
+        "-T",
+        "fields",
+        "-e",
+        "frame.time_relative",
+        "-e",
+        "tcp.flags.reset",
+    ]);
+    let late = tcp
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .map(|r| (r[0].parse::<f64>().unwrap(), r[1] == "1"))
+        .filter(|r| r.0 > 0.0)
+        .collect();
+    (s, late)
+}
+
+/// Issue 16, failure detection (`[controller] failure_detection`). Instant (the default):
+/// the controller resets s2's connection when it fails (1.2 s). Ryu's echo loop
+/// (ryu/controller/controller.py `_echo_request_loop`) with `echo_request_interval = 1s`,
+/// `maximum_unreplied_echo_requests = 1`: requests at the connection (0 s) and every second;
+/// the one at 1 s is answered, those at 2 s and 3 s are not (lost with the switch, counted
+/// in `lost_control_messages`), and at 4 s, with 2 > 1 unanswered, the controller closes the
+/// connection: first unanswered request + (1 + 1) × 1 s = 4 s, the RST in `openflow.pcap`.
+/// s2's restart at 4.5 s is a new connection (SYN). With Ryu's default of 0 unanswered
+/// requests no echo is sent and the silent switch is detected only when its new connection
+/// replaces the old one at 4.5 s.
+#[test]
+fn a_failed_switch_is_detected_by_echo_as_ryu_does() {
+    let (s, instant) = diamond_detected("");
+    assert_eq!(instant, vec![(1.2, true), (4.5, false)], "instant");
+    let lost_instant = u(&s["switch_failures"][0], "lost_control_messages");
+
+    let (s, echo) = diamond_detected(
+        "failure_detection = \"echo\"\necho_request_interval = \"1s\"\n\
+         maximum_unreplied_echo_requests = 1\n",
+    );
+    let (interval, max, failed): (f64, f64, f64) = (1.0, 1.0, 1.2);
+    let first_unanswered = (failed / interval).ceil() * interval;
+    let detected = first_unanswered + (max + 1.0) * interval;
+    assert_eq!(detected, 4.0);
+    assert_eq!(echo, vec![(detected, true), (4.5, false)], "echo");
+    let lost = u(&s["switch_failures"][0], "lost_control_messages");
+    assert!(
+        lost >= lost_instant + 2,
+        "the requests at 2 s and 3 s lost too: {lost} against {lost_instant}"
+    );
+
+    let (_, never) = diamond_detected("failure_detection = \"echo\"\n");
+    assert_eq!(never, vec![(4.5, true), (4.5, false)], "Ryu's defaults");
+
+    // Bad input: an error naming the key at its line.
+    let controller =
+        |keys: &str| dumbbell(&format!("[controller]\napp = \"shortest-path\"\n{keys}"));
+    for (keys, needles) in [
+        (
+            "echo_request_interval = \"1s\"\n",
+            [
+                "s.toml:14",
+                "`echo_request_interval` needs `failure_detection = \"echo\"`",
+            ],
+        ),
+        (
+            "failure_detection = \"echo\"\necho_request_interval = \"0s\"\n",
+            [
+                "s.toml:15",
+                "`echo_request_interval` must be greater than zero",
+            ],
+        ),
+        ("failure_detection = \"tcp\"\n", ["s.toml:14", "instant"]),
+    ] {
+        let (code, err) = check(&controller(keys));
+        assert_eq!(code, Some(1), "{keys}: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{n:?} in {err}");
+        }
+    }
+}
+
 /// A dumbbell (routers sl, sr; hosts l0, r0) with one flow and `events` appended.
 fn dumbbell(events: &str) -> String {
     format!(
