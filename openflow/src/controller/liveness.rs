@@ -163,3 +163,81 @@ impl Controller {
         self.add_timers(TimerOwner::Echo, vec![(at, token)]);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controller::harness::fat_tree_topology;
+    use crate::controller::{AppKind, app};
+
+    fn secs(ms: u64) -> SimTime {
+        SimTime::from_ms(ms)
+    }
+
+    /// A controller with echo detection (`interval` 1 s, `max` unanswered), switch 1
+    /// connected at 0; runs its timers up to `until`, switch 1 answering every ECHO_REQUEST
+    /// sent before `silent_from`. Returns the times of the requests and of the close.
+    fn run(max: u32, silent_from: SimTime, until: SimTime) -> (Vec<SimTime>, Option<SimTime>) {
+        let topo = fat_tree_topology(4, 4);
+        let mut c = Controller::new(topo.clone(), app(AppKind::ShortestPath, &topo).unwrap())
+            .with_failure_detection(FailureDetection::Echo {
+                interval: secs(1000),
+                max_unreplied: max,
+            });
+        c.handle_connected(SimTime::ZERO, 1);
+        let mut timers = Vec::new();
+        let (mut sent, mut closed) = (Vec::new(), None);
+        let mut now = SimTime::ZERO;
+        loop {
+            while let Some((dpid, m)) = c.poll_message() {
+                if dpid == 1 && matches!(m.msg.body, MessageBody::EchoRequest(_)) {
+                    sent.push(now);
+                    if now < silent_from {
+                        let reply = Message::new(m.msg.xid, MessageBody::EchoReply(Vec::new()));
+                        c.handle_message(now, 1, reply.into());
+                    }
+                }
+            }
+            timers.extend(std::iter::from_fn(|| c.poll_timer()));
+            if let Some(d) = c.poll_closed() {
+                assert_eq!(d, 1);
+                closed = Some(now);
+            }
+            timers.sort();
+            if timers.is_empty() || timers[0].0 > until {
+                break;
+            }
+            let (at, id) = timers.remove(0);
+            now = at;
+            c.handle_timer(now, id);
+        }
+        (sent, closed)
+    }
+
+    /// Ryu's loop: a request at the connection and one per interval while the switch
+    /// answers; once it stops, `max + 1` more wakes send requests, and the next closes the
+    /// connection: (max + 1) intervals after the first unanswered request. With max = 0 no
+    /// request is ever sent (Ryu's default).
+    #[test]
+    fn echo_loop_closes_after_max_plus_one_unanswered_wakes() {
+        let (sent, closed) = run(2, secs(3500), secs(20_000));
+        let want: Vec<SimTime> = (0..=6).map(|k| secs(k * 1000)).collect();
+        assert_eq!(sent, want, "0 s to 3 s answered, 4, 5, 6 s not");
+        assert_eq!(
+            closed,
+            Some(secs(4000 + 3 * 1000)),
+            "first unanswered + 3 s"
+        );
+
+        let (sent, closed) = run(1, secs(30_000), secs(10_000));
+        assert_eq!(sent.len(), 11, "an answering switch is asked every second");
+        assert_eq!(closed, None);
+
+        let (sent, closed) = run(0, SimTime::ZERO, secs(100_000));
+        assert_eq!(
+            (sent.len(), closed),
+            (0, None),
+            "Ryu's default sends nothing"
+        );
+    }
+}
