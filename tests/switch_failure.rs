@@ -57,6 +57,9 @@ fn write_diamond(dir: &std::path::Path, app: &str) -> std::path::PathBuf {
     file
 }
 
+/// tshark's filter for the controller's resets and the switches' new connections.
+const RST_OR_SYN: &str = "tcp.flags.reset == 1 || (tcp.flags.syn == 1 && tcp.flags.ack == 0)";
+
 fn switch<'a>(s: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     s["switches"]
         .as_array()
@@ -161,7 +164,7 @@ fn a_failed_switch_reroutes_and_is_reported() {
         "-r",
         pcap.to_str().unwrap(),
         "-Y",
-        "tcp.flags.reset == 1 || (tcp.flags.syn == 1 && tcp.flags.ack == 0)",
+        RST_OR_SYN,
         "-T",
         "fields",
         "-e",
@@ -379,7 +382,7 @@ fn diamond_detected(detection: &str) -> (serde_json::Value, Vec<(f64, bool)>) {
         "-r",
         out.join("pcap/openflow.pcap").to_str().unwrap(),
         "-Y",
-        "tcp.flags.reset == 1 || (tcp.flags.syn == 1 && tcp.flags.ack == 0)",
+        RST_OR_SYN,
         "-T",
         "fields",
         "-e",
