@@ -2,7 +2,8 @@
 //! fails and comes back; traffic moves to the lower path and the frames lost are counted at
 //! the failed switch; tshark reads the neighbours' PORT_STATUS and the lost control
 //! connection in `pcap/openflow.pcap`; the same failure of a static router; and the seed 001
-//! test bed under Tunnel ALAP with an old switch failing mid-migration.
+//! test bed under Tunnel ALAP with an old switch failing mid-migration, and with a new
+//! switch failing and restarting mid-migration (the shim refills it).
 
 mod common;
 
@@ -55,6 +56,9 @@ fn write_diamond(dir: &std::path::Path, app: &str) -> std::path::PathBuf {
     std::fs::write(&file, scenario).unwrap();
     file
 }
+
+/// tshark's filter for the controller's resets and the switches' new connections.
+const RST_OR_SYN: &str = "tcp.flags.reset == 1 || (tcp.flags.syn == 1 && tcp.flags.ack == 0)";
 
 fn switch<'a>(s: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     s["switches"]
@@ -160,7 +164,7 @@ fn a_failed_switch_reroutes_and_is_reported() {
         "-r",
         pcap.to_str().unwrap(),
         "-Y",
-        "tcp.flags.reset == 1 || (tcp.flags.syn == 1 && tcp.flags.ack == 0)",
+        RST_OR_SYN,
         "-T",
         "fields",
         "-e",
@@ -258,6 +262,203 @@ fn arora2013_alap_with_an_old_switch_failing_mid_migration() {
         "the transfer went on: {}",
         netperf["goodput_bps"]
     );
+}
+
+/// An `ovs-ofctl`-style dump without what changes with time (durations and counters).
+fn entries(dump: &str) -> Vec<String> {
+    dump.lines()
+        .skip(1)
+        .map(|l| {
+            l.split(", ")
+                .filter(|f| !f.starts_with("duration=") && !f.starts_with("n_"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect()
+}
+
+/// The netperf bytes acknowledged in [from, from + 1 s), from its timeseries.
+fn acked_in_second(out: &std::path::Path, from: f64) -> u64 {
+    let csv = std::fs::read_to_string(out.join("timeseries/netperf.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let (t, a) = (
+        header.iter().position(|h| *h == "time_s").unwrap(),
+        header.iter().position(|h| *h == "acked_bytes").unwrap(),
+    );
+    let acked_at = |at: f64| {
+        csv.lines()
+            .skip(1)
+            .map(|r| r.split(',').collect::<Vec<_>>())
+            .take_while(|r| r[t].parse::<f64>().unwrap() <= at)
+            .last()
+            .map_or(0, |r| r[a].parse::<u64>().unwrap())
+    };
+    acked_at(from + 1.0) - acked_at(from)
+}
+
+/// Issue 16, a copy's restart under the migration shim: the test bed under Tunnel ALAP, 10 s;
+/// vm1 moved to nh1 at 4 s, and nh1's switch ns1 fails at 6 s and is back at 7 s while os1
+/// kept the virtual switch serving (the path-flip app saw its ports go down and up, no
+/// leave, and re-installs nothing: its entries are proactive). The shim refills ns1: at the
+/// end its table (`--dump-flows`) holds the same entries as in the run without the failure
+/// — the mirrored app entries and the tunnel's decapsulation entry — and `summary.json`
+/// counts them (`rules_restored`, `tunnel_rules_restored`). The transfer from vm1 stops
+/// while ns1 is down and is back at the baseline's rate from 8 s (without the refill ns1
+/// would drop every frame from vm1 for the rest of the run).
+#[test]
+fn arora2013_alap_with_a_new_switch_restarting_mid_migration() {
+    let text = std::fs::read_to_string(root().join("examples/arora2013-alap.toml"))
+        .unwrap()
+        .replace("duration = \"25s\"", "duration = \"10s\"");
+    let dir = tempfile::tempdir().unwrap();
+    let (base, failing) = (dir.path().join("base.toml"), dir.path().join("fail.toml"));
+    std::fs::write(&base, &text).unwrap();
+    let events = "[[event]]\nat = \"6s\"\nswitch = \"ns1\"\nstate = \"down\"\n\
+                  [[event]]\nat = \"7s\"\nswitch = \"ns1\"\nstate = \"up\"\n";
+    std::fs::write(&failing, format!("{text}\n{events}")).unwrap();
+    let (out_base, out_fail) = (dir.path().join("out-base"), dir.path().join("out-fail"));
+    let b = run_ok(&out_base, &["--dump-flows", base.to_str().unwrap()]);
+    let s = run_ok(&out_fail, &["--dump-flows", failing.to_str().unwrap()]);
+    let f = &s["switch_failures"][0];
+    assert_eq!(
+        (f["switch"].as_str(), f["restored_s"].as_f64()),
+        (Some("ns1"), Some(7.0))
+    );
+
+    let dump =
+        |out: &std::path::Path| std::fs::read_to_string(out.join("dump-flows/ns1.txt")).unwrap();
+    let (want, got) = (entries(&dump(&out_base)), entries(&dump(&out_fail)));
+    assert_eq!(
+        got, want,
+        "ns1's table after its restart, as without the failure"
+    );
+    let tunnel = want.iter().filter(|e| e.contains("cookie=0x4e4d")).count() as u64;
+    assert!(tunnel >= 1 && want.len() as u64 > tunnel + 1, "{want:?}");
+    let m = &s["network_migration"];
+    assert_eq!(u(m, "rules_restored"), want.len() as u64 - tunnel, "{m}");
+    assert_eq!(u(m, "tunnel_rules_restored"), tunnel, "{m}");
+    assert!(
+        b["network_migration"].get("rules_restored").is_none(),
+        "absent when none"
+    );
+
+    assert_eq!(
+        acked_in_second(&out_fail, 6.0),
+        0,
+        "nothing crosses ns1 while it is down"
+    );
+    for from in [8.0, 9.0] {
+        let (x, y) = (
+            acked_in_second(&out_base, from),
+            acked_in_second(&out_fail, from),
+        );
+        assert!(x > 1_000_000, "the baseline moves data: {x}");
+        assert!(
+            (y as f64 - x as f64).abs() <= 0.1 * x as f64,
+            "second {from}: {y} bytes after the restart, {x} without the failure"
+        );
+    }
+}
+
+/// The diamond under shortest-path, 5 s, with `detection` added to `[controller]`; s2 fails
+/// at 1.2 s and is back at 4.5 s. Returns the summary and, from `openflow.pcap`, the times
+/// of the controller's RSTs and of the switches' SYNs after start-up.
+fn diamond_detected(detection: &str) -> (serde_json::Value, Vec<(f64, bool)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_diamond(dir.path(), "shortest-path");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("duration = \"1s\"", "duration = \"5s\"")
+        .replace("at = \"200ms\"", "at = \"1200ms\"")
+        .replace("at = \"600ms\"", "at = \"4500ms\"")
+        .replace(
+            "app = \"shortest-path\"\n",
+            &format!("app = \"shortest-path\"\n{detection}"),
+        );
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    let s = run_ok(&out, &[file.to_str().unwrap()]);
+    let tcp = tshark(&[
+        "-r",
+        out.join("pcap/openflow.pcap").to_str().unwrap(),
+        "-Y",
+        RST_OR_SYN,
+        "-T",
+        "fields",
+        "-e",
+        "frame.time_relative",
+        "-e",
+        "tcp.flags.reset",
+    ]);
+    let late = tcp
+        .lines()
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .map(|r| (r[0].parse::<f64>().unwrap(), r[1] == "1"))
+        .filter(|r| r.0 > 0.0)
+        .collect();
+    (s, late)
+}
+
+/// Issue 16, failure detection (`[controller] failure_detection`). Instant (the default):
+/// the controller resets s2's connection when it fails (1.2 s). Ryu's echo loop
+/// (ryu/controller/controller.py `_echo_request_loop`) with `echo_request_interval = 1s`,
+/// `maximum_unreplied_echo_requests = 1`: requests at the connection (0 s) and every second;
+/// the one at 1 s is answered, those at 2 s and 3 s are not (lost with the switch, counted
+/// in `lost_control_messages`), and at 4 s, with 2 > 1 unanswered, the controller closes the
+/// connection: first unanswered request + (1 + 1) × 1 s = 4 s, the RST in `openflow.pcap`.
+/// s2's restart at 4.5 s is a new connection (SYN). With Ryu's default of 0 unanswered
+/// requests no echo is sent and the silent switch is detected only when its new connection
+/// replaces the old one at 4.5 s.
+#[test]
+fn a_failed_switch_is_detected_by_echo_as_ryu_does() {
+    let (s, instant) = diamond_detected("");
+    assert_eq!(instant, vec![(1.2, true), (4.5, false)], "instant");
+    let lost_instant = u(&s["switch_failures"][0], "lost_control_messages");
+
+    let (s, echo) = diamond_detected(
+        "failure_detection = \"echo\"\necho_request_interval = \"1s\"\n\
+         maximum_unreplied_echo_requests = 1\n",
+    );
+    let (interval, max, failed): (f64, f64, f64) = (1.0, 1.0, 1.2);
+    let first_unanswered = (failed / interval).ceil() * interval;
+    let detected = first_unanswered + (max + 1.0) * interval;
+    assert_eq!(detected, 4.0);
+    assert_eq!(echo, vec![(detected, true), (4.5, false)], "echo");
+    let lost = u(&s["switch_failures"][0], "lost_control_messages");
+    assert!(
+        lost >= lost_instant + 2,
+        "the requests at 2 s and 3 s lost too: {lost} against {lost_instant}"
+    );
+
+    let (_, never) = diamond_detected("failure_detection = \"echo\"\n");
+    assert_eq!(never, vec![(4.5, true), (4.5, false)], "Ryu's defaults");
+
+    // Bad input: an error naming the key at its line.
+    let controller =
+        |keys: &str| dumbbell(&format!("[controller]\napp = \"shortest-path\"\n{keys}"));
+    for (keys, needles) in [
+        (
+            "echo_request_interval = \"1s\"\n",
+            [
+                "s.toml:14",
+                "`echo_request_interval` needs `failure_detection = \"echo\"`",
+            ],
+        ),
+        (
+            "failure_detection = \"echo\"\necho_request_interval = \"0s\"\n",
+            [
+                "s.toml:15",
+                "`echo_request_interval` must be greater than zero",
+            ],
+        ),
+        ("failure_detection = \"tcp\"\n", ["s.toml:14", "instant"]),
+    ] {
+        let (code, err) = check(&controller(keys));
+        assert_eq!(code, Some(1), "{keys}: {err}");
+        for n in needles {
+            assert!(err.contains(n), "{n:?} in {err}");
+        }
+    }
 }
 
 /// A dumbbell (routers sl, sr; hosts l0, r0) with one flow and `events` appended.

@@ -13,7 +13,10 @@ use serde::Deserialize;
 use sim_core::SimTime;
 
 use crate::controller::vcdn::VcdnTable;
-use crate::controller::{AppConfig, AppKind, ShimKind};
+use crate::controller::{
+    AppConfig, AppKind, DetectionKind, FailureDetection, RYU_ECHO_REQUEST_INTERVAL,
+    RYU_MAXIMUM_UNREPLIED_ECHO_REQUESTS, ShimKind,
+};
 use crate::plane::PlaneConfig;
 use crate::timing::{self, Delay, SharedCpuConfig, SwitchTiming};
 
@@ -96,8 +99,15 @@ pub struct ControllerConfig {
     pub flip_period: SimTime,
     /// `[controller.vcdn]`: the service and replicas of the `vcdn` app. Default none.
     pub vcdn: Option<VcdnTable>,
+    /// `failure_detection` (`instant`, the default, or `echo` with `echo_request_interval`
+    /// and `maximum_unreplied_echo_requests`, Ryu's defaults 15 s and 0): how every
+    /// controller learns that a switch failed ([`crate::controller::FailureDetection`]).
+    pub failure_detection: FailureDetection,
     /// Whether `app` and `apps` were written.
     app_keys: (bool, bool),
+    /// Whether `echo_request_interval` and `maximum_unreplied_echo_requests` were written
+    /// without `failure_detection = "echo"`.
+    stray_echo_keys: (bool, bool),
 }
 
 /// One `[[controller.extra]]` controller, its defaults resolved from `[controller]`.
@@ -159,6 +169,12 @@ pub struct ControllerTable {
     pub flip_period: Option<SimTime>,
     /// `vcdn`.
     pub vcdn: Option<VcdnTable>,
+    /// `failure_detection`.
+    pub failure_detection: Option<DetectionKind>,
+    /// `echo_request_interval`.
+    pub echo_request_interval: Option<SimTime>,
+    /// `maximum_unreplied_echo_requests`.
+    pub maximum_unreplied_echo_requests: Option<u32>,
 }
 
 /// A `[[controller.extra]]` table as a scenario writes it.
@@ -232,7 +248,22 @@ impl From<ControllerTable> for ControllerConfig {
                 .flip_period
                 .unwrap_or(crate::controller::DEFAULT_FLIP_PERIOD),
             vcdn: t.vcdn,
+            failure_detection: match t.failure_detection.unwrap_or_default() {
+                DetectionKind::Instant => FailureDetection::Instant,
+                DetectionKind::Echo => FailureDetection::Echo {
+                    interval: t.echo_request_interval.unwrap_or(RYU_ECHO_REQUEST_INTERVAL),
+                    max_unreplied: (t.maximum_unreplied_echo_requests)
+                        .unwrap_or(RYU_MAXIMUM_UNREPLIED_ECHO_REQUESTS),
+                },
+            },
             app_keys,
+            stray_echo_keys: match t.failure_detection {
+                Some(DetectionKind::Echo) => (false, false),
+                _ => (
+                    t.echo_request_interval.is_some(),
+                    t.maximum_unreplied_echo_requests.is_some(),
+                ),
+            },
         }
     }
 }
@@ -313,6 +344,34 @@ impl ControllerConfig {
                 "`flip_period` must be greater than zero",
                 "zero",
             ));
+        }
+        if let FailureDetection::Echo {
+            interval: SimTime::ZERO,
+            ..
+        } = self.failure_detection
+        {
+            out.push(FieldError::new(
+                "echo_request_interval",
+                "`echo_request_interval` must be greater than zero",
+                "zero",
+            ));
+        }
+        let (interval, max) = self.stray_echo_keys;
+        for key in [
+            interval.then_some("echo_request_interval"),
+            max.then_some("maximum_unreplied_echo_requests"),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            out.push(
+                FieldError::new(
+                    key,
+                    format!("`{key}` needs `failure_detection = \"echo\"`"),
+                    "failure detection is instant",
+                )
+                .with_help("set `failure_detection = \"echo\"` or remove the key"),
+            );
         }
         for mut e in self.shared_cpu.iter().flat_map(SharedCpuConfig::problems) {
             e.field = match e.field {
@@ -410,6 +469,7 @@ impl ControllerConfig {
             controller_processing: self.processing_time,
             timing: self.switch_timing.timing(),
             shared_cpu: self.shared_cpu.clone(),
+            failure_detection: self.failure_detection,
             ..PlaneConfig::default()
         }
     }

@@ -51,6 +51,7 @@ pub mod dynamic_routing;
 #[cfg(test)]
 pub(crate) mod harness;
 pub mod learning;
+mod liveness;
 pub mod monitor;
 pub mod path_flip;
 pub mod routing;
@@ -67,6 +68,9 @@ pub use app::{App, AppConfig, AppKind, Context, PacketInEvent, app, app_with_con
 pub use counters::{ControllerCounters, MessageCounts};
 pub use dynamic_routing::{DEFAULT_STATS_INTERVAL, DynamicRouting};
 pub use learning::{LEARNED_COOKIE, LearningSwitch};
+pub use liveness::{
+    DetectionKind, FailureDetection, RYU_ECHO_REQUEST_INTERVAL, RYU_MAXIMUM_UNREPLIED_ECHO_REQUESTS,
+};
 pub use monitor::{MONITOR_INTERVAL, Monitor};
 pub use path_flip::{DEFAULT_FLIP_PERIOD, PathFlip};
 pub use routing::{Route, Routing};
@@ -97,6 +101,8 @@ enum TimerOwner {
     /// The app at this index of the controller's list.
     App(usize),
     Shim,
+    /// A switch connection's echo loop ([`liveness`]).
+    Echo,
 }
 
 /// A timer the controller set, as [`Controller::poll_timer`] names it; hand it back to
@@ -125,6 +131,8 @@ pub struct Controller {
     /// The network the apps see when it is not the real one (a migration shim's virtual
     /// network); `None`: the apps see [`Controller::topology`] and every datapath.
     app_view: Option<AppView>,
+    /// Echo-based failure detection ([`liveness`]); `None`: a failure is known at once.
+    liveness: Option<liveness::Liveness>,
 }
 
 /// The apps' view under a shim that presents another network: its switches and links, and
@@ -183,6 +191,7 @@ impl Controller {
             counters: ControllerCounters::default(),
             left: Vec::new(),
             app_view: None,
+            liveness: None,
         }
     }
 
@@ -266,6 +275,7 @@ impl Controller {
     pub fn handle_connected(&mut self, now: SimTime, dpid: u64) {
         self.start(now);
         self.emit_body(dpid, MessageBody::Hello(Hello::v13()));
+        self.echo_connected(now, dpid);
         self.emit_body(dpid, MessageBody::FeaturesRequest);
         let req = MultipartRequest {
             flags: 0,
@@ -280,6 +290,7 @@ impl Controller {
     /// ([`Shim::disconnected`]), which by default tells the apps ([`App::switch_leave`]).
     pub fn handle_disconnected(&mut self, now: SimTime, dpid: u64) {
         self.start(now);
+        self.echo_disconnected(dpid);
         self.datapaths.remove(&dpid);
         self.partial.retain(|&(d, _), _| d != dpid);
         self.run_shim(now, |shim, ctx| shim.disconnected(ctx, dpid));
@@ -298,7 +309,8 @@ impl Controller {
                 return;
             }
             // Only 1.3 is spoken on either side, so there is nothing to negotiate.
-            MessageBody::Hello(_) | MessageBody::EchoReply(_) => return,
+            MessageBody::EchoReply(_) => return self.echo_reply(dpid, msg.msg.xid),
+            MessageBody::Hello(_) => return,
             MessageBody::FeaturesReply(f) => {
                 let dp = self.datapaths.entry(dpid).or_insert_with(|| Datapath {
                     features: *f,
@@ -375,6 +387,7 @@ impl Controller {
                 self.drain(now, VecDeque::new(), out.into());
             }
             TimerOwner::Shim => self.run_shim(now, |shim, ctx| shim.timer(ctx, token)),
+            TimerOwner::Echo => self.echo_timer(now, token),
         }
     }
 
@@ -421,13 +434,18 @@ impl Controller {
     /// Queues `msg` for `dpid`, assigning an xid if it has none.
     fn emit(&mut self, dpid: u64, mut msg: ControlMessage) {
         if msg.msg.xid == 0 {
-            msg.msg.xid = self.next_xid;
-            self.next_xid = self.next_xid.checked_add(1).unwrap_or(1);
+            msg.msg.xid = self.take_xid();
         }
         self.counters.total.count_out(&msg.msg.body);
         let per = self.counters.per_switch.entry(dpid).or_default();
         per.count_out(&msg.msg.body);
         self.out.push_back((dpid, msg));
+    }
+
+    fn take_xid(&mut self) -> u32 {
+        let xid = self.next_xid;
+        self.next_xid = self.next_xid.checked_add(1).unwrap_or(1);
+        xid
     }
 
     fn add_timers(&mut self, owner: TimerOwner, timers: Vec<(SimTime, u64)>) {

@@ -48,6 +48,8 @@ mod tests;
 mod tests_failures;
 #[cfg(test)]
 mod tests_faults;
+#[cfg(test)]
+mod tests_restart;
 
 /// Which network-migration algorithm the shim runs (seed 001 §2.4).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]

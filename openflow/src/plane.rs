@@ -60,7 +60,7 @@ use net_stack::wire::Packet;
 use sim_core::{RngStream, RngStreams, SimTime};
 
 use crate::capture::ChannelCapture;
-use crate::controller::{Controller, SwitchInfo, SwitchLink, Topology};
+use crate::controller::{Controller, FailureDetection, SwitchInfo, SwitchLink, Topology};
 use crate::switch::{ControlMessage, Switch, SwitchConfig};
 use crate::timing::{Delay, ProcessingQueue, SharedCpu, SharedCpuConfig, SwitchTiming};
 use events::{InFlight, Step};
@@ -79,6 +79,8 @@ pub struct PlaneConfig {
     pub switch: SwitchConfig,
     /// One CPU shared by a set of switches, in front of their pipelines ([`SharedCpu`]).
     pub shared_cpu: Option<SharedCpuConfig>,
+    /// How every controller learns that a switch failed.
+    pub failure_detection: FailureDetection,
 }
 
 impl Default for PlaneConfig {
@@ -89,6 +91,7 @@ impl Default for PlaneConfig {
             timing: SwitchTiming::seed000(),
             switch: SwitchConfig::default(),
             shared_cpu: None,
+            failure_detection: FailureDetection::Instant,
         }
     }
 }
@@ -412,6 +415,9 @@ impl OpenFlowPlane {
         while let Some((t, id)) = self.controllers[c].controller.poll_timer() {
             ctx.schedule(t, Step::Timer(c as u32, id).pack());
         }
+        while let Some(dpid) = self.controllers[c].controller.poll_closed() {
+            self.capture_disconnect(now, dpid);
+        }
     }
 
     fn run(&mut self, ctx: &mut PlaneCtx<'_>, step: Step) {
@@ -625,7 +631,8 @@ impl SwitchPlane for OpenFlowPlane {
                 .streams
                 .stream(&format!("openflow/controller/{}", spec.name));
             self.controllers.push(ControllerNode {
-                controller: (spec.make)(topology.clone()),
+                controller: (spec.make)(topology.clone())
+                    .with_failure_detection(self.config.failure_detection),
                 name: spec.name,
                 channel_latency: spec.channel_latency,
                 processing: spec.processing,

@@ -27,6 +27,10 @@ pub struct NetMigSummary {
     pub finalize_lost_flow_mods: u32,
     /// Copies of app rules installed (every phase).
     pub rules_installed: u64,
+    /// Of those, re-installed by the shim in a switch that restarted after a failure while
+    /// its virtual switch stayed (absent when none).
+    #[serde(skip_serializing_if = "is_zero_u64")]
+    pub rules_restored: u64,
     /// Of those, copied to the new network at finalize (Tunnel ASAP).
     pub rules_copied: u64,
     /// Copies deleted because a phase or a move made them unnecessary.
@@ -35,6 +39,10 @@ pub struct NetMigSummary {
     pub tunnel_rules_installed: u64,
     /// Tunnel entries deleted.
     pub tunnel_rules_deleted: u64,
+    /// Of the tunnel entries installed, re-installed in a switch that restarted after a
+    /// failure (absent when none).
+    #[serde(skip_serializing_if = "is_zero_u64")]
+    pub tunnel_rules_restored: u64,
     /// FLOW_MODs the shim sent.
     pub flow_mods: u64,
     /// Frames the tunnel switch received (every crossing of the inter-network link).
@@ -46,6 +54,10 @@ pub struct NetMigSummary {
 }
 
 fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn is_zero_u64(n: &u64) -> bool {
     *n == 0
 }
 
@@ -77,10 +89,12 @@ pub fn summary(net: &Network) -> Option<NetMigSummary> {
         finalize_lost_packets: driver.finalize.as_ref().and_then(|p| p.lost()),
         finalize_lost_flow_mods: driver.finalize.as_ref().map_or(0, |p| p.lost_flow_mods),
         rules_installed: st.rules_installed,
+        rules_restored: st.rules_restored,
         rules_copied: st.rules_copied,
         rules_retired: st.rules_retired,
         tunnel_rules_installed: st.tunnel_rules_installed,
         tunnel_rules_deleted: st.tunnel_rules_deleted,
+        tunnel_rules_restored: st.tunnel_rules_restored,
         flow_mods: st.flow_mods,
         tunnel_packets: packets,
         tunnel_bytes: bytes,

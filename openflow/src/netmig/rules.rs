@@ -93,6 +93,14 @@ impl VRule {
         let left_ms = total_ms.saturating_sub(elapsed_ms);
         ((left_ms + 500) / 1000).clamp(1, u64::from(u16::MAX)) as u16
     }
+
+    /// Whether the entry's hard timeout has passed at `now` (a copy made now would carry
+    /// none of it; [`VRule::remaining_hard`] rounds it up to 1 s).
+    pub fn hard_expired(&self, now: SimTime) -> bool {
+        self.fm.hard_timeout != 0
+            && now.saturating_sub(self.installed)
+                >= SimTime::from_secs(u64::from(self.fm.hard_timeout))
+    }
 }
 
 fn outputs_to(instructions: &[Instruction], port: u32) -> bool {

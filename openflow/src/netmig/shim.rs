@@ -2,7 +2,7 @@
 //! networks programmed; see the [module docs](super).
 
 use std::any::Any;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 use sim_core::SimTime;
@@ -12,8 +12,10 @@ use super::stats::Gather;
 use super::twin::{Tag, TwinMap};
 use super::{Algorithm, Phase};
 
+mod barrier;
 mod failure;
 mod inbound;
+mod restore;
 use crate::controller::{Shim, ShimContext};
 use crate::switch::ControlMessage;
 use crate::switch::matching::normalize;
@@ -45,8 +47,13 @@ pub struct NetMigStats {
     pub rules_copied: u64,
     /// Copies deleted because the phase or a move made them unnecessary.
     pub rules_retired: u64,
+    /// Of `rules_installed`, the copies re-installed in a switch that restarted after a
+    /// failure ([`MigrationShim`]'s `restore`).
+    pub rules_restored: u64,
     /// Tunnel entries installed.
     pub tunnel_rules_installed: u64,
+    /// Of those, re-installed in a switch that restarted after a failure.
+    pub tunnel_rules_restored: u64,
     /// Tunnel entries deleted.
     pub tunnel_rules_deleted: u64,
     /// FLOW_MODs the shim sent in all.
@@ -115,17 +122,13 @@ pub struct MigrationShim {
     /// Per position, the (old host, new host) addresses whose VM migration stream the
     /// tunnels carry while prepared ([`MigrationShim::with_migration_streams`]).
     streams: Vec<Option<(Ipv4Addr, Ipv4Addr)>>,
-    /// Per virtual switch, the apps' BARRIER_REQUESTs sent to both copies, oldest first (a
-    /// switch answers barriers in order; the runtime numbers each copy's request itself, so
-    /// order, not xid, pairs the replies). The app gets one BARRIER_REPLY, after both.
-    barriers: BTreeMap<u64, VecDeque<PendingBarrier>>,
-    /// Per virtual switch, the apps' BARRIER_REQUESTs sent to the old switch alone (before
-    /// PREPARE_MIGRATION) and not yet answered.
-    old_barriers: BTreeMap<u64, u32>,
+    /// The apps' BARRIER_REQUESTs waiting for the copies' replies ([`barrier`]).
+    barriers: barrier::Barriers,
     /// Copies whose control channel is lost ([`failure`]).
     failed: BTreeSet<u64>,
-    /// Copies that reconnected and have not yet described their ports.
-    rejoining: BTreeSet<u64>,
+    /// Copies that reconnected and have not yet described their ports, each with whether
+    /// the apps see its handshake (it brings back a virtual switch that left).
+    rejoining: BTreeMap<u64, bool>,
     /// Virtual switches the apps were told left.
     left: BTreeSet<u64>,
 }
@@ -160,10 +163,9 @@ impl MigrationShim {
             gather: Gather::default(),
             tagged_misses: BTreeMap::new(),
             streams: Vec::new(),
-            barriers: BTreeMap::new(),
-            old_barriers: BTreeMap::new(),
+            barriers: barrier::Barriers::default(),
             failed: BTreeSet::new(),
-            rejoining: BTreeSet::new(),
+            rejoining: BTreeMap::new(),
             left: BTreeSet::new(),
             stats: NetMigStats {
                 moved_at: vec![None; n],
@@ -208,6 +210,11 @@ impl MigrationShim {
     /// The twin map.
     pub fn twin(&self) -> &TwinMap {
         &self.twin
+    }
+
+    /// How many of the apps' BARRIER_REQUESTs to virtual switch `vdpid` wait for a reply.
+    pub fn barriers_waiting(&self, vdpid: u64) -> usize {
+        self.barriers.waiting(vdpid)
     }
 
     /// PREPARE_MIGRATION (§2.3 phase 1): sets up the tunnels and, for ALAP, mirrors every
@@ -289,21 +296,33 @@ impl MigrationShim {
     /// Brings every rule's copies to what the plan wants.
     fn sync_all(&mut self, ctx: &mut ShimContext<'_>, copying: bool) {
         for i in 0..self.rules.len() {
-            self.sync_rule(ctx, i, copying);
+            self.sync_rule(ctx, i, copying, None);
         }
     }
 
     /// Brings rule `ri`'s copies to what the plan wants: adds the missing ones (remaining
     /// hard timeout), modifies those whose instructions changed, then deletes the unwanted.
-    fn sync_rule(&mut self, ctx: &mut ShimContext<'_>, ri: usize, copying: bool) {
+    /// With `only`, the copies in that switch alone (the others are left as they are).
+    fn sync_rule(
+        &mut self,
+        ctx: &mut ShimContext<'_>,
+        ri: usize,
+        copying: bool,
+        only: Option<u64>,
+    ) {
         if self.rules[ri].dying {
             return;
         }
         let now = ctx.now();
-        let want = self.plan().copies_of(&self.rules[ri]);
+        let in_scope = |dpid: u64| only.is_none_or(|d| d == dpid);
+        let mut want = self.plan().copies_of(&self.rules[ri]);
+        want.retain(|w| in_scope(w.0));
         let rule = &self.rules[ri];
         let mut sends = Vec::new();
-        let mut keep = Vec::new();
+        let mut keep: Vec<Copy> = (rule.copies.iter())
+            .filter(|c| !in_scope(c.dpid))
+            .cloned()
+            .collect();
         for (dpid, kind, m, ins) in &want {
             match rule
                 .copies
@@ -336,7 +355,7 @@ impl MigrationShim {
         let gone: Vec<Copy> = rule
             .copies
             .iter()
-            .filter(|c| !want.iter().any(|w| w.0 == c.dpid && w.1 == c.kind))
+            .filter(|c| in_scope(c.dpid) && !want.iter().any(|w| w.0 == c.dpid && w.1 == c.kind))
             .cloned()
             .collect();
         let (id, priority) = (rule.id, rule.fm.priority);
@@ -498,13 +517,13 @@ impl MigrationShim {
                         self.rules.len() - 1
                     }
                 };
-                self.sync_rule(ctx, ri, false);
+                self.sync_rule(ctx, ri, false, None);
             }
             FlowModCommand::Modify | FlowModCommand::ModifyStrict => {
                 for ri in 0..self.rules.len() {
                     if self.rules[ri].vdpid == vdpid && self.rules[ri].selected_by(&fm) {
                         self.rules[ri].fm.instructions = fm.instructions.clone();
-                        self.sync_rule(ctx, ri, false);
+                        self.sync_rule(ctx, ri, false, None);
                     }
                 }
             }
@@ -644,66 +663,6 @@ impl MigrationShim {
     }
 }
 
-impl MigrationShim {
-    /// A BARRIER_REPLY from either copy of virtual switch `vdpid`: an app's barrier sent to
-    /// both copies is answered once, when the second reply arrives; a reply to a barrier sent
-    /// to the old switch alone passes through; the new switches' others are the shim's.
-    fn barrier_reply(
-        &mut self,
-        ctx: &mut ShimContext<'_>,
-        vdpid: u64,
-        on_new: bool,
-        cm: ControlMessage,
-    ) {
-        if !on_new && let Some(n) = self.old_barriers.get_mut(&vdpid) {
-            *n -= 1;
-            if *n == 0 {
-                self.old_barriers.remove(&vdpid);
-            }
-            return ctx.to_app(vdpid, cm);
-        }
-        let Some(queue) = self.barriers.get_mut(&vdpid) else {
-            if !on_new {
-                ctx.to_app(vdpid, cm);
-            }
-            return;
-        };
-        let waiting = queue.iter_mut().find(|p| {
-            if on_new {
-                !p.new_done
-            } else {
-                p.old_reply.is_none()
-            }
-        });
-        match waiting {
-            Some(p) if on_new => p.new_done = true,
-            Some(p) => p.old_reply = Some(cm),
-            None if on_new => return,
-            None => return ctx.to_app(vdpid, cm),
-        }
-        while queue
-            .front()
-            .is_some_and(|p| p.new_done && p.old_reply.is_some())
-        {
-            let p = queue.pop_front().expect("front");
-            ctx.to_app(vdpid, p.old_reply.expect("answered"));
-        }
-        if queue.is_empty() {
-            self.barriers.remove(&vdpid);
-        }
-    }
-}
-
-/// An app's BARRIER_REQUEST sent to both copies of a virtual switch.
-#[derive(Debug, Default)]
-struct PendingBarrier {
-    /// The old switch's reply (its xid is the one the app's request left with), kept until
-    /// the new switch has answered too.
-    old_reply: Option<ControlMessage>,
-    /// Whether the new switch has answered.
-    new_done: bool,
-}
-
 /// The FLOW_MOD that installs a copy of `rule` with match `m` and instructions `ins`: the
 /// app's cookie, table, priority, idle timeout and flags (always asking for FLOW_REMOVED, so
 /// the shim learns when a copy goes), no buffer, hard timeout `hard`.
@@ -723,8 +682,12 @@ impl Shim for MigrationShim {
     fn inbound(&mut self, ctx: &mut ShimContext<'_>, dpid: u64, cm: ControlMessage) {
         let Some((vdpid, on_new)) = self.twin.virtual_of(dpid) else {
             // The tunnel switch (and anything else outside the twin map) is the shim's.
-            if let MessageBody::PacketIn(pi) = &cm.msg.body {
-                self.drop_hidden(ctx, dpid, pi.buffer_id);
+            match &cm.msg.body {
+                MessageBody::PacketIn(pi) => self.drop_hidden(ctx, dpid, pi.buffer_id),
+                MessageBody::FeaturesReply(_) if self.rejoining.remove(&dpid).is_some() => {
+                    self.restore_copy(ctx, dpid);
+                }
+                _ => {}
             }
             return;
         };
@@ -740,17 +703,15 @@ impl Shim for MigrationShim {
             }
             MessageBody::MultipartReply(r) => {
                 let r = r.clone();
-                self.ports_back(ctx, dpid, vdpid, &r);
-                self.multipart_reply(ctx, dpid, vdpid, cm, &r);
+                if self.ports_back(ctx, dpid, vdpid, &r) {
+                    self.multipart_reply(ctx, dpid, vdpid, cm, &r);
+                }
             }
-            MessageBody::BarrierReply => self.barrier_reply(ctx, vdpid, on_new, cm),
+            MessageBody::BarrierReply => self.barriers.reply(ctx, vdpid, on_new, cm),
             // The new switches' handshake is the shim's; the apps met their counterparts
             // (unless the virtual switch left and this copy brings it back).
             MessageBody::FeaturesReply(_) => {
-                let rejoin = self.rejoins(dpid, vdpid);
-                if !on_new {
-                    ctx.to_app(vdpid, cm);
-                } else if rejoin {
+                if self.features(ctx, dpid, vdpid, on_new) {
                     ctx.to_app(vdpid, Self::as_virtual_features(vdpid, cm.msg).into());
                 }
             }
@@ -784,20 +745,9 @@ impl Shim for MigrationShim {
                 let req = req.clone();
                 self.app_multipart(ctx, dpid, cm, &req);
             }
-            // Once the new network is in use, a barrier covers both copies (§2.2: the app sees
-            // one switch): the request goes to each, the reply waits for both.
-            MessageBody::BarrierRequest if self.phase != Phase::Idle => {
-                let new = self.twin.new_of(dpid).expect("virtual");
-                self.barriers
-                    .entry(dpid)
-                    .or_default()
-                    .push_back(PendingBarrier::default());
-                ctx.to_switch(dpid, cm.clone());
-                ctx.to_switch(new, cm);
-            }
             MessageBody::BarrierRequest => {
-                *self.old_barriers.entry(dpid).or_default() += 1;
-                ctx.to_switch(dpid, cm);
+                let copies = self.barrier_copies(dpid);
+                self.barriers.request(ctx, dpid, cm, &copies);
             }
             _ => ctx.to_switch(dpid, cm),
         }

@@ -9,6 +9,10 @@
 //!   after the shim's [`crate::controller::Shim::disconnected`]). Its links then go down (the
 //!   network's doing): the switches at their far ends report PORT_STATUS as for a link event;
 //!   the failed switch reports nothing.
+//!   Under echo-based detection ([`crate::controller::FailureDetection::Echo`]) the switch
+//!   just goes silent: messages in flight are lost as above, and so is everything the
+//!   controller sends it until its echo loop closes the connection (then the capture shows
+//!   the RST and the apps see the switch leave).
 //! * **Up.** After its links are back up, the switch restarts with empty tables and buffers
 //!   ([`crate::switch::Switch::restart`], OpenFlow 1.3 keeps no flows across a restart) and connects as at
 //!   start-up: HELLO, FEATURES_REQUEST and PORT_DESC, now paying the channel latency, so the
@@ -35,6 +39,14 @@ impl OpenFlowPlane {
         let dpid = Self::dpid(i);
         let c = self.switches[i].controller;
         if up {
+            if self.controllers[c].controller.has_connection(dpid) {
+                // Not detected yet: the new connection replaces the silent one.
+                self.capture_disconnect(now, dpid);
+                self.controllers[c]
+                    .controller
+                    .handle_disconnected(now, dpid);
+                self.drain_controller(ctx, c);
+            }
             self.switches[i].failed = false;
             self.switches[i].switch.restart();
             self.switches[i].busy_until = now;
@@ -53,15 +65,23 @@ impl OpenFlowPlane {
         self.switches[i].expiry_at = None;
         let lost = self.in_flight.cancel(i as u32);
         self.switches[i].lost_messages += lost as u64;
+        if !self.controllers[c].controller.detects_failures_at_once() {
+            return; // the controller's echo loop finds out
+        }
+        self.capture_disconnect(now, dpid);
+        self.controllers[c]
+            .controller
+            .handle_disconnected(now, dpid);
+        self.drain_controller(ctx, c);
+    }
+
+    /// The capture shows the controller resetting its connection to `dpid`.
+    pub(super) fn capture_disconnect(&mut self, now: SimTime, dpid: u64) {
         if let Some(cap) = self.capture.as_mut()
             && let Err(e) = cap.disconnect(now, dpid)
         {
             self.capture_error.get_or_insert(e);
         }
-        self.controllers[c]
-            .controller
-            .handle_disconnected(now, dpid);
-        self.drain_controller(ctx, c);
     }
 
     /// Whether `step` carries a message lost with its switch (a cancelled slot, or a message

@@ -32,6 +32,11 @@ impl Bench {
         self.pump();
     }
 
+    /// Failed switch `dpid`'s FLOW_MOD counter (kept across its restart).
+    pub(crate) fn switches_failed_flow_mods(&self, dpid: u64) -> u64 {
+        self.failed[&dpid].counters().flow_mods
+    }
+
     /// The far ends of switch `dpid`'s links go down or up (those of running switches).
     fn set_neighbours(&mut self, dpid: u64, ports: u32, up: bool) {
         let now = self.now;
