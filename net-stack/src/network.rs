@@ -31,7 +31,7 @@ use crate::node::Node;
 use crate::pcap::PcapTap;
 use crate::plane::{PlaneSend, SwitchPlane};
 use crate::queue::Verdict;
-use crate::routing::{Ecmp, PortTable, RoutingTable};
+use crate::routing::{Ecmp, NextHops, PortTable, RoutingTable};
 use crate::signal::Signal;
 use crate::socket::{SocketId, SocketTable};
 use crate::tcp::TcpEvent;
@@ -398,7 +398,10 @@ impl Network {
         let pkt = &self.packets[id];
         // A tunnelled packet goes where its outer header says (to the tunnel's far end).
         let dst = pkt.outer_dst()?;
-        let hops = self.routes.route(node, dst);
+        let hops = match self.routes.route(node, dst) {
+            NextHops::One(dev) => return Some(dev),
+            NextHops::Many(hops) => hops,
+        };
         Some(match (hops.len(), self.ecmp) {
             (0, _) => return None,
             (1, _) | (_, Ecmp::Off) => hops[0],

@@ -63,15 +63,16 @@ pub struct RoutingTable {
     dest_of: DestIndex,
     /// The same routes by destination index.
     dests: Vec<DestRoute>,
-    /// `(node, list)`: the next hops of `node` (one of the host's neighbours) towards a
-    /// destination; `list` is an index into `hops`.
+    /// `(node, hops)`: the next hops of `node` (one of the host's neighbours) towards a
+    /// destination, encoded as a cell.
     specials: Vec<(u32, u32)>,
     /// Number of destination groups (the width of a row).
     groups: usize,
     /// Per node: its row in `cells` and where its next-hop lists start in `hops`.
     nodes: Vec<NodeRoutes>,
-    /// Rows of `groups` cells; a cell is a node's next-hop list as an offset from the node's
-    /// `lists` base, or [`SPECIAL`] where the node neighbours the group's hosts.
+    /// Rows of `groups` cells; a cell is a node's next hops: [`DIRECT`] and the device where
+    /// there is exactly one, else the list's offset from the node's `lists` base; or
+    /// [`SPECIAL`] where the node neighbours the group's hosts.
     cells: Vec<u32>,
     /// Next-hop lists, each node's together: `hops[i].0` is the length, `hops[i + 1 ..]` the
     /// devices in increasing port order. `hops[0]` is the empty list.
@@ -81,6 +82,29 @@ pub struct RoutingTable {
 /// A cell of a node that neighbours the group's hosts: each host is reached by its own port,
 /// so the answer is among the destination's specials.
 const SPECIAL: u32 = u32::MAX;
+
+/// The bit of a cell that holds a single next hop's device itself (the common case: every
+/// hop down a tree, every host's uplink), so that the lookup reads no list.
+const DIRECT: u32 = 1 << 31;
+
+/// A node's next hops towards a destination, in increasing port order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextHops<'a> {
+    /// Exactly one.
+    One(DeviceId),
+    /// Any number (none: no route).
+    Many(&'a [DeviceId]),
+}
+
+impl NextHops<'_> {
+    /// The devices as a slice.
+    pub fn as_slice(&self) -> &[DeviceId] {
+        match self {
+            NextHops::One(d) => std::slice::from_ref(d),
+            NextHops::Many(l) => l,
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug)]
 struct DestRoute {
@@ -196,6 +220,11 @@ impl RoutingTable {
             let mut intern = |list: u32| {
                 *local.entry(list).or_insert_with(|| {
                     let ports = c.lists.get(list);
+                    if let [p] = ports
+                        && node.devices[*p as usize].0 < !DIRECT
+                    {
+                        return DIRECT | node.devices[*p as usize].0;
+                    }
                     let at = hops.len() as u32 - base;
                     hops.push(DeviceId(ports.len() as u32));
                     hops.extend(ports.iter().map(|&p| node.devices[p as usize]));
@@ -209,7 +238,7 @@ impl RoutingTable {
             }
             for &i in &specials_of[n] {
                 let s = &mut c.specials[i as usize];
-                s.1 = base + intern(s.1);
+                s.1 = intern(s.1);
             }
             let start = *row_index.entry(row.clone()).or_insert_with(|| {
                 let start = cells.len() as u32;
@@ -257,39 +286,47 @@ impl RoutingTable {
         }
     }
 
-    /// Devices of `node` one hop closer to destination `dest`, in increasing port order (empty
+    /// Devices of `node` one hop closer to destination `dest`, in increasing port order (none
     /// if none).
-    pub fn next_hops(&self, node: NodeId, dest: u32) -> &[DeviceId] {
+    pub fn next_hops(&self, node: NodeId, dest: u32) -> NextHops<'_> {
         self.hops_of(node, &self.dests[dest as usize])
     }
 
     /// Devices of `node` one hop closer to the host with address `ip`, in increasing port
-    /// order; empty if none or if no host has that address. The per-hop lookup: the address
-    /// index, the node's record, one cell and the list, where the cell is not [`SPECIAL`].
+    /// order; none if there is no path or no host has that address. The per-hop lookup: the
+    /// address index and the node's record, then one cell (and the list, where the cell is
+    /// neither [`DIRECT`] nor [`SPECIAL`]).
     #[inline]
-    pub(crate) fn route(&self, node: NodeId, ip: Ipv4Addr) -> &[DeviceId] {
+    pub(crate) fn route(&self, node: NodeId, ip: Ipv4Addr) -> NextHops<'_> {
         match self.dest_of.get(u32::from(ip)) {
             Some(d) => self.hops_of(node, &d),
-            None => &[],
+            None => NextHops::Many(&[]),
         }
     }
 
     #[inline]
-    fn hops_of(&self, node: NodeId, d: &DestRoute) -> &[DeviceId] {
+    fn hops_of(&self, node: NodeId, d: &DestRoute) -> NextHops<'_> {
         if node.0 == d.host {
-            return &[];
+            return NextHops::Many(&[]);
         }
         let n = self.nodes[node.index()];
-        let at = match self.cells[n.row as usize + d.group as usize] {
+        let cell = match self.cells[n.row as usize + d.group as usize] {
             // Every member of a group has the node among its specials (the group's key).
-            SPECIAL => self.specials[d.special_start as usize..d.special_end as usize]
+            SPECIAL => match self.specials[d.special_start as usize..d.special_end as usize]
                 .iter()
                 .find(|s| s.0 == node.0)
-                .map_or(0, |s| s.1),
-            offset => n.lists + offset,
-        } as usize;
+            {
+                Some(s) => s.1,
+                None => return NextHops::Many(&[]),
+            },
+            cell => cell,
+        };
+        if cell & DIRECT != 0 {
+            return NextHops::One(DeviceId(cell & !DIRECT));
+        }
+        let at = (n.lists + cell) as usize;
         let len = self.hops[at].0 as usize;
-        &self.hops[at + 1..at + 1 + len]
+        NextHops::Many(&self.hops[at + 1..at + 1 + len])
     }
 
     /// Number of destination groups (hosts reached the same way share one): a measure of how
@@ -692,11 +729,17 @@ mod tests {
                         .map(|&p| net.nodes[n].devices[p as usize])
                         .collect();
                     assert_eq!(
-                        table.next_hops(node, d as u32),
+                        table.next_hops(node, d as u32).as_slice(),
                         &devs[..],
                         "pass {pass}: next hops of node {n} towards host {d}"
                     );
-                    assert_eq!(table.route(node, ip), &devs[..], "by address, node {n}");
+                    let by_address = table.route(node, ip);
+                    assert_eq!(by_address.as_slice(), &devs[..], "by address, node {n}");
+                    assert_eq!(
+                        matches!(by_address, NextHops::One(_)),
+                        devs.len() == 1,
+                        "a single next hop is stored in the cell"
+                    );
                 }
             }
             assert!(
