@@ -31,7 +31,7 @@ use crate::node::Node;
 use crate::pcap::PcapTap;
 use crate::plane::{PlaneSend, SwitchPlane};
 use crate::queue::Verdict;
-use crate::routing::{Ecmp, PortTable, RoutingTable};
+use crate::routing::{Ecmp, NextHops, PortTable, RoutingTable};
 use crate::signal::Signal;
 use crate::socket::{SocketId, SocketTable};
 use crate::tcp::TcpEvent;
@@ -377,14 +377,13 @@ impl Network {
         Ok(())
     }
 
-    /// Picks the output port for an IPv4 packet at `node` and hands it to that device, with
+    /// Picks the output device for an IPv4 packet at `node` and hands the packet to it, with
     /// the Ethernet addresses of this hop (point-to-point: the peer device's MAC).
     fn route_and_send(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
-        let Some(port) = self.choose_port(node, id) else {
+        let Some(dev) = self.choose_device(node, id) else {
             self.drop_packet(id, |f| &mut f.unroutable);
             return;
         };
-        let dev = self.ports.device(node, port);
         let d = &self.devices[dev.index()];
         let pkt = &mut self.packets[id];
         pkt.eth.src = d.mac;
@@ -392,14 +391,17 @@ impl Network {
         self.device_send(sched, dev, id);
     }
 
-    /// The port an IPv4 packet leaves `node` by, from the routing table and the ECMP mode;
+    /// The device an IPv4 packet leaves `node` by, from the routing table and the ECMP mode;
     /// `None` when there is no route.
     #[inline]
-    fn choose_port(&mut self, node: NodeId, id: PacketId) -> Option<u16> {
+    fn choose_device(&mut self, node: NodeId, id: PacketId) -> Option<DeviceId> {
         let pkt = &self.packets[id];
         // A tunnelled packet goes where its outer header says (to the tunnel's far end).
         let dst = pkt.outer_dst()?;
-        let hops = self.routes.next_hops(node, self.routes.dest(dst)?);
+        let hops = match self.routes.route(node, dst) {
+            NextHops::One(dev) => return Some(dev),
+            NextHops::Many(hops) => hops,
+        };
         Some(match (hops.len(), self.ecmp) {
             (0, _) => return None,
             (1, _) | (_, Ecmp::Off) => hops[0],

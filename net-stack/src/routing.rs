@@ -15,23 +15,34 @@
 //! adjacent to the host), and the table stores:
 //!
 //! * one cell per (node, group), rows shared by nodes with identical rows (all hosts);
-//! * per destination, *special* entries for the host itself and its neighbours, looked up
-//!   first.
+//! * per destination, *special* entries for the host's neighbours, read only where the cell
+//!   says so ([`SPECIAL`]: the node is one of the group's neighbours); the host itself has no
+//!   next hop towards itself.
 //!
 //! The grouping is checked while it is built: a destination whose next hops anywhere differ
 //! from its group's gets a group of its own, so the answer of [`RoutingTable::next_hops`] is
 //! always exactly the breadth-first result, whatever the topology. A next-hop list is a slice
-//! of port numbers in increasing order.
+//! of devices in increasing port order.
+//!
+//! The per-hop lookup ([`RoutingTable::route`]) is a chain of dependent loads, each a likely
+//! cache miss at k = 16, so the layout keeps it short: the address index holds the
+//! destination's whole route record (group, host, specials), a node's record holds both its
+//! row and the base of its own next-hop lists, and those lists hold device ids, not ports, so
+//! no (node, port) → device table is read. A cell is an offset from the node's base, which
+//! keeps the rows of the hosts identical (and shared) although each host's list names its own
+//! uplink.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::net::Ipv4Addr;
 
 use crate::device::Device;
 use crate::node::Node;
 use crate::{DeviceId, NodeId};
 
+mod dest_index;
 pub mod lpm;
+
+use dest_index::DestIndex;
 
 /// How a node chooses among equal-cost next hops (a scenario's `[controller] ecmp`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]
@@ -46,32 +57,85 @@ pub enum Ecmp {
     PerPacket,
 }
 
-/// Next-hop ports of every node towards every destination.
+/// Next-hop devices of every node towards every destination.
 #[derive(Debug, Default)]
 pub struct RoutingTable {
-    /// Host address → destination index.
+    /// Host address → its destination's route: what a hop needs of the destination, in one
+    /// load.
     dest_of: DestIndex,
-    /// Per destination: its group and its special entries.
+    /// The same routes by destination index.
     dests: Vec<DestRoute>,
-    /// `(node, list)`: the next hops of `node` towards a destination, where they differ from
-    /// the destination's group (the host itself and its neighbours).
+    /// `(node, hops)`: the next hops of `node` (one of the host's neighbours) towards a
+    /// destination, encoded as a cell.
     specials: Vec<(u32, u32)>,
     /// Number of destination groups (the width of a row).
     groups: usize,
-    /// Node → first cell of its row in `cells` (a multiple of `groups`).
-    row_of: Vec<u32>,
-    /// Rows of `groups` cells; a cell is the start of a next-hop list in `lists`.
+    /// Per node: its row in `cells` and where its next-hop lists start in `hops`.
+    nodes: Vec<NodeRoutes>,
+    /// Rows of `groups` cells; a cell is a node's next hops: [`DIRECT`] and the device where
+    /// there is exactly one, else the list's offset from the node's `lists` base; or
+    /// [`SPECIAL`] where the node neighbours the group's hosts.
     cells: Vec<u32>,
-    /// Interned next-hop lists: `lists[i]` is the length, `lists[i + 1 ..]` the ports.
-    lists: Vec<u16>,
+    /// Next-hop lists, each node's together: `hops[i].0` is the length, `hops[i + 1 ..]` the
+    /// devices in increasing port order. `hops[0]` is the empty list.
+    hops: Vec<DeviceId>,
+}
+
+/// A cell of a node that neighbours the group's hosts: each host is reached by its own port,
+/// so the answer is among the destination's specials.
+const SPECIAL: u32 = u32::MAX;
+
+/// The bit of a cell that holds a single next hop's device itself (the common case: every
+/// hop down a tree, every host's uplink), so that the lookup reads no list.
+const DIRECT: u32 = 1 << 31;
+
+/// A node's next hops towards a destination, in increasing port order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextHops<'a> {
+    /// Exactly one.
+    One(DeviceId),
+    /// Any number (none: no route).
+    Many(&'a [DeviceId]),
+}
+
+impl NextHops<'_> {
+    /// The devices as a slice.
+    pub fn as_slice(&self) -> &[DeviceId] {
+        match self {
+            NextHops::One(d) => std::slice::from_ref(d),
+            NextHops::Many(l) => l,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct DestRoute {
+    /// The destination index (`u32::MAX` in an unused slot of the address index).
+    dest: u32,
+    /// The destination's host: it has no next hop towards itself.
+    host: u32,
+    group: u32,
+    /// `specials[special_start .. special_end]`: the host's neighbours.
+    special_start: u32,
+    special_end: u32,
+}
+
+impl DestRoute {
+    const NONE: DestRoute = DestRoute {
+        dest: u32::MAX,
+        host: u32::MAX,
+        group: 0,
+        special_start: 0,
+        special_end: 0,
+    };
 }
 
 #[derive(Clone, Copy, Debug, Default)]
-struct DestRoute {
-    group: u32,
-    /// `specials[special_start .. special_end]`.
-    special_start: u32,
-    special_end: u32,
+struct NodeRoutes {
+    /// First cell of the node's row (a multiple of `groups`).
+    row: u32,
+    /// Index in `hops` that the node's cells count from.
+    lists: u32,
 }
 
 /// Two hosts with no path between them.
@@ -101,154 +165,94 @@ impl Lists {
         self.index.insert(ports.to_vec(), i);
         i
     }
+
+    fn get(&self, list: u32) -> &[u16] {
+        let i = list as usize;
+        &self.lists[i + 1..i + 1 + self.lists[i] as usize]
+    }
 }
 
 /// A group's cells while the table is built: one list per node, `UNSET` where no member has
 /// said yet (every member so far has the node among its specials).
 const UNSET: u32 = u32::MAX;
 
+/// What the breadth-first searches leave for the node-major pass: per destination group the
+/// next-hop list (an index into `lists`) of every node, and per destination the lists of the
+/// host's neighbours.
+struct Columns {
+    lists: Lists,
+    group_cells: Vec<Vec<u32>>,
+    /// Per group, its hosts' neighbours (the same for every member).
+    group_keys: Vec<Vec<u32>>,
+    dests: Vec<DestRoute>,
+    /// `(node, index into lists)`, turned into `(node, index into hops)` by the second pass.
+    specials: Vec<(u32, u32)>,
+    dest_of: Vec<(u32, u32)>,
+    unreachable: Option<Unreachable>,
+}
+
 impl RoutingTable {
     /// Computes the table over the links that are up. Returns the first host pair with no path,
     /// if any (a disconnected network), along with the table.
     pub fn compute(nodes: &[Node], devices: &[Device]) -> (Self, Option<Unreachable>) {
-        // VMs have no devices: their addresses are routed to the host they run on.
-        let is_vm = |n: &Node| n.host().is_some_and(|h| h.guest().is_some());
-        let hosts: Vec<NodeId> = (0..nodes.len() as u32)
-            .map(NodeId)
-            .filter(|n| nodes[n.index()].is_host() && !is_vm(&nodes[n.index()]))
-            .collect();
-        let mut dest_of = Vec::with_capacity(hosts.len());
-        for (d, h) in hosts.iter().enumerate() {
-            if let Some(ip) = nodes[h.index()].ip {
-                dest_of.push((u32::from(ip), d as u32));
+        let mut c = Columns::search(nodes, devices);
+        // Node-major rows in terms of each node's own device lists; nodes with identical rows
+        // share one.
+        let groups = c.group_cells.len();
+        let mut key_groups: Vec<Vec<u32>> = vec![Vec::new(); nodes.len()];
+        for (g, key) in c.group_keys.iter().enumerate() {
+            for &n in key {
+                key_groups[n as usize].push(g as u32);
             }
         }
-        let mut lists = Lists::default();
-        let empty = lists.intern(&[]);
-        // Group-major cells while building: `group_cells[g][node]`.
-        let mut group_cells: Vec<Vec<u32>> = Vec::new();
-        let mut group_of_key: BTreeMap<Vec<u32>, u32> = BTreeMap::new();
-        let mut dests = Vec::with_capacity(hosts.len());
-        let mut specials = Vec::new();
-        let mut dist = vec![u32::MAX; nodes.len()];
-        let mut column = vec![empty; nodes.len()];
-        let mut is_special = vec![false; nodes.len()];
-        let mut hops: Vec<u16> = Vec::new();
-        let mut unreachable = None;
-        let mut frontier = VecDeque::new();
-        for &h in &hosts {
-            dist.fill(u32::MAX);
-            dist[h.index()] = 0;
-            frontier.clear();
-            frontier.push_back(h);
-            while let Some(n) = frontier.pop_front() {
-                if n != h && nodes[n.index()].is_host() {
-                    continue; // hosts do not forward
-                }
-                for &dev in &nodes[n.index()].devices {
-                    let dv = &devices[dev.index()];
-                    if !dv.up {
-                        continue;
-                    }
-                    let m = devices[dv.peer.index()].node;
-                    if dist[m.index()] == u32::MAX {
-                        dist[m.index()] = dist[n.index()] + 1;
-                        frontier.push_back(m);
-                    }
-                }
-            }
-            for (n, node) in nodes.iter().enumerate() {
-                column[n] = empty;
-                if dist[n] == u32::MAX {
-                    if node.is_host() && !is_vm(node) && unreachable.is_none() {
-                        unreachable = Some(Unreachable {
-                            from: NodeId(n as u32),
-                            to: h,
-                        });
-                    }
-                    continue;
-                }
-                if dist[n] == 0 {
-                    continue;
-                }
-                hops.clear();
-                for &dev in &node.devices {
-                    let dv: &Device = &devices[dev.index()];
-                    let m = devices[dv.peer.index()].node;
-                    // `<` first: an unreachable neighbour (u32::MAX) must not overflow.
-                    if dv.up && dist[m.index()] < dist[n] && dist[m.index()] + 1 == dist[n] {
-                        hops.push(dv.port);
-                    }
-                }
-                column[n] = lists.intern(&hops);
-            }
-            // The host's attachment: its neighbours over every link, up or down.
-            let mut key: Vec<u32> = nodes[h.index()]
-                .devices
-                .iter()
-                .map(|&dev| devices[devices[dev.index()].peer.index()].node.0)
-                .filter(|&m| m != h.0)
-                .collect();
-            key.sort_unstable();
-            key.dedup();
-            let special_start = specials.len() as u32;
-            for &n in std::iter::once(&h.0).chain(&key) {
-                specials.push((n, column[n as usize]));
-                is_special[n as usize] = true;
-            }
-            let special_end = specials.len() as u32;
-            // Join the attachment's group if this destination agrees with it everywhere
-            // outside the specials; otherwise take a group of its own.
-            let fits = |cells: &[u32]| {
-                (0..nodes.len())
-                    .all(|n| is_special[n] || cells[n] == UNSET || cells[n] == column[n])
-            };
-            let group = match group_of_key.get(&key) {
-                Some(&g) if fits(&group_cells[g as usize]) => g,
-                found => {
-                    let g = group_cells.len() as u32;
-                    group_cells.push(vec![UNSET; nodes.len()]);
-                    if found.is_none() {
-                        group_of_key.insert(key.clone(), g);
-                    }
-                    g
-                }
-            };
-            let cells = &mut group_cells[group as usize];
-            for n in 0..nodes.len() {
-                if !is_special[n] && cells[n] == UNSET {
-                    cells[n] = column[n];
-                }
-            }
-            for &n in std::iter::once(&h.0).chain(&key) {
-                is_special[n as usize] = false;
-            }
-            dests.push(DestRoute {
-                group,
-                special_start,
-                special_end,
-            });
+        let mut specials_of: Vec<Vec<u32>> = vec![Vec::new(); nodes.len()];
+        for (i, s) in c.specials.iter().enumerate() {
+            specials_of[s.0 as usize].push(i as u32);
         }
-        // Node-major rows; nodes with identical rows share one.
-        let groups = group_cells.len();
+        let mut hops = vec![DeviceId(0)];
         let mut cells = Vec::new();
-        let mut row_of = Vec::with_capacity(nodes.len());
+        let mut node_routes = Vec::with_capacity(nodes.len());
         let mut row_index: HashMap<Vec<u32>, u32> = HashMap::new();
         let mut row = Vec::with_capacity(groups);
-        for n in 0..nodes.len() {
+        // Port list → offset from the node's base, for the node at hand (only looked up).
+        let mut local: HashMap<u32, u32> = HashMap::new();
+        for (n, node) in nodes.iter().enumerate() {
+            let base = hops.len() as u32;
+            local.clear();
+            let mut intern = |list: u32| {
+                *local.entry(list).or_insert_with(|| {
+                    let ports = c.lists.get(list);
+                    if let [p] = ports
+                        && node.devices[*p as usize].0 < !DIRECT
+                    {
+                        return DIRECT | node.devices[*p as usize].0;
+                    }
+                    let at = hops.len() as u32 - base;
+                    hops.push(DeviceId(ports.len() as u32));
+                    hops.extend(ports.iter().map(|&p| node.devices[p as usize]));
+                    at
+                })
+            };
             row.clear();
-            row.extend(group_cells.iter().map(|g| match g[n] {
-                UNSET => empty,
-                c => c,
-            }));
+            row.extend(c.group_cells.iter().map(|g| intern(g[n])));
+            for &g in &key_groups[n] {
+                row[g as usize] = SPECIAL;
+            }
+            for &i in &specials_of[n] {
+                let s = &mut c.specials[i as usize];
+                s.1 = intern(s.1);
+            }
             let start = *row_index.entry(row.clone()).or_insert_with(|| {
                 let start = cells.len() as u32;
                 cells.extend_from_slice(&row);
                 start
             });
-            row_of.push(start);
+            node_routes.push(NodeRoutes {
+                row: start,
+                lists: base,
+            });
         }
-        let mut dest_index = DestIndex::new(&dest_of);
+        let mut dest_index = DestIndex::new(&c.dest_of, &c.dests);
         for n in nodes {
             if let (Some(g), Some(ip)) = (n.host().and_then(|h| h.guest()), n.ip)
                 && let Some(d) = nodes[g.host.index()]
@@ -260,20 +264,20 @@ impl RoutingTable {
         }
         let table = RoutingTable {
             dest_of: dest_index,
-            dests,
-            specials,
+            dests: c.dests,
+            specials: c.specials,
             groups,
-            row_of,
+            nodes: node_routes,
             cells,
-            lists: lists.lists,
+            hops,
         };
-        (table, unreachable)
+        (table, c.unreachable)
     }
 
     /// The destination index of a host address.
     #[inline]
     pub fn dest(&self, ip: Ipv4Addr) -> Option<u32> {
-        self.dest_of.get(u32::from(ip))
+        self.dest_of.get(u32::from(ip)).map(|d| d.dest)
     }
 
     /// Routes address `ip` (a VM's) like the address `to` (the host it now runs on): the
@@ -284,25 +288,233 @@ impl RoutingTable {
         }
     }
 
-    /// Ports of `node` one hop closer to destination `dest`, in increasing order (empty if none).
+    /// Devices of `node` one hop closer to destination `dest`, in increasing port order (none
+    /// if none).
+    pub fn next_hops(&self, node: NodeId, dest: u32) -> NextHops<'_> {
+        self.hops_of(node, &self.dests[dest as usize])
+    }
+
+    /// Devices of `node` one hop closer to the host with address `ip`, in increasing port
+    /// order; none if there is no path or no host has that address. The per-hop lookup: the
+    /// address index and the node's record, then one cell (and the list, where the cell is
+    /// neither [`DIRECT`] nor [`SPECIAL`]).
     #[inline]
-    pub fn next_hops(&self, node: NodeId, dest: u32) -> &[u16] {
-        let d = self.dests[dest as usize];
-        let special = self.specials[d.special_start as usize..d.special_end as usize]
-            .iter()
-            .find(|s| s.0 == node.0);
-        let list = match special {
-            Some(&(_, list)) => list,
-            None => self.cells[self.row_of[node.index()] as usize + d.group as usize],
-        } as usize;
-        let len = self.lists[list] as usize;
-        &self.lists[list + 1..list + 1 + len]
+    pub(crate) fn route(&self, node: NodeId, ip: Ipv4Addr) -> NextHops<'_> {
+        match self.dest_of.get(u32::from(ip)) {
+            Some(d) => self.hops_of(node, &d),
+            None => NextHops::Many(&[]),
+        }
+    }
+
+    #[inline]
+    fn hops_of(&self, node: NodeId, d: &DestRoute) -> NextHops<'_> {
+        if node.0 == d.host {
+            return NextHops::Many(&[]);
+        }
+        let n = self.nodes[node.index()];
+        let cell = match self.cells[n.row as usize + d.group as usize] {
+            // Every member of a group has the node among its specials (the group's key).
+            SPECIAL => match self.specials[d.special_start as usize..d.special_end as usize]
+                .iter()
+                .find(|s| s.0 == node.0)
+            {
+                Some(s) => s.1,
+                None => return NextHops::Many(&[]),
+            },
+            cell => cell,
+        };
+        if cell & DIRECT != 0 {
+            return NextHops::One(DeviceId(cell & !DIRECT));
+        }
+        let at = (n.lists + cell) as usize;
+        let len = self.hops[at].0 as usize;
+        NextHops::Many(&self.hops[at + 1..at + 1 + len])
     }
 
     /// Number of destination groups (hosts reached the same way share one): a measure of how
     /// well the table compresses.
     pub fn groups(&self) -> usize {
         self.groups
+    }
+}
+
+impl Columns {
+    /// One breadth-first search per destination; destinations are grouped by attachment as
+    /// they come (see the module documentation).
+    fn search(nodes: &[Node], devices: &[Device]) -> Self {
+        // VMs have no devices: their addresses are routed to the host they run on.
+        let is_vm = |n: &Node| n.host().is_some_and(|h| h.guest().is_some());
+        let hosts: Vec<NodeId> = (0..nodes.len() as u32)
+            .map(NodeId)
+            .filter(|n| nodes[n.index()].is_host() && !is_vm(&nodes[n.index()]))
+            .collect();
+        let mut c = Columns {
+            lists: Lists::default(),
+            group_cells: Vec::new(),
+            group_keys: Vec::new(),
+            dests: Vec::with_capacity(hosts.len()),
+            specials: Vec::new(),
+            dest_of: Vec::with_capacity(hosts.len()),
+            unreachable: None,
+        };
+        for (d, h) in hosts.iter().enumerate() {
+            if let Some(ip) = nodes[h.index()].ip {
+                c.dest_of.push((u32::from(ip), d as u32));
+            }
+        }
+        let empty = c.lists.intern(&[]);
+        let mut group_of_key: BTreeMap<Vec<u32>, u32> = BTreeMap::new();
+        let mut dist = vec![u32::MAX; nodes.len()];
+        let mut column = vec![empty; nodes.len()];
+        let mut is_special = vec![false; nodes.len()];
+        let mut hops: Vec<u16> = Vec::new();
+        let mut frontier = VecDeque::new();
+        let graph = Graph::new(nodes, devices);
+        for &h in &hosts {
+            dist.fill(u32::MAX);
+            dist[h.index()] = 0;
+            frontier.clear();
+            frontier.push_back(h.0);
+            while let Some(n) = frontier.pop_front() {
+                if n != h.0 && graph.is_host[n as usize] {
+                    continue; // hosts do not forward
+                }
+                for e in graph.edges(n as usize).iter().filter(|e| e.up) {
+                    if dist[e.to as usize] == u32::MAX {
+                        dist[e.to as usize] = dist[n as usize] + 1;
+                        frontier.push_back(e.to);
+                    }
+                }
+            }
+            for (n, node) in nodes.iter().enumerate() {
+                column[n] = empty;
+                if dist[n] == u32::MAX {
+                    if node.is_host() && !is_vm(node) && c.unreachable.is_none() {
+                        c.unreachable = Some(Unreachable {
+                            from: NodeId(n as u32),
+                            to: h,
+                        });
+                    }
+                    continue;
+                }
+                if dist[n] == 0 {
+                    continue;
+                }
+                hops.clear();
+                for e in graph.edges(n) {
+                    let m = e.to as usize;
+                    // `<` first: an unreachable neighbour (u32::MAX) must not overflow.
+                    if e.up && dist[m] < dist[n] && dist[m] + 1 == dist[n] {
+                        hops.push(e.port);
+                    }
+                }
+                column[n] = c.lists.intern(&hops);
+            }
+            // The host's attachment: its neighbours over every link, up or down.
+            let mut key: Vec<u32> = nodes[h.index()]
+                .devices
+                .iter()
+                .map(|&dev| devices[devices[dev.index()].peer.index()].node.0)
+                .filter(|&m| m != h.0)
+                .collect();
+            key.sort_unstable();
+            key.dedup();
+            let special_start = c.specials.len() as u32;
+            for &n in &key {
+                c.specials.push((n, column[n as usize]));
+            }
+            let special_end = c.specials.len() as u32;
+            for &n in std::iter::once(&h.0).chain(&key) {
+                is_special[n as usize] = true;
+            }
+            // Join the attachment's group if this destination agrees with it everywhere
+            // outside the host and its neighbours; otherwise take a group of its own.
+            let fits = |cells: &[u32]| {
+                (0..nodes.len())
+                    .all(|n| is_special[n] || cells[n] == UNSET || cells[n] == column[n])
+            };
+            let group = match group_of_key.get(&key) {
+                Some(&g) if fits(&c.group_cells[g as usize]) => g,
+                found => {
+                    let g = c.group_cells.len() as u32;
+                    c.group_cells.push(vec![UNSET; nodes.len()]);
+                    c.group_keys.push(key.clone());
+                    if found.is_none() {
+                        group_of_key.insert(key.clone(), g);
+                    }
+                    g
+                }
+            };
+            let cells = &mut c.group_cells[group as usize];
+            for n in 0..nodes.len() {
+                if !is_special[n] && cells[n] == UNSET {
+                    cells[n] = column[n];
+                }
+            }
+            for &n in std::iter::once(&h.0).chain(&key) {
+                is_special[n as usize] = false;
+            }
+            c.dests.push(DestRoute {
+                dest: c.dests.len() as u32,
+                host: h.0,
+                group,
+                special_start,
+                special_end,
+            });
+        }
+        for g in &mut c.group_cells {
+            for cell in g.iter_mut().filter(|cell| **cell == UNSET) {
+                *cell = empty;
+            }
+        }
+        c
+    }
+}
+
+/// The links as the searches read them: per node its devices' peers, ports and states in one
+/// flat array (a device record is several cache lines; a search visits every device once per
+/// destination).
+struct Graph {
+    /// Node `n`'s edges are `edges[first[n] .. first[n + 1]]`, in its device order.
+    first: Vec<u32>,
+    edges: Vec<Edge>,
+    is_host: Vec<bool>,
+}
+
+#[derive(Clone, Copy)]
+struct Edge {
+    /// The peer device's node.
+    to: u32,
+    port: u16,
+    up: bool,
+}
+
+impl Graph {
+    fn new(nodes: &[Node], devices: &[Device]) -> Self {
+        let mut first = Vec::with_capacity(nodes.len() + 1);
+        let mut edges = Vec::with_capacity(devices.len());
+        for n in nodes {
+            first.push(edges.len() as u32);
+            edges.extend(n.devices.iter().map(|&dev| {
+                let dv = &devices[dev.index()];
+                Edge {
+                    to: devices[dv.peer.index()].node.0,
+                    port: dv.port,
+                    up: dv.up,
+                }
+            }));
+        }
+        first.push(edges.len() as u32);
+        let is_host = nodes.iter().map(Node::is_host).collect();
+        Graph {
+            first,
+            edges,
+            is_host,
+        }
+    }
+
+    fn edges(&self, n: usize) -> &[Edge] {
+        &self.edges[self.first[n] as usize..self.first[n + 1] as usize]
     }
 }
 
@@ -338,76 +550,6 @@ impl PortTable {
             "{node:?} has no port {port}"
         );
         self.devices[i]
-    }
-}
-
-/// Address → destination index: a dense array over the span of host addresses (they are
-/// usually allocated consecutively), a hash map for addresses outside it (VMs added later).
-#[derive(Debug, Default)]
-struct DestIndex {
-    base: u32,
-    /// `dense[ip - base]`, `u32::MAX` for no destination.
-    dense: Vec<u32>,
-    /// Addresses outside the dense span. Only looked up, never iterated.
-    sparse: HashMap<u32, u32, BuildHasherDefault<AddrHasher>>,
-}
-
-impl DestIndex {
-    /// The dense span is used while it costs at most 16 slots per address.
-    fn new(pairs: &[(u32, u32)]) -> Self {
-        let mut index = DestIndex::default();
-        if let (Some(lo), Some(hi)) = (
-            pairs.iter().map(|p| p.0).min(),
-            pairs.iter().map(|p| p.0).max(),
-        ) {
-            let span = (hi - lo) as usize + 1;
-            if span <= 16 * pairs.len() + 1024 {
-                index.base = lo;
-                index.dense = vec![u32::MAX; span];
-            }
-        }
-        for &(ip, d) in pairs {
-            index.insert(ip, d);
-        }
-        index
-    }
-
-    fn insert(&mut self, ip: u32, d: u32) {
-        match self.dense.get_mut(ip.wrapping_sub(self.base) as usize) {
-            Some(slot) => *slot = d,
-            None => {
-                self.sparse.insert(ip, d);
-            }
-        }
-    }
-
-    #[inline]
-    fn get(&self, ip: u32) -> Option<u32> {
-        match self.dense.get(ip.wrapping_sub(self.base) as usize) {
-            Some(&u32::MAX) => None,
-            Some(&d) => Some(d),
-            None => self.sparse.get(&ip).copied(),
-        }
-    }
-}
-
-/// A multiplicative hash for 32-bit addresses: the keys are ours (no adversary), so SipHash's
-/// protection is not worth its cost.
-#[derive(Default)]
-struct AddrHasher(u64);
-
-impl Hasher for AddrHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u32(b as u32);
-        }
-    }
-    #[inline]
-    fn write_u32(&mut self, v: u32) {
-        self.0 = (self.0.rotate_left(5) ^ v as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
@@ -511,11 +653,23 @@ mod tests {
             for (d, &h) in hosts.iter().enumerate() {
                 let ip = net.nodes[h.index()].ip.expect("hosts have addresses");
                 assert_eq!(table.dest(ip), Some(d as u32), "dest index of {ip}");
-                for (n, hops) in want[d].iter().enumerate() {
+                for (n, ports) in want[d].iter().enumerate() {
+                    let node = NodeId(n as u32);
+                    let devs: Vec<DeviceId> = ports
+                        .iter()
+                        .map(|&p| net.nodes[n].devices[p as usize])
+                        .collect();
                     assert_eq!(
-                        table.next_hops(NodeId(n as u32), d as u32),
-                        &hops[..],
+                        table.next_hops(node, d as u32).as_slice(),
+                        &devs[..],
                         "pass {pass}: next hops of node {n} towards host {d}"
+                    );
+                    let by_address = table.route(node, ip);
+                    assert_eq!(by_address.as_slice(), &devs[..], "by address, node {n}");
+                    assert_eq!(
+                        matches!(by_address, NextHops::One(_)),
+                        devs.len() == 1,
+                        "a single next hop is stored in the cell"
                     );
                 }
             }

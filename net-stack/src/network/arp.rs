@@ -31,7 +31,8 @@ impl Network {
         let via = self.egress(node);
         let (port, dst) = match self.host_mut(node).subnet {
             None => (
-                self.choose_port(via, id).unwrap_or(0),
+                self.choose_device(via, id)
+                    .map_or(0, |d| self.devices[d.index()].port),
                 self.packets[id].outer_dst().expect("hosts send IPv4"),
             ),
             Some(s) => {
