@@ -16,7 +16,7 @@ use net_stack::node::Node;
 use net_stack::plane::{PlaneCtx, SwitchPlane};
 use net_stack::wire::{MacAddr, Packet};
 use net_stack::{Network, NetworkBuilder, NodeId};
-use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
+use sim_core::{DataRate, RngStreams, SimTime, Simulation};
 
 /// A learning bridge per switch node: learn the source's port, forward to the learned port
 /// or flood (every other port) after `latency`. `slow_every`: every n-th frame takes 20 µs
@@ -71,13 +71,7 @@ impl SwitchPlane for Bridge {
 }
 
 fn link() -> LinkConfig {
-    LinkConfig {
-        rate: DataRate::gbps(1),
-        delay: SimTime::from_us(1),
-        queue: QueueLimit::Packets(100),
-        loss: 0.0,
-        aqm: Default::default(),
-    }
+    LinkConfig::default()
 }
 
 fn ip(i: u8) -> Ipv4Addr {

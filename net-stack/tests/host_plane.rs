@@ -19,7 +19,7 @@ use net_stack::host_plane::{
 };
 use net_stack::wire::{L4, Packet};
 use net_stack::{AppId, BuildError, LinkConfig, Network, NetworkBuilder, NodeId};
-use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
+use sim_core::{DataRate, RngStreams, SimTime, Simulation};
 
 const H0: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const H1: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 1);
@@ -90,13 +90,7 @@ impl Application for Echo {
 // ---- the bed ---------------------------------------------------------------------------------
 
 fn link() -> LinkConfig {
-    LinkConfig {
-        rate: DataRate::gbps(1),
-        delay: SimTime::from_us(10),
-        queue: QueueLimit::Packets(100),
-        loss: 0.0,
-        aqm: Default::default(),
-    }
+    LinkConfig::new(DataRate::gbps(1), SimTime::from_us(10))
 }
 
 struct Bed {

@@ -13,7 +13,7 @@ use net_stack::app::{AppCtx, AppReport, Application, Report};
 use net_stack::host_plane::{HostCtx, HostPlane, HostSetup, HostVerdict};
 use net_stack::wire::Packet;
 use net_stack::{LinkConfig, Network, NetworkBuilder, NodeId};
-use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
+use sim_core::{DataRate, RngStreams, SimTime, Simulation};
 
 const H0: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const H1: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 1);
@@ -93,13 +93,7 @@ impl HostPlane for Timers {
 }
 
 fn link() -> LinkConfig {
-    LinkConfig {
-        rate: DataRate::gbps(1),
-        delay: SimTime::from_us(10),
-        queue: QueueLimit::Packets(100),
-        loss: 0.0,
-        aqm: Default::default(),
-    }
+    LinkConfig::new(DataRate::gbps(1), SimTime::from_us(10))
 }
 
 /// h0 and h1 around a router; returns the run and h1's pcap.

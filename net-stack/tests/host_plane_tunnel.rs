@@ -20,7 +20,7 @@ use net_stack::host_plane::{HostCtx, HostPlane, HostSetup, HostVerdict};
 use net_stack::report::Report;
 use net_stack::wire::{L3, Packet, TunnelKind, Vni};
 use net_stack::{AppId, Network, NetworkBuilder, NodeId};
-use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
+use sim_core::{DataRate, RngStreams, SimTime, Simulation};
 
 const H0: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const H2: Ipv4Addr = Ipv4Addr::new(10, 0, 2, 1);
@@ -73,13 +73,7 @@ impl HostPlane for Tunneller {
 }
 
 fn link() -> LinkConfig {
-    LinkConfig {
-        rate: DataRate::gbps(1),
-        delay: SimTime::from_us(10),
-        queue: QueueLimit::Packets(100),
-        loss: 0.0,
-        aqm: Default::default(),
-    }
+    LinkConfig::new(DataRate::gbps(1), SimTime::from_us(10))
 }
 
 /// Runs the ping through `kind`; returns the simulation, the pcap of h0's link and the ping.

@@ -13,16 +13,10 @@ use net_stack::router::{GATEWAY_MAC, HostSubnet};
 use net_stack::routing::lpm::Ipv4Net;
 use net_stack::wire::TunnelKind;
 use net_stack::{Network, NetworkBuilder, NodeId};
-use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
+use sim_core::{DataRate, RngStreams, SimTime, Simulation};
 
 fn link() -> LinkConfig {
-    LinkConfig {
-        rate: DataRate::gbps(1),
-        delay: SimTime::from_us(10),
-        queue: QueueLimit::Packets(100),
-        loss: 0.0,
-        aqm: Default::default(),
-    }
+    LinkConfig::new(DataRate::gbps(1), SimTime::from_us(10))
 }
 
 fn a(s: &str) -> Ipv4Addr {

@@ -11,7 +11,7 @@ use net_stack::{LinkConfig, Network, NetworkBuilder};
 use openflow::FeaturesReply;
 use openflow::controller::{App, Context, Controller, NoShim, Shim, ShimContext};
 use openflow::plane::{OpenFlowPlane, PlaneConfig};
-use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
+use sim_core::{DataRate, RngStreams, SimTime, Simulation};
 
 /// What the app saw: the time, the switch, and the dpids in `datapaths()` at that moment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,13 +70,7 @@ const DOWN: SimTime = SimTime::from_ms(10);
 const UP: SimTime = SimTime::from_ms(20);
 
 fn link() -> LinkConfig {
-    LinkConfig {
-        rate: DataRate::gbps(1),
-        delay: SimTime::from_us(10),
-        queue: QueueLimit::Packets(100),
-        loss: 0.0,
-        aqm: Default::default(),
-    }
+    LinkConfig::new(DataRate::gbps(1), SimTime::from_us(10))
 }
 
 /// h0 — s1 — s2 — h1 under one controller running [`Recorder`] behind `shim`; s2 fails at

@@ -10,17 +10,11 @@ use net_stack::LinkConfig;
 use net_stack::app::Report;
 use net_stack::apps::{Ping, PingParams, RequestClient, RequestConfig, ResponseServer};
 use net_stack::{Network, NetworkBuilder, NodeId};
-use sim_core::{DataRate, QueueLimit, RngStreams, SimTime, Simulation};
+use sim_core::{DataRate, RngStreams, SimTime, Simulation};
 use vm::VmBridge;
 
 fn link() -> LinkConfig {
-    LinkConfig {
-        rate: DataRate::gbps(1),
-        delay: SimTime::from_us(10),
-        queue: QueueLimit::Packets(100),
-        loss: 0.0,
-        aqm: Default::default(),
-    }
+    LinkConfig::new(DataRate::gbps(1), SimTime::from_us(10))
 }
 
 const VM_IP: Ipv4Addr = Ipv4Addr::new(10, 0, 9, 1);
