@@ -29,14 +29,21 @@
 //!   simulation guarantees, and moves each entry between buckets at most 64 times, so it stays
 //!   fast with very many pending events. Equal times keep their insertion order because all
 //!   entries with one key always share one bucket, appended in order.
+//! * [`LaneQueue`] (the default): a few FIFO *delay lanes* — one per frequent offset (time
+//!   minus the last popped time), each already sorted because the last popped time never
+//!   decreases — in front of a [`RadixQueue`] for cancellable events and rare offsets; a pop
+//!   takes the smallest `(time, sequence)` among the lane heads and the heap's front. In a
+//!   packet network nearly every event is a link delay or a frame's serialisation time after
+//!   the current one, so most pushes are an append and most pops a `pop_front`.
 //!
-//! [`QueueKind::default`] is the one chosen by the `event_queue` benchmark (see the README's
-//! performance section).
+//! [`QueueKind::default`] is the one chosen by measurement (docs/performance.md, session 14).
 
 mod binary_heap;
+mod lanes;
 mod radix;
 
 pub use binary_heap::BinaryHeapQueue;
+pub use lanes::{CLAIM_AFTER, IDLE_PUSHES, LaneQueue, MAX_LANES};
 pub use radix::RadixQueue;
 
 use crate::SimTime;
@@ -94,9 +101,11 @@ pub trait EventQueue<E> {
 pub enum QueueKind {
     /// [`BinaryHeapQueue`].
     BinaryHeap,
-    /// [`RadixQueue`] — the default, chosen by measurement.
-    #[default]
+    /// [`RadixQueue`].
     Radix,
+    /// [`LaneQueue`] — the default, chosen by measurement.
+    #[default]
+    Lanes,
 }
 
 /// Liveness bookkeeping shared by the implementations: one slot per pending entry, reused
@@ -213,6 +222,8 @@ pub enum AnyQueue<E> {
     BinaryHeap(BinaryHeapQueue<E>),
     /// See [`RadixQueue`].
     Radix(RadixQueue<E>),
+    /// See [`LaneQueue`].
+    Lanes(LaneQueue<E>),
 }
 
 impl<E> AnyQueue<E> {
@@ -221,6 +232,7 @@ impl<E> AnyQueue<E> {
         match kind {
             QueueKind::BinaryHeap => AnyQueue::BinaryHeap(BinaryHeapQueue::new()),
             QueueKind::Radix => AnyQueue::Radix(RadixQueue::new()),
+            QueueKind::Lanes => AnyQueue::Lanes(LaneQueue::new()),
         }
     }
 }
@@ -231,6 +243,7 @@ impl<E> EventQueue<E> for AnyQueue<E> {
         match self {
             AnyQueue::BinaryHeap(q) => q.push(time, event),
             AnyQueue::Radix(q) => q.push(time, event),
+            AnyQueue::Lanes(q) => q.push(time, event),
         }
     }
     #[inline]
@@ -238,6 +251,7 @@ impl<E> EventQueue<E> for AnyQueue<E> {
         match self {
             AnyQueue::BinaryHeap(q) => q.push_fixed(time, event),
             AnyQueue::Radix(q) => q.push_fixed(time, event),
+            AnyQueue::Lanes(q) => q.push_fixed(time, event),
         }
     }
     #[inline]
@@ -245,6 +259,7 @@ impl<E> EventQueue<E> for AnyQueue<E> {
         match self {
             AnyQueue::BinaryHeap(q) => q.pop_until(limit),
             AnyQueue::Radix(q) => q.pop_until(limit),
+            AnyQueue::Lanes(q) => q.pop_until(limit),
         }
     }
     #[inline]
@@ -252,6 +267,7 @@ impl<E> EventQueue<E> for AnyQueue<E> {
         match self {
             AnyQueue::BinaryHeap(q) => q.peek_time(),
             AnyQueue::Radix(q) => q.peek_time(),
+            AnyQueue::Lanes(q) => q.peek_time(),
         }
     }
     #[inline]
@@ -259,6 +275,7 @@ impl<E> EventQueue<E> for AnyQueue<E> {
         match self {
             AnyQueue::BinaryHeap(q) => q.cancel(id),
             AnyQueue::Radix(q) => q.cancel(id),
+            AnyQueue::Lanes(q) => q.cancel(id),
         }
     }
     #[inline]
@@ -266,12 +283,14 @@ impl<E> EventQueue<E> for AnyQueue<E> {
         match self {
             AnyQueue::BinaryHeap(q) => q.len(),
             AnyQueue::Radix(q) => q.len(),
+            AnyQueue::Lanes(q) => q.len(),
         }
     }
     fn stored(&self) -> usize {
         match self {
             AnyQueue::BinaryHeap(q) => q.stored(),
             AnyQueue::Radix(q) => q.stored(),
+            AnyQueue::Lanes(q) => q.stored(),
         }
     }
 }
@@ -398,6 +417,152 @@ mod tests {
         fn radix_contract(ops in proptest::collection::vec(op(), 0..400)) {
             check_contract(RadixQueue::new(), &ops);
         }
+        /// The delay lanes honour the ordering and cancellation contract.
+        #[test]
+        fn lanes_contract(ops in proptest::collection::vec(op(), 0..400)) {
+            check_contract(LaneQueue::new(), &ops);
+        }
+        /// The delay lanes pop exactly what the binary heap pops, op for op, when most pushes
+        /// repeat a few offsets (more of them than there are lanes, so that lanes fill up, go
+        /// idle and change hands under a quick claiming policy), with ties, cancellations,
+        /// `pop_until` limits and rare odd offsets in between.
+        #[test]
+        fn lanes_match_binary_heap(
+            policy in (1u32..4, 0u64..24),
+            offsets in proptest::collection::vec(0u64..1 << 20, 1..=2 * MAX_LANES),
+            ops in proptest::collection::vec(lane_op(), 0..1500),
+        ) {
+            let lanes = LaneQueue::with_policy(policy.0, policy.1);
+            let used = check_against_heap(lanes, &offsets, &ops);
+            prop_assert!(used <= MAX_LANES);
+        }
+    }
+
+    /// An operation for [`check_against_heap`].
+    #[derive(Debug, Clone)]
+    enum LaneOp {
+        /// A fixed push at the last popped time plus the k-th offset (modulo their number).
+        Repeat(usize),
+        /// A fixed push at an arbitrary offset.
+        Odd(u64),
+        /// A cancellable push at the k-th offset.
+        Cancellable(usize),
+        Pop,
+        /// Pop only up to the last popped time plus the k-th offset.
+        PopUntil(usize),
+        /// Cancel the k-th id handed out so far.
+        Cancel(usize),
+    }
+
+    fn lane_op() -> impl Strategy<Value = LaneOp> {
+        prop_oneof![
+            12 => any::<usize>().prop_map(LaneOp::Repeat),
+            1 => (0u64..1 << 24).prop_map(LaneOp::Odd),
+            2 => any::<usize>().prop_map(LaneOp::Cancellable),
+            10 => Just(LaneOp::Pop),
+            2 => any::<usize>().prop_map(LaneOp::PopUntil),
+            2 => any::<usize>().prop_map(LaneOp::Cancel),
+        ]
+    }
+
+    /// Runs `ops` on `lanes` and on a [`BinaryHeapQueue`] side by side and asserts that every
+    /// pop, peek, cancel and count agrees; returns the lanes claimed.
+    fn check_against_heap(mut lanes: LaneQueue<u64>, offsets: &[u64], ops: &[LaneOp]) -> usize {
+        let mut heap = BinaryHeapQueue::new();
+        let (mut now, mut seq) = (0u64, 0u64);
+        let mut ids: Vec<(EventId, EventId)> = Vec::new();
+        for op in ops {
+            match *op {
+                LaneOp::Repeat(k) | LaneOp::Cancellable(k) => {
+                    let t = SimTime::from_ps(now + offsets[k % offsets.len()]);
+                    if matches!(op, LaneOp::Repeat(_)) {
+                        lanes.push_fixed(t, seq);
+                        heap.push_fixed(t, seq);
+                    } else {
+                        ids.push((lanes.push(t, seq), heap.push(t, seq)));
+                    }
+                    seq += 1;
+                }
+                LaneOp::Odd(d) => {
+                    lanes.push_fixed(SimTime::from_ps(now + d), seq);
+                    heap.push_fixed(SimTime::from_ps(now + d), seq);
+                    seq += 1;
+                }
+                LaneOp::Pop | LaneOp::PopUntil(_) => {
+                    let limit = match *op {
+                        LaneOp::PopUntil(k) => SimTime::from_ps(now + offsets[k % offsets.len()]),
+                        _ => SimTime::MAX,
+                    };
+                    let got = lanes.pop_until(limit);
+                    assert_eq!(got, heap.pop_until(limit), "pop_until({limit})");
+                    now = got.map_or(now, |(t, _)| t.as_ps());
+                }
+                LaneOp::Cancel(k) => {
+                    if let Some(&(a, b)) = ids.get(k % ids.len().max(1)) {
+                        assert_eq!(lanes.cancel(a), heap.cancel(b), "cancel");
+                    }
+                }
+            }
+            assert_eq!(lanes.len(), heap.len(), "live count");
+            assert_eq!(lanes.peek_time(), heap.peek_time(), "peek_time");
+        }
+        let used = lanes.lanes_used();
+        while let Some(e) = heap.pop() {
+            assert_eq!(lanes.pop(), Some(e), "drain");
+        }
+        assert_eq!(lanes.pop(), None, "lanes kept extra events");
+        used
+    }
+
+    /// A packet network's pattern — arrivals one link delay ahead, transmissions ending one
+    /// frame time ahead, a rare timer — goes to the lanes, and retired lanes are retaken when
+    /// the pattern changes: the order still matches the binary heap's throughout.
+    #[test]
+    fn frequent_offsets_take_lanes() {
+        let mut lanes = LaneQueue::new();
+        let mut heap = BinaryHeapQueue::new();
+        let mut x = 1u64;
+        let mut now = 0;
+        for i in 0..200_000u64 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            // Two phases with different delays, so that the second needs the lanes the first
+            // left idle; one push in 64 at an odd offset.
+            let base = if i < 100_000 { 1_000_000 } else { 3_000_000 };
+            let d = match (x >> 40) % 64 {
+                0 => (x >> 20) % 10_000_000,
+                r => base + (r % 7) * 43_200,
+            };
+            lanes.push_fixed(SimTime::from_ps(now + d), i);
+            heap.push_fixed(SimTime::from_ps(now + d), i);
+            // A backlog builds up first, then stays (a pop per push).
+            if i >= 10_000 || (x >> 33) % 4 != 0 {
+                let got = lanes.pop();
+                assert_eq!(got, heap.pop(), "pop {i}");
+                now = got.map_or(now, |(t, _)| t.as_ps());
+            }
+        }
+        assert_eq!(lanes.lanes_used(), MAX_LANES);
+        let in_heap = lanes.heap_stored();
+        assert!(
+            in_heap * 10 < lanes.len(),
+            "{in_heap} of {} pending events missed the lanes",
+            lanes.len()
+        );
+        while let Some(e) = heap.pop() {
+            assert_eq!(lanes.pop(), Some(e), "drain");
+        }
+    }
+
+    /// Pushing into the past is a logic error for the lanes too.
+    #[test]
+    #[should_panic(expected = "past")]
+    fn lanes_reject_the_past() {
+        let mut q = LaneQueue::new();
+        q.push_fixed(SimTime::from_ps(10), ());
+        q.pop();
+        q.push_fixed(SimTime::from_ps(9), ());
     }
 
     /// Compaction (issue 20): when most pending events are cancelled long before their time
@@ -407,7 +572,7 @@ mod tests {
     /// (time, seq) order — equal times included — interleaved with pops and fresh pushes.
     #[test]
     fn cancelled_entries_are_purged_in_order() {
-        for kind in [QueueKind::BinaryHeap, QueueKind::Radix] {
+        for kind in [QueueKind::BinaryHeap, QueueKind::Radix, QueueKind::Lanes] {
             let mut q = AnyQueue::new(kind);
             let mut model = std::collections::BTreeSet::<(u64, u64)>::new();
             let (mut now, mut seq, mut x) = (0u64, 0u64, 12345u64);
@@ -456,7 +621,7 @@ mod tests {
     /// A stale id (its slot reused by a later event) cancels nothing.
     #[test]
     fn stale_id_is_harmless() {
-        for kind in [QueueKind::BinaryHeap, QueueKind::Radix] {
+        for kind in [QueueKind::BinaryHeap, QueueKind::Radix, QueueKind::Lanes] {
             let mut q = AnyQueue::new(kind);
             let a = q.push(SimTime::from_ps(1), 'a');
             assert_eq!(q.pop(), Some((SimTime::from_ps(1), 'a')));

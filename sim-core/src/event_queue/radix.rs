@@ -23,6 +23,9 @@ use crate::SimTime;
 #[derive(Debug)]
 struct Entry<E> {
     time: u64,
+    /// Push sequence number: only [`super::LaneQueue`] reads it, to order the heap's front
+    /// against its lanes' heads at equal times.
+    seq: u64,
     id: EventId,
     event: E,
 }
@@ -42,6 +45,7 @@ pub struct RadixQueue<E> {
     /// Time of the last extracted minimum; every stored time is at least this.
     last: u64,
     slots: Slots,
+    next_seq: u64,
 }
 
 impl<E> Default for RadixQueue<E> {
@@ -66,18 +70,70 @@ impl<E> RadixQueue<E> {
             mins: [u64::MAX; 64],
             last: 0,
             slots: Slots::default(),
+            next_seq: 0,
         }
     }
 
     #[inline]
     fn push_with(&mut self, time: SimTime, event: E, id: EventId) {
-        let t = time.as_ps();
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.insert_checked(time.as_ps(), seq, id, event);
+    }
+
+    #[inline]
+    fn insert_checked(&mut self, time: u64, seq: u64, id: EventId, event: E) {
         assert!(
-            t >= self.last,
-            "event scheduled in the past ({time} < {})",
+            time >= self.last,
+            "event scheduled in the past ({} < {})",
+            SimTime::from_ps(time),
             SimTime::from_ps(self.last)
         );
-        self.insert(Entry { time: t, id, event });
+        self.insert(Entry {
+            time,
+            seq,
+            id,
+            event,
+        });
+    }
+
+    /// A cancellable push with the caller's sequence number (which must increase from push to
+    /// push, as [`super::LaneQueue`]'s do).
+    pub(super) fn push_keyed(&mut self, time: u64, seq: u64, event: E) -> EventId {
+        let id = self.slots.alloc();
+        self.insert_checked(time, seq, id, event);
+        id
+    }
+
+    /// A fixed push with the caller's sequence number.
+    #[inline]
+    pub(super) fn push_fixed_keyed(&mut self, time: u64, seq: u64, event: E) {
+        let id = self.slots.add_fixed();
+        self.insert_checked(time, seq, id, event);
+    }
+
+    /// `(time, sequence)` of the earliest live entry if its time is at most `limit`, after
+    /// which [`RadixQueue::pop_front`] removes it. Never moves the last extracted time past
+    /// `limit`.
+    #[inline]
+    pub(super) fn front_key(&mut self, limit: u64) -> Option<(u64, u64)> {
+        while self.refill_front(limit) {
+            let e = self.front.front().expect("refilled");
+            if self.slots.is_live(e.id) {
+                return (e.time <= limit).then_some((e.time, e.seq));
+            }
+            let dead = self.front.pop_front().expect("front");
+            self.slots.retire(dead.id);
+        }
+        None
+    }
+
+    /// Removes the entry [`RadixQueue::front_key`] has just returned.
+    #[inline]
+    pub(super) fn pop_front(&mut self) -> (u64, E) {
+        let e = self.front.pop_front().expect("front_key returned it");
+        self.slots.retire(e.id);
+        (e.time, e.event)
     }
 
     #[inline]
@@ -102,6 +158,16 @@ impl<E> RadixQueue<E> {
         if !self.front.is_empty() {
             return true;
         }
+        if self.mask == 0 || self.mins[self.mask.trailing_zeros() as usize] > limit {
+            // `mins` is a lower bound on the bucket's live times.
+            return false;
+        }
+        self.refill_from_buckets(limit)
+    }
+
+    /// [`RadixQueue::refill_front`] once the front is empty and the first bucket may hold a
+    /// time at most `limit`.
+    fn refill_from_buckets(&mut self, limit: u64) -> bool {
         while self.mask != 0 {
             let i = self.mask.trailing_zeros() as usize;
             // The smallest *live* time: a cancelled entry must not move `last` past times
@@ -126,6 +192,10 @@ impl<E> RadixQueue<E> {
                 continue;
             };
             if min > limit {
+                // Still a lower bound whatever is cancelled later, and exact once the dead
+                // entries are gone (they leave a bucket only when it is redistributed or
+                // compacted, which recompute it): the next check needs no scan.
+                self.mins[i] = min;
                 return false;
             }
             let mut moving = std::mem::take(&mut self.buckets[i]);
@@ -188,13 +258,9 @@ impl<E> EventQueue<E> for RadixQueue<E> {
 
     #[inline]
     fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        while self.refill_front(limit.as_ps()) {
-            let e = self.front.pop_front().expect("refilled");
-            if self.slots.retire(e.id) {
-                return Some((SimTime::from_ps(e.time), e.event));
-            }
-        }
-        None
+        self.front_key(limit.as_ps())?;
+        let (t, event) = self.pop_front();
+        Some((SimTime::from_ps(t), event))
     }
 
     fn peek_time(&mut self) -> Option<SimTime> {
