@@ -237,6 +237,29 @@ impl<E> AnyQueue<E> {
     }
 }
 
+impl<E> AnyQueue<E> {
+    /// [`EventQueue::push_fixed`] of the kinds other than the default, out of line so that
+    /// only the default's code is inlined into every caller.
+    #[inline(never)]
+    fn push_fixed_other(&mut self, time: SimTime, event: E) {
+        match self {
+            AnyQueue::BinaryHeap(q) => q.push_fixed(time, event),
+            AnyQueue::Radix(q) => q.push_fixed(time, event),
+            AnyQueue::Lanes(q) => q.push_fixed(time, event),
+        }
+    }
+
+    /// [`EventQueue::pop_until`] of the kinds other than the default, out of line.
+    #[inline(never)]
+    fn pop_until_other(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
+        match self {
+            AnyQueue::BinaryHeap(q) => q.pop_until(limit),
+            AnyQueue::Radix(q) => q.pop_until(limit),
+            AnyQueue::Lanes(q) => q.pop_until(limit),
+        }
+    }
+}
+
 impl<E> EventQueue<E> for AnyQueue<E> {
     #[inline]
     fn push(&mut self, time: SimTime, event: E) -> EventId {
@@ -249,17 +272,15 @@ impl<E> EventQueue<E> for AnyQueue<E> {
     #[inline]
     fn push_fixed(&mut self, time: SimTime, event: E) {
         match self {
-            AnyQueue::BinaryHeap(q) => q.push_fixed(time, event),
-            AnyQueue::Radix(q) => q.push_fixed(time, event),
             AnyQueue::Lanes(q) => q.push_fixed(time, event),
+            _ => self.push_fixed_other(time, event),
         }
     }
     #[inline]
     fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
         match self {
-            AnyQueue::BinaryHeap(q) => q.pop_until(limit),
-            AnyQueue::Radix(q) => q.pop_until(limit),
             AnyQueue::Lanes(q) => q.pop_until(limit),
+            _ => self.pop_until_other(limit),
         }
     }
     #[inline]

@@ -40,6 +40,16 @@ pub const CLAIM_AFTER: u32 = 4;
 pub const IDLE_PUSHES: u64 = 1 << 12;
 /// Slots of the table that counts the misses of offsets without a lane.
 const CANDIDATES: usize = 16;
+/// Slots of the table that finds an offset's lane.
+const LOOKUP: usize = 64;
+/// A [`LOOKUP`] slot without a lane.
+const NO_LANE: u8 = u8::MAX;
+
+/// An offset's slot in a direct-mapped table of `N` (a power of two) slots.
+#[inline]
+fn slot<const N: usize>(offset: u64) -> usize {
+    (offset.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - N.trailing_zeros())) as usize
+}
 
 /// The key of an empty lane, larger than any entry's.
 const EMPTY: u128 = u128::MAX;
@@ -60,10 +70,15 @@ struct LaneEntry<E> {
 /// Delay lanes in front of a radix heap; see the [module docs](self).
 #[derive(Debug)]
 pub struct LaneQueue<E> {
-    /// Key of each lane's first entry, [`EMPTY`] when it has none; the first `used` count.
+    /// Key of each lane's first entry, [`EMPTY`] when it has none.
     heads: [u128; MAX_LANES],
+    /// Bit `i` is set when lane `i` has entries.
+    nonempty: u32,
     /// The offset each claimed lane takes.
     offsets: [u64; MAX_LANES],
+    /// The lane of an offset, by [`slot`]: a lane whose offset shares a slot with a later
+    /// claim's loses its entry here (and takes no more pushes until it is retaken).
+    lookup: [u8; LOOKUP],
     /// Lanes claimed so far.
     used: usize,
     lanes: [VecDeque<LaneEntry<E>>; MAX_LANES],
@@ -100,7 +115,9 @@ impl<E> LaneQueue<E> {
     pub(crate) fn with_policy(claim_after: u32, idle_pushes: u64) -> Self {
         LaneQueue {
             heads: [EMPTY; MAX_LANES],
+            nonempty: 0,
             offsets: [0; MAX_LANES],
+            lookup: [NO_LANE; LOOKUP],
             used: 0,
             lanes: std::array::from_fn(|_| VecDeque::new()),
             last_push: [0; MAX_LANES],
@@ -143,6 +160,7 @@ impl<E> LaneQueue<E> {
         let fifo = &mut self.lanes[lane];
         if fifo.is_empty() {
             self.heads[lane] = key(time, seq);
+            self.nonempty |= 1 << lane;
         }
         fifo.push_back(LaneEntry { time, seq, event });
         self.last_push[lane] = seq;
@@ -152,8 +170,8 @@ impl<E> LaneQueue<E> {
     /// Counts a miss of offset `d` (push number `seq`); returns the lane it claims, if any.
     #[cold]
     fn note_miss(&mut self, d: u64, seq: u64) -> Option<usize> {
-        let slot = (d.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60) as usize % CANDIDATES;
-        let c = &mut self.candidates[slot];
+        let cand = slot::<CANDIDATES>(d);
+        let c = &mut self.candidates[cand];
         if c.0 == d {
             c.1 += 1;
         } else {
@@ -173,8 +191,9 @@ impl<E> LaneQueue<E> {
                 })
                 .min_by_key(|&i| self.last_push[i])?
         };
-        self.candidates[slot] = (u64::MAX, 0);
+        self.candidates[cand] = (u64::MAX, 0);
         self.offsets[lane] = d;
+        self.lookup[slot::<LOOKUP>(d)] = lane as u8;
         Some(lane)
     }
 
@@ -182,7 +201,11 @@ impl<E> LaneQueue<E> {
     #[inline]
     fn best_lane(&self) -> (usize, u128) {
         let mut best = (0, EMPTY);
-        for (i, &k) in self.heads[..self.used].iter().enumerate() {
+        let mut m = self.nonempty;
+        while m != 0 {
+            let i = m.trailing_zeros() as usize;
+            m &= m - 1;
+            let k = self.heads[i];
             if k < best.1 {
                 best = (i, k);
             }
@@ -197,13 +220,13 @@ impl<E> EventQueue<E> for LaneQueue<E> {
         self.heap.push_keyed(t, seq, event)
     }
 
-    #[inline]
+    #[inline(always)]
     fn push_fixed(&mut self, time: SimTime, event: E) {
         let (t, seq) = self.next_key(time);
         let d = t - self.now;
-        let lane = match self.offsets[..self.used].iter().position(|&o| o == d) {
-            Some(lane) => Some(lane),
-            None => self.note_miss(d, seq),
+        let lane = match self.lookup[slot::<LOOKUP>(d)] as usize {
+            l if l < MAX_LANES && self.offsets[l] == d => Some(l),
+            _ => self.note_miss(d, seq),
         };
         match lane {
             Some(lane) => self.append(lane, t, seq, event),
@@ -211,7 +234,7 @@ impl<E> EventQueue<E> for LaneQueue<E> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
         let limit = limit.as_ps();
         let (lane, head) = self.best_lane();
@@ -230,7 +253,13 @@ impl<E> EventQueue<E> for LaneQueue<E> {
         }
         let fifo = &mut self.lanes[lane];
         let e = fifo.pop_front().expect("a lane with a head");
-        self.heads[lane] = fifo.front().map_or(EMPTY, |n| key(n.time, n.seq));
+        self.heads[lane] = match fifo.front() {
+            Some(n) => key(n.time, n.seq),
+            None => {
+                self.nonempty &= !(1 << lane);
+                EMPTY
+            }
+        };
         self.in_lanes -= 1;
         self.now = e.time;
         Some((SimTime::from_ps(e.time), e.event))

@@ -115,8 +115,15 @@ impl<E> RadixQueue<E> {
     /// `(time, sequence)` of the earliest live entry if its time is at most `limit`, after
     /// which [`RadixQueue::pop_front`] removes it. Never moves the last extracted time past
     /// `limit`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn front_key(&mut self, limit: u64) -> Option<(u64, u64)> {
+        if self.nothing_until(limit) {
+            return None;
+        }
+        self.front_key_slow(limit)
+    }
+
+    fn front_key_slow(&mut self, limit: u64) -> Option<(u64, u64)> {
         while self.refill_front(limit) {
             let e = self.front.front().expect("refilled");
             if self.slots.is_live(e.id) {
@@ -158,11 +165,18 @@ impl<E> RadixQueue<E> {
         if !self.front.is_empty() {
             return true;
         }
-        if self.mask == 0 || self.mins[self.mask.trailing_zeros() as usize] > limit {
-            // `mins` is a lower bound on the bucket's live times.
+        if self.nothing_until(limit) {
             return false;
         }
         self.refill_from_buckets(limit)
+    }
+
+    /// The front is empty and no bucket holds a time at most `limit` (`mins` is a lower bound
+    /// on each bucket's live times, and the first non-empty bucket has the smallest).
+    #[inline(always)]
+    fn nothing_until(&self, limit: u64) -> bool {
+        self.front.is_empty()
+            && (self.mask == 0 || self.mins[self.mask.trailing_zeros() as usize] > limit)
     }
 
     /// [`RadixQueue::refill_front`] once the front is empty and the first bucket may hold a
