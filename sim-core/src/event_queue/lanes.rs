@@ -72,8 +72,10 @@ struct LaneEntry<E> {
 pub struct LaneQueue<E> {
     /// Key of each lane's first entry, [`EMPTY`] when it has none.
     heads: [u128; MAX_LANES],
-    /// Bit `i` is set when lane `i` has entries.
-    nonempty: u32,
+    /// The non-empty lanes, the first `nonempty` of them, by increasing head key: a pop takes
+    /// the first and moves it back to where its next head belongs (usually a step or two).
+    order: [u8; MAX_LANES],
+    nonempty: usize,
     /// The offset each claimed lane takes.
     offsets: [u64; MAX_LANES],
     /// The lane of an offset, by [`slot`]: a lane whose offset shares a slot with a later
@@ -115,6 +117,7 @@ impl<E> LaneQueue<E> {
     pub(crate) fn with_policy(claim_after: u32, idle_pushes: u64) -> Self {
         LaneQueue {
             heads: [EMPTY; MAX_LANES],
+            order: [0; MAX_LANES],
             nonempty: 0,
             offsets: [0; MAX_LANES],
             lookup: [NO_LANE; LOOKUP],
@@ -155,14 +158,13 @@ impl<E> LaneQueue<E> {
         (t, seq)
     }
 
-    #[inline]
+    #[inline(always)]
     fn append(&mut self, lane: usize, time: u64, seq: u64, event: E) {
         let fifo = &mut self.lanes[lane];
         if fifo.is_empty() {
-            self.heads[lane] = key(time, seq);
-            self.nonempty |= 1 << lane;
+            self.enter_order(lane, key(time, seq));
         }
-        fifo.push_back(LaneEntry { time, seq, event });
+        self.lanes[lane].push_back(LaneEntry { time, seq, event });
         self.last_push[lane] = seq;
         self.in_lanes += 1;
     }
@@ -197,20 +199,49 @@ impl<E> LaneQueue<E> {
         Some(lane)
     }
 
-    /// The lane with the smallest head key, and that key ([`EMPTY`] when all are empty).
-    #[inline]
-    fn best_lane(&self) -> (usize, u128) {
-        let mut best = (0, EMPTY);
-        let mut m = self.nonempty;
-        while m != 0 {
-            let i = m.trailing_zeros() as usize;
-            m &= m - 1;
-            let k = self.heads[i];
-            if k < best.1 {
-                best = (i, k);
-            }
+    /// Lane `lane`, empty so far, gets head key `k`: into the order from the back (a new
+    /// head is usually the latest).
+    #[inline(never)]
+    fn enter_order(&mut self, lane: usize, k: u128) {
+        self.heads[lane] = k;
+        let mut j = self.nonempty;
+        while j > 0 && self.heads[self.order[j - 1] as usize] > k {
+            self.order[j] = self.order[j - 1];
+            j -= 1;
         }
-        best
+        self.order[j] = lane as u8;
+        self.nonempty += 1;
+    }
+
+    /// The first lane in the order has become empty.
+    #[inline(never)]
+    fn leave_order(&mut self, lane: usize) {
+        self.heads[lane] = EMPTY;
+        self.order.copy_within(1..self.nonempty, 0);
+        self.nonempty -= 1;
+    }
+
+    /// The lane with the smallest head key, and that key ([`EMPTY`] when all are empty).
+    #[inline(always)]
+    fn best_lane(&self) -> (usize, u128) {
+        if self.nonempty == 0 {
+            return (0, EMPTY);
+        }
+        let lane = self.order[0] as usize;
+        (lane, self.heads[lane])
+    }
+
+    /// After a pop from the first lane in the order: its new head key `k`.
+    #[inline(always)]
+    fn reorder_first(&mut self, lane: usize, k: u128) {
+        self.heads[lane] = k;
+        let n = self.nonempty;
+        let mut j = 1;
+        while j < n && self.heads[self.order[j] as usize] < k {
+            self.order[j - 1] = self.order[j];
+            j += 1;
+        }
+        self.order[j - 1] = lane as u8;
     }
 }
 
@@ -253,13 +284,13 @@ impl<E> EventQueue<E> for LaneQueue<E> {
         }
         let fifo = &mut self.lanes[lane];
         let e = fifo.pop_front().expect("a lane with a head");
-        self.heads[lane] = match fifo.front() {
-            Some(n) => key(n.time, n.seq),
-            None => {
-                self.nonempty &= !(1 << lane);
-                EMPTY
+        match fifo.front() {
+            Some(n) => {
+                let k = key(n.time, n.seq);
+                self.reorder_first(lane, k);
             }
-        };
+            None => self.leave_order(lane),
+        }
         self.in_lanes -= 1;
         self.now = e.time;
         Some((SimTime::from_ps(e.time), e.event))
