@@ -90,6 +90,9 @@ pub struct LaneQueue<E> {
     candidates: [(u64, u32); CANDIDATES],
     /// Cancellable pushes and the offsets without a lane.
     heap: RadixQueue<E>,
+    /// At most the earliest live time in `heap` ([`RadixQueue::floor`]), lowered by pushes:
+    /// a pop looks into the heap only when this is not after the lane head.
+    heap_floor: u64,
     /// The last popped time.
     now: u64,
     next_seq: u64,
@@ -126,6 +129,7 @@ impl<E> LaneQueue<E> {
             last_push: [0; MAX_LANES],
             candidates: [(u64::MAX, 0); CANDIDATES],
             heap: RadixQueue::new(),
+            heap_floor: u64::MAX,
             now: 0,
             next_seq: 0,
             in_lanes: 0,
@@ -144,18 +148,34 @@ impl<E> LaneQueue<E> {
         self.heap.stored()
     }
 
-    /// The time as picoseconds and the next sequence number, checking the contract.
-    #[inline]
-    fn next_key(&mut self, time: SimTime) -> (u64, u64) {
+    /// The time as picoseconds, its offset and the next sequence number, checking the
+    /// contract.
+    #[inline(always)]
+    fn next_key(&mut self, time: SimTime) -> (u64, u64, u64) {
         let t = time.as_ps();
-        assert!(
-            t >= self.now,
-            "event scheduled in the past ({time} < {})",
-            SimTime::from_ps(self.now)
-        );
+        let (d, past) = t.overflowing_sub(self.now);
+        if past {
+            self.past(time);
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
-        (t, seq)
+        (t, d, seq)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn past(&self, time: SimTime) -> ! {
+        panic!(
+            "event scheduled in the past ({time} < {})",
+            SimTime::from_ps(self.now)
+        )
+    }
+
+    /// A push into the heap at `t`.
+    #[inline]
+    fn to_heap(&mut self, t: u64) -> &mut RadixQueue<E> {
+        self.heap_floor = self.heap_floor.min(t);
+        &mut self.heap
     }
 
     #[inline(always)]
@@ -247,21 +267,20 @@ impl<E> LaneQueue<E> {
 
 impl<E> EventQueue<E> for LaneQueue<E> {
     fn push(&mut self, time: SimTime, event: E) -> EventId {
-        let (t, seq) = self.next_key(time);
-        self.heap.push_keyed(t, seq, event)
+        let (t, _, seq) = self.next_key(time);
+        self.to_heap(t).push_keyed(t, seq, event)
     }
 
     #[inline(always)]
     fn push_fixed(&mut self, time: SimTime, event: E) {
-        let (t, seq) = self.next_key(time);
-        let d = t - self.now;
+        let (t, d, seq) = self.next_key(time);
         let lane = match self.lookup[slot::<LOOKUP>(d)] as usize {
             l if l < MAX_LANES && self.offsets[l] == d => Some(l),
             _ => self.note_miss(d, seq),
         };
         match lane {
             Some(lane) => self.append(lane, t, seq, event),
-            None => self.heap.push_fixed_keyed(t, seq, event),
+            None => self.to_heap(t).push_fixed_keyed(t, seq, event),
         }
     }
 
@@ -272,12 +291,17 @@ impl<E> EventQueue<E> for LaneQueue<E> {
         let lane_time = (head >> 64) as u64;
         // Only up to the lane head's time, so that the heap's last extracted time never
         // passes ours.
-        if let Some((t, seq)) = self.heap.front_key(limit.min(lane_time))
-            && key(t, seq) < head
-        {
-            let (t, event) = self.heap.pop_front();
-            self.now = t;
-            return Some((SimTime::from_ps(t), event));
+        let heap_limit = limit.min(lane_time);
+        if self.heap_floor <= heap_limit {
+            if let Some((t, seq)) = self.heap.front_key(heap_limit)
+                && key(t, seq) < head
+            {
+                let (t, event) = self.heap.pop_front();
+                self.heap_floor = self.heap.floor();
+                self.now = t;
+                return Some((SimTime::from_ps(t), event));
+            }
+            self.heap_floor = self.heap.floor();
         }
         if head == EMPTY || lane_time > limit {
             return None;

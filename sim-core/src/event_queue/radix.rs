@@ -135,6 +135,16 @@ impl<E> RadixQueue<E> {
         None
     }
 
+    /// A lower bound on the earliest live time (`u64::MAX` when nothing is stored), without
+    /// moving anything.
+    pub(super) fn floor(&self) -> u64 {
+        match self.front.front() {
+            Some(e) => e.time,
+            None if self.mask == 0 => u64::MAX,
+            None => self.mins[self.mask.trailing_zeros() as usize],
+        }
+    }
+
     /// Removes the entry [`RadixQueue::front_key`] has just returned.
     #[inline]
     pub(super) fn pop_front(&mut self) -> (u64, E) {
