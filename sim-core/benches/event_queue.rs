@@ -2,12 +2,16 @@
 //! earliest and pushes one at that time plus a random increment (exponential, mean 1 µs), so
 //! the queue size stays N. Reported as time per pop+push pair (criterion "elements" = holds).
 //! `radix` and `binary_heap` push without cancellation handles (as the simulator does);
-//! `radix_cancellable` pays for a liveness slot per event.
+//! `radix_cancellable` pays for a liveness slot per event. `lanes` is the default queue
+//! ([`LaneQueue`]); with these increments almost no offset repeats, so nearly every push goes
+//! to its radix heap (its worst case). The `*_net` variants draw each increment from three
+//! values (a link delay, a data frame's and an ACK's serialisation time at 10 Gb/s), as a
+//! packet network does, which the lanes take.
 //!
 //! `cargo bench -p sim-core --bench event_queue`
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use sim_core::event_queue::{BinaryHeapQueue, EventQueue, RadixQueue};
+use sim_core::event_queue::{BinaryHeapQueue, EventQueue, LaneQueue, RadixQueue};
 use sim_core::{RngStreams, SimTime};
 
 const HOLDS: usize = 1 << 16;
@@ -19,6 +23,14 @@ fn increments() -> Vec<u64> {
             let u = rng.next_f64().max(1e-12);
             (-u.ln() * 1e6) as u64 // picoseconds, mean 1 µs
         })
+        .collect()
+}
+
+/// Increments from a packet network's three common delays, in a random order.
+fn net_increments() -> Vec<u64> {
+    let mut rng = RngStreams::new(1).stream("bench-net");
+    (0..HOLDS)
+        .map(|_| [1_000_000, 1_201_600, 43_200][rng.below(3) as usize])
         .collect()
 }
 
@@ -46,6 +58,7 @@ fn hold_cancellable<Q: EventQueue<u64>>(q: &mut Q, inc: &[u64]) {
 
 fn bench(c: &mut Criterion) {
     let inc = increments();
+    let net = net_increments();
     let mut g = c.benchmark_group("hold");
     g.throughput(Throughput::Elements(HOLDS as u64));
     for &n in &[1_000usize, 100_000, 1_000_000] {
@@ -63,6 +76,21 @@ fn bench(c: &mut Criterion) {
             let mut q = RadixQueue::new();
             fill(&mut q, n, &inc);
             b.iter(|| hold_cancellable(&mut q, &inc));
+        });
+        g.bench_with_input(BenchmarkId::new("lanes", n), &n, |b, &n| {
+            let mut q = LaneQueue::new();
+            fill(&mut q, n, &inc);
+            b.iter(|| hold(&mut q, &inc));
+        });
+        g.bench_with_input(BenchmarkId::new("radix_net", n), &n, |b, &n| {
+            let mut q = RadixQueue::new();
+            fill(&mut q, n, &net);
+            b.iter(|| hold(&mut q, &net));
+        });
+        g.bench_with_input(BenchmarkId::new("lanes_net", n), &n, |b, &n| {
+            let mut q = LaneQueue::new();
+            fill(&mut q, n, &net);
+            b.iter(|| hold(&mut q, &net));
         });
     }
     g.finish();

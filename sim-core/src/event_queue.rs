@@ -558,7 +558,7 @@ mod tests {
             lanes.push_fixed(SimTime::from_ps(now + d), i);
             heap.push_fixed(SimTime::from_ps(now + d), i);
             // A backlog builds up first, then stays (a pop per push).
-            if i >= 10_000 || (x >> 33) % 4 != 0 {
+            if i >= 10_000 || !(x >> 33).is_multiple_of(4) {
                 let got = lanes.pop();
                 assert_eq!(got, heap.pop(), "pop {i}");
                 now = got.map_or(now, |(t, _)| t.as_ps());

@@ -173,7 +173,7 @@ impl<E> LaneQueue<E> {
 
     /// A push into the heap at `t`.
     #[inline]
-    fn to_heap(&mut self, t: u64) -> &mut RadixQueue<E> {
+    fn heap_for(&mut self, t: u64) -> &mut RadixQueue<E> {
         self.heap_floor = self.heap_floor.min(t);
         &mut self.heap
     }
@@ -208,9 +208,7 @@ impl<E> LaneQueue<E> {
         } else {
             // The empty lane idle longest, if it has been idle long enough.
             (0..MAX_LANES)
-                .filter(|&i| {
-                    self.heads[i] == EMPTY && seq - self.last_push[i] >= self.idle_pushes
-                })
+                .filter(|&i| self.heads[i] == EMPTY && seq - self.last_push[i] >= self.idle_pushes)
                 .min_by_key(|&i| self.last_push[i])?
         };
         self.candidates[cand] = (u64::MAX, 0);
@@ -268,7 +266,7 @@ impl<E> LaneQueue<E> {
 impl<E> EventQueue<E> for LaneQueue<E> {
     fn push(&mut self, time: SimTime, event: E) -> EventId {
         let (t, _, seq) = self.next_key(time);
-        self.to_heap(t).push_keyed(t, seq, event)
+        self.heap_for(t).push_keyed(t, seq, event)
     }
 
     #[inline(always)]
@@ -280,7 +278,7 @@ impl<E> EventQueue<E> for LaneQueue<E> {
         };
         match lane {
             Some(lane) => self.append(lane, t, seq, event),
-            None => self.to_heap(t).push_fixed_keyed(t, seq, event),
+            None => self.heap_for(t).push_fixed_keyed(t, seq, event),
         }
     }
 
