@@ -7,8 +7,9 @@
 //! * **quantities** — [`DataRate`] with exact, rounded-up transmission times and a drift-free
 //!   [`RatePacer`] for periodic sources; [`ByteSize`]; [`QueueLimit`];
 //! * **the event queue** — [`event_queue`], with a written ordering contract
-//!   (`(time, insertion sequence)`, FIFO among equal times) and O(1) cancellation, in two
-//!   implementations (binary heap, radix heap);
+//!   (`(time, insertion sequence)`, FIFO among equal times) and O(1) cancellation, in three
+//!   implementations (binary heap, radix heap, and the default: FIFO delay lanes in front of a
+//!   radix heap);
 //! * **run control** — [`Simulation`] = [`Scheduler`] (clock + queue) + your [`Model`]; run until
 //!   a time, stop, step, count events, report progress every N events;
 //! * **randomness** — [`RngStreams`]: one master seed, one independent `rand_pcg` stream per

@@ -18,9 +18,8 @@
 //!
 //! Which offsets own lanes is only a performance heuristic: an offset that missed
 //! [`CLAIM_AFTER`] times (counted in a small table of candidates) claims a free lane, or — once
-//! all [`MAX_LANES`] are taken — an *empty* lane that has had no push for the last
-//! [`IDLE_PUSHES`] pushes (an offset may change only while its lane is empty, so each lane
-//! stays sorted).
+//! all [`MAX_LANES`] are taken — a lane that has been *empty* for the last [`IDLE_PUSHES`]
+//! pushes (an offset may change only while its lane is empty, so each lane stays sorted).
 //!
 //! The heap is consulted only up to the lane head's time ([`RadixQueue::front_key`]), so its
 //! own notion of the last extracted time never passes the queue's: a push at any time from the
@@ -36,7 +35,7 @@ use crate::SimTime;
 pub const MAX_LANES: usize = 8;
 /// Misses of one offset before it claims a lane.
 pub const CLAIM_AFTER: u32 = 4;
-/// Pushes without one into an empty lane before another offset may take it.
+/// Pushes a lane must have stayed empty for before another offset may take it.
 pub const IDLE_PUSHES: u64 = 1 << 12;
 /// Slots of the table that counts the misses of offsets without a lane.
 const CANDIDATES: usize = 16;
@@ -84,8 +83,8 @@ pub struct LaneQueue<E> {
     /// Lanes claimed so far.
     used: usize,
     lanes: [VecDeque<LaneEntry<E>>; MAX_LANES],
-    /// Sequence number of each lane's latest push (for retiring idle lanes).
-    last_push: [u64; MAX_LANES],
+    /// The push count when each lane last became empty (for retaking idle lanes).
+    emptied: [u64; MAX_LANES],
     /// Misses counted per offset without a lane, direct-mapped: (offset, count).
     candidates: [(u64, u32); CANDIDATES],
     /// Cancellable pushes and the offsets without a lane.
@@ -96,8 +95,6 @@ pub struct LaneQueue<E> {
     /// The last popped time.
     now: u64,
     next_seq: u64,
-    /// Entries in the lanes (all live).
-    in_lanes: usize,
     /// [`CLAIM_AFTER`] and [`IDLE_PUSHES`], smaller in tests.
     claim_after: u32,
     idle_pushes: u64,
@@ -115,8 +112,8 @@ impl<E> LaneQueue<E> {
         Self::with_policy(CLAIM_AFTER, IDLE_PUSHES)
     }
 
-    /// An empty queue whose offsets claim a lane after `claim_after` misses and whose empty
-    /// lanes may be retaken after `idle_pushes` pushes elsewhere.
+    /// An empty queue whose offsets claim a lane after `claim_after` misses and whose lanes
+    /// may be retaken once empty for `idle_pushes` pushes.
     pub(crate) fn with_policy(claim_after: u32, idle_pushes: u64) -> Self {
         LaneQueue {
             heads: [EMPTY; MAX_LANES],
@@ -126,13 +123,12 @@ impl<E> LaneQueue<E> {
             lookup: [NO_LANE; LOOKUP],
             used: 0,
             lanes: std::array::from_fn(|_| VecDeque::new()),
-            last_push: [0; MAX_LANES],
+            emptied: [0; MAX_LANES],
             candidates: [(u64::MAX, 0); CANDIDATES],
             heap: RadixQueue::new(),
             heap_floor: u64::MAX,
             now: 0,
             next_seq: 0,
-            in_lanes: 0,
             claim_after,
             idle_pushes,
         }
@@ -141,6 +137,11 @@ impl<E> LaneQueue<E> {
     /// Lanes claimed so far (for tests and diagnostics).
     pub fn lanes_used(&self) -> usize {
         self.used
+    }
+
+    /// Entries in the lanes (all live).
+    fn in_lanes(&self) -> usize {
+        self.lanes.iter().map(VecDeque::len).sum()
     }
 
     /// Entries in the heap behind the lanes, cancelled ones included (for tests).
@@ -185,8 +186,6 @@ impl<E> LaneQueue<E> {
             self.enter_order(lane, key(time, seq));
         }
         self.lanes[lane].push_back(LaneEntry { time, seq, event });
-        self.last_push[lane] = seq;
-        self.in_lanes += 1;
     }
 
     /// Counts a miss of offset `d` (push number `seq`); returns the lane it claims, if any.
@@ -208,8 +207,8 @@ impl<E> LaneQueue<E> {
         } else {
             // The empty lane idle longest, if it has been idle long enough.
             (0..MAX_LANES)
-                .filter(|&i| self.heads[i] == EMPTY && seq - self.last_push[i] >= self.idle_pushes)
-                .min_by_key(|&i| self.last_push[i])?
+                .filter(|&i| self.heads[i] == EMPTY && seq - self.emptied[i] >= self.idle_pushes)
+                .min_by_key(|&i| self.emptied[i])?
         };
         self.candidates[cand] = (u64::MAX, 0);
         self.offsets[lane] = d;
@@ -235,6 +234,7 @@ impl<E> LaneQueue<E> {
     #[inline(never)]
     fn leave_order(&mut self, lane: usize) {
         self.heads[lane] = EMPTY;
+        self.emptied[lane] = self.next_seq;
         self.order.copy_within(1..self.nonempty, 0);
         self.nonempty -= 1;
     }
@@ -313,7 +313,6 @@ impl<E> EventQueue<E> for LaneQueue<E> {
             }
             None => self.leave_order(lane),
         }
-        self.in_lanes -= 1;
         self.now = e.time;
         Some((SimTime::from_ps(e.time), e.event))
     }
@@ -332,10 +331,10 @@ impl<E> EventQueue<E> for LaneQueue<E> {
     }
 
     fn len(&self) -> usize {
-        self.in_lanes + self.heap.len()
+        self.in_lanes() + self.heap.len()
     }
 
     fn stored(&self) -> usize {
-        self.in_lanes + self.heap.stored()
+        self.in_lanes() + self.heap.stored()
     }
 }
