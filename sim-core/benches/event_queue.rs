@@ -10,7 +10,10 @@
 //!
 //! `cargo bench -p sim-core --bench event_queue`
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{
+    BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
+};
 use sim_core::event_queue::{BinaryHeapQueue, EventQueue, LaneQueue, RadixQueue};
 use sim_core::{RngStreams, SimTime};
 
@@ -56,42 +59,41 @@ fn hold_cancellable<Q: EventQueue<u64>>(q: &mut Q, inc: &[u64]) {
     }
 }
 
+/// One benchmark: a queue from `new` filled with `n` events, then `run` over `inc`.
+fn case<Q: EventQueue<u64>>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    n: usize,
+    new: fn() -> Q,
+    inc: &[u64],
+    run: fn(&mut Q, &[u64]),
+) {
+    g.bench_with_input(BenchmarkId::new(name, n), &n, |b, &n| {
+        let mut q = new();
+        fill(&mut q, n, inc);
+        b.iter(|| run(&mut q, inc));
+    });
+}
+
 fn bench(c: &mut Criterion) {
     let inc = increments();
     let net = net_increments();
     let mut g = c.benchmark_group("hold");
     g.throughput(Throughput::Elements(HOLDS as u64));
     for &n in &[1_000usize, 100_000, 1_000_000] {
-        g.bench_with_input(BenchmarkId::new("binary_heap", n), &n, |b, &n| {
-            let mut q = BinaryHeapQueue::new();
-            fill(&mut q, n, &inc);
-            b.iter(|| hold(&mut q, &inc));
-        });
-        g.bench_with_input(BenchmarkId::new("radix", n), &n, |b, &n| {
-            let mut q = RadixQueue::new();
-            fill(&mut q, n, &inc);
-            b.iter(|| hold(&mut q, &inc));
-        });
-        g.bench_with_input(BenchmarkId::new("radix_cancellable", n), &n, |b, &n| {
-            let mut q = RadixQueue::new();
-            fill(&mut q, n, &inc);
-            b.iter(|| hold_cancellable(&mut q, &inc));
-        });
-        g.bench_with_input(BenchmarkId::new("lanes", n), &n, |b, &n| {
-            let mut q = LaneQueue::new();
-            fill(&mut q, n, &inc);
-            b.iter(|| hold(&mut q, &inc));
-        });
-        g.bench_with_input(BenchmarkId::new("radix_net", n), &n, |b, &n| {
-            let mut q = RadixQueue::new();
-            fill(&mut q, n, &net);
-            b.iter(|| hold(&mut q, &net));
-        });
-        g.bench_with_input(BenchmarkId::new("lanes_net", n), &n, |b, &n| {
-            let mut q = LaneQueue::new();
-            fill(&mut q, n, &net);
-            b.iter(|| hold(&mut q, &net));
-        });
+        case(&mut g, "binary_heap", n, BinaryHeapQueue::new, &inc, hold);
+        case(&mut g, "radix", n, RadixQueue::new, &inc, hold);
+        case(
+            &mut g,
+            "radix_cancellable",
+            n,
+            RadixQueue::new,
+            &inc,
+            hold_cancellable,
+        );
+        case(&mut g, "lanes", n, LaneQueue::new, &inc, hold);
+        case(&mut g, "radix_net", n, RadixQueue::new, &net, hold);
+        case(&mut g, "lanes_net", n, LaneQueue::new, &net, hold);
     }
     g.finish();
 }
