@@ -94,6 +94,12 @@ impl Socket {
         self.written - self.conn.unacked_bytes()
     }
 
+    /// Whether its application asked to hear of acknowledgement progress.
+    #[inline]
+    pub(crate) fn watches_acked(&self) -> bool {
+        self.acked_reported.is_some()
+    }
+
     /// The new acknowledged count if the socket is watched and the count grew since it was
     /// last reported (and records it as reported).
     #[inline]

@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use sim_core::Scheduler;
+use sim_core::{Scheduler, SimTime};
 
 use super::host_planes::drop_counter;
 use super::{Event, Network};
@@ -226,6 +226,10 @@ impl Network {
     /// Carries out what dirty sockets have to say: their segments go out, their events go to
     /// their applications (which may write, making sockets dirty again), and their timers are
     /// re-armed. Runs until no socket is dirty.
+    ///
+    /// What most services skip — events, a writable callback, acknowledged progress, a window
+    /// trace, freeing the socket — is out of line, so that the loop over the common service
+    /// (a segment in, a segment or nothing out) keeps its values in registers (issue 20).
     pub(super) fn service_sockets(&mut self, sched: &mut Scheduler<Event>) {
         while let Some(sid) = self.tcp.dirty.pop() {
             let now = sched.now();
@@ -244,40 +248,19 @@ impl Network {
                 }
                 self.host_send(sched, node, flow, dst, seg, len, tos);
             }
-            let mut events = std::mem::take(&mut self.tcp_events);
             let s = self.tcp.get_mut(sid);
-            while let Some(ev) = s.conn.poll_event() {
-                events.push(ev);
-            }
-            let app = s.app;
             let writable = s.writer_blocked && s.conn.unacked_bytes() < s.conn.cfg.snd_buf;
-            for ev in events.drain(..) {
-                self.call_app(sched, app, |a, ctx| a.on_tcp(ctx, sid, ev));
-            }
-            self.tcp_events = events;
-            if writable {
-                self.tcp.get_mut(sid).writer_blocked = false;
-                self.call_app(sched, app, |a, ctx| a.on_tcp_writable(ctx, sid));
+            let events = s.conn.pending_events();
+            if events > 0 || writable || s.watches_acked() {
+                self.socket_callbacks(sched, sid, events, writable);
             }
             let s = self.tcp.get_mut(sid);
-            if let Some(acked) = s.take_acked_progress() {
-                self.report_acked(sched, app, sid, acked);
-            }
-            let s = self.tcp.get_mut(sid);
-            if s.conn.cc_changes() != s.traced_changes {
-                s.traced_changes = s.conn.cc_changes();
-                for t in &mut self.series {
-                    if let Series::Tcp(t) = t {
-                        t.on_change(now, sid, &self.tcp);
-                    }
-                }
+            if s.conn.cc_changes() != s.traced_changes && !self.series.is_empty() {
+                self.trace_window(now, sid);
             }
             let s = self.tcp.get_mut(sid);
             if s.release && !s.dirty && s.conn.state().is_done() {
-                if let Some(id) = s.timer_id.take() {
-                    sched.cancel(id);
-                }
-                self.tcp.free(sid);
+                self.free_socket(sched, sid);
                 continue;
             }
             if let Some(deadline) = s.conn.poll_timeout() {
@@ -296,6 +279,53 @@ impl Network {
         }
     }
 
+    /// Tells socket `sid`'s application its `events` oldest events, then that the socket is
+    /// `writable` (if so), then how much of what it wrote is acknowledged (if it watches).
+    /// Events the callbacks cause wait for the socket's next service.
+    #[inline(never)]
+    fn socket_callbacks(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        sid: SocketId,
+        events: usize,
+        writable: bool,
+    ) {
+        let app = self.tcp.get(sid).app;
+        for _ in 0..events {
+            let ev = self.tcp.get_mut(sid).conn.poll_event().expect("counted");
+            self.call_app(sched, app, |a, ctx| a.on_tcp(ctx, sid, ev));
+        }
+        if writable {
+            self.tcp.get_mut(sid).writer_blocked = false;
+            self.call_app(sched, app, |a, ctx| a.on_tcp_writable(ctx, sid));
+        }
+        if let Some(acked) = self.tcp.get_mut(sid).take_acked_progress() {
+            self.call_app(sched, app, |a, ctx| a.on_tcp_acked(ctx, sid, acked));
+        }
+    }
+
+    /// Socket `sid`'s window changed since it was last traced: the TCP time series hear of it.
+    #[inline(never)]
+    fn trace_window(&mut self, now: SimTime, sid: SocketId) {
+        let s = self.tcp.get_mut(sid);
+        s.traced_changes = s.conn.cc_changes();
+        for t in &mut self.series {
+            if let Series::Tcp(t) = t {
+                t.on_change(now, sid, &self.tcp);
+            }
+        }
+    }
+
+    /// Frees released socket `sid`, whose connection is done, with its pending timer event.
+    #[cold]
+    #[inline(never)]
+    fn free_socket(&mut self, sched: &mut Scheduler<Event>, sid: SocketId) {
+        if let Some(id) = self.tcp.get_mut(sid).timer_id.take() {
+            sched.cancel(id);
+        }
+        self.tcp.free(sid);
+    }
+
     pub(super) fn on_tcp_timer(&mut self, sched: &mut Scheduler<Event>, sid: SocketId) {
         let now = sched.now();
         let s = self.tcp.get_mut(sid);
@@ -306,20 +336,6 @@ impl Network {
         s.timer_id = None;
         s.conn.handle_timeout(now);
         self.tcp.mark_dirty(sid);
-    }
-
-    /// Tells `app` that `acked` bytes of socket `sid` are acknowledged (out of line: the
-    /// socket service loop stays lean for the sockets nobody watches).
-    #[cold]
-    #[inline(never)]
-    fn report_acked(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        app: AppId,
-        sid: SocketId,
-        acked: u64,
-    ) {
-        self.call_app(sched, app, |a, ctx| a.on_tcp_acked(ctx, sid, acked));
     }
 
     // ---- applications ------------------------------------------------------------------------
@@ -340,7 +356,6 @@ impl Network {
         app: AppId,
         f: impl FnOnce(&mut dyn Application, &mut AppCtx<'_>),
     ) {
-        let mut actions = std::mem::take(&mut self.actions);
         let slot = &mut self.apps[app.index()];
         let node = slot.node;
         let flow = slot.flow;
@@ -350,13 +365,29 @@ impl Network {
             &mut AppCtx::with_tcp(
                 sched.now(),
                 ip,
-                &mut actions,
+                &mut self.actions,
                 app,
                 node,
                 flow,
                 &mut self.tcp,
             ),
         );
+        if !self.actions.is_empty() {
+            self.carry_out_actions(sched, app, node, flow);
+        }
+    }
+
+    /// Carries out what application `app` (on `node`, flow tag `flow`) asked for in its last
+    /// call. The actions are taken out first: carrying one out may call an application again.
+    #[inline(never)]
+    fn carry_out_actions(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        app: AppId,
+        node: NodeId,
+        flow: u32,
+    ) {
+        let mut actions = std::mem::take(&mut self.actions);
         for action in actions.drain(..) {
             match action {
                 AppAction::Send {

@@ -564,6 +564,12 @@ impl TcpConnection {
         self.events.pop_front()
     }
 
+    /// How many events wait for [`poll_event`](Self::poll_event).
+    #[must_use]
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
+    }
+
     /// Counters.
     pub fn stats(&self) -> &TcpStats {
         &self.stats
