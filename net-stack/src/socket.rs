@@ -57,6 +57,11 @@ pub struct Socket {
     pub(crate) writer_blocked: bool,
     /// Queued for servicing.
     pub(crate) dirty: bool,
+    /// The instant of the socket's last service, if its connection has seen nothing since but
+    /// writes that cannot change what it sends (`TcpConnection::write_changes_no_output`):
+    /// that service drained it, so a second one at the same instant would send nothing and,
+    /// with nothing to tell the application, is skipped (`Network::service_sockets`).
+    pub(crate) quiet_at: Option<SimTime>,
     /// `cc_changes` of the connection when last traced.
     pub(crate) traced_changes: u64,
     /// Data bytes the application wrote (accepted by the connection).
@@ -82,6 +87,7 @@ impl Socket {
             timer_id: None,
             writer_blocked: false,
             dirty: false,
+            quiet_at: None,
             traced_changes: 0,
             written: 0,
             acked_reported: None,
@@ -92,6 +98,27 @@ impl Socket {
     /// Data bytes of this socket's stream that the peer has acknowledged (of those written).
     pub fn bytes_acked(&self) -> u64 {
         self.written - self.conn.unacked_bytes()
+    }
+
+    /// Whether a service at `now` would do nothing: the last one, at `now`, drained the
+    /// connection, which has seen only writes that change no output since; and there is
+    /// nothing to tell the application (no event, no room for a blocked writer, no watch, no
+    /// window change to trace when `traced`) and no release to carry out.
+    #[inline]
+    pub(crate) fn idle_at(&self, now: SimTime, traced: bool) -> bool {
+        self.quiet_at == Some(now)
+            && self.conn.pending_events() == 0
+            && !self.writable()
+            && !self.watches_acked()
+            && !(traced && self.conn.cc_changes() != self.traced_changes)
+            && !self.release
+            && self.conn.idle_poll_repeatable()
+    }
+
+    /// The application's last write was cut short and the send buffer has room again.
+    #[inline]
+    pub(crate) fn writable(&self) -> bool {
+        self.writer_blocked && self.conn.unacked_bytes() < self.conn.cfg.snd_buf
     }
 
     /// Whether its application asked to hear of acknowledgement progress.
@@ -282,6 +309,7 @@ impl SocketTable {
     /// Marks socket `id` to be freed once its connection is closed or in TIME-WAIT.
     pub(crate) fn release(&mut self, id: SocketId) {
         self.sockets[id.0 as usize].release = true;
+        self.sockets[id.0 as usize].quiet_at = None;
         self.mark_dirty(id);
     }
 
@@ -365,7 +393,11 @@ impl SocketTable {
     /// fewer, the owning application gets `on_tcp_writable` once space frees up.
     pub(crate) fn write(&mut self, id: SocketId, bytes: u64) -> u64 {
         let s = &mut self.sockets[id.0 as usize];
+        let output_unchanged = s.conn.write_changes_no_output();
         let accepted = s.conn.write(bytes);
+        if accepted > 0 && !output_unchanged {
+            s.quiet_at = None;
+        }
         s.written += accepted;
         if accepted < bytes {
             s.writer_blocked = true;
@@ -381,6 +413,7 @@ impl SocketTable {
     }
 
     pub(crate) fn close(&mut self, id: SocketId) {
+        self.sockets[id.0 as usize].quiet_at = None;
         self.sockets[id.0 as usize].conn.close();
         self.mark_dirty(id);
     }

@@ -202,6 +202,7 @@ impl Network {
                 let sack = self.sack_arena.get(seg.options.sack);
                 conn.handle_segment_sack(now, &seg, pkt.payload_len, ecn, sack);
             }
+            self.tcp.get_mut(sid).quiet_at = None;
             self.tcp.mark_dirty(sid);
             return;
         }
@@ -233,12 +234,19 @@ impl Network {
     pub(super) fn service_sockets(&mut self, sched: &mut Scheduler<Event>) {
         while let Some(sid) = self.tcp.dirty.pop() {
             let now = sched.now();
-            self.tcp.get_mut(sid).dirty = false;
+            let s = self.tcp.get_mut(sid);
+            s.dirty = false;
+            if s.idle_at(now, !self.series.is_empty()) {
+                // Serviced already at this instant, and only a write that changes nothing
+                // (a bulk sender topping up its buffer) came since.
+                continue;
+            }
             loop {
                 let s = self.tcp.get_mut(sid);
                 let Some(t) = s.conn.poll_transmit(now) else {
                     break;
                 };
+                let drained = s.conn.drained();
                 let (node, flow, dst) = (s.node, s.flow, s.remote_ip);
                 let (mut seg, len, tos) = (L4::Tcp(t.repr), t.payload_len, t.ip.tos());
                 if let L4::Tcp(repr) = &mut seg
@@ -247,9 +255,13 @@ impl Network {
                     repr.options.sack = self.sack_arena.intern(s.conn.sent_sack());
                 }
                 self.host_send(sched, node, flow, dst, seg, len, tos);
+                if drained && !self.tcp.get(sid).dirty {
+                    break; // the poll that would find nothing (unless sending made it dirty)
+                }
             }
             let s = self.tcp.get_mut(sid);
-            let writable = s.writer_blocked && s.conn.unacked_bytes() < s.conn.cfg.snd_buf;
+            s.quiet_at = Some(now);
+            let writable = s.writable();
             let events = s.conn.pending_events();
             if events > 0 || writable || s.watches_acked() {
                 self.socket_callbacks(sched, sid, events, writable);
@@ -334,6 +346,7 @@ impl Network {
         }
         s.timer_at = None;
         s.timer_id = None;
+        s.quiet_at = None;
         s.conn.handle_timeout(now);
         self.tcp.mark_dirty(sid);
     }

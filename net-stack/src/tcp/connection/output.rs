@@ -62,6 +62,11 @@ impl TcpConnection {
             // Pure ACKs carry SND.MAX, which is always inside the peer's window even while we
             // are resending from a lower SND.NXT.
             let repr = self.header(now, self.snd_max, TcpFlags::ACK);
+            // Every branch above found nothing, and the ACK changes none of their inputs: the
+            // next poll would find nothing again and only do what follows, done now instead
+            // (`drained`; the host then skips that poll).
+            self.persist_when_idle(now);
+            self.drained = self.idle_poll_repeatable();
             return Some(self.finish(now, repr, 0));
         }
         // Data blocked by a zero window with nothing in flight needs the persist timer, also
