@@ -120,7 +120,7 @@ impl Network {
         dev: DeviceId,
         id: PacketId,
     ) {
-        let pkt = self.packets[id];
+        let pkt = &self.packets[id];
         if pkt.encap.is_some() {
             // No host plane took the tunnel packet off: the NIC has no tunnel endpoint.
             self.tunnel_arrival(node, dev, id);
@@ -131,25 +131,33 @@ impl Network {
             self.drop_packet(id, |f| &mut f.filtered);
             return;
         }
-        let ip = match &pkt.l3 {
+        let ip = match pkt.l3 {
             L3::Ipv4(ip) => ip,
             L3::Arp(arp) => {
-                let arp = *arp;
                 self.packets.remove(id);
                 self.fates.delivered += 1;
                 self.arp_receive(sched, node, dev, &arp);
                 return;
             }
         };
-        let n = &self.nodes[node.index()];
-        let NodeKind::Host(host) = &n.kind else {
-            unreachable!()
-        };
-        if Some(ip.dst) != n.ip {
+        if Some(ip.dst) != self.nodes[node.index()].ip {
             // Hosts do not forward.
             self.drop_packet(id, |f| &mut f.unroutable);
             return;
         }
+        if let L4::Tcp(seg) = pkt.l4 {
+            // Only the header and two fields are needed: the packet is not copied out whole.
+            let (len, flow) = (pkt.payload_len, pkt.meta.flow);
+            self.packets.remove(id);
+            let ecn = Ecn::from_bits(ip.tos);
+            self.tcp_receive(sched, node, ip.src, &seg, len, flow, ecn);
+            self.sack_arena.release(seg.options.sack);
+            return;
+        }
+        let pkt = *pkt;
+        let NodeKind::Host(host) = &self.nodes[node.index()].kind else {
+            unreachable!()
+        };
         let target = match pkt.l4 {
             L4::Udp(u) => host.udp_ports.get(&u.dst_port).copied(),
             L4::Icmp(IcmpRepr::EchoReply { ident, .. }) => host.icmp_idents.get(&ident).copied(),
@@ -162,13 +170,7 @@ impl Network {
                 self.host_send(sched, node, pkt.meta.flow, src, reply, pkt.payload_len, 0);
                 return;
             }
-            L4::Tcp(seg) => {
-                self.packets.remove(id);
-                let ecn = Ecn::from_bits(ip.tos);
-                self.tcp_receive(sched, node, &pkt, ip.src, seg, ecn);
-                self.sack_arena.release(seg.options.sack);
-                return;
-            }
+            L4::Tcp(_) => unreachable!("delivered above"),
             L4::None => None,
         };
         let Some(app) = target else {
@@ -182,13 +184,17 @@ impl Network {
 
     /// A TCP segment for this host: to its connection, to a listener (a SYN), or answered with
     /// a reset (RFC 9293 §3.10.7.1).
+    /// The segment carried `payload_len` bytes in a packet of flow `flow`, with ECN field
+    /// `ecn`.
+    #[allow(clippy::too_many_arguments)] // the segment's header and its packet's fields
     pub(super) fn tcp_receive(
         &mut self,
         sched: &mut Scheduler<Event>,
         node: NodeId,
-        pkt: &Packet,
         src: Ipv4Addr,
-        seg: crate::wire::TcpRepr,
+        seg: &crate::wire::TcpRepr,
+        payload_len: u32,
+        flow: u32,
         ecn: Ecn,
     ) {
         use crate::wire::TcpFlags;
@@ -197,10 +203,10 @@ impl Network {
             self.fates.delivered += 1;
             let conn = &mut self.tcp.get_mut(sid).conn;
             if seg.options.sack.raw_bytes() < 4 {
-                conn.handle_segment(now, &seg, pkt.payload_len, ecn);
+                conn.handle_segment(now, seg, payload_len, ecn);
             } else {
                 let sack = self.sack_arena.get(seg.options.sack);
-                conn.handle_segment_sack(now, &seg, pkt.payload_len, ecn, sack);
+                conn.handle_segment_sack(now, seg, payload_len, ecn, sack);
             }
             self.tcp.get_mut(sid).quiet_at = None;
             self.tcp.mark_dirty(sid);
@@ -215,12 +221,12 @@ impl Network {
                 flow: self.apps[app.index()].flow,
                 local_ip: self.nodes[node.index()].ip.expect("hosts have addresses"),
             };
-            self.tcp.accept(now, owner, src, &seg);
+            self.tcp.accept(now, owner, src, seg);
             return;
         }
         self.fates.no_listener += 1;
-        if let Some(rst) = rst_for(&seg, pkt.payload_len) {
-            self.host_send(sched, node, pkt.meta.flow, src, L4::Tcp(rst), 0, 0);
+        if let Some(rst) = rst_for(seg, payload_len) {
+            self.host_send(sched, node, flow, src, L4::Tcp(rst), 0, 0);
         }
     }
 

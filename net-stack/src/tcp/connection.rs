@@ -692,6 +692,45 @@ impl TcpConnection {
     }
 }
 
+/// Test-only checks of the host's two shortcuts, run on every poll of the fixture and of the
+/// two-endpoint harness (so across the TCP tests, losses, SACK and timeouts included).
+#[cfg(test)]
+impl TcpConnection {
+    /// `drained` after a poll that returned a segment: a further poll now returns `None` and
+    /// leaves the connection exactly as it is (compared field by field through `Debug`).
+    pub(crate) fn check_drained(&self, now: SimTime) {
+        if !self.drained {
+            return;
+        }
+        let mut again = self.clone();
+        assert!(
+            again.poll_transmit(now).is_none(),
+            "drained, yet a further poll sends"
+        );
+        let mut same = self.clone();
+        same.drained = false;
+        assert_eq!(
+            format!("{again:?}"),
+            format!("{same:?}"),
+            "drained, yet a further poll changes the connection"
+        );
+    }
+
+    /// `write_changes_no_output`: the next poll returns the same with `bytes` more written.
+    pub(crate) fn check_write_changes_no_output(&self, now: SimTime, bytes: u64) {
+        if !self.write_changes_no_output() {
+            return;
+        }
+        let (mut without, mut with) = (self.clone(), self.clone());
+        with.write(bytes);
+        assert_eq!(
+            with.poll_transmit(now),
+            without.poll_transmit(now),
+            "a write said to change no output changed the next segment"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::fixture::established;
