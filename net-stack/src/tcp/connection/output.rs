@@ -75,11 +75,11 @@ impl TcpConnection {
         None
     }
 
-    /// `update_persist` for the end of `transmit`, which most calls reach: an open window
-    /// blocks nothing, so the timer is simply off (what `update_persist` does then), tested
-    /// inline; a closed one takes the full test.
+    /// `update_persist` for the end of `transmit` and of every ACK, which most calls reach: an
+    /// open window blocks nothing, so the timer is simply off (what `update_persist` does
+    /// then), tested inline; a closed one takes the full test.
     #[inline(always)]
-    fn persist_when_idle(&mut self, now: SimTime) {
+    pub(super) fn persist_when_idle(&mut self, now: SimTime) {
         if self.snd_wnd != 0 {
             self.timers[Timer::Persist as usize] = None;
             self.persist_backoff = 0;
