@@ -16,6 +16,12 @@
 //! ([`crate::app::AppCtx::tcp_watch_acked`]) is told each time that count grows, when the
 //! socket is serviced after the segment that carried the ACK — the exact instant, not a poll.
 //! A socket nobody watches pays one flag test per service.
+//!
+//! Servicing: a socket remembers the instant of its last service while its connection sees
+//! nothing but writes that cannot change what it sends (a full segment already waits). A
+//! bulk sender's application, told at that service that the buffer has room, writes and so
+//! marks the socket dirty again; the second service at the same instant would poll, send
+//! nothing and tell nobody anything, and is skipped (`Socket::idle_at`).
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
