@@ -116,7 +116,7 @@ impl Socket {
             && self.conn.pending_events() == 0
             && !self.writable()
             && !self.watches_acked()
-            && !(traced && self.conn.cc_changes() != self.traced_changes)
+            && (!traced || self.conn.cc_changes() == self.traced_changes)
             && !self.release
             && self.conn.idle_poll_repeatable()
     }
