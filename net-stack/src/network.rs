@@ -34,7 +34,6 @@ use crate::queue::Verdict;
 use crate::routing::{Ecmp, NextHops, PortTable, RoutingTable};
 use crate::signal::Signal;
 use crate::socket::{SocketId, SocketTable};
-use crate::tcp::TcpEvent;
 use crate::trace::Series;
 use crate::wire::Packet;
 use crate::{AppId, DeviceId, NodeId, PacketId};
@@ -211,7 +210,6 @@ pub struct Network {
     pub(crate) host_timers: std::collections::BTreeMap<(u8, u64), sim_core::EventId>,
     next_uid: u64,
     actions: Vec<AppAction>,
-    tcp_events: Vec<TcpEvent>,
     /// The SACK blocks of the TCP segments hosts sent (see `wire/sack.rs`).
     pub(crate) sack_arena: crate::wire::SackArena,
     /// The bytes of the few packets that carry real payload (Mobile IP registrations), by
@@ -258,7 +256,6 @@ impl Network {
             host_timers: std::collections::BTreeMap::new(),
             next_uid: 0,
             actions: Vec::new(),
-            tcp_events: Vec::new(),
             sack_arena: crate::wire::SackArena::new(),
             payloads: std::collections::BTreeMap::new(),
         }

@@ -16,6 +16,12 @@
 //! ([`crate::app::AppCtx::tcp_watch_acked`]) is told each time that count grows, when the
 //! socket is serviced after the segment that carried the ACK — the exact instant, not a poll.
 //! A socket nobody watches pays one flag test per service.
+//!
+//! Servicing: a socket remembers the instant of its last service while its connection sees
+//! nothing but writes that cannot change what it sends (a full segment already waits). A
+//! bulk sender's application, told at that service that the buffer has room, writes and so
+//! marks the socket dirty again; the second service at the same instant would poll, send
+//! nothing and tell nobody anything, and is skipped (`Socket::idle_at`).
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -57,6 +63,11 @@ pub struct Socket {
     pub(crate) writer_blocked: bool,
     /// Queued for servicing.
     pub(crate) dirty: bool,
+    /// The instant of the socket's last service, if its connection has seen nothing since but
+    /// writes that cannot change what it sends (`TcpConnection::write_changes_no_output`):
+    /// that service drained it, so a second one at the same instant would send nothing and,
+    /// with nothing to tell the application, is skipped (`Network::service_sockets`).
+    pub(crate) quiet_at: Option<SimTime>,
     /// `cc_changes` of the connection when last traced.
     pub(crate) traced_changes: u64,
     /// Data bytes the application wrote (accepted by the connection).
@@ -82,6 +93,7 @@ impl Socket {
             timer_id: None,
             writer_blocked: false,
             dirty: false,
+            quiet_at: None,
             traced_changes: 0,
             written: 0,
             acked_reported: None,
@@ -92,6 +104,33 @@ impl Socket {
     /// Data bytes of this socket's stream that the peer has acknowledged (of those written).
     pub fn bytes_acked(&self) -> u64 {
         self.written - self.conn.unacked_bytes()
+    }
+
+    /// Whether a service at `now` would do nothing: the last one, at `now`, drained the
+    /// connection, which has seen only writes that change no output since; and there is
+    /// nothing to tell the application (no event, no room for a blocked writer, no watch, no
+    /// window change to trace when `traced`) and no release to carry out.
+    #[inline]
+    pub(crate) fn idle_at(&self, now: SimTime, traced: bool) -> bool {
+        self.quiet_at == Some(now)
+            && self.conn.pending_events() == 0
+            && !self.writable()
+            && !self.watches_acked()
+            && (!traced || self.conn.cc_changes() == self.traced_changes)
+            && !self.release
+            && self.conn.idle_poll_repeatable()
+    }
+
+    /// The application's last write was cut short and the send buffer has room again.
+    #[inline]
+    pub(crate) fn writable(&self) -> bool {
+        self.writer_blocked && self.conn.unacked_bytes() < self.conn.cfg.snd_buf
+    }
+
+    /// Whether its application asked to hear of acknowledgement progress.
+    #[inline]
+    pub(crate) fn watches_acked(&self) -> bool {
+        self.acked_reported.is_some()
     }
 
     /// The new acknowledged count if the socket is watched and the count grew since it was
@@ -276,6 +315,7 @@ impl SocketTable {
     /// Marks socket `id` to be freed once its connection is closed or in TIME-WAIT.
     pub(crate) fn release(&mut self, id: SocketId) {
         self.sockets[id.0 as usize].release = true;
+        self.sockets[id.0 as usize].quiet_at = None;
         self.mark_dirty(id);
     }
 
@@ -359,7 +399,11 @@ impl SocketTable {
     /// fewer, the owning application gets `on_tcp_writable` once space frees up.
     pub(crate) fn write(&mut self, id: SocketId, bytes: u64) -> u64 {
         let s = &mut self.sockets[id.0 as usize];
+        let output_unchanged = s.conn.write_changes_no_output();
         let accepted = s.conn.write(bytes);
+        if accepted > 0 && !output_unchanged {
+            s.quiet_at = None;
+        }
         s.written += accepted;
         if accepted < bytes {
             s.writer_blocked = true;
@@ -375,6 +419,7 @@ impl SocketTable {
     }
 
     pub(crate) fn close(&mut self, id: SocketId) {
+        self.sockets[id.0 as usize].quiet_at = None;
         self.sockets[id.0 as usize].conn.close();
         self.mark_dirty(id);
     }

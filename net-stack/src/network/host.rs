@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use sim_core::Scheduler;
+use sim_core::{Scheduler, SimTime};
 
 use super::host_planes::drop_counter;
 use super::{Event, Network};
@@ -120,7 +120,7 @@ impl Network {
         dev: DeviceId,
         id: PacketId,
     ) {
-        let pkt = self.packets[id];
+        let pkt = &self.packets[id];
         if pkt.encap.is_some() {
             // No host plane took the tunnel packet off: the NIC has no tunnel endpoint.
             self.tunnel_arrival(node, dev, id);
@@ -131,25 +131,33 @@ impl Network {
             self.drop_packet(id, |f| &mut f.filtered);
             return;
         }
-        let ip = match &pkt.l3 {
+        let ip = match pkt.l3 {
             L3::Ipv4(ip) => ip,
             L3::Arp(arp) => {
-                let arp = *arp;
                 self.packets.remove(id);
                 self.fates.delivered += 1;
                 self.arp_receive(sched, node, dev, &arp);
                 return;
             }
         };
-        let n = &self.nodes[node.index()];
-        let NodeKind::Host(host) = &n.kind else {
-            unreachable!()
-        };
-        if Some(ip.dst) != n.ip {
+        if Some(ip.dst) != self.nodes[node.index()].ip {
             // Hosts do not forward.
             self.drop_packet(id, |f| &mut f.unroutable);
             return;
         }
+        if let L4::Tcp(seg) = pkt.l4 {
+            // Only the header and two fields are needed: the packet is not copied out whole.
+            let (len, flow) = (pkt.payload_len, pkt.meta.flow);
+            self.packets.remove(id);
+            let ecn = Ecn::from_bits(ip.tos);
+            self.tcp_receive(sched, node, ip.src, &seg, len, flow, ecn);
+            self.sack_arena.release(seg.options.sack);
+            return;
+        }
+        let pkt = *pkt;
+        let NodeKind::Host(host) = &self.nodes[node.index()].kind else {
+            unreachable!()
+        };
         let target = match pkt.l4 {
             L4::Udp(u) => host.udp_ports.get(&u.dst_port).copied(),
             L4::Icmp(IcmpRepr::EchoReply { ident, .. }) => host.icmp_idents.get(&ident).copied(),
@@ -162,13 +170,7 @@ impl Network {
                 self.host_send(sched, node, pkt.meta.flow, src, reply, pkt.payload_len, 0);
                 return;
             }
-            L4::Tcp(seg) => {
-                self.packets.remove(id);
-                let ecn = Ecn::from_bits(ip.tos);
-                self.tcp_receive(sched, node, &pkt, ip.src, seg, ecn);
-                self.sack_arena.release(seg.options.sack);
-                return;
-            }
+            L4::Tcp(_) => unreachable!("delivered above"),
             L4::None => None,
         };
         let Some(app) = target else {
@@ -182,13 +184,17 @@ impl Network {
 
     /// A TCP segment for this host: to its connection, to a listener (a SYN), or answered with
     /// a reset (RFC 9293 §3.10.7.1).
+    /// The segment carried `payload_len` bytes in a packet of flow `flow`, with ECN field
+    /// `ecn`.
+    #[allow(clippy::too_many_arguments)] // the segment's header and its packet's fields
     pub(super) fn tcp_receive(
         &mut self,
         sched: &mut Scheduler<Event>,
         node: NodeId,
-        pkt: &Packet,
         src: Ipv4Addr,
-        seg: crate::wire::TcpRepr,
+        seg: &crate::wire::TcpRepr,
+        payload_len: u32,
+        flow: u32,
         ecn: Ecn,
     ) {
         use crate::wire::TcpFlags;
@@ -197,11 +203,12 @@ impl Network {
             self.fates.delivered += 1;
             let conn = &mut self.tcp.get_mut(sid).conn;
             if seg.options.sack.raw_bytes() < 4 {
-                conn.handle_segment(now, &seg, pkt.payload_len, ecn);
+                conn.handle_segment(now, seg, payload_len, ecn);
             } else {
                 let sack = self.sack_arena.get(seg.options.sack);
-                conn.handle_segment_sack(now, &seg, pkt.payload_len, ecn, sack);
+                conn.handle_segment_sack(now, seg, payload_len, ecn, sack);
             }
+            self.tcp.get_mut(sid).quiet_at = None;
             self.tcp.mark_dirty(sid);
             return;
         }
@@ -214,27 +221,38 @@ impl Network {
                 flow: self.apps[app.index()].flow,
                 local_ip: self.nodes[node.index()].ip.expect("hosts have addresses"),
             };
-            self.tcp.accept(now, owner, src, &seg);
+            self.tcp.accept(now, owner, src, seg);
             return;
         }
         self.fates.no_listener += 1;
-        if let Some(rst) = rst_for(&seg, pkt.payload_len) {
-            self.host_send(sched, node, pkt.meta.flow, src, L4::Tcp(rst), 0, 0);
+        if let Some(rst) = rst_for(seg, payload_len) {
+            self.host_send(sched, node, flow, src, L4::Tcp(rst), 0, 0);
         }
     }
 
     /// Carries out what dirty sockets have to say: their segments go out, their events go to
     /// their applications (which may write, making sockets dirty again), and their timers are
     /// re-armed. Runs until no socket is dirty.
+    ///
+    /// What most services skip — events, a writable callback, acknowledged progress, a window
+    /// trace, freeing the socket — is out of line, so that the loop over the common service
+    /// (a segment in, a segment or nothing out) keeps its values in registers (issue 20).
     pub(super) fn service_sockets(&mut self, sched: &mut Scheduler<Event>) {
         while let Some(sid) = self.tcp.dirty.pop() {
             let now = sched.now();
-            self.tcp.get_mut(sid).dirty = false;
+            let s = self.tcp.get_mut(sid);
+            s.dirty = false;
+            if s.idle_at(now, !self.series.is_empty()) {
+                // Serviced already at this instant, and only a write that changes nothing
+                // (a bulk sender topping up its buffer) came since.
+                continue;
+            }
             loop {
                 let s = self.tcp.get_mut(sid);
                 let Some(t) = s.conn.poll_transmit(now) else {
                     break;
                 };
+                let drained = s.conn.drained();
                 let (node, flow, dst) = (s.node, s.flow, s.remote_ip);
                 let (mut seg, len, tos) = (L4::Tcp(t.repr), t.payload_len, t.ip.tos());
                 if let L4::Tcp(repr) = &mut seg
@@ -243,41 +261,24 @@ impl Network {
                     repr.options.sack = self.sack_arena.intern(s.conn.sent_sack());
                 }
                 self.host_send(sched, node, flow, dst, seg, len, tos);
-            }
-            let mut events = std::mem::take(&mut self.tcp_events);
-            let s = self.tcp.get_mut(sid);
-            while let Some(ev) = s.conn.poll_event() {
-                events.push(ev);
-            }
-            let app = s.app;
-            let writable = s.writer_blocked && s.conn.unacked_bytes() < s.conn.cfg.snd_buf;
-            for ev in events.drain(..) {
-                self.call_app(sched, app, |a, ctx| a.on_tcp(ctx, sid, ev));
-            }
-            self.tcp_events = events;
-            if writable {
-                self.tcp.get_mut(sid).writer_blocked = false;
-                self.call_app(sched, app, |a, ctx| a.on_tcp_writable(ctx, sid));
-            }
-            let s = self.tcp.get_mut(sid);
-            if let Some(acked) = s.take_acked_progress() {
-                self.report_acked(sched, app, sid, acked);
-            }
-            let s = self.tcp.get_mut(sid);
-            if s.conn.cc_changes() != s.traced_changes {
-                s.traced_changes = s.conn.cc_changes();
-                for t in &mut self.series {
-                    if let Series::Tcp(t) = t {
-                        t.on_change(now, sid, &self.tcp);
-                    }
+                if drained && !self.tcp.get(sid).dirty {
+                    break; // the poll that would find nothing (unless sending made it dirty)
                 }
+            }
+            let s = self.tcp.get_mut(sid);
+            s.quiet_at = Some(now);
+            let writable = s.writable();
+            let events = s.conn.pending_events();
+            if events > 0 || writable || s.watches_acked() {
+                self.socket_callbacks(sched, sid, events, writable);
+            }
+            let s = self.tcp.get_mut(sid);
+            if s.conn.cc_changes() != s.traced_changes && !self.series.is_empty() {
+                self.trace_window(now, sid);
             }
             let s = self.tcp.get_mut(sid);
             if s.release && !s.dirty && s.conn.state().is_done() {
-                if let Some(id) = s.timer_id.take() {
-                    sched.cancel(id);
-                }
-                self.tcp.free(sid);
+                self.free_socket(sched, sid);
                 continue;
             }
             if let Some(deadline) = s.conn.poll_timeout() {
@@ -296,6 +297,53 @@ impl Network {
         }
     }
 
+    /// Tells socket `sid`'s application its `events` oldest events, then that the socket is
+    /// `writable` (if so), then how much of what it wrote is acknowledged (if it watches).
+    /// Events the callbacks cause wait for the socket's next service.
+    #[inline(never)]
+    fn socket_callbacks(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        sid: SocketId,
+        events: usize,
+        writable: bool,
+    ) {
+        let app = self.tcp.get(sid).app;
+        for _ in 0..events {
+            let ev = self.tcp.get_mut(sid).conn.poll_event().expect("counted");
+            self.call_app(sched, app, |a, ctx| a.on_tcp(ctx, sid, ev));
+        }
+        if writable {
+            self.tcp.get_mut(sid).writer_blocked = false;
+            self.call_app(sched, app, |a, ctx| a.on_tcp_writable(ctx, sid));
+        }
+        if let Some(acked) = self.tcp.get_mut(sid).take_acked_progress() {
+            self.call_app(sched, app, |a, ctx| a.on_tcp_acked(ctx, sid, acked));
+        }
+    }
+
+    /// Socket `sid`'s window changed since it was last traced: the TCP time series hear of it.
+    #[inline(never)]
+    fn trace_window(&mut self, now: SimTime, sid: SocketId) {
+        let s = self.tcp.get_mut(sid);
+        s.traced_changes = s.conn.cc_changes();
+        for t in &mut self.series {
+            if let Series::Tcp(t) = t {
+                t.on_change(now, sid, &self.tcp);
+            }
+        }
+    }
+
+    /// Frees released socket `sid`, whose connection is done, with its pending timer event.
+    #[cold]
+    #[inline(never)]
+    fn free_socket(&mut self, sched: &mut Scheduler<Event>, sid: SocketId) {
+        if let Some(id) = self.tcp.get_mut(sid).timer_id.take() {
+            sched.cancel(id);
+        }
+        self.tcp.free(sid);
+    }
+
     pub(super) fn on_tcp_timer(&mut self, sched: &mut Scheduler<Event>, sid: SocketId) {
         let now = sched.now();
         let s = self.tcp.get_mut(sid);
@@ -304,22 +352,9 @@ impl Network {
         }
         s.timer_at = None;
         s.timer_id = None;
+        s.quiet_at = None;
         s.conn.handle_timeout(now);
         self.tcp.mark_dirty(sid);
-    }
-
-    /// Tells `app` that `acked` bytes of socket `sid` are acknowledged (out of line: the
-    /// socket service loop stays lean for the sockets nobody watches).
-    #[cold]
-    #[inline(never)]
-    fn report_acked(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        app: AppId,
-        sid: SocketId,
-        acked: u64,
-    ) {
-        self.call_app(sched, app, |a, ctx| a.on_tcp_acked(ctx, sid, acked));
     }
 
     // ---- applications ------------------------------------------------------------------------
@@ -340,7 +375,6 @@ impl Network {
         app: AppId,
         f: impl FnOnce(&mut dyn Application, &mut AppCtx<'_>),
     ) {
-        let mut actions = std::mem::take(&mut self.actions);
         let slot = &mut self.apps[app.index()];
         let node = slot.node;
         let flow = slot.flow;
@@ -350,13 +384,29 @@ impl Network {
             &mut AppCtx::with_tcp(
                 sched.now(),
                 ip,
-                &mut actions,
+                &mut self.actions,
                 app,
                 node,
                 flow,
                 &mut self.tcp,
             ),
         );
+        if !self.actions.is_empty() {
+            self.carry_out_actions(sched, app, node, flow);
+        }
+    }
+
+    /// Carries out what application `app` (on `node`, flow tag `flow`) asked for in its last
+    /// call. The actions are taken out first: carrying one out may call an application again.
+    #[inline(never)]
+    fn carry_out_actions(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        app: AppId,
+        node: NodeId,
+        flow: u32,
+    ) {
+        let mut actions = std::mem::take(&mut self.actions);
         for action in actions.drain(..) {
             match action {
                 AppAction::Send {

@@ -173,6 +173,10 @@ pub struct TcpConnection {
     pub(crate) last_send: SimTime,
     pub(crate) all_sent_reported: bool,
     pub(crate) all_acked_reported: bool,
+    /// Set by `poll_transmit` when the segment it returns leaves nothing to send at this
+    /// instant: a further call now would return `None` and change nothing
+    /// ([`TcpConnection::drained`]).
+    pub(crate) drained: bool,
 
     // --- receive side ---
     pub(crate) irs: SeqNum,
@@ -257,6 +261,7 @@ impl TcpConnection {
             last_send: now,
             all_sent_reported: true,
             all_acked_reported: true,
+            drained: false,
             irs: SeqNum(0),
             rcv_nxt: SeqNum(0),
             rcv_shift: 0,
@@ -513,6 +518,24 @@ impl TcpConnection {
         self.iss + 1 + self.written as u32
     }
 
+    /// Whether a `poll_transmit` that finds nothing to send is repeatable: a second such call at
+    /// the same instant, with nothing else changed, changes nothing. Only the restart after
+    /// idle (RFC 5681 §4.1: data waiting, nothing in flight) calls out, to the congestion
+    /// controller, on a poll that may find nothing.
+    pub(crate) fn idle_poll_repeatable(&self) -> bool {
+        !self.cfg.restart_after_idle
+            || self.snd_una != self.snd_max
+            || self.snd_nxt >= self.data_end() + u32::from(self.fin_queued)
+    }
+
+    /// Whether writing more data now leaves what `poll_transmit` returns unchanged: a full
+    /// segment of written data already waits to be sent, so every branch that sends new data
+    /// (which takes at most SMSS) sees the same segment, and nothing else reads how much is
+    /// written.
+    pub(crate) fn write_changes_no_output(&self) -> bool {
+        self.data_end() - self.snd_nxt >= self.smss as i32
+    }
+
     /// Whether our FIN has been sent and acknowledged.
     pub(crate) fn fin_acked(&self) -> bool {
         self.fin_queued && self.snd_una == self.data_end() + 1
@@ -532,6 +555,7 @@ impl TcpConnection {
     /// `connection/output.rs`.
     #[must_use]
     pub fn poll_transmit(&mut self, now: SimTime) -> Option<Transmit> {
+        self.drained = false;
         let rtx = self.stats.retransmissions;
         let (repr, payload_len) = if self.sack_ok {
             let mut out = self.transmit::<true>(now)?;
@@ -552,6 +576,15 @@ impl TcpConnection {
         })
     }
 
+    /// Whether the segment the last [`poll_transmit`](Self::poll_transmit) returned was the
+    /// last one for now: a further call at the same instant, with no input in between, would
+    /// return `None` and change nothing, so a caller may skip it. Only a pure ACK that found
+    /// nothing else to send says so; `false` means "poll again" (and never misleads one that
+    /// always does).
+    pub fn drained(&self) -> bool {
+        self.drained
+    }
+
     /// The earliest timer deadline: RTO, persist, delayed ACK or TIME-WAIT.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<SimTime> {
@@ -562,6 +595,12 @@ impl TcpConnection {
     #[must_use]
     pub fn poll_event(&mut self) -> Option<TcpEvent> {
         self.events.pop_front()
+    }
+
+    /// How many events wait for [`poll_event`](Self::poll_event).
+    #[must_use]
+    pub fn pending_events(&self) -> usize {
+        self.events.len()
     }
 
     /// Counters.
@@ -650,6 +689,45 @@ impl TcpConnection {
     /// Remote port.
     pub fn remote_port(&self) -> u16 {
         self.remote_port
+    }
+}
+
+/// Test-only checks of the host's two shortcuts, run on every poll of the fixture and of the
+/// two-endpoint harness (so across the TCP tests, losses, SACK and timeouts included).
+#[cfg(test)]
+impl TcpConnection {
+    /// `drained` after a poll that returned a segment: a further poll now returns `None` and
+    /// leaves the connection exactly as it is (compared field by field through `Debug`).
+    pub(crate) fn check_drained(&self, now: SimTime) {
+        if !self.drained {
+            return;
+        }
+        let mut again = self.clone();
+        assert!(
+            again.poll_transmit(now).is_none(),
+            "drained, yet a further poll sends"
+        );
+        let mut same = self.clone();
+        same.drained = false;
+        assert_eq!(
+            format!("{again:?}"),
+            format!("{same:?}"),
+            "drained, yet a further poll changes the connection"
+        );
+    }
+
+    /// `write_changes_no_output`: the next poll returns the same with `bytes` more written.
+    pub(crate) fn check_write_changes_no_output(&self, now: SimTime, bytes: u64) {
+        if !self.write_changes_no_output() {
+            return;
+        }
+        let (mut without, mut with) = (self.clone(), self.clone());
+        with.write(bytes);
+        assert_eq!(
+            with.poll_transmit(now),
+            without.poll_transmit(now),
+            "a write said to change no output changed the next segment"
+        );
     }
 }
 

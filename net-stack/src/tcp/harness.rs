@@ -178,9 +178,11 @@ impl Harness {
         for _ in 0..1_000_000 {
             let mut progress = false;
             if self.a_unlimited {
+                self.a.check_write_changes_no_output(self.now, u64::MAX);
                 self.a.write(u64::MAX);
             }
             while let Some(t) = self.a.poll_transmit(self.now) {
+                self.a.check_drained(self.now);
                 if self.trace_segments {
                     self.a_sent.push((self.now, t.repr, t.payload_len));
                 }
@@ -193,6 +195,7 @@ impl Harness {
             }
             if let Some(b) = self.b.as_mut() {
                 while let Some(t) = b.poll_transmit(self.now) {
+                    b.check_drained(self.now);
                     let sack = sent_sack(b, &t.repr);
                     self.ba.send(self.now, t.repr, t.payload_len, sack);
                     progress = true;

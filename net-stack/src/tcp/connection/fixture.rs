@@ -118,6 +118,7 @@ impl Fx {
     pub fn drain(&mut self, now: SimTime) -> Vec<(TcpRepr, u32)> {
         let mut out = vec![];
         while let Some(t) = self.c.poll_transmit(now) {
+            self.c.check_drained(now);
             out.push((t.repr, t.payload_len));
             assert!(out.len() < 100_000, "poll_transmit never ends");
         }

@@ -108,7 +108,9 @@ impl TcpConnection {
                 self.rcv_fin = Some(fin_seq);
             }
         }
-        self.try_consume_fin(now);
+        if self.rcv_fin.is_some() {
+            self.try_consume_fin(now);
+        }
     }
 
     /// RFC 9293 §3.10.7.4's acceptability table, extended so that anything starting exactly at
@@ -199,7 +201,8 @@ impl TcpConnection {
     }
 
     /// The ACK field (RFC 9293 §3.10.7.4 fifth step) with congestion control. Returns false if
-    /// the segment must be dropped.
+    /// the segment must be dropped. Inline in `handle_segment`, its one caller (issue 20).
+    #[inline(always)]
     fn process_ack(&mut self, now: SimTime, seg: &TcpRepr, payload_len: u32) -> bool {
         let ack = seg.ack;
         if ack > self.snd_max {
@@ -248,7 +251,7 @@ impl TcpConnection {
             let delivered = self.ecn_delivered(acked, dup, dups_before, sacked_before);
             self.ecn_on_ack(now, seg, delivered);
         }
-        self.update_persist(now);
+        self.persist_when_idle(now);
         true
     }
 
@@ -361,7 +364,7 @@ impl TcpConnection {
         }
     }
 
-    /// The eighth step, once RCV.NXT reaches the FIN.
+    /// The eighth step, once RCV.NXT reaches the FIN (called when a FIN is known).
     fn try_consume_fin(&mut self, now: SimTime) {
         let Some(fin) = self.rcv_fin else { return };
         if fin != self.rcv_nxt {

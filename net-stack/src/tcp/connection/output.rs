@@ -62,6 +62,11 @@ impl TcpConnection {
             // Pure ACKs carry SND.MAX, which is always inside the peer's window even while we
             // are resending from a lower SND.NXT.
             let repr = self.header(now, self.snd_max, TcpFlags::ACK);
+            // Every branch above found nothing, and the ACK changes none of their inputs: the
+            // next poll would find nothing again and only do what follows, done now instead
+            // (`drained`; the host then skips that poll).
+            self.persist_when_idle(now);
+            self.drained = self.idle_poll_repeatable();
             return Some(self.finish(now, repr, 0));
         }
         // Data blocked by a zero window with nothing in flight needs the persist timer, also
@@ -70,11 +75,11 @@ impl TcpConnection {
         None
     }
 
-    /// `update_persist` for the end of `transmit`, which most calls reach: an open window
-    /// blocks nothing, so the timer is simply off (what `update_persist` does then), tested
-    /// inline; a closed one takes the full test.
+    /// `update_persist` for the end of `transmit` and of every ACK, which most calls reach: an
+    /// open window blocks nothing, so the timer is simply off (what `update_persist` does
+    /// then), tested inline; a closed one takes the full test.
     #[inline(always)]
-    fn persist_when_idle(&mut self, now: SimTime) {
+    pub(super) fn persist_when_idle(&mut self, now: SimTime) {
         if self.snd_wnd != 0 {
             self.timers[Timer::Persist as usize] = None;
             self.persist_backoff = 0;
@@ -317,6 +322,7 @@ fn ts_clock(now: SimTime) -> u32 {
 mod tests {
     use sim_core::SimTime;
 
+    use super::super::Timer;
     use super::super::fixture::{Fx, established, established_iss};
     use crate::tcp::{CcVariant, TcpConfig, TcpEvent, TcpState};
     use crate::wire::{SeqNum, TcpFlags};
@@ -332,6 +338,67 @@ mod tests {
         fx.c.write(100 * u64::from(MSS));
         assert_eq!(fx.drain(ms(10)).len(), 10, "initial window");
         fx
+    }
+
+    /// `drained`: a pure ACK with nothing else to send says it is the last segment for now
+    /// (the next poll finds nothing and changes nothing: `check_drained`); a data segment, or an
+    /// ACK that rides on data, does not; and with data blocked by a zero window the ACK's poll
+    /// has armed the persist timer, as the poll it spares would have.
+    #[test]
+    fn drained_after_a_pure_ack_only() {
+        let mut fx = established(TcpConfig::default());
+        fx.peer_data(ms(20), 0, 100, 0);
+        assert!(fx.c.poll_transmit(ms(20)).is_some(), "the ACK");
+        assert!(fx.c.drained(), "nothing else to send");
+        fx.c.check_drained(ms(20));
+        assert!(fx.c.poll_transmit(ms(20)).is_none(), "and indeed nothing");
+        assert!(!fx.c.drained(), "a poll that finds nothing clears it");
+        fx.c.write(3 * u64::from(MSS));
+        fx.peer_data(ms(30), 100, 100, 0);
+        let first = fx.c.poll_transmit(ms(30)).expect("data with the ACK");
+        assert_eq!(first.payload_len, MSS, "a data segment");
+        assert!(!fx.c.drained(), "data: poll again");
+        assert_eq!(fx.drain(ms(30)).len(), 2, "the other two");
+        fx.peer_window = 0;
+        fx.ack(ms(40), 3 * MSS);
+        fx.c.write(u64::from(MSS));
+        fx.peer_data(ms(50), 200, 100, 3 * MSS);
+        assert!(fx.c.poll_transmit(ms(50)).is_some(), "the ACK");
+        assert!(fx.c.drained(), "the zero window blocks the data");
+        assert!(
+            fx.c.timers[Timer::Persist as usize].is_some(),
+            "persist armed"
+        );
+    }
+
+    /// `write_changes_no_output` holds exactly while a full segment of written data waits:
+    /// then the next poll is the same with more written (`check_write_changes_no_output`).
+    #[test]
+    fn write_changes_no_output_while_a_segment_waits() {
+        let mut fx = established(TcpConfig::default());
+        assert!(!fx.c.write_changes_no_output(), "nothing written");
+        fx.c.write(u64::from(MSS) - 1);
+        assert!(!fx.c.write_changes_no_output(), "less than a segment waits");
+        fx.c.write(1);
+        assert!(fx.c.write_changes_no_output(), "a full segment waits");
+        fx.c.check_write_changes_no_output(ms(10), 5000);
+        let mut fx = ten_in_flight(TcpConfig::default());
+        assert!(
+            fx.c.write_changes_no_output(),
+            "cwnd holds 90 segments back"
+        );
+        fx.c.check_write_changes_no_output(ms(10), 1);
+        fx.ack(ms(20), 2 * MSS);
+        fx.c.check_write_changes_no_output(ms(20), u64::MAX);
+        assert_eq!(
+            fx.drain(ms(20)).len(),
+            3,
+            "slow start: two acked, three out"
+        );
+        let mut fx = established(TcpConfig::default());
+        fx.c.write(u64::from(MSS) + 10);
+        assert_eq!(fx.drain(ms(10)).len(), 2, "all sent");
+        assert!(!fx.c.write_changes_no_output(), "nothing waits");
     }
 
     /// RTO expiry (RFC 6298 §5.4–5.6, RFC 5681 §3.1): early calls do nothing; at the deadline
