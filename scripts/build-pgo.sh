@@ -77,7 +77,8 @@ else
   Install it with:   rustup component add llvm-tools
   or point LLVM_PROFDATA at an llvm-profdata of LLVM ${llvm_version%%.*}."
 fi
-profdata_version=$("$profdata" --version 2>/dev/null | sed -n 's/.*LLVM version \([0-9.]*\).*/\1/p')
+# `merge --version`: LLVM 14's llvm-profdata has no top-level --version.
+profdata_version=$("$profdata" merge --version 2>/dev/null | sed -n 's/.*LLVM version \([0-9.]*\).*/\1/p' || true)
 [ "${profdata_version%%.*}" = "${llvm_version%%.*}" ] ||
   die "$profdata is LLVM ${profdata_version:-of unknown version}, rustc uses LLVM $llvm_version: \
 it cannot read rustc's profiles (rustup component add llvm-tools installs the matching one)"
