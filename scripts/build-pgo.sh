@@ -27,7 +27,8 @@
 # Needs llvm-profdata of the LLVM that rustc uses (`rustc -vV` names it): `rustup component add
 # llvm-tools` installs it into the toolchain, where the script finds it; or set LLVM_PROFDATA.
 # A distribution's llvm-profdata of another LLVM version cannot read rustc's profiles.
-# RUSTFLAGS already set are kept; the script adds its own flags after them.
+# RUSTFLAGS already set are kept; the script adds its own flags after them. (Cargo then ignores
+# `build.rustflags` of a cargo config file, as it always does when RUSTFLAGS is set.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,6 +90,9 @@ pgo=$(cd "$target/pgo" && pwd)
 raw=$(mktemp -d "${TMPDIR:-/tmp}/netsim-pgo.XXXXXX")
 trap 'rm -rf "$raw"' EXIT
 
+# CARGO_ENCODED_RUSTFLAGS would win over the RUSTFLAGS below and drop the PGO flags silently.
+[ -z "${CARGO_ENCODED_RUSTFLAGS:-}" ] ||
+  die "CARGO_ENCODED_RUSTFLAGS is set; unset it (put its flags in RUSTFLAGS, which the script extends)"
 base_rustflags=${RUSTFLAGS:-}
 
 # --- one profile -----------------------------------------------------------------------------
