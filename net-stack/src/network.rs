@@ -380,15 +380,52 @@ impl Network {
     /// Picks the output device for an IPv4 packet at `node` and hands the packet to it, with
     /// the Ethernet addresses of this hop (point-to-point: the peer device's MAC).
     fn route_and_send(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
-        let Some(dev) = self.choose_device(node, id) else {
-            self.drop_packet(id, |f| &mut f.unroutable);
-            return;
+        match self.next_hop::<false>(node, id) {
+            Ok((dev, len)) => self.send_frame(sched, dev, id, len),
+            Err(fate) => self.drop_packet(id, fate),
+        }
+    }
+
+    /// A router's hop: [`Network::route_and_send`] after the TTL check and decrement (RFC 1812
+    /// §5.3.1), on the outer header of a tunnelled packet (RFC 2003 §3.1: the inner TTL is left
+    /// alone while the packet is inside the tunnel).
+    fn router_forward(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
+        match self.next_hop::<true>(node, id) {
+            Ok((dev, len)) => self.send_frame(sched, dev, id, len),
+            Err(fate) => self.drop_packet(id, fate),
+        }
+    }
+
+    /// The per-hop work on the packet itself, with one look-up of it: the TTL (when
+    /// `ROUTER_HOP`), the output device, this hop's Ethernet addresses; returns the device and
+    /// the frame's length, or the fate of a packet that goes no further.
+    #[inline(always)]
+    fn next_hop<const ROUTER_HOP: bool>(
+        &mut self,
+        node: NodeId,
+        id: PacketId,
+    ) -> Result<(DeviceId, u32), Fate> {
+        let pkt = match self.packets.get_mut(id) {
+            Some(pkt) => pkt,
+            None if ROUTER_HOP => return Err(|f| &mut f.unroutable),
+            None => panic!("route_and_send: no packet {id:?}"),
+        };
+        if ROUTER_HOP {
+            let Some(ttl) = pkt.outer_ttl_mut() else {
+                return Err(|f| &mut f.unroutable);
+            };
+            if *ttl <= 1 {
+                return Err(|f| &mut f.ttl_expired);
+            }
+            *ttl -= 1;
+        }
+        let Some(dev) = choose(&self.routes, self.ecmp, &mut self.ecmp_rngs, node, pkt) else {
+            return Err(|f| &mut f.unroutable);
         };
         let d = &self.devices[dev.index()];
-        let pkt = &mut self.packets[id];
         pkt.eth.src = d.mac;
         pkt.eth.dst = d.peer_mac;
-        self.device_send(sched, dev, id);
+        Ok((dev, pkt.frame_len() as u32))
     }
 
     /// The device an IPv4 packet leaves `node` by, from the routing table and the ECMP mode;
@@ -396,24 +433,19 @@ impl Network {
     #[inline]
     fn choose_device(&mut self, node: NodeId, id: PacketId) -> Option<DeviceId> {
         let pkt = &self.packets[id];
-        // A tunnelled packet goes where its outer header says (to the tunnel's far end).
-        let dst = pkt.outer_dst()?;
-        let hops = match self.routes.route(node, dst) {
-            NextHops::One(dev) => return Some(dev),
-            NextHops::Many(hops) => hops,
-        };
-        Some(match (hops.len(), self.ecmp) {
-            (0, _) => return None,
-            (1, _) | (_, Ecmp::Off) => hops[0],
-            (n, Ecmp::PerFlow) => hops[(flow_hash(pkt, node) % n as u64) as usize],
-            (n, Ecmp::PerPacket) => hops[self.ecmp_rngs[node.index()].below(n as u64) as usize],
-        })
+        choose(&self.routes, self.ecmp, &mut self.ecmp_rngs, node, pkt)
     }
 
     // ---- the transmit state machine ----------------------------------------------------------
 
     /// Offers a frame to a device: straight onto an idle wire, else into the queue (or dropped).
     fn device_send(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId) {
+        let len = self.packets[id].frame_len() as u32;
+        self.send_frame(sched, dev, id, len);
+    }
+
+    /// [`Network::device_send`] of a frame whose length [bytes] is known.
+    fn send_frame(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId, len: u32) {
         let d = &mut self.devices[dev.index()];
         if !d.up {
             d.wire.down_drops += 1;
@@ -421,14 +453,15 @@ impl Network {
             return;
         }
         if d.tx == TxState::Ready {
-            let len = self.packets[id].frame_len() as u32;
-            d.queue.count_bypass(sched.now(), || len);
+            d.queue.count_bypass(sched.now(), len);
             self.start_tx(sched, dev, id, len);
         } else {
-            let pkt = &mut self.packets[id];
-            let len = pkt.frame_len() as u32;
+            let packets = &mut self.packets;
             // Queued or marked, the packet now waits; a discipline's drop is a queue drop.
-            if d.queue.enqueue(sched.now(), id, pkt, len) == Verdict::Dropped {
+            if d.queue
+                .enqueue_with(sched.now(), id, || &mut packets[id], len)
+                == Verdict::Dropped
+            {
                 self.drop_packet(id, |f| &mut f.queue_drops);
                 self.note_queue_drop(dev);
             }
@@ -436,6 +469,7 @@ impl Network {
     }
 
     /// Starts serialising frame `id` of `len` bytes (its `frame_len`) on an idle wire.
+    #[inline]
     fn start_tx(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId, len: u32) {
         let d = &mut self.devices[dev.index()];
         d.tx = TxState::Busy(id);
@@ -509,32 +543,11 @@ impl Network {
         id: PacketId,
     ) {
         match role {
-            Role::Host => {
-                self.host_receive(sched, node, dev, id);
-                return;
-            }
-            Role::Switch => {
-                self.switch_receive(sched, dev, id);
-                return;
-            }
-            Role::LpmRouter => {
-                self.lpm_receive(sched, node, dev, id);
-                return;
-            }
-            Role::Router => {}
+            Role::Host => self.host_receive(sched, node, dev, id),
+            Role::Switch => self.switch_receive(sched, dev, id),
+            Role::LpmRouter => self.lpm_receive(sched, node, dev, id),
+            Role::Router => self.router_forward(sched, node, id),
         }
-        // Router: IPv4 forwarding, on the outer header of a tunnelled packet (RFC 2003 §3.1:
-        // the inner TTL is left alone while the packet is inside the tunnel).
-        let Some(ttl) = self.packets.get_mut(id).and_then(|p| p.outer_ttl_mut()) else {
-            self.drop_packet(id, |f| &mut f.unroutable);
-            return;
-        };
-        if *ttl <= 1 {
-            self.drop_packet(id, |f| &mut f.ttl_expired);
-            return;
-        }
-        *ttl -= 1;
-        self.route_and_send(sched, node, id);
     }
 
     /// A tunnelled packet reached host `node` through `dev`. Decapsulating is a host plane's
@@ -640,6 +653,33 @@ fn check_peer_copies(nodes: &[Node], devices: &[Device]) {
         );
     }
 }
+
+/// The device an IPv4 packet `pkt` leaves `node` by, from the routing table and the ECMP mode
+/// (`rngs`: each node's stream for per-packet ECMP); `None` when there is no route.
+#[inline]
+fn choose(
+    routes: &RoutingTable,
+    ecmp: Ecmp,
+    rngs: &mut [sim_core::RngStream],
+    node: NodeId,
+    pkt: &Packet,
+) -> Option<DeviceId> {
+    // A tunnelled packet goes where its outer header says (to the tunnel's far end).
+    let dst = pkt.outer_dst()?;
+    let hops = match routes.route(node, dst) {
+        NextHops::One(dev) => return Some(dev),
+        NextHops::Many(hops) => hops,
+    };
+    Some(match (hops.len(), ecmp) {
+        (0, _) => return None,
+        (1, _) | (_, Ecmp::Off) => hops[0],
+        (n, Ecmp::PerFlow) => hops[(flow_hash(pkt, node) % n as u64) as usize],
+        (n, Ecmp::PerPacket) => hops[rngs[node.index()].below(n as u64) as usize],
+    })
+}
+
+/// Where a packet that goes no further is counted ([`Network::drop_packet`]).
+type Fate = fn(&mut PacketFates) -> &mut u64;
 
 /// A stable hash of the 5-tuple the network sees ([`Packet::flow_tuple`]: the outer header's
 /// for a tunnelled packet), salted with the node so that successive switches do not all make
