@@ -25,7 +25,7 @@ use sim_core::{Model, Scheduler, SimTime};
 use slotmap::SlotMap;
 
 use crate::app::{AppAction, Application};
-use crate::device::{Device, Role, TxState};
+use crate::device::{Device, Frame, Role, TxState};
 use crate::host_plane::HostPlanes;
 use crate::node::Node;
 use crate::pcap::PcapTap;
@@ -380,7 +380,7 @@ impl Network {
     /// Picks the output device for an IPv4 packet at `node` and hands the packet to it, with
     /// the Ethernet addresses of this hop (point-to-point: the peer device's MAC).
     fn route_and_send(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
-        match self.next_hop::<false>(node, id) {
+        match self.next_hop(node, id, Hop::Originate) {
             Ok((dev, len)) => self.send_frame(sched, dev, id, len),
             Err(fate) => self.drop_packet(id, fate),
         }
@@ -388,29 +388,32 @@ impl Network {
 
     /// A router's hop: [`Network::route_and_send`] after the TTL check and decrement (RFC 1812
     /// §5.3.1), on the outer header of a tunnelled packet (RFC 2003 §3.1: the inner TTL is left
-    /// alone while the packet is inside the tunnel).
-    fn router_forward(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
-        match self.next_hop::<true>(node, id) {
+    /// alone while the packet is inside the tunnel). `len` is the length the frame arrived
+    /// with, which the hop does not change.
+    fn router_forward(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        id: PacketId,
+        len: u32,
+    ) {
+        match self.next_hop(node, id, Hop::Router { len }) {
             Ok((dev, len)) => self.send_frame(sched, dev, id, len),
             Err(fate) => self.drop_packet(id, fate),
         }
     }
 
-    /// The per-hop work on the packet itself, with one look-up of it: the TTL (when
-    /// `ROUTER_HOP`), the output device, this hop's Ethernet addresses; returns the device and
-    /// the frame's length, or the fate of a packet that goes no further.
+    /// The per-hop work on the packet itself, with one look-up of it: the TTL (a router's
+    /// hop), the output device, this hop's Ethernet addresses; returns the device and the
+    /// frame's length, or the fate of a packet that goes no further.
     #[inline(always)]
-    fn next_hop<const ROUTER_HOP: bool>(
-        &mut self,
-        node: NodeId,
-        id: PacketId,
-    ) -> Result<(DeviceId, u32), Fate> {
-        let pkt = match self.packets.get_mut(id) {
-            Some(pkt) => pkt,
-            None if ROUTER_HOP => return Err(|f| &mut f.unroutable),
-            None => panic!("route_and_send: no packet {id:?}"),
+    fn next_hop(&mut self, node: NodeId, id: PacketId, hop: Hop) -> Result<(DeviceId, u32), Fate> {
+        let pkt = match (self.packets.get_mut(id), hop) {
+            (Some(pkt), _) => pkt,
+            (None, Hop::Router { .. }) => return Err(|f| &mut f.unroutable),
+            (None, Hop::Originate) => panic!("route_and_send: no packet {id:?}"),
         };
-        if ROUTER_HOP {
+        if let Hop::Router { .. } = hop {
             let Some(ttl) = pkt.outer_ttl_mut() else {
                 return Err(|f| &mut f.unroutable);
             };
@@ -425,7 +428,16 @@ impl Network {
         let d = &self.devices[dev.index()];
         pkt.eth.src = d.mac;
         pkt.eth.dst = d.peer_mac;
-        Ok((dev, pkt.frame_len() as u32))
+        let len = match hop {
+            Hop::Originate => pkt.frame_len() as u32,
+            Hop::Router { len } => len,
+        };
+        debug_assert_eq!(
+            len as usize,
+            pkt.frame_len(),
+            "a router hop keeps the frame's length"
+        );
+        Ok((dev, len))
     }
 
     /// The device an IPv4 packet leaves `node` by, from the routing table and the ECMP mode;
@@ -506,7 +518,11 @@ impl Network {
             if d.in_flight.is_empty() {
                 sched.schedule_at(at, Event::Arrive(dev));
             }
-            d.in_flight.push_back((at, id));
+            d.in_flight.push_back(Frame {
+                at,
+                id,
+                len: d.tx_len,
+            });
         }
         let d = &mut self.devices[dev.index()];
         if let Some((next, len)) = d.queue.dequeue(sched.now()) {
@@ -518,37 +534,26 @@ impl Network {
         let d = &mut self.devices[dev.index()];
         // A link that went down lost what was on the wire; its Arrive event may still fire.
         match d.in_flight.front() {
-            Some(&(t, _)) if t == sched.now() => {}
+            Some(f) if f.at == sched.now() => {}
             _ => return,
         }
-        let (_, id) = d.in_flight.pop_front().expect("checked");
-        if let Some(&(next, _)) = d.in_flight.front() {
-            sched.schedule_at(next, Event::Arrive(dev));
+        let Frame { id, len, .. } = d.in_flight.pop_front().expect("checked");
+        if let Some(next) = d.in_flight.front() {
+            sched.schedule_at(next.at, Event::Arrive(dev));
         }
         let (peer, node, role) = (d.peer, d.peer_node, d.peer_role);
         if let Some(tap) = d.peer_tap.get() {
             self.capture(tap, sched.now(), id);
         }
-        self.node_receive(sched, node, role, peer, id);
+        match role {
+            Role::Host => self.host_receive(sched, node, peer, id),
+            Role::Switch => self.switch_receive(sched, peer, id),
+            Role::LpmRouter => self.lpm_receive(sched, node, peer, id),
+            Role::Router => self.router_forward(sched, node, id, len),
+        }
     }
 
     // ---- packets arriving at a node ----------------------------------------------------------
-
-    fn node_receive(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        node: NodeId,
-        role: Role,
-        dev: DeviceId,
-        id: PacketId,
-    ) {
-        match role {
-            Role::Host => self.host_receive(sched, node, dev, id),
-            Role::Switch => self.switch_receive(sched, dev, id),
-            Role::LpmRouter => self.lpm_receive(sched, node, dev, id),
-            Role::Router => self.router_forward(sched, node, id),
-        }
-    }
 
     /// A tunnelled packet reached host `node` through `dev`. Decapsulating is a host plane's
     /// job (the hypervisor's virtual switch); without one, the host's NIC filter applies as to
@@ -590,7 +595,7 @@ impl Network {
                 continue;
             }
             let mut lost: Vec<PacketId> = d.queue.drain().collect();
-            lost.extend(d.in_flight.drain().map(|(_, p)| p));
+            lost.extend(d.in_flight.drain().map(|f| f.id));
             if let TxState::Busy(p) = d.tx {
                 lost.push(p);
                 d.tx = TxState::Aborted;
@@ -676,6 +681,15 @@ fn choose(
         (n, Ecmp::PerFlow) => hops[(flow_hash(pkt, node) % n as u64) as usize],
         (n, Ecmp::PerPacket) => hops[rngs[node.index()].below(n as u64) as usize],
     })
+}
+
+/// Whose hop [`Network::next_hop`] makes.
+#[derive(Clone, Copy)]
+enum Hop {
+    /// The packet's first: a host's, or a plane's that hands a packet to the routes.
+    Originate,
+    /// A router's, for a frame that arrived `len` bytes long.
+    Router { len: u32 },
 }
 
 /// Where a packet that goes no further is counted ([`Network::drop_packet`]).
