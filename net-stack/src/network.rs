@@ -480,8 +480,9 @@ impl Network {
         }
     }
 
-    /// Starts serialising frame `id` of `len` bytes (its `frame_len`) on an idle wire.
-    #[inline]
+    /// Starts serialising frame `id` of `len` bytes (its `frame_len`) on an idle wire. Inlined
+    /// into its three callers: a call here cost a fifth of what it does.
+    #[inline(always)]
     fn start_tx(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId, len: u32) {
         let d = &mut self.devices[dev.index()];
         d.tx = TxState::Busy(id);
@@ -661,7 +662,7 @@ fn check_peer_copies(nodes: &[Node], devices: &[Device]) {
 
 /// The device an IPv4 packet `pkt` leaves `node` by, from the routing table and the ECMP mode
 /// (`rngs`: each node's stream for per-packet ECMP); `None` when there is no route.
-#[inline]
+#[inline(always)]
 fn choose(
     routes: &RoutingTable,
     ecmp: Ecmp,

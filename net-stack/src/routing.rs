@@ -298,7 +298,7 @@ impl RoutingTable {
     /// order; none if there is no path or no host has that address. The per-hop lookup: the
     /// address index and the node's record, then one cell (and the list, where the cell is
     /// neither [`DIRECT`] nor [`SPECIAL`]).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn route(&self, node: NodeId, ip: Ipv4Addr) -> NextHops<'_> {
         match self.dest_of.get(u32::from(ip)) {
             Some(d) => self.hops_of(node, &d),
@@ -306,7 +306,7 @@ impl RoutingTable {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn hops_of(&self, node: NodeId, d: &DestRoute) -> NextHops<'_> {
         if node.0 == d.host {
             return NextHops::Many(&[]);
