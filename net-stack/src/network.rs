@@ -679,7 +679,7 @@ fn choose(
     Some(match (hops.len(), ecmp) {
         (0, _) => return None,
         (1, _) | (_, Ecmp::Off) => hops[0],
-        (n, Ecmp::PerFlow) => hops[(flow_hash(pkt, node) % n as u64) as usize],
+        (n, Ecmp::PerFlow) => hops[per_flow_pick(pkt, node, n)],
         (n, Ecmp::PerPacket) => hops[rngs[node.index()].below(n as u64) as usize],
     })
 }
@@ -695,6 +695,18 @@ enum Hop {
 
 /// Where a packet that goes no further is counted ([`Network::drop_packet`]).
 type Fate = fn(&mut PacketFates) -> &mut u64;
+
+/// Which of `n` equal-cost next hops per-flow ECMP takes at `node`: the flow hash modulo `n`,
+/// by a mask when `n` is a power of two (a fat tree's 2, 4 or 8 uplinks), which gives the same
+/// answer without a division's 25-odd cycles.
+#[inline]
+pub(crate) fn per_flow_pick(pkt: &Packet, node: NodeId, n: usize) -> usize {
+    let h = flow_hash(pkt, node);
+    match n.is_power_of_two() {
+        true => (h & (n as u64 - 1)) as usize,
+        false => (h % n as u64) as usize,
+    }
+}
 
 /// A stable hash of the 5-tuple the network sees ([`Packet::flow_tuple`]: the outer header's
 /// for a tunnelled packet), salted with the node so that successive switches do not all make
@@ -753,6 +765,41 @@ impl Model for Network {
         }
         if !self.tcp.dirty.is_empty() {
             self.service_sockets(sched);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{PacketMeta, UdpRepr};
+
+    /// The mask that replaces the division picks exactly the next hop the flow hash modulo `n`
+    /// picks, for powers of two and not, so per-flow ECMP paths are unchanged.
+    #[test]
+    fn per_flow_pick_is_the_hash_modulo_n() {
+        let meta = PacketMeta {
+            uid: 0,
+            flow: 0,
+            created: SimTime::ZERO,
+        };
+        for port in 0..200u16 {
+            let udp = UdpRepr {
+                src_port: 1000 + port,
+                dst_port: 80,
+            };
+            let (src, dst) = (Ipv4Addr::new(10, 0, 0, 2), Ipv4Addr::new(10, 1, 3, 2));
+            let pkt = Packet::new_ipv4(src, dst, crate::wire::L4::Udp(udp), 100, 0, 0, meta);
+            for node in [0, 7, 1344] {
+                for n in 1..=9usize {
+                    let h = flow_hash(&pkt, NodeId(node));
+                    assert_eq!(
+                        per_flow_pick(&pkt, NodeId(node), n),
+                        (h % n as u64) as usize,
+                        "port {port} node {node} n {n}"
+                    );
+                }
+            }
         }
     }
 }
