@@ -155,6 +155,8 @@ pub(crate) fn flow_hash(pkt: &Packet, node: NodeId) -> u64 {
 mod tests {
     use super::*;
     use crate::wire::{PacketMeta, UdpRepr};
+    use sim_core::SimTime;
+    use std::net::Ipv4Addr;
 
     /// The mask that replaces the division picks exactly the next hop the flow hash modulo `n`
     /// picks, for powers of two and not, so per-flow ECMP paths are unchanged.
