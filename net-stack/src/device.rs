@@ -29,7 +29,7 @@ use crate::wire::MacAddr;
 use crate::{DeviceId, LinkConfig, LinkId, NodeId, PacketId};
 
 mod in_flight;
-pub(crate) use in_flight::InFlight;
+pub(crate) use in_flight::{Frame, InFlight};
 
 /// The transmitter: READY, BUSY serialising a frame, or still busy with a frame that was
 /// dropped because the link went down mid-frame (its `TxDone` event is still pending).

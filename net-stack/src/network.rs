@@ -3,6 +3,7 @@
 
 mod arp;
 mod binding_lifetime;
+mod forward;
 mod guest;
 mod home_agent;
 mod host;
@@ -17,6 +18,8 @@ mod tunnel_tests;
 
 pub use switch_failure::SwitchFailure;
 
+pub(crate) use forward::per_flow_pick;
+
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
@@ -25,13 +28,13 @@ use sim_core::{Model, Scheduler, SimTime};
 use slotmap::SlotMap;
 
 use crate::app::{AppAction, Application};
-use crate::device::{Device, Role, TxState};
+use crate::device::{Device, Frame, Role, TxState};
 use crate::host_plane::HostPlanes;
 use crate::node::Node;
 use crate::pcap::PcapTap;
 use crate::plane::{PlaneSend, SwitchPlane};
 use crate::queue::Verdict;
-use crate::routing::{Ecmp, NextHops, PortTable, RoutingTable};
+use crate::routing::{Ecmp, PortTable, RoutingTable};
 use crate::signal::Signal;
 use crate::socket::{SocketId, SocketTable};
 use crate::trace::Series;
@@ -374,43 +377,16 @@ impl Network {
         Ok(())
     }
 
-    /// Picks the output device for an IPv4 packet at `node` and hands the packet to it, with
-    /// the Ethernet addresses of this hop (point-to-point: the peer device's MAC).
-    fn route_and_send(&mut self, sched: &mut Scheduler<Event>, node: NodeId, id: PacketId) {
-        let Some(dev) = self.choose_device(node, id) else {
-            self.drop_packet(id, |f| &mut f.unroutable);
-            return;
-        };
-        let d = &self.devices[dev.index()];
-        let pkt = &mut self.packets[id];
-        pkt.eth.src = d.mac;
-        pkt.eth.dst = d.peer_mac;
-        self.device_send(sched, dev, id);
-    }
-
-    /// The device an IPv4 packet leaves `node` by, from the routing table and the ECMP mode;
-    /// `None` when there is no route.
-    #[inline]
-    fn choose_device(&mut self, node: NodeId, id: PacketId) -> Option<DeviceId> {
-        let pkt = &self.packets[id];
-        // A tunnelled packet goes where its outer header says (to the tunnel's far end).
-        let dst = pkt.outer_dst()?;
-        let hops = match self.routes.route(node, dst) {
-            NextHops::One(dev) => return Some(dev),
-            NextHops::Many(hops) => hops,
-        };
-        Some(match (hops.len(), self.ecmp) {
-            (0, _) => return None,
-            (1, _) | (_, Ecmp::Off) => hops[0],
-            (n, Ecmp::PerFlow) => hops[(flow_hash(pkt, node) % n as u64) as usize],
-            (n, Ecmp::PerPacket) => hops[self.ecmp_rngs[node.index()].below(n as u64) as usize],
-        })
-    }
-
     // ---- the transmit state machine ----------------------------------------------------------
 
     /// Offers a frame to a device: straight onto an idle wire, else into the queue (or dropped).
     fn device_send(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId) {
+        let len = self.packets[id].frame_len() as u32;
+        self.send_frame(sched, dev, id, len);
+    }
+
+    /// [`Network::device_send`] of a frame whose length [bytes] is known.
+    fn send_frame(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId, len: u32) {
         let d = &mut self.devices[dev.index()];
         if !d.up {
             d.wire.down_drops += 1;
@@ -418,21 +394,24 @@ impl Network {
             return;
         }
         if d.tx == TxState::Ready {
-            let len = self.packets[id].frame_len() as u32;
-            d.queue.count_bypass(sched.now(), || len);
+            d.queue.count_bypass(sched.now(), len);
             self.start_tx(sched, dev, id, len);
         } else {
-            let pkt = &mut self.packets[id];
-            let len = pkt.frame_len() as u32;
+            let packets = &mut self.packets;
             // Queued or marked, the packet now waits; a discipline's drop is a queue drop.
-            if d.queue.enqueue(sched.now(), id, pkt, len) == Verdict::Dropped {
+            if d.queue
+                .enqueue_with(sched.now(), id, || &mut packets[id], len)
+                == Verdict::Dropped
+            {
                 self.drop_packet(id, |f| &mut f.queue_drops);
                 self.note_queue_drop(dev);
             }
         }
     }
 
-    /// Starts serialising frame `id` of `len` bytes (its `frame_len`) on an idle wire.
+    /// Starts serialising frame `id` of `len` bytes (its `frame_len`) on an idle wire. Inlined
+    /// into its three callers: a call here cost a fifth of what it does.
+    #[inline(always)]
     fn start_tx(&mut self, sched: &mut Scheduler<Event>, dev: DeviceId, id: PacketId, len: u32) {
         let d = &mut self.devices[dev.index()];
         d.tx = TxState::Busy(id);
@@ -469,7 +448,11 @@ impl Network {
             if d.in_flight.is_empty() {
                 sched.schedule_at(at, Event::Arrive(dev));
             }
-            d.in_flight.push_back((at, id));
+            d.in_flight.push_back(Frame {
+                at,
+                id,
+                len: d.tx_len,
+            });
         }
         let d = &mut self.devices[dev.index()];
         if let Some((next, len)) = d.queue.dequeue(sched.now()) {
@@ -481,58 +464,26 @@ impl Network {
         let d = &mut self.devices[dev.index()];
         // A link that went down lost what was on the wire; its Arrive event may still fire.
         match d.in_flight.front() {
-            Some(&(t, _)) if t == sched.now() => {}
+            Some(f) if f.at == sched.now() => {}
             _ => return,
         }
-        let (_, id) = d.in_flight.pop_front().expect("checked");
-        if let Some(&(next, _)) = d.in_flight.front() {
-            sched.schedule_at(next, Event::Arrive(dev));
+        let Frame { id, len, .. } = d.in_flight.pop_front().expect("checked");
+        if let Some(next) = d.in_flight.front() {
+            sched.schedule_at(next.at, Event::Arrive(dev));
         }
         let (peer, node, role) = (d.peer, d.peer_node, d.peer_role);
         if let Some(tap) = d.peer_tap.get() {
             self.capture(tap, sched.now(), id);
         }
-        self.node_receive(sched, node, role, peer, id);
+        match role {
+            Role::Host => self.host_receive(sched, node, peer, id),
+            Role::Switch => self.switch_receive(sched, peer, id),
+            Role::LpmRouter => self.lpm_receive(sched, node, peer, id),
+            Role::Router => self.router_forward(sched, node, id, len),
+        }
     }
 
     // ---- packets arriving at a node ----------------------------------------------------------
-
-    fn node_receive(
-        &mut self,
-        sched: &mut Scheduler<Event>,
-        node: NodeId,
-        role: Role,
-        dev: DeviceId,
-        id: PacketId,
-    ) {
-        match role {
-            Role::Host => {
-                self.host_receive(sched, node, dev, id);
-                return;
-            }
-            Role::Switch => {
-                self.switch_receive(sched, dev, id);
-                return;
-            }
-            Role::LpmRouter => {
-                self.lpm_receive(sched, node, dev, id);
-                return;
-            }
-            Role::Router => {}
-        }
-        // Router: IPv4 forwarding, on the outer header of a tunnelled packet (RFC 2003 §3.1:
-        // the inner TTL is left alone while the packet is inside the tunnel).
-        let Some(ttl) = self.packets.get_mut(id).and_then(|p| p.outer_ttl_mut()) else {
-            self.drop_packet(id, |f| &mut f.unroutable);
-            return;
-        };
-        if *ttl <= 1 {
-            self.drop_packet(id, |f| &mut f.ttl_expired);
-            return;
-        }
-        *ttl -= 1;
-        self.route_and_send(sched, node, id);
-    }
 
     /// A tunnelled packet reached host `node` through `dev`. Decapsulating is a host plane's
     /// job (the hypervisor's virtual switch); without one, the host's NIC filter applies as to
@@ -574,7 +525,7 @@ impl Network {
                 continue;
             }
             let mut lost: Vec<PacketId> = d.queue.drain().collect();
-            lost.extend(d.in_flight.drain().map(|(_, p)| p));
+            lost.extend(d.in_flight.drain().map(|f| f.id));
             if let TxState::Busy(p) = d.tx {
                 lost.push(p);
                 d.tx = TxState::Aborted;
@@ -636,21 +587,6 @@ fn check_peer_copies(nodes: &[Node], devices: &[Device]) {
             "device {i}: its copy of the peer device's node, role, MAC or tap is stale"
         );
     }
-}
-
-/// A stable hash of the 5-tuple the network sees ([`Packet::flow_tuple`]: the outer header's
-/// for a tunnelled packet), salted with the node so that successive switches do not all make
-/// the same choice (hash polarisation).
-pub(crate) fn flow_hash(pkt: &Packet, node: NodeId) -> u64 {
-    let (src, dst, proto, sp, dp) = pkt.flow_tuple();
-    let (src, dst) = (u32::from(src), u32::from(dst));
-    let mut h = (src as u64) << 32 | dst as u64;
-    h ^= ((sp as u64) << 24 | (dp as u64) << 8 | proto as u64).rotate_left(17);
-    h ^= (node.0 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    // SplitMix64 finaliser.
-    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
 }
 
 impl Model for Network {

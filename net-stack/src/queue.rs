@@ -169,8 +169,20 @@ impl Queue {
 
     /// Offers packet `id` (`pkt`, `len` frame bytes) at `now`: queued, marked CE (the header
     /// is rewritten) or dropped. Drop-tail draws no random number.
-    #[inline]
     pub fn enqueue(&mut self, now: SimTime, id: PacketId, pkt: &mut Packet, len: u32) -> Verdict {
+        self.enqueue_with(now, id, || pkt, len)
+    }
+
+    /// [`Queue::enqueue`] with the packet fetched only by a discipline that reads or marks it
+    /// (drop-tail needs only `id` and `len`).
+    #[inline]
+    pub fn enqueue_with<'p>(
+        &mut self,
+        now: SimTime,
+        id: PacketId,
+        pkt: impl FnOnce() -> &'p mut Packet,
+        len: u32,
+    ) -> Verdict {
         match &mut self.discipline {
             Discipline::DropTail => {
                 if self.fifo.enqueue(id, len) {
@@ -179,20 +191,20 @@ impl Queue {
                     Verdict::Dropped
                 }
             }
-            Discipline::Red(red) => red.enqueue(&mut self.fifo, now, id, pkt, len),
-            Discipline::Threshold(t) => t.enqueue(&mut self.fifo, id, pkt, len),
+            Discipline::Red(red) => red.enqueue(&mut self.fifo, now, id, pkt(), len),
+            Discipline::Threshold(t) => t.enqueue(&mut self.fifo, id, pkt(), len),
         }
     }
 
-    /// Counts a packet that went straight to an idle wire at `now` without waiting; `len`
-    /// gives its frame length, asked only by a discipline that needs it. RED sees the packet as
+    /// Counts a packet of `len` frame bytes that went straight to an idle wire at `now` without
+    /// waiting. RED sees the packet as
     /// an arrival to an empty queue (ns-3 enqueues every packet into the queue disc, and the
     /// device takes it at once), which updates the average; it is never dropped.
     #[inline]
-    pub fn count_bypass(&mut self, now: SimTime, len: impl FnOnce() -> u32) {
+    pub fn count_bypass(&mut self, now: SimTime, len: u32) {
         self.fifo.count_bypass();
         if let Discipline::Red(red) = &mut self.discipline {
-            red.arrival_to_empty_queue(now, len());
+            red.arrival_to_empty_queue(now, len);
         }
     }
 

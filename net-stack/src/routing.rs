@@ -30,7 +30,7 @@
 //! row and the base of its own next-hop lists, and those lists hold device ids, not ports, so
 //! no (node, port) → device table is read. A cell is an offset from the node's base, which
 //! keeps the rows of the hosts identical (and shared) although each host's list names its own
-//! uplink.
+//! uplink (a host's cells are never [`DIRECT`], which would name its uplink in the row).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::Ipv4Addr;
@@ -86,7 +86,8 @@ pub struct RoutingTable {
 const SPECIAL: u32 = u32::MAX;
 
 /// The bit of a cell that holds a single next hop's device itself (the common case: every
-/// hop down a tree, every host's uplink), so that the lookup reads no list.
+/// hop down a tree), so that the lookup reads no list. Switches and routers only: hosts keep
+/// offsets, so that they share one row.
 const DIRECT: u32 = 1 << 31;
 
 /// A node's next hops towards a destination, in increasing port order.
@@ -222,7 +223,12 @@ impl RoutingTable {
             let mut intern = |list: u32| {
                 *local.entry(list).or_insert_with(|| {
                     let ports = c.lists.get(list);
+                    // Not at a host: its uplink's device in the cell would give every host a
+                    // row of its own (at k = 16, 1024 rows of 128 cells, 512 KB that the hosts'
+                    // sends read at random, 4x the switches' rows), where with an offset into
+                    // its own list all hosts share one row. A host's hop reads its list.
                     if let [p] = ports
+                        && !node.is_host()
                         && node.devices[*p as usize].0 < !DIRECT
                     {
                         return DIRECT | node.devices[*p as usize].0;
@@ -298,7 +304,7 @@ impl RoutingTable {
     /// order; none if there is no path or no host has that address. The per-hop lookup: the
     /// address index and the node's record, then one cell (and the list, where the cell is
     /// neither [`DIRECT`] nor [`SPECIAL`]).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn route(&self, node: NodeId, ip: Ipv4Addr) -> NextHops<'_> {
         match self.dest_of.get(u32::from(ip)) {
             Some(d) => self.hops_of(node, &d),
@@ -306,7 +312,7 @@ impl RoutingTable {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn hops_of(&self, node: NodeId, d: &DestRoute) -> NextHops<'_> {
         if node.0 == d.host {
             return NextHops::Many(&[]);
@@ -668,14 +674,27 @@ mod tests {
                     assert_eq!(by_address.as_slice(), &devs[..], "by address, node {n}");
                     assert_eq!(
                         matches!(by_address, NextHops::One(_)),
-                        devs.len() == 1,
-                        "a single next hop is stored in the cell"
+                        devs.len() == 1 && !net.nodes[n].is_host(),
+                        "a single next hop is stored in a forwarding node's cell"
                     );
                 }
             }
             assert!(
                 table.groups() < hosts.len(),
                 "hosts sharing an edge share a group"
+            );
+            // Single-homed hosts, whose routes all leave by port 0, share rows: one, and one
+            // for those alone in their group (their own column is empty), not one each.
+            let single = |h: &&NodeId| net.nodes[h.index()].devices.len() == 1;
+            let mut rows: Vec<u32> = (hosts.iter().filter(single))
+                .map(|h| table.nodes[h.index()].row)
+                .collect();
+            let singles = rows.len();
+            rows.sort_unstable();
+            rows.dedup();
+            assert!(
+                rows.len() <= 3 && singles >= 12,
+                "pass {pass}: {singles} hosts' rows {rows:?}"
             );
         }
     }

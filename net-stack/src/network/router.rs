@@ -16,7 +16,7 @@ use std::net::Ipv4Addr;
 
 use sim_core::Scheduler;
 
-use super::{Event, Network, flow_hash};
+use super::{Event, Network, per_flow_pick};
 use crate::node::NodeKind;
 use crate::router::{GATEWAY_MAC, LpmRouter};
 use crate::routing::Ecmp;
@@ -177,7 +177,7 @@ impl Network {
             Hop::Via(ports) => Decision::Port(match (ports.len(), self.ecmp) {
                 (0, _) => return Decision::Unroutable,
                 (1, _) | (_, Ecmp::Off) => ports[0],
-                (n, Ecmp::PerFlow) => ports[(flow_hash(pkt, node) % n as u64) as usize],
+                (n, Ecmp::PerFlow) => ports[per_flow_pick(pkt, node, n)],
                 (n, Ecmp::PerPacket) => {
                     ports[self.ecmp_rngs[node.index()].below(n as u64) as usize]
                 }

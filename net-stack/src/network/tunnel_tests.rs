@@ -5,7 +5,8 @@ use std::net::Ipv4Addr;
 
 use sim_core::{RngStreams, SimTime, Simulation};
 
-use super::{Network, flow_hash};
+use super::Network;
+use super::forward::flow_hash;
 use crate::routing::Ecmp;
 use crate::wire::{
     EtherType, EthernetRepr, IpProtocol, Ipv4Repr, L3, L4, Packet, PacketMeta, TunnelKind, UdpRepr,

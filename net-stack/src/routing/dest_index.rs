@@ -66,7 +66,7 @@ impl DestIndex {
     }
 
     /// The slot of `ip` in the arrays, if they cover it.
-    #[inline]
+    #[inline(always)]
     fn slot(&self, ip: u32) -> Option<usize> {
         let b = self
             .prefixes
@@ -84,7 +84,7 @@ impl DestIndex {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn get(&self, ip: u32) -> Option<DestRoute> {
         match self.slot(ip) {
             Some(i) => Some(self.slots[i]).filter(|d| d.dest != u32::MAX),
