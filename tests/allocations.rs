@@ -3,8 +3,8 @@
 //! scenarios run in steady state, after a warm-up in which queues, the packet slot map, the event
 //! queue's buckets and the TCP buffers reach their working sizes.
 //!
-//! Packets live in a slot map whose freed slots are reused, events are plain values in the radix
-//! heap's reused buckets, and a TCP segment is a header in a packet, so once warm a run should
+//! Packets live in a slot map whose freed slots are reused, events are plain values in the
+//! delay lanes' ring buffers and the radix heap's reused buckets, and a TCP segment is a header in a packet, so once warm a run should
 //! allocate almost nothing: the bound below is one allocation per 10 000 events.
 
 use std::alloc::{GlobalAlloc, Layout, System};
