@@ -37,7 +37,7 @@ mod time;
 pub use decimal::QuantityError;
 pub use event_queue::{EventId, EventQueue, QueueKind};
 pub use rate::{DataRate, RatePacer};
-pub use rng::{RngStream, RngStreams, dist};
+pub use rng::{RngStream, RngStreams, dist, mix64};
 pub use scheduler::{Model, Progress, RunOutcome, Scheduler, Simulation};
 pub use serde_impl::{expected_in_words, found_in_words, message_in_words};
 pub use size::{ByteSize, QueueLimit};

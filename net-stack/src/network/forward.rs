@@ -145,10 +145,7 @@ pub(crate) fn flow_hash(pkt: &Packet, node: NodeId) -> u64 {
     let mut h = (src as u64) << 32 | dst as u64;
     h ^= ((sp as u64) << 24 | (dp as u64) << 8 | proto as u64).rotate_left(17);
     h ^= (node.0 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    // SplitMix64 finaliser.
-    h = (h ^ (h >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h = (h ^ (h >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
+    sim_core::mix64(h)
 }
 
 #[cfg(test)]
