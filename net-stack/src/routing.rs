@@ -32,7 +32,8 @@
 //! keeps the rows of the hosts identical (and shared) although each host's list names its own
 //! uplink (a host's cells are never [`DIRECT`], which would name its uplink in the row).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::Ipv4Addr;
 
 use crate::device::Device;
@@ -152,7 +153,7 @@ pub struct Unreachable {
 #[derive(Default)]
 struct Lists {
     lists: Vec<u16>,
-    index: HashMap<Vec<u16>, u32>,
+    index: FxHashMap<Vec<u16>, u32>,
 }
 
 impl Lists {
@@ -213,10 +214,10 @@ impl RoutingTable {
         let mut hops = vec![DeviceId(0)];
         let mut cells = Vec::new();
         let mut node_routes = Vec::with_capacity(nodes.len());
-        let mut row_index: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut row_index: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
         let mut row = Vec::with_capacity(groups);
         // Port list → offset from the node's base, for the node at hand (only looked up).
-        let mut local: HashMap<u32, u32> = HashMap::new();
+        let mut local: FxHashMap<u32, u32> = FxHashMap::default();
         for (n, node) in nodes.iter().enumerate() {
             let base = hops.len() as u32;
             local.clear();
