@@ -60,7 +60,8 @@ def netsim_seed(d):
             prev[key] = v
     assert len(times) == sum(queues.values()), d
     flows = []
-    for f in sorted(glob.glob(os.path.join(d, "timeseries", "p*.csv"))):
+    paths = glob.glob(os.path.join(d, "timeseries", "p*.csv"))
+    for f in sorted(paths, key=lambda p: int(re.search(r"p(\d+)\.csv$", p).group(1))):
         peak, end = 0, None
         for r in csv.DictReader(open(f)):
             if int(r["ssthresh_bytes"]) != UNSET:
