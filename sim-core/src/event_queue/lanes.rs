@@ -28,7 +28,7 @@
 
 use std::collections::VecDeque;
 
-use super::{EventId, EventQueue, RadixQueue};
+use super::{EventId, EventQueue, RadixQueue, key};
 use crate::SimTime;
 
 /// Most lanes a queue keeps; a pop compares the heads of the lanes claimed so far.
@@ -52,12 +52,6 @@ fn slot<const N: usize>(offset: u64) -> usize {
 
 /// The key of an empty lane, larger than any entry's.
 const EMPTY: u128 = u128::MAX;
-
-/// `(time, sequence)` as one number, ordered like the pair.
-#[inline]
-fn key(time: u64, seq: u64) -> u128 {
-    (u128::from(time) << 64) | u128::from(seq)
-}
 
 #[derive(Debug)]
 struct LaneEntry<E> {
@@ -89,9 +83,11 @@ pub struct LaneQueue<E> {
     candidates: [(u64, u32); CANDIDATES],
     /// Cancellable pushes and the offsets without a lane.
     heap: RadixQueue<E>,
-    /// At most the earliest live time in `heap` ([`RadixQueue::floor`]), lowered by pushes:
-    /// a pop looks into the heap only when this is not after the lane head.
-    heap_floor: u64,
+    /// At most the key of the earliest live entry in `heap` ([`RadixQueue::floor`]), lowered
+    /// by pushes: a pop looks into the heap only when this is before the lane head's key, so
+    /// a heap entry tied in time with lane entries pushed before it is not asked for again
+    /// and again while they pop.
+    heap_floor: u128,
     /// The last popped time.
     now: u64,
     next_seq: u64,
@@ -126,7 +122,7 @@ impl<E> LaneQueue<E> {
             emptied: [0; MAX_LANES],
             candidates: [(u64::MAX, 0); CANDIDATES],
             heap: RadixQueue::new(),
-            heap_floor: u64::MAX,
+            heap_floor: EMPTY,
             now: 0,
             next_seq: 0,
             claim_after,
@@ -172,10 +168,10 @@ impl<E> LaneQueue<E> {
         )
     }
 
-    /// A push into the heap at `t`.
+    /// A push into the heap at `t` with sequence number `seq`.
     #[inline]
-    fn heap_for(&mut self, t: u64) -> &mut RadixQueue<E> {
-        self.heap_floor = self.heap_floor.min(t);
+    fn heap_for(&mut self, t: u64, seq: u64) -> &mut RadixQueue<E> {
+        self.heap_floor = self.heap_floor.min(key(t, seq));
         &mut self.heap
     }
 
@@ -266,7 +262,7 @@ impl<E> LaneQueue<E> {
 impl<E> EventQueue<E> for LaneQueue<E> {
     fn push(&mut self, time: SimTime, event: E) -> EventId {
         let (t, _, seq) = self.next_key(time);
-        self.heap_for(t).push_keyed(t, seq, event)
+        self.heap_for(t, seq).push_keyed(t, seq, event)
     }
 
     #[inline(always)]
@@ -278,7 +274,7 @@ impl<E> EventQueue<E> for LaneQueue<E> {
         };
         match lane {
             Some(lane) => self.append(lane, t, seq, event),
-            None => self.heap_for(t).push_fixed_keyed(t, seq, event),
+            None => self.heap_for(t, seq).push_fixed_keyed(t, seq, event),
         }
     }
 
@@ -287,19 +283,20 @@ impl<E> EventQueue<E> for LaneQueue<E> {
         let limit = limit.as_ps();
         let (lane, head) = self.best_lane();
         let lane_time = (head >> 64) as u64;
-        // Only up to the lane head's time, so that the heap's last extracted time never
-        // passes ours.
-        let heap_limit = limit.min(lane_time);
-        if self.heap_floor <= heap_limit {
-            if let Some((t, seq)) = self.heap.front_key(heap_limit)
-                && key(t, seq) < head
-            {
-                let (t, event) = self.heap.pop_front();
-                self.heap_floor = self.heap.floor();
-                self.now = t;
-                return Some((SimTime::from_ps(t), event));
+        if self.heap_floor < head {
+            // Only up to the lane head's time, so that the heap's last extracted time never
+            // passes ours.
+            match self.heap.front_key(limit.min(lane_time)) {
+                Some((t, seq)) if key(t, seq) < head => {
+                    let (t, event) = self.heap.pop_front();
+                    self.heap_floor = self.heap.floor();
+                    self.now = t;
+                    return Some((SimTime::from_ps(t), event));
+                }
+                // The heap's earliest live entry, exactly.
+                Some((t, seq)) => self.heap_floor = key(t, seq),
+                None => self.heap_floor = self.heap.floor(),
             }
-            self.heap_floor = self.heap.floor();
         }
         if head == EMPTY || lane_time > limit {
             return None;
