@@ -48,6 +48,12 @@ pub use radix::RadixQueue;
 
 use crate::SimTime;
 
+/// `(time, sequence)` as one number, ordered like the pair.
+#[inline]
+pub(crate) fn key(time: u64, seq: u64) -> u128 {
+    (u128::from(time) << 64) | u128::from(seq)
+}
+
 /// Dead entries a queue tolerates before a cancel may compact it (see the module docs).
 pub const COMPACT_MIN_DEAD: usize = 4096;
 

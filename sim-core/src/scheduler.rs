@@ -37,6 +37,10 @@ pub struct Scheduler<E> {
     stop_requested: bool,
     /// ... but only once the current instant is over ([`Scheduler::stop_after_instant`]).
     finish_instant: bool,
+    /// The running loop looks at the progress hook and the stop flags once `executed`
+    /// reaches this: the next progress report, or 0 once a stop is requested (one check per
+    /// event instead of two).
+    attention: u64,
 }
 
 impl<E> Scheduler<E> {
@@ -53,6 +57,7 @@ impl<E> Scheduler<E> {
             executed: 0,
             stop_requested: false,
             finish_instant: false,
+            attention: u64::MAX,
         }
     }
 
@@ -95,6 +100,7 @@ impl<E> Scheduler<E> {
     pub fn stop(&mut self) {
         self.stop_requested = true;
         self.finish_instant = false;
+        self.attention = 0;
     }
 
     /// Asks the running loop to return once every event at the current time has run —
@@ -105,6 +111,7 @@ impl<E> Scheduler<E> {
         if !self.stop_requested {
             self.stop_requested = true;
             self.finish_instant = true;
+            self.attention = 0;
         }
     }
 
@@ -220,15 +227,21 @@ impl<M: Model> Simulation<M> {
         self.scheduler.finish_instant = false;
         let every = self.progress.as_ref().map_or(u64::MAX, |p| p.every);
         let mut next_report = self.scheduler.executed.saturating_add(every);
+        self.scheduler.attention = next_report;
         while let Some((t, ev)) = self.scheduler.queue.pop_until(end) {
             self.scheduler.now = t;
             self.scheduler.executed += 1;
             self.model.handle(&mut self.scheduler, ev);
+            if self.scheduler.executed < self.scheduler.attention {
+                continue;
+            }
             if self.scheduler.executed >= next_report {
                 next_report = self.scheduler.executed.saturating_add(every);
                 self.report(end);
             }
+            self.scheduler.attention = next_report;
             if self.scheduler.stop_requested {
+                self.scheduler.attention = 0;
                 // After `stop_after_instant`, carry on while events remain at this instant
                 // (the flag stays set, so this is asked again after each of them).
                 if self.scheduler.finish_instant && self.scheduler.queue.peek_time() == Some(t) {

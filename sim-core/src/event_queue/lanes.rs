@@ -28,7 +28,7 @@
 
 use std::collections::VecDeque;
 
-use super::{EventId, EventQueue, RadixQueue};
+use super::{EventId, EventQueue, RadixQueue, key};
 use crate::SimTime;
 
 /// Most lanes a queue keeps; a pop compares the heads of the lanes claimed so far.
@@ -52,16 +52,17 @@ fn slot<const N: usize>(offset: u64) -> usize {
 
 /// The key of an empty lane, larger than any entry's.
 const EMPTY: u128 = u128::MAX;
-
-/// `(time, sequence)` as one number, ordered like the pair.
-#[inline]
-fn key(time: u64, seq: u64) -> u128 {
-    (u128::from(time) << 64) | u128::from(seq)
-}
+/// Low bits of a sequence number that hold a lane entry's lane: the queue's sequence numbers
+/// step by `1 << LANE_BITS`, so a lane entry's key names its lane and still orders like
+/// `(time, push order)` (2^61 pushes, decades of simulation, before they run out).
+const LANE_BITS: u32 = 3;
+const LANE_MASK: u64 = (1 << LANE_BITS) - 1;
+const _: () = assert!(MAX_LANES <= 1 << LANE_BITS);
 
 #[derive(Debug)]
 struct LaneEntry<E> {
     time: u64,
+    /// The push's sequence number with the lane in its low [`LANE_BITS`].
     seq: u64,
     event: E,
 }
@@ -69,11 +70,11 @@ struct LaneEntry<E> {
 /// Delay lanes in front of a radix heap; see the [module docs](self).
 #[derive(Debug)]
 pub struct LaneQueue<E> {
-    /// Key of each lane's first entry, [`EMPTY`] when it has none.
-    heads: [u128; MAX_LANES],
-    /// The non-empty lanes, the first `nonempty` of them, by increasing head key: a pop takes
-    /// the first and moves it back to where its next head belongs (usually a step or two).
-    order: [u8; MAX_LANES],
+    /// The keys of the non-empty lanes' first entries (each names its lane), the first
+    /// `nonempty` of them, in increasing order, then [`EMPTY`] (at least one, a sentinel): a
+    /// pop takes the first lane and moves its next head back to where it belongs (at
+    /// `perf-fat-tree-16` it stays first three times in four).
+    sorted: [u128; MAX_LANES + 1],
     nonempty: usize,
     /// The offset each claimed lane takes.
     offsets: [u64; MAX_LANES],
@@ -83,15 +84,17 @@ pub struct LaneQueue<E> {
     /// Lanes claimed so far.
     used: usize,
     lanes: [VecDeque<LaneEntry<E>>; MAX_LANES],
-    /// The push count when each lane last became empty (for retaking idle lanes).
+    /// `next_seq` when each lane last became empty (for retaking idle lanes).
     emptied: [u64; MAX_LANES],
     /// Misses counted per offset without a lane, direct-mapped: (offset, count).
     candidates: [(u64, u32); CANDIDATES],
     /// Cancellable pushes and the offsets without a lane.
     heap: RadixQueue<E>,
-    /// At most the earliest live time in `heap` ([`RadixQueue::floor`]), lowered by pushes:
-    /// a pop looks into the heap only when this is not after the lane head.
-    heap_floor: u64,
+    /// At most the key of the earliest live entry in `heap` ([`RadixQueue::floor`]), lowered
+    /// by pushes: a pop looks into the heap only when this is before the lane head's key, so
+    /// a heap entry tied in time with lane entries pushed before it is not asked for again
+    /// and again while they pop.
+    heap_floor: u128,
     /// The last popped time.
     now: u64,
     next_seq: u64,
@@ -116,8 +119,7 @@ impl<E> LaneQueue<E> {
     /// may be retaken once empty for `idle_pushes` pushes.
     pub(crate) fn with_policy(claim_after: u32, idle_pushes: u64) -> Self {
         LaneQueue {
-            heads: [EMPTY; MAX_LANES],
-            order: [0; MAX_LANES],
+            sorted: [EMPTY; MAX_LANES + 1],
             nonempty: 0,
             offsets: [0; MAX_LANES],
             lookup: [NO_LANE; LOOKUP],
@@ -126,7 +128,7 @@ impl<E> LaneQueue<E> {
             emptied: [0; MAX_LANES],
             candidates: [(u64::MAX, 0); CANDIDATES],
             heap: RadixQueue::new(),
-            heap_floor: u64::MAX,
+            heap_floor: EMPTY,
             now: 0,
             next_seq: 0,
             claim_after,
@@ -159,7 +161,7 @@ impl<E> LaneQueue<E> {
             self.past(time);
         }
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq += 1 << LANE_BITS;
         (t, d, seq)
     }
 
@@ -172,18 +174,19 @@ impl<E> LaneQueue<E> {
         )
     }
 
-    /// A push into the heap at `t`.
+    /// A push into the heap at `t` with sequence number `seq`.
     #[inline]
-    fn heap_for(&mut self, t: u64) -> &mut RadixQueue<E> {
-        self.heap_floor = self.heap_floor.min(t);
+    fn heap_for(&mut self, t: u64, seq: u64) -> &mut RadixQueue<E> {
+        self.heap_floor = self.heap_floor.min(key(t, seq));
         &mut self.heap
     }
 
     #[inline(always)]
     fn append(&mut self, lane: usize, time: u64, seq: u64, event: E) {
+        let seq = seq | lane as u64;
         let fifo = &mut self.lanes[lane];
         if fifo.is_empty() {
-            self.enter_order(lane, key(time, seq));
+            self.enter_order(key(time, seq));
         }
         self.lanes[lane].push_back(LaneEntry { time, seq, event });
     }
@@ -207,7 +210,10 @@ impl<E> LaneQueue<E> {
         } else {
             // The empty lane idle longest, if it has been idle long enough.
             (0..MAX_LANES)
-                .filter(|&i| self.heads[i] == EMPTY && seq - self.emptied[i] >= self.idle_pushes)
+                .filter(|&i| {
+                    self.lanes[i].is_empty()
+                        && (seq - self.emptied[i]) >> LANE_BITS >= self.idle_pushes
+                })
                 .min_by_key(|&i| self.emptied[i])?
         };
         self.candidates[cand] = (u64::MAX, 0);
@@ -216,57 +222,45 @@ impl<E> LaneQueue<E> {
         Some(lane)
     }
 
-    /// Lane `lane`, empty so far, gets head key `k`: into the order from the back (a new
-    /// head is usually the latest).
+    /// A lane, empty so far, gets head key `k`: into the order from the back (a new head is
+    /// usually the latest).
     #[inline(never)]
-    fn enter_order(&mut self, lane: usize, k: u128) {
-        self.heads[lane] = k;
+    fn enter_order(&mut self, k: u128) {
         let mut j = self.nonempty;
-        while j > 0 && self.heads[self.order[j - 1] as usize] > k {
-            self.order[j] = self.order[j - 1];
+        while j > 0 && self.sorted[j - 1] > k {
+            self.sorted[j] = self.sorted[j - 1];
             j -= 1;
         }
-        self.order[j] = lane as u8;
+        self.sorted[j] = k;
         self.nonempty += 1;
     }
 
     /// The first lane in the order has become empty.
     #[inline(never)]
     fn leave_order(&mut self, lane: usize) {
-        self.heads[lane] = EMPTY;
         self.emptied[lane] = self.next_seq;
-        self.order.copy_within(1..self.nonempty, 0);
+        // The sentinel at the end stays: at most `MAX_LANES` keys come before it.
+        self.sorted.copy_within(1.., 0);
         self.nonempty -= 1;
-    }
-
-    /// The lane with the smallest head key, and that key ([`EMPTY`] when all are empty).
-    #[inline(always)]
-    fn best_lane(&self) -> (usize, u128) {
-        if self.nonempty == 0 {
-            return (0, EMPTY);
-        }
-        let lane = self.order[0] as usize;
-        (lane, self.heads[lane])
     }
 
     /// After a pop from the first lane in the order: its new head key `k`.
     #[inline(always)]
-    fn reorder_first(&mut self, lane: usize, k: u128) {
-        self.heads[lane] = k;
-        let n = self.nonempty;
+    fn reorder_first(&mut self, k: u128) {
+        // Stops at the sentinel at the latest.
         let mut j = 1;
-        while j < n && self.heads[self.order[j] as usize] < k {
-            self.order[j - 1] = self.order[j];
+        while j <= MAX_LANES && self.sorted[j] < k {
+            self.sorted[j - 1] = self.sorted[j];
             j += 1;
         }
-        self.order[j - 1] = lane as u8;
+        self.sorted[j - 1] = k;
     }
 }
 
 impl<E> EventQueue<E> for LaneQueue<E> {
     fn push(&mut self, time: SimTime, event: E) -> EventId {
         let (t, _, seq) = self.next_key(time);
-        self.heap_for(t).push_keyed(t, seq, event)
+        self.heap_for(t, seq).push_keyed(t, seq, event)
     }
 
     #[inline(always)]
@@ -278,38 +272,41 @@ impl<E> EventQueue<E> for LaneQueue<E> {
         };
         match lane {
             Some(lane) => self.append(lane, t, seq, event),
-            None => self.heap_for(t).push_fixed_keyed(t, seq, event),
+            None => self.heap_for(t, seq).push_fixed_keyed(t, seq, event),
         }
     }
 
     #[inline(always)]
     fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
         let limit = limit.as_ps();
-        let (lane, head) = self.best_lane();
+        let head = self.sorted[0];
         let lane_time = (head >> 64) as u64;
-        // Only up to the lane head's time, so that the heap's last extracted time never
-        // passes ours.
-        let heap_limit = limit.min(lane_time);
-        if self.heap_floor <= heap_limit {
-            if let Some((t, seq)) = self.heap.front_key(heap_limit)
-                && key(t, seq) < head
-            {
-                let (t, event) = self.heap.pop_front();
-                self.heap_floor = self.heap.floor();
-                self.now = t;
-                return Some((SimTime::from_ps(t), event));
+        if self.heap_floor < head {
+            // Only up to the lane head's time, so that the heap's last extracted time never
+            // passes ours.
+            match self.heap.front_key(limit.min(lane_time)) {
+                Some((t, seq)) if key(t, seq) < head => {
+                    let (t, event) = self.heap.pop_front();
+                    self.heap_floor = self.heap.floor();
+                    self.now = t;
+                    return Some((SimTime::from_ps(t), event));
+                }
+                // The heap's earliest live entry, exactly.
+                Some((t, seq)) => self.heap_floor = key(t, seq),
+                None => self.heap_floor = self.heap.floor(),
             }
-            self.heap_floor = self.heap.floor();
         }
-        if head == EMPTY || lane_time > limit {
+        // Past `limit` or `EMPTY` (no entry's sequence number is `u64::MAX`).
+        if head >= key(limit, u64::MAX) {
             return None;
         }
+        let lane = (head as u64 & LANE_MASK) as usize;
         let fifo = &mut self.lanes[lane];
         let e = fifo.pop_front().expect("a lane with a head");
         match fifo.front() {
             Some(n) => {
                 let k = key(n.time, n.seq);
-                self.reorder_first(lane, k);
+                self.reorder_first(k);
             }
             None => self.leave_order(lane),
         }
@@ -318,7 +315,7 @@ impl<E> EventQueue<E> for LaneQueue<E> {
     }
 
     fn peek_time(&mut self) -> Option<SimTime> {
-        let head = self.best_lane().1;
+        let head = self.sorted[0];
         let lanes = (head != EMPTY).then(|| SimTime::from_ps((head >> 64) as u64));
         match (lanes, self.heap.peek_time()) {
             (Some(a), Some(b)) => Some(a.min(b)),

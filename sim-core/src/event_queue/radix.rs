@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 
-use super::{EventId, EventQueue, Slots};
+use super::{EventId, EventQueue, Slots, key};
 use crate::SimTime;
 
 #[derive(Debug)]
@@ -135,13 +135,15 @@ impl<E> RadixQueue<E> {
         None
     }
 
-    /// A lower bound on the earliest live time (`u64::MAX` when nothing is stored), without
-    /// moving anything.
-    pub(super) fn floor(&self) -> u64 {
+    /// A lower bound on the [`key`] of the earliest live entry (`u128::MAX` when nothing is
+    /// stored), without moving anything: the front's first entry (the front holds one time
+    /// in push order, and every bucket a later time), else the first bucket's smallest time
+    /// with sequence 0.
+    pub(super) fn floor(&self) -> u128 {
         match self.front.front() {
-            Some(e) => e.time,
-            None if self.mask == 0 => u64::MAX,
-            None => self.mins[self.mask.trailing_zeros() as usize],
+            Some(e) => key(e.time, e.seq),
+            None if self.mask == 0 => u128::MAX,
+            None => key(self.mins[self.mask.trailing_zeros() as usize], 0),
         }
     }
 
