@@ -25,6 +25,7 @@
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -39,45 +40,52 @@ use crate::{AppId, NodeId};
 pub struct SocketId(pub u32);
 
 /// One TCP connection and its place in the network.
+///
+/// Laid out by use (`repr(C)`), like [`TcpConnection`]: the fields every service touches, then
+/// the connection (whose own hot fields come first), then what only set-up and freeing read.
 #[derive(Debug)]
+#[repr(C)]
 pub struct Socket {
+    // --- hot: read or written at every service ---
+    /// Time of the pending timer event, if one is scheduled.
+    pub(crate) timer_at: Option<SimTime>,
+    /// The instant of the socket's last service, if its connection has seen nothing since but
+    /// writes that cannot change what it sends (`TcpConnection::write_changes_no_output`):
+    /// that service drained it, so a second one at the same instant would send nothing and,
+    /// with nothing to tell the application, is skipped (`Network::service_sockets`).
+    pub(crate) quiet_at: Option<SimTime>,
+    /// The acknowledged count last reported to a watching application; `None` when nobody
+    /// watches.
+    acked_reported: Option<u64>,
+    /// `cc_changes` of the connection when last traced.
+    pub(crate) traced_changes: u64,
+    /// Data bytes the application wrote (accepted by the connection).
+    written: u64,
     /// The host it lives on.
     pub node: NodeId,
     /// The application it reports to.
     pub app: AppId,
     /// The flow tag for packets it sends.
     pub flow: u32,
-    /// Local address.
-    pub local_ip: Ipv4Addr,
     /// Remote address.
     pub remote_ip: Ipv4Addr,
-    /// The connection state machine.
-    pub conn: TcpConnection,
-    /// Time of the pending timer event, if one is scheduled.
-    pub(crate) timer_at: Option<SimTime>,
-    /// The pending timer event at `timer_at`, so that it can be cancelled: when a released
-    /// socket's timer is superseded or the socket is freed (its entry then leaves the event
-    /// queue instead of lingering until its time, up to the 1 s initial RTO).
-    pub(crate) timer_id: Option<EventId>,
     /// The application wrote less than it wanted; tell it when space frees up.
     pub(crate) writer_blocked: bool,
     /// Queued for servicing.
     pub(crate) dirty: bool,
-    /// The instant of the socket's last service, if its connection has seen nothing since but
-    /// writes that cannot change what it sends (`TcpConnection::write_changes_no_output`):
-    /// that service drained it, so a second one at the same instant would send nothing and,
-    /// with nothing to tell the application, is skipped (`Network::service_sockets`).
-    pub(crate) quiet_at: Option<SimTime>,
-    /// `cc_changes` of the connection when last traced.
-    pub(crate) traced_changes: u64,
-    /// Data bytes the application wrote (accepted by the connection).
-    written: u64,
-    /// The acknowledged count last reported to a watching application; `None` when nobody
-    /// watches.
-    acked_reported: Option<u64>,
     /// Free the socket once its connection is closed or lingering in TIME-WAIT
     /// ([`crate::app::AppCtx::tcp_release`]).
     pub(crate) release: bool,
+    // --- the connection, its hot fields first ---
+    /// The connection state machine.
+    pub conn: TcpConnection,
+    // --- cold ---
+    /// Local address.
+    pub local_ip: Ipv4Addr,
+    /// The pending timer event at `timer_at`, so that it can be cancelled: when a released
+    /// socket's timer is superseded or the socket is freed (its entry then leaves the event
+    /// queue instead of lingering until its time, up to the 1 s initial RTO).
+    pub(crate) timer_id: Option<EventId>,
 }
 
 impl Socket {
@@ -172,11 +180,12 @@ pub struct SocketTable {
     /// Sockets released so far.
     released: u64,
     pub(crate) dirty: Vec<SocketId>,
-    pub(crate) cfg: TcpConfig,
+    /// Shared by the connections made with it (`TcpConnection::cfg`).
+    pub(crate) cfg: Arc<TcpConfig>,
     /// Applications whose connections (active and accepted) use their own settings instead
     /// of `cfg`: a migration's stream can run the hypervisor's stack while the guests run
     /// theirs. Looked up once per new connection.
-    app_cfg: BTreeMap<AppId, TcpConfig>,
+    app_cfg: BTreeMap<AppId, Arc<TcpConfig>>,
     streams: RngStreams,
 }
 
@@ -194,7 +203,7 @@ impl SocketTable {
             free: Vec::new(),
             released: 0,
             dirty: Vec::new(),
-            cfg,
+            cfg: Arc::new(cfg),
             app_cfg: BTreeMap::new(),
             streams,
         }
@@ -202,11 +211,11 @@ impl SocketTable {
 
     /// Connections opened by `app`, or accepted on a port it listens on, use `cfg`.
     pub(crate) fn set_app_config(&mut self, app: AppId, cfg: TcpConfig) {
-        self.app_cfg.insert(app, cfg);
+        self.app_cfg.insert(app, Arc::new(cfg));
     }
 
     /// The configuration a new connection of `app` gets.
-    fn config_for(&self, app: AppId) -> &TcpConfig {
+    fn config_for(&self, app: AppId) -> &Arc<TcpConfig> {
         self.app_cfg.get(&app).unwrap_or(&self.cfg)
     }
 
@@ -339,7 +348,7 @@ impl SocketTable {
             );
             iss = SeqNum(self.streams.stream(&name).next_u64() as u32);
         }
-        let conn = TcpConnection::connect(
+        let conn = TcpConnection::connect_shared(
             now,
             self.config_for(owner.app),
             local_port,
@@ -382,7 +391,7 @@ impl SocketTable {
         syn: &crate::wire::TcpRepr,
     ) -> SocketId {
         let iss = self.iss(owner.node, syn.dst_port, remote_ip, syn.src_port);
-        let conn = TcpConnection::accept(now, self.config_for(owner.app), syn, iss);
+        let conn = TcpConnection::accept_shared(now, self.config_for(owner.app), syn, iss);
         self.insert(Socket::new(owner, remote_ip, conn))
     }
 
