@@ -40,52 +40,45 @@ use crate::{AppId, NodeId};
 pub struct SocketId(pub u32);
 
 /// One TCP connection and its place in the network.
-///
-/// Laid out by use (`repr(C)`), like [`TcpConnection`]: the fields every service touches, then
-/// the connection (whose own hot fields come first), then what only set-up and freeing read.
 #[derive(Debug)]
-#[repr(C)]
 pub struct Socket {
-    // --- hot: read or written at every service ---
-    /// Time of the pending timer event, if one is scheduled.
-    pub(crate) timer_at: Option<SimTime>,
-    /// The instant of the socket's last service, if its connection has seen nothing since but
-    /// writes that cannot change what it sends (`TcpConnection::write_changes_no_output`):
-    /// that service drained it, so a second one at the same instant would send nothing and,
-    /// with nothing to tell the application, is skipped (`Network::service_sockets`).
-    pub(crate) quiet_at: Option<SimTime>,
-    /// The acknowledged count last reported to a watching application; `None` when nobody
-    /// watches.
-    acked_reported: Option<u64>,
-    /// `cc_changes` of the connection when last traced.
-    pub(crate) traced_changes: u64,
-    /// Data bytes the application wrote (accepted by the connection).
-    written: u64,
     /// The host it lives on.
     pub node: NodeId,
     /// The application it reports to.
     pub app: AppId,
     /// The flow tag for packets it sends.
     pub flow: u32,
-    /// Remote address.
-    pub remote_ip: Ipv4Addr,
-    /// The application wrote less than it wanted; tell it when space frees up.
-    pub(crate) writer_blocked: bool,
-    /// Queued for servicing.
-    pub(crate) dirty: bool,
-    /// Free the socket once its connection is closed or lingering in TIME-WAIT
-    /// ([`crate::app::AppCtx::tcp_release`]).
-    pub(crate) release: bool,
-    // --- the connection, its hot fields first ---
-    /// The connection state machine.
-    pub conn: TcpConnection,
-    // --- cold ---
     /// Local address.
     pub local_ip: Ipv4Addr,
+    /// Remote address.
+    pub remote_ip: Ipv4Addr,
+    /// The connection state machine.
+    pub conn: TcpConnection,
+    /// Time of the pending timer event, if one is scheduled.
+    pub(crate) timer_at: Option<SimTime>,
     /// The pending timer event at `timer_at`, so that it can be cancelled: when a released
     /// socket's timer is superseded or the socket is freed (its entry then leaves the event
     /// queue instead of lingering until its time, up to the 1 s initial RTO).
     pub(crate) timer_id: Option<EventId>,
+    /// The application wrote less than it wanted; tell it when space frees up.
+    pub(crate) writer_blocked: bool,
+    /// Queued for servicing.
+    pub(crate) dirty: bool,
+    /// The instant of the socket's last service, if its connection has seen nothing since but
+    /// writes that cannot change what it sends (`TcpConnection::write_changes_no_output`):
+    /// that service drained it, so a second one at the same instant would send nothing and,
+    /// with nothing to tell the application, is skipped (`Network::service_sockets`).
+    pub(crate) quiet_at: Option<SimTime>,
+    /// `cc_changes` of the connection when last traced.
+    pub(crate) traced_changes: u64,
+    /// Data bytes the application wrote (accepted by the connection).
+    written: u64,
+    /// The acknowledged count last reported to a watching application; `None` when nobody
+    /// watches.
+    acked_reported: Option<u64>,
+    /// Free the socket once its connection is closed or lingering in TIME-WAIT
+    /// ([`crate::app::AppCtx::tcp_release`]).
+    pub(crate) release: bool,
 }
 
 impl Socket {
@@ -431,5 +424,52 @@ impl SocketTable {
         self.sockets[id.0 as usize].quiet_at = None;
         self.sockets[id.0 as usize].conn.close();
         self.mark_dirty(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+    use std::sync::Arc;
+
+    use sim_core::{RngStreams, SimTime};
+
+    use super::{Owner, Socket, SocketTable};
+    use crate::tcp::TcpConfig;
+    use crate::{AppId, NodeId};
+
+    /// Issue 20's k = 16 footprint: connections share their table's settings (or their
+    /// application's own) instead of each holding a copy, and a socket stays small.
+    #[test]
+    fn connections_share_their_settings() {
+        let mut t = SocketTable::new(TcpConfig::default(), RngStreams::new(1));
+        let own = TcpConfig {
+            snd_buf: 1 << 20,
+            ..TcpConfig::default()
+        };
+        t.set_app_config(AppId(1), own);
+        let owner = |app| Owner {
+            node: NodeId(0),
+            app: AppId(app),
+            flow: 0,
+            local_ip: Ipv4Addr::new(10, 0, 0, 1),
+        };
+        let peer = Ipv4Addr::new(10, 0, 0, 2);
+        let a = t.connect(SimTime::ZERO, owner(0), peer, 80);
+        let b = t.connect(SimTime::ZERO, owner(0), peer, 81);
+        let c = t.connect(SimTime::ZERO, owner(1), peer, 82);
+        let cfg = |id| Arc::clone(&t.get(id).conn.cfg);
+        assert!(
+            Arc::ptr_eq(&cfg(a), &cfg(b)),
+            "one copy for the table's connections"
+        );
+        assert!(Arc::ptr_eq(&cfg(a), &t.cfg));
+        assert_eq!(*cfg(a), TcpConfig::default());
+        assert_eq!(*cfg(c), own, "an application's own settings");
+        assert!(!Arc::ptr_eq(&cfg(a), &cfg(c)));
+        // 920 bytes with a copy of the settings and the reset inline (session 15).
+        let size = std::mem::size_of::<Socket>();
+        eprintln!("size_of::<Socket>() = {size}");
+        assert!(size <= 800, "a socket takes {size} bytes");
     }
 }

@@ -126,45 +126,18 @@ const TIMERS: [Timer; 5] = [
 /// and [`handle_timeout`](Self::handle_timeout), then drain [`poll_transmit`](Self::poll_transmit)
 /// until it returns `None` and [`poll_event`](Self::poll_event) likewise, and arm one engine timer
 /// at [`poll_timeout`](Self::poll_timeout).
-///
-/// Laid out by use (`repr(C)`, fields in declaration order): what a segment in or out of an
-/// established connection reads or writes comes first, in as few cache lines as it fits, and
-/// the state of the handshake, resets, SACK and RACK last. With 2 048 connections (the k = 16
-/// fat tree) the socket table fills most of a 2 MiB L2 cache, so lines a segment never touches
-/// should hold nothing it does (issue 20).
 #[derive(Clone, Debug)]
-#[repr(C)]
 pub struct TcpConnection {
-    // --- hot, 8-byte aligned: read or written for most segments ---
-    /// The settings, shared by every connection of the [`SocketTable`](crate::socket::SocketTable)
+    /// The settings, shared by the connections of a [`SocketTable`](crate::socket::SocketTable)
     /// made with them: 8 bytes in each connection instead of 112 (the socket table's
-    /// footprint, issue 20), and the fields read per segment stay in one cache line for all.
+    /// footprint, issue 20).
     pub(crate) cfg: Arc<TcpConfig>,
-    pub(crate) timers: [Option<SimTime>; 5],
-    pub(crate) rtt: RttEstimator,
-    /// Data bytes accepted by `write`.
-    pub(crate) written: u64,
-    /// Data bytes acknowledged.
-    pub(crate) una_off: u64,
-    /// Data bytes transmitted at least once.
-    pub(crate) sent_off: u64,
-    pub(crate) last_send: SimTime,
-    /// In-order bytes held while the application is paused.
-    pub(crate) rcv_unread: u64,
-    /// The one timed segment: (ACK number that completes it, send time). Karn: cleared on any
-    /// retransmission.
-    pub(crate) rtt_probe: Option<(SeqNum, SimTime)>,
-    /// The congestion controller.
-    pub(crate) cc: Cc,
-    /// ECN negotiation, echo and reaction (`connection/ecn.rs`).
-    pub(crate) ecn: EcnCtl,
-    pub(crate) events: VecDeque<TcpEvent>,
-    pub(crate) assembler: Assembler,
-    // --- hot, 4-byte aligned ---
-    /// cwnd and ssthresh, which the congestion controller computes.
-    pub(crate) win: Window,
-    /// Loss detection and fast recovery (`connection/recovery.rs`).
-    pub(crate) recovery: Recovery,
+    pub(crate) state: TcpState,
+    pub(crate) local_port: u16,
+    pub(crate) remote_port: u16,
+
+    // --- send side ---
+    pub(crate) iss: SeqNum,
     pub(crate) snd_una: SeqNum,
     pub(crate) snd_nxt: SeqNum,
     pub(crate) snd_max: SeqNum,
@@ -172,48 +145,77 @@ pub struct TcpConnection {
     pub(crate) snd_wnd: u32,
     pub(crate) snd_wl1: SeqNum,
     pub(crate) snd_wl2: SeqNum,
-    /// Sender maximum segment size.
-    pub(crate) smss: u32,
-    pub(crate) dup_acks: u32,
-    /// Timer expiries since the last ACK of new data.
-    pub(crate) consecutive_timeouts: u32,
-    pub(crate) persist_backoff: u32,
-    pub(crate) rcv_nxt: SeqNum,
-    /// In-order data segments received since we last sent an ACK (delayed ACK).
-    pub(crate) unacked_segs: u32,
-    pub(crate) ts_recent: u32,
-    pub(crate) iss: SeqNum,
-    // --- hot, 2- and 1-byte ---
-    pub(crate) local_port: u16,
-    pub(crate) remote_port: u16,
-    pub(crate) state: TcpState,
     /// Shift applied to windows we receive (the peer's RFC 7323 shift).
     pub(crate) snd_shift: u8,
-    /// Shift applied to windows we advertise.
-    pub(crate) rcv_shift: u8,
+    /// Whether our SYN offered window scaling (active open).
+    pub(crate) offered_ws: bool,
+    /// Sender maximum segment size.
+    pub(crate) smss: u32,
+    /// Data bytes accepted by `write`.
+    pub(crate) written: u64,
+    /// Data bytes acknowledged.
+    pub(crate) una_off: u64,
+    /// Data bytes transmitted at least once.
+    pub(crate) sent_off: u64,
     pub(crate) fin_queued: bool,
     /// (Re)send the SYN or SYN-ACK at the next `poll_transmit`.
     pub(crate) syn_pending: bool,
+    pub(crate) syn_sent: bool,
+    pub(crate) syn_retransmitted: bool,
     /// Resend the first unacknowledged segment (fast retransmit or NewReno partial ACK).
     pub(crate) rtx_pending: bool,
     /// Send a zero-window probe.
     pub(crate) probe_pending: bool,
+    /// A reset to send (rare: boxed, so that it takes 8 bytes of the connection, not 36).
+    pub(crate) rst_pending: Option<Box<TcpRepr>>,
+    pub(crate) dup_acks: u32,
+    /// Timer expiries since the last ACK of new data.
+    pub(crate) consecutive_timeouts: u32,
+    pub(crate) persist_backoff: u32,
+    /// The one timed segment: (ACK number that completes it, send time). Karn: cleared on any
+    /// retransmission.
+    pub(crate) rtt_probe: Option<(SeqNum, SimTime)>,
+    pub(crate) last_send: SimTime,
     pub(crate) all_sent_reported: bool,
     pub(crate) all_acked_reported: bool,
     /// Set by `poll_transmit` when the segment it returns leaves nothing to send at this
     /// instant: a further call now would return `None` and change nothing
     /// ([`TcpConnection::drained`]).
     pub(crate) drained: bool,
+
+    // --- receive side ---
+    pub(crate) irs: SeqNum,
+    pub(crate) rcv_nxt: SeqNum,
+    /// Shift applied to windows we advertise.
+    pub(crate) rcv_shift: u8,
+    /// In-order bytes held while the application is paused.
+    pub(crate) rcv_unread: u64,
     pub(crate) rcv_paused: bool,
+    pub(crate) assembler: Assembler,
+    /// Sequence number of a FIN that arrived above RCV.NXT.
+    pub(crate) rcv_fin: Option<SeqNum>,
     pub(crate) ack_pending: bool,
+    /// In-order data segments received since we last sent an ACK (delayed ACK).
+    pub(crate) unacked_segs: u32,
     pub(crate) ts_enabled: bool,
-    /// SACK (RFC 2018) negotiated: both SYNs carried SACK-permitted.
-    pub(crate) sack_ok: bool,
+    pub(crate) ts_recent: u32,
     /// ECN codepoint of the last segment received (RFC 3168 §5), kept for ECN echo.
     pub(crate) rcv_ecn: Ecn,
-    // --- counters (those most segments update come first in `TcpStats`) ---
+
+    pub(crate) timers: [Option<SimTime>; 5],
+    pub(crate) rtt: RttEstimator,
+    /// cwnd and ssthresh, which the congestion controller computes.
+    pub(crate) win: Window,
+    /// The congestion controller.
+    pub(crate) cc: Cc,
+    /// Loss detection and fast recovery (`connection/recovery.rs`).
+    pub(crate) recovery: Recovery,
+    /// ECN negotiation, echo and reaction (`connection/ecn.rs`).
+    pub(crate) ecn: EcnCtl,
+    pub(crate) events: VecDeque<TcpEvent>,
     pub(crate) stats: TcpStats,
-    // --- cold: the handshake, resets, a FIN out of order, SACK and RACK state ---
+    /// SACK (RFC 2018) negotiated: both SYNs carried SACK-permitted.
+    pub(crate) sack_ok: bool,
     /// The receiver's SACK blocks and D-SACK (`connection/sack_rx.rs`); out of line, like
     /// the next two, as most connections never use them (`connection/out_of_line.rs`).
     pub(crate) sack_rx: OutOfLine<SackRx>,
@@ -221,15 +223,6 @@ pub struct TcpConnection {
     pub(crate) sack_tx: OutOfLine<SackTx>,
     /// RACK-TLP (`connection/rack.rs`).
     pub(crate) rack: OutOfLine<rack::Rack>,
-    /// A reset to send (rare: boxed, so that it takes 8 bytes of the connection, not 36).
-    pub(crate) rst_pending: Option<Box<TcpRepr>>,
-    /// Sequence number of a FIN that arrived above RCV.NXT.
-    pub(crate) rcv_fin: Option<SeqNum>,
-    pub(crate) irs: SeqNum,
-    pub(crate) syn_sent: bool,
-    pub(crate) syn_retransmitted: bool,
-    /// Whether our SYN offered window scaling (active open).
-    pub(crate) offered_ws: bool,
 }
 
 impl TcpConnection {
