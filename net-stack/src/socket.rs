@@ -25,6 +25,7 @@
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -172,11 +173,12 @@ pub struct SocketTable {
     /// Sockets released so far.
     released: u64,
     pub(crate) dirty: Vec<SocketId>,
-    pub(crate) cfg: TcpConfig,
+    /// Shared by the connections made with it (`TcpConnection::cfg`).
+    pub(crate) cfg: Arc<TcpConfig>,
     /// Applications whose connections (active and accepted) use their own settings instead
     /// of `cfg`: a migration's stream can run the hypervisor's stack while the guests run
     /// theirs. Looked up once per new connection.
-    app_cfg: BTreeMap<AppId, TcpConfig>,
+    app_cfg: BTreeMap<AppId, Arc<TcpConfig>>,
     streams: RngStreams,
 }
 
@@ -194,7 +196,7 @@ impl SocketTable {
             free: Vec::new(),
             released: 0,
             dirty: Vec::new(),
-            cfg,
+            cfg: Arc::new(cfg),
             app_cfg: BTreeMap::new(),
             streams,
         }
@@ -202,11 +204,11 @@ impl SocketTable {
 
     /// Connections opened by `app`, or accepted on a port it listens on, use `cfg`.
     pub(crate) fn set_app_config(&mut self, app: AppId, cfg: TcpConfig) {
-        self.app_cfg.insert(app, cfg);
+        self.app_cfg.insert(app, Arc::new(cfg));
     }
 
     /// The configuration a new connection of `app` gets.
-    fn config_for(&self, app: AppId) -> &TcpConfig {
+    fn config_for(&self, app: AppId) -> &Arc<TcpConfig> {
         self.app_cfg.get(&app).unwrap_or(&self.cfg)
     }
 
@@ -339,7 +341,7 @@ impl SocketTable {
             );
             iss = SeqNum(self.streams.stream(&name).next_u64() as u32);
         }
-        let conn = TcpConnection::connect(
+        let conn = TcpConnection::connect_shared(
             now,
             self.config_for(owner.app),
             local_port,
@@ -382,7 +384,7 @@ impl SocketTable {
         syn: &crate::wire::TcpRepr,
     ) -> SocketId {
         let iss = self.iss(owner.node, syn.dst_port, remote_ip, syn.src_port);
-        let conn = TcpConnection::accept(now, self.config_for(owner.app), syn, iss);
+        let conn = TcpConnection::accept_shared(now, self.config_for(owner.app), syn, iss);
         self.insert(Socket::new(owner, remote_ip, conn))
     }
 
@@ -422,5 +424,52 @@ impl SocketTable {
         self.sockets[id.0 as usize].quiet_at = None;
         self.sockets[id.0 as usize].conn.close();
         self.mark_dirty(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+    use std::sync::Arc;
+
+    use sim_core::{RngStreams, SimTime};
+
+    use super::{Owner, Socket, SocketTable};
+    use crate::tcp::TcpConfig;
+    use crate::{AppId, NodeId};
+
+    /// Issue 20's k = 16 footprint: connections share their table's settings (or their
+    /// application's own) instead of each holding a copy, and a socket stays small.
+    #[test]
+    fn connections_share_their_settings() {
+        let mut t = SocketTable::new(TcpConfig::default(), RngStreams::new(1));
+        let own = TcpConfig {
+            snd_buf: 1 << 20,
+            ..TcpConfig::default()
+        };
+        t.set_app_config(AppId(1), own);
+        let owner = |app| Owner {
+            node: NodeId(0),
+            app: AppId(app),
+            flow: 0,
+            local_ip: Ipv4Addr::new(10, 0, 0, 1),
+        };
+        let peer = Ipv4Addr::new(10, 0, 0, 2);
+        let a = t.connect(SimTime::ZERO, owner(0), peer, 80);
+        let b = t.connect(SimTime::ZERO, owner(0), peer, 81);
+        let c = t.connect(SimTime::ZERO, owner(1), peer, 82);
+        let cfg = |id| Arc::clone(&t.get(id).conn.cfg);
+        assert!(
+            Arc::ptr_eq(&cfg(a), &cfg(b)),
+            "one copy for the table's connections"
+        );
+        assert!(Arc::ptr_eq(&cfg(a), &t.cfg));
+        assert_eq!(*cfg(a), TcpConfig::default());
+        assert_eq!(*cfg(c), own, "an application's own settings");
+        assert!(!Arc::ptr_eq(&cfg(a), &cfg(c)));
+        // 920 bytes with a copy of the settings and the reset inline (session 15).
+        let size = std::mem::size_of::<Socket>();
+        eprintln!("size_of::<Socket>() = {size}");
+        assert!(size <= 800, "a socket takes {size} bytes");
     }
 }

@@ -79,7 +79,7 @@ impl TcpConnection {
             if self.snd_una < seg.ack && seg.ack <= self.snd_max {
                 self.establish();
             } else {
-                self.rst_pending = Some(self.reset_for_ack(seg.ack));
+                self.rst_pending = Some(Box::new(self.reset_for_ack(seg.ack)));
                 return;
             }
         }
@@ -146,7 +146,7 @@ impl TcpConnection {
         let has_ack = flags.contains(TcpFlags::ACK);
         if has_ack && (seg.ack <= self.iss || seg.ack > self.snd_max) {
             if !flags.contains(TcpFlags::RST) {
-                self.rst_pending = Some(self.reset_for_ack(seg.ack));
+                self.rst_pending = Some(Box::new(self.reset_for_ack(seg.ack)));
             }
             return;
         }

@@ -14,7 +14,7 @@ impl TcpConnection {
     pub(super) fn transmit<const SACK: bool>(&mut self, now: SimTime) -> Option<(TcpRepr, u32)> {
         if let Some(rst) = self.rst_pending.take() {
             self.stats.segments_sent += 1;
-            return Some((rst, 0));
+            return Some((*rst, 0));
         }
         match self.state {
             TcpState::Closed => return None,
