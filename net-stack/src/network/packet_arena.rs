@@ -157,7 +157,11 @@ impl PacketArena {
     #[cfg(test)]
     pub(crate) fn values(&self) -> impl Iterator<Item = &Packet> {
         let live = self.meta.iter().map(|m| m.version & 1 == 1);
-        self.slots.iter().zip(live).filter(|(_, l)| *l).map(|(s, _)| &s.0)
+        self.slots
+            .iter()
+            .zip(live)
+            .filter(|(_, l)| *l)
+            .map(|(s, _)| &s.0)
     }
 }
 

@@ -343,7 +343,11 @@ mod tests {
         let p = Packet::new_ipv4(a, b, udp, 100, 0, 0, meta);
         let at = |f: *const u8| f as usize - &p as *const Packet as usize;
         let first_line = |name: &str, off: usize, size: usize| {
-            assert!(off + size <= 64, "{name} at {off}..{} is not in line 0", off + size)
+            assert!(
+                off + size <= 64,
+                "{name} at {off}..{} is not in line 0",
+                off + size
+            )
         };
         let L3::Ipv4(ip) = &p.l3 else { unreachable!() };
         first_line("l3", at(&p.l3 as *const L3 as _), size_of::<L3>());
