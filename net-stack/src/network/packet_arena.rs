@@ -8,8 +8,9 @@
 //! `Packet`'s layout puts what a router's hop reads and writes (the IPv4 header, the tunnel's
 //! outer header, the MAC addresses) in the first line of the pair (`wire/packet.rs`), so a
 //! router's hop through [`PacketArena::live_mut`] touches that one line — two when it hashes
-//! the flow for ECMP (the ports are in the second). At k = 16 the packet was a quarter of the
-//! per-hop misses to the last level (docs/performance.md, "Session 15: ... (hop21)").
+//! the flow for ECMP (the ports are in the second). At k = 16 the packet had a fifth of the
+//! misses to the last level (docs/performance.md, "Session 15: k = 16's cache misses on the
+//! per-hop path (hop21)").
 //!
 //! Keys are the ones `slotmap::SlotMap` hands out for the same sequence of inserts and removes
 //! (index 0 is a sentinel, the free list is last-in first-out, a slot's version is odd while
