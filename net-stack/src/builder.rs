@@ -297,7 +297,7 @@ impl NetworkBuilder {
                 tx_started: SimTime::ZERO,
                 ps_per_byte: crate::device::whole_ps_per_byte(params.rate),
                 delay: params.delay,
-                loss: params.loss,
+                lossy: params.loss > 0.0,
                 tx: crate::device::TxState::Ready,
                 tx_len: 0,
                 tap: TapSlot::NONE,

@@ -82,7 +82,8 @@ impl Role {
 /// The layout is fixed (`repr(C)`, 64-byte aligned) so that what one hop reads sits in few
 /// cache lines (test `hot_fields_in_the_first_lines`): line 0 is what a frame's arrival reads
 /// (the in-flight FIFO's head and the peer copies), line 1 what a transmission reads and
-/// writes (transmit state, rate, delay, loss, tap, the MACs of the hop), line 2 the wire
+/// writes (transmit state, rate, delay, tap, the MACs of the hop, whether the link is up and
+/// lossy), line 2 the wire
 /// counters, the queue's discipline tag and its `enqueued_packets`, line 3 the queue's
 /// inline head, count and bytes (a dequeue's reads); the rest (queue limit and spill buffer,
 /// identity, the link's full parameters, the loss stream) lies behind them. See docs/performance.md, "Session 11".
@@ -99,8 +100,6 @@ pub struct Device {
     pub(crate) peer_node: NodeId,
     pub(crate) peer_tap: TapSlot,
     pub(crate) peer_role: Role,
-    /// Whether the link is up.
-    pub(crate) up: bool,
     // ---- line 1: a transmission ----
     /// When the current frame started serialising.
     pub(crate) tx_started: SimTime,
@@ -108,8 +107,6 @@ pub struct Device {
     pub(crate) ps_per_byte: Option<NonZeroU64>,
     /// `params.delay`, copied here (the parameters never change after the build).
     pub(crate) delay: SimTime,
-    /// `params.loss`, copied here.
-    pub(crate) loss: f64,
     /// The transmit state machine of this direction.
     pub(crate) tx: TxState,
     /// The current frame's length [bytes], so that its end need not read the packet again.
@@ -120,6 +117,11 @@ pub struct Device {
     pub mac: MacAddr,
     /// A copy of the peer device's MAC (the destination of every frame sent here).
     pub(crate) peer_mac: MacAddr,
+    /// Whether the link is up (read by every frame sent, beside the transmit state).
+    pub(crate) up: bool,
+    /// Whether `params.loss` is above zero: a lossless wire (`bernoulli(0)`, no draw) then
+    /// reads no more than this byte, and the loss probability itself stays in the cold part.
+    pub(crate) lossy: bool,
     // ---- line 2 on: counters and the output queue ----
     /// Wire counters.
     pub wire: WireStats,
@@ -254,7 +256,6 @@ mod tests {
             (offset_of!(Device, peer_node), 4),
             (offset_of!(Device, peer_tap), size_of::<TapSlot>()),
             (offset_of!(Device, peer_role), 1),
-            (offset_of!(Device, up), 1),
         ] {
             assert_eq!(line(off, size), 0, "arrival field at {off}");
         }
@@ -266,12 +267,13 @@ mod tests {
                 size_of::<Option<NonZeroU64>>(),
             ),
             (offset_of!(Device, delay), 8),
-            (offset_of!(Device, loss), 8),
             (offset_of!(Device, tx), size_of::<TxState>()),
             (offset_of!(Device, tx_len), 4),
             (offset_of!(Device, tap), size_of::<TapSlot>()),
             (offset_of!(Device, mac), 6),
             (offset_of!(Device, peer_mac), 6),
+            (offset_of!(Device, up), 1),
+            (offset_of!(Device, lossy), 1),
         ] {
             assert_eq!(line(off, size), 1, "transmit field at {off}");
         }

@@ -2,7 +2,8 @@
 //!
 //! Nodes, devices, links and applications are created when a simulation is built and never
 //! removed, so their arenas are plain `Vec`s and their ids are dense indices; packets come and go,
-//! so they live in a `slotmap` (see [`crate::Network`]).
+//! so they live in a slot map with `slotmap`'s keys (`network/packet_arena.rs`, see
+//! [`crate::Network`]).
 
 macro_rules! dense_id {
     ($(#[$doc:meta])* $name:ident) => {

@@ -8,6 +8,7 @@ mod guest;
 mod home_agent;
 mod host;
 mod host_planes;
+mod packet_arena;
 mod router;
 #[cfg(test)]
 mod sack_arena_tests;
@@ -25,7 +26,6 @@ use std::net::Ipv4Addr;
 
 use serde::Serialize;
 use sim_core::{Model, Scheduler, SimTime};
-use slotmap::SlotMap;
 
 use crate::app::{AppAction, Application};
 use crate::device::{Device, Frame, Role, TxState};
@@ -38,7 +38,6 @@ use crate::routing::{Ecmp, PortTable, RoutingTable};
 use crate::signal::Signal;
 use crate::socket::{SocketId, SocketTable};
 use crate::trace::Series;
-use crate::wire::Packet;
 use crate::{AppId, DeviceId, NodeId, PacketId};
 
 /// Everything that happens in a network simulation.
@@ -187,7 +186,7 @@ pub struct Network {
     pub(crate) devices: Vec<Device>,
     /// (node, port) → device, flat.
     pub(crate) ports: PortTable,
-    pub(crate) packets: SlotMap<PacketId, Packet>,
+    pub(crate) packets: packet_arena::PacketArena,
     pub(crate) apps: Vec<AppSlot>,
     pub(crate) app_schedule: Vec<(AppId, SimTime, Option<SimTime>)>,
     pub(crate) routes: RoutingTable,
@@ -237,7 +236,7 @@ impl Network {
             ports: PortTable::new(&nodes),
             nodes,
             devices,
-            packets: SlotMap::with_key(),
+            packets: packet_arena::PacketArena::new(),
             apps,
             app_schedule,
             routes,
@@ -440,7 +439,8 @@ impl Network {
         d.wire.tx_packets += 1;
         d.wire.tx_bytes += u64::from(d.tx_len);
         d.wire.busy_ps += (sched.now() - d.tx_started).as_ps();
-        if d.loss_rng.bernoulli(d.loss) {
+        // `bernoulli(p)` draws nothing for p ≤ 0, so a lossless wire skips it unchanged.
+        if d.lossy && d.loss_rng.bernoulli(d.params.loss) {
             d.wire.lost_packets += 1;
             self.drop_packet(id, |f| &mut f.wire_losses);
         } else {

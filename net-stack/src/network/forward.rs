@@ -47,11 +47,9 @@ impl Network {
     /// frame's length, or the fate of a packet that goes no further.
     #[inline(always)]
     fn next_hop(&mut self, node: NodeId, id: PacketId, hop: Hop) -> Result<(DeviceId, u32), Fate> {
-        let pkt = match (self.packets.get_mut(id), hop) {
-            (Some(pkt), _) => pkt,
-            (None, Hop::Router { .. }) => return Err(|f| &mut f.unroutable),
-            (None, Hop::Originate) => panic!("route_and_send: no packet {id:?}"),
-        };
+        // The id came from the wire's in-flight record or from the host that stored the
+        // packet: a live look-up, which reads only the packet's first line.
+        let pkt = self.packets.live_mut(id);
         if let Hop::Router { .. } = hop {
             let Some(ttl) = pkt.outer_ttl_mut() else {
                 return Err(|f| &mut f.unroutable);

@@ -200,19 +200,27 @@ pub struct PacketMeta {
 }
 
 /// A packet in flight: headers, a payload length, and metadata.
+///
+/// The fields are laid out in the order written (`repr(C)`, no padding), so that what a
+/// router's hop reads and writes — the IPv4 header (TTL, destination; source and protocol for
+/// the flow hash), the tunnel's outer header and the MAC addresses — lie in the first 64
+/// bytes, which the network's packet store aligns to a cache line (`network/packet_arena.rs`;
+/// test `a_router_hop_reads_the_first_line`). The transport header (whose ports a hashing
+/// hop also reads), the payload length and the metadata follow in the second line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
 pub struct Packet {
-    /// Link layer.
-    pub eth: EthernetRepr,
     /// Network layer.
     pub l3: L3,
+    /// Tunnel headers between `eth` and `l3`, if the packet is encapsulated (see
+    /// [`Packet::encapsulate`]).
+    pub encap: Option<Encap>,
+    /// Link layer.
+    pub eth: EthernetRepr,
     /// Transport layer.
     pub l4: L4,
     /// Bytes of application payload (virtual: zero-filled when written to a pcap).
     pub payload_len: u32,
-    /// Tunnel headers between `eth` and `l3`, if the packet is encapsulated (see
-    /// [`Packet::encapsulate`]).
-    pub encap: Option<Encap>,
     /// Simulation metadata.
     pub meta: PacketMeta,
 }
@@ -314,5 +322,41 @@ mod tests {
         assert_eq!(std::mem::size_of::<PacketMeta>(), 20, "packed metadata");
         let size = std::mem::size_of::<Packet>();
         assert!(size <= 128, "Packet is {size} bytes");
+    }
+
+    /// What a router's hop touches (`Network::next_hop`: the outer TTL and destination, the
+    /// addresses and protocol of the flow hash, the encapsulation, the MACs it writes) lies in
+    /// the packet's first 64 bytes, which the packet store aligns to a cache line; a field
+    /// moved or grown fails here rather than costing a cache miss per hop.
+    #[test]
+    fn a_router_hop_reads_the_first_line() {
+        let meta = PacketMeta {
+            uid: 0,
+            flow: 0,
+            created: SimTime::ZERO,
+        };
+        let udp = L4::Udp(UdpRepr {
+            src_port: 1,
+            dst_port: 2,
+        });
+        let (a, b) = (Ipv4Addr::new(10, 0, 0, 2), Ipv4Addr::new(10, 1, 0, 2));
+        let p = Packet::new_ipv4(a, b, udp, 100, 0, 0, meta);
+        let at = |f: *const u8| f as usize - &p as *const Packet as usize;
+        let first_line = |name: &str, off: usize, size: usize| {
+            assert!(
+                off + size <= 64,
+                "{name} at {off}..{} is not in line 0",
+                off + size
+            )
+        };
+        let L3::Ipv4(ip) = &p.l3 else { unreachable!() };
+        first_line("l3", at(&p.l3 as *const L3 as _), size_of::<L3>());
+        first_line("ip.dst", at(&ip.dst as *const Ipv4Addr as _), 4);
+        first_line("ip.ttl", at(&ip.ttl), 1);
+        let encap = size_of::<Option<Encap>>();
+        first_line("encap", at(&p.encap as *const Option<Encap> as _), encap);
+        first_line("eth.dst", at(&p.eth.dst as *const MacAddr as _), 6);
+        first_line("eth.src", at(&p.eth.src as *const MacAddr as _), 6);
+        assert_eq!(size_of::<Packet>(), 128, "two whole lines, no padding");
     }
 }
