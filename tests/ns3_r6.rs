@@ -267,11 +267,12 @@ fn ns3_r6_dumbbell_with_ns3_departures() {
 /// cause"): ns-3's CUBIC in whole segments (`cubic-segments`: α held at 0.533, ssthresh
 /// ⌊0.7·cwnd⌋ segments) keeps the per-packet-ECMP windows about 10 % smaller, so fewer are
 /// overtaken by three later segments: goodput, retransmissions, fast-recovery entries,
-/// timeouts and fairness come inside ns-3's tolerance. Pinned as measured: the drops stay
-/// outside, from one seed's first slow start overflowing a host's own NIC queue (seed 3). Over
-/// seeds 1–60 such an overflow happens in 7 (docs/ns3-comparison.md, R6: a heavy tail seen as
-/// often as ns-3's five seeds can show), so whether the 5-seed mean is inside is about an even
-/// chance; the seeds stay ns-3's.
+/// timeouts and fairness come inside ns-3's tolerance. The drops come inside with
+/// `cwnd-limited` (ns-3-dev's RFC 9438 §5.8 rule): without it a receive-window-limited first
+/// slow start kept growing cwnd to twice the window and overflowed its own NIC queue for
+/// milliseconds (seed 3: 157 drops; with it 0, 1, 3, 0, 0 — session 15's section in
+/// docs/ns3-comparison.md: the heavy tail remains, in 17 of 200 seeds, so a 5-seed mean is
+/// outside in about 14 % of seed sets; these are ns-3's seeds).
 #[test]
 fn ns3_r6_fat_tree_4_with_ns3_departures() {
     let seeds: Vec<u32> = (1..=5).collect();
@@ -286,9 +287,5 @@ fn ns3_r6_fat_tree_4_with_ns3_departures() {
         run_example("ns3-r6-fat-tree-4", &sets, |out, s| whole(out, s, 5.0))
     });
     let bad = outside_names("R6-fat-tree-4 ns-3 departures", &runs, R6_FAT_TREE);
-    assert_eq!(
-        bad,
-        ["network.drops_all_queues"],
-        "every total but the drops inside ns-3's tolerance"
-    );
+    assert!(bad.is_empty(), "outside tolerance: {bad:?}");
 }

@@ -177,6 +177,9 @@ pub struct TcpConnection {
     pub(crate) rtt_probe: Option<(SeqNum, SimTime)>,
     pub(crate) last_send: SimTime,
     pub(crate) all_sent_reported: bool,
+    /// `cwnd-limited` (ns-3's `m_isCwndLimited`): whether the last data segment sent left less
+    /// than one SMSS of cwnd unused (`ns3_departures.rs`).
+    pub(crate) ns3_cwnd_limited: bool,
     pub(crate) all_acked_reported: bool,
     /// Set by `poll_transmit` when the segment it returns leaves nothing to send at this
     /// instant: a further call now would return `None` and change nothing
@@ -265,6 +268,7 @@ impl TcpConnection {
             rtt_probe: None,
             last_send: now,
             all_sent_reported: true,
+            ns3_cwnd_limited: false,
             all_acked_reported: true,
             drained: false,
             irs: SeqNum(0),

@@ -15,7 +15,7 @@ pub struct Ns3Departures(u16);
 
 /// The departures, each with its scenario name (docs/ns3-comparison.md, "ns-3's departures
 /// on demand", cites ns-3's code for each).
-pub const NS3_DEPARTURES: [(&str, Ns3Departures); 11] = [
+pub const NS3_DEPARTURES: [(&str, Ns3Departures); 12] = [
     ("no-growth-on-sack", Ns3Departures::NO_GROWTH_ON_SACK),
     ("retx-lost-by-time", Ns3Departures::RETX_LOST_BY_TIME),
     ("ssthresh-from-pipe", Ns3Departures::SSTHRESH_FROM_PIPE),
@@ -36,6 +36,7 @@ pub const NS3_DEPARTURES: [(&str, Ns3Departures); 11] = [
         "rxt-across-recoveries",
         Ns3Departures::RXT_ACROSS_RECOVERIES,
     ),
+    ("cwnd-limited", Ns3Departures::CWND_LIMITED),
 ];
 
 impl Ns3Departures {
@@ -81,8 +82,15 @@ impl Ns3Departures {
     /// `tcp-socket-base.cc:1766-1773`), where RFC 6675 §5 step (4.1) restarts HighRxt at
     /// HighACK and so resends them and stops counting them in pipe.
     pub const RXT_ACROSS_RECOVERIES: Self = Ns3Departures(1024);
+    /// CUBIC grows cwnd only while the flow is cwnd-limited: `m_isCwndLimited = cwnd <
+    /// BytesInFlight + SMSS`, set after every data segment sent (`tcp-socket-base.cc:3445`, false
+    /// before the first), checked first in `TcpCubic::IncreaseWindow` (`tcp-cubic.cc:193`;
+    /// ns-3.42, ns-3 issue 966). Not a departure from RFC 9438 but ns-3's reading of its §5.8
+    /// ("no increase while application-limited"), which netsim's RFC mode does not apply; a
+    /// receive-window-limited slow start keeps growing cwnd there.
+    pub const CWND_LIMITED: Self = Ns3Departures(2048);
     /// Every departure above.
-    pub const ALL: Self = Ns3Departures(2047);
+    pub const ALL: Self = Ns3Departures(4095);
 
     /// Whether every departure of `other` is on.
     #[inline]

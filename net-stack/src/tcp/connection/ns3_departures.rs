@@ -40,6 +40,9 @@
 //! * **`rxt-across-recoveries`**: a recovery that begins while the previous one's
 //!   retransmissions are in flight keeps them retransmitted (ns-3's `m_retrans`,
 //!   `tcp-tx-buffer.cc:1014-1036`), where RFC 6675 §5 (4.1) restarts HighRxt at HighACK.
+//! * **`cwnd-limited`**: CUBIC grows cwnd only while the last data segment sent left less than
+//!   one SMSS of cwnd unused (`m_isCwndLimited`, `tcp-socket-base.cc:3445`, `tcp-cubic.cc:193`;
+//!   ns-3.42's reading of RFC 9438 §5.8, which netsim's RFC mode does not apply).
 
 use std::collections::VecDeque;
 
@@ -196,6 +199,26 @@ impl TcpConnection {
         }
     }
 
+    /// `cwnd-limited`, after a data segment left: ns-3's `m_isCwndLimited = cWnd <
+    /// BytesInFlight() + segmentSize` (`tcp-socket-base.cc:3445`). BytesInFlight is ns-3's pipe
+    /// where `send-by-pipe` models it ([`Self::ns3_in_flight`]), else FlightSize (the two agree
+    /// while nothing is SACKed, as in a first slow start).
+    #[inline(never)]
+    pub(super) fn ns3_note_cwnd_limited(&mut self) {
+        if self.ns3(D::CWND_LIMITED) {
+            let in_flight = self.ns3_in_flight(self.flight_size());
+            self.ns3_cwnd_limited =
+                u64::from(self.win.cwnd) < u64::from(in_flight) + u64::from(self.smss);
+        }
+    }
+
+    /// `cwnd-limited`: whether CUBIC must not grow cwnd on this ACK because the flow was not
+    /// cwnd-limited at its last send (`TcpCubic::IncreaseWindow`, `tcp-cubic.cc:193`).
+    #[inline]
+    pub(super) fn ns3_not_cwnd_limited(&self) -> bool {
+        self.ns3(D::CWND_LIMITED) && !self.ns3_cwnd_limited && matches!(self.cc, Cc::Cubic(_))
+    }
+
     /// C: whether this ACK of new data outside recovery must not grow cwnd. Also ends ns-3's
     /// CA_LOSS once SND.UNA reaches RecoveryPoint.
     #[inline(never)]
@@ -340,7 +363,7 @@ impl TcpConnection {
     #[inline(never)]
     pub(super) fn ns3_grow_on_recovery_exit(&mut self, now: SimTime, ack: SeqNum, acked: u32) {
         let acked = acked - acked % self.smss.max(1);
-        if !self.ns3(D::GROWTH_ON_RECOVERY_EXIT) || acked == 0 {
+        if !self.ns3(D::GROWTH_ON_RECOVERY_EXIT) || acked == 0 || self.ns3_not_cwnd_limited() {
             return;
         }
         let sample = crate::tcp::congestion::AckSample {

@@ -275,6 +275,7 @@ impl TcpConnection {
         }
         if self.cfg.ns3_departures.any() {
             self.ns3_after_send(now, seq, data_tip, rtx);
+            self.ns3_note_cwnd_limited();
         }
         if payload > 0 {
             self.stats.data_segments_sent += 1;

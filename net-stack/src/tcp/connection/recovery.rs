@@ -118,8 +118,10 @@ impl TcpConnection {
                 self.note_window_change(before);
                 return restart_rto;
             }
-            if self.cfg.ns3_departures.any() && self.ns3_withhold_growth(ack) {
-                return restart_rto; // ns-3's CA_DISORDER (`ns3_departures.rs`, C)
+            if self.cfg.ns3_departures.any()
+                && (self.ns3_withhold_growth(ack) || self.ns3_not_cwnd_limited())
+            {
+                return restart_rto; // ns-3's CA_DISORDER (C) or `cwnd-limited` (`ns3_departures.rs`)
             }
             let sample = AckSample {
                 ack,
