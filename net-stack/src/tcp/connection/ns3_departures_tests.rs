@@ -342,3 +342,32 @@ fn f_pipe_keeps_the_last_recoverys_retransmissions() {
         assert_eq!(exit, want, "{d:?}");
     }
 }
+
+/// `cwnd-limited`: a CUBIC sender with 10 segments of cwnd and only 2 to send is not
+/// cwnd-limited (10 ≥ 2 + 1 segments in flight after the last send), so with the departure an
+/// ACK of both leaves cwnd alone, as ns-3's `TcpCubic::IncreaseWindow` (`tcp-cubic.cc:193`);
+/// without it slow start adds the 2 acknowledged segments (RFC 5681 §3.1). A sender that fills
+/// its window is cwnd-limited and grows either way (by 2 segments for an ACK of 10: the
+/// default byte counting's limit L = 2 SMSS, RFC 3465).
+#[test]
+fn cwnd_limited_holds_cubic_when_the_window_is_not_used() {
+    for (d, writes, grown) in [
+        (D::CWND_LIMITED, 2, 0),
+        (D::NONE, 2, 2),
+        (D::CWND_LIMITED, 100, 2),
+        (D::NONE, 100, 2),
+    ] {
+        let mut fx = established(TcpConfig {
+            variant: CcVariant::Cubic,
+            hystart: false,
+            initial_cwnd: 10,
+            ..cfg(d)
+        });
+        fx.c.write(writes * u64::from(MSS));
+        let sent = fx.drain(ms(10)).len() as u32;
+        assert_eq!(sent, (writes as u32).min(10), "{d:?}");
+        let before = fx.c.cwnd();
+        sack(&mut fx, ms(20), sent, &[]);
+        assert_eq!(fx.c.cwnd(), before + grown * MSS, "{d:?}, {writes} segments written");
+    }
+}
