@@ -368,6 +368,10 @@ fn cwnd_limited_holds_cubic_when_the_window_is_not_used() {
         assert_eq!(sent, (writes as u32).min(10), "{d:?}");
         let before = fx.c.cwnd();
         sack(&mut fx, ms(20), sent, &[]);
-        assert_eq!(fx.c.cwnd(), before + grown * MSS, "{d:?}, {writes} segments written");
+        assert_eq!(
+            fx.c.cwnd(),
+            before + grown * MSS,
+            "{d:?}, {writes} segments written"
+        );
     }
 }
