@@ -111,6 +111,11 @@ pub struct TcpConfig {
     pub ecn: bool,
     /// HyStart++ (RFC 9406) in CUBIC's first slow start; on by default (only CUBIC uses it).
     pub hystart: bool,
+    /// Grow cwnd only while the flow uses it (RFC 9438 §5.8: no increase while limited by the
+    /// application or the peer's window), by Linux's test (`tcp_is_cwnd_limited`), and keep
+    /// idle time out of CUBIC's clock. `None`: on with CUBIC (RFC 9438 requires it), off with
+    /// the others (RFC 5681 does not); see [`TcpConfig::holds_when_app_limited`].
+    pub hold_when_app_limited: Option<bool>,
     /// ns-3's departures from the RFCs to reproduce (`[tcp] ns3_departures`); none by default.
     pub ns3_departures: Ns3Departures,
 }
@@ -140,6 +145,7 @@ impl Default for TcpConfig {
             prr: false,
             ecn: false,
             hystart: true,
+            hold_when_app_limited: None,
             ns3_departures: Ns3Departures::NONE,
         }
     }
@@ -159,7 +165,9 @@ impl TcpConfig {
     /// (`TCP_DELACK_MIN`), min RTO 200 ms (`TCP_RTO_MIN`), max RTO 120 s (`TCP_RTO_MAX`),
     /// timestamps (`tcp_timestamps = 1`), slow start after idle (`tcp_slow_start_after_idle =
     /// 1`), initial window 10 (`TCP_INIT_CWND`), no ECN request (`tcp_ecn = 2`: only answer).
-    /// SACK, RACK-TLP and PRR (`tcp_sack = 1`, `tcp_recovery = 1`, PRR always). Sources: docs/tcp.md ("The linux preset").
+    /// SACK, RACK-TLP and PRR (`tcp_sack = 1`, `tcp_recovery = 1`, PRR always); no cwnd growth
+    /// while not cwnd-limited (`tcp_is_cwnd_limited`, in every controller's `cong_avoid`).
+    /// Sources: docs/tcp.md ("The linux preset").
     pub fn linux() -> Self {
         TcpConfig {
             variant: CcVariant::Cubic,
@@ -175,8 +183,16 @@ impl TcpConfig {
             sack: true,
             rack_tlp: true,
             prr: true,
+            hold_when_app_limited: Some(true),
             ..TcpConfig::default()
         }
+    }
+
+    /// Whether cwnd grows only while the flow is cwnd-limited (RFC 9438 §5.8): the
+    /// `hold_when_app_limited` key, else CUBIC's default (on) or the others' (off).
+    pub fn holds_when_app_limited(&self) -> bool {
+        self.hold_when_app_limited
+            .unwrap_or(self.variant == CcVariant::Cubic)
     }
 
     /// Whether this endpoint negotiates ECN: `ecn`, or DCTCP.
@@ -225,6 +241,8 @@ pub struct TcpTable {
     pub ecn: Option<bool>,
     /// `hystart`.
     pub hystart: Option<bool>,
+    /// `hold_when_app_limited`.
+    pub hold_when_app_limited: Option<bool>,
     /// `ns3_departures`: `"all"`, `"none"` or a list of names.
     pub ns3_departures: Option<Ns3Departures>,
 }
@@ -238,6 +256,7 @@ impl From<TcpTable> for TcpConfig {
         TcpConfig {
             ecn: t.ecn.unwrap_or(d.ecn),
             hystart: t.hystart.unwrap_or(d.hystart),
+            hold_when_app_limited: t.hold_when_app_limited.or(d.hold_when_app_limited),
             variant: t.variant.unwrap_or(d.variant),
             mss: t.mss.unwrap_or(d.mss),
             initial_cwnd: t.initial_cwnd.unwrap_or(d.initial_cwnd),

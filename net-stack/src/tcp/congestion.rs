@@ -10,7 +10,12 @@
 //!   3rd duplicate ACK / RTO expiry    ──► on_congestion_event(now, w, CongestionEvent { kind, flight })
 //!   fast recovery over                ──► on_recovery_end(now, w)
 //!   idle restart (RFC 5681 §4.1)      ──► on_idle_restart(now, w, iw)
+//!   data sent with nothing in flight  ──► on_send_after_idle(now, idle)
 //! ```
+//!
+//! With [`TcpConfig::holds_when_app_limited`](super::TcpConfig::holds_when_app_limited) (RFC
+//! 9438 §5.8; on with CUBIC and in the `linux` preset) the connection does not call `on_ack`
+//! for an ACK that arrives while the flow is not cwnd-limited (`connection/cwnd_use.rs`).
 //!
 //! The controller answers by writing cwnd and ssthresh in the connection's [`Window`] (ns-3's
 //! `TcpSocketState`). During fast recovery the recovery algorithm owns cwnd (inflation,
@@ -140,6 +145,14 @@ pub trait CongestionControl: CcClone + fmt::Debug {
     fn on_idle_restart(&mut self, now: SimTime, w: &mut Window, iw: u32) {
         let _ = now;
         w.cwnd = w.cwnd.min(iw);
+    }
+
+    /// New data leaves after `idle` without any data in flight (Linux's `CA_EVENT_TX_START`),
+    /// only with [`TcpConfig::holds_when_app_limited`](super::TcpConfig::holds_when_app_limited).
+    /// A controller whose growth follows the clock must not count the idle time (RFC 9438
+    /// §5.8, §4.2's t). Nothing by default.
+    fn on_send_after_idle(&mut self, now: SimTime, idle: SimTime) {
+        let _ = (now, idle);
     }
 
     /// An ECN-Echo the connection answers (RFC 3168 §6.1.2, at most once per window, never
@@ -285,6 +298,11 @@ impl Cc {
     /// See [`CongestionControl::on_idle_restart`].
     pub fn on_idle_restart(&mut self, now: SimTime, w: &mut Window, iw: u32) {
         self.dyn_mut().on_idle_restart(now, w, iw);
+    }
+
+    /// See [`CongestionControl::on_send_after_idle`].
+    pub fn on_send_after_idle(&mut self, now: SimTime, idle: SimTime) {
+        self.dyn_mut().on_send_after_idle(now, idle);
     }
 
     /// See [`CongestionControl::on_ecn_echo`].

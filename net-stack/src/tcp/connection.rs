@@ -9,6 +9,9 @@
 //! sequence number sent plus one; SND.NXT falls back to SND.UNA after a retransmission timeout
 //! (go-back-N), and everything between them is sent again as the window allows.
 
+mod cwnd_use;
+#[cfg(test)]
+mod cwnd_use_tests;
 mod ecn;
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -32,7 +35,7 @@ use super::assembler::Assembler;
 use super::congestion::{Cc, Window};
 use super::ip::{Ecn, Transmit};
 use super::rto::RttEstimator;
-use super::{TcpConfig, TcpStats};
+use super::{CcVariant, Ns3Departures, TcpConfig, TcpStats};
 use crate::wire::{SeqNum, TcpRepr};
 use ecn::EcnCtl;
 use out_of_line::OutOfLine;
@@ -181,6 +184,9 @@ pub struct TcpConnection {
     /// than one SMSS of cwnd unused (`ns3_departures.rs`).
     pub(crate) ns3_cwnd_limited: bool,
     pub(crate) all_acked_reported: bool,
+    /// Whether the flow uses its window, when cwnd grows only then (RFC 9438 §5.8,
+    /// `connection/cwnd_use.rs`).
+    pub(crate) cwnd_use: cwnd_use::CwndUse,
     /// Set by `poll_transmit` when the segment it returns leaves nothing to send at this
     /// instant: a further call now would return `None` and change nothing
     /// ([`TcpConnection::drained`]).
@@ -228,6 +234,14 @@ pub struct TcpConnection {
     pub(crate) rack: OutOfLine<rack::Rack>,
 }
 
+/// Whether RFC 9438 §5.8's rule applies: the config asks for it, and ns-3's own version of it
+/// (the `cwnd-limited` departure, for CUBIC) does not replace it.
+fn holds_when_app_limited(cfg: &TcpConfig) -> bool {
+    cfg.holds_when_app_limited()
+        && !(cfg.ns3_departures.has(Ns3Departures::CWND_LIMITED)
+            && cfg.variant == CcVariant::Cubic)
+}
+
 impl TcpConnection {
     fn blank(
         now: SimTime,
@@ -270,6 +284,7 @@ impl TcpConnection {
             all_sent_reported: true,
             ns3_cwnd_limited: false,
             all_acked_reported: true,
+            cwnd_use: cwnd_use::CwndUse::new(holds_when_app_limited(cfg), iss),
             drained: false,
             irs: SeqNum(0),
             rcv_nxt: SeqNum(0),

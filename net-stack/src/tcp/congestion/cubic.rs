@@ -239,6 +239,17 @@ impl CongestionControl for Cubic {
         self.epoch = None;
         w.cwnd = w.cwnd.min(iw);
     }
+
+    fn on_send_after_idle(&mut self, now: SimTime, idle: SimTime) {
+        // RFC 9438 §5.8: t must not include idle periods. Linux's `cubictcp_cwnd_event`
+        // (CA_EVENT_TX_START) shifts the epoch's start by the idle time, never past now.
+        // ns-3's `TcpCubic` does not ("cubic-segments" keeps its clock).
+        if self.ns3.is_none()
+            && let Some(e) = &mut self.epoch
+        {
+            e.start = e.start.saturating_add(idle).min(now);
+        }
+    }
 }
 
 /// W_cubic(t) in bytes: C·(t − K)³ + origin, for t in ns (RFC 9438 eq. 1), at least 0.

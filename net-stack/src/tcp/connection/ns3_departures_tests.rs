@@ -345,22 +345,28 @@ fn f_pipe_keeps_the_last_recoverys_retransmissions() {
 
 /// `cwnd-limited`: a CUBIC sender with 10 segments of cwnd and only 2 to send is not
 /// cwnd-limited (10 ≥ 2 + 1 segments in flight after the last send), so with the departure an
-/// ACK of both leaves cwnd alone, as ns-3's `TcpCubic::IncreaseWindow` (`tcp-cubic.cc:193`);
-/// without it slow start adds the 2 acknowledged segments (RFC 5681 §3.1). A sender that fills
-/// its window is cwnd-limited and grows either way (by 2 segments for an ACK of 10: the
-/// default byte counting's limit L = 2 SMSS, RFC 3465).
+/// ACK of both leaves cwnd alone, as ns-3's `TcpCubic::IncreaseWindow` (`tcp-cubic.cc:193`).
+/// Without it netsim's own RFC 9438 §5.8 rule decides (`cwnd_use.rs`): it holds too (Linux's
+/// slow-start allowance ends at 2 × 2 < 10 segments), and with `hold_when_app_limited = false`
+/// slow start adds the 2 acknowledged segments (RFC 5681 §3.1). A sender that fills its window
+/// is cwnd-limited and grows every way (by 2 segments for an ACK of 10: the default byte
+/// counting's limit L = 2 SMSS, RFC 3465).
 #[test]
 fn cwnd_limited_holds_cubic_when_the_window_is_not_used() {
-    for (d, writes, grown) in [
-        (D::CWND_LIMITED, 2, 0),
-        (D::NONE, 2, 2),
-        (D::CWND_LIMITED, 100, 2),
-        (D::NONE, 100, 2),
+    for (d, hold, writes, grown) in [
+        (D::CWND_LIMITED, None, 2, 0),
+        (D::CWND_LIMITED, Some(false), 2, 0),
+        (D::NONE, None, 2, 0),
+        (D::NONE, Some(false), 2, 2),
+        (D::CWND_LIMITED, None, 100, 2),
+        (D::NONE, None, 100, 2),
+        (D::NONE, Some(false), 100, 2),
     ] {
         let mut fx = established(TcpConfig {
             variant: CcVariant::Cubic,
             hystart: false,
             initial_cwnd: 10,
+            hold_when_app_limited: hold,
             ..cfg(d)
         });
         fx.c.write(writes * u64::from(MSS));
@@ -371,7 +377,7 @@ fn cwnd_limited_holds_cubic_when_the_window_is_not_used() {
         assert_eq!(
             fx.c.cwnd(),
             before + grown * MSS,
-            "{d:?}, {writes} segments written"
+            "{d:?}, hold {hold:?}, {writes} segments written"
         );
     }
 }

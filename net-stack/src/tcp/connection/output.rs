@@ -257,6 +257,9 @@ impl TcpConnection {
         } else if self.rtt_probe.is_none() {
             self.rtt_probe = Some((end, now));
         }
+        if self.cwnd_use.on && !rtx && payload > 0 {
+            self.note_cwnd_use(now, end);
+        }
         let data_tip = seq + payload;
         let data_end = self.data_end();
         let max_data = if self.snd_max < data_end {
@@ -287,6 +290,21 @@ impl TcpConnection {
         }
         self.start_rto_if_idle(now);
         self.finish(now, repr, payload)
+    }
+
+    /// RFC 9438 §5.8, before new data ending at `end` (SND.MAX not yet moved) counts as sent:
+    /// after an idle period the controller's clock skips it (Linux's `CA_EVENT_TX_START`), and
+    /// the send is sampled for whether the flow uses cwnd (`cwnd_use.rs`).
+    #[inline(never)]
+    fn note_cwnd_use(&mut self, now: SimTime, end: SeqNum) {
+        if self.snd_una == self.snd_max {
+            let idle = now.saturating_sub(self.last_send);
+            self.cc.on_send_after_idle(now, idle);
+        }
+        // New data: `end` is above SND.MAX, so FlightSize after the send is end − SND.UNA.
+        let flight = (end - self.snd_una).max(0) as u32;
+        self.cwnd_use
+            .on_send(self.snd_una, self.snd_nxt, flight, &self.win);
     }
 
     /// RFC 6298 §5.1: start the timer when sending data if it is not running.

@@ -123,6 +123,9 @@ impl TcpConnection {
             {
                 return restart_rto; // ns-3's CA_DISORDER (C) or `cwnd-limited` (`ns3_departures.rs`)
             }
+            if self.cwnd_use.on && !self.cwnd_use.allows_growth(&self.win) {
+                return restart_rto; // RFC 9438 §5.8: not cwnd-limited (`cwnd_use.rs`)
+            }
             let sample = AckSample {
                 ack,
                 acked,
