@@ -238,8 +238,7 @@ pub struct TcpConnection {
 /// (the `cwnd-limited` departure, for CUBIC) does not replace it.
 fn holds_when_app_limited(cfg: &TcpConfig) -> bool {
     cfg.holds_when_app_limited()
-        && !(cfg.ns3_departures.has(Ns3Departures::CWND_LIMITED)
-            && cfg.variant == CcVariant::Cubic)
+        && !(cfg.ns3_departures.has(Ns3Departures::CWND_LIMITED) && cfg.variant == CcVariant::Cubic)
 }
 
 impl TcpConnection {

@@ -87,7 +87,10 @@ mod tests {
         let w = win(10, 5);
         let mut u = CwndUse::new(true, SeqNum(0));
         u.on_send(SeqNum(0), SeqNum(9 * M), 9 * M, &w);
-        assert!(!u.allows_growth(&w), "9 of 10 segments in flight: room for one more");
+        assert!(
+            !u.allows_growth(&w),
+            "9 of 10 segments in flight: room for one more"
+        );
         u.on_send(SeqNum(0), SeqNum(10 * M), 10 * M, &w);
         assert!(u.allows_growth(&w), "10 of 10: cwnd-limited");
         // Half the window acked, one segment sent: room left, but the window is not over.
@@ -95,7 +98,10 @@ mod tests {
         assert!(u.allows_growth(&w), "still the window that filled cwnd");
         // SND.UNA passes the window's end: the next send samples afresh.
         u.on_send(SeqNum(10 * M), SeqNum(12 * M), 2 * M, &w);
-        assert!(!u.allows_growth(&w), "a new window with 2 of 10 segments in flight");
+        assert!(
+            !u.allows_growth(&w),
+            "a new window with 2 of 10 segments in flight"
+        );
     }
 
     /// In slow start cwnd may grow to twice the most in flight (Linux's allowance), not beyond.
@@ -106,7 +112,10 @@ mod tests {
         u.on_send(SeqNum(0), SeqNum(4 * M), 4 * M, &w);
         assert!(!u.allows_growth(&win(10, u32::MAX)), "cwnd 10 ≥ 2·4");
         assert!(u.allows_growth(&win(7, u32::MAX)), "cwnd 7 < 2·4");
-        assert!(!u.allows_growth(&win(7, 5)), "not in slow start: no allowance");
+        assert!(
+            !u.allows_growth(&win(7, 5)),
+            "not in slow start: no allowance"
+        );
     }
 
     /// Rising FlightSize while not limited raises max_out within the window; a smaller one in the
@@ -119,8 +128,14 @@ mod tests {
         u.on_send(SeqNum(0), SeqNum(6 * M), 6 * M, &w);
         assert!(u.allows_growth(&win(11, u32::MAX)), "2·6 > 11");
         u.on_send(SeqNum(4 * M), SeqNum(7 * M), 3 * M, &w);
-        assert!(u.allows_growth(&win(11, u32::MAX)), "max_out stays 6 in this window");
+        assert!(
+            u.allows_growth(&win(11, u32::MAX)),
+            "max_out stays 6 in this window"
+        );
         u.on_send(SeqNum(6 * M), SeqNum(8 * M), 2 * M, &w);
-        assert!(!u.allows_growth(&win(11, u32::MAX)), "window over: max_out 2");
+        assert!(
+            !u.allows_growth(&win(11, u32::MAX)),
+            "window over: max_out 2"
+        );
     }
 }
