@@ -574,3 +574,38 @@ fn no_key_shows_a_rust_type_name() {
         "keys that accepted every value: {never_refused:?}"
     );
 }
+
+/// TCP settings that contradict each other say which key to change: the `linux` preset with
+/// `sack = false` drops the preset's RACK-TLP and PRR with it (accepted), PRR asked for without
+/// SACK names `prr`, and DCTCP with `ecn = false` is refused at `ecn` (it would run over ECN
+/// anyway); the same in a migration's own `tcp` table.
+#[test]
+fn contradicting_tcp_settings_name_the_key_to_change() {
+    accepts(BASE, &["tcp.preset=linux", "tcp.sack=false"]);
+    accepts(
+        BASE,
+        &["migration.0.tcp={ preset = \"linux\", sack = false }"],
+    );
+    refuses(
+        BASE,
+        &["tcp.preset=linux", "tcp.sack=false", "tcp.prr=true"],
+        &[
+            "`prr = true` needs `sack = true`",
+            "set `sack = true`, or `prr = false`",
+        ],
+    );
+    for sets in [
+        &["tcp.variant=dctcp", "tcp.ecn=false"][..],
+        &["migration.0.tcp={ variant = \"dctcp\", ecn = false }"][..],
+    ] {
+        refuses(
+            BASE,
+            sets,
+            &[
+                "`ecn = false` cannot turn ECN off under `variant = \"dctcp\"`",
+                "remove `ecn = false`, or choose another `variant`",
+            ],
+        );
+    }
+    accepts(BASE, &["tcp.variant=dctcp"]);
+}

@@ -62,6 +62,8 @@ pub const FLOW_HEADER: &str = "time_s,delivered_bytes,delivered_packets\n";
 /// What an application has received, sampled every interval.
 pub struct FlowTrace {
     app: AppId,
+    /// When the last row was written: the end of the run adds one unless a tick just did.
+    last: Option<SimTime>,
     interval: SimTime,
     path: PathBuf,
     out: BufWriter<File>,
@@ -73,6 +75,7 @@ impl FlowTrace {
     pub fn create(app: AppId, interval: SimTime, path: &Path) -> std::io::Result<Self> {
         Ok(FlowTrace {
             app,
+            last: None,
             interval,
             path: path.to_path_buf(),
             out: create(path, FLOW_HEADER)?,
@@ -84,6 +87,7 @@ impl FlowTrace {
         if self.error.is_some() {
             return;
         }
+        self.last = Some(now);
         let r = apps[self.app.index()].app.report().counters();
         let row = writeln!(
             self.out,
@@ -102,7 +106,9 @@ impl FlowTrace {
         now: SimTime,
         apps: &[AppSlot],
     ) -> Result<(), (PathBuf, std::io::Error)> {
-        self.sample(now, apps);
+        if self.last != Some(now) {
+            self.sample(now, apps);
+        }
         finish_file(&mut self.out, &mut self.error, &self.path)
     }
 }
@@ -217,6 +223,9 @@ pub struct TcpTrace {
     app: AppId,
     columns: TcpColumns,
     socket: Option<SocketId>,
+    /// When the last `sample` row was written: the end of the run adds one unless a tick just
+    /// did.
+    last_sample: Option<SimTime>,
     interval: SimTime,
     path: PathBuf,
     out: BufWriter<File>,
@@ -236,6 +245,7 @@ impl TcpTrace {
             app,
             columns,
             socket: None,
+            last_sample: None,
             interval,
             path: path.to_path_buf(),
             out: create(path, &columns.header())?,
@@ -296,6 +306,7 @@ impl TcpTrace {
     /// A periodic sample.
     pub(crate) fn sample(&mut self, now: SimTime, tcp: &SocketTable) {
         if let Some(sid) = self.bind(tcp) {
+            self.last_sample = Some(now);
             self.row(now, sid, tcp, "sample");
         }
     }
@@ -307,13 +318,15 @@ impl TcpTrace {
         }
     }
 
-    /// A last sample at the end of the run, then flush.
+    /// A last sample at the end of the run (unless a periodic one was just taken), then flush.
     pub(crate) fn finish(
         &mut self,
         now: SimTime,
         tcp: &SocketTable,
     ) -> Result<(), (PathBuf, std::io::Error)> {
-        self.sample(now, tcp);
+        if self.last_sample != Some(now) {
+            self.sample(now, tcp);
+        }
         finish_file(&mut self.out, &mut self.error, &self.path)
     }
 }

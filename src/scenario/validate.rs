@@ -384,14 +384,48 @@ impl<'a> Validator<'a> {
 
     /// `[tcp]`: net-stack reads and checks it; each problem is placed at its key.
     fn tcp(&mut self, tcp: TcpConfig) -> TcpConfig {
+        let fallback = self.tcp_fallback("tcp", 0..0);
+        if self.tcp_checked(&tcp, "tcp", fallback) {
+            tcp
+        } else {
+            TcpConfig::default()
+        }
+    }
+
+    /// Where a `[tcp]`-like table's problem goes when its key is not written (a preset set
+    /// it): at `sack`, else `preset`, else the table, else `fallback`.
+    fn tcp_fallback(&self, path: &str, fallback: Range<usize>) -> Range<usize> {
+        ["sack", "preset"]
+            .iter()
+            .find_map(|k| self.spans.get(&format!("{path}.{k}")))
+            .or_else(|| self.spans.get(path))
+            .unwrap_or(fallback)
+    }
+
+    /// Reports the problems of the TCP settings at `path` (`tcp` or a migration's
+    /// `migration.N.tcp`); true if there are none. Besides net-stack's own checks: an explicit
+    /// `ecn = false` beside `variant = "dctcp"`, which runs over ECN regardless (RFC 8257).
+    fn tcp_checked(&mut self, tcp: &TcpConfig, path: &str, fallback: Range<usize>) -> bool {
         let problems = tcp.problems();
-        if problems.is_empty() {
-            return tcp;
-        }
+        let mut ok = problems.is_empty();
         for e in problems {
-            self.field_error(e, &["tcp"], 0..0);
+            self.field_error(e, &[path], fallback.clone());
         }
-        TcpConfig::default()
+        if tcp.variant == CcVariant::Dctcp
+            && !tcp.ecn
+            && let Some(at) = self.spans.get(&format!("{path}.ecn"))
+        {
+            ok = false;
+            self.error(
+                at,
+                "`ecn = false` cannot turn ECN off under `variant = \"dctcp\"`: DCTCP runs over \
+                 ECN (RFC 8257)"
+                    .into(),
+                "DCTCP needs ECN",
+                Some("remove `ecn = false`, or choose another `variant`".into()),
+            );
+        }
+        ok
     }
 
     /// `[orchestrator]`: vm reads and checks it; each problem is placed at its key.
@@ -511,14 +545,9 @@ impl<'a> Validator<'a> {
         let mip = self.mip_keys(&raw, &path, &span);
         // `tcp`: net-stack checks it as it checks `[tcp]`; each problem is placed at its key.
         let tcp = raw.tcp.and_then(|t| {
-            let problems = t.problems();
             let tcp_path = format!("{path}.tcp");
-            let fallback = self.spans.get(&tcp_path).unwrap_or_else(|| span.clone());
-            let ok = problems.is_empty();
-            for e in problems {
-                self.field_error(e, &[&tcp_path], fallback.clone());
-            }
-            ok.then_some(t)
+            let fallback = self.tcp_fallback(&tcp_path, span.clone());
+            self.tcp_checked(&t, &tcp_path, fallback).then_some(t)
         });
         let mobility = raw.mobility.map(|m| {
             let at = self.spans.get(&format!("{path}.mobility"));

@@ -253,6 +253,7 @@ impl From<TcpTable> for TcpConfig {
             None => TcpConfig::default(),
             Some(TcpPreset::Linux) => TcpConfig::linux(),
         };
+        let sack = t.sack.unwrap_or(d.sack);
         TcpConfig {
             ecn: t.ecn.unwrap_or(d.ecn),
             hystart: t.hystart.unwrap_or(d.hystart),
@@ -267,9 +268,11 @@ impl From<TcpTable> for TcpConfig {
             snd_buf: t.snd_buf.map_or(d.snd_buf, ByteSize::bytes),
             timestamps: t.timestamps.unwrap_or(d.timestamps),
             restart_after_idle: t.restart_after_idle.unwrap_or(d.restart_after_idle),
-            sack: t.sack.unwrap_or(d.sack),
-            rack_tlp: t.rack_tlp.unwrap_or(d.rack_tlp),
-            prr: t.prr.unwrap_or(d.prr),
+            sack,
+            // A preset's RACK-TLP and PRR need its SACK: `sack = false` turns them off too,
+            // unless the table asks for them.
+            rack_tlp: t.rack_tlp.unwrap_or(d.rack_tlp && sack),
+            prr: t.prr.unwrap_or(d.prr && sack),
             ns3_departures: t.ns3_departures.unwrap_or(d.ns3_departures),
             ..d
         }
@@ -372,7 +375,7 @@ impl TcpConfig {
                         format!("`{key} = true` needs `sack = true`"),
                         "needs sack",
                     )
-                    .with_help("add `sack = true` to the [tcp] table"),
+                    .with_help(format!("set `sack = true`, or `{key} = false`")),
                 );
             }
         }
@@ -535,6 +538,16 @@ mod tests {
             "keys override the preset, nothing else moves"
         );
         assert!(l.problems().is_empty(), "the preset is valid");
+        let no_sack = table("preset = \"linux\"\nsack = false").unwrap();
+        assert_eq!(
+            (no_sack.sack, no_sack.rack_tlp, no_sack.prr),
+            (false, false, false),
+            "`sack = false` takes the preset's RACK-TLP and PRR with it"
+        );
+        assert!(no_sack.problems().is_empty(), "and is valid");
+        let asked = table("preset = \"linux\"\nsack = false\nprr = true").unwrap();
+        let fields: Vec<_> = asked.problems().iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["prr"], "PRR asked for without SACK");
         let e = table("preset = \"bsd\"").expect_err("unknown preset");
         assert!(e.contains("unknown variant `bsd`"), "{e}");
     }
