@@ -564,6 +564,11 @@ fn add_timeseries(
         };
         let path = dir.join(format!("{}.csv", f.name));
         match (f.kind, f.receiver) {
+            // A request-response flow's data is the answers: trace the server's connection,
+            // which sends them (a vCDN service has no receiver app here: its client's).
+            (FlowKind::RequestResponse, Some(rx)) => {
+                b.trace_tcp(rx, interval, &path).map_err(at)?
+            }
             (FlowKind::TcpBulk | FlowKind::RequestResponse | FlowKind::Stream, _) => {
                 b.trace_tcp(f.sender, interval, &path).map_err(at)?
             }
