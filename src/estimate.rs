@@ -14,6 +14,7 @@ use sim_core::{QueueLimit, SimTime};
 use topologies::{NodeIndex, Topology};
 
 mod share;
+mod workload;
 
 use crate::scenario::{AppKind, PcapSelection, Scenario, Traffic};
 
@@ -40,6 +41,11 @@ const BYTES_PER_BLOCK: f64 = 4096.0;
 const BYTES_PER_SAMPLE: f64 = 100.0;
 /// Bytes of the record header pcap writes before each frame.
 const PCAP_RECORD_HEADER: f64 = 16.0;
+/// Bytes a workload flow holds while open: its two sockets, their segments in flight and the
+/// generator's record (an order of magnitude).
+const BYTES_PER_OPEN_FLOW: f64 = 8192.0;
+/// Bytes of one `fct.csv` row.
+const BYTES_PER_FCT_ROW: f64 = 100.0;
 
 /// What an estimate measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -102,11 +108,11 @@ pub struct Estimate {
 impl Estimate {
     /// The total of one resource.
     pub fn total(&self, r: Resource) -> f64 {
+        // A fold from +0: `Sum` of no floats is -0, which printed as "-0 events".
         self.drivers
             .iter()
             .filter(|d| d.resource == r)
-            .map(|d| d.amount)
-            .sum()
+            .fold(0.0, |total, d| total + d.amount)
     }
 
     /// The largest contribution to one resource.
@@ -172,6 +178,8 @@ const GIB: f64 = (1u64 << 30) as f64;
 
 /// Whole numbers with a metric prefix: 1.2 G, 350 M.
 fn count(x: f64) -> String {
+    // A negative zero (or a rounding below zero) prints as 0, never "-0".
+    let x = if x <= 0.0 { 0.0 } else { x };
     for (scale, p) in [(1e12, " T"), (1e9, " G"), (1e6, " M"), (1e3, " k")] {
         if x >= scale {
             return format!("{:.1}{p}", x / scale);
@@ -182,6 +190,7 @@ fn count(x: f64) -> String {
 
 /// Bytes with a binary prefix: 3.2 GiB.
 fn bytes(x: f64) -> String {
+    let x = if x <= 0.0 { 0.0 } else { x };
     for (scale, p) in [(GIB * 1024.0, "TiB"), (GIB, "GiB"), (GIB / 1024.0, "MiB")] {
         if x >= scale {
             return format!("{:.1} {p}", x / scale);
@@ -421,6 +430,45 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             Some(o.span.clone()),
         );
         packets_of.insert(o.name.clone(), packets);
+    }
+    // Workload generators: their flows' packets over the pattern's typical path, the flows
+    // open at once, and a row of `fct.csv` per flow.
+    for (i, w) in s.workloads.iter().enumerate() {
+        let c = workload::cost(w, topo, end, mss, ack_share);
+        let incast = w.params.pattern == net_stack::apps::workload::Pattern::Incast;
+        let (keys, path) = if incast {
+            ("its `senders`, `response` and `interval`", "interval")
+        } else {
+            ("its `load`", "load")
+        };
+        wire_bytes += c.wire_bytes * c.hops;
+        add(
+            &mut e,
+            Resource::Events,
+            c.packets * (c.hops * EVENTS_PER_PACKET_HOP + 1.0),
+            format!("workload `{}` ([[workload]] {i}, {keys})", w.name),
+            Some(w.span.clone()),
+        );
+        set_path(&mut e, format!("workload.{i}.{path}"));
+        add(
+            &mut e,
+            Resource::Memory,
+            c.in_flight * BYTES_PER_OPEN_FLOW,
+            format!("workload `{}` ([[workload]] {i}; its open flows)", w.name),
+            Some(w.span.clone()),
+        );
+        set_path(&mut e, format!("workload.{i}.{path}"));
+        add(
+            &mut e,
+            Resource::Output,
+            c.flows * BYTES_PER_FCT_ROW,
+            format!(
+                "workload `{}` ([[workload]] {i}; a row of fct.csv per flow)",
+                w.name
+            ),
+            Some(w.span.clone()),
+        );
+        set_path(&mut e, format!("workload.{i}.{path}"));
     }
     for (i, m) in s.migrations.iter().enumerate() {
         let Some(v) = s.vms.iter().find(|v| v.name.get_ref() == m.vm.get_ref()) else {

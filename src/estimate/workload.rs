@@ -1,0 +1,215 @@
+//! The cost of a `[[workload]]` generator (docs/workloads.md): the flows it offers, their
+//! packets, the path they take, and the flows it holds at once.
+//!
+//! A Poisson generator offers `load` × the sum of its hosts' link rates between `start` and
+//! `stop` (both `load_per` values offer that on average), in flows of the size distribution's
+//! mean; an incast generator starts `senders` responses of `response` bytes every `interval`.
+//! Each flow is a TCP connection: its data segments, their acknowledgements, and the
+//! handshake and teardown. As for flows, the estimate assumes the network carries what is
+//! offered (a workload's `load` is at most 1 of each host's link).
+
+use net_stack::apps::workload::{Pattern, SizeCdf};
+use topologies::{NodeIndex, Topology};
+
+use crate::scenario::GeneratorSpec;
+
+/// Segments of a connection's set-up and teardown: SYN, SYN-ACK, ACK, and a FIN and its ACK
+/// each way, less the ACK that rides on the other side's FIN (as [`super`] counts an HTTP
+/// probe's connection).
+const HANDSHAKE_SEGMENTS: f64 = 6.0;
+/// Quantiles at which the size distribution is sampled for the mean segment count.
+const QUANTILES: usize = 1000;
+
+/// What one generator costs.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct WorkloadCost {
+    /// Flows it starts over the run.
+    pub flows: f64,
+    /// Packets, acknowledgements and handshakes included.
+    pub packets: f64,
+    /// Bytes on the wire of those packets (headers included), per hop.
+    pub wire_bytes: f64,
+    /// Typical hops from a sender to its receiver.
+    pub hops: f64,
+    /// Flows open at once on average (Little's law: arrivals/s × a typical completion time).
+    pub in_flight: f64,
+}
+
+/// The cost of generator `w` over a run ending at `end` [s], with segments of `mss` bytes
+/// and `ack_share` acknowledgements per segment.
+pub(super) fn cost(
+    w: &GeneratorSpec,
+    topo: &Topology,
+    end: f64,
+    mss: f64,
+    ack_share: f64,
+) -> WorkloadCost {
+    let p = &w.params;
+    let pool = pool(w, topo);
+    let links = host_links(topo);
+    let start = super::secs(p.start);
+    let stop = p.stop.map_or(end, |t| super::secs(t).min(end));
+    let active = (stop - start).max(0.0);
+    let incast = p.pattern == Pattern::Incast;
+    let (flows, mean_size, segments) = if incast {
+        let interval = super::secs(p.interval).max(1e-12);
+        let epochs = if active > 0.0 {
+            (active / interval).ceil()
+        } else {
+            0.0
+        };
+        let size = p.response as f64;
+        (
+            f64::from(p.senders) * epochs,
+            size,
+            (size / mss).ceil().max(1.0),
+        )
+    } else {
+        let rates: f64 = pool
+            .iter()
+            .map(|h| links.get(&h.index()).map_or(0.0, |l| l.0))
+            .sum();
+        let mean = w.cdf.mean().max(1.0);
+        (
+            p.load * rates / 8.0 * active / mean,
+            mean,
+            mean_segments(&w.cdf, mss),
+        )
+    };
+    let flows = p.max_flows.map_or(flows, |m| flows.min(m as f64));
+    let per_flow = segments * (1.0 + ack_share) + HANDSHAKE_SEGMENTS;
+    let packets = flows * per_flow;
+    let wire_bytes = flows * (mean_size + (segments + HANDSHAKE_SEGMENTS) * super::TCP_OVERHEAD);
+    // Incast senders answer the receiver; a Poisson host sends to the hosts its pattern
+    // allows. The distances from one end stand for all (the bundled topologies are
+    // symmetric), so the estimate costs one breadth-first search.
+    let from = if incast {
+        pool.get(receiver(w, topo, &pool)).copied()
+    } else {
+        pool.first().copied()
+    };
+    let hops = from.map_or(1.0, |h| mean_hops(topo, h, &pool, p.pattern));
+    // A typical completion: a few round trips and the mean size at the host's rate.
+    let (rate, delay, _) = from
+        .and_then(|h| links.get(&h.index()).copied())
+        .unwrap_or((1e9, 0.0, 0));
+    let rtt = 2.0 * hops * (delay + (mss + super::TCP_OVERHEAD) * 8.0 / rate.max(1.0));
+    let fct = 3.0 * rtt + mean_size * 8.0 / rate.max(1.0);
+    let in_flight = flows / active.max(1e-12) * fct;
+    WorkloadCost {
+        flows,
+        packets,
+        wire_bytes,
+        hops,
+        in_flight,
+    }
+}
+
+/// The mean data segments of a flow whose size follows `cdf`: the mean of ⌈size / mss⌉ over
+/// evenly spaced quantiles (small flows round up to a whole segment).
+fn mean_segments(cdf: &SizeCdf, mss: f64) -> f64 {
+    (0..QUANTILES)
+        .map(|i| {
+            let u = (i as f64 + 0.5) / QUANTILES as f64;
+            (cdf.quantile(u) as f64 / mss).ceil().max(1.0)
+        })
+        .sum::<f64>()
+        / QUANTILES as f64
+}
+
+/// The generator's hosts: `hosts`, or every host of the topology (unknown names are the
+/// build's to report).
+fn pool(w: &GeneratorSpec, topo: &Topology) -> Vec<NodeIndex> {
+    match &w.hosts {
+        Some(names) => names
+            .iter()
+            .filter_map(|n| topo.node(n.get_ref()))
+            .filter(|&n| topo.spec(n).role.is_host())
+            .collect(),
+        None => topo.hosts().collect(),
+    }
+}
+
+/// The incast receiver's index in `pool` (default the first host).
+fn receiver(w: &GeneratorSpec, topo: &Topology, pool: &[NodeIndex]) -> usize {
+    w.receiver
+        .as_ref()
+        .and_then(|r| topo.node(r.get_ref()))
+        .and_then(|r| pool.iter().position(|&h| h == r))
+        .unwrap_or(0)
+}
+
+/// Each host's link as the generator sees it (its first link in build order): rate [bit/s],
+/// delay [s], and the switch it leads to (the host's rack).
+fn host_links(topo: &Topology) -> std::collections::HashMap<usize, (f64, f64, usize)> {
+    let mut out = std::collections::HashMap::new();
+    for l in topo.links_in_build_order() {
+        for (h, other) in [(l.a, l.b), (l.b, l.a)] {
+            if topo.spec(h).role.is_host() {
+                out.entry(h.index()).or_insert((
+                    l.spec.rate.bps() as f64,
+                    super::secs(l.spec.delay),
+                    other.index(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The mean hop count from `from` to the hosts of `pool` its pattern lets it reach (all the
+/// others if the pattern allows none from there).
+fn mean_hops(topo: &Topology, from: NodeIndex, pool: &[NodeIndex], pattern: Pattern) -> f64 {
+    let n = topo.node_count();
+    let mut dist = vec![u32::MAX; n];
+    let mut queue = std::collections::VecDeque::from([from]);
+    dist[from.index()] = 0;
+    while let Some(v) = queue.pop_front() {
+        for (_, w) in topo.ports(v) {
+            if dist[w.index()] == u32::MAX {
+                dist[w.index()] = dist[v.index()] + 1;
+                queue.push_back(w);
+            }
+        }
+    }
+    let links = host_links(topo);
+    let rack = |h: NodeIndex| links.get(&h.index()).map(|l| l.2);
+    let pod = |h: NodeIndex| topo.spec(h).ip.map(|ip| ip.octets()[1]);
+    let allowed = |h: NodeIndex| match pattern {
+        Pattern::WithinRack => rack(h) == rack(from),
+        Pattern::AcrossRack => rack(h) != rack(from),
+        Pattern::WithinPod => pod(h) == pod(from),
+        Pattern::AcrossPod => pod(h) != pod(from),
+        _ => true,
+    };
+    let others: Vec<NodeIndex> = pool
+        .iter()
+        .copied()
+        .filter(|&h| h != from && dist[h.index()] != u32::MAX)
+        .collect();
+    let mean = |hs: &[NodeIndex]| {
+        (!hs.is_empty())
+            .then(|| hs.iter().map(|h| f64::from(dist[h.index()])).sum::<f64>() / hs.len() as f64)
+    };
+    let reachable: Vec<NodeIndex> = others.iter().copied().filter(|&h| allowed(h)).collect();
+    mean(&reachable).or_else(|| mean(&others)).unwrap_or(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_segment_flows_count_one_segment() {
+        let cdf = SizeCdf::parse("100,0\n100,1\n").unwrap();
+        assert_eq!(mean_segments(&cdf, 1448.0), 1.0);
+    }
+
+    #[test]
+    fn segments_round_up_per_flow() {
+        // Half the flows are 1 byte (1 segment), half 1449 bytes (2 segments).
+        let cdf = SizeCdf::parse("1,0.5\n1449,0.5\n1449,1\n").unwrap();
+        let m = mean_segments(&cdf, 1448.0);
+        assert!((m - 1.5).abs() < 0.01, "{m}");
+    }
+}
