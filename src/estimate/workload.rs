@@ -19,6 +19,8 @@ use crate::scenario::GeneratorSpec;
 const HANDSHAKE_SEGMENTS: f64 = 6.0;
 /// Quantiles at which the size distribution is sampled for the mean segment count.
 const QUANTILES: usize = 1000;
+/// Arrival times at which a flow's bytes sent before the end are sampled.
+const ARRIVAL_TIMES: usize = 50;
 
 /// What one generator costs.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +53,7 @@ pub(super) fn cost(
     let stop = p.stop.map_or(end, |t| super::secs(t).min(end));
     let active = (stop - start).max(0.0);
     let incast = p.pattern == Pattern::Incast;
-    let (flows, mean_size, segments) = if incast {
+    let (flows, mean_size, (sent, segments)) = if incast {
         let interval = super::secs(p.interval).max(1e-12);
         let epochs = if active > 0.0 {
             (active / interval).ceil()
@@ -62,24 +64,32 @@ pub(super) fn cost(
         (
             f64::from(p.senders) * epochs,
             size,
-            (size / mss).ceil().max(1.0),
+            (size, (size / mss).ceil().max(1.0)),
         )
     } else {
-        let rates: f64 = pool
+        let rates: Vec<f64> = pool
             .iter()
             .map(|h| links.get(&h.index()).map_or(0.0, |l| l.0))
-            .sum();
+            .collect();
+        let total: f64 = rates.iter().sum();
         let mean = w.cdf.mean().max(1.0);
+        // A flow sends no more than its host's link carries before the run ends.
+        let window = Window {
+            first: start,
+            last: stop,
+            end,
+            bytes_per_sec: total / 8.0 / rates.len().max(1) as f64,
+        };
         (
-            p.load * rates / 8.0 * active / mean,
+            p.load * total / 8.0 * active / mean,
             mean,
-            mean_segments(&w.cdf, mss),
+            mean_sent(&w.cdf, mss, window),
         )
     };
     let flows = p.max_flows.map_or(flows, |m| flows.min(m as f64));
     let per_flow = segments * (1.0 + ack_share) + HANDSHAKE_SEGMENTS;
     let packets = flows * per_flow;
-    let wire_bytes = flows * (mean_size + (segments + HANDSHAKE_SEGMENTS) * super::TCP_OVERHEAD);
+    let wire_bytes = flows * (sent + (segments + HANDSHAKE_SEGMENTS) * super::TCP_OVERHEAD);
     // Incast senders answer the receiver; a Poisson host sends to the hosts its pattern
     // allows. The distances from one end stand for all (the bundled topologies are
     // symmetric), so the estimate costs one breadth-first search.
@@ -105,16 +115,36 @@ pub(super) fn cost(
     }
 }
 
-/// The mean data segments of a flow whose size follows `cdf`: the mean of ⌈size / mss⌉ over
-/// evenly spaced quantiles (small flows round up to a whole segment).
-fn mean_segments(cdf: &SizeCdf, mss: f64) -> f64 {
-    (0..QUANTILES)
-        .map(|i| {
+/// When a Poisson generator's flows arrive and how fast a host sends.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    /// First and last arrival [s].
+    first: f64,
+    last: f64,
+    /// The end of the run [s].
+    end: f64,
+    /// A sending host's link rate [bytes/s].
+    bytes_per_sec: f64,
+}
+
+/// The mean bytes a flow whose size follows `cdf` sends before the run ends, and its mean
+/// data segments (⌈bytes / mss⌉: small flows round up to a whole segment), over evenly
+/// spaced quantiles of the size and arrival times: a flow arriving at t sends at most its
+/// host's link rate × (end − t), so the largest flows of a short run count only in part.
+fn mean_sent(cdf: &SizeCdf, mss: f64, w: Window) -> (f64, f64) {
+    let (mut bytes, mut segments) = (0.0, 0.0);
+    for j in 0..ARRIVAL_TIMES {
+        let t = w.first + (j as f64 + 0.5) / ARRIVAL_TIMES as f64 * (w.last - w.first);
+        let room = w.bytes_per_sec * (w.end - t).max(0.0);
+        for i in 0..QUANTILES {
             let u = (i as f64 + 0.5) / QUANTILES as f64;
-            (cdf.quantile(u) as f64 / mss).ceil().max(1.0)
-        })
-        .sum::<f64>()
-        / QUANTILES as f64
+            let sent = (cdf.quantile(u) as f64).min(room);
+            bytes += sent;
+            segments += (sent / mss).ceil().max(1.0);
+        }
+    }
+    let n = (QUANTILES * ARRIVAL_TIMES) as f64;
+    (bytes / n, segments / n)
 }
 
 /// The generator's hosts: `hosts`, or every host of the topology (unknown names are the
@@ -199,17 +229,41 @@ fn mean_hops(topo: &Topology, from: NodeIndex, pool: &[NodeIndex], pattern: Patt
 mod tests {
     use super::*;
 
+    /// A window long enough for every flow to finish.
+    const LONG: Window = Window {
+        first: 0.0,
+        last: 1.0,
+        end: 1.0e6,
+        bytes_per_sec: 1.25e8,
+    };
+
     #[test]
     fn one_segment_flows_count_one_segment() {
         let cdf = SizeCdf::parse("100,0\n100,1\n").unwrap();
-        assert_eq!(mean_segments(&cdf, 1448.0), 1.0);
+        assert_eq!(mean_sent(&cdf, 1448.0, LONG), (100.0, 1.0));
     }
 
     #[test]
     fn segments_round_up_per_flow() {
         // Half the flows are 1 byte (1 segment), half 1449 bytes (2 segments).
         let cdf = SizeCdf::parse("1,0.5\n1449,0.5\n1449,1\n").unwrap();
-        let m = mean_segments(&cdf, 1448.0);
-        assert!((m - 1.5).abs() < 0.01, "{m}");
+        let (bytes, segs) = mean_sent(&cdf, 1448.0, LONG);
+        assert!((segs - 1.5).abs() < 0.01, "{segs}");
+        assert!((bytes - 725.0).abs() < 2.0, "{bytes}");
+    }
+
+    #[test]
+    fn a_flow_sends_no_more_than_its_link_carries_before_the_end() {
+        // 1 MB flows arriving over the last 8 ms of a 1 Gbit/s host's run: a flow arriving
+        // at t sends 125 000 × (8 ms − t) bytes, 500 kB on average.
+        let cdf = SizeCdf::parse("1000000,0\n1000000,1\n").unwrap();
+        let w = Window {
+            first: 0.0,
+            last: 0.008,
+            end: 0.008,
+            bytes_per_sec: 1.25e8,
+        };
+        let (bytes, _) = mean_sent(&cdf, 1448.0, w);
+        assert!((bytes - 500_000.0).abs() < 1000.0, "{bytes}");
     }
 }
