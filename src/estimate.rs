@@ -227,6 +227,22 @@ fn path_hops(topo: &Topology) -> f64 {
     f64::from(far)
 }
 
+/// What a bulk TCP flow gets through a lossy path [bit/s] (infinite on a loss-free one): the
+/// Mathis et al. bound, MSS / RTT × √(3 / 2p), with p the path's loss probability and the RTT
+/// its propagation both ways and a full segment's transmission at each hop.
+fn lossy_path_rate(specs: &[&net_stack::LinkConfig], path: &[share::DirLink], mss: f64) -> f64 {
+    let links = path.iter().filter_map(|&d| specs.get(d / 2));
+    let delivered: f64 = links.clone().map(|l| 1.0 - l.loss).product();
+    let p = 1.0 - delivered;
+    if path.is_empty() || p <= 0.0 {
+        return f64::INFINITY;
+    }
+    let rtt: f64 = links
+        .map(|l| 2.0 * secs(l.delay) + (mss + TCP_OVERHEAD) * 8.0 / (l.rate.bps() as f64).max(1.0))
+        .sum();
+    mss * 8.0 / rtt.max(1e-9) * (1.5 / p).sqrt()
+}
+
 /// A flow or a VM's workload, as the estimate sees it.
 struct Offered {
     name: String,
@@ -392,7 +408,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             });
         }
     }
-    let capacity: Vec<f64> = topo
+    let mut capacity: Vec<f64> = topo
         .links_in_build_order()
         .flat_map(|l| [l.spec.rate.bps() as f64; 2])
         .collect();
@@ -405,10 +421,69 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             _ => Vec::new(),
         })
         .collect();
+    // A CPU shared by switches (`[controller.shared_cpu]`) is one more link of the max-min
+    // share, crossed once per shared switch on a path: it serves 1 / frame_time frames a
+    // second, each data frame bringing `ack_share` acknowledgements back through the same
+    // switches (docs/scenario.md, "The model").
+    let cpu_link = capacity.len();
+    let shared_cpu = s
+        .controller
+        .shared_cpu
+        .as_ref()
+        .filter(|_| s.controller.app != AppKind::None);
+    if let Some(cpu) = shared_cpu {
+        capacity
+            .push((mss + TCP_OVERHEAD) * 8.0 / (1.0 + ack_share) / secs(cpu.frame_time).max(1e-15));
+    }
+    let shared: Vec<bool> = topo
+        .graph()
+        .node_indices()
+        .map(|n| {
+            let spec = topo.spec(n);
+            shared_cpu.is_some_and(|c| {
+                !spec.role.is_host()
+                    && c.switches
+                        .as_ref()
+                        .is_none_or(|list| list.iter().any(|x| *x == spec.name))
+            })
+        })
+        .collect();
+    let ends: Vec<(NodeIndex, NodeIndex)> =
+        topo.links_in_build_order().map(|l| (l.a, l.b)).collect();
+    let cpu_paths: Vec<Vec<share::DirLink>> = paths
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            // Each directed link's far end, but the last (the destination).
+            let crossed = p
+                .iter()
+                .take(p.len().saturating_sub(1))
+                .filter(|&&d| {
+                    let (a, b) = ends[d / 2];
+                    let (lo, hi) = if a.index() < b.index() {
+                        (a, b)
+                    } else {
+                        (b, a)
+                    };
+                    let to = if d % 2 == 0 { hi } else { lo };
+                    shared[to.index()]
+                })
+                .count();
+            p.extend(std::iter::repeat_n(cpu_link, crossed));
+            p
+        })
+        .collect();
+    let specs: Vec<_> = topo.links_in_build_order().map(|l| l.spec).collect();
     let demands: Vec<(Vec<share::DirLink>, f64)> = offered
         .iter()
-        .zip(&paths)
-        .map(|(o, p)| (p.clone(), o.demand(mss)))
+        .zip(paths.iter().zip(&cpu_paths))
+        .map(|(o, (p, shared))| {
+            let demand = match o.kind {
+                Traffic::TcpBulk(_) => o.demand(mss).min(lossy_path_rate(&specs, p, mss)),
+                _ => o.demand(mss),
+            };
+            (shared.clone(), demand)
+        })
         .collect();
     let rates = share::max_min(&capacity, &demands);
     // Packets per traced name, for the TCP series (a row on every change of cwnd: about one
@@ -491,11 +566,17 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             + v.state.bytes() as f64
             + disk)
             .min(fastest / 8.0 * (end - start).max(0.0));
-        let segments = sent / mss * (1.0 + ack_share);
+        // A `transport = "channel"` migration sends no packets: its rounds are timers at the
+        // path's bottleneck rate (vm/src/channel.rs), a handful of events.
+        let on_wire = match m.settings.transport {
+            vm::channel::MigrationTransport::Tcp => 1.0,
+            vm::channel::MigrationTransport::Channel => 0.0,
+        };
+        let segments = sent / mss * (1.0 + ack_share) * on_wire;
         *packets_of
             .entry(format!("migration:{}", v.name.get_ref()))
             .or_default() += segments;
-        wire_bytes += sent * hops;
+        wire_bytes += sent * hops * on_wire;
         add(
             &mut e,
             Resource::Events,
