@@ -832,3 +832,34 @@ pub fn setup_steps(shape: &crate::scenario::TopologyShape) -> Option<f64> {
     };
     Some(hosts * (nodes + links))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_prints_without_a_sign() {
+        assert_eq!(count(-0.0), "0");
+        assert_eq!(count([].iter().sum::<f64>()), "0");
+        assert_eq!(bytes(-0.0), "0 KiB");
+        assert_eq!(Estimate::default().total(Resource::Events).to_bits(), 0);
+    }
+
+    #[test]
+    fn a_lossy_path_caps_bulk_tcp_at_the_mathis_bound() {
+        let link = |loss: f64| net_stack::LinkConfig {
+            loss,
+            delay: SimTime::from_ms(5),
+            ..Default::default()
+        };
+        let (lossy, clean) = (link(0.01), link(0.0));
+        // Loss-free: no cap.
+        assert_eq!(lossy_path_rate(&[&clean], &[0], 1448.0), f64::INFINITY);
+        assert_eq!(lossy_path_rate(&[&lossy], &[], 1448.0), f64::INFINITY);
+        // One 5 ms hop at 1 % loss: MSS / RTT × √150, RTT = 10 ms + a segment's transmission.
+        let rtt = 0.010 + (1448.0 + TCP_OVERHEAD) * 8.0 / lossy.rate.bps() as f64;
+        let want = 1448.0 * 8.0 / rtt * 150f64.sqrt();
+        let got = lossy_path_rate(&[&lossy], &[1], 1448.0);
+        assert!((got / want - 1.0).abs() < 1e-9, "{got} vs {want}");
+    }
+}

@@ -318,6 +318,11 @@ fn estimate_is_the_right_order_of_magnitude() {
         ("incast", vec!["duration=0.2s"]),
         ("perf-websearch-k8", vec!["duration=20ms"]),
         ("websearch-migration", vec!["duration=0.2s"]),
+        // A shared switch CPU, a lossy bottleneck, a migration over a channel (each was
+        // over-estimated 20–100×).
+        ("arora2013-testbed", vec![]),
+        ("ns3-r3", vec![]),
+        ("maini-two-networks", vec![]),
     ] {
         let sets: Vec<String> = sets
             .iter()
