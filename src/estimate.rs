@@ -4,9 +4,10 @@
 //! `netsim check` prints the estimate; `check` and `run` refuse a scenario whose estimate exceeds
 //! a limit of [`Limits`] (naming the key that drives it) unless `--force` is given, and warn
 //! above a lower threshold. The estimate is an order-of-magnitude guard, not a prediction: it
-//! adds up the traffic each flow offers as if alone on an idle network (so it over-estimates
-//! competing TCP flows) over a typical path length, and is checked against the events the
-//! bundled examples really run (tests/hardening.rs).
+//! adds up the traffic each flow and each `[[workload]]` generator ([`workload`]) offers over a
+//! typical path length, TCP flows at their max-min fair share of the links and of a shared
+//! switch CPU ([`share`]), and is checked against the events the bundled examples really run
+//! (tests/hardening.rs).
 
 use std::ops::Range;
 
@@ -444,7 +445,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
                 !spec.role.is_host()
                     && c.switches
                         .as_ref()
-                        .is_none_or(|list| list.iter().any(|x| *x == spec.name))
+                        .is_none_or(|list| list.contains(&spec.name))
             })
         })
         .collect();
