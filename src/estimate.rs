@@ -451,6 +451,21 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
         .collect();
     let ends: Vec<(NodeIndex, NodeIndex)> =
         topo.links_in_build_order().map(|l| (l.a, l.b)).collect();
+    // Workload generators' offered traffic joins the share as inelastic demands, one per
+    // sending host ([`workload::demands`]); what they get is the share of it carried.
+    let mut workload_of: Vec<usize> = Vec::new();
+    let mut workload_demand: Vec<f64> = Vec::new();
+    let mut paths = paths;
+    for (i, w) in s.workloads.iter().enumerate() {
+        for (from, to, demand) in workload::demands(w, topo) {
+            let salt = (paths.len() + workload_of.len()) as u64;
+            if let Some(p) = share::path(&adjacency, from, to, salt) {
+                paths.push(p);
+                workload_of.push(i);
+                workload_demand.push(demand);
+            }
+        }
+    }
     let cpu_paths: Vec<Vec<share::DirLink>> = paths
         .iter()
         .map(|p| {
@@ -485,8 +500,23 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             };
             (shared.clone(), demand)
         })
+        .chain(
+            cpu_paths[offered.len()..]
+                .iter()
+                .cloned()
+                .zip(workload_demand.iter().copied()),
+        )
         .collect();
     let rates = share::max_min(&capacity, &demands);
+    let mut carried = vec![(0.0, 0.0); s.workloads.len()];
+    for ((&i, &demand), &rate) in workload_of
+        .iter()
+        .zip(&workload_demand)
+        .zip(&rates[offered.len()..])
+    {
+        carried[i].0 += rate.min(demand);
+        carried[i].1 += demand;
+    }
     // Packets per traced name, for the TCP series (a row on every change of cwnd: about one
     // per acknowledgement).
     let mut packets_of: std::collections::BTreeMap<String, f64> = Default::default();
@@ -510,7 +540,9 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
     // Workload generators: their flows' packets over the pattern's typical path, the flows
     // open at once, and a row of `fct.csv` per flow.
     for (i, w) in s.workloads.iter().enumerate() {
-        let c = workload::cost(w, topo, end, mss, ack_share);
+        let (got, asked) = carried[i];
+        let share = if asked > 0.0 { got / asked } else { 1.0 };
+        let c = workload::cost(w, topo, end, (mss, ack_share), share);
         let incast = w.params.pattern == net_stack::apps::workload::Pattern::Incast;
         let (keys, path) = if incast {
             ("its `senders`, `response` and `interval`", "interval")

@@ -37,14 +37,15 @@ pub(super) struct WorkloadCost {
     pub in_flight: f64,
 }
 
-/// The cost of generator `w` over a run ending at `end` [s], with segments of `mss` bytes
-/// and `ack_share` acknowledgements per segment.
+/// The cost of generator `w` over a run ending at `end` [s], with segments of `mss` bytes,
+/// `ack_share` acknowledgements per segment, and `carried` (in [0, 1]) of its offered bytes
+/// through the network.
 pub(super) fn cost(
     w: &GeneratorSpec,
     topo: &Topology,
     end: f64,
-    mss: f64,
-    ack_share: f64,
+    (mss, ack_share): (f64, f64),
+    carried: f64,
 ) -> WorkloadCost {
     let p = &w.params;
     let pool = pool(w, topo);
@@ -87,9 +88,11 @@ pub(super) fn cost(
         )
     };
     let flows = p.max_flows.map_or(flows, |m| flows.min(m as f64));
-    let per_flow = segments * (1.0 + ack_share) + HANDSHAKE_SEGMENTS;
+    // The data the network carries: `carried` of what is offered (the max-min share).
+    let per_flow = segments * carried * (1.0 + ack_share) + HANDSHAKE_SEGMENTS;
     let packets = flows * per_flow;
-    let wire_bytes = flows * (sent + (segments + HANDSHAKE_SEGMENTS) * super::TCP_OVERHEAD);
+    let wire_bytes =
+        flows * (sent * carried + (segments * carried + HANDSHAKE_SEGMENTS) * super::TCP_OVERHEAD);
     // Incast senders answer the receiver; a Poisson host sends to the hosts its pattern
     // allows. The distances from one end stand for all (the bundled topologies are
     // symmetric), so the estimate costs one breadth-first search.
@@ -169,9 +172,12 @@ fn receiver(w: &GeneratorSpec, topo: &Topology, pool: &[NodeIndex]) -> usize {
         .unwrap_or(0)
 }
 
+/// Per host node index: its link's rate [bit/s], delay [s] and far end (see [`host_links`]).
+type HostLinks = std::collections::HashMap<usize, (f64, f64, usize)>;
+
 /// Each host's link as the generator sees it (its first link in build order): rate [bit/s],
 /// delay [s], and the switch it leads to (the host's rack).
-fn host_links(topo: &Topology) -> std::collections::HashMap<usize, (f64, f64, usize)> {
+fn host_links(topo: &Topology) -> HostLinks {
     let mut out = std::collections::HashMap::new();
     for l in topo.links_in_build_order() {
         for (h, other) in [(l.a, l.b), (l.b, l.a)] {
@@ -203,15 +209,7 @@ fn mean_hops(topo: &Topology, from: NodeIndex, pool: &[NodeIndex], pattern: Patt
         }
     }
     let links = host_links(topo);
-    let rack = |h: NodeIndex| links.get(&h.index()).map(|l| l.2);
-    let pod = |h: NodeIndex| topo.spec(h).ip.map(|ip| ip.octets()[1]);
-    let allowed = |h: NodeIndex| match pattern {
-        Pattern::WithinRack => rack(h) == rack(from),
-        Pattern::AcrossRack => rack(h) != rack(from),
-        Pattern::WithinPod => pod(h) == pod(from),
-        Pattern::AcrossPod => pod(h) != pod(from),
-        _ => true,
-    };
+    let allowed = |h: NodeIndex| allows(topo, &links, pattern, from, h);
     let others: Vec<NodeIndex> = pool
         .iter()
         .copied()
@@ -223,6 +221,55 @@ fn mean_hops(topo: &Topology, from: NodeIndex, pool: &[NodeIndex], pattern: Patt
     };
     let reachable: Vec<NodeIndex> = others.iter().copied().filter(|&h| allowed(h)).collect();
     mean(&reachable).or_else(|| mean(&others)).unwrap_or(1.0)
+}
+
+/// Whether `pattern` lets `from` send to `to` (`links` from [`host_links`]).
+fn allows(
+    topo: &Topology,
+    links: &HostLinks,
+    pattern: Pattern,
+    from: NodeIndex,
+    to: NodeIndex,
+) -> bool {
+    let rack = |h: NodeIndex| links.get(&h.index()).map(|l| l.2);
+    let pod = |h: NodeIndex| topo.spec(h).ip.map(|ip| ip.octets()[1]);
+    match pattern {
+        Pattern::WithinRack => rack(to) == rack(from),
+        Pattern::AcrossRack => rack(to) != rack(from),
+        Pattern::WithinPod => pod(to) == pod(from),
+        Pattern::AcrossPod => pod(to) != pod(from),
+        _ => true,
+    }
+}
+
+/// Generators with more hosts than this are not put through the max-min share (a path
+/// search per host): they count as carried in full.
+const MAX_SHARED_HOSTS: usize = 1024;
+
+/// A Poisson generator's offered traffic as inelastic demands for the max-min share: each host
+/// to one destination its pattern allows (picked by a fixed stride, so that destinations
+/// spread), at `load` × its link rate [bit/s]. Empty for incast (its bursts are transient)
+/// and for generators of more than [`MAX_SHARED_HOSTS`] hosts.
+pub(super) fn demands(w: &GeneratorSpec, topo: &Topology) -> Vec<(NodeIndex, NodeIndex, f64)> {
+    let pool = pool(w, topo);
+    if w.params.pattern == Pattern::Incast || pool.len() > MAX_SHARED_HOSTS {
+        return Vec::new();
+    }
+    let links = host_links(topo);
+    let mut out = Vec::new();
+    for (k, &from) in pool.iter().enumerate() {
+        let to: Vec<NodeIndex> = pool
+            .iter()
+            .copied()
+            .filter(|&h| h != from && allows(topo, &links, w.params.pattern, from, h))
+            .collect();
+        if to.is_empty() {
+            continue;
+        }
+        let rate = links.get(&from.index()).map_or(0.0, |l| l.0);
+        out.push((from, to[(k * 7919 + 1) % to.len()], w.params.load * rate));
+    }
+    out
 }
 
 #[cfg(test)]
