@@ -4,9 +4,10 @@
 //! `netsim check` prints the estimate; `check` and `run` refuse a scenario whose estimate exceeds
 //! a limit of [`Limits`] (naming the key that drives it) unless `--force` is given, and warn
 //! above a lower threshold. The estimate is an order-of-magnitude guard, not a prediction: it
-//! adds up the traffic each flow offers as if alone on an idle network (so it over-estimates
-//! competing TCP flows) over a typical path length, and is checked against the events the
-//! bundled examples really run (tests/hardening.rs).
+//! adds up the traffic each flow and each `[[workload]]` generator ([`workload`]) offers over a
+//! typical path length, TCP flows at their max-min fair share of the links and of a shared
+//! switch CPU ([`share`]), and is checked against the events the bundled examples really run
+//! (tests/hardening.rs).
 
 use std::ops::Range;
 
@@ -14,6 +15,7 @@ use sim_core::{QueueLimit, SimTime};
 use topologies::{NodeIndex, Topology};
 
 mod share;
+mod workload;
 
 use crate::scenario::{AppKind, PcapSelection, Scenario, Traffic};
 
@@ -40,6 +42,11 @@ const BYTES_PER_BLOCK: f64 = 4096.0;
 const BYTES_PER_SAMPLE: f64 = 100.0;
 /// Bytes of the record header pcap writes before each frame.
 const PCAP_RECORD_HEADER: f64 = 16.0;
+/// Bytes a workload flow holds while open: its two sockets, their segments in flight and the
+/// generator's record (an order of magnitude).
+const BYTES_PER_OPEN_FLOW: f64 = 8192.0;
+/// Bytes of one `fct.csv` row.
+const BYTES_PER_FCT_ROW: f64 = 100.0;
 
 /// What an estimate measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -102,11 +109,11 @@ pub struct Estimate {
 impl Estimate {
     /// The total of one resource.
     pub fn total(&self, r: Resource) -> f64 {
+        // A fold from +0: `Sum` of no floats is -0, which printed as "-0 events".
         self.drivers
             .iter()
             .filter(|d| d.resource == r)
-            .map(|d| d.amount)
-            .sum()
+            .fold(0.0, |total, d| total + d.amount)
     }
 
     /// The largest contribution to one resource.
@@ -172,6 +179,8 @@ const GIB: f64 = (1u64 << 30) as f64;
 
 /// Whole numbers with a metric prefix: 1.2 G, 350 M.
 fn count(x: f64) -> String {
+    // A negative zero (or a rounding below zero) prints as 0, never "-0".
+    let x = if x <= 0.0 { 0.0 } else { x };
     for (scale, p) in [(1e12, " T"), (1e9, " G"), (1e6, " M"), (1e3, " k")] {
         if x >= scale {
             return format!("{:.1}{p}", x / scale);
@@ -182,6 +191,7 @@ fn count(x: f64) -> String {
 
 /// Bytes with a binary prefix: 3.2 GiB.
 fn bytes(x: f64) -> String {
+    let x = if x <= 0.0 { 0.0 } else { x };
     for (scale, p) in [(GIB * 1024.0, "TiB"), (GIB, "GiB"), (GIB / 1024.0, "MiB")] {
         if x >= scale {
             return format!("{:.1} {p}", x / scale);
@@ -216,6 +226,22 @@ fn path_hops(topo: &Topology) -> f64 {
         }
     }
     f64::from(far)
+}
+
+/// What a bulk TCP flow gets through a lossy path [bit/s] (infinite on a loss-free one): the
+/// Mathis et al. bound, MSS / RTT × √(3 / 2p), with p the path's loss probability and the RTT
+/// its propagation both ways and a full segment's transmission at each hop.
+fn lossy_path_rate(specs: &[&net_stack::LinkConfig], path: &[share::DirLink], mss: f64) -> f64 {
+    let links = path.iter().filter_map(|&d| specs.get(d / 2));
+    let delivered: f64 = links.clone().map(|l| 1.0 - l.loss).product();
+    let p = 1.0 - delivered;
+    if path.is_empty() || p <= 0.0 {
+        return f64::INFINITY;
+    }
+    let rtt: f64 = links
+        .map(|l| 2.0 * secs(l.delay) + (mss + TCP_OVERHEAD) * 8.0 / (l.rate.bps() as f64).max(1.0))
+        .sum();
+    mss * 8.0 / rtt.max(1e-9) * (1.5 / p).sqrt()
 }
 
 /// A flow or a VM's workload, as the estimate sees it.
@@ -383,7 +409,7 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             });
         }
     }
-    let capacity: Vec<f64> = topo
+    let mut capacity: Vec<f64> = topo
         .links_in_build_order()
         .flat_map(|l| [l.spec.rate.bps() as f64; 2])
         .collect();
@@ -396,12 +422,101 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             _ => Vec::new(),
         })
         .collect();
+    // A CPU shared by switches (`[controller.shared_cpu]`) is one more link of the max-min
+    // share, crossed once per shared switch on a path: it serves 1 / frame_time frames a
+    // second, each data frame bringing `ack_share` acknowledgements back through the same
+    // switches (docs/scenario.md, "The model").
+    let cpu_link = capacity.len();
+    let shared_cpu = s
+        .controller
+        .shared_cpu
+        .as_ref()
+        .filter(|_| s.controller.app != AppKind::None);
+    if let Some(cpu) = shared_cpu {
+        capacity
+            .push((mss + TCP_OVERHEAD) * 8.0 / (1.0 + ack_share) / secs(cpu.frame_time).max(1e-15));
+    }
+    let shared: Vec<bool> = topo
+        .graph()
+        .node_indices()
+        .map(|n| {
+            let spec = topo.spec(n);
+            shared_cpu.is_some_and(|c| {
+                !spec.role.is_host()
+                    && c.switches
+                        .as_ref()
+                        .is_none_or(|list| list.contains(&spec.name))
+            })
+        })
+        .collect();
+    let ends: Vec<(NodeIndex, NodeIndex)> =
+        topo.links_in_build_order().map(|l| (l.a, l.b)).collect();
+    // Workload generators' offered traffic joins the share as inelastic demands, one per
+    // sending host ([`workload::demands`]); what they get is the share of it carried.
+    let mut workload_of: Vec<usize> = Vec::new();
+    let mut workload_demand: Vec<f64> = Vec::new();
+    let mut paths = paths;
+    for (i, w) in s.workloads.iter().enumerate() {
+        for (from, to, demand) in workload::demands(w, topo) {
+            let salt = (paths.len() + workload_of.len()) as u64;
+            if let Some(p) = share::path(&adjacency, from, to, salt) {
+                paths.push(p);
+                workload_of.push(i);
+                workload_demand.push(demand);
+            }
+        }
+    }
+    let cpu_paths: Vec<Vec<share::DirLink>> = paths
+        .iter()
+        .map(|p| {
+            let mut p = p.clone();
+            // Each directed link's far end, but the last (the destination).
+            let crossed = p
+                .iter()
+                .take(p.len().saturating_sub(1))
+                .filter(|&&d| {
+                    let (a, b) = ends[d / 2];
+                    let (lo, hi) = if a.index() < b.index() {
+                        (a, b)
+                    } else {
+                        (b, a)
+                    };
+                    let to = if d % 2 == 0 { hi } else { lo };
+                    shared[to.index()]
+                })
+                .count();
+            p.extend(std::iter::repeat_n(cpu_link, crossed));
+            p
+        })
+        .collect();
+    let specs: Vec<_> = topo.links_in_build_order().map(|l| l.spec).collect();
     let demands: Vec<(Vec<share::DirLink>, f64)> = offered
         .iter()
-        .zip(&paths)
-        .map(|(o, p)| (p.clone(), o.demand(mss)))
+        .zip(paths.iter().zip(&cpu_paths))
+        .map(|(o, (p, shared))| {
+            let demand = match o.kind {
+                Traffic::TcpBulk(_) => o.demand(mss).min(lossy_path_rate(&specs, p, mss)),
+                _ => o.demand(mss),
+            };
+            (shared.clone(), demand)
+        })
+        .chain(
+            cpu_paths[offered.len()..]
+                .iter()
+                .cloned()
+                .zip(workload_demand.iter().copied()),
+        )
         .collect();
     let rates = share::max_min(&capacity, &demands);
+    let mut carried = vec![(0.0, 0.0); s.workloads.len()];
+    for ((&i, &demand), &rate) in workload_of
+        .iter()
+        .zip(&workload_demand)
+        .zip(&rates[offered.len()..])
+    {
+        carried[i].0 += rate.min(demand);
+        carried[i].1 += demand;
+    }
     // Packets per traced name, for the TCP series (a row on every change of cwnd: about one
     // per acknowledgement).
     let mut packets_of: std::collections::BTreeMap<String, f64> = Default::default();
@@ -421,6 +536,47 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             Some(o.span.clone()),
         );
         packets_of.insert(o.name.clone(), packets);
+    }
+    // Workload generators: their flows' packets over the pattern's typical path, the flows
+    // open at once, and a row of `fct.csv` per flow.
+    for (i, w) in s.workloads.iter().enumerate() {
+        let (got, asked) = carried[i];
+        let share = if asked > 0.0 { got / asked } else { 1.0 };
+        let c = workload::cost(w, topo, end, (mss, ack_share), share);
+        let incast = w.params.pattern == net_stack::apps::workload::Pattern::Incast;
+        let (keys, path) = if incast {
+            ("its `senders`, `response` and `interval`", "interval")
+        } else {
+            ("its `load`", "load")
+        };
+        wire_bytes += c.wire_bytes * c.hops;
+        add(
+            &mut e,
+            Resource::Events,
+            c.packets * (c.hops * EVENTS_PER_PACKET_HOP + 1.0),
+            format!("workload `{}` ([[workload]] {i}, {keys})", w.name),
+            Some(w.span.clone()),
+        );
+        set_path(&mut e, format!("workload.{i}.{path}"));
+        add(
+            &mut e,
+            Resource::Memory,
+            c.in_flight * BYTES_PER_OPEN_FLOW,
+            format!("workload `{}` ([[workload]] {i}; its open flows)", w.name),
+            Some(w.span.clone()),
+        );
+        set_path(&mut e, format!("workload.{i}.{path}"));
+        add(
+            &mut e,
+            Resource::Output,
+            c.flows * BYTES_PER_FCT_ROW,
+            format!(
+                "workload `{}` ([[workload]] {i}; a row of fct.csv per flow)",
+                w.name
+            ),
+            Some(w.span.clone()),
+        );
+        set_path(&mut e, format!("workload.{i}.{path}"));
     }
     for (i, m) in s.migrations.iter().enumerate() {
         let Some(v) = s.vms.iter().find(|v| v.name.get_ref() == m.vm.get_ref()) else {
@@ -443,11 +599,17 @@ pub fn estimate(s: &Scenario, topo: &Topology) -> Estimate {
             + v.state.bytes() as f64
             + disk)
             .min(fastest / 8.0 * (end - start).max(0.0));
-        let segments = sent / mss * (1.0 + ack_share);
+        // A `transport = "channel"` migration sends no packets: its rounds are timers at the
+        // path's bottleneck rate (vm/src/channel.rs), a handful of events.
+        let on_wire = match m.settings.transport {
+            vm::channel::MigrationTransport::Tcp => 1.0,
+            vm::channel::MigrationTransport::Channel => 0.0,
+        };
+        let segments = sent / mss * (1.0 + ack_share) * on_wire;
         *packets_of
             .entry(format!("migration:{}", v.name.get_ref()))
             .or_default() += segments;
-        wire_bytes += sent * hops;
+        wire_bytes += sent * hops * on_wire;
         add(
             &mut e,
             Resource::Events,
@@ -702,4 +864,35 @@ pub fn setup_steps(shape: &crate::scenario::TopologyShape) -> Option<f64> {
         _ => return None,
     };
     Some(hosts * (nodes + links))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_prints_without_a_sign() {
+        assert_eq!(count(-0.0), "0");
+        assert_eq!(count([].iter().sum::<f64>()), "0");
+        assert_eq!(bytes(-0.0), "0 KiB");
+        assert_eq!(Estimate::default().total(Resource::Events).to_bits(), 0);
+    }
+
+    #[test]
+    fn a_lossy_path_caps_bulk_tcp_at_the_mathis_bound() {
+        let link = |loss: f64| net_stack::LinkConfig {
+            loss,
+            delay: SimTime::from_ms(5),
+            ..Default::default()
+        };
+        let (lossy, clean) = (link(0.01), link(0.0));
+        // Loss-free: no cap.
+        assert_eq!(lossy_path_rate(&[&clean], &[0], 1448.0), f64::INFINITY);
+        assert_eq!(lossy_path_rate(&[&lossy], &[], 1448.0), f64::INFINITY);
+        // One 5 ms hop at 1 % loss: MSS / RTT × √150, RTT = 10 ms + a segment's transmission.
+        let rtt = 0.010 + (1448.0 + TCP_OVERHEAD) * 8.0 / lossy.rate.bps() as f64;
+        let want = 1448.0 * 8.0 / rtt * 150f64.sqrt();
+        let got = lossy_path_rate(&[&lossy], &[1], 1448.0);
+        assert!((got / want - 1.0).abs() < 1e-9, "{got} vs {want}");
+    }
 }
