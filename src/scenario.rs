@@ -92,12 +92,20 @@ pub fn load(path: &Path, sets: &[String]) -> Result<(Scenario, ScenarioSource), 
 }
 
 /// For a missing `path` that is a bare name (no folder, no `.toml`) — the form that names a
-/// bundled example — says so, with the nearest example's name when it looks like a typo.
+/// bundled example — says so, with the file `NAME.toml` when it exists, else the nearest
+/// example's name when it looks like a typo.
 fn bare_name_hint(path: &Path, kind: std::io::ErrorKind) -> Option<String> {
     let name = path.to_str()?;
     let bare = !name.contains(['/', '\\']) && !name.ends_with(".toml");
     if !bare || kind != std::io::ErrorKind::NotFound {
         return None;
+    }
+    let with_toml = path.with_extension("toml");
+    if with_toml.is_file() {
+        return Some(format!(
+            "no file and no bundled example is called `{name}`; did you mean the file `{}`?",
+            with_toml.display()
+        ));
     }
     let names = crate::examples::EXAMPLES.iter().map(|e| e.name);
     Some(match error::nearest(name, names) {

@@ -384,3 +384,28 @@ fn run_and_check_take_bundled_names() {
         "the local file is read, and it is broken"
     );
 }
+
+/// A bare name that is neither a file nor a bundled example points at `NAME.toml` when that
+/// file exists (a new user typed `netsim check mine` for `mine.toml`), else at the nearest
+/// bundled example.
+#[test]
+fn a_bare_name_suggests_the_toml_file_or_an_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |name: &str| {
+        let o = netsim()
+            .current_dir(dir.path())
+            .args(["check", name])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        String::from_utf8_lossy(&o.stderr)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    std::fs::write(dir.path().join("mine.toml"), "name = \"mine\"\n").unwrap();
+    let err = check("mine");
+    assert!(err.contains("did you mean the file `mine.toml`?"), "{err}");
+    let err = check("dumbell-udp");
+    assert!(err.contains("did you mean `dumbbell-udp`?"), "{err}");
+}

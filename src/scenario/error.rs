@@ -136,22 +136,32 @@ pub(crate) fn nearest<'a>(
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance over chars (insert, delete, substitute each cost 1).
+/// Edit distance over chars: insert, delete, substitute, and swap two adjacent characters each
+/// cost 1 (the optimal-string-alignment form of Damerau–Levenshtein), so that `tpc` is one
+/// edit from `tcp`, as a typist would count it.
 fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != cb));
-            diagonal = above;
+    // d[i][j]: the distance between a[..i] and b[..j].
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]));
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 /// "`a`, `b` or `c`".
@@ -184,6 +194,8 @@ mod tests {
         assert_eq!(levenshtein("kitten", "sitting"), 3, "classic example");
         assert_eq!(levenshtein("", "abc"), 3, "all insertions");
         assert_eq!(levenshtein("same", "same"), 0, "identical");
+        assert_eq!(levenshtein("tpc", "tcp"), 1, "one swap of neighbours");
+        assert_eq!(levenshtein("ab", "ba"), 1, "a whole swap");
     }
 
     /// Suggestions pick the closest plausible candidate and stay quiet for far-off words.
@@ -193,6 +205,11 @@ mod tests {
         assert_eq!(nearest("rat", keys), Some("rate"), "typo of rate");
         assert_eq!(nearest("dealy", keys), Some("delay"), "transposition");
         assert_eq!(nearest("bandwidth", keys), None, "nothing close");
+        assert_eq!(
+            nearest("tpc", ["tcp", "arp", "vm"]),
+            Some("tcp"),
+            "a short swap"
+        );
     }
 
     /// Line numbers are 1-based and count newlines before the offset.
