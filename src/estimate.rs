@@ -209,23 +209,31 @@ fn path_hops(topo: &Topology) -> f64 {
     let Some(first) = topo.hosts().next() else {
         return 1.0;
     };
-    let n = topo.node_count();
-    let mut dist = vec![u32::MAX; n];
-    let mut queue = std::collections::VecDeque::from([first]);
-    dist[first.index()] = 0;
-    let mut far = 1;
+    let dist = hop_distances(topo, first);
+    let far = topo
+        .hosts()
+        .map(|h| dist[h.index()])
+        .filter(|&d| d != u32::MAX)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    f64::from(far)
+}
+
+/// Hops from `from` to every node (breadth-first; `u32::MAX` for a node it cannot reach).
+fn hop_distances(topo: &Topology, from: NodeIndex) -> Vec<u32> {
+    let mut dist = vec![u32::MAX; topo.node_count()];
+    let mut queue = std::collections::VecDeque::from([from]);
+    dist[from.index()] = 0;
     while let Some(v) = queue.pop_front() {
         for (_, w) in topo.ports(v) {
             if dist[w.index()] == u32::MAX {
                 dist[w.index()] = dist[v.index()] + 1;
-                if topo.spec(w).role.is_host() {
-                    far = far.max(dist[w.index()]);
-                }
                 queue.push_back(w);
             }
         }
     }
-    f64::from(far)
+    dist
 }
 
 /// What a bulk TCP flow gets through a lossy path [bit/s] (infinite on a loss-free one): the

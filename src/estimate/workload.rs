@@ -101,7 +101,7 @@ pub(super) fn cost(
     } else {
         pool.first().copied()
     };
-    let hops = from.map_or(1.0, |h| mean_hops(topo, h, &pool, p.pattern));
+    let hops = from.map_or(1.0, |h| mean_hops(topo, &links, h, &pool, p.pattern));
     // A typical completion: a few round trips and the mean size at the host's rate.
     let (rate, delay, _) = from
         .and_then(|h| links.get(&h.index()).copied())
@@ -195,21 +195,15 @@ fn host_links(topo: &Topology) -> HostLinks {
 
 /// The mean hop count from `from` to the hosts of `pool` its pattern lets it reach (all the
 /// others if the pattern allows none from there).
-fn mean_hops(topo: &Topology, from: NodeIndex, pool: &[NodeIndex], pattern: Pattern) -> f64 {
-    let n = topo.node_count();
-    let mut dist = vec![u32::MAX; n];
-    let mut queue = std::collections::VecDeque::from([from]);
-    dist[from.index()] = 0;
-    while let Some(v) = queue.pop_front() {
-        for (_, w) in topo.ports(v) {
-            if dist[w.index()] == u32::MAX {
-                dist[w.index()] = dist[v.index()] + 1;
-                queue.push_back(w);
-            }
-        }
-    }
-    let links = host_links(topo);
-    let allowed = |h: NodeIndex| allows(topo, &links, pattern, from, h);
+fn mean_hops(
+    topo: &Topology,
+    links: &HostLinks,
+    from: NodeIndex,
+    pool: &[NodeIndex],
+    pattern: Pattern,
+) -> f64 {
+    let dist = super::hop_distances(topo, from);
+    let allowed = |h: NodeIndex| allows(topo, links, pattern, from, h);
     let others: Vec<NodeIndex> = pool
         .iter()
         .copied()
@@ -233,13 +227,7 @@ fn allows(
 ) -> bool {
     let rack = |h: NodeIndex| links.get(&h.index()).map(|l| l.2);
     let pod = |h: NodeIndex| topo.spec(h).ip.map(|ip| ip.octets()[1]);
-    match pattern {
-        Pattern::WithinRack => rack(to) == rack(from),
-        Pattern::AcrossRack => rack(to) != rack(from),
-        Pattern::WithinPod => pod(to) == pod(from),
-        Pattern::AcrossPod => pod(to) != pod(from),
-        _ => true,
-    }
+    pattern.allows(rack(to) == rack(from), pod(to) == pod(from))
 }
 
 /// Generators with more hosts than this are not put through the max-min share (a path

@@ -66,6 +66,18 @@ impl Pattern {
             Pattern::Incast => "incast",
         }
     }
+
+    /// Whether the pattern lets a host send to another one that is (or is not) in its rack
+    /// and in its pod; the patterns without such a rule allow every pair.
+    pub fn allows(self, same_rack: bool, same_pod: bool) -> bool {
+        match self {
+            Pattern::WithinRack => same_rack,
+            Pattern::AcrossRack => !same_rack,
+            Pattern::WithinPod => same_pod,
+            Pattern::AcrossPod => !same_pod,
+            Pattern::AllToAll | Pattern::Permutation | Pattern::Incast => true,
+        }
+    }
 }
 
 /// What `load` is a fraction of.

@@ -392,13 +392,7 @@ fn candidates(
     }
     let mut out = Vec::with_capacity(hosts.len());
     for (i, h) in hosts.iter().enumerate() {
-        let ok = |o: &WorkloadHost| match pattern {
-            Pattern::WithinRack => o.rack == h.rack,
-            Pattern::AcrossRack => o.rack != h.rack,
-            Pattern::WithinPod => o.pod == h.pod,
-            Pattern::AcrossPod => o.pod != h.pod,
-            _ => true,
-        };
+        let ok = |o: &WorkloadHost| pattern.allows(o.rack == h.rack, o.pod == h.pod);
         let list: Vec<u32> = (0..n)
             .filter(|&j| j as usize != i && ok(&hosts[j as usize]))
             .collect();
