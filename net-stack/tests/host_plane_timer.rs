@@ -96,13 +96,14 @@ fn link() -> LinkConfig {
     LinkConfig::new(DataRate::gbps(1), SimTime::from_us(10))
 }
 
-/// h0 and h1 around a router; returns the run and h1's pcap.
-fn run(planes: bool) -> (Simulation<Network>, PathBuf) {
-    let dir = std::env::temp_dir().join(format!(
-        "netsim-host-plane-timer-{}-{planes}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+/// h0 and h1 around a router; returns the run, h1's pcap and the directory holding it
+/// (removed when dropped).
+fn run(planes: bool) -> (Simulation<Network>, PathBuf, tempfile::TempDir) {
+    let scratch = tempfile::Builder::new()
+        .prefix("netsim-host-plane-timer-")
+        .tempdir()
+        .unwrap();
+    let dir = scratch.path();
     let mut b = NetworkBuilder::new(RngStreams::new(3));
     let h0 = b.add_host("h0", H0);
     let h1 = b.add_host("h1", H1);
@@ -120,14 +121,14 @@ fn run(planes: bool) -> (Simulation<Network>, PathBuf) {
     sim.model.start_plane(&mut sim.scheduler);
     sim.run_until(SimTime::from_ms(50));
     sim.model.finish_taps().unwrap();
-    (sim, pcap)
+    (sim, pcap, scratch)
 }
 
 /// The timers fire at the times armed (a moved one at its new time, a re-armed one again),
 /// a cancelled one never, and a callback's datagram is on the wire when the timer fired.
 #[test]
 fn host_plane_timers_fire_move_cancel_and_act() {
-    let (sim, pcap) = run(true);
+    let (sim, pcap, _scratch) = run(true);
     let p = sim.model.host_plane(0).unwrap().as_any();
     let timers = p.downcast_ref::<Timers>().unwrap();
     let ms = SimTime::from_ms;
@@ -138,7 +139,7 @@ fn host_plane_timers_fire_move_cancel_and_act() {
     );
     // Without the plane the run executes the same events but the four timers and what the
     // datagram of token 3 costs: a cancelled timer is not an executed event.
-    let (bare, _) = run(false);
+    let (bare, _, _) = run(false);
     let extra = sim.scheduler.executed() - bare.scheduler.executed();
     let datagram_events = 2 * 2; // two hops, each a transmission end and an arrival
     assert_eq!(
@@ -161,5 +162,4 @@ fn host_plane_timers_fire_move_cancel_and_act() {
         "sent at 5 ms, two 10 us hops later at h1: {t}"
     );
     assert_eq!(data, "deadbeef", "the callback's bytes");
-    std::fs::remove_dir_all(pcap.parent().unwrap()).ok();
 }

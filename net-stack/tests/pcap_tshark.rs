@@ -2,7 +2,6 @@
 //! every packet present, none malformed, no bad checksums, the expected protocol stacks, and
 //! nanosecond timestamps. tshark must be installed: the tests fail, not skip, without it.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use net_stack::pcap::PcapTap;
@@ -12,6 +11,7 @@ use net_stack::wire::{
     TcpRepr, Tpid, Tunnel, TunnelKind, UdpRepr, VlanStack, VlanTag, Vni,
 };
 use sim_core::SimTime;
+use tempfile::TempPath;
 
 const A: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
 const B: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
@@ -271,12 +271,19 @@ fn join<T: ToString>(v: impl Iterator<Item = T>) -> String {
     v.map(|x| x.to_string()).collect::<Vec<_>>().join(",")
 }
 
-fn temp_pcap(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("netsim-pcap-{name}-{}.pcap", std::process::id()))
+/// A fresh file `netsim-pcap-<name>-*.pcap` in the temporary directory, removed when the
+/// returned path is dropped (also when an assertion fails).
+fn temp_pcap(name: &str) -> TempPath {
+    tempfile::Builder::new()
+        .prefix(&format!("netsim-pcap-{name}-"))
+        .suffix(".pcap")
+        .tempfile()
+        .expect("create a temporary pcap")
+        .into_temp_path()
 }
 
 /// Writes `packets` at 1.000000123 s, 2.000000123 s, … and returns the path.
-fn write_capture(name: &str, snaplen: usize, packets: &[(Packet, &str)]) -> PathBuf {
+fn write_capture(name: &str, snaplen: usize, packets: &[(Packet, &str)]) -> TempPath {
     let path = temp_pcap(name);
     let mut tap = PcapTap::create(&path, snaplen).expect("create pcap");
     for (i, (pkt, _)) in packets.iter().enumerate() {
@@ -345,7 +352,6 @@ fn tshark_reads_our_pcap() {
         args.extend(["-e", field]);
     }
     let out = tshark(&args);
-    std::fs::remove_file(&path).ok();
 
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
@@ -520,7 +526,6 @@ fn tshark_sees_truncated_frames_with_orig_len() {
         "-e",
         "frame.cap_len",
     ]);
-    std::fs::remove_file(&path).ok();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines.len(),
