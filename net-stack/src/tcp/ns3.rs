@@ -129,6 +129,20 @@ fn names() -> String {
         .join(", ")
 }
 
+/// Every value a name may take: `"all"`, `"none"` and the departures, for serde's
+/// `unknown variant` error (from which the scenario loader suggests the nearest name).
+const VALUES: [&str; NS3_DEPARTURES.len() + 2] = {
+    let mut v = [""; NS3_DEPARTURES.len() + 2];
+    v[0] = "all";
+    v[1] = "none";
+    let mut i = 0;
+    while i < NS3_DEPARTURES.len() {
+        v[i + 2] = NS3_DEPARTURES[i].0;
+        i += 1;
+    }
+    v
+};
+
 #[derive(Clone, Copy)]
 struct DeparturesVisitor;
 
@@ -147,12 +161,7 @@ impl<'de> Visitor<'de> for DeparturesVisitor {
         if v == "none" {
             return Ok(Ns3Departures::NONE);
         }
-        Ns3Departures::from_name(v).ok_or_else(|| {
-            E::custom(format!(
-                "unknown ns-3 departure \"{v}\": expected \"all\", \"none\" or one of {}",
-                names()
-            ))
-        })
+        Ns3Departures::from_name(v).ok_or_else(|| E::unknown_variant(v, &VALUES))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Ns3Departures, A::Error> {
@@ -199,8 +208,8 @@ mod tests {
             .fold(Ns3Departures::NONE, |a, &(_, d)| a.with(d));
         assert_eq!(all, Ns3Departures::ALL, "ALL is every listed departure");
         let e = parse("[\"cubic\"]").unwrap_err();
-        assert!(e.contains("unknown ns-3 departure \"cubic\""), "{e}");
-        assert!(e.contains("\"sack-dupacks\""), "lists the choices: {e}");
+        assert!(e.contains("unknown variant `cubic`"), "{e}");
+        assert!(e.contains("`sack-dupacks`"), "lists the choices: {e}");
         let e = parse("3").unwrap_err();
         assert!(e.contains("\"all\", \"none\" or a list"), "{e}");
     }
