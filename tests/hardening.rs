@@ -560,6 +560,12 @@ fn warnings_are_printed_recorded_and_deniable() {
             ),
             "no [[migration]] moves vm `v`",
         ),
+        (
+            events(
+                "[tcp]\nmin_rto = \"200ms\"\nsack = true\n[[vm]]\nname = \"v\"\nhost = \"l0\"\nmemory = \"1MiB\"\n[[migration]]\nvm = \"v\"\nto = \"r0\"\nat = \"0.1s\"\ntcp = { sack = true }\n",
+            ),
+            "the `tcp` table of [[migration]] index 0 starts from the defaults, not from [tcp], so [tcp]'s `min_rto` does not apply to this migration's connections",
+        ),
     ];
     for (text, needle) in cases {
         let c = Case::new(&text);

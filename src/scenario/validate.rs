@@ -15,7 +15,7 @@ use toml::Spanned;
 use super::error::{ScenarioDiagnostic, ScenarioError, line_of, nearest, one_of};
 use super::names::{MAX_NAME_LEN, OutputFile, check_name, collision, timeseries_files};
 use super::raw;
-use super::set::TextSpans;
+use super::set::{TextSpans, fields_of};
 use super::spec::*;
 use super::warning::ScenarioWarning;
 
@@ -428,6 +428,34 @@ impl<'a> Validator<'a> {
         ok
     }
 
+    /// Warns that a migration's `tcp` table (at `tcp_path`) starts from the defaults, not from
+    /// `[tcp]`, when `[tcp]` writes keys the table does not repeat: they do not reach the
+    /// migration's connections, which a user who tuned `[tcp]` may not expect.
+    fn unrepeated_tcp_keys(&mut self, table: &str, tcp_path: &str, at: Range<usize>) {
+        let keys: Vec<String> = fields_of::<net_stack::tcp::TcpTable>()
+            .iter()
+            .filter(|k| {
+                self.spans.get(&format!("tcp.{k}")).is_some()
+                    && self.spans.get(&format!("{tcp_path}.{k}")).is_none()
+            })
+            .map(|k| format!("`{k}`"))
+            .collect();
+        if keys.is_empty() {
+            return;
+        }
+        let at = self.spans.get(tcp_path).unwrap_or(at);
+        let verb = if keys.len() == 1 { "does" } else { "do" };
+        self.warn(
+            at,
+            format!(
+                "the `tcp` table of {table} starts from the defaults, not from [tcp], so [tcp]'s \
+                 {} {verb} not apply to this migration's connections",
+                keys.join(", ")
+            ),
+            Some("repeat in the migration's `tcp` table the [tcp] keys it should keep".into()),
+        );
+    }
+
     /// `[orchestrator]`: vm reads and checks it; each problem is placed at its key.
     fn orchestrator(&mut self, orchestrator: OrchestratorConfig) -> OrchestratorConfig {
         let problems = orchestrator.problems();
@@ -547,6 +575,7 @@ impl<'a> Validator<'a> {
         let tcp = raw.tcp.and_then(|t| {
             let tcp_path = format!("{path}.tcp");
             let fallback = self.tcp_fallback(&tcp_path, span.clone());
+            self.unrepeated_tcp_keys(&table, &tcp_path, fallback.clone());
             self.tcp_checked(&t, &tcp_path, fallback).then_some(t)
         });
         let mobility = raw.mobility.map(|m| {
