@@ -171,6 +171,40 @@ fn load(
 
 /// One line of `netsim run`'s report for a migration.
 /// One `[[workload]]`'s line: flows completed and the slowdown percentiles over them.
+/// One flow's console line: what its kind measures (a ping's RTTs as ping prints them, a DNS
+/// test's loss, request-response's answers), goodput for the rest.
+fn flow_line(f: &netsim::summary::FlowSummary) -> String {
+    let head = format!("{:<12} {:<16} {} -> {}", f.name, f.kind, f.src, f.dst);
+    let ms = |s: Option<f64>| s.map_or("-".to_string(), |s| format!("{:.3}", s * 1e3));
+    let goodput = format!("goodput {:.1} Mbit/s", f.goodput_bps / 1e6);
+    if let (Some(queries), Some(answered)) = (f.queries, f.answered) {
+        return format!(
+            "{head}: {answered} of {queries} queries answered, {} lost ({:.3} %), rtt p99 {} ms",
+            f.lost.unwrap_or(0),
+            f.loss_pct.unwrap_or(0.0),
+            ms(f.rtt_p99_s)
+        );
+    }
+    if let Some(avg) = f.rtt_avg_s {
+        return format!(
+            "{head}: {} of {} echoes answered, rtt min/avg/max/mdev {}/{}/{}/{} ms",
+            f.packets_delivered,
+            f.packets_sent,
+            ms(f.rtt_min_s),
+            ms(Some(avg)),
+            ms(f.rtt_max_s),
+            ms(f.rtt_stddev_s)
+        );
+    }
+    if let (Some(requests), Some(answers)) = (f.requests, f.answers) {
+        return format!("{head}: {answers} of {requests} requests answered, {goodput}");
+    }
+    format!(
+        "{head}: {} of {} packets delivered, {goodput}",
+        f.packets_delivered, f.packets_sent
+    )
+}
+
 fn workload_line(w: &netsim::fct::WorkloadSummary) -> String {
     let p = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
     format!(
@@ -249,16 +283,7 @@ fn main() -> ExitCode {
                         out.display()
                     );
                     for f in &s.flows {
-                        outln!(
-                            "  {:<12} {:<16} {} -> {}: {} of {} packets delivered, goodput {:.1} Mbit/s",
-                            f.name,
-                            f.kind,
-                            f.src,
-                            f.dst,
-                            f.packets_delivered,
-                            f.packets_sent,
-                            f.goodput_bps / 1e6
-                        );
+                        outln!("  {}", flow_line(f));
                     }
                     for w in &s.workloads {
                         outln!("  {}", workload_line(w));
@@ -277,14 +302,22 @@ fn main() -> ExitCode {
             json,
             csv,
             common,
-        } => bench(scenarios, *repeat, json.as_deref(), csv.as_deref(), common, cli.quiet)
-            .map_err(miette::Report::new),
+        } => bench(
+            scenarios,
+            *repeat,
+            json.as_deref(),
+            csv.as_deref(),
+            common,
+            cli.quiet,
+        )
+        .map_err(miette::Report::new),
         Command::BenchChild {
             scenario,
             bundled,
             common,
-        } => bench_child(scenario.as_ref(), bundled.as_deref(), common)
-            .map_err(miette::Report::new),
+        } => {
+            bench_child(scenario.as_ref(), bundled.as_deref(), common).map_err(miette::Report::new)
+        }
         Command::Sweep(args) => sweep_cmd::sweep(args, cli.quiet),
         Command::Check {
             scenario,
@@ -305,7 +338,10 @@ fn main() -> ExitCode {
                     .unwrap_or_else(|| PathBuf::from("results").join(dir_name(&sc.name)));
                 netsim::output::check_out(&out)?;
                 for w in &report.warnings {
-                    netsim::console::err(format_args!("{:?}", miette::Report::new(src.warning_diagnostic(w))));
+                    netsim::console::err(format_args!(
+                        "{:?}",
+                        miette::Report::new(src.warning_diagnostic(w))
+                    ));
                 }
                 if !cli.quiet {
                     outln!("{}", report.estimate.describe());

@@ -409,3 +409,76 @@ fn a_bare_name_suggests_the_toml_file_or_an_example() {
     let err = check("dumbell-udp");
     assert!(err.contains("did you mean `dumbbell-udp`?"), "{err}");
 }
+
+/// The console line of each flow says what its kind measures, with summary.json's figures: a
+/// ping's RTTs as ping prints them (min/avg/max/mdev in ms), a DNS test's answered queries and
+/// loss, request-response's answered requests; goodput for a bulk flow.
+#[test]
+fn console_lines_report_each_flow_kind_in_its_own_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = netsim()
+        .args(["run", "arora2013-testbed", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let flow = |name: &str| {
+        s["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let line = |name: &str| {
+        stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("a line for {name}: {stdout}"))
+            .to_string()
+    };
+    let ms = |v: &serde_json::Value| format!("{:.3}", v.as_f64().unwrap() * 1e3);
+    let ping = flow("ping");
+    assert!(
+        line("ping").ends_with(&format!(
+            "{} of {} echoes answered, rtt min/avg/max/mdev {}/{}/{}/{} ms",
+            ping["packets_delivered"],
+            ping["packets_sent"],
+            ms(&ping["rtt_min_s"]),
+            ms(&ping["rtt_avg_s"]),
+            ms(&ping["rtt_max_s"]),
+            ms(&ping["rtt_stddev_s"])
+        )),
+        "{}",
+        line("ping")
+    );
+    let dns = flow("dns");
+    assert!(
+        line("dns").ends_with(&format!(
+            "{} of {} queries answered, {} lost ({:.3} %), rtt p99 {} ms",
+            dns["answered"],
+            dns["queries"],
+            dns["lost"],
+            dns["loss_pct"].as_f64().unwrap(),
+            ms(&dns["rtt_p99_s"])
+        )),
+        "{}",
+        line("dns")
+    );
+    let bulk = flow("netperf");
+    assert!(
+        line("netperf").ends_with(&format!(
+            "{} of {} packets delivered, goodput {:.1} Mbit/s",
+            bulk["packets_delivered"],
+            bulk["packets_sent"],
+            bulk["goodput_bps"].as_f64().unwrap() / 1e6
+        )),
+        "{}",
+        line("netperf")
+    );
+    assert!(!stdout.contains("goodput 0.0"), "{stdout}");
+}
