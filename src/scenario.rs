@@ -73,7 +73,8 @@ impl ScenarioSource {
 
 /// Reads the scenario at `path`, applies `sets` (`KEY=VALUE`), and validates it.
 ///
-/// A relative `[topology] path` (kind `file`) is resolved against the folder of `path`.
+/// Relative paths in it (`[topology] path`, a workload's `sizes_file`) are resolved against
+/// the folder of `path`.
 pub fn load(path: &Path, sets: &[String]) -> Result<(Scenario, ScenarioSource), ScenarioError> {
     let text = crate::limits::read_bounded(path).map_err(|e| ScenarioError::Read {
         path: path.to_path_buf(),
@@ -81,10 +82,22 @@ pub fn load(path: &Path, sets: &[String]) -> Result<(Scenario, ScenarioSource), 
         kind: e.kind(),
         hint: bare_name_hint(path, e.kind()),
     })?;
-    let (mut scenario, source) = load_str(&path.display().to_string(), &text, sets)?;
+    load_str_in(&path.display().to_string(), &text, sets, path.parent())
+}
+
+/// [`load_str`] for a scenario that lives in the folder `dir`: the relative paths it names
+/// (`[topology] path`, a workload's `sizes_file`) are taken from `dir`, as [`load`] takes them
+/// from the scenario file's folder.
+pub fn load_str_in(
+    name: &str,
+    text: &str,
+    sets: &[String],
+    dir: Option<&Path>,
+) -> Result<(Scenario, ScenarioSource), ScenarioError> {
+    let (mut scenario, source) = load_str_with(name, text, sets, dir)?;
     if let Some(topo) = scenario.topology.shape.file_path_mut()
         && topo.get_ref().is_relative()
-        && let Some(dir) = path.parent()
+        && let Some(dir) = dir
     {
         *topo.get_mut() = dir.join(topo.get_ref());
     }
@@ -120,10 +133,21 @@ fn bare_name_hint(path: &Path, kind: std::io::ErrorKind) -> Option<String> {
 }
 
 /// Reads a scenario from `text` (named `name` in errors), applies `sets`, and validates it.
+/// Relative paths in it are taken from the directory netsim runs in ([`load_str_in`] takes
+/// them from the scenario's folder).
 pub fn load_str(
     name: &str,
     text: &str,
     sets: &[String],
+) -> Result<(Scenario, ScenarioSource), ScenarioError> {
+    load_str_with(name, text, sets, None)
+}
+
+fn load_str_with(
+    name: &str,
+    text: &str,
+    sets: &[String],
+    dir: Option<&Path>,
 ) -> Result<(Scenario, ScenarioSource), ScenarioError> {
     let (edited, applied) = set::apply(name, text, sets)?;
     let source = ScenarioSource {
@@ -162,7 +186,7 @@ pub fn load_str(
             return Err(annotate(ScenarioError::Invalid(Box::new(d)), &applied));
         }
     };
-    let mut validator = validate::Validator::new(name, &source.text);
+    let mut validator = validate::Validator::new(name, &source.text).in_dir(dir);
     let scenario = validator.scenario(raw);
     let scenario = validator
         .finish(scenario)

@@ -261,6 +261,72 @@ fn bad_cdf_file_names_file_and_line() {
     assert!(err.contains("s.toml:"), "points into the scenario: {err}");
 }
 
+/// A relative `sizes_file` is taken from the scenario's folder, as `[topology] path` is, by
+/// `check`, `run` and a sweep's points, wherever netsim runs; a missing one is refused naming
+/// that folder.
+#[test]
+fn relative_cdf_file_is_read_from_the_scenario_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("study");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("sizes.csv"), "1000, 0\n2000, 1\n").unwrap();
+    let text = IDLE
+        .replace("sizes = \"websearch\"", "sizes_file = \"sizes.csv\"")
+        .replace("duration = \"2s\"", "duration = \"20ms\"");
+    let file = scenario(&sub, &text);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let netsim_in = |args: &[&str]| {
+        netsim()
+            .current_dir(elsewhere.path())
+            .arg("--quiet")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let f = file.to_str().unwrap();
+    let o = netsim_in(&["check", f]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = dir.path().join("r");
+    let o = netsim_in(&["run", f, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = std::fs::read_to_string(out.join("fct.csv")).unwrap();
+    let sizes: Vec<u64> = rows
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
+        .collect();
+    assert!(!sizes.is_empty(), "{rows}");
+    assert!(
+        sizes.iter().all(|s| (1000..=2000).contains(s)),
+        "sizes drawn from sizes.csv: {sizes:?}"
+    );
+    let sweep = dir.path().join("sw");
+    let o = netsim_in(&[
+        "sweep",
+        f,
+        "--seeds",
+        "2",
+        "--jobs",
+        "1",
+        "--out",
+        sweep.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_file(sub.join("sizes.csv")).unwrap();
+    let o = netsim_in(&["check", f]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr)
+        .replace(['│', '╭', '╰', '─', '·', '┬', '×'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        err.contains("cannot read the flow-size CDF `sizes.csv`"),
+        "{err}"
+    );
+    assert!(err.contains("taken from the scenario's folder"), "{err}");
+}
+
 /// Issue 20, "a target load (a fraction of the hosts' link rate, per host or per fabric)":
 /// with `load_per = "fabric"` the bytes offered over a 200 ms window (about 7·10⁴ flows of
 /// 1–10 KB on a k = 4 fat-tree of 10 Gbit/s links) are `load` × the sum of the 16 hosts'

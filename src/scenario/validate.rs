@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 use net_stack::FieldError;
 use sim_core::SimTime;
@@ -34,6 +35,9 @@ pub(crate) struct Validator<'a> {
     spans: TextSpans,
     problems: Vec<ScenarioDiagnostic>,
     warnings: Vec<ScenarioWarning>,
+    /// The scenario's folder, from which relative paths read during validation are taken
+    /// (`None`: the directory netsim runs in).
+    dir: Option<&'a Path>,
 }
 
 impl<'a> Validator<'a> {
@@ -44,6 +48,21 @@ impl<'a> Validator<'a> {
             spans: TextSpans::new(text),
             problems: Vec::new(),
             warnings: Vec::new(),
+            dir: None,
+        }
+    }
+
+    /// Takes relative paths from `dir`, the scenario's folder.
+    pub(crate) fn in_dir(mut self, dir: Option<&'a Path>) -> Self {
+        self.dir = dir;
+        self
+    }
+
+    /// `file` as named in the scenario, taken from the scenario's folder if relative.
+    fn scenario_relative(&self, file: &str) -> PathBuf {
+        match self.dir {
+            Some(dir) if Path::new(file).is_relative() => dir.join(file),
+            _ => PathBuf::from(file),
         }
     }
 

@@ -21,18 +21,17 @@ use super::state::{self, PointState};
 
 /// The scenario of `point`, from the plan's text and the point's overrides, exactly as
 /// `scenario::load` would read the file: a relative `[topology] path` is taken from the
-/// scenario's folder.
+/// scenario's folder, and so is a workload's relative `sizes_file`.
 pub fn load_point(
     plan: &PlanFile,
     point: &PlanPoint,
 ) -> Result<(Scenario, ScenarioSource), ScenarioError> {
-    let (mut sc, src) = scenario::load_str(&plan.scenario_path, &plan.scenario_text, &point.sets)?;
-    if let Some(path) = sc.topology.shape.file_path_mut()
-        && path.get_ref().is_relative()
-    {
-        *path.get_mut() = plan.scenario_dir.join(path.get_ref());
-    }
-    Ok((sc, src))
+    scenario::load_str_in(
+        &plan.scenario_path,
+        &plan.scenario_text,
+        &point.sets,
+        Some(&plan.scenario_dir),
+    )
 }
 
 /// Checks that this binary may run points of `plan` (the one that planned it).

@@ -2,6 +2,8 @@
 //! (bundled, or a CSV file read here with errors naming the file and line), the name.
 
 use net_stack::apps::workload::{SizeCdf, WorkloadParams, WorkloadTable};
+use std::path::Path;
+
 use toml::Spanned;
 
 use super::Validator;
@@ -39,34 +41,48 @@ impl Validator<'_> {
             }
         };
         let cdf = match &raw.sizes_file {
-            Some(file) => match std::fs::read_to_string(file) {
-                Ok(text) => match SizeCdf::parse(&text) {
-                    Ok(cdf) => Some(cdf),
-                    Err(e) => {
-                        let where_ = if e.line == 0 {
-                            format!("`{file}`")
-                        } else {
-                            format!("`{file}` line {}", e.line)
-                        };
-                        self.error(
+            Some(file) => {
+                match topologies::read_text_bounded(
+                    &self.scenario_relative(file),
+                    crate::limits::MAX_SCENARIO_BYTES,
+                    "a flow-size CDF",
+                ) {
+                    Ok(text) => match SizeCdf::parse(&text) {
+                        Ok(cdf) => Some(cdf),
+                        Err(e) => {
+                            let where_ = if e.line == 0 {
+                                format!("`{file}`")
+                            } else {
+                                format!("`{file}` line {}", e.line)
+                            };
+                            self.error(
                             at(self, "sizes_file"),
                             format!("the flow-size CDF {where_}: {}", e.message),
                             "bad CDF file",
                             Some("one `size, probability` pair per line, sizes in bytes, probabilities non-decreasing up to 1 (or 100)".into()),
                         );
-                        None
-                    }
-                },
-                Err(e) => {
-                    self.error(
+                            None
+                        }
+                    },
+                    Err(e) => {
+                        self.error(
                         at(self, "sizes_file"),
                         format!("cannot read the flow-size CDF `{file}`: {e}"),
                         "unreadable",
-                        Some("the path is taken from the directory netsim runs in".into()),
+                        Some(match self.dir {
+                            Some(dir) if std::path::Path::new(file).is_relative() => format!(
+                                "a relative path is taken from the scenario's folder (here `{}`)",
+                                if dir.as_os_str().is_empty() { Path::new(".") } else { dir }.display()
+                            ),
+                            _ => "a relative path is taken from the directory netsim runs in \
+                                  (the scenario is not a file)"
+                                .into(),
+                        }),
                     );
-                    None
+                        None
+                    }
                 }
-            },
+            }
             None => SizeCdf::bundled(raw.sizes.as_deref().unwrap_or("websearch")),
         };
         let hosts = raw.hosts.as_ref().map(|hs| {
