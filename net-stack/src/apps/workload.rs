@@ -245,6 +245,22 @@ impl WorkloadParams {
                 ));
             }
         }
+        for (key, set) in [
+            ("sizes", t.sizes.is_some()),
+            ("sizes_file", t.sizes_file.is_some()),
+        ] {
+            if incast && set {
+                errors.push(
+                    FieldError::new(
+                        key,
+                        "an `incast` workload's flows are its senders' answers of `response` \
+                         bytes; it draws no sizes",
+                        "not for incast",
+                    )
+                    .with_help(format!("remove `{key}`, or set `response`")),
+                );
+            }
+        }
         if incast && t.load_per.is_some() {
             errors.push(
                 FieldError::new(
@@ -388,6 +404,15 @@ mod tests {
         assert_eq!(
             fields("pattern = \"incast\"\nsenders = 2\nload_per = \"fabric\""),
             ["load_per"]
+        );
+        assert_eq!(
+            fields("pattern = \"incast\"\nsenders = 2\nsizes = \"hadoop\""),
+            ["sizes"],
+            "an incast's flows are its responses: it draws no sizes"
+        );
+        assert_eq!(
+            fields("pattern = \"incast\"\nsenders = 2\nsizes_file = \"s.csv\""),
+            ["sizes_file"]
         );
         let p = WorkloadParams::read(&table("load = 0.3\nload_per = \"fabric\"")).unwrap();
         assert_eq!(p.load_per, LoadPer::Fabric);
