@@ -63,7 +63,8 @@ enum Command {
     },
     /// Print a topology: its nodes, addresses and links in build order.
     Topo {
-        /// fat-tree, dumbbell, leaf-spine, linear, star, qin2017, arora2013 or file.
+        /// fat-tree, dumbbell, leaf-spine, linear, star, qin2017, arora2013, file, two-dc or twin
+        /// (twin needs the kind it twins, e.g. `--set 'of={kind="fat-tree",k=4}'`).
         kind: String,
         /// The fat-tree parameter (even).
         #[arg(long)]

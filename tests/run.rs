@@ -482,3 +482,31 @@ fn console_lines_report_each_flow_kind_in_its_own_terms() {
     );
     assert!(!stdout.contains("goodput 0.0"), "{stdout}");
 }
+
+/// `netsim topo --help` names every topology kind the command accepts (the list its error for
+/// an unknown kind gives), so the help cannot fall behind a new kind.
+#[test]
+fn topo_help_lists_every_kind() {
+    let help = netsim().args(["topo", "--help"]).output().unwrap();
+    // Both texts are wrapped at the terminal's width (miette also after a `-`): compare them
+    // without whitespace or gutters.
+    let squeeze = |t: &[u8]| -> String {
+        String::from_utf8_lossy(t)
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '│')
+            .collect()
+    };
+    let help = squeeze(&help.stdout);
+    let err = netsim().args(["topo", "no-such-kind"]).output().unwrap();
+    assert_eq!(err.status.code(), Some(1));
+    let err = squeeze(&err.stderr);
+    let listed = err
+        .split("`kind`takes")
+        .nth(1)
+        .expect("the error lists the kinds");
+    let kinds: Vec<&str> = listed.split('`').skip(1).step_by(2).collect();
+    assert!(kinds.len() >= 10, "{kinds:?} from {err}");
+    for kind in kinds {
+        assert!(help.contains(kind), "topo --help lacks `{kind}`: {help}");
+    }
+}
