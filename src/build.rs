@@ -437,7 +437,11 @@ fn node_named(
         source.error_at(
             name.span(),
             format!("unknown node `{}`", name.get_ref()),
-            Some(format!("this topology's nodes are {}", node_list(b))),
+            Some(name_help(
+                name.get_ref(),
+                &node_names(b),
+                "this topology's nodes",
+            )),
         )
     })
 }
@@ -460,7 +464,7 @@ fn link_named(
         b.node(n).ok_or_else(|| {
             err(
                 format!("unknown node `{n}` in link `{text}`"),
-                Some(format!("this topology's nodes are {}", node_list(b))),
+                Some(name_help(n, &node_names(b), "this topology's nodes")),
             )
         })
     };
@@ -506,13 +510,69 @@ fn switch_named(
     Ok(id)
 }
 
-/// A short list of node names for hints: the first few and the last.
+/// The topology's node names, in node order.
+fn node_names(b: &NetworkBuilder) -> Vec<&str> {
+    b.nodes().iter().map(|n| n.name.as_str()).collect()
+}
+
+/// The topology's node names for hints, numbered runs compacted (`h0…h15, e0…e7, vm1`).
 fn node_list(b: &NetworkBuilder) -> String {
     let names: Vec<&str> = b.nodes().iter().map(|n| n.name.as_str()).collect();
-    if names.len() <= 12 {
-        return names.join(", ");
+    compact_names(&names)
+}
+
+/// The help for a name that is not among `names`: the nearest as "did you mean", then
+/// `what` and the names, numbered runs compacted.
+pub(crate) fn name_help(word: &str, names: &[&str], what: &str) -> String {
+    let list = compact_names(names);
+    match crate::scenario::nearest_name(word, names.iter().copied()) {
+        Some(near) => format!("did you mean `{near}`? {what} are {list}"),
+        None => format!("{what} are {list}"),
     }
-    format!("{}, …, {}", names[..10].join(", "), names[names.len() - 1])
+}
+
+/// `names` in order, each run of three or more that count up by one after a common prefix
+/// (`h0`, `h1`, … `h15`) written as its first and last (`h0…h15`); a list longer than 16
+/// entries shows its first 12 and its last, and how many names there are.
+pub(crate) fn compact_names(names: &[&str]) -> String {
+    let split = |n: &str| {
+        let digits = n.len() - n.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let (prefix, number) = n.split_at(n.len() - digits);
+        let plain = !number.is_empty() && (number == "0" || !number.starts_with('0'));
+        (
+            prefix.to_string(),
+            number.parse::<u64>().ok().filter(|_| plain),
+        )
+    };
+    let mut entries: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < names.len() {
+        let (prefix, first) = split(names[i]);
+        let mut j = i + 1;
+        if let Some(first) = first {
+            while j < names.len()
+                && split(names[j]) == (prefix.clone(), Some(first + (j - i) as u64))
+            {
+                j += 1;
+            }
+        }
+        if j - i >= 3 {
+            entries.push(format!("{}…{}", names[i], names[j - 1]));
+        } else {
+            j = i + 1;
+            entries.push(names[i].to_string());
+        }
+        i = j;
+    }
+    if entries.len() <= 16 {
+        return entries.join(", ");
+    }
+    format!(
+        "{}, …, {} ({} names)",
+        entries[..12].join(", "),
+        entries[entries.len() - 1],
+        names.len()
+    )
 }
 
 /// `timeseries/<name>.csv` for every entry of `trace.timeseries`: flows (TCP connection state,
@@ -618,4 +678,35 @@ fn add_traces(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod names_tests {
+    use super::compact_names;
+
+    /// Runs of three or more counted names are compacted; shorter runs, gaps, leading zeros
+    /// and other names stay as they are; a long list is cut with its count.
+    #[test]
+    fn compact_names_writes_runs() {
+        let fat_tree: Vec<String> = (0..16)
+            .map(|i| format!("h{i}"))
+            .chain((0..8).map(|i| format!("e{i}")))
+            .chain(["vm1".to_string()])
+            .collect();
+        let refs: Vec<&str> = fat_tree.iter().map(String::as_str).collect();
+        assert_eq!(compact_names(&refs), "h0…h15, e0…e7, vm1");
+        assert_eq!(compact_names(&["l0", "r0", "sl", "sr"]), "l0, r0, sl, sr");
+        assert_eq!(compact_names(&["h0", "h1", "h3", "h4"]), "h0, h1, h3, h4");
+        assert_eq!(compact_names(&["h00", "h01", "h02"]), "h00, h01, h02");
+        assert_eq!(
+            compact_names(&["a_h0", "a_h1", "a_h2", "a_leaf0"]),
+            "a_h0…a_h2, a_leaf0"
+        );
+        let many: Vec<String> = (0..20).map(|i| format!("n{}", 2 * i)).collect();
+        let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_eq!(
+            compact_names(&refs),
+            "n0, n2, n4, n6, n8, n10, n12, n14, n16, n18, n20, n22, …, n38 (20 names)"
+        );
+    }
 }

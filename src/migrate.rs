@@ -225,10 +225,32 @@ pub fn install(
                     .node(name.get_ref())
                     .filter(|n| hosts.contains(n))
                     .ok_or_else(|| {
+                        let names: Vec<&str> = hosts
+                            .iter()
+                            .map(|h| b.nodes()[h.index()].name.as_str())
+                            .collect();
+                        let hosts_are = "the hosts that can run VMs";
+                        let (what, help) = match b.node(name.get_ref()) {
+                            Some(n) => (
+                                if b.nodes()[n.index()].is_host() {
+                                    "a VM, not a host"
+                                } else {
+                                    "a switch or router, not a host"
+                                },
+                                format!("{hosts_are} are {}", crate::build::compact_names(&names)),
+                            ),
+                            None => (
+                                "no node of the topology",
+                                crate::build::name_help(name.get_ref(), &names, hosts_are),
+                            ),
+                        };
                         source.error_at(
                             name.span(),
-                            format!("`{}` is not a host that can run VMs", name.get_ref()),
-                            None,
+                            format!(
+                                "`{}` is {what}: a migration moves a VM to a host that can run VMs",
+                                name.get_ref()
+                            ),
+                            Some(help),
                         )
                     })?;
                 if n == from {

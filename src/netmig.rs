@@ -284,12 +284,29 @@ pub fn plan(
                 alg.as_str().to_uppercase(),
                 name_of(d)
             ),
-            TwinError::PositionMismatch(i, o, n) => format!(
-                "host position {}: `{}` does not map to `{}`",
-                i + 1,
-                name_of(o),
-                name_of(n)
-            ),
+            TwinError::PositionMismatch(i, o, n) => {
+                let h = t.hosts.get_ref()[i].get_ref();
+                let (old_sw, new_sw) = (name_of(o), name_of(n));
+                let counterpart = pairs
+                    .iter()
+                    .find(|p| p.0 == old_sw)
+                    .map_or(String::new(), |p| p.1.clone());
+                return Err(source.error_at(
+                    t.hosts.get_ref()[i].span(),
+                    format!(
+                        "host position {}: old host `{}` is on `{old_sw}`, whose counterpart in \
+                         the new network is `{counterpart}`, but new host `{}` is on `{new_sw}`",
+                        i + 1,
+                        h.old.get_ref(),
+                        h.new.get_ref()
+                    ),
+                    Some(format!(
+                        "pair `{}` with a new host on `{counterpart}`, or map `{old_sw}` to \
+                         `{new_sw}` in `switches`",
+                        h.old.get_ref()
+                    )),
+                ));
+            }
             other => other.to_string(),
         };
         let at = t.switches.as_ref().map_or(whole.clone(), Spanned::span);

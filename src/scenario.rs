@@ -31,6 +31,7 @@ mod warning;
 use std::ops::Range;
 use std::path::Path;
 
+pub(crate) use error::nearest as nearest_name;
 pub use error::{ScenarioDiagnostic, ScenarioError};
 pub use spec::*;
 pub use warning::{ScenarioWarning, WarningDiagnostic, WarningRecord};

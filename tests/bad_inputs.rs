@@ -106,6 +106,51 @@ fn unknown_node_lists_the_nodes() {
     );
 }
 
+/// A misspelt node gets the nearest name, and a fat-tree's numbered nodes are listed as runs.
+#[test]
+fn unknown_node_suggests_the_nearest_and_lists_runs() {
+    let text = GOOD
+        .replace(
+            "kind = \"dumbbell\"\npairs = 1",
+            "kind = \"fat-tree\"\nk = 4",
+        )
+        .replace("src = \"l0\"", "src = \"h0\"")
+        .replace("dst = \"r0\"", "dst = \"h1x\"");
+    expect_error(
+        &text,
+        &[],
+        &[
+            "unknown node `h1x`",
+            "did you mean `h1`? this topology's nodes are h0…h15, e0…e7, a0…a7",
+        ],
+    );
+}
+
+/// A migration to a node that is not a host says what the node is and lists the hosts that
+/// can run VMs.
+#[test]
+fn migration_to_a_non_host_lists_the_hosts() {
+    let vm = "[[vm]]\nname = \"v\"\nhost = \"l0\"\nmemory = \"1MiB\"\n\
+              [[migration]]\nvm = \"v\"\nat = \"1ms\"\nto = \"r9\"\n";
+    let text = format!("{GOOD}{vm}");
+    expect_error(
+        &text,
+        &[],
+        &[
+            "`r9` is no node of the topology: a migration moves a VM to a host",
+            "did you mean `r0`? the hosts that can run VMs are l0, r0",
+        ],
+    );
+    expect_error(
+        &text,
+        &["--set", "migration.0.to=sr"],
+        &[
+            "`sr` is a switch or router, not a host",
+            "the hosts that can run VMs are l0, r0",
+        ],
+    );
+}
+
 /// An unknown node written by `--set` (found when the network is built, after loading) is
 /// marked as coming from the command line, since the file does not contain it.
 #[test]

@@ -73,3 +73,31 @@ fn asap_without_a_tunnel_link_gets_a_pointed_error() {
         assert!(!e.contains("panicked"), "{e}");
     }
 }
+
+/// Must hold, bad input: a host position whose old and new hosts hang off switches that the
+/// mapping does not pair is refused at that entry, saying where each host is and what the
+/// old switch maps to.
+#[test]
+fn a_host_position_across_unpaired_switches_names_both_switches() {
+    let bed = BED.replace("new = \"nh1\"", "new = \"nh2\"");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.toml");
+    std::fs::write(&file, &bed).unwrap();
+    let o = run(&["--quiet", "check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    let flat: String = e
+        .lines()
+        .map(|l| l.trim_start_matches([' ', '│', '×']).trim_end())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains(
+            "host position 1: old host `oh1` is on `os1`, whose counterpart in the new network \
+             is `ns1`, but new host `nh2` is on `ns4`"
+        ),
+        "{e}"
+    );
+    assert!(flat.contains("pair `oh1` with a new host on `ns1`"), "{e}");
+    assert!(e.contains("t.toml:14:"), "points at the entry: {e}");
+}
