@@ -219,30 +219,55 @@ fn workload_line(w: &netsim::fct::WorkloadSummary) -> String {
     )
 }
 
-fn migration_line(m: &netsim::summary::MigrationSummary) -> String {
+/// `n` and `word`, with an `s` unless `n` is 1.
+fn count(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// One migration's console line. `concurrent` is `[orchestrator] concurrent`, `end_s` the end
+/// of the run: a migration due before the end that never started waited for a slot.
+fn migration_line(m: &netsim::summary::MigrationSummary, concurrent: u32, end_s: f64) -> String {
     let head = format!(
         "migration {} {} -> {} ({})",
         m.vm, m.from, m.to, m.algorithm
     );
     if !m.started {
+        let waited = if m.start_s < end_s {
+            format!(
+                "; it waited for a slot: `[orchestrator] concurrent` admits {} at a time",
+                count(u64::from(concurrent), "migration")
+            )
+        } else {
+            String::new()
+        };
         return format!(
-            "{head}: not started by the end of the run (due at {} s)",
+            "{head}: not started by the end of the run (due at {} s{waited})",
             m.start_s
         );
     }
     let Some(total) = m.total_time_s else {
         return format!(
-            "{head}: unfinished at the end of the run ({} rounds, {:.1} MB sent)",
-            m.rounds,
+            "{head}: unfinished at the end of the run ({}, {:.1} MB sent)",
+            count(m.rounds as u64, "round"),
             m.bytes_sent as f64 / 1e6
         );
     };
-    let ms = |s: Option<f64>| s.map_or("-".to_string(), |s| format!("{:.1} ms", s * 1e3));
-    let mut line = format!(
-        "{head}: total {total:.3} s, downtime {}, service downtime {}, {} rounds, {:.1} MB sent",
-        ms(m.downtime_s),
-        ms(m.service_downtime_s),
-        m.rounds,
+    let ms = |s: f64| format!("{:.1} ms", s * 1e3);
+    let mut line = format!("{head}: total {total:.3} s");
+    if let Some(d) = m.downtime_s {
+        line += &format!(", downtime {}", ms(d));
+    }
+    // Absent when no workload of the VM was observed (docs/migration.md).
+    if let Some(d) = m.service_downtime_s {
+        line += &format!(", service downtime {}", ms(d));
+    }
+    line += &format!(
+        ", {}, {:.1} MB sent",
+        count(m.rounds as u64, "round"),
         m.bytes_sent as f64 / 1e6
     );
     if let Some(r) = m.stop_reason {
@@ -290,7 +315,8 @@ fn main() -> ExitCode {
                         outln!("  {}", workload_line(w));
                     }
                     for m in &s.migrations {
-                        outln!("  {}", migration_line(m));
+                        let concurrent = sc.orchestrator.concurrent;
+                        outln!("  {}", migration_line(m, concurrent, s.sim_time_s));
                     }
                 }
                 Ok(())
