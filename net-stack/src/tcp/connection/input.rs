@@ -534,6 +534,77 @@ mod tests {
         );
     }
 
+    /// NewReno, RFC 6582 §3.2 step 2: after a recovery whose partial ACKs retransmitted segments
+    /// that were not lost (segment 0 only delayed behind 1–3), the full ACK (= recover, SND.MAX
+    /// at the third duplicate) is followed by the duplicates those copies cause. They do not
+    /// "cover more than recover" and start no second recovery; three duplicates of an ACK past
+    /// recover (a loss of data sent during the recovery) still do.
+    #[test]
+    fn newreno_duplicates_at_recover_start_no_new_recovery() {
+        let mut fx = ten_in_flight(CcVariant::NewReno);
+        for _ in 0..3 {
+            fx.ack(ms(20), 0);
+        }
+        assert_eq!(fx.drain_offsets(ms(20)), [(0, MSS)], "fast retransmit");
+        // The original 0 arrives: each ACK is partial and resends a segment already on its way.
+        let mut sent = vec![];
+        for k in 1..=3 {
+            fx.ack(ms(20 + u64::from(k)), k * MSS);
+            sent.extend(fx.drain_offsets(ms(20 + u64::from(k))));
+        }
+        assert_eq!(
+            sent,
+            [(MSS, MSS), (2 * MSS, MSS), (3 * MSS, MSS), (10 * MSS, MSS)],
+            "one needless resend per partial ACK, and one new segment"
+        );
+        fx.ack(ms(30), 10 * MSS);
+        assert!(!fx.c.in_recovery(), "full ACK ends recovery");
+        assert_eq!(
+            fx.drain_offsets(ms(30)),
+            [(11 * MSS, MSS)],
+            "cwnd = min(ssthresh, FlightSize + SMSS) = 2 segments"
+        );
+        let ssthresh = fx.c.ssthresh();
+        // The copies of 1–3 arrive: three duplicates of the full ACK.
+        for _ in 0..3 {
+            fx.ack(ms(31), 10 * MSS);
+        }
+        assert_eq!(
+            fx.c.stats().fast_retransmits,
+            1,
+            "no second fast retransmit"
+        );
+        assert!(!fx.c.in_recovery(), "no second recovery");
+        assert_eq!(fx.c.ssthresh(), ssthresh, "no second reduction");
+        assert!(fx.drain(ms(31)).is_empty(), "nothing resent");
+        // 10 and 11 arrive; 12 (sent after recover was set) is lost, 13–15 arrive.
+        fx.ack(ms(32), 11 * MSS);
+        assert_eq!(
+            fx.drain_offsets(ms(32)),
+            [(12 * MSS, MSS), (13 * MSS, MSS)],
+            "slow start"
+        );
+        fx.ack(ms(33), 12 * MSS);
+        assert_eq!(
+            fx.drain_offsets(ms(33)),
+            [(14 * MSS, MSS), (15 * MSS, MSS)],
+            "slow start"
+        );
+        for _ in 0..3 {
+            fx.ack(ms(34), 12 * MSS);
+        }
+        assert_eq!(
+            fx.c.stats().fast_retransmits,
+            2,
+            "three duplicates above recover do start one"
+        );
+        assert_eq!(
+            fx.drain_offsets(ms(34)),
+            [(12 * MSS, MSS), (16 * MSS, MSS)],
+            "the loss resent; cwnd = ssthresh (2) + 3 over FlightSize 4: one new segment"
+        );
+    }
+
     /// NewReno, same single loss as the Reno test: the full ACK deflates to
     /// min(ssthresh, FlightSize + SMSS) rather than to ssthresh.
     #[test]
