@@ -490,67 +490,6 @@ mod tests {
         }
     }
 
-    /// NewReno, the migration's pattern in small (docs/reproductions.md, "At 100 Mbit/s"): a run
-    /// of the window is lost (0–6) but its tail (7–9) arrives; the fast retransmit's partial
-    /// ACK resends 1, which is lost again, so the timer expires (recover = SND.MAX = 10) and
-    /// go-back-N resends 1–9. Resending 7–9, which the receiver holds, brings three duplicates
-    /// of ACK 10 = recover: they do not cover more than recover (RFC 6582 §3.2 step 2, §4) and
-    /// start no recovery. A receiver answers each segment at once with its cumulative ACK.
-    #[test]
-    fn no_fast_retransmit_on_go_back_n_duplicates_at_recover() {
-        let mut fx = established(TcpConfig::default());
-        fx.c.write(20 * u64::from(MSS));
-        let base = fx.seq(0);
-        let mut wire: std::collections::VecDeque<u32> = fx
-            .drain_offsets(ms(10))
-            .into_iter()
-            .map(|(off, _)| off / MSS)
-            .collect();
-        assert_eq!(wire.len(), 10, "initial window");
-        let mut lose = vec![0, 1, 2, 3, 4, 5, 6, 1];
-        let mut have = std::collections::BTreeSet::new();
-        let mut now = ms(20);
-        let mut fired = false;
-        while fx.c.stats().bytes_acked < 20 * u64::from(MSS) {
-            let Some(seg) = wire.pop_front() else {
-                // Nothing arrives any more: the retransmission timer expires.
-                assert!(!fired, "one timeout");
-                fired = true;
-                now = fx.c.poll_timeout().expect("RTO armed");
-                fx.c.handle_timeout(now);
-                assert_eq!(fx.c.recovery.recover, fx.seq(10 * MSS), "recover = SND.MAX");
-                wire.extend(fx.drain_offsets(now).into_iter().map(|(o, _)| o / MSS));
-                continue;
-            };
-            now += ms(1);
-            if let Some(i) = lose.iter().position(|&l| l == seg) {
-                lose.remove(i);
-                continue;
-            }
-            have.insert(seg);
-            let next = (0..).find(|k| !have.contains(k)).expect("a next segment");
-            fx.ack(now, next * MSS);
-            wire.extend(fx.drain_offsets(now).into_iter().map(|(o, _)| o / MSS));
-        }
-        assert!(
-            lose.is_empty() && fired,
-            "the losses and the timeout happened"
-        );
-        let st = *fx.c.stats();
-        assert_eq!(
-            st.dup_acks_received,
-            3 + 3,
-            "before the fast retransmit, after go-back-N"
-        );
-        assert_eq!(
-            (st.fast_retransmits, st.timeouts),
-            (1, 1),
-            "the go-back-N duplicates start no second recovery"
-        );
-        assert_eq!(st.retransmissions, 2 + 9, "0 and 1, then go-back-N 1–9");
-        assert_eq!(fx.c.snd_una(), base + 20 * MSS, "all acknowledged");
-    }
-
     /// SYN retransmission backs off 1, 2, 4, 8, 16, 32, then 60 s (capped); after
     /// `max_retransmissions` the connection gives up with Reset and Closed.
     #[test]

@@ -26,13 +26,8 @@ pub(crate) enum RecoveryKind {
 /// Fast-recovery state.
 ///
 /// `recover` holds SND.MAX (the highest sequence number sent, plus one) at the moment recovery
-/// starts or a timeout fires; RFC 6582's `recover` is the highest sequence number itself, one
-/// less. So an ACK that "acknowledges all of the data up to and including recover" (§3.2 step
-/// 3, the full ACK) reads `ack >= recover` here, and one whose "Cumulative Acknowledgment field
-/// covers more than recover" (§3.2 step 2, the only duplicates that may start a new recovery)
-/// reads `ack > recover`: it acknowledges data sent after recover was set. Duplicates of an
-/// ACK exactly at recover are what the unnecessary retransmissions of a recovery or of a
-/// timeout's go-back-N produce (§4), and they must not start another.
+/// starts or a timeout fires, so "the cumulative ACK covers more than recover" of RFC 6582
+/// (whose `recover` is the highest sequence number itself) reads `ack >= recover` here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Recovery {
     pub kind: RecoveryKind,
@@ -71,13 +66,11 @@ impl TcpConnection {
         if r.in_recovery {
             // RFC 5681 §3.2 step 4, RFC 6582 §3.2 step 4: inflate for the segment that left.
             self.win.cwnd = self.win.cwnd.saturating_add(self.win.smss).min(MAX_CWND);
-        } else if self.dup_acks == 3 && (r.kind == RecoveryKind::Reno || ack > r.recover) {
-            // RFC 5681 §3.2 steps 2–3. NewReno's check (RFC 6582 §3.2 step 2): the duplicate
-            // ACK must cover more than recover (`ack > recover`, see `Recovery`); one at or
-            // below it belongs to data sent before the last loss event or timeout, so it must
-            // not trigger another reduction (Linux holds its state until "something *above*
-            // high_seq is ACKed", FreeBSD ignores `th_ack <= snd_recover`). (Limited transmit,
-            // RFC 3042, is not implemented: the first two duplicates send nothing new.)
+        } else if self.dup_acks == 3 && (r.kind == RecoveryKind::Reno || ack >= r.recover) {
+            // RFC 5681 §3.2 steps 2–3. NewReno's check (RFC 6582 §3.2 step 2): a duplicate ACK
+            // below `recover` belongs to data sent before the last loss event, so it must not
+            // trigger another reduction. (Limited transmit, RFC 3042, is not implemented: the
+            // first two duplicates send nothing new.)
             r.in_recovery = true;
             if r.kind == RecoveryKind::NewReno {
                 r.recover = self.snd_max;
