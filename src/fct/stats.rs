@@ -103,6 +103,27 @@ pub struct WorkloadSummary {
     pub cdfs: Vec<Vec<(f64, f64)>>,
 }
 
+impl WorkloadSummary {
+    /// The console's line for this workload (`netsim run`): the flows completed of those
+    /// started, the unfinished and reset ones that the percentiles leave out, and the p50 and
+    /// p99 slowdown of the completed flows.
+    pub fn console_line(&self) -> String {
+        let p = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
+        format!(
+            "workload {} ({}): {} of {} flows completed ({} unfinished, {} reset: not in the \
+             percentiles), slowdown of the completed p50 {} p99 {} (fct.csv)",
+            self.name,
+            self.pattern,
+            self.completed,
+            self.flows,
+            self.unfinished,
+            self.reset,
+            p(self.overall.p50_slowdown),
+            p(self.overall.p99_slowdown)
+        )
+    }
+}
+
 #[derive(Clone)]
 struct Acc {
     flows: u64,
@@ -356,6 +377,36 @@ mod tests {
         assert_eq!(
             [1, 10_000, 10_001, 100_000, 100_001].map(|s| bucket_of(&e, s)),
             [0, 0, 1, 1, 2]
+        );
+    }
+
+    /// The console line says how many flows the percentiles leave out.
+    #[test]
+    fn console_line_names_the_flows_left_out() {
+        let mut a = Acc::new();
+        a.add(Some(2.0), false);
+        a.add(None, true);
+        let w = WorkloadSummary {
+            name: "ws".into(),
+            pattern: "all-to-all",
+            flows: 3,
+            completed: 1,
+            unfinished: 1,
+            reset: 1,
+            retransmissions: 0,
+            timeouts: 0,
+            bytes_offered: 0,
+            bytes_delivered: 0,
+            overall: a.summary(0, None),
+            buckets: Vec::new(),
+            migrations: Vec::new(),
+            timeline: Vec::new(),
+            cdfs: Vec::new(),
+        };
+        assert_eq!(
+            w.console_line(),
+            "workload ws (all-to-all): 1 of 3 flows completed (1 unfinished, 1 reset: not in \
+             the percentiles), slowdown of the completed p50 2.00 p99 2.00 (fct.csv)"
         );
     }
 
