@@ -1,7 +1,7 @@
 #!/bin/sh
 # Slowdown of the flows of fct.csv that started within [FROM, TO] seconds, and of the others,
 # per size bucket: for the paired control of a migration's cost (docs/workloads.md, "The cost
-# of a migration: the paired control"). Apply it with the same window to the run with the
+# of a migration: a paired control"). Apply it with the same window to the run with the
 # migration and to the control run without it (same seed, so the same flow arrivals).
 #
 #   scripts/fct-window.sh FCT_CSV FROM_S TO_S [EDGES]
