@@ -164,6 +164,124 @@ fn conservation_every_flow_completed_or_reported_unfinished() {
     assert_eq!(w["bytes_delivered"].as_u64().unwrap(), delivered);
 }
 
+/// Percentiles are over the completed flows only, so every bucket counts the flows it left
+/// out. In a run cut short while flows are in flight (with a migration, so the window splits
+/// them), each bucket's `unfinished` — overall, per size bucket, within and outside the
+/// migration's window — equals the `unfinished` rows of fct.csv in that bucket and side, and
+/// `scripts/fct-window.sh` (the paired-control recipe of docs/workloads.md) finds the same
+/// counts and the summary's percentiles within hdrhistogram's three digits.
+#[test]
+fn unfinished_flows_counted_per_bucket_and_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = IDLE
+        .replace("duration = \"2s\"", "duration = \"40ms\"")
+        .replace("load = 0.01", "load = 0.5")
+        .replace("stop = \"1.8s\"", "")
+        + "[[vm]]\nname = \"vm1\"\nhost = \"h0\"\nmemory = \"2MiB\"\n\
+           [[migration]]\nvm = \"vm1\"\nto = \"h15\"\nat = \"10ms\"\n";
+    let file = scenario(dir.path(), &text);
+    let out = dir.path().join("out");
+    let s = run_ok(&out, &[file.to_str().unwrap()]);
+    let w = &s["workloads"][0];
+    let rows = rows(&out);
+    let edges = [10_000u64, 100_000, 1_000_000];
+    let bucket = |size: u64| edges.iter().filter(|&&e| e < size).count();
+    let win = &w["migrations"][0];
+    let (from, to) = (
+        win["start_s"].as_f64().unwrap(),
+        win["end_s"].as_f64().unwrap(),
+    );
+    assert!(to > from, "{win}");
+    let starts = {
+        let mut r = csv::Reader::from_path(out.join("fct.csv")).unwrap();
+        r.records()
+            .map(|rec| rec.unwrap()[5].parse::<f64>().unwrap())
+            .collect::<Vec<_>>()
+    };
+    // [all, within, outside] × bucket: (flows, unfinished).
+    let mut want = [[(0u64, 0u64); 4]; 3];
+    for (r, &start) in rows.iter().zip(&starts) {
+        let b = bucket(r.size);
+        let side = if start >= from && start <= to { 1 } else { 2 };
+        let unf = u64::from(r.status == "unfinished");
+        for k in [0, side] {
+            want[k][b].0 += 1;
+            want[k][b].1 += unf;
+        }
+    }
+    let got = |v: &serde_json::Value| -> Vec<(u64, u64)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                (
+                    b["flows"].as_u64().unwrap(),
+                    b["unfinished"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(got(&w["buckets"]), want[0]);
+    assert_eq!(got(&win["within"]), want[1]);
+    assert_eq!(got(&win["outside"]), want[2]);
+    let total_unfinished: u64 = want[0].iter().map(|b| b.1).sum();
+    assert_eq!(
+        w["overall"]["unfinished"].as_u64().unwrap(),
+        total_unfinished
+    );
+    assert_eq!(w["unfinished"].as_u64().unwrap(), total_unfinished);
+    assert!(
+        want[1].iter().map(|b| b.1).sum::<u64>() > 0
+            && want[2].iter().map(|b| b.1).sum::<u64>() > 0,
+        "the cut leaves flows unfinished on both sides of the window: {want:?}"
+    );
+    // The timeouts summed over fct.csv.
+    let timeouts: u64 = rows.iter().map(|r| r.timeouts).sum();
+    assert_eq!(w["timeouts"].as_u64().unwrap(), timeouts);
+
+    // The script of the paired control agrees with the summary.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/fct-window.sh");
+    let o = std::process::Command::new("sh")
+        .arg(&script)
+        .arg(out.join("fct.csv"))
+        .arg(format!("{from}"))
+        .arg(format!("{to}"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(lines.len(), 8, "{text}");
+    for (i, l) in lines.iter().enumerate() {
+        let (side, b) = (if i < 4 { "within" } else { "outside" }, i % 4);
+        assert_eq!(l[0], side, "{text}");
+        let summary_b = &win[side][b];
+        for (k, key) in [(2, "flows"), (3, "completed"), (4, "unfinished")] {
+            assert_eq!(
+                l[k].parse::<u64>().unwrap(),
+                summary_b[key].as_u64().unwrap(),
+                "{key} in {l:?}"
+            );
+        }
+        for (k, key) in [(5, "p50_slowdown"), (6, "p99_slowdown")] {
+            match summary_b[key].as_f64() {
+                Some(v) => {
+                    let exact: f64 = l[k].parse().unwrap();
+                    assert!(
+                        (v - exact).abs() <= 0.002 * exact,
+                        "{key}: {v} against {exact}"
+                    );
+                }
+                None => assert!(l[k].is_empty(), "{l:?}"),
+            }
+        }
+    }
+}
+
 const INCAST: &str = r#"
 name = "incast"
 duration = "1s"

@@ -29,8 +29,8 @@ stop = "20ms"
 /// Issue 20, "Sweeps over load: `netsim sweep` can plot p99 slowdown against load, per
 /// algorithm, with the existing `--plot`": the command of docs/sweep-and-plots.md over two
 /// loads and two congestion controls writes `sweep.csv` with a `workload.h.p99_slowdown`
-/// column whose every cell is the run's own overall p99 (≥ 1), and `--plot` draws one line per
-/// algorithm.
+/// column whose every cell is the run's own overall p99 (≥ 1), the `flows`, `unfinished` and
+/// `timeouts` columns beside it, and `--plot` draws one line per algorithm.
 #[test]
 fn sweep_plots_p99_slowdown_against_load_per_algorithm() {
     let dir = tempfile::tempdir().unwrap();
@@ -83,6 +83,16 @@ fn sweep_plots_p99_slowdown_against_load_per_algorithm() {
             s["workloads"][0]["completed"].as_u64().unwrap()
         );
         assert!(row[done].parse::<u64>().unwrap() > 50, "{row:?}");
+        // The counts beside the percentiles: started, still running at the end (left out of
+        // the percentiles) and the timeouts summed over fct.csv, each the summary's own.
+        for key in ["flows", "unfinished", "timeouts"] {
+            let cell = &row[col(&format!("workload.h.{key}"))];
+            assert_eq!(
+                cell.parse::<u64>().unwrap(),
+                s["workloads"][0][key].as_u64().unwrap(),
+                "{key} in {row:?}"
+            );
+        }
     }
     // More load, more flows: the column is the swept key's value, not a constant.
     assert_eq!(rows[1][load], "0.1");

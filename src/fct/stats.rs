@@ -2,6 +2,12 @@
 //! number of flows): per flow-size bucket the count and the p50 / p99 / p99.9 slowdown
 //! (hdrhistogram, three significant digits), the same within and outside each migration's
 //! window, and a timeline of p99 in sliding windows for the plot.
+//!
+//! The percentiles are over the **completed** flows only (a flow still running at the end
+//! has no FCT; HPCC's and Parsimon's scripts do the same), so every bucket also counts the
+//! flows it left out: `unfinished` (still running at the end) beside `completed`. A bucket
+//! whose `unfinished` is not small against `completed` × (1 − q) has a qth percentile that
+//! understates its tail.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -29,6 +35,10 @@ pub struct BucketSummary {
     pub flows: u64,
     /// Of which completed.
     pub completed: u64,
+    /// Of which still running at the end of the run (status `unfinished` in `fct.csv`): left
+    /// out of the percentiles, which are over the completed flows. The rest of `flows` were
+    /// reset.
+    pub unfinished: u64,
     /// Slowdown percentiles of the completed flows (null when none).
     pub p50_slowdown: Option<f64>,
     /// 99th percentile.
@@ -69,6 +79,11 @@ pub struct WorkloadSummary {
     pub unfinished: u64,
     /// Reset or given up.
     pub reset: u64,
+    /// Retransmissions of its flows, summed over `fct.csv` (an unfinished flow's row counts
+    /// 0: its counters are not read until it ends).
+    pub retransmissions: u64,
+    /// Retransmission timeouts of its flows, summed the same way.
+    pub timeouts: u64,
     /// Bytes of the flows started.
     pub bytes_offered: u64,
     /// Bytes delivered.
@@ -88,10 +103,32 @@ pub struct WorkloadSummary {
     pub cdfs: Vec<Vec<(f64, f64)>>,
 }
 
+impl WorkloadSummary {
+    /// The console's line for this workload (`netsim run`): the flows completed of those
+    /// started, the unfinished and reset ones that the percentiles leave out, and the p50 and
+    /// p99 slowdown of the completed flows.
+    pub fn console_line(&self) -> String {
+        let p = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
+        format!(
+            "workload {} ({}): {} of {} flows completed ({} unfinished, {} reset: not in the \
+             percentiles), slowdown of the completed p50 {} p99 {} (fct.csv)",
+            self.name,
+            self.pattern,
+            self.completed,
+            self.flows,
+            self.unfinished,
+            self.reset,
+            p(self.overall.p50_slowdown),
+            p(self.overall.p99_slowdown)
+        )
+    }
+}
+
 #[derive(Clone)]
 struct Acc {
     flows: u64,
     completed: u64,
+    unfinished: u64,
     hist: Histogram<u64>,
     min: Option<f64>,
 }
@@ -101,13 +138,15 @@ impl Acc {
         Acc {
             flows: 0,
             completed: 0,
+            unfinished: 0,
             hist: Histogram::new_with_bounds(1, MAX, 3).expect("valid bounds"),
             min: None,
         }
     }
 
-    fn add(&mut self, slowdown: Option<f64>) {
+    fn add(&mut self, slowdown: Option<f64>, unfinished: bool) {
         self.flows += 1;
+        self.unfinished += u64::from(unfinished);
         if let Some(s) = slowdown {
             self.completed += 1;
             self.hist
@@ -124,6 +163,7 @@ impl Acc {
             up_to_bytes: up_to,
             flows: self.flows,
             completed: self.completed,
+            unfinished: self.unfinished,
             p50_slowdown: q(0.5),
             p99_slowdown: q(0.99),
             p999_slowdown: q(0.999),
@@ -153,6 +193,8 @@ struct Row<'a> {
     start_s: f64,
     slowdown: Option<f64>,
     status: &'a str,
+    retransmissions: u64,
+    timeouts: u64,
     delivered: u64,
 }
 
@@ -170,6 +212,8 @@ fn parse(line: &str) -> Option<Row<'_>> {
         } else {
             Some(f[9].parse().ok()?)
         },
+        retransmissions: f[10].parse().ok()?,
+        timeouts: f[11].parse().ok()?,
         delivered: f[12].parse().ok()?,
         status: f[13],
     })
@@ -192,6 +236,8 @@ pub fn analyse(
         windows: Vec<Histogram<u64>>,
         unfinished: u64,
         reset: u64,
+        retransmissions: u64,
+        timeouts: u64,
         offered: u64,
         delivered: u64,
     }
@@ -210,6 +256,8 @@ pub fn analyse(
                 ],
                 unfinished: 0,
                 reset: 0,
+                retransmissions: 0,
+                timeouts: 0,
                 offered: 0,
                 delivered: 0,
             }
@@ -228,10 +276,13 @@ pub fn analyse(
         };
         let (h, w) = (&handles[k], &mut ws[k]);
         let b = bucket_of(&h.buckets, r.size);
-        w.all[b].add(r.slowdown);
-        w.overall.add(r.slowdown);
+        let unfinished = r.status == "unfinished";
+        w.all[b].add(r.slowdown, unfinished);
+        w.overall.add(r.slowdown, unfinished);
         w.offered += r.size;
         w.delivered += r.delivered;
+        w.retransmissions += r.retransmissions;
+        w.timeouts += r.timeouts;
         match r.status {
             "unfinished" => w.unfinished += 1,
             "reset" => w.reset += 1,
@@ -243,7 +294,7 @@ pub fn analyse(
             } else {
                 &mut w.outside[m]
             };
-            side[b].add(r.slowdown);
+            side[b].add(r.slowdown, unfinished);
         }
         if let Some(s) = r.slowdown {
             // Windows [j·width/2, j·width/2 + width): each start is in two of them.
@@ -291,6 +342,8 @@ pub fn analyse(
                 completed: w.all.iter().map(|a| a.completed).sum(),
                 unfinished: w.unfinished,
                 reset: w.reset,
+                retransmissions: w.retransmissions,
+                timeouts: w.timeouts,
                 bytes_offered: w.offered,
                 bytes_delivered: w.delivered,
                 overall: w.overall.summary(0, None),
@@ -327,19 +380,50 @@ mod tests {
         );
     }
 
+    /// The console line says how many flows the percentiles leave out.
+    #[test]
+    fn console_line_names_the_flows_left_out() {
+        let mut a = Acc::new();
+        a.add(Some(2.0), false);
+        a.add(None, true);
+        let w = WorkloadSummary {
+            name: "ws".into(),
+            pattern: "all-to-all",
+            flows: 3,
+            completed: 1,
+            unfinished: 1,
+            reset: 1,
+            retransmissions: 0,
+            timeouts: 0,
+            bytes_offered: 0,
+            bytes_delivered: 0,
+            overall: a.summary(0, None),
+            buckets: Vec::new(),
+            migrations: Vec::new(),
+            timeline: Vec::new(),
+            cdfs: Vec::new(),
+        };
+        assert_eq!(
+            w.console_line(),
+            "workload ws (all-to-all): 1 of 3 flows completed (1 unfinished, 1 reset: not in \
+             the percentiles), slowdown of the completed p50 2.00 p99 2.00 (fct.csv)"
+        );
+    }
+
     /// Percentiles of a known set: slowdowns 1..=1000 in thousandths have p50 500 and p99
     /// 990 within hdrhistogram's three digits.
     #[test]
     fn percentiles_of_a_known_set() {
         let mut a = Acc::new();
         for s in 1..=1000 {
-            a.add(Some(f64::from(s)));
+            a.add(Some(f64::from(s)), false);
         }
-        a.add(None);
+        a.add(None, true);
+        a.add(None, false);
         let b = a.summary(0, None);
         assert_eq!(
-            (b.flows, b.completed, b.min_slowdown),
-            (1001, 1000, Some(1.0))
+            (b.flows, b.completed, b.unfinished, b.min_slowdown),
+            (1002, 1000, 1, Some(1.0))
         );
         assert!((b.p50_slowdown.unwrap() - 500.0).abs() <= 0.5, "{b:?}");
         assert!((b.p99_slowdown.unwrap() - 990.0).abs() <= 1.0, "{b:?}");

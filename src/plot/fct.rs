@@ -44,7 +44,16 @@ pub fn draw_workload(w: &WorkloadSummary, dir: &Path) -> Result<Vec<PathBuf>, Pl
             .iter()
             .zip(&w.cdfs)
             .filter(|(_, c)| !c.is_empty())
-            .map(|(b, c)| line(bucket_label(b), c.clone()))
+            // The CDF is over the completed flows; the legend says how many it leaves out.
+            .map(|(b, c)| {
+                let name = format!(
+                    "{} ({} completed, {} unfinished)",
+                    bucket_label(b),
+                    b.completed,
+                    b.unfinished
+                );
+                line(name, c.clone())
+            })
             .collect(),
     };
     let path = dir.join(format!("fct-{}-cdf.svg", w.name));

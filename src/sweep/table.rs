@@ -12,8 +12,10 @@
 //!   (`tcp-bulk`, `request-response`) and `rtt_avg_s` for `ping` flows;
 //! * per `[[migration]]` entry, by its index in the file, `migration.<i>.total_time_s`,
 //!   `migration.<i>.downtime_s` and `migration.<i>.service_downtime_s`;
-//! * per `[[workload]]`, `workload.<name>.<metric>` with `completed`, `p50_slowdown` and
-//!   `p99_slowdown` over all its completed flows (docs/workloads.md).
+//! * per `[[workload]]`, `workload.<name>.<metric>` with `flows` (started), `completed`,
+//!   `unfinished` (still running at the end), `timeouts` (summed over its flows' `fct.csv`
+//!   rows), and `p50_slowdown` and `p99_slowdown` over its **completed** flows only
+//!   (docs/workloads.md).
 //!
 //! The metric columns follow from each point's scenario (flow names and kinds, migration
 //! entries), so they are known before anything runs; when points differ (a swept flow name or
@@ -38,7 +40,7 @@ pub(crate) fn metric_columns(scenario: &Scenario) -> Vec<String> {
         }
     }
     for w in &scenario.workloads {
-        for m in ["completed", "p50_slowdown", "p99_slowdown"] {
+        for m in WORKLOAD_METRICS {
             cols.push(format!("workload.{}.{m}", w.name));
         }
     }
@@ -46,6 +48,16 @@ pub(crate) fn metric_columns(scenario: &Scenario) -> Vec<String> {
 }
 
 const MIGRATION_METRICS: [&str; 3] = ["total_time_s", "downtime_s", "service_downtime_s"];
+
+/// A workload's columns: the counts from `workloads[]`, the percentiles from its `overall`.
+const WORKLOAD_METRICS: [&str; 6] = [
+    "flows",
+    "completed",
+    "unfinished",
+    "timeouts",
+    "p50_slowdown",
+    "p99_slowdown",
+];
 
 fn flow_metrics(kind: FlowKind) -> &'static [&'static str] {
     match kind {
@@ -93,7 +105,7 @@ pub(crate) fn metric_value(summary: &serde_json::Value, col: &str) -> Option<Str
             .iter()
             .find(|w| w.get("name").and_then(|n| n.as_str()) == Some(name))?;
         return match metric {
-            "completed" => number(w.get("completed")?),
+            "flows" | "completed" | "unfinished" | "timeouts" => number(w.get(metric)?),
             "p50_slowdown" | "p99_slowdown" => number(w.get("overall")?.get(metric)?),
             _ => None,
         };
