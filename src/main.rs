@@ -206,19 +206,6 @@ fn flow_line(f: &netsim::summary::FlowSummary) -> String {
     )
 }
 
-fn workload_line(w: &netsim::fct::WorkloadSummary) -> String {
-    let p = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.2}"));
-    format!(
-        "workload {} ({}): {} of {} flows completed, slowdown p50 {} p99 {} (fct.csv)",
-        w.name,
-        w.pattern,
-        w.completed,
-        w.flows,
-        p(w.overall.p50_slowdown),
-        p(w.overall.p99_slowdown)
-    )
-}
-
 /// `n` and `word`, with an `s` unless `n` is 1.
 fn count(n: u64, word: &str) -> String {
     if n == 1 {
@@ -312,7 +299,7 @@ fn main() -> ExitCode {
                         outln!("  {}", flow_line(f));
                     }
                     for w in &s.workloads {
-                        outln!("  {}", workload_line(w));
+                        outln!("  {}", w.console_line());
                     }
                     for m in &s.migrations {
                         let concurrent = sc.orchestrator.concurrent;

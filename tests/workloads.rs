@@ -514,7 +514,19 @@ fn run_prints_a_line_per_workload() {
         .lines()
         .find(|l| l.trim_start().starts_with("workload incast (incast): "))
         .unwrap_or_else(|| panic!("no workload line in {text}"));
-    assert!(line.contains(" flows completed, slowdown p50 "), "{line}");
+    assert!(line.contains(" flows completed ("), "{line}");
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("r").join("summary.json")).unwrap())
+            .unwrap();
+    let w = &s["workloads"][0];
+    assert!(
+        line.contains(&format!(
+            "{} of {} flows completed ({} unfinished, {} reset: not in the percentiles)",
+            w["completed"], w["flows"], w["unfinished"], w["reset"]
+        )),
+        "the counts of summary.json: {line}"
+    );
+    assert!(line.contains(", slowdown of the completed p50 "), "{line}");
 }
 
 /// `netsim check` of a scenario with a workload writes nothing (the generator's record file
