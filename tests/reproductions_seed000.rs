@@ -192,7 +192,11 @@ fn seed000_fig7_time_and_downtime_inversely_proportional_to_link_speed() {
 /// meanwhile. With an entry that outlives the run nothing is lost or resent.
 #[test]
 fn seed000_100mbps_window_lost_to_the_arp_expiry_not_to_a_queue() {
-    const CASES: [&str; 2] = ["arp.cache_timeout=120s", "arp.cache_timeout=1000s"];
+    const CASES: [&str; 3] = [
+        "arp.cache_timeout=120s",
+        "arp.cache_timeout=1000s",
+        "arp.expired_entry=probe",
+    ];
     let runs = par_map_bounded(&CASES, |&arp| {
         let args = [
             "--set",
@@ -226,4 +230,9 @@ fn seed000_100mbps_window_lost_to_the_arp_expiry_not_to_a_queue() {
         "every lost segment resent: {resent} < {lost}"
     );
     assert_eq!(runs[1], (0, 0, 0), "no expiry: no loss, no retransmission");
+    assert_eq!(
+        runs[2],
+        (0, 0, 0),
+        "Linux's STALE/PROBE: the expired entry keeps carrying the window while it is asked again"
+    );
 }

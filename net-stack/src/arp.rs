@@ -36,6 +36,25 @@ pub struct ArpConfig {
     /// Packets held per unresolved address; when full the oldest is dropped, as Linux does
     /// (ns-3 `PendingQueueSize` 3).
     pub queue_len: usize,
+    /// What a packet meets when its entry has expired ([`ExpiredEntry`]).
+    pub expired: ExpiredEntry,
+}
+
+/// What happens to traffic for an address whose entry has expired (`[arp] expired_entry`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExpiredEntry {
+    /// ns-3's `ArpCache`: the entry is resolved anew and packets wait in the short queue
+    /// (`queue_len`, the oldest dropped) until the reply, which comes only after the request
+    /// has left behind whatever the host's own device queue held.
+    #[default]
+    Queue,
+    /// Linux's neighbour states STALE → PROBE (`net/core/neighbour.c`): packets keep going to
+    /// the known MAC address while the host asks again; an answer renews the entry, and only
+    /// after `max_requests` unanswered requests is it forgotten (the next packet then
+    /// resolves from scratch). Linux probes by unicast after a DELAY of 5 s; here the
+    /// request is broadcast at once.
+    Probe,
 }
 
 impl Default for ArpConfig {
@@ -45,6 +64,7 @@ impl Default for ArpConfig {
             retry: SimTime::from_secs(1),
             max_requests: 3,
             queue_len: 3,
+            expired: ExpiredEntry::Queue,
         }
     }
 }
@@ -55,6 +75,8 @@ impl Default for ArpConfig {
 pub struct ArpTable {
     /// `cache_timeout`: [`ArpConfig::timeout`].
     pub cache_timeout: Option<SimTime>,
+    /// `expired_entry`: [`ArpConfig::expired`].
+    pub expired_entry: Option<ExpiredEntry>,
 }
 
 impl From<ArpTable> for ArpConfig {
@@ -62,6 +84,7 @@ impl From<ArpTable> for ArpConfig {
         let d = ArpConfig::default();
         ArpConfig {
             timeout: t.cache_timeout.unwrap_or(d.timeout),
+            expired: t.expired_entry.unwrap_or(d.expired),
             ..d
         }
     }
@@ -91,11 +114,29 @@ impl ArpConfig {
 enum Entry {
     /// Resolved until `expires`.
     Resolved { mac: MacAddr, expires: SimTime },
+    /// [`ExpiredEntry::Probe`]: expired, still used while asked again out of `port`.
+    Probing {
+        mac: MacAddr,
+        port: u16,
+        requests: u32,
+    },
     /// A request is out; `queue` holds the packets waiting (with the port each leaves by).
     Pending {
         queue: VecDeque<(PacketId, u16)>,
         requests: u32,
     },
+}
+
+/// What [`ArpCache::resolve`] decided for a packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Resolution {
+    /// Send it to this MAC address.
+    Send(MacAddr),
+    /// Send it to this MAC address, and ask for the address again (an expired entry under
+    /// [`ExpiredEntry::Probe`]; the retry timer is to be armed).
+    SendAndAsk(MacAddr),
+    /// It waits for a reply.
+    Queued(Enqueued),
 }
 
 /// What became of a packet offered to [`ArpCache::enqueue`].
@@ -176,8 +217,38 @@ impl ArpCache {
     pub fn entries(&self) -> impl Iterator<Item = (Ipv4Addr, MacAddr, SimTime)> + '_ {
         self.entries.iter().filter_map(|(&ip, e)| match *e {
             Entry::Resolved { mac, expires } => Some((ip, mac, expires)),
-            Entry::Pending { .. } => None,
+            Entry::Probing { .. } | Entry::Pending { .. } => None,
         })
+    }
+
+    /// Where packet `pkt` for `ip`, leaving by `port`, goes at `now`: to a valid entry's
+    /// address; under [`ExpiredEntry::Probe`] to an expired entry's address too (the first
+    /// such packet also asks again); else into the queue ([`ArpCache::enqueue`]).
+    pub(crate) fn resolve(
+        &mut self,
+        now: SimTime,
+        ip: Ipv4Addr,
+        pkt: PacketId,
+        port: u16,
+    ) -> Resolution {
+        let probe = self.config.expired == ExpiredEntry::Probe;
+        match self.entries.get_mut(&ip) {
+            Some(&mut Entry::Resolved { mac, expires }) if now < expires => Resolution::Send(mac),
+            Some(e) if probe && matches!(e, Entry::Resolved { .. }) => {
+                let Entry::Resolved { mac, .. } = *e else {
+                    unreachable!("matched above")
+                };
+                *e = Entry::Probing {
+                    mac,
+                    port,
+                    requests: 1,
+                };
+                self.stats.requests_sent += 1;
+                Resolution::SendAndAsk(mac)
+            }
+            Some(&mut Entry::Probing { mac, .. }) => Resolution::Send(mac),
+            _ => Resolution::Queued(self.enqueue(ip, pkt, port)),
+        }
     }
 
     /// Queues a packet for `ip`, which [`ArpCache::lookup`] did not resolve.
@@ -226,7 +297,7 @@ impl ArpCache {
                 self.stats.learned += 1;
                 let queue = match old {
                     Entry::Pending { queue, .. } => queue,
-                    Entry::Resolved { .. } => VecDeque::new(),
+                    Entry::Resolved { .. } | Entry::Probing { .. } => VecDeque::new(),
                 };
                 (true, queue)
             }
@@ -257,6 +328,16 @@ impl ArpCache {
                 };
                 self.stats.unresolved_drops += queue.len() as u64;
                 Retry::GiveUp(queue)
+            }
+            Some(Entry::Probing { requests, port, .. }) if *requests < max => {
+                *requests += 1;
+                self.stats.requests_sent += 1;
+                Retry::Again { port: *port }
+            }
+            Some(Entry::Probing { .. }) => {
+                // Unanswered: forget the address; the next packet resolves it from scratch.
+                self.entries.remove(&ip);
+                Retry::GiveUp(VecDeque::new())
             }
             _ => Retry::Nothing,
         }
@@ -293,6 +374,61 @@ mod tests {
         assert_eq!(c.lookup(exp - SimTime::from_ps(1), IP), Some(mac));
         assert_eq!(c.lookup(exp, IP), None, "expired exactly at the timeout");
         assert_eq!(c.stats().requests_sent, 1);
+    }
+
+    /// `expired_entry = "queue"` (ns-3): an expired entry queues packets and asks again.
+    /// `"probe"` (Linux): packets keep going to the old address, the first one asks, a reply
+    /// renews the entry, and `max_requests` unanswered requests forget it.
+    #[test]
+    fn expired_entry_queues_or_probes() {
+        let p = ids(4);
+        let mac = MacAddr::from_index(7);
+        let later = SimTime::from_secs(121);
+        let mut ns3 = ArpCache::new(ArpConfig::default());
+        ns3.learn(SimTime::ZERO, IP, mac, true);
+        assert_eq!(
+            ns3.resolve(SimTime::ZERO, IP, p[0], 0),
+            Resolution::Send(mac)
+        );
+        assert_eq!(
+            ns3.resolve(later, IP, p[0], 0),
+            Resolution::Queued(Enqueued::NewRequest)
+        );
+        let probe = ArpConfig {
+            expired: ExpiredEntry::Probe,
+            ..ArpConfig::default()
+        };
+        let mut linux = ArpCache::new(probe);
+        linux.learn(SimTime::ZERO, IP, mac, true);
+        assert_eq!(
+            linux.resolve(later, IP, p[0], 2),
+            Resolution::SendAndAsk(mac)
+        );
+        assert_eq!(
+            linux.resolve(later, IP, p[1], 2),
+            Resolution::Send(mac),
+            "asked once"
+        );
+        assert_eq!(linux.stats().requests_sent, 1);
+        let renewed = MacAddr::from_index(8);
+        let (merged, q) = linux.learn(later, IP, renewed, false);
+        assert!(merged && q.is_empty(), "nothing waited");
+        assert_eq!(linux.resolve(later, IP, p[2], 2), Resolution::Send(renewed));
+        // Unanswered: asked `max_requests` times, then forgotten.
+        let much_later = later + SimTime::from_secs(121);
+        assert_eq!(
+            linux.resolve(much_later, IP, p[2], 2),
+            Resolution::SendAndAsk(renewed)
+        );
+        assert_eq!(linux.retry(IP), Retry::Again { port: 2 });
+        assert_eq!(linux.retry(IP), Retry::Again { port: 2 });
+        assert_eq!(linux.retry(IP), Retry::GiveUp(VecDeque::new()));
+        assert_eq!(linux.stats().requests_sent, 4);
+        assert_eq!(
+            linux.resolve(much_later, IP, p[3], 2),
+            Resolution::Queued(Enqueued::NewRequest),
+            "forgotten: resolved from scratch"
+        );
     }
 
     /// RFC 826: a sender not in the table is added only when the host is the target; an

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 use sim_core::{Scheduler, SimTime};
 
 use super::{Event, Network};
-use crate::arp::{Enqueued, Retry};
+use crate::arp::{Enqueued, Resolution, Retry};
 use crate::node::{Host, NodeKind};
 use crate::router::GATEWAY_MAC;
 use crate::wire::{ArpOp, ArpRepr, EtherType, EthernetRepr, L3, L4, MacAddr, Packet, PacketMeta};
@@ -44,13 +44,36 @@ impl Network {
         let now = sched.now();
         let src_mac = self.identity_mac(node, dev);
         let cache = self.host_mut(node).arp.as_mut().expect("ARP host");
-        if let Some(mac) = cache.lookup(now, dst) {
-            self.send_resolved(sched, dev, id, src_mac, mac);
-            return;
-        }
         let retry = cache.config().retry;
-        let queued = cache.enqueue(dst, id, port);
-        self.arp_queued(sched, node, port, dst, queued, retry);
+        let resolution = cache.resolve(now, dst, id, port);
+        self.arp_resolved(
+            sched,
+            (node, port, dev),
+            (dst, id, src_mac),
+            resolution,
+            retry,
+        );
+    }
+
+    /// Carries out what the ARP cache of `node` decided for packet `id` to `dst` out of
+    /// `port` (device `dev`), sent from `src`: send it, send it and ask again, or let it wait.
+    pub(super) fn arp_resolved(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        (node, port, dev): (NodeId, u16, DeviceId),
+        (dst, id, src): (Ipv4Addr, PacketId, MacAddr),
+        resolution: Resolution,
+        retry: SimTime,
+    ) {
+        match resolution {
+            Resolution::Send(mac) => self.send_resolved(sched, dev, id, src, mac),
+            Resolution::SendAndAsk(mac) => {
+                self.send_resolved(sched, dev, id, src, mac);
+                self.arp_ask(sched, node, port, dst);
+                sched.schedule_in(retry, Event::ArpTimer(node, dst));
+            }
+            Resolution::Queued(queued) => self.arp_queued(sched, node, port, dst, queued, retry),
+        }
     }
 
     /// Packet `id`, its next hop's MAC address `dst` known, leaves by `dev` from `src`.

@@ -204,13 +204,15 @@ impl Network {
             self.drop_packet(id, |f| &mut f.arp_unresolved);
             return;
         };
-        if let Some(mac) = cache.lookup(now, dst) {
-            self.send_resolved(sched, dev, id, GATEWAY_MAC, mac);
-            return;
-        }
         let retry = cache.config().retry;
-        let queued = cache.enqueue(dst, id, port);
-        self.arp_queued(sched, node, port, dst, queued, retry);
+        let resolution = cache.resolve(now, dst, id, port);
+        self.arp_resolved(
+            sched,
+            (node, port, dev),
+            (dst, id, GATEWAY_MAC),
+            resolution,
+            retry,
+        );
     }
 
     /// Router `node` asks for `target` on the subnet of `port`, from its address there.
