@@ -2,8 +2,10 @@
 //!
 //! For each distinct configuration (each combination of swept values; the seeds of one
 //! combination cost alike) one short point runs — the first tenth of its simulated time — in a
-//! child process, measured like `netsim bench` (wall time, peak RSS). A point's time is
-//! extrapolated linearly in simulated time; its memory is the larger of the short run's peak
+//! child process, measured like `netsim bench` (wall time, events, peak RSS). A point's time is
+//! the larger of two extrapolations: linear in simulated time, and netsim's estimate of the
+//! whole run's events at the short run's time per event (a workload's first tenth is a
+//! warm-up with fewer flows in flight, which the linear one undercounts); its memory is the larger of the short run's peak
 //! RSS and netsim's own estimate of the model's memory for the whole run. The suggestion covers
 //! the largest configuration with a margin: `--time` = 1.5 × the longest extrapolated time + 1
 //! minute (whole minutes), `--mem` = 1.5 × the largest memory (whole 64 MiB).
@@ -81,6 +83,11 @@ pub fn estimate(opts: &SweepOptions) -> Result<SweepEstimate, SweepError> {
             ..opts.check
         };
         let report = crate::build::check(&p.scenario, &p.source, &check)?;
+        let wall_s = point_wall_s(
+            (row.wall_s, row.events, short),
+            p.scenario.duration,
+            report.estimate.total(Resource::Events),
+        );
         let label = p
             .values
             .iter()
@@ -95,7 +102,7 @@ pub fn estimate(opts: &SweepOptions) -> Result<SweepEstimate, SweepError> {
             },
             short,
             short_wall_s: row.wall_s,
-            wall_s: row.wall_s * p.scenario.duration.as_secs_f64() / short.as_secs_f64(),
+            wall_s,
             peak_rss_bytes: row.peak_rss_bytes,
             model_bytes: report.estimate.total(Resource::Memory),
         });
@@ -111,6 +118,23 @@ pub fn estimate(opts: &SweepOptions) -> Result<SweepEstimate, SweepError> {
         time: slurm_time(suggested_secs(wall)),
         mem: format!("{}M", suggested_mib(mem)),
     })
+}
+
+/// A whole point's wall time [s] from its short run (`wall_s`, `events`, simulated `short`):
+/// the larger of the linear extrapolation to `duration` and the whole run's `estimated_events`
+/// at the short run's time per event.
+fn point_wall_s(
+    (wall_s, events, short): (f64, u64, SimTime),
+    duration: SimTime,
+    estimated_events: f64,
+) -> f64 {
+    let linear = wall_s * duration.as_secs_f64() / short.as_secs_f64();
+    let by_events = if events > 0 {
+        estimated_events * wall_s / events as f64
+    } else {
+        0.0
+    };
+    linear.max(by_events)
 }
 
 /// 1.5 × `wall_s` + 60 s, rounded up to whole minutes.
@@ -167,6 +191,16 @@ impl SweepEstimate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Steady load: the linear extrapolation. A warm-up (a workload's first tenth holds a
+    /// third of the events per simulated second of the whole run): the events' one.
+    #[test]
+    fn point_time_takes_the_larger_extrapolation() {
+        let (tenth, whole) = (SimTime::from_ms(100), SimTime::from_secs(1));
+        assert_eq!(point_wall_s((0.5, 1_000, tenth), whole, 10_000.0), 5.0);
+        assert_eq!(point_wall_s((0.5, 1_000, tenth), whole, 30_000.0), 15.0);
+        assert_eq!(point_wall_s((0.5, 0, tenth), whole, 30_000.0), 5.0);
+    }
 
     /// The margins: ×1.5 + 1 minute in whole minutes; ×1.5 in whole 64 MiB.
     #[test]
