@@ -181,6 +181,10 @@ const GIB: f64 = (1u64 << 30) as f64;
 fn count(x: f64) -> String {
     // A negative zero (or a rounding below zero) prints as 0, never "-0".
     let x = if x <= 0.0 { 0.0 } else { x };
+    if x >= 1e15 {
+        // Past a thousand T, a power of ten reads better than a long mantissa.
+        return format!("{x:.1e}");
+    }
     for (scale, p) in [(1e12, " T"), (1e9, " G"), (1e6, " M"), (1e3, " k")] {
         if x >= scale {
             return format!("{:.1}{p}", x / scale);
@@ -192,6 +196,9 @@ fn count(x: f64) -> String {
 /// Bytes with a binary prefix: 3.2 GiB.
 fn bytes(x: f64) -> String {
     let x = if x <= 0.0 { 0.0 } else { x };
+    if x >= GIB * 1024.0 * 1024.0 * 1024.0 {
+        return format!("{:.1e} TiB", x / (GIB * 1024.0));
+    }
     for (scale, p) in [(GIB * 1024.0, "TiB"), (GIB, "GiB"), (GIB / 1024.0, "MiB")] {
         if x >= scale {
             return format!("{:.1} {p}", x / scale);
@@ -884,6 +891,15 @@ mod tests {
         assert_eq!(count([].iter().sum::<f64>()), "0");
         assert_eq!(bytes(-0.0), "0 KiB");
         assert_eq!(Estimate::default().total(Resource::Events).to_bits(), 0);
+    }
+
+    /// Past a thousand T (or a million TiB) an estimate is written with a power of ten.
+    #[test]
+    fn huge_amounts_print_with_an_exponent() {
+        assert_eq!(count(2.5e14), "250.0 T");
+        assert_eq!(count(2.50003125e17), "2.5e17");
+        assert_eq!(bytes(3.0 * GIB), "3.0 GiB");
+        assert_eq!(bytes(GIB * 1024.0 * 1024.0 * 1024.0 * 4.0), "4.2e6 TiB");
     }
 
     #[test]
