@@ -23,7 +23,7 @@
 //! marks the socket dirty again; the second service at the same instant would poll, send
 //! nothing and tell nobody anything, and is skipped (`Socket::idle_at`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -32,8 +32,12 @@ use rustc_hash::FxHashMap;
 use sim_core::{EventId, RngStreams, SimTime};
 
 use crate::tcp::{TcpConfig, TcpConnection};
-use crate::wire::SeqNum;
+use crate::wire::{SeqNum, TcpFlags, TcpOptions, TcpRepr};
 use crate::{AppId, NodeId};
+
+/// A connection's place in the demultiplexing table: (node, local port, remote address,
+/// remote port).
+type Tuple = (NodeId, u16, Ipv4Addr, u16);
 
 /// A TCP socket, by index into the [`SocketTable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -162,7 +166,7 @@ pub struct SocketTable {
     pub(crate) sockets: Vec<Socket>,
     /// Looked up once per segment, never iterated (so the hash order cannot leak into results):
     /// a hash map with rustc's fixed FxHash, which beat the `BTreeMap` it replaced.
-    demux: FxHashMap<(NodeId, u16, Ipv4Addr, u16), SocketId>,
+    demux: FxHashMap<Tuple, SocketId>,
     listeners: BTreeMap<(NodeId, u16), AppId>,
     next_ephemeral: BTreeMap<NodeId, u16>,
     /// Per node, how many times its ephemeral ports wrapped around (only released sockets let
@@ -172,6 +176,8 @@ pub struct SocketTable {
     free: Vec<SocketId>,
     /// Sockets released so far.
     released: u64,
+    /// What freed sockets in TIME-WAIT leave behind.
+    pub(crate) time_wait: TimeWaitTable,
     pub(crate) dirty: Vec<SocketId>,
     /// Shared by the connections made with it (`TcpConnection::cfg`).
     pub(crate) cfg: Arc<TcpConfig>,
@@ -195,6 +201,7 @@ impl SocketTable {
             port_wraps: BTreeMap::new(),
             free: Vec::new(),
             released: 0,
+            time_wait: TimeWaitTable::default(),
             dirty: Vec::new(),
             cfg: Arc::new(cfg),
             app_cfg: BTreeMap::new(),
@@ -284,9 +291,11 @@ impl SocketTable {
 
     /// Frees socket `id` (its application asked with [`crate::app::AppCtx::tcp_release`] and
     /// its connection is closed or in TIME-WAIT): segments for it now find no connection, and
-    /// its slot and port may be taken by a new socket. Its connection state is dropped; the
-    /// caller has cancelled its pending timer event (`timer_id`).
-    pub(crate) fn free(&mut self, id: SocketId) {
+    /// its slot may be taken by a new socket. Its connection state is dropped; one in
+    /// TIME-WAIT leaves a [`TimeWaitRecord`] until its 2·MSL end (RFC 9293 §3.10.7.4), which
+    /// keeps its 4-tuple from new connections of this host. The caller has cancelled its
+    /// pending timer event (`timer_id`).
+    pub(crate) fn free(&mut self, now: SimTime, id: SocketId) {
         let s = &mut self.sockets[id.0 as usize];
         let key = (
             s.node,
@@ -295,6 +304,26 @@ impl SocketTable {
             s.conn.remote_port(),
         );
         self.demux.remove(&key);
+        let record = (s.conn.state() == crate::tcp::TcpState::TimeWait)
+            .then(|| s.conn.poll_timeout())
+            .flatten()
+            .filter(|&expiry| expiry > now)
+            .map(|expiry| {
+                let ack = s.conn.header(now, s.conn.snd_nxt(), TcpFlags::ACK);
+                let record = TimeWaitRecord {
+                    snd_nxt: ack.seq,
+                    rcv_nxt: ack.ack,
+                    window: ack.window,
+                    flags: ack.flags,
+                    ts_recent: ack.options.timestamps.map(|(_, echo)| echo),
+                    flow: s.flow,
+                    tos: s.conn.cfg.ip.tos(),
+                    expiry,
+                    linger: s.conn.cfg.time_wait,
+                    generation: 0,
+                };
+                (record, s.conn.cfg.max_time_wait)
+            });
         debug_assert!(s.timer_id.is_none(), "the caller cancels the timer event");
         s.timer_at = None;
         s.release = false;
@@ -302,11 +331,19 @@ impl SocketTable {
         s.acked_reported = None;
         self.free.push(id);
         self.released += 1;
+        if let Some((record, max)) = record {
+            self.time_wait.insert(now, key, record, max);
+        }
     }
 
     /// How many sockets have been freed after their application released them.
     pub fn released(&self) -> u64 {
         self.released
+    }
+
+    /// The TIME-WAIT records of freed sockets.
+    pub fn time_wait(&self) -> &TimeWaitTable {
+        &self.time_wait
     }
 
     /// Sockets in use (not freed).
@@ -367,10 +404,23 @@ impl SocketTable {
                     EPHEMERAL_BASE
                 }
             };
-            if !self.demux.contains_key(&(node, port, remote, remote_port)) {
+            let tuple = (node, port, remote, remote_port);
+            if !self.demux.contains_key(&tuple) && !self.time_wait.holds(&tuple) {
                 let wraps = self.port_wraps.get(&node).copied().unwrap_or(0);
                 return (port, wraps);
             }
+        }
+        // Every free port's 4-tuple is in TIME-WAIT: take the next one's, as Linux's
+        // `tcp_tw_reuse` would (counted in `time_wait.reused`).
+        let next = self.next_ephemeral.entry(node).or_insert(EPHEMERAL_BASE);
+        let port = *next;
+        if self.time_wait.reuse(&(node, port, remote, remote_port)) {
+            *next = next.checked_add(1).unwrap_or(EPHEMERAL_BASE);
+            if *next == EPHEMERAL_BASE {
+                *self.port_wraps.entry(node).or_insert(0) += 1;
+            }
+            let wraps = self.port_wraps.get(&node).copied().unwrap_or(0);
+            return (port, wraps);
         }
         panic!("ephemeral ports exhausted on one host: 16384 connections to one peer port are open")
     }
@@ -424,6 +474,241 @@ impl SocketTable {
         self.sockets[id.0 as usize].quiet_at = None;
         self.sockets[id.0 as usize].conn.close();
         self.mark_dirty(id);
+    }
+}
+
+/// What a freed socket's connection in TIME-WAIT leaves behind (RFC 9293 §3.10.7.4): the
+/// acknowledgement it would send — SEQ = SND.NXT, ACK = RCV.NXT (past the peer's FIN), its
+/// window, flags and timestamp echo — and when TIME-WAIT ends. 48 bytes, against a socket's
+/// several hundred.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeWaitRecord {
+    /// SND.NXT: past our FIN.
+    pub snd_nxt: SeqNum,
+    /// RCV.NXT: past the peer's FIN.
+    pub rcv_nxt: SeqNum,
+    /// The window field of our acknowledgements.
+    pub window: u16,
+    /// Their flags (ACK, with ECE while echoing congestion).
+    pub flags: TcpFlags,
+    /// With timestamps: the TS.Recent our acknowledgements echo.
+    pub ts_recent: Option<u32>,
+    /// The flow tag of the connection's packets.
+    pub flow: u32,
+    /// The IP TOS byte of its acknowledgements (the connection's DSCP and ECN codepoint).
+    pub tos: u8,
+    /// When TIME-WAIT ends (restarted by a retransmitted FIN).
+    pub expiry: SimTime,
+    /// How long TIME-WAIT lasts (2·MSL of the connection's settings).
+    pub linger: SimTime,
+    /// Tells this record's entry in the expiry queue from a replaced record's.
+    generation: u32,
+}
+
+impl TimeWaitRecord {
+    /// The acknowledgement `<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>` to `seg` at `now`.
+    pub fn ack(&self, now: SimTime, seg: &TcpRepr) -> TcpRepr {
+        TcpRepr {
+            src_port: seg.dst_port,
+            dst_port: seg.src_port,
+            seq: self.snd_nxt,
+            ack: self.rcv_nxt,
+            flags: self.flags,
+            window: self.window,
+            options: TcpOptions {
+                // RFC 7323 §3.2: once negotiated, on every segment but a RST.
+                timestamps: self
+                    .ts_recent
+                    .map(|echo| ((now.as_ps() / 1_000_000_000) as u32, echo)),
+                ..TcpOptions::default()
+            },
+        }
+    }
+}
+
+/// What a TIME-WAIT record does with a segment for its 4-tuple (RFC 9293 §3.10.7.4, as Linux's
+/// `tcp_timewait_state_process` does it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeWaitVerdict {
+    /// Acknowledge it with the record's ACK (a retransmitted FIN — the timer restarted — or
+    /// any other segment that is not acceptable).
+    Ack,
+    /// Drop it silently: an acceptable bare ACK (a duplicate of ours crossing), or a RST.
+    Drop,
+    /// A SYN with a sequence number past the old connection's (RFC 1122 §4.2.2.13): the
+    /// record is gone, and the SYN goes to the listener as a new connection.
+    Reopen,
+}
+
+/// The TIME-WAIT records of freed sockets, looked up only when a segment finds no socket.
+/// Bounded per host ([`TcpConfig::max_time_wait`], Linux's `tcp_max_tw_buckets`). Expiry is
+/// lazy: a lookup ignores an expired record, and each insertion sweeps the expired ones off
+/// the front of a queue kept in insertion order — no event per record. Never iterated in hash
+/// order.
+#[derive(Debug, Default)]
+pub struct TimeWaitTable {
+    records: FxHashMap<Tuple, TimeWaitRecord>,
+    /// (expiry, tuple, generation) in the order records were made or restarted.
+    queue: VecDeque<(SimTime, Tuple, u32)>,
+    /// Live records per node, by node index.
+    per_node: Vec<u32>,
+    next_generation: u32,
+    /// Counters (`summary.json` `tcp_time_wait`).
+    pub stats: TimeWaitStats,
+}
+
+/// What the TIME-WAIT records did over a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeWaitStats {
+    /// Records made (connections that closed first and were freed in TIME-WAIT).
+    pub records: u64,
+    /// The most held at once (all hosts).
+    pub peak: u64,
+    /// Segments that reached a record (late segments that would otherwise get a reset).
+    pub segments: u64,
+    /// Acknowledgements sent from records (retransmitted FINs among them).
+    pub acks_sent: u64,
+    /// Retransmitted FINs acknowledged (each restarts the record's 2·MSL).
+    pub fins_acked: u64,
+    /// Connections freed in TIME-WAIT with no record because their host held
+    /// `max_time_wait` already (Linux: "time wait bucket table overflow").
+    pub overflows: u64,
+    /// Records ended early: by a new SYN, a RST, or a port taken over.
+    pub ended_early: u64,
+}
+
+impl TimeWaitTable {
+    fn count(&mut self, node: NodeId) -> &mut u32 {
+        let i = node.index();
+        if self.per_node.len() <= i {
+            self.per_node.resize(i + 1, 0);
+        }
+        &mut self.per_node[i]
+    }
+
+    fn remove(&mut self, tuple: &Tuple) -> Option<TimeWaitRecord> {
+        let r = self.records.remove(tuple)?;
+        *self.count(tuple.0) -= 1;
+        Some(r)
+    }
+
+    /// Forgets the expired records at the front of the queue (and the queue's stale entries).
+    fn sweep(&mut self, now: SimTime) {
+        while let Some(&(at, tuple, generation)) = self.queue.front() {
+            if at > now {
+                break;
+            }
+            self.queue.pop_front();
+            if self
+                .records
+                .get(&tuple)
+                .is_some_and(|r| r.generation == generation && r.expiry <= now)
+            {
+                self.remove(&tuple);
+            }
+        }
+    }
+
+    /// Keeps `record` for `tuple` unless its node holds `max` records already.
+    fn insert(&mut self, now: SimTime, tuple: Tuple, mut record: TimeWaitRecord, max: u32) {
+        self.sweep(now);
+        if *self.count(tuple.0) >= max {
+            self.stats.overflows += 1;
+            return;
+        }
+        self.remove(&tuple);
+        record.generation = self.next_generation;
+        self.next_generation = self.next_generation.wrapping_add(1);
+        self.queue.push_back((record.expiry, tuple, record.generation));
+        self.records.insert(tuple, record);
+        *self.count(tuple.0) += 1;
+        self.stats.records += 1;
+        self.stats.peak = self.stats.peak.max(self.records.len() as u64);
+    }
+
+    /// The record of `tuple` if it has not expired at `now`.
+    pub fn get(&self, now: SimTime, tuple: &Tuple) -> Option<&TimeWaitRecord> {
+        self.records.get(tuple).filter(|r| r.expiry > now)
+    }
+
+    /// Whether `tuple` has a record, expired or not: a new connection must not take it
+    /// (nothing else ends a record between sweeps, so this is deterministic).
+    fn holds(&self, tuple: &Tuple) -> bool {
+        self.records.contains_key(tuple)
+    }
+
+    /// Ends `tuple`'s record so that a new connection may take the 4-tuple; whether there
+    /// was one.
+    fn reuse(&mut self, tuple: &Tuple) -> bool {
+        let had = self.remove(tuple).is_some();
+        self.stats.ended_early += u64::from(had);
+        had
+    }
+
+    /// Records held now, expired ones not yet swept included.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether no record is held.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// What the record of `tuple` (live at `now`) does with `seg`, which carried
+    /// `payload_len` bytes; `None` if there is no live record. RFC 9293 §3.10.7.4 in
+    /// TIME-WAIT, as Linux (`tcp_timewait_state_process`, `tcp_rfc1337 = 0`) does it:
+    /// * a bare ACK or a RST at RCV.NXT is acceptable: the ACK is dropped, the RST ends the
+    ///   record (RFC 9293: "enter the CLOSED state"; RFC 1337's alternative, ignoring it, is
+    ///   Linux's `tcp_rfc1337 = 1`);
+    /// * a SYN (no ACK) past RCV.NXT opens a new connection (RFC 1122 §4.2.2.13);
+    /// * anything else — the retransmitted FIN above all — is acknowledged; a FIN restarts
+    ///   the 2·MSL timer (§3.6.1); a RST out of window is dropped.
+    pub fn on_segment(
+        &mut self,
+        now: SimTime,
+        tuple: &Tuple,
+        seg: &TcpRepr,
+        payload_len: u32,
+    ) -> Option<TimeWaitVerdict> {
+        let r = *self.get(now, tuple)?;
+        self.stats.segments += 1;
+        let flags = seg.flags;
+        let rst = flags.contains(TcpFlags::RST);
+        let at_rcv_nxt = seg.seq == r.rcv_nxt && seg.seq_len(payload_len) == 0;
+        if at_rcv_nxt && !flags.contains(TcpFlags::SYN) {
+            if rst {
+                self.remove(tuple);
+                self.stats.ended_early += 1;
+            }
+            return Some(TimeWaitVerdict::Drop);
+        }
+        if rst {
+            return Some(TimeWaitVerdict::Drop);
+        }
+        if flags.contains(TcpFlags::SYN)
+            && !flags.contains(TcpFlags::ACK)
+            && (seg.seq - r.rcv_nxt) > 0
+        {
+            self.remove(tuple);
+            self.stats.ended_early += 1;
+            return Some(TimeWaitVerdict::Reopen);
+        }
+        if flags.contains(TcpFlags::FIN) {
+            // §3.10.7.4: "The only thing that can arrive in this state is a retransmission
+            // of the remote FIN. Acknowledge it, and restart the 2 MSL timeout."
+            let generation = self.next_generation;
+            self.next_generation = self.next_generation.wrapping_add(1);
+            let expiry = now + r.linger;
+            if let Some(rec) = self.records.get_mut(tuple) {
+                rec.expiry = expiry;
+                rec.generation = generation;
+            }
+            self.queue.push_back((expiry, *tuple, generation));
+            self.stats.fins_acked += 1;
+        }
+        self.stats.acks_sent += 1;
+        Some(TimeWaitVerdict::Ack)
     }
 }
 
