@@ -719,9 +719,131 @@ mod tests {
 
     use sim_core::{RngStreams, SimTime};
 
-    use super::{Owner, Socket, SocketTable};
+    use super::{Owner, Socket, SocketTable, TimeWaitRecord, TimeWaitTable, TimeWaitVerdict};
     use crate::tcp::TcpConfig;
+    use crate::wire::{SeqNum, TcpFlags, TcpRepr};
     use crate::{AppId, NodeId};
+
+    const PEER: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 2);
+
+    fn ms(v: u64) -> SimTime {
+        SimTime::from_ms(v)
+    }
+
+    /// A record made at `at`: we sent up to 5000 (FIN included), the peer up to 9000.
+    fn record(at: SimTime) -> TimeWaitRecord {
+        TimeWaitRecord {
+            snd_nxt: SeqNum(5000),
+            rcv_nxt: SeqNum(9000),
+            window: 100,
+            flags: TcpFlags::ACK,
+            ts_recent: None,
+            flow: 7,
+            tos: 0,
+            expiry: at + ms(1000),
+            linger: ms(1000),
+            generation: 0,
+        }
+    }
+
+    fn seg(flags: TcpFlags, seq: u32) -> TcpRepr {
+        TcpRepr {
+            src_port: 80,
+            dst_port: 50_000,
+            seq: SeqNum(seq),
+            ack: SeqNum(5000),
+            flags,
+            ..TcpRepr::default()
+        }
+    }
+
+    /// RFC 9293 §3.10.7.4 in TIME-WAIT: the peer's retransmitted FIN (seq = RCV.NXT − 1) is
+    /// acknowledged with <SEQ=SND.NXT><ACK=RCV.NXT> and restarts the 2·MSL timer; a bare ACK at
+    /// RCV.NXT is dropped without a reply; old data is acknowledged; an out-of-window RST is
+    /// ignored, one at RCV.NXT ends the record (Linux, `tcp_rfc1337 = 0`); after expiry the
+    /// record is gone.
+    #[test]
+    fn time_wait_verdicts() {
+        let key = (NodeId(0), 50_000, PEER, 80);
+        let mut t = TimeWaitTable::default();
+        t.insert(ms(0), key, record(ms(0)), 10);
+        let fin = seg(TcpFlags::FIN | TcpFlags::ACK, 8999);
+        assert_eq!(t.on_segment(ms(500), &key, &fin, 0), Some(TimeWaitVerdict::Ack));
+        let ack = t.get(ms(500), &key).unwrap().ack(ms(500), &fin);
+        assert_eq!(
+            (ack.src_port, ack.dst_port, ack.seq, ack.ack, ack.flags, ack.window),
+            (50_000, 80, SeqNum(5000), SeqNum(9000), TcpFlags::ACK, 100)
+        );
+        assert_eq!(t.get(ms(500), &key).unwrap().expiry, ms(1500), "restarted");
+        let bare = seg(TcpFlags::ACK, 9000);
+        assert_eq!(t.on_segment(ms(1200), &key, &bare, 0), Some(TimeWaitVerdict::Drop));
+        let old = seg(TcpFlags::ACK, 8000);
+        assert_eq!(t.on_segment(ms(1200), &key, &old, 100), Some(TimeWaitVerdict::Ack));
+        let far_rst = seg(TcpFlags::RST, 1);
+        assert_eq!(t.on_segment(ms(1200), &key, &far_rst, 0), Some(TimeWaitVerdict::Drop));
+        assert!(t.get(ms(1200), &key).is_some(), "an out-of-window RST changes nothing");
+        assert_eq!(t.on_segment(ms(1500), &key, &fin, 0), None, "expired at 2·MSL");
+        assert_eq!(
+            (t.stats.fins_acked, t.stats.acks_sent, t.stats.segments),
+            (1, 2, 4)
+        );
+
+        t.insert(ms(2000), key, record(ms(2000)), 10);
+        let rst = seg(TcpFlags::RST, 9000);
+        assert_eq!(t.on_segment(ms(2100), &key, &rst, 0), Some(TimeWaitVerdict::Drop));
+        assert!(t.get(ms(2100), &key).is_none(), "a RST at RCV.NXT ends it");
+
+        // RFC 1122 §4.2.2.13: a SYN past RCV.NXT reopens the 4-tuple; an older one is ACKed.
+        t.insert(ms(3000), key, record(ms(3000)), 10);
+        let old_syn = seg(TcpFlags::SYN, 100);
+        assert_eq!(t.on_segment(ms(3100), &key, &old_syn, 0), Some(TimeWaitVerdict::Ack));
+        let new_syn = seg(TcpFlags::SYN, 9001);
+        assert_eq!(
+            t.on_segment(ms(3100), &key, &new_syn, 0),
+            Some(TimeWaitVerdict::Reopen)
+        );
+        assert!(t.is_empty());
+        assert_eq!(t.stats.ended_early, 2);
+    }
+
+    /// Memory stays bounded: at most `max` records per host (past it a closing connection
+    /// keeps none, counted as an overflow), and expired records are swept by later
+    /// insertions, so a steady stream of closes holds about rate × 2·MSL records, not one per
+    /// connection ever closed.
+    #[test]
+    fn time_wait_records_are_bounded_and_swept() {
+        let mut t = TimeWaitTable::default();
+        let key = |node: u32, port: u16| (NodeId(node), port, PEER, 80);
+        for port in 0..5 {
+            t.insert(ms(0), key(0, port), record(ms(0)), 3);
+        }
+        t.insert(ms(0), key(1, 0), record(ms(0)), 3);
+        assert_eq!((t.len(), t.stats.overflows), (4, 2), "3 on node 0, 1 on node 1");
+        // One close per millisecond for 10 s with a 1 s TIME-WAIT: about 1000 held at once.
+        for i in 0..10_000u32 {
+            let now = ms(10 + u64::from(i));
+            t.insert(now, key(2, i as u16), record(now), 4096);
+        }
+        assert!(t.len() <= 1002, "{} records held", t.len());
+        assert!(t.queue.len() <= 1002, "{} queue entries", t.queue.len());
+        assert_eq!(t.stats.peak, 1000, "one per millisecond for 1 s");
+        assert_eq!(t.stats.records, 10_004);
+    }
+
+    /// A new connection does not take an ephemeral port whose 4-tuple is in TIME-WAIT.
+    #[test]
+    fn ephemeral_ports_skip_time_wait() {
+        let mut t = SocketTable::new(TcpConfig::default(), RngStreams::new(1));
+        let node = NodeId(0);
+        t.time_wait
+            .insert(ms(0), (node, 49_152, PEER, 80), record(ms(0)), 10);
+        assert_eq!(t.ephemeral_port(node, PEER, 80), (49_153, 0));
+        assert_eq!(
+            t.ephemeral_port(node, PEER, 81),
+            (49_154, 0),
+            "another peer port: the counter moves on"
+        );
+    }
 
     /// Issue 20's k = 16 footprint: connections share their table's settings (or their
     /// application's own) instead of each holding a copy, and a socket stays small.
