@@ -144,7 +144,12 @@ fn fins_and_replies(t: &Tap) -> (Vec<Seg>, Vec<Seg>) {
         .filter(|r| !r.1 && r.2.contains(TcpFlags::FIN))
         .collect();
     let first = fins.first().expect("b's FIN reached a").0;
-    let replies = t.log.iter().copied().filter(|r| r.1 && r.0 > first).collect();
+    let replies = t
+        .log
+        .iter()
+        .copied()
+        .filter(|r| r.1 && r.0 > first)
+        .collect();
     (fins, replies)
 }
 
@@ -178,15 +183,23 @@ fn retransmitted_fin_after_a_lost_final_ack_is_acked_not_reset() {
     assert_eq!(ack.4, fin.3.wrapping_add(1), "it acknowledges the FIN");
     assert_eq!(ack.0, fin.0, "at once");
     let tw = net.sockets().time_wait().stats;
-    assert_eq!((tw.records, tw.fins_acked, tw.acks_sent), (1, 1, 1), "{tw:?}");
+    assert_eq!(
+        (tw.records, tw.fins_acked, tw.acks_sent),
+        (1, 1, 1),
+        "{tw:?}"
+    );
     assert_eq!(net.fates().no_listener, 0, "nothing found a closed port");
-    let b_conn = &net.sockets().all().iter().find(|s| s.local_ip == B).expect("b's socket");
+    let b_conn = &net
+        .sockets()
+        .all()
+        .iter()
+        .find(|s| s.local_ip == B)
+        .expect("b's socket");
     assert_eq!(
         b_conn.conn.state(),
         TcpState::Closed,
         "b's LAST-ACK ended (by the record's ACK: a sent no reset)"
     );
-
 }
 
 /// With a 100 ms TIME-WAIT the retransmitted FIN (about 200 ms after the first) comes after

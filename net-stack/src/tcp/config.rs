@@ -302,7 +302,8 @@ impl TcpConfig {
     /// Every rule the types cannot express, each broken one naming its key: `mss` fits an IPv4
     /// packet (with the timestamp option when on), `initial_cwnd` ≥ 1, `min_rto` in
     /// (0, `max_rto`], `initial_rto` in (0, `max_rto`], `rcv_buf` in [1 B, 2³⁰ B], `snd_buf` ≥ 1 B,
-    /// `rack_tlp` and `prr` only with `sack`.
+    /// `rack_tlp` and `prr` only with `sack`, `msl` at most [`MAX_MSL`] (`time_wait` at most
+    /// twice that).
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
         // 65535 − 20 (IPv4) − 20 (TCP): the largest payload of one IPv4 packet.
