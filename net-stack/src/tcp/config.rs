@@ -209,7 +209,7 @@ impl TcpConfig {
 }
 
 /// The default bound of TIME-WAIT records per host ([`TcpConfig::max_time_wait`]).
-pub const DEFAULT_MAX_TIME_WAIT: u32 = 4096;
+pub const DEFAULT_MAX_TIME_WAIT: u32 = 2048;
 
 /// The largest `[tcp] msl`: one hour (TIME-WAIT then lasts two).
 pub const MAX_MSL: SimTime = SimTime::from_secs(3600);
