@@ -493,6 +493,26 @@ mod tests {
     use crate::tcp::TcpConfig;
     use crate::{AppId, NodeId};
 
+    /// When every ephemeral port to a peer port is in TIME-WAIT, the next one's record ends
+    /// early (as Linux's `tcp_tw_reuse` would take it) instead of the table giving up.
+    #[test]
+    fn all_ports_in_time_wait_reuse_the_next() {
+        let mut t = SocketTable::new(TcpConfig::default(), RngStreams::new(1));
+        let node = NodeId(0);
+        for port in 49_152..=u16::MAX {
+            t.time_wait
+                .insert(ms(0), (node, port, PEER, 80), record(ms(0)), 20_000);
+        }
+        assert_eq!(t.time_wait.len(), 16_384);
+        assert_eq!(
+            t.ephemeral_port(node, PEER, 80),
+            (49_152, 1),
+            "the first port again, after one wrap"
+        );
+        assert_eq!(t.time_wait.len(), 16_383);
+        assert_eq!(t.time_wait.stats.ended_early, 1);
+    }
+
     /// A new connection does not take an ephemeral port whose 4-tuple is in TIME-WAIT.
     #[test]
     fn ephemeral_ports_skip_time_wait() {
