@@ -48,6 +48,10 @@ pub struct Summary {
     pub migrations: Vec<MigrationSummary>,
     /// Where every packet ended up (extension): created = delivered + drops + in flight.
     pub packets: PacketSummary,
+    /// What the TIME-WAIT records of freed sockets did (extension; absent when no freed
+    /// socket left one and none overflowed: runs without workloads or releasing apps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tcp_time_wait: Option<TimeWaitSummary>,
     /// What `netsim check` warned about (extension; absent when there is nothing).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<crate::scenario::WarningRecord>,
@@ -362,6 +366,41 @@ pub struct PacketSummary {
     pub in_flight: u64,
 }
 
+/// The TIME-WAIT records of freed sockets over the run (`docs/tcp.md`, "TIME-WAIT").
+#[derive(Debug, Serialize)]
+pub struct TimeWaitSummary {
+    /// Records made: connections that closed first and were freed in TIME-WAIT.
+    pub records: u64,
+    /// The most held at once, over all hosts.
+    pub peak: u64,
+    /// Late segments that reached a record (without it each would have got a reset).
+    pub segments: u64,
+    /// Acknowledgements sent from records.
+    pub acks_sent: u64,
+    /// Retransmitted FINs acknowledged (each restarting its record's 2·MSL).
+    pub fins_acked: u64,
+    /// Records ended before 2·MSL: by a new SYN past the old sequence numbers, a RST, or an
+    /// ephemeral port taken over when every other one was in TIME-WAIT.
+    pub ended_early: u64,
+    /// Warning counter: connections freed in TIME-WAIT with no record because their host
+    /// held `[tcp] max_time_wait` records already (Linux: "time wait bucket table
+    /// overflow"); a late segment for one gets a reset.
+    pub overflows: u64,
+}
+
+fn time_wait_summary(net: &Network) -> Option<TimeWaitSummary> {
+    let s = net.sockets().time_wait().stats;
+    (s.records > 0 || s.overflows > 0).then_some(TimeWaitSummary {
+        records: s.records,
+        peak: s.peak,
+        segments: s.segments,
+        acks_sent: s.acks_sent,
+        fins_acked: s.fins_acked,
+        ended_early: s.ended_early,
+        overflows: s.overflows,
+    })
+}
+
 /// How long a ping request may stay unanswered at the end of a run and still count as in
 /// flight rather than lost.
 const PING_GRACE: SimTime = SimTime::from_secs(1);
@@ -396,6 +435,7 @@ pub fn collect(
             fates: net.fates(),
             in_flight: net.packets_in_flight() as u64,
         },
+        tcp_time_wait: time_wait_summary(net),
         warnings: Vec::new(),
         workloads: Vec::new(),
         network_migration: crate::netmig::summary(net),

@@ -278,6 +278,7 @@ fn bounded_keys_state_their_bound() {
             "`snd_buf` must be greater than zero, not 0B",
         ),
         ("tcp.min_rto=61s", "`min_rto` must be at most 60s"),
+        ("tcp.msl=2h", "`msl` must be at most 3600s, not 7200s"),
         ("tcp.initial_cwnd=0", "`initial_cwnd` must be at least 1"),
         (
             "topology.k=3",

@@ -149,8 +149,10 @@ impl<'a> AppCtx<'a> {
     /// have been delivered: its state, its slot and its port are then reused, so an
     /// application that opens millions of short connections keeps memory in proportion to
     /// those open. The application must not use `sock` after its `Closed` event (or after
-    /// the teardown that leaves it in TIME-WAIT); a late segment for it is answered with a
-    /// reset as for any unknown connection.
+    /// the teardown that leaves it in TIME-WAIT). A connection freed in TIME-WAIT leaves a
+    /// compact record until 2·MSL ([`crate::socket::TimeWaitTable`]) that acknowledges a
+    /// retransmitted FIN and keeps the 4-tuple from new connections; a late segment for a
+    /// closed connection, or one past its TIME-WAIT, is answered with a reset.
     pub fn tcp_release(&mut self, sock: SocketId) {
         self.sockets().release(sock);
     }

@@ -32,8 +32,16 @@ use rustc_hash::FxHashMap;
 use sim_core::{EventId, RngStreams, SimTime};
 
 use crate::tcp::{TcpConfig, TcpConnection};
-use crate::wire::SeqNum;
+use crate::wire::{SeqNum, TcpFlags};
 use crate::{AppId, NodeId};
+
+mod time_wait;
+
+pub use time_wait::{TimeWaitRecord, TimeWaitStats, TimeWaitTable, TimeWaitVerdict};
+
+/// A connection's place in the demultiplexing table: (node, local port, remote address,
+/// remote port).
+type Tuple = (NodeId, u16, Ipv4Addr, u16);
 
 /// A TCP socket, by index into the [`SocketTable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -162,7 +170,7 @@ pub struct SocketTable {
     pub(crate) sockets: Vec<Socket>,
     /// Looked up once per segment, never iterated (so the hash order cannot leak into results):
     /// a hash map with rustc's fixed FxHash, which beat the `BTreeMap` it replaced.
-    demux: FxHashMap<(NodeId, u16, Ipv4Addr, u16), SocketId>,
+    demux: FxHashMap<Tuple, SocketId>,
     listeners: BTreeMap<(NodeId, u16), AppId>,
     next_ephemeral: BTreeMap<NodeId, u16>,
     /// Per node, how many times its ephemeral ports wrapped around (only released sockets let
@@ -172,6 +180,8 @@ pub struct SocketTable {
     free: Vec<SocketId>,
     /// Sockets released so far.
     released: u64,
+    /// What freed sockets in TIME-WAIT leave behind.
+    pub(crate) time_wait: TimeWaitTable,
     pub(crate) dirty: Vec<SocketId>,
     /// Shared by the connections made with it (`TcpConnection::cfg`).
     pub(crate) cfg: Arc<TcpConfig>,
@@ -195,6 +205,7 @@ impl SocketTable {
             port_wraps: BTreeMap::new(),
             free: Vec::new(),
             released: 0,
+            time_wait: TimeWaitTable::default(),
             dirty: Vec::new(),
             cfg: Arc::new(cfg),
             app_cfg: BTreeMap::new(),
@@ -284,9 +295,11 @@ impl SocketTable {
 
     /// Frees socket `id` (its application asked with [`crate::app::AppCtx::tcp_release`] and
     /// its connection is closed or in TIME-WAIT): segments for it now find no connection, and
-    /// its slot and port may be taken by a new socket. Its connection state is dropped; the
-    /// caller has cancelled its pending timer event (`timer_id`).
-    pub(crate) fn free(&mut self, id: SocketId) {
+    /// its slot may be taken by a new socket. Its connection state is dropped; one in
+    /// TIME-WAIT leaves a [`TimeWaitRecord`] until its 2·MSL end (RFC 9293 §3.10.7.4), which
+    /// keeps its 4-tuple from new connections of this host. The caller has cancelled its
+    /// pending timer event (`timer_id`).
+    pub(crate) fn free(&mut self, now: SimTime, id: SocketId) {
         let s = &mut self.sockets[id.0 as usize];
         let key = (
             s.node,
@@ -295,6 +308,26 @@ impl SocketTable {
             s.conn.remote_port(),
         );
         self.demux.remove(&key);
+        let record = (s.conn.state() == crate::tcp::TcpState::TimeWait)
+            .then(|| s.conn.poll_timeout())
+            .flatten()
+            .filter(|&expiry| expiry > now)
+            .map(|expiry| {
+                let ack = s.conn.header(now, s.conn.snd_nxt(), TcpFlags::ACK);
+                let record = TimeWaitRecord {
+                    snd_nxt: ack.seq,
+                    rcv_nxt: ack.ack,
+                    window: ack.window,
+                    flags: ack.flags,
+                    ts_recent: ack.options.timestamps.map(|(_, echo)| echo),
+                    flow: s.flow,
+                    tos: s.conn.cfg.ip.tos(),
+                    expiry,
+                    linger: s.conn.cfg.time_wait,
+                    generation: 0,
+                };
+                (record, s.conn.cfg.max_time_wait)
+            });
         debug_assert!(s.timer_id.is_none(), "the caller cancels the timer event");
         s.timer_at = None;
         s.release = false;
@@ -302,11 +335,19 @@ impl SocketTable {
         s.acked_reported = None;
         self.free.push(id);
         self.released += 1;
+        if let Some((record, max)) = record {
+            self.time_wait.insert(now, key, record, max);
+        }
     }
 
     /// How many sockets have been freed after their application released them.
     pub fn released(&self) -> u64 {
         self.released
+    }
+
+    /// The TIME-WAIT records of freed sockets.
+    pub fn time_wait(&self) -> &TimeWaitTable {
+        &self.time_wait
     }
 
     /// Sockets in use (not freed).
@@ -367,10 +408,23 @@ impl SocketTable {
                     EPHEMERAL_BASE
                 }
             };
-            if !self.demux.contains_key(&(node, port, remote, remote_port)) {
+            let tuple = (node, port, remote, remote_port);
+            if !self.demux.contains_key(&tuple) && !self.time_wait.holds(&tuple) {
                 let wraps = self.port_wraps.get(&node).copied().unwrap_or(0);
                 return (port, wraps);
             }
+        }
+        // Every free port's 4-tuple is in TIME-WAIT: take the next one's, as Linux's
+        // `tcp_tw_reuse` would (counted in `time_wait.reused`).
+        let next = self.next_ephemeral.entry(node).or_insert(EPHEMERAL_BASE);
+        let port = *next;
+        if self.time_wait.reuse(&(node, port, remote, remote_port)) {
+            *next = next.checked_add(1).unwrap_or(EPHEMERAL_BASE);
+            if *next == EPHEMERAL_BASE {
+                *self.port_wraps.entry(node).or_insert(0) += 1;
+            }
+            let wraps = self.port_wraps.get(&node).copied().unwrap_or(0);
+            return (port, wraps);
         }
         panic!("ephemeral ports exhausted on one host: 16384 connections to one peer port are open")
     }
@@ -434,9 +488,45 @@ mod tests {
 
     use sim_core::{RngStreams, SimTime};
 
+    use super::time_wait::tests::{PEER, ms, record};
     use super::{Owner, Socket, SocketTable};
     use crate::tcp::TcpConfig;
     use crate::{AppId, NodeId};
+
+    /// When every ephemeral port to a peer port is in TIME-WAIT, the next one's record ends
+    /// early (as Linux's `tcp_tw_reuse` would take it) instead of the table giving up.
+    #[test]
+    fn all_ports_in_time_wait_reuse_the_next() {
+        let mut t = SocketTable::new(TcpConfig::default(), RngStreams::new(1));
+        let node = NodeId(0);
+        for port in 49_152..=u16::MAX {
+            t.time_wait
+                .insert(ms(0), (node, port, PEER, 80), record(ms(0)), 20_000);
+        }
+        assert_eq!(t.time_wait.len(), 16_384);
+        assert_eq!(
+            t.ephemeral_port(node, PEER, 80),
+            (49_152, 1),
+            "the first port again, after one wrap"
+        );
+        assert_eq!(t.time_wait.len(), 16_383);
+        assert_eq!(t.time_wait.stats.ended_early, 1);
+    }
+
+    /// A new connection does not take an ephemeral port whose 4-tuple is in TIME-WAIT.
+    #[test]
+    fn ephemeral_ports_skip_time_wait() {
+        let mut t = SocketTable::new(TcpConfig::default(), RngStreams::new(1));
+        let node = NodeId(0);
+        t.time_wait
+            .insert(ms(0), (node, 49_152, PEER, 80), record(ms(0)), 10);
+        assert_eq!(t.ephemeral_port(node, PEER, 80), (49_153, 0));
+        assert_eq!(
+            t.ephemeral_port(node, PEER, 81),
+            (49_154, 0),
+            "another peer port: the counter moves on"
+        );
+    }
 
     /// Issue 20's k = 16 footprint: connections share their table's settings (or their
     /// application's own) instead of each holding a copy, and a socket stays small.

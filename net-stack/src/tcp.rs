@@ -33,8 +33,9 @@
 //! silly-window avoidance.
 //!
 //! Simplifications worth knowing: the delayed ACK counts segments (every second in-order
-//! segment, whatever its size); TIME-WAIT lasts [`TcpConfig::time_wait`] (1 s by default, not
-//! 2·MSL); the application reads instantly unless paused with
+//! segment, whatever its size); TIME-WAIT lasts [`TcpConfig::time_wait`] (2·MSL with
+//! `[tcp] msl`, 1 s by default; a freed socket's TIME-WAIT is kept by
+//! [`crate::socket::TimeWaitTable`]); the application reads instantly unless paused with
 //! [`TcpConnection::set_receive_paused`], and `PeerClosed` is reported when the FIN arrives even
 //! if paused data is still unread; a sender keeps one timed segment at a time for RTT samples.
 //!

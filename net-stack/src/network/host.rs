@@ -212,6 +212,11 @@ impl Network {
             self.tcp.mark_dirty(sid);
             return;
         }
+        if !self.tcp.time_wait.is_empty()
+            && self.time_wait_receive(sched, node, src, seg, payload_len)
+        {
+            return;
+        }
         let is_syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
         if let (true, Some(app)) = (is_syn, self.tcp.listener(node, seg.dst_port)) {
             self.fates.delivered += 1;
@@ -228,6 +233,38 @@ impl Network {
         if let Some(rst) = rst_for(seg, payload_len) {
             self.host_send(sched, node, flow, src, L4::Tcp(rst), 0, 0);
         }
+    }
+
+    /// A segment that found no socket, for a 4-tuple in TIME-WAIT (RFC 9293 §3.10.7.4, see
+    /// [`crate::socket::TimeWaitTable::on_segment`]): acknowledged, or dropped, and counted
+    /// delivered (it reached its connection's remains). Returns whether it was handled so; a
+    /// SYN that reopens the 4-tuple goes on to the listener.
+    #[cold]
+    #[inline(never)]
+    fn time_wait_receive(
+        &mut self,
+        sched: &mut Scheduler<Event>,
+        node: NodeId,
+        src: Ipv4Addr,
+        seg: &crate::wire::TcpRepr,
+        payload_len: u32,
+    ) -> bool {
+        use crate::socket::TimeWaitVerdict;
+        let now = sched.now();
+        let tuple = (node, seg.dst_port, src, seg.src_port);
+        let Some(verdict) = self.tcp.time_wait.on_segment(now, &tuple, seg, payload_len) else {
+            return false;
+        };
+        match verdict {
+            TimeWaitVerdict::Reopen => return false,
+            TimeWaitVerdict::Drop => {}
+            TimeWaitVerdict::Ack => {
+                let r = *self.tcp.time_wait.get(now, &tuple).expect("acknowledged");
+                self.host_send(sched, node, r.flow, src, L4::Tcp(r.ack(now, seg)), 0, r.tos);
+            }
+        }
+        self.fates.delivered += 1;
+        true
     }
 
     /// Carries out what dirty sockets have to say: their segments go out, their events go to
@@ -341,7 +378,7 @@ impl Network {
         if let Some(id) = self.tcp.get_mut(sid).timer_id.take() {
             sched.cancel(id);
         }
-        self.tcp.free(sid);
+        self.tcp.free(sched.now(), sid);
     }
 
     pub(super) fn on_tcp_timer(&mut self, sched: &mut Scheduler<Event>, sid: SocketId) {

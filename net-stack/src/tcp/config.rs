@@ -84,10 +84,16 @@ pub struct TcpConfig {
     /// Off by default, like Linux with `tcp_slow_start_after_idle = 0`; seed 002's bursty
     /// pre-copy rounds depend on this choice.
     pub restart_after_idle: bool,
-    /// How long TIME-WAIT lasts. Real stacks use 2·MSL (60–240 s); in a simulation no stray
-    /// old duplicate survives that long, so the default is a short 1 s, enough to re-ACK a
-    /// retransmitted FIN after a lost final ACK on any sane path.
+    /// How long TIME-WAIT lasts: 2·MSL (`[tcp] msl`). Real stacks use 60 s (Linux's
+    /// `TCP_TIMEWAIT_LEN`) to 240 s (RFC 9293's 2 min MSL); in a simulation no stray old
+    /// duplicate survives that long, so the default is a short 1 s (MSL 500 ms), enough to
+    /// re-ACK a retransmitted FIN after a lost final ACK on any sane path.
     pub time_wait: SimTime,
+    /// At most this many TIME-WAIT records per host once their sockets are freed (Linux's
+    /// `tcp_max_tw_buckets`, `[tcp] max_time_wait`): past it a closing connection keeps none
+    /// and a late segment for it is answered with a reset, as Linux does ("time wait bucket
+    /// table overflow"); counted in `tcp.time_wait_overflows`.
+    pub max_time_wait: u32,
     /// Consecutive retransmission timeouts (without progress) after which the connection gives
     /// up and closes with [`TcpEvent::Reset`](crate::tcp::TcpEvent::Reset) (Linux `tcp_retries2` = 15).
     pub max_retransmissions: u32,
@@ -138,6 +144,7 @@ impl Default for TcpConfig {
             ca_byte_counting: false,
             restart_after_idle: false,
             time_wait: SimTime::from_secs(1),
+            max_time_wait: DEFAULT_MAX_TIME_WAIT,
             max_retransmissions: 15,
             ip: IpFields::default(),
             sack: false,
@@ -201,6 +208,12 @@ impl TcpConfig {
     }
 }
 
+/// The default bound of TIME-WAIT records per host ([`TcpConfig::max_time_wait`]).
+pub const DEFAULT_MAX_TIME_WAIT: u32 = 2048;
+
+/// The largest `[tcp] msl`: one hour (TIME-WAIT then lasts two).
+pub const MAX_MSL: SimTime = SimTime::from_secs(3600);
+
 /// The largest TCP receive window RFC 7323 §2.3 allows (2³⁰ bytes): the bound of `rcv_buf`.
 pub const MAX_RCV_BUF: u64 = 1 << 30;
 
@@ -243,6 +256,10 @@ pub struct TcpTable {
     pub hystart: Option<bool>,
     /// `hold_when_app_limited`.
     pub hold_when_app_limited: Option<bool>,
+    /// `msl`: the maximum segment lifetime; TIME-WAIT lasts twice it.
+    pub msl: Option<SimTime>,
+    /// `max_time_wait`: TIME-WAIT records per host.
+    pub max_time_wait: Option<u32>,
     /// `ns3_departures`: `"all"`, `"none"` or a list of names.
     pub ns3_departures: Option<Ns3Departures>,
 }
@@ -274,6 +291,8 @@ impl From<TcpTable> for TcpConfig {
             rack_tlp: t.rack_tlp.unwrap_or(d.rack_tlp && sack),
             prr: t.prr.unwrap_or(d.prr && sack),
             ns3_departures: t.ns3_departures.unwrap_or(d.ns3_departures),
+            time_wait: t.msl.map_or(d.time_wait, |msl| msl.saturating_add(msl)),
+            max_time_wait: t.max_time_wait.unwrap_or(d.max_time_wait),
             ..d
         }
     }
@@ -283,7 +302,8 @@ impl TcpConfig {
     /// Every rule the types cannot express, each broken one naming its key: `mss` fits an IPv4
     /// packet (with the timestamp option when on), `initial_cwnd` ≥ 1, `min_rto` in
     /// (0, `max_rto`], `initial_rto` in (0, `max_rto`], `rcv_buf` in [1 B, 2³⁰ B], `snd_buf` ≥ 1 B,
-    /// `rack_tlp` and `prr` only with `sack`.
+    /// `rack_tlp` and `prr` only with `sack`, `msl` at most [`MAX_MSL`] (`time_wait` at most
+    /// twice that).
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
         // 65535 − 20 (IPv4) − 20 (TCP): the largest payload of one IPv4 packet.
@@ -307,6 +327,16 @@ impl TcpConfig {
                     "the 12-byte timestamp option must fit in the 65535-byte IPv4 packet too",
                 ),
             );
+        }
+        if self.time_wait > MAX_MSL + MAX_MSL {
+            out.push(FieldError::new(
+                "msl",
+                format!(
+                    "`msl` must be at most {MAX_MSL}, not {}",
+                    SimTime::from_ps(self.time_wait.as_ps() / 2)
+                ),
+                "too long",
+            ));
         }
         if self.initial_cwnd == 0 {
             out.push(FieldError::new(
