@@ -376,6 +376,10 @@ fn bad_cdf_file_names_file_and_line() {
         .join(" ");
     assert!(err.contains("sizes.csv` line 3"), "{err}");
     assert!(err.contains("not monotone"), "{err}");
+    assert!(
+        err.contains("a header line is written `# size, probability`"),
+        "{err}"
+    );
     assert!(err.contains("s.toml:"), "points into the scenario: {err}");
 }
 

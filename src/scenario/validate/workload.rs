@@ -59,7 +59,7 @@ impl Validator<'_> {
                             at(self, "sizes_file"),
                             format!("the flow-size CDF {where_}: {}", e.message),
                             "bad CDF file",
-                            Some("one `size, probability` pair per line, sizes in bytes, probabilities non-decreasing up to 1 (or 100)".into()),
+                            Some("one `size, probability` pair per line, sizes in bytes, probabilities non-decreasing up to 1 (or 100); `#` starts a comment, so a header line is written `# size, probability`".into()),
                         );
                             None
                         }
