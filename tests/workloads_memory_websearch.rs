@@ -88,7 +88,7 @@ fn memory_1e5_websearch_flows_within_2x_of_1e4() {
 
 /// Where the web-search runs' memory goes (docs/workloads.md, "Memory"): it follows the flows
 /// in flight. At 30 % load this fabric (100-packet drop-tail queues, NewReno) does not keep up:
-/// the flows in flight grow all run long (537 after 1 s, 1723 after 8.5 s of a 3·10⁴-flow run),
+/// the flows in flight grow all run long (561 after 1 s, 1719 after 8.5 s of a 3·10⁴-flow run, measured with TIME-WAIT on 2026-12-07),
 /// and so do the socket table and the event queue, so peak RSS grows with the run (11.9 MB for
 /// 3·10³ flows, 15.8 MB for 3·10⁴). At 15 % the flows in flight stay near 100 and peak RSS is
 /// flat: measured 2026-12-07 (two runs each), 11.2–11.3 MB for 3·10³ flows and 11.4–11.8 MB for
