@@ -206,6 +206,28 @@ fn flow_line(f: &netsim::summary::FlowSummary) -> String {
     )
 }
 
+/// The whole-network migration's console line: its phases' times, the tunnel's traffic and
+/// what finalize lost (`network_migration` in summary.json has the rest).
+fn network_migration_line(n: &netsim::netmig::NetMigSummary) -> String {
+    let at = |t: Option<f64>| t.map_or("not reached".to_string(), |t| format!("{t:.3} s"));
+    let moved = n.hosts_moved_s.iter().filter(|t| t.is_some()).count();
+    let mut line = format!(
+        "network migration ({}): prepare {}, {moved} of {} host positions moved, finalize {}",
+        n.algorithm.to_uppercase(),
+        at(n.prepare_s),
+        n.hosts_moved_s.len(),
+        at(n.finalize_s)
+    );
+    line += &format!(
+        ", {} FLOW_MODs, {} tunnel packets",
+        n.flow_mods, n.tunnel_packets
+    );
+    if let Some(lost) = n.finalize_lost_packets {
+        line += &format!(", {} lost in finalize", count(lost, "packet"));
+    }
+    line
+}
+
 /// `n` and `word`, with an `s` unless `n` is 1.
 fn count(n: u64, word: &str) -> String {
     if n == 1 {
@@ -300,6 +322,9 @@ fn main() -> ExitCode {
                     }
                     for w in &s.workloads {
                         outln!("  {}", w.console_line());
+                    }
+                    if let Some(n) = &s.network_migration {
+                        outln!("  {}", network_migration_line(n));
                     }
                     for m in &s.migrations {
                         let concurrent = sc.orchestrator.concurrent;

@@ -510,3 +510,34 @@ fn topo_help_lists_every_kind() {
         assert!(help.contains(kind), "topo --help lacks `{kind}`: {help}");
     }
 }
+
+/// A whole-network migration gets a console line of its own, with summary.json's figures: the
+/// phases' times, the host positions moved, the FLOW_MODs, the tunnel's packets and what
+/// finalize lost.
+#[test]
+fn console_line_of_a_network_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = netsim()
+        .args(["run", "arora2013-asap", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let n = &s["network_migration"];
+    let want = format!(
+        "network migration (ASAP): prepare {:.3} s, 2 of 2 host positions moved, finalize {:.3} s, \
+         {} FLOW_MODs, {} tunnel packets, {} packets lost in finalize",
+        n["prepare_s"].as_f64().unwrap(),
+        n["finalize_s"].as_f64().unwrap(),
+        n["flow_mods"],
+        n["tunnel_packets"],
+        n["finalize_lost_packets"]
+    );
+    assert!(
+        stdout.lines().any(|l| l.trim() == want),
+        "wanted {want:?} in:\n{stdout}"
+    );
+}
