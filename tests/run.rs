@@ -410,21 +410,25 @@ fn a_bare_name_suggests_the_toml_file_or_an_example() {
     assert!(err.contains("did you mean `dumbbell-udp`?"), "{err}");
 }
 
+/// `netsim run EXAMPLE`'s console output and its summary.json.
+fn console_and_summary(example: &str) -> (String, serde_json::Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = netsim()
+        .args(["run", example, "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap());
+    (String::from_utf8(o.stdout).unwrap(), summary.unwrap())
+}
+
 /// The console line of each flow says what its kind measures, with summary.json's figures: a
 /// ping's RTTs as ping prints them (min/avg/max/mdev in ms), a DNS test's answered queries and
 /// loss, request-response's answered requests; goodput for a bulk flow.
 #[test]
 fn console_lines_report_each_flow_kind_in_its_own_terms() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let o = netsim()
-        .args(["run", "arora2013-testbed", "--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8(o.stdout).unwrap();
-    let s: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let (stdout, s) = console_and_summary("arora2013-testbed");
     let flow = |name: &str| {
         s["flows"]
             .as_array()
@@ -516,16 +520,7 @@ fn topo_help_lists_every_kind() {
 /// finalize lost.
 #[test]
 fn console_line_of_a_network_migration() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r");
-    let o = netsim()
-        .args(["run", "arora2013-asap", "--out", out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8(o.stdout).unwrap();
-    let s: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let (stdout, s) = console_and_summary("arora2013-asap");
     let n = &s["network_migration"];
     let want = format!(
         "network migration (ASAP): prepare {:.3} s, 2 of 2 host positions moved, finalize {:.3} s, \
