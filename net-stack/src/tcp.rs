@@ -83,6 +83,7 @@ pub use congestion::{
     ALPHA_ONE, AckSample, Cc, CcClone, CcFactory, CongestionControl, CongestionEvent,
     CongestionKind, Cubic, CubicEpoch, Dctcp, HyStart, MAX_CWND, Reno, Window, hystart,
 };
+pub(crate) use connection::ts_clock;
 pub use connection::{TcpConnection, TcpEvent, TcpState};
 pub use ip::{Ecn, IpFields, Transmit};
 pub use ns3::{NS3_DEPARTURES, Ns3Departures};

@@ -51,9 +51,7 @@ impl TimeWaitRecord {
             window: self.window,
             options: TcpOptions {
                 // RFC 7323 §3.2: once negotiated, on every segment but a RST.
-                timestamps: self
-                    .ts_recent
-                    .map(|echo| ((now.as_ps() / 1_000_000_000) as u32, echo)),
+                timestamps: self.ts_recent.map(|echo| (crate::tcp::ts_clock(now), echo)),
                 ..TcpOptions::default()
             },
         }
@@ -120,6 +118,13 @@ impl TimeWaitTable {
         &mut self.per_node[i]
     }
 
+    /// A number that tells a record's newest entry in the expiry queue from its stale ones.
+    fn new_generation(&mut self) -> u32 {
+        let g = self.next_generation;
+        self.next_generation = g.wrapping_add(1);
+        g
+    }
+
     fn remove(&mut self, tuple: &Tuple) -> Option<TimeWaitRecord> {
         let r = self.records.remove(tuple)?;
         *self.count(tuple.0) -= 1;
@@ -157,8 +162,7 @@ impl TimeWaitTable {
             return;
         }
         self.remove(&tuple);
-        record.generation = self.next_generation;
-        self.next_generation = self.next_generation.wrapping_add(1);
+        record.generation = self.new_generation();
         self.queue
             .push_back((record.expiry, tuple, record.generation));
         self.records.insert(tuple, record);
@@ -238,8 +242,7 @@ impl TimeWaitTable {
         if flags.contains(TcpFlags::FIN) {
             // §3.10.7.4: "The only thing that can arrive in this state is a retransmission
             // of the remote FIN. Acknowledge it, and restart the 2 MSL timeout."
-            let generation = self.next_generation;
-            self.next_generation = self.next_generation.wrapping_add(1);
+            let generation = self.new_generation();
             let expiry = now + r.linger;
             if let Some(rec) = self.records.get_mut(tuple) {
                 rec.expiry = expiry;

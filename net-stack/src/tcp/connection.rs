@@ -19,6 +19,7 @@ mod input;
 mod ns3_departures;
 mod out_of_line;
 mod output;
+pub(crate) use output::ts_clock;
 mod prr;
 mod rack;
 mod recovery;

@@ -333,7 +333,7 @@ impl TcpConnection {
 }
 
 /// The RFC 7323 timestamp clock: milliseconds of simulated time, modulo 2³².
-fn ts_clock(now: SimTime) -> u32 {
+pub(crate) fn ts_clock(now: SimTime) -> u32 {
     (now.as_ps() / 1_000_000_000) as u32
 }
 
