@@ -9,7 +9,9 @@ use toml::Spanned;
 
 use crate::estimate::{Driver, Estimate, LIMITS, Resource, exceeded, excess_message};
 use crate::scenario::ScenarioWarning;
-use crate::scenario::{AppKind, FlowKind, PcapSelection, Scenario, ScenarioError, ScenarioSource};
+use crate::scenario::{
+    AppKind, Ecmp, FlowKind, PcapSelection, Scenario, ScenarioError, ScenarioSource,
+};
 use crate::topology::{install, topology_of};
 
 /// One scenario flow and the applications that carry it.
@@ -349,7 +351,10 @@ pub fn check(
             None,
         ));
     }
-    check_build(scenario, source)?;
+    let built = check_build(scenario, source)?;
+    if let Some(w) = default_ecmp_warning(scenario, source, &built.sim.model) {
+        warnings.push(w);
+    }
     if opts.deny_warnings
         && let Some(e) = source.deny(&warnings)
     {
@@ -385,8 +390,36 @@ fn driver_span(d: &Driver, source: &ScenarioSource) -> Option<std::ops::Range<us
         .or_else(|| d.span.clone())
 }
 
-/// The build's own checks (node names, links, features), without creating any file.
-fn check_build(scenario: &Scenario, source: &ScenarioSource) -> Result<(), ScenarioError> {
+/// The warning for a network with equal-cost paths whose `[controller] ecmp` was left at its
+/// default, `"off"`: every node then sends all traffic towards a destination out of one port,
+/// which a user of a fat-tree rarely means. Writing `ecmp = "off"` says it is meant.
+fn default_ecmp_warning(
+    scenario: &Scenario,
+    source: &ScenarioSource,
+    net: &Network,
+) -> Option<ScenarioWarning> {
+    let c = &scenario.controller;
+    (c.app == AppKind::None
+        && c.ecmp == Ecmp::Off
+        && source.span_of_key("controller.ecmp").is_none()
+        && net.has_equal_cost_paths())
+    .then(|| ScenarioWarning {
+        message: "the network has equal-cost paths, but `[controller] ecmp` is not written, so \
+                  it is \"off\": every switch and router sends all traffic towards a destination \
+                  out of its lowest-numbered port, and the other paths stay idle"
+            .into(),
+        span: Some(scenario.topology.span.clone()),
+        help: Some(
+            "under [controller], write `ecmp = \"per-flow\"` (a hash of the 5-tuple, as \
+             data-centre switches do) or `\"per-packet\"`; or `ecmp = \"off\"` to keep one path"
+                .into(),
+        ),
+    })
+}
+
+/// The build's own checks (node names, links, features), without creating any file; returns
+/// the network built.
+fn check_build(scenario: &Scenario, source: &ScenarioSource) -> Result<Built, ScenarioError> {
     let mut probe = scenario.clone();
     probe.trace.pcap = PcapSelection::None;
     // Time series and traced nodes are checked by name here; their files are not created.
@@ -424,7 +457,7 @@ fn check_build(scenario: &Scenario, source: &ScenarioSource) -> Result<(), Scena
             node_named(&b, source, n)?;
         }
     }
-    build(&probe, source, Path::new("")).map(|_| ())
+    build(&probe, source, Path::new(""))
 }
 
 /// The node called `name`, or an error at the name listing the nodes that exist.

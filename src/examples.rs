@@ -235,4 +235,17 @@ mod tests {
         );
         assert!(path.get_ref().is_file(), "the sample topology file exists");
     }
+
+    /// A new user's first runs are clean: every bundled example passes `netsim check` with no
+    /// warning (`--deny-warnings` would refuse none of them).
+    #[test]
+    fn every_example_checks_without_warnings() {
+        for e in EXAMPLES {
+            let (sc, source) = e.load(&[]).expect("valid");
+            let report = crate::build::check(&sc, &source, &Default::default())
+                .unwrap_or_else(|err| panic!("{}: {err:?}", e.name));
+            let messages: Vec<&str> = report.warnings.iter().map(|w| &w.message[..]).collect();
+            assert!(messages.is_empty(), "{}: {messages:?}", e.name);
+        }
+    }
 }

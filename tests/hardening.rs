@@ -678,6 +678,59 @@ fn check_takes_dump_flows_and_warns_as_run_does() {
     assert!(!flat(&o).contains("--dump-flows"), "{}", flat(&o));
 }
 
+/// A network with equal-cost paths and `ecmp` left at its default (`off`, one path) gets a
+/// warning at `kind`, in `check` and in summary.json; writing `ecmp` (even `"off"`), a network
+/// without a choice of paths, or an OpenFlow app (which routes by its own rules) gets none.
+#[test]
+fn default_ecmp_on_equal_cost_paths_warns() {
+    let warning = "the network has equal-cost paths, but `[controller] ecmp` is not written";
+    let fat_tree = |extra: &str| {
+        BASE.replace(
+            "kind = \"dumbbell\"\npairs = 1",
+            "kind = \"fat-tree\"\nk = 4",
+        )
+        .replace("dst = \"r0\"", "dst = \"h15\"")
+        .replace("src = \"l0\"", "src = \"h0\"")
+            + extra
+    };
+    let c = Case::new(&fat_tree(""));
+    let o = c.netsim("check", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", flat(&o));
+    assert!(flat(&o).contains(warning), "{}", flat(&o));
+    assert!(flat(&o).contains("s.toml:6:8"), "at `kind`: {}", flat(&o));
+    let o = c.netsim("run", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", flat(&o));
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c.out().join("summary.json")).unwrap()).unwrap();
+    let recorded = s["warnings"].as_array().unwrap();
+    assert_eq!(recorded.len(), 1, "{recorded:?}");
+    assert!(
+        recorded[0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(warning)
+    );
+    for (text, what) in [
+        (
+            fat_tree("[controller]\necmp = \"off\"\n"),
+            "ecmp written as off",
+        ),
+        (
+            fat_tree("[controller]\necmp = \"per-flow\"\n"),
+            "ecmp per-flow",
+        ),
+        (
+            fat_tree("[controller]\napp = \"shortest-path\"\n"),
+            "an OpenFlow app",
+        ),
+        (BASE.to_string(), "a dumbbell: one path"),
+    ] {
+        let o = Case::new(&text).netsim("check", &["--deny-warnings"]);
+        assert_eq!(o.status.code(), Some(0), "{what}: {}", flat(&o));
+        assert!(!flat(&o).contains("equal-cost"), "{what}: {}", flat(&o));
+    }
+}
+
 /// The estimate's refusal for a runaway `dirty_rate` points at the `dirty_rate` value (its
 /// line and column), not at the VM's name.
 #[test]

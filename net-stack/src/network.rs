@@ -346,6 +346,19 @@ impl Network {
         &self.routes
     }
 
+    /// Whether static routing offers a node two or more equal-cost next hops somewhere, in the
+    /// switches' table or in a router's: where `ecmp` chooses, and `Ecmp::Off` always takes
+    /// the lowest port.
+    pub fn has_equal_cost_paths(&self) -> bool {
+        self.routes.has_equal_cost_choice()
+            || self.nodes.iter().filter_map(Node::lpm_router).any(|r| {
+                r.table
+                    .routes()
+                    .iter()
+                    .any(|rt| matches!(&rt.hop, crate::routing::lpm::Hop::Via(p) if p.len() >= 2))
+            })
+    }
+
     /// Flushes every pcap tap and reports the first write error, naming the tap's device.
     pub fn finish_taps(&mut self) -> Result<(), (DeviceId, std::io::Error)> {
         if let Some((i, e)) = self.tap_error.take() {

@@ -338,6 +338,22 @@ impl RoutingTable {
         NextHops::Many(&self.hops[at + 1..at + 1 + len])
     }
 
+    /// Whether some node has two or more equal-cost next hops towards some destination: the
+    /// choice `[controller] ecmp` makes (with `off`, every such node takes its lowest port).
+    pub fn has_equal_cost_choice(&self) -> bool {
+        // `hops` is the empty list, then every node's lists back to back, each its length and
+        // its devices; single next hops stored in cells ([`DIRECT`]) are never choices.
+        let mut at = 1;
+        while at < self.hops.len() {
+            let len = self.hops[at].0 as usize;
+            if len >= 2 {
+                return true;
+            }
+            at += 1 + len;
+        }
+        false
+    }
+
     /// Number of destination groups (hosts reached the same way share one): a measure of how
     /// well the table compresses.
     pub fn groups(&self) -> usize {
@@ -684,6 +700,9 @@ mod tests {
                 table.groups() < hosts.len(),
                 "hosts sharing an edge share a group"
             );
+            let choice = want.iter().flatten().any(|ports| ports.len() >= 2);
+            assert!(choice, "a fat-tree has equal-cost paths");
+            assert_eq!(table.has_equal_cost_choice(), choice, "pass {pass}");
             // Single-homed hosts, whose routes all leave by port 0, share rows: one, and one
             // for those alone in their group (their own column is empty), not one each.
             let single = |h: &&NodeId| net.nodes[h.index()].devices.len() == 1;
@@ -698,5 +717,41 @@ mod tests {
                 "pass {pass}: {singles} hosts' rows {rows:?}"
             );
         }
+    }
+
+    /// A tree offers no choice; a second cable between two of its switches does, and so does
+    /// a square of switches (two paths of two hops), whichever node makes the choice.
+    #[test]
+    fn equal_cost_choice_is_found_wherever_it_is() {
+        let p = LinkConfig::default();
+        let choice = |extra: &dyn Fn(&mut NetworkBuilder, &[NodeId])| {
+            let mut b = NetworkBuilder::new(RngStreams::new(1));
+            let s: Vec<NodeId> = (0..4).map(|i| b.add_router(&format!("s{i}"))).collect();
+            for w in s.windows(2) {
+                b.connect(w[0], w[1], p);
+            }
+            for (i, &sw) in s.iter().enumerate() {
+                let h = b.add_host(&format!("h{i}"), Ipv4Addr::new(10, 0, 0, i as u8 + 1));
+                b.connect(h, sw, p);
+            }
+            extra(&mut b, &s);
+            let net = b.build().expect("connected");
+            RoutingTable::compute(&net.nodes, &net.devices)
+                .0
+                .has_equal_cost_choice()
+        };
+        assert!(!choice(&|_, _| {}), "a chain of switches");
+        assert!(
+            choice(&|b, s| {
+                b.connect(s[1], s[2], p);
+            }),
+            "two cables between s1 and s2"
+        );
+        assert!(
+            choice(&|b, s| {
+                b.connect(s[0], s[3], p);
+            }),
+            "a ring of four: s0 reaches s2 by s1 or by s3"
+        );
     }
 }
