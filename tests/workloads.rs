@@ -383,6 +383,45 @@ fn bad_cdf_file_names_file_and_line() {
     assert!(err.contains("s.toml:"), "points into the scenario: {err}");
 }
 
+/// Fractions ended at 100 by mistake are read in percent, as written, but `check` warns at
+/// `sizes_file`, naming the file's line and what 0.9 then means; `--deny-warnings` refuses it.
+#[test]
+fn fractions_ended_at_100_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let cdf = dir.path().join("sizes.csv");
+    std::fs::write(&cdf, "0, 0\n1000, 0.9\n2000, 100\n").unwrap();
+    let text = IDLE.replace(
+        "sizes = \"websearch\"",
+        &format!("sizes_file = {:?}", cdf.to_str().unwrap()),
+    ) + "[controller]\necmp = \"off\"\n";
+    let file = scenario(dir.path(), &text);
+    let check = |extra: &[&str]| {
+        let o = netsim()
+            .arg("check")
+            .args(extra)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr)
+            .replace(['│', '╭', '╰', '─', '·', '┬', '×', '⚠'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        (o.status.code(), err)
+    };
+    let (code, err) = check(&[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("sizes.csv` line 3"), "{err}");
+    assert!(err.contains("0.9 on line 2 means 0.9 %, not 90 %"), "{err}");
+    assert!(err.contains("end the file at 1"), "{err}");
+    assert!(err.contains("s.toml:"), "points into the scenario: {err}");
+    let (code, err) = check(&["--deny-warnings"]);
+    assert_eq!(code, Some(1), "{err}");
+    std::fs::write(&cdf, "0, 0\n1000, 0.9\n2000, 1\n").unwrap();
+    let (code, err) = check(&["--deny-warnings"]);
+    assert_eq!(code, Some(0), "fractions ending at 1 are clean: {err}");
+}
+
 /// A relative `sizes_file` is taken from the scenario's folder, as `[topology] path` is, by
 /// `check`, `run` and a sweep's points, wherever netsim runs; a missing one is refused naming
 /// that folder.

@@ -47,8 +47,17 @@ impl Validator<'_> {
                     crate::limits::MAX_SCENARIO_BYTES,
                     "a flow-size CDF",
                 ) {
-                    Ok(text) => match SizeCdf::parse(&text) {
-                        Ok(cdf) => Some(cdf),
+                    Ok(text) => match SizeCdf::parse_with_doubt(&text) {
+                        Ok((cdf, doubt)) => {
+                            if let Some(d) = doubt {
+                                self.warn(
+                                    at(self, "sizes_file"),
+                                    format!("the flow-size CDF `{file}` line {}: {}", d.line, d.message),
+                                    Some("if the probabilities are fractions, end the file at 1; if they are percent, this is what you meant".into()),
+                                );
+                            }
+                            Some(cdf)
+                        }
                         Err(e) => {
                             let where_ = if e.line == 0 {
                                 format!("`{file}`")

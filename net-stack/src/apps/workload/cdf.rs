@@ -98,7 +98,8 @@ pub struct SizeCdf {
     points: Vec<(u64, f64)>,
 }
 
-/// What is wrong with a CDF file, and on which line (from 1).
+/// What is wrong with a CDF file (or, from [`SizeCdf::parse_with_doubt`], doubtful), and on
+/// which line (from 1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CdfError {
     /// The line at fault (0: the file as a whole).
@@ -130,6 +131,13 @@ impl SizeCdf {
 
     /// Reads a CDF from the text of a file (see the module docs for the format).
     pub fn parse(text: &str) -> Result<SizeCdf, CdfError> {
+        Self::parse_with_doubt(text).map(|(cdf, _)| cdf)
+    }
+
+    /// Like [`SizeCdf::parse`], and also says what is valid but doubtful: a file whose last
+    /// probability is 100 (so the file is read in percent) while every other probability is
+    /// at most 1 — fractions ended at 100 by mistake, in which 0.9 would be read as 0.9 %.
+    pub fn parse_with_doubt(text: &str) -> Result<(SizeCdf, Option<CdfError>), CdfError> {
         let mut raw: Vec<(usize, u64, f64)> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let n = i + 1;
@@ -197,9 +205,30 @@ impl SizeCdf {
                 message: "every size is zero".into(),
             });
         }
-        Ok(SizeCdf {
+        let before_last = &raw[..raw.len() - 1];
+        let doubt = (scale == 100.0
+            && before_last.iter().any(|&(_, _, p)| p > 0.0)
+            && before_last.iter().all(|&(_, _, p)| p <= 1.0))
+        .then(|| {
+            let (n, _, p) = *before_last
+                .iter()
+                .rfind(|&&(_, _, p)| p > 0.0)
+                .expect("any");
+            let as_fraction = format!("{:.6}", p * 100.0);
+            let as_fraction = as_fraction.trim_end_matches('0').trim_end_matches('.');
+            CdfError {
+                line: last_line,
+                message: format!(
+                    "the last probability is 100, so the file is read in percent, but every \
+                     other probability is at most 1: {p} on line {n} means {p} %, not \
+                     {as_fraction} %"
+                ),
+            }
+        });
+        let cdf = SizeCdf {
             points: raw.into_iter().map(|(_, s, p)| (s, p / scale)).collect(),
-        })
+        };
+        Ok((cdf, doubt))
     }
 
     /// The points (size in bytes, cumulative probability in [0, 1]).
@@ -343,5 +372,31 @@ mod tests {
         assert_eq!(SizeCdf::parse("# nothing\n").unwrap_err().line, 0);
         let ok = SizeCdf::parse("0 0\n1000, 50\n2000,100\n").unwrap();
         assert_eq!(ok.points(), &[(0, 0.0), (1000, 0.5), (2000, 1.0)]);
+    }
+
+    /// Fractions ended at 100 are read in percent, as written, with a doubt at the last line
+    /// naming the last non-zero fraction; a true percent file, or fractions ended at 1, have
+    /// none.
+    #[test]
+    fn fractions_ended_at_100_are_doubted() {
+        let (cdf, doubt) = SizeCdf::parse_with_doubt("0, 0\n1000, 0.9\n2000, 100\n").unwrap();
+        assert_eq!(cdf.points(), &[(0, 0.0), (1000, 0.9 / 100.0), (2000, 1.0)]);
+        let doubt = doubt.expect("doubtful");
+        assert_eq!(doubt.line, 3, "{doubt}");
+        assert!(
+            doubt
+                .message
+                .contains("0.9 on line 2 means 0.9 %, not 90 %"),
+            "{doubt}"
+        );
+        for clean in [
+            "0 0\n1000, 50\n2000,100\n",
+            "0 0\n1000, 0.9\n2000, 1\n",
+            "0 0\n2000, 100\n",
+            "0 0\n1000 0.5\n1500 5\n2000 100\n",
+        ] {
+            let (_, doubt) = SizeCdf::parse_with_doubt(clean).unwrap();
+            assert_eq!(doubt, None, "{clean:?}");
+        }
     }
 }
