@@ -36,3 +36,8 @@ pub mod summary;
 pub mod sweep;
 pub mod topology;
 pub mod vcdn;
+
+/// This build's version: the package version and, when built from a git checkout, the commit,
+/// as `0.1.0 (242d867)` (see `build.rs`). `netsim --version` prints it and `summary.json`
+/// records it as `netsim_version`.
+pub const VERSION: &str = env!("NETSIM_VERSION");

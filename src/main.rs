@@ -18,7 +18,7 @@ mod sweep_cmd;
 
 /// A packet-level network simulator for VM live migration in software-defined data centres.
 #[derive(Parser)]
-#[command(name = "netsim", version, about)]
+#[command(name = "netsim", version = netsim::VERSION, about)]
 struct Cli {
     /// Print nothing but errors and warnings: no progress bar, no result lines.
     #[arg(long, global = true)]

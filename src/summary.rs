@@ -25,6 +25,8 @@ pub const SCHEMA: &str = "netsim.summary/1";
 pub struct Summary {
     /// Always [`SCHEMA`].
     pub schema: &'static str,
+    /// The netsim that wrote the file: [`crate::VERSION`], the package version and the commit.
+    pub netsim_version: &'static str,
     /// Scenario name.
     pub name: String,
     /// Master seed of the run.
@@ -418,6 +420,7 @@ pub fn collect(
     let events = built.sim.scheduler.executed();
     Summary {
         schema: SCHEMA,
+        netsim_version: crate::VERSION,
         name: name.to_string(),
         seed,
         sim_time_s: end.as_secs_f64(),

@@ -93,6 +93,14 @@ fn udp_dumbbell_runs_and_conserves_packets() {
     let dir = tempfile::tempdir().unwrap();
     let s = run_ok(dir.path(), &[&dumbbell_udp(), "--set", "duration=0.5s"]);
     assert_eq!(s["schema"], "netsim.summary/1");
+    // The build that wrote the file, as `netsim --version` names it.
+    let version = s["netsim_version"].as_str().expect("netsim_version");
+    assert!(version.starts_with(env!("CARGO_PKG_VERSION")), "{version}");
+    let o = netsim().arg("--version").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).trim(),
+        format!("netsim {version}")
+    );
     assert_eq!(s["sim_time_s"], 0.5);
     for f in ["flows.csv", "pcap/r0-0.pcap", "pcap/r1-0.pcap"] {
         assert!(dir.path().join(f).exists(), "{f} written");
