@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::flat_stderr as flat;
 use common::*;
 
 const BASE: &str = r#"
@@ -25,15 +26,6 @@ src = "l0"
 dst = "r0"
 rate = "10Mbps"
 "#;
-
-/// One-line stderr: miette's gutters and line breaks removed.
-fn flat(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr)
-        .replace(['│', '╭', '╰', '─', '·', '┬', '×', '⚠'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 /// A scenario file in its own temporary folder.
 struct Case {

@@ -476,11 +476,7 @@ fn check(text: &str) -> (Option<i32>, String) {
     let file = dir.path().join("s.toml");
     std::fs::write(&file, text).unwrap();
     let o = run(&["check", file.to_str().unwrap()]);
-    let err = String::from_utf8_lossy(&o.stderr)
-        .replace(['│', '╭', '╰', '─', '·', '┬', '×', '⚠'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let err = flat_stderr(&o);
     (o.status.code(), err)
 }
 

@@ -369,11 +369,7 @@ fn bad_cdf_file_names_file_and_line() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     // miette wraps long lines: read the message as one line, without its gutters.
-    let err = String::from_utf8_lossy(&o.stderr)
-        .replace(['│', '╭', '╰', '─', '·', '┬', '×'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let err = flat_stderr(&o);
     assert!(err.contains("sizes.csv` line 3"), "{err}");
     assert!(err.contains("not monotone"), "{err}");
     assert!(
@@ -402,11 +398,7 @@ fn fractions_ended_at_100_are_warned_about() {
             .arg(&file)
             .output()
             .unwrap();
-        let err = String::from_utf8_lossy(&o.stderr)
-            .replace(['│', '╭', '╰', '─', '·', '┬', '×', '⚠'], " ")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let err = flat_stderr(&o);
         (o.status.code(), err)
     };
     let (code, err) = check(&[]);
@@ -476,11 +468,7 @@ fn relative_cdf_file_is_read_from_the_scenario_folder() {
     std::fs::remove_file(sub.join("sizes.csv")).unwrap();
     let o = netsim_in(&["check", f]);
     assert_eq!(o.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&o.stderr)
-        .replace(['│', '╭', '╰', '─', '·', '┬', '×'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let err = flat_stderr(&o);
     assert!(
         err.contains("cannot read the flow-size CDF `sizes.csv`"),
         "{err}"

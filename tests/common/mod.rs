@@ -16,6 +16,16 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A command's stderr on one line: miette's gutters, box-drawing and line breaks removed, so
+/// that a test can look for a message however miette wraps it.
+pub fn flat_stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr)
+        .replace(['│', '╭', '╰', '─', '·', '┬', '×', '⚠'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Runs `netsim` with `args`; returns the output, asserting nothing.
 pub fn run(args: &[&str]) -> Output {
     netsim().args(args).output().expect("netsim runs")
