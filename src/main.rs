@@ -198,7 +198,12 @@ fn flow_line(f: &netsim::summary::FlowSummary) -> String {
         );
     }
     if let (Some(requests), Some(answers)) = (f.requests, f.answers) {
-        return format!("{head}: {answers} of {requests} requests answered, {goodput}");
+        // Requests sent within an RTT of the end are unanswered without being lost.
+        let waiting = match requests.saturating_sub(answers) {
+            0 => String::new(),
+            n => format!(" ({n} still awaiting an answer at the end)"),
+        };
+        return format!("{head}: {answers} of {requests} requests answered{waiting}, {goodput}");
     }
     format!(
         "{head}: {} of {} packets delivered, {goodput}",

@@ -433,7 +433,8 @@ fn console_and_summary(example: &str) -> (String, serde_json::Value) {
 
 /// The console line of each flow says what its kind measures, with summary.json's figures: a
 /// ping's RTTs as ping prints them (min/avg/max/mdev in ms), a DNS test's answered queries and
-/// loss, request-response's answered requests; goodput for a bulk flow.
+/// loss, request-response's answered requests (and those still awaiting an answer); goodput for
+/// a bulk flow.
 #[test]
 fn console_lines_report_each_flow_kind_in_its_own_terms() {
     let (stdout, s) = console_and_summary("arora2013-testbed");
@@ -493,6 +494,22 @@ fn console_lines_report_each_flow_kind_in_its_own_terms() {
         line("netperf")
     );
     assert!(!stdout.contains("goodput 0.0"), "{stdout}");
+    // A request-response client whose server was lost to it (two-dc-none's VM keeps its
+    // address in the other data centre) ends with its last request unanswered.
+    let (stdout, s) = console_and_summary("two-dc-none");
+    let rr = &s["flows"][0];
+    let (requests, answers) = (
+        rr["requests"].as_u64().unwrap(),
+        rr["answers"].as_u64().unwrap(),
+    );
+    assert!(answers < requests, "{rr}");
+    let want = format!(
+        "{answers} of {requests} requests answered ({} still awaiting an answer at the end), \
+         goodput {:.1} Mbit/s",
+        requests - answers,
+        rr["goodput_bps"].as_f64().unwrap() / 1e6
+    );
+    assert!(stdout.contains(&want), "{want}: {stdout}");
 }
 
 /// `netsim topo --help` names every topology kind the command accepts (the list its error for

@@ -120,7 +120,7 @@ impl Validator<'_> {
             self.warn(
                 raw.openflow_pcap.clone().unwrap_or(0..0),
                 "`openflow_pcap` is set, but `[controller] app` is \"none\": there is no control channel, and pcap/openflow.pcap is not written".into(),
-                Some("set `app` to `learning`, `shortest-path` or `dynamic-routing`, or remove `openflow_pcap`".into()),
+                Some("set `app` to an OpenFlow app (`learning`, `shortest-path`, `dynamic-routing`, `path-flip`, `vcdn`), or remove `openflow_pcap`".into()),
             );
         }
         for entry in &s.trace.timeseries {
