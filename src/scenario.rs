@@ -21,6 +21,7 @@ mod error;
 mod locate;
 pub mod names;
 mod raw;
+mod rebase;
 #[cfg(test)]
 mod reference;
 mod set;
@@ -49,9 +50,37 @@ pub struct ScenarioSource {
     /// Where each `--set` override landed, so that an error found later (an unknown node, say)
     /// can say that its value came from the command line.
     pub(crate) applied: Vec<Applied>,
+    /// The map back to the file as written, when `--set` changed the text.
+    pub(crate) rebase: Option<rebase::Rebase>,
+}
+
+/// Where a span of [`ScenarioSource::text`] is shown to the user.
+pub(crate) enum Shown<'a> {
+    /// In the file as written, at this span.
+    File(&'a str, Range<usize>),
+    /// In the edited text, as an override wrote it: the note names the `--set`.
+    Set(String),
+    /// In the edited text (no `--set`, or lines the diff could not match).
+    Edited,
 }
 
 impl ScenarioSource {
+    /// Where `span` (of [`Self::text`]) is best shown: in a value an override wrote, with a
+    /// note naming it; else in the user's file, where the edits left its lines as written.
+    pub(crate) fn shown(&self, span: &Range<usize>) -> Shown<'_> {
+        let (start, end) = (span.start, span.end);
+        for a in &self.applied {
+            let Some(s) = &a.span else { continue };
+            if start < s.end.max(s.start + 1) && s.start < end.max(start + 1) {
+                return Shown::Set(format!("this value comes from `--set {}`", a.arg));
+            }
+        }
+        match self.rebase.as_ref().and_then(|r| Some((r, r.span(span)?))) {
+            Some((r, at)) => Shown::File(&r.original, at),
+            None => Shown::Edited,
+        }
+    }
+
     /// The span of the value at a dotted key path (`"controller.stats_interval"`), if the text
     /// has it.
     pub fn span_of_key(&self, path: &str) -> Option<Range<usize>> {
@@ -68,7 +97,7 @@ impl ScenarioSource {
         let e = ScenarioError::Invalid(Box::new(ScenarioDiagnostic::new(
             &self.name, &self.text, span, message, "here", help,
         )));
-        annotate(e, &self.applied)
+        annotate(e, self)
     }
 }
 
@@ -153,8 +182,9 @@ fn load_str_with(
     let (edited, applied) = set::apply(name, text, sets)?;
     let source = ScenarioSource {
         name: name.to_string(),
+        rebase: rebase::Rebase::new(text, &edited),
         text: edited,
-        applied: applied.clone(),
+        applied,
     };
     if let Err(e) = toml_edit::Document::parse(source.text.as_str()) {
         let span = e.span().unwrap_or(0..0);
@@ -184,14 +214,14 @@ fn load_str_with(
             let ex = explain_within(&message, at.as_ref(), Some(&within));
             let d =
                 ScenarioDiagnostic::new(name, &source.text, span, ex.message, ex.label, ex.help);
-            return Err(annotate(ScenarioError::Invalid(Box::new(d)), &applied));
+            return Err(annotate(ScenarioError::Invalid(Box::new(d)), &source));
         }
     };
     let mut validator = validate::Validator::new(name, &source.text).in_dir(dir);
     let scenario = validator.scenario(raw);
     let scenario = validator
         .finish(scenario)
-        .map_err(|e| annotate(e, &applied))?;
+        .map_err(|e| annotate(e, &source))?;
     Ok((scenario, source))
 }
 
@@ -224,29 +254,36 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// Adds "comes from `--set …`" to the help of every problem whose span lies in a value an
-/// override wrote, since the user will not find that text in their file.
-fn annotate(mut e: ScenarioError, applied: &[Applied]) -> ScenarioError {
-    fn mark(d: &mut ScenarioDiagnostic, applied: &[Applied]) {
+/// Shows every problem where the user can find it ([`ScenarioSource::shown`]): one in a value an
+/// override wrote gets "comes from `--set …`" in its help, since that text is in no file; any
+/// other is moved back into the file as written, so its line is the file's.
+fn annotate(mut e: ScenarioError, source: &ScenarioSource) -> ScenarioError {
+    fn mark(d: &mut ScenarioDiagnostic, source: &ScenarioSource) {
         let start = d.span.offset();
-        let end = start + d.span.len();
-        for a in applied {
-            let Some(s) = &a.span else { continue };
-            if start < s.end.max(s.start + 1) && s.start < end.max(start + 1) {
-                let note = format!("this value comes from `--set {}`", a.arg);
-                d.help = Some(match d.help.take() {
-                    Some(h) => format!("{h}\n{note}"),
-                    None => note,
-                });
-                break;
+        let span = start..start + d.span.len();
+        if d.source_code.inner() == &source.text {
+            match source.shown(&span) {
+                Shown::Set(note) => {
+                    d.help = Some(match d.help.take() {
+                        Some(h) => format!("{h}\n{note}"),
+                        None => note,
+                    });
+                }
+                Shown::File(text, at) => {
+                    d.source_code =
+                        miette::NamedSource::new(d.source_code.name(), text.to_string())
+                            .with_language("TOML");
+                    d.span = at.into();
+                }
+                Shown::Edited => {}
             }
         }
         for r in &mut d.related {
-            mark(r, applied);
+            mark(r, source);
         }
     }
     if let ScenarioError::Invalid(d) = &mut e {
-        mark(d, applied);
+        mark(d, source);
     }
     e
 }

@@ -723,6 +723,53 @@ fn default_ecmp_on_equal_cost_paths_warns() {
     }
 }
 
+/// After a `--set` that adds a key (and so a line), an error or a warning about the file's own
+/// text names the file's line, not the edited text's; one about a value `--set` wrote says so,
+/// in its help and in summary.json (`set`, no `line`).
+#[test]
+fn set_keeps_messages_on_the_files_own_lines() {
+    // `[tcp]` comes before the flow: `tcp.mss` is inserted above the flow's lines.
+    let text = BASE.replace("[topology]", "[tcp]\nsack = true\n\n[topology]");
+    let line_of = |needle: &str| 1 + text.lines().position(|l| l == needle).unwrap();
+    let c = Case::new(&text.replace("dst = \"r0\"", "dst = \"r7\""));
+    let o = c.netsim("check", &["--set", "tcp.mss=1000"]);
+    assert_eq!(o.status.code(), Some(1), "{}", flat(&o));
+    let at = format!("s.toml:{}:7", line_of("dst = \"r0\""));
+    assert!(flat(&o).contains(&at), "{at}: {}", flat(&o));
+    assert!(!flat(&o).contains("comes from `--set"), "{}", flat(&o));
+    // A warning about a line below the insertion, and one about a value --set wrote.
+    let c = Case::new(&text.replace("rate = \"10Mbps\"", "rate = \"10Mbps\"\nstart = \"5s\""));
+    let o = c.netsim(
+        "run",
+        &["--set", "tcp.mss=1000", "--set", "trace.openflow_pcap=true"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", flat(&o));
+    let start = 1 + line_of("rate = \"10Mbps\"");
+    assert!(
+        flat(&o).contains(&format!("s.toml:{start}:9")),
+        "{start}: {}",
+        flat(&o)
+    );
+    assert!(
+        flat(&o).contains("this value comes from `--set trace.openflow_pcap=true`"),
+        "{}",
+        flat(&o)
+    );
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c.out().join("summary.json")).unwrap()).unwrap();
+    let w = s["warnings"].as_array().unwrap();
+    let starts = w
+        .iter()
+        .find(|w| w["message"].as_str().unwrap().contains("starts at 5s"));
+    assert_eq!(starts.unwrap()["line"], start, "{w:?}");
+    let pcap = w
+        .iter()
+        .find(|w| w["message"].as_str().unwrap().contains("openflow_pcap"));
+    let pcap = pcap.unwrap();
+    assert_eq!(pcap["set"], "trace.openflow_pcap=true", "{pcap}");
+    assert!(pcap["line"].is_null(), "{pcap}");
+}
+
 /// The estimate's refusal for a runaway `dirty_rate` points at the `dirty_rate` value (its
 /// line and column), not at the VM's name.
 #[test]

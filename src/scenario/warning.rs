@@ -47,8 +47,12 @@ impl ScenarioWarning {
 /// A warning as `summary.json` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WarningRecord {
-    /// The 1-based line of the scenario (after `--set` edits) it is about, if any.
+    /// The 1-based line of the scenario file it is about, if any (none for a value `--set`
+    /// wrote).
     pub line: Option<usize>,
+    /// The `--set KEY=VALUE` that wrote the value it is about, if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set: Option<String>,
     /// The message.
     pub message: String,
 }
@@ -68,24 +72,62 @@ pub struct WarningDiagnostic {
 }
 
 impl ScenarioSource {
-    /// `w` as miette renders it, pointing into this source.
+    /// `w` as miette renders it: in the file as written, or in a value `--set` wrote (its help
+    /// then names the `--set`), as errors are.
     pub fn warning_diagnostic(&self, w: &ScenarioWarning) -> WarningDiagnostic {
         let len = self.text.len();
+        let span = w.span.as_ref().map(|s| {
+            let start = s.start.min(len);
+            start..s.end.clamp(start, len)
+        });
+        let mut help = w.help.clone();
+        let mut text = &self.text[..];
+        let span = span.map(|span| match self.shown(&span) {
+            super::Shown::File(original, at) => {
+                text = original;
+                at
+            }
+            super::Shown::Set(note) => {
+                help = Some(match help.take() {
+                    Some(h) => format!("{h}\n{note}"),
+                    None => note,
+                });
+                span
+            }
+            super::Shown::Edited => span,
+        });
         WarningDiagnostic {
             message: w.message.clone(),
-            source_code: NamedSource::new(&self.name, self.text.clone()).with_language("TOML"),
-            span: w.span.as_ref().map(|s| {
-                let start = s.start.min(len);
-                SourceSpan::from(start..s.end.clamp(start, len))
-            }),
-            help: w.help.clone(),
+            source_code: NamedSource::new(&self.name, text.to_string()).with_language("TOML"),
+            span: span.map(SourceSpan::from),
+            help,
         }
     }
 
-    /// `w` as `summary.json` lists it.
+    /// `w` as `summary.json` lists it: the line of the file as written, or the `--set` that
+    /// wrote the value it is about.
     pub fn warning_record(&self, w: &ScenarioWarning) -> WarningRecord {
+        let (line, set) = match w.span.as_ref().map(|s| (s, self.shown(s))) {
+            None => (None, None),
+            Some((_, super::Shown::File(original, at))) => {
+                (Some(line_of(original, at.start)), None)
+            }
+            Some((s, super::Shown::Set(_))) => (
+                None,
+                self.applied
+                    .iter()
+                    .find(|a| {
+                        a.span.as_ref().is_some_and(|a| {
+                            a.start <= s.start.max(a.start) && s.start < a.end.max(a.start + 1)
+                        })
+                    })
+                    .map(|a| a.arg.clone()),
+            ),
+            Some((s, super::Shown::Edited)) => (Some(line_of(&self.text, s.start)), None),
+        };
         WarningRecord {
-            line: w.span.as_ref().map(|s| line_of(&self.text, s.start)),
+            line,
+            set,
             message: w.message.clone(),
         }
     }
