@@ -274,6 +274,45 @@ fn unfinished_rows_carry_their_sockets_retransmissions_and_timeouts() {
     assert_eq!(checked, unfinished.len() as u64);
 }
 
+/// A `reset` row carries its socket's counters too (read at the `Reset` event, while the
+/// socket is still open). Every 50 ms until 60 ms, 24 senders answer h0; at 52 ms h0's link
+/// goes down for good, so the flows still open then resend into no route until they give up
+/// on the 16th consecutive timeout (`max_retransmissions` 15, Linux `tcp_retries2`) and reset:
+/// each reset row has exactly 16 timeouts, at least 15 retransmissions (one per timeout but
+/// the last, which gives up) and less than its size delivered. (Those resends are dropped
+/// at their own host, which has no route left, so no pcap shows them: the count is checked
+/// against the give-up rule instead of tshark.)
+#[test]
+fn reset_rows_carry_the_timeouts_that_gave_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{}\n[[event]]\nat = \"52ms\"\nlink = \"h0-s0\"\nstate = \"down\"\n",
+        INCAST
+            .replace("duration = \"1s\"", "duration = \"700s\"")
+            .replace("senders = 2", "senders = 24")
+            .replace("interval = \"500ms\"", "interval = \"50ms\"")
+            .replace("stop = \"501ms\"", "stop = \"60ms\"")
+    );
+    let file = scenario(dir.path(), &text);
+    let out = dir.path().join("out");
+    let s = run_ok(&out, &[file.to_str().unwrap()]);
+    let rows = rows(&out);
+    let reset: Vec<&Row> = rows.iter().filter(|r| r.status == "reset").collect();
+    assert!(
+        reset.len() >= 24,
+        "the second request's flows all reset: {rows:?}"
+    );
+    for r in &reset {
+        assert_eq!(r.timeouts, 16, "{r:?}");
+        assert!(r.retransmissions >= 15 && r.delivered < r.size, "{r:?}");
+    }
+    let w = &s["workloads"][0];
+    assert_eq!(u(w, "reset"), reset.len() as u64);
+    let sum = |f: fn(&Row) -> u64| rows.iter().map(f).sum::<u64>();
+    assert_eq!(u(w, "retransmissions"), sum(|r| r.retransmissions));
+    assert_eq!(u(w, "timeouts"), sum(|r| r.timeouts));
+}
+
 /// Percentiles are over the completed flows only, so every bucket counts the flows it left
 /// out. In a run cut short while flows are in flight (with a migration, so the window splits
 /// them), each bucket's `unfinished` — overall, per size bucket, within and outside the
