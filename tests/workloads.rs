@@ -11,10 +11,12 @@ use common::*;
 #[derive(Debug)]
 struct Row {
     id: u64,
+    src: String,
     size: u64,
     fct: Option<f64>,
     ideal: f64,
     slowdown: Option<f64>,
+    retransmissions: u64,
     timeouts: u64,
     delivered: u64,
     status: String,
@@ -48,10 +50,12 @@ fn rows(out: &Path) -> Vec<Row> {
             let opt = |i: usize| (!rec[i].is_empty()).then(|| rec[i].parse::<f64>().unwrap());
             Row {
                 id: rec[0].parse().unwrap(),
+                src: rec[2].to_string(),
                 size: rec[4].parse().unwrap(),
                 fct: opt(7),
                 ideal: rec[8].parse().unwrap(),
                 slowdown: opt(9),
+                retransmissions: rec[10].parse().unwrap(),
                 timeouts: rec[11].parse().unwrap(),
                 delivered: rec[12].parse().unwrap(),
                 status: rec[13].to_string(),
@@ -162,6 +166,151 @@ fn conservation_every_flow_completed_or_reported_unfinished() {
     );
     let delivered: u64 = rows.iter().map(|r| r.delivered).sum();
     assert_eq!(w["bytes_delivered"].as_u64().unwrap(), delivered);
+}
+
+/// A flow still running at the end reports what its sending socket really did (it used to
+/// report 0 retransmissions and 0 timeouts). The incast example cut at 330 ms leaves flows of
+/// the requests at 100–300 ms waiting for their retransmission timer (`min_rto` 200 ms), some
+/// after one timeout already. Every row is checked against tshark's reading of its sender's
+/// pcap, each flow matched to its TCP stream (a host's flows open its ephemeral ports in
+/// arrival order, which is also the order of their ids): its `retransmissions` are the
+/// segments tshark marks as a retransmission, fast retransmission, spurious retransmission
+/// or out-of-order (on a sender's own capture each is a resend, as in tcp_wireshark.rs), and
+/// its `timeouts` are those resends that end a silence of the stream, both directions, of at
+/// least 100 ms: in this star a full 100-packet buffer drains in 1.2 ms, so only the
+/// retransmission timer ends such a silence. `summary.json`'s workload counters are the sums
+/// over the rows.
+#[test]
+fn unfinished_rows_carry_their_sockets_retransmissions_and_timeouts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let example = root().join("examples/incast.toml");
+    let s = run_ok(
+        out,
+        &[
+            example.to_str().unwrap(),
+            "--set",
+            "duration=330ms",
+            "--set",
+            "trace.pcap=hosts",
+        ],
+    );
+    let rows = rows(out);
+    let w = &s["workloads"][0];
+    let sum = |f: fn(&Row) -> u64| rows.iter().map(f).sum::<u64>();
+    assert_eq!(u(w, "retransmissions"), sum(|r| r.retransmissions));
+    assert_eq!(u(w, "timeouts"), sum(|r| r.timeouts));
+    let unfinished: Vec<&Row> = rows.iter().filter(|r| r.status == "unfinished").collect();
+    assert!(
+        unfinished.iter().any(|r| r.retransmissions > 0)
+            && unfinished.iter().any(|r| r.timeouts > 0),
+        "the cut must leave flows that resent and timed out unfinished: {unfinished:?}"
+    );
+
+    let mut senders: Vec<&str> = rows.iter().map(|r| r.src.as_str()).collect();
+    senders.sort_unstable();
+    senders.dedup();
+    // Per sender, per stream (its ephemeral port, ascending): (resends, timeouts).
+    let seen = par_map_bounded(&senders, |host| {
+        let pcap = out.join("pcap").join(format!("{host}-0.pcap"));
+        let text = tshark(&[
+            "-r",
+            pcap.to_str().unwrap(),
+            "-Y",
+            "tcp.port == 5001",
+            "-T",
+            "fields",
+            "-E",
+            "separator=,",
+            "-e",
+            "frame.time_epoch",
+            "-e",
+            "tcp.dstport",
+            "-e",
+            "tcp.srcport",
+            "-e",
+            "tcp.analysis.retransmission",
+            "-e",
+            "tcp.analysis.fast_retransmission",
+            "-e",
+            "tcp.analysis.spurious_retransmission",
+            "-e",
+            "tcp.analysis.out_of_order",
+        ]);
+        // Port → (time of the stream's last frame, resends, timeouts).
+        let mut streams = std::collections::BTreeMap::<u16, (f64, u64, u64)>::new();
+        for line in text.lines() {
+            let f: Vec<&str> = line.split(',').collect();
+            let t: f64 = f[0].parse().unwrap();
+            let from_sender = f[1] == "5001";
+            let port: u16 = if from_sender { f[2] } else { f[1] }.parse().unwrap();
+            let st = streams.entry(port).or_insert((t, 0, 0));
+            if from_sender && f[3..].iter().any(|x| !x.is_empty()) {
+                st.1 += 1;
+                st.2 += u64::from(t - st.0 >= 0.1);
+            }
+            st.0 = t;
+        }
+        streams
+            .into_values()
+            .map(|(_, r, t)| (r, t))
+            .collect::<Vec<_>>()
+    });
+    let mut checked = 0;
+    for (host, streams) in senders.iter().zip(&seen) {
+        let mut mine: Vec<&Row> = rows.iter().filter(|r| r.src == *host).collect();
+        mine.sort_by_key(|r| r.id);
+        assert_eq!(mine.len(), streams.len(), "{host}: one stream per flow");
+        for (r, &(resends, timeouts)) in mine.iter().zip(streams) {
+            assert_eq!(
+                (r.retransmissions, r.timeouts),
+                (resends, timeouts),
+                "{host}, flow {}: fct.csv against tshark, {r:?}",
+                r.id
+            );
+            checked += u64::from(r.status == "unfinished");
+        }
+    }
+    assert_eq!(checked, unfinished.len() as u64);
+}
+
+/// A `reset` row carries its socket's counters too (read at the `Reset` event, while the
+/// socket is still open). Every 50 ms until 60 ms, 24 senders answer h0; at 52 ms h0's link
+/// goes down for good, so the flows still open then resend into no route until they give up
+/// on the 16th consecutive timeout (`max_retransmissions` 15, Linux `tcp_retries2`) and reset:
+/// each reset row has exactly 16 timeouts, at least 15 retransmissions (one per timeout but
+/// the last, which gives up) and less than its size delivered. (Those resends are dropped
+/// at their own host, which has no route left, so no pcap shows them: the count is checked
+/// against the give-up rule instead of tshark.)
+#[test]
+fn reset_rows_carry_the_timeouts_that_gave_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{}\n[[event]]\nat = \"52ms\"\nlink = \"h0-s0\"\nstate = \"down\"\n",
+        INCAST
+            .replace("duration = \"1s\"", "duration = \"700s\"")
+            .replace("senders = 2", "senders = 24")
+            .replace("interval = \"500ms\"", "interval = \"50ms\"")
+            .replace("stop = \"501ms\"", "stop = \"60ms\"")
+    );
+    let file = scenario(dir.path(), &text);
+    let out = dir.path().join("out");
+    let s = run_ok(&out, &[file.to_str().unwrap()]);
+    let rows = rows(&out);
+    let reset: Vec<&Row> = rows.iter().filter(|r| r.status == "reset").collect();
+    assert!(
+        reset.len() >= 24,
+        "the second request's flows all reset: {rows:?}"
+    );
+    for r in &reset {
+        assert_eq!(r.timeouts, 16, "{r:?}");
+        assert!(r.retransmissions >= 15 && r.delivered < r.size, "{r:?}");
+    }
+    let w = &s["workloads"][0];
+    assert_eq!(u(w, "reset"), reset.len() as u64);
+    let sum = |f: fn(&Row) -> u64| rows.iter().map(f).sum::<u64>();
+    assert_eq!(u(w, "retransmissions"), sum(|r| r.retransmissions));
+    assert_eq!(u(w, "timeouts"), sum(|r| r.timeouts));
 }
 
 /// Percentiles are over the completed flows only, so every bucket counts the flows it left

@@ -319,8 +319,14 @@ pub trait Application {
     fn on_signal(&mut self, _ctx: &mut AppCtx<'_>, _signal: Signal) {}
     /// The run ended at `end`: an application that streams records to a file of its own
     /// writes what it still holds and flushes it (called once, by
-    /// [`crate::Network::finish_traces`]).
-    fn finish(&mut self, _end: SimTime) -> Result<(), (std::path::PathBuf, std::io::Error)> {
+    /// [`crate::Network::finish_traces`]). `sockets` is the network's socket table as the run
+    /// left it, read-only: the application can read its still-open connections' counters
+    /// (a workload's unfinished flows), but no longer act on them.
+    fn finish(
+        &mut self,
+        _end: SimTime,
+        _sockets: &SocketTable,
+    ) -> Result<(), (std::path::PathBuf, std::io::Error)> {
         Ok(())
     }
     /// What the application has to report, typed by its kind (for `summary.json`, traces and

@@ -384,7 +384,7 @@ impl Network {
             }
         }
         for a in &mut self.apps {
-            a.app.finish(now)?;
+            a.app.finish(now, &self.tcp)?;
         }
         Ok(())
     }

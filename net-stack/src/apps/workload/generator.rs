@@ -22,7 +22,7 @@ use super::record::{FCT_CSV_HEADER, FlowRecord, FlowStatus, WorkloadReport};
 use super::{LoadPer, PathProfile, Pattern, SizeCdf, WorkloadParams};
 use crate::NodeId;
 use crate::app::{AppCtx, Application, Report};
-use crate::socket::SocketId;
+use crate::socket::{SocketId, SocketTable};
 use crate::tcp::{TcpConfig, TcpEvent};
 
 /// A host taking part in a workload.
@@ -504,11 +504,34 @@ impl Application for WorkloadGen {
         }
     }
 
-    fn finish(&mut self, _end: SimTime) -> Result<(), (PathBuf, std::io::Error)> {
+    fn finish(
+        &mut self,
+        _end: SimTime,
+        sockets: &SocketTable,
+    ) -> Result<(), (PathBuf, std::io::Error)> {
         for slot in 0..self.flows.len() as u32 {
-            if self.flows[slot as usize].is_some() {
-                self.end_flow(slot, FlowStatus::Unfinished, None, (0, 0));
-            }
+            let Some(f) = &self.flows[slot as usize] else {
+                continue;
+            };
+            // A live flow's sending socket is still allocated: the table frees a released
+            // socket only once it is closed or in TIME-WAIT, and the events that take it
+            // there (`AllAcked` of every byte, `Reset`, `Closed`) ended the flow.
+            let s = sockets.get(f.sock);
+            let (src, dst) = (&self.hosts[f.src as usize], &self.hosts[f.dst as usize]);
+            assert!(
+                s.node == src.node && s.local_ip == src.ip && s.remote_ip == dst.ip,
+                "unfinished flow {} of workload `{}`: its socket {:?} is another connection's",
+                f.id,
+                self.name,
+                f.sock
+            );
+            let st = s.conn.stats();
+            self.end_flow(
+                slot,
+                FlowStatus::Unfinished,
+                None,
+                (st.retransmissions, st.timeouts),
+            );
         }
         self.rx_pending.clear();
         if let (Some(out), Some(path)) = (&mut self.out, &self.report.csv) {
