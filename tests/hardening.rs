@@ -547,6 +547,10 @@ fn warnings_are_printed_recorded_and_deniable() {
             "`openflow_pcap` is set, but `[controller] app` is \"none\"",
         ),
         (
+            events("[tcp]\nhystart = true\n"),
+            "`hystart = true` has no effect with `variant = \"newreno\"`",
+        ),
+        (
             events(
                 "[[vm]]\nname = \"v\"\nhost = \"l0\"\nmemory = \"4MiB\"\n[trace]\ntimeseries = [\"migration:v\"]\n",
             ),

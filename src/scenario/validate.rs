@@ -423,12 +423,32 @@ impl<'a> Validator<'a> {
 
     /// Reports the problems of the TCP settings at `path` (`tcp` or a migration's
     /// `migration.N.tcp`); true if there are none. Besides net-stack's own checks: an explicit
-    /// `ecn = false` beside `variant = "dctcp"`, which runs over ECN regardless (RFC 8257).
+    /// `ecn = false` beside `variant = "dctcp"`, which runs over ECN regardless (RFC 8257), and
+    /// (a warning) an explicit `hystart = true` beside a variant that ignores it.
     fn tcp_checked(&mut self, tcp: &TcpConfig, path: &str, fallback: Range<usize>) -> bool {
         let problems = tcp.problems();
         let mut ok = problems.is_empty();
         for e in problems {
             self.field_error(e, &[path], fallback.clone());
+        }
+        let ignores_hystart = match tcp.variant {
+            CcVariant::Reno => Some("reno"),
+            CcVariant::NewReno => Some("newreno"),
+            CcVariant::Dctcp => Some("dctcp"),
+            CcVariant::Cubic | CcVariant::Custom(_) => None,
+        };
+        if tcp.hystart
+            && let Some(variant) = ignores_hystart
+            && let Some(at) = self.spans.get(&format!("{path}.hystart"))
+        {
+            self.warn(
+                at,
+                format!(
+                    "`hystart = true` has no effect with `variant = \"{variant}\"`: netsim runs \
+                     HyStart++ (RFC 9406) in CUBIC's slow start only"
+                ),
+                Some("remove `hystart`, or choose `variant = \"cubic\"`".into()),
+            );
         }
         if tcp.variant == CcVariant::Dctcp
             && !tcp.ecn
