@@ -7,7 +7,9 @@
 use std::path::Path;
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::label::{self, LabelBox};
 use super::{PlotError, si, span};
 
 /// What the timeline shows.
@@ -70,21 +72,134 @@ pub fn draw(tl: &Timeline, path: &Path) -> Result<(), PlotError> {
     })
 }
 
-fn draw_into(tl: &Timeline, svg: &mut String) -> Result<(), String> {
+/// Plotters font size of the row labels (the SVG says 14 / 1.24 = 11.3 px).
+const LABEL_FONT: u32 = 14;
+/// Height of one row of the upper panel [px]: a label's line (14 px) and a gap.
+const ROW_PX: u32 = 22;
+/// Height of each lower panel, and the least height of the upper one [px].
+const PANEL_PX: u32 = 300;
+/// The upper panel's height besides its rows [px]: margins, caption and time axis.
+const TOP_OVERHEAD_PX: u32 = 110;
+/// Width of the image [px].
+const WIDTH_PX: u32 = 1100;
+/// Space between a row label and the plotting area [px].
+const LABEL_GAP_PX: i32 = 8;
+/// Least width of the label area left of every panel [px]: the lower panels' tick labels
+/// and unit.
+const MIN_LABEL_AREA_PX: u32 = 72;
+
+/// What a row of the upper panel shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mark {
+    /// A phase command, at its time [s]: a marker in its row and a line across the panel.
+    Phase(f64),
+    /// A migration from its start to its end [s]: a bar.
+    Migration(f64, f64),
+}
+
+/// A row of the upper panel: its label (left of the axis) and what it shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The label.
+    pub label: String,
+    /// The phase or migration.
+    pub mark: Mark,
+}
+
+/// The upper panel as a Gantt chart: one row per phase and per migration, named left of the
+/// axis. Phases come close together (a fat-tree's host positions move a fraction of a second
+/// apart, and a move can coincide with the next migration's start), so a label drawn at its
+/// event's time collides with its neighbours whatever the stagger; a row each cannot collide,
+/// at any times, and the rows read top to bottom in time order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// The rows, top to bottom.
+    pub rows: Vec<Row>,
+    /// Width of the label area left of every panel [px] (the same for all, so that they share
+    /// the time axis).
+    pub label_area_px: u32,
+    /// Height of the upper panel [px]: enough for `ROW_PX` a row.
+    pub top_px: u32,
+}
+
+/// Lays out the upper panel of `tl`: phases and migrations in time order (a migration at its
+/// start; at equal times phases first, then in input order).
+pub fn layout(tl: &Timeline) -> Layout {
+    let mut rows: Vec<(f64, Row)> = (tl.phases.iter())
+        .map(|(label, t)| {
+            let mark = Mark::Phase(*t);
+            (
+                *t,
+                Row {
+                    label: label.clone(),
+                    mark,
+                },
+            )
+        })
+        .chain(tl.migrations.iter().map(|(vm, a, b)| {
+            let mark = Mark::Migration(*a, *b);
+            let label = format!("migration of {vm}");
+            (*a, Row { label, mark })
+        }))
+        .collect();
+    // A stable sort: equal times keep the order above.
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
+    let widest = (rows.iter())
+        .map(|r| label::text_width(&r.label, LABEL_FONT))
+        .max()
+        .unwrap_or(0);
+    Layout {
+        label_area_px: MIN_LABEL_AREA_PX.max((widest + 2 * LABEL_GAP_PX) as u32),
+        top_px: PANEL_PX.max(TOP_OVERHEAD_PX + ROW_PX * rows.len() as u32),
+        rows,
+    }
+}
+
+/// The boxes of row labels drawn right-aligned `LABEL_GAP_PX` left of `plot_left` [px], each
+/// centred on its row's middle `centres[i]` [px].
+pub fn place_labels(rows: &[Row], centres: &[i32], plot_left: i32) -> Vec<LabelBox> {
+    (rows.iter().zip(centres))
+        .map(|(r, &y)| LabelBox::right_of(&r.label, LABEL_FONT, plot_left - LABEL_GAP_PX, y))
+        .collect()
+}
+
+/// Where the upper panel's own labels went: checked by the tests for overlaps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    /// The upper panel's plotting area [px].
+    pub plot: LabelBox,
+    /// The row labels, top to bottom [px].
+    pub labels: Vec<LabelBox>,
+    /// The image's size [px].
+    pub image: (u32, u32),
+}
+
+/// Lays out and draws `tl` into a scratch SVG: where its row labels go.
+pub fn placed(tl: &Timeline) -> Result<Placed, String> {
+    draw_into(tl, &mut String::new())
+}
+
+fn draw_into(tl: &Timeline, svg: &mut String) -> Result<Placed, String> {
     let e = |e: DrawingAreaErrorKind<std::io::Error>| e.to_string();
-    // The phases, then two panels for the TCP flow and one for the ping, each 300 px high.
-    let panels = 1 + 2 * usize::from(tl.tcp.is_some()) + usize::from(tl.ping.is_some());
-    let root = SVGBackend::with_string(svg, (1100, 300 * panels as u32)).into_drawing_area();
+    let lay = layout(tl);
+    // The phases, then two panels for the TCP flow and one for the ping.
+    let lower = 2 * usize::from(tl.tcp.is_some()) + usize::from(tl.ping.is_some());
+    let image = (WIDTH_PX, lay.top_px + PANEL_PX * lower as u32);
+    let root = SVGBackend::with_string(svg, image).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;
-    let areas = root.split_evenly((panels, 1));
+    let (upper, rest) = root.split_vertically(lay.top_px);
+    let areas = rest.split_evenly((lower.max(1), 1));
     let x = 0.0..tl.end_s.max(1e-9);
-    let rows = tl.migrations.len() as f64 + 1.0;
-    let mut top = ChartBuilder::on(&areas[0])
+    let n = lay.rows.len();
+    // Row i (from the top) is centred on y = n - 1 - i.
+    let row_y = |i: usize| (n - 1 - i) as f64;
+    let mut top = ChartBuilder::on(&upper)
         .caption(&tl.title, ("sans-serif", 22))
         .margin(14)
         .x_label_area_size(30)
-        .y_label_area_size(72)
-        .build_cartesian_2d(x.clone(), -0.5..rows - 0.5)
+        .y_label_area_size(lay.label_area_px)
+        .build_cartesian_2d(x.clone(), -0.5..n.max(1) as f64 - 0.5)
         .map_err(e)?;
     top.configure_mesh()
         .x_desc("time [s]")
@@ -92,38 +207,54 @@ fn draw_into(tl: &Timeline, svg: &mut String) -> Result<(), String> {
         .y_labels(0)
         .draw()
         .map_err(e)?;
-    for (label, t) in &tl.phases {
-        top.draw_series([PathElement::new(
-            vec![(*t, -0.5), (*t, rows - 0.5)],
-            RED.stroke_width(2),
-        )])
-        .map_err(e)?;
-        top.draw_series([Text::new(
-            label.clone(),
-            (*t, rows - 0.7),
-            ("sans-serif", 12).into_font(),
-        )])
-        .map_err(e)?;
-    }
+    let red = RED.mix(0.8);
     let blue = BLUE.mix(0.6);
-    for (i, (vm, a, b)) in tl.migrations.iter().enumerate() {
-        let y = i as f64;
-        top.draw_series([Rectangle::new(
-            [(*a, y - 0.3), (*b, y + 0.3)],
-            blue.filled(),
-        )])
-        .map_err(e)?;
-        top.draw_series([Text::new(
-            format!("migration of {vm}"),
-            (*a, y + 0.3),
-            ("sans-serif", 12).into_font(),
-        )])
-        .map_err(e)?;
+    for (i, row) in lay.rows.iter().enumerate() {
+        let y = row_y(i);
+        match row.mark {
+            Mark::Phase(t) => {
+                top.draw_series([PathElement::new(
+                    vec![(t, -0.5), (t, n as f64 - 0.5)],
+                    red.stroke_width(1),
+                )])
+                .map_err(e)?;
+                let diamond = vec![(0, -7), (7, 0), (0, 7), (-7, 0)];
+                top.draw_series([EmptyElement::at((t, y)) + Polygon::new(diamond, red.filled())])
+                    .map_err(e)?;
+            }
+            Mark::Migration(a, b) => {
+                top.draw_series([Rectangle::new([(a, y - 0.3), (b, y + 0.3)], blue.filled())])
+                    .map_err(e)?;
+            }
+        }
+    }
+    let (xs, ys) = top.plotting_area().get_pixel_range();
+    let plot = LabelBox {
+        x0: xs.start,
+        y0: ys.start,
+        x1: xs.end,
+        y1: ys.end,
+    };
+    let centres: Vec<i32> = (0..n)
+        .map(|i| top.backend_coord(&(0.0, row_y(i))).1)
+        .collect();
+    let labels = place_labels(&lay.rows, &centres, plot.x0);
+    for ((row, b), &y) in lay.rows.iter().zip(&labels).zip(&centres) {
+        let colour = match row.mark {
+            Mark::Phase(_) => RED,
+            Mark::Migration(..) => BLACK,
+        };
+        let style = ("sans-serif", LABEL_FONT)
+            .into_font()
+            .color(&colour)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        root.draw(&Text::new(row.label.clone(), (b.x1, y), style))
+            .map_err(e)?;
     }
     if let Some(tcp) = &tl.tcp {
         let y = span(tcp.throughput.iter().map(|p| p.1), true);
         let caption = format!("{}: throughput", tcp.name);
-        let mut mid = panel(&areas[1], caption, x.clone(), y, false, "bit/s")?;
+        let mut mid = panel(&areas[0], caption, x.clone(), y, false, "bit/s", &lay)?;
         mid.draw_series(LineSeries::new(
             tcp.throughput.iter().copied(),
             BLUE.stroke_width(2),
@@ -131,7 +262,7 @@ fn draw_into(tl: &Timeline, svg: &mut String) -> Result<(), String> {
         .map_err(e)?;
         let y = span(tcp.rtt.iter().map(|p| p.1), true);
         let caption = format!("{}: TCP smoothed RTT", tcp.name);
-        let mut low = panel(&areas[2], caption, x.clone(), y, true, "s")?;
+        let mut low = panel(&areas[1], caption, x.clone(), y, true, "s", &lay)?;
         low.draw_series(LineSeries::new(
             tcp.rtt.iter().copied(),
             GREEN.stroke_width(2),
@@ -141,12 +272,16 @@ fn draw_into(tl: &Timeline, svg: &mut String) -> Result<(), String> {
     if let Some((name, echoes)) = &tl.ping {
         let y = span(echoes.iter().map(|p| p.1), true);
         let caption = format!("{name}: ping RTT of each echo (at its send time)");
-        let mut ping = panel(&areas[panels - 1], caption, x, y, true, "s")?;
+        let mut ping = panel(&areas[lower - 1], caption, x, y, true, "s", &lay)?;
         ping.draw_series(echoes.iter().map(|&p| Circle::new(p, 2, MAGENTA.filled())))
             .map_err(e)?;
     }
     root.present().map_err(e)?;
-    Ok(())
+    Ok(Placed {
+        plot,
+        labels,
+        image,
+    })
 }
 
 /// A panel of values against the shared time axis `x`: its caption, the y range `(from, to)`
@@ -158,6 +293,7 @@ fn panel<'a, 'b>(
     (y0, y1): (f64, f64),
     time_axis: bool,
     unit: &str,
+    lay: &Layout,
 ) -> Result<
     ChartContext<
         'a,
@@ -171,7 +307,7 @@ fn panel<'a, 'b>(
         .caption(caption, ("sans-serif", 16))
         .margin(14)
         .x_label_area_size(if time_axis { 36 } else { 30 })
-        .y_label_area_size(72)
+        .y_label_area_size(lay.label_area_px)
         .build_cartesian_2d(x, y0..y1)
         .map_err(e)?;
     let mut mesh = chart.configure_mesh();
