@@ -325,6 +325,152 @@ fn panel<'a, 'b>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A timeline with `phases` (label, time) and `migrations` (vm, start, end) over
+    /// `end_s`, with the TCP and ping panels.
+    fn timeline(end_s: f64, phases: &[(&str, f64)], migrations: &[(&str, f64, f64)]) -> Timeline {
+        Timeline {
+            title: "t".into(),
+            end_s,
+            phases: phases.iter().map(|(l, t)| (l.to_string(), *t)).collect(),
+            migrations: (migrations.iter())
+                .map(|(vm, a, b)| (vm.to_string(), *a, *b))
+                .collect(),
+            tcp: Some(Tcp::default()),
+            ping: Some(("ping".into(), vec![(0.0, 0.001)])),
+        }
+    }
+
+    /// Panics unless every phase and migration of `tl` has a label, no two labels' boxes
+    /// intersect, and each lies in the image, left of the upper panel's plotting area and
+    /// within its height (clear of the caption and the time axis).
+    pub(crate) fn assert_labels_apart(tl: &Timeline) {
+        let p = placed(tl).unwrap();
+        assert_eq!(p.labels.len(), tl.phases.len() + tl.migrations.len());
+        if let Some((i, j)) = label::first_overlap(&p.labels) {
+            panic!(
+                "labels {i} and {j} overlap: {:?} and {:?}",
+                p.labels[i], p.labels[j]
+            );
+        }
+        let image = LabelBox {
+            x0: 0,
+            y0: 0,
+            x1: p.image.0 as i32,
+            y1: p.image.1 as i32,
+        };
+        let left = LabelBox {
+            x1: p.plot.x0,
+            ..p.plot
+        };
+        for b in &p.labels {
+            assert!(b.inside(&image) && b.inside(&LabelBox { x0: 0, ..left }), "{b:?} in {p:?}");
+        }
+    }
+
+    /// The phases of the bundled arora2013-asap and -alap runs (PREPARE_MIGRATION at 2 s,
+    /// host positions at 4 s and 12 s, MIGRATE_SWITCHES at 20 s of 25 s, no VM migration):
+    /// before, "PREPARE_MIGRATION" at 2 s ran into "host 1 moved" at 4 s.
+    #[test]
+    fn arora2013_labels_do_not_overlap() {
+        let tl = timeline(
+            25.0,
+            &[
+                ("PREPARE_MIGRATION", 2.0),
+                ("host 1 moved", 4.0),
+                ("host 2 moved", 12.0),
+                ("MIGRATE_SWITCHES", 20.0),
+            ],
+            &[],
+        );
+        assert_labels_apart(&tl);
+        let lay = layout(&tl);
+        let rows: Vec<&str> = lay.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            rows,
+            [
+                "PREPARE_MIGRATION",
+                "host 1 moved",
+                "host 2 moved",
+                "MIGRATE_SWITCHES"
+            ]
+        );
+    }
+
+    /// Five phases within 1 % of the axis, five migrations starting at one instant, phases
+    /// at both ends of the axis and at the same instant as a migration: every label still
+    /// has a box of its own. Rows run in time order, a phase before a migration that starts
+    /// at its time.
+    #[test]
+    fn crowded_phases_get_a_row_each() {
+        let phases = [
+            ("PREPARE_MIGRATION", 0.0),
+            ("host 1 moved", 50.0),
+            ("host 2 moved", 50.2),
+            ("host 3 moved", 50.4),
+            ("host 4 moved", 50.6),
+            ("host 5 moved", 50.8),
+            ("MIGRATE_SWITCHES", 100.0),
+        ];
+        let migrations = [
+            ("vm1", 50.0, 50.1),
+            ("vm2", 50.0, 50.1),
+            ("vm3", 50.0, 50.1),
+            ("vm4", 50.0, 99.0),
+            ("a-vm-with-a-very-long-name-indeed", 50.0, 100.0),
+        ];
+        let tl = timeline(100.0, &phases, &migrations);
+        assert_labels_apart(&tl);
+        let lay = layout(&tl);
+        assert_eq!(lay.rows[1].label, "host 1 moved");
+        assert_eq!(lay.rows[2].label, "migration of vm1");
+        assert_eq!(lay.rows[7].label, "host 2 moved");
+        assert_eq!(lay.rows.last().unwrap().label, "MIGRATE_SWITCHES");
+        // The label area holds the longest label.
+        let long = label::text_width("migration of a-vm-with-a-very-long-name-indeed", LABEL_FONT);
+        assert!(lay.label_area_px as i32 >= long + 2 * LABEL_GAP_PX);
+    }
+
+    /// 40 phases and 40 migrations in the same second: the upper panel grows to give each of
+    /// the 80 rows `ROW_PX`, and the labels stay apart.
+    #[test]
+    fn many_rows_grow_the_panel() {
+        let labels: Vec<String> = (0..40).map(|i| format!("host {i} moved")).collect();
+        let vms: Vec<String> = (0..40).map(|i| format!("vm{i}")).collect();
+        let phases: Vec<(&str, f64)> = (labels.iter())
+            .enumerate()
+            .map(|(i, l)| (l.as_str(), 1.0 + i as f64 * 1e-3))
+            .collect();
+        let migrations: Vec<(&str, f64, f64)> = (vms.iter())
+            .enumerate()
+            .map(|(i, v)| (v.as_str(), 1.0 + i as f64 * 1e-3, 1.5))
+            .collect();
+        let tl = timeline(10.0, &phases, &migrations);
+        assert_labels_apart(&tl);
+        let p = placed(&tl).unwrap();
+        assert!(p.plot.y1 - p.plot.y0 >= 80 * (ROW_PX as i32 - 1), "{p:?}");
+    }
+
+    proptest! {
+        /// Whatever the phase and migration times (any number of each, anywhere on the axis,
+        /// as close together as they come), no two labels intersect.
+        #[test]
+        fn labels_never_overlap(
+            end_s in 1e-3f64..1e3,
+            phases in prop::collection::vec((0u8..4, 0.0f64..=1.0), 0..25),
+            migrations in prop::collection::vec((0u32..1000, 0.0f64..=1.0, 0.0f64..=1.0), 0..25),
+        ) {
+            let names = ["PREPARE_MIGRATION", "host 12 moved", "MIGRATE_SWITCHES", "x"];
+            let phases: Vec<(&str, f64)> =
+                phases.iter().map(|&(k, f)| (names[k as usize], f * end_s)).collect();
+            let vms: Vec<String> = migrations.iter().map(|m| format!("vm{}", m.0)).collect();
+            let migrations: Vec<(&str, f64, f64)> = (vms.iter().zip(&migrations))
+                .map(|(v, &(_, a, b))| (v.as_str(), a.min(b) * end_s, a.max(b) * end_s))
+                .collect();
+            assert_labels_apart(&timeline(end_s, &phases, &migrations));
+        }
+    }
 
     /// The smoothed RTT is read from its column (rows without one skipped), and the same
     /// timeline drawn twice gives the same bytes, with its phase labels in the SVG.
