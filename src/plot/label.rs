@@ -52,6 +52,39 @@ impl LabelBox {
     }
 }
 
+/// Where a plot put its own labels: what the tests check for overlaps, without reading the SVG.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    /// The plotting area the labels belong to [px].
+    pub plot: LabelBox,
+    /// The image's size [px].
+    pub image: (u32, u32),
+    /// Each label's box and the region it must stay in [px] (clear of the caption, the axes,
+    /// other panels).
+    pub labels: Vec<(LabelBox, LabelBox)>,
+}
+
+impl Placed {
+    /// What is wrong with the placement, if anything: two labels whose boxes intersect, a
+    /// label outside its region, or a region outside the image.
+    pub fn problem(&self) -> Option<String> {
+        let boxes: Vec<LabelBox> = self.labels.iter().map(|l| l.0).collect();
+        if let Some((i, j)) = first_overlap(&boxes) {
+            let (a, b) = (boxes[i], boxes[j]);
+            return Some(format!("labels {i} and {j} overlap: {a:?} and {b:?}"));
+        }
+        let image = LabelBox {
+            x0: 0,
+            y0: 0,
+            x1: self.image.0 as i32,
+            y1: self.image.1 as i32,
+        };
+        (self.labels.iter().enumerate())
+            .find(|(_, (b, region))| !b.inside(region) || !region.inside(&image))
+            .map(|(i, (b, region))| format!("label {i} {b:?} is not inside {region:?}"))
+    }
+}
+
 /// The first pair of boxes (by index) that intersect, if any.
 pub fn first_overlap(boxes: &[LabelBox]) -> Option<(usize, usize)> {
     (0..boxes.len())
@@ -107,6 +140,32 @@ mod tests {
         assert!(a.intersects(&a));
         assert_eq!(first_overlap(&[a, below, touching]), None);
         assert_eq!(first_overlap(&[a, below, touching, crossing]), Some((0, 3)));
+    }
+
+    /// A placement is faulted for two intersecting labels, for a label outside its region
+    /// and for a region outside the image, and passes otherwise.
+    #[test]
+    fn placed_problems() {
+        let region = LabelBox {
+            x0: 0,
+            y0: 0,
+            x1: 100,
+            y1: 100,
+        };
+        let a = LabelBox::left_of("abc", 14, 10, 20);
+        let b = LabelBox::left_of("abc", 14, 10, 40);
+        let mut p = Placed {
+            plot: region,
+            image: (100, 100),
+            labels: vec![(a, region), (b, region)],
+        };
+        assert_eq!(p.problem(), None);
+        p.labels[1].0 = LabelBox::left_of("abc", 14, 20, 22);
+        assert!(p.problem().unwrap().contains("overlap"));
+        p.labels[1].0 = LabelBox::left_of("abc", 14, 95, 40);
+        assert!(p.problem().unwrap().contains("not inside"));
+        p.labels[1] = (b, LabelBox { x1: 101, ..region });
+        assert!(p.problem().unwrap().contains("not inside"));
     }
 
     /// A label's box grows with its text and font, and the two anchors give the same box

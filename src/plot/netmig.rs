@@ -9,7 +9,7 @@ use std::path::Path;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::label::{self, LabelBox};
+use super::label::{self, LabelBox, Placed};
 use super::{PlotError, si, span};
 
 /// What the timeline shows.
@@ -164,18 +164,7 @@ pub fn place_labels(rows: &[Row], centres: &[i32], plot_left: i32) -> Vec<LabelB
         .collect()
 }
 
-/// Where the upper panel's own labels went: checked by the tests for overlaps.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Placed {
-    /// The upper panel's plotting area [px].
-    pub plot: LabelBox,
-    /// The row labels, top to bottom [px].
-    pub labels: Vec<LabelBox>,
-    /// The image's size [px].
-    pub image: (u32, u32),
-}
-
-/// Lays out and draws `tl` into a scratch SVG: where its row labels go.
+/// Lays out and draws `tl` into a scratch SVG: where its row labels go (top to bottom).
 pub fn placed(tl: &Timeline) -> Result<Placed, String> {
     draw_into(tl, &mut String::new())
 }
@@ -239,6 +228,12 @@ fn draw_into(tl: &Timeline, svg: &mut String) -> Result<Placed, String> {
         .map(|i| top.backend_coord(&(0.0, row_y(i))).1)
         .collect();
     let labels = place_labels(&lay.rows, &centres, plot.x0);
+    // Left of the plotting area, within its height: clear of the caption and the time axis.
+    let region = LabelBox {
+        x0: 0,
+        x1: plot.x0,
+        ..plot
+    };
     for ((row, b), &y) in lay.rows.iter().zip(&labels).zip(&centres) {
         let colour = match row.mark {
             Mark::Phase(_) => RED,
@@ -279,8 +274,8 @@ fn draw_into(tl: &Timeline, svg: &mut String) -> Result<Placed, String> {
     root.present().map_err(e)?;
     Ok(Placed {
         plot,
-        labels,
         image,
+        labels: labels.into_iter().map(|b| (b, region)).collect(),
     })
 }
 
@@ -342,30 +337,14 @@ mod tests {
         }
     }
 
-    /// Panics unless every phase and migration of `tl` has a label, no two labels' boxes
-    /// intersect, and each lies in the image, left of the upper panel's plotting area and
-    /// within its height (clear of the caption and the time axis).
-    pub(crate) fn assert_labels_apart(tl: &Timeline) {
+    /// Panics unless every phase and migration of `tl` has a label and [`Placed::problem`]
+    /// finds nothing: no two labels' boxes intersect, and each lies left of the upper panel's
+    /// plotting area within its height.
+    fn assert_labels_apart(tl: &Timeline) {
         let p = placed(tl).unwrap();
         assert_eq!(p.labels.len(), tl.phases.len() + tl.migrations.len());
-        if let Some((i, j)) = label::first_overlap(&p.labels) {
-            panic!(
-                "labels {i} and {j} overlap: {:?} and {:?}",
-                p.labels[i], p.labels[j]
-            );
-        }
-        let image = LabelBox {
-            x0: 0,
-            y0: 0,
-            x1: p.image.0 as i32,
-            y1: p.image.1 as i32,
-        };
-        let left = LabelBox {
-            x1: p.plot.x0,
-            ..p.plot
-        };
-        for b in &p.labels {
-            assert!(b.inside(&image) && b.inside(&LabelBox { x0: 0, ..left }), "{b:?} in {p:?}");
+        if let Some(problem) = p.problem() {
+            panic!("{problem}");
         }
     }
 
