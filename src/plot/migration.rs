@@ -1,6 +1,7 @@
 //! `plots/migration-<vm>.svg`: a migration's timeline — one bar per round (its start to its
-//! end, labelled with the megabytes it carried), the pause → resume interval shaded — above
-//! the migration connection's congestion window on the same time axis (seed 002 Figs. 7–8).
+//! end, labelled with the megabytes it carried, [`place_labels`]), the pause → resume interval
+//! shaded — above the migration connection's congestion window on the same time axis (seed 002
+//! Figs. 7–8). The rounds panel grows with the rounds so that their labels never overlap.
 
 use std::path::Path;
 

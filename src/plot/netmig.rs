@@ -1,6 +1,6 @@
 //! `plots/network-migration.svg`: a whole-network migration's timeline (seed 001 Fig. 6) —
-//! the phases (PREPARE_MIGRATION, each host position's move, MIGRATE_SWITCHES) and each VM
-//! migration as a bar, above the first TCP flow of `trace.timeseries` (its throughput and,
+//! the phases (PREPARE_MIGRATION, each host position's move, MIGRATE_SWITCHES) as markers and
+//! each VM migration as a bar, a row each named left of the axis ([`layout`]), above the first TCP flow of `trace.timeseries` (its throughput and,
 //! below, its smoothed RTT) and the first ping flow (each answered echo's RTT at the time it
 //! was sent, one point per echo), on the same time axis.
 
