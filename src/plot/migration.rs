@@ -99,15 +99,20 @@ const TITLE_FONT: u32 = 22;
 const ROW_PX: u32 = 22;
 /// Width of the image [px].
 const WIDTH_PX: u32 = 1100;
-/// Height of the congestion-window panel, and the least height of the rounds panel [px].
+/// Height of the congestion-window panel [px].
 const CWND_PX: u32 = 320;
+/// Least height of the rounds panel [px] (its height with up to 11 rounds).
 const ROUNDS_MIN_PX: u32 = 380;
-/// The rounds panel, top down [px]: margin, title band, legend band (the legend sits above
-/// the bars, where it cannot cover one), then the chart, whose time axis takes 36 px and its
-/// bottom margin 16.
+// The rounds panel, top down [px]: a margin, the title's band, the legend's band (the legend
+// sits above the bars, where it cannot cover one or a label), then the chart, whose time axis
+// takes `AXIS_PX`, and a margin.
+/// Margin around the rounds panel [px].
 const MARGIN_PX: i32 = 16;
+/// Height of the title's band [px].
 const TITLE_PX: i32 = 34;
+/// Height of the legend's band [px].
 const LEGEND_PX: i32 = 24;
+/// Height of the rounds panel's time axis [px].
 const AXIS_PX: u32 = 36;
 /// Space between a round's bar and its label [px].
 const LABEL_GAP_PX: i32 = 4;

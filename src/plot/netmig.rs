@@ -1,8 +1,9 @@
 //! `plots/network-migration.svg`: a whole-network migration's timeline (seed 001 Fig. 6) —
 //! the phases (PREPARE_MIGRATION, each host position's move, MIGRATE_SWITCHES) as markers and
-//! each VM migration as a bar, a row each named left of the axis ([`layout`]), above the first TCP flow of `trace.timeseries` (its throughput and,
-//! below, its smoothed RTT) and the first ping flow (each answered echo's RTT at the time it
-//! was sent, one point per echo), on the same time axis.
+//! each VM migration as a bar, a row each named left of the axis ([`layout`]), above the first
+//! TCP flow of `trace.timeseries` (its throughput and, below, its smoothed RTT) and the first
+//! ping flow (each answered echo's RTT at the time it was sent, one point per echo), on the
+//! same time axis.
 
 use std::path::Path;
 
@@ -127,14 +128,8 @@ pub struct Layout {
 pub fn layout(tl: &Timeline) -> Layout {
     let mut rows: Vec<(f64, Row)> = (tl.phases.iter())
         .map(|(label, t)| {
-            let mark = Mark::Phase(*t);
-            (
-                *t,
-                Row {
-                    label: label.clone(),
-                    mark,
-                },
-            )
+            let (label, mark) = (label.clone(), Mark::Phase(*t));
+            (*t, Row { label, mark })
         })
         .chain(tl.migrations.iter().map(|(vm, a, b)| {
             let mark = Mark::Migration(*a, *b);
@@ -429,6 +424,14 @@ mod tests {
         assert_labels_apart(&tl);
         let p = placed(&tl).unwrap();
         assert!(p.plot.y1 - p.plot.y0 >= 80 * (ROW_PX as i32 - 1), "{p:?}");
+        // Without the lower panels the image is the upper panel alone.
+        let alone = Timeline {
+            tcp: None,
+            ping: None,
+            ..tl
+        };
+        assert_labels_apart(&alone);
+        assert_eq!(placed(&alone).unwrap().image.1, p.image.1 - 3 * PANEL_PX);
     }
 
     proptest! {
