@@ -34,7 +34,7 @@ use toml::Spanned;
 use crate::scenario::{MigrationSettings, MigrationSpec, Scenario, ScenarioError, ScenarioSource};
 pub use instant::InstantMove;
 pub use stream::StreamPlane;
-pub use summary::{NetMigSummary, ping_echoes, plot, summary};
+pub use summary::{NetMigSummary, ping_echoes, plot, summary, timeline};
 pub use table::{ConsoleLine, HostMove, HostMoveKind, NetMigTable};
 
 /// When MIGRATE_SWITCHES runs.

@@ -18,6 +18,7 @@
 //! with colours picked by position, and numbers are formatted the same way every time.
 
 pub mod fct;
+pub mod label;
 pub mod migration;
 pub mod netmig;
 pub mod per_flow;

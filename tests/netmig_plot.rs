@@ -51,3 +51,40 @@ fn timeline_shows_each_ping_echo_under_the_throughput() {
         assert!(ti < tr && tr < tp, "ping RTT underneath");
     }
 }
+
+/// The bundled whole-network migrations (seed 001's test bed with ASAP and ALAP, and the k = 4
+/// fat-tree's sixteen host positions moved a quarter of a second apart), run in full: the
+/// timeline `netsim run` draws for each has a row label per phase and per migration, and no
+/// two of them intersect (before, labels drawn at their event's time ran into each other).
+#[test]
+fn bundled_timelines_have_no_overlapping_labels() {
+    for (name, phases, migrations) in [
+        ("arora2013-asap", 4, 0),
+        ("arora2013-alap", 4, 0),
+        ("twin-fat-tree-4", 18, 16),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let path = root().join(format!("examples/{name}.toml"));
+        let (scenario, source) = netsim::scenario::load(&path, &[]).unwrap();
+        let opts = netsim::run::RunOptions {
+            out: out.clone(),
+            progress: false,
+            dump_flows: false,
+            check: Default::default(),
+            print_warnings: false,
+        };
+        let r = netsim::run::run(&scenario, &source, &opts).unwrap();
+        let tl = netsim::netmig::timeline(&scenario, &r.summary, None, &out)
+            .unwrap()
+            .expect("a timeline");
+        assert_eq!(
+            (tl.phases.len(), tl.migrations.len()),
+            (phases, migrations),
+            "{name}"
+        );
+        let placed = netsim::plot::netmig::placed(&tl).unwrap();
+        assert_eq!(placed.labels.len(), phases + migrations, "{name}");
+        assert_eq!(placed.problem(), None, "{name}");
+    }
+}

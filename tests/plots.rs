@@ -83,3 +83,31 @@ fn link_series_draw_queue_and_utilisation() {
         "no TCP flow, no cwnd plot"
     );
 }
+
+/// The bundled examples that draw `plots/migration-<vm>.svg` (pre-copy rounds from 4 to 11):
+/// their rounds, read back from `timeseries/migration-vm1.csv`, laid out as `netsim run`
+/// lays them out, give the title, the legend and every round's label a box of its own,
+/// each inside its region (a round's label inside the plotting area).
+#[test]
+fn bundled_migration_timelines_have_no_overlapping_labels() {
+    for name in [
+        "default",
+        "migration-fat-tree",
+        "qin2017-precopy-cwnd",
+        "maini-dirty-rate",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let scenario = root().join(format!("examples/{name}.toml"));
+        run_ok(&out, &[scenario.to_str().unwrap()]);
+        let csv = std::fs::read_to_string(out.join("timeseries/migration-vm1.csv")).unwrap();
+        let (rounds, pause) = netsim::plot::migration::parse(&csv).unwrap();
+        assert!(rounds.len() >= 4, "{name}: {} rounds", rounds.len());
+        let placed = netsim::plot::migration::placed("vm1", &rounds, pause).unwrap();
+        assert_eq!(
+            placed.labels.len(),
+            2 + usize::from(pause.is_some()) + rounds.len()
+        );
+        assert_eq!(placed.problem(), None, "{name}");
+    }
+}

@@ -134,7 +134,28 @@ pub fn plot(
     ping: Option<(String, Vec<(f64, f64)>)>,
     out: &std::path::Path,
 ) -> Result<Option<std::path::PathBuf>, crate::plot::PlotError> {
-    use crate::plot::netmig::{Tcp, Timeline, draw, srtt};
+    let Some(tl) = timeline(scenario, summary, ping, out)? else {
+        return Ok(None);
+    };
+    let dir = out.join("plots");
+    std::fs::create_dir_all(&dir).map_err(|e| crate::plot::PlotError::Write {
+        path: dir.clone(),
+        message: e.to_string(),
+    })?;
+    let file = dir.join("network-migration.svg");
+    crate::plot::netmig::draw(&tl, &file)?;
+    Ok(Some(file))
+}
+
+/// What [`plot`] draws for a finished run whose results are in `out` (the TCP flow's time
+/// series is read from there), or `None` when it draws nothing.
+pub fn timeline(
+    scenario: &crate::scenario::Scenario,
+    summary: &crate::summary::Summary,
+    ping: Option<(String, Vec<(f64, f64)>)>,
+    out: &std::path::Path,
+) -> Result<Option<crate::plot::netmig::Timeline>, crate::plot::PlotError> {
+    use crate::plot::netmig::{Tcp, Timeline, srtt};
     use crate::plot::timeseries;
     let Some(nm) = &summary.network_migration else {
         return Ok(None);
@@ -198,12 +219,5 @@ pub fn plot(
         tcp,
         ping,
     };
-    let dir = out.join("plots");
-    std::fs::create_dir_all(&dir).map_err(|e| crate::plot::PlotError::Write {
-        path: dir.clone(),
-        message: e.to_string(),
-    })?;
-    let file = dir.join("network-migration.svg");
-    draw(&tl, &file)?;
-    Ok(Some(file))
+    Ok(Some(tl))
 }
