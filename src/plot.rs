@@ -2,16 +2,21 @@
 //! backend.
 //!
 //! A run ([`run_plots`], called at the end of [`crate::run::run`]) draws from the time series in
-//! `OUT/timeseries/` (see [`timeseries`]):
+//! `OUT/timeseries/` (see [`timeseries`]), for the entries of `trace.timeseries`:
 //!
-//! * `cwnd.svg` — the congestion window (bytes) over time (s), one line per flow named in
-//!   `trace.timeseries`;
-//! * `throughput.svg` — each of those flows' throughput (bit/s) over time (s), from the growth
-//!   of its `acked_bytes` (bytes the receiver acknowledged, in order) over fixed bins.
+//! * `cwnd.svg` — the congestion window (bytes) over time (s), one line per TCP flow;
+//! * `throughput.svg` — each flow's throughput (bit/s) over time (s), from the growth of its
+//!   `acked_bytes` (TCP: bytes the receiver acknowledged, in order; other flows: bytes
+//!   delivered) over fixed bins ([`per_flow`]);
+//! * `queue.svg` and `utilisation.svg` — each traced link's queue depth and the share of each
+//!   interval spent serialising, one line per direction;
+//! * `migration-<vm>.svg` — a migration's rounds, its pause and its connection's cwnd
+//!   ([`migration`]).
 //!
-//! Not drawn, because the data does not exist yet: throughput of UDP flows (no per-flow
-//! delivered-bytes series is recorded for them), queue depth (no queue sampler), migration
-//! timelines and link utilisation. A run without `trace.timeseries` draws nothing.
+//! Elsewhere, from other results: `network-migration.svg`, the whole-network migration's
+//! timeline ([`netmig`], drawn by `crate::netmig`), and each workload's FCT plots ([`fct`], drawn
+//! by `crate::fct`); a sweep's plots ([`sweep`]). A run without any of these draws nothing.
+//! Labels are placed by [`label`], which checks that no two overlap.
 //!
 //! Plots are deterministic — the same input gives a byte-identical SVG: no fonts are measured
 //! (plotters estimates text size without loading system fonts), lines are drawn in a fixed order
