@@ -76,10 +76,10 @@ impl TcpConnection {
     }
 
     /// RFC 6675 §4 `Update()` with the blocks of the ACK being processed, whose cumulative
-    /// ACK is `ack`. Most ACKs carry no blocks while nothing is SACKed: for them (without
+    /// ACK is `ack` and whose timestamp echo is `tsecr` (when timestamps are on). Most ACKs carry no blocks while nothing is SACKed: for them (without
     /// RACK) there is nothing to do beyond `newly_sacked = 0`, and that test is inline.
     #[inline]
-    pub(super) fn sack_update(&mut self, now: SimTime, ack: SeqNum) {
+    pub(super) fn sack_update(&mut self, now: SimTime, ack: SeqNum, tsecr: Option<u32>) {
         let tx = &mut *self.sack_tx;
         if tx.peer.is_empty()
             && tx.board.is_empty()
@@ -89,11 +89,11 @@ impl TcpConnection {
             tx.newly_sacked = 0;
             return;
         }
-        self.sack_update_board(now, ack);
+        self.sack_update_board(now, ack, tsecr);
     }
 
     #[inline(never)]
-    fn sack_update_board(&mut self, now: SimTime, ack: SeqNum) {
+    fn sack_update_board(&mut self, now: SimTime, ack: SeqNum, tsecr: Option<u32>) {
         let tx = &mut *self.sack_tx;
         let upd = tx.board.update(ack, self.snd_max, tx.peer.as_slice());
         tx.newly_sacked = upd.newly_sacked;
@@ -104,7 +104,7 @@ impl TcpConnection {
             let dsack = upd.dsack.is_some();
             self.tlp_on_ack(now, ack, dsack);
             // RFC 8985 §6.2: a RACK loss starts recovery like DupThresh duplicates do.
-            if self.rack_on_ack(now, ack, dsack) && !self.recovery.in_recovery {
+            if self.rack_on_ack(now, ack, dsack, tsecr) && !self.recovery.in_recovery {
                 self.sack_enter_recovery_now(now, ack);
             }
         }
