@@ -517,4 +517,69 @@ mod tests {
             "11 is not lost: copy A's ACK is not copy B's: {out:?}"
         );
     }
+
+    /// `keep_retransmissions`: segments 0 and 5 of ten are lost; recovery begins at 20 ms
+    /// (RecoveryPoint 10), 0 and 5 are resent and new data 10–13 goes out. At 31 ms RACK finds
+    /// 5's retransmission and 10 lost (11 delivered); both go out again. The ACK of 0–9 at
+    /// 40 ms ends the recovery with 10's retransmission (31 ms) in flight. At 41 ms the SACK
+    /// of 13 (sent at 30 ms) shows 12 lost (RACK) and starts the next recovery. RFC 6675 §5
+    /// (4.1)–(4.3) resends the head, 10, whose retransmission is in flight; with the key the
+    /// entry sends RACK's loss, 12, and 10 goes again only once RACK marks its retransmission
+    /// lost (14, sent at 40 ms after it, is SACKed).
+    #[test]
+    fn keep_retransmissions_across_recoveries() {
+        use super::super::fixture::{Fx, established};
+        use crate::tcp::{Ecn, TcpConfig};
+        const MSS: u32 = 1448;
+        fn sack(fx: &mut Fx, t: u64, ack: u32, blocks: &[(u32, u32)]) -> Vec<u32> {
+            let seg = fx.peer_seg(ack * MSS);
+            let b: Vec<_> = blocks
+                .iter()
+                .map(|&(l, h)| (fx.seq(l * MSS), fx.seq(h * MSS)))
+                .collect();
+            fx.c.handle_segment_sack(ms(t), &seg, 0, Ecn::NotEct, &b);
+            fx.drain_offsets(ms(t))
+                .iter()
+                .map(|&(o, _)| o / MSS)
+                .collect()
+        }
+        for keep in [false, true] {
+            let mut fx = established(TcpConfig {
+                sack: true,
+                rack_tlp: true,
+                keep_retransmissions: keep,
+                ..TcpConfig::default()
+            });
+            fx.c.write(u64::from(100 * MSS));
+            assert_eq!(fx.drain(ms(10)).len(), 10, "initial window");
+            let mut out = vec![];
+            for hi in 2..=4 {
+                out.extend(sack(&mut fx, 20, 0, &[(1, hi)]));
+            }
+            for hi in 5..=10 {
+                let b: &[(u32, u32)] = if hi == 5 {
+                    &[(1, 5)]
+                } else {
+                    &[(6, hi), (1, 5)]
+                };
+                out.extend(sack(&mut fx, 21, 0, b));
+            }
+            assert_eq!(out, [0, 5, 10, 11, 12], "{keep}: first recovery");
+            assert_eq!(sack(&mut fx, 30, 5, &[(6, 10)]), [13], "{keep}");
+            let rtx = sack(&mut fx, 31, 5, &[(11, 12), (6, 10)]);
+            assert_eq!(rtx, [5, 10], "{keep}: RACK's losses");
+            assert_eq!(sack(&mut fx, 40, 10, &[(11, 12)]), [14], "{keep}");
+            assert!(!fx.c.in_recovery(), "{keep}: the ACK of 0–9 ends it");
+            let entry = sack(&mut fx, 41, 10, &[(13, 14), (11, 12)]);
+            assert!(fx.c.in_recovery(), "{keep}: 12 lost: the next recovery");
+            let want: &[u32] = if keep { &[12] } else { &[10] };
+            assert_eq!(entry, want, "{keep}: the entry's retransmission");
+            let mut later = sack(&mut fx, 41, 10, &[(13, 15), (11, 12)]);
+            later.extend(sack(&mut fx, 45, 10, &[(11, 15)]));
+            assert!(
+                later.contains(&10) == keep,
+                "{keep}: 10 resent once RACK marks it lost (kept) / already resent: {later:?}"
+            );
+        }
+    }
 }
