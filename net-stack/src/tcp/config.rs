@@ -110,6 +110,12 @@ pub struct TcpConfig {
     /// Proportional rate reduction (RFC 6937, PRR-SSRB as Linux) as the sending rule of SACK
     /// recovery (needs `sack`); off: RFC 6675's cwnd = ssthresh and send while pipe < cwnd.
     pub prr: bool,
+    /// A SACK recovery that begins while the previous recovery's retransmissions are still in
+    /// flight keeps them as retransmitted: pipe counts them and `NextSeg` does not resend them
+    /// unless RACK marks them lost (needs `rack_tlp`). Linux's choice (`TCPCB_SACKED_RETRANS`
+    /// outlives a new cwnd reduction; RACK alone re-marks a lost retransmission); RFC 6675 §5
+    /// (4.1) restarts HighRxt at HighACK instead. On in the `linux` preset.
+    pub keep_retransmissions: bool,
     // --- cubic branch (issue 18 part B): ECN, HyStart++ ---
     /// ECN (RFC 3168): offer it on the SYN (ECE + CWR) or accept it on the SYN-ACK (ECE); once
     /// both ends agreed, data goes out ECT(0), CE is echoed as ECE until CWR, and the sender
@@ -150,6 +156,7 @@ impl Default for TcpConfig {
             sack: false,
             rack_tlp: false,
             prr: false,
+            keep_retransmissions: false,
             ecn: false,
             hystart: true,
             hold_when_app_limited: None,
@@ -172,7 +179,8 @@ impl TcpConfig {
     /// (`TCP_DELACK_MIN`), min RTO 200 ms (`TCP_RTO_MIN`), max RTO 120 s (`TCP_RTO_MAX`),
     /// timestamps (`tcp_timestamps = 1`), slow start after idle (`tcp_slow_start_after_idle =
     /// 1`), initial window 10 (`TCP_INIT_CWND`), no ECN request (`tcp_ecn = 2`: only answer).
-    /// SACK, RACK-TLP and PRR (`tcp_sack = 1`, `tcp_recovery = 1`, PRR always); no cwnd growth
+    /// SACK, RACK-TLP and PRR (`tcp_sack = 1`, `tcp_recovery = 1`, PRR always), retransmissions
+    /// kept across recoveries (`keep_retransmissions`); no cwnd growth
     /// while not cwnd-limited (`tcp_is_cwnd_limited`, in every controller's `cong_avoid`).
     /// Sources: docs/tcp.md ("The linux preset").
     pub fn linux() -> Self {
@@ -190,6 +198,7 @@ impl TcpConfig {
             sack: true,
             rack_tlp: true,
             prr: true,
+            keep_retransmissions: true,
             hold_when_app_limited: Some(true),
             ..TcpConfig::default()
         }
@@ -250,6 +259,8 @@ pub struct TcpTable {
     pub rack_tlp: Option<bool>,
     /// `prr`.
     pub prr: Option<bool>,
+    /// `keep_retransmissions`.
+    pub keep_retransmissions: Option<bool>,
     /// `ecn`.
     pub ecn: Option<bool>,
     /// `hystart`.
@@ -271,6 +282,7 @@ impl From<TcpTable> for TcpConfig {
             Some(TcpPreset::Linux) => TcpConfig::linux(),
         };
         let sack = t.sack.unwrap_or(d.sack);
+        let rack_tlp = t.rack_tlp.unwrap_or(d.rack_tlp && sack);
         TcpConfig {
             ecn: t.ecn.unwrap_or(d.ecn),
             hystart: t.hystart.unwrap_or(d.hystart),
@@ -287,9 +299,13 @@ impl From<TcpTable> for TcpConfig {
             restart_after_idle: t.restart_after_idle.unwrap_or(d.restart_after_idle),
             sack,
             // A preset's RACK-TLP and PRR need its SACK: `sack = false` turns them off too,
-            // unless the table asks for them.
-            rack_tlp: t.rack_tlp.unwrap_or(d.rack_tlp && sack),
+            // unless the table asks for them (`rack_tlp` above).
+            rack_tlp,
             prr: t.prr.unwrap_or(d.prr && sack),
+            // It needs RACK to re-mark a lost kept retransmission: off with the preset's RACK.
+            keep_retransmissions: t
+                .keep_retransmissions
+                .unwrap_or(d.keep_retransmissions && rack_tlp),
             ns3_departures: t.ns3_departures.unwrap_or(d.ns3_departures),
             time_wait: t.msl.map_or(d.time_wait, |msl| msl.saturating_add(msl)),
             max_time_wait: t.max_time_wait.unwrap_or(d.max_time_wait),
@@ -302,7 +318,7 @@ impl TcpConfig {
     /// Every rule the types cannot express, each broken one naming its key: `mss` fits an IPv4
     /// packet (with the timestamp option when on), `initial_cwnd` ≥ 1, `min_rto` in
     /// (0, `max_rto`], `initial_rto` in (0, `max_rto`], `rcv_buf` in [1 B, 2³⁰ B], `snd_buf` ≥ 1 B,
-    /// `rack_tlp` and `prr` only with `sack`, `msl` at most [`MAX_MSL`] (`time_wait` at most
+    /// `rack_tlp` and `prr` only with `sack`, `keep_retransmissions` only with `rack_tlp`, `msl` at most [`MAX_MSL`] (`time_wait` at most
     /// twice that).
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
@@ -408,6 +424,18 @@ impl TcpConfig {
                     .with_help(format!("set `sack = true`, or `{key} = false`")),
                 );
             }
+        }
+        // Without RACK a kept retransmission that is lost again would wait for the RTO.
+        if self.keep_retransmissions && !(self.sack && self.rack_tlp) {
+            out.push(
+                FieldError::new(
+                    "keep_retransmissions",
+                    "`keep_retransmissions = true` needs `sack = true` and `rack_tlp = true`"
+                        .to_string(),
+                    "needs rack_tlp",
+                )
+                .with_help("set `rack_tlp = true`, or `keep_retransmissions = false`"),
+            );
         }
         out
     }
@@ -546,7 +574,10 @@ mod tests {
         assert_eq!(l, TcpConfig::linux(), "the preset alone");
         assert_eq!(l.variant, CcVariant::Cubic, "CUBIC");
         assert!(l.delayed_ack && l.timestamps && l.restart_after_idle && l.hystart);
-        assert!(l.sack && l.rack_tlp && l.prr, "Linux's loss recovery");
+        assert!(
+            l.sack && l.rack_tlp && l.prr && l.keep_retransmissions,
+            "Linux's loss recovery"
+        );
         assert!(l.problems().is_empty(), "a consistent preset");
         assert_eq!(
             (l.delayed_ack_timeout, l.min_rto, l.max_rto),
@@ -570,10 +601,23 @@ mod tests {
         assert!(l.problems().is_empty(), "the preset is valid");
         let no_sack = table("preset = \"linux\"\nsack = false").unwrap();
         assert_eq!(
-            (no_sack.sack, no_sack.rack_tlp, no_sack.prr),
-            (false, false, false),
-            "`sack = false` takes the preset's RACK-TLP and PRR with it"
+            (
+                no_sack.sack,
+                no_sack.rack_tlp,
+                no_sack.prr,
+                no_sack.keep_retransmissions
+            ),
+            (false, false, false, false),
+            "`sack = false` takes the preset's RACK-TLP, PRR and kept retransmissions with it"
         );
+        let no_rack = table("preset = \"linux\"\nrack_tlp = false").unwrap();
+        assert!(
+            !no_rack.keep_retransmissions && no_rack.problems().is_empty(),
+            "`rack_tlp = false` takes `keep_retransmissions` with it"
+        );
+        let bad = table("sack = true\nkeep_retransmissions = true").unwrap();
+        let fields: Vec<_> = bad.problems().iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["keep_retransmissions"], "needs rack_tlp");
         assert!(no_sack.problems().is_empty(), "and is valid");
         let asked = table("preset = \"linux\"\nsack = false\nprr = true").unwrap();
         let fields: Vec<_> = asked.problems().iter().map(|e| e.field).collect();

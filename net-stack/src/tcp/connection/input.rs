@@ -229,7 +229,9 @@ impl TcpConnection {
             0
         };
         if self.sack_ok {
-            self.sack_update(now, ack);
+            // RFC 8985 §6.2 step 2 reads the ACK's TSecr (RFC 7323) when timestamps are on.
+            let tsecr = seg.options.timestamps.filter(|_| self.ts_enabled);
+            self.sack_update(now, ack, tsecr.map(|(_, ecr)| ecr));
         }
         let (mut dup, dups_before) = (false, self.dup_acks);
         if ack > self.snd_una {

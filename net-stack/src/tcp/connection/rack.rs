@@ -25,7 +25,7 @@ use std::collections::VecDeque;
 
 use sim_core::SimTime;
 
-use super::{TcpConnection, Timer};
+use super::{TcpConnection, Timer, ts_clock};
 use crate::tcp::congestion::{CongestionEvent, CongestionKind};
 use crate::wire::SeqNum;
 
@@ -68,6 +68,11 @@ pub(crate) struct Rack {
     pub tlp_dsacked: bool,
     /// Send the probe at the next `poll_transmit`.
     pub probe_pending: bool,
+}
+
+/// RFC 7323 §5.2's timestamp order: `a` is earlier than `b` (modulo 2^32).
+fn ts_before(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
 }
 
 impl Rack {
@@ -134,9 +139,16 @@ impl TcpConnection {
         }
     }
 
-    /// RFC 8985 §6.2 on an ACK with cumulative ACK `ack` (already applied to the scoreboard).
-    /// Returns whether a loss was detected.
-    pub(super) fn rack_on_ack(&mut self, now: SimTime, ack: SeqNum, dsack: bool) -> bool {
+    /// RFC 8985 §6.2 on an ACK with cumulative ACK `ack` (already applied to the scoreboard)
+    /// and timestamp echo `tsecr` (`None` without timestamps). Returns whether a loss was
+    /// detected.
+    pub(super) fn rack_on_ack(
+        &mut self,
+        now: SimTime,
+        ack: SeqNum,
+        dsack: bool,
+        tsecr: Option<u32>,
+    ) -> bool {
         if !self.rack_on() {
             return false;
         }
@@ -153,8 +165,17 @@ impl TcpConnection {
                 continue;
             }
             s.delivered = true;
-            if s.retransmitted && min_rtt.is_some_and(|m| now - s.xmit < m) {
-                continue; // ambiguous: possibly the original's ACK
+            // Step 2: the sample of a retransmitted segment is ignored when either
+            // (1) the ACK's TSecr (RFC 7323), where timestamps are on, shows that the ACK does
+            // not acknowledge the segment's last retransmission — TSecr is older than that
+            // retransmission's TSval — or (2) the segment was last retransmitted less than
+            // min_RTT ago. Either way the ACK may be an earlier copy's, and taking it for the
+            // last one would declare lost everything sent before that last copy.
+            if s.retransmitted
+                && (tsecr.is_some_and(|ecr| ts_before(ecr, ts_clock(s.xmit)))
+                    || min_rtt.is_some_and(|m| now - s.xmit < m))
+            {
+                continue; // ambiguous: possibly an earlier copy's ACK
             }
             if r.xmit_ts
                 .is_none_or(|(t, e)| s.xmit > t || (s.xmit == t && s.end > e))
@@ -425,6 +446,140 @@ mod tests {
                 "probe (unsent {unsent}, room {room})"
             );
             assert_eq!(fx.c.stats().tlp_probes, 1);
+        }
+    }
+
+    /// RFC 8985 §6.2 step 2, condition 1 (TSecr): segments 0 and 7 of ten are lost. SACKs of
+    /// 1–3 at 20 ms start recovery and 0 is resent (copy A, TSval 20); at 21 ms 10, 7 (RACK)
+    /// and 11 go out. The SACK of 10 at 45 ms (sent 24 ms before) shows copy A lost, so 0 goes
+    /// out again (copy B, 45 ms). Copy A's ACK then arrives at 60 ms — cumulative ACK 7,
+    /// TSecr 20 — 15 ms after copy B, more than min_RTT (10 ms), so condition 2 alone takes it
+    /// for copy B's: RACK.rtt = 15 ms, and 11 (sent at 21 ms, 39 ms old) is declared lost and
+    /// resent. TSecr 20 < copy B's TSval 45: the sample is ignored and 11 is not resent.
+    #[test]
+    fn tsecr_older_than_last_retransmission_is_not_its_ack() {
+        use super::super::fixture::established;
+        use crate::tcp::{Ecn, TcpConfig};
+        const MSS: u32 = 1000;
+        let cfg = TcpConfig {
+            sack: true,
+            rack_tlp: true,
+            timestamps: true,
+            mss: MSS,
+            ..TcpConfig::default()
+        };
+        let mut fx = established(cfg);
+        fx.c.write(u64::from(40 * MSS));
+        let sent = fx.drain_offsets(ms(10));
+        assert_eq!(sent.len(), 10, "initial window");
+        let smss = sent[0].1;
+        let mut peer_ts = 100;
+        // The peer's ACK of data offset `ack` segments, SACKing `blocks`, echoing `tsecr`.
+        let mut ack = |fx: &mut super::super::fixture::Fx,
+                       now: SimTime,
+                       ack: u32,
+                       blocks: &[(u32, u32)],
+                       tsecr: u32| {
+            let mut seg = fx.peer_seg(ack * smss);
+            peer_ts += 1;
+            seg.options.timestamps = Some((peer_ts, tsecr));
+            let b: Vec<_> = blocks
+                .iter()
+                .map(|&(l, h)| (fx.seq(l * smss), fx.seq(h * smss)))
+                .collect();
+            fx.c.handle_segment_sack(now, &seg, 0, Ecn::NotEct, &b);
+        };
+        for hi in 2..=4 {
+            ack(&mut fx, ms(20), 0, &[(1, hi)], 10);
+        }
+        assert!(fx.c.in_recovery());
+        assert_eq!(fx.drain_offsets(ms(20)), [(0, smss)], "copy A of 0");
+        let mut out = vec![];
+        for blocks in [
+            &[(1, 5)][..],
+            &[(1, 6)],
+            &[(1, 7)],
+            &[(8, 9), (1, 7)],
+            &[(8, 10), (1, 7)],
+        ] {
+            ack(&mut fx, ms(21), 0, blocks, 10);
+            out.extend(fx.drain_offsets(ms(21)).into_iter().map(|(o, _)| o / smss));
+        }
+        assert_eq!(out, [10, 7, 11], "at 21 ms");
+        ack(&mut fx, ms(45), 0, &[(8, 11), (1, 7)], 21);
+        let out = fx.drain_offsets(ms(45));
+        assert_eq!(out.first(), Some(&(0, smss)), "copy B of 0: {out:?}");
+        ack(&mut fx, ms(60), 7, &[(8, 11)], 20);
+        assert!(fx.c.in_recovery());
+        let out = fx.drain_offsets(ms(60));
+        assert!(
+            !out.contains(&(11 * smss, smss)),
+            "11 is not lost: copy A's ACK is not copy B's: {out:?}"
+        );
+    }
+
+    /// `keep_retransmissions`: segments 0 and 5 of ten are lost; recovery begins at 20 ms
+    /// (RecoveryPoint 10), 0 and 5 are resent and new data 10–13 goes out. At 31 ms RACK finds
+    /// 5's retransmission and 10 lost (11 delivered); both go out again. The ACK of 0–9 at
+    /// 40 ms ends the recovery with 10's retransmission (31 ms) in flight. At 41 ms the SACK
+    /// of 13 (sent at 30 ms) shows 12 lost (RACK) and starts the next recovery. RFC 6675 §5
+    /// (4.1)–(4.3) resends the head, 10, whose retransmission is in flight; with the key the
+    /// entry sends RACK's loss, 12, and 10 goes again only once RACK marks its retransmission
+    /// lost (14, sent at 40 ms after it, is SACKed).
+    #[test]
+    fn keep_retransmissions_across_recoveries() {
+        use super::super::fixture::{Fx, established};
+        use crate::tcp::{Ecn, TcpConfig};
+        const MSS: u32 = 1448;
+        fn sack(fx: &mut Fx, t: u64, ack: u32, blocks: &[(u32, u32)]) -> Vec<u32> {
+            let seg = fx.peer_seg(ack * MSS);
+            let b: Vec<_> = blocks
+                .iter()
+                .map(|&(l, h)| (fx.seq(l * MSS), fx.seq(h * MSS)))
+                .collect();
+            fx.c.handle_segment_sack(ms(t), &seg, 0, Ecn::NotEct, &b);
+            fx.drain_offsets(ms(t))
+                .iter()
+                .map(|&(o, _)| o / MSS)
+                .collect()
+        }
+        for keep in [false, true] {
+            let mut fx = established(TcpConfig {
+                sack: true,
+                rack_tlp: true,
+                keep_retransmissions: keep,
+                ..TcpConfig::default()
+            });
+            fx.c.write(u64::from(100 * MSS));
+            assert_eq!(fx.drain(ms(10)).len(), 10, "initial window");
+            let mut out = vec![];
+            for hi in 2..=4 {
+                out.extend(sack(&mut fx, 20, 0, &[(1, hi)]));
+            }
+            for hi in 5..=10 {
+                let b: &[(u32, u32)] = if hi == 5 {
+                    &[(1, 5)]
+                } else {
+                    &[(6, hi), (1, 5)]
+                };
+                out.extend(sack(&mut fx, 21, 0, b));
+            }
+            assert_eq!(out, [0, 5, 10, 11, 12], "{keep}: first recovery");
+            assert_eq!(sack(&mut fx, 30, 5, &[(6, 10)]), [13], "{keep}");
+            let rtx = sack(&mut fx, 31, 5, &[(11, 12), (6, 10)]);
+            assert_eq!(rtx, [5, 10], "{keep}: RACK's losses");
+            assert_eq!(sack(&mut fx, 40, 10, &[(11, 12)]), [14], "{keep}");
+            assert!(!fx.c.in_recovery(), "{keep}: the ACK of 0–9 ends it");
+            let entry = sack(&mut fx, 41, 10, &[(13, 14), (11, 12)]);
+            assert!(fx.c.in_recovery(), "{keep}: 12 lost: the next recovery");
+            let want: &[u32] = if keep { &[12] } else { &[10] };
+            assert_eq!(entry, want, "{keep}: the entry's retransmission");
+            let mut later = sack(&mut fx, 41, 10, &[(13, 15), (11, 12)]);
+            later.extend(sack(&mut fx, 45, 10, &[(11, 15)]));
+            assert!(
+                later.contains(&10) == keep,
+                "{keep}: 10 resent once RACK marks it lost (kept) / already resent: {later:?}"
+            );
         }
     }
 }

@@ -44,6 +44,9 @@ pub(crate) struct SackTx {
     pub rescue_rxt: Option<u64>,
     /// ns-3's departures, when `ns3_departures` asks for them (`ns3_departures.rs`).
     pub ns3: Ns3Tx,
+    /// `keep_retransmissions`: the recovery just began with the head's retransmission in
+    /// flight; the entry's one retransmission (RFC 6675 §5 (4.3)) is `NextSeg`'s first.
+    pub entry_rtx: bool,
 }
 
 impl TcpConnection {
@@ -76,10 +79,10 @@ impl TcpConnection {
     }
 
     /// RFC 6675 §4 `Update()` with the blocks of the ACK being processed, whose cumulative
-    /// ACK is `ack`. Most ACKs carry no blocks while nothing is SACKed: for them (without
+    /// ACK is `ack` and whose timestamp echo is `tsecr` (when timestamps are on). Most ACKs carry no blocks while nothing is SACKed: for them (without
     /// RACK) there is nothing to do beyond `newly_sacked = 0`, and that test is inline.
     #[inline]
-    pub(super) fn sack_update(&mut self, now: SimTime, ack: SeqNum) {
+    pub(super) fn sack_update(&mut self, now: SimTime, ack: SeqNum, tsecr: Option<u32>) {
         let tx = &mut *self.sack_tx;
         if tx.peer.is_empty()
             && tx.board.is_empty()
@@ -89,11 +92,11 @@ impl TcpConnection {
             tx.newly_sacked = 0;
             return;
         }
-        self.sack_update_board(now, ack);
+        self.sack_update_board(now, ack, tsecr);
     }
 
     #[inline(never)]
-    fn sack_update_board(&mut self, now: SimTime, ack: SeqNum) {
+    fn sack_update_board(&mut self, now: SimTime, ack: SeqNum, tsecr: Option<u32>) {
         let tx = &mut *self.sack_tx;
         let upd = tx.board.update(ack, self.snd_max, tx.peer.as_slice());
         tx.newly_sacked = upd.newly_sacked;
@@ -104,7 +107,7 @@ impl TcpConnection {
             let dsack = upd.dsack.is_some();
             self.tlp_on_ack(now, ack, dsack);
             // RFC 8985 §6.2: a RACK loss starts recovery like DupThresh duplicates do.
-            if self.rack_on_ack(now, ack, dsack) && !self.recovery.in_recovery {
+            if self.rack_on_ack(now, ack, dsack, tsecr) && !self.recovery.in_recovery {
                 self.sack_enter_recovery_now(now, ack);
             }
         }
@@ -126,6 +129,8 @@ impl TcpConnection {
     #[inline(never)]
     pub(super) fn sack_on_rto(&mut self) {
         self.sack_tx.board.clear_rack();
+        self.sack_tx.ns3.last_rxt = None; // go-back-N: nothing counts as retransmitted
+        self.sack_tx.entry_rtx = false;
         self.rack.tlp = None;
         self.rack.probe_pending = false;
         self.rack.reorder_timer = false;
@@ -155,16 +160,47 @@ impl TcpConnection {
         }
     }
 
+    /// `keep_retransmissions`, on entering recovery (HighRxt just set to SND.UNA): the last
+    /// recovery retransmitted up to `last_rxt`; what of that is above SND.UNA, unSACKed and not
+    /// marked lost by RACK is still in flight, so HighRxt stays at `last_rxt` — pipe counts
+    /// those retransmissions and `NextSeg` rule 1 does not resend them — and the entry sends
+    /// what `NextSeg` gives (RACK's losses first) rather than the head, whose retransmission
+    /// is in flight too. As Linux, where `TCPCB_SACKED_RETRANS` survives a new cwnd reduction
+    /// and only RACK (`tcp_rack_mark_lost`) clears it; RFC 6675 §5 (4.1) sets HighRxt =
+    /// HighACK and resends them. Needs RACK (`rack_tlp`): a kept retransmission that is lost
+    /// again is found by time. Returns whether it kept any.
+    #[inline(never)]
+    fn keep_retransmissions(&mut self, last_rxt: Option<SeqNum>) -> bool {
+        self.sack_tx.ns3.last_rxt = None;
+        let Some(r) = last_rxt else {
+            return false;
+        };
+        if !self.cfg.rack_tlp || r <= self.snd_una || r > self.snd_max {
+            return false;
+        }
+        self.sack_tx.board.high_rxt = r;
+        true
+    }
+
     /// RFC 6675 §5 step 4.
     fn enter_sack_recovery(&mut self, now: SimTime) {
         let before = (self.win.cwnd, self.win.ssthresh);
         let mut flight = reduction_flight(self.flight_size(), self.win.cwnd);
         self.sack_tx.board.high_rxt = self.snd_una;
+        let last_rxt = self.sack_tx.ns3.last_rxt;
         let mut kept = false;
         if self.cfg.ns3_departures.any() {
             kept = self.ns3_keep_rxt();
             flight = self.ns3_reduction_bytes(flight, true);
             self.sack_tx.ns3.dupacks = 0;
+        }
+        if self.cfg.keep_retransmissions
+            && !self
+                .cfg
+                .ns3_departures
+                .has(Ns3Departures::RXT_ACROSS_RECOVERIES)
+        {
+            kept = self.keep_retransmissions(last_rxt);
         }
         let r = &mut self.recovery;
         r.in_recovery = true;
@@ -189,7 +225,9 @@ impl TcpConnection {
             // RFC 8985 §6.2 step 4: reo_wnd_mult returns to 1 after 16 recoveries.
             self.rack.reo_wnd_mult = 1;
         }
-        self.rtx_pending = !kept; // ns-3: the head's retransmission is still in flight
+        // ns-3 and `keep_retransmissions`: the head's retransmission is still in flight.
+        self.rtx_pending = !kept;
+        self.sack_tx.entry_rtx = kept && self.cfg.keep_retransmissions;
         self.note_sack_window_change(before);
     }
 
@@ -203,6 +241,9 @@ impl TcpConnection {
             self.recovery.in_recovery = false;
             self.win.cwnd = self.win.ssthresh;
             self.cc.on_recovery_end(now, &mut self.win);
+            if self.cfg.keep_retransmissions {
+                self.sack_tx.ns3.last_rxt = Some(self.sack_tx.board.high_rxt);
+            }
             if self.cfg.ns3_departures.any() {
                 self.ns3_on_recovery_exit();
                 self.ns3_grow_on_recovery_exit(now, ack, acked);
@@ -273,6 +314,13 @@ impl TcpConnection {
             && let Some(out) = self.ns3_forced_segment(now)
         {
             return Some(out);
+        }
+        if self.sack_tx.entry_rtx {
+            // The entry's retransmission (RFC 6675 §5 (4.3)), cwnd or not, as for the head.
+            self.sack_tx.entry_rtx = false;
+            if let Some((s, e)) = self.sack_tx.board.next_rtx(self.snd_una, self.smss, false) {
+                return self.emit_hole(now, s, e);
+            }
         }
         let pipe = self.pipe();
         let cwnd = u64::from(self.win.cwnd);
