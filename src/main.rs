@@ -186,11 +186,17 @@ fn flow_line(f: &netsim::summary::FlowSummary) -> String {
             ms(f.rtt_p99_s)
         );
     }
+    // An echo or request sent within an RTT of the end is unanswered without being lost.
+    let waiting = |sent: u64, answered: u64| match sent.saturating_sub(answered) {
+        0 => String::new(),
+        n => format!(" ({n} still awaiting an answer at the end)"),
+    };
     if let Some(avg) = f.rtt_avg_s {
         return format!(
-            "{head}: {} of {} echoes answered, rtt min/avg/max/mdev {}/{}/{}/{} ms",
+            "{head}: {} of {} echoes answered{}, rtt min/avg/max/mdev {}/{}/{}/{} ms",
             f.packets_delivered,
             f.packets_sent,
+            waiting(f.packets_sent, f.packets_delivered),
             ms(f.rtt_min_s),
             ms(Some(avg)),
             ms(f.rtt_max_s),
@@ -198,11 +204,7 @@ fn flow_line(f: &netsim::summary::FlowSummary) -> String {
         );
     }
     if let (Some(requests), Some(answers)) = (f.requests, f.answers) {
-        // Requests sent within an RTT of the end are unanswered without being lost.
-        let waiting = match requests.saturating_sub(answers) {
-            0 => String::new(),
-            n => format!(" ({n} still awaiting an answer at the end)"),
-        };
+        let waiting = waiting(requests, answers);
         return format!("{head}: {answers} of {requests} requests answered{waiting}, {goodput}");
     }
     format!(
