@@ -49,6 +49,31 @@ pub struct Built {
     pub service_flows: Vec<crate::vcdn::ServiceFlow>,
 }
 
+/// The MAC address of each host's first port (its uplink), by topology node index, as
+/// [`build`] assigns them (what pcaps and FLOW_MODs show): the nodes and links are installed
+/// as the build installs them, without computing routes, so a huge topology costs no more
+/// than its links.
+pub fn host_macs(
+    scenario: &Scenario,
+    topology: &topologies::Topology,
+) -> Vec<Option<net_stack::wire::MacAddr>> {
+    let mut b = NetworkBuilder::new(RngStreams::new(scenario.seed));
+    if crate::routed::is_routed(scenario) {
+        crate::routed::install(topology, &mut b);
+    } else {
+        install(topology, &mut b, scenario.controller.app.is_openflow());
+    }
+    (0..topology.node_count())
+        .map(|i| {
+            let node = NodeId(i as u32);
+            b.nodes()[i]
+                .is_host()
+                .then(|| b.attachment(node).map(|(mac, _, _)| mac))
+                .flatten()
+        })
+        .collect()
+}
+
 /// Builds the scenario. Pcap files are created under `out/pcap/`. Errors point into `source`.
 pub fn build(
     scenario: &Scenario,

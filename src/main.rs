@@ -525,7 +525,10 @@ fn topo(
     netsim::console::out(&match format {
         TopoFormat::Dot => t.to_dot(),
         TopoFormat::Json => t.to_json() + "\n",
-        TopoFormat::Table => t.to_table(),
+        TopoFormat::Table => {
+            let macs = netsim::build::host_macs(&sc, &t);
+            t.to_table_with_macs(|n| macs[n.index()].map(|m| m.to_string()))
+        }
     });
     Ok(())
 }

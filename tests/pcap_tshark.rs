@@ -174,3 +174,62 @@ fn tshark_reads_sack_options_of_a_lossy_run() {
         }
     }
 }
+
+/// `netsim topo`'s `mac` column is what Wireshark sees: on a k = 4 fat-tree, under static
+/// routing and under an OpenFlow app, h0's frames to h15 carry h0's MAC from the table as the
+/// source; under OpenFlow (switches forward frames as they are) h15's is the destination,
+/// under static routing (every switch is an IP hop) the edge switch's port is.
+#[test]
+fn topo_mac_column_is_what_tshark_reads() {
+    let o = netsim()
+        .args(["topo", "fat-tree", "--k", "4"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let table = String::from_utf8(o.stdout).unwrap();
+    let mac_of = |host: &str| -> String {
+        let row = table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(host))
+            .unwrap_or_else(|| panic!("{host} in {table}"));
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cols.len(), 6, "node role tier ip mac ports: {row}");
+        cols[4].to_string()
+    };
+    let (h0, h15) = (mac_of("h0"), mac_of("h15"));
+    assert_ne!(h0, h15);
+    for app in ["none", "shortest-path"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("s.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "duration = \"5ms\"\n[topology]\nkind = \"fat-tree\"\nk = 4\n\
+                 [controller]\napp = \"{app}\"\n[[flow]]\nname = \"f\"\nkind = \"udp-cbr\"\n\
+                 src = \"h0\"\ndst = \"h15\"\nrate = \"10Mbps\"\n[trace]\npcap = [\"h0\"]\n"
+            ),
+        )
+        .unwrap();
+        run_ok(&dir.path().join("out"), &[file.to_str().unwrap()]);
+        let pcap = dir.path().join("out/pcap/h0-0.pcap");
+        let pairs = tshark(&[
+            "-r",
+            pcap.to_str().unwrap(),
+            "-Y",
+            "udp",
+            "-T",
+            "fields",
+            "-e",
+            "eth.src",
+            "-e",
+            "eth.dst",
+        ]);
+        let mut lines = pairs.lines().peekable();
+        assert!(lines.peek().is_some(), "{app}: UDP frames at h0");
+        for l in lines {
+            let (src, dst) = l.split_once('\t').unwrap();
+            assert_eq!(src, h0, "{app}: {l}");
+            assert_eq!(dst == h15, app != "none", "{app}: {l}");
+        }
+    }
+}

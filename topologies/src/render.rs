@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 use petgraph::visit::NodeIndexable;
 use serde::Serialize;
 
-use crate::{LinkRef, Topology};
+use crate::{LinkRef, NodeIndex, Topology};
 
 #[derive(Serialize)]
 struct JsonTopology<'a> {
@@ -157,20 +157,34 @@ impl Topology {
     /// Plain text: the summary line, a node table (name, role, tier, ip, ports) and a link
     /// table in build order (#, a, port, b, port, rate, delay, queue, loss).
     pub fn to_table(&self) -> String {
-        let mut nodes = vec![
-            ["node", "role", "tier", "ip", "ports"]
-                .map(String::from)
-                .to_vec(),
-        ];
+        self.to_table_with_macs(|_| None)
+    }
+
+    /// [`Topology::to_table`] with a `mac` column: `mac(n)` is the address of node `n`'s
+    /// port 0 (its uplink, for a host), or `None` (shown as `-`). The topology does not assign
+    /// MAC addresses; the simulator that builds it does, so it supplies them.
+    pub fn to_table_with_macs(&self, mac: impl Fn(NodeIndex) -> Option<String>) -> String {
+        let macs: Vec<Option<String>> = self.graph().node_indices().map(&mac).collect();
+        let with_macs = macs.iter().any(Option::is_some);
+        let mut header = vec!["node", "role", "tier", "ip"];
+        if with_macs {
+            header.push("mac");
+        }
+        header.push("ports");
+        let mut nodes = vec![header.into_iter().map(String::from).collect::<Vec<_>>()];
         for n in self.graph().node_indices() {
             let spec = self.spec(n);
-            nodes.push(vec![
+            let mut row = vec![
                 spec.name.clone(),
                 spec.role.to_string(),
                 spec.role.tier().map_or("-".into(), |t| t.to_string()),
                 spec.ip.map_or("-".into(), |ip| ip.to_string()),
-                self.ports(n).len().to_string(),
-            ]);
+            ];
+            if with_macs {
+                row.push(macs[n.index()].clone().unwrap_or_else(|| "-".into()));
+            }
+            row.push(self.ports(n).len().to_string());
+            nodes.push(row);
         }
         let mut links = vec![
             [
