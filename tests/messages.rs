@@ -452,7 +452,9 @@ fn rust_type_name(text: &str) -> Option<String> {
             && chars.windows(3).skip(1).any(|t| {
                 t[0].is_ascii_lowercase() && t[1].is_ascii_uppercase() && t[2].is_ascii_lowercase()
             });
-        if rust || camel {
+        // Protocol names that are written in CamelCase outside Rust too.
+        let protocol = matches!(w, "HyStart" | "OpenFlow");
+        if rust || (camel && !protocol) {
             return Some(w.to_string());
         }
     }
@@ -477,6 +479,8 @@ fn rust_type_name_detector_works() {
         "expected an integer from 0 to 4294967295, found the number `1.5`",
         "unknown size unit; expected one of B, KB (or kB), KiB, MiB, GiB, TiB",
         "18.4 Ebit/s, 500Mbps, NaN",
+        "netsim runs HyStart++ (RFC 9406) in CUBIC's slow start only",
+        "set `app` to an OpenFlow app",
     ] {
         assert_eq!(rust_type_name(plain), None, "passes {plain:?}");
     }
