@@ -58,8 +58,8 @@ pub struct ScenarioSource {
 pub(crate) enum Shown<'a> {
     /// In the file as written, at this span.
     File(&'a str, Range<usize>),
-    /// In the edited text, as an override wrote it: the note names the `--set`.
-    Set(String),
+    /// In the edited text, as an override wrote it: the `--set` argument that wrote it.
+    Set(&'a str),
     /// In the edited text (no `--set`, or lines the diff could not match).
     Edited,
 }
@@ -72,7 +72,7 @@ impl ScenarioSource {
         for a in &self.applied {
             let Some(s) = &a.span else { continue };
             if start < s.end.max(s.start + 1) && s.start < end.max(start + 1) {
-                return Shown::Set(format!("this value comes from `--set {}`", a.arg));
+                return Shown::Set(&a.arg);
             }
         }
         match self.rebase.as_ref().and_then(|r| Some((r, r.span(span)?))) {
@@ -254,6 +254,11 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// The help line of a problem in a value `--set ARG` wrote.
+pub(crate) fn set_note(arg: &str) -> String {
+    format!("this value comes from `--set {arg}`")
+}
+
 /// Shows every problem where the user can find it ([`ScenarioSource::shown`]): one in a value an
 /// override wrote gets "comes from `--set …`" in its help, since that text is in no file; any
 /// other is moved back into the file as written, so its line is the file's.
@@ -263,7 +268,8 @@ fn annotate(mut e: ScenarioError, source: &ScenarioSource) -> ScenarioError {
         let span = start..start + d.span.len();
         if d.source_code.inner() == &source.text {
             match source.shown(&span) {
-                Shown::Set(note) => {
+                Shown::Set(arg) => {
+                    let note = set_note(arg);
                     d.help = Some(match d.help.take() {
                         Some(h) => format!("{h}\n{note}"),
                         None => note,

@@ -772,6 +772,17 @@ fn set_keeps_messages_on_the_files_own_lines() {
     let pcap = pcap.unwrap();
     assert_eq!(pcap["set"], "trace.openflow_pcap=true", "{pcap}");
     assert!(pcap["line"].is_null(), "{pcap}");
+    // The `--set` named is the one that wrote the value, not an earlier one that landed below.
+    let c = Case::new(BASE);
+    let o = c.netsim(
+        "run",
+        &["--set", "trace.snaplen=100", "--set", "flow.0.start=5s"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", flat(&o));
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c.out().join("summary.json")).unwrap()).unwrap();
+    let w = &s["warnings"][0];
+    assert_eq!(w["set"], "flow.0.start=5s", "{w}");
 }
 
 /// The estimate's refusal for a runaway `dirty_rate` points at the `dirty_rate` value (its

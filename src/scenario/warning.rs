@@ -87,7 +87,8 @@ impl ScenarioSource {
                 text = original;
                 at
             }
-            super::Shown::Set(note) => {
+            super::Shown::Set(arg) => {
+                let note = super::set_note(arg);
                 help = Some(match help.take() {
                     Some(h) => format!("{h}\n{note}"),
                     None => note,
@@ -112,17 +113,7 @@ impl ScenarioSource {
             Some((_, super::Shown::File(original, at))) => {
                 (Some(line_of(original, at.start)), None)
             }
-            Some((s, super::Shown::Set(_))) => (
-                None,
-                self.applied
-                    .iter()
-                    .find(|a| {
-                        a.span.as_ref().is_some_and(|a| {
-                            a.start <= s.start.max(a.start) && s.start < a.end.max(a.start + 1)
-                        })
-                    })
-                    .map(|a| a.arg.clone()),
-            ),
+            Some((_, super::Shown::Set(arg))) => (None, Some(arg.to_string())),
             Some((s, super::Shown::Edited)) => (Some(line_of(&self.text, s.start)), None),
         };
         WarningRecord {
